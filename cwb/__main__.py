@@ -1,0 +1,5 @@
+"""``python -m cwb``."""
+
+from cwb.cli import main
+
+main()

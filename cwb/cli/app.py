@@ -1,0 +1,87 @@
+"""The typer application and helpers shared by every command module.
+
+Commands only parse arguments and call one library function. Library errors
+are caught once here: data errors exit 1, usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from cwb import __version__
+from cwb.errors import CwbError, DatasetError, Problem, UsageError
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    help="cwb: community wealth building. Catalogue a neighbourhood's assets, link them to a "
+    "capital project's jobs and contracts, map them and analyse anchor spend.",
+)
+out = Console()
+err = Console(stderr=True)
+
+DatasetArg = Annotated[
+    Path,
+    typer.Argument(help="Dataset folder (holds dataset.toml).", exists=True, file_okay=False, dir_okay=True),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"cwb {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Community wealth building toolkit."""
+    if quiet:
+        from cwb import progress
+
+        progress.ENABLED = False
+
+
+def print_problems(problems: list[Problem], limit: int = 50) -> None:
+    """Print problems to stderr, errors first, at most ``limit`` of each severity."""
+    for severity, style in (("error", "red"), ("warning", "yellow")):
+        group = [p for p in problems if p.severity == severity]
+        for p in group[:limit]:
+            err.print(f"[{style}]{severity}[/{style}]: {p}", highlight=False, markup=True, soft_wrap=True)
+        if len(group) > limit:
+            err.print(f"[{style}]… and {len(group) - limit} more {severity}s[/{style}]")
+
+
+@contextmanager
+def library_errors() -> Iterator[None]:
+    """Turn cwb errors into messages on stderr and the documented exit codes."""
+    try:
+        yield
+    except DatasetError as exc:
+        print_problems(exc.problems)
+        err.print(f"[red]{len(exc.errors)} error(s)[/red]: the data has errors.")
+        raise typer.Exit(1) from None
+    except UsageError as exc:
+        err.print(f"[red]usage error[/red]: {exc}")
+        raise typer.Exit(2) from None
+    except CwbError as exc:
+        err.print(f"[red]error[/red]: {exc}")
+        raise typer.Exit(1) from None
+
+
+def main() -> None:
+    """Console-script entry point."""
+    import cwb.cli  # noqa: F401  (registers every command)
+
+    app()

@@ -1,0 +1,67 @@
+"""``cwb demo``: run every stage on the bundled Birmingham dataset and write the outputs.
+
+Each stage module contributes one step: a function ``(dataset, out_dir) -> list[Path]``
+returning the files it wrote. Steps run in order; a step's failure is reported
+and the others still run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cwb.dataset import Dataset
+
+DemoStep = Callable[[Dataset, Path], list[Path]]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one demo step did."""
+
+    name: str
+    written: list[Path]
+    error: str | None = None
+
+
+def demo_dataset_path() -> Path:
+    """Folder of the bundled Birmingham dataset (installed copy first, then the source tree)."""
+    from importlib import resources
+
+    try:
+        packaged = Path(str(resources.files("cwb") / "_data" / "birmingham"))
+        if (packaged / "dataset.toml").exists():
+            return packaged
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - depends on install
+        pass
+    source = Path(__file__).resolve().parents[1] / "data" / "birmingham"
+    if (source / "dataset.toml").exists():
+        return source
+    from cwb.errors import UsageError
+
+    raise UsageError("the bundled Birmingham dataset was not found; reinstall cwb")
+
+
+def _steps() -> list[tuple[str, DemoStep]]:
+    """The demo steps in order. Each later stage adds its line here."""
+    from cwb.catalogue import demo_step as catalogue_step
+
+    return [
+        ("catalogue", catalogue_step),
+    ]
+
+
+def run_demo(out_dir: Path, dataset_path: Path | None = None) -> list[StepResult]:
+    """Read and validate the dataset, then run every demo step into ``out_dir``."""
+    from cwb.io import read_dataset
+
+    ds = read_dataset(dataset_path or demo_dataset_path())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: list[StepResult] = []
+    for name, step in _steps():
+        try:
+            results.append(StepResult(name, step(ds, out_dir)))
+        except Exception as exc:  # noqa: BLE001 - reported to the user, other steps go on
+            results.append(StepResult(name, [], f"{type(exc).__name__}: {exc}"))
+    return results

@@ -1,0 +1,95 @@
+"""The cwb exception family.
+
+Every error that cwb raises on purpose derives from :class:`CwbError`, so callers
+can catch one class. The CLI catches it once and turns it into an exit code:
+``DatasetError`` → 1 (the data has errors), ``UsageError`` → 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found in a dataset, located as precisely as possible.
+
+    ``row`` is numbered as a spreadsheet numbers it: the header is row 1, so the
+    first data row is row 2. It is ``None`` for problems about a whole file or column.
+    """
+
+    file: str
+    reason: str
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    hint: str | None = None
+    severity: Severity = "error"
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        text = f"{where}: "
+        if self.value is not None:
+            text += f"{self.value!r}: "
+        text += self.reason
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class CwbError(Exception):
+    """Root of every error cwb raises on purpose."""
+
+
+class UsageError(CwbError):
+    """The caller asked for something that cannot be done (bad option, missing path)."""
+
+
+class MissingDependencyError(CwbError, ImportError):
+    """An optional dependency is not installed; the message says how to install it."""
+
+
+class DatasetError(CwbError):
+    """A dataset has errors. ``problems`` carries every one of them (and the warnings)."""
+
+    def __init__(self, problems: list[Problem], summary: str | None = None) -> None:
+        self.problems: list[Problem] = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        head = summary or f"the dataset has {len(errors)} error(s)"
+        lines = [head] + [f"  {p}" for p in errors[:20]]
+        if len(errors) > 20:
+            lines.append(f"  … and {len(errors) - 20} more")
+        super().__init__("\n".join(lines))
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems of severity ``error``."""
+        return [p for p in self.problems if p.severity == "error"]
+
+
+@dataclass
+class ProblemLog:
+    """Collects problems while a dataset is read; raise once at the end."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, file: str, reason: str, **kwargs: object) -> None:
+        """Record one problem (keyword arguments as in :class:`Problem`)."""
+        self.problems.append(Problem(file=file, reason=reason, **kwargs))  # type: ignore[arg-type]
+
+    def warn(self, file: str, reason: str, **kwargs: object) -> None:
+        """Record a warning."""
+        self.add(file, reason, severity="warning", **kwargs)
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether any recorded problem is an error."""
+        return any(p.severity == "error" for p in self.problems)

@@ -1,0 +1,102 @@
+"""Privacy: human assets leave the dataset only in aggregate, small groups suppressed.
+
+Human assets describe residents. Every output that leaves cwb (maps, graph
+exports, reports, match tables) goes through :func:`public_assets` or
+:func:`aggregate_human`, which drop private columns, replace each resident row
+by its group (area × category × skills), and suppress groups smaller than k.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from cwb.schema import is_private_column
+
+#: Label of human-asset groups that fall in no area.
+OUTSIDE_AREAS = "outside_areas"
+
+
+def drop_private_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` without personal columns (contact details and the like)."""
+    return frame.drop(columns=[c for c in frame.columns if is_private_column(c)])
+
+
+def aggregate_human(
+    assets: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    min_count: int,
+    by: tuple[str, ...] = ("category", "skills"),
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Aggregate human assets into groups per area; suppress groups smaller than ``min_count``.
+
+    Parameters
+    ----------
+    assets
+        Assets (any kinds; only ``kind == "human"`` rows are used).
+    areas
+        Area polygons with a ``code`` and ``name`` column.
+    min_count
+        k: groups standing for fewer residents than this are suppressed.
+    by
+        Columns that define a group within an area.
+
+    Returns
+    -------
+    groups, suppressed
+        One row per (area, *by*) group with ``count``, ``members`` (rows merged)
+        and the area's representative point as geometry (never a resident's
+        location); and the number of residents in suppressed groups.
+    """
+    human = assets[assets["kind"] == "human"]
+    columns = ["area_code", "area_name", *by, "count", "members", "geometry"]
+    if human.empty:
+        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=assets.crs), 0
+    area_of = assign_area_codes(human, areas)
+    counts = pd.to_numeric(human["count"], errors="coerce").fillna(1).astype("int64")
+    frame = pd.DataFrame({"area_code": area_of.to_numpy(), "count": counts.to_numpy()})
+    for col in by:
+        frame[col] = human[col].fillna("").astype(str).to_numpy()
+    grouped = frame.groupby(["area_code", *by], sort=True, dropna=False).agg(
+        count=("count", "sum"), members=("count", "size")
+    )
+    grouped = grouped.reset_index()
+    small = grouped["count"] < min_count
+    suppressed = int(grouped.loc[small, "count"].sum())
+    grouped = grouped.loc[~small].reset_index(drop=True)
+    points = areas.set_index("code").geometry.representative_point() if len(areas) else pd.Series(dtype=object)
+    names = areas.set_index("code")["name"] if len(areas) else pd.Series(dtype=object)
+    grouped["area_name"] = grouped["area_code"].map(names).fillna(OUTSIDE_AREAS)
+    geometry = grouped["area_code"].map(points)
+    out = gpd.GeoDataFrame(grouped, geometry=gpd.GeoSeries(geometry.to_numpy(), crs=areas.crs or assets.crs))
+    return out[columns], suppressed
+
+
+def assign_area_codes(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
+    """Area code for each row: its ``area_code`` if set, else the area its geometry falls in.
+
+    Rows in no area get :data:`OUTSIDE_AREAS`. The result is aligned with ``points``.
+    """
+    codes = points["area_code"].astype(object).where(points["area_code"].notna(), None) \
+        if "area_code" in points else pd.Series(None, index=points.index, dtype=object)
+    missing = codes.isna()
+    if missing.any() and len(areas):
+        located = points.loc[missing & points.geometry.notna() & ~points.geometry.is_empty]
+        if len(located):
+            hits = gpd.sjoin(located[["geometry"]], areas[["code", "geometry"]].to_crs(points.crs),
+                             how="left", predicate="within")
+            hits = hits[~hits.index.duplicated(keep="first")]
+            codes.loc[hits.index] = hits["code"].to_numpy()
+    return codes.fillna(OUTSIDE_AREAS).astype(str)
+
+
+def public_assets(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Non-human assets without private columns: safe to publish as points."""
+    return drop_private_columns(assets[assets["kind"] != "human"])
+
+
+def suppress_small(values: pd.Series, min_count: int) -> pd.Series:
+    """Counts below ``min_count`` replaced by missing values (shown as "<k" by callers)."""
+    return values.where(values >= min_count, np.nan)
