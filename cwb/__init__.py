@@ -19,7 +19,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 from cwb.dataset import Dataset
 from cwb.errors import CwbError, DatasetError, MissingDependencyError, Problem, UsageError
+from cwb.io import read_dataset, write_dataset
 from cwb.manifest import Manifest, Project
+from cwb.validate import ValidationReport, validate_dataset
 
 __all__ = [
     "CwbError",
@@ -30,5 +32,9 @@ __all__ = [
     "Problem",
     "Project",
     "UsageError",
+    "ValidationReport",
     "__version__",
+    "read_dataset",
+    "validate_dataset",
+    "write_dataset",
 ]

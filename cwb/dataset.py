@@ -37,6 +37,7 @@ class Dataset:
     areas: gpd.GeoDataFrame
     spend: gpd.GeoDataFrame | None = None
     links: pd.DataFrame | None = None
+    postcodes: pd.DataFrame | None = None
     path: Path | None = None
     problems: list[Problem] = field(default_factory=list)
 

@@ -89,6 +89,9 @@ DEFAULT_FILES: dict[str, str] = {
     "postcodes": "postcodes.csv",
 }
 
+#: Tables every dataset has; the others (spend, links, postcodes) are optional.
+REQUIRED_TABLES: tuple[str, ...] = ("assets", "opportunities", "areas")
+
 _PROJECT_KEYS = {"id", "name", "lat", "lon", "kind", "postcode", "opened", "investment", "description"}
 
 
@@ -160,6 +163,8 @@ def manifest_from_dict(raw: dict[str, Any], log: ProblemLog | None = None) -> Ma
     files: dict[str, FileEntry] = {}
     declared = raw.get("files", {}) if raw else {}
     for table, default in DEFAULT_FILES.items():
+        if table not in declared and table not in REQUIRED_TABLES:
+            continue  # optional tables are read only when the manifest names them
         entry = declared.get(table, default)
         if isinstance(entry, str):
             files[table] = FileEntry(path=entry)

@@ -67,7 +67,7 @@ ORG_TYPES: tuple[str, ...] = (
 )
 
 #: How a row was located.
-PRECISIONS: tuple[str, ...] = ("exact", "postcode", "area", "none")
+PRECISIONS: tuple[str, ...] = ("exact", "postcode", "area", "project", "none")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,584 @@
+"""Row-level validation: check and type every table of a dataset, vectorised.
+
+Every problem names the file, the row (as a spreadsheet numbers it: header = 1),
+the column, the value and the reason, with a hint where one helps. Nothing is
+dropped: each row read is counted as clean, with warnings, or with errors, and
+the counts add up to the rows read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from rapidfuzz import process
+
+from cwb.dataset import WGS84, Dataset, metric_crs_for
+from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
+from cwb.geocode import PostcodeLookup, is_valid_postcode, normalise_postcodes
+from cwb.io import RawTable, read_raw_table
+from cwb.manifest import MANIFEST_NAME, Manifest, read_manifest
+from cwb.schema import ASSET_CATEGORIES, CATEGORY_KIND, TABLES, Column, TableSpec
+
+#: At most this many problems of one kind (file, column, reason code) are listed; the rest are counted.
+MAX_LISTED_PER_CHECK = 200
+
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f"}
+
+
+@dataclass
+class TableCounts:
+    """How the rows of one table fared: the parts add up to ``read``."""
+
+    read: int = 0
+    clean: int = 0
+    with_warnings: int = 0
+    with_errors: int = 0
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of validating a dataset folder."""
+
+    path: Path
+    problems: list[Problem]
+    counts: dict[str, TableCounts] = field(default_factory=dict)
+    dataset: Dataset | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems of severity error."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems of severity warning."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return not self.errors
+
+
+class _Checker:
+    """Records problems for one table and tracks which rows have errors or warnings."""
+
+    def __init__(self, raw: RawTable, log: ProblemLog) -> None:
+        self.file = raw.file
+        self.n = len(raw.cells)
+        self.log = log
+        self.row_error = np.zeros(self.n, dtype=bool)
+        self.row_warning = np.zeros(self.n, dtype=bool)
+        self._listed: dict[tuple[str, str | None, str], int] = {}
+
+    def flag(
+        self,
+        mask: np.ndarray,
+        column: str | None,
+        values: pd.Series | np.ndarray | None,
+        reason: str | Callable[[int], str],
+        *,
+        code: str,
+        severity: str = "error",
+        hint: str | Callable[[int], str | None] | None = None,
+    ) -> None:
+        """Record one problem per True row of ``mask``."""
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return
+        (self.row_error if severity == "error" else self.row_warning)[rows] = True
+        key = (code, column, severity)
+        already = self._listed.get(key, 0)
+        listed = rows[: max(MAX_LISTED_PER_CHECK - already, 0)]
+        self._listed[key] = already + len(rows)
+        array = None if values is None else np.asarray(values, dtype=object)
+        for i in listed:
+            value = None if array is None else _text(array[i])
+            self.log.add(
+                self.file,
+                reason(int(i)) if callable(reason) else reason,
+                row=int(i) + 2,
+                column=column,
+                value=value,
+                hint=hint(int(i)) if callable(hint) else hint,
+                severity=severity,
+                code=code,
+            )
+        if len(rows) > len(listed):
+            self.log.add(self.file, f"{len(rows) - len(listed)} more rows with the same problem "
+                         f"({code}) are not listed", column=column, severity=severity, code=code)
+
+    def counts(self) -> TableCounts:
+        errors = int(self.row_error.sum())
+        warnings = int((self.row_warning & ~self.row_error).sum())
+        return TableCounts(read=self.n, clean=self.n - errors - warnings, with_warnings=warnings,
+                           with_errors=errors)
+
+
+def _text(value: object) -> str:
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _suggest(value: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    if not value:
+        return None
+    match = process.extractOne(value, choices, score_cutoff=60)
+    return f"did you mean {match[0]!r}?" if match else "expected one of: " + ", ".join(choices)
+
+
+def _normalise_word(series: pd.Series) -> pd.Series:
+    """'Social Enterprise ' → 'social_enterprise'."""
+    return (series.str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+            .str.replace("&", "and", regex=False))
+
+
+# --------------------------------------------------------------------------- column typing
+
+
+def _parse_numbers(text: pd.Series) -> pd.Series:
+    cleaned = text.str.replace(r"[£$€,\s]", "", regex=True)
+    return pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
+
+
+def _check_number(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
+    numbers = _parse_numbers(text)
+    given = text != ""
+    bad = given & numbers.isna()
+    chk.flag(bad.to_numpy(), col.name, text, "is not a number", code="not_a_number",
+             hint="write digits only, e.g. 1200 or 1200.50")
+    if col.type == "int":
+        fractional = numbers.notna() & (numbers != np.floor(numbers.fillna(0)))
+        chk.flag(fractional.to_numpy(), col.name, text, "is not a whole number", code="not_a_number")
+        numbers = numbers.where(~fractional)
+    if col.non_negative:
+        chk.flag((numbers < 0).to_numpy(), col.name, text, "must not be negative", code="negative")
+    if col.type == "int":
+        return numbers.round().astype("Int64")
+    return numbers.astype("float64")
+
+
+def _check_date(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
+    given = text != ""
+    iso = pd.to_datetime(text.str.slice(0, 10).where(given), format="%Y-%m-%d", errors="coerce")
+    uk = pd.to_datetime(text.where(given & iso.isna()), format="%d/%m/%Y", errors="coerce")
+    parsed = iso.fillna(uk)
+    chk.flag((given & parsed.isna()).to_numpy(), col.name, text, "is not a date",
+             code="not_a_date", hint="write dates as YYYY-MM-DD, e.g. 2024-10-06")
+    return parsed.dt.strftime("%Y-%m-%d").astype("str")
+
+
+def _check_bool(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
+    lowered = text.str.strip().str.lower()
+    out = pd.Series(pd.NA, index=text.index, dtype="boolean")
+    out[lowered.isin(_TRUE)] = True
+    out[lowered.isin(_FALSE)] = False
+    chk.flag(((lowered != "") & out.isna()).to_numpy(), col.name, text, "is not yes/no",
+             code="not_a_bool", hint="write true or false")
+    return out
+
+
+def _check_choice(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
+    normal = _normalise_word(text)
+    choices = col.choices or ()
+    unknown = (normal != "") & ~normal.isin(choices)
+    if unknown.any():
+        hints = {v: _suggest(v, choices) for v in normal[unknown].unique()}
+        chk.flag(unknown.to_numpy(), col.name, text, f"is not a known {col.name}",
+                 code=f"unknown_{col.name}", hint=lambda i: hints.get(normal.iloc[i]))
+    return normal.where(normal != "").astype("str")
+
+
+def _type_columns(chk: _Checker, cells: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """Typed frame: spec columns in order (missing ones empty), then the extra columns."""
+    typed: dict[str, pd.Series] = {}
+    for col in spec.columns:
+        text = cells[col.name] if col.name in cells else pd.Series("", index=cells.index, dtype="str")
+        if col.choices and col.name != "category":
+            typed[col.name] = _check_choice(chk, text, col)
+        elif col.type in ("int", "float"):
+            typed[col.name] = _check_number(chk, text, col)
+        elif col.type == "date":
+            typed[col.name] = _check_date(chk, text, col)
+        elif col.type == "bool":
+            typed[col.name] = _check_bool(chk, text, col)
+        else:
+            typed[col.name] = text.where(text != "").astype("str")
+    for name in cells.columns:
+        if name in typed or name in ("lat", "lon"):
+            continue
+        text = cells[name]
+        numbers = _parse_numbers(text)
+        numeric = (text != "").any() and not ((text != "") & numbers.isna()).any()
+        typed[name] = numbers.astype("float64") if numeric else text.where(text != "").astype("str")
+    return pd.DataFrame(typed, index=cells.index)
+
+
+# --------------------------------------------------------------------------- table checks
+
+
+def _check_columns(chk: _Checker, cells: pd.DataFrame, spec: TableSpec, located: bool) -> pd.DataFrame:
+    missing = [c for c in spec.required_columns if c not in cells.columns]
+    for name in missing:
+        column = spec.column(name)
+        chk.log.add(chk.file, f"required column {name!r} is missing", column=name, code="missing_column",
+                    hint=f"{column.description if column else ''} Columns found: {', '.join(cells.columns)}")
+    cells = cells.copy()
+    for name in missing:
+        cells[name] = ""
+    if missing:
+        chk.row_error[:] = True  # no row of a file without its required columns is usable
+    return cells
+
+
+def _check_duplicates(chk: _Checker, cells: pd.DataFrame, spec: TableSpec) -> np.ndarray:
+    """Flag repeated rows and repeated/empty ids; return the duplicate-row mask."""
+    if not len(cells):
+        return np.zeros(0, dtype=bool)
+    hashes = pd.util.hash_pandas_object(cells, index=False)
+    dup_rows = hashes.duplicated(keep="first").to_numpy()
+    if dup_rows.any():
+        first = pd.Series(np.arange(len(cells)), index=hashes.to_numpy()).groupby(level=0).first()
+        first_row = first.reindex(hashes.to_numpy()).to_numpy() + 2
+        chk.flag(dup_rows, None, None, lambda i: f"duplicate row: the same as row {first_row[i]}",
+                 code="duplicate_row", hint="delete one of them")
+    id_col = spec.id_column
+    if id_col and id_col in cells:
+        ids = cells[id_col].str.strip()
+        chk.flag((ids == "").to_numpy(), id_col, ids, f"{id_col} is empty", code="empty_id",
+                 hint=f"every row needs a unique {id_col}")
+        repeated = ids.duplicated(keep="first").to_numpy() & ~dup_rows & (ids != "").to_numpy()
+        if repeated.any():
+            first_of = pd.Series(np.arange(len(ids)), index=ids.to_numpy()).groupby(level=0).first()
+            first_row = first_of.reindex(ids.to_numpy()).to_numpy() + 2
+            chk.flag(repeated, id_col, ids, lambda i: f"{id_col} is already used on row {first_row[i]}",
+                     code="duplicate_id", hint=f"give each row its own {id_col}")
+    return dup_rows
+
+
+def _check_categories(chk: _Checker, frame: pd.DataFrame, cells: pd.DataFrame) -> None:
+    kind = frame["kind"].fillna("")
+    text = cells["category"] if "category" in cells else pd.Series("", index=cells.index)
+    category = _normalise_word(text)
+    frame["category"] = category.where(category != "").astype("str")
+    bad = kind.isin(list(ASSET_CATEGORIES)) & ~_category_allowed(kind, category)
+    if not bad.any():
+        return
+    kinds, cats = kind.to_numpy(), category.to_numpy()
+    hints: dict[tuple[str, str], str | None] = {}
+    for k, c in set(zip(kinds[bad.to_numpy()], cats[bad.to_numpy()], strict=True)):
+        other = CATEGORY_KIND.get(c)
+        hints[(k, c)] = (f"{c!r} is a category of kind {other!r}" if other
+                         else _suggest(c, ASSET_CATEGORIES[k]))
+    chk.flag(bad.to_numpy(), "category", text,
+             lambda i: "category is empty" if not cats[i] else f"is not a category of kind {kinds[i]!r}",
+             code="unknown_category", hint=lambda i: hints.get((kinds[i], cats[i])))
+
+
+def _category_allowed(kind: pd.Series, category: pd.Series) -> pd.Series:
+    pairs = pd.MultiIndex.from_arrays([kind.to_numpy(), category.to_numpy()])
+    valid = pd.MultiIndex.from_tuples([(k, c) for k, cs in ASSET_CATEGORIES.items() for c in cs])
+    return pd.Series(pairs.isin(valid), index=kind.index)
+
+
+# --------------------------------------------------------------------------- location
+
+
+@dataclass
+class _Place:
+    """What a table needs to locate its rows."""
+
+    postcodes: PostcodeLookup | None
+    areas: gpd.GeoDataFrame | None
+    extent_metric: tuple[float, float, float, float] | None
+    metric_crs: object
+    max_outside_m: float
+    projects: dict[str, tuple[float, float]]
+
+
+def _locate(chk: _Checker, raw: RawTable, cells: pd.DataFrame, frame: pd.DataFrame, spec: TableSpec,
+            place: _Place) -> gpd.GeoSeries:
+    n = len(cells)
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    precision = np.full(n, None, dtype=object)
+    geoms = np.full(n, None, dtype=object)
+    if raw.geometry is not None:
+        given = raw.geometry.to_numpy()
+        present = ~shapely.is_missing(given) & ~shapely.is_empty(given)
+        invalid = present & ~shapely.is_valid(given)
+        if invalid.any():
+            reasons = shapely.is_valid_reason(given)
+            chk.flag(invalid, "geometry", None, lambda i: f"invalid geometry: {reasons[i]}",
+                     code="invalid_geometry", hint="repair it in QGIS (Vector › Geometry Tools › Fix Geometries)")
+        geoms[present] = given[present]
+        precision[present] = "exact"
+        if spec.name == "areas":
+            chk.flag(~present, "geometry", None, "geometry is empty: an area needs a polygon",
+                     code="empty_geometry")
+    # lat / lon columns
+    lat_text = cells["lat"] if "lat" in cells else pd.Series("", index=cells.index, dtype="str")
+    lon_text = cells["lon"] if "lon" in cells else pd.Series("", index=cells.index, dtype="str")
+    lat_num = _parse_numbers(lat_text).to_numpy(dtype="float64")
+    lon_num = _parse_numbers(lon_text).to_numpy(dtype="float64")
+    for name, text, num in (("lat", lat_text, lat_num), ("lon", lon_text, lon_num)):
+        chk.flag(((text != "").to_numpy() & np.isnan(num)), name, text, "is not a number", code="not_a_number")
+    only_one = np.isnan(lat_num) ^ np.isnan(lon_num)
+    chk.flag(only_one, "lat", lat_text, "give both lat and lon, or neither", code="half_location")
+    both = ~np.isnan(lat_num) & ~np.isnan(lon_num) & (geoms == None)  # noqa: E711
+    out_of_range = both & ((np.abs(lat_num) > 90) | (np.abs(lon_num) > 180))
+    pair = lat_text + ", " + lon_text
+    chk.flag(out_of_range, "lat", pair, "lat/lon out of range (lat must be -90..90, lon -180..180)",
+             code="out_of_range", hint="are these British National Grid metres? convert them, or give a postcode")
+    usable = both & ~out_of_range
+    if usable.any() and place.extent_metric is not None:
+        inside = _within_extent(lon_num, lat_num, place)
+        swapped_inside = _within_extent(lat_num, lon_num, place)
+        swapped = usable & ~inside & swapped_inside
+        chk.flag(swapped, "lat", pair, "lat and lon look swapped", code="swapped",
+                 hint="lat is the north–south number (about 52.5 in Birmingham), lon the east–west one")
+        usable &= ~swapped
+    lat[usable], lon[usable] = lat_num[usable], lon_num[usable]
+    precision[usable] = "exact"
+    unplaced = (geoms == None) & np.isnan(lat)  # noqa: E711
+    # postcodes
+    if "postcode" in cells and unplaced.any():
+        pc_text = cells["postcode"]
+        normal = normalise_postcodes(pc_text.where(pc_text != ""))
+        frame["postcode"] = normal.astype("str")
+        has_pc = unplaced & normal.notna().to_numpy()
+        if has_pc.any():
+            well_formed = is_valid_postcode(normal).to_numpy()
+            chk.flag(has_pc & ~well_formed, "postcode", pc_text, "is not a valid UK postcode",
+                     code="bad_postcode", severity="warning", hint="check it, e.g. B66 2QT")
+            if place.postcodes is None:
+                chk.flag(has_pc & well_formed, "postcode", pc_text,
+                         "cannot be located: the dataset has no postcode lookup", code="no_postcode_lookup",
+                         severity="warning", hint=f"name one in {MANIFEST_NAME}: [files] postcodes = \"postcodes.csv\"")
+            else:
+                plat, plon, found = place.postcodes.locate(normal)
+                hit = has_pc & found
+                lat[hit], lon[hit] = plat[hit], plon[hit]
+                precision[hit] = "postcode"
+                chk.flag(has_pc & well_formed & ~found, "postcode", pc_text, "is not a known postcode",
+                         code="unknown_postcode", severity="warning", hint="check it")
+        unplaced = (geoms == None) & np.isnan(lat)  # noqa: E711
+    # area codes
+    if "area_code" in cells and unplaced.any() and spec.name != "areas":
+        codes = cells["area_code"].str.strip()
+        wanted = unplaced & (codes != "").to_numpy()
+        if wanted.any():
+            centres = (place.areas.set_index("code").geometry.representative_point()
+                       if place.areas is not None and len(place.areas) else gpd.GeoSeries(dtype=object))
+            hits = codes.map(centres)
+            found = wanted & hits.notna().to_numpy()
+            geoms[found] = hits.to_numpy()[found]
+            precision[found] = "area"
+            chk.flag(wanted & ~found, "area_code", codes, "is not the code of an area in the areas table",
+                     code="unknown_area", severity="warning")
+        unplaced = (geoms == None) & np.isnan(lat)  # noqa: E711
+    # opportunities sit at their project by default
+    if spec.name == "opportunities" and unplaced.any():
+        proj = frame["project"].to_numpy(dtype=object)
+        for pid, (plat, plon) in place.projects.items():
+            at = unplaced & (proj == pid)
+            lat[at], lon[at] = plat, plon
+            precision[at] = "project"
+        unplaced = (geoms == None) & np.isnan(lat)  # noqa: E711
+    if spec.name != "areas":
+        warn = unplaced & ~chk.row_error & ~chk.row_warning
+        chk.flag(warn, None, None, "has no location (no lat/lon, known postcode or area_code); kept unlocated",
+                 code="unlocated", severity="warning", hint="add a postcode or an area_code")
+    points = (~np.isnan(lat)) & (geoms == None)  # noqa: E711
+    geoms[points] = shapely.points(lon[points], lat[points])
+    precision[(geoms == None)] = "none"  # noqa: E711
+    given_precision = frame["precision"].to_numpy(dtype=object) if "precision" in frame else None
+    if given_precision is not None:
+        keep = pd.notna(given_precision) & (geoms != None)  # noqa: E711
+        precision[keep] = given_precision[keep]
+    frame["precision"] = pd.Series(precision, index=frame.index, dtype="str")
+    series = gpd.GeoSeries(geoms, index=frame.index, crs=WGS84)
+    if place.extent_metric is not None and spec.name != "areas":
+        _check_far(chk, series, place)
+    return series
+
+
+def _within_extent(x: np.ndarray, y: np.ndarray, place: _Place) -> np.ndarray:
+    from pyproj import Transformer
+
+    ok = ~np.isnan(x) & ~np.isnan(y) & (np.abs(y) <= 90) & (np.abs(x) <= 180)
+    mx = np.full(len(x), np.nan)
+    my = np.full(len(x), np.nan)
+    transformer = Transformer.from_crs(WGS84, place.metric_crs, always_xy=True)
+    mx[ok], my[ok] = transformer.transform(x[ok], y[ok])
+    x0, y0, x1, y1 = place.extent_metric
+    d = place.max_outside_m
+    with np.errstate(invalid="ignore"):
+        return ok & (mx >= x0 - d) & (mx <= x1 + d) & (my >= y0 - d) & (my <= y1 + d)
+
+
+def _check_far(chk: _Checker, geoms: gpd.GeoSeries, place: _Place) -> None:
+    present = (geoms.notna() & ~geoms.is_empty).to_numpy()
+    if not present.any():
+        return
+    centres = geoms[present]
+    if not (centres.geom_type == "Point").all():
+        centres = centres.representative_point()
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    x[present], y[present] = centres.x.to_numpy(), centres.y.to_numpy()
+    inside = _within_extent(x, y, place)
+    far = present & ~inside & ~chk.row_error
+    km = place.max_outside_m / 1000
+    text = pd.Series([f"{b:.5f}, {a:.5f}" for a, b in zip(x, y, strict=True)]) if far.any() else None
+    chk.flag(far, "lat", text, f"is more than {km:g} km outside the dataset's areas",
+             code="far_outside", hint="check the coordinates or postcode; widen [catchment] max_outside_m if it is right")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _validate_table(raw: RawTable, spec: TableSpec, place: _Place | None, log: ProblemLog,
+                    known: dict[str, set[str]]) -> tuple[pd.DataFrame, TableCounts]:
+    chk = _Checker(raw, log)
+    if chk.n == 0 and spec.name in ("assets", "opportunities", "areas"):
+        log.add(raw.file, "file has a header but no rows", code="empty_file")
+    cells = _check_columns(chk, raw.cells, spec, spec.located)
+    cells = cells.fillna("").astype("str")
+    _check_duplicates(chk, cells, spec)
+    frame = _type_columns(chk, cells, spec)
+    if spec.name == "assets":
+        _check_categories(chk, frame, cells)
+    if spec.name == "opportunities" and "project" in cells:
+        projects = sorted(known.get("projects", set()))
+        bad = (frame["project"].notna() & ~frame["project"].isin(projects)).to_numpy()
+        chk.flag(bad, "project", frame["project"], "names a project that is not declared in dataset.toml",
+                 code="unknown_project", hint=lambda i: _suggest(str(frame["project"].iloc[i]), projects)
+                 if projects else "declare it as [[projects]] in dataset.toml")
+    if spec.name == "links":
+        ids = known.get("assets", set()) | known.get("opportunities", set())
+        for column in ("source", "target"):
+            bad = (frame[column].notna() & ~frame[column].isin(list(ids))).to_numpy()
+            chk.flag(bad, column, frame[column], "is not the id of an asset or opportunity",
+                     code="unknown_id")
+    if spec.located and place is not None:
+        geometry = _locate(chk, raw, cells, frame, spec, place)
+        frame = gpd.GeoDataFrame(frame.drop(columns=["lat", "lon"], errors="ignore"), geometry=geometry, crs=WGS84)
+    return frame, chk.counts()
+
+
+def _read_postcodes(folder: Path, manifest: Manifest, log: ProblemLog) -> tuple[PostcodeLookup | None, pd.DataFrame | None]:
+    entry = manifest.files.get("postcodes")
+    if entry is None:
+        return None, None
+    raw = read_raw_table(folder, entry, log)
+    if raw is None:
+        return None, None
+    cells = raw.cells
+    missing = [c for c in ("postcode", "lat", "lon") if c not in cells]
+    if missing:
+        log.add(raw.file, f"postcode lookup needs columns postcode, lat, lon; missing {missing}",
+                code="missing_column", hint="map them in the manifest: columns = { postcode = \"Postcode\", … }")
+        return None, None
+    table = pd.DataFrame({"postcode": cells["postcode"], "lat": cells["lat"], "lon": cells["lon"]})
+    lookup = PostcodeLookup.from_frame(table)
+    stored = pd.DataFrame({"postcode": lookup.table.index.astype("str"),
+                           "lat": lookup.table["lat"].to_numpy(), "lon": lookup.table["lon"].to_numpy()})
+    return lookup, stored
+
+
+def _place_for(manifest: Manifest, areas: gpd.GeoDataFrame | None, lookup: PostcodeLookup | None) -> _Place:
+    projects = {p.id: (p.lat, p.lon) for p in manifest.projects}
+    proj_gdf = gpd.GeoDataFrame(geometry=gpd.points_from_xy([p.lon for p in manifest.projects],
+                                                            [p.lat for p in manifest.projects]), crs=WGS84)
+    reference = areas if areas is not None and len(areas) and areas.geometry.notna().any() else proj_gdf
+    metric = metric_crs_for(reference if len(reference) else proj_gdf, manifest.metric_crs)
+    extent = None
+    located = reference[reference.geometry.notna() & ~reference.geometry.is_empty]
+    if len(located):
+        extent = tuple(located.to_crs(metric).total_bounds)
+    return _Place(lookup, areas, extent, metric, manifest.max_outside_m, projects)
+
+
+def validate_folder(folder: Path) -> ValidationReport:
+    """Validate a dataset folder and build the Dataset (even when it has errors)."""
+    if not folder.exists():
+        raise UsageError(f"{folder} does not exist")
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder; a dataset is a folder holding {MANIFEST_NAME}")
+    log = ProblemLog()
+    manifest = read_manifest(folder, log)
+    counts: dict[str, TableCounts] = {}
+    lookup, postcodes = _read_postcodes(folder, manifest, log)
+    known: dict[str, set[str]] = {"projects": {p.id for p in manifest.projects}}
+    tables: dict[str, pd.DataFrame | None] = {}
+    place = None
+    for name in ("areas", "assets", "opportunities", "spend", "links"):
+        spec = TABLES[name]
+        entry = manifest.files.get(name)
+        if entry is None:
+            tables[name] = None
+            continue
+        raw = read_raw_table(folder, entry, log)
+        if raw is None:
+            tables[name] = None
+            continue
+        if name == "areas":
+            frame, counts[name] = _validate_table(raw, spec, _place_for(manifest, None, lookup), log, known)
+            place = _place_for(manifest, frame, lookup)
+        else:
+            place = place or _place_for(manifest, None, lookup)
+            frame, counts[name] = _validate_table(raw, spec, place, log, known)
+        if spec.id_column:
+            known[name] = set(frame[spec.id_column].dropna())
+        tables[name] = frame
+    dataset = Dataset(
+        manifest=manifest,
+        assets=_or_empty(tables["assets"], TABLES["assets"]),
+        opportunities=_or_empty(tables["opportunities"], TABLES["opportunities"]),
+        areas=_or_empty(tables["areas"], TABLES["areas"]),
+        spend=tables["spend"],  # type: ignore[arg-type]
+        links=tables["links"],
+        postcodes=postcodes,
+        path=folder,
+        problems=log.problems,
+    )
+    return ValidationReport(path=folder, problems=log.problems, counts=counts, dataset=dataset)
+
+
+def _or_empty(frame: pd.DataFrame | None, spec: TableSpec) -> gpd.GeoDataFrame:
+    if frame is not None:
+        return frame  # type: ignore[return-value]
+    return gpd.GeoDataFrame({c: pd.Series(dtype="str") for c in spec.column_names if c not in ("lat", "lon")},
+                            geometry=gpd.GeoSeries(crs=WGS84), crs=WGS84)
+
+
+def validate_dataset(path: str | Path) -> ValidationReport:
+    """Validate a dataset folder without raising for data problems.
+
+    Raises
+    ------
+    UsageError
+        When ``path`` is not a folder.
+    """
+    return validate_folder(Path(path))
+
+
+def load_dataset(folder: Path, *, strict: bool = False) -> Dataset:
+    """Validate and return the dataset; raise :class:`DatasetError` when it has errors."""
+    report = validate_folder(folder)
+    problems = report.problems
+    if strict:
+        problems = [replace(p, severity="error") for p in problems]
+    if any(p.severity == "error" for p in problems):
+        raise DatasetError(problems, summary=f"{folder}: the dataset has "
+                           f"{sum(p.severity == 'error' for p in problems)} error(s)")
+    assert report.dataset is not None
+    return report.dataset
