@@ -185,7 +185,7 @@ class _Builder:
         area_codes = assign_area_codes(projects.assign(area_code=None), self.ds.areas)
         for (_, row), code in zip(projects.iterrows(), area_codes, strict=True):
             nid = node_id("project", row["id"])
-            attrs = {"id": row["id"], "label": row["name"], "project_kind": row["kind"],
+            attrs = {"record_id": row["id"], "label": row["name"], "project_kind": row["kind"],
                      "postcode": row["postcode"], "opened": row["opened"],
                      "investment": row["investment"], "description": row["description"]}
             self.G.add_node(nid, node_type="project", **_clean(attrs, attrs), **_point(row.geometry))
@@ -207,7 +207,7 @@ class _Builder:
                 attrs["precision"] = "project"
             text = {"title", "skills", "sector", "pay_band", "starts", "ends", "pathway",
                     "precision", "source", "licence"}
-            self.G.add_node(nid, node_type="opportunity", id=row["id"], label=row["title"],
+            self.G.add_node(nid, node_type="opportunity", record_id=row["id"], label=row["title"],
                             **_clean(attrs, text), **where)
             pnode = node_id("project", row["project"])
             if pnode in self.G:
@@ -228,7 +228,7 @@ class _Builder:
         for (_, row), code in zip(public.iterrows(), codes, strict=True):
             nid = node_id("asset", row["id"])
             attrs = {c: row.get(c) for c in ASSET_ATTRIBUTES}
-            self.G.add_node(nid, node_type="asset", id=row["id"], label=row["name"],
+            self.G.add_node(nid, node_type="asset", record_id=row["id"], label=row["name"],
                             is_group=False, area_code=code, **_clean(attrs, text),
                             **_point(row.geometry))
             self.asset_nodes[str(row["id"])] = nid
@@ -248,7 +248,7 @@ class _Builder:
             nid = f"group:{key[0]}:{key[1]}:{digest}"
             skills = LIST_SEPARATOR.join(split_list(g["skills"])) or "no skills recorded"
             label = f"{int(g['count'])} residents: {_short(skills)} ({g['area_name']})"
-            self.G.add_node(nid, node_type="asset", id=nid.removeprefix("group:"), label=label,
+            self.G.add_node(nid, node_type="asset", record_id=nid.removeprefix("group:"), label=label,
                             is_group=True, kind="human", category=str(g["category"]),
                             skills=LIST_SEPARATOR.join(split_list(g["skills"])),
                             count=int(g["count"]), members=int(g["members"]),
@@ -279,7 +279,7 @@ class _Builder:
         extras = {k: v for k, v in row.items()
                   if k not in {"consortium_id", "opportunity_id", "members", "asset_id", "reasons"}
                   and not isinstance(v, list | tuple | np.ndarray)}
-        self.G.add_node(nid, node_type="consortium", id=cid, label=f"Consortium {cid}: {title}",
+        self.G.add_node(nid, node_type="consortium", record_id=cid, label=f"Consortium {cid}: {title}",
                         size=len(members), **_clean(extras), located=False)
         return nid
 
@@ -316,7 +316,7 @@ class _Builder:
         area, names = self.groups[group]
         items = []
         for item in split_list(reasons):
-            for name in names:
+            for name in sorted(names, key=len, reverse=True):
                 item = re.sub(re.escape(name), "residents", item, flags=re.IGNORECASE)
             items.append(f"lives in {area}" if _DISTANCE_RE.search(item) else item)
         return LIST_SEPARATOR.join(dict.fromkeys(items))

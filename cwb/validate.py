@@ -225,7 +225,10 @@ def _type_columns(chk: _Checker, cells: pd.DataFrame, spec: TableSpec) -> pd.Dat
 
 
 def _check_columns(chk: _Checker, cells: pd.DataFrame, spec: TableSpec, located: bool) -> pd.DataFrame:
-    missing = [c for c in spec.required_columns if c not in cells.columns]
+    if chk.n == 0 and spec.name != "assets":
+        missing = []  # an empty table (e.g. a blank areas.geojson) has no columns to check
+    else:
+        missing = [c for c in spec.required_columns if c not in cells.columns]
     for name in missing:
         column = spec.column(name)
         chk.log.add(chk.file, f"required column {name!r} is missing", column=name, code="missing_column",
@@ -448,8 +451,10 @@ def _check_far(chk: _Checker, geoms: gpd.GeoSeries, place: _Place) -> None:
 def _validate_table(raw: RawTable, spec: TableSpec, place: _Place | None, log: ProblemLog,
                     known: dict[str, set[str]]) -> tuple[pd.DataFrame, TableCounts]:
     chk = _Checker(raw, log)
-    if chk.n == 0 and spec.name in ("assets", "opportunities", "areas"):
-        log.add(raw.file, "file has a header but no rows", code="empty_file")
+    if chk.n == 0 and spec.name == "assets":
+        log.add(raw.file, "file has a header but no rows", code="empty_file", hint="add your assets, one per row")
+    elif chk.n == 0 and spec.required:
+        log.warn(raw.file, "file has a header but no rows", code="empty_file")
     cells = _check_columns(chk, raw.cells, spec, spec.located)
     cells = cells.fillna("").astype("str")
     _check_duplicates(chk, cells, spec)

@@ -20,6 +20,7 @@ from cwb.errors import CwbError, DatasetError, Problem, UsageError
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,
     rich_markup_mode="rich",
     help="cwb: community wealth building. Catalogue a neighbourhood's assets, link them to a "
     "capital project's jobs and contracts, map them and analyse anchor spend.",

@@ -1,0 +1,123 @@
+"""Core commands: init, validate, catalogue, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from cwb.cli.app import DatasetArg, app, err, library_errors, out, print_problems
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder to create the blank dataset in.")],
+    name: Annotated[str, typer.Option(help="Name of the dataset.")] = "My neighbourhood",
+    project_name: Annotated[str, typer.Option(help="Name of the capital project.")] = "The capital project",
+    project_id: Annotated[str, typer.Option(help="Short id of the project (used in opportunities).")] = "project",
+    lat: Annotated[float, typer.Option(help="Latitude of the project.")] = 52.4951,
+    lon: Annotated[float, typer.Option(help="Longitude of the project.")] = -1.9447,
+    excel: Annotated[bool, typer.Option("--excel", help="Write Excel (.xlsx) templates instead of CSV.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing dataset.")] = False,
+) -> None:
+    """Create a blank dataset: a commented dataset.toml and headed templates with one example row.
+
+    Example: cwb init smethwick --excel --project-name "Midland Metropolitan University Hospital"
+    """
+    from cwb.templates import init_dataset
+
+    with library_errors():
+        written = init_dataset(folder, name=name, project_id=project_id, project_name=project_name,
+                               lat=lat, lon=lon, excel=excel, force=force)
+    for path in written:
+        out.print(f"wrote {path}")
+    out.print(f"Fill in the templates, then run: cwb validate {folder}")
+
+
+@app.command()
+def validate(
+    dataset: DatasetArg,
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    limit: Annotated[int, typer.Option(help="Show at most this many problems of each severity.")] = 50,
+) -> None:
+    """Check every table of a dataset, row by row. Exit 0 when clean, 1 when the data has errors.
+
+    Example: cwb validate data/birmingham
+    """
+    from cwb.validate import validate_dataset
+
+    with library_errors():
+        report = validate_dataset(dataset)
+    print_problems(report.problems, limit=limit)
+    table = Table(title=f"{dataset}: rows read")
+    for column in ("table", "read", "clean", "with warnings", "with errors"):
+        table.add_column(column, justify="left" if column == "table" else "right")
+    for name, c in report.counts.items():
+        table.add_row(name, str(c.read), str(c.clean), str(c.with_warnings), str(c.with_errors))
+    out.print(table)
+    errors, warnings = len(report.errors), len(report.warnings)
+    failed = errors or (strict and warnings)
+    verdict = "[red]has errors[/red]" if failed else "[green]is valid[/green]"
+    out.print(f"{dataset} {verdict}: {errors} error(s), {warnings} warning(s)")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("catalogue")
+def catalogue_command(
+    dataset: DatasetArg,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the tables to this CSV file.")] = None,
+) -> None:
+    """Count assets by kind and category, by distance band from each project, and by area.
+
+    Example: cwb catalogue data/birmingham --csv catalogue.csv
+    """
+    from cwb.catalogue import catalogue, write_catalogue
+    from cwb.io import read_dataset
+
+    with library_errors():
+        ds = read_dataset(dataset)
+        cat = catalogue(ds)
+        if csv:
+            write_catalogue(cat, csv)
+    _print_frame(cat.by_category, f"{ds.name}: assets by kind and category")
+    _print_frame(cat.by_band, "Assets by distance band from each project")
+    _print_frame(cat.by_area, f"Assets by area (resident counts under {ds.min_count} suppressed: <k)", na="<k")
+    if csv:
+        out.print(f"wrote {csv}")
+
+
+def _print_frame(frame: pd.DataFrame, title: str, na: str = "") -> None:
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column))
+    for row in frame.itertuples(index=False):
+        table.add_row(*(na if pd.isna(v) else str(v) for v in row))
+    out.print(table)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the outputs to.")] = Path("out"),
+    dataset: Annotated[Path | None, typer.Option(help="Run on this dataset instead of the bundled one.")] = None,
+) -> None:
+    """Run every stage on the bundled Birmingham dataset (Midland Metropolitan University Hospital).
+
+    Example: cwb demo --out out/
+    """
+    from cwb.demo import run_demo
+
+    with library_errors():
+        results = run_demo(out_dir, dataset)
+    failed = False
+    for result in results:
+        if result.error:
+            failed = True
+            err.print(f"[red]{result.name} failed[/red]: {result.error}")
+        for path in result.written:
+            out.print(f"{result.name}: wrote {path}")
+    if failed:
+        raise typer.Exit(1)
