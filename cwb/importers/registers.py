@@ -144,7 +144,7 @@ PRESETS: dict[str, RegisterPreset] = {
             "charity_contact_postcode; removed charities skipped.",
             {"id": "registered_charity_number", "registered_number": "registered_charity_number",
              "name": "charity_name", "postcode": "charity_contact_postcode"},
-            "charity", "GB-CHC", licence="OGL-UK-3.0", skip=_charity_skip,
+            "charity", "GB-CHC-", licence="OGL-UK-3.0", skip=_charity_skip,
         ),
         RegisterPreset(
             "companies_house",
@@ -152,7 +152,7 @@ PRESETS: dict[str, RegisterPreset] = {
             "SICCode.SicText_1; companies not active skipped; CICs → social_enterprise, societies → cooperative.",
             {"id": "CompanyNumber", "registered_number": "CompanyNumber", "name": "CompanyName",
              "postcode": "RegAddress.PostCode", "sector": "SICCode.SicText_1"},
-            "business", "GB-COH", licence="OGL-UK-3.0", skip=_company_skip, category_from=_company_category,
+            "business", "GB-COH-", licence="OGL-UK-3.0", skip=_company_skip, category_from=_company_category,
         ),
     )
 }
@@ -284,7 +284,8 @@ def import_register(
             record[key] = clean_str(row[source])
         record["name"] = name
         source_id = clean_str(row[columns["id"]]) if "id" in columns else None
-        rid = f"{prefix}:{source_id}" if source_id else stable_id(prefix, name, record.get("postcode"))
+        sep = "" if prefix.endswith("-") else ":"
+        rid = f"{prefix}{sep}{source_id}" if source_id else stable_id(prefix.rstrip("-"), name, record.get("postcode"))
         if rid in seen:
             result.skip(f"duplicate id {rid} in the register", row=line, column=columns.get("id"), value=source_id)
             continue

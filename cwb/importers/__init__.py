@@ -1,0 +1,23 @@
+"""Importers: standard formats (OSM, Open Referral, 360Giving, OCDS, registers) → cwb tables.
+
+Each ``import_*`` function reads one source and returns an
+:class:`~cwb.importers.common.ImportResult` holding tables in the schema's
+columns and an account of every record read, imported and skipped.
+:func:`cwb.merge.import_into` merges a result into a dataset on disk.
+"""
+
+from cwb.importers.common import ImportResult, Provenance
+from cwb.importers.osm import import_osm
+from cwb.importers.registers import PRESETS as REGISTER_PRESETS
+from cwb.importers.registers import import_register, parse_mapping
+from cwb.importers.threesixtygiving import import_360giving
+
+__all__ = [
+    "REGISTER_PRESETS",
+    "ImportResult",
+    "Provenance",
+    "import_360giving",
+    "import_osm",
+    "import_register",
+    "parse_mapping",
+]
