@@ -7,6 +7,8 @@ columns and an account of every record read, imported and skipped.
 """
 
 from cwb.importers.common import ImportResult, Provenance
+from cwb.importers.ocds import import_ocds
+from cwb.importers.openreferral import import_openreferral
 from cwb.importers.osm import import_osm
 from cwb.importers.registers import PRESETS as REGISTER_PRESETS
 from cwb.importers.registers import import_register, parse_mapping
@@ -17,6 +19,8 @@ __all__ = [
     "ImportResult",
     "Provenance",
     "import_360giving",
+    "import_ocds",
+    "import_openreferral",
     "import_osm",
     "import_register",
     "parse_mapping",

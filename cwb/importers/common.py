@@ -91,8 +91,15 @@ class ImportResult:
     duplicates: pd.DataFrame | None = None
     written: list[Path] = field(default_factory=list)
 
-    def skip(self, reason: str, *, row: int | None = None, column: str | None = None,
-             value: object = None, file: str | None = None) -> None:
+    def skip(
+        self,
+        reason: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        file: str | None = None,
+    ) -> None:
         """Record one skipped record and why."""
         self.skipped.append(
             Problem(
@@ -131,7 +138,12 @@ class ImportResult:
         imported = ", ".join(f"{n} {t}" for t, n in self.imported.items()) or "nothing"
         lines.append(f"  imported: {imported}")
         for table, n in self.unlocated().items():
-            lines.append(f"  unlocated: {n} {table} row(s) kept with no location (precision none)")
+            where = (
+                "placed at their project when read"
+                if table == "opportunities"
+                else "precision none"
+            )
+            lines.append(f"  unlocated: {n} {table} row(s) kept with no location ({where})")
         if self.merged:
             lines.append("  merged: " + ", ".join(f"{k} {v}" for k, v in self.merged.items()))
         lines.append(f"  skipped: {len(self.skipped)}")
@@ -239,8 +251,12 @@ def locate(
     """
     frame = frame.copy()
     n = len(frame)
-    lat = pd.to_numeric(frame.get("lat", pd.Series(np.nan, index=frame.index)), errors="coerce").to_numpy(dtype=float)
-    lon = pd.to_numeric(frame.get("lon", pd.Series(np.nan, index=frame.index)), errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(
+        frame.get("lat", pd.Series(np.nan, index=frame.index)), errors="coerce"
+    ).to_numpy(dtype=float)
+    lon = pd.to_numeric(
+        frame.get("lon", pd.Series(np.nan, index=frame.index)), errors="coerce"
+    ).to_numpy(dtype=float)
     given = ~np.isnan(lat) & ~np.isnan(lon)
     in_range = given & (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & ~((lat == 0) & (lon == 0))
     if result is not None and (given & ~in_range).any():
@@ -252,7 +268,9 @@ def locate(
     precision = np.full(n, "none", dtype=object)
     if "geometry" in frame:
         existing = frame["geometry"].to_numpy(dtype=object)
-        has = np.array([g is not None and not getattr(g, "is_empty", True) for g in existing], dtype=bool)
+        has = np.array(
+            [g is not None and not getattr(g, "is_empty", True) for g in existing], dtype=bool
+        )
         geometry[has] = existing[has]
         precision[has] = "exact"
     todo = precision == "none"
@@ -282,7 +300,9 @@ def locate(
         frame["postcode"] = frame["postcode"].where(frame["postcode"].notna(), None)
     frame["precision"] = precision
     frame = frame.drop(columns=[c for c in ("lat", "lon", "geometry") if c in frame])
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, index=frame.index, crs=WGS84), crs=WGS84)
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.GeoSeries(geometry, index=frame.index, crs=WGS84), crs=WGS84
+    )
 
 
 def located_table(
@@ -315,12 +335,21 @@ def read_json(path: Path) -> Any:
             return json.load(handle)
     except json.JSONDecodeError as exc:
         raise DatasetError(
-            [Problem(file=str(path), reason=f"is not valid JSON: {exc.msg}", row=exc.lineno,
-                     value=None, code="parse")],
+            [
+                Problem(
+                    file=str(path),
+                    reason=f"is not valid JSON: {exc.msg}",
+                    row=exc.lineno,
+                    value=None,
+                    code="parse",
+                )
+            ],
             summary=f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}",
         ) from None
     except UnicodeDecodeError as exc:
-        raise DatasetError([Problem(file=str(path), reason=f"is not UTF-8 text: {exc}", code="parse")]) from None
+        raise DatasetError(
+            [Problem(file=str(path), reason=f"is not UTF-8 text: {exc}", code="parse")]
+        ) from None
 
 
 def require_path(path: str | Path) -> Path:

@@ -23,14 +23,37 @@ import geopandas as gpd
 import pandas as pd
 
 from cwb.errors import DatasetError, Problem
-from cwb.importers.common import ImportResult, Provenance, clean_str, iso_date, located_table, require_path
+from cwb.importers.common import (
+    ImportResult,
+    Provenance,
+    clean_str,
+    iso_date,
+    located_table,
+    require_path,
+)
 from cwb.schema import CATEGORY_KIND
 
 log = logging.getLogger(__name__)
 
 #: Columns that are feature metadata, not tags, in the common exporters' output.
-_META = {"id", "@id", "osm_id", "osm_way_id", "osm_type", "type", "geometry", "other_tags", "@type",
-         "@version", "@timestamp", "@changeset", "@user", "@uid", "timestamp", "version"}
+_META = {
+    "id",
+    "@id",
+    "osm_id",
+    "osm_way_id",
+    "osm_type",
+    "type",
+    "geometry",
+    "other_tags",
+    "@type",
+    "@version",
+    "@timestamp",
+    "@changeset",
+    "@user",
+    "@uid",
+    "timestamp",
+    "version",
+}
 _HSTORE = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 
 
@@ -70,11 +93,23 @@ def load_tag_table(path: str | None = None) -> tuple[TagRule, ...]:
     rules: list[TagRule] = []
     problems: list[Problem] = []
     for i, row in enumerate(csv.DictReader(text.splitlines()), start=2):
-        rule = TagRule(row["key"].strip(), row["value"].strip(), row["kind"].strip(),
-                       row["category"].strip(), (row.get("description") or "").strip())
+        rule = TagRule(
+            row["key"].strip(),
+            row["value"].strip(),
+            row["kind"].strip(),
+            row["category"].strip(),
+            (row.get("description") or "").strip(),
+        )
         if CATEGORY_KIND.get(rule.category) != rule.kind:
-            problems.append(Problem(file=name, row=i, column="category", value=rule.category,
-                                    reason=f"is not a category of kind {rule.kind!r}"))
+            problems.append(
+                Problem(
+                    file=name,
+                    row=i,
+                    column="category",
+                    value=rule.category,
+                    reason=f"is not a category of kind {rule.kind!r}",
+                )
+            )
             continue
         rules.append(rule)
     if problems:
@@ -88,8 +123,14 @@ def classify(tags: dict[str, str], rules: tuple[TagRule, ...]) -> TagRule | None
 
 
 def _feature_tags(props: dict[str, Any]) -> dict[str, str]:
-    tags = {k: str(v) for k, v in props.items()
-            if k not in _META and v is not None and not (isinstance(v, float) and v != v) and str(v) != ""}
+    tags = {
+        k: str(v)
+        for k, v in props.items()
+        if k not in _META
+        and v is not None
+        and not (isinstance(v, float) and v != v)
+        and str(v) != ""
+    }
     other = props.get("other_tags")
     if isinstance(other, str):
         tags.update({k: v for k, v in _HSTORE.findall(other)})
@@ -111,7 +152,10 @@ def _osm_id(props: dict[str, Any], geom_type: str) -> str | None:
     if clean_str(props.get("osm_id")):
         kind = "node" if geom_type == "Point" else "relation" if "Polygon" in geom_type else "way"
         return f"{kind}/{clean_str(props.get('osm_id'))}"
-    osm_type, value = clean_str(props.get("osm_type") or props.get("type")), clean_str(props.get("id"))
+    osm_type, value = (
+        clean_str(props.get("osm_type") or props.get("type")),
+        clean_str(props.get("id")),
+    )
     if osm_type in ("node", "way", "relation") and value:
         return f"{osm_type}/{value}"
     return None
@@ -130,12 +174,22 @@ def read_osm_features(path: Path) -> gpd.GeoDataFrame:
                 frame["_layer"] = layer
                 frames.append(frame)
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types; report them as a data problem
-        raise DatasetError([Problem(file=str(path), reason=f"cannot be read as GeoJSON/GeoPackage: {exc}",
-                                    code="parse")], summary=f"{path}: not a readable OSM extract: {exc}") from None
+        raise DatasetError(
+            [
+                Problem(
+                    file=str(path),
+                    reason=f"cannot be read as GeoJSON/GeoPackage: {exc}",
+                    code="parse",
+                )
+            ],
+            summary=f"{path}: not a readable OSM extract: {exc}",
+        ) from None
     if not frames:
         return gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs="EPSG:4326")
-    merged = pd.concat([f.to_crs("EPSG:4326") if f.crs else f.set_crs("EPSG:4326") for f in frames],
-                       ignore_index=True)
+    merged = pd.concat(
+        [f.to_crs("EPSG:4326") if f.crs else f.set_crs("EPSG:4326") for f in frames],
+        ignore_index=True,
+    )
     return gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326")
 
 
@@ -177,12 +231,17 @@ def import_osm(
     features = read_osm_features(path)
     result = ImportResult(importer="osm", source_file=str(path))
     provenance = (provenance or Provenance()).with_defaults(
-        source=f"OpenStreetMap ({path.name})", licence="ODbL-1.0")
-    areas_m2 = features.geometry.to_crs(metric_crs).area if len(features) else pd.Series(dtype=float)
+        source=f"OpenStreetMap ({path.name})", licence="ODbL-1.0"
+    )
+    areas_m2 = (
+        features.geometry.to_crs(metric_crs).area if len(features) else pd.Series(dtype=float)
+    )
     records: list[dict[str, Any]] = []
     seen: set[str] = set()
     columns = [c for c in features.columns if c not in ("geometry", "_layer")]
-    for i, (props, geom) in enumerate(zip(features[columns].to_dict("records"), features.geometry, strict=True)):
+    for i, (props, geom) in enumerate(
+        zip(features[columns].to_dict("records"), features.geometry, strict=True)
+    ):
         result.read += 1
         geom_type = geom.geom_type if geom is not None else ""
         osm_id = _osm_id(props, geom_type) or f"feature/{i + 1}"
@@ -195,7 +254,9 @@ def import_osm(
         name = clean_str(tags.get("name"))
         if not name:
             if not keep_unnamed:
-                result.skip("no name tag", row=i + 1, value=f"{osm_id} ({rule.key}={tags.get(rule.key)})")
+                result.skip(
+                    "no name tag", row=i + 1, value=f"{osm_id} ({rule.key}={tags.get(rule.key)})"
+                )
                 continue
             name = f"{rule.category.replace('_', ' ')} ({osm_id})"
         rid = f"osm:{osm_id}"
@@ -205,22 +266,27 @@ def import_osm(
         seen.add(rid)
         polygon = geom is not None and "Polygon" in geom_type
         point = geom.representative_point() if geom is not None and not geom.is_empty else None
-        records.append({
-            "id": rid,
-            "name": name,
-            "kind": rule.kind,
-            "category": rule.category,
-            "postcode": clean_str(tags.get("addr:postcode")),
-            "sector": tags.get(rule.key) if rule.kind == "financial" or rule.category == "shop" else None,
-            "description": clean_str(tags.get("description")),
-            "last_verified": iso_date(tags.get("check_date") or tags.get("survey:date")),
-            "osm_id": osm_id,
-            "osm_tag": f"{rule.key}={tags.get(rule.key)}",
-            "footprint": geom.wkt if polygon else None,
-            "footprint_m2": round(float(areas_m2.iloc[i]), 1) if polygon else None,
-            "geometry": point,
-        })
-    result.tables["assets"] = located_table("assets", records, postcodes=postcodes, areas=areas,
-                                            provenance=provenance, result=result)
+        records.append(
+            {
+                "id": rid,
+                "name": name,
+                "kind": rule.kind,
+                "category": rule.category,
+                "postcode": clean_str(tags.get("addr:postcode")),
+                "sector": tags.get(rule.key)
+                if rule.kind == "financial" or rule.category == "shop"
+                else None,
+                "description": clean_str(tags.get("description")),
+                "last_verified": iso_date(tags.get("check_date") or tags.get("survey:date")),
+                "osm_id": osm_id,
+                "osm_tag": f"{rule.key}={tags.get(rule.key)}",
+                "footprint": geom.wkt if polygon else None,
+                "footprint_m2": round(float(areas_m2.iloc[i]), 1) if polygon else None,
+                "geometry": point,
+            }
+        )
+    result.tables["assets"] = located_table(
+        "assets", records, postcodes=postcodes, areas=areas, provenance=provenance, result=result
+    )
     log.info("osm %s: %d features, %d assets", path.name, result.read, len(records))
     return result

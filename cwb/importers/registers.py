@@ -37,9 +37,7 @@ from cwb.schema import ASSET_CATEGORIES, ASSETS, CATEGORY_KIND
 log = logging.getLogger(__name__)
 
 #: Asset columns a mapping may fill (besides ``id``, which is prefixed to stay unique across sources).
-MAPPABLE = tuple(
-    c for c in ASSETS.column_names if c not in ("precision", "kind")
-) + ("address",)
+MAPPABLE = tuple(c for c in ASSETS.column_names if c not in ("precision", "kind")) + ("address",)
 
 #: A rule that returns (reason, value) to skip the row, or None to keep it.
 SkipRule = Callable[[pd.Series], tuple[str, str | None] | None]
@@ -101,7 +99,11 @@ def _company_category(row: pd.Series) -> str | None:
     category = (clean_str(row.get("CompanyCategory")) or "").lower()
     if "community interest" in category:
         return "social_enterprise"
-    if "society" in category or "industrial and provident" in category or "co-operative" in category:
+    if (
+        "society" in category
+        or "industrial and provident" in category
+        or "co-operative" in category
+    ):
         return "cooperative"
     return None
 
@@ -113,46 +115,97 @@ PRESETS: dict[str, RegisterPreset] = {
         RegisterPreset(
             "libraries",
             "Libraries Taskforce core dataset (LibrariesHacked CSV): name, postcode, lat, lng; closed ones skipped.",
-            {"id": "id", "name": "name", "postcode": "postcode", "lat": "lat", "lon": "lng", "address": "address"},
-            "library", "library", licence="OGL-UK-3.0", skip=_libraries_skip,
+            {
+                "id": "id",
+                "name": "name",
+                "postcode": "postcode",
+                "lat": "lat",
+                "lon": "lng",
+                "address": "address",
+            },
+            "library",
+            "library",
+            licence="OGL-UK-3.0",
+            skip=_libraries_skip,
         ),
         RegisterPreset(
             "gp_practices",
             "NHS ODS epraccur (GP practices): organisation_code, name, postcode; closed and non-GP settings skipped.",
-            {"id": "organisation_code", "registered_number": "organisation_code", "name": "name",
-             "postcode": "postcode", "address": "address_1"},
-            "health_facility", "ods", licence="OGL-UK-3.0", skip=_gp_skip,
+            {
+                "id": "organisation_code",
+                "registered_number": "organisation_code",
+                "name": "name",
+                "postcode": "postcode",
+                "address": "address_1",
+            },
+            "health_facility",
+            "ods",
+            licence="OGL-UK-3.0",
+            skip=_gp_skip,
         ),
         RegisterPreset(
             "nhs_ods",
             "NHS ODS organisations or sites (etrust, ets, epraccur-like): organisation_code, name, postcode; "
             "closed ones skipped.",
-            {"id": "organisation_code", "registered_number": "organisation_code", "name": "name",
-             "postcode": "postcode", "address": "address_1"},
-            "health_facility", "ods", licence="OGL-UK-3.0", skip=_closed_if("close_date", "closed site"),
+            {
+                "id": "organisation_code",
+                "registered_number": "organisation_code",
+                "name": "name",
+                "postcode": "postcode",
+                "address": "address_1",
+            },
+            "health_facility",
+            "ods",
+            licence="OGL-UK-3.0",
+            skip=_closed_if("close_date", "closed site"),
         ),
         RegisterPreset(
             "nhs_hospitals",
             "NHS.uk website hospital list: OrganisationCode, OrganisationName, Postcode, Latitude, Longitude.",
-            {"id": "OrganisationCode", "registered_number": "OrganisationCode", "name": "OrganisationName",
-             "postcode": "Postcode", "lat": "Latitude", "lon": "Longitude", "address": "Address1"},
-            "health_facility", "ods", licence="OGL-UK-3.0",
+            {
+                "id": "OrganisationCode",
+                "registered_number": "OrganisationCode",
+                "name": "OrganisationName",
+                "postcode": "Postcode",
+                "lat": "Latitude",
+                "lon": "Longitude",
+                "address": "Address1",
+            },
+            "health_facility",
+            "ods",
+            licence="OGL-UK-3.0",
         ),
         RegisterPreset(
             "charity_commission",
             "Charity Commission register extract: registered_charity_number, charity_name, "
             "charity_contact_postcode; removed charities skipped.",
-            {"id": "registered_charity_number", "registered_number": "registered_charity_number",
-             "name": "charity_name", "postcode": "charity_contact_postcode"},
-            "charity", "GB-CHC-", licence="OGL-UK-3.0", skip=_charity_skip,
+            {
+                "id": "registered_charity_number",
+                "registered_number": "registered_charity_number",
+                "name": "charity_name",
+                "postcode": "charity_contact_postcode",
+            },
+            "charity",
+            "GB-CHC-",
+            licence="OGL-UK-3.0",
+            skip=_charity_skip,
         ),
         RegisterPreset(
             "companies_house",
             "Companies House basic company data: CompanyNumber, CompanyName, RegAddress.PostCode, "
             "SICCode.SicText_1; companies not active skipped; CICs → social_enterprise, societies → cooperative.",
-            {"id": "CompanyNumber", "registered_number": "CompanyNumber", "name": "CompanyName",
-             "postcode": "RegAddress.PostCode", "sector": "SICCode.SicText_1"},
-            "business", "GB-COH-", licence="OGL-UK-3.0", skip=_company_skip, category_from=_company_category,
+            {
+                "id": "CompanyNumber",
+                "registered_number": "CompanyNumber",
+                "name": "CompanyName",
+                "postcode": "RegAddress.PostCode",
+                "sector": "SICCode.SicText_1",
+            },
+            "business",
+            "GB-COH-",
+            licence="OGL-UK-3.0",
+            skip=_company_skip,
+            category_from=_company_category,
         ),
     )
 }
@@ -177,7 +230,9 @@ def parse_mapping(text: str | None) -> dict[str, str]:
             raise UsageError(f"--map entry {part!r} must look like cwb_column=SourceColumn")
         key, value = (s.strip() for s in part.split("=", 1))
         if key not in MAPPABLE:
-            raise UsageError(f"--map names an unknown cwb column {key!r}; known: {', '.join(MAPPABLE)}")
+            raise UsageError(
+                f"--map names an unknown cwb column {key!r}; known: {', '.join(MAPPABLE)}"
+            )
         mapping[key] = value
     return mapping
 
@@ -196,8 +251,10 @@ def read_register_csv(path: Path) -> pd.DataFrame:
         except UnicodeDecodeError:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
     except pd.errors.ParserError as exc:
-        raise DatasetError([Problem(file=str(path), reason=f"is not a readable CSV: {exc}", code="parse")],
-                           summary=f"{path}: not a readable CSV: {exc}") from None
+        raise DatasetError(
+            [Problem(file=str(path), reason=f"is not a readable CSV: {exc}", code="parse")],
+            summary=f"{path}: not a readable CSV: {exc}",
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]  # Companies House pads some headers
     return frame
 
@@ -251,19 +308,27 @@ def import_register(
     columns = dict(spec.mapping if spec else {})
     columns.update(mapping or {})
     if "name" not in columns:
-        raise UsageError("a register import needs at least name=SourceColumn in --map (or a --preset)")
+        raise UsageError(
+            "a register import needs at least name=SourceColumn in --map (or a --preset)"
+        )
     category = category or (spec.category if spec else "building")
     if category not in CATEGORY_KIND:
-        raise UsageError(f"unknown category {category!r}; known: "
-                         + "; ".join(f"{k}: {', '.join(v)}" for k, v in ASSET_CATEGORIES.items()))
+        raise UsageError(
+            f"unknown category {category!r}; known: "
+            + "; ".join(f"{k}: {', '.join(v)}" for k, v in ASSET_CATEGORIES.items())
+        )
     frame = read_register_csv(path)
     missing = [f"{k}={v}" for k, v in columns.items() if v not in frame.columns]
     if missing:
-        raise UsageError(f"{path.name}: mapped column(s) not in the file: {', '.join(missing)}; "
-                         f"the file has: {', '.join(frame.columns)}")
+        raise UsageError(
+            f"{path.name}: mapped column(s) not in the file: {', '.join(missing)}; "
+            f"the file has: {', '.join(frame.columns)}"
+        )
     result = ImportResult(importer="register", source_file=str(path))
     provenance = (provenance or Provenance()).with_defaults(
-        source=f"{spec.name if spec else 'register'}: {path.name}", licence=spec.licence if spec else "")
+        source=f"{spec.name if spec else 'register'}: {path.name}",
+        licence=spec.licence if spec else "",
+    )
     prefix = spec.id_prefix if spec else path.stem
     records: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -285,9 +350,18 @@ def import_register(
         record["name"] = name
         source_id = clean_str(row[columns["id"]]) if "id" in columns else None
         sep = "" if prefix.endswith("-") else ":"
-        rid = f"{prefix}{sep}{source_id}" if source_id else stable_id(prefix.rstrip("-"), name, record.get("postcode"))
+        rid = (
+            f"{prefix}{sep}{source_id}"
+            if source_id
+            else stable_id(prefix.rstrip("-"), name, record.get("postcode"))
+        )
         if rid in seen:
-            result.skip(f"duplicate id {rid} in the register", row=line, column=columns.get("id"), value=source_id)
+            result.skip(
+                f"duplicate id {rid} in the register",
+                row=line,
+                column=columns.get("id"),
+                value=source_id,
+            )
             continue
         seen.add(rid)
         record["id"] = rid
@@ -300,8 +374,14 @@ def import_register(
             if record.get(date_col):
                 record[date_col] = iso_date(record[date_col]) or record[date_col]
         records.append(record)
-    result.tables["assets"] = located_table("assets", records, postcodes=postcodes, areas=areas,
-                                            provenance=provenance, result=result)
-    log.info("register %s: %d read, %d imported, %d skipped", path.name, result.read, len(records),
-             len(result.skipped))
+    result.tables["assets"] = located_table(
+        "assets", records, postcodes=postcodes, areas=areas, provenance=provenance, result=result
+    )
+    log.info(
+        "register %s: %d read, %d imported, %d skipped",
+        path.name,
+        result.read,
+        len(records),
+        len(result.skipped),
+    )
     return result

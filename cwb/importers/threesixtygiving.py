@@ -84,7 +84,16 @@ def _first(value: Any) -> dict[str, Any]:
 def recipient_category(org: dict[str, Any]) -> str:
     """The cwb category of a 360Giving recipient organisation (see the module notes)."""
     kind = (clean_str(org.get("organisationType")) or "").lower()
-    if any(w in kind for w in ("co-op", "cooperative", "industrial and provident", "community benefit", "society")):
+    if any(
+        w in kind
+        for w in (
+            "co-op",
+            "cooperative",
+            "industrial and provident",
+            "community benefit",
+            "society",
+        )
+    ):
         return "cooperative"
     if "community interest" in kind or "social enterprise" in kind or "company" in kind:
         return "social_enterprise"
@@ -102,7 +111,9 @@ def _spreadsheet_to_json(path: Path) -> dict[str, Any]:
     except ImportError as exc:  # pragma: no cover - flattentool is a dependency
         from cwb.errors import MissingDependencyError
 
-        raise MissingDependencyError("reading 360Giving spreadsheets needs flattentool: pip install flattentool") from exc
+        raise MissingDependencyError(
+            "reading 360Giving spreadsheets needs flattentool: pip install flattentool"
+        ) from exc
     suffix = path.suffix.lower()
     if suffix == ".csv":
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -110,16 +121,25 @@ def _spreadsheet_to_json(path: Path) -> dict[str, Any]:
         frame = pd.read_excel(path, dtype=str, keep_default_na=False)
     else:
         raise UsageError(f"{path.name}: 360Giving input must be .json, .csv or .xlsx")
-    frame = frame.rename(columns={c: TITLE_PATHS.get(str(c).strip(), str(c).strip()) for c in frame.columns})
+    frame = frame.rename(
+        columns={c: TITLE_PATHS.get(str(c).strip(), str(c).strip()) for c in frame.columns}
+    )
     if "id" not in frame.columns:
-        raise UsageError(f"{path.name}: no Identifier (id) column; columns are {list(frame.columns)}")
+        raise UsageError(
+            f"{path.name}: no Identifier (id) column; columns are {list(frame.columns)}"
+        )
     with tempfile.TemporaryDirectory(prefix="cwb-360g-") as tmp:
         folder = Path(tmp) / "in"
         folder.mkdir()
         frame.to_csv(folder / "grants.csv", index=False)
         out = Path(tmp) / "grants.json"
-        flattentool.unflatten(str(folder), output_name=str(out), input_format="csv",
-                              root_list_path="grants", id_name="id")
+        flattentool.unflatten(
+            str(folder),
+            output_name=str(out),
+            input_format="csv",
+            root_list_path="grants",
+            id_name="id",
+        )
         return read_json(out)
 
 
@@ -128,8 +148,16 @@ def read_grants(path: Path) -> list[dict[str, Any]]:
     data = read_json(path) if path.suffix.lower() == ".json" else _spreadsheet_to_json(path)
     grants = data.get("grants") if isinstance(data, dict) else data
     if not isinstance(grants, list):
-        raise DatasetError([Problem(file=str(path), reason="has no 'grants' list: not a 360Giving file",
-                                    code="parse")], summary=f"{path}: not a 360Giving file (no 'grants' list)")
+        raise DatasetError(
+            [
+                Problem(
+                    file=str(path),
+                    reason="has no 'grants' list: not a 360Giving file",
+                    code="parse",
+                )
+            ],
+            summary=f"{path}: not a 360Giving file (no 'grants' list)",
+        )
     return grants
 
 
@@ -139,7 +167,10 @@ def _codes(grant: dict[str, Any]) -> tuple[str | None, str | None]:
     for loc in grant.get("beneficiaryLocation") or []:
         if not isinstance(loc, dict):
             continue
-        code, kind = clean_str(loc.get("geoCode")), (clean_str(loc.get("geoCodeType")) or "").upper()
+        code, kind = (
+            clean_str(loc.get("geoCode")),
+            (clean_str(loc.get("geoCodeType")) or "").upper(),
+        )
         if not code:
             continue
         if kind in _WARD_TYPES or code.startswith("E05"):
@@ -185,7 +216,9 @@ def import_360giving(
         raise UsageError(f"unknown category {recipient_category_override!r}")
     grants = read_grants(path)
     result = ImportResult(importer="360giving", source_file=str(path))
-    provenance = (provenance or Provenance()).with_defaults(source=f"360Giving ({path.name})", licence="CC-BY-4.0")
+    provenance = (provenance or Provenance()).with_defaults(
+        source=f"360Giving ({path.name})", licence="CC-BY-4.0"
+    )
     assets: dict[str, dict[str, Any]] = {}
     links: list[dict[str, Any]] = []
     no_amount = 0
@@ -196,7 +229,10 @@ def import_360giving(
             result.skip("not a grant object", row=i)
             continue
         gid = clean_str(grant.get("id"))
-        funder, recipient = _first(grant.get("fundingOrganization")), _first(grant.get("recipientOrganization"))
+        funder, recipient = (
+            _first(grant.get("fundingOrganization")),
+            _first(grant.get("recipientOrganization")),
+        )
         if not gid:
             result.skip("grant has no id", row=i)
             continue
@@ -214,38 +250,61 @@ def import_360giving(
         rid = clean_str(recipient.get("id")) or f"360g-recipient:{clean_str(recipient.get('name'))}"
         if fid not in assets:
             assets[fid] = {
-                "id": fid, "name": clean_str(funder.get("name")) or fid, "kind": "financial",
-                "category": "funder", "postcode": clean_str(funder.get("postalCode")),
-                "registered_number": clean_str(funder.get("charityNumber") or funder.get("companyNumber")),
+                "id": fid,
+                "name": clean_str(funder.get("name")) or fid,
+                "kind": "financial",
+                "category": "funder",
+                "postcode": clean_str(funder.get("postalCode")),
+                "registered_number": clean_str(
+                    funder.get("charityNumber") or funder.get("companyNumber")
+                ),
                 "org_identifier": clean_str(funder.get("id")),
             }
         ward, lsoa = _codes(grant)
         if rid not in assets:
             category = recipient_category_override or recipient_category(recipient)
             assets[rid] = {
-                "id": rid, "name": clean_str(recipient.get("name")) or rid, "kind": CATEGORY_KIND[category],
-                "category": category, "postcode": clean_str(recipient.get("postalCode")),
-                "registered_number": clean_str(recipient.get("charityNumber") or recipient.get("companyNumber")),
+                "id": rid,
+                "name": clean_str(recipient.get("name")) or rid,
+                "kind": CATEGORY_KIND[category],
+                "category": category,
+                "postcode": clean_str(recipient.get("postalCode")),
+                "registered_number": clean_str(
+                    recipient.get("charityNumber") or recipient.get("companyNumber")
+                ),
                 "org_identifier": clean_str(recipient.get("id")),
                 "description": clean_str(recipient.get("organisationType")),
-                "ward_code": ward, "lsoa_code": lsoa,
+                "ward_code": ward,
+                "lsoa_code": lsoa,
                 "area_code": _pick_area(ward, lsoa, areas),
             }
         amount = to_float(grant.get("amountAwarded"))
         no_amount += amount is None
-        links.append({
-            "source": fid, "target": rid, "relation": "funds",
-            "description": clean_str(grant.get("title")),
-            "since": iso_date(grant.get("awardDate")),
-            "amount": amount,
-            "currency": clean_str(grant.get("currency")) or "GBP",
-            "grant_id": gid,
-            "programme": clean_str(_first(grant.get("grantProgramme")).get("title")),
-        })
+        links.append(
+            {
+                "source": fid,
+                "target": rid,
+                "relation": "funds",
+                "description": clean_str(grant.get("title")),
+                "since": iso_date(grant.get("awardDate")),
+                "amount": amount,
+                "currency": clean_str(grant.get("currency")) or "GBP",
+                "grant_id": gid,
+                "programme": clean_str(_first(grant.get("grantProgramme")).get("title")),
+            }
+        )
     if no_amount:
-        result.notes.append(f"{no_amount} grant(s) have no numeric amountAwarded; their links have no amount")
-    result.tables["assets"] = located_table("assets", list(assets.values()), postcodes=postcodes, areas=areas,
-                                            provenance=provenance, result=result)
+        result.notes.append(
+            f"{no_amount} grant(s) have no numeric amountAwarded; their links have no amount"
+        )
+    result.tables["assets"] = located_table(
+        "assets",
+        list(assets.values()),
+        postcodes=postcodes,
+        areas=areas,
+        provenance=provenance,
+        result=result,
+    )
     result.tables["links"] = schema_frame("links", links)
     log.info("360giving %s: %d grants, %d organisations", path.name, result.read, len(assets))
     return result

@@ -1,0 +1,467 @@
+"""OCDS release and record packages (Contracts Finder, Find a Tender …) → opportunities, suppliers and spend.
+
+Releases are compiled per ``ocid`` by ``ocdskit.combine.merge`` (which uses
+``ocdsmerge``, the reference implementation). cwb passes the OCDS 1.1 merge
+rules it needs as a small schema, so nothing is downloaded. Record packages give
+their ``compiledRelease`` (or have their releases compiled the same way).
+
+- each tender, or each of its lots, → a ``contract`` opportunity of ``project``:
+  title, CPV codes → ``sector`` (the CPV division, see :data:`CPV_SECTORS`) and
+  ``skills`` (the CPV descriptions), value, buyer, start/end and deadline;
+- each supplier of an active award → a ``financial`` asset (``business``; a
+  voluntary or community organisation (``vco``) → ``social_enterprise``);
+- each award × supplier → a ``spend`` row (buyer, supplier, amount). An award
+  shared by several suppliers (a framework) is split equally between them so that
+  the spend total equals the awards' total; the row says so in ``description``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from cwb.errors import DatasetError, Problem, UsageError
+from cwb.importers.common import (
+    ImportResult,
+    Provenance,
+    clean_str,
+    iso_date,
+    located_table,
+    postcode_in_text,
+    read_json,
+    require_path,
+    to_float,
+)
+from cwb.importers.registers import stable_id
+
+log = logging.getLogger(__name__)
+
+#: The OCDS 1.1 merge rules cwb relies on, as a minimal release schema for ocdsmerge.
+MERGE_SCHEMA: dict[str, Any] = {
+    "properties": {
+        "id": {"type": "string", "omitWhenMerged": True},
+        "date": {"type": "string", "omitWhenMerged": True},
+        "tag": {"type": "array", "omitWhenMerged": True},
+    }
+}
+
+#: CPV divisions (first two digits) → a sector word; some groups (more digits) are more precise.
+CPV_SECTORS: dict[str, str] = {
+    "03": "agriculture",
+    "09": "energy",
+    "14": "mining",
+    "15": "food and drink",
+    "16": "agricultural machinery",
+    "18": "clothing",
+    "19": "textiles",
+    "22": "printing",
+    "24": "chemicals",
+    "30": "office equipment",
+    "31": "electrical equipment",
+    "32": "telecoms equipment",
+    "33": "medical equipment",
+    "34": "vehicles",
+    "35": "security equipment",
+    "37": "sports and leisure goods",
+    "38": "laboratory equipment",
+    "39": "furniture",
+    "41": "water",
+    "42": "machinery",
+    "43": "construction machinery",
+    "44": "building materials",
+    "45": "construction",
+    "48": "software",
+    "50": "repair and maintenance",
+    "51": "installation",
+    "55": "catering",
+    "60": "transport",
+    "63": "logistics",
+    "64": "postal and telecoms",
+    "65": "utilities",
+    "66": "finance and insurance",
+    "70": "property",
+    "71": "architecture and engineering",
+    "72": "IT services",
+    "73": "research",
+    "75": "public administration",
+    "76": "oil and gas services",
+    "77": "grounds maintenance",
+    "79": "business services",
+    "80": "education and training",
+    "85": "health and social care",
+    "90": "waste and environment",
+    "92": "culture and sport",
+    "98": "community services",
+    "909": "cleaning",
+    "7971": "security",
+    "7952": "events",
+    "7954": "translation",
+    "7961": "recruitment",
+    "5552": "catering",
+    "5551": "catering",
+    "8551": "health and social care",
+    "8531": "social care",
+}
+
+
+def cpv_sector(code: object) -> str | None:
+    """The sector word of a CPV code (``"55520000"`` → ``"catering"``), or None."""
+    digits = re.sub(r"\D", "", str(code or ""))
+    for n in (4, 3, 2):
+        if len(digits) >= n and digits[:n] in CPV_SECTORS:
+            return CPV_SECTORS[digits[:n]]
+    return None
+
+
+def _json_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".json")
+        if not files:
+            raise UsageError(f"{path} holds no .json files")
+        return files
+    return [path]
+
+
+def _spreadsheet_package(path: Path) -> dict[str, Any]:
+    """An OCDS spreadsheet (flattened with path headers) → a release package via flattentool."""
+    import tempfile
+
+    import flattentool
+
+    fmt = {".xlsx": "xlsx", ".csv": "csv"}.get(path.suffix.lower())
+    if fmt is None:
+        raise UsageError(f"{path.name}: OCDS input must be .json, .xlsx or a folder of .json files")
+    with tempfile.TemporaryDirectory(prefix="cwb-ocds-") as tmp:
+        source = path
+        if fmt == "csv":
+            source = Path(tmp) / "in"
+            source.mkdir()
+            (source / "releases.csv").write_bytes(path.read_bytes())
+        out = Path(tmp) / "releases.json"
+        flattentool.unflatten(
+            str(source),
+            output_name=str(out),
+            input_format=fmt,
+            root_list_path="releases",
+            id_name="id",
+        )
+        return read_json(out)
+
+
+def compiled_releases(path: Path, result: ImportResult) -> list[dict[str, Any]]:
+    """Every compiled release in a file or folder of release/record packages (or releases)."""
+    from ocdskit.combine import merge
+    from ocdskit.util import is_record_package, is_release, is_release_package
+
+    to_merge: list[Any] = []
+    compiled: list[dict[str, Any]] = []
+    for file in _json_files(path):
+        data = read_json(file) if file.suffix.lower() == ".json" else _spreadsheet_package(file)
+        items = data if isinstance(data, list) else [data]
+        for item in items:
+            if not isinstance(item, dict):
+                result.skip("not an OCDS object", file=file.name)
+            elif is_record_package(item):
+                for n, record in enumerate(item.get("records") or [], start=1):
+                    if isinstance(record.get("compiledRelease"), dict):
+                        compiled.append(record["compiledRelease"])
+                    elif all(
+                        isinstance(r, dict) and "tag" in r for r in record.get("releases") or [None]
+                    ):
+                        to_merge.extend(record["releases"])
+                    else:
+                        result.skip(
+                            "record has neither a compiledRelease nor full releases (linked releases "
+                            "cannot be compiled offline)",
+                            row=n,
+                            file=file.name,
+                            value=record.get("ocid"),
+                        )
+            elif is_release_package(item):
+                to_merge.append(item)
+            elif is_release(item):
+                to_merge.append(item)
+            else:
+                raise DatasetError(
+                    [
+                        Problem(
+                            file=str(file),
+                            reason="is not an OCDS release or record package "
+                            "(no 'releases' or 'records')",
+                            code="parse",
+                        )
+                    ]
+                )
+    releases = sum(len(i.get("releases") or []) if "releases" in i else 1 for i in to_merge)
+    result.read = releases + len(compiled)
+    if to_merge:
+        try:
+            compiled.extend(merge(to_merge, schema=MERGE_SCHEMA, ignore_version=True))
+        except Exception as exc:  # noqa: BLE001 - ocdskit raises its own errors for bad packages
+            raise DatasetError(
+                [
+                    Problem(
+                        file=str(path),
+                        reason=f"releases could not be compiled: {exc}",
+                        code="parse",
+                    )
+                ]
+            ) from None
+    return compiled
+
+
+def _text(value: object, limit: int = 600) -> str | None:
+    text = clean_str(value)
+    if text is None:
+        return None
+    text = re.sub(r"\s+", " ", html.unescape(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _amount(value: object) -> tuple[float | None, str | None]:
+    if not isinstance(value, dict):
+        return None, None
+    return to_float(value.get("amount")), clean_str(value.get("currency"))
+
+
+def _classifications(items: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for item in items:
+        for cls in [item.get("classification"), *(item.get("additionalClassifications") or [])]:
+            if isinstance(cls, dict) and (clean_str(cls.get("scheme")) or "CPV").upper().startswith(
+                "CPV"
+            ):
+                code, label = clean_str(cls.get("id")), clean_str(cls.get("description"))
+                if code and (code, label or "") not in out:
+                    out.append((code, label or ""))
+    return out
+
+
+def _opportunity(
+    release: dict[str, Any],
+    project: str,
+    lot: dict[str, Any] | None,
+    buyer: str | None,
+    buyer_pc: str | None,
+) -> dict[str, Any]:
+    tender = release.get("tender") or {}
+    ocid = release.get("ocid")
+    items = (
+        [
+            i
+            for i in tender.get("items") or []
+            if lot is None or str(i.get("relatedLot")) == str(lot.get("id"))
+        ]
+        or tender.get("items")
+        or []
+    )
+    cpv = _classifications(items)
+    value, currency = _amount((lot or {}).get("value") or tender.get("value"))
+    period = (lot or {}).get("contractPeriod") or tender.get("contractPeriod") or {}
+    title = _text(tender.get("title"), 200) or ocid
+    if lot is not None:
+        title = f"{title} – {_text(lot.get('title'), 120) or 'lot ' + str(lot.get('id'))}"
+    return {
+        "id": f"ocds:{ocid}" + (f"/lot/{lot.get('id')}" if lot is not None else ""),
+        "project": project,
+        "type": "contract",
+        "title": title,
+        "skills": ";".join(label.lower() for _, label in cpv if label) or None,
+        "sector": next((s for s in (cpv_sector(c) for c, _ in cpv) if s), None),
+        "value": value if currency in (None, "GBP") else None,
+        "starts": iso_date(period.get("startDate")),
+        "ends": iso_date(period.get("endDate")),
+        "description": _text((lot or {}).get("description") or tender.get("description")),
+        "buyer": buyer,
+        "buyer_postcode": buyer_pc,
+        "cpv": ";".join(c for c, _ in cpv) or None,
+        "deadline": iso_date((tender.get("tenderPeriod") or {}).get("endDate")),
+        "status": clean_str(tender.get("status")),
+        "ocid": ocid,
+        "currency": currency or "GBP",
+        "suitable_for_sme": (tender.get("xClassifications") or {}).get("isSuitableForSme"),
+    }
+
+
+def _party_postcode(party: dict[str, Any]) -> str | None:
+    address = party.get("address") or {}
+    return postcode_in_text(address.get("postalCode")) or postcode_in_text(
+        address.get("streetAddress")
+    )
+
+
+def _supplier(party: dict[str, Any], ref: dict[str, Any]) -> dict[str, Any]:
+    ident = party.get("identifier") or {}
+    scheme, number = clean_str(ident.get("scheme")), clean_str(ident.get("id"))
+    name = clean_str(party.get("name") or ref.get("name")) or "unnamed supplier"
+    sid = f"{scheme}-{number}" if scheme and number else stable_id("ocds-supplier", name)
+    return {
+        "id": sid,
+        "name": name,
+        "kind": "financial",
+        "category": "social_enterprise" if party.get("vco") is True else "business",
+        "postcode": _party_postcode(party),
+        "registered_number": number if scheme in ("GB-COH", "GB-CHC") else None,
+        "sme": party.get("sme"),
+    }
+
+
+def import_ocds(
+    path: str | Path,
+    *,
+    project: str,
+    provenance: Provenance | None = None,
+    postcodes: Any = None,
+    areas: Any = None,
+) -> ImportResult:
+    """Import OCDS data: tenders/lots as opportunities, award suppliers as assets and spend rows.
+
+    Parameters
+    ----------
+    path
+        A release or record package (JSON), a JSON list of releases, a folder of such
+        files, or an OCDS spreadsheet (``.xlsx``, flattened with path headers).
+    project
+        The project id (from ``dataset.toml``) the contract opportunities belong to.
+    provenance
+        Defaults: source ``OCDS (FILE)``; the package's licence URL when it has one.
+    postcodes
+        A :class:`cwb.geocode.PostcodeLookup` to locate suppliers by their postcode.
+    areas
+        Area polygons (unused unless rows carry area codes).
+
+    Returns
+    -------
+    ImportResult
+        ``tables["opportunities"]``, ``tables["assets"]`` (suppliers) and ``tables["spend"]``.
+    """
+    path = require_path(path)
+    if not project:
+        raise UsageError(
+            "OCDS contracts need a project id: pass project=… (--project on the command line)"
+        )
+    result = ImportResult(importer="ocds", source_file=str(path))
+    releases = compiled_releases(path, result)
+    licence = _package_licence(path)
+    provenance = (provenance or Provenance()).with_defaults(
+        source=f"OCDS ({path.name})", licence=licence
+    )
+    opportunities: list[dict[str, Any]] = []
+    suppliers: dict[str, dict[str, Any]] = {}
+    spend: list[dict[str, Any]] = []
+    shared = 0
+    for n, release in enumerate(releases, start=1):
+        ocid = release.get("ocid")
+        parties = {str(p.get("id")): p for p in release.get("parties") or [] if isinstance(p, dict)}
+        buyer_ref = release.get("buyer") or {}
+        buyer_party = parties.get(str(buyer_ref.get("id")), {})
+        buyer = clean_str(buyer_ref.get("name") or buyer_party.get("name"))
+        buyer_pc = _party_postcode(buyer_party)
+        tender = release.get("tender")
+        awards = [a for a in release.get("awards") or [] if isinstance(a, dict)]
+        if not isinstance(tender, dict) and not awards:
+            result.skip("release has neither a tender nor awards", row=n, value=ocid)
+            continue
+        sector = None
+        if isinstance(tender, dict):
+            lots = [lot for lot in tender.get("lots") or [] if isinstance(lot, dict)]
+            for lot in lots or [None]:
+                opportunities.append(_opportunity(release, project, lot, buyer, buyer_pc))
+            sector = opportunities[-1]["sector"] if opportunities else None
+        for award in awards:
+            status = clean_str(award.get("status"))
+            if status in ("cancelled", "unsuccessful", "pending"):
+                result.skip(
+                    f"award status is {status}", row=n, value=f"{ocid} award {award.get('id')}"
+                )
+                continue
+            refs = [s for s in award.get("suppliers") or [] if isinstance(s, dict)]
+            if not refs:
+                result.skip(
+                    "award names no supplier", row=n, value=f"{ocid} award {award.get('id')}"
+                )
+                continue
+            amount, currency = _amount(award.get("value"))
+            if amount is None:
+                result.skip(
+                    "award has no value: no spend row (its suppliers are still imported)",
+                    row=n,
+                    value=f"{ocid} award {award.get('id')}",
+                )
+            # Contracts Finder gives each supplier's own share as x_awardValue when it knows it
+            own = [
+                to_float(
+                    (parties.get(str(r.get("id")), {}).get("x_awardValue") or {}).get("amount")
+                )
+                for r in refs
+            ]
+            split = len(refs) > 1 and any(v is None for v in own)
+            shared += split and amount is not None
+            for ref, own_amount in zip(refs, own, strict=True):
+                supplier = _supplier(parties.get(str(ref.get("id")), {}), ref)
+                suppliers.setdefault(supplier["id"], supplier)
+                if amount is None:
+                    continue
+                share = amount / len(refs) if split else (own_amount if len(refs) > 1 else amount)
+                note = f"equal share of an award to {len(refs)} suppliers" if split else None
+                spend.append(
+                    {
+                        "id": f"ocds:{ocid}/award/{award.get('id')}/{supplier['id']}",
+                        "buyer": buyer or "unknown buyer",
+                        "supplier_name": supplier["name"],
+                        "supplier_id": supplier["registered_number"] or supplier["id"],
+                        "amount": share,
+                        "sector": sector,
+                        "currency": currency or "GBP",
+                        "date": iso_date(award.get("date")),
+                        "sme": supplier["sme"] if isinstance(supplier["sme"], bool) else None,
+                        "org_type": "social_enterprise"
+                        if supplier["category"] == "social_enterprise"
+                        else None,
+                        "description": "; ".join(
+                            x for x in (_text(award.get("title"), 200), note) if x
+                        )
+                        or None,
+                        "postcode": supplier["postcode"],
+                        "ocid": ocid,
+                    }
+                )
+    if shared:
+        result.notes.append(
+            f"{shared} award(s) went to several suppliers (frameworks): their value was split "
+            "equally between the suppliers' spend rows, so totals are preserved"
+        )
+    for table, rows in (
+        ("opportunities", opportunities),
+        ("assets", list(suppliers.values())),
+        ("spend", spend),
+    ):
+        result.tables[table] = located_table(
+            table,
+            rows,
+            postcodes=postcodes,
+            areas=areas,
+            provenance=provenance if table != "spend" else None,
+            result=result,
+        )
+    log.info(
+        "ocds %s: %d releases, %d opportunities, %d suppliers, %d spend rows",
+        path.name,
+        len(releases),
+        len(opportunities),
+        len(suppliers),
+        len(spend),
+    )
+    return result
+
+
+def _package_licence(path: Path) -> str:
+    try:
+        first = _json_files(path)[0]
+        data = read_json(first) if first.suffix.lower() == ".json" else {}
+    except (DatasetError, UsageError):
+        return ""
+    return str(data.get("license") or "") if isinstance(data, dict) else ""
