@@ -260,7 +260,6 @@ class Vocabulary:
         words = norm.split(" ")
         if len(words) < 2:
             return None
-        padded = f" {norm} "
         best: tuple[int, str] | None = None
         for size in range(len(words) - 1, 0, -1):
             if size * 2 < len(words):
@@ -268,7 +267,7 @@ class Vocabulary:
             for start in range(len(words) - size + 1):
                 phrase = " ".join(words[start:start + size])
                 code = self._keys.get(phrase)
-                if code and f" {phrase} " in padded and (best is None or size > best[0]):
+                if code and best is None:
                     best = (size, code)
             if best is not None:
                 return best[1]
