@@ -147,7 +147,9 @@ def register_stage(
 
     def decorator(fn: StageFn) -> StageFn:
         doc = (fn.__doc__ or "").strip().splitlines()
-        STAGES[name] = Stage(name, fn, tuple(requires), needs_dataset, prepare, doc[0] if doc else "")
+        STAGES[name] = Stage(
+            name, fn, tuple(requires), needs_dataset, prepare, doc[0] if doc else ""
+        )
         return fn
 
     return decorator
@@ -214,7 +216,8 @@ class BenchReport:
         lines += [
             "",
             f"Time in seconds · peak resident memory of the stage's process in MB. "
-            f"{m.get('cpus', '?')} CPUs, {m.get('memory_gb', '?')} GB RAM, Python {m.get('python', '?')}, "
+            f"{m.get('cpus', '?')} CPUs, {m.get('memory_gb', '?')} GB RAM, "
+            f"Python {m.get('python', '?')}, "
             f"{self.settings.get('format', '?')} files, seed {self.settings.get('seed', '?')}; "
             f"`cwb bench` on {self.created[:10]}.",
         ]
@@ -250,7 +253,9 @@ def parse_sizes(text: str) -> list[int]:
         try:
             value = int(float(digits) * factor)
         except ValueError:
-            raise UsageError(f"--sizes: {token!r} is not a number (expected e.g. 10000,100k,1M)") from None
+            raise UsageError(
+                f"--sizes: {token!r} is not a number (expected e.g. 10000,100k,1M)"
+            ) from None
         if value < 1:
             raise UsageError(f"--sizes: {token!r} must be at least 1")
         sizes.append(value)
@@ -260,7 +265,7 @@ def parse_sizes(text: str) -> list[int]:
 
 
 def resolve_stages(names: Sequence[str] | None) -> list[str]:
-    """The stages to run in registry order (``synth`` always first); unknown names are a usage error."""
+    """Stages to run, in registry order with ``synth`` first; unknown names are a usage error."""
     if not names:
         return list(STAGES)
     unknown = [n for n in names if n not in STAGES]
@@ -373,10 +378,18 @@ def run_benchmark(
             dataset_ok = True
             for name in names:
                 if not dataset_ok and name != SYNTH_STAGE:
-                    result = StageResult(size, name, "skipped", reason="the synthetic dataset was not generated")
+                    result = StageResult(
+                        size, name, "skipped", reason="the synthetic dataset was not generated"
+                    )
                 else:
-                    result = run_stage_isolated(name, folder, root / f"scratch-{size}-{name}", size, params,
-                                                timeout_s=timeout_s)
+                    result = run_stage_isolated(
+                        name,
+                        folder,
+                        root / f"scratch-{size}-{name}",
+                        size,
+                        params,
+                        timeout_s=timeout_s,
+                    )
                 if name == SYNTH_STAGE and not result.ok:
                     dataset_ok = False
                 log.info("bench %s at %s assets: %s", name, size, result.status)
@@ -411,17 +424,27 @@ def run_stage_isolated(
     stage = STAGES[name]
     missing = missing_requirements(stage)
     if missing:
-        return StageResult(size, name, "skipped", reason=f"module {', '.join(missing)} is not importable")
+        return StageResult(
+            size, name, "skipped", reason=f"module {', '.join(missing)} is not importable"
+        )
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     spec_path = scratch / "_bench_spec.json"
     result_path = scratch / "_bench_result.json"
-    spec = {"stage": name, "folder": str(folder), "scratch": str(scratch), "size": size,
-            "params": params, "result": str(result_path)}
+    spec = {
+        "stage": name,
+        "folder": str(folder),
+        "scratch": str(scratch),
+        "size": size,
+        "params": params,
+        "result": str(result_path),
+    }
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     command = [sys.executable, "-m", "cwb.bench", "_run", str(spec_path)]
     try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
+        proc = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout_s, check=False
+        )
     except subprocess.TimeoutExpired:
         shutil.rmtree(scratch, ignore_errors=True)
         return StageResult(size, name, "timeout", reason=f"stopped after {timeout_s:g} s")
@@ -430,12 +453,16 @@ def run_stage_isolated(
             data = json.loads(result_path.read_text(encoding="utf-8"))
             return StageResult(**data)
         tail = (proc.stderr or "").strip().splitlines()[-3:]
-        return StageResult(size, name, "failed", reason=f"exit code {proc.returncode}: " + " | ".join(tail))
+        return StageResult(
+            size, name, "failed", reason=f"exit code {proc.returncode}: " + " | ".join(tail)
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def write_report(report: BenchReport, json_path: Path | None, markdown_path: Path | None = None) -> list[Path]:
+def write_report(
+    report: BenchReport, json_path: Path | None, markdown_path: Path | None = None
+) -> list[Path]:
     """Write the JSON and/or Markdown report atomically; return the paths written."""
     written = []
     if json_path is not None:
@@ -492,7 +519,9 @@ def execute_stage(name: str, ctx: BenchContext) -> StageResult:
         return StageResult(ctx.size, name, "skipped", reason=f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # noqa: BLE001 - reported in the benchmark table
         log.debug("stage %s failed", name, exc_info=True)
-        return StageResult(ctx.size, name, "failed", reason=f"{type(exc).__name__}: {str(exc)[:300]}")
+        return StageResult(
+            ctx.size, name, "failed", reason=f"{type(exc).__name__}: {str(exc)[:300]}"
+        )
     peak = _status_kb("VmHWM") if scope == "stage" else None
     if peak is None:
         peak, scope = _maxrss_kb(), "process"
@@ -515,7 +544,9 @@ def child_main(argv: Sequence[str]) -> int:
         return 2
     spec = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     ctx = BenchContext(
-        folder=Path(spec["folder"]), scratch=Path(spec["scratch"]), size=int(spec["size"]),
+        folder=Path(spec["folder"]),
+        scratch=Path(spec["scratch"]),
+        size=int(spec["size"]),
         params=dict(spec["params"]),
     )
     result = execute_stage(spec["stage"], ctx)
@@ -549,8 +580,10 @@ def _stage_read(ctx: BenchContext) -> dict[str, Any]:
     from cwb.io import read_dataset
 
     ds = read_dataset(ctx.folder)
-    return {"rows": {name: len(table) for name, table in ds.tables().items()},
-            "warnings": len(ds.warnings)}
+    return {
+        "rows": {name: len(table) for name, table in ds.tables().items()},
+        "warnings": len(ds.warnings),
+    }
 
 
 @register_stage("validate", requires=("cwb.validate",), needs_dataset=False)
@@ -566,21 +599,20 @@ def _stage_validate(ctx: BenchContext) -> dict[str, Any]:
 
 @register_stage("catalogue", requires=("cwb.catalogue",))
 def _stage_catalogue(ctx: BenchContext) -> dict[str, Any]:
-    """Catalogue summaries: counts by kind and category, distance band and area."""
-    from cwb import catalogue
+    """Catalogue: counts by kind and category, by distance band and by area."""
+    from cwb.catalogue import catalogue
 
-    summary = catalogue.summarise(ctx.dataset)
-    return {"tables": len(summary) if hasattr(summary, "__len__") else 1}
+    cat = catalogue(ctx.dataset)
+    return {"rows": len(cat.to_long()), "suppressed_residents": cat.suppressed_residents}
 
 
 @register_stage("write", requires=("cwb.io",))
 def _stage_write(ctx: BenchContext) -> dict[str, Any]:
-    """Write the dataset back out as Parquet (round trip)."""
+    """Write the dataset back out as Parquet (the read → write round trip)."""
     from cwb.io import write_dataset
 
-    target = ctx.scratch / "roundtrip"
-    write_dataset(ctx.dataset, target, fmt="parquet")
-    size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+    target = write_dataset(ctx.dataset, ctx.scratch / "roundtrip", format="parquet")
+    size = sum(p.stat().st_size for p in Path(target).rglob("*") if p.is_file())
     return {"megabytes": round(size / 1024**2, 1)}
 
 

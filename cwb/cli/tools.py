@@ -1,0 +1,148 @@
+"""Scale tooling: ``cwb synth`` (synthetic datasets) and ``cwb bench`` (the benchmark)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cwb.cli.app import app, err, library_errors, out
+
+
+@app.command()
+def synth(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the synthetic dataset into.")],
+    assets: Annotated[int, typer.Option("--assets", "-n", help="Number of assets.")] = 10_000,
+    opportunities: Annotated[
+        int, typer.Option("--opportunities", "-m", help="Number of opportunities.")
+    ] = 100,
+    spend: Annotated[
+        int | None,
+        typer.Option("--spend", help="Spend transactions (default: max(1000, assets/10))."),
+    ] = None,
+    projects: Annotated[
+        int, typer.Option("--projects", help="Capital projects (West Midlands sites).")
+    ] = 3,
+    links: Annotated[
+        int | None, typer.Option("--links", help="Asset links (default: assets/20).")
+    ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed; the same seed gives the same files.")
+    ] = 0,
+    fmt: Annotated[str, typer.Option("--format", help="csv, parquet or gpkg.")] = "csv",
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite a dataset already in FOLDER.")
+    ] = False,
+) -> None:
+    """Write a valid synthetic dataset of any size, clustered around West Midlands project sites.
+
+    Assets of all four kinds cluster around the projects; skills come from the
+    same vocabulary as the Birmingham demo. Use Parquet for a million rows.
+
+    Example: cwb synth big/ --assets 1000000 --opportunities 2000 --format parquet
+    """
+    from cwb.synth import synth_dataset
+
+    with library_errors():
+        result = synth_dataset(
+            folder,
+            assets=assets,
+            opportunities=opportunities,
+            spend=spend,
+            projects=projects,
+            links=links,
+            seed=seed,
+            fmt=fmt,
+            overwrite=force,
+        )
+    for path in result.files:
+        out.print(f"wrote {path}")
+    rows = ", ".join(f"{n:,} {t}" for t, n in result.counts.items())
+    out.print(f"{rows} in {result.seconds:.1f} s (skills from {result.vocabulary_source})")
+
+
+@app.command()
+def bench(
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="Asset counts, comma-separated (10k, 1M allowed).")
+    ] = ("10000,100000,1000000"),
+    stages: Annotated[
+        str | None, typer.Option("--stages", help="Stages to run, comma-separated (default: all).")
+    ] = None,
+    out_path: Annotated[Path, typer.Option("--out", help="JSON report to write.")] = Path(
+        "bench.json"
+    ),
+    markdown: Annotated[
+        bool,
+        typer.Option(
+            "--markdown", help="Also write a Markdown table next to the JSON and print it."
+        ),
+    ] = False,
+    fmt: Annotated[
+        str, typer.Option("--format", help="File format of the synthetic data.")
+    ] = "parquet",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the synthetic data.")] = 0,
+    opportunities: Annotated[
+        int | None,
+        typer.Option(
+            "--opportunities", help="Opportunities per dataset (default: assets/500, 40 to 2000)."
+        ),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds allowed per stage and size.")
+    ] = 1800.0,
+    work_dir: Annotated[
+        Path | None, typer.Option("--work-dir", help="Keep the generated datasets in this folder.")
+    ] = None,
+    list_stages: Annotated[bool, typer.Option("--list", help="List the stages and exit.")] = False,
+) -> None:
+    """Time each pipeline stage and its peak memory at growing dataset sizes.
+
+    Each stage runs in a fresh process on a synthetic dataset; peak memory is
+    the resident memory of that process during the stage.
+
+    Example: cwb bench --sizes 10k,100k --stages read,validate,catalogue --markdown
+    """
+    from cwb import bench as b
+
+    if list_stages:
+        for name, stage in b.STAGES.items():
+            missing = b.missing_requirements(stage)
+            note = f"  [yellow](needs {', '.join(missing)})[/yellow]" if missing else ""
+            out.print(f"{name:<12} {stage.description}{note}")
+        return
+
+    def progress(r: b.StageResult) -> None:
+        text = b.format_cell(r) if r.ok else f"{r.status}: {r.reason}"
+        err.print(f"{r.size:>10,}  {r.stage:<12} {text}", highlight=False)
+
+    with library_errors():
+        names = [s.strip() for s in stages.split(",") if s.strip()] if stages else None
+        report = b.run_benchmark(
+            b.parse_sizes(sizes),
+            names,
+            work_dir=work_dir,
+            fmt=fmt,
+            seed=seed,
+            opportunities=opportunities,
+            timeout_s=timeout,
+            on_result=progress,
+        )
+        md_path = out_path.with_suffix(".md") if markdown else None
+        written = b.write_report(report, out_path, md_path)
+    table = Table(title="cwb bench: seconds · peak memory (MB)")
+    table.add_column("stage")
+    for size in report.sizes:
+        table.add_column(f"{size:,}", justify="right")
+    for stage in report.stages:
+        table.add_row(stage, *(b.format_cell(report.result(size, stage)) for size in report.sizes))
+    out.print(table)
+    for r in report.results:
+        if r.status != "ok":
+            out.print(f"[yellow]{r.stage} at {r.size:,}: {r.status}[/yellow] ({r.reason})")
+    if markdown:
+        out.print(report.to_markdown(), markup=False, highlight=False, soft_wrap=True)
+    for path in written:
+        out.print(f"wrote {path}")
