@@ -23,9 +23,19 @@ from cwb.spend_load import SpendSettings, normalise_name
 ESTIMATE_LABEL = "estimate (LM3-style; round 3 from survey shares or the default share)"
 
 MULTIPLIER_COLUMNS = [
-    "buyer", "r1_gbp", "r2_suppliers_gbp", "r2_employees_gbp", "r2_gbp", "r3_suppliers_gbp",
-    "r3_employees_gbp", "r3_gbp", "lm3", "local_suppliers", "surveyed_suppliers",
-    "default_local_respend", "label",
+    "buyer",
+    "r1_gbp",
+    "r2_suppliers_gbp",
+    "r2_employees_gbp",
+    "r2_gbp",
+    "r3_suppliers_gbp",
+    "r3_employees_gbp",
+    "r3_gbp",
+    "lm3",
+    "local_suppliers",
+    "surveyed_suppliers",
+    "default_local_respend",
+    "label",
 ]
 
 
@@ -48,27 +58,39 @@ def read_survey(path: str | Path) -> pd.DataFrame:
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     raw.columns = [c.strip().casefold() for c in raw.columns]
     if "local_respend" not in raw or not ({"supplier_id", "supplier_name"} & set(raw.columns)):
-        raise UsageError(f"supplier survey {path} needs a local_respend column and supplier_id or "
-                         f"supplier_name; it has {', '.join(raw.columns)}")
+        raise UsageError(
+            f"supplier survey {path} needs a local_respend column and supplier_id or "
+            f"supplier_name; it has {', '.join(raw.columns)}"
+        )
     text = raw["local_respend"].str.strip()
     percent = text.str.endswith("%")
     share = pd.to_numeric(text.str.rstrip("%"), errors="coerce")
     share = share.where(~percent, share / 100)
     bad = share.isna() | (share < 0) | (share > 1)
     if bad.any():
-        raise DatasetError([
-            Problem(file=path.name, row=int(i) + 2, column="local_respend", value=text[i],
-                    reason="must be a share between 0 and 1 (or a percentage such as 35%)")
-            for i in raw.index[bad]
-        ])
+        raise DatasetError(
+            [
+                Problem(
+                    file=path.name,
+                    row=int(i) + 2,
+                    column="local_respend",
+                    value=text[i],
+                    reason="must be a share between 0 and 1 (or a percentage such as 35%)",
+                )
+                for i in raw.index[bad]
+            ]
+        )
     out = pd.DataFrame({"local_respend": share.astype(float)})
-    out["supplier_id"] = raw.get("supplier_id", pd.Series("", index=raw.index)).str.strip().str.upper()
+    out["supplier_id"] = (
+        raw.get("supplier_id", pd.Series("", index=raw.index)).str.strip().str.upper()
+    )
     out["supplier_name"] = normalise_name(raw.get("supplier_name", pd.Series("", index=raw.index)))
     return out
 
 
-def respend_shares(transactions: pd.DataFrame, survey: pd.DataFrame | None, default: float) -> tuple[
-        pd.Series, pd.Series]:
+def respend_shares(
+    transactions: pd.DataFrame, survey: pd.DataFrame | None, default: float
+) -> tuple[pd.Series, pd.Series]:
     """Local re-spend share of each transaction's supplier, and whether it came from the survey."""
     share = pd.Series(np.nan, index=transactions.index)
     if survey is not None and len(survey):
@@ -77,7 +99,9 @@ def respend_shares(transactions: pd.DataFrame, survey: pd.DataFrame | None, defa
         share = ids.map(by_id.set_index("supplier_id")["local_respend"]).astype(float)
         names = normalise_name(transactions["supplier_name"])
         by_name = survey[survey["supplier_name"] != ""].drop_duplicates("supplier_name")
-        share = share.fillna(names.map(by_name.set_index("supplier_name")["local_respend"]).astype(float))
+        share = share.fillna(
+            names.map(by_name.set_index("supplier_name")["local_respend"]).astype(float)
+        )
     surveyed = share.notna()
     return share.fillna(default), surveyed
 
@@ -108,7 +132,9 @@ def local_multiplier(
         One row per buyer plus ``all_label``, columns :data:`MULTIPLIER_COLUMNS`.
     """
     frame = included.copy()
-    frame["respend"], frame["surveyed"] = respend_shares(frame, survey, settings.default_local_respend)
+    frame["respend"], frame["surveyed"] = respend_shares(
+        frame, survey, settings.default_local_respend
+    )
     local = frame[frame["location"] == "local"]
     rows = []
     for buyer, group in frame.groupby("buyer", sort=True):
@@ -117,19 +143,31 @@ def local_multiplier(
         payroll = float(staff.get("payroll", 0.0))
         local_wages = payroll * float(staff.get("local_share", 0.0))
         staff_respend = float(staff.get("local_respend", settings.default_local_respend))
-        rows.append({
-            "buyer": buyer,
-            "r1_gbp": float(group["amount_gbp"].sum()) + payroll,
-            "r2_suppliers_gbp": float(loc["amount_gbp"].sum()),
-            "r2_employees_gbp": local_wages,
-            "r3_suppliers_gbp": float((loc["amount_gbp"] * loc["respend"]).sum()),
-            "r3_employees_gbp": local_wages * staff_respend,
-            "local_suppliers": int(loc["supplier_key"].nunique()),
-            "surveyed_suppliers": int(loc.loc[loc["surveyed"], "supplier_key"].nunique()),
-        })
-    table = pd.DataFrame(rows, columns=["buyer", "r1_gbp", "r2_suppliers_gbp", "r2_employees_gbp",
-                                        "r3_suppliers_gbp", "r3_employees_gbp", "local_suppliers",
-                                        "surveyed_suppliers"])
+        rows.append(
+            {
+                "buyer": buyer,
+                "r1_gbp": float(group["amount_gbp"].sum()) + payroll,
+                "r2_suppliers_gbp": float(loc["amount_gbp"].sum()),
+                "r2_employees_gbp": local_wages,
+                "r3_suppliers_gbp": float((loc["amount_gbp"] * loc["respend"]).sum()),
+                "r3_employees_gbp": local_wages * staff_respend,
+                "local_suppliers": int(loc["supplier_key"].nunique()),
+                "surveyed_suppliers": int(loc.loc[loc["surveyed"], "supplier_key"].nunique()),
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "buyer",
+            "r1_gbp",
+            "r2_suppliers_gbp",
+            "r2_employees_gbp",
+            "r3_suppliers_gbp",
+            "r3_employees_gbp",
+            "local_suppliers",
+            "surveyed_suppliers",
+        ],
+    )
     total = table.drop(columns="buyer").sum(numeric_only=True).to_dict()
     total["local_suppliers"] = int(local["supplier_key"].nunique())
     total["surveyed_suppliers"] = int(local.loc[local["surveyed"], "supplier_key"].nunique())
@@ -140,7 +178,6 @@ def local_multiplier(
     table["lm3"] = ((table["r1_gbp"] + table["r2_gbp"] + table["r3_gbp"]) / r1).round(4)
     table["default_local_respend"] = settings.default_local_respend
     table["label"] = ESTIMATE_LABEL
-    for column in ("r1_gbp", "r2_suppliers_gbp", "r2_employees_gbp", "r2_gbp", "r3_suppliers_gbp",
-                   "r3_employees_gbp", "r3_gbp"):
-        table[column] = table[column].astype(float).round(2)
+    money = [c for c in MULTIPLIER_COLUMNS if c.endswith("_gbp")]
+    table[money] = table[money].astype(float).round(2)
     return table[MULTIPLIER_COLUMNS]

@@ -170,7 +170,9 @@ def spend_settings(section: dict[str, Any], *, file: str = "dataset.toml") -> Sp
 def _coerce_setting(key: str, value: Any) -> Any:
     default = SpendSettings.__dataclass_fields__[key].default
     if key == "geographies":
-        if not isinstance(value, list) or not all(isinstance(g, dict) and g.get("name") for g in value):
+        if not isinstance(value, list) or not all(
+            isinstance(g, dict) and g.get("name") for g in value
+        ):
             raise ValueError("must be a list of tables, each with a name")
         return tuple(dict(g) for g in value)
     if key in ("fx", "sector_map", "buyer_projects", "employees"):
@@ -232,9 +234,12 @@ def parse_sme(sme: pd.Series, size_band: pd.Series) -> pd.Series:
     """SME flag as ``"sme"``, ``"not_sme"`` or ``"unknown"`` from ``sme``, else ``size_band``."""
     flag = sme.map(_bool_word)
     band = size_band.fillna("").astype(str).str.strip().str.casefold()
-    from_band = pd.Series(np.where(band.isin(SME_BANDS), "sme",
-                                   np.where(band.isin(NOT_SME_BANDS), "not_sme", "unknown")),
-                          index=sme.index)
+    from_band = pd.Series(
+        np.where(
+            band.isin(SME_BANDS), "sme", np.where(band.isin(NOT_SME_BANDS), "not_sme", "unknown")
+        ),
+        index=sme.index,
+    )
     return flag.fillna(from_band).astype(str)
 
 
@@ -284,8 +289,11 @@ def prepare_transactions(spend: pd.DataFrame, settings: SpendSettings) -> pd.Dat
     negative all its rows are ``net_credit`` and reported separately.
     """
     frame = spend.copy()
-    amount = parse_amounts(frame["amount"]) if frame["amount"].dtype == object or \
-        str(frame["amount"].dtype).startswith("string") else pd.to_numeric(frame["amount"], errors="coerce")
+    amount = (
+        parse_amounts(frame["amount"])
+        if frame["amount"].dtype == object or str(frame["amount"].dtype).startswith("string")
+        else pd.to_numeric(frame["amount"], errors="coerce")
+    )
     currency = frame["currency"].astype("string").str.strip().str.upper().replace("", pd.NA)
     currency = currency.fillna(BASE_CURRENCY).astype(str)
     rates = {BASE_CURRENCY: 1.0, **settings.fx}
@@ -304,7 +312,9 @@ def prepare_transactions(spend: pd.DataFrame, settings: SpendSettings) -> pd.Dat
     key = ["buyer", "supplier_key", "amount", "currency", "date", *settings.duplicate_key]
     missing = [k for k in settings.duplicate_key if k not in frame.columns]
     if missing:
-        raise UsageError(f"[spend] duplicate_key names columns the spend table does not have: {missing}")
+        raise UsageError(
+            f"[spend] duplicate_key names columns the spend table does not have: {missing}"
+        )
     candidates = frame[status == INCLUDED]
     dup = candidates[key].astype("string").fillna("").duplicated(keep="first")
     status[dup[dup].index] = "duplicate"
@@ -331,24 +341,50 @@ def reconciliation(frame: pd.DataFrame) -> pd.DataFrame:
     amount could not be converted count as £0 and are listed in ``other_currency``).
     """
     gbp = frame["amount_gbp"].fillna(0.0)
-    rows = [{"line": "read", "reason": "every row of the spend table",
-             "transactions": len(frame), "amount_gbp": round(float(gbp.sum()), 2), "other_currency": ""}]
+    rows = [
+        {
+            "line": "read",
+            "reason": "every row of the spend table",
+            "transactions": len(frame),
+            "amount_gbp": round(float(gbp.sum()), 2),
+            "other_currency": "",
+        }
+    ]
     inc = frame["status"] == INCLUDED
-    rows.append({"line": INCLUDED, "reason": "counted in every figure",
-                 "transactions": int(inc.sum()), "amount_gbp": round(float(gbp[inc].sum()), 2),
-                 "other_currency": ""})
+    rows.append(
+        {
+            "line": INCLUDED,
+            "reason": "counted in every figure",
+            "transactions": int(inc.sum()),
+            "amount_gbp": round(float(gbp[inc].sum()), 2),
+            "other_currency": "",
+        }
+    )
     credits = inc & frame["credit"]
-    rows.append({"line": "  of which credit notes", "reason": "negative amounts netted against the same supplier",
-                 "transactions": int(credits.sum()), "amount_gbp": round(float(gbp[credits].sum()), 2),
-                 "other_currency": ""})
+    rows.append(
+        {
+            "line": "  of which credit notes",
+            "reason": "negative amounts netted against the same supplier",
+            "transactions": int(credits.sum()),
+            "amount_gbp": round(float(gbp[credits].sum()), 2),
+            "other_currency": "",
+        }
+    )
     for code, reason in EXCLUSIONS.items():
         rows_ = frame["status"] == code
         other = ""
         if code == "no_fx_rate" and rows_.any():
             sums = frame.loc[rows_].groupby("currency")["amount"].sum()
             other = "; ".join(f"{cur} {val:,.2f}" for cur, val in sums.items())
-        rows.append({"line": f"excluded: {code}", "reason": reason, "transactions": int(rows_.sum()),
-                     "amount_gbp": round(float(gbp[rows_].sum()), 2), "other_currency": other})
+        rows.append(
+            {
+                "line": f"excluded: {code}",
+                "reason": reason,
+                "transactions": int(rows_.sum()),
+                "amount_gbp": round(float(gbp[rows_].sum()), 2),
+                "other_currency": other,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -383,11 +419,13 @@ class SpendMapping:
 def mapping_names() -> list[str]:
     """Names of the column mappings shipped with cwb."""
     folder = resources.files("cwb") / "resources" / "spend_mappings"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
 
 
 def read_mapping(name_or_path: str | Path) -> SpendMapping:
-    """A column mapping by bundled name (``bcc-pcards``) or from a TOML file.
+    """Read a column mapping by bundled name (``bcc-pcards``) or from a TOML file.
 
     Raises
     ------
@@ -400,8 +438,10 @@ def read_mapping(name_or_path: str | Path) -> SpendMapping:
     else:
         bundled = resources.files("cwb") / "resources" / "spend_mappings" / f"{name_or_path}.toml"
         if not bundled.is_file():
-            raise UsageError(f"no spend mapping {str(name_or_path)!r}: give a .toml file or one of "
-                             + ", ".join(mapping_names()))
+            raise UsageError(
+                f"no spend mapping {str(name_or_path)!r}: give a .toml file or one of "
+                + ", ".join(mapping_names())
+            )
         text, shown = bundled.read_text(encoding="utf-8"), f"{name_or_path}.toml"
     try:
         raw = tomllib.loads(text)
@@ -411,8 +451,10 @@ def read_mapping(name_or_path: str | Path) -> SpendMapping:
     columns = raw.get("columns", {})
     unknown = [c for c in columns if c not in SPEND.column_names]
     if unknown:
-        raise UsageError(f"{shown}: [columns] names unknown spend columns {unknown}; "
-                         f"known: {', '.join(SPEND.column_names)}")
+        raise UsageError(
+            f"{shown}: [columns] names unknown spend columns {unknown}; "
+            f"known: {', '.join(SPEND.column_names)}"
+        )
     extraction = raw.get("postcode_from_text", {})
     return SpendMapping(
         name=str(meta.get("name", path.stem)),
@@ -428,7 +470,9 @@ def read_mapping(name_or_path: str | Path) -> SpendMapping:
     )
 
 
-def apply_mapping(raw: pd.DataFrame, mapping: SpendMapping, *, file: str = "spend file") -> pd.DataFrame:
+def apply_mapping(
+    raw: pd.DataFrame, mapping: SpendMapping, *, file: str = "spend file"
+) -> pd.DataFrame:
     """Turn a raw table (text cells) into a spend table with every SPEND column.
 
     Raises
@@ -443,8 +487,17 @@ def apply_mapping(raw: pd.DataFrame, mapping: SpendMapping, *, file: str = "spen
     wanted += list(mapping.postcode_from)
     missing = sorted({c for c in wanted if c not in raw.columns})
     if missing:
-        raise DatasetError([Problem(file=file, column=c, reason=f"column named by mapping {mapping.name!r} "
-                                    f"is not in the file (it has {', '.join(raw.columns)})") for c in missing])
+        raise DatasetError(
+            [
+                Problem(
+                    file=file,
+                    column=c,
+                    reason=f"column named by mapping {mapping.name!r} "
+                    f"is not in the file (it has {', '.join(raw.columns)})",
+                )
+                for c in missing
+            ]
+        )
     out = pd.DataFrame(index=raw.index)
     amount_pick: pd.Series | None = None
     for target, source in mapping.columns.items():
@@ -457,7 +510,12 @@ def apply_mapping(raw: pd.DataFrame, mapping: SpendMapping, *, file: str = "spen
             out[target] = raw[source]
     cur = mapping.columns.get("currency")
     amt = mapping.columns.get("amount")
-    if amount_pick is not None and isinstance(cur, list) and isinstance(amt, list) and len(cur) == len(amt):
+    if (
+        amount_pick is not None
+        and isinstance(cur, list)
+        and isinstance(amt, list)
+        and len(cur) == len(amt)
+    ):
         stacked = np.stack([raw[c].to_numpy() for c in cur], axis=1)
         out["currency"] = stacked[np.arange(len(raw)), amount_pick.to_numpy()]
     for target, value in mapping.constants.items():
@@ -484,11 +542,13 @@ def _first_non_empty(raw: pd.DataFrame, columns: list[str]) -> tuple[pd.Series, 
     values = raw[columns].to_numpy()
     filled = values != ""
     pick = np.where(filled.any(axis=1), filled.argmax(axis=1), len(columns) - 1)
-    return pd.Series(values[np.arange(len(raw)), pick], index=raw.index), pd.Series(pick, index=raw.index)
+    return pd.Series(values[np.arange(len(raw)), pick], index=raw.index), pd.Series(
+        pick, index=raw.index
+    )
 
 
 def extract_postcode(text: pd.Series) -> pd.Series:
-    """The first UK-shaped postcode in each free-text cell (normalised), else missing."""
+    """Find the first UK-shaped postcode in each free-text cell (normalised), else missing."""
     found = text.fillna("").astype(str).str.upper().str.extract(POSTCODE_IN_TEXT)
     joined = found[0] + " " + found[1]
     return joined.astype("string")
@@ -502,8 +562,12 @@ def locate_spend(table: pd.DataFrame, postcodes: Any | None = None) -> gpd.GeoDa
     Existing ``lat``/``lon`` values are used first.
     """
     lookup = _as_lookup(postcodes)
-    lat = pd.to_numeric(table.get("lat", pd.Series(np.nan, index=table.index)), errors="coerce").to_numpy()
-    lon = pd.to_numeric(table.get("lon", pd.Series(np.nan, index=table.index)), errors="coerce").to_numpy()
+    lat = pd.to_numeric(
+        table.get("lat", pd.Series(np.nan, index=table.index)), errors="coerce"
+    ).to_numpy()
+    lon = pd.to_numeric(
+        table.get("lon", pd.Series(np.nan, index=table.index)), errors="coerce"
+    ).to_numpy()
     precision = np.where(~np.isnan(lat) & ~np.isnan(lon), "exact", "none").astype(object)
     if lookup is not None and table["postcode"].notna().any():
         plat, plon, found = lookup.locate(table["postcode"].astype("string"))
@@ -531,17 +595,23 @@ def _as_lookup(postcodes: Any | None) -> Any | None:
     head = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
     lower = {c.casefold(): c for c in head}
     names = {}
-    for role, options in (("postcode", ("postcode", "pcds", "pcd")), ("lat", ("lat", "latitude")),
-                          ("lon", ("lon", "long", "lng", "longitude"))):
+    for role, options in (
+        ("postcode", ("postcode", "pcds", "pcd")),
+        ("lat", ("lat", "latitude")),
+        ("lon", ("lon", "long", "lng", "longitude")),
+    ):
         hit = next((lower[o] for o in options if o in lower), None)
         if hit is None:
-            raise UsageError(f"postcode lookup {path} has no {role} column (looked for {', '.join(options)})")
+            raise UsageError(
+                f"postcode lookup {path} has no {role} column (looked for {', '.join(options)})"
+            )
         names[role] = hit
     return PostcodeLookup.from_csv(path, **names)
 
 
-def read_spend_file(path: str | Path, mapping: str | Path | SpendMapping, *,
-                    postcodes: Any | None = None) -> gpd.GeoDataFrame:
+def read_spend_file(
+    path: str | Path, mapping: str | Path | SpendMapping, *, postcodes: Any | None = None
+) -> gpd.GeoDataFrame:
     """Read a raw spend file (CSV or .xlsx) through a column mapping and locate it.
 
     Parameters

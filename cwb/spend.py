@@ -1,0 +1,829 @@
+"""Preston-model analysis of anchor institutions' procurement spend.
+
+Where does the money go? For each buyer and for all buyers together,
+:func:`analyse_spend` reports the share of spend that stays in one or more
+nested "local" geographies (neighbourhood → local authority → region), with
+SMEs and social enterprises, by sector, into the most deprived areas, by year
+and before/after a date, the top suppliers and the leakage (spend with
+suppliers located outside the local geography) by sector. It then points the
+leaking sectors at enterprises in the catalogue that could win that spend
+(:func:`relocalisable_opportunities`) and estimates an LM3-style multiplier.
+
+Every row read is accounted for: the reconciliation table splits the rows
+read into included rows and each exclusion reason, in transactions and £.
+Unlocated suppliers are included and reported as ``unlocated``, never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from cwb._atomic import write_text_atomic
+from cwb.dataset import WGS84, Dataset
+from cwb.errors import UsageError
+from cwb.multiplier import local_multiplier, read_survey
+from cwb.schema import OPPORTUNITIES, SPEND, split_list
+from cwb.spend_geo import (
+    LOCATION_CLASSES,
+    Geography,
+    as_list,
+    build_geographies,
+    deprived_membership,
+    geography_spec_from_text,
+    locate_classes,
+)
+from cwb.spend_load import (
+    INCLUDED,
+    SpendSettings,
+    financial_year,
+    prepare_transactions,
+    reconciliation,
+    spend_settings,
+)
+
+log = logging.getLogger(__name__)
+
+#: The ``buyer`` label of rows that cover every buyer together.
+ALL_BUYERS = "(all buyers)"
+
+# --------------------------------------------------------------------------- the result
+
+
+@dataclass
+class SpendAnalysis:
+    """Everything :func:`analyse_spend` found.
+
+    Tables are DataFrames; ``buyer`` is :data:`ALL_BUYERS` on the rows that
+    cover every buyer together.
+
+    Attributes
+    ----------
+    transactions
+        Every row read (GeoDataFrame), with ``status``, ``amount_gbp``,
+        ``location`` (local/regional/elsewhere/unlocated), ``band`` (innermost
+        geography holding the supplier) and ``in_<geography>`` columns.
+    reconciliation
+        Rows read = included + each exclusion reason, in transactions and £.
+    summary
+        Headline figures per buyer: totals, local/regional/elsewhere/unlocated,
+        SME, social-enterprise and most-deprived-area shares, leakage, LM3.
+    geographies
+        Per buyer and geography: spend inside, outside, unknown; share inside.
+    """
+
+    dataset: str
+    settings: SpendSettings
+    geography_names: list[str]
+    local: str
+    regional: str | None
+    transactions: gpd.GeoDataFrame
+    reconciliation: pd.DataFrame
+    summary: pd.DataFrame
+    geographies: pd.DataFrame
+    bands: pd.DataFrame
+    by_sector: pd.DataFrame
+    by_org_type: pd.DataFrame
+    by_sme: pd.DataFrame
+    by_year: pd.DataFrame
+    before_after: pd.DataFrame
+    top_suppliers: pd.DataFrame
+    leakage: pd.DataFrame
+    relocalisable: pd.DataFrame
+    multiplier: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def included(self) -> gpd.GeoDataFrame:
+        """The included transactions only."""
+        return self.transactions[self.transactions["status"] == INCLUDED]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every result table by name (not the transactions)."""
+        return {name: getattr(self, name) for name in _TABLES}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict: settings used, notes and every table as a list of records."""
+        out: dict[str, Any] = {
+            "dataset": self.dataset,
+            "generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "currency": "GBP",
+            "local_geography": self.local,
+            "regional_geography": self.regional,
+            "geography_names": self.geography_names,
+            "settings": {
+                "fx": self.settings.fx,
+                "default_local_respend": self.settings.default_local_respend,
+                "deprived": f"{self.settings.deprived_indicator} <= {self.settings.deprived_max:g}",
+                "before_after": self.settings.before_after,
+                "year_start_month": self.settings.year_start_month,
+                "duplicate_key": [
+                    "buyer",
+                    "supplier",
+                    "amount",
+                    "currency",
+                    "date",
+                    *self.settings.duplicate_key,
+                ],
+                "social_types": list(self.settings.social_types),
+            },
+            "notes": list(self.notes),
+        }
+        for name, table in self.tables().items():
+            out[name] = _records(table)
+        return out
+
+
+_TABLES = (
+    "reconciliation",
+    "summary",
+    "geographies",
+    "bands",
+    "by_sector",
+    "by_org_type",
+    "by_sme",
+    "by_year",
+    "before_after",
+    "top_suppliers",
+    "leakage",
+    "relocalisable",
+    "multiplier",
+)
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    frame = pd.DataFrame(table).drop(columns="geometry", errors="ignore")
+    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    return [{k: _plain(v) for k, v in row.items()} for row in rows]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def analyse_spend(
+    ds: Dataset,
+    *,
+    spend: gpd.GeoDataFrame | None = None,
+    local: Sequence[str] | None = None,
+    buyer: str | None = None,
+    survey: pd.DataFrame | str | Path | None = None,
+    settings: SpendSettings | dict[str, Any] | None = None,
+) -> SpendAnalysis:
+    """Analyse anchor spend against the dataset's local geographies.
+
+    Parameters
+    ----------
+    ds
+        The dataset: its areas, assets (for re-localisable spend), projects and
+        ``[spend]`` settings.
+    spend
+        A spend table to analyse instead of ``ds.spend`` (e.g. from
+        :func:`cwb.spend_load.read_spend_file`).
+    local
+        Geographies replacing the configured ones, innermost first (see
+        :func:`geography_spec_from_text`); the first is the local one.
+    buyer
+        Only this buyer's transactions (case-insensitive).
+    survey
+        Supplier survey (DataFrame from :func:`cwb.multiplier.read_survey` or a CSV path);
+        default: ``[spend] survey``.
+    settings
+        Settings replacing the manifest's ``[spend]`` section.
+
+    Raises
+    ------
+    UsageError
+        When there is no spend table, the buyer is unknown, or a geography cannot be built.
+    DatasetError
+        When the ``[spend]`` settings are invalid.
+    """
+    if not isinstance(settings, SpendSettings):
+        section = ds.manifest.section("spend") if settings is None else dict(settings)
+        settings = spend_settings(section)
+    table = ds.spend if spend is None else spend
+    if table is None:
+        raise UsageError(
+            "the dataset has no spend table: add spend.csv and name it under [files] in "
+            "dataset.toml, or give a file with --file and --mapping"
+        )
+    base_dir = ds.path
+    if settings.before_after is None:
+        opened = next((p.opened for p in ds.manifest.projects if p.opened), None)
+        if opened:
+            settings = replace(settings, before_after=str(opened)[:10])
+    if local:
+        specs = tuple(geography_spec_from_text(text, settings, ds.areas) for text in local)
+        settings = replace(settings, geographies=specs, local=specs[0]["name"])
+    geos = build_geographies(settings, ds.areas, base_dir)
+    names = [g.name for g in geos]
+    local_name = settings.local or names[0]
+    if local_name not in names:
+        raise UsageError(f"[spend] local = {local_name!r} is not one of the geographies {names}")
+    regional = settings.regional
+    if regional is None and len(geos) > 1:
+        regional = "region" if "region" in names else names[-1]
+    if regional is not None and regional not in names:
+        raise UsageError(f"[spend] regional = {regional!r} is not one of the geographies {names}")
+    if regional == local_name:
+        regional = None
+
+    frame = _complete(table)
+    if buyer is not None:
+        buyers = sorted(frame["buyer"].dropna().astype(str).unique())
+        keep = frame["buyer"].fillna("").astype(str).str.casefold() == buyer.casefold()
+        if not keep.any():
+            raise UsageError(
+                f"no transactions for buyer {buyer!r}; buyers: {', '.join(buyers[:20])}"
+            )
+        frame = frame[keep]
+    frame = prepare_transactions(frame, settings)
+    frame = locate_classes(frame, geos, local_name, regional)
+    frame["deprived"] = deprived_membership(frame, ds.areas, settings)
+    frame["year"] = financial_year(frame["date"], frame["period"], settings.year_start_month)
+    frame["before_after"] = _before_after(frame["date"], settings.before_after)
+    inc = frame[frame["status"] == INCLUDED]
+    both = pd.concat([inc, inc.assign(buyer=ALL_BUYERS)], ignore_index=True)
+    if isinstance(survey, str | Path):
+        survey_table = read_survey(survey)
+    elif survey is None and settings.survey:
+        path = Path(settings.survey)
+        survey_table = read_survey(
+            path if path.is_absolute() or base_dir is None else base_dir / path
+        )
+    else:
+        survey_table = survey
+    multiplier = local_multiplier(inc, settings, survey=survey_table, all_label=ALL_BUYERS)
+    by_sector = _by_sector(both)
+    analysis = SpendAnalysis(
+        dataset=ds.name,
+        settings=settings,
+        geography_names=names,
+        local=local_name,
+        regional=regional,
+        transactions=frame,
+        reconciliation=reconciliation(frame),
+        summary=_summary(both, settings, multiplier),
+        geographies=_geography_table(both, geos),
+        bands=_shares(both, "band"),
+        by_sector=by_sector,
+        by_org_type=_shares(both, "org_type"),
+        by_sme=_shares(both, "sme_flag"),
+        by_year=_by_period(both, "year"),
+        before_after=_by_period(both, "before_after")
+        if settings.before_after
+        else _by_period(both.iloc[0:0], "before_after"),
+        top_suppliers=_top_suppliers(both, settings.top),
+        leakage=_leakage(by_sector),
+        relocalisable=pd.DataFrame(),
+        multiplier=multiplier,
+    )
+    analysis.relocalisable = _relocalisable(ds, analysis, geos)
+    analysis.notes = _notes(analysis)
+    return analysis
+
+
+def _complete(table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Return a copy with every SPEND column and a geometry (None where absent)."""
+    frame = table.copy()
+    for column in SPEND.column_names:
+        if column not in frame and column not in ("lat", "lon"):
+            frame[column] = pd.NA
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
+        frame = gpd.GeoDataFrame(
+            frame, geometry=gpd.GeoSeries([None] * len(frame), index=frame.index), crs=WGS84
+        )
+    return frame
+
+
+def _before_after(dates: pd.Series, cutoff: str | None) -> pd.Series:
+    if not cutoff:
+        return pd.Series("unknown", index=dates.index, dtype=object)
+    parsed = pd.to_datetime(dates, errors="coerce", format="%Y-%m-%d")
+    when = pd.Timestamp(cutoff)
+    out = np.where(
+        parsed.isna(), "unknown", np.where(parsed < when, f"before {cutoff}", f"from {cutoff}")
+    )
+    return pd.Series(out, index=dates.index, dtype=object)
+
+
+def _share(part: pd.Series | float, whole: pd.Series | float) -> Any:
+    if isinstance(whole, pd.Series):
+        return (part / whole.where(whole != 0)).round(4)
+    return round(part / whole, 4) if whole else float("nan")
+
+
+def _pivot(both: pd.DataFrame, by: list[str], column: str, values: Sequence[str]) -> pd.DataFrame:
+    table = both.pivot_table(
+        index=by, columns=column, values="amount_gbp", aggfunc="sum", fill_value=0.0, observed=True
+    )
+    return table.reindex(columns=list(values), fill_value=0.0)
+
+
+def _summary(both: pd.DataFrame, settings: SpendSettings, multiplier: pd.DataFrame) -> pd.DataFrame:
+    grouped = both.groupby("buyer", sort=True)
+    table = pd.DataFrame(
+        {
+            "transactions": grouped.size(),
+            "suppliers": grouped["supplier_key"].nunique(),
+            "total_gbp": grouped["amount_gbp"].sum(),
+        }
+    )
+    classes = _pivot(both, ["buyer"], "location", LOCATION_CLASSES)
+    for name in LOCATION_CLASSES:
+        table[f"{name}_gbp"] = classes[name]
+    table["leakage_gbp"] = table["regional_gbp"] + table["elsewhere_gbp"]
+    table["sme_gbp"] = _pivot(both, ["buyer"], "sme_flag", ["sme"])["sme"]
+    table["sme_unknown_gbp"] = _pivot(both, ["buyer"], "sme_flag", ["unknown"])["unknown"]
+    social = both[both["org_type"].isin(settings.social_types)]
+    table["social_enterprise_gbp"] = social.groupby("buyer")["amount_gbp"].sum()
+    table["deprived_areas_gbp"] = (
+        both[both["deprived"].fillna(False).astype(bool)].groupby("buyer")["amount_gbp"].sum()
+    )
+    table = table.fillna({"social_enterprise_gbp": 0.0, "deprived_areas_gbp": 0.0})
+    for name in (*LOCATION_CLASSES, "leakage", "sme", "social_enterprise", "deprived_areas"):
+        table[f"{name}_share"] = _share(table[f"{name}_gbp"], table["total_gbp"])
+    located = table["total_gbp"] - table["unlocated_gbp"]
+    table["local_share_of_located"] = _share(table["local_gbp"], located)
+    known_size = table["total_gbp"] - table["sme_unknown_gbp"]
+    table["sme_share_of_known"] = _share(table["sme_gbp"], known_size)
+    table = table.join(multiplier.set_index("buyer")[["lm3"]])
+    money = [c for c in table.columns if c.endswith("_gbp")]
+    table[money] = table[money].round(2)
+    return _buyers_last(table.reset_index())
+
+
+def _buyers_last(table: pd.DataFrame) -> pd.DataFrame:
+    """Put the all-buyers rows last, keeping the order otherwise."""
+    order = (table["buyer"] == ALL_BUYERS).astype(int)
+    return (
+        table.assign(_o=order)
+        .sort_values("_o", kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+
+
+def _shares(both: pd.DataFrame, column: str) -> pd.DataFrame:
+    table = (
+        both.groupby(["buyer", column], sort=True)["amount_gbp"].agg(["sum", "size"]).reset_index()
+    )
+    table.columns = ["buyer", column, "amount_gbp", "transactions"]
+    totals = table.groupby("buyer")["amount_gbp"].transform("sum")
+    table["share"] = _share(table["amount_gbp"], totals)
+    table["amount_gbp"] = table["amount_gbp"].round(2)
+    table = table.sort_values(["buyer", "amount_gbp"], ascending=[True, False], kind="stable")
+    return _buyers_last(table)
+
+
+def _geography_table(both: pd.DataFrame, geos: list[Geography]) -> pd.DataFrame:
+    rows = []
+    for geo in geos:
+        flag = both[f"in_{geo.name}"]
+        state = np.where(flag.isna(), "unknown", np.where(flag.fillna(False), "inside", "outside"))
+        sums = both.assign(_s=state).pivot_table(
+            index="buyer", columns="_s", values="amount_gbp", aggfunc="sum", fill_value=0.0
+        )
+        sums = sums.reindex(columns=["inside", "outside", "unknown"], fill_value=0.0)
+        for buyer, row in sums.iterrows():
+            total = float(row.sum())
+            rows.append(
+                {
+                    "buyer": buyer,
+                    "geography": geo.name,
+                    "definition": geo.description,
+                    "inside_gbp": round(float(row["inside"]), 2),
+                    "outside_gbp": round(float(row["outside"]), 2),
+                    "unknown_gbp": round(float(row["unknown"]), 2),
+                    "inside_share": _share(float(row["inside"]), total),
+                }
+            )
+    columns = [
+        "buyer",
+        "geography",
+        "definition",
+        "inside_gbp",
+        "outside_gbp",
+        "unknown_gbp",
+        "inside_share",
+    ]
+    return _buyers_last(pd.DataFrame(rows, columns=columns))
+
+
+def _by_sector(both: pd.DataFrame) -> pd.DataFrame:
+    table = _pivot(both, ["buyer", "sector"], "location", LOCATION_CLASSES)
+    out = pd.DataFrame(index=table.index)
+    out["total_gbp"] = table.sum(axis=1)
+    out["local_gbp"] = table["local"]
+    out["leakage_gbp"] = table["regional"] + table["elsewhere"]
+    out["unlocated_gbp"] = table["unlocated"]
+    out["local_share"] = _share(out["local_gbp"], out["total_gbp"])
+    out["leakage_share"] = _share(out["leakage_gbp"], out["total_gbp"])
+    out = out.reset_index()
+    out["share_of_spend"] = _share(
+        out["total_gbp"], out.groupby("buyer")["total_gbp"].transform("sum")
+    )
+    money = ["total_gbp", "local_gbp", "leakage_gbp", "unlocated_gbp"]
+    out[money] = out[money].round(2)
+    return _buyers_last(
+        out.sort_values(["buyer", "total_gbp"], ascending=[True, False], kind="stable")
+    )
+
+
+def _leakage(by_sector: pd.DataFrame) -> pd.DataFrame:
+    leak = by_sector[by_sector["leakage_gbp"] > 0][
+        ["buyer", "sector", "leakage_gbp", "total_gbp"]
+    ].copy()
+    leak["share_of_leakage"] = _share(
+        leak["leakage_gbp"], leak.groupby("buyer")["leakage_gbp"].transform("sum")
+    )
+    leak = leak.sort_values(["buyer", "leakage_gbp"], ascending=[True, False], kind="stable")
+    return _buyers_last(leak.reset_index(drop=True))
+
+
+def _by_period(both: pd.DataFrame, column: str) -> pd.DataFrame:
+    classes = (
+        _pivot(both, ["buyer", column], "location", LOCATION_CLASSES)
+        if len(both)
+        else pd.DataFrame(columns=list(LOCATION_CLASSES))
+    )
+    out = pd.DataFrame(index=classes.index)
+    out["total_gbp"] = classes.sum(axis=1)
+    out["local_gbp"] = classes["local"]
+    out["unlocated_gbp"] = classes["unlocated"]
+    out["local_share"] = _share(out["local_gbp"], out["total_gbp"])
+    out["local_share_of_located"] = _share(
+        out["local_gbp"], out["total_gbp"] - out["unlocated_gbp"]
+    )
+    if len(both):
+        sme = _pivot(both, ["buyer", column], "sme_flag", ["sme"])["sme"]
+        out["sme_share"] = _share(sme, out["total_gbp"])
+    else:
+        out["sme_share"] = pd.Series(dtype=float)
+    out = (
+        out.reset_index()
+        if len(both)
+        else out.reset_index(drop=True).assign(buyer=[], **{column: []})
+    )
+    money = ["total_gbp", "local_gbp", "unlocated_gbp"]
+    out[money] = out[money].astype(float).round(2)
+    cols = ["buyer", column, *money, "local_share", "local_share_of_located", "sme_share"]
+    return _buyers_last(out[cols])
+
+
+def _top_suppliers(both: pd.DataFrame, top: int) -> pd.DataFrame:
+    grouped = both.groupby(["buyer", "supplier_key"], sort=False)
+    table = grouped.agg(
+        supplier_name=("supplier_name", "first"),
+        supplier_id=("supplier_id", "first"),
+        amount_gbp=("amount_gbp", "sum"),
+        transactions=("amount_gbp", "size"),
+        location=("location", _mode),
+        sector=("sector", _mode),
+    ).reset_index()
+    table["share"] = _share(
+        table["amount_gbp"], table.groupby("buyer")["amount_gbp"].transform("sum")
+    )
+    table = table.sort_values(
+        ["buyer", "amount_gbp", "supplier_key"], ascending=[True, False, True]
+    )
+    table = table.groupby("buyer", sort=False).head(top)
+    table["rank"] = table.groupby("buyer").cumcount() + 1
+    table["amount_gbp"] = table["amount_gbp"].round(2)
+    cols = [
+        "buyer",
+        "rank",
+        "supplier_name",
+        "supplier_id",
+        "amount_gbp",
+        "share",
+        "transactions",
+        "location",
+        "sector",
+    ]
+    return _buyers_last(table[cols].reset_index(drop=True))
+
+
+def _mode(values: pd.Series) -> Any:
+    counts = values.dropna().value_counts()
+    return counts.index[0] if len(counts) else None
+
+
+# --------------------------------------------------------------------------- re-localisable spend
+
+
+def _norm(text: object) -> str:
+    return re.sub(r"[^\w]+", " ", str(text).casefold().replace("&", " and ")).strip()
+
+
+def _relocalisable(ds: Dataset, analysis: SpendAnalysis, geos: list[Geography]) -> pd.DataFrame:
+    """Per buyer and leaking sector: the local enterprises of the catalogue working in it."""
+    columns = [
+        "buyer",
+        "sector",
+        "catalogue_sector",
+        "leakage_gbp",
+        "enterprises",
+        "enterprise_ids",
+        "enterprise_names",
+        "capacity_gbp",
+        "capacity_known",
+        "addressable_gbp",
+    ]
+    settings = analysis.settings
+    leak = analysis.leakage[
+        (analysis.leakage["buyer"] != ALL_BUYERS)
+        & (analysis.leakage["leakage_gbp"] > settings.min_leakage)
+    ]
+    assets = ds.assets
+    firms = assets[
+        (assets["kind"] == "financial") & assets["category"].isin(settings.enterprise_categories)
+    ]
+    if len(firms):
+        geo = next(g for g in geos if g.name == analysis.local)
+        firms = firms[geo.membership(_complete_assets(firms)).fillna(False).astype(bool)]
+    sector_of = firms["sector"].map(_norm) if len(firms) else pd.Series(dtype=str)
+    skills_of = (
+        firms["skills"].map(lambda s: {_norm(x) for x in split_list(s)})
+        if len(firms)
+        else pd.Series(dtype=object)
+    )
+    capacity = (
+        pd.to_numeric(firms["capacity"], errors="coerce") if len(firms) else pd.Series(dtype=float)
+    )
+    sector_map = {_norm(k): _norm(v) for k, v in settings.sector_map.items()}
+    rows = []
+    for _, row in leak.iterrows():
+        wanted = sector_map.get(_norm(row["sector"]), _norm(row["sector"]))
+        hit = (
+            (sector_of == wanted) | skills_of.map(lambda s, w=wanted: w in s)
+            if len(firms)
+            else pd.Series(dtype=bool)
+        )
+        chosen = firms[hit.astype(bool)] if len(firms) else firms
+        caps = capacity[chosen.index] if len(chosen) else pd.Series(dtype=float)
+        known = int(caps.notna().sum())
+        total_cap = float(caps.sum()) if known else float("nan")
+        addressable = min(float(row["leakage_gbp"]), total_cap) if known else float("nan")
+        if chosen.empty:
+            addressable = 0.0
+        rows.append(
+            {
+                "buyer": row["buyer"],
+                "sector": row["sector"],
+                "catalogue_sector": wanted,
+                "leakage_gbp": row["leakage_gbp"],
+                "enterprises": len(chosen),
+                "enterprise_ids": ";".join(chosen["id"].astype(str)),
+                "enterprise_names": ";".join(chosen["name"].astype(str)),
+                "capacity_gbp": round(total_cap, 2) if known else float("nan"),
+                "capacity_known": known,
+                "addressable_gbp": round(addressable, 2)
+                if not math.isnan(addressable)
+                else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _complete_assets(firms: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame = firms.copy()
+    for column in ("postcode", "area_code"):
+        if column not in frame:
+            frame[column] = pd.NA
+    return frame
+
+
+def relocalisable_opportunities(
+    ds: Dataset, analysis: SpendAnalysis, *, include_without_enterprises: bool = False
+) -> gpd.GeoDataFrame:
+    """Re-localisable spend as contract opportunities, shaped like ``ds.opportunities``.
+
+    One row per buyer and leaking sector (with at least one local enterprise
+    working in it, unless ``include_without_enterprises``): type ``contract``,
+    id ``SPEND-<n>``, ``sector``, ``value`` = the leaked £ a year of analysed
+    spend, ``project`` = the buyer's project (``[spend] buyer_projects`` or a
+    project whose ``buyer``/``anchor`` entry names it) else the first project,
+    located at that project. The graph and the matching can append these rows.
+    """
+    table = analysis.relocalisable
+    if not include_without_enterprises:
+        table = table[table["enterprises"] > 0]
+    projects = ds.manifest.projects
+    if not projects:
+        raise UsageError("the dataset declares no project to attach re-localisable spend to")
+    rows, points = [], []
+    for n, (_, row) in enumerate(table.iterrows(), start=1):
+        project = _buyer_project(ds, analysis.settings, str(row["buyer"]))
+        rows.append(
+            {
+                "id": f"SPEND-{n:03d}",
+                "project": project.id,
+                "type": "contract",
+                "title": f"{row['sector']} spend of {row['buyer']} now leaving {analysis.local}",
+                "skills": row["catalogue_sector"],
+                "sector": row["sector"],
+                "quantity": pd.NA,
+                "value": float(row["leakage_gbp"]),
+                "description": (
+                    f"Re-localisable spend: £{row['leakage_gbp']:,.0f} of {row['buyer']}'s "
+                    f"{row['sector']} spend goes to suppliers outside {analysis.local}; "
+                    f"{int(row['enterprises'])} local enterprise(s) work in this sector"
+                    + (
+                        f" (known capacity £{row['capacity_gbp']:,.0f})"
+                        if row["capacity_known"]
+                        else ""
+                    )
+                    + "."
+                ),
+                "source": "cwb spend analysis",
+                "precision": "project",
+                "buyer": row["buyer"],
+                "local_enterprises": row["enterprise_ids"],
+                "addressable_gbp": row["addressable_gbp"],
+            }
+        )
+        points.append((project.lon, project.lat))
+    columns = [c for c in OPPORTUNITIES.column_names if c not in ("lat", "lon")]
+    frame = pd.DataFrame(rows).reindex(
+        columns=columns + ["buyer", "local_enterprises", "addressable_gbp"]
+    )
+    geometry = gpd.points_from_xy([p[0] for p in points], [p[1] for p in points])
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
+
+
+def _buyer_project(ds: Dataset, settings: SpendSettings, buyer: str) -> Any:
+    wanted = settings.buyer_projects.get(buyer)
+    for project in ds.manifest.projects:
+        if project.id == wanted:
+            return project
+    for project in ds.manifest.projects:
+        named = [
+            str(v).casefold()
+            for key in ("buyer", "anchor", "anchors")
+            for v in as_list(project.extra.get(key, []))
+        ]
+        if buyer.casefold() in named:
+            return project
+    return ds.manifest.projects[0]
+
+
+# --------------------------------------------------------------------------- map layer and outputs
+
+
+def supplier_spend_by_area(
+    analysis: SpendAnalysis, areas: gpd.GeoDataFrame, *, buyer: str = ALL_BUYERS
+) -> gpd.GeoDataFrame:
+    """Sum included spend by the area its suppliers are in (a map layer).
+
+    Returns the areas with ``spend_gbp``, ``suppliers``, ``transactions`` and
+    ``share`` (of all included spend of ``buyer``). Areas with no supplier
+    get zeros. Spend with suppliers in no area is not shown on the map but is
+    in ``analysis.summary``.
+    """
+    from cwb.privacy import assign_area_codes
+
+    inc = analysis.included
+    if buyer != ALL_BUYERS:
+        inc = inc[inc["buyer"] == buyer]
+    total = float(inc["amount_gbp"].sum())
+    out = areas[["code", "name", "geometry"]].copy()
+    if inc.empty or out.empty:
+        return out.assign(spend_gbp=0.0, suppliers=0, transactions=0, share=0.0)
+    code = assign_area_codes(inc, areas)
+    grouped = (
+        inc.assign(_code=code.to_numpy())
+        .groupby("_code")
+        .agg(
+            spend_gbp=("amount_gbp", "sum"),
+            suppliers=("supplier_key", "nunique"),
+            transactions=("amount_gbp", "size"),
+        )
+    )
+    out = out.join(grouped, on="code")
+    out[["spend_gbp", "suppliers", "transactions"]] = out[
+        ["spend_gbp", "suppliers", "transactions"]
+    ].fillna(0)
+    out["suppliers"] = out["suppliers"].astype(int)
+    out["transactions"] = out["transactions"].astype(int)
+    out["spend_gbp"] = out["spend_gbp"].round(2)
+    out["share"] = (out["spend_gbp"] / total).round(4) if total else 0.0
+    return out
+
+
+def supplier_points(analysis: SpendAnalysis, *, buyer: str = ALL_BUYERS) -> gpd.GeoDataFrame:
+    """Located suppliers with their included spend (one point per supplier and location)."""
+    inc = analysis.included
+    if buyer != ALL_BUYERS:
+        inc = inc[inc["buyer"] == buyer]
+    inc = inc[inc.geometry.notna() & ~inc.geometry.is_empty]
+    if inc.empty:
+        return gpd.GeoDataFrame(
+            columns=[
+                "supplier_name",
+                "spend_gbp",
+                "transactions",
+                "location",
+                "sector",
+                "geometry",
+            ],
+            geometry="geometry",
+            crs=WGS84,
+        )
+    keyed = inc.assign(_wkb=inc.geometry.to_wkb())
+    grouped = (
+        keyed.groupby(["supplier_key", "_wkb"], sort=False)
+        .agg(
+            supplier_name=("supplier_name", "first"),
+            spend_gbp=("amount_gbp", "sum"),
+            transactions=("amount_gbp", "size"),
+            location=("location", "first"),
+            sector=("sector", _mode),
+            geometry=("geometry", "first"),
+        )
+        .reset_index(drop=True)
+    )
+    grouped["spend_gbp"] = grouped["spend_gbp"].round(2)
+    return gpd.GeoDataFrame(grouped, geometry="geometry", crs=WGS84)
+
+
+def _notes(analysis: SpendAnalysis) -> list[str]:
+    notes = []
+    recon = analysis.reconciliation.set_index("line")
+    read = recon.loc["read"]
+    notes.append(
+        f"{int(read['transactions']):,} transactions read (£{read['amount_gbp']:,.2f}); "
+        f"{int(recon.loc[INCLUDED, 'transactions']):,} included."
+    )
+    for line, row in recon.iterrows():
+        if str(line).startswith("excluded") and row["transactions"]:
+            extra = f" ({row['other_currency']})" if row["other_currency"] else ""
+            notes.append(
+                f"{int(row['transactions']):,} excluded: {row['reason']}; "
+                f"£{row['amount_gbp']:,.2f}{extra}."
+            )
+    credits = recon.loc["  of which credit notes"]
+    if credits["transactions"]:
+        notes.append(
+            f"{int(credits['transactions']):,} credit notes (£{credits['amount_gbp']:,.2f}) netted "
+            "against payments to the same supplier."
+        )
+    overall = analysis.summary[analysis.summary["buyer"] == ALL_BUYERS]
+    if len(overall) and overall["unlocated_gbp"].iloc[0]:
+        row = overall.iloc[0]
+        notes.append(
+            f"£{row['unlocated_gbp']:,.2f} ({row['unlocated_share']:.1%}) is with suppliers "
+            "that could not be located (no postcode, or a postcode not in the lookup): "
+            "reported as unlocated, neither local nor leakage."
+        )
+    notes.append(
+        "LM3 is an estimate: "
+        + (
+            f"suppliers without a survey answer are assumed to re-spend "
+            f"{analysis.settings.default_local_respend:.0%} locally."
+        )
+    )
+    return notes
+
+
+def write_spend(analysis: SpendAnalysis, path: str | Path) -> Path:
+    """Write the analysis: ``.json`` (every table) or ``.csv`` (the per-buyer summary)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        text = json.dumps(analysis.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+    elif suffix == ".csv":
+        text = analysis.summary.to_csv(index=False)
+    else:
+        raise UsageError(f"cannot write spend analysis to {path.name}: use a .json or .csv file")
+    return write_text_atomic(path, text)
+
+
+def demo_step(ds: Dataset, out_dir: Path) -> list[Path]:
+    """Demo: analyse the dataset's spend; write spend.json and spend_summary.csv."""
+    if ds.spend is None:
+        log.warning("the dataset has no spend table; the spend step writes nothing")
+        return []
+    analysis = analyse_spend(ds)
+    return [
+        write_spend(analysis, out_dir / "spend.json"),
+        write_spend(analysis, out_dir / "spend_summary.csv"),
+    ]
