@@ -1,6 +1,7 @@
 """cwb's command-line interface (typer). Each module registers its commands on ``app``."""
 
 from cwb.cli import core  # noqa: F401
+from cwb.cli import data  # noqa: F401
 from cwb.cli import tools  # noqa: F401
 from cwb.cli.app import app, main
 

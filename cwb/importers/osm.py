@@ -122,14 +122,18 @@ def classify(tags: dict[str, str], rules: tuple[TagRule, ...]) -> TagRule | None
     return next((r for r in rules if r.matches(tags)), None)
 
 
+def _missing(value: object) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def _feature_tags(props: dict[str, Any]) -> dict[str, str]:
     tags = {
-        k: str(v)
+        k: str(v.date() if isinstance(v, pd.Timestamp) else v)
         for k, v in props.items()
-        if k not in _META
-        and v is not None
-        and not (isinstance(v, float) and v != v)
-        and str(v) != ""
+        if k not in _META and not _missing(v) and str(v) != ""
     }
     other = props.get("other_tags")
     if isinstance(other, str):
