@@ -1,0 +1,652 @@
+/* cwb map layers: compact point and line layers drawn on a canvas, plus the
+ * legend, title and search controls of a cwb map.
+ *
+ * Every string that comes from a dataset reaches the page through
+ * textContent (never innerHTML), so names such as "<img onerror=…>" show as
+ * text. Coordinates arrive as base64 varint deltas of integer micro-degrees
+ * (see cwb/map_layers.py) and are drawn on one canvas per layer: individual
+ * shapes when few points are in view, a pixel stamp when many, and grid
+ * clusters with counts when very many.
+ */
+(function () {
+  "use strict";
+  if (window.cwbMap) { return; }
+  var cwb = window.cwbMap = {};
+  var TAU = Math.PI * 2;
+
+  /* ---------- decoding ---------- */
+
+  function bytesOf(b64) {
+    var bin = atob(b64), n = bin.length, out = new Uint8Array(n);
+    for (var i = 0; i < n; i++) { out[i] = bin.charCodeAt(i); }
+    return out;
+  }
+
+  function typed(spec) {
+    var bytes = bytesOf(spec.data);
+    if (spec.type === "u8") { return bytes; }
+    if (spec.type === "u16") { return new Uint16Array(bytes.buffer); }
+    if (spec.type === "u32") { return new Uint32Array(bytes.buffer); }
+    if (spec.type === "f32") { return new Float32Array(bytes.buffer); }
+    throw new Error("cwb: unknown array type " + spec.type);
+  }
+
+  /* Zigzag varint deltas -> running integer values (one per point). */
+  function varintRun(b64, n, start) {
+    var bytes = bytesOf(b64), out = new Float64Array(n), pos = 0, acc = start;
+    for (var i = 0; i < n; i++) {
+      var v = 0, mult = 1, b;
+      do { b = bytes[pos++]; v += (b & 127) * mult; mult *= 128; } while (b & 128);
+      acc += (v % 2 === 1) ? -(v + 1) / 2 : v / 2;
+      out[i] = acc;
+    }
+    return out;
+  }
+
+  /* Web Mercator of the map (EPSG:3857) normalised to [0, 1]. */
+  function mercator(xs, ys, q) {
+    var n = xs.length, mx = new Float64Array(n), my = new Float64Array(n);
+    for (var i = 0; i < n; i++) {
+      var lat = Math.max(-85.0511287798, Math.min(85.0511287798, ys[i] * q));
+      mx[i] = 0.5 + xs[i] * q / 360;
+      my[i] = 0.5 - Math.log(Math.tan(Math.PI / 4 + lat * Math.PI / 360)) / TAU;
+    }
+    return { mx: mx, my: my };
+  }
+
+  function decodePoints(spec) {
+    var xs = varintRun(spec.dx, spec.n, spec.x0), ys = varintRun(spec.dy, spec.n, spec.y0);
+    var m = mercator(xs, ys, spec.q);
+    m.lon = xs; m.lat = ys; m.q = spec.q;
+    return m;
+  }
+  cwb.decodePoints = decodePoints;
+
+  /* A column of strings: {text}, {dict, idx} or {const}; returns i -> string. */
+  function column(spec) {
+    if (spec.text !== undefined) {
+      var parts = null;
+      return function (i) { if (parts === null) { parts = spec.text.split("\n"); } return parts[i] || ""; };
+    }
+    if (spec.dict !== undefined) {
+      var idx = typed(spec.idx), dict = spec.dict;
+      return function (i) { return dict[idx[i]] || ""; };
+    }
+    return function () { return spec["const"] || ""; };
+  }
+
+  /* ---------- small DOM helpers (text only) ---------- */
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function card(title, rows) {
+    var box = el("div", "cwb-card");
+    box.appendChild(el("div", "cwb-card-title", title));
+    if (rows.length) {
+      var table = el("table");
+      rows.forEach(function (r) {
+        var tr = el("tr");
+        tr.appendChild(el("th", null, r[0]));
+        tr.appendChild(el("td", null, r[1]));
+        table.appendChild(tr);
+      });
+      box.appendChild(table);
+    }
+    return box;
+  }
+  cwb.card = card;
+
+  function swatch(shape, colour, size) {
+    var c = document.createElement("canvas"), d = size || 16;
+    c.width = d; c.height = d; c.className = "cwb-swatch";
+    var ctx = c.getContext("2d");
+    ctx.fillStyle = colour; ctx.strokeStyle = shape === "line" ? colour : "#333";
+    if (shape === "line") {
+      ctx.lineWidth = 3; ctx.beginPath(); ctx.moveTo(1, d - 3); ctx.lineTo(d - 1, 3); ctx.stroke();
+    } else if (shape === "ring") {
+      ctx.lineWidth = 2; ctx.setLineDash([3, 2]); ctx.beginPath(); ctx.arc(d / 2, d / 2, d / 2 - 2, 0, TAU); ctx.stroke();
+    } else if (shape === "area") {
+      ctx.fillRect(1, 1, d - 2, d - 2); ctx.lineWidth = 0.5; ctx.strokeRect(1, 1, d - 2, d - 2);
+    } else {
+      ctx.beginPath(); shapePath(ctx, shape, d / 2, d / 2, d / 2 - 2); ctx.fill(); ctx.lineWidth = 1; ctx.stroke();
+    }
+    return c;
+  }
+
+  function shapePath(ctx, shape, x, y, r) {
+    if (shape === "square") {
+      ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y - r); ctx.lineTo(x + r, y + r); ctx.lineTo(x - r, y + r); ctx.closePath();
+    } else if (shape === "diamond") {
+      ctx.moveTo(x, y - r * 1.2); ctx.lineTo(x + r * 1.2, y); ctx.lineTo(x, y + r * 1.2); ctx.lineTo(x - r * 1.2, y); ctx.closePath();
+    } else if (shape === "triangle") {
+      ctx.moveTo(x, y - r * 1.2); ctx.lineTo(x + r * 1.1, y + r * 0.8); ctx.lineTo(x - r * 1.1, y + r * 0.8); ctx.closePath();
+    } else if (shape === "star") {
+      for (var k = 0; k < 10; k++) {
+        var a = -Math.PI / 2 + k * Math.PI / 5, rr = (k % 2 === 0) ? r * 1.3 : r * 0.55;
+        if (k === 0) { ctx.moveTo(x + rr * Math.cos(a), y + rr * Math.sin(a)); } else { ctx.lineTo(x + rr * Math.cos(a), y + rr * Math.sin(a)); }
+      }
+      ctx.closePath();
+    } else {
+      ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, TAU);
+    }
+  }
+
+  /* Pixel offsets of a filled shape of radius r (for the fast stamp mode). */
+  function stamp(shape, r) {
+    var out = [];
+    for (var dy = -r - 1; dy <= r + 1; dy++) {
+      for (var dx = -r - 1; dx <= r + 1; dx++) {
+        var inside;
+        if (shape === "square") { inside = Math.abs(dx) <= r && Math.abs(dy) <= r; }
+        else if (shape === "diamond" || shape === "star" || shape === "triangle") { inside = Math.abs(dx) + Math.abs(dy) <= r + 0.5; }
+        else { inside = dx * dx + dy * dy <= r * r + r; }
+        if (inside) { out.push(dx, dy); }
+      }
+    }
+    return out;
+  }
+
+  function rgba32(hex, alpha) {
+    var h = hex.replace("#", "");
+    var r = parseInt(h.substr(0, 2), 16), g = parseInt(h.substr(2, 2), 16), b = parseInt(h.substr(4, 2), 16);
+    return ((alpha << 24) | (b << 16) | (g << 8) | r) >>> 0;
+  }
+
+  function fmt(n) {
+    if (n >= 1e6) { return (n / 1e6).toFixed(1) + "M"; }
+    if (n >= 1e4) { return Math.round(n / 1e3) + "k"; }
+    if (n >= 1e3) { return (n / 1e3).toFixed(1) + "k"; }
+    return String(Math.round(n));
+  }
+
+  /* ---------- shared map state: one click/hover handler for every cwb layer ---------- */
+
+  function stateOf(map) {
+    if (map._cwb) { return map._cwb; }
+    var st = map._cwb = { layers: [], searchable: [], frame: 0, tip: null };
+    ["cwbLines", "cwbPoints"].forEach(function (name, k) {
+      if (!map.getPane(name)) {
+        var pane = map.createPane(name);
+        pane.style.zIndex = String(440 + 10 * k);
+        pane.style.pointerEvents = "none";
+      }
+    });
+    map.on("click", function (e) { onClick(map, e); });
+    map.on("mousemove", function (e) {
+      if (st.frame) { return; }
+      st.frame = L.Util.requestAnimFrame(function () { st.frame = 0; onHover(map, e); });
+    });
+    map.on("mouseout", function () { if (st.tip) { map.removeLayer(st.tip); st.tip = null; } });
+    return st;
+  }
+
+  function hitsAt(map, point) {
+    var hits = [];
+    map._cwb.layers.forEach(function (layer) {
+      if (layer._map) { hits = hits.concat(layer.hitTest(point)); }
+    });
+    hits.sort(function (a, b) { return (a.priority - b.priority) || (a.d2 - b.d2); });
+    return hits;
+  }
+
+  function onClick(map, e) {
+    var hits = hitsAt(map, e.containerPoint);
+    if (!hits.length) { return; }
+    var first = hits[0];
+    if (first.cluster) {
+      map.setView(first.latlng, Math.min(map.getZoom() + 2, map.getMaxZoom() || 18));
+      return;
+    }
+    var box = el("div", "cwb-popup"), shown = hits.filter(function (h) { return !h.cluster; });
+    if (shown.length > 1) { box.appendChild(el("div", "cwb-popup-count", shown.length + " items here")); }
+    shown.slice(0, 40).forEach(function (h) { box.appendChild(h.layer.describe(h.index)); });
+    if (shown.length > 40) { box.appendChild(el("div", "cwb-popup-more", "… and " + (shown.length - 40) + " more: zoom in")); }
+    L.popup({ maxWidth: 340, maxHeight: 360, autoPanPaddingTopLeft: L.point(20, 110) }).setLatLng(first.latlng).setContent(box).openOn(map);
+  }
+
+  function onHover(map, e) {
+    var st = map._cwb, hits = hitsAt(map, e.containerPoint);
+    map.getContainer().style.cursor = hits.length ? "pointer" : "";
+    if (!hits.length) {
+      if (st.tip) { map.removeLayer(st.tip); st.tip = null; }
+      return;
+    }
+    var h = hits[0], text = h.cluster ? (fmt(h.count) + " " + h.layer.options.title.toLowerCase() + ": click to zoom in") : h.layer.label(h.index);
+    if (!h.cluster && hits.length > 1) { text += " (+" + (hits.length - 1) + " more)"; }
+    if (!st.tip) { st.tip = L.tooltip({ direction: "top", offset: [0, -8], className: "cwb-tooltip" }); }
+    st.tip.setLatLng(h.latlng).setContent(el("span", null, text));
+    if (!map.hasLayer(st.tip)) { st.tip.addTo(map); }
+  }
+
+  /* ---------- canvas layer base ---------- */
+
+  var CanvasLayer = L.Layer.extend({
+    onAdd: function (map) {
+      var st = stateOf(map);
+      this._canvas = L.DomUtil.create("canvas", "cwb-canvas leaflet-zoom-hide");
+      this._canvas.style.pointerEvents = "none";
+      this._canvas.setAttribute("data-cwb-layer", this.options.id);
+      map.getPane(this.options.pane).appendChild(this._canvas);
+      if (st.layers.indexOf(this) < 0) { st.layers.push(this); }
+      map.on("moveend zoomend resize viewreset", this._redraw, this);
+      this._redraw();
+    },
+    onRemove: function (map) {
+      map.off("moveend zoomend resize viewreset", this._redraw, this);
+      L.DomUtil.remove(this._canvas);
+      this._canvas = null;
+      this.drawn = 0;
+    },
+    _frame: function () {
+      var map = this._map, size = map.getSize(), dpr = window.devicePixelRatio || 1, c = this._canvas;
+      var w = Math.round(size.x * dpr), h = Math.round(size.y * dpr);
+      if (c.width !== w || c.height !== h) {
+        c.width = w; c.height = h; c.style.width = size.x + "px"; c.style.height = size.y + "px";
+      }
+      var topLeft = map.containerPointToLayerPoint([0, 0]);
+      L.DomUtil.setPosition(c, topLeft);
+      var origin = map.getPixelOrigin();
+      var scale = 256 * Math.pow(2, map.getZoom());
+      return { ctx: c.getContext("2d"), w: w, h: h, dpr: dpr, scale: scale, ox: origin.x + topLeft.x, oy: origin.y + topLeft.y, cssW: size.x, cssH: size.y };
+    },
+    latLngOf: function (i) {
+      return L.latLng(this._pts.lat[i] * this._pts.q, this._pts.lon[i] * this._pts.q);
+    }
+  });
+
+  /* ---------- points ---------- */
+
+  var PointLayer = CanvasLayer.extend({
+    options: { pane: "cwbPoints", radius: 5, maxRadius: 22, shape: "circle", clusterAbove: 20000, vectorBelow: 3000, cell: 64, priority: 1 },
+
+    initialize: function (spec) {
+      L.setOptions(this, spec.options || {});
+      this.spec = spec;
+      this.n = spec.n;
+      this._pts = decodePoints(spec);
+      this._cat = spec.cat ? typed(spec.cat) : new Uint8Array(this.n);
+      this._size = spec.size ? typed(spec.size) : null;
+      this._sizeMax = 0;
+      if (this._size) { for (var i = 0; i < this.n; i++) { if (this._size[i] > this._sizeMax) { this._sizeMax = this._size[i]; } } }
+      this.categories = spec.categories;
+      this.enabled = new Uint8Array(spec.categories.length).fill(1);
+      this._fields = spec.fields.map(function (f) { return { label: f.label, get: column(f.col) }; });
+      this._name = this._fields[spec.nameField || 0].get;
+      this._vis = new Int32Array(this.n);
+      this._px = new Float32Array(this.n);
+      this._py = new Float32Array(this.n);
+      this._m = 0;
+      this._cells = [];
+      this.mode = "none";
+      this.drawn = 0;
+    },
+
+    setCategory: function (k, on) {
+      this.enabled[k] = on ? 1 : 0;
+      if (this._map) { this._redraw(); }
+    },
+
+    label: function (i) { return this._name(i); },
+
+    describe: function (i) {
+      var rows = [], cat = this.categories[this._cat[i]];
+      for (var k = 0; k < this._fields.length; k++) {
+        if (k === (this.spec.nameField || 0)) { continue; }
+        var v = this._fields[k].get(i);
+        if (v !== "") { rows.push([this._fields[k].label, v]); }
+      }
+      if (cat && this.categories.length > 1) { rows.unshift([this.options.categoryLabel || "Category", cat.label]); }
+      return card(this._name(i), rows);
+    },
+
+    searchNames: function () {
+      if (!this._lower) {
+        this._lower = new Array(this.n);
+        for (var i = 0; i < this.n; i++) { this._lower[i] = this._name(i).toLowerCase(); }
+      }
+      return this._lower;
+    },
+
+    _radius: function (i, dpr) {
+      var r = this.options.radius;
+      if (this._size && this._sizeMax > 0) {
+        r = r + (this.options.maxRadius - r) * Math.sqrt(this._size[i] / this._sizeMax);
+      }
+      return r * dpr;
+    },
+
+    _redraw: function () {
+      if (!this._map) { return; }
+      var f = this._frame(), ctx = f.ctx, n = this.n, m = 0, margin = this.options.maxRadius + 2;
+      var mx = this._pts.mx, my = this._pts.my, cat = this._cat, en = this.enabled;
+      var vis = this._vis, px = this._px, py = this._py, scale = f.scale, ox = f.ox, oy = f.oy;
+      var W = f.cssW + margin, H = f.cssH + margin;
+      for (var i = 0; i < n; i++) {
+        if (!en[cat[i]]) { continue; }
+        var x = mx[i] * scale - ox, y = my[i] * scale - oy;
+        if (x < -margin || y < -margin || x > W || y > H) { continue; }
+        vis[m] = i; px[m] = x; py[m] = y; m++;
+      }
+      this._m = m;
+      this._cells = [];
+      ctx.clearRect(0, 0, f.w, f.h);
+      if (m > this.options.clusterAbove) { this._drawClusters(f, m); }
+      else if (m > this.options.vectorBelow && !this._size) { this._drawStamps(f, m); }
+      else { this._drawShapes(f, m); }
+    },
+
+    _drawShapes: function (f, m) {
+      var ctx = f.ctx, dpr = f.dpr, shape = this.options.shape, self = this;
+      this.mode = "shapes";
+      var order = [];
+      for (var j = 0; j < m; j++) { order.push(j); }
+      if (this._size) { order.sort(function (a, b) { return self._size[self._vis[b]] - self._size[self._vis[a]]; }); }
+      ctx.lineWidth = 1.2 * dpr;
+      ctx.strokeStyle = "#ffffff";
+      ctx.globalAlpha = this._size ? 0.8 : 0.95;
+      for (var k = 0; k < order.length; k++) {
+        var j2 = order[k], i = this._vis[j2], r = this._radius(i, dpr);
+        ctx.beginPath();
+        shapePath(ctx, shape, this._px[j2] * dpr, this._py[j2] * dpr, r);
+        ctx.fillStyle = this.categories[this._cat[i]].colour;
+        ctx.fill(); ctx.stroke();
+        if (this._size && r >= 9 * dpr) {
+          ctx.globalAlpha = 1; ctx.fillStyle = "#ffffff";
+          ctx.font = "bold " + Math.round(11 * dpr) + "px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+          ctx.fillText(fmt(this._size[i]), this._px[j2] * dpr, this._py[j2] * dpr);
+          ctx.globalAlpha = 0.8;
+        }
+      }
+      ctx.globalAlpha = 1;
+      this.drawn = m;
+    },
+
+    _drawStamps: function (f, m) {
+      var dpr = f.dpr, r = Math.max(1, Math.round((this.options.radius - 1) * dpr));
+      var inner = stamp(this.options.shape, r), outer = stamp(this.options.shape, r + 1);
+      var img = f.ctx.createImageData(f.w, f.h), buf = new Uint32Array(img.data.buffer), W = f.w, H = f.h;
+      var colours = this.categories.map(function (c) { return rgba32(c.colour, 235); });
+      var edge = rgba32("#ffffff", 200);
+      this.mode = "stamps";
+      for (var pass = 0; pass < 2; pass++) {
+        var offs = pass === 0 ? outer : inner, no = offs.length;
+        for (var j = 0; j < m; j++) {
+          var x = Math.round(this._px[j] * dpr), y = Math.round(this._py[j] * dpr);
+          var c = pass === 0 ? edge : colours[this._cat[this._vis[j]]];
+          for (var k = 0; k < no; k += 2) {
+            var xx = x + offs[k], yy = y + offs[k + 1];
+            if (xx >= 0 && yy >= 0 && xx < W && yy < H) { buf[yy * W + xx] = c; }
+          }
+        }
+      }
+      f.ctx.putImageData(img, 0, 0);
+      this.drawn = m;
+    },
+
+    _drawClusters: function (f, m) {
+      var cell = this.options.cell, ctx = f.ctx, dpr = f.dpr;
+      var c0x = Math.floor(f.ox / cell), c0y = Math.floor(f.oy / cell);
+      var cols = Math.ceil(f.cssW / cell) + 3, rows = Math.ceil(f.cssH / cell) + 3;
+      var count = new Uint32Array(cols * rows), sx = new Float64Array(cols * rows), sy = new Float64Array(cols * rows);
+      for (var j = 0; j < m; j++) {
+        var gx = this._px[j] + f.ox, gy = this._py[j] + f.oy;
+        var cx = Math.floor(gx / cell) - c0x + 1, cy = Math.floor(gy / cell) - c0y + 1;
+        if (cx < 0 || cy < 0 || cx >= cols || cy >= rows) { continue; }
+        var key = cy * cols + cx;
+        count[key]++; sx[key] += this._px[j]; sy[key] += this._py[j];
+      }
+      this.mode = "clusters";
+      var colour = this.options.colour || this.categories[0].colour, cells = [];
+      ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      for (var k = 0; k < count.length; k++) {
+        if (!count[k]) { continue; }
+        var x = sx[k] / count[k], y = sy[k] / count[k], r = Math.min(cell / 2 - 2, 10 + 5 * Math.log10(count[k]));
+        cells.push({ x: x, y: y, r: r, count: count[k] });
+        ctx.beginPath(); ctx.arc(x * dpr, y * dpr, r * dpr, 0, TAU);
+        ctx.globalAlpha = 0.78; ctx.fillStyle = colour; ctx.fill();
+        ctx.globalAlpha = 1; ctx.lineWidth = 2 * dpr; ctx.strokeStyle = "#ffffff"; ctx.stroke();
+        ctx.fillStyle = "#ffffff"; ctx.font = "bold " + Math.round(11 * dpr) + "px sans-serif";
+        ctx.fillText(fmt(count[k]), x * dpr, y * dpr);
+      }
+      this._cells = cells;
+      this.drawn = cells.length;
+    },
+
+    hitTest: function (p) {
+      var out = [], map = this._map, k;
+      if (this.mode === "clusters") {
+        for (k = 0; k < this._cells.length; k++) {
+          var c = this._cells[k], dx = c.x - p.x, dy = c.y - p.y;
+          if (dx * dx + dy * dy <= c.r * c.r) {
+            out.push({ layer: this, cluster: true, count: c.count, d2: dx * dx + dy * dy, priority: this.options.priority, latlng: map.containerPointToLatLng([c.x, c.y]) });
+          }
+        }
+        return out;
+      }
+      for (var j = 0; j < this._m; j++) {
+        var i = this._vis[j], r = this._radius(i, 1) + 3, ex = this._px[j] - p.x, ey = this._py[j] - p.y, d2 = ex * ex + ey * ey;
+        if (d2 <= r * r) { out.push({ layer: this, index: i, d2: d2, priority: this.options.priority, latlng: this.latLngOf(i) }); }
+      }
+      return out;
+    },
+
+    /* Canvas pixels that are not transparent (used by tests to prove drawing). */
+    paintedPixels: function () {
+      if (!this._canvas) { return 0; }
+      var d = this._canvas.getContext("2d").getImageData(0, 0, this._canvas.width, this._canvas.height).data, n = 0;
+      for (var i = 3; i < d.length; i += 4) { if (d[i]) { n++; } }
+      return n;
+    }
+  });
+
+  /* ---------- lines (matched links) ---------- */
+
+  var LINE_COLOURS = ["#c6dbef", "#6baed6", "#3182bd", "#08519c", "#08306b"];
+
+  var LineLayer = CanvasLayer.extend({
+    options: { pane: "cwbLines", priority: 2 },
+
+    initialize: function (spec) {
+      L.setOptions(this, spec.options || {});
+      this.spec = spec;
+      this.n = spec.n / 2;
+      this._pts = decodePoints(spec);      // 2n points: start, end, start, end …
+      this._score = typed(spec.score);     // 0..100
+      this._fields = spec.fields.map(function (f) { return { label: f.label, get: column(f.col) }; });
+      this._name = this._fields[spec.nameField || 0].get;
+      this._vis = [];
+      this.drawn = 0;
+      this.mode = "lines";
+    },
+
+    label: function (i) { return this._name(i) + " (score " + this._score[i] + ")"; },
+
+    describe: function (i) {
+      var rows = [["Score", String(this._score[i] / 100)]];
+      for (var k = 0; k < this._fields.length; k++) {
+        if (k === (this.spec.nameField || 0)) { continue; }
+        var v = this._fields[k].get(i);
+        if (v !== "") { rows.push([this._fields[k].label, v]); }
+      }
+      return card(this._name(i), rows);
+    },
+
+    bucket: function (i) { return Math.min(4, Math.floor(this._score[i] / 20)); },
+
+    _redraw: function () {
+      if (!this._map) { return; }
+      var f = this._frame(), ctx = f.ctx, mx = this._pts.mx, my = this._pts.my, vis = [], seg = [];
+      ctx.clearRect(0, 0, f.w, f.h);
+      for (var i = 0; i < this.n; i++) {
+        var x1 = mx[2 * i] * f.scale - f.ox, y1 = my[2 * i] * f.scale - f.oy;
+        var x2 = mx[2 * i + 1] * f.scale - f.ox, y2 = my[2 * i + 1] * f.scale - f.oy;
+        if (Math.max(x1, x2) < 0 || Math.max(y1, y2) < 0 || Math.min(x1, x2) > f.cssW || Math.min(y1, y2) > f.cssH) { continue; }
+        vis.push(i); seg.push(x1, y1, x2, y2);
+      }
+      ctx.lineCap = "round";
+      for (var b = 0; b < 5; b++) {
+        ctx.beginPath();
+        for (var j = 0; j < vis.length; j++) {
+          if (this.bucket(vis[j]) !== b) { continue; }
+          ctx.moveTo(seg[4 * j] * f.dpr, seg[4 * j + 1] * f.dpr); ctx.lineTo(seg[4 * j + 2] * f.dpr, seg[4 * j + 3] * f.dpr);
+        }
+        ctx.strokeStyle = LINE_COLOURS[b]; ctx.globalAlpha = 0.85; ctx.lineWidth = (1 + 0.9 * b) * f.dpr;
+        ctx.stroke();
+      }
+      ctx.globalAlpha = 1;
+      this._vis = vis; this._seg = seg;
+      this.drawn = vis.length;
+    },
+
+    hitTest: function (p) {
+      var out = [], seg = this._seg || [];
+      for (var j = 0; j < this._vis.length; j++) {
+        var x1 = seg[4 * j], y1 = seg[4 * j + 1], x2 = seg[4 * j + 2], y2 = seg[4 * j + 3];
+        var dx = x2 - x1, dy = y2 - y1, len2 = dx * dx + dy * dy;
+        var t = len2 ? Math.max(0, Math.min(1, ((p.x - x1) * dx + (p.y - y1) * dy) / len2)) : 0;
+        var ex = x1 + t * dx - p.x, ey = y1 + t * dy - p.y, d2 = ex * ex + ey * ey;
+        if (d2 <= 25) {
+          out.push({ layer: this, index: this._vis[j], d2: d2, priority: this.options.priority, latlng: this._map.containerPointToLatLng([x1 + t * dx, y1 + t * dy]) });
+        }
+      }
+      return out;
+    },
+
+    paintedPixels: PointLayer.prototype.paintedPixels
+  });
+
+  cwb.points = function (spec) { return new PointLayer(spec); };
+  cwb.lines = function (spec) { return new LineLayer(spec); };
+
+  /* ---------- vector layers: areas, catchment rings, projects ---------- */
+
+  cwb.areas = function (spec) {
+    return L.geoJSON(spec.geojson, {
+      style: function (f) {
+        return { fillColor: f.properties.fill || "#cccccc", fillOpacity: f.properties.fill ? 0.55 : 0.15, color: "#555555", weight: 0.7 };
+      },
+      onEachFeature: function (f, layer) {
+        var p = f.properties, rows = [];
+        if (p.code) { rows.push(["Code", p.code]); }
+        rows.push([spec.indicatorLabel, p.value === null || p.value === undefined ? "no data" : String(p.value)]);
+        if (p.local_authority) { rows.push(["Local authority", p.local_authority]); }
+        layer.bindTooltip(card(p.name || p.code || "", rows), { sticky: true, className: "cwb-tooltip" });
+      }
+    });
+  };
+
+  cwb.rings = function (spec) {
+    return L.geoJSON(spec.geojson, {
+      style: function () { return { color: "#d7301f", weight: 2, opacity: 0.9, dashArray: "6 5", fill: false }; },
+      onEachFeature: function (f, layer) {
+        layer.bindTooltip(el("span", null, f.properties.label), { sticky: true, className: "cwb-tooltip" });
+      }
+    });
+  };
+
+  /* ---------- controls: title, legend with category filters, search ---------- */
+
+  cwb.title = function (map, spec) {
+    var box = el("div", "cwb-title");
+    box.appendChild(el("div", "cwb-title-main", spec.title));
+    if (spec.subtitle) { box.appendChild(el("div", "cwb-title-sub", spec.subtitle)); }
+    if (spec.note) { box.appendChild(el("div", "cwb-title-note", spec.note)); }
+    L.DomEvent.disableClickPropagation(box);
+    map.getContainer().appendChild(box);
+    return box;
+  };
+
+  cwb.legend = function (map, spec, layers) {
+    var Legend = L.Control.extend({
+      options: { position: "bottomright" },
+      onAdd: function () {
+        var box = el("div", "cwb-legend leaflet-bar");
+        var head = el("div", "cwb-legend-head", spec.title || "Legend");
+        var body = el("div", "cwb-legend-body");
+        head.addEventListener("click", function () { body.style.display = body.style.display === "none" ? "" : "none"; });
+        box.appendChild(head);
+        box.appendChild(body);
+        spec.sections.forEach(function (s) {
+          var sec = el("div", "cwb-legend-section");
+          sec.setAttribute("data-section", s.id);
+          sec.appendChild(el("div", "cwb-legend-section-title", s.title));
+          s.items.forEach(function (item) {
+            var row = el("label", "cwb-legend-item");
+            var layer = item.layer ? layers[item.layer] : null;
+            if (layer && item.category !== undefined && layer.setCategory) {
+              var cb = el("input");
+              cb.type = "checkbox"; cb.checked = true;
+              cb.setAttribute("aria-label", "show " + item.label);
+              cb.addEventListener("change", function () { layer.setCategory(item.category, cb.checked); });
+              row.appendChild(cb);
+            }
+            row.appendChild(swatch(item.shape, item.colour));
+            row.appendChild(el("span", "cwb-legend-label", item.label));
+            if (item.count !== undefined && item.count !== null) { row.appendChild(el("span", "cwb-legend-count", fmt(item.count))); }
+            sec.appendChild(row);
+          });
+          if (s.note) { sec.appendChild(el("div", "cwb-legend-note", s.note)); }
+          body.appendChild(sec);
+        });
+        if (spec.footer) { body.appendChild(el("div", "cwb-legend-footer", spec.footer)); }
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    return new Legend().addTo(map);
+  };
+
+  cwb.search = function (map, layers) {
+    var Search = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var box = el("div", "cwb-search leaflet-bar"), input = el("input"), list = el("ul", "cwb-search-results"), timer = 0;
+        input.type = "search"; input.placeholder = "Search by name"; input.setAttribute("aria-label", "Search by name");
+        box.appendChild(input); box.appendChild(list);
+        function run() {
+          var q = input.value.trim().toLowerCase(), found = [];
+          list.textContent = "";
+          if (q.length < 2) { return; }
+          layers.forEach(function (layer) {
+            if (found.length >= 12) { return; }
+            var names = layer.searchNames();
+            for (var i = 0; i < names.length && found.length < 12; i++) {
+              if (names[i].indexOf(q) >= 0) {
+                (function (i2) {
+                  found.push({ text: layer.label(i2) + " · " + layer.options.title, go: function () {
+                    if (!map.hasLayer(layer)) { map.addLayer(layer); }
+                    var ll = layer.latLngOf(i2);
+                    map.setView(ll, Math.max(map.getZoom(), 16));
+                    L.popup({ maxWidth: 340 }).setLatLng(ll).setContent(layer.describe(i2)).openOn(map);
+                  } });
+                })(i);
+              }
+            }
+          });
+          if (!found.length) { list.appendChild(el("li", "cwb-search-none", "No match")); }
+          found.forEach(function (f) {
+            var li = el("li", "cwb-search-hit", f.text);
+            li.tabIndex = 0;
+            li.addEventListener("click", f.go);
+            li.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { f.go(); } });
+            list.appendChild(li);
+          });
+        }
+        input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 150); });
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    return new Search().addTo(map);
+  };
+
+  cwb.PointLayer = PointLayer;
+  cwb.LineLayer = LineLayer;
+})();
