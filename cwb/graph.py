@@ -53,7 +53,7 @@ import pandas as pd
 
 from cwb.dataset import Dataset
 from cwb.privacy import OUTSIDE_AREAS, aggregate_human, assign_area_codes
-from cwb.schema import is_private_column, split_list
+from cwb.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +70,85 @@ EDGE_TYPES: tuple[str, ...] = (
 
 #: Public asset columns copied onto asset nodes (nothing else is: private data stays out).
 ASSET_ATTRIBUTES: tuple[str, ...] = (
-    "kind", "category", "sector", "skills", "capacity", "count", "registered_number",
-    "precision", "source", "licence", "collected_on", "last_verified",
+    "kind",
+    "category",
+    "sector",
+    "skills",
+    "capacity",
+    "count",
+    "registered_number",
+    "precision",
+    "source",
+    "licence",
+    "collected_on",
+    "last_verified",
 )
 #: Opportunity columns copied onto opportunity nodes (``type`` becomes ``opportunity_type``).
 OPPORTUNITY_ATTRIBUTES: tuple[str, ...] = (
-    "project", "type", "title", "skills", "sector", "quantity", "value", "pay_band",
-    "starts", "ends", "pathway", "precision", "source", "licence",
+    "project",
+    "type",
+    "title",
+    "skills",
+    "sector",
+    "quantity",
+    "value",
+    "pay_band",
+    "starts",
+    "ends",
+    "pathway",
+    "precision",
+    "source",
+    "licence",
 )
-#: Columns of a match table that identify the pair rather than describe it.
-_MATCH_KEYS = frozenset({"asset_id", "opportunity_id", "project", "asset_name", "opportunity_title"})
-#: Match columns never copied onto a residents' group edge (they would describe one person).
+#: Columns of a match table that name the pair or repeat a node attribute: not on match edges.
+_MATCH_KEYS = frozenset(
+    {
+        "asset_id",
+        "opportunity_id",
+        "project",
+        "asset_name",
+        "opportunity_title",
+        "asset_kind",
+        "asset_category",
+        "opportunity_type",
+        "area_code",
+        "imd_decile",
+        "count",
+        "capacity",
+        "value",
+    }
+)
+#: The only match columns a residents' group edge keeps (no distance: it would place a home).
+GROUP_MATCH_COLUMNS: tuple[str, ...] = (
+    "score",
+    "skills_covered",
+    "skills_via_pathway",
+    "skills_partial",
+    "skills_missing",
+    "pathway",
+    "skill_score",
+    "deprivation_score",
+    "pathway_score",
+)
+#: Attribute names that GEXF, GraphML readers or the graph itself give a meaning of their own.
+RESERVED_ATTRIBUTES = frozenset(
+    {
+        "id",
+        "key",
+        "label",
+        "type",
+        "weight",
+        "start",
+        "end",
+        "pid",
+        "viz",
+        "node_type",
+        "edge_type",
+        "source",
+        "target",
+    }
+)
+#: A distance in a reason: never kept on a residents' group edge (it would place one person).
 _DISTANCE_RE = re.compile(r"\d[\d,.]*\s*(?:m|km|metres|meters|miles?)\b", re.IGNORECASE)
 
 LIST_SEPARATOR = "; "
@@ -89,7 +157,7 @@ Scalar = str | int | float | bool
 
 
 def node_id(node_type: str, ident: object) -> str:
-    """The graph id of a node: its type and its id, e.g. ``asset:A0001``."""
+    """Return the graph id of a node: its type and its id, e.g. ``asset:A0001``."""
     return f"{node_type}:{ident}"
 
 
@@ -117,8 +185,8 @@ def plain(value: Any) -> Scalar | None:
     return str(value)
 
 
-def _clean(attrs: dict[str, Any], text: Iterable[str] = ()) -> dict[str, Scalar]:
-    """Plain attributes: missing numbers dropped, missing texts (listed in ``text``) as ""."""
+def clean_attributes(attrs: dict[str, Any], text: Iterable[str] = ()) -> dict[str, Scalar]:
+    """Return plain attributes: missing numbers dropped, missing texts (in ``text``) as ""."""
     out: dict[str, Scalar] = {}
     for key, value in attrs.items():
         if is_private_column(key):
@@ -140,18 +208,28 @@ def _point(geom: Any) -> dict[str, Scalar]:
     return {"located": True, "lon": float(geom.x), "lat": float(geom.y)}
 
 
+def _text_columns(spec: TableSpec, names: Iterable[str]) -> set[str]:
+    """Columns of ``names`` that hold text (a missing value becomes "" rather than left out)."""
+    return {
+        n for n in names if (c := spec.column(n)) is not None and c.type in ("str", "list", "date")
+    }
+
+
 def _short(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _frame(table: Any, name: str) -> pd.DataFrame | None:
-    """A table given as a DataFrame, or as the attribute ``name`` of a result object."""
+def _frame(table: Any, name: str, *alternatives: str) -> pd.DataFrame | None:
+    """Return a table given as a DataFrame, or as the attribute ``name`` of a result object."""
     if table is None:
         return None
     if isinstance(table, pd.DataFrame):
         return table
-    inner = getattr(table, name, None)
-    return inner if isinstance(inner, pd.DataFrame) else None
+    for attr in (name, *alternatives):
+        inner = getattr(table, attr, None)
+        if isinstance(inner, pd.DataFrame):
+            return inner
+    return None
 
 
 @dataclass
@@ -163,32 +241,57 @@ class _Builder:
     #: node id of a residents' group → area name, member names (to scrub from reasons)
     groups: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
     counters: Counter = field(default_factory=Counter)
+    #: ids matching gave to its own groups of residents → the rows they stand for
+    members: dict[str, list[str]] = field(default_factory=dict)
 
-    def add_edge(self, u: str, v: str, edge_type: str, key: str | None = None, **attrs: Any) -> None:
-        self.G.add_edge(u, v, key=key or edge_type, edge_type=edge_type, **_clean(attrs, {"reasons"}))
+    def add_edge(
+        self, u: str, v: str, edge_type: str, key: str | None = None, **attrs: Any
+    ) -> None:
+        self.G.add_edge(
+            u, v, key=key or edge_type, edge_type=edge_type, **clean_attributes(attrs, {"reasons"})
+        )
 
     # nodes ------------------------------------------------------------------------------
     def add_areas(self) -> None:
         areas = self.ds.areas
-        extra = [c for c in areas.columns
-                 if c not in ("code", "name", "geometry") and not is_private_column(c)
-                 and (pd.api.types.is_numeric_dtype(areas[c]) or c == "local_authority")]
+        extra = [
+            c
+            for c in areas.columns
+            if c not in ("code", "name", "geometry")
+            and not is_private_column(c)
+            and (pd.api.types.is_numeric_dtype(areas[c]) or c == "local_authority")
+        ]
         points = areas.geometry.representative_point() if len(areas) else areas.geometry
         for (_, row), geom in zip(areas.iterrows(), points, strict=True):
-            attrs = {"code": row["code"], "label": row.get("name") or row["code"],
-                     **{c: row[c] for c in extra}}
-            self.G.add_node(node_id("area", row["code"]), node_type="area",
-                            **_clean(attrs, {"label", "local_authority"}), **_point(geom))
+            attrs = {
+                "code": row["code"],
+                "label": row.get("name") or row["code"],
+                **{c: row[c] for c in extra},
+            }
+            self.G.add_node(
+                node_id("area", row["code"]),
+                node_type="area",
+                **clean_attributes(attrs, {"label", "local_authority"}),
+                **_point(geom),
+            )
 
     def add_projects(self) -> None:
         projects = self.ds.projects
         area_codes = assign_area_codes(projects.assign(area_code=None), self.ds.areas)
         for (_, row), code in zip(projects.iterrows(), area_codes, strict=True):
             nid = node_id("project", row["id"])
-            attrs = {"record_id": row["id"], "label": row["name"], "project_kind": row["kind"],
-                     "postcode": row["postcode"], "opened": row["opened"],
-                     "investment": row["investment"], "description": row["description"]}
-            self.G.add_node(nid, node_type="project", **_clean(attrs, attrs), **_point(row.geometry))
+            attrs = {
+                "record_id": row["id"],
+                "label": row["name"],
+                "project_kind": row["kind"],
+                "postcode": row["postcode"],
+                "opened": row["opened"],
+                "investment": row["investment"],
+                "description": row["description"],
+            }
+            self.G.add_node(
+                nid, node_type="project", **clean_attributes(attrs, attrs), **_point(row.geometry)
+            )
             self.link_area(nid, code)
 
     def add_opportunities(self) -> None:
@@ -205,17 +308,25 @@ class _Builder:
                 # an opportunity without its own place is at its project's site
                 where = {"located": True, "lon": project.lon, "lat": project.lat}
                 attrs["precision"] = "project"
-            text = {"title", "skills", "sector", "pay_band", "starts", "ends", "pathway",
-                    "precision", "source", "licence"}
-            self.G.add_node(nid, node_type="opportunity", record_id=row["id"], label=row["title"],
-                            **_clean(attrs, text), **where)
+            text = _text_columns(OPPORTUNITIES, OPPORTUNITY_ATTRIBUTES)
+            self.G.add_node(
+                nid,
+                node_type="opportunity",
+                record_id=row["id"],
+                label=row["title"],
+                **clean_attributes(attrs, text),
+                **where,
+            )
             pnode = node_id("project", row["project"])
             if pnode in self.G:
                 self.add_edge(pnode, nid, "offers")
             else:
                 self.counters["unknown_projects"] += 1
-                log.warning("opportunity %s names project %r, which the manifest does not declare",
-                            row["id"], row["project"])
+                log.warning(
+                    "opportunity %s names project %r, which the manifest does not declare",
+                    row["id"],
+                    row["project"],
+                )
             self.link_area(nid, code)
 
     def add_assets(self) -> None:
@@ -223,14 +334,20 @@ class _Builder:
         human = assets["kind"] == "human"
         public = assets.loc[~human]
         codes = assign_area_codes(public, self.ds.areas)
-        text = {"kind", "category", "sector", "skills", "registered_number", "precision",
-                "source", "licence", "collected_on", "last_verified"}
+        text = _text_columns(ASSETS, ASSET_ATTRIBUTES)
         for (_, row), code in zip(public.iterrows(), codes, strict=True):
             nid = node_id("asset", row["id"])
             attrs = {c: row.get(c) for c in ASSET_ATTRIBUTES}
-            self.G.add_node(nid, node_type="asset", record_id=row["id"], label=row["name"],
-                            is_group=False, area_code=code, **_clean(attrs, text),
-                            **_point(row.geometry))
+            self.G.add_node(
+                nid,
+                node_type="asset",
+                record_id=row["id"],
+                label=row["name"],
+                is_group=False,
+                area_code=code,
+                **clean_attributes(attrs, text),
+                **_point(row.geometry),
+            )
             self.asset_nodes[str(row["id"])] = nid
             self.link_area(nid, code)
         self.add_resident_groups(assets.loc[human])
@@ -248,19 +365,32 @@ class _Builder:
             nid = f"group:{key[0]}:{key[1]}:{digest}"
             skills = LIST_SEPARATOR.join(split_list(g["skills"])) or "no skills recorded"
             label = f"{int(g['count'])} residents: {_short(skills)} ({g['area_name']})"
-            self.G.add_node(nid, node_type="asset", record_id=nid.removeprefix("group:"), label=label,
-                            is_group=True, kind="human", category=str(g["category"]),
-                            skills=LIST_SEPARATOR.join(split_list(g["skills"])),
-                            count=int(g["count"]), members=int(g["members"]),
-                            area_code=key[0], precision="area", **_point(g.geometry))
+            self.G.add_node(
+                nid,
+                node_type="asset",
+                record_id=nid.removeprefix("group:"),
+                label=label,
+                is_group=True,
+                kind="human",
+                category=str(g["category"]),
+                skills=LIST_SEPARATOR.join(split_list(g["skills"])),
+                count=int(g["count"]),
+                members=int(g["members"]),
+                area_code=key[0],
+                precision="area",
+                **_point(g.geometry),
+            )
             kept[key] = nid
             self.groups[nid] = (str(g["area_name"]), set())
             self.link_area(nid, key[0])
         codes = assign_area_codes(human, self.ds.areas)
         dropped = set()
         for (_, row), code in zip(human.iterrows(), codes, strict=True):
-            key = (code, "" if pd.isna(row["category"]) else str(row["category"]),
-                   "" if pd.isna(row["skills"]) else str(row["skills"]))
+            key = (
+                code,
+                "" if pd.isna(row["category"]) else str(row["category"]),
+                "" if pd.isna(row["skills"]) else str(row["skills"]),
+            )
             nid = kept.get(key)
             self.asset_nodes[str(row["id"])] = nid
             if nid is None:
@@ -269,18 +399,34 @@ class _Builder:
                 self.groups[nid][1].add(row["name"].strip())
         self.counters["suppressed_groups"] += len(dropped)
         if dropped:
-            log.info("left out %d residents' group(s) smaller than %d (%d residents)",
-                     len(dropped), min_count, suppressed)
+            log.info(
+                "left out %d residents' group(s) smaller than %d (%d residents)",
+                len(dropped),
+                min_count,
+                suppressed,
+            )
 
     def add_consortium(self, cid: str, row: pd.Series, members: list[str]) -> str:
         nid = node_id("consortium", cid)
         opp = str(row.get("opportunity_id", ""))
         title = self.G.nodes.get(node_id("opportunity", opp), {}).get("label", opp)
-        extras = {k: v for k, v in row.items()
-                  if k not in {"consortium_id", "opportunity_id", "members", "asset_id", "reasons"}
-                  and not isinstance(v, list | tuple | np.ndarray)}
-        self.G.add_node(nid, node_type="consortium", record_id=cid, label=f"Consortium {cid}: {title}",
-                        size=len(members), **_clean(extras), located=False)
+        extras = {
+            k: v
+            for k, v in row.items()
+            if k
+            not in {"consortium_id", "opportunity_id", "members", "asset_id", "reasons", "size"}
+            and k not in RESERVED_ATTRIBUTES
+            and not isinstance(v, list | tuple | np.ndarray)
+        }
+        self.G.add_node(
+            nid,
+            node_type="consortium",
+            record_id=cid,
+            label=f"Consortium {cid}: {title}",
+            size=len(members),
+            **clean_attributes(extras),
+            located=False,
+        )
         return nid
 
     # edges ------------------------------------------------------------------------------
@@ -294,6 +440,8 @@ class _Builder:
     def asset_node(self, asset_id: object) -> str | None:
         """Node of an asset id; None (and counted) when unknown or suppressed."""
         aid = str(asset_id)
+        if aid not in self.asset_nodes and aid in self.members:
+            self.asset_nodes[aid] = self._group_of(self.members[aid])
         if aid not in self.asset_nodes:
             self.counters["unknown_references"] += 1
             log.warning("an edge names asset %r, which is not in the assets table", aid)
@@ -302,6 +450,14 @@ class _Builder:
         if nid is None:
             self.counters["suppressed_edges"] += 1
         return nid
+
+    def _group_of(self, rows: list[str]) -> str | None:
+        """Return the group node holding most of ``rows`` (residents grouped by matching)."""
+        votes = Counter(self.asset_nodes.get(str(r)) for r in rows)
+        votes.pop(None, None)
+        if not votes:
+            return None
+        return sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
     def opportunity_node(self, opp_id: object) -> str | None:
         nid = node_id("opportunity", opp_id)
@@ -315,7 +471,10 @@ class _Builder:
         """Reasons of a residents' group: no member's name, no distance of one person's home."""
         area, names = self.groups[group]
         items = []
-        for item in split_list(reasons):
+        for item in re.split(r";|\s·\s", reasons):
+            item = item.strip()
+            if not item:
+                continue
             for name in sorted(names, key=len, reverse=True):
                 item = re.sub(re.escape(name), "residents", item, flags=re.IGNORECASE)
             items.append(f"lives in {area}" if _DISTANCE_RE.search(item) else item)
@@ -323,7 +482,11 @@ class _Builder:
 
     def add_matches(self, matches: pd.DataFrame) -> None:
         best: dict[tuple[str, str], dict[str, Any]] = {}
-        extra = [c for c in matches.columns if c not in _MATCH_KEYS and not is_private_column(c)]
+        extra = [
+            c
+            for c in matches.columns
+            if c not in _MATCH_KEYS | RESERVED_ATTRIBUTES and not is_private_column(c)
+        ]
         for row in matches.to_dict("records"):
             u = self.asset_node(row["asset_id"])
             v = self.opportunity_node(row["opportunity_id"])
@@ -332,13 +495,17 @@ class _Builder:
             attrs = {c: row.get(c) for c in extra}
             attrs["reasons"] = plain(attrs.get("reasons")) or ""
             if u in self.groups:
-                # a group edge keeps the best member's score and scrubbed reasons only
+                # a group edge keeps its best row's skills, score and scrubbed reasons only
                 prev = best.get((u, v))
-                members = (prev["members"] if prev else 0) + 1
+                count = plain(row.get("count"))
+                residents = (prev["residents"] if prev else 0) + (
+                    count if isinstance(count, int | float) and count > 0 else 1
+                )
                 if prev is None or (plain(row.get("score")) or 0) > prev["score"]:
-                    prev = {"score": plain(row.get("score")) or 0.0,
-                            "reasons": self.scrub(u, str(attrs["reasons"]))}
-                prev["members"] = members
+                    prev = {c: attrs[c] for c in GROUP_MATCH_COLUMNS if c in attrs}
+                    prev["score"] = plain(row.get("score")) or 0.0
+                    prev["reasons"] = self.scrub(u, str(attrs["reasons"]))
+                prev["residents"] = int(residents)
                 best[(u, v)] = prev
             else:
                 best[(u, v)] = attrs
@@ -346,8 +513,11 @@ class _Builder:
             self.add_edge(u, v, "match", **attrs)
 
     def add_allocation(self, allocation: pd.DataFrame) -> None:
-        amounts = [c for c in ("quantity", "amount", "value", "flow", "residents", "posts")
-                   if c in allocation.columns]
+        amounts = [
+            c
+            for c in ("quantity", "amount", "value", "flow", "residents", "posts")
+            if c in allocation.columns
+        ]
         totals: dict[tuple[str, str], dict[str, Any]] = {}
         for row in allocation.to_dict("records"):
             u = self.asset_node(row["asset_id"])
@@ -359,6 +529,8 @@ class _Builder:
                 value = plain(row.get(c))
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     acc[c] = acc.get(c, 0) + value
+            if "unit" in allocation.columns:
+                acc["unit"] = plain(row.get("unit")) or ""
         for (u, v), attrs in totals.items():
             self.add_edge(u, v, "allocated", **attrs)
 
@@ -368,8 +540,10 @@ class _Builder:
         if "members" in consortia.columns:  # wide: one row per consortium, members listed
             rows = [(r, split_list(plain(r["members"]))) for _, r in consortia.iterrows()]
         else:  # long: one row per member
-            rows = [(g.iloc[0], [str(a) for a in g["asset_id"]])
-                    for _, g in consortia.groupby("consortium_id", sort=False)]
+            rows = [
+                (g.iloc[0], [str(a) for a in g["asset_id"]])
+                for _, g in consortia.groupby("consortium_id", sort=False)
+            ]
         for row, members in rows:
             cid = str(row["consortium_id"])
             cnode = self.add_consortium(cid, row, members)
@@ -379,8 +553,13 @@ class _Builder:
                     self.add_edge(u, cnode, "consortium_member")
             v = self.opportunity_node(row["opportunity_id"]) if "opportunity_id" in row else None
             if v is not None:
-                self.add_edge(cnode, v, "proposed_for", score=row.get("score"),
-                              reasons=plain(row.get("reasons")) or "")
+                self.add_edge(
+                    cnode,
+                    v,
+                    "proposed_for",
+                    score=row.get("score"),
+                    reasons=plain(row.get("reasons")) or "",
+                )
 
     def add_links(self, links: pd.DataFrame) -> None:
         merged: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -401,7 +580,7 @@ class _Builder:
 def build_graph(
     ds: Dataset,
     matches: Any = None,
-    allocation: pd.DataFrame | None = None,
+    allocation: Any = None,
     consortia: pd.DataFrame | None = None,
 ) -> nx.MultiDiGraph:
     """Build the typed network of a dataset.
@@ -412,10 +591,12 @@ def build_graph(
         The dataset (its projects, opportunities, assets, areas and links).
     matches
         A match table (``asset_id, opportunity_id, score, reasons`` and any
-        descriptive columns), or a matching result object with ``matches``,
-        ``allocation`` and ``consortia`` attributes (used for the arguments not given).
+        descriptive columns), or a :class:`cwb.matching.MatchResult` whose
+        ``matches``, ``allocation``, ``consortia`` and ``members`` (matching's own
+        groups of residents → their rows) are used for the arguments not given.
     allocation
-        Allocated pairs: ``asset_id, opportunity_id`` and a ``quantity`` or ``amount``.
+        Allocated pairs: ``asset_id, opportunity_id`` and a ``quantity`` or
+        ``amount`` (and ``unit``), or a :class:`cwb.allocation.Allocation`.
     consortia
         Proposed consortia: one row per consortium with ``consortium_id``,
         ``opportunity_id`` and ``members`` (``;``-separated asset ids or a list),
@@ -431,12 +612,16 @@ def build_graph(
     """
     result = matches
     matches_df = _frame(result, "matches")
-    if allocation is None:
-        allocation = _frame(getattr(result, "allocation", None), "allocation")
-    if consortia is None:
-        consortia = _frame(getattr(result, "consortia", None), "consortia")
+    allocation_df = _frame(
+        allocation if allocation is not None else getattr(result, "allocation", None),
+        "assignments",
+        "allocation",
+    )
+    consortia_df = _frame(
+        consortia if consortia is not None else getattr(result, "consortia", None), "consortia"
+    )
     G = nx.MultiDiGraph()
-    b = _Builder(ds, G)
+    b = _Builder(ds, G, members=dict(getattr(result, "members", None) or {}))
     b.add_areas()
     b.add_projects()
     b.add_opportunities()
@@ -445,10 +630,10 @@ def build_graph(
         b.add_links(ds.links)
     if matches_df is not None and len(matches_df):
         b.add_matches(matches_df)
-    if allocation is not None and len(allocation):
-        b.add_allocation(allocation)
-    if consortia is not None and len(consortia):
-        b.add_consortia(consortia)
+    if allocation_df is not None and len(allocation_df):
+        b.add_allocation(allocation_df)
+    if consortia_df is not None and len(consortia_df):
+        b.add_consortia(consortia_df)
     G.graph.update(
         name=ds.name,
         crs="EPSG:4326",
@@ -466,9 +651,9 @@ def build_graph(
 def graph_for_dataset(ds: Dataset, *, run_matching: bool = True) -> nx.MultiDiGraph:
     """Build the graph of ``ds``, with matches, allocation and consortia when matching is available.
 
-    Matching runs through :func:`cwb.matching.match_dataset` when that module is
-    installed; without it (or with ``run_matching=False``) the graph holds the
-    dataset's own structure and links only.
+    Matching runs through :func:`cwb.matching.match_dataset` (matches,
+    allocation, consortia); if it fails, the error propagates. With
+    ``run_matching=False`` the graph holds the dataset's own structure and links only.
     """
     result = None
     if run_matching:
@@ -477,194 +662,6 @@ def graph_for_dataset(ds: Dataset, *, run_matching: bool = True) -> nx.MultiDiGr
 
 
 def _run_matching(ds: Dataset) -> Any:
-    try:
-        from cwb import matching
-    except ImportError:
-        log.warning("cwb.matching is not available; the graph has no match edges")
-        return None
-    for name in ("match_dataset", "run_matching", "match"):
-        fn = getattr(matching, name, None)
-        if callable(fn):
-            return fn(ds)
-    log.warning("cwb.matching has no match function; the graph has no match edges")
-    return None
+    from cwb.matching import match_dataset
 
-
-# metrics ------------------------------------------------------------------------------------
-
-#: Betweenness is exact up to this many nodes; above it, it is estimated from a sample of
-#: :data:`BETWEENNESS_SAMPLE` source nodes (``networkx.betweenness_centrality(k=…)``, seeded).
-BETWEENNESS_EXACT_MAX_NODES = 2000
-BETWEENNESS_SAMPLE = 256
-#: Edges that place a node rather than relate it; left out of the relational metrics.
-GEOGRAPHIC_EDGES = frozenset({"located_in"})
-#: Edges by which an asset reaches an opportunity (directly, or through a consortium).
-_REACH_EDGES = frozenset({"match", "allocated"})
-
-
-@dataclass
-class GraphMetrics:
-    """Metrics of a graph: a summary, one row per node, and the reach of each asset kind.
-
-    ``nodes`` has ``node, node_type, label, kind, degree, betweenness, component,
-    community, reach`` (``betweenness``, ``component`` and ``community`` are empty
-    for area nodes, which the relational metrics leave out). ``reach`` has one row
-    per asset kind: ``assets`` (nodes; a residents' group counts once),
-    ``residents``, ``linked_assets``, ``opportunities`` and ``projects`` reached.
-    """
-
-    summary: dict[str, Any]
-    nodes: pd.DataFrame
-    reach: pd.DataFrame
-
-    def brokers(self, n: int = 10) -> pd.DataFrame:
-        """The ``n`` nodes with the highest betweenness (ties broken by node id)."""
-        ranked = self.nodes.dropna(subset=["betweenness"])
-        ranked = ranked[ranked["betweenness"] > 0]
-        return ranked.sort_values(["betweenness", "node"], ascending=[False, True]).head(n)
-
-
-def relational_view(G: nx.MultiDiGraph) -> nx.Graph:
-    """An undirected simple graph of the relations: no area nodes, no ``located_in`` edges.
-
-    Parallel edges collapse into one whose ``weight`` is their number. Areas would
-    otherwise join every asset of a ward and hide the brokers that matter.
-    """
-    H = nx.Graph()
-    H.add_nodes_from(n for n, d in G.nodes(data=True) if d.get("node_type") != "area")
-    for u, v, d in G.edges(data=True):
-        if d.get("edge_type") in GEOGRAPHIC_EDGES or u not in H or v not in H or u == v:
-            continue
-        if H.has_edge(u, v):
-            H[u][v]["weight"] += 1
-        else:
-            H.add_edge(u, v, weight=1)
-    return H
-
-
-def _numbered(groups: Iterable[Iterable[str]]) -> dict[str, int]:
-    """Node → group number; groups numbered by size (largest 0), then by smallest member."""
-    ordered = sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0]))
-    return {node: i for i, g in enumerate(ordered) for node in g}
-
-
-def asset_reach(G: nx.MultiDiGraph) -> dict[str, set[str]]:
-    """For each asset node, the opportunities it reaches (matched, allocated or via a consortium)."""
-    reach: dict[str, set[str]] = {}
-    for n, d in G.nodes(data=True):
-        if d.get("node_type") != "asset":
-            continue
-        targets: set[str] = set()
-        for _, v, ed in G.out_edges(n, data=True):
-            if ed.get("edge_type") in _REACH_EDGES:
-                targets.add(v)
-            elif ed.get("edge_type") == "consortium_member":
-                targets.update(w for _, w, cd in G.out_edges(v, data=True)
-                               if cd.get("edge_type") == "proposed_for")
-        reach[n] = targets
-    return reach
-
-
-def _reach_table(G: nx.MultiDiGraph, reach: dict[str, set[str]]) -> pd.DataFrame:
-    project_of = {v: u for u, v, d in G.edges(data=True) if d.get("edge_type") == "offers"}
-    rows = []
-    kinds = sorted({G.nodes[n].get("kind", "") for n in reach})
-    for kind in kinds:
-        nodes = [n for n in reach if G.nodes[n].get("kind", "") == kind]
-        opps = set().union(*(reach[n] for n in nodes)) if nodes else set()
-        residents = sum(int(G.nodes[n].get("count", 0)) for n in nodes) if kind == "human" else 0
-        rows.append({
-            "kind": kind,
-            "assets": len(nodes),
-            "residents": residents,
-            "linked_assets": sum(1 for n in nodes if reach[n]),
-            "opportunities": len(opps),
-            "projects": len({project_of[o] for o in opps if o in project_of}),
-        })
-    columns = ["kind", "assets", "residents", "linked_assets", "opportunities", "projects"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def graph_metrics(
-    G: nx.MultiDiGraph,
-    *,
-    seed: int = 0,
-    betweenness_k: int | None = None,
-    set_attributes: bool = True,
-) -> GraphMetrics:
-    """Degree, betweenness (brokers), components, communities and reach of a cwb graph.
-
-    Parameters
-    ----------
-    G
-        A graph from :func:`build_graph`.
-    seed
-        Seed of the Louvain communities and of the betweenness sample: same graph,
-        same result.
-    betweenness_k
-        Source nodes sampled to estimate betweenness. By default betweenness is
-        exact up to :data:`BETWEENNESS_EXACT_MAX_NODES` nodes of the relational
-        view and estimated from :data:`BETWEENNESS_SAMPLE` sources above it.
-    set_attributes
-        Also store ``degree``, ``betweenness``, ``component``, ``community`` and
-        (assets) ``reach`` as node attributes of ``G``.
-
-    Returns
-    -------
-    GraphMetrics
-        The summary, the per-node table and the reach of each asset kind.
-
-    Notes
-    -----
-    Degree counts every edge of ``G``. Betweenness, components and communities
-    are computed on :func:`relational_view` (areas and ``located_in`` edges left
-    out, undirected, parallel edges merged).
-    """
-    H = relational_view(G)
-    n = H.number_of_nodes()
-    if betweenness_k is None and n > BETWEENNESS_EXACT_MAX_NODES:
-        betweenness_k = BETWEENNESS_SAMPLE
-    k = betweenness_k if betweenness_k is not None and betweenness_k < n else None
-    betweenness = nx.betweenness_centrality(H, k=k, normalized=True, seed=seed) if n else {}
-    components = _numbered(nx.connected_components(H))
-    communities = (_numbered(nx.community.louvain_communities(H, weight="weight", seed=seed))
-                   if H.number_of_edges() else {node: i for i, node in enumerate(sorted(H))})
-    reach = asset_reach(G)
-    rows = []
-    for node, d in G.nodes(data=True):
-        rows.append({
-            "node": node,
-            "node_type": d.get("node_type", ""),
-            "label": d.get("label", ""),
-            "kind": d.get("kind", ""),
-            "degree": int(G.degree(node)),
-            "betweenness": betweenness.get(node, np.nan),
-            "component": components.get(node, pd.NA),
-            "community": communities.get(node, pd.NA),
-            "reach": len(reach[node]) if node in reach else pd.NA,
-        })
-    table = pd.DataFrame(rows, columns=["node", "node_type", "label", "kind", "degree",
-                                        "betweenness", "component", "community", "reach"])
-    for col in ("component", "community", "reach"):
-        table[col] = table[col].astype("Int64")
-    if set_attributes:
-        for row in table.to_dict("records"):
-            attrs = _clean({c: row[c] for c in ("degree", "betweenness", "component",
-                                                "community", "reach")})
-            G.nodes[row["node"]].update(attrs)
-    sizes = Counter(components.values())
-    summary: dict[str, Any] = {
-        "nodes": G.number_of_nodes(),
-        "edges": G.number_of_edges(),
-        "nodes_by_type": dict(sorted(Counter(d.get("node_type", "") for _, d in G.nodes(data=True)).items())),
-        "edges_by_type": dict(sorted(Counter(d.get("edge_type", "") for *_, d in G.edges(data=True)).items())),
-        "components": len(sizes),
-        "largest_component": max(sizes.values(), default=0),
-        "isolated_nodes": sum(1 for s in sizes.values() if s == 1),
-        "communities": len(set(communities.values())),
-        "betweenness_sample": k or 0,
-        **{key: G.graph[key] for key in ("suppressed_groups", "suppressed_residents",
-                                          "suppressed_edges", "unknown_references",
-                                          "unlocated_nodes") if key in G.graph},
-    }
-    return GraphMetrics(summary=summary, nodes=table, reach=_reach_table(G, reach))
+    return match_dataset(ds)

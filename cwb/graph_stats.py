@@ -1,0 +1,234 @@
+"""Metrics of a cwb graph: degree, brokers (betweenness), components, communities, reach.
+
+Betweenness, components and communities describe who is related to whom, so
+they are computed on :func:`relational_view`: areas and ``located_in`` edges
+are left out (an area would join every asset of a ward and hide the brokers
+that matter), edges are undirected and parallel edges merged. Degree counts
+every edge of the graph. Louvain communities and sampled betweenness are
+seeded, so the same graph always gives the same result.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from cwb.graph import clean_attributes
+
+#: Betweenness is exact up to this many nodes; above it, it is estimated from a sample of
+#: :data:`BETWEENNESS_SAMPLE` source nodes (``networkx.betweenness_centrality(k=…)``, seeded).
+BETWEENNESS_EXACT_MAX_NODES = 2000
+BETWEENNESS_SAMPLE = 256
+#: Edges that place a node rather than relate it; left out of the relational metrics.
+GEOGRAPHIC_EDGES = frozenset({"located_in"})
+#: Edges by which an asset reaches an opportunity (directly, or through a consortium).
+_REACH_EDGES = frozenset({"match", "allocated"})
+
+
+@dataclass
+class GraphMetrics:
+    """Metrics of a graph: a summary, one row per node, and the reach of each asset kind.
+
+    ``nodes`` has ``node, node_type, label, kind, degree, betweenness, component,
+    community, reach`` (``betweenness``, ``component`` and ``community`` are empty
+    for area nodes, which the relational metrics leave out). ``reach`` has one row
+    per asset kind: ``assets`` (nodes; a residents' group counts once),
+    ``residents``, ``linked_assets``, ``opportunities`` and ``projects`` reached.
+    """
+
+    summary: dict[str, Any]
+    nodes: pd.DataFrame
+    reach: pd.DataFrame
+
+    def brokers(self, n: int = 10) -> pd.DataFrame:
+        """Return the ``n`` nodes with the highest betweenness (ties broken by node id)."""
+        ranked = self.nodes.dropna(subset=["betweenness"])
+        ranked = ranked[ranked["betweenness"] > 0]
+        return ranked.sort_values(["betweenness", "node"], ascending=[False, True]).head(n)
+
+
+def relational_view(G: nx.MultiDiGraph) -> nx.Graph:
+    """Return the relations as an undirected simple graph: no areas, no ``located_in`` edges.
+
+    Parallel edges collapse into one whose ``weight`` is their number. Areas would
+    otherwise join every asset of a ward and hide the brokers that matter.
+    """
+    H = nx.Graph()
+    H.add_nodes_from(n for n, d in G.nodes(data=True) if d.get("node_type") != "area")
+    for u, v, d in G.edges(data=True):
+        if d.get("edge_type") in GEOGRAPHIC_EDGES or u not in H or v not in H or u == v:
+            continue
+        if H.has_edge(u, v):
+            H[u][v]["weight"] += 1
+        else:
+            H.add_edge(u, v, weight=1)
+    return H
+
+
+def _numbered(groups: Iterable[Iterable[str]]) -> dict[str, int]:
+    """Node → group number; groups numbered by size (largest 0), then by smallest member."""
+    ordered = sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0]))
+    return {node: i for i, g in enumerate(ordered) for node in g}
+
+
+def asset_reach(G: nx.MultiDiGraph) -> dict[str, set[str]]:
+    """Map each asset node to the opportunities it reaches (match, allocation, consortium)."""
+    reach: dict[str, set[str]] = {}
+    for n, d in G.nodes(data=True):
+        if d.get("node_type") != "asset":
+            continue
+        targets: set[str] = set()
+        for _, v, ed in G.out_edges(n, data=True):
+            if ed.get("edge_type") in _REACH_EDGES:
+                targets.add(v)
+            elif ed.get("edge_type") == "consortium_member":
+                targets.update(
+                    w
+                    for _, w, cd in G.out_edges(v, data=True)
+                    if cd.get("edge_type") == "proposed_for"
+                )
+        reach[n] = targets
+    return reach
+
+
+def _reach_table(G: nx.MultiDiGraph, reach: dict[str, set[str]]) -> pd.DataFrame:
+    project_of = {v: u for u, v, d in G.edges(data=True) if d.get("edge_type") == "offers"}
+    rows = []
+    kinds = sorted({G.nodes[n].get("kind", "") for n in reach})
+    for kind in kinds:
+        nodes = [n for n in reach if G.nodes[n].get("kind", "") == kind]
+        opps = set().union(*(reach[n] for n in nodes)) if nodes else set()
+        residents = sum(int(G.nodes[n].get("count", 0)) for n in nodes) if kind == "human" else 0
+        rows.append(
+            {
+                "kind": kind,
+                "assets": len(nodes),
+                "residents": residents,
+                "linked_assets": sum(1 for n in nodes if reach[n]),
+                "opportunities": len(opps),
+                "projects": len({project_of[o] for o in opps if o in project_of}),
+            }
+        )
+    columns = ["kind", "assets", "residents", "linked_assets", "opportunities", "projects"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def graph_metrics(
+    G: nx.MultiDiGraph,
+    *,
+    seed: int = 0,
+    betweenness_k: int | None = None,
+    set_attributes: bool = True,
+) -> GraphMetrics:
+    """Degree, betweenness (brokers), components, communities and reach of a cwb graph.
+
+    Parameters
+    ----------
+    G
+        A graph from :func:`build_graph`.
+    seed
+        Seed of the Louvain communities and of the betweenness sample: same graph,
+        same result.
+    betweenness_k
+        Source nodes sampled to estimate betweenness. By default betweenness is
+        exact up to :data:`BETWEENNESS_EXACT_MAX_NODES` nodes of the relational
+        view and estimated from :data:`BETWEENNESS_SAMPLE` sources above it.
+    set_attributes
+        Also store ``degree``, ``betweenness``, ``component``, ``community`` and
+        (assets) ``reach`` as node attributes of ``G``.
+
+    Returns
+    -------
+    GraphMetrics
+        The summary, the per-node table and the reach of each asset kind.
+
+    Notes
+    -----
+    Degree counts every edge of ``G``. Betweenness, components and communities
+    are computed on :func:`relational_view` (areas and ``located_in`` edges left
+    out, undirected, parallel edges merged).
+    """
+    H = relational_view(G)
+    n = H.number_of_nodes()
+    if betweenness_k is None and n > BETWEENNESS_EXACT_MAX_NODES:
+        betweenness_k = BETWEENNESS_SAMPLE
+    k = betweenness_k if betweenness_k is not None and betweenness_k < n else None
+    betweenness = nx.betweenness_centrality(H, k=k, normalized=True, seed=seed) if n else {}
+    components = _numbered(nx.connected_components(H))
+    communities = (
+        _numbered(nx.community.louvain_communities(H, weight="weight", seed=seed))
+        if H.number_of_edges()
+        else {node: i for i, node in enumerate(sorted(H))}
+    )
+    reach = asset_reach(G)
+    rows = []
+    for node, d in G.nodes(data=True):
+        rows.append(
+            {
+                "node": node,
+                "node_type": d.get("node_type", ""),
+                "label": d.get("label", ""),
+                "kind": d.get("kind", ""),
+                "degree": int(G.degree(node)),
+                "betweenness": betweenness.get(node, np.nan),
+                "component": components.get(node, pd.NA),
+                "community": communities.get(node, pd.NA),
+                "reach": len(reach[node]) if node in reach else pd.NA,
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "node",
+            "node_type",
+            "label",
+            "kind",
+            "degree",
+            "betweenness",
+            "component",
+            "community",
+            "reach",
+        ],
+    )
+    for col in ("component", "community", "reach"):
+        table[col] = table[col].astype("Int64")
+    if set_attributes:
+        for row in table.to_dict("records"):
+            attrs = clean_attributes(
+                {c: row[c] for c in ("degree", "betweenness", "component", "community", "reach")}
+            )
+            G.nodes[row["node"]].update(attrs)
+    sizes = Counter(components.values())
+    summary: dict[str, Any] = {
+        "nodes": G.number_of_nodes(),
+        "edges": G.number_of_edges(),
+        "nodes_by_type": dict(
+            sorted(Counter(d.get("node_type", "") for _, d in G.nodes(data=True)).items())
+        ),
+        "edges_by_type": dict(
+            sorted(Counter(d.get("edge_type", "") for *_, d in G.edges(data=True)).items())
+        ),
+        "components": len(sizes),
+        "largest_component": max(sizes.values(), default=0),
+        "isolated_nodes": sum(1 for s in sizes.values() if s == 1),
+        "communities": len(set(communities.values())),
+        "betweenness_sample": k or 0,
+        **{
+            key: G.graph[key]
+            for key in (
+                "suppressed_groups",
+                "suppressed_residents",
+                "suppressed_edges",
+                "unknown_references",
+                "unlocated_nodes",
+            )
+            if key in G.graph
+        },
+    }
+    return GraphMetrics(summary=summary, nodes=table, reach=_reach_table(G, reach))
