@@ -1,0 +1,163 @@
+"""Write ``data/README.md`` for the demo (maintainers only; see make_birmingham.py).
+
+The column tables and vocabularies are generated from :mod:`cwb.schema`, so the
+README cannot drift from the code; the counts come from the rows just built.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import geopandas as gpd
+
+import demo_content as C
+from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, ORG_TYPES, PRECISIONS, TABLES, TableSpec
+
+INTRO = """\
+# Data
+
+`data/birmingham/` is the dataset that `cwb demo` runs on. It is a cwb dataset folder
+(see the main README for the format): a `dataset.toml` manifest and one file per table.
+
+The capital project is **Midland Metropolitan University Hospital (MMUH)**, Grove Lane,
+Smethwick (B66 2QT), the acute hospital of Sandwell and West Birmingham NHS Trust, which
+opened on 6 October 2024 with 736 beds. The areas are the {n_wards} wards around it, in Sandwell
+and Birmingham, where the USE-IT! project worked.
+
+**The dataset mixes real public facts with invented, illustrative rows.** Nobody in it is a
+real person, and no firm, group or transaction in it is real, unless the tables below say so.
+Use it to learn and test cwb, never as evidence about these neighbourhoods.
+
+## What is real
+
+| what | where in the dataset | source | licence |
+|---|---|---|---|
+| Ward boundaries ({n_wards} wards, Dec 2022) | `areas.geojson` geometry, `code`, `name`, `local_authority` | ONS Wards (December 2022) UK BSC, as simplified by the geographr R package, then simplified again to 20 m in EPSG:27700 and rounded to 6 decimal places | OGL v3. Contains OS data © Crown copyright and database right |
+| Population and deprivation | `areas.geojson` `population`, `imd_decile`, `imd_rank`, `share_most_deprived_10pc`, `lsoa_count` | English Indices of Deprivation 2019 (MHCLG, File 1 ranks and deciles, File 6 mid-2015 population denominators), joined to wards with the ONS LSOA (2011) to Ward (2019) lookup | OGL v3 (MHCLG, ONS) |
+| Postcode centroids | `postcodes.csv` rows in B, WS, WV and DY postcode areas | ONS-derived West Midlands postcode file of the BSol.mapR package (Birmingham and Solihull ICS) | OGL v3 |
+| Library locations | assets of category `library` (name, lat/lon, postcode) | Libraries Taskforce core dataset 2016, via LibrariesHacked | OGL |
+| GP practices | assets of category `health_facility` named "… (GP practice)" (name, ODS code, postcode) | NHS Digital ODS epraccur, December 2019 | OGL v3 |
+| Public bodies | the anchor institutions (NHS trust, councils, universities, Sandwell College, WMCA) and their public postcodes | public addresses | – |
+| Parks and green spaces | assets of category `green_space` | real public places; points hand-placed from public maps (about ±150 m), areas approximate | – |
+| The hospital | `dataset.toml` `[[projects]]` | public facts: name, address, opening date, 736 beds. The point (52.4951, −1.9447) is the centroid of the B66 2QE/2QF postcodes on the site; B66 2QT is the postal address | – |
+| Pay values | `opportunities.csv` `value` of jobs | midpoints of NHS Agenda for Change 2024/25 pay bands and the 2024/25 doctors' scales | – |
+
+How the area indicators are derived: every LSOA (2011) of a ward (from the ONS lookup)
+contributes its IMD 2019 rank and decile weighted by its mid-2015 population;
+`imd_decile` is the population-weighted mean decile (1 dp), `imd_rank` the
+population-weighted mean rank (1 = most deprived of 32,844 LSOAs in England),
+`population` the sum of the LSOAs' populations, and `share_most_deprived_10pc` the share
+of the ward's LSOAs in decile 1.
+
+Caveat: the ward polygons are strongly generalised. At this resolution the hospital's point
+falls a few tens of metres inside the Soho & Jewellery Quarter polygon (Birmingham), although
+the site is in Soho and Victoria ward (Sandwell).
+
+Postcodes outside the West Midlands (used only by out-of-region suppliers in `spend.csv`)
+are not in the source file: they are real postcodes of well-known central addresses with
+hand-entered, approximate (about ±500 m) centroids: {outside}.
+
+## What is illustrative
+
+- **Residents' skills** (`kind = human`): invented counts of residents per ward with each set of
+  skills, in the spirit of USE-IT!'s community research (overseas-qualified nurses, doctors,
+  pharmacists and midwives cluster in Smethwick, Soho, Handsworth and Lozells). Some groups
+  are smaller than the privacy threshold (`min_count = 5`) on purpose. A few `individual`
+  rows carry invented contact details (obviously fake names, `example.org` e-mail, phone
+  numbers from Ofcom's drama ranges 07700 900xxx and 0121 496 0xxx) so that the privacy rules
+  can be tested: cwb must never publish them.
+- **Enterprises, groups and buildings**: names are invented (built from local place names);
+  the postcodes are real but chosen at random inside the ward, so they are not these
+  organisations' addresses. Registered numbers starting `DM` are not real registrations.
+  Real public bodies keep their real names and postcodes.
+- **Opportunities**: post counts, lots, values of contracts, training places, volunteering roles
+  and spaces are illustrative; pay values follow the real 2024/25 scales.
+- **Spend**: {n_spend:,} invented transactions, April 2019 – March 2025, by four real anchor institutions
+  to invented suppliers. The share going to suppliers in the wards rises every year (as in Preston).
+  It contains deliberate messy cases: credit notes (negative amounts), suppliers without a
+  postcode, two duplicate-looking invoices with distinct ids, supplier names in capitals, and
+  a few invoices in EUR.
+- **Links**: invented relationships between assets.
+- **Provenance**: rows carry `source`, `collected_by`, `collected_on`, `licence`, `last_verified`;
+  about one row in six was last verified more than three years ago, so that a stale-records
+  listing has something to find. Illustrative rows are released under CC0-1.0.
+
+## Contents
+
+{contents}
+
+## Regenerating
+
+`data/birmingham/_build/make_birmingham.py` rebuilds every file (seeded, deterministic). It is
+for maintainers only and needs the shared real-data folder `../shared/realdata` beside the
+repository; cwb itself only reads the committed files.
+"""
+
+
+def _column_table(spec: TableSpec) -> str:
+    lines = [f"### {spec.name}", "", spec.description, "",
+             "| column | type | required | meaning |", "|---|---|---|---|"]
+    for col in spec.columns:
+        meaning = col.description
+        if col.choices:
+            meaning += " One of: " + ", ".join(f"`{c}`" for c in col.choices) + "."
+        if col.non_negative:
+            meaning += " Never negative."
+        if col.private:
+            meaning += " **Private.**"
+        lines.append(f"| `{col.name}` | {col.type} | {'yes' if col.required else ''} | {meaning} |")
+    return "\n".join(lines)
+
+
+def _vocabulary(assets: list[dict[str, object]]) -> str:
+    counts = Counter((str(a["kind"]), str(a["category"])) for a in assets)
+    lines = ["| kind | category | rows in the demo |", "|---|---|---|"]
+    for kind, categories in ASSET_CATEGORIES.items():
+        for category in categories:
+            lines.append(f"| {kind} | `{category}` | {counts.get((kind, category), 0)} |")
+    return "\n".join(lines)
+
+
+def write_readme(path: Path, areas: gpd.GeoDataFrame, assets: list[dict[str, object]],
+                 opportunities: list[dict[str, object]], spend: list[dict[str, object]]) -> None:
+    """Write the data README with the schema tables and the demo's counts."""
+    kinds = Counter(str(a["kind"]) for a in assets)
+    types = Counter(str(o["type"]) for o in opportunities)
+    buyers = Counter(str(s["buyer"]) for s in spend)
+    wards = "\n".join(f"| {r.code} | {r.name} | {r.local_authority} | {r.population:,} | {r.imd_decile} | "
+                      f"{r.imd_rank:,} | {r.share_most_deprived_10pc:.0%} |" for r in areas.itertuples())
+    contents = [
+        "### Files", "",
+        "| file | rows | what |", "|---|---|---|",
+        "| `dataset.toml` | – | name, the project `mmuh`, catchment bands 1, 2, 3 and 5 km, privacy threshold 5, files |",
+        f"| `areas.geojson` | {len(areas)} | ward polygons with IMD 2019 indicators |",
+        f"| `assets.csv` | {len(assets)} | " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + " |",
+        f"| `opportunities.csv` | {len(opportunities)} | "
+        + ", ".join(f"{types[t]} {t}" for t in OPPORTUNITY_TYPES) + " |",
+        f"| `spend.csv` | {len(spend)} | " + "; ".join(f"{b}: {n}" for b, n in buyers.most_common()) + " |",
+        "| `links.csv` | – | relationships between assets: partner, member_of, funds, uses_space |",
+        "| `postcodes.csv` | – | the centroid of every postcode the other files use, and nothing else |",
+        "", "### The wards", "",
+        "| code | name | local authority | population (2015) | IMD decile | IMD rank | LSOAs in decile 1 |",
+        "|---|---|---|---|---|---|---|", wards,
+        "", "### Asset kinds and categories", "",
+        "Every asset has a `kind` and a `category` of that kind:", "", _vocabulary(assets),
+        "", "### Opportunity types", "",
+        ", ".join(f"`{t}`" for t in OPPORTUNITY_TYPES)
+        + ". Jobs carry a `pay_band` and a post count in `quantity`; contracts a `value` in £; training,"
+        " volunteering and spaces a `quantity` of places or rooms. `pathway` names a recognised route in: "
+        + ", ".join(f"`{p}`" for p in sorted({str(o['pathway']) for o in opportunities if o.get('pathway')})) + ".",
+        "", "Spend `org_type` is one of " + ", ".join(f"`{t}`" for t in ORG_TYPES)
+        + "; `precision` (filled in by cwb) one of " + ", ".join(f"`{p}`" for p in PRECISIONS) + ".",
+        "", "## Columns", "",
+        "Every file may also hold extra columns; they are kept. Columns marked private are never written "
+        "to a map, export or report.", "",
+        "\n\n".join(_column_table(TABLES[name]) for name in ("assets", "opportunities", "areas", "spend",
+                                                             "links", "postcodes")),
+        "", "The demo's `areas.geojson` adds two indicator columns: `share_most_deprived_10pc` (share of the "
+        "ward's LSOAs in the most deprived 10% in England) and `lsoa_count` (number of LSOAs).",
+    ]
+    outside = ", ".join(f"{p} ({place})" for p, _, _, place in C.OUTSIDE_POSTCODES)
+    text = INTRO.format(n_wards=len(areas), n_spend=len(spend), outside=outside, contents="\n".join(contents))
+    path.write_text(text, encoding="utf-8")
