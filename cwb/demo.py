@@ -46,9 +46,11 @@ def demo_dataset_path() -> Path:
 def _steps() -> list[tuple[str, DemoStep]]:
     """The demo steps in order. Each later stage adds its line here."""
     from cwb.catalogue import demo_step as catalogue_step
+    from cwb.matching import demo_step as matching_step
 
     return [
         ("catalogue", catalogue_step),
+        ("matching", matching_step),
     ]
 
 

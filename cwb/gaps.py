@@ -48,3 +48,126 @@ class Gaps:
 
     training_needs: pd.DataFrame
     untapped: pd.DataFrame
+
+    def table(self) -> pd.DataFrame:
+        """Both lists in one table (``gaps.csv``), training needs first."""
+        t = self.training_needs
+        needs = pd.DataFrame({
+            "gap": "training_need", "id": t["skill_code"], "label": t["skill"], "soc2020": t["soc2020"],
+            "units": t["total_units"], "unfilled_units": t["unfilled_units"],
+            "filled_needing_training": t["filled_needing_training"], "detail": t["opportunities"],
+        })
+        u = self.untapped
+        untapped = pd.DataFrame({
+            "gap": "untapped", "id": u["asset_id"], "label": u["name"], "kind": u["kind"], "category": u["category"],
+            "area_code": u["area_code"], "count": u["count"], "skills": u["skills"], "detail": u["reason"],
+        })
+        parts = [p for p in (needs, untapped) if len(p)]
+        if not parts:
+            return pd.DataFrame(columns=GAP_COLUMNS)
+        return pd.concat(parts, ignore_index=True).reindex(columns=GAP_COLUMNS)
+
+
+def find_gaps(result: MatchResult, allocation: Allocation) -> Gaps:
+    """Training needs (from unmet and partly met demand) and untapped assets.
+
+    Parameters
+    ----------
+    result
+        The output of :func:`cwb.matching.match`.
+    allocation
+        The output of :func:`cwb.allocation.allocate` for ``result``.
+    """
+    return Gaps(_training_needs(result, allocation), _untapped(result))
+
+
+def _training_needs(result: MatchResult, allocation: Allocation) -> pd.DataFrame:
+    from cwb.schema import split_list
+
+    engine = result._engine
+    vocab = engine.vocab
+    opps = result.opportunities.set_index("opportunity_id")
+    unfilled: dict[str, int] = {}
+    partial: dict[str, int] = {}
+    where: dict[str, set[str]] = {}
+    demand = allocation.demand
+    for opp_id, left in zip(demand["opportunity_id"], demand["unfilled"], strict=True):
+        if left <= 0:
+            continue
+        for code in split_list(opps.at[opp_id, "skill_codes"]):
+            unfilled[code] = unfilled.get(code, 0) + int(left)
+            where.setdefault(code, set()).add(str(opp_id))
+    if len(allocation.assignments):
+        m = result.matches.set_index(["asset_id", "opportunity_id"])
+        for asset_id, opp_id, units in zip(allocation.assignments["asset_id"], allocation.assignments["opportunity_id"],
+                                           allocation.assignments["quantity"], strict=True):
+            row = m.loc[(asset_id, opp_id)]
+            lacking = split_list(row["skills_missing"].replace(";", ";")) + split_list(row["skills_via_pathway"]) \
+                + split_list(row["skills_partial"])
+            codes = {_code_of(engine, label) for label in lacking}
+            for code in codes:
+                partial[code] = partial.get(code, 0) + int(units)
+                where.setdefault(code, set()).add(str(opp_id))
+    codes = sorted(set(unfilled) | set(partial))
+    rows = [{
+        "skill_code": c, "skill": vocab.label(c), "soc2020": vocab.soc2020(c),
+        "unfilled_units": unfilled.get(c, 0), "filled_needing_training": partial.get(c, 0),
+        "total_units": unfilled.get(c, 0) + partial.get(c, 0), "opportunities": ";".join(sorted(where[c])),
+    } for c in codes]
+    out = pd.DataFrame(rows, columns=TRAINING_COLUMNS)
+    return out.sort_values(["total_units", "skill_code"], ascending=[False, True], ignore_index=True)
+
+
+def _code_of(engine: object, label: str) -> str:
+    """The code behind a label written in a matches table."""
+    lookup = getattr(engine, "_label_codes", None)
+    if lookup is None:
+        lookup = {engine.vocab.label(c): c for c in engine.codes}  # type: ignore[attr-defined]
+        engine._label_codes = lookup  # type: ignore[attr-defined]
+    return lookup.get(label, label)
+
+
+def _untapped(result: MatchResult) -> pd.DataFrame:
+    import numpy as np
+
+    engine = result._engine
+    assets = result.assets
+    matched = set(result.matches["asset_id"])
+    ids = assets["asset_id"].to_numpy(dtype=object)
+    located = assets["located"].to_numpy(dtype=bool)
+    # assets with some plausible pair at all (before min_score / top_k)
+    plausible = np.zeros(len(ids), dtype=bool)
+    reachable_types = np.zeros(len(ids), dtype=bool)
+    opp_types = np.unique(engine.opp_type)
+    for t in opp_types:
+        reachable_types |= engine.eligible[engine.asset_cat, t]
+    if len(engine.opps.ids):
+        a, _, _, _ = engine.best_pairs(None, min_score=0.0, top_k=None)
+        plausible[np.unique(a)] = True
+    reasons = np.where(~located, "not located",
+              np.where(~reachable_types, "no opportunity of a type this asset can serve",
+              np.where(~plausible, f"no opportunity within {result.settings.max_distance_m / 1000:g} km asks for "
+                                   "these skills",
+                       f"every link scores below {result.settings.min_score:g} or is outranked")))
+    keep = ~np.isin(ids, list(matched))
+    out = pd.DataFrame({
+        "asset_id": ids[keep], "name": assets["name"].to_numpy(dtype=object)[keep],
+        "kind": assets["kind"].to_numpy(dtype=object)[keep], "category": assets["category"].to_numpy(dtype=object)[keep],
+        "area_code": assets["area_code"].to_numpy(dtype=object)[keep], "count": assets["count"].to_numpy()[keep],
+        "skills": assets["skills"].to_numpy(dtype=object)[keep], "reason": reasons[keep],
+    })
+    return out.reindex(columns=UNTAPPED_COLUMNS).sort_values(["kind", "category", "asset_id"], ignore_index=True)
+
+
+def run_gaps(path: str | object, *, output: str | object | None = None, project: str | None = None) -> Gaps:
+    """Read the dataset at ``path``, match and allocate it, and return (and write) its gaps (``cwb gaps``)."""
+    from cwb.allocation import allocate
+    from cwb.io import read_dataset
+    from cwb.matching import match, write_csv
+
+    ds = read_dataset(path)  # type: ignore[arg-type]
+    result = match(ds, project=project)
+    gaps = find_gaps(result, allocate(result))
+    if output is not None:
+        write_csv(gaps.table(), output)  # type: ignore[arg-type]
+    return gaps

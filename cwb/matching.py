@@ -393,3 +393,50 @@ def match_dataset(
     result.consortia = propose_consortia(result)
     result.gaps = find_gaps(result, result.allocation)
     return result
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a result table as UTF-8 CSV, atomically (geometry columns are left out)."""
+    from cwb._atomic import atomic_open
+    from cwb.schema import is_private_column
+
+    frame = pd.DataFrame(frame).drop(columns=[c for c in frame.columns
+                                              if c == "geometry" or is_private_column(c)])
+    with atomic_open(path) as handle:
+        frame.to_csv(handle, index=False)
+    return Path(path)
+
+
+def run_match(
+    path: str | Path,
+    *,
+    output: str | Path | None = None,
+    top_k: int | None = None,
+    min_score: float | None = None,
+    project: str | None = None,
+) -> MatchResult:
+    """Read the dataset at ``path``, match it and write the matches (``cwb match``).
+
+    Settings come from the dataset's ``[matching]`` section; ``top_k`` and
+    ``min_score`` override it when given. With ``output``, the matches table is
+    written there as CSV.
+    """
+    from cwb.io import read_dataset
+
+    ds = read_dataset(path)
+    settings = MatchSettings.for_dataset(ds, top_k=top_k, min_score=min_score)
+    result = match(ds, settings=settings, project=project)
+    if output is not None:
+        write_csv(result.matches, output)
+    return result
+
+
+def demo_step(ds: Dataset, out_dir: Path) -> list[Path]:
+    """Demo: write ``matches.csv``, ``allocation.csv``, ``consortia.csv`` and ``gaps.csv``."""
+    result = match_dataset(ds)
+    return [
+        write_csv(result.matches, out_dir / "matches.csv"),
+        write_csv(result.allocation.table(), out_dir / "allocation.csv"),
+        write_csv(result.consortia, out_dir / "consortia.csv"),
+        write_csv(result.gaps.table(), out_dir / "gaps.csv"),
+    ]

@@ -28,7 +28,9 @@ Terms are resolved in order: exact match of the normalised text against codes,
 labels and synonyms; the same without a parenthesis, or the parenthesis alone;
 without a leading qualifier (``experienced``, ``qualified`` …); a known phrase
 covering at least half of the words; then a fuzzy match (rapidfuzz) at or above
-the threshold. Anything else is *unknown*: it keeps a code of its own
+the threshold (terms of 6 characters or more). A term ending in "needed" or
+"required" names a need, not a skill held: it gives no code and is reported
+with method ``need``. Anything else is *unknown*: it keeps a code of its own
 (``unknown:<normalised text>``) so that identical unknown terms still match
 each other, and :func:`unknown_skills` reports it. Nothing is dropped.
 """
@@ -62,7 +64,13 @@ DEFAULT_FUZZY_THRESHOLD = 88.0
 UNKNOWN_PREFIX = "unknown:"
 VOCABULARY_COLUMNS = ("code", "label", "group", "soc2020", "esco", "synonyms", "related")
 
-Method = Literal["exact", "contains", "fuzzy", "unknown", "empty"]
+Method = Literal["exact", "contains", "fuzzy", "unknown", "need", "empty"]
+
+#: Words that end a term naming something a group still *needs* ("CSCS card needed"):
+#: such a term is not a skill the group holds; it is reported with method "need".
+NEED_WORDS = ("needed", "required", "wanted", "sought")
+#: Fuzzy matching applies to terms of at least this many characters (short ones are too risky).
+FUZZY_MIN_LENGTH = 6
 
 _QUALIFIERS = ("experienced", "qualified", "trained", "skilled", "certified", "professional",
                "licensed", "basic", "some", "good", "fluent", "level")
@@ -242,6 +250,8 @@ class Vocabulary:
         norm = normalise_term(term)
         if not norm:
             return Resolution(term, norm, "", "empty", 0.0)
+        if norm.rsplit(" ", 1)[-1] in NEED_WORDS and " " in norm:
+            return Resolution(term, norm, "", "need", 0.0)
         for variant in _variants(term, norm):
             code = self._keys.get(variant)
             if code:
@@ -250,7 +260,7 @@ class Vocabulary:
         if contained:
             return Resolution(term, norm, contained, "contains", 100.0)
         best = self._fuzzy(norm)
-        if best is not None and best[1] >= self.fuzzy_threshold and len(norm) >= 4:
+        if best is not None and best[1] >= self.fuzzy_threshold and len(norm) >= FUZZY_MIN_LENGTH:
             return Resolution(term, norm, self._keys[best[0]], "fuzzy", round(best[1], 1))
         suggestion = self.label(self._keys[best[0]]) if best is not None else ""
         score = round(best[1], 1) if best is not None else 0.0

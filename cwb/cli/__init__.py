@@ -2,6 +2,8 @@
 
 from cwb.cli import core  # noqa: F401
 from cwb.cli import data  # noqa: F401
+from cwb.cli import graph  # noqa: F401
+from cwb.cli import match  # noqa: F401
 from cwb.cli import tools  # noqa: F401
 from cwb.cli.app import app, main
 

@@ -1,0 +1,613 @@
+"""The vectorised engine behind :func:`cwb.matching.match`.
+
+Skills are bitsets over the vocabulary's codes (``uint64`` words, one row per
+asset or opportunity). Candidate pairs are never the full cross product: per
+opportunity type, only the assets of eligible categories within
+``max_distance_m`` of an opportunity (an STRtree query in the metric CRS) are
+considered, and of those only the ones that can satisfy at least one required
+skill — found with one sparse product (assets × codes) @ (codes × opportunities)
+per block of opportunities, the blocks sized to bound memory. Each candidate
+pair is then scored with numpy, and the best ``top_k`` of each opportunity kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+
+from cwb.dataset import WGS84, Dataset
+from cwb.matching import (
+    ASSET_COLUMNS,
+    MATCH_COLUMNS,
+    OPPORTUNITY_COLUMNS,
+    REASON_SEPARATOR,
+    UNLOCATED_COLUMNS,
+    MatchResult,
+    MatchSettings,
+    Pathway,
+    load_eligibility,
+    load_pathways,
+)
+from cwb.privacy import OUTSIDE_AREAS, assign_area_codes
+from cwb.schema import ALL_CATEGORIES, OPPORTUNITY_TYPES, split_list
+from cwb.skills import Vocabulary, is_unknown_code, unknown_skills
+
+log = logging.getLogger(__name__)
+
+#: Upper bound on candidate pairs materialised at once (memory guard).
+PAIR_BUDGET = 4_000_000
+_WORD = 64
+
+
+# -- bitsets -----------------------------------------------------------------------------------
+def _bits(lists: list[list[int]], words: int) -> np.ndarray:
+    """Rows of code indices → (n, words) uint64 bitsets."""
+    out = np.zeros((len(lists), words), dtype=np.uint64)
+    lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+    if lengths.sum():
+        rows = np.repeat(np.arange(len(lists)), lengths)
+        cols = np.fromiter((c for x in lists for c in x), dtype=np.int64, count=int(lengths.sum()))
+        np.bitwise_or.at(out, (rows, cols // _WORD), np.left_shift(np.uint64(1), (cols % _WORD).astype(np.uint64)))
+    return out
+
+
+def _popcount(bits: np.ndarray) -> np.ndarray:
+    return np.bitwise_count(bits).sum(axis=-1, dtype=np.int64)
+
+
+def _has(bits: np.ndarray, code: int) -> np.ndarray:
+    return ((bits[:, code // _WORD] >> np.uint64(code % _WORD)) & np.uint64(1)).astype(bool)
+
+
+def _decode(row: np.ndarray) -> list[int]:
+    out: list[int] = []
+    for w, word in enumerate(row.tolist()):
+        while word:
+            low = word & -word
+            out.append(w * _WORD + low.bit_length() - 1)
+            word ^= low
+    return out
+
+
+def _metric_xy(geoms: gpd.GeoSeries, crs: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x, y in the metric CRS (representative point of non-points) and the located mask."""
+    located = (geoms.notna() & ~geoms.is_empty).to_numpy()
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    if located.any():
+        g = gpd.GeoSeries(geoms.to_numpy()[located], crs=geoms.crs or WGS84).to_crs(crs)
+        pts = g.to_numpy()
+        not_point = shapely.get_type_id(pts) != 0
+        if not_point.any():
+            pts = pts.copy()
+            pts[not_point] = shapely.point_on_surface(pts[not_point])
+        x[located], y[located] = shapely.get_x(pts), shapely.get_y(pts)
+    return x, y, located
+
+
+def _money(value: float) -> str:
+    if value >= 1_000_000:
+        return f"£{value / 1_000_000:.3g}m"
+    if value >= 1_000:
+        return f"£{value / 1_000:.3g}k"
+    return f"£{value:,.0f}"
+
+
+def _distance_text(metres: float) -> str:
+    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
+
+
+# -- the two sides ----------------------------------------------------------------------------
+@dataclass
+class _Side:
+    frame: pd.DataFrame
+    ids: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    codes: list[list[str]]
+    bits: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.uint64))
+
+
+def _human_groups(human: gpd.GeoDataFrame, area_codes: pd.Series, areas: gpd.GeoDataFrame, vocab: Vocabulary,
+                  min_count: int) -> tuple[gpd.GeoDataFrame, dict[str, list[str]], int]:
+    """``skills_group`` rows as they are; ``individual`` rows aggregated per area and skill set."""
+    counts = pd.to_numeric(human["count"], errors="coerce").fillna(1).astype("int64")
+    human = human.assign(count=counts.to_numpy(), area_code=area_codes.to_numpy())
+    groups = human[human["category"] != "individual"].copy()
+    groups["members"] = 1
+    members: dict[str, list[str]] = {}
+    indiv = human[human["category"] == "individual"]
+    if len(indiv):
+        keys = [";".join(sorted(vocab.codes(cell))) for cell in indiv["skills"]]
+        frame = pd.DataFrame({"area_code": indiv["area_code"].to_numpy(), "key": keys,
+                              "count": indiv["count"].to_numpy(), "id": indiv["id"].astype(str).to_numpy()})
+        points = areas.set_index("code").geometry.representative_point() if len(areas) else pd.Series(dtype=object)
+        names = areas.set_index("code")["name"] if len(areas) else pd.Series(dtype=object)
+        rows = []
+        for (area, key), g in frame.groupby(["area_code", "key"], sort=True):
+            gid = f"group:{area}:{hashlib.sha1(key.encode()).hexdigest()[:8]}"
+            members[gid] = sorted(g["id"])
+            labels = [vocab.label(c) for c in key.split(";") if c]
+            rows.append({
+                "id": gid, "kind": "human", "category": "skills_group", "count": int(g["count"].sum()),
+                "members": len(g), "skills": ";".join(labels), "area_code": area,
+                "name": f"residents in {names.get(area, area) if area != OUTSIDE_AREAS else 'no known area'}: "
+                        f"{', '.join(labels) or 'no skills recorded'}",
+                "geometry": points.get(area) if area != OUTSIDE_AREAS else None,
+            })
+        agg = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=human.crs)
+        groups = pd.concat([groups, agg], ignore_index=True)
+    small = groups["count"] < min_count
+    suppressed = int(groups.loc[small, "count"].sum())
+    groups = groups.loc[~small]
+    kept_members = {g: m for g, m in members.items() if g in set(groups["id"])}
+    return gpd.GeoDataFrame(groups, geometry="geometry", crs=human.crs), kept_members, suppressed
+
+
+class Engine:
+    """Prepared arrays for both sides and the scoring of candidate pairs."""
+
+    def __init__(self) -> None:  # use Engine.build
+        self.settings: MatchSettings
+        self.ds: Dataset
+
+    # -- preparation ------------------------------------------------------------------------
+    @classmethod
+    def build(cls, ds: Dataset, settings: MatchSettings, *, vocabulary: Vocabulary | None = None,
+              project: str | None = None) -> Engine:
+        """Prepare both sides of ``ds`` for scoring."""
+        self = cls()
+        self.ds, self.settings = ds, settings
+        self.vocab = vocabulary or Vocabulary.for_dataset(ds, fuzzy_threshold=settings.fuzzy_threshold)
+        self.pathways: dict[str, Pathway] = load_pathways()
+        self.metric_crs = ds.metric_crs
+        self.unlocated_rows: list[dict[str, object]] = []
+        self._prepare_assets(ds)
+        self._prepare_opportunities(ds, project)
+        self._prepare_codes()
+        self._prepare_rules()
+        return self
+
+    def _prepare_assets(self, ds: Dataset) -> None:
+        assets = ds.assets
+        area_codes = assign_area_codes(assets, ds.areas)
+        human = (assets["kind"] == "human").to_numpy()
+        public = assets.loc[~human].copy()
+        public["area_code"] = area_codes[~human].to_numpy()
+        public["count"] = pd.to_numeric(public["count"], errors="coerce")
+        public["members"] = pd.NA
+        groups, self.members, self.suppressed = _human_groups(
+            assets.loc[human], area_codes[human], ds.areas, self.vocab, ds.min_count)
+        keep = ["id", "name", "kind", "category", "sector", "skills", "capacity", "count", "members", "area_code",
+                "geometry"]
+        frame = pd.concat([public.reindex(columns=keep), groups.reindex(columns=keep)], ignore_index=True)
+        frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=assets.crs or WGS84)
+        frame["id"] = frame["id"].astype(str)
+        x, y, located = _metric_xy(frame.geometry, self.metric_crs)
+        for i in np.flatnonzero(~located):
+            self.unlocated_rows.append({"table": "assets", "id": frame.at[i, "id"], "kind": frame.at[i, "kind"],
+                                        "category": frame.at[i, "category"], "reason": "not located"})
+        names = ds.areas.set_index("code")["name"] if len(ds.areas) else pd.Series(dtype=object)
+        deciles = (pd.to_numeric(ds.areas.set_index("code")["imd_decile"], errors="coerce")
+                   if len(ds.areas) and "imd_decile" in ds.areas else pd.Series(dtype=float))
+        frame["area_name"] = frame["area_code"].map(names)
+        frame["imd_decile"] = frame["area_code"].map(deciles).astype(float)
+        frame["capacity"] = pd.to_numeric(frame["capacity"], errors="coerce").astype(float)
+        codes = []
+        for skills, sector in zip(frame["skills"], frame["sector"], strict=True):
+            own = self.vocab.codes(skills)
+            for c in self.vocab.codes(sector):
+                if not is_unknown_code(c) and c not in own:
+                    own.append(c)
+            codes.append(own)
+        frame["located"] = located
+        self.assets = _Side(frame, frame["id"].to_numpy(dtype=object), x, y, codes)
+        order = np.argsort(self.assets.ids.astype(str), kind="stable")
+        self.asset_rank = np.empty(len(order), dtype=np.int64)
+        self.asset_rank[order] = np.arange(len(order))
+
+    def _prepare_opportunities(self, ds: Dataset, project: str | None) -> None:
+        opps = ds.opportunities
+        if project is not None:
+            opps = opps[opps["project"].astype(str) == project]
+        opps = opps.reset_index(drop=True)
+        geoms = opps.geometry.copy()
+        projects = ds.projects.set_index("id")
+        self.project_names = projects["name"].to_dict()
+        missing = (geoms.isna() | geoms.is_empty).to_numpy()
+        for i in np.flatnonzero(missing):
+            pid = str(opps.at[i, "project"])
+            if pid in projects.index:
+                geoms.iloc[i] = projects.geometry[pid]
+        frame = pd.DataFrame({
+            "opportunity_id": opps["id"].astype(str).to_numpy(),
+            "project": opps["project"].astype(str).to_numpy(),
+            "type": opps["type"].astype(str).to_numpy(),
+            "title": opps["title"].to_numpy(),
+            "skills": opps["skills"].to_numpy(),
+            "sector": opps["sector"].to_numpy(),
+            "quantity": pd.to_numeric(opps["quantity"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+            "value": pd.to_numeric(opps["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+            "pathway": opps["pathway"].fillna("").astype(str).str.strip().to_numpy(),
+        })
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms.to_numpy(), crs=opps.crs or WGS84))
+        x, y, located = _metric_xy(frame.geometry, self.metric_crs)
+        frame["located"] = located
+        for i in np.flatnonzero(~located):
+            self.unlocated_rows.append({"table": "opportunities", "id": frame.at[i, "opportunity_id"],
+                                        "kind": "", "category": frame.at[i, "type"],
+                                        "reason": "not located and its project is not declared"})
+        unknown_paths = sorted({p for p in frame["pathway"] if p and p not in self.pathways})
+        if unknown_paths:
+            log.warning("opportunities name unknown pathway(s) %s; known: %s", unknown_paths,
+                        ", ".join(self.pathways))
+        codes = []
+        for skills, sector in zip(frame["skills"], frame["sector"], strict=True):
+            own = self.vocab.codes(skills)
+            if not own:
+                own = [c for c in self.vocab.codes(sector) if not is_unknown_code(c)]
+            codes.append(own)
+        self.opps = _Side(frame, frame["opportunity_id"].to_numpy(dtype=object), x, y, codes)
+
+    def _prepare_codes(self) -> None:
+        unknown = sorted({c for side in (self.assets, self.opps) for cs in side.codes for c in cs
+                          if c not in self.vocab})
+        self.codes: list[str] = [*self.vocab.skills, *unknown]
+        self.code_pos = {c: i for i, c in enumerate(self.codes)}
+        self.words = max(1, math.ceil(len(self.codes) / _WORD))
+        pos = self.code_pos
+        self.assets.bits = _bits([[pos[c] for c in cs] for cs in self.assets.codes], self.words)
+        self.opps.bits = _bits([[pos[c] for c in cs] for cs in self.opps.codes], self.words)
+        related = _bits([[pos[r] for r in self.vocab.related(c) if r in pos] for c in self.codes], self.words)
+        rel = np.zeros_like(self.assets.bits)
+        for c in range(len(self.codes)):
+            if related[c].any():
+                has = _has(self.assets.bits, c)
+                if has.any():
+                    rel[has] |= related[c]
+        self.related_bits = rel
+        # pathways: requirement and grant bitsets, who qualifies, who already holds the grants
+        self.path_ids = list(self.pathways)
+        self.path_pos = {p: i for i, p in enumerate(self.path_ids)}
+        paths = list(self.pathways.values())
+        self.path_requires = _bits([[pos[c] for c in p.requires if c in pos] for p in paths], self.words)
+        self.path_grants = _bits([[pos[c] for c in p.grants if c in pos] for p in paths], self.words)
+        self.path_credit = np.array([p.credit for p in paths], dtype=float)
+        held = self.assets.bits
+        self.qualifies = np.zeros((len(held), len(paths)), dtype=bool)
+        self.holds_grants = np.zeros((len(held), len(paths)), dtype=bool)
+        for j, p in enumerate(paths):
+            self.qualifies[:, j] = (not p.requires) or (held & self.path_requires[j]).any(axis=1)
+            g = self.path_grants[j]
+            self.holds_grants[:, j] = bool(g.any()) and ((held & g) == g).all(axis=1)
+        self.opp_path = np.array([self.path_pos.get(p, -1) for p in self.opps.frame["pathway"]], dtype=np.int64)
+        self.opp_nreq = _popcount(self.opps.bits)
+
+    def _prepare_rules(self) -> None:
+        cats = [*ALL_CATEGORIES, "?"]
+        self.cat_pos = {c: i for i, c in enumerate(cats)}
+        self.type_pos = {t: i for i, t in enumerate(OPPORTUNITY_TYPES)}
+        self.eligible = np.zeros((len(cats), len(OPPORTUNITY_TYPES) + 1), dtype=bool)
+        self.lots = np.zeros_like(self.eligible)
+        for rule in load_eligibility():
+            c, t = self.cat_pos.get(rule.asset_category), self.type_pos.get(rule.opportunity_type)
+            if c is None or t is None:
+                log.warning("eligibility.csv: unknown category or type in %s", rule)
+                continue
+            self.eligible[c, t] = True
+            self.lots[c, t] = rule.supply == "lots"
+        unknown_cat = len(cats) - 1
+        self.asset_cat = np.array([self.cat_pos.get(str(c), unknown_cat) for c in self.assets.frame["category"]],
+                                  dtype=np.int64)
+        self.opp_type = np.array([self.type_pos.get(t, len(OPPORTUNITY_TYPES)) for t in self.opps.frame["type"]],
+                                 dtype=np.int64)
+        quantity = np.where(np.isnan(self.opps.frame["quantity"].to_numpy(dtype=float)), 1.0,
+                            np.maximum(self.opps.frame["quantity"].to_numpy(dtype=float), 1.0))
+        self.lot_value = self.opps.frame["value"].to_numpy(dtype=float) / quantity
+
+    # -- candidates -------------------------------------------------------------------------
+    def _satisfiers(self) -> sparse.csr_matrix:
+        """assets × (codes + pathways + 1): which required code each asset could satisfy."""
+        n, v, p = len(self.assets.ids), len(self.codes), len(self.path_ids)
+        can = self.assets.bits | self.related_bits
+        rows, cols = [], []
+        for c in range(v):
+            hit = np.flatnonzero(_has(can, c))
+            rows.append(hit)
+            cols.append(np.full(len(hit), c))
+        for j in range(p):
+            hit = np.flatnonzero(self.qualifies[:, j])
+            rows.append(hit)
+            cols.append(np.full(len(hit), v + j))
+        rows.append(np.arange(n))
+        cols.append(np.full(n, v + p))
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        return sparse.csr_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(n, v + p + 1))
+
+    def _requirements(self) -> sparse.csc_matrix:
+        """(codes + pathways + 1) × opportunities: what each opportunity needs satisfied."""
+        m, v, p = len(self.opps.ids), len(self.codes), len(self.path_ids)
+        rows, cols = [], []
+        for c in range(v):
+            hit = np.flatnonzero(_has(self.opps.bits, c))
+            rows.append(np.full(len(hit), c))
+            cols.append(hit)
+        has_path = np.flatnonzero(self.opp_path >= 0)
+        if len(has_path):
+            grants = self.path_grants[self.opp_path[has_path]]
+            useful = has_path[(grants & self.opps.bits[has_path]).any(axis=1)]
+            rows.append(v + self.opp_path[useful])
+            cols.append(useful)
+        free = np.flatnonzero(self.opp_nreq == 0)
+        rows.append(np.full(len(free), v + p))
+        cols.append(free)
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        return sparse.csc_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(v + p + 1, m))
+
+    def candidates(self, opp_index: np.ndarray, asset_mask: np.ndarray | None = None
+                   ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Blocks of plausible (asset, opportunity) index pairs within reach, never the cross product."""
+        if not hasattr(self, "_sat"):
+            self._sat, self._req = self._satisfiers(), self._requirements()
+        located_a = self.assets.frame["located"].to_numpy()
+        max_d = self.settings.max_distance_m
+        opp_index = opp_index[self.opps.frame["located"].to_numpy()[opp_index]]
+        for t in np.unique(self.opp_type[opp_index]):
+            o_t = opp_index[self.opp_type[opp_index] == t]
+            ok = located_a & self.eligible[self.asset_cat, t]
+            if asset_mask is not None:
+                ok &= asset_mask
+            pool = np.flatnonzero(ok)
+            if not len(pool) or not len(o_t):
+                continue
+            locs = np.unique(np.column_stack([self.opps.x[o_t], self.opps.y[o_t]]), axis=0)
+            tree = shapely.STRtree(shapely.points(self.assets.x[pool], self.assets.y[pool]))
+            _, hits = tree.query(shapely.points(locs), predicate="dwithin", distance=max_d + 1.0)
+            pool = pool[np.unique(hits)]
+            if not len(pool):
+                continue
+            sat = self._sat[pool]
+            req = self._req[:, o_t]
+            per_code = np.asarray(sat.sum(axis=0)).ravel()
+            estimate = np.asarray(req.T @ per_code).ravel()
+            start = 0
+            while start < len(o_t):
+                total, stop = 0, start
+                while stop < len(o_t) and (stop == start or total + estimate[stop] <= PAIR_BUDGET):
+                    total += estimate[stop]
+                    stop += 1
+                block = (sat @ req[:, start:stop]).tocoo()
+                yield pool[block.row], o_t[start:stop][block.col]
+                start = stop
+
+    # -- scoring ----------------------------------------------------------------------------
+    def score(self, a: np.ndarray, o: np.ndarray) -> dict[str, np.ndarray]:
+        """Components and score of pairs (asset index, opportunity index)."""
+        s = self.settings
+        held, req = self.assets.bits[a], self.opps.bits[o]
+        nreq = self.opp_nreq[o]
+        direct = held & req
+        p = self.opp_path[o]
+        has_p = p >= 0
+        pj = np.where(has_p, p, 0)
+        qual = has_p & self.qualifies[a, pj] if len(self.path_ids) else np.zeros(len(a), dtype=bool)
+        grants = np.where(qual[:, None], self.path_grants[pj] if len(self.path_ids) else 0, np.uint64(0))
+        via_p = grants & req & ~held
+        via_r = self.related_bits[a] & req & ~held
+        n_d, n_p, n_r = _popcount(direct), _popcount(via_p), _popcount(via_r)
+        n_both = _popcount(via_p & via_r)
+        cp = np.where(qual, self.path_credit[pj] if len(self.path_ids) else 0.0, 0.0)
+        cr = s.related_credit
+        total = np.where(cp >= cr, n_d + cp * n_p + cr * (n_r - n_both), n_d + cr * n_r + cp * (n_p - n_both))
+        skill = np.where(nreq > 0, total / np.maximum(nreq, 1), 1.0)
+
+        distance = np.round(np.hypot(self.assets.x[a] - self.opps.x[o], self.assets.y[a] - self.opps.y[o]), 1)
+        dist_score = np.exp(-distance / s.decay_m)
+        decile = self.assets.frame["imd_decile"].to_numpy(dtype=float)[a]
+        dep = np.where(np.isnan(decile), 0.5, np.clip((10.0 - decile) / 9.0, 0.0, 1.0))
+        path_score = np.where(has_p, (qual | (has_p & self.holds_grants[a, pj])).astype(float)
+                              if len(self.path_ids) else 0.0, np.nan)
+        cap_applies = self.lots[self.asset_cat[a], self.opp_type[o]]
+        capacity = self.assets.frame["capacity"].to_numpy(dtype=float)[a]
+        value = self.lot_value[o]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fit = np.where(value > 0, np.minimum(1.0, capacity / value), 1.0)
+        fit = np.where(np.isnan(capacity) | np.isnan(value), 0.5, fit)
+        cap_score = np.where(cap_applies, fit, np.nan)
+
+        w = s.weights
+        numerator = (w["skills"] * skill + w["distance"] * dist_score + w["deprivation"] * dep
+                     + w["pathway"] * np.nan_to_num(path_score) + w["capacity"] * np.nan_to_num(cap_score))
+        denominator = (w["skills"] + w["distance"] + w["deprivation"] + w["pathway"] * has_p
+                       + w["capacity"] * cap_applies)
+        score = np.round(numerator / denominator, 6)
+        return {"score": score, "skill": skill, "distance_m": distance, "distance": dist_score,
+                "deprivation": dep, "pathway": path_score, "capacity": cap_score,
+                "direct": direct, "via_p": via_p, "via_r": via_r, "qual": qual}
+
+    def best_pairs(self, opp_index: np.ndarray | None = None, *, min_score: float | None = None,
+                   top_k: int | None | bool = False, asset_mask: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """Kept pairs (score ≥ min_score, top_k per opportunity), sorted by opportunity and rank."""
+        s = self.settings
+        min_score = s.min_score if min_score is None else min_score
+        top_k = s.top_k if top_k is False else top_k
+        if opp_index is None:
+            opp_index = np.arange(len(self.opps.ids))
+        parts_a, parts_o, parts_c, parts_r = [], [], [], []
+        for a, o in self.candidates(opp_index, asset_mask):
+            comp = self.score(a, o)
+            keep = (comp["distance_m"] <= s.max_distance_m) & (comp["score"] >= min_score)
+            a, o = a[keep], o[keep]
+            comp = {k: v[keep] for k, v in comp.items()}
+            order = np.lexsort((self.asset_rank[a], comp["distance_m"], -comp["score"], o))
+            a, o = a[order], o[order]
+            comp = {k: v[order] for k, v in comp.items()}
+            starts = np.r_[True, o[1:] != o[:-1]] if len(o) else np.zeros(0, dtype=bool)
+            group_start = np.maximum.accumulate(np.where(starts, np.arange(len(o)), 0)) if len(o) else starts
+            rank = np.arange(len(o)) - group_start + 1
+            if top_k:
+                sel = rank <= top_k
+                a, o, rank = a[sel], o[sel], rank[sel]
+                comp = {k: v[sel] for k, v in comp.items()}
+            parts_a.append(a)
+            parts_o.append(o)
+            parts_c.append(comp)
+            parts_r.append(rank)
+        if not parts_a:
+            empty = self.score(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), empty, np.zeros(0, dtype=np.int64)
+        comp = {k: np.concatenate([c[k] for c in parts_c]) for k in parts_c[0]}
+        return np.concatenate(parts_a), np.concatenate(parts_o), comp, np.concatenate(parts_r)
+
+    # -- output -----------------------------------------------------------------------------
+    def labels(self, bits: np.ndarray) -> list[str]:
+        """``;``-joined labels of each bitset row (decoded once per distinct row)."""
+        memo: dict[bytes, str] = {}
+        out = []
+        for row in bits:
+            key = row.tobytes()
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = ";".join(self.vocab.label(self.codes[c]) for c in _decode(row))
+            out.append(text)
+        return out
+
+    def matches_frame(self, a: np.ndarray, o: np.ndarray, comp: dict[str, np.ndarray],
+                      rank: np.ndarray) -> pd.DataFrame:
+        """The matches table (:data:`cwb.matching.MATCH_COLUMNS`) of scored pairs."""
+        af, of = self.assets.frame, self.opps.frame
+        missing_bits = self.opps.bits[o] & ~(comp["direct"] | comp["via_p"] | comp["via_r"])
+        frame = pd.DataFrame({
+            "asset_id": self.assets.ids[a],
+            "asset_name": af["name"].to_numpy(dtype=object)[a],
+            "asset_kind": af["kind"].to_numpy(dtype=object)[a],
+            "asset_category": af["category"].to_numpy(dtype=object)[a],
+            "opportunity_id": self.opps.ids[o],
+            "opportunity_title": of["title"].to_numpy(dtype=object)[o],
+            "opportunity_type": of["type"].to_numpy(dtype=object)[o],
+            "project": of["project"].to_numpy(dtype=object)[o],
+            "rank": rank.astype(np.int64),
+            "score": comp["score"],
+            "skills_covered": self.labels(comp["direct"]),
+            "skills_via_pathway": self.labels(comp["via_p"]),
+            "skills_partial": self.labels(comp["via_r"] & ~comp["via_p"]),
+            "skills_missing": self.labels(missing_bits),
+            "distance_m": comp["distance_m"],
+            "area_code": af["area_code"].to_numpy(dtype=object)[a],
+            "imd_decile": af["imd_decile"].to_numpy(dtype=float)[a],
+            "pathway": of["pathway"].to_numpy(dtype=object)[o],
+            "count": af["count"].to_numpy(dtype=float, na_value=np.nan)[a],
+            "capacity": af["capacity"].to_numpy(dtype=float)[a],
+            "value": of["value"].to_numpy(dtype=float)[o],
+            "skill_score": np.round(comp["skill"], 6),
+            "distance_score": np.round(comp["distance"], 6),
+            "deprivation_score": np.round(comp["deprivation"], 6),
+            "pathway_score": comp["pathway"],
+            "capacity_score": np.round(comp["capacity"], 6),
+        })
+        frame["count"] = frame["count"].astype("Int64")
+        frame["reasons"] = self._reasons(frame, a, o, comp)
+        frame = frame.sort_values(["project", "opportunity_id", "rank"], kind="stable", ignore_index=True)
+        return frame[MATCH_COLUMNS]
+
+    def _reasons(self, frame: pd.DataFrame, a: np.ndarray, o: np.ndarray, comp: dict[str, np.ndarray]) -> list[str]:
+        area_names = self.assets.frame["area_name"].to_numpy(dtype=object)[a]
+        nreq = self.opp_nreq[o]
+        out = []
+        for i, row in enumerate(frame.itertuples(index=False)):
+            parts = []
+            if nreq[i] == 0:
+                parts.append("no particular skills asked")
+            else:
+                items = []
+                if row.skills_covered:
+                    items.append("has " + row.skills_covered.replace(";", ", "))
+                if row.skills_via_pathway:
+                    items.append("via pathway: " + row.skills_via_pathway.replace(";", ", "))
+                if row.skills_partial:
+                    items.append("related skills for " + row.skills_partial.replace(";", ", "))
+                if row.skills_missing:
+                    items.append("missing " + row.skills_missing.replace(";", ", "))
+                parts.append(f"skills {row.skill_score:.0%}: " + "; ".join(items))
+            if row.pathway and row.pathway in self.pathways:
+                label = self.pathways[row.pathway].label
+                ps = comp["pathway"][i]
+                parts.append(f"pathway '{label}': " + ("qualifies" if comp["qual"][i] else
+                                                       "already qualified" if ps == 1 else "does not qualify"))
+            place = self.project_names.get(row.project, row.project)
+            parts.append(f"{_distance_text(row.distance_m)} from {place}")
+            if np.isnan(row.imd_decile):
+                parts.append("area deprivation unknown")
+            else:
+                where = area_names[i] if isinstance(area_names[i], str) else row.area_code
+                tail = " (among the most deprived 10% in England)" if row.imd_decile <= 1.5 else ""
+                parts.append(f"in {where}, IMD decile {row.imd_decile:g}{tail}")
+            if not np.isnan(row.capacity_score):
+                lot = self.lot_value[o[i]]
+                if np.isnan(row.capacity) or np.isnan(lot):
+                    parts.append("capacity or contract value unknown")
+                elif row.capacity >= lot:
+                    parts.append(f"capacity {_money(row.capacity)} covers the {_money(lot)} lot")
+                else:
+                    parts.append(f"capacity {_money(row.capacity)} is {row.capacity / lot:.0%} of the "
+                                 f"{_money(lot)} lot: a consortium could bid")
+            if row.asset_kind == "human" and not pd.isna(row.count):
+                parts.append(f"a group of {int(row.count)} residents")
+            out.append(REASON_SEPARATOR.join(parts))
+        return out
+
+    def assets_frame(self) -> gpd.GeoDataFrame:
+        """The asset side as matched (public columns only, :data:`cwb.matching.ASSET_COLUMNS`)."""
+        f = self.assets.frame
+        out = f.rename(columns={"id": "asset_id"}).copy()
+        out["skill_codes"] = [";".join(cs) for cs in self.assets.codes]
+        out["count"] = pd.to_numeric(out["count"], errors="coerce").astype("Int64")
+        out["members"] = pd.to_numeric(out["members"], errors="coerce").astype("Int64")
+        return gpd.GeoDataFrame(out.reindex(columns=ASSET_COLUMNS), geometry="geometry", crs=f.crs)
+
+    def opportunities_frame(self) -> gpd.GeoDataFrame:
+        """Opportunities with their skill codes and the location used."""
+        f = self.opps.frame.copy()
+        f["skill_codes"] = [";".join(cs) for cs in self.opps.codes]
+        f["quantity"] = pd.array(f["quantity"].to_numpy(dtype=float), dtype="Float64").astype("Int64")
+        return gpd.GeoDataFrame(f.reindex(columns=OPPORTUNITY_COLUMNS), geometry="geometry", crs=f.crs)
+
+    def result(self) -> MatchResult:
+        """Run the matching and assemble the :class:`~cwb.matching.MatchResult`."""
+        a, o, comp, rank = self.best_pairs()
+        matches = self.matches_frame(a, o, comp, rank)
+        log.info("matching: %d matches for %d opportunities from %d assets", len(matches), len(self.opps.ids),
+                 len(self.assets.ids))
+        unlocated = pd.DataFrame(self.unlocated_rows, columns=UNLOCATED_COLUMNS)
+        return MatchResult(
+            matches=matches,
+            assets=self.assets_frame(),
+            opportunities=self.opportunities_frame(),
+            unknown_skills=unknown_skills(self.ds, self.vocab),
+            unlocated=unlocated,
+            suppressed_residents=self.suppressed,
+            settings=self.settings,
+            members=self.members,
+            _engine=self,
+        )
+
+
+def candidate_table(engine: Engine, opp_index: np.ndarray, asset_mask: np.ndarray) -> pd.DataFrame:
+    """Every plausible pair of the given opportunities (no min_score, no top_k) as a small table.
+
+    Columns ``a``, ``o`` (indices), ``score``, ``skill``, ``distance_m`` and
+    ``rank_key`` (the asset-id order used to break ties).
+    """
+    a, o, comp, _ = engine.best_pairs(opp_index, min_score=0.0, top_k=None, asset_mask=asset_mask)
+    return pd.DataFrame({"a": a, "o": o, "score": comp["score"], "skill": comp["skill"],
+                         "distance_m": comp["distance_m"], "rank_key": engine.asset_rank[a]})
