@@ -74,7 +74,14 @@ def test_manifest_declares_the_hospital(manifest: dict) -> None:
     assert abs(project["lat"] - 52.4951) < 0.002 and abs(project["lon"] + 1.9447) < 0.002
     assert manifest["privacy"]["min_count"] == 5
     assert manifest["catchment"]["bands_m"] == [1000, 2000, 3000, 5000]
-    assert set(manifest["files"]) == {"assets", "opportunities", "areas", "spend", "links", "postcodes"}
+    assert set(manifest["files"]) == {
+        "assets",
+        "opportunities",
+        "areas",
+        "spend",
+        "links",
+        "postcodes",
+    }
     assert "matching" not in manifest
 
 
@@ -90,7 +97,11 @@ def test_assets_cover_every_kind_and_category(assets: pd.DataFrame) -> None:
 
 def test_human_assets_are_aggregates_by_area(assets: pd.DataFrame, areas: gpd.GeoDataFrame) -> None:
     human = assets[assets["kind"] == "human"]
-    assert (human["lat"] == "").all() and (human["lon"] == "").all() and (human["postcode"] == "").all()
+    assert (
+        (human["lat"] == "").all()
+        and (human["lon"] == "").all()
+        and (human["postcode"] == "").all()
+    )
     assert human["area_code"].isin(areas["code"]).all()
     groups = human[human["category"] == "skills_group"]
     counts = groups["count"].astype(int)
@@ -109,18 +120,25 @@ def test_contacts_are_fake(assets: pd.DataFrame) -> None:
     assert has["contact_phone"].str.fullmatch(r"(07700 900\d{3})|(0121 496 \d{4})").all()
 
 
-def test_numbers_and_dates_parse(assets: pd.DataFrame, opportunities: pd.DataFrame, spend: pd.DataFrame) -> None:
+def test_numbers_and_dates_parse(
+    assets: pd.DataFrame, opportunities: pd.DataFrame, spend: pd.DataFrame
+) -> None:
     for frame, columns in ((assets, ["capacity", "count"]), (opportunities, ["quantity", "value"])):
         for column in columns:
             values = pd.to_numeric(frame[column].replace("", None))
             assert (values.dropna() >= 0).all(), column
-    for frame, columns in ((assets, ["collected_on", "last_verified"]), (opportunities, ["starts", "ends"]),
-                           (spend, ["date"])):
+    for frame, columns in (
+        (assets, ["collected_on", "last_verified"]),
+        (opportunities, ["starts", "ends"]),
+        (spend, ["date"]),
+    ):
         for column in columns:
             given = frame[column][frame[column] != ""]
             pd.to_datetime(given, format="%Y-%m-%d")  # raises if any is not ISO
-    assert (assets["last_verified"][assets["last_verified"] != ""] >= assets["collected_on"][
-        assets["last_verified"] != ""]).all()
+    assert (
+        assets["last_verified"][assets["last_verified"] != ""]
+        >= assets["collected_on"][assets["last_verified"] != ""]
+    ).all()
 
 
 def test_some_records_are_stale(assets: pd.DataFrame) -> None:
@@ -128,23 +146,32 @@ def test_some_records_are_stale(assets: pd.DataFrame) -> None:
     assert 20 <= stale.sum() <= len(assets) // 2
 
 
-def test_every_located_asset_sits_in_or_near_the_areas(assets: pd.DataFrame, postcodes: pd.DataFrame,
-                                                        areas: gpd.GeoDataFrame) -> None:
+def test_every_located_asset_sits_in_or_near_the_areas(
+    assets: pd.DataFrame, postcodes: pd.DataFrame, areas: gpd.GeoDataFrame
+) -> None:
     lookup = postcodes.set_index("postcode")
     located = assets[assets["kind"] != "human"]
     lat = located["lat"].where(located["lat"] != "", located["postcode"].map(lookup["lat"]))
     lon = located["lon"].where(located["lon"] != "", located["postcode"].map(lookup["lon"]))
-    assert lat.notna().all() and lon.notna().all(), "every non-human asset has coordinates or a known postcode"
-    points = gpd.GeoSeries(gpd.points_from_xy(lon.astype(float), lat.astype(float)), crs=4326).to_crs(27700)
+    assert lat.notna().all() and lon.notna().all(), (
+        "every non-human asset has coordinates or a known postcode"
+    )
+    points = gpd.GeoSeries(
+        gpd.points_from_xy(lon.astype(float), lat.astype(float)), crs=4326
+    ).to_crs(27700)
     union = areas.to_crs(27700).union_all()
     distance = points.distance(union)
     assert (distance <= 6000).all(), located["name"][(distance > 6000).to_numpy()].tolist()
     assert (distance == 0).mean() > 0.85
 
 
-def test_postcodes_are_exactly_those_used(assets: pd.DataFrame, opportunities: pd.DataFrame,
-                                          spend: pd.DataFrame, postcodes: pd.DataFrame,
-                                          manifest: dict) -> None:
+def test_postcodes_are_exactly_those_used(
+    assets: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    spend: pd.DataFrame,
+    postcodes: pd.DataFrame,
+    manifest: dict,
+) -> None:
     used = set(assets["postcode"]) | set(opportunities["postcode"]) | set(spend["postcode"])
     used = (used - {""}) | {manifest["projects"][0]["postcode"]}
     assert set(postcodes["postcode"]) == used
@@ -160,18 +187,29 @@ def test_opportunities(opportunities: pd.DataFrame, assets: pd.DataFrame) -> Non
     jobs = opportunities[opportunities["type"] == "job"]
     assert (jobs["pay_band"] != "").all() and (jobs["quantity"].astype(int) > 0).all()
     assert jobs["value"].astype(float).between(20_000, 100_000).all()
-    assert {"overseas_nurse_registration", "overseas_doctor_plab", "overseas_pharmacist_osp",
-            "apprenticeship", "sector_based_work_academy"} <= set(opportunities["pathway"])
+    assert {
+        "overseas_nurse_registration",
+        "overseas_doctor_plab",
+        "overseas_pharmacist_osp",
+        "apprenticeship",
+        "sector_based_work_academy",
+    } <= set(opportunities["pathway"])
     contracts = opportunities[opportunities["type"] == "contract"]
     values = contracts["value"].astype(float)
     assert values.between(50_000, 5_000_000).all()
     firms = assets[assets["category"].isin(["business", "social_enterprise", "cooperative"])]
-    largest = firms.assign(capacity=firms["capacity"].astype(float)).groupby("sector")["capacity"].max()
+    largest = (
+        firms.assign(capacity=firms["capacity"].astype(float)).groupby("sector")["capacity"].max()
+    )
     too_big = contracts[(values >= 1_000_000).to_numpy()]
     assert len(too_big) >= 2
     for lot in too_big.itertuples():
-        assert largest[lot.sector] < float(lot.value), f"{lot.title}: a single local firm could take it"
-        assert (firms["sector"] == lot.sector).sum() >= 3, f"{lot.title}: too few firms to form a consortium"
+        assert largest[lot.sector] < float(lot.value), (
+            f"{lot.title}: a single local firm could take it"
+        )
+        assert (firms["sector"] == lot.sector).sum() >= 3, (
+            f"{lot.title}: too few firms to form a consortium"
+        )
 
 
 def test_skills_vocabulary_is_shared(assets: pd.DataFrame, opportunities: pd.DataFrame) -> None:
@@ -196,12 +234,18 @@ def test_spend(spend: pd.DataFrame, postcodes: pd.DataFrame, areas: gpd.GeoDataF
     assert 2 <= same.sum() <= 6, "a couple of duplicate-looking invoices"
     lookup = postcodes.set_index("postcode")
     gbp = spend[(spend["currency"] == "GBP") & (spend["postcode"] != "")]
-    points = gpd.GeoDataFrame(gbp, geometry=gpd.points_from_xy(gbp["postcode"].map(lookup["lon"]).astype(float),
-                                                                gbp["postcode"].map(lookup["lat"]).astype(float)),
-                              crs=4326)
+    points = gpd.GeoDataFrame(
+        gbp,
+        geometry=gpd.points_from_xy(
+            gbp["postcode"].map(lookup["lon"]).astype(float),
+            gbp["postcode"].map(lookup["lat"]).astype(float),
+        ),
+        crs=4326,
+    )
     inside = points.geometry.within(areas.union_all())
-    share = (gbp["amount"].astype(float) * inside).groupby(gbp["period"]).sum() / gbp["amount"].astype(
-        float).groupby(gbp["period"]).sum()
+    share = (gbp["amount"].astype(float) * inside).groupby(gbp["period"]).sum() / gbp[
+        "amount"
+    ].astype(float).groupby(gbp["period"]).sum()
     assert share.is_monotonic_increasing or share.iloc[-1] > 2 * share.iloc[0], share
     assert not inside.all() and inside.any()
 
@@ -219,7 +263,9 @@ def test_areas_carry_real_indicators(areas: gpd.GeoDataFrame, manifest: dict) ->
     assert set(areas["local_authority"]) == {"Birmingham", "Sandwell"}
     assert areas["imd_decile"].between(1, 10).all()
     assert areas["population"].gt(5_000).all()
-    hospital = gpd.points_from_xy([manifest["projects"][0]["lon"]], [manifest["projects"][0]["lat"]], crs=4326)
+    hospital = gpd.points_from_xy(
+        [manifest["projects"][0]["lon"]], [manifest["projects"][0]["lat"]], crs=4326
+    )
     assert areas.to_crs(27700).distance(gpd.GeoSeries(hospital).to_crs(27700).iloc[0]).min() < 100
 
 
@@ -227,11 +273,22 @@ def test_area_indicators_match_realdata(areas: gpd.GeoDataFrame) -> None:
     """Recompute one ward's IMD decile from the shared real data."""
     if not REALDATA.exists():
         pytest.skip("../shared/realdata is not available")
-    lookup = pd.read_csv(REALDATA / "lookups_ons" / "lookup_lsoa11_ward19_lad19_west_midlands_met.csv")
-    imd = pd.read_csv(REALDATA / "imd2019_energy_flex" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation_ENGLAND.csv",
-                      encoding="utf-8-sig", dtype="str")
+    lookup = pd.read_csv(
+        REALDATA / "lookups_ons" / "lookup_lsoa11_ward19_lad19_west_midlands_met.csv"
+    )
+    imd = pd.read_csv(
+        REALDATA
+        / "imd2019_energy_flex"
+        / "File_1_-_IMD2019_Index_of_Multiple_Deprivation_ENGLAND.csv",
+        encoding="utf-8-sig",
+        dtype="str",
+    )
     lsoas = lookup.loc[lookup["WD19NM"] == "Lozells", "LSOA11CD"]
-    deciles = imd.set_index("LSOA code (2011)").loc[lsoas, "Index of Multiple Deprivation (IMD) Decile"].astype(int)
+    deciles = (
+        imd.set_index("LSOA code (2011)")
+        .loc[lsoas, "Index of Multiple Deprivation (IMD) Decile"]
+        .astype(int)
+    )
     row = areas.set_index("name").loc["Lozells"]
     assert row["lsoa_count"] == len(lsoas)
     assert row["share_most_deprived_10pc"] == pytest.approx((deciles == 1).mean(), abs=0.001)

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the Markdown template keeps its table rows on one line)
 """Write ``data/README.md`` for the demo (maintainers only; see make_birmingham.py).
 
 The column tables and vocabularies are generated from :mod:`cwb.schema`, so the
@@ -9,9 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import demo_content as C
 import geopandas as gpd
 
-import demo_content as C
 from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, ORG_TYPES, PRECISIONS, TABLES, TableSpec
 
 INTRO = """\
@@ -96,8 +97,14 @@ repository; cwb itself only reads the committed files.
 
 
 def _column_table(spec: TableSpec) -> str:
-    lines = [f"### {spec.name}", "", spec.description, "",
-             "| column | type | required | meaning |", "|---|---|---|---|"]
+    lines = [
+        f"### {spec.name}",
+        "",
+        spec.description,
+        "",
+        "| column | type | required | meaning |",
+        "|---|---|---|---|",
+    ]
     for col in spec.columns:
         meaning = col.description
         if col.choices:
@@ -119,45 +126,84 @@ def _vocabulary(assets: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def write_readme(path: Path, areas: gpd.GeoDataFrame, assets: list[dict[str, object]],
-                 opportunities: list[dict[str, object]], spend: list[dict[str, object]]) -> None:
+def write_readme(
+    path: Path,
+    areas: gpd.GeoDataFrame,
+    assets: list[dict[str, object]],
+    opportunities: list[dict[str, object]],
+    spend: list[dict[str, object]],
+) -> None:
     """Write the data README with the schema tables and the demo's counts."""
     kinds = Counter(str(a["kind"]) for a in assets)
     types = Counter(str(o["type"]) for o in opportunities)
     buyers = Counter(str(s["buyer"]) for s in spend)
-    wards = "\n".join(f"| {r.code} | {r.name} | {r.local_authority} | {r.population:,} | {r.imd_decile} | "
-                      f"{r.imd_rank:,} | {r.share_most_deprived_10pc:.0%} |" for r in areas.itertuples())
+    wards = "\n".join(
+        f"| {r.code} | {r.name} | {r.local_authority} | {r.population:,} | {r.imd_decile} | "
+        f"{r.imd_rank:,} | {r.share_most_deprived_10pc:.0%} |"
+        for r in areas.itertuples()
+    )
     contents = [
-        "### Files", "",
-        "| file | rows | what |", "|---|---|---|",
+        "### Files",
+        "",
+        "| file | rows | what |",
+        "|---|---|---|",
         "| `dataset.toml` | – | name, the project `mmuh`, catchment bands 1, 2, 3 and 5 km, privacy threshold 5, files |",
         f"| `areas.geojson` | {len(areas)} | ward polygons with IMD 2019 indicators |",
-        f"| `assets.csv` | {len(assets)} | " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + " |",
+        f"| `assets.csv` | {len(assets)} | "
+        + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        + " |",
         f"| `opportunities.csv` | {len(opportunities)} | "
-        + ", ".join(f"{types[t]} {t}" for t in OPPORTUNITY_TYPES) + " |",
-        f"| `spend.csv` | {len(spend)} | " + "; ".join(f"{b}: {n}" for b, n in buyers.most_common()) + " |",
+        + ", ".join(f"{types[t]} {t}" for t in OPPORTUNITY_TYPES)
+        + " |",
+        f"| `spend.csv` | {len(spend)} | "
+        + "; ".join(f"{b}: {n}" for b, n in buyers.most_common())
+        + " |",
         "| `links.csv` | – | relationships between assets: partner, member_of, funds, uses_space |",
         "| `postcodes.csv` | – | the centroid of every postcode the other files use, and nothing else |",
-        "", "### The wards", "",
+        "",
+        "### The wards",
+        "",
         "| code | name | local authority | population (2015) | IMD decile | IMD rank | LSOAs in decile 1 |",
-        "|---|---|---|---|---|---|---|", wards,
-        "", "### Asset kinds and categories", "",
-        "Every asset has a `kind` and a `category` of that kind:", "", _vocabulary(assets),
-        "", "### Opportunity types", "",
+        "|---|---|---|---|---|---|---|",
+        wards,
+        "",
+        "### Asset kinds and categories",
+        "",
+        "Every asset has a `kind` and a `category` of that kind:",
+        "",
+        _vocabulary(assets),
+        "",
+        "### Opportunity types",
+        "",
         ", ".join(f"`{t}`" for t in OPPORTUNITY_TYPES)
         + ". Jobs carry a `pay_band` and a post count in `quantity`; contracts a `value` in £; training,"
         " volunteering and spaces a `quantity` of places or rooms. `pathway` names a recognised route in: "
-        + ", ".join(f"`{p}`" for p in sorted({str(o['pathway']) for o in opportunities if o.get('pathway')})) + ".",
-        "", "Spend `org_type` is one of " + ", ".join(f"`{t}`" for t in ORG_TYPES)
-        + "; `precision` (filled in by cwb) one of " + ", ".join(f"`{p}`" for p in PRECISIONS) + ".",
-        "", "## Columns", "",
+        + ", ".join(
+            f"`{p}`" for p in sorted({str(o["pathway"]) for o in opportunities if o.get("pathway")})
+        )
+        + ".",
+        "",
+        "Spend `org_type` is one of "
+        + ", ".join(f"`{t}`" for t in ORG_TYPES)
+        + "; `precision` (filled in by cwb) one of "
+        + ", ".join(f"`{p}`" for p in PRECISIONS)
+        + ".",
+        "",
+        "## Columns",
+        "",
         "Every file may also hold extra columns; they are kept. Columns marked private are never written "
-        "to a map, export or report.", "",
-        "\n\n".join(_column_table(TABLES[name]) for name in ("assets", "opportunities", "areas", "spend",
-                                                             "links", "postcodes")),
-        "", "The demo's `areas.geojson` adds two indicator columns: `share_most_deprived_10pc` (share of the "
+        "to a map, export or report.",
+        "",
+        "\n\n".join(
+            _column_table(TABLES[name])
+            for name in ("assets", "opportunities", "areas", "spend", "links", "postcodes")
+        ),
+        "",
+        "The demo's `areas.geojson` adds two indicator columns: `share_most_deprived_10pc` (share of the "
         "ward's LSOAs in the most deprived 10% in England) and `lsoa_count` (number of LSOAs).",
     ]
     outside = ", ".join(f"{p} ({place})" for p, _, _, place in C.OUTSIDE_POSTCODES)
-    text = INTRO.format(n_wards=len(areas), n_spend=len(spend), outside=outside, contents="\n".join(contents))
+    text = INTRO.format(
+        n_wards=len(areas), n_spend=len(spend), outside=outside, contents="\n".join(contents)
+    )
     path.write_text(text, encoding="utf-8")
