@@ -312,7 +312,7 @@ def add_financial(b: AssetBuilder) -> None:
             last_verified="2025-01-15",
         )
     suffix = {
-        "business": ("Ltd", "Ltd", "& Sons Ltd", "Services Ltd"),
+        "business": ("Ltd", "Limited", "(West Midlands) Ltd", "Ltd"),
         "social_enterprise": ("CIC",),
         "cooperative": ("Co-operative", "Workers' Co-op"),
     }

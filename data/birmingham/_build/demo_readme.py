@@ -41,7 +41,7 @@ Use it to learn and test cwb, never as evidence about these neighbourhoods.
 | GP practices | assets of category `health_facility` named "… (GP practice)" (name, ODS code, postcode) | NHS Digital ODS epraccur, December 2019 | OGL v3 |
 | Public bodies | the anchor institutions (NHS trust, councils, universities, Sandwell College, WMCA) and their public postcodes | public addresses | – |
 | Parks and green spaces | assets of category `green_space` | real public places; points hand-placed from public maps (about ±150 m), areas approximate | – |
-| The hospital | `dataset.toml` `[[projects]]` | public facts: name, address, opening date, 736 beds. The point (52.4951, −1.9447) is the centroid of the B66 2QE/2QF postcodes on the site; B66 2QT is the postal address | – |
+| The hospital | `dataset.toml` `[[projects]]` | public facts: name, address, opening date, 736 beds. The point (52.4951, −1.9447) is the centroid of the B66 2QE and B66 2QF postcodes on Grove Lane beside the site; B66 2QT is the postal address | – |
 | Pay values | `opportunities.csv` `value` of jobs | midpoints of NHS Agenda for Change 2024/25 pay bands and the 2024/25 doctors' scales | – |
 
 How the area indicators are derived: every LSOA (2011) of a ward (from the ONS lookup)
@@ -75,14 +75,19 @@ hand-entered, approximate (about ±500 m) centroids: {outside}.
 - **Opportunities**: post counts, lots, values of contracts, training places, volunteering roles
   and spaces are illustrative; pay values follow the real 2024/25 scales.
 - **Spend**: {n_spend:,} invented transactions, April 2019 – March 2025, by four real anchor institutions
-  to invented suppliers. The share going to suppliers in the wards rises every year (as in Preston).
+  to invented suppliers. The share going to suppliers in the wards rises over the six years,
+  as it did in Preston (share of GBP spend with suppliers whose postcode lies in the 14 wards: {shares}).
   It contains deliberate messy cases: credit notes (negative amounts), suppliers without a
   postcode, two duplicate-looking invoices with distinct ids, supplier names in capitals, and
   a few invoices in EUR.
 - **Links**: invented relationships between assets.
 - **Provenance**: rows carry `source`, `collected_by`, `collected_on`, `licence`, `last_verified`;
-  about one row in six was last verified more than three years ago, so that a stale-records
+  {stale} of the {n_assets} assets were last verified before 2022, so that a stale-records
   listing has something to find. Illustrative rows are released under CC0-1.0.
+
+`cwb validate data/birmingham` reports no errors and {unlocated} warnings, all intended: the
+spend rows without a postcode (suppliers whose postcode was not recorded, and invoices in EUR
+from suppliers abroad) cannot be located.
 
 ## Contents
 
@@ -94,6 +99,19 @@ hand-entered, approximate (about ±500 m) centroids: {outside}.
 for maintainers only and needs the shared real-data folder `../shared/realdata` beside the
 repository; cwb itself only reads the committed files.
 """
+
+
+def _local_shares(spend: list[dict[str, object]], ward_postcodes: set[str]) -> str:
+    """Return the yearly share of GBP spend with suppliers in the wards, as text."""
+    total: Counter[str] = Counter()
+    local: Counter[str] = Counter()
+    for row in spend:
+        if row["currency"] != "GBP":
+            continue
+        total[str(row["period"])] += float(str(row["amount"]))
+        if row["postcode"] in ward_postcodes:
+            local[str(row["period"])] += float(str(row["amount"]))
+    return ", ".join(f"{p} {local[p] / total[p]:.0%}" for p in sorted(total))
 
 
 def _column_table(spec: TableSpec) -> str:
@@ -132,6 +150,10 @@ def write_readme(
     assets: list[dict[str, object]],
     opportunities: list[dict[str, object]],
     spend: list[dict[str, object]],
+    *,
+    n_links: int,
+    n_postcodes: int,
+    ward_postcodes: set[str],
 ) -> None:
     """Write the data README with the schema tables and the demo's counts."""
     kinds = Counter(str(a["kind"]) for a in assets)
@@ -155,11 +177,13 @@ def write_readme(
         f"| `opportunities.csv` | {len(opportunities)} | "
         + ", ".join(f"{types[t]} {t}" for t in OPPORTUNITY_TYPES)
         + " |",
-        f"| `spend.csv` | {len(spend)} | "
+        f"| `spend.csv` | {len(spend):,} | "
         + "; ".join(f"{b}: {n}" for b, n in buyers.most_common())
         + " |",
-        "| `links.csv` | – | relationships between assets: partner, member_of, funds, uses_space |",
-        "| `postcodes.csv` | – | the centroid of every postcode the other files use, and nothing else |",
+        f"| `links.csv` | {n_links} | relationships between assets: partner, member_of, funds, "
+        "uses_space |",
+        f"| `postcodes.csv` | {n_postcodes} | the centroid of every postcode the other files use, "
+        "and nothing else |",
         "",
         "### The wards",
         "",
@@ -202,8 +226,17 @@ def write_readme(
         "The demo's `areas.geojson` adds two indicator columns: `share_most_deprived_10pc` (share of the "
         "ward's LSOAs in the most deprived 10% in England) and `lsoa_count` (number of LSOAs).",
     ]
-    outside = ", ".join(f"{p} ({place})" for p, _, _, place in C.OUTSIDE_POSTCODES)
+    outside = "; ".join(f"{p}, {place}" for p, _, _, place in C.OUTSIDE_POSTCODES)
+    stale = sum(1 for a in assets if str(a.get("last_verified", "")) < "2022-01-01")
+    unlocated = sum(1 for s in spend if not s["postcode"])
     text = INTRO.format(
-        n_wards=len(areas), n_spend=len(spend), outside=outside, contents="\n".join(contents)
+        n_wards=len(areas),
+        n_spend=len(spend),
+        outside=outside,
+        contents="\n".join(contents),
+        stale=stale,
+        n_assets=len(assets),
+        unlocated=unlocated,
+        shares=_local_shares(spend, ward_postcodes),
     )
     path.write_text(text, encoding="utf-8")

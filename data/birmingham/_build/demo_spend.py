@@ -3,7 +3,7 @@
 Four real anchor institutions buy from invented suppliers between April 2019 and
 March 2025. Suppliers are in the neighbourhood (the catalogue's own enterprises), elsewhere
 in Birmingham and Sandwell, elsewhere in the West Midlands, or outside the region. The
-chance that a purchase goes to a local supplier rises every year, as it did in Preston,
+chance that a purchase goes to a local supplier rises every year (as local spend did in Preston),
 so that spend analysis finds a trend. A few messy rows are included on purpose: credit
 notes, missing postcodes, duplicate-looking invoices with distinct ids, and EUR invoices.
 """

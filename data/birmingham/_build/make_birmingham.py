@@ -387,7 +387,16 @@ def main(argv: list[str] | None = None) -> None:
         "postcodes": write_csv(OUT / "postcodes.csv", POSTCODES.column_names, postcodes.rows()),
     }
     (OUT / "dataset.toml").write_text(MANIFEST.format(**PROJECT), encoding="utf-8")
-    write_readme(OUT.parent / "README.md", areas, assets, opportunities, spend)
+    write_readme(
+        OUT.parent / "README.md",
+        areas,
+        assets,
+        opportunities,
+        spend,
+        n_links=counts["links"],
+        n_postcodes=counts["postcodes"],
+        ward_postcodes={p for pool in postcodes.by_ward.values() for p in pool},
+    )
     for name, n in counts.items():
         print(f"{name}: {n} rows")
     print(f"areas: {len(areas)} wards")
