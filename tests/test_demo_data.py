@@ -301,3 +301,17 @@ def test_cwb_validates_the_demo_cleanly() -> None:
     assert errors == []
     warnings = [p for p in report.problems if p.severity == "warning"]
     assert all(p.file == "spend.csv" for p in warnings), warnings[:3]
+
+
+def test_data_readme_documents_every_column_and_category() -> None:
+    """data/README.md is generated from cwb.schema; a schema change must regenerate it."""
+    text = (DEMO.parent / "README.md").read_text(encoding="utf-8")
+    for name in ("assets", "opportunities", "areas", "spend", "links", "postcodes"):
+        section = text.split(f"### {name}\n", 1)[1].split("\n### ", 1)[0]
+        for column in TABLES[name].column_names:
+            assert f"| `{column}` |" in section, f"{name}.{column} is not documented"
+    for categories in ASSET_CATEGORIES.values():
+        for category in categories:
+            assert f"`{category}`" in text
+    for kind in OPPORTUNITY_TYPES:
+        assert f"`{kind}`" in text

@@ -80,7 +80,7 @@ JOBS: tuple[tuple[str, str, int, str, str, str], ...] = (
     ),
     ("Foundation doctor (FY1)", "FY1", 18, "doctor;GMC registered", "medical", ""),
     (
-        "Resident doctor, internal medicine training",
+        "Resident doctor, internal medicine training (ST1-2)",
         "Resident doctor ST1-2",
         20,
         "doctor;GMC registered",
@@ -493,7 +493,7 @@ def build_opportunities(
         scale = "Agenda for Change" if band in AFC_2024 else "medical and dental"
         add(
             type="job",
-            title=f"{title} ({band})",
+            title=f"{title} ({band})" if band.startswith("Band") else title,
             skills=skills,
             sector=sector,
             quantity=posts,
