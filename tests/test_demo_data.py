@@ -269,6 +269,7 @@ def test_areas_carry_real_indicators(areas: gpd.GeoDataFrame, manifest: dict) ->
     assert areas.to_crs(27700).distance(gpd.GeoSeries(hospital).to_crs(27700).iloc[0]).min() < 100
 
 
+@pytest.mark.realdata
 def test_area_indicators_match_realdata(areas: gpd.GeoDataFrame) -> None:
     """Recompute one ward's IMD decile from the shared real data."""
     if not REALDATA.exists():
