@@ -6,6 +6,8 @@ read_dataset, validate_dataset, write_dataset
     Read (and validate) a dataset folder, or write one out.
 Dataset, Manifest, Project
     The in-memory dataset and its manifest.
+build_graph, graph_metrics, write_graph, read_graph
+    The network of a dataset, its metrics, and its GraphML/GEXF/JSON/GeoPackage exports.
 CwbError, DatasetError, UsageError, Problem
     The error family; ``DatasetError.problems`` lists every row-level problem.
 """
@@ -19,6 +21,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 from cwb.dataset import Dataset
 from cwb.errors import CwbError, DatasetError, MissingDependencyError, Problem, UsageError
+from cwb.graph import build_graph
+from cwb.graph_io import read_graph, write_graph
+from cwb.graph_stats import graph_metrics
 from cwb.io import read_dataset, write_dataset
 from cwb.manifest import Manifest, Project
 from cwb.validate import ValidationReport, validate_dataset
@@ -34,7 +39,11 @@ __all__ = [
     "UsageError",
     "ValidationReport",
     "__version__",
+    "build_graph",
+    "graph_metrics",
     "read_dataset",
+    "read_graph",
     "validate_dataset",
     "write_dataset",
+    "write_graph",
 ]

@@ -46,11 +46,13 @@ def demo_dataset_path() -> Path:
 def _steps() -> list[tuple[str, DemoStep]]:
     """The demo steps in order. Each later stage adds its line here."""
     from cwb.catalogue import demo_step as catalogue_step
+    from cwb.graph_io import demo_step as graph_step
     from cwb.matching import demo_step as matching_step
 
     return [
         ("catalogue", catalogue_step),
         ("matching", matching_step),
+        ("graph", graph_step),
     ]
 
 

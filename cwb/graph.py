@@ -468,16 +468,17 @@ class _Builder:
         return None
 
     def scrub(self, group: str, reasons: str) -> str:
-        """Reasons of a residents' group: no member's name, no distance of one person's home."""
+        """Reasons of a residents' group: no member's name, no distance from anyone's home."""
         area, names = self.groups[group]
         items = []
         for item in re.split(r";|\s·\s", reasons):
             item = item.strip()
-            if not item:
-                continue
             for name in sorted(names, key=len, reverse=True):
                 item = re.sub(re.escape(name), "residents", item, flags=re.IGNORECASE)
-            items.append(f"lives in {area}" if _DISTANCE_RE.search(item) else item)
+            if item and not _DISTANCE_RE.search(item):
+                items.append(item)
+        if not any(area.lower() in item.lower() for item in items):
+            items.append(f"lives in {area}")
         return LIST_SEPARATOR.join(dict.fromkeys(items))
 
     def add_matches(self, matches: pd.DataFrame) -> None:
