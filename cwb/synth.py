@@ -27,6 +27,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
@@ -46,134 +48,61 @@ WGS84 = "EPSG:4326"
 #: West Midlands; the projects themselves are synthetic.
 PROJECT_SITES: tuple[tuple[str, str, str, float, float, str], ...] = (
     ("smethwick", "Smethwick hospital (synthetic)", "hospital", 52.4950, -1.9450, "Sandwell"),
-    (
-        "perry_barr",
-        "Perry Barr housing scheme (synthetic)",
-        "housing",
-        52.5245,
-        -1.9030,
-        "Birmingham",
-    ),
+    ("perry_barr", "Perry Barr housing scheme (synthetic)", "housing", 52.5245, -1.9030,
+     "Birmingham"),
     ("curzon", "Curzon Street station (synthetic)", "transport", 52.4822, -1.8864, "Birmingham"),
-    (
-        "west_bromwich",
-        "West Bromwich college campus (synthetic)",
-        "education",
-        52.5187,
-        -1.9945,
-        "Sandwell",
-    ),
+    ("west_bromwich", "West Bromwich college campus (synthetic)", "education", 52.5187, -1.9945,
+     "Sandwell"),
     ("dudley", "Dudley health campus (synthetic)", "health", 52.5120, -2.0810, "Dudley"),
 )
 #: Further projects are placed at random inside this lon/lat box.
 _EXTRA_SITE_BOX = (-2.15, 52.42, -1.75, 52.60)
 
+#: Share of each asset kind, and of each category within its kind.
 KIND_WEIGHTS: dict[str, float] = {
-    "physical": 0.15,
-    "financial": 0.45,
-    "community": 0.15,
-    "human": 0.25,
+    "physical": 0.15, "financial": 0.45, "community": 0.15, "human": 0.25,
 }
 CATEGORY_WEIGHTS: dict[str, float] = {
-    "building": 0.20,
-    "community_centre": 0.08,
-    "library": 0.03,
-    "green_space": 0.15,
-    "land": 0.08,
-    "vacant_building": 0.10,
-    "place_of_worship": 0.10,
-    "sports_facility": 0.06,
-    "health_facility": 0.06,
-    "education_facility": 0.06,
-    "shop": 0.08,
-    "business": 0.82,
-    "social_enterprise": 0.08,
-    "cooperative": 0.03,
-    "anchor_institution": 0.005,
-    "funder": 0.015,
-    "investment": 0.05,
-    "voluntary_group": 0.35,
-    "faith_group": 0.20,
-    "tenants_association": 0.10,
-    "charity": 0.20,
-    "network": 0.05,
-    "service": 0.10,
-    "skills_group": 0.85,
-    "individual": 0.15,
+    "building": 0.20, "community_centre": 0.08, "library": 0.03, "green_space": 0.15, "land": 0.08,
+    "vacant_building": 0.10, "place_of_worship": 0.10, "sports_facility": 0.06,
+    "health_facility": 0.06, "education_facility": 0.06, "shop": 0.08,
+    "business": 0.82, "social_enterprise": 0.08, "cooperative": 0.03, "anchor_institution": 0.005,
+    "funder": 0.015, "investment": 0.05,
+    "voluntary_group": 0.35, "faith_group": 0.20, "tenants_association": 0.10, "charity": 0.20,
+    "network": 0.05, "service": 0.10,
+    "skills_group": 0.85, "individual": 0.15,
 }
 OPPORTUNITY_WEIGHTS: dict[str, float] = {
-    "job": 0.45,
-    "contract": 0.25,
-    "training": 0.15,
-    "volunteering": 0.10,
-    "space": 0.05,
+    "job": 0.45, "contract": 0.25, "training": 0.15, "volunteering": 0.10, "space": 0.05,
 }
-#: Median and log-spread of ``capacity`` per kind (£ for financial, m² for physical, people else).
+#: Median and log-spread of ``capacity`` (£ for financial, m² for physical, people otherwise).
 _CAPACITY: dict[str, tuple[float, float]] = {
-    "business": (60_000, 1.3),
-    "social_enterprise": (40_000, 1.0),
-    "cooperative": (50_000, 1.0),
-    "anchor_institution": (50_000_000, 0.8),
-    "funder": (250_000, 1.0),
-    "investment": (500_000, 1.0),
-    "physical": (400, 1.0),
-    "green_space": (8_000, 1.2),
-    "land": (5_000, 1.2),
+    "business": (60_000, 1.3), "social_enterprise": (40_000, 1.0), "cooperative": (50_000, 1.0),
+    "anchor_institution": (50_000_000, 0.8), "funder": (250_000, 1.0), "investment": (500_000, 1.0),
+    "physical": (400, 1.0), "green_space": (8_000, 1.2), "land": (5_000, 1.2),
     "community": (25, 0.8),
 }
 _SUFFIX: dict[str, str] = {
-    "business": "Ltd",
-    "social_enterprise": "CIC",
-    "cooperative": "Co-operative",
-    "anchor_institution": "Trust",
-    "funder": "Fund",
-    "investment": "Investment Partners",
-    "voluntary_group": "Volunteers",
-    "faith_group": "Faith Group",
-    "tenants_association": "Tenants' Association",
-    "charity": "Charity",
-    "network": "Network",
+    "business": "Ltd", "social_enterprise": "CIC", "cooperative": "Co-operative",
+    "anchor_institution": "Trust", "funder": "Fund", "investment": "Investment Partners",
+    "voluntary_group": "Volunteers", "faith_group": "Faith Group",
+    "tenants_association": "Tenants' Association", "charity": "Charity", "network": "Network",
     "service": "Support Service",
 }
-_PLACES = (
-    "Smethwick",
-    "Soho",
-    "Ladywood",
-    "Winson Green",
-    "Handsworth",
-    "Lozells",
-    "Aston",
-    "Perry Barr",
-    "Digbeth",
-    "Nechells",
-    "West Bromwich",
-    "Oldbury",
-    "Dudley",
-    "Tipton",
-    "Edgbaston",
-    "Rotton Park",
-    "Cape Hill",
-    "Bearwood",
-)
+_ENTERPRISES = ("business", "social_enterprise", "cooperative")
+_PLACES = ("Smethwick", "Soho", "Ladywood", "Winson Green", "Handsworth", "Lozells", "Aston",
+           "Perry Barr", "Digbeth", "Nechells", "West Bromwich", "Oldbury", "Dudley", "Tipton",
+           "Edgbaston", "Rotton Park", "Cape Hill", "Bearwood")
 #: Job pay bands and annual pay (£), roughly NHS Agenda for Change 2024/25.
-_PAY_BANDS = (
-    ("Band 2", 23_615),
-    ("Band 3", 24_071),
-    ("Band 4", 26_530),
-    ("Band 5", 29_970),
-    ("Band 6", 37_338),
-    ("Band 7", 46_148),
-    ("Band 8a", 53_755),
-)
-_ANCHORS = (
-    "Synthetic Hospitals NHS Trust",
-    "Synthetic City Council",
-    "Synthetic University",
-    "Synthetic Housing Group",
-    "Synthetic College",
-)
+_PAY_BANDS = (("Band 2", 23_615), ("Band 3", 24_071), ("Band 4", 26_530), ("Band 5", 29_970),
+              ("Band 6", 37_338), ("Band 7", 46_148), ("Band 8a", 53_755))
+_ANCHORS = ("Synthetic Hospitals NHS Trust", "Synthetic City Council", "Synthetic University",
+            "Synthetic Housing Group", "Synthetic College")
 _RELATIONS = ("partner", "member_of", "funds", "uses", "supplies")
-_POSTCODE_LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
+_POSTCODE_LETTERS = tuple("ABDEFGHJLNPQRSTUWXYZ")
+#: LSOAs in England, the denominator of IMD ranks.
+_IMD_AREAS = 32_844
+_NULL = pa.scalar(None, pa.string())
 #: Minimal skill vocabulary by sector, used only when neither the skills resource nor the demo
 #: dataset is available.
 _FALLBACK_SKILLS: dict[str, tuple[str, ...]] = {
@@ -254,17 +183,15 @@ def _read_csv_rows(path: Path) -> list[dict[str, str]]:
         return []
 
 
-def _vocabulary_from_rows(
-    rows: list[dict[str, str]], column: str, source: str
-) -> SkillVocabulary | None:
+def _vocabulary_from_rows(rows: list[dict[str, str]], column: str,
+                          source: str) -> SkillVocabulary | None:
     """Group the skills of ``column`` (a label or a ``;`` list) by the row's sector."""
     if not rows:
         return None
     keys = {k.lower(): k for k in rows[0] if k}
     col = keys.get(column) or keys.get("skill") or keys.get("name")
-    group = next(
-        (keys[k] for k in ("sector", "group", "family", "domain", "category") if k in keys), None
-    )
+    groups = [keys[k] for k in ("sector", "group", "family", "domain", "category") if k in keys]
+    group = groups[0] if groups else None
     if col is None:
         return None
     by_sector: dict[str, set[str]] = {}
@@ -284,67 +211,92 @@ def _apportion(total: int, weights: dict[str, float], *, at_least_one: bool) -> 
     """Split ``total`` by weight (largest remainder), giving each key one row first when it fits."""
     keys = list(weights)
     w = np.array([weights[k] for k in keys], dtype=float)
-    base = (
-        np.ones(len(keys), dtype=int)
-        if at_least_one and total >= len(keys)
-        else np.zeros(len(keys), dtype=int)
-    )
+    base = np.full(len(keys), 1 if at_least_one and total >= len(keys) else 0)
     rest = total - int(base.sum())
     exact = w / w.sum() * rest
     counts = np.floor(exact).astype(int)
-    short = rest - int(counts.sum())
-    counts[np.argsort(-(exact - counts), kind="stable")[:short]] += 1
+    counts[np.argsort(-(exact - counts), kind="stable")[: rest - int(counts.sum())]] += 1
     return dict(zip(keys, (base + counts).tolist(), strict=True))
 
 
-def _lognormal(
-    rng: np.random.Generator, median: np.ndarray | float, sigma: np.ndarray | float, n: int
-) -> np.ndarray:
+def _shuffled_codes(rng: np.random.Generator, counts: dict[str, int]) -> np.ndarray:
+    """Codes 0..len(counts)-1, each repeated its count, in random order."""
+    return rng.permutation(np.repeat(np.arange(len(counts)), list(counts.values())))
+
+
+def _lognormal(rng: np.random.Generator, median: Any, sigma: Any, n: int) -> np.ndarray:
     return np.asarray(median) * np.exp(rng.normal(0.0, 1.0, n) * np.asarray(sigma))
 
 
-def _date_strings(first: str, last: str) -> np.ndarray:
-    return pd.date_range(first, last, freq="D").strftime("%Y-%m-%d").to_numpy(dtype=object)
+def _take(labels: Any, codes: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """``labels[codes]`` as an Arrow string array (null where ``valid`` is False)."""
+    mask = None if valid is None else ~np.asarray(valid, dtype=bool)
+    indices = pa.array(np.asarray(codes, dtype=np.int64), mask=mask)
+    return pc.take(pa.array(list(labels), pa.string()), indices)
 
 
-def _numbered(prefix: str, n: int, start: int = 1) -> np.ndarray:
-    width = max(len(str(n + start - 1)), 1)
-    return (prefix + pd.Series(np.arange(start, start + n)).astype(str).str.zfill(width)).to_numpy(
-        dtype=object
-    )
+def _join(*parts: pa.Array | str) -> pa.Array:
+    """Element-wise concatenation of Arrow string arrays and constant strings."""
+    return pc.binary_join_element_wise(*parts, "")
 
 
-def _join_strings(*parts: np.ndarray | str) -> np.ndarray:
-    """Element-wise concatenation of object arrays and constant strings."""
-    out: Any = ""
-    for part in parts:
-        out = out + part  # object arrays add element-wise
-    return np.asarray(out, dtype=object)
+def _repeat(text: str, n: int) -> pa.Array:
+    """A string array of ``n`` times ``text``."""
+    return pa.repeat(pa.scalar(text, pa.string()), n)
 
 
-def _pick_skills(
-    rng: np.random.Generator, vocab: SkillVocabulary, sector_idx: np.ndarray, max_k: int
-) -> np.ndarray:
-    """A ``;``-list of 1..max_k distinct skills per row, from the row's sector pool."""
-    out = np.empty(len(sector_idx), dtype=object)
-    for s, sector in enumerate(vocab.sectors):
-        rows = np.flatnonzero(sector_idx == s)
-        if rows.size == 0:
-            continue
-        pool = np.array(vocab.by_sector[sector], dtype=object)
-        p = len(pool)
-        popularity = 1.0 / np.arange(1, p + 1) ** 0.8
-        popularity = rng.permutation(popularity)
-        first = rng.choice(p, size=rows.size, p=popularity / popularity.sum())
-        k_max = min(max_k, p)
-        k = rng.integers(1, k_max + 1, rows.size)
-        step = rng.integers(1, max(1, (p - 1) // max(1, k_max - 1)) + 1, rows.size)
-        text = pool[first]
-        for j in range(1, k_max):
-            nxt = pool[(first + j * step) % p]
-            text = np.where(k > j, text + ";" + nxt, text)
-        out[rows] = text
-    return out
+def _digits(values: np.ndarray, width: int = 0) -> pa.Array:
+    """Integers as strings, zero-padded to ``width``."""
+    text = pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string())
+    return pc.utf8_lpad(text, width=width, padding="0") if width else text
+
+
+def _numbered(prefix: str, n: int) -> pa.Array:
+    """``prefix`` + 1..n zero-padded to the same width: A0001 … A1000."""
+    return _join(prefix, _digits(np.arange(1, n + 1), len(str(n))))
+
+
+def _iso_dates(first: str, days: np.ndarray) -> pa.Array:
+    """ISO dates ``days`` after ``first`` (each distinct day formatted once)."""
+    span = np.datetime64(first, "D") + np.arange(int(days.max(initial=0)) + 1)
+    return pc.take(pc.strftime(pa.array(span), format="%Y-%m-%d"), pa.array(days))
+
+
+def _dates(rng: np.random.Generator, first: str, last: str, n: int) -> pa.Array:
+    """``n`` random ISO dates from ``first`` to ``last``."""
+    span = int((np.datetime64(last, "D") - np.datetime64(first, "D")).astype(int))
+    return _iso_dates(first, rng.integers(0, span + 1, n))
+
+
+def _title(words: Any) -> list[str]:
+    """Capitalise the first letter of each string (keeps 'IT' as it is)."""
+    return [w[:1].upper() + w[1:] for w in words]
+
+
+def _pick_skills(rng: np.random.Generator, vocab: SkillVocabulary, sector_idx: np.ndarray,
+                 max_k: int) -> tuple[pa.Array, pa.Array]:
+    """Per row, a ``;``-list of 1..max_k distinct skills of its sector, and the first one.
+
+    Each sector's pool is shuffled once; low positions in it are drawn more often, so
+    some skills are common and others rare.
+    """
+    pools = [list(rng.permutation(np.array(vocab.by_sector[s], dtype=object)))
+             for s in vocab.sectors]
+    labels = [skill for pool in pools for skill in pool]
+    size = np.array([len(pool) for pool in pools])
+    offset = np.concatenate([[0], np.cumsum(size)[:-1]])
+    n = len(sector_idx)
+    p, base = size[sector_idx], offset[sector_idx]
+    first = np.minimum((p * rng.random(n) ** 1.6).astype(int), p - 1)
+    k_max = np.minimum(max_k, p)
+    k = 1 + (rng.random(n) * k_max).astype(int)
+    step = 1 + (rng.random(n) * np.maximum(1, (p - 1) // np.maximum(1, k_max - 1))).astype(int)
+    lead = _take(labels, base + first)
+    text = lead
+    for j in range(1, max_k):
+        nxt = _take(labels, base + (first + j * step) % p)
+        text = pc.if_else(pa.array(k > j), _join(text, ";", nxt), text)
+    return text, lead
 
 
 # --------------------------------------------------------------------------- geography
@@ -356,7 +308,7 @@ class _Geography:
     authority: list[str]
     centres: np.ndarray  # (P, 2) metres
     bbox: tuple[float, float, float, float]
-    sub_centres: np.ndarray  # (P, S, 2)
+    sub_centres: np.ndarray  # (P, S, 2) "high streets"
 
 
 def _geography(rng: np.random.Generator, n_projects: int, to_bng: Transformer) -> _Geography:
@@ -367,60 +319,37 @@ def _geography(rng: np.random.Generator, n_projects: int, to_bng: Transformer) -
         else:
             x0, y0, x1, y1 = _EXTRA_SITE_BOX
             lon, lat = float(rng.uniform(x0, x1)), float(rng.uniform(y0, y1))
-            pid, name, kind, la = (
-                f"site{i + 1}",
-                f"Synthetic project {i + 1}",
-                "regeneration",
-                "West Midlands",
-            )
-        projects.append(
-            Project(
-                id=pid,
-                name=name,
-                lat=round(lat, 5),
-                lon=round(lon, 5),
-                kind=kind,
-                description="Synthetic capital project generated by cwb synth.",
-            )
-        )
+            pid, name = f"site{i + 1}", f"Synthetic project {i + 1}"
+            kind, la = "regeneration", "West Midlands"
+        projects.append(Project(id=pid, name=name, lat=round(lat, 5), lon=round(lon, 5), kind=kind,
+                                description="Synthetic capital project generated by cwb synth."))
         authority.append(la)
     xs, ys = to_bng.transform([p.lon for p in projects], [p.lat for p in projects])
     centres = np.column_stack([xs, ys])
     pad = 6_000.0
-    bbox = (
-        centres[:, 0].min() - pad,
-        centres[:, 1].min() - pad,
-        centres[:, 0].max() + pad,
-        centres[:, 1].max() + pad,
-    )
+    (x0, y0), (x1, y1) = centres.min(axis=0) - pad, centres.max(axis=0) + pad
     sub = centres[:, None, :] + rng.normal(0.0, 1_500.0, (n_projects, 6, 2))
-    return _Geography(projects, authority, centres, bbox, sub)
+    return _Geography(projects, authority, centres, (x0, y0, x1, y1), sub)
 
 
-def _sample_points(
-    rng: np.random.Generator, geo: _Geography, n: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Points (metres) from the cluster mixture, and each one's project (-1 = background)."""
-    n_proj = len(geo.projects)
-    weights = 1.0 / (1.0 + 0.4 * np.arange(n_proj))
-    cluster = rng.choice(n_proj, size=n, p=weights / weights.sum())
+def _sample_points(rng: np.random.Generator, geo: _Geography, n: int) -> np.ndarray:
+    """``n`` points (metres): 45% near a high street, 45% around a project, 10% background."""
+    weights = 1.0 / (1.0 + 0.4 * np.arange(len(geo.projects)))
+    cluster = rng.choice(len(geo.projects), size=n, p=weights / weights.sum())
     mode = rng.random(n)
     xy = np.empty((n, 2))
-    # 45% around a high street (tight), 45% around the project (wide), 10% background
     street = mode < 0.45
     s_idx = rng.integers(0, geo.sub_centres.shape[1], n)
-    xy[street] = geo.sub_centres[cluster[street], s_idx[street]] + rng.normal(
-        0, 350.0, (street.sum(), 2)
-    )
+    xy[street] = (geo.sub_centres[cluster[street], s_idx[street]]
+                  + rng.normal(0, 350.0, (street.sum(), 2)))
     wide = (mode >= 0.45) & (mode < 0.9)
     xy[wide] = geo.centres[cluster[wide]] + rng.normal(0, 1_800.0, (wide.sum(), 2))
     back = mode >= 0.9
     x0, y0, x1, y1 = geo.bbox
     xy[back] = np.column_stack([rng.uniform(x0, x1, back.sum()), rng.uniform(y0, y1, back.sum())])
-    cluster[back] = -1
     xy[:, 0] = np.clip(xy[:, 0], x0 + 1, x1 - 1)
     xy[:, 1] = np.clip(xy[:, 1], y0 + 1, y1 - 1)
-    return xy, cluster
+    return xy
 
 
 def _areas(rng: np.random.Generator, geo: _Geography) -> tuple[gpd.GeoDataFrame, np.ndarray]:
@@ -429,49 +358,38 @@ def _areas(rng: np.random.Generator, geo: _Geography) -> tuple[gpd.GeoDataFrame,
     n_areas = int(np.clip((x1 - x0) * (y1 - y0) / 1.5e6, 20, 2_000))
     seeds = np.column_stack([rng.uniform(x0, x1, n_areas), rng.uniform(y0, y1, n_areas)])
     box = shapely.box(x0, y0, x1, y1)
-    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=box))
-    cells = shapely.intersection(cells, box)
+    cells = shapely.intersection(
+        shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=box)), box)
     # order the cells like the seeds: the cell of a seed is the one that contains it
-    tree = shapely.STRtree(cells)
-    seed_idx, cell_idx = tree.query(shapely.points(seeds), predicate="intersects")
+    seed_idx, cell_idx = shapely.STRtree(cells).query(shapely.points(seeds), predicate="intersects")
     order = np.full(n_areas, -1)
     order[seed_idx[::-1]] = cell_idx[::-1]
     polygons = cells[order]
     centroids = shapely.get_coordinates(shapely.centroid(polygons))
-    dist_km = cKDTree(geo.centres).query(centroids)[0] / 1000.0
-    score = -dist_km + rng.normal(0.0, 1.2, n_areas)
+    dist_m, nearest = cKDTree(geo.centres).query(centroids)
+    score = -dist_m / 1000.0 + rng.normal(0.0, 1.2, n_areas)
     position = np.empty(n_areas, dtype=int)
     position[np.argsort(-score, kind="stable")] = np.arange(n_areas)
-    imd_rank = np.floor((position + rng.random(n_areas)) / n_areas * 32_844).astype(int) + 1
-    nearest = cKDTree(geo.centres).query(centroids)[1]
-    frame = pd.DataFrame(
-        {
-            "code": _numbered("SYN", n_areas),
-            "name": _join_strings(
-                np.array(_PLACES, dtype=object)[np.arange(n_areas) % len(_PLACES)],
-                " ",
-                pd.Series(np.arange(1, n_areas + 1)).astype(str).to_numpy(dtype=object),
-            ),
-            "imd_decile": (imd_rank - 1) * 10 // 32_844 + 1,
-            "imd_rank": imd_rank,
-            "population": np.round(rng.normal(1_650, 250, n_areas)).clip(800).astype(int),
-            "local_authority": np.array(geo.authority, dtype=object)[nearest],
-        }
-    )
-    areas = gpd.GeoDataFrame(frame, geometry=polygons, crs=BNG).to_crs(WGS84)
-    return areas, seeds
+    imd_rank = np.floor((position + rng.random(n_areas)) / n_areas * _IMD_AREAS).astype(int) + 1
+    frame = pd.DataFrame({
+        "code": _numbered("SYN", n_areas).to_numpy(zero_copy_only=False),
+        "name": [f"{_PLACES[i % len(_PLACES)]} {i + 1}" for i in range(n_areas)],
+        "imd_decile": (imd_rank - 1) * 10 // _IMD_AREAS + 1,
+        "imd_rank": imd_rank,
+        "population": np.round(rng.normal(1_650, 250, n_areas)).clip(800).astype(int),
+        "local_authority": np.array(geo.authority, dtype=object)[nearest],
+    })
+    return gpd.GeoDataFrame(frame, geometry=polygons, crs=BNG).to_crs(WGS84), seeds
 
 
-def _ring_points(
-    rng: np.random.Generator, geo: _Geography, n: int, inner: float, outer: float
-) -> np.ndarray:
+def _ring_points(rng: np.random.Generator, geo: _Geography, n: int, inner: float,
+                 outer: float) -> np.ndarray:
     """``n`` points between ``inner`` and ``outer`` metres outside the bounding box."""
     x0, y0, x1, y1 = geo.bbox
     found: list[np.ndarray] = []
     while sum(len(f) for f in found) < n:
-        xy = np.column_stack(
-            [rng.uniform(x0 - outer, x1 + outer, 4 * n), rng.uniform(y0 - outer, y1 + outer, 4 * n)]
-        )
+        xy = np.column_stack([rng.uniform(x0 - outer, x1 + outer, 4 * n),
+                              rng.uniform(y0 - outer, y1 + outer, 4 * n)])
         dx = np.maximum(np.maximum(x0 - xy[:, 0], xy[:, 0] - x1), 0)
         dy = np.maximum(np.maximum(y0 - xy[:, 1], xy[:, 1] - y1), 0)
         found.append(xy[np.hypot(dx, dy) >= inner])
@@ -481,28 +399,20 @@ def _ring_points(
 def _postcode_codes(prefix: str, n: int) -> np.ndarray:
     """``n`` distinct postcodes ``PREFIX<district> <sector><unit>`` (4,000 per district)."""
     i = np.arange(n)
-    district = (1 + (i // 4_000) % 99).astype(str).astype(object)
-    sector = ((i // 400) % 10).astype(str).astype(object)
     unit = i % 400
-    return _join_strings(
-        prefix,
-        district,
-        " ",
-        sector,
-        _POSTCODE_LETTERS[unit // 20].astype(object),
-        _POSTCODE_LETTERS[unit % 20].astype(object),
-    )
+    codes = _join(prefix, _digits(1 + (i // 4_000) % 99), " ", _digits((i // 400) % 10),
+                  _take(_POSTCODE_LETTERS, unit // 20), _take(_POSTCODE_LETTERS, unit % 20))
+    return codes.to_numpy(zero_copy_only=False)
 
 
-def _postcodes(
-    rng: np.random.Generator, geo: _Geography, n: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _postcodes(rng: np.random.Generator, geo: _Geography,
+               n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Synthetic postcodes, their centroids (metres) and whether each is local.
 
     ``n`` lie inside the areas (``B``, districts in spatial order) and ``n // 10`` in a
     ring 3–20 km outside them (``WS``, for regional suppliers).
     """
-    xy, _ = _sample_points(rng, geo, n)
+    xy = _sample_points(rng, geo, n)
     xy = xy[np.lexsort((xy[:, 0], np.floor(xy[:, 1] / 2_500.0)))]
     n_ring = max(20, n // 10)
     ring = _ring_points(rng, geo, n_ring, 3_000.0, 20_000.0)
@@ -532,14 +442,16 @@ class _Context:
         return np.round(lon, 6), np.round(lat, 6)
 
     def nearest_postcode(self, xy: np.ndarray) -> np.ndarray:
-        local = self.postcode_local
-        return self.postcodes[local][cKDTree(self.postcode_xy[local]).query(xy)[1]]
+        """Index into :attr:`postcodes` of the nearest local postcode of each point."""
+        local = np.flatnonzero(self.postcode_local)
+        return local[cKDTree(self.postcode_xy[local]).query(xy)[1]]
 
 
-def _title(words: np.ndarray) -> np.ndarray:
-    """Capitalise the first letter of each string (keeps 'IT' as it is)."""
-    s = pd.Series(words, dtype=object)
-    return (s.str[:1].str.upper() + s.str[1:]).to_numpy(dtype=object)
+def _frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """A DataFrame from Arrow and numpy columns (integers with nulls stay nullable)."""
+    table = pa.table({k: v if isinstance(v, pa.Array | pa.ChunkedArray) else pa.array(v)
+                      for k, v in columns.items()})
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
 def _assets(ctx: _Context, n: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -550,303 +462,192 @@ def _assets(ctx: _Context, n: int) -> tuple[pd.DataFrame, np.ndarray]:
         for c, w in zip(cats, cat_w / cat_w.sum(), strict=True):
             weights[c] = KIND_WEIGHTS.get(kind, 0.1) * w
     counts = _apportion(n, weights, at_least_one=True)
-    cat_names = np.array(list(counts), dtype=object)
-    cat_code = rng.permutation(np.repeat(np.arange(len(cat_names)), list(counts.values())))
-    category = cat_names[cat_code]
+    cat_names = list(counts)
+    code = _shuffled_codes(rng, counts)
     kind_of = {c: k for k, cats in ASSET_CATEGORIES.items() for c in cats}
-    kind = np.array([kind_of[c] for c in cat_names], dtype=object)[cat_code]
-    is_human = kind == "human"
-    is_fin, is_comm, is_phys = kind == "financial", kind == "community", kind == "physical"
+    kind_names = list(ASSET_CATEGORIES)
+    kind_code = np.array([kind_names.index(kind_of[c]) for c in cat_names])[code]
+    is_kind = {k: kind_code == i for i, k in enumerate(kind_names)}
+    is_human, is_fin, is_comm, is_phys = (is_kind[k] for k in ("human", "financial", "community",
+                                                                "physical"))
+    individual = code == cat_names.index("individual")
 
-    xy, _cluster = _sample_points(rng, ctx.geo, n)
+    # where: 0 exact lat/lon, 1 postcode, 2 area code (residents' groups are known by area)
+    xy = _sample_points(rng, ctx.geo, n)
     u = rng.random(n)
-    method = np.where(
-        is_human,
-        np.where(category == "individual", 1, np.where(u < 0.7, 2, 1)),
-        np.where(u < 0.8, 0, 1),
-    )  # 0 exact, 1 postcode, 2 area code
+    method = np.where(is_human, np.where(individual | (u >= 0.7), 1, 2), np.where(u < 0.8, 0, 1))
     lon, lat = ctx.lonlat(xy)
     exact = method == 0
-    lon, lat = np.where(exact, lon, np.nan), np.where(exact, lat, np.nan)
-    postcode = np.full(n, None, dtype=object)
-    by_pc = method == 1
-    postcode[by_pc] = ctx.nearest_postcode(xy[by_pc])
-    area_code = np.full(n, None, dtype=object)
-    by_area = method == 2
-    area_code[by_area] = ctx.area_codes[cKDTree(ctx.seeds).query(xy[by_area])[1]]
+    postcode_idx = np.zeros(n, dtype=int)
+    postcode_idx[method == 1] = ctx.nearest_postcode(xy[method == 1])
+    area_idx = np.zeros(n, dtype=int)
+    area_idx[method == 2] = cKDTree(ctx.seeds).query(xy[method == 2])[1]
 
-    sectors = np.array(vocab.sectors, dtype=object)
-    sector_idx = rng.integers(0, len(sectors), n)
-    sector = np.where(is_phys, None, sectors[sector_idx])
-    skills = np.full(n, None, dtype=object)
+    sector_idx = rng.integers(0, len(vocab.sectors), n)
     with_skills = is_human | is_fin | (is_comm & (rng.random(n) < 0.3))
-    skills[with_skills] = _pick_skills(rng, vocab, sector_idx[with_skills], 4)
+    skills, first_skill = _pick_skills(rng, vocab, sector_idx, 4)
+    number = _digits(np.arange(1, n + 1))
+    place = _take(_PLACES, rng.integers(0, len(_PLACES), n))
+    label = _take(_title(c.replace("_", " ") for c in cat_names), code)
+    suffix = _take([_SUFFIX.get(c, "") for c in cat_names], code)
+    sector_title = _take(_title(vocab.sectors), sector_idx)
+    org_name = _join(place, " ", sector_title, " ", suffix, " #", number)
+    name = pc.if_else(pa.array(is_phys), _join(place, " ", label, " #", number), org_name)
+    group_name = _join("Residents skilled in ", first_skill, " #", number)
+    name = pc.if_else(pa.array(is_human), group_name, name)
+    one_name = _join("Resident with ", first_skill, " skills #", number)
+    name = pc.if_else(pa.array(individual), one_name, name)
 
-    number = pd.Series(np.arange(1, n + 1)).astype(str).to_numpy(dtype=object)
-    ids = _numbered("A", n)
-    place = np.array(_PLACES, dtype=object)[rng.integers(0, len(_PLACES), n)]
-    suffix = np.array([_SUFFIX.get(c, "") for c in cat_names], dtype=object)[cat_code]
-    label = _title(pd.Series(category, dtype=object).str.replace("_", " ").to_numpy(dtype=object))
-    first_skill = (
-        pd.Series(skills, dtype=object).str.split(";").str[0].fillna("").to_numpy(dtype=object)
-    )
-    name = np.empty(n, dtype=object)
-    human_no = number[is_human]
-    name[is_human] = np.where(
-        category[is_human] == "individual",
-        _join_strings("Resident with ", first_skill[is_human], " skills #", human_no),
-        _join_strings("Residents skilled in ", first_skill[is_human], " #", human_no),
-    )
-    name[is_phys] = _join_strings(place[is_phys], " ", label[is_phys], " #", number[is_phys])
-    org = is_fin | is_comm
-    name[org] = _join_strings(
-        place[org], " ", _title(sector[org]), " ", suffix[org], " #", number[org]
-    )
-
-    median = np.array(
-        [_CAPACITY.get(c, _CAPACITY.get(kind_of[c], (0.0, 0.0)))[0] for c in cat_names]
-    )[cat_code]
-    sigma = np.array(
-        [_CAPACITY.get(c, _CAPACITY.get(kind_of[c], (0.0, 0.0)))[1] for c in cat_names]
-    )[cat_code]
-    capacity = _lognormal(rng, median, sigma, n)
+    capacity_of = [_CAPACITY.get(c, _CAPACITY.get(kind_of[c], (0.0, 0.0))) for c in cat_names]
+    capacity = _lognormal(rng, np.array([m for m, _ in capacity_of])[code],
+                          np.array([s for _, s in capacity_of])[code], n)
     capacity = np.where(is_fin, np.round(capacity, -2), np.round(capacity))
-    capacity = np.where(is_human, np.nan, capacity)
-    count = np.where(
-        category == "individual", 1, np.maximum(1, np.round(_lognormal(rng, 10.0, 0.9, n)))
-    )
-    count = pd.array(np.where(is_human, count, 0).astype("int64"), dtype="Int64")
-    count[~is_human] = pd.NA
-
-    company = np.isin(category, ["business", "social_enterprise", "cooperative"]) & (
-        rng.random(n) < 0.8
-    )
-    charity = (category == "charity") & (rng.random(n) < 0.6)
-    registered = np.full(n, None, dtype=object)
-    registered[company] = (
-        pd.Series(rng.integers(1_000_000, 16_000_000, company.sum()))
-        .astype(str)
-        .str.zfill(8)
-        .to_numpy(dtype=object)
-    )
-    registered[charity] = (
-        pd.Series(rng.integers(1_000_000, 1_200_000, charity.sum()))
-        .astype(str)
-        .to_numpy(dtype=object)
-    )
-    contact = np.full(n, None, dtype=object)
+    capacity[is_human] = np.nan
+    count = np.maximum(1, np.round(_lognormal(rng, 10.0, 0.9, n))).astype(np.int64)
+    count[individual] = 1
+    enterprise = np.isin(code, [cat_names.index(c) for c in _ENTERPRISES if c in cat_names])
+    company = enterprise & (rng.random(n) < 0.8)
+    charity = (code == cat_names.index("charity")) & (rng.random(n) < 0.6)
+    registered = pc.if_else(pa.array(charity), _digits(rng.integers(1_000_000, 1_200_000, n)),
+                            _digits(rng.integers(1_000_000, 16_000_000, n), 8))
     has_contact = (is_fin | is_comm) & (rng.random(n) < 0.3)
-    contact[has_contact] = _join_strings("contact", number[has_contact], "@example.org")
-    collected = _date_strings("2018-01-01", "2024-12-31")
-
-    frame = pd.DataFrame(
-        {
-            "id": ids,
-            "name": name,
-            "kind": kind,
-            "category": category,
-            "lat": lat,
-            "lon": lon,
-            "postcode": postcode,
-            "area_code": area_code,
-            "skills": skills,
-            "sector": sector,
-            "capacity": capacity,
-            "count": count,
-            "registered_number": registered,
-            "source": f"cwb synth (seed {ctx.seed})",
-            "collected_by": "synthetic",
-            "collected_on": collected[rng.integers(0, len(collected), n)],
-            "licence": "CC0-1.0",
-            "contact_email": contact,
-        }
-    )
+    frame = _frame({
+        "id": _numbered("A", n), "name": name, "kind": _take(kind_names, kind_code),
+        "category": _take(cat_names, code), "lat": np.where(exact, lat, np.nan),
+        "lon": np.where(exact, lon, np.nan),
+        "postcode": _take(ctx.postcodes, postcode_idx, method == 1),
+        "area_code": _take(ctx.area_codes, area_idx, method == 2),
+        "skills": pc.if_else(pa.array(with_skills), skills, _NULL),
+        "sector": _take(vocab.sectors, sector_idx, ~is_phys), "capacity": capacity,
+        "count": pa.array(count, mask=~is_human),
+        "registered_number": pc.if_else(pa.array(company | charity), registered, _NULL),
+        "source": _repeat(f"cwb synth (seed {ctx.seed})", n),
+        "collected_by": _repeat("synthetic", n),
+        "collected_on": _dates(rng, "2018-01-01", "2024-12-31", n),
+        "licence": _repeat("CC0-1.0", n),
+        "contact_email": pc.if_else(pa.array(has_contact), _join("contact", number, "@example.org"),
+                                    _NULL),
+    })
     return frame, xy
 
 
 def _opportunities(ctx: _Context, m: int) -> pd.DataFrame:
     rng, vocab, projects = ctx.rng, ctx.vocab, ctx.geo.projects
-    counts = _apportion(
-        m, {t: OPPORTUNITY_WEIGHTS.get(t, 0.05) for t in OPPORTUNITY_TYPES}, at_least_one=True
-    )
-    type_names = np.array(list(counts), dtype=object)
-    otype = type_names[
-        rng.permutation(np.repeat(np.arange(len(type_names)), list(counts.values())))
-    ]
+    weights = {t: OPPORTUNITY_WEIGHTS.get(t, 0.05) for t in OPPORTUNITY_TYPES}
+    counts = _apportion(m, weights, at_least_one=True)
+    type_names = list(counts)
+    code = _shuffled_codes(rng, counts)
+    is_type = {t: code == i for i, t in enumerate(type_names)}
+    none = np.zeros(m, dtype=bool)
+    is_job, is_contract = is_type.get("job", none), is_type.get("contract", none)
+    is_training, is_volunteering = is_type.get("training", none), is_type.get("volunteering", none)
     w = 1.0 / (1.0 + 0.4 * np.arange(len(projects)))
     proj = rng.choice(len(projects), size=m, p=w / w.sum())
-    sectors = np.array(vocab.sectors, dtype=object)
-    sector_idx = rng.integers(0, len(sectors), m)
-    sector = sectors[sector_idx]
-    skills = _pick_skills(rng, vocab, sector_idx, 3)
-    first_skill = _title(
-        pd.Series(skills, dtype=object).str.split(";").str[0].to_numpy(dtype=object)
-    )
-    number = pd.Series(np.arange(1, m + 1)).astype(str).to_numpy(dtype=object)
+    sector_idx = rng.integers(0, len(vocab.sectors), m)
+    skills, first_skill = _pick_skills(rng, vocab, sector_idx, 3)
+    first_skill = _join(pc.utf8_upper(pc.utf8_slice_codeunits(first_skill, 0, 1)),
+                        pc.utf8_slice_codeunits(first_skill, 1))
+    sector_title = _take(_title(vocab.sectors), sector_idx)
+    number = _digits(np.arange(1, m + 1))
     band = rng.integers(0, len(_PAY_BANDS), m)
-    band_name = np.array([b for b, _ in _PAY_BANDS], dtype=object)[band]
-    band_pay = np.array([p for _, p in _PAY_BANDS], dtype=float)[band]
-    is_job, is_contract = otype == "job", otype == "contract"
-    title = np.select(
-        [is_job, is_contract, otype == "training", otype == "volunteering"],
-        [
-            _join_strings(first_skill, " (", band_name, ") #", number),
-            _join_strings(_title(sector), " services lot #", number),
-            _join_strings(first_skill, " training course #", number),
-            _join_strings(_title(sector), " volunteering #", number),
-        ],
-        _join_strings("Community space #", number),
-    )
-    quantity = np.select(
-        [is_job, is_contract, otype == "training", otype == "volunteering"],
-        [
-            rng.geometric(0.12, m),
-            np.ones(m, dtype=int),
-            rng.integers(8, 26, m),
-            rng.integers(5, 41, m),
-        ],
-        rng.integers(1, 5, m),
-    )
-    value = np.where(
-        is_job,
-        band_pay,
-        np.where(is_contract, np.round(_lognormal(rng, 300_000, 1.2, m), -3), np.nan),
-    )
-    dates = _date_strings("2024-01-01", "2031-12-31")
-    start = rng.integers(0, 3 * 365, m)
-    pathway = np.where(
-        is_job & (rng.random(m) < 0.15),
-        "apprenticeship",
-        np.where(otype == "training", "pre_employment_programme", None),
-    )
-    lon = np.array([p.lon for p in projects])[proj]
-    lat = np.array([p.lat for p in projects])[proj]
-    return pd.DataFrame(
-        {
-            "id": _numbered("O", m),
-            "project": np.array([p.id for p in projects], dtype=object)[proj],
-            "type": otype,
-            "title": title,
-            "skills": skills,
-            "sector": sector,
-            "quantity": pd.array(quantity.astype("int64"), dtype="Int64"),
-            "value": value,
-            "pay_band": np.where(is_job, band_name, None),
-            "starts": dates[start],
-            "ends": np.where(is_contract, dates[start + 3 * 365], None),
-            "pathway": pathway,
-            "lat": lat,
-            "lon": lon,
-            "source": f"cwb synth (seed {ctx.seed})",
-        }
-    )
+    band_name = _take([b for b, _ in _PAY_BANDS], band)
+    title = _join("Community space #", number)
+    for mask, text in ((is_volunteering, _join(sector_title, " volunteering #", number)),
+                       (is_training, _join(first_skill, " training course #", number)),
+                       (is_contract, _join(sector_title, " services lot #", number)),
+                       (is_job, _join(first_skill, " (", band_name, ") #", number))):
+        title = pc.if_else(pa.array(mask), text, title)
+    quantity = np.select([is_job, is_contract, is_training, is_volunteering],
+                         [rng.geometric(0.12, m), np.ones(m, dtype=int), rng.integers(8, 26, m),
+                          rng.integers(5, 41, m)], rng.integers(1, 5, m))
+    pay = np.array([p for _, p in _PAY_BANDS], dtype=float)[band]
+    contract_value = np.round(_lognormal(rng, 300_000, 1.2, m), -3)
+    value = np.where(is_job, pay, np.where(is_contract, contract_value, np.nan))
+    offset = rng.integers(0, 3 * 365, m)
+    starts, ends = _iso_dates("2024-01-01", offset), _iso_dates("2027-01-01", offset)
+    pathways = ["apprenticeship", "pre_employment_programme"]
+    pathway = np.where(is_training, 1, 0)
+    null = _NULL
+    return _frame({
+        "id": _numbered("O", m), "project": _take([p.id for p in projects], proj),
+        "type": _take(type_names, code), "title": title, "skills": skills,
+        "sector": _take(vocab.sectors, sector_idx), "quantity": quantity.astype(np.int64),
+        "value": value,
+        "pay_band": pc.if_else(pa.array(is_job), band_name, null), "starts": starts,
+        "ends": pc.if_else(pa.array(is_contract), ends, null),
+        "pathway": _take(pathways, pathway, is_training | (is_job & (rng.random(m) < 0.15))),
+        "lat": np.array([p.lat for p in projects])[proj],
+        "lon": np.array([p.lon for p in projects])[proj],
+        "source": _repeat(f"cwb synth (seed {ctx.seed})", m),
+    })
 
 
 def _spend(ctx: _Context, k: int, assets: pd.DataFrame, asset_xy: np.ndarray) -> pd.DataFrame:
+    """Transactions of anchor buyers with suppliers: catalogue enterprises and regional firms."""
     rng = ctx.rng
     n_suppliers = max(20, k // 25)
-    enterprise = np.flatnonzero(
-        assets["category"].isin(["business", "social_enterprise", "cooperative"]).to_numpy()
-    )
+    enterprise = np.flatnonzero(assets["category"].isin(list(_ENTERPRISES)).to_numpy())
     n_local = min(len(enterprise), int(n_suppliers * 0.35))
-    local_rows = (
-        rng.choice(enterprise, size=n_local, replace=False) if n_local else np.array([], dtype=int)
-    )
+    local = rng.choice(enterprise, size=n_local, replace=False)
     n_other = n_suppliers - n_local
-    sectors = np.array(ctx.vocab.sectors, dtype=object)
-    other_no = pd.Series(np.arange(1, n_other + 1)).astype(str).to_numpy(dtype=object)
-    local_cat = assets["category"].to_numpy(dtype=object)[local_rows]
-    sup_name = np.concatenate(
-        [
-            assets["name"].to_numpy(dtype=object)[local_rows],
-            _join_strings("Regional Supplier ", other_no, " Ltd"),
-        ]
-    )
-    sup_id = np.concatenate(
-        [
-            assets["registered_number"].to_numpy(dtype=object)[local_rows],
-            pd.Series(rng.integers(1_000_000, 16_000_000, n_other))
-            .astype(str)
-            .str.zfill(8)
-            .to_numpy(dtype=object),
-        ]
-    )
-    sup_sector = np.concatenate(
-        [
-            assets["sector"].to_numpy(dtype=object)[local_rows],
-            sectors[rng.integers(0, len(sectors), n_other)],
-        ]
-    )
-    regional = ctx.postcodes[~ctx.postcode_local]
-    sup_postcode = np.concatenate(
-        [
-            ctx.nearest_postcode(asset_xy[local_rows]) if n_local else np.array([], dtype=object),
-            regional[rng.integers(0, len(regional), n_other)],
-        ]
-    )
-    other_type = np.array(
-        ["private", "private", "private", "public", "charity", "unknown"], dtype=object
-    )
-    sup_org = np.concatenate(
-        [
-            np.select(
-                [local_cat == "social_enterprise", local_cat == "cooperative"],
-                ["social_enterprise", "cooperative"],
-                "private",
-            ).astype(object),
-            other_type[rng.integers(0, len(other_type), n_other)],
-        ]
-    )
-    sup_sme = np.concatenate([rng.random(n_local) < 0.9, rng.random(n_other) < 0.4])
-    sizes = np.array(["micro", "small", "medium"], dtype=object)
-    sup_size = np.where(sup_sme, sizes[rng.integers(0, 3, n_suppliers)], "large")
+    regional = np.flatnonzero(~ctx.postcode_local)
 
+    def column(name: str) -> np.ndarray:
+        return pc.take(pa.array(assets[name]), pa.array(local)).to_numpy(zero_copy_only=False)
+
+    other_no = _digits(np.arange(1, n_other + 1)).to_numpy(zero_copy_only=False)
+    other_name = "Regional Supplier " + other_no.astype(object) + " Ltd"
+    sup_name = np.concatenate([column("name"), other_name])
+    other_id = _digits(rng.integers(1_000_000, 16_000_000, n_other), 8)
+    other_id = other_id.to_numpy(zero_copy_only=False)
+    sup_id = np.concatenate([column("registered_number"), other_id])
+    sectors = np.array(ctx.vocab.sectors, dtype=object)
+    sup_sector = np.concatenate([column("sector"), sectors[rng.integers(0, len(sectors), n_other)]])
+    sup_postcode = ctx.postcodes[np.concatenate([
+        ctx.nearest_postcode(asset_xy[local]), regional[rng.integers(0, len(regional), n_other)]])]
+    local_cat = column("category")
+    other_type = np.array(["private", "private", "private", "public", "charity", "unknown"],
+                          dtype=object)
+    own_type = np.isin(local_cat, ["social_enterprise", "cooperative"])
+    sup_org = np.concatenate([np.where(own_type, local_cat, "private"),
+                              other_type[rng.integers(0, len(other_type), n_other)]])
+    sup_sme = np.concatenate([rng.random(n_local) < 0.9, rng.random(n_other) < 0.4])
+    sup_size = np.where(sup_sme, np.array(["micro", "small", "medium"], dtype=object)[
+        rng.integers(0, 3, n_suppliers)], "large")
     popularity = 1.0 / np.arange(1, n_suppliers + 1) ** 0.9
     sup = rng.choice(n_suppliers, size=k, p=rng.permutation(popularity / popularity.sum()))
     amount = np.round(_lognormal(rng, 900.0, 1.8, k), 2)
     amount = np.where(rng.random(k) < 0.01, -np.round(amount / 4, 2), amount)  # credit notes
-    buyers = np.array(_ANCHORS[: max(3, min(len(_ANCHORS), len(ctx.geo.projects)))], dtype=object)
-    dates = _date_strings("2023-04-01", "2024-03-31")
-    return pd.DataFrame(
-        {
-            "id": _numbered("T", k),
-            "buyer": buyers[rng.integers(0, len(buyers), k)],
-            "supplier_name": sup_name[sup],
-            "supplier_id": sup_id[sup],
-            "amount": amount,
-            "currency": "GBP",
-            "date": dates[rng.integers(0, len(dates), k)],
-            "sector": sup_sector[sup],
-            "sme": sup_sme[sup],
-            "size_band": sup_size[sup],
-            "org_type": sup_org[sup],
-            "postcode": sup_postcode[sup],
-        }
-    )
+    buyers = _ANCHORS[: max(3, min(len(_ANCHORS), len(ctx.geo.projects)))]
+    return _frame({
+        "id": _numbered("T", k), "buyer": _take(buyers, rng.integers(0, len(buyers), k)),
+        "supplier_name": pa.array(sup_name[sup], pa.string()),
+        "supplier_id": pa.array(sup_id[sup], pa.string()),
+        "amount": amount, "currency": _repeat("GBP", k),
+        "date": _dates(rng, "2023-04-01", "2024-03-31", k),
+        "sector": pa.array(sup_sector[sup], pa.string()), "sme": sup_sme[sup],
+        "size_band": pa.array(sup_size[sup], pa.string()),
+        "org_type": pa.array(sup_org[sup], pa.string()),
+        "postcode": pa.array(sup_postcode[sup], pa.string()),
+    })
 
 
 def _links(ctx: _Context, n_links: int, assets: pd.DataFrame, asset_xy: np.ndarray) -> pd.DataFrame:
+    """Partnerships and memberships between nearby non-human assets."""
     rng = ctx.rng
     pool = np.flatnonzero((assets["kind"] != "human").to_numpy())
-    columns = ["source", "target", "relation", "since"]
     if len(pool) < 2 or n_links <= 0:
-        return pd.DataFrame(columns=columns)
-    # neighbours in a coarse spatial order, so that links stay local
-    cell = np.floor(asset_xy[pool] / 2_000.0)
+        return pd.DataFrame(columns=["source", "target", "relation", "since"])
+    cell = np.floor(asset_xy[pool] / 2_000.0)  # a coarse spatial order keeps links local
     pool = pool[np.lexsort((cell[:, 0], cell[:, 1]))]
     draw = int(n_links * 1.1) + 10
     a = rng.integers(0, len(pool), draw)
     b = (a + rng.integers(1, min(40, len(pool) - 1) + 1, draw)) % len(pool)
-    ids = assets["id"].to_numpy(dtype=object)
-    dates = _date_strings("2010-01-01", "2024-12-31")
-    frame = pd.DataFrame(
-        {
-            "source": ids[pool[a]],
-            "target": ids[pool[b]],
-            "relation": np.array(_RELATIONS, dtype=object)[rng.integers(0, len(_RELATIONS), draw)],
-            "since": dates[rng.integers(0, len(dates), draw)],
-        }
-    )
+    ids = pa.array(assets["id"])
+    frame = _frame({"source": pc.take(ids, pa.array(pool[a])),
+                    "target": pc.take(ids, pa.array(pool[b])),
+                    "relation": _take(_RELATIONS, rng.integers(0, len(_RELATIONS), draw)),
+                    "since": _dates(rng, "2010-01-01", "2024-12-31", draw)})
     frame = frame[frame["source"] != frame["target"]].drop_duplicates(["source", "target"])
     return frame.head(n_links).reset_index(drop=True)
 
@@ -865,47 +666,26 @@ class SynthTables:
         return {name: len(t) for name, t in self.tables.items()}
 
 
-def synth_tables(
-    *,
-    assets: int,
-    opportunities: int,
-    spend: int | None = None,
-    projects: int = 3,
-    links: int | None = None,
-    seed: int = 0,
-    vocabulary: SkillVocabulary | None = None,
-) -> SynthTables:
+def synth_tables(*, assets: int, opportunities: int, spend: int | None = None, projects: int = 3,
+                 links: int | None = None, seed: int = 0,
+                 vocabulary: SkillVocabulary | None = None) -> SynthTables:
     """Generate a synthetic dataset in memory (see :func:`synth_dataset`)."""
     if assets < 1 or opportunities < 1:
-        raise UsageError(
-            f"--assets and --opportunities must be at least 1 (got {assets} and {opportunities})"
-        )
+        raise UsageError("--assets and --opportunities must be at least 1 "
+                         f"(got {assets} and {opportunities})")
     if projects < 1:
         raise UsageError(f"--projects must be at least 1 (got {projects})")
-    if spend is not None and spend < 0 or links is not None and links < 0:
+    if (spend is not None and spend < 0) or (links is not None and links < 0):
         raise UsageError("--spend and --links cannot be negative")
     spend = max(1_000, assets // 10) if spend is None else spend
     links = assets // 20 if links is None else links
     rng = np.random.default_rng(seed)
-    to_bng = Transformer.from_crs(WGS84, BNG, always_xy=True)
-    to_wgs = Transformer.from_crs(BNG, WGS84, always_xy=True)
     vocab = vocabulary or load_skill_vocabulary()
-    geo = _geography(rng, projects, to_bng)
+    geo = _geography(rng, projects, Transformer.from_crs(WGS84, BNG, always_xy=True))
     areas, seeds = _areas(rng, geo)
-    n_pc = int(np.clip(assets // 20, 200, 100_000))
-    pc_codes, pc_xy, pc_local = _postcodes(rng, geo, n_pc)
-    ctx = _Context(
-        rng,
-        geo,
-        vocab,
-        seeds,
-        areas["code"].to_numpy(dtype=object),
-        pc_codes,
-        pc_xy,
-        pc_local,
-        to_wgs,
-        seed,
-    )
+    pc_codes, pc_xy, pc_local = _postcodes(rng, geo, int(np.clip(assets // 20, 200, 100_000)))
+    ctx = _Context(rng, geo, vocab, seeds, areas["code"].to_numpy(dtype=object), pc_codes, pc_xy,
+                   pc_local, Transformer.from_crs(BNG, WGS84, always_xy=True), seed)
     asset_frame, asset_xy = _assets(ctx, assets)
     pc_lon, pc_lat = ctx.lonlat(pc_xy)
     tables: dict[str, pd.DataFrame] = {
@@ -919,22 +699,11 @@ def synth_tables(
     manifest = Manifest(
         name=f"Synthetic West Midlands dataset ({assets:,} assets, seed {seed})",
         description="Generated by `cwb synth`: invented assets, opportunities, areas, spend and "
-        "postcodes "
-        "clustered around synthetic capital projects. Not real data.",
-        metric_crs=BNG,
-        projects=geo.projects,
-        files={},
-        settings={
-            "synth": {
-                "assets": assets,
-                "opportunities": opportunities,
-                "spend": spend,
-                "links": links,
-                "projects": projects,
-                "seed": seed,
-                "skills_from": vocab.source,
-            }
-        },
+        "postcodes clustered around synthetic capital projects. Not real data.",
+        metric_crs=BNG, projects=geo.projects, files={},
+        settings={"synth": {"assets": assets, "opportunities": opportunities, "spend": spend,
+                            "links": links, "projects": projects, "seed": seed,
+                            "skills_from": vocab.source}},
     )
     return SynthTables(manifest, tables, vocab.source)
 
@@ -943,18 +712,13 @@ def synth_tables(
 
 
 def _file_names(fmt: str) -> dict[str, str]:
-    if fmt == "csv":
-        ext = {t: "csv" for t in ("assets", "opportunities", "spend", "links", "postcodes")} | {
-            "areas": "geojson"
-        }
+    tables = ("assets", "opportunities", "areas", "spend", "links", "postcodes")
+    if fmt == "csv":  # areas are polygons: GeoJSON
+        ext = {t: "geojson" if t == "areas" else "csv" for t in tables}
     elif fmt == "parquet":
-        ext = {
-            t: "parquet"
-            for t in ("assets", "opportunities", "spend", "links", "postcodes", "areas")
-        }
-    else:
-        ext = {t: "gpkg" for t in ("assets", "opportunities", "spend", "areas")}
-        ext |= {"links": "csv", "postcodes": "csv"}
+        ext = {t: "parquet" for t in tables}
+    else:  # links and the postcode lookup have no geometry: CSV beside the GeoPackages
+        ext = {t: "csv" if t in ("links", "postcodes") else "gpkg" for t in tables}
     return {table: f"{table}.{e}" for table, e in ext.items()}
 
 
@@ -977,11 +741,8 @@ def _write_table(frame: pd.DataFrame, path: Path) -> None:
             if suffix == ".parquet":
                 frame.to_parquet(tmp, index=False, write_covering_bbox=True)
             else:
-                options = (
-                    {"driver": "GPKG", "layer": path.stem}
-                    if suffix == ".gpkg"
-                    else {"driver": "GeoJSON"}
-                )
+                gpkg = suffix == ".gpkg"
+                options = {"driver": "GPKG", "layer": path.stem} if gpkg else {"driver": "GeoJSON"}
                 frame.to_file(tmp, engine="pyogrio", **options)
         elif suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
@@ -1011,15 +772,8 @@ def write_synth(synth: SynthTables, folder: Path, *, fmt: str = "csv") -> list[P
 
 
 def synth_dataset(
-    folder: str | Path,
-    *,
-    assets: int,
-    opportunities: int,
-    spend: int | None = None,
-    projects: int = 3,
-    links: int | None = None,
-    seed: int = 0,
-    fmt: str = "csv",
+    folder: str | Path, *, assets: int, opportunities: int, spend: int | None = None,
+    projects: int = 3, links: int | None = None, seed: int = 0, fmt: str = "csv",
     overwrite: bool = False,
 ) -> SynthResult:
     """Write a valid synthetic dataset folder of any size.
@@ -1055,15 +809,9 @@ def synth_dataset(
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} exists and is not a folder")
     if folder.exists() and any(folder.iterdir()) and not overwrite:
-        raise UsageError(
-            f"{folder} is not empty; choose another folder or pass --force to overwrite"
-        )
+        raise UsageError(f"{folder} is not empty; pick another folder or pass --force to overwrite")
     synth = synth_tables(
-        assets=assets,
-        opportunities=opportunities,
-        spend=spend,
-        projects=projects,
-        links=links,
+        assets=assets, opportunities=opportunities, spend=spend, projects=projects, links=links,
         seed=seed,
     )
     folder.mkdir(parents=True, exist_ok=True)
@@ -1075,10 +823,7 @@ def synth_dataset(
     seconds = time.perf_counter() - start
     log.info("synthetic dataset in %s: %s in %.1f s", folder, synth.counts, seconds)
     return SynthResult(
-        folder=folder,
-        counts=synth.counts,
-        files=files,
-        seconds=seconds,
+        folder=folder, counts=synth.counts, files=files, seconds=seconds,
         vocabulary_source=synth.vocabulary_source,
         bytes_written=sum(p.stat().st_size for p in files),
         settings=synth.manifest.section("synth"),
