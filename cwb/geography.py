@@ -172,17 +172,18 @@ def attach_area_codes(
     if column not in out:
         out[column] = None
     geoms = out.geometry
-    ok = (geoms.notna() & ~geoms.is_empty).to_numpy()
+    ok = (geoms.notna() & ~geoms.is_empty).to_numpy(copy=True)
     if not overwrite:
-        ok &= out[column].isna().to_numpy() | (out[column].astype(str).str.strip() == "").to_numpy()
+        ok = ok & (out[column].isna() | (out[column].astype(str).str.strip() == "")).to_numpy()
     if ok.any() and len(areas):
         pts = gpd.GeoDataFrame(geometry=geoms[ok].representative_point().to_numpy(), crs=out.crs)
         pts.index = out.index[ok]
         hits = gpd.sjoin(pts, areas[["code", "geometry"]].to_crs(out.crs), how="left", predicate="within")
         hits = hits[~hits.index.duplicated(keep="first")]
         found = hits["code"].notna()
-        out[column] = out[column].astype(object)
-        out.loc[hits.index[found], column] = hits.loc[found, "code"].to_numpy()
+        codes = pd.Series(out[column].astype(object).to_numpy(copy=True), index=out.index, dtype=object)
+        codes[hits.index[found]] = hits.loc[found, "code"].to_numpy()
+        out[column] = codes
     return out
 
 

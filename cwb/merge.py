@@ -48,7 +48,7 @@ IMPORT_KINDS: tuple[str, ...] = ("osm", "openreferral", "360giving", "ocds", "re
 
 #: Words that say nothing about which organisation a name means.
 _NOISE = re.compile(
-    r"\b(the|ltd|limited|plc|llp|cic|c\.i\.c|inc|co|company|uk|cio|trust|charitable|incorporated)\b"
+    r"\b(the|ltd|limited|plc|llp|cic|inc|co|company|uk|cio|trust|charitable|incorporated)\b"
 )
 
 
@@ -56,7 +56,7 @@ def normalise_name(value: object) -> str:
     """Lower case, ``&`` → ``and``, no punctuation or legal-form words, single spaces."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    text = str(value).lower().replace("&", " and ").replace("'", "")
+    text = str(value).lower().replace("&", " and ").replace("'", "").replace(".", "")
     text = re.sub(r"[^a-z0-9 ]+", " ", text)
     text = _NOISE.sub(" ", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -353,6 +353,10 @@ def import_into(
     from cwb.geocode import PostcodeLookup
     from cwb.validate import validate_dataset
 
+    if on_duplicate not in ON_DUPLICATE:
+        raise UsageError(f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}; got {on_duplicate!r}")
+    if kind not in IMPORT_KINDS:
+        raise UsageError(f"unknown import kind {kind!r}; choose one of {', '.join(IMPORT_KINDS)}")
     folder = Path(dataset)
     report = validate_dataset(folder)
     ds = report.dataset
@@ -458,6 +462,10 @@ def _write_tables(folder: Path, ds: Any, tables: dict[str, pd.DataFrame]) -> lis
         for name, frame in tables.items():
             entry = ds.manifest.files.get(name)
             target = folder / (entry.path if entry else f"{name}.csv")
+            if "precision" in frame and isinstance(frame, gpd.GeoDataFrame):
+                # "none" is recomputed when read (an opportunity then sits at its project)
+                frame = frame.copy()
+                frame["precision"] = frame["precision"].where(frame["precision"] != "none", None)
             if entry and entry.columns:
                 frame = frame.rename(columns={k: v for k, v in entry.columns.items() if k in frame.columns})
             tmp = scratch / target.name

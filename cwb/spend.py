@@ -43,9 +43,13 @@ from cwb.spend_geo import (
     deprived_membership,
     geography_spec_from_text,
     locate_classes,
+    supplier_points,
+    supplier_spend_by_area,
 )
 from cwb.spend_load import (
+    ALL_BUYERS,
     INCLUDED,
+    MAPPING_SETTINGS,
     SpendSettings,
     financial_year,
     prepare_transactions,
@@ -53,10 +57,21 @@ from cwb.spend_load import (
     spend_settings,
 )
 
+__all__ = [
+    "ALL_BUYERS",
+    "LOCATION_CLASSES",
+    "SpendAnalysis",
+    "analyse_spend",
+    "demo_step",
+    "relocalisable_opportunities",
+    "run_spend",
+    "supplier_points",
+    "supplier_spend_by_area",
+    "write_spend",
+]
+
 log = logging.getLogger(__name__)
 
-#: The ``buyer`` label of rows that cover every buyer together.
-ALL_BUYERS = "(all buyers)"
 
 # --------------------------------------------------------------------------- the result
 
@@ -216,15 +231,17 @@ def analyse_spend(
     DatasetError
         When the ``[spend]`` settings are invalid.
     """
-    if not isinstance(settings, SpendSettings):
-        section = ds.manifest.section("spend") if settings is None else dict(settings)
-        settings = spend_settings(section)
     table = ds.spend if spend is None else spend
     if table is None:
         raise UsageError(
             "the dataset has no spend table: add spend.csv and name it under [files] in "
             "dataset.toml, or give a file with --file and --mapping"
         )
+    if not isinstance(settings, SpendSettings):
+        section = ds.manifest.section("spend") if settings is None else dict(settings)
+        # a column mapping's settings (e.g. its duplicate key) apply unless the dataset sets them
+        section = dict(table.attrs.get(MAPPING_SETTINGS, {})) | section
+        settings = spend_settings(section)
     base_dir = ds.path
     if settings.before_after is None:
         opened = next((p.opened for p in ds.manifest.projects if p.opened), None)
@@ -327,8 +344,8 @@ def _before_after(dates: pd.Series, cutoff: str | None) -> pd.Series:
 
 def _share(part: pd.Series | float, whole: pd.Series | float) -> Any:
     if isinstance(whole, pd.Series):
-        return (part / whole.where(whole != 0)).round(4)
-    return round(part / whole, 4) if whole else float("nan")
+        return (part / whole.where(whole != 0)).round(6)
+    return round(part / whole, 6) if whole else float("nan")
 
 
 def _pivot(both: pd.DataFrame, by: list[str], column: str, values: Sequence[str]) -> pd.DataFrame:
@@ -490,41 +507,34 @@ def _by_period(both: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def _top_suppliers(both: pd.DataFrame, top: int) -> pd.DataFrame:
-    grouped = both.groupby(["buyer", "supplier_key"], sort=False)
+    keys = ["buyer", "supplier_key"]
+    grouped = both.groupby(keys, sort=False)
     table = grouped.agg(
         supplier_name=("supplier_name", "first"),
         supplier_id=("supplier_id", "first"),
         amount_gbp=("amount_gbp", "sum"),
         transactions=("amount_gbp", "size"),
-        location=("location", _mode),
-        sector=("sector", _mode),
     ).reset_index()
-    table["share"] = _share(
-        table["amount_gbp"], table.groupby("buyer")["amount_gbp"].transform("sum")
-    )
+    totals = table.groupby("buyer")["amount_gbp"].transform("sum")
+    table["share"] = _share(table["amount_gbp"], totals)
     table = table.sort_values(
         ["buyer", "amount_gbp", "supplier_key"], ascending=[True, False, True]
     )
     table = table.groupby("buyer", sort=False).head(top)
     table["rank"] = table.groupby("buyer").cumcount() + 1
     table["amount_gbp"] = table["amount_gbp"].round(2)
-    cols = [
-        "buyer",
-        "rank",
-        "supplier_name",
-        "supplier_id",
-        "amount_gbp",
-        "share",
-        "transactions",
-        "location",
-        "sector",
-    ]
-    return _buyers_last(table[cols].reset_index(drop=True))
+    chosen = both.merge(table[keys], on=keys)
+    for column in ("location", "sector"):
+        table = table.join(_modes(chosen, keys, column), on=keys)
+    cols = ["buyer", "rank", "supplier_name", "supplier_id", "amount_gbp", "share", "transactions"]
+    return _buyers_last(table[[*cols, "location", "sector"]].reset_index(drop=True))
 
 
-def _mode(values: pd.Series) -> Any:
-    counts = values.dropna().value_counts()
-    return counts.index[0] if len(counts) else None
+def _modes(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
+    """Find the most frequent value of ``column`` in each group of ``keys`` (first seen on ties)."""
+    counts = frame.groupby([*keys, column], sort=False).size().reset_index(name="_n")
+    counts = counts.sort_values("_n", ascending=False, kind="stable").drop_duplicates(keys)
+    return counts.set_index(keys)[column]
 
 
 # --------------------------------------------------------------------------- re-localisable spend
@@ -686,83 +696,7 @@ def _buyer_project(ds: Dataset, settings: SpendSettings, buyer: str) -> Any:
     return ds.manifest.projects[0]
 
 
-# --------------------------------------------------------------------------- map layer and outputs
-
-
-def supplier_spend_by_area(
-    analysis: SpendAnalysis, areas: gpd.GeoDataFrame, *, buyer: str = ALL_BUYERS
-) -> gpd.GeoDataFrame:
-    """Sum included spend by the area its suppliers are in (a map layer).
-
-    Returns the areas with ``spend_gbp``, ``suppliers``, ``transactions`` and
-    ``share`` (of all included spend of ``buyer``). Areas with no supplier
-    get zeros. Spend with suppliers in no area is not shown on the map but is
-    in ``analysis.summary``.
-    """
-    from cwb.privacy import assign_area_codes
-
-    inc = analysis.included
-    if buyer != ALL_BUYERS:
-        inc = inc[inc["buyer"] == buyer]
-    total = float(inc["amount_gbp"].sum())
-    out = areas[["code", "name", "geometry"]].copy()
-    if inc.empty or out.empty:
-        return out.assign(spend_gbp=0.0, suppliers=0, transactions=0, share=0.0)
-    code = assign_area_codes(inc, areas)
-    grouped = (
-        inc.assign(_code=code.to_numpy())
-        .groupby("_code")
-        .agg(
-            spend_gbp=("amount_gbp", "sum"),
-            suppliers=("supplier_key", "nunique"),
-            transactions=("amount_gbp", "size"),
-        )
-    )
-    out = out.join(grouped, on="code")
-    out[["spend_gbp", "suppliers", "transactions"]] = out[
-        ["spend_gbp", "suppliers", "transactions"]
-    ].fillna(0)
-    out["suppliers"] = out["suppliers"].astype(int)
-    out["transactions"] = out["transactions"].astype(int)
-    out["spend_gbp"] = out["spend_gbp"].round(2)
-    out["share"] = (out["spend_gbp"] / total).round(4) if total else 0.0
-    return out
-
-
-def supplier_points(analysis: SpendAnalysis, *, buyer: str = ALL_BUYERS) -> gpd.GeoDataFrame:
-    """Located suppliers with their included spend (one point per supplier and location)."""
-    inc = analysis.included
-    if buyer != ALL_BUYERS:
-        inc = inc[inc["buyer"] == buyer]
-    inc = inc[inc.geometry.notna() & ~inc.geometry.is_empty]
-    if inc.empty:
-        return gpd.GeoDataFrame(
-            columns=[
-                "supplier_name",
-                "spend_gbp",
-                "transactions",
-                "location",
-                "sector",
-                "geometry",
-            ],
-            geometry="geometry",
-            crs=WGS84,
-        )
-    keyed = inc.assign(_wkb=inc.geometry.to_wkb())
-    grouped = (
-        keyed.groupby(["supplier_key", "_wkb"], sort=False)
-        .agg(
-            supplier_name=("supplier_name", "first"),
-            spend_gbp=("amount_gbp", "sum"),
-            transactions=("amount_gbp", "size"),
-            location=("location", "first"),
-            sector=("sector", _mode),
-            geometry=("geometry", "first"),
-        )
-        .reset_index(drop=True)
-    )
-    grouped["spend_gbp"] = grouped["spend_gbp"].round(2)
-    return gpd.GeoDataFrame(grouped, geometry="geometry", crs=WGS84)
+# --------------------------------------------------------------------------- outputs
 
 
 def _notes(analysis: SpendAnalysis) -> list[str]:
@@ -827,3 +761,40 @@ def demo_step(ds: Dataset, out_dir: Path) -> list[Path]:
         write_spend(analysis, out_dir / "spend.json"),
         write_spend(analysis, out_dir / "spend_summary.csv"),
     ]
+
+
+def run_spend(
+    dataset: str | Path,
+    *,
+    file: str | Path | None = None,
+    mapping: str | Path | None = None,
+    postcodes: str | Path | None = None,
+    local: Sequence[str] | None = None,
+    buyer: str | None = None,
+    survey: str | Path | None = None,
+    output: str | Path | None = None,
+) -> SpendAnalysis:
+    """Read a dataset (and optionally a raw spend file), analyse its spend, write the result.
+
+    This is what ``cwb spend`` runs. ``file`` replaces the dataset's spend
+    table; it is read through ``mapping`` (a bundled name such as
+    ``bcc-pcards`` or a TOML path; None when the file has cwb's column names)
+    and located with ``postcodes`` (a lookup CSV) or else the dataset's
+    postcode lookup. ``output`` is a ``.json`` or ``.csv`` path.
+    """
+    from cwb.io import read_dataset
+    from cwb.spend_load import read_spend_file
+
+    if mapping is not None and file is None:
+        raise UsageError("--mapping needs --file: the mapping says how to read that file")
+    if output is not None and Path(output).suffix.lower() not in (".json", ".csv"):
+        raise UsageError(f"cannot write spend analysis to {Path(output).name}: use .json or .csv")
+    ds = read_dataset(dataset)
+    spend = None
+    if file is not None:
+        lookup = postcodes if postcodes is not None else ds.postcodes
+        spend = read_spend_file(file, mapping, postcodes=lookup)
+    analysis = analyse_spend(ds, spend=spend, local=local, buyer=buyer, survey=survey)
+    if output is not None:
+        write_spend(analysis, output)
+    return analysis

@@ -13,14 +13,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
 from cwb.dataset import WGS84
 from cwb.errors import UsageError
-from cwb.spend_load import SpendSettings
+from cwb.spend_load import ALL_BUYERS, SpendSettings
+
+if TYPE_CHECKING:
+    from cwb.spend import SpendAnalysis
 
 #: Where a transaction's supplier is, relative to the local geography and the region.
 LOCATION_CLASSES: tuple[str, ...] = ("local", "regional", "elsewhere", "unlocated")
@@ -270,3 +273,82 @@ def deprived_membership(
         codes=frozenset(chosen["code"].astype(str)),
     ).membership(frame)
     return inside.fillna(False)
+
+
+# --------------------------------------------------------------------------- map layers
+
+
+def supplier_spend_by_area(
+    analysis: SpendAnalysis, areas: gpd.GeoDataFrame, *, buyer: str = ALL_BUYERS
+) -> gpd.GeoDataFrame:
+    """Sum included spend by the area its suppliers are in (a map layer).
+
+    Returns the areas with ``spend_gbp``, ``suppliers``, ``transactions`` and
+    ``share`` (of all included spend of ``buyer``). Areas with no supplier
+    get zeros. Spend with suppliers in no area is not shown on the map but is
+    in ``analysis.summary``.
+    """
+    from cwb.privacy import assign_area_codes
+
+    inc = analysis.included
+    if buyer != ALL_BUYERS:
+        inc = inc[inc["buyer"] == buyer]
+    total = float(inc["amount_gbp"].sum())
+    out = areas[["code", "name", "geometry"]].copy()
+    if inc.empty or out.empty:
+        return out.assign(spend_gbp=0.0, suppliers=0, transactions=0, share=0.0)
+    code = assign_area_codes(inc, areas)
+    grouped = (
+        inc.assign(_code=code.to_numpy())
+        .groupby("_code")
+        .agg(
+            spend_gbp=("amount_gbp", "sum"),
+            suppliers=("supplier_key", "nunique"),
+            transactions=("amount_gbp", "size"),
+        )
+    )
+    out = out.join(grouped, on="code")
+    out[["spend_gbp", "suppliers", "transactions"]] = out[
+        ["spend_gbp", "suppliers", "transactions"]
+    ].fillna(0)
+    out["suppliers"] = out["suppliers"].astype(int)
+    out["transactions"] = out["transactions"].astype(int)
+    out["spend_gbp"] = out["spend_gbp"].round(2)
+    out["share"] = (out["spend_gbp"] / total).round(6) if total else 0.0
+    return out
+
+
+def supplier_points(analysis: SpendAnalysis, *, buyer: str = ALL_BUYERS) -> gpd.GeoDataFrame:
+    """Located suppliers with their included spend (one point per supplier and location)."""
+    inc = analysis.included
+    if buyer != ALL_BUYERS:
+        inc = inc[inc["buyer"] == buyer]
+    inc = inc[inc.geometry.notna() & ~inc.geometry.is_empty]
+    if inc.empty:
+        return gpd.GeoDataFrame(
+            columns=[
+                "supplier_name",
+                "spend_gbp",
+                "transactions",
+                "location",
+                "sector",
+                "geometry",
+            ],
+            geometry="geometry",
+            crs=WGS84,
+        )
+    keyed = inc.assign(_wkb=inc.geometry.to_wkb())
+    grouped = (
+        keyed.groupby(["supplier_key", "_wkb"], sort=False)
+        .agg(
+            supplier_name=("supplier_name", "first"),
+            spend_gbp=("amount_gbp", "sum"),
+            transactions=("amount_gbp", "size"),
+            location=("location", "first"),
+            sector=("sector", "first"),
+            geometry=("geometry", "first"),
+        )
+        .reset_index(drop=True)
+    )
+    grouped["spend_gbp"] = grouped["spend_gbp"].round(2)
+    return gpd.GeoDataFrame(grouped, geometry="geometry", crs=WGS84)

@@ -44,6 +44,10 @@ EXCLUSIONS: dict[str, str] = {
     "net_credit": "supplier's credit notes exceed its payments from this buyer (net negative)",
 }
 INCLUDED = "included"
+#: The ``buyer`` label of rows that cover every buyer together.
+ALL_BUYERS = "(all buyers)"
+#: Key of ``GeoDataFrame.attrs`` holding a column mapping's ``[spend]`` settings.
+MAPPING_SETTINGS = "cwb_spend_mapping_settings"
 
 #: Size bands counted as small or medium enterprises.
 SME_BANDS = frozenset({"micro", "small", "medium", "sme"})
@@ -143,10 +147,12 @@ _SETTING_NAMES = set(SpendSettings.__dataclass_fields__)
 def spend_settings(section: dict[str, Any], *, file: str = "dataset.toml") -> SpendSettings:
     """Parse the ``[spend]`` section; every problem is reported at once.
 
+    Unknown keys are logged as warnings and ignored.
+
     Raises
     ------
     DatasetError
-        When a key is unknown or a value has the wrong type or range.
+        When a value has the wrong type or range.
     """
     problems: list[Problem] = []
 
@@ -156,7 +162,12 @@ def spend_settings(section: dict[str, Any], *, file: str = "dataset.toml") -> Sp
     kwargs: dict[str, Any] = {}
     for key, value in section.items():
         if key not in _SETTING_NAMES:
-            bad(key, value, "unknown [spend] setting; known: " + ", ".join(sorted(_SETTING_NAMES)))
+            log.warning(
+                "%s: unknown [spend] setting %r ignored; known: %s",
+                file,
+                key,
+                ", ".join(sorted(_SETTING_NAMES)),
+            )
             continue
         try:
             kwargs[key] = _coerce_setting(key, value)
@@ -470,6 +481,25 @@ def read_mapping(name_or_path: str | Path) -> SpendMapping:
     )
 
 
+def identity_mapping(columns: list[str]) -> SpendMapping:
+    """Build a mapping for a file that already uses cwb's spend column names.
+
+    Raises
+    ------
+    UsageError
+        When a required spend column is missing.
+    """
+    missing = [c for c in SPEND.required_columns if c not in columns]
+    if missing:
+        raise UsageError(
+            f"the spend file lacks the columns {missing}: give a column mapping with --mapping "
+            f"(bundled: {', '.join(mapping_names())})"
+        )
+    known = {c: c for c in SPEND.column_names if c in columns and c != "precision"}
+    extra = {c: c for c in columns if c not in known and c != "precision"}
+    return SpendMapping(name="cwb", description="cwb spend columns", columns=known, extra=extra)
+
+
 def apply_mapping(
     raw: pd.DataFrame, mapping: SpendMapping, *, file: str = "spend file"
 ) -> pd.DataFrame:
@@ -610,7 +640,10 @@ def _as_lookup(postcodes: Any | None) -> Any | None:
 
 
 def read_spend_file(
-    path: str | Path, mapping: str | Path | SpendMapping, *, postcodes: Any | None = None
+    path: str | Path,
+    mapping: str | Path | SpendMapping | None = None,
+    *,
+    postcodes: Any | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a raw spend file (CSV or .xlsx) through a column mapping and locate it.
 
@@ -619,7 +652,8 @@ def read_spend_file(
     path
         The source file.
     mapping
-        A :class:`SpendMapping`, a bundled mapping name (``bcc-pcards``) or a TOML path.
+        A :class:`SpendMapping`, a bundled mapping name (``bcc-pcards``) or a
+        TOML path; None when the file already has cwb's spend column names.
     postcodes
         A postcode lookup (see :func:`locate_spend`); without one no row is located.
 
@@ -631,8 +665,6 @@ def read_spend_file(
     path = Path(path)
     if not path.exists():
         raise UsageError(f"spend file {path} does not exist")
-    if not isinstance(mapping, SpendMapping):
-        mapping = read_mapping(mapping)
     if path.suffix.lower() == ".xlsx":
         raw = pd.read_excel(path, dtype=str)
     else:
@@ -640,6 +672,12 @@ def read_spend_file(
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except UnicodeDecodeError:
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
+    if mapping is None:
+        mapping = identity_mapping(list(raw.columns))
+    elif not isinstance(mapping, SpendMapping):
+        mapping = read_mapping(mapping)
     log.info("read %d rows from %s with mapping %s", len(raw), path, mapping.name)
     table = apply_mapping(raw, mapping, file=path.name)
-    return locate_spend(table, postcodes)
+    located = locate_spend(table, postcodes)
+    located.attrs[MAPPING_SETTINGS] = dict(mapping.settings)
+    return located
