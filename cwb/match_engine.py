@@ -237,7 +237,7 @@ class Engine:
             "sector": opps["sector"].to_numpy(),
             "quantity": pd.to_numeric(opps["quantity"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
             "value": pd.to_numeric(opps["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
-            "pathway": opps["pathway"].fillna("").astype(str).str.strip().to_numpy(),
+            "pathway": opps["pathway"].astype(object).fillna("").astype(str).str.strip().to_numpy(),
         })
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms.to_numpy(), crs=opps.crs or WGS84))
         x, y, located = _metric_xy(frame.geometry, self.metric_crs)

@@ -99,7 +99,7 @@ def normalise_term(text: object) -> str:
     >>> normalise_term("  Registered Nurses (RGN) ")
     'registered nurse rgn'
     >>> normalise_term("Children's nurse / Paediatric")
-    'childrens nurse paediatric'
+    'children nurse paediatric'
     """
     if text is None:
         return ""
