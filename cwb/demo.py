@@ -48,10 +48,12 @@ def _steps() -> list[tuple[str, DemoStep]]:
     from cwb.catalogue import demo_step as catalogue_step
     from cwb.graph_io import demo_step as graph_step
     from cwb.matching import demo_step as matching_step
+    from cwb.spend import demo_step as spend_step
 
     return [
         ("catalogue", catalogue_step),
         ("matching", matching_step),
+        ("spend", spend_step),
         ("graph", graph_step),
     ]
 
