@@ -37,7 +37,9 @@ _NAME = re.compile(r"(^|_)(nm|name)$|^(wd|lsoa|msoa|lad|ward)\d*nm$|^ward$", re.
 _LA = re.compile(r"^(lad|ltla|la|lad\d+)\d*_?(nm|name)$|^local_authority$|^area$", re.I)
 
 
-def _pick(columns: list[str], pattern: re.Pattern[str], avoid: tuple[str, ...] = ("lad", "ltla")) -> str | None:
+def _pick(
+    columns: list[str], pattern: re.Pattern[str], avoid: tuple[str, ...] = ("lad", "ltla")
+) -> str | None:
     """The first column matching ``pattern``, preferring ones that are not local-authority columns."""
     hits = [c for c in columns if pattern.search(c)]
     preferred = [c for c in hits if not c.lower().startswith(avoid)]
@@ -76,13 +78,17 @@ def read_areas(
     gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
     if gdf.crs is None:
         if crs is None:
-            raise UsageError(f"{path.name} declares no CRS; pass crs= (e.g. EPSG:27700 for British National Grid)")
+            raise UsageError(
+                f"{path.name} declares no CRS; pass crs= (e.g. EPSG:27700 for British National Grid)"
+            )
         gdf = gdf.set_crs(crs)
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     code = code or _pick(columns, _CODE)
     name = name or _pick(columns, _NAME)
     if code is None or code not in gdf:
-        raise UsageError(f"{path.name}: no area code column found; pass code=…; columns are {columns}")
+        raise UsageError(
+            f"{path.name}: no area code column found; pass code=…; columns are {columns}"
+        )
     if name is None or name not in gdf:
         name = code
     la = local_authority or _pick(columns, _LA, avoid=())
@@ -118,7 +124,9 @@ def _find(columns: list[str], *needles: str) -> str | None:
 
 
 def _numbers(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series.astype(str).str.replace(",", "", regex=False).str.strip(), errors="coerce")
+    return pd.to_numeric(
+        series.astype(str).str.replace(",", "", regex=False).str.strip(), errors="coerce"
+    )
 
 
 def read_imd(path: str | Path) -> pd.DataFrame:
@@ -136,15 +144,21 @@ def read_imd(path: str | Path) -> pd.DataFrame:
     rank = _find(cols, "index of multiple deprivation", "rank")
     decile = _find(cols, "index of multiple deprivation", "decile")
     if not (code and rank and decile):
-        raise UsageError(f"{path.name}: expected the IoD2019 columns 'LSOA code (2011)', "
-                         f"'Index of Multiple Deprivation (IMD) Rank' and '… Decile'; found {cols[:8]}")
-    return pd.DataFrame({
-        "lsoa_code": raw[code].str.strip(),
-        "lsoa_name": raw[_find(cols, "lsoa name")] if _find(cols, "lsoa name") else None,
-        "local_authority": raw[_find(cols, "district name")] if _find(cols, "district name") else None,
-        "imd_rank": _numbers(raw[rank]),
-        "imd_decile": _numbers(raw[decile]),
-    })
+        raise UsageError(
+            f"{path.name}: expected the IoD2019 columns 'LSOA code (2011)', "
+            f"'Index of Multiple Deprivation (IMD) Rank' and '… Decile'; found {cols[:8]}"
+        )
+    return pd.DataFrame(
+        {
+            "lsoa_code": raw[code].str.strip(),
+            "lsoa_name": raw[_find(cols, "lsoa name")] if _find(cols, "lsoa name") else None,
+            "local_authority": raw[_find(cols, "district name")]
+            if _find(cols, "district name")
+            else None,
+            "imd_rank": _numbers(raw[rank]),
+            "imd_decile": _numbers(raw[decile]),
+        }
+    )
 
 
 def read_population(path: str | Path) -> pd.DataFrame:
@@ -155,12 +169,18 @@ def read_population(path: str | Path) -> pd.DataFrame:
     code = _find(cols, "lsoa code") or _find(cols, "lsoa11cd") or _find(cols, "lsoa")
     total = _find(cols, "total population") or _find(cols, "population")
     if not (code and total):
-        raise UsageError(f"{path.name}: expected an LSOA code and a total population column; found {cols[:8]}")
+        raise UsageError(
+            f"{path.name}: expected an LSOA code and a total population column; found {cols[:8]}"
+        )
     return pd.DataFrame({"lsoa_code": raw[code].str.strip(), "population": _numbers(raw[total])})
 
 
 def attach_area_codes(
-    frame: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, column: str = "area_code", overwrite: bool = False
+    frame: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    column: str = "area_code",
+    overwrite: bool = False,
 ) -> gpd.GeoDataFrame:
     """A copy of ``frame`` whose ``column`` holds the code of the area each row lies in.
 
@@ -178,10 +198,14 @@ def attach_area_codes(
     if ok.any() and len(areas):
         pts = gpd.GeoDataFrame(geometry=geoms[ok].representative_point().to_numpy(), crs=out.crs)
         pts.index = out.index[ok]
-        hits = gpd.sjoin(pts, areas[["code", "geometry"]].to_crs(out.crs), how="left", predicate="within")
+        hits = gpd.sjoin(
+            pts, areas[["code", "geometry"]].to_crs(out.crs), how="left", predicate="within"
+        )
         hits = hits[~hits.index.duplicated(keep="first")]
         found = hits["code"].notna()
-        codes = pd.Series(out[column].astype(object).to_numpy(copy=True), index=out.index, dtype=object)
+        codes = pd.Series(
+            out[column].astype(object).to_numpy(copy=True), index=out.index, dtype=object
+        )
         codes[hits.index[found]] = hits.loc[found, "code"].to_numpy()
         out[column] = codes
     return out
@@ -201,7 +225,9 @@ def attach_indicators(
     """
     if left_on not in frame:
         raise UsageError(f"the table has no {left_on!r} column to look indicators up by")
-    columns = columns or [c for c in table.columns if c != right_on and pd.api.types.is_numeric_dtype(table[c])]
+    columns = columns or [
+        c for c in table.columns if c != right_on and pd.api.types.is_numeric_dtype(table[c])
+    ]
     lookup = pd.DataFrame(table).drop_duplicates(right_on).set_index(right_on)[columns]
     out = frame.drop(columns=[c for c in columns if c in frame.columns]).copy()
     keys = out[left_on].astype(object)
@@ -214,12 +240,18 @@ def lsoas_to_areas(
     lsoa_polygons: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, lsoa_code: str = "code"
 ) -> pd.DataFrame:
     """Which area each LSOA falls in (by its representative point): ``lsoa_code``, ``area_code``."""
-    pts = gpd.GeoDataFrame({"lsoa_code": lsoa_polygons[lsoa_code].astype(str).to_numpy()},
-                           geometry=lsoa_polygons.geometry.to_crs(WGS84).representative_point().to_numpy(),
-                           crs=WGS84)
-    hits = gpd.sjoin(pts, areas[["code", "geometry"]].to_crs(WGS84), how="inner", predicate="within")
+    pts = gpd.GeoDataFrame(
+        {"lsoa_code": lsoa_polygons[lsoa_code].astype(str).to_numpy()},
+        geometry=lsoa_polygons.geometry.to_crs(WGS84).representative_point().to_numpy(),
+        crs=WGS84,
+    )
+    hits = gpd.sjoin(
+        pts, areas[["code", "geometry"]].to_crs(WGS84), how="inner", predicate="within"
+    )
     hits = hits.drop_duplicates("lsoa_code")
-    return pd.DataFrame({"lsoa_code": hits["lsoa_code"].to_numpy(), "area_code": hits["code"].to_numpy()})
+    return pd.DataFrame(
+        {"lsoa_code": hits["lsoa_code"].to_numpy(), "area_code": hits["code"].to_numpy()}
+    )
 
 
 def decile_of_rank(rank: float, total: int = ENGLAND_LSOAS_2019) -> float:
@@ -265,16 +297,25 @@ def aggregate_imd(
     joined["_w"] = weight.astype(float)
     joined["_wr"] = joined["_w"] * joined["imd_rank"]
     joined["_w1"] = joined["_w"] * (joined["imd_decile"] == 1)
-    grouped = joined.groupby("area_code").agg(_w=("_w", "sum"), _wr=("_wr", "sum"), _w1=("_w1", "sum"),
-                                               lsoa_count=("lsoa_code", "size"))
+    grouped = joined.groupby("area_code").agg(
+        _w=("_w", "sum"), _wr=("_wr", "sum"), _w1=("_w1", "sum"), lsoa_count=("lsoa_code", "size")
+    )
     rank = grouped["_wr"] / grouped["_w"].replace(0, np.nan)
-    out = areas.drop(columns=[c for c in ("imd_rank", "imd_decile", "imd_pct_most_deprived", "lsoa_count")
-                              if c in areas.columns]).copy()
+    out = areas.drop(
+        columns=[
+            c
+            for c in ("imd_rank", "imd_decile", "imd_pct_most_deprived", "lsoa_count")
+            if c in areas.columns
+        ]
+    ).copy()
     codes = out["code"].astype(str)
     out["imd_rank"] = codes.map(rank.round(1)).astype(float).to_numpy()
     out["imd_decile"] = [decile_of_rank(r) for r in out["imd_rank"]]
-    out["imd_pct_most_deprived"] = codes.map((100 * grouped["_w1"] / grouped["_w"].replace(0, np.nan)).round(1)
-                                             ).astype(float).to_numpy()
+    out["imd_pct_most_deprived"] = (
+        codes.map((100 * grouped["_w1"] / grouped["_w"].replace(0, np.nan)).round(1))
+        .astype(float)
+        .to_numpy()
+    )
     if population is not None:
         out["population"] = codes.map(grouped["_w"]).round().astype("Int64").to_numpy()
     out["lsoa_count"] = codes.map(grouped["lsoa_count"]).astype("Int64").to_numpy()
@@ -284,16 +325,23 @@ def aggregate_imd(
     return out
 
 
-def lsoa_areas(lsoa_polygons: gpd.GeoDataFrame, imd: pd.DataFrame,
-               population: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+def lsoa_areas(
+    lsoa_polygons: gpd.GeoDataFrame, imd: pd.DataFrame, population: pd.DataFrame | None = None
+) -> gpd.GeoDataFrame:
     """LSOA polygons (``read_areas`` output) as areas with their own IMD 2019 rank, decile and population."""
-    out = lsoa_polygons.drop(columns=[c for c in ("imd_rank", "imd_decile") if c in lsoa_polygons]).copy()
+    out = lsoa_polygons.drop(
+        columns=[c for c in ("imd_rank", "imd_decile") if c in lsoa_polygons]
+    ).copy()
     table = imd.set_index("lsoa_code")
     out["imd_rank"] = out["code"].map(table["imd_rank"]).astype(float).to_numpy()
     out["imd_decile"] = out["code"].map(table["imd_decile"]).astype(float).to_numpy()
     if population is not None:
-        out["population"] = out["code"].map(population.set_index("lsoa_code")["population"]).astype(
-            "Int64").to_numpy()
+        out["population"] = (
+            out["code"]
+            .map(population.set_index("lsoa_code")["population"])
+            .astype("Int64")
+            .to_numpy()
+        )
     return out
 
 
@@ -322,7 +370,9 @@ def build_areas(
         return lsoa_areas(areas, imd_table, pop)
     if lookup is None:
         if lsoa_boundaries is None:
-            raise UsageError("aggregating IMD to these areas needs lsoa_boundaries= (LSOA 2011 polygons) "
-                             "or lookup= (lsoa_code → area_code)")
+            raise UsageError(
+                "aggregating IMD to these areas needs lsoa_boundaries= (LSOA 2011 polygons) "
+                "or lookup= (lsoa_code → area_code)"
+            )
         lookup = lsoas_to_areas(read_areas(lsoa_boundaries), areas)
     return aggregate_imd(areas, imd_table, membership=lookup, population=pop)

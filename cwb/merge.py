@@ -95,8 +95,15 @@ def find_duplicates(
     from rapidfuzz import fuzz
 
     rule = rule or DuplicateRule()
-    columns = ["incoming_id", "existing_id", "incoming_name", "existing_name", "reason", "similarity",
-               "distance_m"]
+    columns = [
+        "incoming_id",
+        "existing_id",
+        "incoming_name",
+        "existing_name",
+        "reason",
+        "similarity",
+        "distance_m",
+    ]
     if existing is None or not len(existing) or not len(incoming):
         return pd.DataFrame(columns=columns)
     ex_ids = existing["id"].astype(str).to_numpy()
@@ -112,9 +119,16 @@ def find_duplicates(
         best = found.get(i)
         rank = (reason == "same registered number", score, -dist if not np.isnan(dist) else 0)
         if best is None or rank > best["_rank"]:
-            found[i] = {"incoming_id": in_ids[i], "existing_id": ex_ids[j],
-                        "incoming_name": incoming["name"].iloc[i], "existing_name": existing["name"].iloc[j],
-                        "reason": reason, "similarity": round(score, 1), "distance_m": dist, "_rank": rank}
+            found[i] = {
+                "incoming_id": in_ids[i],
+                "existing_id": ex_ids[j],
+                "incoming_name": incoming["name"].iloc[i],
+                "existing_name": existing["name"].iloc[j],
+                "reason": reason,
+                "similarity": round(score, 1),
+                "distance_m": dist,
+                "_rank": rank,
+            }
 
     if "registered_number" in existing and "registered_number" in incoming:
         by_number: dict[str, int] = {}
@@ -132,7 +146,9 @@ def find_duplicates(
         ex_pos = np.flatnonzero(ex_ok)
         in_pos = np.flatnonzero(in_ok)
         tree = gpd.GeoSeries(ex_geom.to_numpy()[ex_pos]).sindex
-        pairs = tree.query(in_geom.to_numpy()[in_pos], predicate="dwithin", distance=rule.max_distance_m)
+        pairs = tree.query(
+            in_geom.to_numpy()[in_pos], predicate="dwithin", distance=rule.max_distance_m
+        )
         for a, b in zip(pairs[0], pairs[1], strict=True):
             i, j = int(in_pos[a]), int(ex_pos[b])
             if not in_names[i] or not ex_names[j]:
@@ -140,7 +156,13 @@ def find_duplicates(
             score = fuzz.token_set_ratio(in_names[i], ex_names[j])
             if score >= rule.min_similarity:
                 dist = float(in_geom.iloc[i].distance(ex_geom.iloc[j]))
-                offer(i, j, f"similar name within {rule.max_distance_m:g} m", float(score), round(dist, 1))
+                offer(
+                    i,
+                    j,
+                    f"similar name within {rule.max_distance_m:g} m",
+                    float(score),
+                    round(dist, 1),
+                )
     if "postcode" in existing and "postcode" in incoming:
         key = {}
         for j in np.flatnonzero(~ex_ok):
@@ -150,8 +172,13 @@ def find_duplicates(
         for i in np.flatnonzero(~in_ok):
             pc = incoming["postcode"].iloc[i]
             if isinstance(pc, str) and (in_names[i], pc.replace(" ", "").upper()) in key:
-                offer(i, key[(in_names[i], pc.replace(" ", "").upper())], "same name and postcode", 100.0,
-                      np.nan)
+                offer(
+                    i,
+                    key[(in_names[i], pc.replace(" ", "").upper())],
+                    "same name and postcode",
+                    100.0,
+                    np.nan,
+                )
     rows = [{k: v for k, v in row.items() if k != "_rank"} for _, row in sorted(found.items())]
     return pd.DataFrame(rows, columns=columns)
 
@@ -167,7 +194,9 @@ def _fill(old: pd.Series, new: pd.Series) -> pd.Series:
         out["geometry"] = new["geometry"]
         out["precision"] = new.get("precision")
     if not _empty(new.get("source")) and str(new.get("source")) not in str(old.get("source") or ""):
-        out["source"] = "; ".join(str(s) for s in (old.get("source"), new.get("source")) if not _empty(s))
+        out["source"] = "; ".join(
+            str(s) for s in (old.get("source"), new.get("source")) if not _empty(s)
+        )
     return out
 
 
@@ -202,16 +231,37 @@ def merge_table(
         ``kept_both``), and incoming id → kept id for rows merged into another id.
     """
     if on_duplicate not in ON_DUPLICATE:
-        raise UsageError(f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}; got {on_duplicate!r}")
-    counts = {"added": 0, "updated": 0, "kept_existing": 0, "filled": 0, "replaced": 0, "kept_both": 0}
+        raise UsageError(
+            f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}; got {on_duplicate!r}"
+        )
+    counts = {
+        "added": 0,
+        "updated": 0,
+        "kept_existing": 0,
+        "filled": 0,
+        "replaced": 0,
+        "kept_both": 0,
+    }
     id_map: dict[str, str] = {}
     if existing is None or not len(existing):
         counts["added"] = len(incoming)
         return incoming.reset_index(drop=True), counts, id_map
-    rows = {str(k): row for k, row in existing.set_index(existing[id_column].astype(str), drop=False).iterrows()}
+    rows = {
+        str(k): row
+        for k, row in existing.set_index(existing[id_column].astype(str), drop=False).iterrows()
+    }
     order = list(rows)
-    dup_of = {} if duplicates is None or not len(duplicates) else dict(
-        zip(duplicates["incoming_id"].astype(str), duplicates["existing_id"].astype(str), strict=True))
+    dup_of = (
+        {}
+        if duplicates is None or not len(duplicates)
+        else dict(
+            zip(
+                duplicates["incoming_id"].astype(str),
+                duplicates["existing_id"].astype(str),
+                strict=True,
+            )
+        )
+    )
     for _, new in incoming.iterrows():
         nid = str(new[id_column])
         target = nid if nid in rows else dup_of.get(nid)
@@ -248,10 +298,18 @@ def merge_table(
 # --------------------------------------------------------------------------- into a dataset
 
 
-def run_importer(kind: str, path: str | Path, *, postcodes: Any = None, areas: Any = None,
-                 provenance: Provenance | None = None, mapping: dict[str, str] | None = None,
-                 preset: str | None = None, category: str | None = None,
-                 project: str | None = None) -> ImportResult:
+def run_importer(
+    kind: str,
+    path: str | Path,
+    *,
+    postcodes: Any = None,
+    areas: Any = None,
+    provenance: Provenance | None = None,
+    mapping: dict[str, str] | None = None,
+    preset: str | None = None,
+    category: str | None = None,
+    project: str | None = None,
+) -> ImportResult:
     """Run the importer for ``kind`` (one of :data:`IMPORT_KINDS`) on ``path``."""
     from cwb import importers as imp
 
@@ -265,7 +323,9 @@ def run_importer(kind: str, path: str | Path, *, postcodes: Any = None, areas: A
     if kind == "ocds":
         return imp.import_ocds(path, project=project or "", **common)
     if kind == "register":
-        return imp.import_register(path, mapping=mapping, preset=preset, category=category, **common)
+        return imp.import_register(
+            path, mapping=mapping, preset=preset, category=category, **common
+        )
     raise UsageError(f"unknown import kind {kind!r}; choose one of {', '.join(IMPORT_KINDS)}")
 
 
@@ -295,7 +355,9 @@ def _far(frame: gpd.GeoDataFrame, ds: Any) -> np.ndarray:
     far = np.zeros(len(frame), dtype=bool)
     if ok.any():
         pts = geoms[ok].representative_point()
-        far[ok] = ((pts.x < x0 - d) | (pts.x > x1 + d) | (pts.y < y0 - d) | (pts.y > y1 + d)).to_numpy()
+        far[ok] = (
+            (pts.x < x0 - d) | (pts.x > x1 + d) | (pts.y < y0 - d) | (pts.y > y1 + d)
+        ).to_numpy()
     return far
 
 
@@ -354,21 +416,38 @@ def import_into(
     from cwb.validate import validate_dataset
 
     if on_duplicate not in ON_DUPLICATE:
-        raise UsageError(f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}; got {on_duplicate!r}")
+        raise UsageError(
+            f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}; got {on_duplicate!r}"
+        )
     if kind not in IMPORT_KINDS:
         raise UsageError(f"unknown import kind {kind!r}; choose one of {', '.join(IMPORT_KINDS)}")
     folder = Path(dataset)
     report = validate_dataset(folder)
     ds = report.dataset
-    lookup = PostcodeLookup.from_frame(ds.postcodes) if ds.postcodes is not None and len(ds.postcodes) else None
+    lookup = (
+        PostcodeLookup.from_frame(ds.postcodes)
+        if ds.postcodes is not None and len(ds.postcodes)
+        else None
+    )
     project = project or (ds.manifest.projects[0].id if ds.manifest.projects else None)
-    result = run_importer(kind, path, postcodes=lookup, areas=ds.areas if len(ds.areas) else None,
-                          provenance=provenance, mapping=mapping, preset=preset, category=category,
-                          project=project)
+    result = run_importer(
+        kind,
+        path,
+        postcodes=lookup,
+        areas=ds.areas if len(ds.areas) else None,
+        provenance=provenance,
+        mapping=mapping,
+        preset=preset,
+        category=category,
+        project=project,
+    )
     blocking = _blocking(ds.problems, set(result.tables))
     if blocking:
-        raise DatasetError(blocking, summary=f"{folder} has {len(blocking)} error(s); fix them "
-                           f"(`cwb validate {folder}`) before importing into it")
+        raise DatasetError(
+            blocking,
+            summary=f"{folder} has {len(blocking)} error(s); fix them "
+            f"(`cwb validate {folder}`) before importing into it",
+        )
     _drop_far_and_unlocated(result, ds, drop_unlocated)
     merged_tables: dict[str, pd.DataFrame] = {}
     id_maps: dict[str, str] = {}
@@ -381,7 +460,9 @@ def import_into(
         if table == "assets":
             dups = find_duplicates(existing, incoming, metric_crs=ds.metric_crs, rule=rule)
             result.duplicates = dups
-        merged, counts, id_map = merge_table(existing, incoming, on_duplicate=on_duplicate, duplicates=dups)
+        merged, counts, id_map = merge_table(
+            existing, incoming, on_duplicate=on_duplicate, duplicates=dups
+        )
         id_maps.update(id_map)
         merged_tables[table] = merged
         result.merged.update({f"{table} {k}": v for k, v in counts.items() if v})
@@ -418,13 +499,20 @@ def _drop_far_and_unlocated(result: ImportResult, ds: Any, drop_unlocated: bool)
             spend.loc[far, "precision"] = "none"
             spend.loc[far, "geometry"] = None
             result.tables["spend"] = spend
-            result.notes.append(f"{int(far.sum())} spend row(s) have suppliers more than {km:g} km outside the "
-                                "areas: kept (the spend is real) without a location; postcode kept in "
-                                "supplier_postcode")
+            result.notes.append(
+                f"{int(far.sum())} spend row(s) have suppliers more than {km:g} km outside the "
+                "areas: kept (the spend is real) without a location; postcode kept in "
+                "supplier_postcode"
+            )
 
 
-def _merge_links(ds: Any, links: pd.DataFrame, id_maps: dict[str, str],
-                 merged_tables: dict[str, pd.DataFrame], result: ImportResult) -> pd.DataFrame:
+def _merge_links(
+    ds: Any,
+    links: pd.DataFrame,
+    id_maps: dict[str, str],
+    merged_tables: dict[str, pd.DataFrame],
+    result: ImportResult,
+) -> pd.DataFrame:
     links = links.copy()
     links["source"] = links["source"].map(lambda v: id_maps.get(v, v))
     links["target"] = links["target"].map(lambda v: id_maps.get(v, v))
@@ -436,15 +524,20 @@ def _merge_links(ds: Any, links: pd.DataFrame, id_maps: dict[str, str],
     ok = links["source"].isin(known) & links["target"].isin(known)
     for _, row in links.loc[~ok].iterrows():
         missing = row["source"] if row["source"] not in known else row["target"]
-        result.skip("link to an organisation that was not imported", value=f"{row.get('grant_id') or ''} "
-                    f"{row['source']} → {row['target']} ({missing} missing)".strip())
+        result.skip(
+            "link to an organisation that was not imported",
+            value=f"{row.get('grant_id') or ''} "
+            f"{row['source']} → {row['target']} ({missing} missing)".strip(),
+        )
     links = links.loc[ok]
     existing = ds.links
     if existing is not None and len(existing):
         key = ["source", "target", "relation", "description", "since"]
         seen = set(map(tuple, existing.reindex(columns=key).astype(str).to_numpy()))
-        new = ~pd.Series([tuple(r) in seen for r in links.reindex(columns=key).astype(str).to_numpy()],
-                         index=links.index)
+        new = ~pd.Series(
+            [tuple(r) in seen for r in links.reindex(columns=key).astype(str).to_numpy()],
+            index=links.index,
+        )
         result.merged["links already present"] = int((~new).sum())
         links = pd.concat([existing, links.loc[new]], ignore_index=True)
     result.merged["links added"] = int(ok.sum()) - result.merged.get("links already present", 0)
@@ -467,7 +560,9 @@ def _write_tables(folder: Path, ds: Any, tables: dict[str, pd.DataFrame]) -> lis
                 frame = frame.copy()
                 frame["precision"] = frame["precision"].where(frame["precision"] != "none", None)
             if entry and entry.columns:
-                frame = frame.rename(columns={k: v for k, v in entry.columns.items() if k in frame.columns})
+                frame = frame.rename(
+                    columns={k: v for k, v in entry.columns.items() if k in frame.columns}
+                )
             tmp = scratch / target.name
             write_table(frame, tmp, layer=entry.layer if entry else None)
             staged.append((tmp, target))

@@ -13,8 +13,19 @@ import pandas as pd
 
 from cwb.dataset import Dataset
 
-STALE_COLUMNS = ["table", "id", "name", "kind", "category", "source", "last_verified", "collected_on",
-                 "checked_on", "age_months", "reason"]
+STALE_COLUMNS = [
+    "table",
+    "id",
+    "name",
+    "kind",
+    "category",
+    "source",
+    "last_verified",
+    "collected_on",
+    "checked_on",
+    "age_months",
+    "reason",
+]
 
 
 def months_before(day: _dt.date, months: int) -> _dt.date:
@@ -66,7 +77,9 @@ def stale_rows(
     n = len(frame)
 
     def column(name: str) -> pd.Series:
-        return frame[name] if name in frame else pd.Series([None] * n, index=frame.index, dtype=object)
+        return (
+            frame[name] if name in frame else pd.Series([None] * n, index=frame.index, dtype=object)
+        )
 
     verified = pd.to_datetime(column("last_verified"), errors="coerce", format="mixed")
     collected = pd.to_datetime(column("collected_on"), errors="coerce", format="mixed")
@@ -75,26 +88,31 @@ def stale_rows(
     undated = checked.isna()
     listed = old | (undated & include_undated)
     now = pd.Timestamp(today)
-    age = ((now.year - checked.dt.year) * 12 + (now.month - checked.dt.month)
-           - (now.day < checked.dt.day).astype("Int64"))
+    age = (
+        (now.year - checked.dt.year) * 12
+        + (now.month - checked.dt.month)
+        - (now.day < checked.dt.day).astype("Int64")
+    )
     reason = pd.Series("", index=frame.index, dtype=object)
     reason[old & verified.notna()] = f"last verified more than {months} months ago"
     reason[old & verified.isna()] = f"never verified; collected more than {months} months ago"
     reason[undated] = "never verified and no collection date"
     name = column("name") if "name" in frame else column("title")
-    out = pd.DataFrame({
-        "table": table,
-        "id": column("id"),
-        "name": name,
-        "kind": column("kind"),
-        "category": column("category") if "category" in frame else column("type"),
-        "source": column("source"),
-        "last_verified": column("last_verified"),
-        "collected_on": column("collected_on"),
-        "checked_on": checked.dt.strftime("%Y-%m-%d").where(checked.notna(), None),
-        "age_months": age.astype("Int64"),
-        "reason": reason,
-    })[listed.to_numpy()]
+    out = pd.DataFrame(
+        {
+            "table": table,
+            "id": column("id"),
+            "name": name,
+            "kind": column("kind"),
+            "category": column("category") if "category" in frame else column("type"),
+            "source": column("source"),
+            "last_verified": column("last_verified"),
+            "collected_on": column("collected_on"),
+            "checked_on": checked.dt.strftime("%Y-%m-%d").where(checked.notna(), None),
+            "age_months": age.astype("Int64"),
+            "reason": reason,
+        }
+    )[listed.to_numpy()]
     return out.sort_values("checked_on", na_position="first", kind="stable").reset_index(drop=True)
 
 

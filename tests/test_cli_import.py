@@ -14,8 +14,18 @@ runner = CliRunner()
 
 
 def test_import_osm(mini_copy):
-    result = runner.invoke(app, ["import", "osm", str(DATA / "osm_smethwick.geojson"), "--into", str(mini_copy),
-                                 "--collected-by", "Smethwick researchers"])
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "osm",
+            str(DATA / "osm_smethwick.geojson"),
+            "--into",
+            str(mini_copy),
+            "--collected-by",
+            "Smethwick researchers",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "read 10 record(s)" in result.output
     assert "1 × no name tag" in result.output
@@ -27,36 +37,67 @@ def test_import_osm(mini_copy):
 def test_dry_run_and_duplicates_csv(mini_copy, tmp_path):
     before = (mini_copy / "assets.csv").read_text()
     dups = tmp_path / "dups.csv"
-    result = runner.invoke(app, ["import", "osm", str(DATA / "osm_smethwick.geojson"), "--into", str(mini_copy),
-                                 "--dry-run", "--duplicates-csv", str(dups)])
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "osm",
+            str(DATA / "osm_smethwick.geojson"),
+            "--into",
+            str(mini_copy),
+            "--dry-run",
+            "--duplicates-csv",
+            str(dups),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (mini_copy / "assets.csv").read_text() == before
     assert "osm:node/1001,A2" in dups.read_text()
 
 
 def test_register_with_map(mini_copy):
-    result = runner.invoke(app, ["import", "register", str(DATA / "register_small.csv"), "--into", str(mini_copy),
-                                 "--map", "name=Org Name,postcode=Post Code,registered_number=Reg No,id=Reg No",
-                                 "--category", "charity", "--licence", "OGL-UK-3.0"])
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "register",
+            str(DATA / "register_small.csv"),
+            "--into",
+            str(mini_copy),
+            "--map",
+            "name=Org Name,postcode=Post Code,registered_number=Reg No,id=Reg No",
+            "--category",
+            "charity",
+            "--licence",
+            "OGL-UK-3.0",
+        ],
+    )
     assert result.exit_code == 0, result.output
     text = (mini_copy / "assets.csv").read_text()
     assert "register_small:1100002" in text and "OGL-UK-3.0" in text
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--map", "nmae=Org Name"], "unknown cwb column"),
-    (["--map", "name=NOPE"], "not in the file"),
-    (["--on-duplicate", "merge"], "on_duplicate must be one of"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--map", "nmae=Org Name"], "unknown cwb column"),
+        (["--map", "name=NOPE"], "not in the file"),
+        (["--on-duplicate", "merge"], "on_duplicate must be one of"),
+    ],
+)
 def test_usage_errors_exit_2(mini_copy, args, message):
-    result = runner.invoke(app, ["import", "register", str(DATA / "register_small.csv"), "--into", str(mini_copy),
-                                 *args])
+    result = runner.invoke(
+        app,
+        ["import", "register", str(DATA / "register_small.csv"), "--into", str(mini_copy), *args],
+    )
     assert result.exit_code == 2
     assert message in result.output
 
 
 def test_unknown_kind_exits_2(mini_copy):
-    result = runner.invoke(app, ["import", "gtfs", str(DATA / "register_small.csv"), "--into", str(mini_copy)])
+    result = runner.invoke(
+        app, ["import", "gtfs", str(DATA / "register_small.csv"), "--into", str(mini_copy)]
+    )
     assert result.exit_code == 2 and "unknown import kind" in result.output
 
 

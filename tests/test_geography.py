@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -21,25 +19,24 @@ from cwb.geography import (
     read_imd,
 )
 
-
-@pytest.fixture(scope="module")
-def realdata_module() -> Path:
-    path = Path(__file__).resolve().parents[2] / "shared" / "realdata"
-    if not path.is_dir():
-        pytest.skip("../shared/realdata is not present")
-    return path
-
-
-WARDS = gpd.GeoDataFrame({"code": ["W1", "W2"], "name": ["West", "East"]},
-                         geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:4326")
-LSOAS = gpd.GeoDataFrame({"code": ["L1", "L2", "L3"], "name": ["a", "b", "c"]},
-                         geometry=[box(0, 0, 0.5, 1), box(0.5, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:4326")
+WARDS = gpd.GeoDataFrame(
+    {"code": ["W1", "W2"], "name": ["West", "East"]},
+    geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+    crs="EPSG:4326",
+)
+LSOAS = gpd.GeoDataFrame(
+    {"code": ["L1", "L2", "L3"], "name": ["a", "b", "c"]},
+    geometry=[box(0, 0, 0.5, 1), box(0.5, 0, 1, 1), box(1, 0, 2, 1)],
+    crs="EPSG:4326",
+)
 
 
 def test_attach_area_codes():
-    points = gpd.GeoDataFrame({"id": ["p", "q", "r", "s"], "area_code": [None, None, "W1", None]},
-                              geometry=[Point(0.2, 0.5), Point(1.5, 0.5), Point(1.5, 0.5), None],
-                              crs="EPSG:4326")
+    points = gpd.GeoDataFrame(
+        {"id": ["p", "q", "r", "s"], "area_code": [None, None, "W1", None]},
+        geometry=[Point(0.2, 0.5), Point(1.5, 0.5), Point(1.5, 0.5), None],
+        crs="EPSG:4326",
+    )
     out = attach_area_codes(points, WARDS)
     assert list(out["area_code"][:3]) == ["W1", "W2", "W1"]  # an existing code is kept
     assert pd.isna(out["area_code"].iloc[3])  # unlocated: no code
@@ -60,9 +57,17 @@ def test_attach_indicators():
 def test_aggregate_imd_known_answer():
     membership = lsoas_to_areas(LSOAS, WARDS)
     assert dict(zip(membership["lsoa_code"], membership["area_code"], strict=True)) == {
-        "L1": "W1", "L2": "W1", "L3": "W2"}
-    imd = pd.DataFrame({"lsoa_code": ["L1", "L2", "L3"], "imd_rank": [1000.0, 4000.0, 30000.0],
-                        "imd_decile": [1.0, 2.0, 10.0]})
+        "L1": "W1",
+        "L2": "W1",
+        "L3": "W2",
+    }
+    imd = pd.DataFrame(
+        {
+            "lsoa_code": ["L1", "L2", "L3"],
+            "imd_rank": [1000.0, 4000.0, 30000.0],
+            "imd_decile": [1.0, 2.0, 10.0],
+        }
+    )
     population = pd.DataFrame({"lsoa_code": ["L1", "L2", "L3"], "population": [3000, 1000, 1500]})
     out = aggregate_imd(WARDS, imd, membership=membership, population=population).set_index("code")
     # (3000 × 1000 + 1000 × 4000) / 4000 = 1750 → decile ceil(1750 × 10 / 32844) = 1
@@ -84,28 +89,45 @@ def test_decile_of_rank():
 
 def test_read_areas_guesses_ons_columns(tmp_path):
     path = tmp_path / "wards.geojson"
-    gpd.GeoDataFrame({"WD22CD": ["E05000001"], "WD22NM": ["Somewhere"], "LAD22NM": ["Sandwell"],
-                      "LAD22CD": ["E08000028"], "pop": [100]},
-                     geometry=[box(0, 0, 1, 1)], crs="EPSG:4326").to_file(path)
+    gpd.GeoDataFrame(
+        {
+            "WD22CD": ["E05000001"],
+            "WD22NM": ["Somewhere"],
+            "LAD22NM": ["Sandwell"],
+            "LAD22CD": ["E08000028"],
+            "pop": [100],
+        },
+        geometry=[box(0, 0, 1, 1)],
+        crs="EPSG:4326",
+    ).to_file(path)
     areas = read_areas(path)
-    assert areas.loc[0, ["code", "name", "local_authority"]].tolist() == ["E05000001", "Somewhere", "Sandwell"]
+    assert areas.loc[0, ["code", "name", "local_authority"]].tolist() == [
+        "E05000001",
+        "Somewhere",
+        "Sandwell",
+    ]
     assert areas.loc[0, "pop"] == 100
     assert len(read_areas(path, local_authorities=["E08000028"])) == 1
     assert len(read_areas(path, local_authorities=["Birmingham"])) == 0
 
 
 @pytest.mark.realdata
-def test_wards_with_imd_deciles(realdata_module):
-    imd_path = realdata_module / "imd2019_energy_flex" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation_ENGLAND.csv"
+def test_wards_with_imd_deciles(realdata):
+    imd_path = (
+        realdata
+        / "imd2019_energy_flex"
+        / "File_1_-_IMD2019_Index_of_Multiple_Deprivation_ENGLAND.csv"
+    )
     imd = read_imd(imd_path)
     assert len(imd) == 32844
     assert imd.set_index("lsoa_code").loc["E01000001", "imd_rank"] == 29199  # "29,199" in the file
     wards = build_areas(
-        realdata_module / "boundaries_geographr" / "wards22_west_midlands_met.geojson",
+        realdata / "boundaries_geographr" / "wards22_west_midlands_met.geojson",
         imd=imd_path,
-        population=realdata_module / "imd2019_energy_flex"
+        population=realdata
+        / "imd2019_energy_flex"
         / "File_6_-_IoD2019_Population_Denominators_west_midlands_met.csv",
-        lsoa_boundaries=realdata_module / "boundaries_geographr" / "lsoa11_west_midlands_met.geojson",
+        lsoa_boundaries=realdata / "boundaries_geographr" / "lsoa11_west_midlands_met.geojson",
         local_authorities=["Birmingham", "Sandwell"],
     )
     assert len(wards) == 93  # 69 Birmingham + 24 Sandwell wards
@@ -115,25 +137,33 @@ def test_wards_with_imd_deciles(realdata_module):
     # Soho and Victoria: the ONS LSOA→ward lookup (independent of the spatial assignment) gives
     # 8 LSOAs, 16,995 residents and a population-weighted mean rank of 4132.5 → decile 2
     soho = wards.set_index("name").loc["Soho and Victoria"]
-    lookup = pd.read_csv(realdata_module / "lookups_ons" / "lookup_lsoa11_ward19_lad19_west_midlands_met.csv")
+    lookup = pd.read_csv(
+        realdata / "lookups_ons" / "lookup_lsoa11_ward19_lad19_west_midlands_met.csv"
+    )
     members = set(lookup.loc[lookup["WD19CD"] == soho["code"], "LSOA11CD"])
     assert len(members) == soho["lsoa_count"] == 8
     assert soho["population"] == 16995
     assert soho["imd_rank"] == 4132.5
     assert soho["imd_decile"] == 2.0 and soho["local_authority"] == "Sandwell"
     # population weights: the ward totals add up to the LSOA population of the two boroughs
-    pop = pd.read_csv(realdata_module / "imd2019_energy_flex"
-                      / "File_6_-_IoD2019_Population_Denominators_west_midlands_met.csv", dtype=str)
+    pop = pd.read_csv(
+        realdata
+        / "imd2019_energy_flex"
+        / "File_6_-_IoD2019_Population_Denominators_west_midlands_met.csv",
+        dtype=str,
+    )
     mask = pop.iloc[:, 3].isin(["Birmingham", "Sandwell"])
     total = pd.to_numeric(pop.loc[mask].iloc[:, 4].str.replace(",", "")).sum()
     assert wards["population"].sum() == total
 
 
 @pytest.mark.realdata
-def test_lsoas_with_their_own_imd(realdata_module):
+def test_lsoas_with_their_own_imd(realdata):
     lsoas = build_areas(
-        realdata_module / "boundaries_geographr" / "lsoa11_west_midlands_met.geojson",
-        imd=realdata_module / "imd2019_energy_flex" / "File_2_-_IoD2019_Domains_of_Deprivation_west_midlands_met.csv",
+        realdata / "boundaries_geographr" / "lsoa11_west_midlands_met.geojson",
+        imd=realdata
+        / "imd2019_energy_flex"
+        / "File_2_-_IoD2019_Domains_of_Deprivation_west_midlands_met.csv",
         local_authorities=["Sandwell"],
     )
     assert len(lsoas) == 186
@@ -142,8 +172,8 @@ def test_lsoas_with_their_own_imd(realdata_module):
 
 
 @pytest.mark.realdata
-def test_bsol_ward_shapefile_in_british_national_grid(realdata_module):
-    wards = read_areas(realdata_module / "bsol_mapR" / "shapefiles" / "Ward.shp")
+def test_bsol_ward_shapefile_in_british_national_grid(realdata):
+    wards = read_areas(realdata / "bsol_mapR" / "shapefiles" / "Ward.shp")
     assert len(wards) == 86
     assert wards.crs.to_epsg() == 4326
     minx, miny, maxx, maxy = wards.total_bounds

@@ -13,51 +13,118 @@ from cwb.importers.ocds import cpv_sector, import_ocds
 TESTS = Path(__file__).resolve().parent
 
 
-@pytest.fixture(scope="module")
-def realdata_module() -> Path:
-    path = Path(__file__).resolve().parents[2] / "shared" / "realdata"
-    if not path.is_dir():
-        pytest.skip("../shared/realdata is not present")
-    return path
-
-
 def _release(rid: str, date: str, tag: str, **extra) -> dict:
-    return {"ocid": "ocds-test-001", "id": rid, "date": date, "tag": [tag], "initiationType": "tender", **extra}
+    return {
+        "ocid": "ocds-test-001",
+        "id": rid,
+        "date": date,
+        "tag": [tag],
+        "initiationType": "tender",
+        **extra,
+    }
 
 
 PARTIES = [
-    {"id": "buyer-1", "name": "Sandwell and West Birmingham NHS Trust", "roles": ["buyer"],
-     "address": {"postalCode": "B66 2QT"}},
-    {"id": "sup-1", "name": "Cape Hill Catering CIC", "roles": ["supplier"], "vco": True, "sme": True,
-     "identifier": {"scheme": "GB-COH", "id": "11111111"}, "address": {"streetAddress": "1 Cape Hill, B66 3AA"}},
+    {
+        "id": "buyer-1",
+        "name": "Sandwell and West Birmingham NHS Trust",
+        "roles": ["buyer"],
+        "address": {"postalCode": "B66 2QT"},
+    },
+    {
+        "id": "sup-1",
+        "name": "Cape Hill Catering CIC",
+        "roles": ["supplier"],
+        "vco": True,
+        "sme": True,
+        "identifier": {"scheme": "GB-COH", "id": "11111111"},
+        "address": {"streetAddress": "1 Cape Hill, B66 3AA"},
+    },
     {"id": "sup-2", "name": "Big Catering plc", "roles": ["supplier"], "sme": False},
 ]
 
 
 @pytest.fixture
 def package(tmp_path) -> Path:
-    tender = _release("r1", "2024-01-01T00:00:00Z", "tender", buyer={"id": "buyer-1", "name": PARTIES[0]["name"]},
-                      parties=PARTIES[:1], tender={
-                          "id": "t1", "title": "Catering for the new hospital", "value": {"amount": 900000,
-                                                                                       "currency": "GBP"},
-                          "lots": [{"id": "1", "title": "Staff restaurant", "value": {"amount": 600000}},
-                                   {"id": "2", "title": "Ward meals", "value": {"amount": 300000}}],
-                          "items": [{"id": "i1", "relatedLot": "1", "classification":
-                                     {"scheme": "CPV", "id": "55520000", "description": "Catering services"}},
-                                    {"id": "i2", "relatedLot": "2", "classification":
-                                     {"scheme": "CPV", "id": "15894210", "description": "Hospital meals"}}],
-                          "contractPeriod": {"startDate": "2024-10-01T00:00:00Z", "endDate": "2027-09-30T00:00:00Z"},
-                          "tenderPeriod": {"endDate": "2024-03-01T00:00:00Z"}})
-    award = _release("r2", "2024-05-01T00:00:00Z", "award", parties=PARTIES[1:], awards=[
-        {"id": "a1", "status": "active", "date": "2024-05-01", "value": {"amount": 600000, "currency": "GBP"},
-         "suppliers": [{"id": "sup-1", "name": "Cape Hill Catering CIC"}]},
-        {"id": "a2", "status": "active", "date": "2024-05-01", "value": {"amount": 300000, "currency": "GBP"},
-         "suppliers": [{"id": "sup-1", "name": "Cape Hill Catering CIC"}, {"id": "sup-2", "name": "Big Catering plc"}]},
-        {"id": "a3", "status": "cancelled", "suppliers": [{"id": "sup-2"}]},
-    ])
+    tender = _release(
+        "r1",
+        "2024-01-01T00:00:00Z",
+        "tender",
+        buyer={"id": "buyer-1", "name": PARTIES[0]["name"]},
+        parties=PARTIES[:1],
+        tender={
+            "id": "t1",
+            "title": "Catering for the new hospital",
+            "value": {"amount": 900000, "currency": "GBP"},
+            "lots": [
+                {"id": "1", "title": "Staff restaurant", "value": {"amount": 600000}},
+                {"id": "2", "title": "Ward meals", "value": {"amount": 300000}},
+            ],
+            "items": [
+                {
+                    "id": "i1",
+                    "relatedLot": "1",
+                    "classification": {
+                        "scheme": "CPV",
+                        "id": "55520000",
+                        "description": "Catering services",
+                    },
+                },
+                {
+                    "id": "i2",
+                    "relatedLot": "2",
+                    "classification": {
+                        "scheme": "CPV",
+                        "id": "15894210",
+                        "description": "Hospital meals",
+                    },
+                },
+            ],
+            "contractPeriod": {
+                "startDate": "2024-10-01T00:00:00Z",
+                "endDate": "2027-09-30T00:00:00Z",
+            },
+            "tenderPeriod": {"endDate": "2024-03-01T00:00:00Z"},
+        },
+    )
+    award = _release(
+        "r2",
+        "2024-05-01T00:00:00Z",
+        "award",
+        parties=PARTIES[1:],
+        awards=[
+            {
+                "id": "a1",
+                "status": "active",
+                "date": "2024-05-01",
+                "value": {"amount": 600000, "currency": "GBP"},
+                "suppliers": [{"id": "sup-1", "name": "Cape Hill Catering CIC"}],
+            },
+            {
+                "id": "a2",
+                "status": "active",
+                "date": "2024-05-01",
+                "value": {"amount": 300000, "currency": "GBP"},
+                "suppliers": [
+                    {"id": "sup-1", "name": "Cape Hill Catering CIC"},
+                    {"id": "sup-2", "name": "Big Catering plc"},
+                ],
+            },
+            {"id": "a3", "status": "cancelled", "suppliers": [{"id": "sup-2"}]},
+        ],
+    )
     path = tmp_path / "package.json"
-    path.write_text(json.dumps({"uri": "x", "version": "1.1", "publishedDate": "2024-05-02T00:00:00Z",
-                                "license": "https://example.org/licence", "releases": [tender, award]}))
+    path.write_text(
+        json.dumps(
+            {
+                "uri": "x",
+                "version": "1.1",
+                "publishedDate": "2024-05-02T00:00:00Z",
+                "license": "https://example.org/licence",
+                "releases": [tender, award],
+            }
+        )
+    )
     return path
 
 
@@ -69,7 +136,13 @@ def test_releases_are_compiled_per_ocid(package):
     lot1 = opps.loc["ocds:ocds-test-001/lot/1"]
     assert lot1["title"] == "Catering for the new hospital – Staff restaurant"
     assert lot1[["type", "project", "sector", "value", "starts", "ends"]].tolist() == [
-        "contract", "mmuh", "catering", 600000.0, "2024-10-01", "2027-09-30"]
+        "contract",
+        "mmuh",
+        "catering",
+        600000.0,
+        "2024-10-01",
+        "2027-09-30",
+    ]
     assert lot1["skills"] == "catering services"
     assert lot1["buyer"] == "Sandwell and West Birmingham NHS Trust"
     assert lot1["deadline"] == "2024-03-01"
@@ -80,8 +153,9 @@ def test_releases_are_compiled_per_ocid(package):
 def test_suppliers_and_spend(package):
     result = import_ocds(package, project="mmuh")
     suppliers = result.tables["assets"].set_index("id")
-    assert suppliers.loc["GB-COH-11111111", ["category", "registered_number", "postcode"]].tolist() == [
-        "social_enterprise", "11111111", "B66 3AA"]
+    assert suppliers.loc[
+        "GB-COH-11111111", ["category", "registered_number", "postcode"]
+    ].tolist() == ["social_enterprise", "11111111", "B66 3AA"]
     assert len(suppliers) == 2
     spend = result.tables["spend"]
     assert spend["amount"].sum() == pytest.approx(900000)  # the shared award is split, not doubled
@@ -92,14 +166,35 @@ def test_suppliers_and_spend(package):
 
 
 def test_record_package_with_compiled_release(tmp_path):
-    record = {"ocid": "ocds-rec-1", "compiledRelease": {"ocid": "ocds-rec-1", "tender": {
-        "title": "Grounds maintenance", "value": {"amount": 50000, "currency": "GBP"},
-        "items": [{"id": "1", "classification": {"scheme": "CPV", "id": "77310000", "description": "Planting"}}]}}}
+    record = {
+        "ocid": "ocds-rec-1",
+        "compiledRelease": {
+            "ocid": "ocds-rec-1",
+            "tender": {
+                "title": "Grounds maintenance",
+                "value": {"amount": 50000, "currency": "GBP"},
+                "items": [
+                    {
+                        "id": "1",
+                        "classification": {
+                            "scheme": "CPV",
+                            "id": "77310000",
+                            "description": "Planting",
+                        },
+                    }
+                ],
+            },
+        },
+    }
     path = tmp_path / "records.json"
     path.write_text(json.dumps({"uri": "x", "version": "1.1", "records": [record]}))
     result = import_ocds(path, project="p")
     opp = result.tables["opportunities"].iloc[0]
-    assert opp["id"] == "ocds:ocds-rec-1" and opp["sector"] == "grounds maintenance" and opp["value"] == 50000
+    assert (
+        opp["id"] == "ocds:ocds-rec-1"
+        and opp["sector"] == "grounds maintenance"
+        and opp["value"] == 50000
+    )
 
 
 def test_project_is_required(package):
@@ -114,8 +209,8 @@ def test_cpv_sector():
 
 
 @pytest.mark.realdata
-def test_contracts_finder_packages(realdata_module):
-    folder = realdata_module / "ocds_contracts_finder_bluetail" / "json_1_1_raw"
+def test_contracts_finder_packages(realdata):
+    folder = realdata / "ocds_contracts_finder_bluetail" / "json_1_1_raw"
     packages = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
     releases = [r for p in packages for r in p["releases"]]
     result = import_ocds(folder, project="mmuh")
@@ -131,7 +226,10 @@ def test_contracts_finder_packages(realdata_module):
     for release in releases:
         parties = {p["id"]: p for p in release["parties"]}
         for award in release["awards"]:
-            own = [(parties[s["id"]].get("x_awardValue") or {}).get("amount") for s in award["suppliers"]]
+            own = [
+                (parties[s["id"]].get("x_awardValue") or {}).get("amount")
+                for s in award["suppliers"]
+            ]
             if len(own) > 1 and all(v is not None for v in own):
                 expected += sum(own)
             else:

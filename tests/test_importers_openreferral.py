@@ -14,14 +14,6 @@ TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data" / "importers"
 
 
-@pytest.fixture(scope="module")
-def realdata_module() -> Path:
-    path = Path(__file__).resolve().parents[2] / "shared" / "realdata"
-    if not path.is_dir():
-        pytest.skip("../shared/realdata is not present")
-    return path
-
-
 def test_small_csv_folder():
     lookup = PostcodeLookup.from_csv(TESTS / "data" / "mini" / "postcodes.csv")
     result = import_openreferral(DATA / "hsds_small", postcodes=lookup)
@@ -60,8 +52,8 @@ def test_malformed_csv_names_file_and_row(tmp_path):
 
 @pytest.mark.realdata
 @pytest.mark.parametrize("example", ["specification_examples", "uk_profile_examples"])
-def test_hsds_examples_csv_and_json_agree(realdata_module, example):
-    base = realdata_module / "openreferral_hsds" / example
+def test_hsds_examples_csv_and_json_agree(realdata, example):
+    base = realdata / "openreferral_hsds" / example
     from_csv = import_openreferral(base / "csv").tables["assets"]
     from_json = import_openreferral(base / "organization_full.json").tables["assets"]
     for assets in (from_csv, from_json):
@@ -76,18 +68,20 @@ def test_hsds_examples_csv_and_json_agree(realdata_module, example):
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("name", ["service_full.json", "service_list.json", "organization_list.json"])
-def test_hsds_api_shapes(realdata_module, name):
+@pytest.mark.parametrize(
+    "name", ["service_full.json", "service_list.json", "organization_list.json"]
+)
+def test_hsds_api_shapes(realdata, name):
     for example in ("specification_examples", "uk_profile_examples"):
-        result = import_openreferral(realdata_module / "openreferral_hsds" / example / name)
+        result = import_openreferral(realdata / "openreferral_hsds" / example / name)
         assert result.read == 1
         assert result.tables["assets"].iloc[0]["name"] == "Example Organization Inc."
 
 
 @pytest.mark.realdata
-def test_ohana_sample_malformed_location_csv(realdata_module):
+def test_ohana_sample_malformed_location_csv(realdata):
     with pytest.raises(DatasetError) as info:
-        import_openreferral(realdata_module / "openreferral_hsds" / "ohana_sample_2014")
+        import_openreferral(realdata / "openreferral_hsds" / "ohana_sample_2014")
     located = [p for p in info.value.problems if p.file.endswith("location.csv")]
     assert [p.row for p in located] == [8]
     assert "13 fields where the header has 12" in located[0].reason

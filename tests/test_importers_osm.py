@@ -86,7 +86,9 @@ def test_tag_table_is_consistent_with_the_schema():
 
 def test_bad_tag_table_is_an_error(tmp_path):
     bad = tmp_path / "tags.csv"
-    bad.write_text("key,value,kind,category,description\namenity,library,financial,library,wrong kind\n")
+    bad.write_text(
+        "key,value,kind,category,description\namenity,library,financial,library,wrong kind\n"
+    )
     with pytest.raises(DatasetError) as info:
         load_tag_table(str(bad))
     assert info.value.problems[0].row == 2
@@ -95,13 +97,25 @@ def test_bad_tag_table_is_an_error(tmp_path):
 def test_geopackage_with_layers_and_other_tags(tmp_path):
     gpkg = tmp_path / "extract.gpkg"
     points = gpd.GeoDataFrame(
-        {"osm_id": ["501"], "name": ["Bearwood Library"], "other_tags": ['"amenity"=>"library","wheelchair"=>"yes"']},
-        geometry=[Point(-1.9700, 52.4800)], crs="EPSG:4326")
+        {
+            "osm_id": ["501"],
+            "name": ["Bearwood Library"],
+            "other_tags": ['"amenity"=>"library","wheelchair"=>"yes"'],
+        },
+        geometry=[Point(-1.9700, 52.4800)],
+        crs="EPSG:4326",
+    )
     polys = gpd.GeoDataFrame(
-        {"osm_id": [None], "osm_way_id": ["601"], "name": ["Lightwoods Allotments"], "landuse": ["allotments"],
-         "other_tags": [None]},
+        {
+            "osm_id": [None],
+            "osm_way_id": ["601"],
+            "name": ["Lightwoods Allotments"],
+            "landuse": ["allotments"],
+            "other_tags": [None],
+        },
         geometry=[Polygon([(-1.97, 52.47), (-1.968, 52.47), (-1.968, 52.472), (-1.97, 52.472)])],
-        crs="EPSG:4326")
+        crs="EPSG:4326",
+    )
     points.to_file(gpkg, layer="points")
     polys.to_file(gpkg, layer="multipolygons")
     result = import_osm(gpkg)

@@ -20,22 +20,21 @@ def mini_lookup() -> PostcodeLookup:
     return PostcodeLookup.from_csv(MINI_POSTCODES)
 
 
-@pytest.fixture(scope="module")
-def wm_lookup(realdata_module) -> PostcodeLookup:
-    return PostcodeLookup.from_csv(realdata_module / "bsol_mapR" / "WM_Postcodes_B_WS_WV_DY.csv",
-                                   postcode="Postcode", lat="LAT", lon="LONG")
-
-
-@pytest.fixture(scope="module")
-def realdata_module() -> Path:
-    path = Path(__file__).resolve().parents[2] / "shared" / "realdata"
-    if not path.is_dir():
-        pytest.skip("../shared/realdata is not present")
-    return path
+@pytest.fixture
+def wm_lookup(realdata) -> PostcodeLookup:
+    return PostcodeLookup.from_csv(
+        realdata / "bsol_mapR" / "WM_Postcodes_B_WS_WV_DY.csv",
+        postcode="Postcode",
+        lat="LAT",
+        lon="LONG",
+    )
 
 
 def test_parse_mapping():
-    assert parse_mapping("name=Org Name, postcode=Post Code") == {"name": "Org Name", "postcode": "Post Code"}
+    assert parse_mapping("name=Org Name, postcode=Post Code") == {
+        "name": "Org Name",
+        "postcode": "Post Code",
+    }
     assert parse_mapping(None) == {}
     with pytest.raises(UsageError, match="unknown cwb column"):
         parse_mapping("nmae=Org Name")
@@ -44,13 +43,21 @@ def test_parse_mapping():
 
 
 def test_mapped_register(mini_lookup):
-    result = import_register(DATA / "register_small.csv",
-                             mapping=parse_mapping("name=Org Name,postcode=Post Code,registered_number=Reg No,"
-                                                   "id=Reg No"),
-                             category="charity", postcodes=mini_lookup)
+    result = import_register(
+        DATA / "register_small.csv",
+        mapping=parse_mapping(
+            "name=Org Name,postcode=Post Code,registered_number=Reg No,id=Reg No"
+        ),
+        category="charity",
+        postcodes=mini_lookup,
+    )
     assets = result.tables["assets"]
     assert result.read == 5
-    assert list(assets["id"]) == ["register_small:1100003", "register_small:1100002", "register_small:1100010"]
+    assert list(assets["id"]) == [
+        "register_small:1100003",
+        "register_small:1100002",
+        "register_small:1100010",
+    ]
     assert set(assets["kind"]) == {"community"}
     reasons = sorted(p.reason for p in result.skipped)
     assert reasons[0] == "duplicate id register_small:1100003 in the register"
@@ -77,7 +84,9 @@ def test_register_errors():
     with pytest.raises(UsageError, match="unknown register preset"):
         import_register(DATA / "register_small.csv", preset="nope")
     with pytest.raises(UsageError, match="unknown category"):
-        import_register(DATA / "register_small.csv", mapping={"name": "Org Name"}, category="castle")
+        import_register(
+            DATA / "register_small.csv", mapping={"name": "Org Name"}, category="castle"
+        )
 
 
 def test_without_id_column_ids_are_stable():
@@ -93,8 +102,8 @@ def test_presets_are_valid():
 
 
 @pytest.mark.realdata
-def test_libraries(realdata_module, wm_lookup):
-    path = realdata_module / "libraries_librarieshacked" / "libraries_2016_west_midlands_met.csv"
+def test_libraries(realdata, wm_lookup):
+    path = realdata / "libraries_librarieshacked" / "libraries_2016_west_midlands_met.csv"
     source = pd.read_csv(path, dtype=str, keep_default_na=False)
     result = import_register(path, preset="libraries", postcodes=wm_lookup)
     assets = result.tables["assets"].set_index("id")
@@ -113,13 +122,16 @@ def test_libraries(realdata_module, wm_lookup):
 
 
 @pytest.mark.realdata
-def test_gp_practices_located_through_the_postcode_lookup(realdata_module, wm_lookup):
-    path = realdata_module / "gp_practices_ods" / "epraccur_2019-12_B_WS_WV_DY_postcodes.csv"
+def test_gp_practices_located_through_the_postcode_lookup(realdata, wm_lookup):
+    path = realdata / "gp_practices_ods" / "epraccur_2019-12_B_WS_WV_DY_postcodes.csv"
     source = pd.read_csv(path, dtype=str, keep_default_na=False)
     result = import_register(path, preset="gp_practices", postcodes=wm_lookup)
     assets = result.tables["assets"]
-    active_gp = source[(source["status_code"] == "A") & (source["close_date"] == "")
-                       & (source["prescribing_setting"] == "4")]
+    active_gp = source[
+        (source["status_code"] == "A")
+        & (source["close_date"] == "")
+        & (source["prescribing_setting"] == "4")
+    ]
     assert result.read == len(source) == 1014
     assert len(assets) == len(active_gp)
     assert len(assets) + len(result.skipped) == result.read
@@ -139,8 +151,8 @@ def test_gp_practices_located_through_the_postcode_lookup(realdata_module, wm_lo
 
 
 @pytest.mark.realdata
-def test_nhs_sites(realdata_module, wm_lookup):
-    path = realdata_module / "nhs_techforuk" / "ods_etrust_sites_B_WS_WV_DY_postcodes.csv"
+def test_nhs_sites(realdata, wm_lookup):
+    path = realdata / "nhs_techforuk" / "ods_etrust_sites_B_WS_WV_DY_postcodes.csv"
     result = import_register(path, preset="nhs_ods", postcodes=wm_lookup)
     assets = result.tables["assets"].set_index("id")
     assert result.read == 2160
@@ -149,7 +161,9 @@ def test_nhs_sites(realdata_module, wm_lookup):
     assert qe["name"] == "QUEEN ELIZABETH HOSPITAL"
     assert qe["postcode"] == "B15 2TH"
     assert qe["precision"] == "postcode"
-    hospitals = import_register(realdata_module / "nhs_techforuk" / "nhs_website_hospitals_2018_england.csv",
-                                preset="nhs_hospitals")
+    hospitals = import_register(
+        realdata / "nhs_techforuk" / "nhs_website_hospitals_2018_england.csv",
+        preset="nhs_hospitals",
+    )
     assert hospitals.read == 1231
     assert (hospitals.tables["assets"]["precision"] == "exact").sum() == 1230

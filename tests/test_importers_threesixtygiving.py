@@ -18,18 +18,13 @@ MINI = TESTS / "data" / "mini"
 
 
 @pytest.fixture(scope="module")
-def realdata_module() -> Path:
-    path = Path(__file__).resolve().parents[2] / "shared" / "realdata"
-    if not path.is_dir():
-        pytest.skip("../shared/realdata is not present")
-    return path
-
-
-@pytest.fixture(scope="module")
 def small():
     areas = gpd.read_file(MINI / "areas.geojson")
-    return import_360giving(DATA / "grants_small.json", postcodes=PostcodeLookup.from_csv(MINI / "postcodes.csv"),
-                            areas=areas)
+    return import_360giving(
+        DATA / "grants_small.json",
+        postcodes=PostcodeLookup.from_csv(MINI / "postcodes.csv"),
+        areas=areas,
+    )
 
 
 def test_counts(small):
@@ -45,7 +40,10 @@ def test_funders_and_recipients(small):
     assert assets.loc["GB-CHC-999001", ["kind", "category"]].tolist() == ["financial", "funder"]
     assert assets.loc["GB-CHC-1100001", "category"] == "charity"
     assert assets.loc["GB-CHC-1100001", "registered_number"] == "1100001"
-    assert assets.loc["GB-COH-12345678", ["kind", "category"]].tolist() == ["financial", "social_enterprise"]
+    assert assets.loc["GB-COH-12345678", ["kind", "category"]].tolist() == [
+        "financial",
+        "social_enterprise",
+    ]
 
 
 def test_recipients_located_by_postcode_then_area(small):
@@ -62,7 +60,10 @@ def test_recipients_located_by_postcode_then_area(small):
 def test_links_are_flows(small):
     links = small.tables["links"].set_index("grant_id")
     assert links.loc["360G-test-001", ["source", "target", "relation"]].tolist() == [
-        "GB-CHC-999001", "GB-CHC-1100001", "funds"]
+        "GB-CHC-999001",
+        "GB-CHC-1100001",
+        "funds",
+    ]
     assert links.loc["360G-test-001", "amount"] == 12500
     assert links.loc["360G-test-002", "amount"] == pytest.approx(7250.50)  # "7,250.50" in the file
     assert links.loc["360G-test-002", "since"] == "2022-01-10"
@@ -80,8 +81,14 @@ def test_spreadsheet_through_flattentool():
 
 
 def test_recipient_category_rules():
-    assert recipient_category({"organisationType": "Industrial and provident society"}) == "cooperative"
-    assert recipient_category({"organisationType": "Community Interest Company"}) == "social_enterprise"
+    assert (
+        recipient_category({"organisationType": "Industrial and provident society"})
+        == "cooperative"
+    )
+    assert (
+        recipient_category({"organisationType": "Community Interest Company"})
+        == "social_enterprise"
+    )
     assert recipient_category({"charityNumber": "123"}) == "charity"
     assert recipient_category({}) == "voluntary_group"
 
@@ -94,12 +101,15 @@ def test_not_a_360giving_file(tmp_path):
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("name, grants, funder", [
-    ("power_to_change_grants_2015-2019_a002400000nO46WAAS.json", 870, "GB-CHC-1159982"),
-    ("lloyds_bank_foundation_grants_2010-2015_a002400000OiDBQAA3.json", 4116, "GB-CHC-327114"),
-])
-def test_real_grant_files(realdata_module, name, grants, funder):
-    path = realdata_module / "360giving_grantnav" / name
+@pytest.mark.parametrize(
+    "name, grants, funder",
+    [
+        ("power_to_change_grants_2015-2019_a002400000nO46WAAS.json", 870, "GB-CHC-1159982"),
+        ("lloyds_bank_foundation_grants_2010-2015_a002400000OiDBQAA3.json", 4116, "GB-CHC-327114"),
+    ],
+)
+def test_real_grant_files(realdata, name, grants, funder):
+    path = realdata / "360giving_grantnav" / name
     source = json.loads(path.read_text(encoding="utf-8"))["grants"]
     result = import_360giving(path)
     assert result.read == len(source) == grants
@@ -112,10 +122,16 @@ def test_real_grant_files(realdata_module, name, grants, funder):
 
 
 @pytest.mark.realdata
-def test_known_grant_and_birmingham_recipients(realdata_module):
-    lookup = PostcodeLookup.from_csv(realdata_module / "bsol_mapR" / "WM_Postcodes_B_WS_WV_DY.csv",
-                                     postcode="Postcode", lat="LAT", lon="LONG")
-    path = realdata_module / "360giving_grantnav" / "power_to_change_grants_2015-2019_a002400000nO46WAAS.json"
+def test_known_grant_and_birmingham_recipients(realdata):
+    lookup = PostcodeLookup.from_csv(
+        realdata / "bsol_mapR" / "WM_Postcodes_B_WS_WV_DY.csv",
+        postcode="Postcode",
+        lat="LAT",
+        lon="LONG",
+    )
+    path = (
+        realdata / "360giving_grantnav" / "power_to_change_grants_2015-2019_a002400000nO46WAAS.json"
+    )
     result = import_360giving(path, postcodes=lookup)
     links = result.tables["links"].set_index("grant_id")
     assert links.loc["360G-ptc-gr-01653", "amount"] == pytest.approx(3239.34)

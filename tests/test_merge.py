@@ -23,34 +23,104 @@ def assets(rows: list[dict]) -> gpd.GeoDataFrame:
     frame = pd.DataFrame(rows)
     geometry = [Point(r["lon"], r["lat"]) if r.get("lat") is not None else None for r in rows]
     frame = frame.drop(columns=[c for c in ("lat", "lon") if c in frame])
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"), crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"), crs="EPSG:4326"
+    )
 
 
-EXISTING = assets([
-    {"id": "A1", "name": "Cape Hill Catering CIC", "registered_number": "11111111", "lat": 52.4932, "lon": -1.9621,
-     "postcode": "B66 3AA", "source": "survey", "sector": None},
-    {"id": "A2", "name": "Smethwick Library", "registered_number": None, "lat": 52.4969, "lon": -1.9667,
-     "postcode": None, "source": "survey", "sector": None},
-    {"id": "A3", "name": "Windmill Lane Food Bank", "registered_number": None, "lat": None, "lon": None,
-     "postcode": "B66 3AA", "source": "survey", "sector": None},
-])
-INCOMING = assets([
-    # same registered number, different name and place
-    {"id": "GB-COH-11111111", "name": "CAPE HILL CATERING C.I.C.", "registered_number": "11111111",
-     "lat": 52.40, "lon": -1.90, "postcode": None, "source": "OCDS", "sector": "catering"},
-    # same library 20 m away, spelt differently
-    {"id": "osm:node/1", "name": "Smethwick Public Library", "registered_number": None, "lat": 52.4968,
-     "lon": -1.9665, "postcode": None, "source": "OSM", "sector": None},
-    # a namesake 3 km away: not a duplicate
-    {"id": "osm:node/2", "name": "Smethwick Library", "registered_number": None, "lat": 52.52, "lon": -1.95,
-     "postcode": None, "source": "OSM", "sector": None},
-    # unlocated: same name and postcode
-    {"id": "GB-CHC-1", "name": "The Windmill Lane Food Bank", "registered_number": None, "lat": None, "lon": None,
-     "postcode": "B66 3AA", "source": "360Giving", "sector": None},
-    # really new
-    {"id": "osm:node/3", "name": "Victoria Park", "registered_number": None, "lat": 52.50, "lon": -1.97,
-     "postcode": None, "source": "OSM", "sector": None},
-])
+EXISTING = assets(
+    [
+        {
+            "id": "A1",
+            "name": "Cape Hill Catering CIC",
+            "registered_number": "11111111",
+            "lat": 52.4932,
+            "lon": -1.9621,
+            "postcode": "B66 3AA",
+            "source": "survey",
+            "sector": None,
+        },
+        {
+            "id": "A2",
+            "name": "Smethwick Library",
+            "registered_number": None,
+            "lat": 52.4969,
+            "lon": -1.9667,
+            "postcode": None,
+            "source": "survey",
+            "sector": None,
+        },
+        {
+            "id": "A3",
+            "name": "Windmill Lane Food Bank",
+            "registered_number": None,
+            "lat": None,
+            "lon": None,
+            "postcode": "B66 3AA",
+            "source": "survey",
+            "sector": None,
+        },
+    ]
+)
+INCOMING = assets(
+    [
+        # same registered number, different name and place
+        {
+            "id": "GB-COH-11111111",
+            "name": "CAPE HILL CATERING C.I.C.",
+            "registered_number": "11111111",
+            "lat": 52.40,
+            "lon": -1.90,
+            "postcode": None,
+            "source": "OCDS",
+            "sector": "catering",
+        },
+        # same library 20 m away, spelt differently
+        {
+            "id": "osm:node/1",
+            "name": "Smethwick Public Library",
+            "registered_number": None,
+            "lat": 52.4968,
+            "lon": -1.9665,
+            "postcode": None,
+            "source": "OSM",
+            "sector": None,
+        },
+        # a namesake 3 km away: not a duplicate
+        {
+            "id": "osm:node/2",
+            "name": "Smethwick Library",
+            "registered_number": None,
+            "lat": 52.52,
+            "lon": -1.95,
+            "postcode": None,
+            "source": "OSM",
+            "sector": None,
+        },
+        # unlocated: same name and postcode
+        {
+            "id": "GB-CHC-1",
+            "name": "The Windmill Lane Food Bank",
+            "registered_number": None,
+            "lat": None,
+            "lon": None,
+            "postcode": "B66 3AA",
+            "source": "360Giving",
+            "sector": None,
+        },
+        # really new
+        {
+            "id": "osm:node/3",
+            "name": "Victoria Park",
+            "registered_number": None,
+            "lat": 52.50,
+            "lon": -1.97,
+            "postcode": None,
+            "source": "OSM",
+            "sector": None,
+        },
+    ]
+)
 
 
 def test_normalise_name():
@@ -61,21 +131,30 @@ def test_normalise_name():
 
 def test_find_duplicates():
     dups = find_duplicates(EXISTING, INCOMING).set_index("incoming_id")
-    assert dups.loc["GB-COH-11111111", ["existing_id", "reason"]].tolist() == ["A1", "same registered number"]
+    assert dups.loc["GB-COH-11111111", ["existing_id", "reason"]].tolist() == [
+        "A1",
+        "same registered number",
+    ]
     assert dups.loc["osm:node/1", "existing_id"] == "A2"
     assert dups.loc["osm:node/1", "distance_m"] < 30
-    assert dups.loc["GB-CHC-1", ["existing_id", "reason"]].tolist() == ["A3", "same name and postcode"]
+    assert dups.loc["GB-CHC-1", ["existing_id", "reason"]].tolist() == [
+        "A3",
+        "same name and postcode",
+    ]
     assert "osm:node/2" not in dups.index and "osm:node/3" not in dups.index
     strict = find_duplicates(EXISTING, INCOMING, rule=DuplicateRule(max_distance_m=5))
     assert "osm:node/1" not in set(strict["incoming_id"])
 
 
-@pytest.mark.parametrize("rule, rows, counts", [
-    ("keep-existing", 5, {"added": 2, "kept_existing": 3}),
-    ("replace", 5, {"added": 2, "replaced": 3}),
-    ("fill", 5, {"added": 2, "filled": 3}),
-    ("keep-both", 8, {"added": 2, "kept_both": 3}),
-])
+@pytest.mark.parametrize(
+    "rule, rows, counts",
+    [
+        ("keep-existing", 5, {"added": 2, "kept_existing": 3}),
+        ("replace", 5, {"added": 2, "replaced": 3}),
+        ("fill", 5, {"added": 2, "filled": 3}),
+        ("keep-both", 8, {"added": 2, "kept_both": 3}),
+    ],
+)
 def test_merge_rules(rule, rows, counts):
     dups = find_duplicates(EXISTING, INCOMING)
     merged, got, id_map = merge_table(EXISTING, INCOMING, on_duplicate=rule, duplicates=dups)
@@ -84,9 +163,15 @@ def test_merge_rules(rule, rows, counts):
     assert list(merged["id"][:3]) == ["A1", "A2", "A3"]  # existing ids stay, in order
     by_id = merged.set_index("id")
     if rule == "keep-existing":
-        assert by_id.loc["A1", "name"] == "Cape Hill Catering CIC" and id_map["GB-COH-11111111"] == "A1"
+        assert (
+            by_id.loc["A1", "name"] == "Cape Hill Catering CIC"
+            and id_map["GB-COH-11111111"] == "A1"
+        )
     if rule == "replace":
-        assert by_id.loc["A1", "name"] == "CAPE HILL CATERING C.I.C." and by_id.loc["A1", "source"] == "OCDS"
+        assert (
+            by_id.loc["A1", "name"] == "CAPE HILL CATERING C.I.C."
+            and by_id.loc["A1", "source"] == "OCDS"
+        )
     if rule == "fill":
         assert by_id.loc["A1", "name"] == "Cape Hill Catering CIC"
         assert by_id.loc["A1", "sector"] == "catering"
@@ -106,8 +191,10 @@ def test_same_id_is_an_update():
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(["A1", "A2", "A3", "N1", "N2", "N3"]), unique=True, max_size=6),
-       st.sampled_from(["keep-existing", "replace", "fill", "keep-both"]))
+@given(
+    st.lists(st.sampled_from(["A1", "A2", "A3", "N1", "N2", "N3"]), unique=True, max_size=6),
+    st.sampled_from(["keep-existing", "replace", "fill", "keep-both"]),
+)
 def test_no_existing_row_is_ever_lost(ids, rule):
     incoming = assets([{"id": i, "name": f"name {i}", "lat": 52.49, "lon": -1.96} for i in ids])
     merged, counts, _ = merge_table(EXISTING, incoming, on_duplicate=rule)
@@ -117,8 +204,12 @@ def test_no_existing_row_is_ever_lost(ids, rule):
 
 
 def test_import_into_writes_with_provenance(mini_copy):
-    result = import_into("osm", DATA / "osm_smethwick.geojson", mini_copy,
-                         provenance=Provenance(collected_by="Smethwick researchers", collected_on="2025-05-01"))
+    result = import_into(
+        "osm",
+        DATA / "osm_smethwick.geojson",
+        mini_copy,
+        provenance=Provenance(collected_by="Smethwick researchers", collected_on="2025-05-01"),
+    )
     assert result.written == [mini_copy / "assets.csv"]
     ds = read_dataset(mini_copy)
     by_id = ds.assets.set_index("id")
@@ -148,7 +239,10 @@ def test_360giving_links_follow_merged_ids(mini_copy):
     new = links[links["relation"] == "funds"]
     # the funder has no location and was dropped, so its grants cannot be links: reported, not lost
     assert new.empty
-    assert sum(p.reason == "link to an organisation that was not imported" for p in result.skipped) == 3
+    assert (
+        sum(p.reason == "link to an organisation that was not imported" for p in result.skipped)
+        == 3
+    )
     assert any(p.reason.startswith("not located") for p in result.skipped)
 
 
@@ -165,9 +259,13 @@ def test_360giving_into_dataset(mini_copy):
 def test_far_rows_are_skipped_with_reason(mini_copy, tmp_path):
     register = tmp_path / "far.csv"
     register.write_text("name,lat,lon\nNear Hall,52.49,-1.95\nLondon Hall,51.5,-0.12\n")
-    result = import_into("register", register, mini_copy, mapping={"name": "name", "lat": "lat", "lon": "lon"})
+    result = import_into(
+        "register", register, mini_copy, mapping={"name": "name", "lat": "lat", "lon": "lon"}
+    )
     assert result.merged["assets added"] == 1
-    assert [p.reason for p in result.skipped] == ["located more than 10 km outside the dataset's areas"]
+    assert [p.reason for p in result.skipped] == [
+        "located more than 10 km outside the dataset's areas"
+    ]
 
 
 def test_dataset_with_errors_is_refused(mini_copy):
@@ -180,10 +278,21 @@ def test_dataset_with_errors_is_refused(mini_copy):
 def test_ocds_into_dataset(mini_copy, tmp_path):
     import json
 
-    package = {"uri": "x", "version": "1.1", "releases": [{
-        "ocid": "ocds-x-1", "id": "1", "date": "2024-01-01", "tag": ["tender"],
-        "buyer": {"id": "b", "name": "Test Trust"}, "parties": [{"id": "b", "name": "Test Trust"}],
-        "tender": {"title": "Laundry", "value": {"amount": 10000, "currency": "GBP"}}}]}
+    package = {
+        "uri": "x",
+        "version": "1.1",
+        "releases": [
+            {
+                "ocid": "ocds-x-1",
+                "id": "1",
+                "date": "2024-01-01",
+                "tag": ["tender"],
+                "buyer": {"id": "b", "name": "Test Trust"},
+                "parties": [{"id": "b", "name": "Test Trust"}],
+                "tender": {"title": "Laundry", "value": {"amount": 10000, "currency": "GBP"}},
+            }
+        ],
+    }
     path = tmp_path / "p.json"
     path.write_text(json.dumps(package))
     import_into("ocds", path, mini_copy)

@@ -16,12 +16,14 @@ TODAY = dt.date(2025, 6, 15)
 
 
 def frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "id": ["A1", "A2", "A3", "A4", "A5"],
-        "name": ["fresh", "old check", "old collection", "undated", "recent collection"],
-        "last_verified": ["2025-01-01", "2022-03-01", None, None, None],
-        "collected_on": ["2020-01-01", "2025-01-01", "2021-06-14", None, "2024-06-16"],
-    })
+    return pd.DataFrame(
+        {
+            "id": ["A1", "A2", "A3", "A4", "A5"],
+            "name": ["fresh", "old check", "old collection", "undated", "recent collection"],
+            "last_verified": ["2025-01-01", "2022-03-01", None, None, None],
+            "collected_on": ["2020-01-01", "2025-01-01", "2021-06-14", None, "2024-06-16"],
+        }
+    )
 
 
 def test_known_listing():

@@ -13,31 +13,70 @@ from cwb.cli.app import DatasetArg, app, err, library_errors, out, print_problem
 @app.command("import")
 def import_command(
     kind: Annotated[str, typer.Argument(help="osm, openreferral, 360giving, ocds or register.")],
-    file: Annotated[Path, typer.Argument(help="Source file (or folder: Open Referral CSVs, OCDS packages).",
-                                         exists=True)],
-    into: Annotated[Path, typer.Option("--into", help="Dataset folder to import into.", exists=True,
-                                       file_okay=False)],
-    map_: Annotated[str | None, typer.Option("--map", help="Register columns: cwb_column=SourceColumn,… "
-                                             "(name, postcode, lat, lon, id, registered_number, sector …).")] = None,
-    preset: Annotated[str | None, typer.Option(help="Register preset: libraries, gp_practices, nhs_ods, "
-                                               "nhs_hospitals, charity_commission, companies_house.")] = None,
-    category: Annotated[str | None, typer.Option(help="Category of every imported register row (or of "
-                                                 "360Giving recipients).")] = None,
-    project: Annotated[str | None, typer.Option(help="Project id for OCDS contracts (default: the first).")] = None,
-    source: Annotated[str | None, typer.Option(help="Provenance: where the rows came from.")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Source file (or folder: Open Referral CSVs, OCDS packages).", exists=True
+        ),
+    ],
+    into: Annotated[
+        Path,
+        typer.Option("--into", help="Dataset folder to import into.", exists=True, file_okay=False),
+    ],
+    map_: Annotated[
+        str | None,
+        typer.Option(
+            "--map",
+            help="Register columns: cwb_column=SourceColumn,… "
+            "(name, postcode, lat, lon, id, registered_number, sector …).",
+        ),
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help="Register preset: libraries, gp_practices, nhs_ods, "
+            "nhs_hospitals, charity_commission, companies_house."
+        ),
+    ] = None,
+    category: Annotated[
+        str | None,
+        typer.Option(help="Category of every imported register row (or of 360Giving recipients)."),
+    ] = None,
+    project: Annotated[
+        str | None, typer.Option(help="Project id for OCDS contracts (default: the first).")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Provenance: where the rows came from.")
+    ] = None,
     licence: Annotated[str | None, typer.Option(help="Provenance: licence of the source.")] = None,
-    collected_by: Annotated[str | None, typer.Option(help="Provenance: who collected the rows.")] = None,
-    collected_on: Annotated[str | None, typer.Option(help="Provenance: date collected (YYYY-MM-DD).")] = None,
-    on_duplicate: Annotated[str, typer.Option(help="keep-existing, replace, fill or keep-both.")] = "keep-existing",
-    max_distance: Annotated[float, typer.Option(help="Likely duplicates: names alike within this many "
-                                                "metres.")] = 250.0,
-    similarity: Annotated[float, typer.Option(help="Likely duplicates: least name similarity (0-100).")] = 90.0,
-    drop_unlocated: Annotated[bool, typer.Option("--drop-unlocated", help="Skip assets that cannot be "
-                                                 "located instead of keeping them.")] = False,
-    duplicates_csv: Annotated[Path | None, typer.Option("--duplicates-csv", help="Write the likely "
-                                                        "duplicates found to this CSV.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would be imported; write "
-                                          "nothing.")] = False,
+    collected_by: Annotated[
+        str | None, typer.Option(help="Provenance: who collected the rows.")
+    ] = None,
+    collected_on: Annotated[
+        str | None, typer.Option(help="Provenance: date collected (YYYY-MM-DD).")
+    ] = None,
+    on_duplicate: Annotated[
+        str, typer.Option(help="keep-existing, replace, fill or keep-both.")
+    ] = "keep-existing",
+    max_distance: Annotated[
+        float, typer.Option(help="Likely duplicates: names alike within this many metres.")
+    ] = 250.0,
+    similarity: Annotated[
+        float, typer.Option(help="Likely duplicates: least name similarity (0-100).")
+    ] = 90.0,
+    drop_unlocated: Annotated[
+        bool,
+        typer.Option(
+            "--drop-unlocated", help="Skip assets that cannot be located instead of keeping them."
+        ),
+    ] = False,
+    duplicates_csv: Annotated[
+        Path | None,
+        typer.Option("--duplicates-csv", help="Write the likely duplicates found to this CSV."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would be imported; write nothing.")
+    ] = False,
 ) -> None:
     """Import a standard data file into a dataset, with provenance and duplicate merging.
 
@@ -54,11 +93,24 @@ def import_command(
     from cwb.merge import DuplicateRule, import_into
 
     with library_errors():
-        provenance = Provenance(source=source or "", collected_by=collected_by or "",
-                                collected_on=collected_on or "", licence=licence or "")
+        provenance = Provenance(
+            source=source or "",
+            collected_by=collected_by or "",
+            collected_on=collected_on or "",
+            licence=licence or "",
+        )
         result = import_into(
-            kind, file, into, mapping=parse_mapping(map_), preset=preset, category=category, project=project,
-            provenance=provenance, on_duplicate=on_duplicate, drop_unlocated=drop_unlocated, dry_run=dry_run,
+            kind,
+            file,
+            into,
+            mapping=parse_mapping(map_),
+            preset=preset,
+            category=category,
+            project=project,
+            provenance=provenance,
+            on_duplicate=on_duplicate,
+            drop_unlocated=drop_unlocated,
+            dry_run=dry_run,
             rule=DuplicateRule(max_distance_m=max_distance, min_similarity=similarity),
         )
         if duplicates_csv is not None and result.duplicates is not None:
@@ -70,8 +122,12 @@ def import_command(
     if result.duplicates is not None and len(result.duplicates):
         out.print(f"likely duplicates: {len(result.duplicates)} (rule: {on_duplicate})")
         for row in result.duplicates.head(10).itertuples():
-            out.print(f"  {row.incoming_id} ~ {row.existing_id}: {row.incoming_name!r} / {row.existing_name!r} "
-                      f"({row.reason})", highlight=False, markup=False)
+            out.print(
+                f"  {row.incoming_id} ~ {row.existing_id}: {row.incoming_name!r} / {row.existing_name!r} "
+                f"({row.reason})",
+                highlight=False,
+                markup=False,
+            )
     if dry_run:
         err.print("dry run: nothing was written")
     for path in result.written:
@@ -81,9 +137,15 @@ def import_command(
 @app.command()
 def stale(
     dataset: DatasetArg,
-    months: Annotated[int, typer.Option(help="List rows not verified for more than this many months.")] = 24,
-    csv: Annotated[Path | None, typer.Option("--csv", help="Write the listing to this CSV file.")] = None,
-    include_undated: Annotated[bool, typer.Option(help="Also list rows with no date at all.")] = True,
+    months: Annotated[
+        int, typer.Option(help="List rows not verified for more than this many months.")
+    ] = 24,
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="Write the listing to this CSV file.")
+    ] = None,
+    include_undated: Annotated[
+        bool, typer.Option(help="Also list rows with no date at all.")
+    ] = True,
 ) -> None:
     """List assets and opportunities whose last_verified date is older than N months.
 
@@ -98,8 +160,15 @@ def stale(
         ds = read_dataset(dataset)
         listing = stale_records(ds, months=months, include_undated=include_undated, out=csv)
     for row in listing.head(50).itertuples():
-        out.print(f"{row.table} {row.id}: {row.name} — {row.reason}"
-                  + (f" (checked {row.checked_on})" if isinstance(row.checked_on, str) else ""), highlight=False, markup=False)
+        out.print(
+            f"{row.table} {row.id}: {row.name} — {row.reason}"
+            + (f" (checked {row.checked_on})" if isinstance(row.checked_on, str) else ""),
+            highlight=False,
+            markup=False,
+        )
     if len(listing) > 50:
-        out.print(f"… and {len(listing) - 50} more" + (f"; see {csv}" if csv else "; use --csv to see all"))
+        out.print(
+            f"… and {len(listing) - 50} more"
+            + (f"; see {csv}" if csv else "; use --csv to see all")
+        )
     out.print(f"{len(listing)} stale row(s) (older than {months} months)")
