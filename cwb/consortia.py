@@ -34,13 +34,28 @@ log = logging.getLogger(__name__)
 CONSORTIUM_CATEGORIES: tuple[str, ...] = ("business", "social_enterprise", "cooperative")
 #: Columns of the consortia table.
 CONSORTIUM_COLUMNS: list[str] = [
-    "consortium_id", "opportunity_id", "project", "title", "rank", "size", "members", "member_names",
-    "combined_capacity", "value", "capacity_cover", "skills_covered", "skills_missing", "max_distance_m",
-    "score", "reasons",
+    "consortium_id",
+    "opportunity_id",
+    "project",
+    "title",
+    "rank",
+    "size",
+    "members",
+    "member_names",
+    "combined_capacity",
+    "value",
+    "capacity_cover",
+    "skills_covered",
+    "skills_missing",
+    "max_distance_m",
+    "score",
+    "reasons",
 ]
 
 
-def propose_consortia(result: MatchResult, *, settings: MatchSettings | None = None) -> pd.DataFrame:
+def propose_consortia(
+    result: MatchResult, *, settings: MatchSettings | None = None
+) -> pd.DataFrame:
     """Ranked consortia for the contracts no single local enterprise can take.
 
     Parameters
@@ -72,11 +87,17 @@ def propose_consortia(result: MatchResult, *, settings: MatchSettings | None = N
     for opp, cands in pool.groupby("o", sort=True):
         rows += _for_contract(engine, int(opp), cands, settings)
     out = pd.DataFrame(rows, columns=CONSORTIUM_COLUMNS)
-    log.info("consortia: %d proposed for %d contracts", len(out), out["opportunity_id"].nunique() if len(out) else 0)
+    log.info(
+        "consortia: %d proposed for %d contracts",
+        len(out),
+        out["opportunity_id"].nunique() if len(out) else 0,
+    )
     return out
 
 
-def _for_contract(engine: object, opp: int, cands: pd.DataFrame, settings: MatchSettings) -> list[dict[str, object]]:
+def _for_contract(
+    engine: object, opp: int, cands: pd.DataFrame, settings: MatchSettings
+) -> list[dict[str, object]]:
     from itertools import combinations
 
     import numpy as np
@@ -90,14 +111,20 @@ def _for_contract(engine: object, opp: int, cands: pd.DataFrame, settings: Match
     capacity = e.assets.frame["capacity"].to_numpy(dtype=float)
     cover_bits = e.assets.bits | e.related_bits
     a_all = cands["a"].to_numpy()
-    full_skill = (_popcount(cover_bits[a_all] & req) == nreq) if nreq else np.ones(len(a_all), dtype=bool)
+    full_skill = (
+        (_popcount(cover_bits[a_all] & req) == nreq) if nreq else np.ones(len(a_all), dtype=bool)
+    )
     big_enough = np.isnan(value) | (capacity[a_all] >= value)
     if (full_skill & big_enough & (cands["skill"].to_numpy() >= 1.0)).any():
         return []  # one enterprise can take it alone
     if np.isnan(value):
         return []
     # the strongest few candidates with a known capacity
-    cands = cands[~np.isnan(capacity[a_all])].sort_values(["score", "rank_key"], ascending=[False, True]).head(10)
+    cands = (
+        cands[~np.isnan(capacity[a_all])]
+        .sort_values(["score", "rank_key"], ascending=[False, True])
+        .head(10)
+    )
     a_ids = cands["a"].to_numpy()
     found: list[tuple[float, tuple[int, ...]]] = []
     feasible: list[frozenset[int]] = []
@@ -129,17 +156,31 @@ def _for_contract(engine: object, opp: int, cands: pd.DataFrame, settings: Match
             f"together {_money(caps.sum())} of capacity covers the {_money(value)} lot "
             f"(" + ", ".join(f"{n} {_money(c)}" for n, c in zip(names, caps, strict=True)) + ")",
             "no single local enterprise has both the capacity and every skill",
-            ("covers " + ", ".join(e.labels(union[None, :])[0].split(";"))) if nreq else "no particular skills asked",
+            ("covers " + ", ".join(e.labels(union[None, :])[0].split(";")))
+            if nreq
+            else "no particular skills asked",
             f"all within {far / 1000:.1f} km of the site",
         ]
         if deprived:
             reasons.append(f"{deprived} member(s) in the 20% most deprived areas")
-        rows.append({
-            "consortium_id": f"{opp_id}-C{rank}", "opportunity_id": opp_id, "project": e.opps.frame.at[opp, "project"],
-            "title": e.opps.frame.at[opp, "title"], "rank": rank, "size": len(members),
-            "members": ";".join(str(e.assets.ids[m]) for m in members), "member_names": ";".join(names),
-            "combined_capacity": float(caps.sum()), "value": value, "capacity_cover": round(float(caps.sum()) / value, 3),
-            "skills_covered": e.labels(union[None, :])[0], "skills_missing": e.labels((req & ~union)[None, :])[0],
-            "max_distance_m": far, "score": score, "reasons": " · ".join(reasons),
-        })
+        rows.append(
+            {
+                "consortium_id": f"{opp_id}-C{rank}",
+                "opportunity_id": opp_id,
+                "project": e.opps.frame.at[opp, "project"],
+                "title": e.opps.frame.at[opp, "title"],
+                "rank": rank,
+                "size": len(members),
+                "members": ";".join(str(e.assets.ids[m]) for m in members),
+                "member_names": ";".join(names),
+                "combined_capacity": float(caps.sum()),
+                "value": value,
+                "capacity_cover": round(float(caps.sum()) / value, 3),
+                "skills_covered": e.labels(union[None, :])[0],
+                "skills_missing": e.labels((req & ~union)[None, :])[0],
+                "max_distance_m": far,
+                "score": score,
+                "reasons": " · ".join(reasons),
+            }
+        )
     return rows

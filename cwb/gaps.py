@@ -29,16 +29,40 @@ log = logging.getLogger(__name__)
 
 #: Columns of :attr:`Gaps.training_needs`.
 TRAINING_COLUMNS: list[str] = [
-    "skill_code", "skill", "soc2020", "unfilled_units", "filled_needing_training", "total_units", "opportunities",
+    "skill_code",
+    "skill",
+    "soc2020",
+    "unfilled_units",
+    "filled_needing_training",
+    "total_units",
+    "opportunities",
 ]
 #: Columns of :attr:`Gaps.untapped`.
 UNTAPPED_COLUMNS: list[str] = [
-    "asset_id", "name", "kind", "category", "area_code", "count", "skills", "reason",
+    "asset_id",
+    "name",
+    "kind",
+    "category",
+    "area_code",
+    "count",
+    "skills",
+    "reason",
 ]
 #: Columns of :meth:`Gaps.table` (gaps.csv).
 GAP_COLUMNS: list[str] = [
-    "gap", "id", "label", "soc2020", "units", "unfilled_units", "filled_needing_training", "kind", "category",
-    "area_code", "count", "skills", "detail",
+    "gap",
+    "id",
+    "label",
+    "soc2020",
+    "units",
+    "unfilled_units",
+    "filled_needing_training",
+    "kind",
+    "category",
+    "area_code",
+    "count",
+    "skills",
+    "detail",
 ]
 
 
@@ -52,16 +76,32 @@ class Gaps:
     def table(self) -> pd.DataFrame:
         """Both lists in one table (``gaps.csv``), training needs first."""
         t = self.training_needs
-        needs = pd.DataFrame({
-            "gap": "training_need", "id": t["skill_code"], "label": t["skill"], "soc2020": t["soc2020"],
-            "units": t["total_units"], "unfilled_units": t["unfilled_units"],
-            "filled_needing_training": t["filled_needing_training"], "detail": t["opportunities"],
-        })
+        needs = pd.DataFrame(
+            {
+                "gap": "training_need",
+                "id": t["skill_code"],
+                "label": t["skill"],
+                "soc2020": t["soc2020"],
+                "units": t["total_units"],
+                "unfilled_units": t["unfilled_units"],
+                "filled_needing_training": t["filled_needing_training"],
+                "detail": t["opportunities"],
+            }
+        )
         u = self.untapped
-        untapped = pd.DataFrame({
-            "gap": "untapped", "id": u["asset_id"], "label": u["name"], "kind": u["kind"], "category": u["category"],
-            "area_code": u["area_code"], "count": u["count"], "skills": u["skills"], "detail": u["reason"],
-        })
+        untapped = pd.DataFrame(
+            {
+                "gap": "untapped",
+                "id": u["asset_id"],
+                "label": u["name"],
+                "kind": u["kind"],
+                "category": u["category"],
+                "area_code": u["area_code"],
+                "count": u["count"],
+                "skills": u["skills"],
+                "detail": u["reason"],
+            }
+        )
         parts = [p for p in (needs, untapped) if len(p)]
         if not parts:
             return pd.DataFrame(columns=GAP_COLUMNS)
@@ -99,23 +139,39 @@ def _training_needs(result: MatchResult, allocation: Allocation) -> pd.DataFrame
             where.setdefault(code, set()).add(str(opp_id))
     if len(allocation.assignments):
         m = result.matches.set_index(["asset_id", "opportunity_id"])
-        for asset_id, opp_id, units in zip(allocation.assignments["asset_id"], allocation.assignments["opportunity_id"],
-                                           allocation.assignments["quantity"], strict=True):
+        for asset_id, opp_id, units in zip(
+            allocation.assignments["asset_id"],
+            allocation.assignments["opportunity_id"],
+            allocation.assignments["quantity"],
+            strict=True,
+        ):
             row = m.loc[(asset_id, opp_id)]
-            lacking = split_list(row["skills_missing"].replace(";", ";")) + split_list(row["skills_via_pathway"]) \
+            lacking = (
+                split_list(row["skills_missing"].replace(";", ";"))
+                + split_list(row["skills_via_pathway"])
                 + split_list(row["skills_partial"])
+            )
             codes = {_code_of(engine, label) for label in lacking}
             for code in codes:
                 partial[code] = partial.get(code, 0) + int(units)
                 where.setdefault(code, set()).add(str(opp_id))
     codes = sorted(set(unfilled) | set(partial))
-    rows = [{
-        "skill_code": c, "skill": vocab.label(c), "soc2020": vocab.soc2020(c),
-        "unfilled_units": unfilled.get(c, 0), "filled_needing_training": partial.get(c, 0),
-        "total_units": unfilled.get(c, 0) + partial.get(c, 0), "opportunities": ";".join(sorted(where[c])),
-    } for c in codes]
+    rows = [
+        {
+            "skill_code": c,
+            "skill": vocab.label(c),
+            "soc2020": vocab.soc2020(c),
+            "unfilled_units": unfilled.get(c, 0),
+            "filled_needing_training": partial.get(c, 0),
+            "total_units": unfilled.get(c, 0) + partial.get(c, 0),
+            "opportunities": ";".join(sorted(where[c])),
+        }
+        for c in codes
+    ]
     out = pd.DataFrame(rows, columns=TRAINING_COLUMNS)
-    return out.sort_values(["total_units", "skill_code"], ascending=[False, True], ignore_index=True)
+    return out.sort_values(
+        ["total_units", "skill_code"], ascending=[False, True], ignore_index=True
+    )
 
 
 def _code_of(engine: object, label: str) -> str:
@@ -144,22 +200,41 @@ def _untapped(result: MatchResult) -> pd.DataFrame:
     if len(engine.opps.ids):
         a, _, _, _ = engine.best_pairs(None, min_score=0.0, top_k=None)
         plausible[np.unique(a)] = True
-    reasons = np.where(~located, "not located",
-              np.where(~reachable_types, "no opportunity of a type this asset can serve",
-              np.where(~plausible, f"no opportunity within {result.settings.max_distance_m / 1000:g} km asks for "
-                                   "these skills",
-                       f"every link scores below {result.settings.min_score:g} or is outranked")))
+    reasons = np.where(
+        ~located,
+        "not located",
+        np.where(
+            ~reachable_types,
+            "no opportunity of a type this asset can serve",
+            np.where(
+                ~plausible,
+                f"no opportunity within {result.settings.max_distance_m / 1000:g} km asks for "
+                "these skills",
+                f"every link scores below {result.settings.min_score:g} or is outranked",
+            ),
+        ),
+    )
     keep = ~np.isin(ids, list(matched))
-    out = pd.DataFrame({
-        "asset_id": ids[keep], "name": assets["name"].to_numpy(dtype=object)[keep],
-        "kind": assets["kind"].to_numpy(dtype=object)[keep], "category": assets["category"].to_numpy(dtype=object)[keep],
-        "area_code": assets["area_code"].to_numpy(dtype=object)[keep], "count": assets["count"].to_numpy()[keep],
-        "skills": assets["skills"].to_numpy(dtype=object)[keep], "reason": reasons[keep],
-    })
-    return out.reindex(columns=UNTAPPED_COLUMNS).sort_values(["kind", "category", "asset_id"], ignore_index=True)
+    out = pd.DataFrame(
+        {
+            "asset_id": ids[keep],
+            "name": assets["name"].to_numpy(dtype=object)[keep],
+            "kind": assets["kind"].to_numpy(dtype=object)[keep],
+            "category": assets["category"].to_numpy(dtype=object)[keep],
+            "area_code": assets["area_code"].to_numpy(dtype=object)[keep],
+            "count": assets["count"].to_numpy()[keep],
+            "skills": assets["skills"].to_numpy(dtype=object)[keep],
+            "reason": reasons[keep],
+        }
+    )
+    return out.reindex(columns=UNTAPPED_COLUMNS).sort_values(
+        ["kind", "category", "asset_id"], ignore_index=True
+    )
 
 
-def run_gaps(path: str | object, *, output: str | object | None = None, project: str | None = None) -> Gaps:
+def run_gaps(
+    path: str | object, *, output: str | object | None = None, project: str | None = None
+) -> Gaps:
     """Read the dataset at ``path``, match and allocate it, and return (and write) its gaps (``cwb gaps``)."""
     from cwb.allocation import allocate
     from cwb.io import read_dataset

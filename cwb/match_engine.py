@@ -38,7 +38,7 @@ from cwb.matching import (
     load_pathways,
 )
 from cwb.privacy import OUTSIDE_AREAS, assign_area_codes
-from cwb.schema import ALL_CATEGORIES, OPPORTUNITY_TYPES, split_list
+from cwb.schema import ALL_CATEGORIES, OPPORTUNITY_TYPES
 from cwb.skills import Vocabulary, is_unknown_code, unknown_skills
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,11 @@ def _bits(lists: list[list[int]], words: int) -> np.ndarray:
     if lengths.sum():
         rows = np.repeat(np.arange(len(lists)), lengths)
         cols = np.fromiter((c for x in lists for c in x), dtype=np.int64, count=int(lengths.sum()))
-        np.bitwise_or.at(out, (rows, cols // _WORD), np.left_shift(np.uint64(1), (cols % _WORD).astype(np.uint64)))
+        np.bitwise_or.at(
+            out,
+            (rows, cols // _WORD),
+            np.left_shift(np.uint64(1), (cols % _WORD).astype(np.uint64)),
+        )
     return out
 
 
@@ -117,8 +121,13 @@ class _Side:
     bits: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.uint64))
 
 
-def _human_groups(human: gpd.GeoDataFrame, area_codes: pd.Series, areas: gpd.GeoDataFrame, vocab: Vocabulary,
-                  min_count: int) -> tuple[gpd.GeoDataFrame, dict[str, list[str]], int]:
+def _human_groups(
+    human: gpd.GeoDataFrame,
+    area_codes: pd.Series,
+    areas: gpd.GeoDataFrame,
+    vocab: Vocabulary,
+    min_count: int,
+) -> tuple[gpd.GeoDataFrame, dict[str, list[str]], int]:
     """``skills_group`` rows as they are; ``individual`` rows aggregated per area and skill set."""
     counts = pd.to_numeric(human["count"], errors="coerce").fillna(1).astype("int64")
     human = human.assign(count=counts.to_numpy(), area_code=area_codes.to_numpy())
@@ -128,22 +137,39 @@ def _human_groups(human: gpd.GeoDataFrame, area_codes: pd.Series, areas: gpd.Geo
     indiv = human[human["category"] == "individual"]
     if len(indiv):
         keys = [";".join(sorted(vocab.codes(cell))) for cell in indiv["skills"]]
-        frame = pd.DataFrame({"area_code": indiv["area_code"].to_numpy(), "key": keys,
-                              "count": indiv["count"].to_numpy(), "id": indiv["id"].astype(str).to_numpy()})
-        points = areas.set_index("code").geometry.representative_point() if len(areas) else pd.Series(dtype=object)
+        frame = pd.DataFrame(
+            {
+                "area_code": indiv["area_code"].to_numpy(),
+                "key": keys,
+                "count": indiv["count"].to_numpy(),
+                "id": indiv["id"].astype(str).to_numpy(),
+            }
+        )
+        points = (
+            areas.set_index("code").geometry.representative_point()
+            if len(areas)
+            else pd.Series(dtype=object)
+        )
         names = areas.set_index("code")["name"] if len(areas) else pd.Series(dtype=object)
         rows = []
         for (area, key), g in frame.groupby(["area_code", "key"], sort=True):
             gid = f"group:{area}:{hashlib.sha1(key.encode()).hexdigest()[:8]}"
             members[gid] = sorted(g["id"])
             labels = [vocab.label(c) for c in key.split(";") if c]
-            rows.append({
-                "id": gid, "kind": "human", "category": "skills_group", "count": int(g["count"].sum()),
-                "members": len(g), "skills": ";".join(labels), "area_code": area,
-                "name": f"residents in {names.get(area, area) if area != OUTSIDE_AREAS else 'no known area'}: "
-                        f"{', '.join(labels) or 'no skills recorded'}",
-                "geometry": points.get(area) if area != OUTSIDE_AREAS else None,
-            })
+            rows.append(
+                {
+                    "id": gid,
+                    "kind": "human",
+                    "category": "skills_group",
+                    "count": int(g["count"].sum()),
+                    "members": len(g),
+                    "skills": ";".join(labels),
+                    "area_code": area,
+                    "name": f"residents in {names.get(area, area) if area != OUTSIDE_AREAS else 'no known area'}: "
+                    f"{', '.join(labels) or 'no skills recorded'}",
+                    "geometry": points.get(area) if area != OUTSIDE_AREAS else None,
+                }
+            )
         agg = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=human.crs)
         groups = pd.concat([groups, agg], ignore_index=True)
     small = groups["count"] < min_count
@@ -162,12 +188,20 @@ class Engine:
 
     # -- preparation ------------------------------------------------------------------------
     @classmethod
-    def build(cls, ds: Dataset, settings: MatchSettings, *, vocabulary: Vocabulary | None = None,
-              project: str | None = None) -> Engine:
+    def build(
+        cls,
+        ds: Dataset,
+        settings: MatchSettings,
+        *,
+        vocabulary: Vocabulary | None = None,
+        project: str | None = None,
+    ) -> Engine:
         """Prepare both sides of ``ds`` for scoring."""
         self = cls()
         self.ds, self.settings = ds, settings
-        self.vocab = vocabulary or Vocabulary.for_dataset(ds, fuzzy_threshold=settings.fuzzy_threshold)
+        self.vocab = vocabulary or Vocabulary.for_dataset(
+            ds, fuzzy_threshold=settings.fuzzy_threshold
+        )
         self.pathways: dict[str, Pathway] = load_pathways()
         self.metric_crs = ds.metric_crs
         self.unlocated_rows: list[dict[str, object]] = []
@@ -186,19 +220,43 @@ class Engine:
         public["count"] = pd.to_numeric(public["count"], errors="coerce")
         public["members"] = pd.NA
         groups, self.members, self.suppressed = _human_groups(
-            assets.loc[human], area_codes[human], ds.areas, self.vocab, ds.min_count)
-        keep = ["id", "name", "kind", "category", "sector", "skills", "capacity", "count", "members", "area_code",
-                "geometry"]
-        frame = pd.concat([public.reindex(columns=keep), groups.reindex(columns=keep)], ignore_index=True)
+            assets.loc[human], area_codes[human], ds.areas, self.vocab, ds.min_count
+        )
+        keep = [
+            "id",
+            "name",
+            "kind",
+            "category",
+            "sector",
+            "skills",
+            "capacity",
+            "count",
+            "members",
+            "area_code",
+            "geometry",
+        ]
+        frame = pd.concat(
+            [public.reindex(columns=keep), groups.reindex(columns=keep)], ignore_index=True
+        )
         frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=assets.crs or WGS84)
         frame["id"] = frame["id"].astype(str)
         x, y, located = _metric_xy(frame.geometry, self.metric_crs)
         for i in np.flatnonzero(~located):
-            self.unlocated_rows.append({"table": "assets", "id": frame.at[i, "id"], "kind": frame.at[i, "kind"],
-                                        "category": frame.at[i, "category"], "reason": "not located"})
+            self.unlocated_rows.append(
+                {
+                    "table": "assets",
+                    "id": frame.at[i, "id"],
+                    "kind": frame.at[i, "kind"],
+                    "category": frame.at[i, "category"],
+                    "reason": "not located",
+                }
+            )
         names = ds.areas.set_index("code")["name"] if len(ds.areas) else pd.Series(dtype=object)
-        deciles = (pd.to_numeric(ds.areas.set_index("code")["imd_decile"], errors="coerce")
-                   if len(ds.areas) and "imd_decile" in ds.areas else pd.Series(dtype=float))
+        deciles = (
+            pd.to_numeric(ds.areas.set_index("code")["imd_decile"], errors="coerce")
+            if len(ds.areas) and "imd_decile" in ds.areas
+            else pd.Series(dtype=float)
+        )
         frame["area_name"] = frame["area_code"].map(names)
         frame["imd_decile"] = frame["area_code"].map(deciles).astype(float)
         frame["capacity"] = pd.to_numeric(frame["capacity"], errors="coerce").astype(float)
@@ -228,28 +286,50 @@ class Engine:
             pid = str(opps.at[i, "project"])
             if pid in projects.index:
                 geoms.iloc[i] = projects.geometry[pid]
-        frame = pd.DataFrame({
-            "opportunity_id": opps["id"].astype(str).to_numpy(),
-            "project": opps["project"].astype(str).to_numpy(),
-            "type": opps["type"].astype(str).to_numpy(),
-            "title": opps["title"].to_numpy(),
-            "skills": opps["skills"].to_numpy(),
-            "sector": opps["sector"].to_numpy(),
-            "quantity": pd.to_numeric(opps["quantity"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
-            "value": pd.to_numeric(opps["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
-            "pathway": opps["pathway"].astype(object).fillna("").astype(str).str.strip().to_numpy(),
-        })
-        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms.to_numpy(), crs=opps.crs or WGS84))
+        frame = pd.DataFrame(
+            {
+                "opportunity_id": opps["id"].astype(str).to_numpy(),
+                "project": opps["project"].astype(str).to_numpy(),
+                "type": opps["type"].astype(str).to_numpy(),
+                "title": opps["title"].to_numpy(),
+                "skills": opps["skills"].to_numpy(),
+                "sector": opps["sector"].to_numpy(),
+                "quantity": pd.to_numeric(opps["quantity"], errors="coerce").to_numpy(
+                    dtype=float, na_value=np.nan
+                ),
+                "value": pd.to_numeric(opps["value"], errors="coerce").to_numpy(
+                    dtype=float, na_value=np.nan
+                ),
+                "pathway": opps["pathway"]
+                .astype(object)
+                .fillna("")
+                .astype(str)
+                .str.strip()
+                .to_numpy(),
+            }
+        )
+        frame = gpd.GeoDataFrame(
+            frame, geometry=gpd.GeoSeries(geoms.to_numpy(), crs=opps.crs or WGS84)
+        )
         x, y, located = _metric_xy(frame.geometry, self.metric_crs)
         frame["located"] = located
         for i in np.flatnonzero(~located):
-            self.unlocated_rows.append({"table": "opportunities", "id": frame.at[i, "opportunity_id"],
-                                        "kind": "", "category": frame.at[i, "type"],
-                                        "reason": "not located and its project is not declared"})
+            self.unlocated_rows.append(
+                {
+                    "table": "opportunities",
+                    "id": frame.at[i, "opportunity_id"],
+                    "kind": "",
+                    "category": frame.at[i, "type"],
+                    "reason": "not located and its project is not declared",
+                }
+            )
         unknown_paths = sorted({p for p in frame["pathway"] if p and p not in self.pathways})
         if unknown_paths:
-            log.warning("opportunities name unknown pathway(s) %s; known: %s", unknown_paths,
-                        ", ".join(self.pathways))
+            log.warning(
+                "opportunities name unknown pathway(s) %s; known: %s",
+                unknown_paths,
+                ", ".join(self.pathways),
+            )
         codes = []
         for skills, sector in zip(frame["skills"], frame["sector"], strict=True):
             own = self.vocab.codes(skills)
@@ -259,15 +339,24 @@ class Engine:
         self.opps = _Side(frame, frame["opportunity_id"].to_numpy(dtype=object), x, y, codes)
 
     def _prepare_codes(self) -> None:
-        unknown = sorted({c for side in (self.assets, self.opps) for cs in side.codes for c in cs
-                          if c not in self.vocab})
+        unknown = sorted(
+            {
+                c
+                for side in (self.assets, self.opps)
+                for cs in side.codes
+                for c in cs
+                if c not in self.vocab
+            }
+        )
         self.codes: list[str] = [*self.vocab.skills, *unknown]
         self.code_pos = {c: i for i, c in enumerate(self.codes)}
         self.words = max(1, math.ceil(len(self.codes) / _WORD))
         pos = self.code_pos
         self.assets.bits = _bits([[pos[c] for c in cs] for cs in self.assets.codes], self.words)
         self.opps.bits = _bits([[pos[c] for c in cs] for cs in self.opps.codes], self.words)
-        related = _bits([[pos[r] for r in self.vocab.related(c) if r in pos] for c in self.codes], self.words)
+        related = _bits(
+            [[pos[r] for r in self.vocab.related(c) if r in pos] for c in self.codes], self.words
+        )
         rel = np.zeros_like(self.assets.bits)
         for c in range(len(self.codes)):
             if related[c].any():
@@ -279,8 +368,12 @@ class Engine:
         self.path_ids = list(self.pathways)
         self.path_pos = {p: i for i, p in enumerate(self.path_ids)}
         paths = list(self.pathways.values())
-        self.path_requires = _bits([[pos[c] for c in p.requires if c in pos] for p in paths], self.words)
-        self.path_grants = _bits([[pos[c] for c in p.grants if c in pos] for p in paths], self.words)
+        self.path_requires = _bits(
+            [[pos[c] for c in p.requires if c in pos] for p in paths], self.words
+        )
+        self.path_grants = _bits(
+            [[pos[c] for c in p.grants if c in pos] for p in paths], self.words
+        )
         self.path_credit = np.array([p.credit for p in paths], dtype=float)
         held = self.assets.bits
         self.qualifies = np.zeros((len(held), len(paths)), dtype=bool)
@@ -289,7 +382,9 @@ class Engine:
             self.qualifies[:, j] = (not p.requires) or (held & self.path_requires[j]).any(axis=1)
             g = self.path_grants[j]
             self.holds_grants[:, j] = bool(g.any()) and ((held & g) == g).all(axis=1)
-        self.opp_path = np.array([self.path_pos.get(p, -1) for p in self.opps.frame["pathway"]], dtype=np.int64)
+        self.opp_path = np.array(
+            [self.path_pos.get(p, -1) for p in self.opps.frame["pathway"]], dtype=np.int64
+        )
         self.opp_nreq = _popcount(self.opps.bits)
 
     def _prepare_rules(self) -> None:
@@ -306,17 +401,24 @@ class Engine:
             self.eligible[c, t] = True
             self.lots[c, t] = rule.supply == "lots"
         unknown_cat = len(cats) - 1
-        self.asset_cat = np.array([self.cat_pos.get(str(c), unknown_cat) for c in self.assets.frame["category"]],
-                                  dtype=np.int64)
-        self.opp_type = np.array([self.type_pos.get(t, len(OPPORTUNITY_TYPES)) for t in self.opps.frame["type"]],
-                                 dtype=np.int64)
-        quantity = np.where(np.isnan(self.opps.frame["quantity"].to_numpy(dtype=float)), 1.0,
-                            np.maximum(self.opps.frame["quantity"].to_numpy(dtype=float), 1.0))
+        self.asset_cat = np.array(
+            [self.cat_pos.get(str(c), unknown_cat) for c in self.assets.frame["category"]],
+            dtype=np.int64,
+        )
+        self.opp_type = np.array(
+            [self.type_pos.get(t, len(OPPORTUNITY_TYPES)) for t in self.opps.frame["type"]],
+            dtype=np.int64,
+        )
+        quantity = np.where(
+            np.isnan(self.opps.frame["quantity"].to_numpy(dtype=float)),
+            1.0,
+            np.maximum(self.opps.frame["quantity"].to_numpy(dtype=float), 1.0),
+        )
         self.lot_value = self.opps.frame["value"].to_numpy(dtype=float) / quantity
 
     # -- candidates -------------------------------------------------------------------------
     def _satisfiers(self) -> sparse.csr_matrix:
-        """assets × (codes + pathways + 1): which required code each asset could satisfy."""
+        """Assets × (codes + pathways + 1): which required code each asset could satisfy."""
         n, v, p = len(self.assets.ids), len(self.codes), len(self.path_ids)
         can = self.assets.bits | self.related_bits
         rows, cols = [], []
@@ -353,8 +455,9 @@ class Engine:
         r, c = np.concatenate(rows), np.concatenate(cols)
         return sparse.csc_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(v + p + 1, m))
 
-    def candidates(self, opp_index: np.ndarray, asset_mask: np.ndarray | None = None
-                   ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def candidates(
+        self, opp_index: np.ndarray, asset_mask: np.ndarray | None = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Blocks of plausible (asset, opportunity) index pairs within reach, never the cross product."""
         if not hasattr(self, "_sat"):
             self._sat, self._req = self._satisfiers(), self._requirements()
@@ -400,22 +503,33 @@ class Engine:
         has_p = p >= 0
         pj = np.where(has_p, p, 0)
         qual = has_p & self.qualifies[a, pj] if len(self.path_ids) else np.zeros(len(a), dtype=bool)
-        grants = np.where(qual[:, None], self.path_grants[pj] if len(self.path_ids) else 0, np.uint64(0))
+        grants = np.where(
+            qual[:, None], self.path_grants[pj] if len(self.path_ids) else 0, np.uint64(0)
+        )
         via_p = grants & req & ~held
         via_r = self.related_bits[a] & req & ~held
         n_d, n_p, n_r = _popcount(direct), _popcount(via_p), _popcount(via_r)
         n_both = _popcount(via_p & via_r)
         cp = np.where(qual, self.path_credit[pj] if len(self.path_ids) else 0.0, 0.0)
         cr = s.related_credit
-        total = np.where(cp >= cr, n_d + cp * n_p + cr * (n_r - n_both), n_d + cr * n_r + cp * (n_p - n_both))
+        total = np.where(
+            cp >= cr, n_d + cp * n_p + cr * (n_r - n_both), n_d + cr * n_r + cp * (n_p - n_both)
+        )
         skill = np.where(nreq > 0, total / np.maximum(nreq, 1), 1.0)
 
-        distance = np.round(np.hypot(self.assets.x[a] - self.opps.x[o], self.assets.y[a] - self.opps.y[o]), 1)
+        distance = np.round(
+            np.hypot(self.assets.x[a] - self.opps.x[o], self.assets.y[a] - self.opps.y[o]), 1
+        )
         dist_score = np.exp(-distance / s.decay_m)
         decile = self.assets.frame["imd_decile"].to_numpy(dtype=float)[a]
         dep = np.where(np.isnan(decile), 0.5, np.clip((10.0 - decile) / 9.0, 0.0, 1.0))
-        path_score = np.where(has_p, (qual | (has_p & self.holds_grants[a, pj])).astype(float)
-                              if len(self.path_ids) else 0.0, np.nan)
+        path_score = np.where(
+            has_p,
+            (qual | (has_p & self.holds_grants[a, pj])).astype(float)
+            if len(self.path_ids)
+            else 0.0,
+            np.nan,
+        )
         cap_applies = self.lots[self.asset_cat[a], self.opp_type[o]]
         capacity = self.assets.frame["capacity"].to_numpy(dtype=float)[a]
         value = self.lot_value[o]
@@ -425,18 +539,43 @@ class Engine:
         cap_score = np.where(cap_applies, fit, np.nan)
 
         w = s.weights
-        numerator = (w["skills"] * skill + w["distance"] * dist_score + w["deprivation"] * dep
-                     + w["pathway"] * np.nan_to_num(path_score) + w["capacity"] * np.nan_to_num(cap_score))
-        denominator = (w["skills"] + w["distance"] + w["deprivation"] + w["pathway"] * has_p
-                       + w["capacity"] * cap_applies)
+        numerator = (
+            w["skills"] * skill
+            + w["distance"] * dist_score
+            + w["deprivation"] * dep
+            + w["pathway"] * np.nan_to_num(path_score)
+            + w["capacity"] * np.nan_to_num(cap_score)
+        )
+        denominator = (
+            w["skills"]
+            + w["distance"]
+            + w["deprivation"]
+            + w["pathway"] * has_p
+            + w["capacity"] * cap_applies
+        )
         score = np.round(numerator / denominator, 6)
-        return {"score": score, "skill": skill, "distance_m": distance, "distance": dist_score,
-                "deprivation": dep, "pathway": path_score, "capacity": cap_score,
-                "direct": direct, "via_p": via_p, "via_r": via_r, "qual": qual}
+        return {
+            "score": score,
+            "skill": skill,
+            "distance_m": distance,
+            "distance": dist_score,
+            "deprivation": dep,
+            "pathway": path_score,
+            "capacity": cap_score,
+            "direct": direct,
+            "via_p": via_p,
+            "via_r": via_r,
+            "qual": qual,
+        }
 
-    def best_pairs(self, opp_index: np.ndarray | None = None, *, min_score: float | None = None,
-                   top_k: int | None | bool = False, asset_mask: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    def best_pairs(
+        self,
+        opp_index: np.ndarray | None = None,
+        *,
+        min_score: float | None = None,
+        top_k: int | None | bool = False,
+        asset_mask: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
         """Kept pairs (score ≥ min_score, top_k per opportunity), sorted by opportunity and rank."""
         s = self.settings
         min_score = s.min_score if min_score is None else min_score
@@ -453,7 +592,9 @@ class Engine:
             a, o = a[order], o[order]
             comp = {k: v[order] for k, v in comp.items()}
             starts = np.r_[True, o[1:] != o[:-1]] if len(o) else np.zeros(0, dtype=bool)
-            group_start = np.maximum.accumulate(np.where(starts, np.arange(len(o)), 0)) if len(o) else starts
+            group_start = (
+                np.maximum.accumulate(np.where(starts, np.arange(len(o)), 0)) if len(o) else starts
+            )
             rank = np.arange(len(o)) - group_start + 1
             if top_k:
                 sel = rank <= top_k
@@ -465,7 +606,12 @@ class Engine:
             parts_r.append(rank)
         if not parts_a:
             empty = self.score(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), empty, np.zeros(0, dtype=np.int64)
+            return (
+                np.zeros(0, dtype=np.int64),
+                np.zeros(0, dtype=np.int64),
+                empty,
+                np.zeros(0, dtype=np.int64),
+            )
         comp = {k: np.concatenate([c[k] for c in parts_c]) for k in parts_c[0]}
         return np.concatenate(parts_a), np.concatenate(parts_o), comp, np.concatenate(parts_r)
 
@@ -482,45 +628,52 @@ class Engine:
             out.append(text)
         return out
 
-    def matches_frame(self, a: np.ndarray, o: np.ndarray, comp: dict[str, np.ndarray],
-                      rank: np.ndarray) -> pd.DataFrame:
+    def matches_frame(
+        self, a: np.ndarray, o: np.ndarray, comp: dict[str, np.ndarray], rank: np.ndarray
+    ) -> pd.DataFrame:
         """The matches table (:data:`cwb.matching.MATCH_COLUMNS`) of scored pairs."""
         af, of = self.assets.frame, self.opps.frame
         missing_bits = self.opps.bits[o] & ~(comp["direct"] | comp["via_p"] | comp["via_r"])
-        frame = pd.DataFrame({
-            "asset_id": self.assets.ids[a],
-            "asset_name": af["name"].to_numpy(dtype=object)[a],
-            "asset_kind": af["kind"].to_numpy(dtype=object)[a],
-            "asset_category": af["category"].to_numpy(dtype=object)[a],
-            "opportunity_id": self.opps.ids[o],
-            "opportunity_title": of["title"].to_numpy(dtype=object)[o],
-            "opportunity_type": of["type"].to_numpy(dtype=object)[o],
-            "project": of["project"].to_numpy(dtype=object)[o],
-            "rank": rank.astype(np.int64),
-            "score": comp["score"],
-            "skills_covered": self.labels(comp["direct"]),
-            "skills_via_pathway": self.labels(comp["via_p"]),
-            "skills_partial": self.labels(comp["via_r"] & ~comp["via_p"]),
-            "skills_missing": self.labels(missing_bits),
-            "distance_m": comp["distance_m"],
-            "area_code": af["area_code"].to_numpy(dtype=object)[a],
-            "imd_decile": af["imd_decile"].to_numpy(dtype=float)[a],
-            "pathway": of["pathway"].to_numpy(dtype=object)[o],
-            "count": af["count"].to_numpy(dtype=float, na_value=np.nan)[a],
-            "capacity": af["capacity"].to_numpy(dtype=float)[a],
-            "value": of["value"].to_numpy(dtype=float)[o],
-            "skill_score": np.round(comp["skill"], 6),
-            "distance_score": np.round(comp["distance"], 6),
-            "deprivation_score": np.round(comp["deprivation"], 6),
-            "pathway_score": comp["pathway"],
-            "capacity_score": np.round(comp["capacity"], 6),
-        })
+        frame = pd.DataFrame(
+            {
+                "asset_id": self.assets.ids[a],
+                "asset_name": af["name"].to_numpy(dtype=object)[a],
+                "asset_kind": af["kind"].to_numpy(dtype=object)[a],
+                "asset_category": af["category"].to_numpy(dtype=object)[a],
+                "opportunity_id": self.opps.ids[o],
+                "opportunity_title": of["title"].to_numpy(dtype=object)[o],
+                "opportunity_type": of["type"].to_numpy(dtype=object)[o],
+                "project": of["project"].to_numpy(dtype=object)[o],
+                "rank": rank.astype(np.int64),
+                "score": comp["score"],
+                "skills_covered": self.labels(comp["direct"]),
+                "skills_via_pathway": self.labels(comp["via_p"]),
+                "skills_partial": self.labels(comp["via_r"] & ~comp["via_p"]),
+                "skills_missing": self.labels(missing_bits),
+                "distance_m": comp["distance_m"],
+                "area_code": af["area_code"].to_numpy(dtype=object)[a],
+                "imd_decile": af["imd_decile"].to_numpy(dtype=float)[a],
+                "pathway": of["pathway"].to_numpy(dtype=object)[o],
+                "count": af["count"].to_numpy(dtype=float, na_value=np.nan)[a],
+                "capacity": af["capacity"].to_numpy(dtype=float)[a],
+                "value": of["value"].to_numpy(dtype=float)[o],
+                "skill_score": np.round(comp["skill"], 6),
+                "distance_score": np.round(comp["distance"], 6),
+                "deprivation_score": np.round(comp["deprivation"], 6),
+                "pathway_score": comp["pathway"],
+                "capacity_score": np.round(comp["capacity"], 6),
+            }
+        )
         frame["count"] = frame["count"].astype("Int64")
         frame["reasons"] = self._reasons(frame, a, o, comp)
-        frame = frame.sort_values(["project", "opportunity_id", "rank"], kind="stable", ignore_index=True)
+        frame = frame.sort_values(
+            ["project", "opportunity_id", "rank"], kind="stable", ignore_index=True
+        )
         return frame[MATCH_COLUMNS]
 
-    def _reasons(self, frame: pd.DataFrame, a: np.ndarray, o: np.ndarray, comp: dict[str, np.ndarray]) -> list[str]:
+    def _reasons(
+        self, frame: pd.DataFrame, a: np.ndarray, o: np.ndarray, comp: dict[str, np.ndarray]
+    ) -> list[str]:
         area_names = self.assets.frame["area_name"].to_numpy(dtype=object)[a]
         nreq = self.opp_nreq[o]
         out = []
@@ -542,8 +695,16 @@ class Engine:
             if row.pathway and row.pathway in self.pathways:
                 label = self.pathways[row.pathway].label
                 ps = comp["pathway"][i]
-                parts.append(f"pathway '{label}': " + ("qualifies" if comp["qual"][i] else
-                                                       "already qualified" if ps == 1 else "does not qualify"))
+                parts.append(
+                    f"pathway '{label}': "
+                    + (
+                        "qualifies"
+                        if comp["qual"][i]
+                        else "already qualified"
+                        if ps == 1
+                        else "does not qualify"
+                    )
+                )
             place = self.project_names.get(row.project, row.project)
             parts.append(f"{_distance_text(row.distance_m)} from {place}")
             if np.isnan(row.imd_decile):
@@ -559,8 +720,10 @@ class Engine:
                 elif row.capacity >= lot:
                     parts.append(f"capacity {_money(row.capacity)} covers the {_money(lot)} lot")
                 else:
-                    parts.append(f"capacity {_money(row.capacity)} is {row.capacity / lot:.0%} of the "
-                                 f"{_money(lot)} lot: a consortium could bid")
+                    parts.append(
+                        f"capacity {_money(row.capacity)} is {row.capacity / lot:.0%} of the "
+                        f"{_money(lot)} lot: a consortium could bid"
+                    )
             if row.asset_kind == "human" and not pd.isna(row.count):
                 parts.append(f"a group of {int(row.count)} residents")
             out.append(REASON_SEPARATOR.join(parts))
@@ -579,15 +742,23 @@ class Engine:
         """Opportunities with their skill codes and the location used."""
         f = self.opps.frame.copy()
         f["skill_codes"] = [";".join(cs) for cs in self.opps.codes]
-        f["quantity"] = pd.array(f["quantity"].to_numpy(dtype=float), dtype="Float64").astype("Int64")
-        return gpd.GeoDataFrame(f.reindex(columns=OPPORTUNITY_COLUMNS), geometry="geometry", crs=f.crs)
+        f["quantity"] = pd.array(f["quantity"].to_numpy(dtype=float), dtype="Float64").astype(
+            "Int64"
+        )
+        return gpd.GeoDataFrame(
+            f.reindex(columns=OPPORTUNITY_COLUMNS), geometry="geometry", crs=f.crs
+        )
 
     def result(self) -> MatchResult:
         """Run the matching and assemble the :class:`~cwb.matching.MatchResult`."""
         a, o, comp, rank = self.best_pairs()
         matches = self.matches_frame(a, o, comp, rank)
-        log.info("matching: %d matches for %d opportunities from %d assets", len(matches), len(self.opps.ids),
-                 len(self.assets.ids))
+        log.info(
+            "matching: %d matches for %d opportunities from %d assets",
+            len(matches),
+            len(self.opps.ids),
+            len(self.assets.ids),
+        )
         unlocated = pd.DataFrame(self.unlocated_rows, columns=UNLOCATED_COLUMNS)
         return MatchResult(
             matches=matches,
@@ -609,5 +780,13 @@ def candidate_table(engine: Engine, opp_index: np.ndarray, asset_mask: np.ndarra
     ``rank_key`` (the asset-id order used to break ties).
     """
     a, o, comp, _ = engine.best_pairs(opp_index, min_score=0.0, top_k=None, asset_mask=asset_mask)
-    return pd.DataFrame({"a": a, "o": o, "score": comp["score"], "skill": comp["skill"],
-                         "distance_m": comp["distance_m"], "rank_key": engine.asset_rank[a]})
+    return pd.DataFrame(
+        {
+            "a": a,
+            "o": o,
+            "score": comp["score"],
+            "skill": comp["skill"],
+            "distance_m": comp["distance_m"],
+            "rank_key": engine.asset_rank[a],
+        }
+    )

@@ -94,23 +94,66 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 
 #: Columns of :attr:`MatchResult.matches`, in order.
 MATCH_COLUMNS: list[str] = [
-    "asset_id", "asset_name", "asset_kind", "asset_category",
-    "opportunity_id", "opportunity_title", "opportunity_type", "project",
-    "rank", "score",
-    "skills_covered", "skills_via_pathway", "skills_partial", "skills_missing",
-    "distance_m", "area_code", "imd_decile", "pathway", "count", "capacity", "value",
+    "asset_id",
+    "asset_name",
+    "asset_kind",
+    "asset_category",
+    "opportunity_id",
+    "opportunity_title",
+    "opportunity_type",
+    "project",
+    "rank",
+    "score",
+    "skills_covered",
+    "skills_via_pathway",
+    "skills_partial",
+    "skills_missing",
+    "distance_m",
+    "area_code",
+    "imd_decile",
+    "pathway",
+    "count",
+    "capacity",
+    "value",
     "reasons",
-    "skill_score", "distance_score", "deprivation_score", "pathway_score", "capacity_score",
+    "skill_score",
+    "distance_score",
+    "deprivation_score",
+    "pathway_score",
+    "capacity_score",
 ]
 #: Columns of :attr:`MatchResult.assets` (the asset side as matched: public fields only).
 ASSET_COLUMNS: list[str] = [
-    "asset_id", "name", "kind", "category", "sector", "skills", "skill_codes", "capacity", "count",
-    "members", "area_code", "area_name", "imd_decile", "located", "geometry",
+    "asset_id",
+    "name",
+    "kind",
+    "category",
+    "sector",
+    "skills",
+    "skill_codes",
+    "capacity",
+    "count",
+    "members",
+    "area_code",
+    "area_name",
+    "imd_decile",
+    "located",
+    "geometry",
 ]
 #: Columns of :attr:`MatchResult.opportunities`.
 OPPORTUNITY_COLUMNS: list[str] = [
-    "opportunity_id", "project", "type", "title", "skills", "skill_codes", "sector", "quantity", "value",
-    "pathway", "located", "geometry",
+    "opportunity_id",
+    "project",
+    "type",
+    "title",
+    "skills",
+    "skill_codes",
+    "sector",
+    "quantity",
+    "value",
+    "pathway",
+    "located",
+    "geometry",
 ]
 #: Columns of :attr:`MatchResult.unlocated`.
 UNLOCATED_COLUMNS: list[str] = ["table", "id", "kind", "category", "reason"]
@@ -161,8 +204,10 @@ class MatchSettings:
     def __post_init__(self) -> None:
         unknown = set(self.weights) - set(COMPONENTS)
         if unknown:
-            raise UsageError(f"[matching] weights: unknown component(s) {sorted(unknown)}; "
-                             f"known: {', '.join(COMPONENTS)}")
+            raise UsageError(
+                f"[matching] weights: unknown component(s) {sorted(unknown)}; "
+                f"known: {', '.join(COMPONENTS)}"
+            )
         full = {c: float(self.weights.get(c, DEFAULT_WEIGHTS[c])) for c in COMPONENTS}
         if any(w < 0 or math.isnan(w) for w in full.values()) or sum(full.values()) <= 0:
             raise UsageError(f"[matching] weights must be non-negative and not all 0, got {full}")
@@ -170,7 +215,9 @@ class MatchSettings:
         if self.decay_m <= 0:
             raise UsageError(f"[matching] decay_m must be positive, got {self.decay_m}")
         if self.max_distance_m <= 0:
-            raise UsageError(f"[matching] max_distance_m must be positive, got {self.max_distance_m}")
+            raise UsageError(
+                f"[matching] max_distance_m must be positive, got {self.max_distance_m}"
+            )
         if not 0 <= self.min_score <= 1:
             raise UsageError(f"min_score must be between 0 and 1, got {self.min_score}")
         if self.top_k is not None and self.top_k < 0:
@@ -178,9 +225,13 @@ class MatchSettings:
         if self.top_k == 0:
             object.__setattr__(self, "top_k", None)
         if not 0 <= self.related_credit <= 1:
-            raise UsageError(f"[matching] related_credit must be between 0 and 1, got {self.related_credit}")
+            raise UsageError(
+                f"[matching] related_credit must be between 0 and 1, got {self.related_credit}"
+            )
         if not 2 <= self.max_consortium_size <= 6:
-            raise UsageError(f"[matching] max_consortium_size must be 2–6, got {self.max_consortium_size}")
+            raise UsageError(
+                f"[matching] max_consortium_size must be 2–6, got {self.max_consortium_size}"
+            )
 
     @classmethod
     def from_manifest(cls, section: dict[str, Any], **overrides: Any) -> MatchSettings:
@@ -246,17 +297,27 @@ def load_pathways(extra: Path | None = None) -> dict[str, Pathway]:
     out: dict[str, Pathway] = {}
     for row in rows:
         pid = row["pathway"].strip()
-        out[pid] = Pathway(pid, row.get("label", pid).strip(), tuple(split_list(row.get("requires"))),
-                           tuple(split_list(row.get("grants"))), float(row.get("credit") or 0.5),
-                           (row.get("description") or "").strip())
+        out[pid] = Pathway(
+            pid,
+            row.get("label", pid).strip(),
+            tuple(split_list(row.get("requires"))),
+            tuple(split_list(row.get("grants"))),
+            float(row.get("credit") or 0.5),
+            (row.get("description") or "").strip(),
+        )
     return out
 
 
 def load_eligibility() -> list[EligibilityRule]:
     """The eligibility rules (``resources/eligibility.csv``)."""
     return [
-        EligibilityRule(r["opportunity_type"].strip(), r["asset_kind"].strip(), r["asset_category"].strip(),
-                        r["role"].strip(), r["supply"].strip())
+        EligibilityRule(
+            r["opportunity_type"].strip(),
+            r["asset_kind"].strip(),
+            r["asset_category"].strip(),
+            r["role"].strip(),
+            r["supply"].strip(),
+        )
         for r in _read_resource_rows("eligibility.csv")
     ]
 
@@ -313,21 +374,33 @@ def match_summary(result: MatchResult) -> pd.DataFrame:
     """A small table: per project and type, how many opportunities found matches."""
     opps = pd.DataFrame(result.opportunities.drop(columns="geometry"))
     m = result.matches
-    best = m[m["rank"] == 1].set_index("opportunity_id")["score"] if len(m) else pd.Series(dtype=float)
+    best = (
+        m[m["rank"] == 1].set_index("opportunity_id")["score"] if len(m) else pd.Series(dtype=float)
+    )
     n = m.groupby("opportunity_id").size() if len(m) else pd.Series(dtype=int)
-    frame = pd.DataFrame({
-        "project": opps["project"].to_numpy(),
-        "type": opps["type"].to_numpy(),
-        "matched": opps["opportunity_id"].map(n).fillna(0).gt(0).to_numpy(),
-        "matches": opps["opportunity_id"].map(n).fillna(0).astype("int64").to_numpy(),
-        "best": opps["opportunity_id"].map(best).to_numpy(dtype=float),
-    })
+    frame = pd.DataFrame(
+        {
+            "project": opps["project"].to_numpy(),
+            "type": opps["type"].to_numpy(),
+            "matched": opps["opportunity_id"].map(n).fillna(0).gt(0).to_numpy(),
+            "matches": opps["opportunity_id"].map(n).fillna(0).astype("int64").to_numpy(),
+            "best": opps["opportunity_id"].map(best).to_numpy(dtype=float),
+        }
+    )
     if frame.empty:
-        return pd.DataFrame(columns=["project", "type", "opportunities", "matched", "matches", "mean_best_score"])
-    out = frame.groupby(["project", "type"], sort=True).agg(
-        opportunities=("matched", "size"), matched=("matched", "sum"), matches=("matches", "sum"),
-        mean_best_score=("best", "mean"),
-    ).reset_index()
+        return pd.DataFrame(
+            columns=["project", "type", "opportunities", "matched", "matches", "mean_best_score"]
+        )
+    out = (
+        frame.groupby(["project", "type"], sort=True)
+        .agg(
+            opportunities=("matched", "size"),
+            matched=("matched", "sum"),
+            matches=("matches", "sum"),
+            mean_best_score=("best", "mean"),
+        )
+        .reset_index()
+    )
     out["mean_best_score"] = out["mean_best_score"].round(3)
     return out
 
@@ -367,7 +440,9 @@ def match(
     settings = settings or MatchSettings.for_dataset(ds)
     if project is not None and ds.manifest.project(project) is None:
         known = ", ".join(p.id for p in ds.manifest.projects) or "none"
-        raise UsageError(f"--project {project!r} is not a project of the dataset (projects: {known})")
+        raise UsageError(
+            f"--project {project!r} is not a project of the dataset (projects: {known})"
+        )
     engine = Engine.build(ds, settings, vocabulary=vocabulary, project=project)
     return engine.result()
 
@@ -400,8 +475,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     from cwb._atomic import atomic_open
     from cwb.schema import is_private_column
 
-    frame = pd.DataFrame(frame).drop(columns=[c for c in frame.columns
-                                              if c == "geometry" or is_private_column(c)])
+    frame = pd.DataFrame(frame).drop(
+        columns=[c for c in frame.columns if c == "geometry" or is_private_column(c)]
+    )
     with atomic_open(path) as handle:
         frame.to_csv(handle, index=False)
     return Path(path)

@@ -72,8 +72,20 @@ NEED_WORDS = ("needed", "required", "wanted", "sought")
 #: Fuzzy matching applies to terms of at least this many characters (short ones are too risky).
 FUZZY_MIN_LENGTH = 6
 
-_QUALIFIERS = ("experienced", "qualified", "trained", "skilled", "certified", "professional",
-               "licensed", "basic", "some", "good", "fluent", "level")
+_QUALIFIERS = (
+    "experienced",
+    "qualified",
+    "trained",
+    "skilled",
+    "certified",
+    "professional",
+    "licensed",
+    "basic",
+    "some",
+    "good",
+    "fluent",
+    "level",
+)
 _PAREN = re.compile(r"\(([^)]*)\)")
 _NON_WORD = re.compile(r"[^a-z0-9+ ]+")
 _SPACES = re.compile(r"\s+")
@@ -168,14 +180,23 @@ class Vocabulary:
         fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD,
     ) -> Vocabulary:
         """The bundled vocabulary, extended by the ``extra`` CSV files in order."""
-        text = resources.files("cwb").joinpath("resources", "skills.csv").read_text(encoding="utf-8")
+        text = (
+            resources.files("cwb").joinpath("resources", "skills.csv").read_text(encoding="utf-8")
+        )
         skills: dict[str, Skill] = {}
         _merge_rows(skills, list(csv.DictReader(text.splitlines())), "skills.csv")
         for path in extra:
             path = Path(path)
             if not path.exists():
-                raise DatasetError([Problem(str(path), "vocabulary file named in [matching] vocabulary does not exist",
-                                            code="missing_file")])
+                raise DatasetError(
+                    [
+                        Problem(
+                            str(path),
+                            "vocabulary file named in [matching] vocabulary does not exist",
+                            code="missing_file",
+                        )
+                    ]
+                )
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 _merge_rows(skills, list(csv.DictReader(handle)), path.name)
         return cls(skills, fuzzy_threshold=fuzzy_threshold)
@@ -188,8 +209,11 @@ class Vocabulary:
         if isinstance(named, str):
             named = [named]
         base = ds.path or Path(".")
-        threshold = fuzzy_threshold if fuzzy_threshold is not None else float(
-            section.get("fuzzy_threshold", DEFAULT_FUZZY_THRESHOLD))
+        threshold = (
+            fuzzy_threshold
+            if fuzzy_threshold is not None
+            else float(section.get("fuzzy_threshold", DEFAULT_FUZZY_THRESHOLD))
+        )
         return cls.load([base / n for n in named], fuzzy_threshold=threshold)
 
     def _build_keys(self) -> None:
@@ -198,7 +222,11 @@ class Vocabulary:
         # codes and labels first so that a synonym never hides a label
         for pass_ in ("primary", "synonym"):
             for skill in self.skills.values():
-                names = (skill.code.replace("_", " "), skill.label) if pass_ == "primary" else skill.synonyms
+                names = (
+                    (skill.code.replace("_", " "), skill.label)
+                    if pass_ == "primary"
+                    else skill.synonyms
+                )
                 for name in names:
                     key = normalise_term(name)
                     if not key:
@@ -207,8 +235,11 @@ class Vocabulary:
                     if owner != skill.code and pass_ == "synonym":
                         clashes.append(f"{name!r} ({skill.code} and {owner})")
         if clashes:
-            log.warning("vocabulary: %d synonym(s) name two skills; the first wins: %s",
-                        len(clashes), "; ".join(clashes[:10]))
+            log.warning(
+                "vocabulary: %d synonym(s) name two skills; the first wins: %s",
+                len(clashes),
+                "; ".join(clashes[:10]),
+            )
         self._keys = keys
         self._cache = {}
         self._choices = list(keys)
@@ -225,7 +256,7 @@ class Vocabulary:
         skill = self.skills.get(code)
         if skill is not None:
             return skill.label
-        return code[len(UNKNOWN_PREFIX):] if is_unknown_code(code) else code
+        return code[len(UNKNOWN_PREFIX) :] if is_unknown_code(code) else code
 
     def related(self, code: str) -> tuple[str, ...]:
         """Codes that partly stand in for ``code`` (both directions of the ``related`` column)."""
@@ -275,7 +306,7 @@ class Vocabulary:
             if size * 2 < len(words):
                 break
             for start in range(len(words) - size + 1):
-                phrase = " ".join(words[start:start + size])
+                phrase = " ".join(words[start : start + size])
                 code = self._keys.get(phrase)
                 if code and best is None:
                     best = (size, code)
@@ -314,8 +345,15 @@ class Vocabulary:
     def to_frame(self) -> pd.DataFrame:
         """The vocabulary as a table (the CSV's columns)."""
         rows = [
-            {"code": s.code, "label": s.label, "group": s.group, "soc2020": s.soc2020, "esco": s.esco,
-             "synonyms": ";".join(s.synonyms), "related": ";".join(s.related)}
+            {
+                "code": s.code,
+                "label": s.label,
+                "group": s.group,
+                "soc2020": s.soc2020,
+                "esco": s.esco,
+                "synonyms": ";".join(s.synonyms),
+                "related": ";".join(s.related),
+            }
             for s in self.skills.values()
         ]
         return pd.DataFrame(rows, columns=list(VOCABULARY_COLUMNS))
@@ -348,21 +386,42 @@ def _merge_rows(skills: dict[str, Skill], rows: list[dict[str, str]], source: st
     for number, row in enumerate(rows, start=2):
         code = (row.get("code") or "").strip()
         if not code or not re.fullmatch(r"[a-z0-9_]+", code):
-            problems.append(Problem(source, "needs a snake_case code (a-z, 0-9, _)", row=number, column="code",
-                                    value=code))
+            problems.append(
+                Problem(
+                    source,
+                    "needs a snake_case code (a-z, 0-9, _)",
+                    row=number,
+                    column="code",
+                    value=code,
+                )
+            )
             continue
         synonyms = tuple(split_list(row.get("synonyms")))
         related = tuple(split_list(row.get("related")))
         soc = (row.get("soc2020") or "").strip()
         if soc and not re.fullmatch(r"\d{4}", soc):
-            problems.append(Problem(source, "SOC 2020 unit group must be 4 digits", row=number, column="soc2020",
-                                    value=soc))
+            problems.append(
+                Problem(
+                    source,
+                    "SOC 2020 unit group must be 4 digits",
+                    row=number,
+                    column="soc2020",
+                    value=soc,
+                )
+            )
             soc = ""
         old = skills.get(code)
         if old is None:
             label = (row.get("label") or "").strip() or code.replace("_", " ")
-            skills[code] = Skill(code, label, (row.get("group") or "").strip(), soc, (row.get("esco") or "").strip(),
-                                 synonyms, related)
+            skills[code] = Skill(
+                code,
+                label,
+                (row.get("group") or "").strip(),
+                soc,
+                (row.get("esco") or "").strip(),
+                synonyms,
+                related,
+            )
         else:
             skills[code] = Skill(
                 code,
@@ -374,28 +433,56 @@ def _merge_rows(skills: dict[str, Skill], rows: list[dict[str, str]], source: st
                 old.related + tuple(r for r in related if r not in old.related),
             )
         pending_related.append((number, code, related))
-    for number, code, related in pending_related:
+    for number, _code, related in pending_related:
         for other in related:
             if other not in skills:
-                problems.append(Problem(source, f"related code {other!r} is not in the vocabulary", row=number,
-                                        column="related", value=other))
+                problems.append(
+                    Problem(
+                        source,
+                        f"related code {other!r} is not in the vocabulary",
+                        row=number,
+                        column="related",
+                        value=other,
+                    )
+                )
     if problems:
-        raise DatasetError(problems, f"{source}: the skills vocabulary has {len(problems)} error(s)")
+        raise DatasetError(
+            problems, f"{source}: the skills vocabulary has {len(problems)} error(s)"
+        )
     # make 'related' symmetric: a cook stands in for a chef and a chef for a cook
     for code, skill in list(skills.items()):
         for other in skill.related:
             peer = skills[other]
             if code not in peer.related:
-                skills[other] = Skill(peer.code, peer.label, peer.group, peer.soc2020, peer.esco, peer.synonyms,
-                                      peer.related + (code,))
+                skills[other] = Skill(
+                    peer.code,
+                    peer.label,
+                    peer.group,
+                    peer.soc2020,
+                    peer.esco,
+                    peer.synonyms,
+                    peer.related + (code,),
+                )
 
 
-def load_vocabulary(extra: Sequence[str | Path] = (), *, fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD) -> Vocabulary:
+def load_vocabulary(
+    extra: Sequence[str | Path] = (), *, fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
+) -> Vocabulary:
     """The bundled skills vocabulary extended by ``extra`` files (see :class:`Vocabulary`)."""
     return Vocabulary.load(extra, fuzzy_threshold=fuzzy_threshold)
 
 
-RESOLUTION_COLUMNS = ["table", "term", "normalised", "method", "code", "label", "score", "count", "rows"]
+RESOLUTION_COLUMNS = [
+    "table",
+    "term",
+    "normalised",
+    "method",
+    "code",
+    "label",
+    "score",
+    "count",
+    "rows",
+]
 UNKNOWN_COLUMNS = ["table", "term", "normalised", "count", "rows", "suggestion", "score"]
 
 
@@ -418,16 +505,26 @@ def skill_resolutions(ds: Dataset, vocab: Vocabulary | None = None) -> pd.DataFr
                 rec = records.get(key)
                 if rec is None:
                     rec = records[key] = {
-                        "table": table, "term": term, "normalised": res.normalised, "method": res.method,
-                        "code": res.code, "label": res.suggestion if res.method == "unknown" else vocab.label(res.code),
-                        "score": res.score, "count": 0, "rows": [],
+                        "table": table,
+                        "term": term,
+                        "normalised": res.normalised,
+                        "method": res.method,
+                        "code": res.code,
+                        "label": res.suggestion
+                        if res.method == "unknown"
+                        else vocab.label(res.code),
+                        "score": res.score,
+                        "count": 0,
+                        "rows": [],
                     }
                 rec["count"] = int(rec["count"]) + 1  # type: ignore[call-overload]
                 rec["rows"].append(row_id)  # type: ignore[union-attr]
     out = pd.DataFrame(list(records.values()), columns=RESOLUTION_COLUMNS)
     if len(out):
         out["rows"] = out["rows"].map(";".join)
-        out = out.sort_values(["table", "count", "term"], ascending=[True, False, True], ignore_index=True)
+        out = out.sort_values(
+            ["table", "count", "term"], ascending=[True, False, True], ignore_index=True
+        )
     return out
 
 

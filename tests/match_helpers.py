@@ -16,7 +16,7 @@ from shapely.geometry import Point, box
 
 from cwb.dataset import Dataset
 from cwb.manifest import manifest_from_dict
-from cwb.schema import ASSETS, OPPORTUNITIES, AREAS
+from cwb.schema import AREAS, ASSETS, OPPORTUNITIES
 
 ORIGIN = (400_000.0, 290_000.0)  # BNG metres, in the West Midlands
 BNG = "EPSG:27700"
@@ -45,15 +45,20 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=_to_wgs84(points).to_numpy(), crs="EPSG:4326")
 
 
-def make_areas(areas: list[tuple[str, tuple[float, float, float, float], float | None]]) -> gpd.GeoDataFrame:
+def make_areas(
+    areas: list[tuple[str, tuple[float, float, float, float], float | None]],
+) -> gpd.GeoDataFrame:
     """Areas from (code, (minx, miny, maxx, maxy) offsets in metres, imd_decile)."""
     rows, geoms = [], []
     for code, (x0, y0, x1, y1), decile in areas:
         rows.append({"code": code, "name": f"Area {code}", "imd_decile": decile})
         geoms.append(box(ORIGIN[0] + x0, ORIGIN[1] + y0, ORIGIN[0] + x1, ORIGIN[1] + y1))
     frame = pd.DataFrame(rows).reindex(columns=[c.name for c in AREAS.columns])
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=BNG).to_crs("EPSG:4326").to_numpy(),
-                            crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        frame,
+        geometry=gpd.GeoSeries(geoms, crs=BNG).to_crs("EPSG:4326").to_numpy(),
+        crs="EPSG:4326",
+    )
 
 
 def make_dataset(
@@ -85,7 +90,9 @@ def make_dataset(
     )
 
 
-def expected_score(components: dict[str, float | None], weights: dict[str, float] | None = None) -> float:
+def expected_score(
+    components: dict[str, float | None], weights: dict[str, float] | None = None
+) -> float:
     """The documented weighted mean over the components that apply (None: does not apply)."""
     from cwb.matching import DEFAULT_WEIGHTS
 

@@ -10,18 +10,34 @@ from cwb.matching import MatchSettings, match
 
 
 def _group(gid, skills, count, at):
-    return {"id": gid, "name": f"group {gid}", "kind": "human", "category": "skills_group", "skills": skills,
-            "count": count, "at": at}
+    return {
+        "id": gid,
+        "name": f"group {gid}",
+        "kind": "human",
+        "category": "skills_group",
+        "skills": skills,
+        "count": count,
+        "at": at,
+    }
 
 
 def _allocated(alloc):
-    return {(a, o): q for a, o, q in zip(alloc.assignments["asset_id"], alloc.assignments["opportunity_id"],
-                                         alloc.assignments["quantity"], strict=True)}
+    return {
+        (a, o): q
+        for a, o, q in zip(
+            alloc.assignments["asset_id"],
+            alloc.assignments["opportunity_id"],
+            alloc.assignments["quantity"],
+            strict=True,
+        )
+    }
 
 
 def test_posts_filled_by_the_best_group_first_up_to_its_count():
-    ds = make_dataset([_group("NEAR", "cook", 3, (100, 0)), _group("FAR", "cook", 10, (4000, 0))],
-                      [{"id": "J1", "type": "job", "title": "Cook", "skills": "cook", "quantity": 5}])
+    ds = make_dataset(
+        [_group("NEAR", "cook", 3, (100, 0)), _group("FAR", "cook", 10, (4000, 0))],
+        [{"id": "J1", "type": "job", "title": "Cook", "skills": "cook", "quantity": 5}],
+    )
     alloc = allocate(match(ds))
     assert _allocated(alloc) == {("NEAR", "J1"): 3, ("FAR", "J1"): 2}
     assert alloc.filled == 5 and alloc.unfilled == 0
@@ -29,8 +45,10 @@ def test_posts_filled_by_the_best_group_first_up_to_its_count():
 
 
 def test_unmet_demand_becomes_a_training_need():
-    ds = make_dataset([_group("G1", "cook", 3, (100, 0)), _group("G2", "chef", 4, (100, 0))],
-                      [{"id": "J1", "type": "job", "title": "Cook", "skills": "cook", "quantity": 20}])
+    ds = make_dataset(
+        [_group("G1", "cook", 3, (100, 0)), _group("G2", "chef", 4, (100, 0))],
+        [{"id": "J1", "type": "job", "title": "Cook", "skills": "cook", "quantity": 20}],
+    )
     result = match(ds)
     alloc = allocate(result)
     assert alloc.filled == 7 and alloc.unfilled == 13
@@ -47,9 +65,13 @@ def test_unmet_demand_becomes_a_training_need():
 
 
 def test_a_group_is_shared_across_posts_without_exceeding_its_count():
-    ds = make_dataset([_group("G1", "cleaning;cook", 6, (100, 0))],
-                      [{"id": "J1", "type": "job", "title": "Cleaner", "skills": "cleaning", "quantity": 4},
-                       {"id": "J2", "type": "job", "title": "Cook", "skills": "cook", "quantity": 4}])
+    ds = make_dataset(
+        [_group("G1", "cleaning;cook", 6, (100, 0))],
+        [
+            {"id": "J1", "type": "job", "title": "Cleaner", "skills": "cleaning", "quantity": 4},
+            {"id": "J2", "type": "job", "title": "Cook", "skills": "cook", "quantity": 4},
+        ],
+    )
     alloc = allocate(match(ds))
     assert alloc.filled == 6
     supply = alloc.supply.set_index("asset_id").loc["G1"]
@@ -57,19 +79,39 @@ def test_a_group_is_shared_across_posts_without_exceeding_its_count():
 
 
 def test_ties_go_to_the_better_ranked_match():
-    ds = make_dataset([_group("B", "cook", 5, (300, 0)), _group("A", "cook", 5, (300, 0))],
-                      [{"id": "J1", "type": "job", "title": "Cook", "skills": "cook", "quantity": 5}])
+    ds = make_dataset(
+        [_group("B", "cook", 5, (300, 0)), _group("A", "cook", 5, (300, 0))],
+        [{"id": "J1", "type": "job", "title": "Cook", "skills": "cook", "quantity": 5}],
+    )
     alloc = allocate(match(ds))
-    assert _allocated(alloc) == {("A", "J1"): 5}  # equal scores and distance: the smaller id ranks first
+    assert _allocated(alloc) == {
+        ("A", "J1"): 5
+    }  # equal scores and distance: the smaller id ranks first
 
 
 def test_contracts_need_capacity_and_one_per_supplier():
     firm = {"kind": "financial", "category": "social_enterprise", "skills": "catering"}
     ds = make_dataset(
-        [{"id": "BIG", "name": "Big", **firm, "capacity": 500_000, "at": (100, 0)},
-         {"id": "SMALL", "name": "Small", **firm, "capacity": 50_000, "at": (100, 0)}],
-        [{"id": "C1", "type": "contract", "title": "Restaurant", "skills": "catering", "value": 400_000},
-         {"id": "C2", "type": "contract", "title": "Café", "skills": "catering", "value": 300_000}],
+        [
+            {"id": "BIG", "name": "Big", **firm, "capacity": 500_000, "at": (100, 0)},
+            {"id": "SMALL", "name": "Small", **firm, "capacity": 50_000, "at": (100, 0)},
+        ],
+        [
+            {
+                "id": "C1",
+                "type": "contract",
+                "title": "Restaurant",
+                "skills": "catering",
+                "value": 400_000,
+            },
+            {
+                "id": "C2",
+                "type": "contract",
+                "title": "Café",
+                "skills": "catering",
+                "value": 300_000,
+            },
+        ],
     )
     result = match(ds, settings=MatchSettings(min_score=0.0))
     alloc = allocate(result)

@@ -17,16 +17,52 @@ runner = CliRunner()
 @pytest.fixture
 def small(tmp_path):
     ds = make_dataset(
-        [{"id": "H1", "name": "Cooks of Soho", "kind": "human", "category": "skills_group", "skills": "cook;chef",
-          "count": 6, "at": (400, 0), "contact_email": "lead@example.org"},
-         {"id": "F1", "name": "Tiffin Co-op", "kind": "financial", "category": "cooperative", "skills": "catering",
-          "capacity": 90_000, "at": (900, 300)},
-         {"id": "B1", "name": "Old Hall", "kind": "physical", "category": "community_centre",
-          "skills": "meeting room;wifi", "at": (200, 200)}],
-        [{"id": "J1", "type": "job", "title": "Cook", "skills": "cook", "quantity": 4},
-         {"id": "C1", "type": "contract", "title": "Café", "skills": "catering", "value": 80_000},
-         {"id": "S1", "type": "space", "title": "Recruitment day venue", "skills": "meeting room;wifi"},
-         {"id": "J2", "type": "job", "title": "Welder", "skills": "welding", "quantity": 2}],
+        [
+            {
+                "id": "H1",
+                "name": "Cooks of Soho",
+                "kind": "human",
+                "category": "skills_group",
+                "skills": "cook;chef",
+                "count": 6,
+                "at": (400, 0),
+                "contact_email": "lead@example.org",
+            },
+            {
+                "id": "F1",
+                "name": "Tiffin Co-op",
+                "kind": "financial",
+                "category": "cooperative",
+                "skills": "catering",
+                "capacity": 90_000,
+                "at": (900, 300),
+            },
+            {
+                "id": "B1",
+                "name": "Old Hall",
+                "kind": "physical",
+                "category": "community_centre",
+                "skills": "meeting room;wifi",
+                "at": (200, 200),
+            },
+        ],
+        [
+            {"id": "J1", "type": "job", "title": "Cook", "skills": "cook", "quantity": 4},
+            {
+                "id": "C1",
+                "type": "contract",
+                "title": "Café",
+                "skills": "catering",
+                "value": 80_000,
+            },
+            {
+                "id": "S1",
+                "type": "space",
+                "title": "Recruitment day venue",
+                "skills": "meeting room;wifi",
+            },
+            {"id": "J2", "type": "job", "title": "Welder", "skills": "welding", "quantity": 2},
+        ],
     )
     return write_dataset(ds, tmp_path / "small")
 
@@ -38,15 +74,21 @@ def test_match_writes_csv_with_reasons_and_prints_a_summary(small, tmp_path):
     assert "matches" in res.output and "job" in res.output
     table = pd.read_csv(out)
     assert list(table.columns) == MATCH_COLUMNS
-    assert set(zip(table["asset_id"], table["opportunity_id"], strict=True)) == {("H1", "J1"), ("F1", "C1"),
-                                                                                  ("B1", "S1")}
+    assert set(zip(table["asset_id"], table["opportunity_id"], strict=True)) == {
+        ("H1", "J1"),
+        ("F1", "C1"),
+        ("B1", "S1"),
+    }
     assert table["reasons"].str.len().min() > 20
     assert "example.org" not in out.read_text()
 
 
 def test_match_options(small, tmp_path):
     out = tmp_path / "m.csv"
-    assert runner.invoke(app, ["match", str(small), "-o", str(out), "--min-score", "0.99"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["match", str(small), "-o", str(out), "--min-score", "0.99"]).exit_code
+        == 0
+    )
     assert pd.read_csv(out).empty
     res = runner.invoke(app, ["match", str(small), "--project", "nowhere"])
     assert res.exit_code == 2 and "not a project" in res.output
@@ -70,11 +112,18 @@ def test_demo_done_when(tmp_path):
 
     ds = read_dataset(demo_dataset_path())
     written = demo_step(ds, tmp_path)
-    assert sorted(p.name for p in written) == ["allocation.csv", "consortia.csv", "gaps.csv", "matches.csv"]
+    assert sorted(p.name for p in written) == [
+        "allocation.csv",
+        "consortia.csv",
+        "gaps.csv",
+        "matches.csv",
+    ]
     m = pd.read_csv(tmp_path / "matches.csv")
     assert m["reasons"].notna().all() and (m["reasons"].str.len() > 0).all()
-    nurses = m[m["asset_name"].str.contains("Overseas-qualified nurses") & m["opportunity_title"].str.contains(
-        "Registered nurse")]
+    nurses = m[
+        m["asset_name"].str.contains("Overseas-qualified nurses")
+        & m["opportunity_title"].str.contains("Registered nurse")
+    ]
     assert len(nurses) and nurses["pathway"].eq("overseas_nurse_registration").any()
     se = m[(m["asset_category"] == "social_enterprise") & (m["opportunity_type"] == "contract")]
     assert len(se)
@@ -85,7 +134,11 @@ def test_demo_done_when(tmp_path):
     for column in ("contact_name", "contact_email", "contact_phone"):
         assert column not in text
     human_ids = set(ds.assets.loc[ds.assets["kind"] == "human", "id"])
-    small_groups = set(ds.assets.loc[(ds.assets["kind"] == "human")
-                                     & (pd.to_numeric(ds.assets["count"]) < ds.min_count), "id"])
+    small_groups = set(
+        ds.assets.loc[
+            (ds.assets["kind"] == "human") & (pd.to_numeric(ds.assets["count"]) < ds.min_count),
+            "id",
+        ]
+    )
     assert not small_groups & set(m["asset_id"])
     assert human_ids & set(m["asset_id"])

@@ -9,19 +9,42 @@ from cwb.matching import match
 
 
 def _firm(fid, skills, capacity, at, category="business"):
-    return {"id": fid, "name": f"Firm {fid}", "kind": "financial", "category": category, "skills": skills,
-            "capacity": capacity, "at": at}
+    return {
+        "id": fid,
+        "name": f"Firm {fid}",
+        "kind": "financial",
+        "category": category,
+        "skills": skills,
+        "capacity": capacity,
+        "at": at,
+    }
 
 
 def test_minimal_groups_that_cover_value_and_skills():
     ds = make_dataset(
-        [_firm("F1", "catering", 200_000, (500, 0)), _firm("F2", "cleaning", 150_000, (800, 0), "cooperative"),
-         _firm("F3", "catering;cleaning", 100_000, (300, 0), "social_enterprise"),
-         _firm("FAR", "catering;cleaning", 1_000_000, (30_000, 0)),
-         _firm("CHARITY", "catering;cleaning", 1_000_000, (100, 0), "charity")],
-        [{"id": "C1", "type": "contract", "title": "Catering and cleaning", "skills": "catering;cleaning",
-          "value": 300_000},
-         {"id": "C2", "type": "contract", "title": "Small catering", "skills": "catering", "value": 150_000}],
+        [
+            _firm("F1", "catering", 200_000, (500, 0)),
+            _firm("F2", "cleaning", 150_000, (800, 0), "cooperative"),
+            _firm("F3", "catering;cleaning", 100_000, (300, 0), "social_enterprise"),
+            _firm("FAR", "catering;cleaning", 1_000_000, (30_000, 0)),
+            _firm("CHARITY", "catering;cleaning", 1_000_000, (100, 0), "charity"),
+        ],
+        [
+            {
+                "id": "C1",
+                "type": "contract",
+                "title": "Catering and cleaning",
+                "skills": "catering;cleaning",
+                "value": 300_000,
+            },
+            {
+                "id": "C2",
+                "type": "contract",
+                "title": "Small catering",
+                "skills": "catering",
+                "value": 150_000,
+            },
+        ],
     )
     table = propose_consortia(match(ds))
     assert list(table.columns) == CONSORTIUM_COLUMNS
@@ -37,7 +60,16 @@ def test_minimal_groups_that_cover_value_and_skills():
 
 
 def test_no_consortium_when_nobody_can():
-    ds = make_dataset([_firm("F1", "catering", 10_000, (500, 0)), _firm("F2", "catering", 10_000, (600, 0))],
-                      [{"id": "C1", "type": "contract", "title": "Catering", "skills": "catering",
-                        "value": 1_000_000}])
+    ds = make_dataset(
+        [_firm("F1", "catering", 10_000, (500, 0)), _firm("F2", "catering", 10_000, (600, 0))],
+        [
+            {
+                "id": "C1",
+                "type": "contract",
+                "title": "Catering",
+                "skills": "catering",
+                "value": 1_000_000,
+            }
+        ],
+    )
     assert propose_consortia(match(ds)).empty

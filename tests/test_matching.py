@@ -28,9 +28,26 @@ def _row(result, asset_id, opp_id):
 def test_job_score_known_answer():
     areas = make_areas([("POOR", (-5000, -5000, 5000, 5000), 1.0)])
     ds = make_dataset(
-        [{"id": "H1", "name": "Nurses", "kind": "human", "category": "skills_group", "skills": "RGN",
-          "count": 10, "at": (1000, 0)}],
-        [{"id": "J1", "type": "job", "title": "Staff nurse", "skills": "registered nurse", "quantity": 3}],
+        [
+            {
+                "id": "H1",
+                "name": "Nurses",
+                "kind": "human",
+                "category": "skills_group",
+                "skills": "RGN",
+                "count": 10,
+                "at": (1000, 0),
+            }
+        ],
+        [
+            {
+                "id": "J1",
+                "type": "job",
+                "title": "Staff nurse",
+                "skills": "registered nurse",
+                "quantity": 3,
+            }
+        ],
         areas,
     )
     r = _row(match(ds), "H1", "J1")
@@ -49,8 +66,17 @@ def test_job_score_known_answer():
 def test_contract_related_skill_and_capacity():
     areas = make_areas([("RICH", (-5000, -5000, 5000, 5000), 10.0)])
     ds = make_dataset(
-        [{"id": "F1", "name": "Cooks Ltd", "kind": "financial", "category": "business", "skills": "cook",
-          "capacity": 50_000, "at": (0, 0)}],
+        [
+            {
+                "id": "F1",
+                "name": "Cooks Ltd",
+                "kind": "financial",
+                "category": "business",
+                "skills": "cook",
+                "capacity": 50_000,
+                "at": (0, 0),
+            }
+        ],
         [{"id": "C1", "type": "contract", "title": "Catering", "skills": "chef", "value": 100_000}],
         areas,
     )
@@ -66,12 +92,35 @@ def test_contract_related_skill_and_capacity():
 
 def test_pathway_routes_overseas_nurses_to_a_nursing_post():
     ds = make_dataset(
-        [{"id": "H1", "name": "Overseas nurses", "kind": "human", "category": "skills_group",
-          "skills": "overseas nursing qualification", "count": 8, "at": (500, 0)},
-         {"id": "H2", "name": "Cleaners", "kind": "human", "category": "skills_group", "skills": "cleaning",
-          "count": 8, "at": (500, 0)}],
-        [{"id": "J1", "type": "job", "title": "Nurse", "skills": "registered nurse",
-          "pathway": "overseas_nurse_registration"}],
+        [
+            {
+                "id": "H1",
+                "name": "Overseas nurses",
+                "kind": "human",
+                "category": "skills_group",
+                "skills": "overseas nursing qualification",
+                "count": 8,
+                "at": (500, 0),
+            },
+            {
+                "id": "H2",
+                "name": "Cleaners",
+                "kind": "human",
+                "category": "skills_group",
+                "skills": "cleaning",
+                "count": 8,
+                "at": (500, 0),
+            },
+        ],
+        [
+            {
+                "id": "J1",
+                "type": "job",
+                "title": "Nurse",
+                "skills": "registered nurse",
+                "pathway": "overseas_nurse_registration",
+            }
+        ],
     )
     result = match(ds, settings=MatchSettings(min_score=0.0))
     r = _row(result, "H1", "J1")
@@ -84,10 +133,26 @@ def test_pathway_routes_overseas_nurses_to_a_nursing_post():
 
 def test_related_credit_beats_a_weaker_pathway_credit():
     ds = make_dataset(
-        [{"id": "H1", "name": "Overseas nurses", "kind": "human", "category": "skills_group",
-          "skills": "overseas nursing qualification", "count": 8, "at": (0, 0)}],
-        [{"id": "J1", "type": "job", "title": "Nurse", "skills": "registered nurse;cleaning",
-          "pathway": "overseas_nurse_registration"}],
+        [
+            {
+                "id": "H1",
+                "name": "Overseas nurses",
+                "kind": "human",
+                "category": "skills_group",
+                "skills": "overseas nursing qualification",
+                "count": 8,
+                "at": (0, 0),
+            }
+        ],
+        [
+            {
+                "id": "J1",
+                "type": "job",
+                "title": "Nurse",
+                "skills": "registered nurse;cleaning",
+                "pathway": "overseas_nurse_registration",
+            }
+        ],
     )
     r = _row(match(ds, settings=MatchSettings(related_credit=0.9, min_score=0.0)), "H1", "J1")
     assert r["skill_score"] == pytest.approx(0.45)  # max(0.8 pathway, 0.9 related) over two skills
@@ -97,24 +162,57 @@ def test_related_credit_beats_a_weaker_pathway_credit():
 
 def test_eligibility_distance_and_min_score_prune():
     ds = make_dataset(
-        [{"id": "B1", "name": "Hall", "kind": "physical", "category": "community_centre", "skills": "catering",
-          "at": (0, 0)},
-         {"id": "F_far", "name": "Far firm", "kind": "financial", "category": "business", "skills": "catering",
-          "at": (20_000, 0)},
-         {"id": "F_near", "name": "Near firm", "kind": "financial", "category": "business", "skills": "catering",
-          "at": (100, 0)}],
-        [{"id": "C1", "type": "contract", "title": "Catering", "skills": "catering", "value": 1000}],
+        [
+            {
+                "id": "B1",
+                "name": "Hall",
+                "kind": "physical",
+                "category": "community_centre",
+                "skills": "catering",
+                "at": (0, 0),
+            },
+            {
+                "id": "F_far",
+                "name": "Far firm",
+                "kind": "financial",
+                "category": "business",
+                "skills": "catering",
+                "at": (20_000, 0),
+            },
+            {
+                "id": "F_near",
+                "name": "Near firm",
+                "kind": "financial",
+                "category": "business",
+                "skills": "catering",
+                "at": (100, 0),
+            },
+        ],
+        [
+            {
+                "id": "C1",
+                "type": "contract",
+                "title": "Catering",
+                "skills": "catering",
+                "value": 1000,
+            }
+        ],
     )
     ids = set(match(ds).matches["asset_id"])
-    assert ids == {"F_near"}  # a building cannot take a contract; the far firm is beyond max_distance_m
+    assert ids == {
+        "F_near"
+    }  # a building cannot take a contract; the far firm is beyond max_distance_m
     assert match(ds, settings=MatchSettings(min_score=0.99)).matches.empty
 
 
 def test_top_k_ties_broken_by_distance_then_id():
     same = {"kind": "human", "category": "skills_group", "skills": "cook", "count": 5}
     ds = make_dataset(
-        [{"id": "G3", "name": "c", **same, "at": (100, 0)}, {"id": "G2", "name": "b", **same, "at": (100, 0)},
-         {"id": "G1", "name": "a", **same, "at": (900, 0)}],
+        [
+            {"id": "G3", "name": "c", **same, "at": (100, 0)},
+            {"id": "G2", "name": "b", **same, "at": (100, 0)},
+            {"id": "G1", "name": "a", **same, "at": (900, 0)},
+        ],
         [{"id": "J1", "type": "job", "title": "Cook", "skills": "cook"}],
         matching={"weights": {"distance": 0.0}},  # equal scores: the tie-break decides
     )
@@ -123,8 +221,20 @@ def test_top_k_ties_broken_by_distance_then_id():
 
 
 def test_weights_from_dataset_toml_and_bad_settings():
-    ds = make_dataset([], [], matching={"weights": {"skills": 1.0, "distance": 0, "deprivation": 0,
-                                                     "pathway": 0, "capacity": 0}, "top_k": 3})
+    ds = make_dataset(
+        [],
+        [],
+        matching={
+            "weights": {
+                "skills": 1.0,
+                "distance": 0,
+                "deprivation": 0,
+                "pathway": 0,
+                "capacity": 0,
+            },
+            "top_k": 3,
+        },
+    )
     s = MatchSettings.for_dataset(ds)
     assert s.weights["skills"] == 1.0 and s.top_k == 3
     with pytest.raises(UsageError, match="unknown component"):
@@ -135,14 +245,39 @@ def test_weights_from_dataset_toml_and_bad_settings():
 
 def test_residents_only_as_groups_and_small_groups_suppressed():
     areas = make_areas([("A", (-3000, -3000, 0, 3000), 2.0), ("B", (0, -3000, 3000, 3000), 8.0)])
-    people = [{"id": f"P{i}", "name": f"Person {i}", "kind": "human", "category": "individual", "skills": "cleaner",
-               "contact_email": f"p{i}@example.org", "contact_phone": "0121", "at": (-1000 - i, 10 * i)}
-              for i in range(6)]
-    people.append({"id": "Q1", "name": "Lonely cook", "kind": "human", "category": "individual", "skills": "cook",
-                   "contact_name": "Ms Secret", "at": (1500, 0)})
-    ds = make_dataset(people, [{"id": "J1", "type": "job", "title": "Cleaner", "skills": "cleaning"},
-                               {"id": "J2", "type": "job", "title": "Cook", "skills": "cook"}],
-                      areas, min_count=5)
+    people = [
+        {
+            "id": f"P{i}",
+            "name": f"Person {i}",
+            "kind": "human",
+            "category": "individual",
+            "skills": "cleaner",
+            "contact_email": f"p{i}@example.org",
+            "contact_phone": "0121",
+            "at": (-1000 - i, 10 * i),
+        }
+        for i in range(6)
+    ]
+    people.append(
+        {
+            "id": "Q1",
+            "name": "Lonely cook",
+            "kind": "human",
+            "category": "individual",
+            "skills": "cook",
+            "contact_name": "Ms Secret",
+            "at": (1500, 0),
+        }
+    )
+    ds = make_dataset(
+        people,
+        [
+            {"id": "J1", "type": "job", "title": "Cleaner", "skills": "cleaning"},
+            {"id": "J2", "type": "job", "title": "Cook", "skills": "cook"},
+        ],
+        areas,
+        min_count=5,
+    )
     result = match(ds)
     m = result.matches
     assert len(m) == 1
@@ -158,8 +293,16 @@ def test_residents_only_as_groups_and_small_groups_suppressed():
 
 def test_unlocated_rows_are_reported_not_dropped():
     ds = make_dataset(
-        [{"id": "F1", "name": "Nowhere Ltd", "kind": "financial", "category": "business", "skills": "catering",
-          "at": None}],
+        [
+            {
+                "id": "F1",
+                "name": "Nowhere Ltd",
+                "kind": "financial",
+                "category": "business",
+                "skills": "catering",
+                "at": None,
+            }
+        ],
         [{"id": "C1", "type": "contract", "title": "Catering", "skills": "catering"}],
     )
     result = match(ds)
@@ -169,9 +312,24 @@ def test_unlocated_rows_are_reported_not_dropped():
 
 def test_unknown_skills_still_match_and_are_reported():
     ds = make_dataset(
-        [{"id": "F1", "name": "Weavers", "kind": "financial", "category": "cooperative",
-          "skills": "underwater basket weaving", "at": (0, 0)}],
-        [{"id": "C1", "type": "contract", "title": "Baskets", "skills": "Underwater basket weaving"}],
+        [
+            {
+                "id": "F1",
+                "name": "Weavers",
+                "kind": "financial",
+                "category": "cooperative",
+                "skills": "underwater basket weaving",
+                "at": (0, 0),
+            }
+        ],
+        [
+            {
+                "id": "C1",
+                "type": "contract",
+                "title": "Baskets",
+                "skills": "Underwater basket weaving",
+            }
+        ],
     )
     result = match(ds)
     assert _row(result, "F1", "C1")["skill_score"] == 1.0
@@ -182,10 +340,29 @@ def test_unknown_skills_still_match_and_are_reported():
 
 # -- the fast path against a naive double loop --------------------------------------------------
 
-TERMS = ["registered nurse", "RGN", "overseas nursing qualification", "cook", "chef", "catering", "cleaning",
-         "kitchen assistant", "food hygiene", "meeting room", "wifi", "security", "zither tuning"]
-CATEGORIES = [("human", "skills_group"), ("financial", "business"), ("financial", "social_enterprise"),
-              ("community", "voluntary_group"), ("physical", "community_centre"), ("community", "charity")]
+TERMS = [
+    "registered nurse",
+    "RGN",
+    "overseas nursing qualification",
+    "cook",
+    "chef",
+    "catering",
+    "cleaning",
+    "kitchen assistant",
+    "food hygiene",
+    "meeting room",
+    "wifi",
+    "security",
+    "zither tuning",
+]
+CATEGORIES = [
+    ("human", "skills_group"),
+    ("financial", "business"),
+    ("financial", "social_enterprise"),
+    ("community", "voluntary_group"),
+    ("physical", "community_centre"),
+    ("community", "charity"),
+]
 PATHWAYS = [None, "overseas_nurse_registration", "kitchen_to_cook", "sector_based_work_academy"]
 
 
@@ -208,11 +385,18 @@ def naive_matches(engine: Engine, s: MatchSettings) -> list[tuple[str, int, str,
             cat = af["category"].iat[a]
             if (otype, cat) not in rules or not af["located"].iat[a]:
                 continue
-            d = round(math.hypot(engine.assets.x[a] - engine.opps.x[o], engine.assets.y[a] - engine.opps.y[o]), 1)
+            d = round(
+                math.hypot(
+                    engine.assets.x[a] - engine.opps.x[o], engine.assets.y[a] - engine.opps.y[o]
+                ),
+                1,
+            )
             if d > s.max_distance_m:
                 continue
             held = set(engine.assets.codes[a])
-            qualifies = pathway is not None and (not pathway.requires or bool(held & set(pathway.requires)))
+            qualifies = pathway is not None and (
+                not pathway.requires or bool(held & set(pathway.requires))
+            )
             credits = []
             for code in req:
                 best = 1.0 if code in held else 0.0
@@ -226,7 +410,9 @@ def naive_matches(engine: Engine, s: MatchSettings) -> list[tuple[str, int, str,
                 continue
             parts = {"skills": skill, "distance": math.exp(-d / s.decay_m)}
             decile = af["imd_decile"].iat[a]
-            parts["deprivation"] = 0.5 if math.isnan(decile) else min(1.0, max(0.0, (10 - decile) / 9))
+            parts["deprivation"] = (
+                0.5 if math.isnan(decile) else min(1.0, max(0.0, (10 - decile) / 9))
+            )
             if pathway is not None:
                 holds_all = bool(pathway.grants) and set(pathway.grants) <= held
                 parts["pathway"] = 1.0 if qualifies or holds_all else 0.0
@@ -237,48 +423,96 @@ def naive_matches(engine: Engine, s: MatchSettings) -> list[tuple[str, int, str,
                 else:
                     parts["capacity"] = min(1.0, cap / lot) if lot > 0 else 1.0
             w = s.weights
-            score = float(np.round(sum(w[k] * v for k, v in parts.items()) / sum(w[k] for k in parts), 6))
+            score = float(
+                np.round(sum(w[k] * v for k, v in parts.items()) / sum(w[k] for k in parts), 6)
+            )
             if score >= s.min_score:
                 scored.append((-score, d, af["id"].iat[a]))
         scored.sort()
         keep = scored if not s.top_k else scored[: s.top_k]
-        out += [(of["opportunity_id"].iat[o], i + 1, aid, -neg) for i, (neg, _, aid) in enumerate(keep)]
+        out += [
+            (of["opportunity_id"].iat[o], i + 1, aid, -neg) for i, (neg, _, aid) in enumerate(keep)
+        ]
     return sorted(out)
 
 
 point = st.tuples(st.integers(-12_000, 12_000), st.integers(-12_000, 12_000))
-asset_st = st.fixed_dictionaries({
-    "cat": st.sampled_from(CATEGORIES), "skills": st.lists(st.sampled_from(TERMS), max_size=3),
-    "capacity": st.one_of(st.none(), st.integers(0, 300_000)), "count": st.integers(1, 20),
-    "at": st.one_of(point, point, point, st.none()),
-})
-opp_st = st.fixed_dictionaries({
-    "type": st.sampled_from(["job", "contract", "training", "volunteering", "space"]),
-    "skills": st.lists(st.sampled_from(TERMS), max_size=3), "pathway": st.sampled_from(PATHWAYS),
-    "value": st.one_of(st.none(), st.integers(0, 400_000)), "quantity": st.one_of(st.none(), st.integers(1, 4)),
-    "at": st.one_of(st.just((0, 0)), point),
-})
+asset_st = st.fixed_dictionaries(
+    {
+        "cat": st.sampled_from(CATEGORIES),
+        "skills": st.lists(st.sampled_from(TERMS), max_size=3),
+        "capacity": st.one_of(st.none(), st.integers(0, 300_000)),
+        "count": st.integers(1, 20),
+        "at": st.one_of(point, point, point, st.none()),
+    }
+)
+opp_st = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["job", "contract", "training", "volunteering", "space"]),
+        "skills": st.lists(st.sampled_from(TERMS), max_size=3),
+        "pathway": st.sampled_from(PATHWAYS),
+        "value": st.one_of(st.none(), st.integers(0, 400_000)),
+        "quantity": st.one_of(st.none(), st.integers(1, 4)),
+        "at": st.one_of(st.just((0, 0)), point),
+    }
+)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(assets=st.lists(asset_st, max_size=18), opps=st.lists(opp_st, min_size=1, max_size=6),
-       min_score=st.sampled_from([0.0, 0.3, 0.55]), top_k=st.sampled_from([0, 1, 3]),
-       max_distance=st.sampled_from([4000.0, 10_000.0]), related=st.sampled_from([0.5, 0.9]))
+@given(
+    assets=st.lists(asset_st, max_size=18),
+    opps=st.lists(opp_st, min_size=1, max_size=6),
+    min_score=st.sampled_from([0.0, 0.3, 0.55]),
+    top_k=st.sampled_from([0, 1, 3]),
+    max_distance=st.sampled_from([4000.0, 10_000.0]),
+    related=st.sampled_from([0.5, 0.9]),
+)
 def test_fast_path_equals_naive_double_loop(assets, opps, min_score, top_k, max_distance, related):
-    areas = make_areas([("A", (-20_000, -20_000, 0, 20_000), 1.0), ("B", (0, -20_000, 20_000, 0), 6.0)])
+    areas = make_areas(
+        [("A", (-20_000, -20_000, 0, 20_000), 1.0), ("B", (0, -20_000, 20_000, 0), 6.0)]
+    )
     ds = make_dataset(
-        [{"id": f"X{i:02d}", "name": f"asset {i}", "kind": a["cat"][0], "category": a["cat"][1],
-          "skills": ";".join(a["skills"]), "capacity": a["capacity"], "count": a["count"], "at": a["at"]}
-         for i, a in enumerate(assets)],
-        [{"id": f"O{i}", "type": o["type"], "title": f"opp {i}", "skills": ";".join(o["skills"]),
-          "pathway": o["pathway"], "value": o["value"], "quantity": o["quantity"], "at": o["at"]}
-         for i, o in enumerate(opps)],
+        [
+            {
+                "id": f"X{i:02d}",
+                "name": f"asset {i}",
+                "kind": a["cat"][0],
+                "category": a["cat"][1],
+                "skills": ";".join(a["skills"]),
+                "capacity": a["capacity"],
+                "count": a["count"],
+                "at": a["at"],
+            }
+            for i, a in enumerate(assets)
+        ],
+        [
+            {
+                "id": f"O{i}",
+                "type": o["type"],
+                "title": f"opp {i}",
+                "skills": ";".join(o["skills"]),
+                "pathway": o["pathway"],
+                "value": o["value"],
+                "quantity": o["quantity"],
+                "at": o["at"],
+            }
+            for i, o in enumerate(opps)
+        ],
         areas,
     )
-    s = MatchSettings(min_score=min_score, top_k=top_k, max_distance_m=max_distance, related_credit=related)
+    s = MatchSettings(
+        min_score=min_score, top_k=top_k, max_distance_m=max_distance, related_credit=related
+    )
     result = match(ds, settings=s, vocabulary=VOCAB)
-    fast = sorted(zip(result.matches["opportunity_id"], result.matches["rank"], result.matches["asset_id"],
-                      result.matches["score"], strict=True))
+    fast = sorted(
+        zip(
+            result.matches["opportunity_id"],
+            result.matches["rank"],
+            result.matches["asset_id"],
+            result.matches["score"],
+            strict=True,
+        )
+    )
     naive = naive_matches(result._engine, s)
     assert [(o, r, a) for o, r, a, _ in fast] == [(o, r, a) for o, r, a, _ in naive]
     assert np.allclose([x[3] for x in fast], [x[3] for x in naive], atol=1e-6)

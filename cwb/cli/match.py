@@ -10,23 +10,40 @@ from rich.table import Table
 
 from cwb.cli.app import DatasetArg, app, library_errors, out
 
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="CSV file to write.", dir_okay=False)]
-ProjectOpt = Annotated[str | None, typer.Option("--project", help="Only the opportunities of this project id.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="CSV file to write.", dir_okay=False)
+]
+ProjectOpt = Annotated[
+    str | None, typer.Option("--project", help="Only the opportunities of this project id.")
+]
 
 
 @app.command()
 def match(
     dataset: DatasetArg,
     output: OutputOpt = None,
-    top_k: Annotated[int | None, typer.Option("--top-k", min=0,
-                                              help="Matches kept per opportunity (0: all); default from dataset.toml, else 10.")] = None,
-    min_score: Annotated[float | None, typer.Option("--min-score", min=0.0, max=1.0,
-                                                    help="Lowest score kept; default from dataset.toml, else 0.3.")] = None,
+    top_k: Annotated[
+        int | None,
+        typer.Option(
+            "--top-k",
+            min=0,
+            help="Matches kept per opportunity (0: all); default from dataset.toml, else 10.",
+        ),
+    ] = None,
+    min_score: Annotated[
+        float | None,
+        typer.Option(
+            "--min-score",
+            min=0.0,
+            max=1.0,
+            help="Lowest score kept; default from dataset.toml, else 0.3.",
+        ),
+    ] = None,
     project: ProjectOpt = None,
 ) -> None:
     """Score every plausible asset–opportunity pair, with the reasons, and print a summary.
 
-    Weights, distances and thresholds come from the \\[matching] section of
+    Weights, distances and thresholds come from the matching section of
     dataset.toml. Residents appear only as groups of at least min_count.
 
     Example: cwb match data/birmingham -o matches.csv --top-k 5
@@ -34,7 +51,9 @@ def match(
     from cwb.matching import run_match
 
     with library_errors():
-        result = run_match(dataset, output=output, top_k=top_k, min_score=min_score, project=project)
+        result = run_match(
+            dataset, output=output, top_k=top_k, min_score=min_score, project=project
+        )
     summary = result.summary()
     table = Table(title=f"{dataset}: matches")
     for column in summary.columns:
@@ -43,11 +62,15 @@ def match(
         table.add_row(*("" if v != v else str(v) for v in row))
     out.print(table)
     if len(result.unknown_skills):
-        out.print(f"{len(result.unknown_skills)} skill term(s) are not in the vocabulary (still matched as written); "
-                  "see `cwb gaps` or add them to a vocabulary file.")
+        out.print(
+            f"{len(result.unknown_skills)} skill term(s) are not in the vocabulary (still matched as written); "
+            "see `cwb gaps` or add them to a vocabulary file."
+        )
     if result.suppressed_residents:
-        out.print(f"{result.suppressed_residents} resident(s) in groups smaller than the privacy threshold "
-                  "were left out.")
+        out.print(
+            f"{result.suppressed_residents} resident(s) in groups smaller than the privacy threshold "
+            "were left out."
+        )
     if len(result.unlocated):
         out.print(f"{len(result.unlocated)} row(s) could not be located and were not matched.")
     if output is not None:
@@ -71,10 +94,17 @@ def gaps(
         found = run_gaps(dataset, output=output, project=project)
     needs = Table(title="Training needs (units by skill)")
     for column in ("skill", "SOC 2020", "unfilled", "filled, needing training", "opportunities"):
-        needs.add_column(column, justify="left" if column in ("skill", "opportunities") else "right")
+        needs.add_column(
+            column, justify="left" if column in ("skill", "opportunities") else "right"
+        )
     for row in found.training_needs.head(limit).itertuples(index=False):
-        needs.add_row(row.skill, row.soc2020, str(row.unfilled_units), str(row.filled_needing_training),
-                      row.opportunities)
+        needs.add_row(
+            row.skill,
+            row.soc2020,
+            str(row.unfilled_units),
+            str(row.filled_needing_training),
+            row.opportunities,
+        )
     out.print(needs)
     untapped = found.untapped
     table = Table(title=f"Untapped assets: {len(untapped)}")
