@@ -125,10 +125,7 @@ STAGES: dict[str, Stage] = {}
 
 
 def register_stage(
-    name: str,
-    *,
-    requires: Sequence[str] = (),
-    needs_dataset: bool = True,
+    name: str, *, requires: Sequence[str] = (), needs_dataset: bool = True,
     prepare: Callable[[BenchContext], Any] | None = None,
 ) -> Callable[[StageFn], StageFn]:
     """Register a benchmark stage (a decorator); see the module docstring.
@@ -193,11 +190,8 @@ class BenchReport:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict."""
         return {
-            "created": self.created,
-            "machine": self.machine,
-            "settings": self.settings,
-            "sizes": self.sizes,
-            "stages": self.stages,
+            "created": self.created, "machine": self.machine, "settings": self.settings,
+            "sizes": self.sizes, "stages": self.stages,
             "results": [asdict(r) for r in self.results],
         }
 
@@ -300,9 +294,7 @@ def machine_info() -> dict[str, Any]:
     from cwb import __version__
 
     info: dict[str, Any] = {
-        "cwb": __version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
+        "cwb": __version__, "python": platform.python_version(), "platform": platform.platform(),
         "cpus": os.cpu_count(),
     }
     try:
@@ -319,15 +311,9 @@ def machine_info() -> dict[str, Any]:
 
 
 def run_benchmark(
-    sizes: Sequence[int] = DEFAULT_SIZES,
-    stages: Sequence[str] | None = None,
-    *,
-    work_dir: Path | None = None,
-    fmt: str = "parquet",
-    seed: int = 0,
-    opportunities: int | None = None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    keep: bool = False,
+    sizes: Sequence[int] = DEFAULT_SIZES, stages: Sequence[str] | None = None, *,
+    work_dir: Path | None = None, fmt: str = "parquet", seed: int = 0,
+    opportunities: int | None = None, timeout_s: float = DEFAULT_TIMEOUT_S, keep: bool = False,
     on_result: Callable[[StageResult], None] | None = None,
 ) -> BenchReport:
     """Generate a synthetic dataset per size and time every stage on it.
@@ -358,10 +344,14 @@ def run_benchmark(
     BenchReport
         Every (size, stage) result with the machine description.
     """
+    from cwb.synth import FORMATS
+
     names = resolve_stages(stages)
     sizes = list(sizes)
     if not sizes:
         raise UsageError("give at least one size")
+    if fmt not in FORMATS:
+        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
     temporary = work_dir is None
     root = Path(tempfile.mkdtemp(prefix="cwb-bench-")) if work_dir is None else Path(work_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -371,8 +361,7 @@ def run_benchmark(
         for size in sizes:
             folder = root / f"synth-{size}"
             params = {
-                "seed": seed,
-                "format": fmt,
+                "seed": seed, "format": fmt,
                 "opportunities": opportunities or default_opportunities(size),
             }
             dataset_ok = True
@@ -383,11 +372,7 @@ def run_benchmark(
                     )
                 else:
                     result = run_stage_isolated(
-                        name,
-                        folder,
-                        root / f"scratch-{size}-{name}",
-                        size,
-                        params,
+                        name, folder, root / f"scratch-{size}-{name}", size, params,
                         timeout_s=timeout_s,
                     )
                 if name == SYNTH_STAGE and not result.ok:
@@ -402,22 +387,13 @@ def run_benchmark(
         if temporary and not keep:
             shutil.rmtree(root, ignore_errors=True)
     return BenchReport(
-        sizes=sizes,
-        stages=names,
-        results=results,
-        machine=machine_info(),
-        settings=settings,
+        sizes=sizes, stages=names, results=results, machine=machine_info(), settings=settings,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
 
 def run_stage_isolated(
-    name: str,
-    folder: Path,
-    scratch: Path,
-    size: int,
-    params: dict[str, Any],
-    *,
+    name: str, folder: Path, scratch: Path, size: int, params: dict[str, Any], *,
     timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> StageResult:
     """Run one stage in a fresh Python process and collect its result."""
@@ -432,12 +408,8 @@ def run_stage_isolated(
     spec_path = scratch / "_bench_spec.json"
     result_path = scratch / "_bench_result.json"
     spec = {
-        "stage": name,
-        "folder": str(folder),
-        "scratch": str(scratch),
-        "size": size,
-        "params": params,
-        "result": str(result_path),
+        "stage": name, "folder": str(folder), "scratch": str(scratch), "size": size,
+        "params": params, "result": str(result_path),
     }
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     command = [sys.executable, "-m", "cwb.bench", "_run", str(spec_path)]
@@ -526,13 +498,9 @@ def execute_stage(name: str, ctx: BenchContext) -> StageResult:
     if peak is None:
         peak, scope = _maxrss_kb(), "process"
     return StageResult(
-        size=ctx.size,
-        stage=name,
-        status="ok",
-        seconds=round(seconds, 4),
+        size=ctx.size, stage=name, status="ok", seconds=round(seconds, 4),
         peak_rss_mb=round(peak / 1024, 1),
-        rss_before_mb=round(before / 1024, 1) if before is not None else None,
-        peak_scope=scope,
+        rss_before_mb=round(before / 1024, 1) if before is not None else None, peak_scope=scope,
         detail=json.loads(json.dumps(detail, default=str)),
     )
 
@@ -544,9 +512,7 @@ def child_main(argv: Sequence[str]) -> int:
         return 2
     spec = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     ctx = BenchContext(
-        folder=Path(spec["folder"]),
-        scratch=Path(spec["scratch"]),
-        size=int(spec["size"]),
+        folder=Path(spec["folder"]), scratch=Path(spec["scratch"]), size=int(spec["size"]),
         params=dict(spec["params"]),
     )
     result = execute_stage(spec["stage"], ctx)
@@ -564,11 +530,9 @@ def _stage_synth(ctx: BenchContext) -> dict[str, Any]:
     from cwb.synth import synth_dataset
 
     result = synth_dataset(
-        ctx.folder,
-        assets=ctx.size,
+        ctx.folder, assets=ctx.size,
         opportunities=int(ctx.params.get("opportunities") or default_opportunities(ctx.size)),
-        seed=int(ctx.params.get("seed", 0)),
-        fmt=str(ctx.params.get("format", "parquet")),
+        seed=int(ctx.params.get("seed", 0)), fmt=str(ctx.params.get("format", "parquet")),
         overwrite=True,
     )
     return {"rows": result.counts, "megabytes": round(result.bytes_written / 1024**2, 1)}
@@ -614,6 +578,45 @@ def _stage_write(ctx: BenchContext) -> dict[str, Any]:
     target = write_dataset(ctx.dataset, ctx.scratch / "roundtrip", format="parquet")
     size = sum(p.stat().st_size for p in Path(target).rglob("*") if p.is_file())
     return {"megabytes": round(size / 1024**2, 1)}
+
+
+@register_stage("spend", requires=("cwb.spend",))
+def _stage_spend(ctx: BenchContext) -> dict[str, Any]:
+    """Spend analysis: Preston-model figures, leakage, re-localisable spend, LM3."""
+    from cwb.spend import analyse_spend
+
+    analysis = analyse_spend(ctx.dataset)
+    status = analysis.transactions["status"]
+    return {"transactions": len(status), "included": int((status == "included").sum()),
+            "relocalisable": len(analysis.relocalisable)}
+
+
+def _match_for_allocation(ctx: BenchContext) -> Any:
+    from cwb.matching import match
+
+    return match(ctx.dataset)
+
+
+@register_stage("match", requires=("cwb.matching",))
+def _stage_match(ctx: BenchContext) -> dict[str, Any]:
+    """Score asset–opportunity pairs with reasons (``cwb match``)."""
+    from cwb.matching import match
+
+    result = match(ctx.dataset)
+    return {"matches": len(result.matches), "opportunities": len(result.opportunities),
+            "assets": len(result.assets)}
+
+
+@register_stage("allocate", requires=("cwb.allocation",), prepare=_match_for_allocation)
+def _stage_allocate(ctx: BenchContext) -> dict[str, Any]:
+    """Allocate with capacities as a min-cost flow, then propose consortia."""
+    from cwb.allocation import allocate
+    from cwb.consortia import propose_consortia
+
+    allocation = allocate(ctx.prepared)
+    consortia = propose_consortia(ctx.prepared)
+    return {"filled": allocation.filled, "unfilled": allocation.unfilled,
+            "consortia": len(consortia)}
 
 
 if __name__ == "__main__":

@@ -741,9 +741,8 @@ def _write_table(frame: pd.DataFrame, path: Path) -> None:
             if suffix == ".parquet":
                 frame.to_parquet(tmp, index=False, write_covering_bbox=True)
             else:
-                gpkg = suffix == ".gpkg"
-                options = {"driver": "GPKG", "layer": path.stem} if gpkg else {"driver": "GeoJSON"}
-                frame.to_file(tmp, engine="pyogrio", **options)
+                driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
+                frame.to_file(tmp, engine="pyogrio", driver=driver, layer=path.stem)
         elif suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
