@@ -167,6 +167,11 @@ def plain(value: Any) -> Scalar | None:
     Lists and tuples become ``"; "``-joined strings, numpy scalars become Python
     scalars, dates become ISO strings, NaN and ``pd.NA`` become None.
     """
+    kind = type(value)
+    if kind is str or kind is bool or kind is int:
+        return value
+    if kind is float:
+        return None if value != value else value
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, list | tuple | set | np.ndarray):
@@ -208,6 +213,11 @@ def _point(geom: Any) -> dict[str, Scalar]:
     return {"located": True, "lon": float(geom.x), "lat": float(geom.y)}
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as dicts, geometry left out (much faster than ``iterrows``)."""
+    return frame.drop(columns=[c for c in ("geometry",) if c in frame]).to_dict("records")
+
+
 def _text_columns(spec: TableSpec, names: Iterable[str]) -> set[str]:
     """Columns of ``names`` that hold text (a missing value becomes "" rather than left out)."""
     return {
@@ -243,6 +253,7 @@ class _Builder:
     counters: Counter = field(default_factory=Counter)
     #: ids matching gave to its own groups of residents → the rows they stand for
     members: dict[str, list[str]] = field(default_factory=dict)
+    name_patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     def add_edge(
         self, u: str, v: str, edge_type: str, key: str | None = None, **attrs: Any
@@ -262,7 +273,7 @@ class _Builder:
             and (pd.api.types.is_numeric_dtype(areas[c]) or c == "local_authority")
         ]
         points = areas.geometry.representative_point() if len(areas) else areas.geometry
-        for (_, row), geom in zip(areas.iterrows(), points, strict=True):
+        for row, geom in zip(_records(areas), points, strict=True):
             attrs = {
                 "code": row["code"],
                 "label": row.get("name") or row["code"],
@@ -278,7 +289,7 @@ class _Builder:
     def add_projects(self) -> None:
         projects = self.ds.projects
         area_codes = assign_area_codes(projects.assign(area_code=None), self.ds.areas)
-        for (_, row), code in zip(projects.iterrows(), area_codes, strict=True):
+        for row, geom, code in zip(_records(projects), projects.geometry, area_codes, strict=True):
             nid = node_id("project", row["id"])
             attrs = {
                 "record_id": row["id"],
@@ -290,7 +301,7 @@ class _Builder:
                 "description": row["description"],
             }
             self.G.add_node(
-                nid, node_type="project", **clean_attributes(attrs, attrs), **_point(row.geometry)
+                nid, node_type="project", **clean_attributes(attrs, attrs), **_point(geom)
             )
             self.link_area(nid, code)
 
@@ -298,11 +309,11 @@ class _Builder:
         opps = self.ds.opportunities
         codes = assign_area_codes(opps, self.ds.areas)
         project_points = {p.id: p for p in self.ds.manifest.projects}
-        for (_, row), code in zip(opps.iterrows(), codes, strict=True):
+        for row, geom, code in zip(_records(opps), opps.geometry, codes, strict=True):
             nid = node_id("opportunity", row["id"])
             attrs = {c: row.get(c) for c in OPPORTUNITY_ATTRIBUTES}
             attrs["opportunity_type"] = attrs.pop("type")
-            where = _point(row.geometry)
+            where = _point(geom)
             project = project_points.get(str(row["project"]))
             if not where["located"] and project is not None:
                 # an opportunity without its own place is at its project's site
@@ -335,7 +346,7 @@ class _Builder:
         public = assets.loc[~human]
         codes = assign_area_codes(public, self.ds.areas)
         text = _text_columns(ASSETS, ASSET_ATTRIBUTES)
-        for (_, row), code in zip(public.iterrows(), codes, strict=True):
+        for row, geom, code in zip(_records(public), public.geometry, codes, strict=True):
             nid = node_id("asset", row["id"])
             attrs = {c: row.get(c) for c in ASSET_ATTRIBUTES}
             self.G.add_node(
@@ -346,7 +357,7 @@ class _Builder:
                 is_group=False,
                 area_code=code,
                 **clean_attributes(attrs, text),
-                **_point(row.geometry),
+                **_point(geom),
             )
             self.asset_nodes[str(row["id"])] = nid
             self.link_area(nid, code)
@@ -359,7 +370,7 @@ class _Builder:
         groups, suppressed = aggregate_human(human, self.ds.areas, min_count=min_count)
         self.counters["suppressed_residents"] += suppressed
         kept: dict[tuple[str, str, str], str] = {}
-        for _, g in groups.iterrows():
+        for g, geom in zip(_records(groups), groups.geometry, strict=True):
             key = (str(g["area_code"]), str(g["category"]), str(g["skills"]))
             digest = hashlib.sha1("\x1f".join(key).encode()).hexdigest()[:8]
             nid = f"group:{key[0]}:{key[1]}:{digest}"
@@ -378,14 +389,14 @@ class _Builder:
                 members=int(g["members"]),
                 area_code=key[0],
                 precision="area",
-                **_point(g.geometry),
+                **_point(geom),
             )
             kept[key] = nid
             self.groups[nid] = (str(g["area_name"]), set())
             self.link_area(nid, key[0])
         codes = assign_area_codes(human, self.ds.areas)
         dropped = set()
-        for (_, row), code in zip(human.iterrows(), codes, strict=True):
+        for row, code in zip(_records(human), codes, strict=True):
             key = (
                 code,
                 "" if pd.isna(row["category"]) else str(row["category"]),
@@ -470,11 +481,13 @@ class _Builder:
     def scrub(self, group: str, reasons: str) -> str:
         """Reasons of a residents' group: no member's name, no distance from anyone's home."""
         area, names = self.groups[group]
+        if group not in self.name_patterns:
+            alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+            self.name_patterns[group] = re.compile(alternatives or r"(?!)", re.IGNORECASE)
+        pattern = self.name_patterns[group]
         items = []
         for item in re.split(r";|\s·\s", reasons):
-            item = item.strip()
-            for name in sorted(names, key=len, reverse=True):
-                item = re.sub(re.escape(name), "residents", item, flags=re.IGNORECASE)
+            item = pattern.sub("residents", item.strip())
             if item and not _DISTANCE_RE.search(item):
                 items.append(item)
         if not any(area.lower() in item.lower() for item in items):
@@ -539,7 +552,7 @@ class _Builder:
         if "consortium_id" not in consortia.columns:
             consortia = consortia.assign(consortium_id=[f"C{i + 1}" for i in range(len(consortia))])
         if "members" in consortia.columns:  # wide: one row per consortium, members listed
-            rows = [(r, split_list(plain(r["members"]))) for _, r in consortia.iterrows()]
+            rows = [(r, split_list(plain(r["members"]))) for r in _records(consortia)]
         else:  # long: one row per member
             rows = [
                 (g.iloc[0], [str(a) for a in g["asset_id"]])

@@ -31,8 +31,9 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
-from shapely.geometry import LineString, Point
+import shapely
 
 from cwb._atomic import atomic_open, atomic_path, write_text_atomic
 from cwb.dataset import Dataset
@@ -96,12 +97,38 @@ def _harmonise(records: list[dict[str, Any]]) -> dict[str, type]:
     return types
 
 
+@dataclass
+class _PlainTables:
+    """A graph's attributes made plain, without copying the graph: records and their types."""
+
+    nodes: list[str]
+    node_attrs: list[dict[str, Scalar]]
+    edges: list[tuple[str, str, str]]
+    edge_attrs: list[dict[str, Scalar]]
+    graph_attrs: dict[str, Scalar]
+    types: dict[str, dict[str, type]]
+
+
+def _plain_tables(G: nx.MultiDiGraph) -> _PlainTables:
+    node_attrs = [dict(d) for _, d in G.nodes(data=True)]
+    edge_attrs = [dict(d) for *_, d in G.edges(keys=True, data=True)]
+    graph_attrs = dict(G.graph)
+    types = {
+        "node": _harmonise(node_attrs),
+        "edge": _harmonise(edge_attrs),
+        "graph": _harmonise([graph_attrs]),
+    }
+    return _PlainTables(
+        list(G.nodes), node_attrs, list(G.edges(keys=True)), edge_attrs, graph_attrs, types
+    )
+
+
 def plain_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Return a copy of ``G`` with plain node, edge and graph attributes, one type per name."""
-    H = G.copy()
-    _harmonise([d for _, d in H.nodes(data=True)])
-    _harmonise([d for *_, d in H.edges(data=True)])
-    _harmonise([H.graph])
+    t = _plain_tables(G)
+    H = nx.MultiDiGraph(**t.graph_attrs)
+    H.add_nodes_from(zip(t.nodes, t.node_attrs, strict=True))
+    H.add_edges_from((u, v, k, d) for (u, v, k), d in zip(t.edges, t.edge_attrs, strict=True))
     return H
 
 
@@ -174,12 +201,6 @@ def _table(records: list[dict[str, Any]], types: dict[str, type]) -> pd.DataFram
     return pd.DataFrame(columns, index=pd.RangeIndex(len(records)))
 
 
-def _node_point(d: dict[str, Any]) -> Point | None:
-    if isinstance(d.get("lon"), int | float) and isinstance(d.get("lat"), int | float):
-        return Point(d["lon"], d["lat"])
-    return None
-
-
 def graph_to_gdfs(G: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Nodes as points and edges as lines (EPSG:4326), attributes as columns.
 
@@ -188,48 +209,39 @@ def graph_to_gdfs(G: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFram
     an unlocated end or whose ends are at the same place. Column dtypes follow the
     attribute types (``Int64``, ``float64``, ``boolean``, text).
     """
-    H = plain_graph(G)
-    node_records = [dict(d) for _, d in H.nodes(data=True)]
-    node_types = _harmonise(node_records)
-    nodes = _table(node_records, node_types)
-    nodes.insert(0, "node", pd.Series(list(H.nodes), dtype="object"))
-    points = {n: _node_point(d) for n, d in H.nodes(data=True)}
-    gdf_nodes = gpd.GeoDataFrame(
-        nodes, geometry=gpd.GeoSeries(list(points.values()), crs="EPSG:4326")
-    )
-    edge_records = [dict(d) for *_, d in H.edges(keys=True, data=True)]
-    edge_types = _harmonise(edge_records)
-    edges = _table(edge_records, edge_types)
-    ends = list(H.edges(keys=True))
+    return _gdfs(_plain_tables(G))
+
+
+def _gdfs(t: _PlainTables) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    nodes = _table(t.node_attrs, t.types["node"])
+    nodes.insert(0, "node", pd.Series(t.nodes, dtype="object"))
+    xy = np.array(
+        [(d.get("lon", np.nan), d.get("lat", np.nan)) for d in t.node_attrs], dtype=float
+    ).reshape(-1, 2)
+    located = ~np.isnan(xy).any(axis=1)
+    points = np.full(len(xy), None, dtype=object)
+    points[located] = shapely.points(xy[located])
+    gdf_nodes = gpd.GeoDataFrame(nodes, geometry=gpd.GeoSeries(points, crs="EPSG:4326"))
+    edges = _table(t.edge_attrs, t.types["edge"])
     for i, name in enumerate(("source", "target", "key")):
-        edges.insert(i, name, pd.Series([str(e[i]) for e in ends], dtype="object"))
-    lines = [
-        LineString([points[u], points[v]])
-        if points[u] is not None and points[v] is not None and points[u] != points[v]
-        else None
-        for u, v, _ in ends
-    ]
+        edges.insert(i, name, pd.Series([str(e[i]) for e in t.edges], dtype="object"))
+    index = {n: i for i, n in enumerate(t.nodes)}
+    ends = np.array([(index[u], index[v]) for u, v, _ in t.edges], dtype=np.int64).reshape(-1, 2)
+    a, b = xy[ends[:, 0]], xy[ends[:, 1]]
+    drawn = located[ends[:, 0]] & located[ends[:, 1]] & (a != b).any(axis=1)
+    lines = np.full(len(ends), None, dtype=object)
+    if drawn.any():
+        lines[drawn] = shapely.linestrings(np.stack([a[drawn], b[drawn]], axis=1))
     gdf_edges = gpd.GeoDataFrame(edges, geometry=gpd.GeoSeries(lines, crs="EPSG:4326"))
     return gdf_nodes, gdf_edges
-
-
-def _types_table(G: nx.MultiDiGraph) -> pd.DataFrame:
-    rows = []
-    for scope, records in (
-        ("node", [dict(d) for _, d in G.nodes(data=True)]),
-        ("edge", [dict(d) for *_, d in G.edges(data=True)]),
-        ("graph", [dict(G.graph)]),
-    ):
-        for name, kind in _harmonise(records).items():
-            rows.append({"scope": scope, "name": name, "type": kind.__name__})
-    return pd.DataFrame(rows, columns=["scope", "name", "type"])
 
 
 def write_gpkg(G: nx.MultiDiGraph, path: str | Path) -> Path:
     """Write ``G`` as a GeoPackage (atomically): ``nodes``, ``edges``, ``attributes``, ``graph``."""
     import pyogrio
 
-    nodes, edges = graph_to_gdfs(G)
+    t = _plain_tables(G)
+    nodes, edges = _gdfs(t)
     for layer, frame in (("nodes", nodes), ("edges", edges)):
         seen: dict[str, str] = {}
         for name in frame.columns:
@@ -239,17 +251,24 @@ def write_gpkg(G: nx.MultiDiGraph, path: str | Path) -> Path:
                     f"and {name!r} differ only in case, which a GeoPackage cannot hold"
                 )
             seen[name.lower()] = name
-    H = plain_graph(G)
     graph_rows = pd.DataFrame(
-        [{"name": k, "value": str(v), "type": type(v).__name__} for k, v in H.graph.items()],
+        [{"name": k, "value": str(v), "type": type(v).__name__} for k, v in t.graph_attrs.items()],
         columns=["name", "value", "type"],
+    )
+    types = pd.DataFrame(
+        [
+            {"scope": scope, "name": name, "type": kind.__name__}
+            for scope, kinds in t.types.items()
+            for name, kind in kinds.items()
+        ],
+        columns=["scope", "name", "type"],
     )
     with atomic_path(path) as tmp:
         pyogrio.write_dataframe(nodes, tmp, layer="nodes", driver="GPKG", geometry_type="Point")
         pyogrio.write_dataframe(
             edges, tmp, layer="edges", driver="GPKG", geometry_type="LineString"
         )
-        pyogrio.write_dataframe(_types_table(G), tmp, layer="attributes", driver="GPKG")
+        pyogrio.write_dataframe(types, tmp, layer="attributes", driver="GPKG")
         pyogrio.write_dataframe(graph_rows, tmp, layer="graph", driver="GPKG")
     return Path(path)
 
