@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -34,7 +33,7 @@ from cwb._atomic import write_text_atomic
 from cwb.dataset import WGS84, Dataset
 from cwb.errors import UsageError
 from cwb.multiplier import local_multiplier, read_survey
-from cwb.schema import OPPORTUNITIES, SPEND, split_list
+from cwb.schema import OPPORTUNITIES, SPEND
 from cwb.spend_geo import (
     LOCATION_CLASSES,
     Geography,
@@ -540,8 +539,24 @@ def _modes(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
 # --------------------------------------------------------------------------- re-localisable spend
 
 
-def _norm(text: object) -> str:
-    return re.sub(r"[^\w]+", " ", str(text).casefold().replace("&", " and ")).strip()
+def _norm(values: pd.Series) -> pd.Series:
+    """Sector and skill words for comparison: case-folded, ``&`` as ``and``, no punctuation."""
+    text = values.fillna("").astype(str).str.casefold().str.replace("&", " and ", regex=False)
+    return text.str.replace(r"[^\w]+", " ", regex=True).str.strip()
+
+
+#: Enterprise names listed per re-localisable row before "(+n more)".
+_NAMES_SHOWN = 10
+
+
+def _firm_terms(firms: pd.DataFrame) -> dict[str, pd.Index]:
+    """Firms by the words they work in: their normalised sector and each of their skills."""
+    if firms.empty:
+        return {}
+    skills = firms["skills"].fillna("").astype(str).str.split(";").explode()
+    terms = pd.concat([_norm(firms["sector"]), _norm(skills)])
+    terms = terms[terms != ""]
+    return {term: idx.unique() for term, idx in terms.groupby(terms).groups.items()}
 
 
 def _relocalisable(ds: Dataset, analysis: SpendAnalysis, geos: list[Geography]) -> pd.DataFrame:
@@ -570,31 +585,27 @@ def _relocalisable(ds: Dataset, analysis: SpendAnalysis, geos: list[Geography]) 
     if len(firms):
         geo = next(g for g in geos if g.name == analysis.local)
         firms = firms[geo.membership(_complete_assets(firms)).fillna(False).astype(bool)]
-    sector_of = firms["sector"].map(_norm) if len(firms) else pd.Series(dtype=str)
-    skills_of = (
-        firms["skills"].map(lambda s: {_norm(x) for x in split_list(s)})
-        if len(firms)
-        else pd.Series(dtype=object)
-    )
-    capacity = (
-        pd.to_numeric(firms["capacity"], errors="coerce") if len(firms) else pd.Series(dtype=float)
-    )
-    sector_map = {_norm(k): _norm(v) for k, v in settings.sector_map.items()}
+    by_term = _firm_terms(firms)
+    capacity = pd.to_numeric(firms["capacity"], errors="coerce")
+    mapped = {str(k).casefold(): str(v) for k, v in settings.sector_map.items()}
     rows = []
     for _, row in leak.iterrows():
-        wanted = sector_map.get(_norm(row["sector"]), _norm(row["sector"]))
-        hit = (
-            (sector_of == wanted) | skills_of.map(lambda s, w=wanted: w in s)
-            if len(firms)
-            else pd.Series(dtype=bool)
-        )
-        chosen = firms[hit.astype(bool)] if len(firms) else firms
-        caps = capacity[chosen.index] if len(chosen) else pd.Series(dtype=float)
+        wanted = mapped.get(str(row["sector"]).casefold(), str(row["sector"]))
+        term = _norm(pd.Series([wanted])).iloc[0]
+        chosen = firms.loc[by_term.get(term, pd.Index([]))]
+        caps = capacity[chosen.index]
         known = int(caps.notna().sum())
-        total_cap = float(caps.sum()) if known else float("nan")
-        addressable = min(float(row["leakage_gbp"]), total_cap) if known else float("nan")
+        total_cap = round(float(caps.sum()), 2) if known else float("nan")
         if chosen.empty:
             addressable = 0.0
+        else:
+            addressable = (
+                round(min(float(row["leakage_gbp"]), total_cap), 2) if known else float("nan")
+            )
+        names = chosen["name"].astype(str).tolist()
+        shown = ";".join(names[:_NAMES_SHOWN])
+        if len(names) > _NAMES_SHOWN:
+            shown += f" (+{len(names) - _NAMES_SHOWN} more)"
         rows.append(
             {
                 "buyer": row["buyer"],
@@ -603,12 +614,10 @@ def _relocalisable(ds: Dataset, analysis: SpendAnalysis, geos: list[Geography]) 
                 "leakage_gbp": row["leakage_gbp"],
                 "enterprises": len(chosen),
                 "enterprise_ids": ";".join(chosen["id"].astype(str)),
-                "enterprise_names": ";".join(chosen["name"].astype(str)),
-                "capacity_gbp": round(total_cap, 2) if known else float("nan"),
+                "enterprise_names": shown,
+                "capacity_gbp": total_cap,
                 "capacity_known": known,
-                "addressable_gbp": round(addressable, 2)
-                if not math.isnan(addressable)
-                else float("nan"),
+                "addressable_gbp": addressable,
             }
         )
     return pd.DataFrame(rows, columns=columns)
