@@ -328,7 +328,8 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, layer: str | None = No
         flat = _flatten_geometry(frame) if is_geo else pd.DataFrame(frame)
         with atomic_path(path) as tmp:
             if fmt == "csv":
-                flat.to_csv(tmp, index=False, encoding="utf-8")
+                # CRLF line ends make the csv writer quote cells holding a bare \r or \n
+                flat.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n")
             else:
                 _check_excel_cells(flat, path)
                 flat.to_excel(tmp, index=False, engine="openpyxl")

@@ -408,7 +408,8 @@ def _locate(chk: _Checker, raw: RawTable, cells: pd.DataFrame, frame: pd.DataFra
         precision[keep] = given_precision[keep]
     frame["precision"] = pd.Series(precision, index=frame.index, dtype="str")
     series = gpd.GeoSeries(geoms, index=frame.index, crs=WGS84)
-    if place.extent_metric is not None and spec.name != "areas":
+    if place.extent_metric is not None and spec.name in ("assets", "opportunities"):
+        # suppliers in spend may be anywhere: only the catalogue must sit near its areas
         _check_far(chk, series, place)
     return series
 

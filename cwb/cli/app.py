@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cwb import __version__
 from cwb.errors import CwbError, DatasetError, Problem, UsageError
@@ -59,7 +60,7 @@ def print_problems(problems: list[Problem], limit: int = 50) -> None:
     for severity, style in (("error", "red"), ("warning", "yellow")):
         group = [p for p in problems if p.severity == severity]
         for p in group[:limit]:
-            err.print(f"[{style}]{severity}[/{style}]: {p}", highlight=False, markup=True, soft_wrap=True)
+            err.print(f"[{style}]{severity}[/{style}]: {escape(str(p))}", highlight=False, soft_wrap=True)
         if len(group) > limit:
             err.print(f"[{style}]… and {len(group) - limit} more {severity}s[/{style}]")
 
