@@ -8,6 +8,9 @@ Dataset, Manifest, Project
     The in-memory dataset and its manifest.
 build_graph, graph_metrics, write_graph, read_graph
     The network of a dataset, its metrics, and its GraphML/GEXF/JSON/GeoPackage exports.
+analyse_spend, SpendAnalysis, read_spend_file, relocalisable_opportunities
+    Preston-model spend analysis, raw spend files through column mappings, and
+    leaking spend as contract opportunities.
 CwbError, DatasetError, UsageError, Problem
     The error family; ``DatasetError.problems`` lists every row-level problem.
 """
@@ -26,6 +29,8 @@ from cwb.graph_io import read_graph, write_graph
 from cwb.graph_stats import graph_metrics
 from cwb.io import read_dataset, write_dataset
 from cwb.manifest import Manifest, Project
+from cwb.spend import SpendAnalysis, analyse_spend, relocalisable_opportunities
+from cwb.spend_load import read_spend_file
 from cwb.validate import ValidationReport, validate_dataset
 
 __all__ = [
@@ -36,13 +41,17 @@ __all__ = [
     "MissingDependencyError",
     "Problem",
     "Project",
+    "SpendAnalysis",
     "UsageError",
     "ValidationReport",
     "__version__",
+    "analyse_spend",
     "build_graph",
     "graph_metrics",
     "read_dataset",
     "read_graph",
+    "read_spend_file",
+    "relocalisable_opportunities",
     "validate_dataset",
     "write_dataset",
     "write_graph",
