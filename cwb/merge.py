@@ -4,7 +4,7 @@ A row whose ``id`` is already in the dataset is the same record imported again.
 A row with another id may still be a *likely duplicate* of an existing one:
 
 - the same registered number (Companies House, charity, ODS code), or
-- a similar name (``rapidfuzz`` token-set ratio of normalised names, default ≥ 90)
+- a similar name (:func:`name_similarity` of normalised names, with ``rapidfuzz``, default ≥ 90)
   within a short distance (default 250 m, measured in the dataset's metric CRS
   with a spatial index), or the same normalised name and postcode when unlocated.
 
@@ -62,6 +62,22 @@ def normalise_name(value: object) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def name_similarity(a: str, b: str) -> float:
+    """Similarity (0–100) of two normalised names.
+
+    Word order does not matter, and a name that adds words to the other
+    ("smethwick library" / "smethwick public library") counts as the same when
+    they share at least two words; one shared word is not enough ("coseley" /
+    "coseley medical centre").
+    """
+    from rapidfuzz import fuzz
+
+    score = fuzz.token_sort_ratio(a, b)
+    if len(set(a.split()) & set(b.split())) >= 2:
+        score = max(score, fuzz.token_set_ratio(a, b))
+    return float(score)
+
+
 def _norm_number(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
@@ -92,8 +108,6 @@ def find_duplicates(
         ``existing_id``, ``incoming_name``, ``existing_name``, ``reason``,
         ``similarity`` (0–100) and ``distance_m`` (NaN when not measured).
     """
-    from rapidfuzz import fuzz
-
     rule = rule or DuplicateRule()
     columns = [
         "incoming_id",
@@ -153,7 +167,7 @@ def find_duplicates(
             i, j = int(in_pos[a]), int(ex_pos[b])
             if not in_names[i] or not ex_names[j]:
                 continue
-            score = fuzz.token_set_ratio(in_names[i], ex_names[j])
+            score = name_similarity(in_names[i], ex_names[j])
             if score >= rule.min_similarity:
                 dist = float(in_geom.iloc[i].distance(ex_geom.iloc[j]))
                 offer(

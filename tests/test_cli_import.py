@@ -123,3 +123,24 @@ def test_help_has_examples():
     for command in ("import", "stale"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "Example" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_real_data_example_builds_a_valid_dataset(realdata, tmp_path):
+    import importlib.util
+
+    from cwb.io import read_dataset
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "real_data_catchment.py"
+    spec = importlib.util.spec_from_file_location("real_data_catchment", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "catchment"
+    assert module.main([str(out), "--realdata", str(realdata)]) == 0
+    ds = read_dataset(out)  # valid: read_dataset raises on errors
+    counts = ds.assets.groupby("category").size()
+    assert counts["library"] == 63 and counts["health_facility"] > 800
+    assert len(ds.opportunities) == 100 and set(ds.opportunities["precision"]) == {"project"}
+    assert ds.areas["imd_decile"].between(1, 10).all()
+    assert (out / "map.html").exists()

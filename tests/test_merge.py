@@ -14,7 +14,14 @@ from shapely.geometry import Point
 from cwb.errors import DatasetError, UsageError
 from cwb.importers.common import Provenance
 from cwb.io import read_dataset
-from cwb.merge import DuplicateRule, find_duplicates, import_into, merge_table, normalise_name
+from cwb.merge import (
+    DuplicateRule,
+    find_duplicates,
+    import_into,
+    merge_table,
+    name_similarity,
+    normalise_name,
+)
 
 DATA = Path(__file__).resolve().parent / "data" / "importers"
 
@@ -121,6 +128,12 @@ INCOMING = assets(
         },
     ]
 )
+
+
+def test_name_similarity():
+    assert name_similarity("smethwick library", "smethwick public library") == 100
+    assert name_similarity("library smethwick", "smethwick library") == 100
+    assert name_similarity("coseley", "coseley medical centre") < 90
 
 
 def test_normalise_name():

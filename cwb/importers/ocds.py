@@ -409,7 +409,7 @@ def import_ocds(
                 note = f"equal share of an award to {len(refs)} suppliers" if split else None
                 spend.append(
                     {
-                        "id": f"ocds:{ocid}/award/{award.get('id')}/{supplier['id']}",
+                        "id": f"ocds:{ocid}/award/{award.get('id')}/{ref.get('id') or supplier['id']}",
                         "buyer": buyer or "unknown buyer",
                         "supplier_name": supplier["name"],
                         "supplier_id": supplier["registered_number"] or supplier["id"],
