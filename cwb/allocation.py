@@ -214,43 +214,117 @@ def allocate(result: MatchResult, *, settings: MatchSettings | None = None) -> A
     )
     pairs = pairs[~too_small]
 
-    G = nx.DiGraph()
-    for row in pairs.itertuples(index=False):
-        supply_node = ("s", row.asset_id, row.mode)
-        opp_node = ("o", row.opportunity_id)
-        if supply_node not in G:
-            supply = (
-                settings.contracts_per_supplier
-                if row.mode == "lots"
-                else count_units.get(row.asset_id, 1)
-            )
-            G.add_edge("source", supply_node, capacity=int(supply), weight=0)
-        if opp_node not in G:
-            G.add_edge(opp_node, "sink", capacity=int(demand_units[row.opportunity_id]), weight=0)
-        arc = (
-            1
-            if row.mode == "lots"
-            else min(count_units.get(row.asset_id, 1), demand_units[row.opportunity_id])
-        )
-        cost = int(round((1.0 - float(row.score)) * _SCALE)) * _RANK_SLOTS + min(
-            int(row.rank), _RANK_SLOTS - 1
-        )
-        G.add_edge(supply_node, opp_node, capacity=int(arc), weight=cost)
-
-    flows: list[tuple[str, str, str, int]] = []
-    if G.number_of_nodes():
-        inner = G.subgraph(n for n in G if n not in ("source", "sink"))
-        for part in nx.weakly_connected_components(inner):
-            sub = nx.DiGraph(G.subgraph(set(part) | {"source", "sink"}))
-            flow = nx.max_flow_min_cost(sub, "source", "sink")
-            for u, targets in flow.items():
-                if not (isinstance(u, tuple) and u[0] == "s"):
-                    continue
-                for v, amount in targets.items():
-                    if amount > 0:
-                        flows.append((u[1], v[1], u[2], int(amount)))
+    supply_keys = pd.MultiIndex.from_arrays([pairs["asset_id"], pairs["mode"]])
+    s_index, s_uniques = pd.factorize(supply_keys)
+    o_index, o_uniques = pd.factorize(pairs["opportunity_id"])
+    s_asset = np.asarray(s_uniques.get_level_values(0), dtype=object)
+    s_mode = np.asarray(s_uniques.get_level_values(1), dtype=object)
+    s_cap = np.array(
+        [
+            settings.contracts_per_supplier if m == "lots" else count_units.get(a, 1)
+            for a, m in zip(s_asset, s_mode, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    d_cap = np.array([demand_units[o] for o in o_uniques], dtype=np.int64)
+    lots_arc = (pairs["mode"] == "lots").to_numpy()
+    arc_cap = np.where(lots_arc, 1, np.minimum(s_cap[s_index], d_cap[o_index])).astype(np.int64)
+    rank = np.minimum(pairs["rank"].to_numpy(dtype=np.int64), _RANK_SLOTS - 1)
+    cost = np.round((1.0 - pairs["score"].to_numpy(dtype=float)) * _SCALE).astype(np.int64)
+    cost = cost * _RANK_SLOTS + rank
+    flow = solve_flow(s_index, o_index, arc_cap, cost, s_cap, d_cap)
+    used = np.flatnonzero(flow > 0)
+    flows = [
+        (str(s_asset[s_index[i]]), str(o_uniques[o_index[i]]), str(s_mode[s_index[i]]), int(flow[i]))
+        for i in used
+    ]
     log.info("allocation: %d pairs allocated over %d match edges", len(flows), len(pairs))
     return _allocation_tables(result, flows, demand_units, count_units, settings)
+
+
+#: Parts of the flow network with more arcs than this are solved as a linear programme (HiGHS).
+NETWORKX_MAX_ARCS = 3000
+
+
+def solve_flow(
+    s_index: np.ndarray,
+    o_index: np.ndarray,
+    arc_cap: np.ndarray,
+    cost: np.ndarray,
+    s_cap: np.ndarray,
+    d_cap: np.ndarray,
+    *,
+    max_networkx_arcs: int | None = None,
+) -> np.ndarray:
+    """Flow on each arc (supply node → demand node) that fills most units at the least cost.
+
+    Each connected part of the network is solved on its own: with networkx
+    (``max_flow_min_cost``) when it has at most ``max_networkx_arcs`` arcs, else
+    as the same network problem in two linear programmes (the largest flow, then
+    its least cost; scipy's HiGHS). The constraint matrix of a network is totally
+    unimodular, so the simplex solution is whole units, like networkx's.
+    """
+    from scipy import sparse
+
+    limit = NETWORKX_MAX_ARCS if max_networkx_arcs is None else max_networkx_arcs
+    flow = np.zeros(len(s_index), dtype=np.int64)
+    if not len(s_index):
+        return flow
+    n_s, n_o = len(s_cap), len(d_cap)
+    adjacency = sparse.coo_matrix(
+        (np.ones(len(s_index)), (s_index, n_s + o_index)), shape=(n_s + n_o, n_s + n_o)
+    )
+    _, label = sparse.csgraph.connected_components(adjacency, directed=False)
+    arc_part = label[s_index]
+    order = np.argsort(arc_part, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, arc_part[order][1:] != arc_part[order][:-1], True])
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        arcs = order[start:stop]
+        solver = _flow_networkx if len(arcs) <= limit else _flow_highs
+        flow[arcs] = solver(s_index[arcs], o_index[arcs], arc_cap[arcs], cost[arcs], s_cap, d_cap)
+    return flow
+
+
+def _flow_networkx(si, oj, cap, cost, s_cap, d_cap) -> np.ndarray:  # noqa: ANN001
+    G = nx.DiGraph()
+    for k, (i, j) in enumerate(zip(si.tolist(), oj.tolist(), strict=True)):
+        G.add_edge("source", ("s", i), capacity=int(s_cap[i]), weight=0)
+        G.add_edge(("o", j), "sink", capacity=int(d_cap[j]), weight=0)
+        G.add_edge(("s", i), ("o", j), capacity=int(cap[k]), weight=int(cost[k]))
+    result = nx.max_flow_min_cost(G, "source", "sink")
+    return np.array(
+        [result[("s", i)][("o", j)] for i, j in zip(si.tolist(), oj.tolist(), strict=True)],
+        dtype=np.int64,
+    )
+
+
+def _flow_highs(si, oj, cap, cost, s_cap, d_cap) -> np.ndarray:  # noqa: ANN001
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    s_nodes, s_local = np.unique(si, return_inverse=True)
+    o_nodes, o_local = np.unique(oj, return_inverse=True)
+    n_s, n_o, n_a = len(s_nodes), len(o_nodes), len(si)
+    # variables: source→s (n_s), s→o (n_a), o→sink (n_o); conservation at every s and o node
+    col = np.arange(n_a)
+    rows = np.concatenate([np.arange(n_s), s_local, n_s + o_local, n_s + np.arange(n_o)])
+    cols = np.concatenate([np.arange(n_s), n_s + col, n_s + col, n_s + n_a + np.arange(n_o)])
+    vals = np.concatenate([np.ones(n_s), -np.ones(n_a), np.ones(n_a), -np.ones(n_o)])
+    a_eq = sparse.csr_matrix((vals, (rows, cols)), shape=(n_s + n_o, n_s + n_a + n_o))
+    upper = np.concatenate([s_cap[s_nodes], cap, d_cap[o_nodes]]).astype(float)
+    bounds = np.column_stack([np.zeros(len(upper)), upper])
+    b_eq = np.zeros(n_s + n_o)
+    # 1: the largest flow (what leaves the source)
+    gain = np.concatenate([-np.ones(n_s), np.zeros(n_a + n_o)])
+    first = linprog(gain, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs-ds")
+    total = round(-first.fun)
+    # 2: the least cost among flows of that size
+    a_eq2 = sparse.vstack([a_eq, sparse.csr_matrix(-gain)])
+    costs = np.concatenate([np.zeros(n_s), cost.astype(float), np.zeros(n_o)])
+    second = linprog(costs, A_eq=a_eq2, b_eq=np.r_[b_eq, total], bounds=bounds, method="highs-ds")
+    if second.status != 0:  # pragma: no cover - a network LP is always feasible
+        raise RuntimeError(f"allocation: the flow programme failed: {second.message}")
+    return np.round(second.x[n_s : n_s + n_a]).astype(np.int64)
 
 
 def _allocation_tables(
@@ -260,38 +334,20 @@ def _allocation_tables(
     count_units: dict[str, int],
     settings: MatchSettings,
 ) -> Allocation:
-    matches = result.matches.set_index(["asset_id", "opportunity_id"])
-    rows = []
-    for asset_id, opp_id, mode, amount in flows:
-        m = matches.loc[(asset_id, opp_id)]
-        rows.append(
-            {
-                "opportunity_id": opp_id,
-                "project": m["project"],
-                "opportunity_type": m["opportunity_type"],
-                "opportunity_title": m["opportunity_title"],
-                "asset_id": asset_id,
-                "asset_name": m["asset_name"],
-                "asset_kind": m["asset_kind"],
-                "asset_category": m["asset_category"],
-                "quantity": amount,
-                "unit": _UNIT.get(str(m["opportunity_type"]), "units"),
-                "score": m["score"],
-                "rank": m["rank"],
-                "_mode": mode,
-            }
-        )
-    assignments = pd.DataFrame(rows, columns=[*ASSIGNMENT_COLUMNS, "_mode"])
+    flow = pd.DataFrame(flows, columns=["asset_id", "opportunity_id", "_mode", "quantity"])
+    info = result.matches[
+        ["asset_id", "opportunity_id", "project", "opportunity_type", "opportunity_title", "asset_name",
+         "asset_kind", "asset_category", "score", "rank"]
+    ]
+    assignments = flow.merge(info, on=["asset_id", "opportunity_id"], how="left", validate="one_to_one")
+    assignments["unit"] = assignments["opportunity_type"].map(_UNIT).fillna("units")
+    assignments["quantity"] = assignments["quantity"].astype("int64")
     assignments = assignments.sort_values(
         ["project", "opportunity_id", "rank"], kind="stable", ignore_index=True
     )
 
     opps = result.opportunities
-    filled = (
-        assignments.groupby("opportunity_id")["quantity"].sum()
-        if len(assignments)
-        else pd.Series(dtype=int)
-    )
+    filled = assignments.groupby("opportunity_id")["quantity"].sum()
     demand = pd.DataFrame(
         {
             "opportunity_id": opps["opportunity_id"].to_numpy(),
@@ -299,46 +355,40 @@ def _allocation_tables(
             "type": opps["type"].to_numpy(),
             "title": opps["title"].to_numpy(),
             "skills": opps["skills"].to_numpy(),
-            "unit": [_UNIT.get(str(t), "units") for t in opps["type"]],
-            "demand": [demand_units[o] for o in opps["opportunity_id"]],
+            "unit": opps["type"].map(_UNIT).fillna("units").to_numpy(),
+            "demand": opps["opportunity_id"].map(demand_units).to_numpy(dtype="int64"),
         }
     )
     demand["filled"] = demand["opportunity_id"].map(filled).fillna(0).astype("int64")
     demand["unfilled"] = demand["demand"] - demand["filled"]
 
-    used = (
-        assignments.groupby(["asset_id", "_mode"])["quantity"].sum()
-        if len(assignments)
-        else pd.Series(dtype="int64")
+    offered = _offered(result)
+    supply = offered.assign(
+        supply=np.where(
+            offered["_mode"] == "lots",
+            settings.contracts_per_supplier,
+            offered["asset_id"].map(count_units).fillna(1).astype("int64"),
+        ).astype("int64")
     )
-    assets = result.assets.set_index("asset_id")
-    supply_rows = []
-    for asset_id, mode in sorted({(a, md) for a, _, md, _ in flows} | _offered(result)):
-        supply = settings.contracts_per_supplier if mode == "lots" else count_units.get(asset_id, 1)
-        got = int(used.get((asset_id, mode), 0)) if len(used) else 0
-        supply_rows.append(
-            {
-                "asset_id": asset_id,
-                "name": assets.at[asset_id, "name"],
-                "kind": assets.at[asset_id, "kind"],
-                "category": assets.at[asset_id, "category"],
-                "unit": "contracts" if mode == "lots" else "units",
-                "supply": int(supply),
-                "allocated": got,
-                "spare": int(supply) - got,
-            }
-        )
-    supply_table = pd.DataFrame(supply_rows, columns=SUPPLY_COLUMNS)
-    return Allocation(assignments.drop(columns="_mode"), demand[DEMAND_COLUMNS], supply_table)
+    used = assignments.groupby(["asset_id", "_mode"], as_index=False)["quantity"].sum()
+    supply = supply.merge(used, on=["asset_id", "_mode"], how="left")
+    supply["allocated"] = supply["quantity"].fillna(0).astype("int64")
+    supply["spare"] = supply["supply"] - supply["allocated"]
+    supply["unit"] = np.where(supply["_mode"] == "lots", "contracts", "units")
+    names = result.assets[["asset_id", "name", "kind", "category"]]
+    supply = supply.merge(pd.DataFrame(names), on="asset_id", how="left")
+    supply = supply.sort_values(["asset_id", "unit"], ignore_index=True)[SUPPLY_COLUMNS]
+    return Allocation(assignments[ASSIGNMENT_COLUMNS], demand[DEMAND_COLUMNS], supply)
 
 
-def _offered(result: MatchResult) -> set[tuple[str, str]]:
+def _offered(result: MatchResult) -> pd.DataFrame:
     """(asset, supply mode) of every matched asset, allocated or not."""
     modes = _supply_modes()
     m = result.matches
-    return {
-        (a, modes.get((t, k, c), "count"))
-        for a, t, k, c in zip(
-            m["asset_id"], m["opportunity_type"], m["asset_kind"], m["asset_category"], strict=True
-        )
-    }
+    mode = [
+        modes.get((t, k, c), "count")
+        for t, k, c in zip(m["opportunity_type"], m["asset_kind"], m["asset_category"], strict=True)
+    ]
+    return pd.DataFrame({"asset_id": m["asset_id"].to_numpy(), "_mode": mode}).drop_duplicates(
+        ignore_index=True
+    )

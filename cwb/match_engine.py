@@ -175,7 +175,8 @@ def _human_groups(
     small = groups["count"] < min_count
     suppressed = int(groups.loc[small, "count"].sum())
     groups = groups.loc[~small]
-    kept_members = {g: m for g, m in members.items() if g in set(groups["id"])}
+    kept = set(groups["id"])
+    kept_members = {g: m for g, m in members.items() if g in kept}
     return gpd.GeoDataFrame(groups, geometry="geometry", crs=human.crs), kept_members, suppressed
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from match_helpers import make_dataset
 
-from cwb.allocation import ASSIGNMENT_COLUMNS, allocate
+from cwb.allocation import ASSIGNMENT_COLUMNS, allocate, solve_flow
 from cwb.gaps import find_gaps
 from cwb.matching import MatchSettings, match
 
@@ -120,3 +123,27 @@ def test_contracts_need_capacity_and_one_per_supplier():
     assert alloc.filled == 1 and alloc.unfilled == 1  # SMALL's £50k cannot take either lot alone
     alloc2 = allocate(result, settings=result.settings.with_(contracts_per_supplier=2))
     assert _allocated(alloc2) == {("BIG", "C1"): 1, ("BIG", "C2"): 1}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    arcs=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 4), st.integers(1, 6), st.integers(0, 50)),
+        min_size=1,
+        max_size=25,
+        unique_by=lambda t: (t[0], t[1]),
+    ),
+    s_cap=st.lists(st.integers(1, 8), min_size=6, max_size=6),
+    d_cap=st.lists(st.integers(1, 8), min_size=5, max_size=5),
+)
+def test_linear_programme_and_networkx_agree(arcs, s_cap, d_cap):
+    si, oj, cap, cost = (np.array(x, dtype=np.int64) for x in zip(*arcs, strict=True))
+    s_cap, d_cap = np.array(s_cap), np.array(d_cap)
+    by_nx = solve_flow(si, oj, cap, cost, s_cap, d_cap, max_networkx_arcs=10**9)
+    by_lp = solve_flow(si, oj, cap, cost, s_cap, d_cap, max_networkx_arcs=0)
+    for flow in (by_nx, by_lp):
+        assert (flow >= 0).all() and (flow <= cap).all()
+        assert (np.bincount(si, flow, minlength=6) <= s_cap).all()
+        assert (np.bincount(oj, flow, minlength=5) <= d_cap).all()
+    assert by_nx.sum() == by_lp.sum()
+    assert (by_nx * cost).sum() == (by_lp * cost).sum()
