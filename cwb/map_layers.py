@@ -19,7 +19,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator, Sequence
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -135,46 +136,91 @@ def decode_points(spec: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     return xs * spec["q"], ys * spec["q"]
 
 
+_DTYPES = {"u8": "<u1", "u16": "<u2", "u32": "<u4", "f32": "<f4", "f64": "<f8"}
+
+
 def encode_array(values: np.ndarray, kind: str | None = None) -> dict[str, str]:
-    """A typed array as ``{"type": "u8"|"u16"|"u32"|"f32", "data": base64}`` (little-endian)."""
+    """A typed array as ``{"type": "u8"|"u16"|"u32"|"f32"|"f64", "data": base64}`` (little-endian)."""
     arr = np.asarray(values)
     if kind is None:
         top = int(arr.max(initial=0))
         kind = "u8" if top < 256 else "u16" if top < 65536 else "u32"
-    dtype = {"u8": "<u1", "u16": "<u2", "u32": "<u4", "f32": "<f4"}[kind]
-    return {"type": kind, "data": _b64(arr.astype(dtype).tobytes())}
+    return {"type": kind, "data": _b64(arr.astype(_DTYPES[kind]).tobytes())}
 
 
 def decode_array(spec: dict[str, str]) -> np.ndarray:
     """The inverse of :func:`encode_array`."""
-    dtype = {"u8": "<u1", "u16": "<u2", "u32": "<u4", "f32": "<f4"}[spec["type"]]
-    return np.frombuffer(base64.b64decode(spec["data"]), dtype=dtype)
+    return np.frombuffer(base64.b64decode(spec["data"]), dtype=_DTYPES[spec["type"]])
 
 
-def _clean_strings(values: Sequence[object] | pd.Series) -> pd.Series:
-    s = pd.Series(values, dtype=object)
-    s = s.where(s.notna(), "").astype(str)
-    return s.str.replace(r"[\r\n]+", " ", regex=True).str.strip()
+def text_column(values: Sequence[object] | pd.Series | np.ndarray,
+                display: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """A column of strings: a constant, a dictionary with indices, or a plain list.
+
+    Missing values become empty strings (a popup leaves those rows out);
+    ``display`` rewrites each distinct value once (e.g. ``;`` lists as ``; ``).
+    """
+    s = pd.Series(values, copy=False)
+    codes, uniques = pd.factorize(s, sort=False, use_na_sentinel=True)
+    texts = [str(u).replace("\r", " ").replace("\n", " ") for u in np.asarray(uniques, dtype=object).tolist()]
+    if display is not None:
+        texts = [display(t) for t in texts]
+    if (codes < 0).any():
+        texts.append("")
+        codes = np.where(codes < 0, len(texts) - 1, codes)
+    if len(texts) <= 1:
+        return {"const": texts[0] if texts else ""}
+    if len(texts) <= max(255, len(s) // 4):
+        return {"dict": texts, "idx": encode_array(codes)}
+    return {"list": [texts[c] for c in codes]}
 
 
-def encode_column(values: Sequence[object] | pd.Series) -> dict[str, Any]:
-    """A column of strings: a constant, a dictionary with indices, or newline-joined text."""
-    s = _clean_strings(values)
-    codes, uniques = pd.factorize(s, sort=False)
-    if len(uniques) <= 1:
-        return {"const": str(uniques[0]) if len(uniques) else ""}
-    if len(uniques) <= max(255, len(s) // 4):
-        return {"dict": [str(u) for u in uniques], "idx": encode_array(codes)}
-    return {"text": "\n".join(s.tolist())}
+def number_column(values: Sequence[object] | pd.Series | np.ndarray, fmt: str = "int") -> dict[str, Any]:
+    """A numeric column shown as ``int`` (12,345), ``money`` (£12,345) or ``plain``; NaN shows nothing."""
+    arr = pd.to_numeric(pd.Series(values, copy=False), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return {"num": encode_array(arr, "f64"), "fmt": fmt}
 
 
-def decode_column(spec: dict[str, Any], n: int) -> list[str]:
-    """The strings of an encoded column (for tests and checks)."""
-    if "const" in spec:
-        return [spec["const"]] * n
-    if "dict" in spec:
-        return [spec["dict"][i] for i in decode_array(spec["idx"])]
-    return spec["text"].split("\n")
+def joined_column(columns: Sequence[dict[str, Any]], sep: str = " · ") -> dict[str, Any]:
+    """Several columns shown as one, non-empty parts joined by ``sep``."""
+    return {"join": list(columns), "sep": sep}
+
+
+def decode_column(col: dict[str, Any], n: int) -> list[str]:
+    """The values of an encoded column as strings (numbers unformatted; for tests and checks)."""
+    if "const" in col:
+        return [col["const"]] * n
+    if "dict" in col:
+        return [col["dict"][i] for i in decode_array(col["idx"])]
+    if "list" in col:
+        return list(col["list"])
+    if "num" in col:
+        return ["" if np.isnan(v) else f"{v:g}" for v in decode_array(col["num"])]
+    parts = [decode_column(c, n) for c in col["join"]]
+    return [col["sep"].join(p for p in row if p) for row in zip(*parts, strict=True)]
+
+
+#: Fields JSON larger than this is deflated (the browser inflates it with DecompressionStream).
+COMPRESS_ABOVE = 16_000
+
+
+def pack_fields(fields: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Layer spec entries for popup fields: inline JSON when small, deflated base64 when large."""
+    listed = [{"label": label, "col": col} for label, col in fields]
+    raw = json.dumps(listed, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if len(raw) <= COMPRESS_ABOVE:
+        return {"fields": listed}
+    data = raw.encode("utf-8")
+    return {"fieldsZ": _b64(zlib.compress(data, 1 if len(data) > 4_000_000 else 6))}
+
+
+def unpack_fields(spec: dict[str, Any]) -> dict[str, list[str]]:
+    """Every popup field of a layer spec as strings, by label (for tests and checks)."""
+    listed = spec.get("fields")
+    if listed is None:
+        listed = json.loads(zlib.decompress(base64.b64decode(spec["fieldsZ"])).decode("utf-8"))
+    n = int(spec["n"]) // (2 if "score" in spec else 1)
+    return {f["label"]: decode_column(f["col"], n) for f in listed}
 
 
 # ---------------------------------------------------------------- elements
@@ -190,8 +236,21 @@ def _add_cwb_code(element: Element) -> None:
     figure = element.get_root()
     if not isinstance(figure, Figure):  # pragma: no cover - folium always builds a Figure
         return
-    figure.header.add_child(Element(f"<style>{_resource('cwb_map.css')}</style>"), name="cwb_map_css")
-    figure.header.add_child(Element(f"<script>{_resource('cwb_map.js')}</script>"), name="cwb_map_js")
+    if "cwb_map_js" not in figure.header._children:
+        figure.header.add_child(RawHtml(f"<style>{_resource('cwb_map.css')}</style>"), name="cwb_map_css")
+        figure.header.add_child(RawHtml(f"<script>{_resource('cwb_map.js')}</script>"), name="cwb_map_js")
+
+
+class RawHtml(Element):
+    """Trusted HTML written as is (not parsed as a Jinja template)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__("")
+        self.html = html
+
+    def render(self, **kwargs: Any) -> str:
+        """The HTML, unchanged."""
+        return self.html
 
 
 class CwbLayer(JSCSSMixin, Layer):

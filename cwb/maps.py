@@ -43,13 +43,16 @@ from cwb.map_layers import (
     CwbLayer,
     drop_unused_links,
     encode_array,
-    encode_column,
+    joined_column,
+    number_column,
+    pack_fields,
+    text_column,
     encode_points,
     set_asset_prefix,
     spatial_order,
 )
-from cwb.privacy import aggregate_human, assign_area_codes, public_assets
-from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES
+from cwb.privacy import aggregate_human, assign_area_codes, drop_private_columns
+from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, split_list
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +134,7 @@ def make_map(
     title: str | None = None,
     date: str | None = None,
     assets_prefix: str | None = None,
+    folium_assets: bool = False,
 ) -> folium.Map:
     """Build the interactive map of a dataset.
 
@@ -157,6 +161,10 @@ def make_map(
     assets_prefix
         URL or relative folder holding the JS/CSS packages (``node_modules``
         layout) to load instead of the public CDNs.
+    folium_assets
+        Keep every script and stylesheet folium links by default (jQuery,
+        Bootstrap, Font Awesome, awesome-markers); needed only if you add
+        ``folium.Icon`` markers to the returned map yourself.
 
     Returns
     -------
@@ -191,8 +199,15 @@ def make_map(
     CwbControl("title", _title_spec(ds, options)).add_to(fmap)
     if build.bounds:
         b = np.array(build.bounds)
-        fmap.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]])
-    drop_unused_links(fmap)
+        CwbControl("fit", [[float(b[:, 1].min()), float(b[:, 0].min())],
+                           [float(b[:, 3].max()), float(b[:, 2].max())]]).add_to(fmap)
+    if options.tiles:  # added last: tiles load once, for the fitted view
+        folium.TileLayer(options.tiles, name="Base map", control=False, max_zoom=19).add_to(fmap)
+    if folium_assets:
+        drop_unused_links(fmap)
+    else:  # a cwb map itself needs only Leaflet (and the fullscreen plugin, linked by its element)
+        fmap.default_js = [(n, u) for n, u in fmap.default_js if n == "leaflet"]
+        fmap.default_css = [(n, u) for n, u in fmap.default_css if n == "leaflet_css"]
     if assets_prefix:
         unknown = set_asset_prefix(fmap, assets_prefix)
         for url in unknown:
@@ -249,27 +264,38 @@ def _money(value: float) -> str:
     return f"£{value:,.0f}"
 
 
-def _provenance(frame: pd.DataFrame) -> pd.Series:
-    parts = [_text(frame, c) for c in ("source", "collected_by", "collected_on", "licence")]
-    joined = parts[0]
-    for p in parts[1:]:
-        joined = joined.str.cat(p, sep=" · ")
-    return joined.str.replace(r"( · )+", " · ", regex=True).str.strip(" ·")
+def _column(frame: pd.DataFrame, name: str, **kwargs: Any) -> dict[str, Any]:
+    """A text column of ``frame`` for a popup (empty when the frame lacks it)."""
+    return text_column(frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object), **kwargs)
+
+
+def _list_display(text: str) -> str:
+    return "; ".join(split_list(text))
+
+
+def _provenance(frame: pd.DataFrame) -> dict[str, Any]:
+    return joined_column([_column(frame, c) for c in ("source", "collected_by", "collected_on", "licence")])
+
+
+def _ordered(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
+    """Rows in spatial order with their lon/lat (representative points of non-points)."""
+    lon, lat = _xy(frame)
+    order = spatial_order(lon, lat)
+    return frame.iloc[order], lon[order], lat[order]
 
 
 def _point_spec(lon: np.ndarray, lat: np.ndarray, categories: list[dict[str, str]], cat_index: np.ndarray,
-                fields: list[tuple[str, pd.Series]], *, options: dict[str, Any],
+                fields: list[tuple[str, dict[str, Any]]], *, options: dict[str, Any],
                 size: np.ndarray | None = None) -> dict[str, Any]:
-    """The spec of a canvas point layer, rows in spatial order."""
-    order = spatial_order(lon, lat)
-    spec = encode_points(lon[order], lat[order])
+    """The spec of a canvas point layer (rows already in spatial order)."""
+    spec = encode_points(lon, lat)
     spec["categories"] = categories
-    spec["cat"] = encode_array(cat_index[order], "u8" if len(categories) < 256 else "u16")
-    spec["fields"] = [{"label": label, "col": encode_column(values.to_numpy()[order])} for label, values in fields]
+    spec["cat"] = encode_array(cat_index, "u8" if len(categories) < 256 else "u16")
+    spec.update(pack_fields(fields))
     spec["nameField"] = 0
     spec["options"] = options
     if size is not None:
-        spec["size"] = encode_array(np.asarray(size, dtype=float)[order], "f32")
+        spec["size"] = encode_array(np.asarray(size, dtype=float), "f32")
     return spec
 
 
@@ -291,10 +317,7 @@ def _note_bounds(build: _Build, lon: np.ndarray, lat: np.ndarray) -> None:
 def _base_map(ds: Dataset, options: MapOptions) -> folium.Map:
     projects = ds.manifest.projects
     centre = [projects[0].lat, projects[0].lon] if projects else [52.48, -1.90]
-    fmap = folium.Map(location=centre, zoom_start=13, tiles=None, control_scale=True, max_zoom=19)
-    if options.tiles:
-        folium.TileLayer(options.tiles, name="Base map", control=False, max_zoom=19).add_to(fmap)
-    return fmap
+    return folium.Map(location=centre, zoom_start=13, tiles=None, control_scale=True, max_zoom=19)
 
 
 def _indicator_classes(values: pd.Series, indicator: str) -> tuple[pd.Series, list[dict[str, Any]]]:
@@ -318,7 +341,7 @@ def _indicator_classes(values: pd.Series, indicator: str) -> tuple[pd.Series, li
     else:
         k = min(5, present.nunique())
         bins = pd.qcut(present.rank(method="first"), k, labels=False)
-        palette = _QUINTILE_COLOURS if k == 5 else _QUINTILE_COLOURS[:k]
+        palette = [_QUINTILE_COLOURS[int(i)] for i in np.linspace(0, 4, k).round()]
         colours = palette[::-1] if low_dark else palette
         for b in range(k):
             members = present[bins == b]
@@ -384,10 +407,13 @@ def _add_rings(build: _Build) -> None:
     build.sections.append({"id": "rings", "title": "Catchment (distance from the project)", "items": items})
 
 
+_ASSET_FIELDS = ("name", "category", "skills", "sector", "capacity", "source", "collected_by", "collected_on",
+                 "licence", "last_verified", "precision")
+
+
 def _add_asset_kind(build: _Build, kind: str) -> None:
     ds = build.ds
-    assets = public_assets(ds.assets)
-    rows = assets[assets["kind"] == kind]
+    rows = drop_private_columns(ds.assets[ds.assets["kind"] == kind])
     if rows.empty:
         return
     located = _located(rows)
@@ -399,21 +425,18 @@ def _add_asset_kind(build: _Build, kind: str) -> None:
         return
     style = KIND_STYLE[kind]
     known = list(ASSET_CATEGORIES[kind])
-    extra = sorted(set(rows["category"].dropna().astype(str)) - set(known))
+    extra = sorted(set(rows["category"].dropna().astype(str).unique().tolist()) - set(known))
     keys = known + extra
     colours = CATEGORY_COLOURS[kind]
     categories = [{"key": k, "label": _label(k), "colour": colours.get(k, "#7f7f7f")} for k in keys]
+    rows, lon, lat = _ordered(rows[[c for c in _ASSET_FIELDS if c in rows] + [rows.geometry.name]])
     index = pd.Categorical(rows["category"].astype(str), categories=keys).codes.astype(np.int64)
-    lon, lat = _xy(rows)
-    precision = _text(rows, "precision").map({"exact": "", "postcode": "postcode centroid",
-                                              "area": "area centre"}).fillna("")
-    capacity = pd.to_numeric(rows.get("capacity"), errors="coerce") if "capacity" in rows else None
-    fields = [("Name", _text(rows, "name")), ("Skills", _text(rows, "skills").str.replace(";", "; ")),
-              ("Sector", _text(rows, "sector")),
-              ("Capacity", capacity.map(lambda x: "" if pd.isna(x) else f"{x:,.0f}") if capacity is not None
-               else _text(rows, "capacity")),
-              ("Provenance", _provenance(rows)), ("Last verified", _text(rows, "last_verified")),
-              ("Located at", precision)]
+    where = {"exact": "", "postcode": "postcode centroid", "area": "area centre"}
+    fields = [("Name", _column(rows, "name")), ("Skills", _column(rows, "skills", display=_list_display)),
+              ("Sector", _column(rows, "sector")), ("Capacity", number_column(rows["capacity"]) if "capacity" in rows
+                                                    else _column(rows, "capacity")),
+              ("Provenance", _provenance(rows)), ("Last verified", _column(rows, "last_verified")),
+              ("Located at", _column(rows, "precision", display=lambda t: where.get(t, t)))]
     spec = _point_spec(lon, lat, categories, index, fields,
                        options={"id": kind, "title": style["label"], "shape": style["shape"],
                                 "colour": style["colour"], "radius": 5, "clusterAbove": build.options.cluster_above})
@@ -440,22 +463,28 @@ def _add_human(build: _Build) -> None:
         build.notes.append(f"{outside:,} resident(s) outside the mapped areas are not drawn.")
     if placed.empty:
         return
-    per_area = []
-    for code, g in placed.groupby("area_code", sort=True):
-        g = g.sort_values("count", ascending=False)
-        skills = [f"{(s or 'unspecified').replace(';', ', ')}: {c:,}" for s, c in zip(g["skills"], g["count"], strict=True)]
-        shown = "; ".join(skills[:10]) + (f"; … {len(skills) - 10} more groups" if len(skills) > 10 else "")
-        per_area.append({"code": code, "area": g["area_name"].iloc[0], "count": int(g["count"].sum()),
-                         "groups": shown, "geometry": g.geometry.iloc[0]})
-    frame = gpd.GeoDataFrame(per_area, geometry="geometry", crs=placed.crs)
-    lon, lat = _xy(frame)
+    table = pd.DataFrame({"code": placed["area_code"].astype(str).to_numpy(),
+                          "area": placed["area_name"].astype(str).to_numpy(),
+                          "skills": placed["skills"].astype(object).to_numpy(),
+                          "count": placed["count"].astype("int64").to_numpy()})
+    table = table.sort_values(["code", "count"], ascending=[True, False], kind="stable")
+    labels: dict[str, list[str]] = {}
+    for code, skills, count in zip(table["code"].tolist(), table["skills"].tolist(), table["count"].tolist(),
+                                   strict=True):
+        labels.setdefault(code, []).append(f"{_list_display(str(skills or '')) or 'unspecified'}: {count:,}")
+    points = placed.assign(area_code=placed["area_code"].astype(str)).drop_duplicates("area_code").set_index("area_code")
+    totals = table.groupby("code")["count"].sum()
+    per_area = [{"code": code, "area": points.at[code, "area_name"], "count": int(totals[code]),
+                 "groups": "; ".join(items[:10]) + (f"; … {len(items) - 10} more groups" if len(items) > 10 else ""),
+                 "geometry": points.geometry[code]} for code, items in labels.items()]
+    frame, lon, lat = _ordered(gpd.GeoDataFrame(per_area, geometry="geometry", crs=placed.crs))
     style = KIND_STYLE["human"]
     categories = [{"key": "residents", "label": "Residents", "colour": style["colour"]}]
-    fields = [("Name", "Residents with skills in " + frame["area"].astype(str)),
-              ("Residents", frame["count"].map(lambda c: f"{c:,}")),
-              ("Skills groups", frame["groups"].astype(str)),
-              ("Area code", frame["code"].astype(str)),
-              ("Privacy", pd.Series(f"groups of fewer than {k} residents are suppressed", index=frame.index))]
+    fields = [("Name", text_column("Residents with skills in " + frame["area"].astype(str))),
+              ("Residents", number_column(frame["count"])),
+              ("Skills groups", text_column(frame["groups"])),
+              ("Area code", text_column(frame["code"])),
+              ("Privacy", text_column([f"groups of fewer than {k} residents are suppressed"] * len(frame)))]
     spec = _point_spec(lon, lat, categories, np.zeros(len(frame), dtype=np.int64), fields,
                        options={"id": "human", "title": style["label"], "shape": "circle", "colour": style["colour"],
                                 "radius": 7, "maxRadius": 24, "clusterAbove": build.options.cluster_above},
@@ -490,15 +519,14 @@ def _add_opportunities(build: _Build) -> None:
         return
     keys = list(OPPORTUNITY_TYPES) + sorted(set(opps["type"].astype(str)) - set(OPPORTUNITY_TYPES))
     categories = [{"key": t, "label": _label(t), "colour": OPPORTUNITY_COLOURS.get(t, "#7f7f7f")} for t in keys]
+    opps, lon, lat = _ordered(opps)
     index = pd.Categorical(opps["type"].astype(str), categories=keys).codes.astype(np.int64)
     names = {p.id: p.name for p in ds.manifest.projects}
-    value = pd.to_numeric(opps["value"], errors="coerce").map(lambda v: "" if pd.isna(v) else _money(v))
-    quantity = pd.to_numeric(opps["quantity"], errors="coerce").map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
-    fields = [("Name", _text(opps, "title")), ("Project", opps["project"].astype(str).map(names).fillna("")),
-              ("Skills", _text(opps, "skills").str.replace(";", "; ")), ("Posts / places", quantity),
-              ("Value", value), ("Pay band", _text(opps, "pay_band")), ("Pathway", _text(opps, "pathway")),
-              ("Starts", _text(opps, "starts")), ("Provenance", _provenance(opps))]
-    lon, lat = _xy(opps)
+    fields = [("Name", _column(opps, "title")), ("Project", text_column(opps["project"].astype(str).map(names))),
+              ("Skills", _column(opps, "skills", display=_list_display)),
+              ("Posts / places", number_column(opps["quantity"])), ("Value", number_column(opps["value"], "money")),
+              ("Pay band", _column(opps, "pay_band")), ("Pathway", _column(opps, "pathway")),
+              ("Starts", _column(opps, "starts")), ("Provenance", _provenance(opps))]
     style = KIND_STYLE["opportunity"]
     spec = _point_spec(lon, lat, categories, index, fields,
                        options={"id": "opportunities", "title": style["label"], "shape": "triangle",
@@ -633,8 +661,7 @@ def _add_links(build: _Build, matches: pd.DataFrame | None) -> None:
     lat = np.column_stack([table["y1"], table["y2"]]).ravel()
     spec = encode_points(lon, lat)
     spec["score"] = encode_array(np.clip(np.rint(table["score"].to_numpy(float) * 100), 0, 100), "u8")
-    spec["fields"] = [{"label": "Link", "col": encode_column(table["name"])},
-                      {"label": "Reasons", "col": encode_column(table["reasons"])}]
+    spec.update(pack_fields([("Link", text_column(table["name"])), ("Reasons", text_column(table["reasons"]))]))
     spec["nameField"] = 0
     spec["options"] = {"id": "links", "title": "Matched links"}
     build.layers["links"] = CwbLayer(spec, name=f"Matched links ({len(table):,})", factory="lines")
@@ -661,18 +688,18 @@ def _add_spend(build: _Build) -> None:
     if agg.empty:
         return
     areas = ds.areas.assign(code=ds.areas["code"].astype(str)).set_index("code").loc[agg.index]
-    pts = areas.geometry.representative_point()
-    lon, lat = shapely.get_x(pts.to_numpy()), shapely.get_y(pts.to_numpy())
+    areas = gpd.GeoDataFrame(agg.join(_text(areas, "name").rename("area_name")),
+                             geometry=areas.geometry.representative_point(), crs=ds.areas.crs)
+    areas, lon, lat = _ordered(areas)
     style = KIND_STYLE["spend"]
-    fields = [("Name", "Spend with suppliers in " + _text(areas, "name")),
-              ("Spend", agg["amount"].map(_money)), ("Transactions", agg["transactions"].map("{:,}".format)),
-              ("Suppliers", agg["suppliers"].map("{:,}".format))]
-    fields = [(label, pd.Series(values.to_numpy())) for label, values in fields]
+    fields = [("Name", text_column("Spend with suppliers in " + areas["area_name"])),
+              ("Spend", number_column(areas["amount"], "money")), ("Transactions", number_column(areas["transactions"])),
+              ("Suppliers", number_column(areas["suppliers"]))]
     spec = _point_spec(lon, lat, [{"key": "spend", "label": "Spend", "colour": style["colour"]}],
-                       np.zeros(len(agg), dtype=np.int64), fields,
+                       np.zeros(len(areas), dtype=np.int64), fields,
                        options={"id": "spend", "title": style["label"], "shape": "circle", "colour": style["colour"],
                                 "radius": 5, "maxRadius": 26, "priority": 3},
-                       size=agg["amount"].to_numpy())
+                       size=areas["amount"].to_numpy())
     _add_points(build, "spend", spec, style["label"], show=False)
     build.sections.append({"id": "spend", "title": style["label"], "items": [
         {"label": "anchor spend with suppliers located in the area (size = £)", "colour": style["colour"],
@@ -692,7 +719,7 @@ def _add_projects(build: _Build) -> None:
     lon = np.array([p.lon for p in projects])
     lat = np.array([p.lat for p in projects])
     spec = _point_spec(lon, lat, [{"key": "project", "label": "Capital project", "colour": "#d7301f"}],
-                       np.zeros(len(frame), dtype=np.int64), [(c, frame[c]) for c in frame.columns],
+                       np.zeros(len(frame), dtype=np.int64), [(c, text_column(frame[c])) for c in frame.columns],
                        options={"id": "projects", "title": "Capital project", "shape": "star", "radius": 10,
                                 "maxRadius": 14, "priority": -1, "clusterAbove": 10**9, "vectorBelow": 10**9})
     layer = _add_points(build, "projects", spec, "Capital project" + ("s" if len(projects) > 1 else ""))

@@ -2,8 +2,8 @@
  * legend, title and search controls of a cwb map.
  *
  * Every string that comes from a dataset reaches the page through
- * textContent (never innerHTML), so names such as "<img onerror=…>" show as
- * text. Coordinates arrive as base64 varint deltas of integer micro-degrees
+ * textContent (never innerHTML), so a name holding an image tag with an
+ * onerror attribute shows as text. Coordinates arrive as base64 varint deltas of integer micro-degrees
  * (see cwb/map_layers.py) and are drawn on one canvas per layer: individual
  * shapes when few points are in view, a pixel stamp when many, and grid
  * clusters with counts when very many.
@@ -28,6 +28,7 @@
     if (spec.type === "u16") { return new Uint16Array(bytes.buffer); }
     if (spec.type === "u32") { return new Uint32Array(bytes.buffer); }
     if (spec.type === "f32") { return new Float32Array(bytes.buffer); }
+    if (spec.type === "f64") { return new Float64Array(bytes.buffer); }
     throw new Error("cwb: unknown array type " + spec.type);
   }
 
@@ -62,17 +63,40 @@
   }
   cwb.decodePoints = decodePoints;
 
-  /* A column of strings: {text}, {dict, idx} or {const}; returns i -> string. */
+  var NUMBER = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 });
+
+  /* A popup column (see cwb/map_layers.py): const, dict+idx, list, num or join; returns i -> string. */
   function column(spec) {
-    if (spec.text !== undefined) {
-      var parts = null;
-      return function (i) { if (parts === null) { parts = spec.text.split("\n"); } return parts[i] || ""; };
-    }
+    if (spec.list !== undefined) { return function (i) { return spec.list[i] || ""; }; }
     if (spec.dict !== undefined) {
       var idx = typed(spec.idx), dict = spec.dict;
       return function (i) { return dict[idx[i]] || ""; };
     }
+    if (spec.num !== undefined) {
+      var nums = typed(spec.num), money = spec.fmt === "money", plain = spec.fmt === "plain";
+      return function (i) {
+        var v = nums[i];
+        if (v !== v) { return ""; }
+        return plain ? String(v) : (money ? "£" : "") + NUMBER.format(v);
+      };
+    }
+    if (spec.join !== undefined) {
+      var parts = spec.join.map(column), sep = spec.sep;
+      return function (i) {
+        var out = [];
+        for (var k = 0; k < parts.length; k++) { var v = parts[k](i); if (v !== "") { out.push(v); } }
+        return out.join(sep);
+      };
+    }
     return function () { return spec["const"] || ""; };
+  }
+
+  /* Popup fields: inline, or deflated (inflated off the drawing path with DecompressionStream). */
+  function loadFields(spec) {
+    if (spec.fields) { return Promise.resolve(spec.fields); }
+    if (typeof DecompressionStream === "undefined") { return Promise.resolve(null); }
+    var stream = new Blob([bytesOf(spec.fieldsZ)]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).text().then(JSON.parse);
   }
 
   /* ---------- small DOM helpers (text only) ---------- */
@@ -202,6 +226,10 @@
       map.setView(first.latlng, Math.min(map.getZoom() + 2, map.getMaxZoom() || 18));
       return;
     }
+    Promise.all(hits.map(function (h) { return h.layer.ready; })).then(function () { openHits(map, first, hits); });
+  }
+
+  function openHits(map, first, hits) {
     var box = el("div", "cwb-popup"), shown = hits.filter(function (h) { return !h.cluster; });
     if (shown.length > 1) { box.appendChild(el("div", "cwb-popup-count", shown.length + " items here")); }
     shown.slice(0, 40).forEach(function (h) { box.appendChild(h.layer.describe(h.index)); });
@@ -254,6 +282,22 @@
       var scale = 256 * Math.pow(2, map.getZoom());
       return { ctx: c.getContext("2d"), w: w, h: h, dpr: dpr, scale: scale, ox: origin.x + topLeft.x, oy: origin.y + topLeft.y, cssW: size.x, cssH: size.y };
     },
+    _initFields: function (spec) {
+      var self = this;
+      this._fields = [];
+      this._name = function () { return ""; };
+      function use(fields) {
+        if (!fields) { return; }
+        self._fields = fields.map(function (f) { return { label: f.label, get: column(f.col) }; });
+        self._name = self._fields[spec.nameField || 0].get;
+      }
+      if (spec.fields) { use(spec.fields); this.ready = Promise.resolve(); return; }
+      /* large layers: inflate popup fields when the browser is idle, after the map has drawn */
+      this.ready = new Promise(function (resolve) {
+        var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 50); };
+        idle(function () { loadFields(spec).then(use).then(resolve, resolve); }, { timeout: 1500 });
+      });
+    },
     latLngOf: function (i) {
       return L.latLng(this._pts.lat[i] * this._pts.q, this._pts.lon[i] * this._pts.q);
     }
@@ -275,8 +319,7 @@
       if (this._size) { for (var i = 0; i < this.n; i++) { if (this._size[i] > this._sizeMax) { this._sizeMax = this._size[i]; } } }
       this.categories = spec.categories;
       this.enabled = new Uint8Array(spec.categories.length).fill(1);
-      this._fields = spec.fields.map(function (f) { return { label: f.label, get: column(f.col) }; });
-      this._name = this._fields[spec.nameField || 0].get;
+      this._initFields(spec);
       this._vis = new Int32Array(this.n);
       this._px = new Float32Array(this.n);
       this._py = new Float32Array(this.n);
@@ -291,7 +334,10 @@
       if (this._map) { this._redraw(); }
     },
 
-    label: function (i) { return this._name(i); },
+    label: function (i) {
+      var cat = this.categories[this._cat[i]];
+      return this._name(i) || (cat ? cat.label : "");
+    },
 
     describe: function (i) {
       var rows = [], cat = this.categories[this._cat[i]];
@@ -457,8 +503,7 @@
       this.n = spec.n / 2;
       this._pts = decodePoints(spec);      // 2n points: start, end, start, end …
       this._score = typed(spec.score);     // 0..100
-      this._fields = spec.fields.map(function (f) { return { label: f.label, get: column(f.col) }; });
-      this._name = this._fields[spec.nameField || 0].get;
+      this._initFields(spec);
       this._vis = [];
       this.drawn = 0;
       this.mode = "lines";
@@ -551,6 +596,9 @@
 
   /* ---------- controls: title, legend with category filters, search ---------- */
 
+  /* Fit the view at once (no animation, so tiles load only for the final view). */
+  cwb.fit = function (map, bounds) { map.fitBounds(bounds, { animate: false }); };
+
   cwb.title = function (map, spec) {
     var box = el("div", "cwb-title");
     box.appendChild(el("div", "cwb-title-main", spec.title));
@@ -610,6 +658,9 @@
         input.type = "search"; input.placeholder = "Search by name"; input.setAttribute("aria-label", "Search by name");
         box.appendChild(input); box.appendChild(list);
         function run() {
+          Promise.all(layers.map(function (l) { return l.ready; })).then(search);
+        }
+        function search() {
           var q = input.value.trim().toLowerCase(), found = [];
           list.textContent = "";
           if (q.length < 2) { return; }
