@@ -371,3 +371,60 @@ def test_location_classes_always_sum_to_the_total(rows):
     assert bands.reindex(s["buyer"]).to_numpy() == pytest.approx(
         s["total_gbp"].to_numpy(), abs=0.05
     )
+
+
+# --------------------------------------------------------------------------- loading helpers
+
+
+def test_parse_amounts_handles_messy_text():
+    from cwb.spend_load import parse_amounts
+
+    values = parse_amounts(pd.Series(["£1,234.50", "(12.00)", "abc", "5CR", " -7 ", None]))
+    assert values[:2].tolist() == [1234.5, -12.0]
+    assert math.isnan(values[2]) and math.isnan(values[5])
+    assert values[3:5].tolist() == [-5.0, -7.0]
+
+
+def test_postcode_in_free_text():
+    from cwb.spend_load import extract_postcode
+
+    found = extract_postcode(pd.Series(["Trinity Rd Ch 73 Trinity Rd Aston B6 6LS", "Team", None]))
+    assert found[0] == "B6 6LS"
+    assert found[1:].isna().all()
+
+
+def test_financial_and_calendar_years():
+    from cwb.spend_load import financial_year
+
+    dates = pd.Series(["2017-03-31", "2017-04-01", None])
+    periods = pd.Series([None, None, "2015-16"])
+    assert financial_year(dates, periods, 4).tolist() == ["2016-17", "2017-18", "2015-16"]
+    assert financial_year(dates, periods, 1).tolist() == ["2017", "2017", "2015-16"]
+
+
+def test_mappings_bundled_and_unknown():
+    from cwb.spend_load import mapping_names, read_mapping
+
+    assert "bcc-pcards" in mapping_names()
+    mapping = read_mapping("bcc-pcards")
+    assert mapping.constants["buyer"] == "Birmingham City Council"
+    assert mapping.settings["duplicate_key"] == ["card"]
+    with pytest.raises(UsageError, match="bcc-pcards"):
+        read_mapping("nope")
+
+
+def test_file_in_cwb_columns_needs_no_mapping(ds):
+    from cwb.spend_load import read_spend_file
+
+    spend = read_spend_file(FIXTURE / "spend.csv", postcodes=FIXTURE / "postcodes.csv")
+    assert (spend["precision"] == "postcode").sum() == 10  # B99 9ZZ is not in the lookup
+    a = analyse_spend(ds, spend=spend)
+    assert row(a.summary, buyer="Test Trust")["local_gbp"] == pytest.approx(1300.0)
+
+
+def test_local_geography_from_a_polygon_file(ds, tmp_path):
+    path = tmp_path / "west.geojson"
+    ds.areas[ds.areas["code"] == "A2"].to_file(path)
+    a = analyse_spend(ds, local=[str(path)])
+    assert a.local == "west"
+    assert row(a.summary, buyer="Test Trust")["local_gbp"] == pytest.approx(500.0)
