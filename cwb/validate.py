@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 from rapidfuzz import process
 
 from cwb.dataset import WGS84, Dataset, metric_crs_for
@@ -414,14 +416,16 @@ def _locate(chk: _Checker, raw: RawTable, cells: pd.DataFrame, frame: pd.DataFra
     return series
 
 
-def _within_extent(x: np.ndarray, y: np.ndarray, place: _Place) -> np.ndarray:
-    from pyproj import Transformer
+@lru_cache(maxsize=16)
+def _to_metric(crs: object) -> Transformer:
+    return Transformer.from_crs(WGS84, crs, always_xy=True)
 
+
+def _within_extent(x: np.ndarray, y: np.ndarray, place: _Place) -> np.ndarray:
     ok = ~np.isnan(x) & ~np.isnan(y) & (np.abs(y) <= 90) & (np.abs(x) <= 180)
     mx = np.full(len(x), np.nan)
     my = np.full(len(x), np.nan)
-    transformer = Transformer.from_crs(WGS84, place.metric_crs, always_xy=True)
-    mx[ok], my[ok] = transformer.transform(x[ok], y[ok])
+    mx[ok], my[ok] = _to_metric(place.metric_crs).transform(x[ok], y[ok])
     x0, y0, x1, y1 = place.extent_metric
     d = place.max_outside_m
     with np.errstate(invalid="ignore"):

@@ -1,0 +1,41 @@
+"""Catalogue: distances from projects, bands, areas, suppression of small resident counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cwb
+from cwb.catalogue import band_labels, catalogue, distance_bands, distances_to_projects
+
+
+def test_distances_are_metres_in_british_national_grid(mini_path: Path) -> None:
+    ds = cwb.read_dataset(mini_path)
+    assert ds.metric_crs.to_epsg() == 27700
+    d = distances_to_projects(ds).set_index(ds.assets["id"])
+    # the library at 52.4969,-1.9667 is about 1.5 km west of the hospital at 52.4951,-1.9447
+    assert d.loc["A2", "hosp"] == pytest.approx(1500, rel=0.03)
+    assert d.loc["A2", "nearest_project"] == "hosp"
+
+
+def test_bands() -> None:
+    assert band_labels((1000.0, 3000.0)) == ["0–1 km", "1–3 km", "> 3 km"]
+    bands = distance_bands(pd.Series([0.0, 999.0, 1000.0, 2500.0, 9000.0, np.nan]), (1000.0, 3000.0))
+    assert bands.tolist() == ["0–1 km", "0–1 km", "0–1 km", "1–3 km", "> 3 km", "unlocated"]
+
+
+def test_catalogue_counts_and_suppression(mini_path: Path) -> None:
+    cat = catalogue(cwb.read_dataset(mini_path))
+    by_cat = cat.by_category.set_index(["kind", "category"])
+    assert by_cat.loc[("human", "skills_group"), "assets"] == 2
+    assert by_cat.loc[("human", "skills_group"), "residents"] == 15
+    area = cat.by_area.set_index(["area_code", "kind"])
+    assert area.loc[("W1", "human"), "residents"] == 12
+    assert pd.isna(area.loc[("E1", "human"), "residents"])  # 3 residents < k = 5
+    assert cat.suppressed_residents == 3
+    assert cat.by_band["assets"].sum() == 5  # every asset counted once per project
+    long = cat.to_long()
+    assert set(long["breakdown"]) == {"kind_category", "distance_band", "area"}

@@ -1,0 +1,66 @@
+"""The core CLI: version, init, validate, catalogue, demo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from cwb import __version__
+from cwb.cli import app
+
+runner = CliRunner()
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+    module = subprocess.run([sys.executable, "-m", "cwb", "--version"], capture_output=True, text=True)
+    assert module.returncode == 0 and __version__ in module.stdout
+
+
+def test_help_has_examples() -> None:
+    for command in ("init", "validate", "catalogue", "demo"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0
+        assert "Example" in result.output, command
+
+
+def test_init_then_validate(tmp_path: Path) -> None:
+    for excel in (False, True):
+        folder = tmp_path / f"new{excel}"
+        args = ["init", str(folder), "--project-name", "Test Stadium"] + (["--excel"] if excel else [])
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert (folder / ("assets.xlsx" if excel else "assets.csv")).exists()
+        assert "Test Stadium" in (folder / "dataset.toml").read_text()
+        checked = runner.invoke(app, ["validate", str(folder)])
+        assert checked.exit_code == 0, checked.output
+    again = runner.invoke(app, ["init", str(tmp_path / "newFalse")])
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_catalogue_writes_csv(mini_path: Path, tmp_path: Path) -> None:
+    target = tmp_path / "cat.csv"
+    result = runner.invoke(app, ["catalogue", str(mini_path), "--csv", str(target)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(target)
+    assert {"breakdown", "kind", "assets", "residents"} <= set(table.columns)
+    assert "<k" in result.output
+
+
+def test_demo_dataset_is_valid() -> None:
+    from cwb.demo import demo_dataset_path
+
+    result = runner.invoke(app, ["validate", str(demo_dataset_path())])
+    assert result.exit_code == 0, result.output
+
+
+def test_demo_writes_outputs(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "catalogue.csv").exists()
+    assert "wrote" in result.output
