@@ -333,9 +333,9 @@ beds = 736
 
 [catchment]
 bands_m = [1000, 2000, 3000, 5000]
-# Some spend suppliers are in London, Leeds or Bristol: allow located rows up to 200 km
-# outside the wards so that their postcodes are not reported as mistakes.
-max_outside_m = 200000
+# An asset or opportunity farther than this outside the wards is reported as an error
+# (spend suppliers may be anywhere and are not checked).
+max_outside_m = 10000
 
 [privacy]
 min_count = 5
