@@ -209,7 +209,8 @@ class BenchReport:
         m = self.machine
         lines += [
             "",
-            f"Time in seconds · peak resident memory of the stage's process in MB. "
+            "Time in seconds · peak resident memory of the stage's process in MB (in brackets: "
+            "what the stage added above the data and libraries already loaded). "
             f"{m.get('cpus', '?')} CPUs, {m.get('memory_gb', '?')} GB RAM, "
             f"Python {m.get('python', '?')}, "
             f"{self.settings.get('format', '?')} files, seed {self.settings.get('seed', '?')}; "
@@ -219,12 +220,18 @@ class BenchReport:
 
 
 def format_cell(result: StageResult | None) -> str:
-    """One Markdown/table cell: ``1.23 s · 456 MB``, or the status when the stage did not run."""
+    """One table cell: ``1.23 s · 456 MB (+120)``, or the status when the stage did not run.
+
+    The figure in brackets is what the stage added above the memory it started with.
+    """
     if result is None:
         return "–"
     if not result.ok:
         return result.status
-    return f"{format_seconds(result.seconds)} · {result.peak_rss_mb:,.0f} MB"
+    cell = f"{format_seconds(result.seconds)} · {result.peak_rss_mb:,.0f} MB"
+    if result.peak_scope == "stage" and result.rss_before_mb is not None and result.peak_rss_mb:
+        cell += f" (+{max(result.peak_rss_mb - result.rss_before_mb, 0):,.0f})"
+    return cell
 
 
 def format_seconds(seconds: float | None) -> str:

@@ -157,7 +157,7 @@ def test_run_benchmark_end_to_end(tmp_path: Path) -> None:
     assert md[0] == "| stage | 200 assets | 400 assets |"
     assert md[1] == "|---|---|---|"
     assert md[2].startswith("| synth | ") and md[3].startswith("| read | ")
-    assert md[2].count("|") == 4 and " MB" in md[2] and " s · " in md[2]
+    assert md[2].count("|") == 4 and " MB (+" in md[2] and " s · " in md[2]
 
     written = write_report(report, tmp_path / "out" / "b.json", tmp_path / "out" / "b.md")
     assert [p.name for p in written] == ["b.json", "b.md"]
@@ -181,6 +181,8 @@ def test_format_cell() -> None:
     slow = StageResult(10, "read", "ok", seconds=73.21, peak_rss_mb=99.0)
     assert format_cell(slow) == "73.2 s · 99 MB"
     assert format_cell(StageResult(10, "read", "timeout")) == "timeout"
+    measured = StageResult(10, "read", "ok", seconds=2.0, peak_rss_mb=300.0, rss_before_mb=140.2)
+    assert format_cell(measured) == "2.00 s · 300 MB (+160)"
 
 
 def test_markdown_shows_missing_results() -> None:
