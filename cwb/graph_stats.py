@@ -21,10 +21,11 @@ import pandas as pd
 
 from cwb.graph import clean_attributes
 
-#: Betweenness is exact up to this many nodes; above it, it is estimated from a sample of
-#: :data:`BETWEENNESS_SAMPLE` source nodes (``networkx.betweenness_centrality(k=…)``, seeded).
+#: Betweenness is exact up to this many connected (non-isolated) nodes; above it, it is
+#: estimated from :data:`BETWEENNESS_SAMPLE` source nodes (``betweenness_centrality(k=…)``,
+#: seeded); time grows with sample × edges, and the top brokers keep their rank.
 BETWEENNESS_EXACT_MAX_NODES = 2000
-BETWEENNESS_SAMPLE = 256
+BETWEENNESS_SAMPLE = 100
 #: Edges that place a node rather than relate it; left out of the relational metrics.
 GEOGRAPHIC_EDGES = frozenset({"located_in"})
 #: Edges by which an asset reaches an opportunity (directly, or through a consortium).
@@ -137,8 +138,9 @@ def graph_metrics(
         same result.
     betweenness_k
         Source nodes sampled to estimate betweenness. By default betweenness is
-        exact up to :data:`BETWEENNESS_EXACT_MAX_NODES` nodes of the relational
-        view and estimated from :data:`BETWEENNESS_SAMPLE` sources above it.
+        exact up to :data:`BETWEENNESS_EXACT_MAX_NODES` connected nodes of the
+        relational view and estimated from :data:`BETWEENNESS_SAMPLE` sources above
+        it. Values are normalised over every node of the view.
     set_attributes
         Also store ``degree``, ``betweenness``, ``component``, ``community`` and
         (assets) ``reach`` as node attributes of ``G``.
@@ -155,17 +157,19 @@ def graph_metrics(
     out, undirected, parallel edges merged).
     """
     H = relational_view(G)
-    n = H.number_of_nodes()
-    if betweenness_k is None and n > BETWEENNESS_EXACT_MAX_NODES:
+    # isolated nodes broker nothing and form communities of one: leave them out of the work
+    core = H.subgraph([node for node, d in H.degree() if d > 0])
+    n, m = H.number_of_nodes(), core.number_of_nodes()
+    if betweenness_k is None and m > BETWEENNESS_EXACT_MAX_NODES:
         betweenness_k = BETWEENNESS_SAMPLE
-    k = betweenness_k if betweenness_k is not None and betweenness_k < n else None
-    betweenness = nx.betweenness_centrality(H, k=k, normalized=True, seed=seed) if n else {}
+    k = betweenness_k if betweenness_k is not None and betweenness_k < m else None
+    raw = nx.betweenness_centrality(core, k=k, normalized=False, seed=seed) if m else {}
+    scale = 2 / ((n - 1) * (n - 2)) if n > 2 else 0.0  # normalised over the whole view
+    betweenness = {node: raw.get(node, 0.0) * scale for node in H}
     components = _numbered(nx.connected_components(H))
-    communities = (
-        _numbered(nx.community.louvain_communities(H, weight="weight", seed=seed))
-        if H.number_of_edges()
-        else {node: i for i, node in enumerate(sorted(H))}
-    )
+    groups = nx.community.louvain_communities(core, weight="weight", seed=seed) if m else []
+    isolated = sorted(set(H) - set(core))
+    communities = _numbered([*groups, *([node] for node in isolated)])
     reach = asset_reach(G)
     rows = []
     for node, d in G.nodes(data=True):
