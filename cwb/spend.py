@@ -737,6 +737,19 @@ def _notes(analysis: SpendAnalysis) -> list[str]:
             "that could not be located (no postcode, or a postcode not in the lookup): "
             "reported as unlocated, neither local nor leakage."
         )
+    if len(overall) and overall["total_gbp"].iloc[0]:
+        unknown_size = overall["sme_unknown_gbp"].iloc[0] / overall["total_gbp"].iloc[0]
+        by_type = analysis.by_org_type
+        unknown_type = by_type[
+            (by_type["buyer"] == ALL_BUYERS) & (by_type["org_type"] == "unknown")
+        ]
+        unknown_type_share = float(unknown_type["share"].sum())
+        if unknown_size > 0 or unknown_type_share > 0:
+            notes.append(
+                f"Supplier size is unknown for {unknown_size:.1%} and organisation type for "
+                f"{unknown_type_share:.1%} of spend: the SME and social-enterprise shares count "
+                "only suppliers known to be so."
+            )
     notes.append(
         "LM3 is an estimate: "
         + (

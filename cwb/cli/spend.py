@@ -104,12 +104,12 @@ def spend_command(
     )
     out.print(_summary_table(analysis.summary))
     out.print(_frame_table("What was read, included and excluded", analysis.reconciliation))
-    out.print(
-        _frame_table(
-            "Leakage by sector (spend with suppliers outside the local geography)",
-            _head(analysis.leakage, top),
-        )
-    )
+    leakage = _head(analysis.leakage, top)
+    if len(leakage):
+        title = "Leakage by sector (spend with suppliers outside the local geography)"
+        out.print(_frame_table(title, leakage))
+    else:
+        out.print("No spend is known to leave the local geography (see unlocated).")
     if len(analysis.relocalisable):
         shown = analysis.relocalisable.drop(columns=["enterprise_ids", "catalogue_sector"])
         out.print(
