@@ -110,6 +110,23 @@ def _distance_text(metres: float) -> str:
     return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
 
 
+def _skills_text(
+    free: bool, covered: str, via: str, partial: str, missing: str, score: float
+) -> str:
+    if free:
+        return "no particular skills asked"
+    items = []
+    if covered:
+        items.append("has " + covered.replace(";", ", "))
+    if via:
+        items.append("via pathway: " + via.replace(";", ", "))
+    if partial:
+        items.append("related skills for " + partial.replace(";", ", "))
+    if missing:
+        items.append("missing " + missing.replace(";", ", "))
+    return f"skills {score:.0%}: " + "; ".join(items)
+
+
 # -- the two sides ----------------------------------------------------------------------------
 @dataclass
 class _Side:
@@ -136,7 +153,9 @@ def _human_groups(
     members: dict[str, list[str]] = {}
     indiv = human[human["category"] == "individual"]
     if len(indiv):
-        keys = [";".join(sorted(vocab.codes(cell))) for cell in indiv["skills"]]
+        keys = [
+            ";".join(sorted(vocab.codes(cell))) for cell in indiv["skills"].to_numpy(dtype=object)
+        ]
         frame = pd.DataFrame(
             {
                 "area_code": indiv["area_code"].to_numpy(),
@@ -262,7 +281,11 @@ class Engine:
         frame["imd_decile"] = frame["area_code"].map(deciles).astype(float)
         frame["capacity"] = pd.to_numeric(frame["capacity"], errors="coerce").astype(float)
         codes = []
-        for skills, sector in zip(frame["skills"], frame["sector"], strict=True):
+        for skills, sector in zip(
+            frame["skills"].to_numpy(dtype=object),
+            frame["sector"].to_numpy(dtype=object),
+            strict=True,
+        ):
             own = self.vocab.codes(skills)
             for c in self.vocab.codes(sector):
                 if not is_unknown_code(c) and c not in own:
@@ -332,7 +355,11 @@ class Engine:
                 ", ".join(self.pathways),
             )
         codes = []
-        for skills, sector in zip(frame["skills"], frame["sector"], strict=True):
+        for skills, sector in zip(
+            frame["skills"].to_numpy(dtype=object),
+            frame["sector"].to_numpy(dtype=object),
+            strict=True,
+        ):
             own = self.vocab.codes(skills)
             if not own:
                 own = [c for c in self.vocab.codes(sector) if not is_unknown_code(c)]
@@ -494,7 +521,7 @@ class Engine:
                 start = stop
 
     # -- scoring ----------------------------------------------------------------------------
-    def score(self, a: np.ndarray, o: np.ndarray) -> dict[str, np.ndarray]:
+    def score(self, a: np.ndarray, o: np.ndarray, *, detail: bool = True) -> dict[str, np.ndarray]:
         """Components and score of pairs (asset index, opportunity index)."""
         s = self.settings
         held, req = self.assets.bits[a], self.opps.bits[o]
@@ -555,6 +582,8 @@ class Engine:
             + w["capacity"] * cap_applies
         )
         score = np.round(numerator / denominator, 6)
+        if not detail:
+            return {"score": score, "distance_m": distance}
         return {
             "score": score,
             "skill": skill,
@@ -583,15 +612,29 @@ class Engine:
         top_k = s.top_k if top_k is False else top_k
         if opp_index is None:
             opp_index = np.arange(len(self.opps.ids))
-        parts_a, parts_o, parts_c, parts_r = [], [], [], []
+        parts_a, parts_o, parts_r = [], [], []
         for a, o in self.candidates(opp_index, asset_mask):
-            comp = self.score(a, o)
-            keep = (comp["distance_m"] <= s.max_distance_m) & (comp["score"] >= min_score)
+            quick = self.score(a, o, detail=False)
+            keep = np.flatnonzero(
+                (quick["distance_m"] <= s.max_distance_m) & (quick["score"] >= min_score)
+            )
             a, o = a[keep], o[keep]
-            comp = {k: v[keep] for k, v in comp.items()}
-            order = np.lexsort((self.asset_rank[a], comp["distance_m"], -comp["score"], o))
+            sc, dist = quick["score"][keep], quick["distance_m"][keep]
+            if top_k and len(o):
+                # keep, per opportunity, the pairs scoring at least its k-th best score (ties
+                # included) before the full sort with the tie-breaks
+                order = np.lexsort((-sc, o))
+                so, ss = o[order], sc[order]
+                start = np.flatnonzero(np.r_[True, so[1:] != so[:-1]])
+                size = np.diff(np.r_[start, len(so)])
+                kth = np.where(
+                    size >= top_k, ss[np.minimum(start + top_k - 1, len(ss) - 1)], -np.inf
+                )
+                threshold = np.repeat(kth, size)
+                chosen = order[ss >= threshold]
+                a, o, sc, dist = a[chosen], o[chosen], sc[chosen], dist[chosen]
+            order = np.lexsort((self.asset_rank[a], dist, -sc, o))
             a, o = a[order], o[order]
-            comp = {k: v[order] for k, v in comp.items()}
             starts = np.r_[True, o[1:] != o[:-1]] if len(o) else np.zeros(0, dtype=bool)
             group_start = (
                 np.maximum.accumulate(np.where(starts, np.arange(len(o)), 0)) if len(o) else starts
@@ -600,21 +643,13 @@ class Engine:
             if top_k:
                 sel = rank <= top_k
                 a, o, rank = a[sel], o[sel], rank[sel]
-                comp = {k: v[sel] for k, v in comp.items()}
             parts_a.append(a)
             parts_o.append(o)
-            parts_c.append(comp)
             parts_r.append(rank)
-        if not parts_a:
-            empty = self.score(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-            return (
-                np.zeros(0, dtype=np.int64),
-                np.zeros(0, dtype=np.int64),
-                empty,
-                np.zeros(0, dtype=np.int64),
-            )
-        comp = {k: np.concatenate([c[k] for c in parts_c]) for k in parts_c[0]}
-        return np.concatenate(parts_a), np.concatenate(parts_o), comp, np.concatenate(parts_r)
+        a = np.concatenate(parts_a) if parts_a else np.zeros(0, dtype=np.int64)
+        o = np.concatenate(parts_o) if parts_o else np.zeros(0, dtype=np.int64)
+        rank = np.concatenate(parts_r) if parts_r else np.zeros(0, dtype=np.int64)
+        return a, o, self.score(a, o), rank
 
     # -- output -----------------------------------------------------------------------------
     def labels(self, bits: np.ndarray) -> list[str]:
@@ -678,21 +713,21 @@ class Engine:
         area_names = self.assets.frame["area_name"].to_numpy(dtype=object)[a]
         nreq = self.opp_nreq[o]
         out = []
+        skill_memo: dict[tuple[object, ...], str] = {}
         for i, row in enumerate(frame.itertuples(index=False)):
             parts = []
-            if nreq[i] == 0:
-                parts.append("no particular skills asked")
-            else:
-                items = []
-                if row.skills_covered:
-                    items.append("has " + row.skills_covered.replace(";", ", "))
-                if row.skills_via_pathway:
-                    items.append("via pathway: " + row.skills_via_pathway.replace(";", ", "))
-                if row.skills_partial:
-                    items.append("related skills for " + row.skills_partial.replace(";", ", "))
-                if row.skills_missing:
-                    items.append("missing " + row.skills_missing.replace(";", ", "))
-                parts.append(f"skills {row.skill_score:.0%}: " + "; ".join(items))
+            key = (
+                nreq[i] == 0,
+                row.skills_covered,
+                row.skills_via_pathway,
+                row.skills_partial,
+                row.skills_missing,
+                row.skill_score,
+            )
+            text = skill_memo.get(key)
+            if text is None:
+                text = skill_memo[key] = _skills_text(*key)
+            parts.append(text)
             if row.pathway and row.pathway in self.pathways:
                 label = self.pathways[row.pathway].label
                 ps = comp["pathway"][i]

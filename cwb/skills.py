@@ -167,6 +167,7 @@ class Vocabulary:
     fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
     _keys: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _cache: dict[str, Resolution] = field(default_factory=dict, init=False, repr=False)
+    _cells: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._build_keys()
@@ -242,6 +243,7 @@ class Vocabulary:
             )
         self._keys = keys
         self._cache = {}
+        self._cells = {}
         self._choices = list(keys)
 
     # -- lookups ------------------------------------------------------------------------
@@ -320,11 +322,16 @@ class Vocabulary:
 
     def codes(self, cell: object) -> list[str]:
         """Codes of a ``;``-separated skills cell, in order, without repeats."""
+        key = cell if isinstance(cell, str) else None
+        if key is not None and key in self._cells:
+            return list(self._cells[key])
         out: list[str] = []
         for term in split_list(cell):
             code = self.resolve(term).code
             if code and code not in out:
                 out.append(code)
+        if key is not None:
+            self._cells[key] = tuple(out)
         return out
 
     def resolve_cells(self, cells: Iterable[object]) -> list[list[str]]:
@@ -498,7 +505,11 @@ def skill_resolutions(ds: Dataset, vocab: Vocabulary | None = None) -> pd.DataFr
     for table, frame in (("assets", ds.assets), ("opportunities", ds.opportunities)):
         if frame is None or "skills" not in frame:
             continue
-        for row_id, cell in zip(frame["id"].astype(str), frame["skills"], strict=True):
+        for row_id, cell in zip(
+            frame["id"].astype(str).to_numpy(dtype=object),
+            frame["skills"].to_numpy(dtype=object),
+            strict=True,
+        ):
             for term in split_list(cell):
                 res = vocab.resolve(term)
                 key = (table, term)
