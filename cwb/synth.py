@@ -96,10 +96,15 @@ _PLACES = ("Smethwick", "Soho", "Ladywood", "Winson Green", "Handsworth", "Lozel
 #: Job pay bands and annual pay (£), roughly NHS Agenda for Change 2024/25.
 _PAY_BANDS = (("Band 2", 23_615), ("Band 3", 24_071), ("Band 4", 26_530), ("Band 5", 29_970),
               ("Band 6", 37_338), ("Band 7", 46_148), ("Band 8a", 53_755))
+_BAND_SHARES = (0.2, 0.2, 0.15, 0.2, 0.12, 0.08, 0.05)  # more posts in the lower bands
 _ANCHORS = ("Synthetic Hospitals NHS Trust", "Synthetic City Council", "Synthetic University",
             "Synthetic Housing Group", "Synthetic College")
 _RELATIONS = ("partner", "member_of", "funds", "uses", "supplies")
 _POSTCODE_LETTERS = tuple("ABDEFGHJLNPQRSTUWXYZ")
+#: Skill groups that are not trades: residents hold them besides their trade (shares per resident).
+_CROSS_CUTTING: dict[str, float] = {"language": 0.3, "qualification": 0.2}
+#: The skill group describing what a space offers (rooms, kitchens): for buildings, not trades.
+_SPACE_GROUP = "space"
 #: LSOAs in England, the denominator of IMD ranks.
 _IMD_AREAS = 32_844
 _NULL = pa.scalar(None, pa.string())
@@ -269,8 +274,8 @@ def _dates(rng: np.random.Generator, first: str, last: str, n: int) -> pa.Array:
 
 
 def _title(words: Any) -> list[str]:
-    """Capitalise the first letter of each string (keeps 'IT' as it is)."""
-    return [w[:1].upper() + w[1:] for w in words]
+    """Capitalise the first letter of each string; short words are acronyms ('it' → 'IT')."""
+    return [w.upper() if len(w) <= 2 else w[:1].upper() + w[1:] for w in words]
 
 
 def _pick_skills(rng: np.random.Generator, vocab: SkillVocabulary, sector_idx: np.ndarray,
@@ -297,6 +302,34 @@ def _pick_skills(rng: np.random.Generator, vocab: SkillVocabulary, sector_idx: n
         nxt = _take(labels, base + (first + j * step) % p)
         text = pc.if_else(pa.array(k > j), _join(text, ";", nxt), text)
     return text, lead
+
+
+def _trades(rng: np.random.Generator, vocab: SkillVocabulary, n: int) -> np.ndarray:
+    """Random sector indices among the trades (not cross-cutting groups nor the space group)."""
+    other = {*_CROSS_CUTTING, _SPACE_GROUP}
+    trades = [i for i, s in enumerate(vocab.sectors) if s not in other]
+    trades = trades or list(range(len(vocab.sectors)))
+    return np.array(trades)[rng.integers(0, len(trades), n)]
+
+
+def _with_group(vocab: SkillVocabulary, group: str, mask: np.ndarray,
+                sector_idx: np.ndarray) -> np.ndarray:
+    """``sector_idx`` with ``group`` where ``mask`` is True (unchanged for an unknown group)."""
+    if group not in vocab.by_sector:
+        return sector_idx
+    return np.where(mask, vocab.sectors.index(group), sector_idx)
+
+
+def _add_cross_cutting(rng: np.random.Generator, vocab: SkillVocabulary, skills: pa.Array,
+                       who: np.ndarray) -> pa.Array:
+    """Append a language or a qualification to the skills of some of the ``who`` rows."""
+    n = len(who)
+    for group, share in _CROSS_CUTTING.items():
+        if group in vocab.by_sector:
+            extra, _ = _pick_skills(rng, vocab, np.full(n, vocab.sectors.index(group)), 1)
+            chosen = pa.array(who & (rng.random(n) < share))
+            skills = pc.if_else(chosen, _join(skills, ";", extra), skills)
+    return skills
 
 
 # --------------------------------------------------------------------------- geography
@@ -483,19 +516,23 @@ def _assets(ctx: _Context, n: int) -> tuple[pd.DataFrame, np.ndarray]:
     area_idx = np.zeros(n, dtype=int)
     area_idx[method == 2] = cKDTree(ctx.seeds).query(xy[method == 2])[1]
 
-    sector_idx = rng.integers(0, len(vocab.sectors), n)
-    with_skills = is_human | is_fin | (is_comm & (rng.random(n) < 0.3))
-    skills, first_skill = _pick_skills(rng, vocab, sector_idx, 4)
+    sector_idx = _trades(rng, vocab, n)
+    spaces = is_phys & (_SPACE_GROUP in vocab.by_sector)  # buildings list what they offer
+    with_skills = is_human | is_fin | ((is_comm | spaces) & (rng.random(n) < 0.5))
+    skill_group = _with_group(vocab, _SPACE_GROUP, spaces, sector_idx)
+    skills, first_skill = _pick_skills(rng, vocab, skill_group, 4)
+    skills = _add_cross_cutting(rng, vocab, skills, is_human)
     number = _digits(np.arange(1, n + 1))
     place = _take(_PLACES, rng.integers(0, len(_PLACES), n))
     label = _take(_title(c.replace("_", " ") for c in cat_names), code)
     suffix = _take([_SUFFIX.get(c, "") for c in cat_names], code)
     sector_title = _take(_title(vocab.sectors), sector_idx)
-    org_name = _join(place, " ", sector_title, " ", suffix, " #", number)
-    name = pc.if_else(pa.array(is_phys), _join(place, " ", label, " #", number), org_name)
+    name = _join(place, " ", sector_title, " ", suffix, " #", number)
+    name = pc.if_else(pa.array(is_comm), _join(place, " ", suffix, " #", number), name)
+    name = pc.if_else(pa.array(is_phys), _join(place, " ", label, " #", number), name)
     group_name = _join("Residents skilled in ", first_skill, " #", number)
     name = pc.if_else(pa.array(is_human), group_name, name)
-    one_name = _join("Resident with ", first_skill, " skills #", number)
+    one_name = _join("Resident: ", first_skill, " #", number)
     name = pc.if_else(pa.array(individual), one_name, name)
 
     capacity_of = [_CAPACITY.get(c, _CAPACITY.get(kind_of[c], (0.0, 0.0))) for c in cat_names]
@@ -543,13 +580,15 @@ def _opportunities(ctx: _Context, m: int) -> pd.DataFrame:
     is_training, is_volunteering = is_type.get("training", none), is_type.get("volunteering", none)
     w = 1.0 / (1.0 + 0.4 * np.arange(len(projects)))
     proj = rng.choice(len(projects), size=m, p=w / w.sum())
-    sector_idx = rng.integers(0, len(vocab.sectors), m)
-    skills, first_skill = _pick_skills(rng, vocab, sector_idx, 3)
+    is_space = is_type.get("space", none)
+    sector_idx = _trades(rng, vocab, m)
+    skill_group = _with_group(vocab, _SPACE_GROUP, is_space, sector_idx)
+    skills, first_skill = _pick_skills(rng, vocab, skill_group, 3)
     first_skill = _join(pc.utf8_upper(pc.utf8_slice_codeunits(first_skill, 0, 1)),
                         pc.utf8_slice_codeunits(first_skill, 1))
     sector_title = _take(_title(vocab.sectors), sector_idx)
     number = _digits(np.arange(1, m + 1))
-    band = rng.integers(0, len(_PAY_BANDS), m)
+    band = rng.choice(len(_PAY_BANDS), size=m, p=_BAND_SHARES)
     band_name = _take([b for b, _ in _PAY_BANDS], band)
     title = _join("Community space #", number)
     for mask, text in ((is_volunteering, _join(sector_title, " volunteering #", number)),
@@ -571,7 +610,8 @@ def _opportunities(ctx: _Context, m: int) -> pd.DataFrame:
     return _frame({
         "id": _numbered("O", m), "project": _take([p.id for p in projects], proj),
         "type": _take(type_names, code), "title": title, "skills": skills,
-        "sector": _take(vocab.sectors, sector_idx), "quantity": quantity.astype(np.int64),
+        "sector": _take(vocab.sectors, sector_idx, ~is_space),
+        "quantity": quantity.astype(np.int64),
         "value": value,
         "pay_band": pc.if_else(pa.array(is_job), band_name, null), "starts": starts,
         "ends": pc.if_else(pa.array(is_contract), ends, null),
@@ -602,7 +642,7 @@ def _spend(ctx: _Context, k: int, assets: pd.DataFrame, asset_xy: np.ndarray) ->
     other_id = other_id.to_numpy(zero_copy_only=False)
     sup_id = np.concatenate([column("registered_number"), other_id])
     sectors = np.array(ctx.vocab.sectors, dtype=object)
-    sup_sector = np.concatenate([column("sector"), sectors[rng.integers(0, len(sectors), n_other)]])
+    sup_sector = np.concatenate([column("sector"), sectors[_trades(rng, ctx.vocab, n_other)]])
     sup_postcode = ctx.postcodes[np.concatenate([
         ctx.nearest_postcode(asset_xy[local]), regional[rng.integers(0, len(regional), n_other)]])]
     local_cat = column("category")

@@ -106,7 +106,11 @@ def test_human_and_other_columns_are_typed_sensibly(small) -> None:
     assert assets.loc[human, "capacity"].isna().all()
     assert (assets.loc[~human, "capacity"] >= 0).all()
     assert assets.loc[human, "skills"].notna().all()
-    assert assets.loc[assets["kind"] == "physical", "skills"].isna().all()
+    vocab = load_skill_vocabulary()
+    offered = {s for cell in assets.loc[assets["kind"] == "physical", "skills"].dropna()
+               for s in split_list(cell)}
+    assert offered <= set(vocab.by_sector.get("space", ()))  # rooms and kitchens, not trades
+    assert assets.loc[assets["kind"] == "physical", "sector"].isna().all()
     assert assets["id"].is_unique
     opps = small.tables["opportunities"]
     assert (opps["quantity"] >= 1).all()
