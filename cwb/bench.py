@@ -53,6 +53,7 @@ nothing at run time.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import logging
@@ -60,6 +61,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -420,18 +422,22 @@ def run_stage_isolated(
     }
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     command = [sys.executable, "-m", "cwb.bench", "_run", str(spec_path)]
-    try:
-        proc = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout_s, check=False
-        )
-    except subprocess.TimeoutExpired:
-        shutil.rmtree(scratch, ignore_errors=True)
-        return StageResult(size, name, "timeout", reason=f"stopped after {timeout_s:g} s")
+    # its own session, so that a timeout also stops whatever the stage started (a browser …)
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as proc:
+        try:
+            _, stderr = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            shutil.rmtree(scratch, ignore_errors=True)
+            return StageResult(size, name, "timeout", reason=f"stopped after {timeout_s:g} s")
     try:
         if result_path.exists():
             data = json.loads(result_path.read_text(encoding="utf-8"))
             return StageResult(**data)
-        tail = (proc.stderr or "").strip().splitlines()[-3:]
+        tail = (stderr or "").strip().splitlines()[-3:]
         return StageResult(
             size, name, "failed", reason=f"exit code {proc.returncode}: " + " | ".join(tail)
         )
