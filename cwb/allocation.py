@@ -13,7 +13,10 @@ Units
 The flow first fills as many units as possible, then maximises the total score
 (``networkx.max_flow_min_cost`` with integer costs from the scores; ties go to
 the better-ranked match). Each connected part of the match network is solved
-on its own.
+on its own; parts with more than :data:`NETWORKX_MAX_ARCS` arcs are solved as
+the same network problem by scipy's HiGHS (two linear programmes: the largest
+flow, then its least cost), which gives the same filled units and total cost
+(tested) in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -114,6 +117,11 @@ class Allocation:
     assignments: pd.DataFrame
     demand: pd.DataFrame
     supply: pd.DataFrame
+
+    @property
+    def allocation(self) -> pd.DataFrame:
+        """The allocated pairs (:attr:`assignments`), for consumers that ask for an allocation table."""
+        return self.assignments
 
     @property
     def filled(self) -> int:
