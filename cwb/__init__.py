@@ -29,7 +29,9 @@ from cwb.graph_io import read_graph, write_graph
 from cwb.graph_stats import graph_metrics
 from cwb.io import read_dataset, write_dataset
 from cwb.manifest import Manifest, Project
+from cwb.maps import make_map, save_map
 from cwb.spend import SpendAnalysis, analyse_spend, relocalisable_opportunities
+from cwb.report import build_report, save_report
 from cwb.spend_load import read_spend_file
 from cwb.validate import ValidationReport, validate_dataset
 
@@ -47,11 +49,15 @@ __all__ = [
     "__version__",
     "analyse_spend",
     "build_graph",
+    "build_report",
     "graph_metrics",
+    "make_map",
     "read_dataset",
     "read_graph",
     "read_spend_file",
     "relocalisable_opportunities",
+    "save_map",
+    "save_report",
     "validate_dataset",
     "write_dataset",
     "write_graph",

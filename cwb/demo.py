@@ -48,6 +48,7 @@ def _steps() -> list[tuple[str, DemoStep]]:
     from cwb.catalogue import demo_step as catalogue_step
     from cwb.graph_io import demo_step as graph_step
     from cwb.matching import demo_step as matching_step
+    from cwb.report import demo_step as report_step
     from cwb.spend import demo_step as spend_step
 
     return [
@@ -55,6 +56,7 @@ def _steps() -> list[tuple[str, DemoStep]]:
         ("matching", matching_step),
         ("spend", spend_step),
         ("graph", graph_step),
+        ("map and report", report_step),
     ]
 
 

@@ -215,11 +215,16 @@ def make_map(
     return fmap
 
 
-def save_map(ds: Dataset, path: str | Path, **kwargs: Any) -> Path:
+def save_map(ds: Dataset | str | Path, path: str | Path, **kwargs: Any) -> Path:
     """Build the map (see :func:`make_map` for keyword arguments) and write it atomically.
 
-    A folder given as ``assets_prefix`` is written relative to the HTML file.
+    ``ds`` is a dataset or its folder. A folder given as ``assets_prefix`` is
+    written relative to the HTML file.
     """
+    if not isinstance(ds, Dataset):
+        from cwb.io import read_dataset
+
+        ds = read_dataset(ds)
     path = Path(path)
     prefix = kwargs.get("assets_prefix")
     if prefix and "://" not in prefix and Path(prefix).is_dir():
@@ -230,11 +235,6 @@ def save_map(ds: Dataset, path: str | Path, **kwargs: Any) -> Path:
         fmap.save(str(tmp))
     log.info("map written to %s", path)
     return path
-
-
-def demo_step(ds: Dataset, out_dir: Path) -> list[Path]:
-    """``cwb demo``: write ``map.html``."""
-    return [save_map(ds, out_dir / "map.html")]
 
 
 # ---------------------------------------------------------------- helpers
@@ -330,10 +330,12 @@ def _indicator_classes(values: pd.Series, indicator: str) -> tuple[pd.Series, li
     if present.empty:
         return fills, items
     whole = bool(((present % 1) == 0).all())
-    if indicator == "imd_decile" or (whole and present.between(1, 10).all() and present.nunique() > 5):
+    if (indicator == "imd_decile" and present.between(0.5, 10.5).all()) or (
+            whole and present.between(1, 10).all() and present.nunique() > 5):
+        classes = v.round().clip(1, 10)  # area means of deciles are rounded to the nearest decile
         for d in range(1, 11):
             colour = _DECILE_COLOURS[d - 1]
-            hit = v == d
+            hit = classes == d
             fills[hit] = colour
             if hit.any():
                 tag = " (most deprived)" if d == 1 else " (least deprived)" if d == 10 else ""
@@ -382,6 +384,9 @@ def _add_areas(build: _Build) -> None:
     build.layers["areas"] = CwbLayer(spec, name=name, factory="areas")
     if items:
         note = "1 = most deprived 10% in England" if indicator == "imd_decile" else None
+        values = pd.to_numeric(areas[indicator], errors="coerce").dropna()
+        if note and not ((values % 1) == 0).all():
+            note += "; area means rounded to the nearest decile"
         build.sections.append({"id": "areas", "title": f"Areas: {label}", "items": items, "note": note})
 
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from cwb.map_bench import CHROMIUM, LAUNCH_ARGS, WEBASSETS, PageLog, open_page, wait_drawn
+from cwb.errors import MissingDependencyError
+from cwb.map_bench import WEBASSETS, PageLog, chromium, open_page, wait_drawn
 
 __all__ = ["PageLog", "browser", "open_page", "unavailable", "wait_drawn"]
 
@@ -34,17 +35,10 @@ def unavailable(reason: str) -> None:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """A headless Chromium for the whole session."""
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install -y chromium)")
     if not (WEBASSETS / "leaflet" / "dist" / "leaflet.js").is_file():
         unavailable(f"web assets missing in {WEBASSETS} (cd tests/webassets && npm ci --ignore-scripts)")
     try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install playwright)")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+        with chromium() as chrome:
+            yield chrome
+    except MissingDependencyError as exc:
+        unavailable(str(exc))

@@ -246,7 +246,7 @@
     }
     var h = hits[0], text = h.cluster ? (fmt(h.count) + " " + h.layer.options.title.toLowerCase() + ": click to zoom in") : h.layer.label(h.index);
     if (!h.cluster && hits.length > 1) { text += " (+" + (hits.length - 1) + " more)"; }
-    if (!st.tip) { st.tip = L.tooltip({ direction: "top", offset: [0, -8], className: "cwb-tooltip" }); }
+    if (!st.tip) { st.tip = L.tooltip({ direction: "top", offset: [0, -8], className: "cwb-tooltip cwb-hover" }); }
     st.tip.setLatLng(h.latlng).setContent(el("span", null, text));
     if (!map.hasLayer(st.tip)) { st.tip.addTo(map); }
   }
