@@ -632,6 +632,23 @@ def _stage_allocate(ctx: BenchContext) -> dict[str, Any]:
             "consortia": len(consortia)}
 
 
+@register_stage("map", requires=("cwb.maps",))
+def _stage_map(ctx: BenchContext) -> dict[str, Any]:
+    """Build and save the interactive map without links (``cwb map --no-links``)."""
+    from cwb.maps import save_map
+
+    path = save_map(ctx.dataset, ctx.scratch / "map.html", links=False)
+    return {"html_mb": round(path.stat().st_size / 1e6, 2)}
+
+
+@register_stage("map_drawn", requires=("cwb.map_bench", "playwright"))
+def _stage_map_drawn(ctx: BenchContext) -> dict[str, Any]:
+    """Map beside FastMarkerCluster: build+save, HTML MB and time-to-drawn in Chromium (see detail)."""
+    from cwb.map_bench import bench_map
+
+    return bench_map(ctx.dataset, ctx.scratch, repeats=3 if ctx.size < 500_000 else 1)
+
+
 if __name__ == "__main__":
     # Run through the importable module so that stages register in one registry.
     from cwb import bench as _bench
