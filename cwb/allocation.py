@@ -120,7 +120,7 @@ class Allocation:
 
     @property
     def allocation(self) -> pd.DataFrame:
-        """The allocated pairs (:attr:`assignments`), for consumers that ask for an allocation table."""
+        """The allocated pairs (:attr:`assignments`), for consumers asking for that table."""
         return self.assignments
 
     @property
@@ -134,7 +134,7 @@ class Allocation:
         return int(self.demand["unfilled"].sum()) if len(self.demand) else 0
 
     def table(self) -> pd.DataFrame:
-        """Filled pairs plus one ``unfilled`` row per opportunity with demand left (allocation.csv)."""
+        """Filled pairs plus an ``unfilled`` row per opportunity with demand left."""
         filled = self.assignments.assign(status="filled").rename(columns={})
         open_ = self.demand[self.demand["unfilled"] > 0]
         unfilled = pd.DataFrame(
@@ -243,7 +243,12 @@ def allocate(result: MatchResult, *, settings: MatchSettings | None = None) -> A
     flow = solve_flow(s_index, o_index, arc_cap, cost, s_cap, d_cap)
     used = np.flatnonzero(flow > 0)
     flows = [
-        (str(s_asset[s_index[i]]), str(o_uniques[o_index[i]]), str(s_mode[s_index[i]]), int(flow[i]))
+        (
+            str(s_asset[s_index[i]]),
+            str(o_uniques[o_index[i]]),
+            str(s_mode[s_index[i]]),
+            int(flow[i]),
+        )
         for i in used
     ]
     log.info("allocation: %d pairs allocated over %d match edges", len(flows), len(pairs))
@@ -344,10 +349,21 @@ def _allocation_tables(
 ) -> Allocation:
     flow = pd.DataFrame(flows, columns=["asset_id", "opportunity_id", "_mode", "quantity"])
     info = result.matches[
-        ["asset_id", "opportunity_id", "project", "opportunity_type", "opportunity_title", "asset_name",
-         "asset_kind", "asset_category", "score", "rank"]
+        [
+            "asset_id",
+            "opportunity_id",
+            "project",
+            "opportunity_type",
+            "opportunity_title",
+            "asset_name",
+            "asset_kind",
+            "asset_category",
+            "score",
+            "rank",
+        ]
     ]
-    assignments = flow.merge(info, on=["asset_id", "opportunity_id"], how="left", validate="one_to_one")
+    keys = ["asset_id", "opportunity_id"]
+    assignments = flow.merge(info, on=keys, how="left", validate="one_to_one")
     assignments["unit"] = assignments["opportunity_type"].map(_UNIT).fillna("units")
     assignments["quantity"] = assignments["quantity"].astype("int64")
     assignments = assignments.sort_values(

@@ -235,7 +235,7 @@ def _untapped(result: MatchResult) -> pd.DataFrame:
 def run_gaps(
     path: str | object, *, output: str | object | None = None, project: str | None = None
 ) -> Gaps:
-    """Read the dataset at ``path``, match and allocate it, and return (and write) its gaps (``cwb gaps``)."""
+    """Read, match and allocate the dataset at ``path``; return (and write) its gaps."""
     from cwb.allocation import allocate
     from cwb.io import read_dataset
     from cwb.matching import match, write_csv

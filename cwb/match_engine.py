@@ -110,6 +110,10 @@ def _distance_text(metres: float) -> str:
     return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
 
 
+def _area_label(names: pd.Series, area: str) -> str:
+    return "no known area" if area == OUTSIDE_AREAS else str(names.get(area, area))
+
+
 def _skills_text(
     free: bool, covered: str, via: str, partial: str, missing: str, score: float
 ) -> str:
@@ -184,7 +188,7 @@ def _human_groups(
                     "members": len(g),
                     "skills": ";".join(labels),
                     "area_code": area,
-                    "name": f"residents in {names.get(area, area) if area != OUTSIDE_AREAS else 'no known area'}: "
+                    "name": f"residents in {_area_label(names, area)}: "
                     f"{', '.join(labels) or 'no skills recorded'}",
                     "geometry": points.get(area) if area != OUTSIDE_AREAS else None,
                 }
@@ -486,7 +490,7 @@ class Engine:
     def candidates(
         self, opp_index: np.ndarray, asset_mask: np.ndarray | None = None
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Blocks of plausible (asset, opportunity) index pairs within reach, never the cross product."""
+        """Blocks of plausible (asset, opportunity) index pairs within reach (no cross product)."""
         if not hasattr(self, "_sat"):
             self._sat, self._req = self._satisfiers(), self._requirements()
         located_a = self.assets.frame["located"].to_numpy()

@@ -287,7 +287,7 @@ def _read_resource_rows(name: str) -> list[dict[str, str]]:
 
 
 def load_pathways(extra: Path | None = None) -> dict[str, Pathway]:
-    """The bundled pathways (``resources/pathways.csv``), plus an optional file of the same columns."""
+    """The bundled pathways (``resources/pathways.csv``) plus an optional file like it."""
     from cwb.schema import split_list
 
     rows = _read_resource_rows("pathways.csv")

@@ -540,7 +540,7 @@ def skill_resolutions(ds: Dataset, vocab: Vocabulary | None = None) -> pd.DataFr
 
 
 def unknown_skills(ds: Dataset, vocab: Vocabulary | None = None) -> pd.DataFrame:
-    """Skill terms the vocabulary does not know: table, term, count, rows and the closest suggestion.
+    """Skill terms the vocabulary does not know: table, term, count, rows, closest suggestion.
 
     Unknown terms are still matched (identical terms match each other); this
     list tells researchers which synonyms to add to the vocabulary.

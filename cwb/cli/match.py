@@ -63,12 +63,14 @@ def match(
     out.print(table)
     if len(result.unknown_skills):
         out.print(
-            f"{len(result.unknown_skills)} skill term(s) are not in the vocabulary (still matched as written); "
+            f"{len(result.unknown_skills)} skill term(s) are not in the vocabulary "
+            "(still matched as written); "
             "see `cwb gaps` or add them to a vocabulary file."
         )
     if result.suppressed_residents:
         out.print(
-            f"{result.suppressed_residents} resident(s) in groups smaller than the privacy threshold "
+            f"{result.suppressed_residents} resident(s) in groups smaller than the "
+            "privacy threshold "
             "were left out."
         )
     if len(result.unlocated):
