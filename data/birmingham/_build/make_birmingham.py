@@ -349,7 +349,15 @@ links = "links.csv"
 postcodes = "postcodes.csv"
 
 [spend]
-local_areas = ["neighbourhood", "local_authority"]
+# nested "local" geographies, innermost first: the 14 wards, then each borough's wards
+geographies = [
+  { name = "neighbourhood", areas = "all" },
+  { name = "Sandwell wards", local_authority = "Sandwell" },
+  { name = "Birmingham wards", local_authority = "Birmingham" },
+]
+region_postcode_areas = ["B", "WS", "WV", "DY", "CV"]
+fx = { EUR = 0.85 }
+buyer_projects = { "Sandwell and West Birmingham NHS Trust" = "mmuh" }
 """
 
 
