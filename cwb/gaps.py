@@ -9,8 +9,11 @@
   type they can serve, none within reach, skills asked for by none, scores
   below ``min_score``, or not located.
 
-``Gaps.table()`` puts both in one table (``gaps.csv``) with a ``gap`` column
-(``training_need`` or ``untapped``).
+* **Unknown skills**: terms the vocabulary did not know, with counts and rows
+  (add them to a vocabulary file, see :mod:`cwb.skills`).
+
+``Gaps.table()`` puts all three in one table (``gaps.csv``) with a ``gap``
+column (``training_need``, ``untapped`` or ``unknown_skill``).
 """
 
 from __future__ import annotations
@@ -72,6 +75,8 @@ class Gaps:
 
     training_needs: pd.DataFrame
     untapped: pd.DataFrame
+    #: Skill terms the vocabulary did not know (see :func:`cwb.skills.unknown_skills`).
+    unknown_skills: pd.DataFrame | None = None
 
     def table(self) -> pd.DataFrame:
         """Both lists in one table (``gaps.csv``), training needs first."""
@@ -102,7 +107,22 @@ class Gaps:
                 "detail": u["reason"],
             }
         )
-        parts = [p for p in (needs, untapped) if len(p)]
+        k = (
+            self.unknown_skills
+            if self.unknown_skills is not None
+            else pd.DataFrame(columns=["table", "term", "count", "rows", "suggestion"])
+        )
+        unknown = pd.DataFrame(
+            {
+                "gap": "unknown_skill",
+                "id": k["term"],
+                "label": k["suggestion"],
+                "units": k["count"],
+                "category": k["table"],
+                "detail": "rows " + k["rows"].astype(str),
+            }
+        )
+        parts = [p for p in (needs, untapped, unknown) if len(p)]
         if not parts:
             return pd.DataFrame(columns=GAP_COLUMNS)
         return pd.concat(parts, ignore_index=True).reindex(columns=GAP_COLUMNS)
@@ -118,7 +138,7 @@ def find_gaps(result: MatchResult, allocation: Allocation) -> Gaps:
     allocation
         The output of :func:`cwb.allocation.allocate` for ``result``.
     """
-    return Gaps(_training_needs(result, allocation), _untapped(result))
+    return Gaps(_training_needs(result, allocation), _untapped(result), result.unknown_skills)
 
 
 def _training_needs(result: MatchResult, allocation: Allocation) -> pd.DataFrame:

@@ -104,6 +104,8 @@ def test_gaps_lists_training_needs_and_untapped(small, tmp_path):
     table = pd.read_csv(out)
     needs = table[table["gap"] == "training_need"].set_index("id")
     assert needs.loc["unknown:welding", "unfilled_units"] == 2  # nobody local welds
+    unknown = table[table["gap"] == "unknown_skill"].set_index("id")
+    assert unknown.loc["welding", "units"] == 1 and unknown.loc["welding", "detail"] == "rows J2"
     assert "Example" in runner.invoke(app, ["gaps", "--help"]).output
 
 

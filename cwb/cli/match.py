@@ -65,7 +65,7 @@ def match(
         out.print(
             f"{len(result.unknown_skills)} skill term(s) are not in the vocabulary "
             "(still matched as written); "
-            "see `cwb gaps` or add them to a vocabulary file."
+            "`cwb gaps -o gaps.csv` lists them: add them to a vocabulary file."
         )
     if result.suppressed_residents:
         out.print(
@@ -117,5 +117,9 @@ def gaps(
         for row in counts.itertuples(index=False):
             table.add_row(row.kind, row.reason, str(row.n))
     out.print(table)
+    if found.unknown_skills is not None and len(found.unknown_skills):
+        out.print(
+            f"{len(found.unknown_skills)} skill term(s) are not in the vocabulary (listed in the CSV)."
+        )
     if output is not None:
         out.print(f"wrote {output}")
