@@ -11,6 +11,9 @@ build_graph, graph_metrics, write_graph, read_graph
 analyse_spend, SpendAnalysis, read_spend_file, relocalisable_opportunities
     Preston-model spend analysis, raw spend files through column mappings, and
     leaking spend as contract opportunities.
+match, match_dataset, MatchResult, MatchSettings, allocate, Allocation, propose_consortia, find_gaps, Vocabulary
+    Link assets to opportunities with reasons, allocate under capacities, propose
+    consortia, list training needs and untapped assets; the skills vocabulary.
 CwbError, DatasetError, UsageError, Problem
     The error family; ``DatasetError.problems`` lists every row-level problem.
 """
@@ -28,7 +31,12 @@ from cwb.graph import build_graph
 from cwb.graph_io import read_graph, write_graph
 from cwb.graph_stats import graph_metrics
 from cwb.io import read_dataset, write_dataset
+from cwb.allocation import Allocation, allocate
+from cwb.consortia import propose_consortia
+from cwb.gaps import find_gaps
 from cwb.manifest import Manifest, Project
+from cwb.matching import MatchResult, MatchSettings, match, match_dataset
+from cwb.skills import Vocabulary
 from cwb.maps import make_map, save_map
 from cwb.spend import SpendAnalysis, analyse_spend, relocalisable_opportunities
 from cwb.report import build_report, save_report
@@ -36,6 +44,7 @@ from cwb.spend_load import read_spend_file
 from cwb.validate import ValidationReport, validate_dataset
 
 __all__ = [
+    "Allocation",
     "CwbError",
     "Dataset",
     "DatasetError",
@@ -45,13 +54,21 @@ __all__ = [
     "Project",
     "SpendAnalysis",
     "UsageError",
+    "MatchResult",
+    "MatchSettings",
     "ValidationReport",
+    "Vocabulary",
     "__version__",
+    "allocate",
     "analyse_spend",
     "build_graph",
     "build_report",
+    "find_gaps",
     "graph_metrics",
     "make_map",
+    "match",
+    "match_dataset",
+    "propose_consortia",
     "read_dataset",
     "read_graph",
     "read_spend_file",
