@@ -49,6 +49,9 @@ began; their difference is what the stage itself added at its peak. Where
 whole process and marks the figure ``peak_scope = "process"``. RSS sees every
 allocator (numpy, Arrow, GDAL), which ``tracemalloc`` does not, and costs
 nothing at run time.
+
+``seconds`` is wall-clock time; ``cpu_seconds`` the CPU time (user + system,
+with any child process the stage waited for), steadier on a busy machine.
 """
 
 from __future__ import annotations
@@ -164,6 +167,7 @@ class StageResult:
     seconds: float | None = None
     peak_rss_mb: float | None = None
     rss_before_mb: float | None = None
+    cpu_seconds: float | None = None
     peak_scope: str = "stage"
     detail: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
@@ -305,6 +309,8 @@ def machine_info() -> dict[str, Any]:
     info: dict[str, Any] = {
         "cwb": __version__, "python": platform.python_version(), "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg")
+        else None,
     }
     try:
         pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
@@ -482,6 +488,13 @@ def _reset_peak() -> bool:
         return False
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and of children it waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _maxrss_kb() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return usage / 1024 if sys.platform == "darwin" else float(usage)  # macOS reports bytes
@@ -497,9 +510,11 @@ def execute_stage(name: str, ctx: BenchContext) -> StageResult:
             ctx.prepared = stage.prepare(ctx)
         scope = "stage" if _reset_peak() else "process"
         before = _status_kb("VmRSS")
+        cpu_start = _cpu_seconds()
         start = time.perf_counter()
         detail = stage.fn(ctx) or {}
         seconds = time.perf_counter() - start
+        cpu = _cpu_seconds() - cpu_start
     except ImportError as exc:
         return StageResult(ctx.size, name, "skipped", reason=f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # noqa: BLE001 - reported in the benchmark table
@@ -512,6 +527,7 @@ def execute_stage(name: str, ctx: BenchContext) -> StageResult:
         peak, scope = _maxrss_kb(), "process"
     return StageResult(
         size=ctx.size, stage=name, status="ok", seconds=round(seconds, 4),
+        cpu_seconds=round(cpu, 4),
         peak_rss_mb=round(peak / 1024, 1),
         rss_before_mb=round(before / 1024, 1) if before is not None else None, peak_scope=scope,
         detail=json.loads(json.dumps(detail, default=str)),
@@ -643,7 +659,7 @@ def _stage_map(ctx: BenchContext) -> dict[str, Any]:
 
 @register_stage("map_drawn", requires=("cwb.map_bench", "playwright"))
 def _stage_map_drawn(ctx: BenchContext) -> dict[str, Any]:
-    """Map beside FastMarkerCluster: build+save, HTML MB and time-to-drawn in Chromium (see detail)."""
+    """Map beside FastMarkerCluster: build+save, HTML MB, time-to-drawn in Chromium (detail)."""
     from cwb.map_bench import bench_map
 
     return bench_map(ctx.dataset, ctx.scratch, repeats=3 if ctx.size < 500_000 else 1)

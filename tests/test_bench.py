@@ -83,6 +83,7 @@ def test_execute_stage_measures_time_memory_and_detail(tiny_dataset: Path, tmp_p
     assert result.ok, result.reason
     assert result.detail == {"assets": 300, "prepared": 300, "touched": 20 * 1024 * 1024}
     assert result.seconds is not None and result.seconds >= 0
+    assert result.cpu_seconds is not None and result.cpu_seconds >= 0
     assert result.peak_rss_mb is not None and result.rss_before_mb is not None
     if result.peak_scope == "stage":
         assert result.peak_rss_mb >= result.rss_before_mb
@@ -148,9 +149,10 @@ def test_run_benchmark_end_to_end(tmp_path: Path) -> None:
 
     data = json.loads(report.to_json())
     assert data["sizes"] == [200, 400] and data["stages"] == ["synth", "read"]
-    assert {"cpus", "python", "memory_gb", "cwb"} <= set(data["machine"])
+    assert {"cpus", "python", "memory_gb", "cwb", "load_average"} <= set(data["machine"])
     first = data["results"][0]
-    expected = {"size", "stage", "status", "seconds", "peak_rss_mb", "rss_before_mb", "detail"}
+    expected = {"size", "stage", "status", "seconds", "cpu_seconds", "peak_rss_mb", "rss_before_mb",
+                "detail"}
     assert expected <= set(first)
 
     md = report.to_markdown().splitlines()
