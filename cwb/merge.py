@@ -37,6 +37,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from cwb.errors import DatasetError, UsageError
 from cwb.importers.common import WGS84, ImportResult, Provenance
@@ -62,20 +63,50 @@ def normalise_name(value: object) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _digits(name: str) -> list[str]:
+    return re.findall(r"\d+", name)
+
+
 def name_similarity(a: str, b: str) -> float:
     """Similarity (0–100) of two normalised names.
 
     Word order does not matter, and a name that adds words to the other
     ("smethwick library" / "smethwick public library") counts as the same when
     they share at least two words; one shared word is not enough ("coseley" /
-    "coseley medical centre").
+    "coseley medical centre"). Names whose numbers differ ("unit 4", "unit 5") are
+    different (0).
+    """
+    return float(name_similarities([a], [b])[0])
+
+
+def name_similarities(left: list[str], right: list[str], *, at_least: float = 0.0) -> np.ndarray:
+    """:func:`name_similarity` of each pair ``(left[k], right[k])``, computed in bulk.
+
+    Pairs that cannot reach ``at_least`` are only scored roughly (token-sort ratio).
     """
     from rapidfuzz import fuzz
+    from rapidfuzz.process import cpdist
 
-    score = fuzz.token_sort_ratio(a, b)
-    if len(set(a.split()) & set(b.split())) >= 2:
-        score = max(score, fuzz.token_set_ratio(a, b))
-    return float(score)
+    if not left:
+        return np.zeros(0)
+    score = np.asarray(cpdist(left, right, scorer=fuzz.token_sort_ratio, workers=-1), dtype=float)
+    subset = np.asarray(cpdist(left, right, scorer=fuzz.token_set_ratio, workers=-1), dtype=float)
+    for k in np.flatnonzero((subset > score) & (subset >= at_least)):
+        if len(set(left[k].split()) & set(right[k].split())) >= 2:
+            score[k] = subset[k]
+    for k in np.flatnonzero(score >= max(at_least, 1e-9)):
+        if _digits(left[k]) != _digits(right[k]):
+            score[k] = 0.0
+    return score
+
+
+def normalise_names(names: pd.Series) -> pd.Series:
+    """:func:`normalise_name` of a whole column, vectorised."""
+    text = names.astype(object).fillna("").astype(str).str.lower()
+    text = text.str.replace("&", " and ", regex=False).str.replace("'", "", regex=False)
+    text = text.str.replace(".", "", regex=False).str.replace(r"[^a-z0-9 ]+", " ", regex=True)
+    text = text.str.replace(_NOISE, " ", regex=True)
+    return text.str.replace(r"\s+", " ", regex=True).str.strip()
 
 
 def _norm_number(value: object) -> str:
@@ -99,14 +130,15 @@ def find_duplicates(
     metric_crs: Any = "EPSG:27700",
     rule: DuplicateRule | None = None,
 ) -> pd.DataFrame:
-    """Likely duplicates between two asset tables (rows with equal ids are not listed).
+    """Likely duplicates between two asset tables (rows whose id is already in ``existing`` are not listed).
 
     Returns
     -------
     DataFrame
-        One row per incoming row that has a likely duplicate: ``incoming_id``,
-        ``existing_id``, ``incoming_name``, ``existing_name``, ``reason``,
-        ``similarity`` (0–100) and ``distance_m`` (NaN when not measured).
+        One row per incoming row that has a likely duplicate (its best match: the same
+        registered number first, then the most similar name, then the nearest):
+        ``incoming_id``, ``existing_id``, ``incoming_name``, ``existing_name``,
+        ``reason``, ``similarity`` (0–100) and ``distance_m`` (NaN when not measured).
     """
     rule = rule or DuplicateRule()
     columns = [
@@ -122,109 +154,122 @@ def find_duplicates(
         return pd.DataFrame(columns=columns)
     ex_ids = existing["id"].astype(str).to_numpy()
     in_ids = incoming["id"].astype(str).to_numpy()
-    ex_names = existing["name"].map(normalise_name).to_numpy()
-    in_names = incoming["name"].map(normalise_name).to_numpy()
-    found: dict[int, dict[str, Any]] = {}
-    existing_id_set = set(ex_ids)
+    ex_names = normalise_names(existing["name"]).to_numpy(dtype=object)
+    in_names = normalise_names(incoming["name"]).to_numpy(dtype=object)
+    found: list[pd.DataFrame] = []
 
-    def offer(i: int, j: int, reason: str, score: float, dist: float) -> None:
-        if in_ids[i] == ex_ids[j] or in_ids[i] in existing_id_set:
-            return
-        best = found.get(i)
-        rank = (reason == "same registered number", score, -dist if not np.isnan(dist) else 0)
-        if best is None or rank > best["_rank"]:
-            found[i] = {
-                "incoming_id": in_ids[i],
-                "existing_id": ex_ids[j],
-                "incoming_name": incoming["name"].iloc[i],
-                "existing_name": existing["name"].iloc[j],
-                "reason": reason,
-                "similarity": round(score, 1),
-                "distance_m": dist,
-                "_rank": rank,
-            }
+    def pairs(
+        i: np.ndarray, j: np.ndarray, reason: str, score: np.ndarray, dist: np.ndarray
+    ) -> None:
+        found.append(
+            pd.DataFrame(
+                {
+                    "i": i,
+                    "j": j,
+                    "reason": reason,
+                    "similarity": score,
+                    "distance_m": dist,
+                    "_number": reason == "same registered number",
+                }
+            )
+        )
 
     if "registered_number" in existing and "registered_number" in incoming:
-        by_number: dict[str, int] = {}
-        for j, v in enumerate(existing["registered_number"].map(_norm_number)):
-            if v:
-                by_number.setdefault(v, j)
-        for i, v in enumerate(incoming["registered_number"].map(_norm_number)):
-            if v and v in by_number:
-                offer(i, by_number[v], "same registered number", 100.0, np.nan)
-    ex_geom = existing.geometry.to_crs(metric_crs)
-    in_geom = incoming.geometry.to_crs(metric_crs)
-    ex_ok = (ex_geom.notna() & ~ex_geom.is_empty).to_numpy()
-    in_ok = (in_geom.notna() & ~in_geom.is_empty).to_numpy()
+        ex_num = pd.DataFrame(
+            {
+                "j": np.arange(len(existing)),
+                "num": existing["registered_number"].map(_norm_number).to_numpy(),
+            }
+        )
+        in_num = pd.DataFrame(
+            {
+                "i": np.arange(len(incoming)),
+                "num": incoming["registered_number"].map(_norm_number).to_numpy(),
+            }
+        )
+        hit = in_num[in_num["num"] != ""].merge(
+            ex_num[ex_num["num"] != ""].drop_duplicates("num"), on="num"
+        )
+        pairs(
+            hit["i"].to_numpy(),
+            hit["j"].to_numpy(),
+            "same registered number",
+            np.full(len(hit), 100.0),
+            np.full(len(hit), np.nan),
+        )
+    ex_geom = existing.geometry.to_crs(metric_crs).to_numpy()
+    in_geom = incoming.geometry.to_crs(metric_crs).to_numpy()
+    ex_ok = ~shapely.is_missing(ex_geom) & ~shapely.is_empty(ex_geom)
+    in_ok = ~shapely.is_missing(in_geom) & ~shapely.is_empty(in_geom)
     if ex_ok.any() and in_ok.any():
-        ex_pos = np.flatnonzero(ex_ok)
-        in_pos = np.flatnonzero(in_ok)
-        tree = gpd.GeoSeries(ex_geom.to_numpy()[ex_pos]).sindex
-        pairs = tree.query(
-            in_geom.to_numpy()[in_pos], predicate="dwithin", distance=rule.max_distance_m
+        ex_pos, in_pos = np.flatnonzero(ex_ok), np.flatnonzero(in_ok)
+        tree = shapely.STRtree(ex_geom[ex_pos])
+        a, b = tree.query(in_geom[in_pos], predicate="dwithin", distance=rule.max_distance_m)
+        i, j = in_pos[a], ex_pos[b]
+        named = (in_names[i] != "") & (ex_names[j] != "")
+        i, j = i[named], j[named]
+        score = name_similarities(
+            list(in_names[i]), list(ex_names[j]), at_least=rule.min_similarity
         )
-        for a, b in zip(pairs[0], pairs[1], strict=True):
-            i, j = int(in_pos[a]), int(ex_pos[b])
-            if not in_names[i] or not ex_names[j]:
-                continue
-            score = name_similarity(in_names[i], ex_names[j])
-            if score >= rule.min_similarity:
-                dist = float(in_geom.iloc[i].distance(ex_geom.iloc[j]))
-                offer(
-                    i,
-                    j,
-                    f"similar name within {rule.max_distance_m:g} m",
-                    float(score),
-                    round(dist, 1),
-                )
+        close = score >= rule.min_similarity
+        i, j, score = i[close], j[close], score[close]
+        dist = np.round(shapely.distance(in_geom[i], ex_geom[j]), 1)
+        pairs(i, j, f"similar name within {rule.max_distance_m:g} m", np.round(score, 1), dist)
     if "postcode" in existing and "postcode" in incoming:
-        key = {}
-        for j in np.flatnonzero(~ex_ok):
-            pc = existing["postcode"].iloc[j]
-            if isinstance(pc, str) and ex_names[j]:
-                key.setdefault((ex_names[j], pc.replace(" ", "").upper()), j)
-        for i in np.flatnonzero(~in_ok):
-            pc = incoming["postcode"].iloc[i]
-            if isinstance(pc, str) and (in_names[i], pc.replace(" ", "").upper()) in key:
-                offer(
-                    i,
-                    key[(in_names[i], pc.replace(" ", "").upper())],
-                    "same name and postcode",
-                    100.0,
-                    np.nan,
-                )
-    rows = [{k: v for k, v in row.items() if k != "_rank"} for _, row in sorted(found.items())]
-    return pd.DataFrame(rows, columns=columns)
 
+        def keyed(frame: pd.DataFrame, names: np.ndarray, ok: np.ndarray, col: str) -> pd.DataFrame:
+            pc = (
+                frame["postcode"]
+                .astype(object)
+                .fillna("")
+                .astype(str)
+                .str.replace(" ", "")
+                .str.upper()
+                .to_numpy()
+            )
+            out = pd.DataFrame({col: np.arange(len(frame)), "name": names, "pc": pc})
+            return out[~ok & (out["name"] != "") & (out["pc"] != "")]
 
-def _fill(old: pd.Series, new: pd.Series) -> pd.Series:
-    out = old.copy()
-    for col, value in new.items():
-        if col in ("id", "geometry"):
-            continue
-        if col not in out.index or _empty(out[col]):
-            out[col] = value
-    if old.get("geometry") is None and new.get("geometry") is not None:
-        out["geometry"] = new["geometry"]
-        out["precision"] = new.get("precision")
-    if not _empty(new.get("source")) and str(new.get("source")) not in str(old.get("source") or ""):
-        out["source"] = "; ".join(
-            str(s) for s in (old.get("source"), new.get("source")) if not _empty(s)
+        hit = keyed(incoming, in_names, in_ok, "i").merge(
+            keyed(existing, ex_names, ex_ok, "j").drop_duplicates(["name", "pc"]), on=["name", "pc"]
         )
-    return out
+        pairs(
+            hit["i"].to_numpy(),
+            hit["j"].to_numpy(),
+            "same name and postcode",
+            np.full(len(hit), 100.0),
+            np.full(len(hit), np.nan),
+        )
+    if not found:
+        return pd.DataFrame(columns=columns)
+    cand = pd.concat(found, ignore_index=True)
+    cand = cand[~pd.Series(in_ids[cand["i"]]).isin(set(ex_ids)).to_numpy()]
+    cand = cand.sort_values(
+        ["i", "_number", "similarity", "distance_m"],
+        ascending=[True, False, False, True],
+        na_position="last",
+        kind="stable",
+    )
+    best = cand.drop_duplicates("i")
+    return pd.DataFrame(
+        {
+            "incoming_id": in_ids[best["i"]],
+            "existing_id": ex_ids[best["j"]],
+            "incoming_name": incoming["name"].to_numpy()[best["i"]],
+            "existing_name": existing["name"].to_numpy()[best["j"]],
+            "reason": best["reason"].to_numpy(),
+            "similarity": best["similarity"].to_numpy(dtype=float),
+            "distance_m": best["distance_m"].to_numpy(dtype=float),
+        },
+        columns=columns,
+    )
 
 
-def _empty(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    try:
-        if pd.isna(value):
-            return True
-    except (TypeError, ValueError):
-        return False
-    return isinstance(value, str) and not value.strip()
+def _blank(values: pd.Series) -> np.ndarray:
+    """Which cells are empty (missing, or text that is only spaces)."""
+    text = values.astype(object)
+    is_text = text.map(lambda v: isinstance(v, str))
+    return (values.isna() | (is_text & (text.astype(str).str.strip() == ""))).to_numpy()
 
 
 def merge_table(
@@ -248,23 +293,20 @@ def merge_table(
         raise UsageError(
             f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}; got {on_duplicate!r}"
         )
-    counts = {
-        "added": 0,
-        "updated": 0,
-        "kept_existing": 0,
-        "filled": 0,
-        "replaced": 0,
-        "kept_both": 0,
-    }
-    id_map: dict[str, str] = {}
+    counts = dict.fromkeys(
+        ("added", "updated", "kept_existing", "filled", "replaced", "kept_both"), 0
+    )
+    incoming = incoming.reset_index(drop=True)
     if existing is None or not len(existing):
         counts["added"] = len(incoming)
-        return incoming.reset_index(drop=True), counts, id_map
-    rows = {
-        str(k): row
-        for k, row in existing.set_index(existing[id_column].astype(str), drop=False).iterrows()
-    }
-    order = list(rows)
+        return incoming, counts, {}
+    columns = list(dict.fromkeys([*existing.columns, *incoming.columns]))
+    ex = existing.reset_index(drop=True).reindex(columns=columns)
+    inc = incoming.reindex(columns=columns)
+    ex_ids = ex[id_column].astype(str)
+    in_ids = inc[id_column].astype(str)
+    position = pd.Series(np.arange(len(ex)), index=ex_ids.to_numpy())
+    position = position[~position.index.duplicated()]
     dup_of = (
         {}
         if duplicates is None or not len(duplicates)
@@ -276,37 +318,79 @@ def merge_table(
             )
         )
     )
-    for _, new in incoming.iterrows():
-        nid = str(new[id_column])
-        target = nid if nid in rows else dup_of.get(nid)
-        if target is None or target not in rows:
-            rows[nid] = new
-            order.append(nid)
-            counts["added"] += 1
-            continue
-        same_id = target == nid
-        if on_duplicate == "keep-both" and not same_id:
-            rows[nid] = new
-            order.append(nid)
-            counts["kept_both"] += 1
-            continue
-        if not same_id:
-            id_map[nid] = target
-        if on_duplicate == "keep-existing":
-            counts["kept_existing"] += 1
-        elif on_duplicate == "fill":
-            rows[target] = _fill(rows[target], new)
-            counts["filled"] += 1
-        else:  # replace, or keep-both for the same id
-            replaced = new.copy()
-            replaced[id_column] = target
-            rows[target] = replaced
-            counts["replaced" if not same_id else "updated"] += 1
-    merged = pd.DataFrame([rows[k] for k in order])
-    merged = merged.reindex(columns=list(dict.fromkeys([*existing.columns, *incoming.columns])))
+    same = in_ids.isin(position.index).to_numpy()
+    target = np.where(same, in_ids.map(position), in_ids.map(dup_of).map(position)).astype(float)
+    matched = ~np.isnan(target)
+    if on_duplicate == "keep-both":
+        counts["kept_both"] = int((matched & ~same).sum())
+        matched &= same
+    new = ~matched
+    counts["added"] = int(new.sum()) - counts["kept_both"]
+    rows = target[matched].astype(int)
+    id_map = (
+        {}
+        if on_duplicate == "keep-both"
+        else dict(
+            zip(
+                in_ids[matched & ~same],
+                ex_ids.to_numpy()[target[matched & ~same].astype(int)],
+                strict=True,
+            )
+        )
+    )
+    if on_duplicate == "keep-existing":
+        counts["kept_existing"] = int(matched.sum())
+    elif on_duplicate == "fill":
+        counts["filled"] = int(matched.sum())
+        _fill_rows(ex, inc[matched], rows, id_column)
+    else:
+        counts["replaced"] = int((matched & ~same).sum())
+        counts["updated"] = int((matched & same).sum())
+        for col in columns:
+            if col != id_column:
+                _assign(ex, rows, col, inc.loc[matched, col].to_numpy())
+    merged = pd.concat([ex, inc[new]], ignore_index=True)
     if isinstance(existing, gpd.GeoDataFrame) or isinstance(incoming, gpd.GeoDataFrame):
         merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=WGS84)
-    return merged.reset_index(drop=True), counts, id_map
+    return merged, counts, id_map
+
+
+def _assign(frame: pd.DataFrame, rows: np.ndarray, col: str, values: np.ndarray) -> None:
+    """``frame[col].iloc[rows] = values``, widening the column's dtype when it must."""
+    if not len(rows):
+        return
+    try:
+        frame.iloc[rows, frame.columns.get_loc(col)] = values
+    except (TypeError, ValueError):
+        frame[col] = frame[col].astype(object)
+        frame.iloc[rows, frame.columns.get_loc(col)] = values
+
+
+def _fill_rows(ex: pd.DataFrame, new: pd.DataFrame, rows: np.ndarray, id_column: str) -> None:
+    """Fill empty cells of ``ex`` rows ``rows`` from ``new`` (aligned); join the sources."""
+    old_source = ex["source"].iloc[rows].copy() if "source" in ex else None
+    for col in ex.columns:
+        if col in (id_column, "geometry", "precision"):
+            continue
+        current = ex[col].iloc[rows]
+        empty = _blank(current)
+        if empty.any():
+            _assign(ex, rows[empty], col, new[col].to_numpy()[empty])
+    if "geometry" in ex:
+        geoms = ex["geometry"].iloc[rows].to_numpy()
+        given = new["geometry"].to_numpy()
+        take = shapely.is_missing(geoms) & ~shapely.is_missing(given)
+        _assign(ex, rows[take], "geometry", given[take])
+        if "precision" in ex:
+            _assign(ex, rows[take], "precision", new["precision"].to_numpy()[take])
+    if old_source is not None:
+        old = old_source.astype(object).fillna("").astype(str).to_numpy()
+        add = new["source"].astype(object).fillna("").astype(str).to_numpy()
+        joined = [
+            o if (not a or a in o) else (f"{o}; {a}" if o else a)
+            for o, a in zip(old, add, strict=True)
+        ]
+        _assign(ex, rows, "source", np.array(joined, dtype=object))
 
 
 # --------------------------------------------------------------------------- into a dataset

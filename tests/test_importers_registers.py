@@ -60,7 +60,10 @@ def test_mapped_register(mini_lookup):
     ]
     assert set(assets["kind"]) == {"community"}
     reasons = sorted(p.reason for p in result.skipped)
-    assert reasons[0] == "duplicate id register_small:1100003 in the register"
+    assert reasons[0] == "duplicate id in the register"
+    assert [p.value for p in result.skipped if p.reason.startswith("duplicate")] == [
+        "register_small:1100003"
+    ]
     assert reasons[1] == "no name"
     assert [p.row for p in result.skipped if p.reason == "no name"] == [4]
     by_id = assets.set_index("id")

@@ -21,6 +21,7 @@ from cwb.merge import (
     merge_table,
     name_similarity,
     normalise_name,
+    normalise_names,
 )
 
 DATA = Path(__file__).resolve().parent / "data" / "importers"
@@ -134,12 +135,15 @@ def test_name_similarity():
     assert name_similarity("smethwick library", "smethwick public library") == 100
     assert name_similarity("library smethwick", "smethwick library") == 100
     assert name_similarity("coseley", "coseley medical centre") < 90
+    assert name_similarity("unit 4 studios", "unit 5 studios") == 0
 
 
 def test_normalise_name():
     assert normalise_name("The Cape Hill Catering C.I.C.") == "cape hill catering"
     assert normalise_name("Soho & Victoria Ltd") == "soho and victoria"
     assert normalise_name(None) == ""
+    names = pd.Series(["The Cape Hill Catering C.I.C.", "Soho & Victoria Ltd", None])
+    assert normalise_names(names).tolist() == ["cape hill catering", "soho and victoria", ""]
 
 
 def test_find_duplicates():

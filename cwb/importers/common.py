@@ -20,7 +20,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely.geometry import Point
+import shapely
 
 from cwb.errors import Problem
 from cwb.schema import TABLES
@@ -153,10 +153,13 @@ class ImportResult:
         return "\n".join(lines)
 
 
-def schema_frame(table: str, records: list[dict[str, Any]]) -> pd.DataFrame:
+def schema_frame(table: str, records: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
     """A DataFrame of ``records`` with every column of the table's spec first, then extras."""
     spec = TABLES[table]
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    if isinstance(records, pd.DataFrame):
+        frame = records.reset_index(drop=True)
+    else:
+        frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
     columns = spec.column_names + [c for c in frame.columns if c not in spec.column_names]
     frame = frame.reindex(columns=columns)
     for col in spec.columns:
@@ -268,31 +271,28 @@ def locate(
     precision = np.full(n, "none", dtype=object)
     if "geometry" in frame:
         existing = frame["geometry"].to_numpy(dtype=object)
-        has = np.array(
-            [g is not None and not getattr(g, "is_empty", True) for g in existing], dtype=bool
-        )
+        has = ~shapely.is_missing(existing) & ~shapely.is_empty(existing)
         geometry[has] = existing[has]
         precision[has] = "exact"
     todo = precision == "none"
     exact = todo & in_range
-    geometry[exact] = [Point(x, y) for x, y in zip(lon[exact], lat[exact], strict=True)]
+    geometry[exact] = shapely.points(lon[exact], lat[exact])
     precision[exact] = "exact"
     todo = precision == "none"
     if todo.any() and postcodes is not None and "postcode" in frame:
         plat, plon, found = postcodes.locate(frame["postcode"])
         hit = todo & np.asarray(found, dtype=bool)
-        geometry[hit] = [Point(x, y) for x, y in zip(plon[hit], plat[hit], strict=True)]
+        geometry[hit] = shapely.points(plon[hit], plat[hit])
         precision[hit] = "postcode"
     todo = precision == "none"
     if todo.any() and areas is not None and len(areas) and "area_code" in frame:
         points = areas.to_crs(WGS84).set_index("code").geometry.representative_point()
         points = points[~points.index.duplicated()]
-        codes = frame["area_code"].astype(object).to_numpy()
-        for i in np.flatnonzero(todo):
-            code = codes[i]
-            if isinstance(code, str) and code in points.index:
-                geometry[i] = points[code]
-                precision[i] = "area"
+        mapped = frame["area_code"].map(points)
+        found = mapped.to_numpy(dtype=object)
+        hit = todo & mapped.notna().to_numpy()
+        geometry[hit] = found[hit]
+        precision[hit] = "area"
     if "postcode" in frame:
         from cwb.geocode import normalise_postcodes
 
@@ -307,7 +307,7 @@ def locate(
 
 def located_table(
     table: str,
-    records: list[dict[str, Any]],
+    records: list[dict[str, Any]] | pd.DataFrame,
     *,
     postcodes: Any = None,
     areas: gpd.GeoDataFrame | None = None,
@@ -318,9 +318,10 @@ def located_table(
     frame = schema_frame(table, records)
     if provenance is not None and table != "links":
         apply_provenance(frame, provenance)
-    geometry = [r.get("geometry") for r in records] if records else []
-    if any(g is not None for g in geometry):
-        frame["geometry"] = geometry
+    if not isinstance(records, pd.DataFrame):
+        geometry = [r.get("geometry") for r in records] if records else []
+        if any(g is not None for g in geometry):
+            frame["geometry"] = geometry
     return locate(frame, postcodes=postcodes, areas=areas, result=result)
 
 

@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.importers.common import (
     ImportResult,
     Provenance,
-    clean_str,
     iso_date,
     located_table,
     require_path,
@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 #: Asset columns a mapping may fill (besides ``id``, which is prefixed to stay unique across sources).
 MAPPABLE = tuple(c for c in ASSETS.column_names if c not in ("precision", "kind")) + ("address",)
 
-#: A rule that returns (reason, value) to skip the row, or None to keep it.
-SkipRule = Callable[[pd.Series], tuple[str, str | None] | None]
+#: A vectorised skip rule: given the register (all text), a reason per row (None keeps the row)
+#: and the value to show with it.
+SkipRule = Callable[[pd.DataFrame], tuple[pd.Series, pd.Series]]
 
 
 @dataclass(frozen=True)
@@ -54,58 +55,87 @@ class RegisterPreset:
     id_prefix: str
     licence: str = ""
     skip: SkipRule | None = None
-    category_from: Callable[[pd.Series], str | None] | None = None
+    category_from: Callable[[pd.DataFrame], pd.Series] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _col(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A text column stripped, '' when the register lacks it."""
+    if column not in frame:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame[column].fillna("").astype(str).str.strip()
+
+
+def _reasons(
+    frame: pd.DataFrame, *rules: tuple[pd.Series, str, pd.Series]
+) -> tuple[pd.Series, pd.Series]:
+    """First matching (mask, reason, value) per row."""
+    reason = pd.Series(None, index=frame.index, dtype=object)
+    value = pd.Series(None, index=frame.index, dtype=object)
+    for mask, text, shown in rules:
+        new = mask & reason.isna()
+        reason[new] = text
+        value[new] = shown[new]
+    return reason, value
+
+
 def _closed_if(column: str, label: str) -> SkipRule:
-    def rule(row: pd.Series) -> tuple[str, str | None] | None:
-        value = clean_str(row.get(column))
-        return (f"{label} ({column} set)", value) if value else None
+    def rule(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+        closed = _col(frame, column)
+        return _reasons(frame, (closed != "", f"{label} ({column} set)", closed))
 
     return rule
 
 
-def _libraries_skip(row: pd.Series) -> tuple[str, str | None] | None:
-    closed = clean_str(row.get("closed"))
-    return ("closed library", closed) if closed else None
+def _libraries_skip(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    closed = _col(frame, "closed")
+    return _reasons(frame, (closed != "", "closed library", closed))
 
 
-def _gp_skip(row: pd.Series) -> tuple[str, str | None] | None:
-    status, closed = clean_str(row.get("status_code")), clean_str(row.get("close_date"))
-    if closed or status not in (None, "A"):
-        return "closed practice (status not A)", f"status {status}, closed {closed or '-'}"
-    setting = clean_str(row.get("prescribing_setting"))
-    if setting is not None and setting != "4":
-        return "not a GP practice (prescribing_setting is not 4)", setting
-    return None
+def _gp_skip(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    status, closed = _col(frame, "status_code"), _col(frame, "close_date")
+    setting = _col(frame, "prescribing_setting")
+    shown = "status " + status + ", closed " + closed.where(closed != "", "-")
+    return _reasons(
+        frame,
+        ((closed != "") | ~status.isin(["", "A"]), "closed practice (status not A)", shown),
+        (
+            (setting != "") & (setting != "4"),
+            "not a GP practice (prescribing_setting is not 4)",
+            setting,
+        ),
+    )
 
 
-def _charity_skip(row: pd.Series) -> tuple[str, str | None] | None:
-    status = clean_str(row.get("charity_registration_status"))
-    if status and status.lower() not in ("registered",):
-        return "not a registered charity", status
-    return _closed_if("date_of_removal", "removed from the register")(row)
+def _charity_skip(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    status = _col(frame, "charity_registration_status")
+    removed = _col(frame, "date_of_removal")
+    return _reasons(
+        frame,
+        ((status != "") & (status.str.lower() != "registered"), "not a registered charity", status),
+        (removed != "", "removed from the register (date_of_removal set)", removed),
+    )
 
 
-def _company_skip(row: pd.Series) -> tuple[str, str | None] | None:
-    status = clean_str(row.get("CompanyStatus"))
-    if status and not status.lower().startswith("active"):
-        return "company not active", status
-    return None
+def _company_skip(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    status = _col(frame, "CompanyStatus")
+    return _reasons(
+        frame,
+        (
+            (status != "") & ~status.str.lower().str.startswith("active"),
+            "company not active",
+            status,
+        ),
+    )
 
 
-def _company_category(row: pd.Series) -> str | None:
-    category = (clean_str(row.get("CompanyCategory")) or "").lower()
-    if "community interest" in category:
-        return "social_enterprise"
-    if (
-        "society" in category
-        or "industrial and provident" in category
-        or "co-operative" in category
-    ):
-        return "cooperative"
-    return None
+def _company_category(frame: pd.DataFrame) -> pd.Series:
+    category = _col(frame, "CompanyCategory").str.lower()
+    out = pd.Series(None, index=frame.index, dtype=object)
+    out[category.str.contains("community interest", regex=False)] = "social_enterprise"
+    coop = category.str.contains("society|industrial and provident|co-operative", regex=True)
+    out[coop & out.isna()] = "cooperative"
+    return out
 
 
 #: Registers cwb knows. ``cwb import register FILE --preset NAME``.
@@ -330,50 +360,53 @@ def import_register(
         licence=spec.licence if spec else "",
     )
     prefix = spec.id_prefix if spec else path.stem
-    records: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for i, row in frame.iterrows():
-        line = int(i) + 2  # spreadsheet numbering: header is row 1
-        result.read += 1
-        name = clean_str(row[columns["name"]])
-        if not name:
-            result.skip("no name", row=line, column=columns["name"])
-            continue
-        if spec and spec.skip and (why := spec.skip(row)):
-            result.skip(why[0], row=line, value=why[1])
-            continue
-        record: dict[str, Any] = {}
-        for key, source in columns.items():
-            if key in ("id", "address"):
-                continue
-            record[key] = clean_str(row[source])
-        record["name"] = name
-        source_id = clean_str(row[columns["id"]]) if "id" in columns else None
-        sep = "" if prefix.endswith("-") else ":"
-        rid = (
-            f"{prefix}{sep}{source_id}"
-            if source_id
-            else stable_id(prefix.rstrip("-"), name, record.get("postcode"))
+    sep = "" if prefix.endswith("-") else ":"
+    result.read = len(frame)
+    rows = pd.Series(range(2, len(frame) + 2), index=frame.index)  # spreadsheet numbering
+    names = _col(frame, columns["name"])
+    reason, shown = _reasons(
+        frame, (names == "", "no name", pd.Series(None, index=frame.index, dtype=object))
+    )
+    if spec and spec.skip:
+        extra_reason, extra_value = spec.skip(frame)
+        more = reason.isna() & extra_reason.notna()
+        reason[more], shown[more] = extra_reason[more], extra_value[more]
+    out = pd.DataFrame(index=frame.index)
+    for key, source in columns.items():
+        if key not in ("id", "address"):
+            out[key] = _col(frame, source).replace("", None)
+    out["name"] = names
+    source_ids = _col(frame, columns["id"]) if "id" in columns else pd.Series("", index=frame.index)
+    hashed = [
+        stable_id(prefix.rstrip("-"), n, p)
+        for n, p in zip(
+            names, out.get("postcode", pd.Series("", index=frame.index)).fillna(""), strict=True
         )
-        if rid in seen:
-            result.skip(
-                f"duplicate id {rid} in the register",
-                row=line,
-                column=columns.get("id"),
-                value=source_id,
-            )
-            continue
-        seen.add(rid)
-        record["id"] = rid
-        own = spec.category_from(row) if spec and spec.category_from else None
-        record["category"] = own or category
-        record["kind"] = CATEGORY_KIND[record["category"]]
-        if "address" in columns and not record.get("description"):
-            record["description"] = clean_str(row[columns["address"]])
-        for date_col in ("collected_on", "last_verified"):
-            if record.get(date_col):
-                record[date_col] = iso_date(record[date_col]) or record[date_col]
-        records.append(record)
+    ]
+    out["id"] = (prefix + sep + source_ids).where(
+        source_ids != "", pd.Series(hashed, index=frame.index)
+    )
+    dup = out["id"].where(reason.isna()).duplicated() & reason.isna()
+    reason[dup] = "duplicate id in the register"
+    shown[dup] = out.loc[dup, "id"]
+    for i in np.flatnonzero(reason.notna().to_numpy()):
+        result.skip(
+            reason.iloc[i],
+            row=int(rows.iloc[i]),
+            value=shown.iloc[i],
+            column=columns["name"] if reason.iloc[i] == "no name" else None,
+        )
+    keep = reason.isna()
+    out = out[keep]
+    own = spec.category_from(frame[keep]) if spec and spec.category_from else None
+    out["category"] = own.fillna(category) if own is not None else category
+    out["kind"] = out["category"].map(CATEGORY_KIND)
+    if "address" in columns and "description" not in columns:
+        out["description"] = _col(frame[keep], columns["address"]).replace("", None)
+    for date_col in ("collected_on", "last_verified"):
+        if date_col in out:
+            out[date_col] = [iso_date(v) or v for v in out[date_col]]
+    records = out
     result.tables["assets"] = located_table(
         "assets", records, postcodes=postcodes, areas=areas, provenance=provenance, result=result
     )
