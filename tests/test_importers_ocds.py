@@ -236,3 +236,23 @@ def test_contracts_finder_packages(realdata):
                 expected += (award.get("value") or {}).get("amount") or 0
     assert result.tables["spend"]["amount"].sum() == pytest.approx(expected)
     assert set(result.tables["spend"]["buyer"]) <= {r["buyer"]["name"] for r in releases}
+
+
+def test_flattened_spreadsheet_through_flattentool(tmp_path):
+    path = tmp_path / "releases.csv"
+    path.write_text(
+        "ocid,id,date,tag,buyer/name,tender/id,tender/title,tender/value/amount,tender/value/currency,"
+        "tender/items/0/id,tender/items/0/classification/scheme,tender/items/0/classification/id,"
+        "tender/items/0/classification/description\n"
+        "ocds-sheet-1,r1,2024-01-01,tender,Sandwell Council,t1,Window cleaning,12000,GBP,1,CPV,90911300,"
+        "Window-cleaning services\n"
+    )
+    result = import_ocds(path, project="mmuh")
+    opp = result.tables["opportunities"].iloc[0]
+    assert opp["id"] == "ocds:ocds-sheet-1"
+    assert (opp["title"], opp["value"], opp["sector"], opp["buyer"]) == (
+        "Window cleaning",
+        12000.0,
+        "cleaning",
+        "Sandwell Council",
+    )

@@ -170,3 +170,29 @@ def test_nhs_sites(realdata, wm_lookup):
     )
     assert hospitals.read == 1231
     assert (hospitals.tables["assets"]["precision"] == "exact").sum() == 1230
+
+
+def test_charity_commission_preset(mini_lookup):
+    result = import_register(
+        DATA / "charity_register_small.csv", preset="charity_commission", postcodes=mini_lookup
+    )
+    assets = result.tables["assets"].set_index("id")
+    assert list(assets.index) == ["GB-CHC-1100002", "GB-CHC-1100003"]  # the same id 360Giving uses
+    assert set(assets["category"]) == {"charity"}
+    assert [(p.reason, p.value, p.row) for p in result.skipped] == [
+        ("not a registered charity", "Removed", 4)
+    ]
+
+
+def test_companies_house_preset():
+    result = import_register(DATA / "companies_small.csv", preset="companies_house")
+    assets = result.tables["assets"].set_index("id")
+    # the padded " CompanyNumber" header is read as CompanyNumber
+    assert assets.loc["GB-COH-11111111", ["kind", "category"]].tolist() == [
+        "financial",
+        "social_enterprise",
+    ]
+    assert assets.loc["GB-COH-IP031234", "category"] == "cooperative"
+    assert assets.loc["GB-COH-33333333", "category"] == "business"  # still active
+    assert assets.loc["GB-COH-11111111", "sector"] == "56290 - Other food services"
+    assert [p.value for p in result.skipped] == ["Dissolved"]

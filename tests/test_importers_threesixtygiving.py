@@ -143,3 +143,15 @@ def test_known_grant_and_birmingham_recipients(realdata):
     located = assets[assets["precision"] == "postcode"]
     assert len(located) > 0
     assert located["postcode"].str.match(r"^(B|WS|WV|DY)\d").all()
+
+
+def test_xlsx_spreadsheet(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "grants.xlsx"
+    pd.read_csv(DATA / "grants_small.csv", dtype=str).to_excel(
+        path, index=False, sheet_name="grants"
+    )
+    result = import_360giving(path)
+    assert result.read == 2
+    assert result.tables["links"]["amount"].sum() == pytest.approx(31500.75)
