@@ -14,6 +14,10 @@ analyse_spend, SpendAnalysis, read_spend_file, relocalisable_opportunities
 match, match_dataset, MatchResult, MatchSettings, allocate, Allocation, propose_consortia, find_gaps, Vocabulary
     Link assets to opportunities with reasons, allocate under capacities, propose
     consortia, list training needs and untapped assets; the skills vocabulary.
+import_into, find_duplicates, stale_records, build_areas, attach_area_codes, attach_indicators
+    Import OSM, Open Referral, 360Giving, OCDS and registers into a dataset with
+    provenance and duplicate merging (``cwb.importers`` holds each importer); list
+    stale records; areas with IMD 2019 deciles; area codes and indicators for any table.
 CwbError, DatasetError, UsageError, Problem
     The error family; ``DatasetError.problems`` lists every row-level problem.
 """
@@ -42,6 +46,9 @@ from cwb.spend import SpendAnalysis, analyse_spend, relocalisable_opportunities
 from cwb.report import build_report, save_report
 from cwb.spend_load import read_spend_file
 from cwb.validate import ValidationReport, validate_dataset
+from cwb.merge import find_duplicates, import_into
+from cwb.stale import stale_records
+from cwb.geography import attach_area_codes, attach_indicators, build_areas
 
 __all__ = [
     "Allocation",
@@ -61,10 +68,15 @@ __all__ = [
     "__version__",
     "allocate",
     "analyse_spend",
+    "attach_area_codes",
+    "attach_indicators",
+    "build_areas",
     "build_graph",
     "build_report",
+    "find_duplicates",
     "find_gaps",
     "graph_metrics",
+    "import_into",
     "make_map",
     "match",
     "match_dataset",
@@ -75,6 +87,7 @@ __all__ = [
     "relocalisable_opportunities",
     "save_map",
     "save_report",
+    "stale_records",
     "validate_dataset",
     "write_dataset",
     "write_graph",
