@@ -40,7 +40,7 @@ _LA = re.compile(r"^(lad|ltla|la|lad\d+)\d*_?(nm|name)$|^local_authority$|^area$
 def _pick(
     columns: list[str], pattern: re.Pattern[str], avoid: tuple[str, ...] = ("lad", "ltla")
 ) -> str | None:
-    """The first column matching ``pattern``, preferring ones that are not local-authority columns."""
+    """The first column matching ``pattern``, preferring non local-authority columns."""
     hits = [c for c in columns if pattern.search(c)]
     preferred = [c for c in hits if not c.lower().startswith(avoid)]
     return (preferred or hits or [None])[0]
@@ -56,7 +56,7 @@ def read_areas(
     crs: str | None = None,
     local_authorities: list[str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read area polygons into the ``areas`` schema (code, name, local_authority, geometry in EPSG:4326).
+    """Read area polygons into the ``areas`` schema (code, name, local_authority; EPSG:4326).
 
     Parameters
     ----------
@@ -79,7 +79,8 @@ def read_areas(
     if gdf.crs is None:
         if crs is None:
             raise UsageError(
-                f"{path.name} declares no CRS; pass crs= (e.g. EPSG:27700 for British National Grid)"
+                f"{path.name} declares no CRS; pass crs= "
+                "(e.g. EPSG:27700 for British National Grid)"
             )
         gdf = gdf.set_crs(crs)
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -162,7 +163,7 @@ def read_imd(path: str | Path) -> pd.DataFrame:
 
 
 def read_population(path: str | Path) -> pd.DataFrame:
-    """Total population by LSOA (``lsoa_code``, ``population``) from IoD2019 File 6 or any CSV with both."""
+    """Population by LSOA (``lsoa_code``, ``population``) from IoD2019 File 6 or a similar CSV."""
     path = require_path(path)
     raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
     cols = list(raw.columns)
@@ -219,9 +220,10 @@ def attach_indicators(
     right_on: str = "code",
     columns: list[str] | None = None,
 ) -> pd.DataFrame:
-    """``frame`` with indicator ``columns`` of ``table`` looked up by code (e.g. ``imd_decile`` by area code).
+    """``frame`` with indicator ``columns`` of ``table`` looked up by code (``imd_decile`` …).
 
-    Indicators already in ``frame`` are replaced; rows whose code is not in ``table`` get missing values.
+    Indicators already in ``frame`` are replaced; rows whose code is not in ``table``
+    get missing values.
     """
     if left_on not in frame:
         raise UsageError(f"the table has no {left_on!r} column to look indicators up by")
@@ -328,7 +330,7 @@ def aggregate_imd(
 def lsoa_areas(
     lsoa_polygons: gpd.GeoDataFrame, imd: pd.DataFrame, population: pd.DataFrame | None = None
 ) -> gpd.GeoDataFrame:
-    """LSOA polygons (``read_areas`` output) as areas with their own IMD 2019 rank, decile and population."""
+    """LSOA polygons (``read_areas`` output) with their own IMD 2019 rank, decile, population."""
     out = lsoa_polygons.drop(
         columns=[c for c in ("imd_rank", "imd_decile") if c in lsoa_polygons]
     ).copy()

@@ -130,7 +130,7 @@ def find_duplicates(
     metric_crs: Any = "EPSG:27700",
     rule: DuplicateRule | None = None,
 ) -> pd.DataFrame:
-    """Likely duplicates between two asset tables (rows whose id is already in ``existing`` are not listed).
+    """Likely duplicates between two asset tables (ids already in ``existing`` are not listed).
 
     Returns
     -------
@@ -428,7 +428,7 @@ def run_importer(
 
 
 def _blocking(problems: list, writing: set[str]) -> list:
-    """Errors that make a dataset unsafe to import into (a missing table we are about to write is fine)."""
+    """Errors that make a dataset unsafe to import into (a missing table we write is fine)."""
     out = []
     for p in problems:
         if p.severity != "error":

@@ -66,7 +66,8 @@ def stale_rows(
     Returns
     -------
     DataFrame
-        :data:`STALE_COLUMNS`: the date the row was last checked, its age in whole months and why it is listed.
+        :data:`STALE_COLUMNS`: the date the row was last checked, its age in whole months
+        and why it is listed.
     """
     if months < 0:
         from cwb.errors import UsageError

@@ -1,4 +1,4 @@
-"""Worked example: a real-data dataset for the catchment of Midland Metropolitan University Hospital.
+"""Worked example: a real-data dataset for Midland Metropolitan University Hospital's catchment.
 
 It builds a dataset folder from public files only (the ``../shared/realdata``
 collection; see its SOURCES.md) and maps it:
@@ -35,9 +35,12 @@ from cwb.io import read_dataset, write_table
 from cwb.merge import import_into
 from cwb.schema import TABLES
 
-HOSPITAL = {"id": "mmuh", "name": "Midland Metropolitan University Hospital", "lat": 52.4951, "lon": -1.9447,
+HOSPITAL = {"id": "mmuh", "name": "Midland Metropolitan University Hospital",
+            "lat": 52.4951, "lon": -1.9447,
             "postcode": "B66 2QT"}
 CATCHMENT_M = 5000
+#: The shared postcode lookup's own column names, mapped in dataset.toml.
+LOOKUP_COLUMNS = '{ postcode = "Postcode", lat = "LAT", lon = "LONG" }'
 
 
 def manifest_text(postcodes: Path) -> str:
@@ -68,7 +71,7 @@ opportunities = "opportunities.csv"
 areas = "areas.geojson"
 spend = "spend.csv"
 links = "links.csv"
-postcodes = {{ path = "{postcodes}", columns = {{ postcode = "Postcode", lat = "LAT", lon = "LONG" }} }}
+postcodes = {{ path = "{postcodes}", columns = {LOOKUP_COLUMNS} }}
 """
 
 
@@ -82,7 +85,8 @@ def catchment_wards(realdata: Path) -> gpd.GeoDataFrame:
         lsoa_boundaries=realdata / "boundaries_geographr" / "lsoa11_west_midlands_met.geojson",
         local_authorities=["Birmingham", "Sandwell"],
     )
-    hospital = gpd.GeoSeries([Point(HOSPITAL["lon"], HOSPITAL["lat"])], crs="EPSG:4326").to_crs("EPSG:27700")
+    hospital = gpd.GeoSeries([Point(HOSPITAL["lon"], HOSPITAL["lat"])], crs="EPSG:4326")
+    hospital = hospital.to_crs("EPSG:27700")
     near = wards.to_crs("EPSG:27700").intersects(hospital.buffer(CATCHMENT_M).iloc[0])
     return wards[near.to_numpy()].reset_index(drop=True)
 
@@ -107,7 +111,8 @@ def build(out: Path, realdata: Path) -> Path:
     for table in ("assets", "opportunities", "spend", "links"):
         empty_table(table, out / f"{table}.csv")
     steps = [
-        ("register", realdata / "libraries_librarieshacked" / "libraries_2016_west_midlands_met.csv",
+        ("register",
+         realdata / "libraries_librarieshacked" / "libraries_2016_west_midlands_met.csv",
          {"preset": "libraries"}),
         ("register", realdata / "gp_practices_ods" / "epraccur_2019-12_B_WS_WV_DY_postcodes.csv",
          {"preset": "gp_practices"}),
@@ -131,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
                         default=Path(__file__).resolve().parents[2] / "shared" / "realdata")
     args = parser.parse_args(argv)
     if not args.realdata.is_dir():
-        print(f"{args.realdata} not found: this example needs the shared real-data collection", file=sys.stderr)
+        print(f"{args.realdata} not found: this example needs the shared real-data collection",
+              file=sys.stderr)
         return 2
     folder = build(args.out, args.realdata)
     ds = read_dataset(folder)
@@ -142,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from cwb.maps import save_map
     except ImportError:
-        print("cwb.maps is not available: the dataset is written; open it with `cwb validate` or in QGIS")
+        print("cwb.maps is not available: the dataset is written; "
+              "open it with `cwb validate` or in QGIS")
         return 0
     target = save_map(ds, folder / "map.html")
     print(f"map: {target}")

@@ -84,7 +84,8 @@ def import_command(
 
     Example: cwb import register libraries.csv --into data/smethwick --preset libraries
 
-    Example: cwb import register charities.csv --into data/smethwick --map name=charity_name,postcode=charity_contact_postcode,registered_number=registered_charity_number --category charity
+    Example: cwb import register charities.csv --into data/smethwick
+    --map name=charity_name,postcode=charity_contact_postcode --category charity
 
     Example: cwb import osm smethwick.geojson --into data/smethwick --on-duplicate fill --dry-run
     """
@@ -123,7 +124,8 @@ def import_command(
         out.print(f"likely duplicates: {len(result.duplicates)} (rule: {on_duplicate})")
         for row in result.duplicates.head(10).itertuples():
             out.print(
-                f"  {row.incoming_id} ~ {row.existing_id}: {row.incoming_name!r} / {row.existing_name!r} "
+                f"  {row.incoming_id} ~ {row.existing_id}: "
+                f"{row.incoming_name!r} / {row.existing_name!r} "
                 f"({row.reason})",
                 highlight=False,
                 markup=False,

@@ -41,7 +41,7 @@ _POSTCODE_IN_TEXT = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where imported rows came from; fills the provenance columns where the source left them empty."""
+    """Where imported rows came from; fills provenance cells the source left empty."""
 
     source: str = ""
     collected_by: str = ""
@@ -264,7 +264,8 @@ def locate(
     in_range = given & (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & ~((lat == 0) & (lon == 0))
     if result is not None and (given & ~in_range).any():
         result.notes.append(
-            f"{int((given & ~in_range).sum())} row(s) of {file or result.source_file} had lat/lon out of range "
+            f"{int((given & ~in_range).sum())} row(s) of {file or result.source_file} "
+            "had lat/lon out of range "
             "(or 0,0 placeholders); they were located by postcode or area where possible"
         )
     geometry = np.full(n, None, dtype=object)

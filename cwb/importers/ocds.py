@@ -1,4 +1,4 @@
-"""OCDS release and record packages (Contracts Finder, Find a Tender …) → opportunities, suppliers and spend.
+"""OCDS release and record packages (Contracts Finder …) → opportunities, suppliers and spend.
 
 Releases are compiled per ``ocid`` by ``ocdskit.combine.merge`` (which uses
 ``ocdsmerge``, the reference implementation). cwb passes the OCDS 1.1 merge
@@ -174,7 +174,8 @@ def compiled_releases(path: Path, result: ImportResult) -> list[dict[str, Any]]:
                         to_merge.extend(record["releases"])
                     else:
                         result.skip(
-                            "record has neither a compiledRelease nor full releases (linked releases "
+                            "record has neither a compiledRelease nor full releases "
+                            "(linked releases "
                             "cannot be compiled offline)",
                             row=n,
                             file=file.name,
@@ -409,7 +410,8 @@ def import_ocds(
                 note = f"equal share of an award to {len(refs)} suppliers" if split else None
                 spend.append(
                     {
-                        "id": f"ocds:{ocid}/award/{award.get('id')}/{ref.get('id') or supplier['id']}",
+                        "id": f"ocds:{ocid}/award/{award.get('id')}/"
+                        f"{ref.get('id') or supplier['id']}",
                         "buyer": buyer or "unknown buyer",
                         "supplier_name": supplier["name"],
                         "supplier_id": supplier["registered_number"] or supplier["id"],

@@ -50,7 +50,7 @@ _TABLE_FILES: dict[str, tuple[str, ...]] = {
 
 
 def read_strict_csv(path: Path) -> tuple[list[dict[str, str]], list[Problem]]:
-    """Rows of a CSV as dicts, and a problem for every row whose field count differs from the header's."""
+    """Rows of a CSV as dicts, and a problem for each row whose field count is not the header's."""
     problems: list[Problem] = []
     rows: list[dict[str, str]] = []
     with open(path, encoding="utf-8-sig", newline="") as handle:
@@ -70,7 +70,8 @@ def read_strict_csv(path: Path) -> tuple[list[dict[str, str]], list[Problem]]:
                         row=line,
                         code="malformed_csv",
                         reason=f"has {len(values)} fields where the header has {len(header)}",
-                        hint="a field probably holds an unescaped quote or comma; quote the field and double "
+                        hint="a field probably holds an unescaped quote or comma; "
+                        "quote the field and double "
                         "any quote inside it",
                     )
                 )

@@ -228,7 +228,8 @@ def import_osm(
     Returns
     -------
     ImportResult
-        ``tables["assets"]`` with ``osm_id``, ``osm_tag``, ``footprint`` (WKT) and ``footprint_m2`` columns.
+        ``tables["assets"]`` with ``osm_id``, ``osm_tag``, ``footprint`` (WKT) and
+        ``footprint_m2`` columns.
     """
     path = require_path(path)
     rules = load_tag_table(tag_table)

@@ -8,7 +8,7 @@ preset's.
 
 Example
 -------
->>> result = import_register("libraries.csv", preset="libraries", postcodes=lookup)  # doctest: +SKIP
+>>> result = import_register("libraries.csv", preset="libraries")  # doctest: +SKIP
 >>> result.tables["assets"][["id", "name", "postcode", "precision"]].head()  # doctest: +SKIP
 """
 
@@ -36,7 +36,7 @@ from cwb.schema import ASSET_CATEGORIES, ASSETS, CATEGORY_KIND
 
 log = logging.getLogger(__name__)
 
-#: Asset columns a mapping may fill (besides ``id``, which is prefixed to stay unique across sources).
+#: Asset columns a mapping may fill (``id`` is prefixed to stay unique across sources).
 MAPPABLE = tuple(c for c in ASSETS.column_names if c not in ("precision", "kind")) + ("address",)
 
 #: A vectorised skip rule: given the register (all text), a reason per row (None keeps the row)
@@ -144,7 +144,8 @@ PRESETS: dict[str, RegisterPreset] = {
     for p in (
         RegisterPreset(
             "libraries",
-            "Libraries Taskforce core dataset (LibrariesHacked CSV): name, postcode, lat, lng; closed ones skipped.",
+            "Libraries Taskforce core dataset (LibrariesHacked CSV): name, postcode, lat, lng; "
+            "closed ones skipped.",
             {
                 "id": "id",
                 "name": "name",
@@ -160,7 +161,8 @@ PRESETS: dict[str, RegisterPreset] = {
         ),
         RegisterPreset(
             "gp_practices",
-            "NHS ODS epraccur (GP practices): organisation_code, name, postcode; closed and non-GP settings skipped.",
+            "NHS ODS epraccur (GP practices): organisation_code, name, postcode; "
+            "closed and non-GP settings skipped.",
             {
                 "id": "organisation_code",
                 "registered_number": "organisation_code",
@@ -175,7 +177,7 @@ PRESETS: dict[str, RegisterPreset] = {
         ),
         RegisterPreset(
             "nhs_ods",
-            "NHS ODS organisations or sites (etrust, ets, epraccur-like): organisation_code, name, postcode; "
+            "NHS ODS organisations or sites (etrust, ets): organisation_code, name, postcode; "
             "closed ones skipped.",
             {
                 "id": "organisation_code",
@@ -191,7 +193,8 @@ PRESETS: dict[str, RegisterPreset] = {
         ),
         RegisterPreset(
             "nhs_hospitals",
-            "NHS.uk website hospital list: OrganisationCode, OrganisationName, Postcode, Latitude, Longitude.",
+            "NHS.uk website hospital list: OrganisationCode, OrganisationName, Postcode, "
+            "Latitude, Longitude.",
             {
                 "id": "OrganisationCode",
                 "registered_number": "OrganisationCode",
@@ -223,7 +226,8 @@ PRESETS: dict[str, RegisterPreset] = {
         RegisterPreset(
             "companies_house",
             "Companies House basic company data: CompanyNumber, CompanyName, RegAddress.PostCode, "
-            "SICCode.SicText_1; companies not active skipped; CICs → social_enterprise, societies → cooperative.",
+            "SICCode.SicText_1; companies not active skipped; CICs → social_enterprise, "
+            "societies → cooperative.",
             {
                 "id": "CompanyNumber",
                 "registered_number": "CompanyNumber",
@@ -322,7 +326,8 @@ def import_register(
     Returns
     -------
     ImportResult
-        ``tables["assets"]``; rows without a name are skipped, closed entries skipped by the preset's rule.
+        ``tables["assets"]``; rows without a name are skipped, closed entries by the
+        preset's rule.
 
     Raises
     ------
