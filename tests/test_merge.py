@@ -316,3 +316,17 @@ def test_ocds_into_dataset(mini_copy, tmp_path):
     ds = read_dataset(mini_copy)
     opp = ds.opportunities.set_index("id").loc["ocds:ocds-x-1"]
     assert opp["project"] == "hosp" and opp["type"] == "contract" and opp["precision"] == "project"
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "xlsx"])
+def test_import_keeps_the_dataset_format(mini_path, tmp_path, fmt):
+    from cwb.io import write_dataset
+
+    folder = write_dataset(read_dataset(mini_path), tmp_path / fmt, format=fmt)
+    result = import_into("osm", DATA / "osm_smethwick.geojson", folder)
+    assert [p.name for p in result.written] == [f"assets.{fmt}"]
+    assert not (folder / "assets.csv").exists()
+    ds = read_dataset(folder)
+    assert len(ds.assets) == 5 + 7
+    church = ds.assets.set_index("id").loc["osm:way/2004"]
+    assert church["footprint"].startswith("POLYGON") and church["precision"] == "exact"
