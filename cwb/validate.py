@@ -406,7 +406,7 @@ def _locate(chk: _Checker, raw: RawTable, cells: pd.DataFrame, frame: pd.DataFra
     precision[(geoms == None)] = "none"  # noqa: E711
     given_precision = frame["precision"].to_numpy(dtype=object) if "precision" in frame else None
     if given_precision is not None:
-        keep = pd.notna(given_precision) & (geoms != None)  # noqa: E711
+        keep = pd.notna(given_precision) & (given_precision != "none") & (geoms != None)  # noqa: E711
         precision[keep] = given_precision[keep]
     frame["precision"] = pd.Series(precision, index=frame.index, dtype="str")
     series = gpd.GeoSeries(geoms, index=frame.index, crs=WGS84)
