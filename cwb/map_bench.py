@@ -36,11 +36,20 @@ log = logging.getLogger(__name__)
 
 CHROMIUM = Path(os.environ.get("CWB_CHROMIUM", "/usr/bin/chromium"))
 #: npm folder holding the web assets (``tests/webassets/node_modules`` in a source checkout).
-WEBASSETS = Path(os.environ.get("CWB_WEBASSETS", Path(__file__).resolve().parents[1] / "tests" / "webassets"
-                                / "node_modules"))
+WEBASSETS = Path(
+    os.environ.get(
+        "CWB_WEBASSETS",
+        Path(__file__).resolve().parents[1] / "tests" / "webassets" / "node_modules",
+    )
+)
 LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 #: Stylesheets folium links that have no npm source: answered with an empty stylesheet.
 EMPTY_CSS = (
@@ -48,19 +57,33 @@ EMPTY_CSS = (
     "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css",
 )
 _TILE = re.compile(r"^https?://([a-z0-9-]+\.)*(tile\.openstreetmap\.org|basemaps\.cartocdn\.com)/")
-_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml",
-          ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".map": "application/json"}
+_TYPES = {
+    ".js": "application/javascript",
+    ".css": "text/css",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".map": "application/json",
+}
 
 
 def png_1px(rgb: tuple[int, int, int]) -> bytes:
     """A 1×1 PNG of one colour (the answer to tile requests)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes([0, *rgb])))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes([0, *rgb])))
+        + chunk(b"IEND", b"")
+    )
 
 
 _TILE_PNG = png_1px((236, 236, 232))
@@ -92,10 +115,13 @@ class PageLog:
         return self.console_errors + self.page_errors
 
 
-def offline_context(browser: Any, log: PageLog, *, webassets: Path = WEBASSETS,
-                    width: int = 1280, height: int = 860) -> Any:
+def offline_context(
+    browser: Any, log: PageLog, *, webassets: Path = WEBASSETS, width: int = 1280, height: int = 860
+) -> Any:
     """A Playwright browser context that serves CDN files locally and blocks everything else."""
-    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, device_scale_factor=1
+    )
     cache: dict[Path, bytes] = {}
 
     def handle(route: Any) -> None:
@@ -114,19 +140,27 @@ def offline_context(browser: Any, log: PageLog, *, webassets: Path = WEBASSETS,
         log.served.append(url)
         if path not in cache:
             cache[path] = path.read_bytes()
-        route.fulfill(status=200, body=cache[path], content_type=_TYPES.get(path.suffix, "application/octet-stream"),
-                      headers={"Access-Control-Allow-Origin": "*"})
+        route.fulfill(
+            status=200,
+            body=cache[path],
+            content_type=_TYPES.get(path.suffix, "application/octet-stream"),
+            headers={"Access-Control-Allow-Origin": "*"},
+        )
 
     context.route(re.compile(r"^https?://"), handle)
     return context
 
 
-def open_page(browser: Any, html: Path, *, timeout_ms: int = 120_000, webassets: Path = WEBASSETS) -> tuple[Any, PageLog]:
+def open_page(
+    browser: Any, html: Path, *, timeout_ms: int = 120_000, webassets: Path = WEBASSETS
+) -> tuple[Any, PageLog]:
     """Open a local HTML file offline and wait until it has drawn; the page and what happened."""
     log = PageLog()
     context = offline_context(browser, log, webassets=webassets)
     page = context.new_page()
-    page.on("console", lambda msg: log.console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on(
+        "console", lambda msg: log.console_errors.append(msg.text) if msg.type == "error" else None
+    )
     page.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
     page.goto(Path(html).resolve().as_uri(), wait_until="load", timeout=timeout_ms)
     wait_drawn(page)
@@ -135,9 +169,12 @@ def open_page(browser: Any, html: Path, *, timeout_ms: int = 120_000, webassets:
 
 def wait_drawn(page: Any) -> float:
     """Wait for two animation frames after load; seconds since navigation start."""
-    return page.evaluate(
-        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
-    ) / 1000.0
+    return (
+        page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
+        )
+        / 1000.0
+    )
 
 
 @contextmanager
@@ -173,7 +210,9 @@ def fast_marker_cluster_map(lat: np.ndarray, lon: np.ndarray) -> Any:
     import folium
     from folium.plugins import FastMarkerCluster
 
-    fmap = folium.Map(location=[float(np.mean(lat)), float(np.mean(lon))], zoom_start=11, max_zoom=19)
+    fmap = folium.Map(
+        location=[float(np.mean(lat)), float(np.mean(lon))], zoom_start=11, max_zoom=19
+    )
     FastMarkerCluster(np.column_stack([lat, lon]).tolist()).add_to(fmap)
     return fmap
 
@@ -184,12 +223,16 @@ def _timed_save(build: Any, path: Path) -> dict[str, float]:
     built = time.perf_counter()
     fmap.save(str(path))
     done = time.perf_counter()
-    return {"build_s": round(built - start, 3), "save_s": round(done - built, 3),
-            "html_mb": round(path.stat().st_size / 1e6, 2)}
+    return {
+        "build_s": round(built - start, 3),
+        "save_s": round(done - built, 3),
+        "html_mb": round(path.stat().st_size / 1e6, 2),
+    }
 
 
-def bench_map(ds: Dataset, out_dir: Path, *, browser: bool = True, baseline: bool = True,
-              repeats: int = 3) -> dict[str, Any]:
+def bench_map(
+    ds: Dataset, out_dir: Path, *, browser: bool = True, baseline: bool = True, repeats: int = 3
+) -> dict[str, Any]:
     """Build, save and (optionally) draw the cwb map and the FastMarkerCluster baseline.
 
     Drawn times are the median of ``repeats`` page loads.
@@ -208,7 +251,9 @@ def bench_map(ds: Dataset, out_dir: Path, *, browser: bool = True, baseline: boo
     result: dict[str, Any] = {"points": len(lat)}
     result["cwb"] = _timed_save(lambda: make_map(ds, links=False), out_dir / "cwb_map.html")
     if baseline:
-        result["fast_marker_cluster"] = _timed_save(lambda: fast_marker_cluster_map(lat, lon), out_dir / "fmc_map.html")
+        result["fast_marker_cluster"] = _timed_save(
+            lambda: fast_marker_cluster_map(lat, lon), out_dir / "fmc_map.html"
+        )
     if browser:
         try:
             with chromium() as chrome:
@@ -231,7 +276,9 @@ def bench_map(ds: Dataset, out_dir: Path, *, browser: bool = True, baseline: boo
     return result
 
 
-def bench_map_sizes(sizes: list[int], work_dir: Path, *, seed: int = 0, baseline: bool = True) -> list[dict[str, Any]]:
+def bench_map_sizes(
+    sizes: list[int], work_dir: Path, *, seed: int = 0, baseline: bool = True
+) -> list[dict[str, Any]]:
     """:func:`bench_map` on synthetic datasets of each size (written with :mod:`cwb.synth`)."""
     from cwb.io import read_dataset
     from cwb.synth import synth_dataset
@@ -240,11 +287,21 @@ def bench_map_sizes(sizes: list[int], work_dir: Path, *, seed: int = 0, baseline
     for size in sizes:
         folder = work_dir / f"synth_{size}"
         if not (folder / "dataset.toml").exists():
-            synth_dataset(folder, assets=size, opportunities=max(100, size // 100), seed=seed, fmt="parquet",
-                          overwrite=True)
+            synth_dataset(
+                folder,
+                assets=size,
+                opportunities=max(100, size // 100),
+                seed=seed,
+                fmt="parquet",
+                overwrite=True,
+            )
         ds = read_dataset(folder)
-        row = {"assets": size, **bench_map(ds, work_dir / f"maps_{size}", baseline=baseline,
-                                           repeats=3 if size < 500_000 else 1)}
+        row = {
+            "assets": size,
+            **bench_map(
+                ds, work_dir / f"maps_{size}", baseline=baseline, repeats=3 if size < 500_000 else 1
+            ),
+        }
         log.info("map bench %s: %s", size, row)
         rows.append(row)
     return rows
@@ -252,21 +309,27 @@ def bench_map_sizes(sizes: list[int], work_dir: Path, *, seed: int = 0, baseline
 
 def to_markdown(rows: list[dict[str, Any]]) -> str:
     """The rows as a Markdown table (build+save s / HTML MB / drawn s)."""
-    lines = ["| assets (points drawn) | cwb map: build+save s / HTML MB / drawn s | "
-             "FastMarkerCluster: build+save s / HTML MB / drawn s | drawn time, cwb ÷ FMC |",
-             "|---|---|---|---|"]
+    lines = [
+        "| assets (points drawn) | cwb map: build+save s / HTML MB / drawn s | "
+        "FastMarkerCluster: build+save s / HTML MB / drawn s | drawn time, cwb ÷ FMC |",
+        "|---|---|---|---|",
+    ]
 
     def cell(fig: dict[str, Any] | None) -> str:
         if not fig:
             return "–"
         drawn = fig.get("drawn_s")
-        return (f"{fig['build_s'] + fig['save_s']:.1f} / {fig['html_mb']:.1f} / "
-                f"{'–' if drawn is None else f'{drawn:.2f}'}")
+        return (
+            f"{fig['build_s'] + fig['save_s']:.1f} / {fig['html_mb']:.1f} / "
+            f"{'–' if drawn is None else f'{drawn:.2f}'}"
+        )
 
     for r in rows:
         ratio = r.get("drawn_ratio")
-        lines.append(f"| {r['assets']:,} ({r['points']:,}) | {cell(r.get('cwb'))} | "
-                     f"{cell(r.get('fast_marker_cluster'))} | {'–' if ratio is None else f'{ratio:.2f}'} |")
+        lines.append(
+            f"| {r['assets']:,} ({r['points']:,}) | {cell(r.get('cwb'))} | "
+            f"{cell(r.get('fast_marker_cluster'))} | {'–' if ratio is None else f'{ratio:.2f}'} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from branca.element import Element, Figure, MacroElement
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
@@ -153,8 +153,9 @@ def decode_array(spec: dict[str, str]) -> np.ndarray:
     return np.frombuffer(base64.b64decode(spec["data"]), dtype=_DTYPES[spec["type"]])
 
 
-def text_column(values: Sequence[object] | pd.Series | np.ndarray,
-                display: Callable[[str], str] | None = None) -> dict[str, Any]:
+def text_column(
+    values: Sequence[object] | pd.Series | np.ndarray, display: Callable[[str], str] | None = None
+) -> dict[str, Any]:
     """A column of strings: a constant, a dictionary with indices, or a plain list.
 
     Missing values become empty strings (a popup leaves those rows out);
@@ -162,7 +163,10 @@ def text_column(values: Sequence[object] | pd.Series | np.ndarray,
     """
     s = pd.Series(values, copy=False)
     codes, uniques = pd.factorize(s, sort=False, use_na_sentinel=True)
-    texts = [str(u).replace("\r", " ").replace("\n", " ") for u in np.asarray(uniques, dtype=object).tolist()]
+    texts = [
+        str(u).replace("\r", " ").replace("\n", " ")
+        for u in np.asarray(uniques, dtype=object).tolist()
+    ]
     if display is not None:
         texts = [display(t) for t in texts]
     if (codes < 0).any():
@@ -175,9 +179,13 @@ def text_column(values: Sequence[object] | pd.Series | np.ndarray,
     return {"list": [texts[c] for c in codes]}
 
 
-def number_column(values: Sequence[object] | pd.Series | np.ndarray, fmt: str = "int") -> dict[str, Any]:
+def number_column(
+    values: Sequence[object] | pd.Series | np.ndarray, fmt: str = "int"
+) -> dict[str, Any]:
     """A numeric column shown as ``int`` (12,345), ``money`` (£12,345) or ``plain``; NaN shows nothing."""
-    arr = pd.to_numeric(pd.Series(values, copy=False), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    arr = pd.to_numeric(pd.Series(values, copy=False), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
     return {"num": encode_array(arr, "f64"), "fmt": fmt}
 
 
@@ -237,8 +245,12 @@ def _add_cwb_code(element: Element) -> None:
     if not isinstance(figure, Figure):  # pragma: no cover - folium always builds a Figure
         return
     if "cwb_map_js" not in figure.header._children:
-        figure.header.add_child(RawHtml(f"<style>{_resource('cwb_map.css')}</style>"), name="cwb_map_css")
-        figure.header.add_child(RawHtml(f"<script>{_resource('cwb_map.js')}</script>"), name="cwb_map_js")
+        figure.header.add_child(
+            RawHtml(f"<style>{_resource('cwb_map.css')}</style>"), name="cwb_map_css"
+        )
+        figure.header.add_child(
+            RawHtml(f"<script>{_resource('cwb_map.js')}</script>"), name="cwb_map_js"
+        )
 
 
 class RawHtml(Element):
@@ -286,9 +298,22 @@ class CwbLayer(JSCSSMixin, Layer):
         return safe_json(self.spec)
 
     def render(self, **kwargs: Any) -> None:
-        """Render, adding cwb's script to the page header first."""
+        """Render the layer's script as is (folium would re-parse megabytes of data as a template)."""
         _add_cwb_code(self)
-        super().render(**kwargs)
+        figure = self.get_root()
+        for name, url in self.default_js:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.default_css:
+            figure.header.add_child(CssLink(url), name=name)
+        script = self._template.module.__dict__["script"]
+        figure.script.add_child(RawHtml(script(self, kwargs)), name=self.get_name())
+        if self.show:
+            figure.script.add_child(
+                RawHtml(f"{self.get_name()}.addTo({self._parent.get_name()});"),
+                name=self.get_name() + "_add",
+            )
+        for child in self._children.values():
+            child.render(**kwargs)
 
 
 class CwbControl(JSCSSMixin, MacroElement):
@@ -341,25 +366,18 @@ UNUSED_LINKS: frozenset[str] = frozenset({"awesome_rotate_css", "glyphicons_css"
 _JSDELIVR = re.compile(r"^https://cdn\.jsdelivr\.net/npm/((?:@[^/@]+/)?[^/@]+)@[^/]+/(.+)$")
 _KNOWN: dict[str, str] = {
     "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js":
-        "drmonty-leaflet-awesome-markers/js/leaflet.awesome-markers.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css":
-        "drmonty-leaflet-awesome-markers/css/leaflet.awesome-markers.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js":
-        "leaflet.markercluster/dist/leaflet.markercluster.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css":
-        "leaflet.markercluster/dist/MarkerCluster.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css":
-        "leaflet.markercluster/dist/MarkerCluster.Default.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js": "drmonty-leaflet-awesome-markers/js/leaflet.awesome-markers.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css": "drmonty-leaflet-awesome-markers/css/leaflet.awesome-markers.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": "leaflet.markercluster/dist/leaflet.markercluster.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
     # jsDelivr minifies this file on the fly; the npm package ships only the source
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js":
-        "leaflet.fullscreen/Control.FullScreen.js",
+    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": "leaflet.fullscreen/Control.FullScreen.js",
 }
 
 #: Folders of CDN files (images and fonts that stylesheets refer to) and their npm paths.
 _KNOWN_FOLDERS: dict[str, str] = {
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/images/":
-        "drmonty-leaflet-awesome-markers/css/images/",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/images/": "drmonty-leaflet-awesome-markers/css/images/",
     "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/": "leaflet.markercluster/dist/",
 }
 
@@ -384,7 +402,7 @@ def local_asset_path(url: str) -> str | None:
         return f"{match.group(1)}/{match.group(2)}"
     for folder, local in _KNOWN_FOLDERS.items():
         if url.startswith(folder):
-            return local + url[len(folder):]
+            return local + url[len(folder) :]
     return None
 
 
@@ -425,5 +443,7 @@ def set_asset_prefix(root: Element, prefix: str) -> list[str]:
         if isinstance(element, JSCSSMixin):
             # instance copies: never mutate the class-level lists folium shares between maps
             element.default_js = [(n, rewrite(u)) for n, u in element.default_js]
-            element.default_css = [(n, rewrite(u)) for n, u in element.default_css if n not in UNUSED_LINKS]
+            element.default_css = [
+                (n, rewrite(u)) for n, u in element.default_css if n not in UNUSED_LINKS
+            ]
     return unknown

@@ -38,21 +38,30 @@ from folium.plugins import Fullscreen
 from cwb._atomic import atomic_path
 from cwb.dataset import Dataset
 from cwb.errors import UsageError
+from cwb.map_data import (
+    indicator_classes,
+    link_table,
+    located,
+    lon_lat,
+    matches_from_matching,
+    opportunity_points,
+    text_of,
+)
 from cwb.map_layers import (
     CwbControl,
     CwbLayer,
     drop_unused_links,
     encode_array,
+    encode_points,
     joined_column,
     number_column,
     pack_fields,
-    text_column,
-    encode_points,
     set_asset_prefix,
     spatial_order,
+    text_column,
 )
 from cwb.privacy import aggregate_human, assign_area_codes, drop_private_columns
-from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, split_list
+from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -68,22 +77,31 @@ KIND_STYLE: dict[str, dict[str, str]] = {
     "spend": {"label": "Supplier spend by area", "shape": "circle", "colour": "#937860"},
 }
 
-_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-            "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31")
+_PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+)
 
 #: Colour of every category, per kind, and of each opportunity type.
 CATEGORY_COLOURS: dict[str, dict[str, str]] = {
     kind: {cat: _PALETTE[i % len(_PALETTE)] for i, cat in enumerate(cats)}
     for kind, cats in ASSET_CATEGORIES.items()
 }
-OPPORTUNITY_COLOURS: dict[str, str] = dict(zip(OPPORTUNITY_TYPES, ("#e6550d", "#756bb1", "#31a354", "#de2d26", "#3182bd"), strict=True))
+OPPORTUNITY_COLOURS: dict[str, str] = dict(
+    zip(OPPORTUNITY_TYPES, ("#e6550d", "#756bb1", "#31a354", "#de2d26", "#3182bd"), strict=True)
+)
 
-#: Classes of an indicator where a low value means more deprived (drawn darker).
-LOW_IS_DEPRIVED = ("imd_decile", "imd_rank")
-_DECILE_COLOURS = ("#67001f", "#980043", "#ce1256", "#e7298a", "#df65b0",
-                   "#c994c7", "#d4b9da", "#e7e1ef", "#f1eef6", "#fbf9fc")
-_QUINTILE_COLOURS = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
-_MISSING_FILL = "#cccccc"
 _LINK_COLOURS = ("#c6dbef", "#6baed6", "#3182bd", "#08519c", "#08306b")
 
 
@@ -170,13 +188,26 @@ def make_map(
     -------
     folium.Map
     """
-    options = MapOptions(indicator=indicator, links=links, max_links=max_links, cluster_above=cluster_above,
-                         tiles=tiles, title=title, date=date, assets_prefix=assets_prefix)
+    options = MapOptions(
+        indicator=indicator,
+        links=links,
+        max_links=max_links,
+        cluster_above=cluster_above,
+        tiles=tiles,
+        title=title,
+        date=date,
+        assets_prefix=assets_prefix,
+    )
     if indicator is not None and indicator not in ds.areas.columns:
-        numeric = [c for c in ds.areas.columns if c not in ("code", "name", "geometry")
-                   and pd.api.types.is_numeric_dtype(ds.areas[c])]
-        raise UsageError(f"--indicator: the areas have no column {indicator!r}; "
-                         f"numeric columns: {', '.join(numeric) or 'none'}")
+        numeric = [
+            c
+            for c in ds.areas.columns
+            if c not in ("code", "name", "geometry") and pd.api.types.is_numeric_dtype(ds.areas[c])
+        ]
+        raise UsageError(
+            f"--indicator: the areas have no column {indicator!r}; "
+            f"numeric columns: {', '.join(numeric) or 'none'}"
+        )
     build = _Build(ds, options)
     fmap = _base_map(ds, options)
     _add_areas(build)
@@ -194,13 +225,21 @@ def make_map(
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     Fullscreen(position="topleft").add_to(fmap)
     CwbControl("search", layers=build.searchable).add_to(fmap)
-    CwbControl("legend", {"title": "Legend", "sections": build.sections,
-                          "footer": " ".join(build.notes)}, layers=build.layers).add_to(fmap)
+    CwbControl(
+        "legend",
+        {"title": "Legend", "sections": build.sections, "footer": " ".join(build.notes)},
+        layers=build.layers,
+    ).add_to(fmap)
     CwbControl("title", _title_spec(ds, options)).add_to(fmap)
     if build.bounds:
         b = np.array(build.bounds)
-        CwbControl("fit", [[float(b[:, 1].min()), float(b[:, 0].min())],
-                           [float(b[:, 3].max()), float(b[:, 2].max())]]).add_to(fmap)
+        CwbControl(
+            "fit",
+            [
+                [float(b[:, 1].min()), float(b[:, 0].min())],
+                [float(b[:, 3].max()), float(b[:, 2].max())],
+            ],
+        ).add_to(fmap)
     if options.tiles:  # added last: tiles load once, for the fitted view
         folium.TileLayer(options.tiles, name="Base map", control=False, max_zoom=19).add_to(fmap)
     if folium_assets:
@@ -240,53 +279,44 @@ def save_map(ds: Dataset | str | Path, path: str | Path, **kwargs: Any) -> Path:
 # ---------------------------------------------------------------- helpers
 
 
-def _located(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    geom = gdf.geometry
-    return (geom.notna() & ~geom.is_empty).to_numpy()
-
-
-def _xy(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """lon/lat of points (representative points of other shapes)."""
-    geom = gdf.geometry
-    if len(geom) and not (geom.geom_type == "Point").all():
-        geom = geom.representative_point()
-    return shapely.get_x(geom.to_numpy()), shapely.get_y(geom.to_numpy())
-
-
-def _text(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame:
-        return pd.Series("", index=frame.index, dtype=object)
-    s = frame[column]
-    return s.astype(object).where(s.notna(), "").astype(str)
-
-
 def _money(value: float) -> str:
     return f"£{value:,.0f}"
 
 
 def _column(frame: pd.DataFrame, name: str, **kwargs: Any) -> dict[str, Any]:
     """A text column of ``frame`` for a popup (empty when the frame lacks it)."""
-    return text_column(frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object), **kwargs)
+    return text_column(
+        frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object), **kwargs
+    )
 
 
 def _list_display(text: str) -> str:
-    return "; ".join(split_list(text))
+    return text.replace(";", "; ").replace("  ", " ").strip("; ")
 
 
 def _provenance(frame: pd.DataFrame) -> dict[str, Any]:
-    return joined_column([_column(frame, c) for c in ("source", "collected_by", "collected_on", "licence")])
+    return joined_column(
+        [_column(frame, c) for c in ("source", "collected_by", "collected_on", "licence")]
+    )
 
 
 def _ordered(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
     """Rows in spatial order with their lon/lat (representative points of non-points)."""
-    lon, lat = _xy(frame)
+    lon, lat = lon_lat(frame)
     order = spatial_order(lon, lat)
     return frame.iloc[order], lon[order], lat[order]
 
 
-def _point_spec(lon: np.ndarray, lat: np.ndarray, categories: list[dict[str, str]], cat_index: np.ndarray,
-                fields: list[tuple[str, dict[str, Any]]], *, options: dict[str, Any],
-                size: np.ndarray | None = None) -> dict[str, Any]:
+def _point_spec(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    categories: list[dict[str, str]],
+    cat_index: np.ndarray,
+    fields: list[tuple[str, dict[str, Any]]],
+    *,
+    options: dict[str, Any],
+    size: np.ndarray | None = None,
+) -> dict[str, Any]:
     """The spec of a canvas point layer (rows already in spatial order)."""
     spec = encode_points(lon, lat)
     spec["categories"] = categories
@@ -299,7 +329,9 @@ def _point_spec(lon: np.ndarray, lat: np.ndarray, categories: list[dict[str, str
     return spec
 
 
-def _add_points(build: _Build, key: str, spec: dict[str, Any], name: str, *, show: bool = True) -> CwbLayer:
+def _add_points(
+    build: _Build, key: str, spec: dict[str, Any], name: str, *, show: bool = True
+) -> CwbLayer:
     layer = CwbLayer(spec, name=name, factory="points", show=show)
     build.layers[key] = layer
     build.searchable.append(layer)
@@ -308,7 +340,14 @@ def _add_points(build: _Build, key: str, spec: dict[str, Any], name: str, *, sho
 
 def _note_bounds(build: _Build, lon: np.ndarray, lat: np.ndarray) -> None:
     if len(lon):
-        build.bounds.append((float(np.nanmin(lon)), float(np.nanmin(lat)), float(np.nanmax(lon)), float(np.nanmax(lat))))
+        build.bounds.append(
+            (
+                float(np.nanmin(lon)),
+                float(np.nanmin(lat)),
+                float(np.nanmax(lon)),
+                float(np.nanmax(lat)),
+            )
+        )
 
 
 # ---------------------------------------------------------------- layers
@@ -320,57 +359,30 @@ def _base_map(ds: Dataset, options: MapOptions) -> folium.Map:
     return folium.Map(location=centre, zoom_start=13, tiles=None, control_scale=True, max_zoom=19)
 
 
-def _indicator_classes(values: pd.Series, indicator: str) -> tuple[pd.Series, list[dict[str, Any]]]:
-    """A fill colour per area and the legend items of the classes."""
-    v = pd.to_numeric(values, errors="coerce")
-    low_dark = indicator in LOW_IS_DEPRIVED
-    present = v.dropna()
-    fills = pd.Series(_MISSING_FILL, index=values.index, dtype=object)
-    items: list[dict[str, Any]] = []
-    if present.empty:
-        return fills, items
-    whole = bool(((present % 1) == 0).all())
-    if (indicator == "imd_decile" and present.between(0.5, 10.5).all()) or (
-            whole and present.between(1, 10).all() and present.nunique() > 5):
-        classes = v.round().clip(1, 10)  # area means of deciles are rounded to the nearest decile
-        for d in range(1, 11):
-            colour = _DECILE_COLOURS[d - 1]
-            hit = classes == d
-            fills[hit] = colour
-            if hit.any():
-                tag = " (most deprived)" if d == 1 else " (least deprived)" if d == 10 else ""
-                items.append({"label": f"{d}{tag}", "colour": colour, "shape": "area", "count": int(hit.sum())})
-    else:
-        k = min(5, present.nunique())
-        bins = pd.qcut(present.rank(method="first"), k, labels=False)
-        palette = [_QUINTILE_COLOURS[int(i)] for i in np.linspace(0, 4, k).round()]
-        colours = palette[::-1] if low_dark else palette
-        for b in range(k):
-            members = present[bins == b]
-            fills[members.index] = colours[b]
-            items.append({"label": f"{members.min():,.4g} – {members.max():,.4g}", "colour": colours[b],
-                          "shape": "area", "count": int(len(members))})
-    if (v.isna()).any():
-        items.append({"label": "no data", "colour": _MISSING_FILL, "shape": "area", "count": int(v.isna().sum())})
-    return fills, items
-
-
 def _add_areas(build: _Build) -> None:
     areas = build.ds.areas
     if areas is None or areas.empty:
         return
     indicator = build.options.indicator
-    areas = areas[_located(areas)]
+    areas = areas[located(areas)]
     metric = areas.to_crs(build.ds.metric_crs)
     simple = metric.geometry.simplify(5.0).to_crs("EPSG:4326")
     geoms = shapely.transform(simple.to_numpy(), lambda c: np.round(c, 5))
-    props = pd.DataFrame({"code": _text(areas, "code"), "name": _text(areas, "name"),
-                          "local_authority": _text(areas, "local_authority")})
+    props = pd.DataFrame(
+        {
+            "code": text_of(areas, "code"),
+            "name": text_of(areas, "name"),
+            "local_authority": text_of(areas, "local_authority"),
+        }
+    )
     items: list[dict[str, Any]] = []
     if indicator:
-        fills, items = _indicator_classes(areas[indicator], indicator)
+        fills, items = indicator_classes(areas[indicator], indicator)
         values = pd.to_numeric(areas[indicator], errors="coerce")
-        props["value"] = [None if pd.isna(x) else (int(x) if float(x).is_integer() else round(float(x), 3)) for x in values]
+        props["value"] = [
+            None if pd.isna(x) else (int(x) if float(x).is_integer() else round(float(x), 3))
+            for x in values
+        ]
         props["fill"] = fills.to_numpy()
     features = [
         {"type": "Feature", "properties": row, "geometry": shapely.geometry.mapping(g)}
@@ -387,7 +399,9 @@ def _add_areas(build: _Build) -> None:
         values = pd.to_numeric(areas[indicator], errors="coerce").dropna()
         if note and not ((values % 1) == 0).all():
             note += "; area means rounded to the nearest decile"
-        build.sections.append({"id": "areas", "title": f"Areas: {label}", "items": items, "note": note})
+        build.sections.append(
+            {"id": "areas", "title": f"Areas: {label}", "items": items, "note": note}
+        )
 
 
 def _add_rings(build: _Build) -> None:
@@ -399,21 +413,48 @@ def _add_rings(build: _Build) -> None:
     features, items = [], []
     for (_, proj), point in zip(projects.iterrows(), metric.geometry, strict=True):
         for band in ds.manifest.bands_m:
-            ring = gpd.GeoSeries([shapely.LineString(point.buffer(band, 64).exterior.coords)], crs=metric.crs).to_crs("EPSG:4326").iloc[0]
+            ring = (
+                gpd.GeoSeries(
+                    [shapely.LineString(point.buffer(band, 64).exterior.coords)], crs=metric.crs
+                )
+                .to_crs("EPSG:4326")
+                .iloc[0]
+            )
             ring = shapely.transform(ring, lambda c: np.round(c, 5))
             km = f"{band / 1000:g} km"
-            features.append({"type": "Feature", "properties": {"label": f"{km} from {proj['name']}"},
-                             "geometry": shapely.geometry.mapping(ring)})
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"label": f"{km} from {proj['name']}"},
+                    "geometry": shapely.geometry.mapping(ring),
+                }
+            )
             build.bounds.append(ring.bounds)
     for band in ds.manifest.bands_m:
         items.append({"label": f"{band / 1000:g} km", "colour": "#d7301f", "shape": "ring"})
-    build.layers["rings"] = CwbLayer({"geojson": {"type": "FeatureCollection", "features": features}},
-                                     name="Catchment rings", factory="rings")
-    build.sections.append({"id": "rings", "title": "Catchment (distance from the project)", "items": items})
+    build.layers["rings"] = CwbLayer(
+        {"geojson": {"type": "FeatureCollection", "features": features}},
+        name="Catchment rings",
+        factory="rings",
+    )
+    build.sections.append(
+        {"id": "rings", "title": "Catchment (distance from the project)", "items": items}
+    )
 
 
-_ASSET_FIELDS = ("name", "category", "skills", "sector", "capacity", "source", "collected_by", "collected_on",
-                 "licence", "last_verified", "precision")
+_ASSET_FIELDS = (
+    "name",
+    "category",
+    "skills",
+    "sector",
+    "capacity",
+    "source",
+    "collected_by",
+    "collected_on",
+    "licence",
+    "last_verified",
+    "precision",
+)
 
 
 def _add_asset_kind(build: _Build, kind: str) -> None:
@@ -421,9 +462,9 @@ def _add_asset_kind(build: _Build, kind: str) -> None:
     rows = drop_private_columns(ds.assets[ds.assets["kind"] == kind])
     if rows.empty:
         return
-    located = _located(rows)
-    unlocated = int((~located).sum())
-    rows = rows[located]
+    placed = located(rows)
+    unlocated = int((~placed).sum())
+    rows = rows[placed]
     if unlocated:
         build.notes.append(f"{unlocated:,} {kind} asset(s) could not be located and are not drawn.")
     if rows.empty:
@@ -437,20 +478,48 @@ def _add_asset_kind(build: _Build, kind: str) -> None:
     rows, lon, lat = _ordered(rows[[c for c in _ASSET_FIELDS if c in rows] + [rows.geometry.name]])
     index = pd.Categorical(rows["category"].astype(str), categories=keys).codes.astype(np.int64)
     where = {"exact": "", "postcode": "postcode centroid", "area": "area centre"}
-    fields = [("Name", _column(rows, "name")), ("Skills", _column(rows, "skills", display=_list_display)),
-              ("Sector", _column(rows, "sector")), ("Capacity", number_column(rows["capacity"]) if "capacity" in rows
-                                                    else _column(rows, "capacity")),
-              ("Provenance", _provenance(rows)), ("Last verified", _column(rows, "last_verified")),
-              ("Located at", _column(rows, "precision", display=lambda t: where.get(t, t)))]
-    spec = _point_spec(lon, lat, categories, index, fields,
-                       options={"id": kind, "title": style["label"], "shape": style["shape"],
-                                "colour": style["colour"], "radius": 5, "clusterAbove": build.options.cluster_above})
+    fields = [
+        ("Name", _column(rows, "name")),
+        ("Skills", _column(rows, "skills", display=_list_display)),
+        ("Sector", _column(rows, "sector")),
+        (
+            "Capacity",
+            number_column(rows["capacity"]) if "capacity" in rows else _column(rows, "capacity"),
+        ),
+        ("Provenance", _provenance(rows)),
+        ("Last verified", _column(rows, "last_verified")),
+        ("Located at", _column(rows, "precision", display=lambda t: where.get(t, t))),
+    ]
+    spec = _point_spec(
+        lon,
+        lat,
+        categories,
+        index,
+        fields,
+        options={
+            "id": kind,
+            "title": style["label"],
+            "shape": style["shape"],
+            "colour": style["colour"],
+            "radius": 5,
+            "clusterAbove": build.options.cluster_above,
+        },
+    )
     _add_points(build, kind, spec, f"{style['label']} ({len(rows):,})")
     _note_bounds(build, lon, lat)
     counts = pd.Series(index).value_counts()
-    items = [{"label": c["label"], "colour": c["colour"], "shape": style["shape"], "layer": kind,
-              "category": i, "count": int(counts.get(i, 0))}
-             for i, c in enumerate(categories) if counts.get(i, 0)]
+    items = [
+        {
+            "label": c["label"],
+            "colour": c["colour"],
+            "shape": style["shape"],
+            "layer": kind,
+            "category": i,
+            "count": int(counts.get(i, 0)),
+        }
+        for i, c in enumerate(categories)
+        if counts.get(i, 0)
+    ]
     build.sections.append({"id": kind, "title": style["label"], "items": items})
 
 
@@ -462,217 +531,197 @@ def _add_human(build: _Build) -> None:
         build.notes.append(f"{suppressed:,} resident(s) in groups smaller than {k} are not shown.")
     if groups.empty:
         return
-    placed = groups[_located(groups)]
-    outside = int(groups.loc[~_located(groups), "count"].sum())
+    placed = groups[located(groups)]
+    outside = int(groups.loc[~located(groups), "count"].sum())
     if outside:
         build.notes.append(f"{outside:,} resident(s) outside the mapped areas are not drawn.")
     if placed.empty:
         return
-    table = pd.DataFrame({"code": placed["area_code"].astype(str).to_numpy(),
-                          "area": placed["area_name"].astype(str).to_numpy(),
-                          "skills": placed["skills"].astype(object).to_numpy(),
-                          "count": placed["count"].astype("int64").to_numpy()})
+    table = pd.DataFrame(
+        {
+            "code": placed["area_code"].astype(str).to_numpy(),
+            "area": placed["area_name"].astype(str).to_numpy(),
+            "skills": placed["skills"].astype(object).to_numpy(),
+            "count": placed["count"].astype("int64").to_numpy(),
+        }
+    )
     table = table.sort_values(["code", "count"], ascending=[True, False], kind="stable")
     labels: dict[str, list[str]] = {}
-    for code, skills, count in zip(table["code"].tolist(), table["skills"].tolist(), table["count"].tolist(),
-                                   strict=True):
-        labels.setdefault(code, []).append(f"{_list_display(str(skills or '')) or 'unspecified'}: {count:,}")
-    points = placed.assign(area_code=placed["area_code"].astype(str)).drop_duplicates("area_code").set_index("area_code")
+    for code, skills, count in zip(
+        table["code"].tolist(), table["skills"].tolist(), table["count"].tolist(), strict=True
+    ):
+        labels.setdefault(code, []).append(
+            f"{_list_display(str(skills or '')) or 'unspecified'}: {count:,}"
+        )
+    points = (
+        placed.assign(area_code=placed["area_code"].astype(str))
+        .drop_duplicates("area_code")
+        .set_index("area_code")
+    )
     totals = table.groupby("code")["count"].sum()
-    per_area = [{"code": code, "area": points.at[code, "area_name"], "count": int(totals[code]),
-                 "groups": "; ".join(items[:10]) + (f"; … {len(items) - 10} more groups" if len(items) > 10 else ""),
-                 "geometry": points.geometry[code]} for code, items in labels.items()]
+    per_area = [
+        {
+            "code": code,
+            "area": points.at[code, "area_name"],
+            "count": int(totals[code]),
+            "groups": "; ".join(items[:10])
+            + (f"; … {len(items) - 10} more groups" if len(items) > 10 else ""),
+            "geometry": points.geometry[code],
+        }
+        for code, items in labels.items()
+    ]
     frame, lon, lat = _ordered(gpd.GeoDataFrame(per_area, geometry="geometry", crs=placed.crs))
     style = KIND_STYLE["human"]
     categories = [{"key": "residents", "label": "Residents", "colour": style["colour"]}]
-    fields = [("Name", text_column("Residents with skills in " + frame["area"].astype(str))),
-              ("Residents", number_column(frame["count"])),
-              ("Skills groups", text_column(frame["groups"])),
-              ("Area code", text_column(frame["code"])),
-              ("Privacy", text_column([f"groups of fewer than {k} residents are suppressed"] * len(frame)))]
-    spec = _point_spec(lon, lat, categories, np.zeros(len(frame), dtype=np.int64), fields,
-                       options={"id": "human", "title": style["label"], "shape": "circle", "colour": style["colour"],
-                                "radius": 7, "maxRadius": 24, "clusterAbove": build.options.cluster_above},
-                       size=frame["count"].to_numpy())
+    fields = [
+        ("Name", text_column("Residents with skills in " + frame["area"].astype(str))),
+        ("Residents", number_column(frame["count"])),
+        ("Skills groups", text_column(frame["groups"])),
+        ("Area code", text_column(frame["code"])),
+        (
+            "Privacy",
+            text_column([f"groups of fewer than {k} residents are suppressed"] * len(frame)),
+        ),
+    ]
+    spec = _point_spec(
+        lon,
+        lat,
+        categories,
+        np.zeros(len(frame), dtype=np.int64),
+        fields,
+        options={
+            "id": "human",
+            "title": style["label"],
+            "shape": "circle",
+            "colour": style["colour"],
+            "radius": 7,
+            "maxRadius": 24,
+            "clusterAbove": build.options.cluster_above,
+        },
+        size=frame["count"].to_numpy(),
+    )
     _add_points(build, "human", spec, f"{style['label']} ({int(frame['count'].sum()):,} residents)")
-    build.sections.append({"id": "human", "title": style["label"], "items": [
-        {"label": "residents per area (size = count)", "colour": style["colour"], "shape": "circle",
-         "count": int(frame["count"].sum())}],
-        "note": f"Counted per area; groups of fewer than {k} are suppressed; no resident's location is shown."})
-
-
-def _opportunity_points(ds: Dataset) -> tuple[gpd.GeoDataFrame, int]:
-    """Opportunities located at their own geometry or else at their project; and how many are neither."""
-    opps = ds.opportunities.copy()
-    if opps.empty:
-        return opps, 0
-    projects = {p.id: shapely.Point(p.lon, p.lat) for p in ds.manifest.projects}
-    own = _located(opps)
-    fallback = opps["project"].astype(str).map(projects)
-    geometry = [g if ok else fb for g, ok, fb in zip(opps.geometry, own, fallback, strict=True)]
-    opps = opps.set_geometry(gpd.GeoSeries(geometry, index=opps.index, crs="EPSG:4326"))
-    placed = _located(opps)
-    return opps[placed], int((~placed).sum())
+    build.sections.append(
+        {
+            "id": "human",
+            "title": style["label"],
+            "items": [
+                {
+                    "label": "residents per area (size = count)",
+                    "colour": style["colour"],
+                    "shape": "circle",
+                    "count": int(frame["count"].sum()),
+                }
+            ],
+            "note": f"Counted per area; groups of fewer than {k} are suppressed; no resident's location is shown.",
+        }
+    )
 
 
 def _add_opportunities(build: _Build) -> None:
     ds = build.ds
-    opps, unplaced = _opportunity_points(ds)
+    opps, unplaced = opportunity_points(ds)
     if unplaced:
         build.notes.append(f"{unplaced:,} opportunit(ies) have no location and no known project.")
     if opps.empty:
         return
     keys = list(OPPORTUNITY_TYPES) + sorted(set(opps["type"].astype(str)) - set(OPPORTUNITY_TYPES))
-    categories = [{"key": t, "label": _label(t), "colour": OPPORTUNITY_COLOURS.get(t, "#7f7f7f")} for t in keys]
+    categories = [
+        {"key": t, "label": _label(t), "colour": OPPORTUNITY_COLOURS.get(t, "#7f7f7f")}
+        for t in keys
+    ]
     opps, lon, lat = _ordered(opps)
     index = pd.Categorical(opps["type"].astype(str), categories=keys).codes.astype(np.int64)
     names = {p.id: p.name for p in ds.manifest.projects}
-    fields = [("Name", _column(opps, "title")), ("Project", text_column(opps["project"].astype(str).map(names))),
-              ("Skills", _column(opps, "skills", display=_list_display)),
-              ("Posts / places", number_column(opps["quantity"])), ("Value", number_column(opps["value"], "money")),
-              ("Pay band", _column(opps, "pay_band")), ("Pathway", _column(opps, "pathway")),
-              ("Starts", _column(opps, "starts")), ("Provenance", _provenance(opps))]
+    fields = [
+        ("Name", _column(opps, "title")),
+        ("Project", text_column(opps["project"].astype(str).map(names))),
+        ("Skills", _column(opps, "skills", display=_list_display)),
+        ("Posts / places", number_column(opps["quantity"])),
+        ("Value", number_column(opps["value"], "money")),
+        ("Pay band", _column(opps, "pay_band")),
+        ("Pathway", _column(opps, "pathway")),
+        ("Starts", _column(opps, "starts")),
+        ("Provenance", _provenance(opps)),
+    ]
     style = KIND_STYLE["opportunity"]
-    spec = _point_spec(lon, lat, categories, index, fields,
-                       options={"id": "opportunities", "title": style["label"], "shape": "triangle",
-                                "colour": style["colour"], "radius": 6, "categoryLabel": "Type",
-                                "clusterAbove": build.options.cluster_above, "priority": 0})
+    spec = _point_spec(
+        lon,
+        lat,
+        categories,
+        index,
+        fields,
+        options={
+            "id": "opportunities",
+            "title": style["label"],
+            "shape": "triangle",
+            "colour": style["colour"],
+            "radius": 6,
+            "categoryLabel": "Type",
+            "clusterAbove": build.options.cluster_above,
+            "priority": 0,
+        },
+    )
     _add_points(build, "opportunities", spec, f"{style['label']} ({len(opps):,})")
     counts = pd.Series(index).value_counts()
-    build.sections.append({"id": "opportunities", "title": style["label"], "items": [
-        {"label": c["label"], "colour": c["colour"], "shape": "triangle", "layer": "opportunities",
-         "category": i, "count": int(counts.get(i, 0))} for i, c in enumerate(categories) if counts.get(i, 0)]})
-
-
-def _matches_from_matching(ds: Dataset) -> pd.DataFrame | None:
-    try:
-        from cwb import matching
-    except ImportError:
-        log.info("cwb.matching is not available; the map has no links layer")
-        return None
-    fn = getattr(matching, "match", None)
-    if fn is None:
-        return None
-    try:
-        result = fn(ds)
-    except ImportError as exc:  # matching installed only in part
-        log.warning("matching is not usable (%s); the map has no links layer", exc)
-        return None
-    table = getattr(result, "matches", result)
-    return table if isinstance(table, pd.DataFrame) else None
-
-
-def _reasons_text(value: object) -> str:
-    if isinstance(value, list | tuple | np.ndarray):
-        return "; ".join(str(v) for v in value)
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return str(value)
-
-
-def link_table(ds: Dataset, matches: pd.DataFrame) -> pd.DataFrame:
-    """The lines a map draws for ``matches``, with no resident shown individually.
-
-    Links from public assets start at the asset; links from residents are merged
-    per (area, opportunity) into one line from the area's representative point,
-    kept only when at least ``ds.min_count`` residents stand behind it.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``x1, y1, x2, y2, score, name, reasons, kind`` (lon/lat), best score first.
-    """
-    needed = {"asset_id", "opportunity_id", "score"}
-    missing = needed - set(matches.columns)
-    if missing:
-        raise UsageError(f"matches: missing column(s) {', '.join(sorted(missing))}")
-    columns = ["x1", "y1", "x2", "y2", "score", "name", "reasons", "kind"]
-    opps, _ = _opportunity_points(ds)
-    if opps.empty or matches.empty:
-        return pd.DataFrame(columns=columns)
-    ox, oy = _xy(opps)
-    opp_at = pd.DataFrame({"ox": ox, "oy": oy, "title": _text(opps, "title").to_numpy()},
-                          index=opps["id"].astype(str).to_numpy())
-    m = matches.assign(asset_id=matches["asset_id"].astype(str), opportunity_id=matches["opportunity_id"].astype(str))
-    m = m.join(opp_at, on="opportunity_id", how="inner")
-    if "reasons" not in m:
-        m["reasons"] = ""
-    assets = ds.assets.assign(id=ds.assets["id"].astype(str)).drop_duplicates("id").set_index("id")
-    kind = m["asset_kind"] if "asset_kind" in m else m["asset_id"].map(assets["kind"])
-    public = assets[(assets["kind"] != "human") & _located(assets)]
-    px, py = _xy(public)
-    pub = pd.DataFrame({"x1": px, "y1": py, "aname": _text(public, "name").to_numpy()}, index=public.index)
-    direct = m[kind.ne("human") & m["asset_id"].isin(pub.index)].join(pub, on="asset_id")
-    out = [pd.DataFrame({
-        "x1": direct["x1"], "y1": direct["y1"], "x2": direct["ox"], "y2": direct["oy"],
-        "score": pd.to_numeric(direct["score"], errors="coerce").fillna(0.0),
-        "name": direct["aname"] + " → " + direct["title"],
-        "reasons": direct["reasons"].map(_reasons_text), "kind": "asset"})]
-    human = m[kind.eq("human")]
-    if len(human):
-        h = human.assign(area=_human_areas(ds, human), residents=_human_counts(ds, human),
-                         score=pd.to_numeric(human["score"], errors="coerce").fillna(0.0))
-        agg = h.groupby(["area", "opportunity_id"], sort=False).agg(
-            residents=("residents", "sum"), score=("score", "max"), title=("title", "first"),
-            ox=("ox", "first"), oy=("oy", "first")).reset_index()
-        agg = agg[agg["residents"] >= ds.min_count]
-        area_index = ds.areas.assign(code=ds.areas["code"].astype(str)).set_index("code")
-        agg = agg[agg["area"].isin(area_index.index)]
-        if len(agg):
-            pts = area_index.loc[agg["area"]].geometry.representative_point()
-            area_names = _text(area_index, "name")
-            out.append(pd.DataFrame({
-                "x1": shapely.get_x(pts.to_numpy()), "y1": shapely.get_y(pts.to_numpy()),
-                "x2": agg["ox"].to_numpy(), "y2": agg["oy"].to_numpy(), "score": agg["score"].to_numpy(),
-                "name": (agg["residents"].astype(int).map("{:,}".format) + " residents in "
-                         + agg["area"].map(area_names).to_numpy() + " → " + agg["title"]).to_numpy(),
-                "reasons": (f"residents' skills groups in this area match (groups under {ds.min_count} "
-                            "residents are not shown)"),
-                "kind": "residents"}))
-    table = pd.concat(out, ignore_index=True)
-    return table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)[columns]
-
-
-def _human_areas(ds: Dataset, human: pd.DataFrame) -> pd.Series:
-    """Area code of each human match: the matcher's ``area_code``, else the asset's area."""
-    known = human["area_code"].astype(object) if "area_code" in human else pd.Series(None, index=human.index)
-    rows = ds.assets[ds.assets["id"].astype(str).isin(human["asset_id"])].drop_duplicates("id")
-    own = assign_area_codes(rows, ds.areas) if len(rows) else pd.Series(dtype=object)
-    by_id = pd.Series(own.to_numpy(), index=rows["id"].astype(str).to_numpy())
-    return known.where(known.notna() & known.astype(str).ne(""), human["asset_id"].map(by_id))
-
-
-def _human_counts(ds: Dataset, human: pd.DataFrame) -> pd.Series:
-    """Residents behind each human match: the matcher's ``count``, else the asset's (1 when empty)."""
-    counts = pd.to_numeric(human["count"], errors="coerce") if "count" in human else pd.Series(np.nan, index=human.index)
-    uniq = ds.assets.drop_duplicates("id")
-    by_id = pd.Series(pd.to_numeric(uniq["count"], errors="coerce").to_numpy(), index=uniq["id"].astype(str).to_numpy())
-    return counts.fillna(human["asset_id"].map(by_id)).fillna(1)
+    build.sections.append(
+        {
+            "id": "opportunities",
+            "title": style["label"],
+            "items": [
+                {
+                    "label": c["label"],
+                    "colour": c["colour"],
+                    "shape": "triangle",
+                    "layer": "opportunities",
+                    "category": i,
+                    "count": int(counts.get(i, 0)),
+                }
+                for i, c in enumerate(categories)
+                if counts.get(i, 0)
+            ],
+        }
+    )
 
 
 def _add_links(build: _Build, matches: pd.DataFrame | None) -> None:
     ds = build.ds
     if matches is None:
-        matches = _matches_from_matching(ds)
+        matches = matches_from_matching(ds)
     if matches is None or matches.empty:
         return
     table = link_table(ds, matches)
     if table.empty:
         return
     if len(table) > build.options.max_links:
-        build.notes.append(f"The {build.options.max_links:,} best of {len(table):,} links are drawn.")
+        build.notes.append(
+            f"The {build.options.max_links:,} best of {len(table):,} links are drawn."
+        )
         table = table.head(build.options.max_links)
     lon = np.column_stack([table["x1"], table["x2"]]).ravel()
     lat = np.column_stack([table["y1"], table["y2"]]).ravel()
     spec = encode_points(lon, lat)
-    spec["score"] = encode_array(np.clip(np.rint(table["score"].to_numpy(float) * 100), 0, 100), "u8")
-    spec.update(pack_fields([("Link", text_column(table["name"])), ("Reasons", text_column(table["reasons"]))]))
+    spec["score"] = encode_array(
+        np.clip(np.rint(table["score"].to_numpy(float) * 100), 0, 100), "u8"
+    )
+    spec.update(
+        pack_fields(
+            [("Link", text_column(table["name"])), ("Reasons", text_column(table["reasons"]))]
+        )
+    )
     spec["nameField"] = 0
     spec["options"] = {"id": "links", "title": "Matched links"}
     build.layers["links"] = CwbLayer(spec, name=f"Matched links ({len(table):,})", factory="lines")
-    build.sections.append({"id": "links", "title": "Matched links (score)", "items": [
-        {"label": f"{lo:.1f} – {lo + 0.2:.1f}", "colour": colour, "shape": "line"}
-        for lo, colour in zip(np.arange(0, 1, 0.2), _LINK_COLOURS, strict=True)]})
+    build.sections.append(
+        {
+            "id": "links",
+            "title": "Matched links (score)",
+            "items": [
+                {"label": f"{lo:.1f} – {lo + 0.2:.1f}", "colour": colour, "shape": "line"}
+                for lo, colour in zip(np.arange(0, 1, 0.2), _LINK_COLOURS, strict=True)
+            ],
+        }
+    )
 
 
 def _add_spend(build: _Build) -> None:
@@ -682,33 +731,67 @@ def _add_spend(build: _Build) -> None:
         return
     amount = pd.to_numeric(spend["amount"], errors="coerce")
     codes = assign_area_codes(spend, ds.areas)
-    frame = pd.DataFrame({"area": codes.to_numpy(), "amount": amount.to_numpy(),
-                          "supplier": _text(spend, "supplier_name").to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "area": codes.to_numpy(),
+            "amount": amount.to_numpy(),
+            "supplier": text_of(spend, "supplier_name").to_numpy(),
+        }
+    )
     frame = frame[frame["area"].isin(ds.areas["code"].astype(str)) & frame["amount"].notna()]
     if frame.empty:
         return
-    agg = frame.groupby("area").agg(amount=("amount", "sum"), transactions=("amount", "size"),
-                                    suppliers=("supplier", "nunique"))
+    agg = frame.groupby("area").agg(
+        amount=("amount", "sum"), transactions=("amount", "size"), suppliers=("supplier", "nunique")
+    )
     agg = agg[agg["amount"] > 0]
     if agg.empty:
         return
     areas = ds.areas.assign(code=ds.areas["code"].astype(str)).set_index("code").loc[agg.index]
-    areas = gpd.GeoDataFrame(agg.join(_text(areas, "name").rename("area_name")),
-                             geometry=areas.geometry.representative_point(), crs=ds.areas.crs)
+    areas = gpd.GeoDataFrame(
+        agg.join(text_of(areas, "name").rename("area_name")),
+        geometry=areas.geometry.representative_point(),
+        crs=ds.areas.crs,
+    )
     areas, lon, lat = _ordered(areas)
     style = KIND_STYLE["spend"]
-    fields = [("Name", text_column("Spend with suppliers in " + areas["area_name"])),
-              ("Spend", number_column(areas["amount"], "money")), ("Transactions", number_column(areas["transactions"])),
-              ("Suppliers", number_column(areas["suppliers"]))]
-    spec = _point_spec(lon, lat, [{"key": "spend", "label": "Spend", "colour": style["colour"]}],
-                       np.zeros(len(areas), dtype=np.int64), fields,
-                       options={"id": "spend", "title": style["label"], "shape": "circle", "colour": style["colour"],
-                                "radius": 5, "maxRadius": 26, "priority": 3},
-                       size=areas["amount"].to_numpy())
+    fields = [
+        ("Name", text_column("Spend with suppliers in " + areas["area_name"])),
+        ("Spend", number_column(areas["amount"], "money")),
+        ("Transactions", number_column(areas["transactions"])),
+        ("Suppliers", number_column(areas["suppliers"])),
+    ]
+    spec = _point_spec(
+        lon,
+        lat,
+        [{"key": "spend", "label": "Spend", "colour": style["colour"]}],
+        np.zeros(len(areas), dtype=np.int64),
+        fields,
+        options={
+            "id": "spend",
+            "title": style["label"],
+            "shape": "circle",
+            "colour": style["colour"],
+            "radius": 5,
+            "maxRadius": 26,
+            "priority": 3,
+        },
+        size=areas["amount"].to_numpy(),
+    )
     _add_points(build, "spend", spec, style["label"], show=False)
-    build.sections.append({"id": "spend", "title": style["label"], "items": [
-        {"label": "anchor spend with suppliers located in the area (size = £)", "colour": style["colour"],
-         "shape": "circle"}]})
+    build.sections.append(
+        {
+            "id": "spend",
+            "title": style["label"],
+            "items": [
+                {
+                    "label": "anchor spend with suppliers located in the area (size = £)",
+                    "colour": style["colour"],
+                    "shape": "circle",
+                }
+            ],
+        }
+    )
 
 
 def _add_projects(build: _Build) -> None:
@@ -716,29 +799,59 @@ def _add_projects(build: _Build) -> None:
     projects = ds.manifest.projects
     if not projects:
         return
-    frame = pd.DataFrame({
-        "Name": [p.name for p in projects], "Kind": [p.kind for p in projects],
-        "Postcode": [p.postcode for p in projects], "Opens": [p.opened for p in projects],
-        "Investment": [_money(p.investment) if p.investment else "" for p in projects],
-        "About": [p.description for p in projects]})
+    frame = pd.DataFrame(
+        {
+            "Name": [p.name for p in projects],
+            "Kind": [p.kind for p in projects],
+            "Postcode": [p.postcode for p in projects],
+            "Opens": [p.opened for p in projects],
+            "Investment": [_money(p.investment) if p.investment else "" for p in projects],
+            "About": [p.description for p in projects],
+        }
+    )
     lon = np.array([p.lon for p in projects])
     lat = np.array([p.lat for p in projects])
-    spec = _point_spec(lon, lat, [{"key": "project", "label": "Capital project", "colour": "#d7301f"}],
-                       np.zeros(len(frame), dtype=np.int64), [(c, text_column(frame[c])) for c in frame.columns],
-                       options={"id": "projects", "title": "Capital project", "shape": "star", "radius": 10,
-                                "maxRadius": 14, "priority": -1, "clusterAbove": 10**9, "vectorBelow": 10**9})
-    layer = _add_points(build, "projects", spec, "Capital project" + ("s" if len(projects) > 1 else ""))
+    spec = _point_spec(
+        lon,
+        lat,
+        [{"key": "project", "label": "Capital project", "colour": "#d7301f"}],
+        np.zeros(len(frame), dtype=np.int64),
+        [(c, text_column(frame[c])) for c in frame.columns],
+        options={
+            "id": "projects",
+            "title": "Capital project",
+            "shape": "star",
+            "radius": 10,
+            "maxRadius": 14,
+            "priority": -1,
+            "clusterAbove": 10**9,
+            "vectorBelow": 10**9,
+        },
+    )
+    layer = _add_points(
+        build, "projects", spec, "Capital project" + ("s" if len(projects) > 1 else "")
+    )
     build.searchable.remove(layer)
     build.searchable.insert(0, layer)
     _note_bounds(build, lon, lat)
-    build.sections.insert(0, {"id": "projects", "title": "Capital project", "items": [
-        {"label": "capital project", "colour": "#d7301f", "shape": "star"}]})
+    build.sections.insert(
+        0,
+        {
+            "id": "projects",
+            "title": "Capital project",
+            "items": [{"label": "capital project", "colour": "#d7301f", "shape": "star"}],
+        },
+    )
 
 
 def _title_spec(ds: Dataset, options: MapOptions) -> dict[str, str]:
     sources: list[str] = []
     if "source" in ds.assets:
-        sources = [str(s) for s in ds.assets["source"].dropna().astype(str).value_counts().index[:4] if str(s).strip()]
+        sources = [
+            str(s)
+            for s in ds.assets["source"].dropna().astype(str).value_counts().index[:4]
+            if str(s).strip()
+        ]
     if options.indicator and options.indicator.startswith("imd"):
         sources.append("English Indices of Deprivation 2019")
     sources += list(options.extra_sources)

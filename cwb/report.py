@@ -119,7 +119,7 @@ def _svg(fig: Any) -> str:
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def _figure(width: float = 6.4, height: float = 3.2) -> tuple[Any, Any]:
@@ -160,10 +160,18 @@ def _filled_chart(demand: pd.DataFrame) -> str:
 def _assets_chart(assets: pd.DataFrame) -> str:
     from cwb.maps import KIND_STYLE
 
-    counts = assets.groupby("kind").size().reindex(["physical", "financial", "community", "human"]).fillna(0)
+    counts = (
+        assets.groupby("kind")
+        .size()
+        .reindex(["physical", "financial", "community", "human"])
+        .fillna(0)
+    )
     fig, ax = _figure(6.4, 2.4)
-    ax.barh([KIND_STYLE[k]["label"] for k in counts.index], counts.to_numpy(),
-            color=[KIND_STYLE[k]["colour"] for k in counts.index])
+    ax.barh(
+        [KIND_STYLE[k]["label"] for k in counts.index],
+        counts.to_numpy(),
+        color=[KIND_STYLE[k]["colour"] for k in counts.index],
+    )
     ax.invert_yaxis()
     ax.set_xlabel("rows in the catalogue")
     return _svg(fig)
@@ -178,9 +186,18 @@ def static_map_svg(ds: Dataset) -> str:
     metric = ds.metric_crs
     areas = ds.areas.to_crs(metric)
     if "imd_decile" in areas:
-        areas.plot(ax=ax, column="imd_decile", cmap="RdPu_r", vmin=1, vmax=10, edgecolor="#777777",
-                   linewidth=0.4, alpha=0.7, legend=True, legend_kwds={"label": "IMD decile (1 = most deprived)",
-                                                                      "shrink": 0.6})
+        areas.plot(
+            ax=ax,
+            column="imd_decile",
+            cmap="RdPu_r",
+            vmin=1,
+            vmax=10,
+            edgecolor="#777777",
+            linewidth=0.4,
+            alpha=0.7,
+            legend=True,
+            legend_kwds={"label": "IMD decile (1 = most deprived)", "shrink": 0.6},
+        )
     else:
         areas.plot(ax=ax, facecolor="#f0f0f0", edgecolor="#777777", linewidth=0.4)
     public = ds.assets[(ds.assets["kind"] != "human") & ds.assets.geometry.notna()]
@@ -188,23 +205,49 @@ def static_map_svg(ds: Dataset) -> str:
     for kind in ("physical", "financial", "community"):
         part = public[public["kind"] == kind]
         if len(part):
-            ax.scatter(part.geometry.x, part.geometry.y, s=6, color=KIND_STYLE[kind]["colour"],
-                       label=KIND_STYLE[kind]["label"], rasterized=len(part) > 5000, linewidths=0)
+            ax.scatter(
+                part.geometry.x,
+                part.geometry.y,
+                s=6,
+                color=KIND_STYLE[kind]["colour"],
+                label=KIND_STYLE[kind]["label"],
+                rasterized=len(part) > 5000,
+                linewidths=0,
+            )
     groups, _ = aggregate_human(ds.assets, ds.areas, min_count=ds.min_count)
     groups = groups[groups.geometry.notna()]
     if len(groups):
-        per = groups.groupby("area_code").agg(count=("count", "sum"), geometry=("geometry", "first"))
-        pts = pd.Series(per["geometry"]).pipe(lambda s: __import__("geopandas").GeoSeries(s, crs=ds.areas.crs))
+        per = groups.groupby("area_code").agg(
+            count=("count", "sum"), geometry=("geometry", "first")
+        )
+        pts = pd.Series(per["geometry"]).pipe(
+            lambda s: __import__("geopandas").GeoSeries(s, crs=ds.areas.crs)
+        )
         pts = pts.to_crs(metric)
-        ax.scatter(pts.x, pts.y, s=np.sqrt(per["count"].to_numpy()) * 6, color=KIND_STYLE["human"]["colour"],
-                   alpha=0.6, label="Residents per area (groups ≥ k)", linewidths=0)
+        ax.scatter(
+            pts.x,
+            pts.y,
+            s=np.sqrt(per["count"].to_numpy()) * 6,
+            color=KIND_STYLE["human"]["colour"],
+            alpha=0.6,
+            label="Residents per area (groups ≥ k)",
+            linewidths=0,
+        )
     projects = ds.projects.to_crs(metric)
     for point in projects.geometry:
         for band in ds.manifest.bands_m:
             ring = point.buffer(band).exterior
             ax.plot(*ring.xy, color="#d7301f", linewidth=0.8, linestyle="--")
-    ax.scatter(projects.geometry.x, projects.geometry.y, marker="*", s=260, color="#d7301f",
-               edgecolor="white", zorder=5, label="Capital project")
+    ax.scatter(
+        projects.geometry.x,
+        projects.geometry.y,
+        marker="*",
+        s=260,
+        color="#d7301f",
+        edgecolor="white",
+        zorder=5,
+        label="Capital project",
+    )
     ax.set_axis_off()
     ax.set_aspect("equal")
     ax.legend(loc="lower left", fontsize=7, frameon=True)
@@ -224,59 +267,142 @@ def _match_sections(ds: Dataset, result: Any) -> tuple[list[Figure], list[Sectio
     posts, posts_filled = int(jobs["demand"].sum()), int(jobs["filled"].sum())
     opps = ds.opportunities.assign(id=ds.opportunities["id"].astype(str)).set_index("id")
     contracts = a[(a["opportunity_type"] == "contract") & (a["asset_kind"] == "financial")]
-    lot_value = (pd.to_numeric(opps["value"], errors="coerce")
-                 / pd.to_numeric(opps["quantity"], errors="coerce").fillna(1).clip(lower=1))
-    contract_value = float((contracts["quantity"] * contracts["opportunity_id"].map(lot_value).fillna(0)).sum())
+    lot_value = pd.to_numeric(opps["value"], errors="coerce") / pd.to_numeric(
+        opps["quantity"], errors="coerce"
+    ).fillna(1).clip(lower=1)
+    contract_value = float(
+        (contracts["quantity"] * contracts["opportunity_id"].map(lot_value).fillna(0)).sum()
+    )
     community = a[a["asset_kind"] == "community"]["asset_id"].nunique()
     spaces = a[(a["opportunity_type"] == "space")]["asset_id"].nunique()
     n_consortia = 0 if consortia is None else int(len(consortia))
-    consortium_contracts = 0 if consortia is None or consortia.empty else int(consortia["opportunity_id"].nunique())
+    consortium_contracts = (
+        0 if consortia is None or consortia.empty else int(consortia["opportunity_id"].nunique())
+    )
     needs = gaps.training_needs
     untapped = gaps.untapped
     headline = [
-        Figure("Residents linked to posts", _int(res_to_jobs), "residents in local skills groups allocated to jobs"),
-        Figure("Posts that could be filled locally", f"{_int(posts_filled)} of {_int(posts)}",
-               _pct(posts_filled / posts) + " of the posts on offer" if posts else ""),
-        Figure("Enterprises linked to contracts", _int(contracts["asset_id"].nunique()),
-               f"{_money(contract_value)} of contract value"),
-        Figure("Consortia proposed", _int(n_consortia), f"for {consortium_contracts} contract(s) no single firm can take"),
-        Figure("Community organisations and spaces involved", _int(community + spaces),
-               f"{community} organisation(s), {spaces} space(s)"),
-        Figure("Training needs", _int(needs["unfilled_units"].sum()) if len(needs) else "0",
-               "posts and places left unfilled, across " + _int(len(needs)) + " skill(s)"),
-        Figure("Untapped assets", _int(len(untapped)), "assets and resident groups with no viable link yet"),
+        Figure(
+            "Residents linked to posts",
+            _int(res_to_jobs),
+            "residents in local skills groups allocated to jobs",
+        ),
+        Figure(
+            "Posts that could be filled locally",
+            f"{_int(posts_filled)} of {_int(posts)}",
+            _pct(posts_filled / posts) + " of the posts on offer" if posts else "",
+        ),
+        Figure(
+            "Enterprises linked to contracts",
+            _int(contracts["asset_id"].nunique()),
+            f"{_money(contract_value)} of contract value",
+        ),
+        Figure(
+            "Consortia proposed",
+            _int(n_consortia),
+            f"for {consortium_contracts} contract(s) no single firm can take",
+        ),
+        Figure(
+            "Community organisations and spaces involved",
+            _int(community + spaces),
+            f"{community} organisation(s), {spaces} space(s)",
+        ),
+        Figure(
+            "Training needs",
+            _int(needs["unfilled_units"].sum()) if len(needs) else "0",
+            "posts and places left unfilled, across " + _int(len(needs)) + " skill(s)",
+        ),
+        Figure(
+            "Untapped assets",
+            _int(len(untapped)),
+            "assets and resident groups with no viable link yet",
+        ),
     ]
     sections = []
-    s = Section("Opportunities filled locally",
-                "The best assignment of local assets to the project's opportunities, respecting the posts, "
-                "places and lots on offer and what each group or firm can take (a min-cost flow).")
+    s = Section(
+        "Opportunities filled locally",
+        "The best assignment of local assets to the project's opportunities, respecting the posts, "
+        "places and lots on offer and what each group or firm can take (a min-cost flow).",
+    )
     if len(demand):
-        s.charts.append(Chart("Demand filled by local assets, by opportunity type", _filled_chart(demand), "filled"))
-        table = demand.sort_values("unfilled", ascending=False)[["title", "type", "demand", "filled", "unfilled"]]
+        s.charts.append(
+            Chart(
+                "Demand filled by local assets, by opportunity type",
+                _filled_chart(demand),
+                "filled",
+            )
+        )
+        table = demand.sort_values("unfilled", ascending=False)[
+            ["title", "type", "demand", "filled", "unfilled"]
+        ]
         s.tables.append(Table("Opportunities with the most demand left", _strings(table.head(15))))
     sections.append(s)
-    s = Section("Links: who could take what", "The best-scoring links, with the reasons a person can read.")
+    s = Section(
+        "Links: who could take what", "The best-scoring links, with the reasons a person can read."
+    )
     top = result.matches.sort_values("score", ascending=False).head(20)
     if len(top):
         names = [_asset_label(r) for r in top.itertuples()]
-        s.tables.append(Table("Twenty strongest links", _strings(pd.DataFrame({
-            "asset": names, "opportunity": top["opportunity_title"].to_numpy(),
-            "score": top["score"].round(2).to_numpy(), "reasons": top["reasons"].to_numpy()}))))
+        s.tables.append(
+            Table(
+                "Twenty strongest links",
+                _strings(
+                    pd.DataFrame(
+                        {
+                            "asset": names,
+                            "opportunity": top["opportunity_title"].to_numpy(),
+                            "score": top["score"].round(2).to_numpy(),
+                            "reasons": top["reasons"].to_numpy(),
+                        }
+                    )
+                ),
+            )
+        )
     if consortia is not None and len(consortia):
         best = consortia.sort_values(["opportunity_id", "rank"]).groupby("opportunity_id").head(1)
-        s.tables.append(Table("Proposed consortia (best per contract)", _strings(pd.DataFrame({
-            "contract": best["title"].to_numpy(), "value": best["value"].map(_money).to_numpy(),
-            "members": best["member_names"].to_numpy(), "capacity cover": best["capacity_cover"].round(2).to_numpy(),
-            "reasons": best["reasons"].to_numpy()}))))
+        s.tables.append(
+            Table(
+                "Proposed consortia (best per contract)",
+                _strings(
+                    pd.DataFrame(
+                        {
+                            "contract": best["title"].to_numpy(),
+                            "value": best["value"].map(_money).to_numpy(),
+                            "members": best["member_names"].to_numpy(),
+                            "capacity cover": best["capacity_cover"].round(2).to_numpy(),
+                            "reasons": best["reasons"].to_numpy(),
+                        }
+                    )
+                ),
+            )
+        )
     sections.append(s)
-    s = Section("Gaps", "Training needs are the unmet demand by skill; untapped assets have no viable link yet.")
+    s = Section(
+        "Gaps",
+        "Training needs are the unmet demand by skill; untapped assets have no viable link yet.",
+    )
     if len(needs):
         top_needs = needs.sort_values("unfilled_units", ascending=False).head(12)
-        s.charts.append(Chart("Training needs: units left unfilled, by skill",
-                              _barh(top_needs["skill"].tolist(), top_needs["unfilled_units"].tolist(),
-                                    xlabel="posts or places left unfilled", colour="#e6550d"), "training"))
-        s.tables.append(Table("Training needs", _strings(top_needs[["skill", "soc2020", "unfilled_units",
-                                                                   "filled_needing_training"]])))
+        s.charts.append(
+            Chart(
+                "Training needs: units left unfilled, by skill",
+                _barh(
+                    top_needs["skill"].tolist(),
+                    top_needs["unfilled_units"].tolist(),
+                    xlabel="posts or places left unfilled",
+                    colour="#e6550d",
+                ),
+                "training",
+            )
+        )
+        s.tables.append(
+            Table(
+                "Training needs",
+                _strings(
+                    top_needs[["skill", "soc2020", "unfilled_units", "filled_needing_training"]]
+                ),
+            )
+        )
     if len(untapped):
         kinds = untapped.groupby(["kind", "reason"]).size().rename("assets").reset_index()
         s.tables.append(Table("Untapped assets by kind and reason", _strings(kinds)))
@@ -289,8 +415,11 @@ def _asset_label(row: Any) -> str:
     if getattr(row, "asset_kind", "") == "human":
         count = getattr(row, "count", None)
         residents = "" if count is None or pd.isna(count) else f"{int(count)} residents: "
-        return residents + (str(row.asset_name) if getattr(row, "asset_category", "") == "skills_group"
-                            else "a group of residents with these skills")
+        return residents + (
+            str(row.asset_name)
+            if getattr(row, "asset_category", "") == "skills_group"
+            else "a group of residents with these skills"
+        )
     return str(row.asset_name)
 
 
@@ -305,31 +434,67 @@ def _spend_section(ds: Dataset) -> tuple[list[Figure], Section | None]:
     summary = analysis.summary
     total = summary.iloc[-1]
     figures = [
-        Figure("Anchor spend analysed", _money(float(total["total_gbp"])), f"{_int(total['transactions'])} transactions"),
-        Figure("Spend staying local", _pct(total["local_share"]), f"{_money(float(total['local_gbp']))} in the "
-               f"{analysis.local} geography"),
+        Figure(
+            "Anchor spend analysed",
+            _money(float(total["total_gbp"])),
+            f"{_int(total['transactions'])} transactions",
+        ),
+        Figure(
+            "Spend staying local",
+            _pct(total["local_share"]),
+            f"{_money(float(total['local_gbp']))} in the {analysis.local} geography",
+        ),
         Figure("Spend with SMEs", _pct(total["sme_share"]), ""),
         Figure("Spend with social enterprises", _pct(total["social_enterprise_share"]), ""),
     ]
     if len(analysis.relocalisable):
-        addressable = float(pd.to_numeric(analysis.relocalisable["addressable_gbp"], errors="coerce").sum())
-        figures.append(Figure("Re-localisable spend", _money(addressable),
-                              "leaking spend in sectors where catalogued local enterprises work"))
-    s = Section("Anchor spend (Preston model)", "Where the anchor institutions' procurement money goes. "
-                + " ".join(analysis.notes[:3]), figures=figures)
+        addressable = float(
+            pd.to_numeric(analysis.relocalisable["addressable_gbp"], errors="coerce").sum()
+        )
+        figures.append(
+            Figure(
+                "Re-localisable spend",
+                _money(addressable),
+                "leaking spend in sectors where catalogued local enterprises work",
+            )
+        )
+    s = Section(
+        "Anchor spend (Preston model)",
+        "Where the anchor institutions' procurement money goes. " + " ".join(analysis.notes[:3]),
+        figures=figures,
+    )
     by_year = analysis.by_year
     if len(by_year) and "year" in by_year:
         fig, ax = _figure()
         for buyer, rows in by_year.groupby("buyer"):
-            ax.plot(rows["year"].astype(str), 100 * rows["local_share"], marker="o", label=_short(str(buyer), 30))
+            ax.plot(
+                rows["year"].astype(str),
+                100 * rows["local_share"],
+                marker="o",
+                label=_short(str(buyer), 30),
+            )
         ax.set_ylabel("local share of spend (%)")
         ax.legend(frameon=False, fontsize=7)
         s.charts.append(Chart("Local share of spend by year", _svg(fig), "spend_year"))
-    leakage = analysis.by_sector.groupby("sector")["leakage_gbp"].sum().sort_values(ascending=False).head(10)
+    leakage = (
+        analysis.by_sector.groupby("sector")["leakage_gbp"]
+        .sum()
+        .sort_values(ascending=False)
+        .head(10)
+    )
     if len(leakage):
-        s.charts.append(Chart("Spend leaving the area, by sector", _barh(
-            [str(x) for x in leakage.index], (leakage / 1e3).tolist(), xlabel="£ thousand", colour="#756bb1"),
-            "leakage"))
+        s.charts.append(
+            Chart(
+                "Spend leaving the area, by sector",
+                _barh(
+                    [str(x) for x in leakage.index],
+                    (leakage / 1e3).tolist(),
+                    xlabel="£ thousand",
+                    colour="#756bb1",
+                ),
+                "leakage",
+            )
+        )
     cols = ["buyer", "total_gbp", "local_share", "sme_share", "social_enterprise_share", "lm3"]
     table = summary[[c for c in cols if c in summary]].copy()
     table["total_gbp"] = table["total_gbp"].map(lambda v: _money(float(v)))
@@ -340,8 +505,9 @@ def _spend_section(ds: Dataset) -> tuple[list[Figure], Section | None]:
     return figures, s
 
 
-def build_report(ds: Dataset, *, map_href: str | None = None, date: str | None = None,
-                 match_result: Any = None) -> Report:
+def build_report(
+    ds: Dataset, *, map_href: str | None = None, date: str | None = None, match_result: Any = None
+) -> Report:
     """Gather the figures, charts and tables of a dataset's report.
 
     ``match_result`` is a :class:`cwb.matching.MatchResult` from
@@ -369,17 +535,26 @@ def build_report(ds: Dataset, *, map_href: str | None = None, date: str | None =
         headline += figures
         sections += more
         if match_result.suppressed_residents:
-            notes.append(f"{match_result.suppressed_residents:,} residents in groups smaller than {ds.min_count} "
-                         "are left out of every figure.")
+            notes.append(
+                f"{match_result.suppressed_residents:,} residents in groups smaller than {ds.min_count} "
+                "are left out of every figure."
+            )
     spend_figures, spend = _spend_section(ds)
     if spend is not None:
         headline += spend_figures[:2]
         sections.append(spend)
-    sources = sorted({str(s) for s in ds.assets.get("source", pd.Series(dtype=object)).dropna().unique()})[:8]
+    sources = sorted(
+        {str(s) for s in ds.assets.get("source", pd.Series(dtype=object)).dropna().unique()}
+    )[:8]
     return Report(
-        title=ds.name, subtitle="; ".join(p.name for p in ds.manifest.projects),
-        date=date or _dt.date.today().isoformat(), sources=sources, headline=headline, sections=sections,
-        map_href=map_href, notes=notes + [f"Made with cwb {__version__}."],
+        title=ds.name,
+        subtitle="; ".join(p.name for p in ds.manifest.projects),
+        date=date or _dt.date.today().isoformat(),
+        sources=sources,
+        headline=headline,
+        sections=sections,
+        map_href=map_href,
+        notes=notes + [f"Made with cwb {__version__}."],
     )
 
 
@@ -392,7 +567,8 @@ def render_html(report: Report) -> str:
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("cwb", "resources/templates"),
-        autoescape=True, undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
     )
     env.filters["safe_href"] = _safe_href
     return env.get_template("report.html.j2").render(report=report)
@@ -430,16 +606,31 @@ def render_markdown(report: Report, chart_dir: str | None = None) -> tuple[str, 
             files[name] = chart.svg
             lines += ["", f"![{_md(chart.title)}]({name})", ""]
         for table in section.tables:
-            lines += ["", f"**{_md(table.title)}**", "", "| " + " | ".join(_md(c) for c in table.frame.columns) + " |",
-                      "|" + "---|" * len(table.frame.columns)]
-            lines += ["| " + " | ".join(_md(v) for v in row) + " |" for row in table.frame.itertuples(index=False)]
+            lines += [
+                "",
+                f"**{_md(table.title)}**",
+                "",
+                "| " + " | ".join(_md(c) for c in table.frame.columns) + " |",
+                "|" + "---|" * len(table.frame.columns),
+            ]
+            lines += [
+                "| " + " | ".join(_md(v) for v in row) + " |"
+                for row in table.frame.itertuples(index=False)
+            ]
     lines += ["", "---", "", "Sources: " + _md("; ".join(report.sources) or "the dataset"), ""]
     lines += [_md(n) for n in report.notes]
     return "\n".join(lines) + "\n", files
 
 
-def save_report(ds: Dataset | str | Path, path: str | Path, *, format: str | None = None,
-                map_href: str | None = None, match_result: Any = None, date: str | None = None) -> Path:
+def save_report(
+    ds: Dataset | str | Path,
+    path: str | Path,
+    *,
+    format: str | None = None,
+    map_href: str | None = None,
+    match_result: Any = None,
+    date: str | None = None,
+) -> Path:
     """Build and write the report (HTML, or Markdown with its charts as SVG files beside it)."""
     path = Path(path)
     fmt = (format or ("md" if path.suffix.lower() in (".md", ".markdown") else "html")).lower()
@@ -470,8 +661,14 @@ def demo_step(ds: Dataset, out_dir: Path) -> list[Path]:
         result = match_dataset(ds)
     except ImportError:
         log.info("matching not available: map and report without links")
-    map_path = save_map(ds, out_dir / "map.html", matches=None if result is None else result.matches,
-                        links=result is not None)
+    map_path = save_map(
+        ds,
+        out_dir / "map.html",
+        matches=None if result is None else result.matches,
+        links=result is not None,
+    )
     report_path = save_report(ds, out_dir / "report.html", map_href="map.html", match_result=result)
-    md_path = save_report(ds, out_dir / "report.md", format="md", map_href="map.html", match_result=result)
+    md_path = save_report(
+        ds, out_dir / "report.md", format="md", map_href="map.html", match_result=result
+    )
     return [map_path, report_path, md_path]

@@ -36,7 +36,9 @@ def unavailable(reason: str) -> None:
 def browser() -> Iterator[Any]:
     """A headless Chromium for the whole session."""
     if not (WEBASSETS / "leaflet" / "dist" / "leaflet.js").is_file():
-        unavailable(f"web assets missing in {WEBASSETS} (cd tests/webassets && npm ci --ignore-scripts)")
+        unavailable(
+            f"web assets missing in {WEBASSETS} (cd tests/webassets && npm ci --ignore-scripts)"
+        )
     try:
         with chromium() as chrome:
             yield chrome

@@ -45,14 +45,29 @@ def _hostile_dataset() -> Any:
     rows = []
     for i, (aid, name) in enumerate(PAYLOADS.items()):
         row = base.copy()
-        row["id"], row["name"], row["kind"], row["category"] = aid, name, "community", "voluntary_group"
+        row["id"], row["name"], row["kind"], row["category"] = (
+            aid,
+            name,
+            "community",
+            "voluntary_group",
+        )
         row["geometry"] = Point(-1.9440 + 0.001 * i, 52.4960)
         row["precision"], row["source"], row["skills"] = "exact", HOSTILE_URL, name
         rows.append(row)
     for i, (x, y) in enumerate(HOMES):
         row = base.copy()
-        row["id"], row["name"], row["kind"], row["category"] = f"H-RES{i}", SECRETS[0], "human", "individual"
-        row["geometry"], row["precision"], row["count"], row["area_code"] = Point(x, y), "exact", 2, None
+        row["id"], row["name"], row["kind"], row["category"] = (
+            f"H-RES{i}",
+            SECRETS[0],
+            "human",
+            "individual",
+        )
+        row["geometry"], row["precision"], row["count"], row["area_code"] = (
+            Point(x, y),
+            "exact",
+            2,
+            None,
+        )
         row["skills"], row["contact_name"], row["contact_email"] = "welding", SECRETS[3], SECRETS[1]
         row["contact_phone"] = SECRETS[2]
         rows.append(row)
@@ -83,26 +98,54 @@ def test_map_loads_offline_without_errors(page: Any) -> None:
 
 
 def test_every_layer_is_present_and_drawn(page: Any) -> None:
-    names = page.eval_on_selector_all(".leaflet-control-layers-overlays label", "els => els.map(e => e.textContent.trim())")
-    for prefix in ("Areas by IMD decile", "Catchment rings", "Physical assets", "Financial assets", "Community assets",
-                   "Residents' skills", "Opportunities", "Matched links", "Supplier spend by area", "Capital project"):
+    names = page.eval_on_selector_all(
+        ".leaflet-control-layers-overlays label", "els => els.map(e => e.textContent.trim())"
+    )
+    for prefix in (
+        "Areas by IMD decile",
+        "Catchment rings",
+        "Physical assets",
+        "Financial assets",
+        "Community assets",
+        "Residents' skills",
+        "Opportunities",
+        "Matched links",
+        "Supplier spend by area",
+        "Capital project",
+    ):
         assert any(n.startswith(prefix) for n in names), (prefix, names)
     # spend starts hidden: switch it on through the layer control
     page.click("text=Supplier spend by area")
     wait_drawn(page)
-    drawn = page.evaluate(f"() => {CWB_LAYERS}.map(l => [l.options.id, !!l._map, l.drawn, l.paintedPixels()])")
+    drawn = page.evaluate(
+        f"() => {CWB_LAYERS}.map(l => [l.options.id, !!l._map, l.drawn, l.paintedPixels()])"
+    )
     by_id = {i: (on, n, px) for i, on, n, px in drawn}
-    for layer in ("physical", "financial", "community", "human", "opportunities", "links", "spend", "projects"):
+    for layer in (
+        "physical",
+        "financial",
+        "community",
+        "human",
+        "opportunities",
+        "links",
+        "spend",
+        "projects",
+    ):
         on, n, px = by_id[layer]
         assert on and n > 0 and px > 50, (layer, by_id[layer])
     # vector layers: an SVG path per area and per ring
-    paths = page.evaluate("() => document.querySelectorAll('.leaflet-overlay-pane svg path').length")
+    paths = page.evaluate(
+        "() => document.querySelectorAll('.leaflet-overlay-pane svg path').length"
+    )
     assert paths >= 14 + 4
     # the legend: a swatch per item and a checkbox per category filter
     assert page.locator(".cwb-legend-item").count() > 30
     assert page.locator(".cwb-legend-item input[type=checkbox]").count() > 20
     assert page.locator(".leaflet-control-scale").count() == 1
-    assert page.locator(".leaflet-control-zoom-fullscreen, .leaflet-control-fullscreen-button").count() >= 1
+    assert (
+        page.locator(".leaflet-control-zoom-fullscreen, .leaflet-control-fullscreen-button").count()
+        >= 1
+    )
     assert "Midland Metropolitan" in page.inner_text(".cwb-title")
     assert "Sources:" in page.inner_text(".cwb-title")
 
@@ -126,8 +169,13 @@ def test_hostile_names_show_as_text_and_never_run(page: Any) -> None:
     assert "window.__pwned" in text and HOSTILE_URL in text
     wait_drawn(page)
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
-    assert page.evaluate("() => document.querySelectorAll('.leaflet-popup-content img, .leaflet-popup-content svg, "
-                         ".leaflet-popup-content a').length") == 0
+    assert (
+        page.evaluate(
+            "() => document.querySelectorAll('.leaflet-popup-content img, .leaflet-popup-content svg, "
+            ".leaflet-popup-content a').length"
+        )
+        == 0
+    )
 
 
 def test_popup_and_tooltip_show_name_category_skills_provenance(page: Any) -> None:
@@ -148,7 +196,9 @@ def test_popup_and_tooltip_show_name_category_skills_provenance(page: Any) -> No
         return null;
     }}""")
     assert point is not None, "no isolated financial asset in view"
-    page.evaluate(f"() => {{ {FIND_MAP}.eachLayer(l => l.getTooltip && l.getTooltip() && l.closeTooltip()); }}")
+    page.evaluate(
+        f"() => {{ {FIND_MAP}.eachLayer(l => l.getTooltip && l.getTooltip() && l.closeTooltip()); }}"
+    )
     box = page.locator("#" + page.evaluate(f"() => {FIND_MAP}.getContainer().id")).bounding_box()
     page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
     page.wait_for_selector(".cwb-hover")
@@ -202,9 +252,11 @@ def test_report_renders_offline_with_charts_and_tables(browser: Any, demo_report
     page, log = open_page(browser, demo_report)
     try:
         assert log.errors == [] and log.blocked == [] and log.served == []  # fetches nothing at all
-        charts = page.evaluate("() => [...document.querySelectorAll('figure.chart')].map(f => "
-                               "[f.dataset.chart, f.querySelectorAll('svg path').length, "
-                               "f.querySelector('svg').getBoundingClientRect().width])")
+        charts = page.evaluate(
+            "() => [...document.querySelectorAll('figure.chart')].map(f => "
+            "[f.dataset.chart, f.querySelectorAll('svg path').length, "
+            "f.querySelector('svg').getBoundingClientRect().width])"
+        )
         names = {name for name, paths, width in charts if paths > 5 and width > 100}
         assert {"assets", "map", "filled", "training", "spend_year", "leakage"} <= names, charts
         assert page.locator("table tbody tr").count() > 10

@@ -21,17 +21,18 @@ from cwb.manifest import manifest_from_dict
 from cwb.map_layers import (
     CwbLayer,
     _read_varints,
+    decode_column,
     decode_points,
     iter_elements,
     local_asset_path,
     number_column,
-    decode_column,
     safe_json,
     text_column,
     unpack_fields,
     zigzag_varints,
 )
-from cwb.maps import link_table, make_map, save_map
+from cwb.map_data import link_table
+from cwb.maps import make_map, save_map
 from cwb.schema import ASSETS, OPPORTUNITIES
 
 WEBASSETS = Path(__file__).resolve().parent / "webassets" / "node_modules"
@@ -45,78 +46,203 @@ EAST = box(-1.9447, 52.4861, -1.9297, 52.5041)
 
 
 def _frame(spec, rows: list[dict]) -> gpd.GeoDataFrame:
-    records = [{c: r.get(c) for c in spec.column_names} | {"geometry": r.get("geometry")} for r in rows]
+    records = [
+        {c: r.get(c) for c in spec.column_names} | {"geometry": r.get("geometry")} for r in rows
+    ]
     frame = pd.DataFrame(records, columns=[*spec.column_names, "geometry"])
-    return gpd.GeoDataFrame(frame.drop(columns=["lat", "lon"]), geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        frame.drop(columns=["lat", "lon"]), geometry="geometry", crs="EPSG:4326"
+    )
 
 
 def make_dataset(*, extra_assets: list[dict] | None = None, min_count: int = 5) -> Dataset:
     """A hand-made dataset: two areas, five public assets (one hostile), residents, three opportunities."""
-    manifest = manifest_from_dict({
-        "dataset": {"name": "Map test <b>dataset</b>"},
-        "projects": [{"id": "hosp", "name": "Test Hospital", "lat": 52.4951, "lon": -1.9447, "kind": "hospital"}],
-        "catchment": {"bands_m": [1000, 2000]},
-        "privacy": {"min_count": min_count},
-    })
+    manifest = manifest_from_dict(
+        {
+            "dataset": {"name": "Map test <b>dataset</b>"},
+            "projects": [
+                {
+                    "id": "hosp",
+                    "name": "Test Hospital",
+                    "lat": 52.4951,
+                    "lon": -1.9447,
+                    "kind": "hospital",
+                }
+            ],
+            "catchment": {"bands_m": [1000, 2000]},
+            "privacy": {"min_count": min_count},
+        }
+    )
     public = [
-        {"id": "P1", "name": "Smethwick Library", "kind": "physical", "category": "library",
-         "geometry": Point(-1.9500, 52.4960), "precision": "exact", "source": "survey", "licence": "OGL"},
-        {"id": "P2", "name": HOSTILE_SCRIPT, "kind": "physical", "category": "green_space",
-         "geometry": Point(-1.9400, 52.4940), "precision": "exact", "source": HOSTILE_URL},
-        {"id": "F1", "name": HOSTILE_IMG, "kind": "financial", "category": "social_enterprise",
-         "geometry": Point(-1.9480, 52.4990), "precision": "postcode", "skills": "catering;cleaning",
-         "capacity": 250000.0, "contact_name": "Mo Owner", "contact_email": "mo@example.org",
-         "contact_phone": "0121 496 0000"},
-        {"id": "C1", "name": "Tenants Association", "kind": "community", "category": "tenants_association",
-         "geometry": Point(-1.9350, 52.4900), "precision": "exact"},
-        {"id": "C2", "name": "Lost Group", "kind": "community", "category": "charity", "geometry": None,
-         "precision": "none"},
+        {
+            "id": "P1",
+            "name": "Smethwick Library",
+            "kind": "physical",
+            "category": "library",
+            "geometry": Point(-1.9500, 52.4960),
+            "precision": "exact",
+            "source": "survey",
+            "licence": "OGL",
+        },
+        {
+            "id": "P2",
+            "name": HOSTILE_SCRIPT,
+            "kind": "physical",
+            "category": "green_space",
+            "geometry": Point(-1.9400, 52.4940),
+            "precision": "exact",
+            "source": HOSTILE_URL,
+        },
+        {
+            "id": "F1",
+            "name": HOSTILE_IMG,
+            "kind": "financial",
+            "category": "social_enterprise",
+            "geometry": Point(-1.9480, 52.4990),
+            "precision": "postcode",
+            "skills": "catering;cleaning",
+            "capacity": 250000.0,
+            "contact_name": "Mo Owner",
+            "contact_email": "mo@example.org",
+            "contact_phone": "0121 496 0000",
+        },
+        {
+            "id": "C1",
+            "name": "Tenants Association",
+            "kind": "community",
+            "category": "tenants_association",
+            "geometry": Point(-1.9350, 52.4900),
+            "precision": "exact",
+        },
+        {
+            "id": "C2",
+            "name": "Lost Group",
+            "kind": "community",
+            "category": "charity",
+            "geometry": None,
+            "precision": "none",
+        },
     ]
     residents = [
         # west: a skills group of 12 (shown) and two individuals with exact homes (a group of 2: suppressed)
-        {"id": "H1", "name": "Overseas-qualified nurses", "kind": "human", "category": "skills_group",
-         "area_code": "W", "count": 12, "skills": "registered nurse", "precision": "area"},
-        {"id": "H2", "name": "Jane Resident", "kind": "human", "category": "individual",
-         "geometry": Point(-1.95811, 52.48777), "count": 1, "skills": "driving", "precision": "exact",
-         "contact_name": "Jane Resident", "contact_email": "jane@example.org", "contact_phone": "07700 900123"},
-        {"id": "H3", "name": "John Resident", "kind": "human", "category": "individual",
-         "geometry": Point(-1.95833, 52.48799), "count": 1, "skills": "driving", "precision": "exact"},
+        {
+            "id": "H1",
+            "name": "Overseas-qualified nurses",
+            "kind": "human",
+            "category": "skills_group",
+            "area_code": "W",
+            "count": 12,
+            "skills": "registered nurse",
+            "precision": "area",
+        },
+        {
+            "id": "H2",
+            "name": "Jane Resident",
+            "kind": "human",
+            "category": "individual",
+            "geometry": Point(-1.95811, 52.48777),
+            "count": 1,
+            "skills": "driving",
+            "precision": "exact",
+            "contact_name": "Jane Resident",
+            "contact_email": "jane@example.org",
+            "contact_phone": "07700 900123",
+        },
+        {
+            "id": "H3",
+            "name": "John Resident",
+            "kind": "human",
+            "category": "individual",
+            "geometry": Point(-1.95833, 52.48799),
+            "count": 1,
+            "skills": "driving",
+            "precision": "exact",
+        },
         # east: three individuals with the same skills at exact homes: 6 residents, shown as a group
-        *({"id": f"E{i}", "name": f"East Resident {i}", "kind": "human", "category": "individual",
-           "geometry": Point(-1.9310 - i * 0.0011, 52.4871 + i * 0.0009), "count": 2, "skills": "cleaning",
-           "precision": "exact"} for i in range(3)),
+        *(
+            {
+                "id": f"E{i}",
+                "name": f"East Resident {i}",
+                "kind": "human",
+                "category": "individual",
+                "geometry": Point(-1.9310 - i * 0.0011, 52.4871 + i * 0.0009),
+                "count": 2,
+                "skills": "cleaning",
+                "precision": "exact",
+            }
+            for i in range(3)
+        ),
     ]
     assets = _frame(ASSETS, public + residents + (extra_assets or []))
-    opportunities = _frame(OPPORTUNITIES, [
-        {"id": "O1", "project": "hosp", "type": "job", "title": "Registered nurse", "quantity": 40, "value": 33000.0,
-         "skills": "registered nurse"},
-        {"id": "O2", "project": "hosp", "type": "contract", "title": "Catering <i>lot</i>", "quantity": 1,
-         "value": 1200000.0},
-        {"id": "O3", "project": "hosp", "type": "space", "title": "Meeting room",
-         "geometry": Point(-1.9420, 52.4970)},
-    ])
-    areas = gpd.GeoDataFrame({"code": ["W", "E"], "name": ["West <ward>", "East"], "imd_decile": [1.0, 4.0],
-                              "imd_rank": [1200.0, 9000.0], "population": [9000, 8000],
-                              "local_authority": ["Sandwell", "Sandwell"]},
-                             geometry=[WEST, EAST], crs="EPSG:4326")
+    opportunities = _frame(
+        OPPORTUNITIES,
+        [
+            {
+                "id": "O1",
+                "project": "hosp",
+                "type": "job",
+                "title": "Registered nurse",
+                "quantity": 40,
+                "value": 33000.0,
+                "skills": "registered nurse",
+            },
+            {
+                "id": "O2",
+                "project": "hosp",
+                "type": "contract",
+                "title": "Catering <i>lot</i>",
+                "quantity": 1,
+                "value": 1200000.0,
+            },
+            {
+                "id": "O3",
+                "project": "hosp",
+                "type": "space",
+                "title": "Meeting room",
+                "geometry": Point(-1.9420, 52.4970),
+            },
+        ],
+    )
+    areas = gpd.GeoDataFrame(
+        {
+            "code": ["W", "E"],
+            "name": ["West <ward>", "East"],
+            "imd_decile": [1.0, 4.0],
+            "imd_rank": [1200.0, 9000.0],
+            "population": [9000, 8000],
+            "local_authority": ["Sandwell", "Sandwell"],
+        },
+        geometry=[WEST, EAST],
+        crs="EPSG:4326",
+    )
     return Dataset(manifest=manifest, assets=assets, opportunities=opportunities, areas=areas)
 
 
-MATCHES = pd.DataFrame({
-    "asset_id": ["F1", "H1", "P1", "H2", "H3"],
-    "opportunity_id": ["O2", "O1", "O3", "O1", "O1"],
-    "score": [0.91, 0.8, 0.45, 0.6, 0.6],
-    "reasons": ["covers catering · 450 m", "registered nurse", "has a meeting room", "x", "y"],
-})
+MATCHES = pd.DataFrame(
+    {
+        "asset_id": ["F1", "H1", "P1", "H2", "H3"],
+        "opportunity_id": ["O2", "O1", "O3", "O1", "O1"],
+        "score": [0.91, 0.8, 0.45, 0.6, 0.6],
+        "reasons": ["covers catering · 450 m", "registered nurse", "has a meeting room", "x", "y"],
+    }
+)
 
 
 def layers_of(fmap: folium.Map) -> dict[str, CwbLayer]:
-    return {e.spec.get("options", {}).get("id", e.factory): e for e in iter_elements(fmap) if isinstance(e, CwbLayer)}
+    return {
+        e.spec.get("options", {}).get("id", e.factory): e
+        for e in iter_elements(fmap)
+        if isinstance(e, CwbLayer)
+    }
 
 
 def all_coordinates(fmap: folium.Map) -> np.ndarray:
     """Every packed point of every canvas layer, as (lon, lat) rows."""
-    rows = [np.column_stack(decode_points(layer.spec)) for layer in layers_of(fmap).values() if "dx" in layer.spec]
+    rows = [
+        np.column_stack(decode_points(layer.spec))
+        for layer in layers_of(fmap).values()
+        if "dx" in layer.spec
+    ]
     return np.vstack(rows)
 
 
@@ -189,10 +315,26 @@ def test_safe_json_cannot_close_a_script(text: str) -> None:
 
 def test_every_layer_is_built_and_listed(fmap: folium.Map, html: str) -> None:
     layers = layers_of(fmap)
-    assert set(layers) == {"areas", "rings", "physical", "financial", "community", "human", "opportunities",
-                           "links", "projects"}
-    for name in ("Physical assets (2)", "Financial assets (1)", "Community assets (1)", "Opportunities (3)",
-                 "Catchment rings", "Areas by IMD decile", "Capital project"):
+    assert set(layers) == {
+        "areas",
+        "rings",
+        "physical",
+        "financial",
+        "community",
+        "human",
+        "opportunities",
+        "links",
+        "projects",
+    }
+    for name in (
+        "Physical assets (2)",
+        "Financial assets (1)",
+        "Community assets (1)",
+        "Opportunities (3)",
+        "Catchment rings",
+        "Areas by IMD decile",
+        "Capital project",
+    ):
         assert name in html, name
     assert '"Matched links (' in html
     assert "L.control.layers" in html and "L.control.scale" in html
@@ -219,7 +361,10 @@ def test_categories_come_from_one_legend(fmap: folium.Map) -> None:
 
 def test_rings_follow_the_manifest_bands(fmap: folium.Map) -> None:
     features = layers_of(fmap)["rings"].spec["geojson"]["features"]
-    assert [f["properties"]["label"] for f in features] == ["1 km from Test Hospital", "2 km from Test Hospital"]
+    assert [f["properties"]["label"] for f in features] == [
+        "1 km from Test Hospital",
+        "2 km from Test Hospital",
+    ]
     # the 1 km ring passes ~1000 m north of the project (metric buffer, not degrees)
     lats = [c[1] for c in features[0]["geometry"]["coordinates"]]
     assert max(lats) - 52.4951 == pytest.approx(1000 / 111_250, rel=0.01)
@@ -266,17 +411,31 @@ def test_residents_only_in_aggregate(fmap: folium.Map, ds: Dataset) -> None:
         assert min(Point(x, y).distance(r) for r in reps) < 2e-5
 
 
-def test_no_resident_location_or_personal_field_anywhere(fmap: folium.Map, ds: Dataset, html: str) -> None:
+def test_no_resident_location_or_personal_field_anywhere(
+    fmap: folium.Map, ds: Dataset, html: str
+) -> None:
     homes = ds.assets[(ds.assets["kind"] == "human") & ds.assets.geometry.notna()]
     coords = all_coordinates(fmap)
     for home in homes.geometry:
         nearest = np.min(np.hypot(coords[:, 0] - home.x, coords[:, 1] - home.y))
         assert nearest > 1e-4, f"a resident's home {home} is drawn"
-        for text in (f"{home.x:.5f},{home.y:.5f}", f"{home.y:.5f}, {home.x:.5f}", f"{home.y:.5f},{home.x:.5f}"):
+        for text in (
+            f"{home.x:.5f},{home.y:.5f}",
+            f"{home.y:.5f}, {home.x:.5f}",
+            f"{home.y:.5f},{home.x:.5f}",
+        ):
             assert text not in html
     values = " ".join(all_field_values(fmap)) + html
-    for secret in ("Jane Resident", "John Resident", "East Resident", "jane@example.org", "07700 900123",
-                   "Mo Owner", "mo@example.org", "0121 496 0000"):
+    for secret in (
+        "Jane Resident",
+        "John Resident",
+        "East Resident",
+        "jane@example.org",
+        "07700 900123",
+        "Mo Owner",
+        "mo@example.org",
+        "0121 496 0000",
+    ):
         assert secret not in values, secret
     assert "contact_" not in html
 
@@ -304,8 +463,17 @@ def test_small_resident_links_are_dropped(ds: Dataset) -> None:
 
 
 def test_matcher_group_ids_use_its_area_and_count(ds: Dataset) -> None:
-    grouped = pd.DataFrame({"asset_id": ["group:E:abc"], "asset_kind": ["human"], "area_code": ["E"],
-                            "count": [6], "opportunity_id": ["O1"], "score": [0.7], "reasons": ["cleaning"]})
+    grouped = pd.DataFrame(
+        {
+            "asset_id": ["group:E:abc"],
+            "asset_kind": ["human"],
+            "area_code": ["E"],
+            "count": [6],
+            "opportunity_id": ["O1"],
+            "score": [0.7],
+            "reasons": ["cleaning"],
+        }
+    )
     table = link_table(ds, grouped)
     assert table["name"].tolist() == ["6 residents in East → Registered nurse"]
 
@@ -334,7 +502,9 @@ def test_dataset_name_is_escaped_in_the_title(html: str) -> None:
 
 
 def test_assets_prefix_points_every_link_at_the_prefix(ds: Dataset) -> None:
-    html = make_map(ds, links=False, assets_prefix="https://intranet.example/npm").get_root().render()
+    html = (
+        make_map(ds, links=False, assets_prefix="https://intranet.example/npm").get_root().render()
+    )
     links = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
     assert links
     assert all(u.startswith("https://intranet.example/npm/") for u in links), links
@@ -372,7 +542,11 @@ def test_save_map_writes_relative_prefix(tmp_path: Path, ds: Dataset) -> None:
 
 
 def test_missing_tables_still_map(ds: Dataset) -> None:
-    empty = Dataset(manifest=ds.manifest, assets=ds.assets.iloc[:0], opportunities=ds.opportunities.iloc[:0],
-                    areas=ds.areas)
+    empty = Dataset(
+        manifest=ds.manifest,
+        assets=ds.assets.iloc[:0],
+        opportunities=ds.opportunities.iloc[:0],
+        areas=ds.areas,
+    )
     layers = layers_of(make_map(empty))
     assert set(layers) == {"areas", "rings", "projects"}

@@ -19,51 +19,97 @@ MINI = Path(__file__).resolve().parent / "data" / "mini"
 
 def hand_result() -> SimpleNamespace:
     """A match result whose figures are known: 12 nurses on 40 posts, one firm on a £1.2m lot."""
-    assignments = pd.DataFrame({
-        "opportunity_id": ["O1", "O2", "O3"], "opportunity_type": ["job", "contract", "space"],
-        "opportunity_title": ["Registered nurse", "Catering <i>lot</i>", "Meeting room"],
-        "asset_id": ["H1", "F1", "P1"], "asset_kind": ["human", "financial", "physical"],
-        "asset_category": ["skills_group", "social_enterprise", "library"],
-        "quantity": [12, 1, 1], "score": [0.8, 0.9, 0.45],
-    })
-    demand = pd.DataFrame({"opportunity_id": ["O1", "O2", "O3"], "title": ["Registered nurse", "Catering <i>lot</i>",
-                                                                          "Meeting room"],
-                           "type": ["job", "contract", "space"], "demand": [40, 1, 1], "filled": [12, 1, 1],
-                           "unfilled": [28, 0, 0]})
-    matches = pd.DataFrame({
-        "asset_id": ["H1", "F1", "H2"], "asset_name": ["Overseas-qualified nurses", HOSTILE_IMG, "Jane Resident"],
-        "asset_kind": ["human", "financial", "human"], "asset_category": ["skills_group", "social_enterprise",
-                                                                          "individual"],
-        "count": [12, None, 6], "opportunity_id": ["O1", "O2", "O1"],
-        "opportunity_title": ["Registered nurse", "Catering <i>lot</i>", "Registered nurse"],
-        "score": [0.8, 0.9, 0.5], "reasons": ["covers registered nurse", HOSTILE_SCRIPT, "x"],
-    })
-    needs = pd.DataFrame({"skill": ["registered nurse"], "soc2020": ["2237"], "unfilled_units": [28],
-                          "filled_needing_training": [0]})
-    untapped = pd.DataFrame({"asset_id": ["C1"], "name": ["Tenants Association"], "kind": ["community"],
-                             "reason": ["no opportunity asks for these skills"]})
-    consortia = pd.DataFrame({"opportunity_id": ["O2", "O2"], "rank": [1, 2], "title": ["Catering <i>lot</i>"] * 2,
-                              "value": [1_200_000.0] * 2, "member_names": ["A; B", "A; C"],
-                              "capacity_cover": [1.1, 1.0], "reasons": ["together", "together"]})
+    assignments = pd.DataFrame(
+        {
+            "opportunity_id": ["O1", "O2", "O3"],
+            "opportunity_type": ["job", "contract", "space"],
+            "opportunity_title": ["Registered nurse", "Catering <i>lot</i>", "Meeting room"],
+            "asset_id": ["H1", "F1", "P1"],
+            "asset_kind": ["human", "financial", "physical"],
+            "asset_category": ["skills_group", "social_enterprise", "library"],
+            "quantity": [12, 1, 1],
+            "score": [0.8, 0.9, 0.45],
+        }
+    )
+    demand = pd.DataFrame(
+        {
+            "opportunity_id": ["O1", "O2", "O3"],
+            "title": ["Registered nurse", "Catering <i>lot</i>", "Meeting room"],
+            "type": ["job", "contract", "space"],
+            "demand": [40, 1, 1],
+            "filled": [12, 1, 1],
+            "unfilled": [28, 0, 0],
+        }
+    )
+    matches = pd.DataFrame(
+        {
+            "asset_id": ["H1", "F1", "H2"],
+            "asset_name": ["Overseas-qualified nurses", HOSTILE_IMG, "Jane Resident"],
+            "asset_kind": ["human", "financial", "human"],
+            "asset_category": ["skills_group", "social_enterprise", "individual"],
+            "count": [12, None, 6],
+            "opportunity_id": ["O1", "O2", "O1"],
+            "opportunity_title": ["Registered nurse", "Catering <i>lot</i>", "Registered nurse"],
+            "score": [0.8, 0.9, 0.5],
+            "reasons": ["covers registered nurse", HOSTILE_SCRIPT, "x"],
+        }
+    )
+    needs = pd.DataFrame(
+        {
+            "skill": ["registered nurse"],
+            "soc2020": ["2237"],
+            "unfilled_units": [28],
+            "filled_needing_training": [0],
+        }
+    )
+    untapped = pd.DataFrame(
+        {
+            "asset_id": ["C1"],
+            "name": ["Tenants Association"],
+            "kind": ["community"],
+            "reason": ["no opportunity asks for these skills"],
+        }
+    )
+    consortia = pd.DataFrame(
+        {
+            "opportunity_id": ["O2", "O2"],
+            "rank": [1, 2],
+            "title": ["Catering <i>lot</i>"] * 2,
+            "value": [1_200_000.0] * 2,
+            "member_names": ["A; B", "A; C"],
+            "capacity_cover": [1.1, 1.0],
+            "reasons": ["together", "together"],
+        }
+    )
     return SimpleNamespace(
         allocation=SimpleNamespace(assignments=assignments, demand=demand),
         gaps=SimpleNamespace(training_needs=needs, untapped=untapped),
-        consortia=consortia, matches=matches, suppressed_residents=2,
+        consortia=consortia,
+        matches=matches,
+        suppressed_residents=2,
     )
 
 
 @pytest.fixture(scope="module")
 def report():
-    return build_report(make_dataset(), map_href="map.html", date="2025-01-31", match_result=hand_result())
+    return build_report(
+        make_dataset(), map_href="map.html", date="2025-01-31", match_result=hand_result()
+    )
 
 
 def test_headline_figures_from_known_allocation(report) -> None:
     figures = {f.label: (f.value, f.note) for f in report.headline}
     assert figures["Residents linked to posts"][0] == "12"
-    assert figures["Posts that could be filled locally"] == ("12 of 40", "30.0% of the posts on offer")
+    assert figures["Posts that could be filled locally"] == (
+        "12 of 40",
+        "30.0% of the posts on offer",
+    )
     assert figures["Enterprises linked to contracts"] == ("1", "£1.2m of contract value")
     assert figures["Consortia proposed"] == ("2", "for 1 contract(s) no single firm can take")
-    assert figures["Community organisations and spaces involved"] == ("1", "0 organisation(s), 1 space(s)")
+    assert figures["Community organisations and spaces involved"] == (
+        "1",
+        "0 organisation(s), 1 space(s)",
+    )
     assert figures["Training needs"][0] == "28"
     assert figures["Untapped assets"][0] == "1"
     assert any("2 residents in groups smaller than 5" in n for n in report.notes)
@@ -90,7 +136,9 @@ def test_html_is_self_contained_and_escaped(report) -> None:
 
 
 def test_unsafe_map_link_is_neutralised() -> None:
-    hostile = build_report(make_dataset(), map_href="javascript:alert(1)", match_result=hand_result())
+    hostile = build_report(
+        make_dataset(), map_href="javascript:alert(1)", match_result=hand_result()
+    )
     assert 'href="#"' in render_html(hostile)
 
 
@@ -124,15 +172,21 @@ def test_cli_map_and_report(tmp_path: Path) -> None:
     result = runner.invoke(app, ["map", str(MINI), "-o", str(tmp_path / "m.html"), "--no-links"])
     assert result.exit_code == 0, result.output
     assert "cwbMap.points(" in (tmp_path / "m.html").read_text()
-    result = runner.invoke(app, ["report", str(MINI), "-o", str(tmp_path / "r.md"), "--map", "m.html"])
+    result = runner.invoke(
+        app, ["report", str(MINI), "-o", str(tmp_path / "r.md"), "--map", "m.html"]
+    )
     assert result.exit_code == 0, result.output
     assert "[m.html](<m.html>)" in (tmp_path / "r.md").read_text()
 
 
 def test_cli_usage_errors_exit_2(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["map", str(MINI), "-o", str(tmp_path / "m.html"), "--indicator", "nope"])
+    result = runner.invoke(
+        app, ["map", str(MINI), "-o", str(tmp_path / "m.html"), "--indicator", "nope"]
+    )
     assert result.exit_code == 2 and "nope" in result.output
-    result = runner.invoke(app, ["report", str(MINI), "-o", str(tmp_path / "r.txt"), "--format", "pdf"])
+    result = runner.invoke(
+        app, ["report", str(MINI), "-o", str(tmp_path / "r.txt"), "--format", "pdf"]
+    )
     assert result.exit_code == 2
 
 

@@ -13,19 +13,32 @@ from cwb.cli.app import DatasetArg, app, library_errors, out
 @app.command("map")
 def map_command(
     dataset: DatasetArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.", dir_okay=False)] = Path(
-        "map.html"),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="HTML file to write.", dir_okay=False)
+    ] = Path("map.html"),
     indicator: Annotated[
-        str, typer.Option(help="Area column to shade the areas by (e.g. imd_decile, imd_rank); 'none' for outlines.")
+        str,
+        typer.Option(
+            help="Area column to shade the areas by (e.g. imd_decile, imd_rank); 'none' for outlines."
+        ),
     ] = "imd_decile",
     assets_prefix: Annotated[
         str | None,
-        typer.Option("--assets-prefix", "--assets-js-prefix",
-                     help="Load Leaflet's JS/CSS from this URL or folder (node_modules layout) instead of the CDNs."),
+        typer.Option(
+            "--assets-prefix",
+            "--assets-js-prefix",
+            help="Load Leaflet's JS/CSS from this URL or folder (node_modules layout) instead of the CDNs.",
+        ),
     ] = None,
-    no_links: Annotated[bool, typer.Option("--no-links", help="Do not compute or draw the matched links.")] = False,
-    max_links: Annotated[int, typer.Option(min=0, help="Draw at most this many links (best scores first).")] = 5000,
-    title: Annotated[str | None, typer.Option(help="Title shown on the map (default: the dataset's name).")] = None,
+    no_links: Annotated[
+        bool, typer.Option("--no-links", help="Do not compute or draw the matched links.")
+    ] = False,
+    max_links: Annotated[
+        int, typer.Option(min=0, help="Draw at most this many links (best scores first).")
+    ] = 5000,
+    title: Annotated[
+        str | None, typer.Option(help="Title shown on the map (default: the dataset's name).")
+    ] = None,
 ) -> None:
     """Write an interactive HTML map: project and catchment, assets by kind, opportunities, links, areas.
 
@@ -38,19 +51,30 @@ def map_command(
     from cwb.maps import save_map
 
     with library_errors():
-        path = save_map(dataset, output, indicator=None if indicator.lower() == "none" else indicator,
-                        links=not no_links, max_links=max_links, assets_prefix=assets_prefix, title=title)
+        path = save_map(
+            dataset,
+            output,
+            indicator=None if indicator.lower() == "none" else indicator,
+            links=not no_links,
+            max_links=max_links,
+            assets_prefix=assets_prefix,
+            title=title,
+        )
     out.print(f"wrote {path}")
 
 
 @app.command("report")
 def report_command(
     dataset: DatasetArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (.html or .md).", dir_okay=False)] = Path(
-        "report.html"),
-    fmt: Annotated[str | None, typer.Option("--format", help="html or md (default: from the file's suffix).")] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File to write (.html or .md).", dir_okay=False)
+    ] = Path("report.html"),
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="html or md (default: from the file's suffix).")
+    ] = None,
     map_file: Annotated[
-        str | None, typer.Option("--map", help="Link this map file from the report (e.g. map.html).")
+        str | None,
+        typer.Option("--map", help="Link this map file from the report (e.g. map.html)."),
     ] = None,
 ) -> None:
     """Write a self-contained summary: headline figures, charts, tables and a static map.
