@@ -147,7 +147,8 @@ def _normalise_word(series: pd.Series) -> pd.Series:
 
 def _parse_numbers(text: pd.Series) -> pd.Series:
     cleaned = text.str.replace(r"[£$€,\s]", "", regex=True)
-    return pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
+    numbers = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype("float64")
+    return numbers.where(np.isfinite(numbers))  # 'inf' and 'nan' are not numbers a person means
 
 
 def _check_number(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
@@ -157,6 +158,9 @@ def _check_number(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
     chk.flag(bad.to_numpy(), col.name, text, "is not a number", code="not_a_number",
              hint="write digits only, e.g. 1200 or 1200.50")
     if col.type == "int":
+        huge = numbers.abs() > 2**53
+        chk.flag(huge.to_numpy(), col.name, text, "is too large", code="not_a_number")
+        numbers = numbers.where(~huge)
         fractional = numbers.notna() & (numbers != np.floor(numbers.fillna(0)))
         chk.flag(fractional.to_numpy(), col.name, text, "is not a whole number", code="not_a_number")
         numbers = numbers.where(~fractional)
