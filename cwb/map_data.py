@@ -1,8 +1,9 @@
 """The tables a cwb map draws, before they become layers.
 
 Located points, opportunities placed at their project, matched links with
-residents merged per area, and indicator classes. Kept apart from :mod:`cwb.maps` (which turns them into layers) so that other
-outputs (the report, exports) can use the same privacy-safe link table.
+residents merged per area, and indicator classes. Kept apart from
+:mod:`cwb.maps` (which turns them into layers) so that other outputs (the
+report, exports) can use the same privacy-safe link table.
 """
 
 from __future__ import annotations

@@ -220,6 +220,16 @@ def make_map(
         _add_links(build, matches)
     _add_spend(build)
     _add_projects(build)
+    # the view is set before the layers are added, so that each draws once, for the final view
+    if build.bounds:
+        b = np.array(build.bounds)
+        CwbControl(
+            "fit",
+            [
+                [float(b[:, 1].min()), float(b[:, 0].min())],
+                [float(b[:, 3].max()), float(b[:, 2].max())],
+            ],
+        ).add_to(fmap)
     for layer in build.layers.values():
         layer.add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
@@ -231,15 +241,6 @@ def make_map(
         layers=build.layers,
     ).add_to(fmap)
     CwbControl("title", _title_spec(ds, options)).add_to(fmap)
-    if build.bounds:
-        b = np.array(build.bounds)
-        CwbControl(
-            "fit",
-            [
-                [float(b[:, 1].min()), float(b[:, 0].min())],
-                [float(b[:, 3].max()), float(b[:, 2].max())],
-            ],
-        ).add_to(fmap)
     if options.tiles:  # added last: tiles load once, for the fitted view
         folium.TileLayer(options.tiles, name="Base map", control=False, max_zoom=19).add_to(fmap)
     if folium_assets:

@@ -261,14 +261,21 @@
       this._canvas.setAttribute("data-cwb-layer", this.options.id);
       map.getPane(this.options.pane).appendChild(this._canvas);
       if (st.layers.indexOf(this) < 0) { st.layers.push(this); }
-      map.on("moveend zoomend resize viewreset", this._redraw, this);
+      map.on("moveend zoomend resize viewreset", this._schedule, this);
       this._redraw();
     },
     onRemove: function (map) {
-      map.off("moveend zoomend resize viewreset", this._redraw, this);
+      map.off("moveend zoomend resize viewreset", this._schedule, this);
+      if (this._pending) { L.Util.cancelAnimFrame(this._pending); this._pending = 0; }
       L.DomUtil.remove(this._canvas);
       this._canvas = null;
       this.drawn = 0;
+    },
+    /* Several map events in a row (zoomend, moveend, viewreset) cost one redraw, in the next frame. */
+    _schedule: function () {
+      var self = this;
+      if (this._pending) { return; }
+      this._pending = L.Util.requestAnimFrame(function () { self._pending = 0; self._redraw(); });
     },
     _frame: function () {
       var map = this._map, size = map.getSize(), dpr = window.devicePixelRatio || 1, c = this._canvas;
