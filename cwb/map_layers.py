@@ -317,7 +317,7 @@ class CwbLayer(JSCSSMixin, Layer):
 
 
 class CwbControl(JSCSSMixin, MacroElement):
-    """A cwb map control (``title``, ``legend`` or ``search``) attached to the map."""
+    """A cwb map call: ``title``, ``legend``, ``search``, ``fullscreen`` controls, or ``fit`` (the view)."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
@@ -381,7 +381,7 @@ _KNOWN_FOLDERS: dict[str, str] = {
     "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/": "leaflet.markercluster/dist/",  # noqa: E501
 }
 
-#: npm packages (exact versions) that hold every file a cwb map links.
+#: npm packages (exact versions) that hold every file folium links (a cwb map itself needs only Leaflet).
 ASSET_PACKAGES: tuple[str, ...] = (
     "leaflet@1.9.3",
     "jquery@3.7.1",

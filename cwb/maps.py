@@ -33,7 +33,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from folium.plugins import Fullscreen
 
 from cwb._atomic import atomic_path
 from cwb.dataset import Dataset
@@ -233,7 +232,7 @@ def make_map(
     for layer in build.layers.values():
         layer.add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
-    Fullscreen(position="topleft").add_to(fmap)
+    CwbControl("fullscreen").add_to(fmap)
     CwbControl("search", layers=build.searchable).add_to(fmap)
     CwbControl(
         "legend",
@@ -245,7 +244,7 @@ def make_map(
         folium.TileLayer(options.tiles, name="Base map", control=False, max_zoom=19).add_to(fmap)
     if folium_assets:
         drop_unused_links(fmap)
-    else:  # a cwb map itself needs only Leaflet (and the fullscreen plugin, linked by its element)
+    else:  # a cwb map itself needs only Leaflet
         fmap.default_js = [(n, u) for n, u in fmap.default_js if n == "leaflet"]
         fmap.default_css = [(n, u) for n, u in fmap.default_css if n == "leaflet_css"]
     if assets_prefix:

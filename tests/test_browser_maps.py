@@ -143,7 +143,7 @@ def test_every_layer_is_present_and_drawn(page: Any) -> None:
     assert page.locator(".cwb-legend-item input[type=checkbox]").count() > 20
     assert page.locator(".leaflet-control-scale").count() == 1
     assert (
-        page.locator(".leaflet-control-zoom-fullscreen, .leaflet-control-fullscreen-button").count()
+        page.locator(".cwb-fullscreen a").count()
         >= 1
     )
     assert "Midland Metropolitan" in page.inner_text(".cwb-title")

@@ -338,7 +338,7 @@ def test_every_layer_is_built_and_listed(fmap: folium.Map, html: str) -> None:
         assert name in html, name
     assert '"Matched links (' in html
     assert "L.control.layers" in html and "L.control.scale" in html
-    assert "Control.FullScreen" in html
+    assert "cwbMap.fullscreen(" in html
     assert "cwbMap.search(" in html and "cwbMap.legend(" in html and "cwbMap.title(" in html
 
 

@@ -606,6 +606,28 @@
   /* Fit the view at once (no animation, so tiles load only for the final view). */
   cwb.fit = function (map, bounds) { map.fitBounds(bounds, { animate: false }); };
 
+  /* A fullscreen button (the Fullscreen API; no plugin to host). */
+  cwb.fullscreen = function (map) {
+    var Full = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var bar = el("div", "leaflet-bar cwb-fullscreen"), a = el("a", null, "\u26F6");
+        var box = map.getContainer();
+        a.href = "#"; a.title = "Full screen"; a.setAttribute("role", "button"); a.setAttribute("aria-label", "Full screen");
+        L.DomEvent.on(a, "click", function (e) {
+          L.DomEvent.preventDefault(e);
+          if (document.fullscreenElement) { document.exitFullscreen(); }
+          else if (box.requestFullscreen) { box.requestFullscreen(); }
+        });
+        document.addEventListener("fullscreenchange", function () { map.invalidateSize(); });
+        L.DomEvent.disableClickPropagation(bar);
+        bar.appendChild(a);
+        return bar;
+      }
+    });
+    return new Full().addTo(map);
+  };
+
   cwb.title = function (map, spec) {
     var box = el("div", "cwb-title");
     box.appendChild(el("div", "cwb-title-main", spec.title));
