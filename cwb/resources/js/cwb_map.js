@@ -606,12 +606,17 @@
   /* Fit the view at once (no animation, so tiles load only for the final view). */
   cwb.fit = function (map, bounds) { map.fitBounds(bounds, { animate: false }); };
 
+  var FULLSCREEN_ICON = '<svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" ' +
+    'style="vertical-align:middle"><path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" ' +
+    'stroke="#333" stroke-width="2"/></svg>';
+
   /* A fullscreen button (the Fullscreen API; no plugin to host). */
   cwb.fullscreen = function (map) {
     var Full = L.Control.extend({
       options: { position: "topleft" },
       onAdd: function () {
-        var bar = el("div", "leaflet-bar cwb-fullscreen"), a = el("a", null, "\u26F6");
+        var bar = el("div", "leaflet-bar cwb-fullscreen"), a = el("a");
+        a.innerHTML = FULLSCREEN_ICON;  /* a constant of this file, never data */
         var box = map.getContainer();
         a.href = "#"; a.title = "Full screen"; a.setAttribute("role", "button"); a.setAttribute("aria-label", "Full screen");
         L.DomEvent.on(a, "click", function (e) {
