@@ -9,6 +9,7 @@ geographies). Sections that a stage owns are kept as plain dicts in
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,6 +200,10 @@ def manifest_from_dict(raw: dict[str, Any], log: ProblemLog | None = None) -> Ma
     )
 
 
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(str(key))
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -207,7 +212,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'
 
@@ -224,7 +229,7 @@ def _to_toml(m: Manifest) -> str:
             value = getattr(p, key)
             if value not in ("", None):
                 lines.append(f"{key} = {_toml_value(value)}")
-        lines += [f"{k} = {_toml_value(v)}" for k, v in p.extra.items()]
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in p.extra.items()]
     lines += ["", "[catchment]", f"bands_m = {_toml_value(list(m.bands_m))}",
               f"max_outside_m = {_toml_value(m.max_outside_m)}", "", "[privacy]",
               f"min_count = {m.min_count}", "", "[files]"]
@@ -237,5 +242,5 @@ def _to_toml(m: Manifest) -> str:
             opts["columns"] = entry.columns
         lines.append(f"{table} = {_toml_value(opts if len(opts) > 1 else entry.path)}")
     for section, values in m.settings.items():
-        lines += ["", f"[{section}]"] + [f"{k} = {_toml_value(v)}" for k, v in values.items()]
+        lines += ["", f"[{section}]"] + [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in values.items()]
     return "\n".join(lines) + "\n"

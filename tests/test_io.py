@@ -89,3 +89,22 @@ def test_manifest_column_mapping(mini_copy: Path) -> None:
     (mini_copy / "dataset.toml").write_text(manifest)
     ds = cwb.read_dataset(mini_copy)
     assert ds.assets.loc[0, "precision"] == "postcode"
+
+
+def test_manifest_round_trip_keeps_settings() -> None:
+    import tomllib
+
+    from cwb.manifest import manifest_from_dict
+
+    raw = {
+        "dataset": {"name": 'Quotes " and \\ backslashes'},
+        "projects": [{"id": "p", "name": "P", "lat": 52.5, "lon": -1.9, "beds": 736}],
+        "spend": {"buyer_projects": {"Sandwell and West Birmingham NHS Trust": "p"},
+                  "geographies": [{"name": "neighbourhood", "areas": "all"}], "fx": {"EUR": 0.85}},
+        "matching": {"weights": {"skills": 0.5, "distance": 0.5}, "top_k": 3},
+    }
+    manifest = manifest_from_dict(raw)
+    again = manifest_from_dict(tomllib.loads(manifest.to_toml()))
+    assert again.name == raw["dataset"]["name"]
+    assert again.settings == manifest.settings
+    assert again.projects == manifest.projects
