@@ -356,7 +356,9 @@ def _note_bounds(build: _Build, lon: np.ndarray, lat: np.ndarray) -> None:
 def _base_map(ds: Dataset, options: MapOptions) -> folium.Map:
     projects = ds.manifest.projects
     centre = [projects[0].lat, projects[0].lon] if projects else [52.48, -1.90]
-    return folium.Map(location=centre, zoom_start=13, tiles=None, control_scale=True, max_zoom=19)
+    return folium.Map(
+        location=centre, zoom_start=13, tiles=None, control_scale=True, max_zoom=19, maxZoom=19
+    )
 
 
 def _add_areas(build: _Build) -> None:
