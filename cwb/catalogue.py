@@ -90,8 +90,17 @@ class Catalogue:
             self.by_band.assign(breakdown="distance_band"),
             self.by_area.assign(breakdown="area"),
         ]
-        columns = ["breakdown", "project", "band", "area_code", "area_name", "kind", "category", "assets",
-                   "residents"]
+        columns = [
+            "breakdown",
+            "project",
+            "band",
+            "area_code",
+            "area_name",
+            "kind",
+            "category",
+            "assets",
+            "residents",
+        ]
         return pd.concat(parts, ignore_index=True).reindex(columns=columns)
 
 
@@ -103,27 +112,45 @@ def _residents(assets: gpd.GeoDataFrame) -> pd.Series:
 def catalogue(ds: Dataset) -> Catalogue:
     """Summarise the dataset's assets (see :class:`Catalogue`)."""
     assets = ds.assets
-    base = pd.DataFrame({"kind": assets["kind"].to_numpy(), "category": assets["category"].to_numpy(),
-                         "residents": _residents(assets).to_numpy()})
-    by_category = (base.groupby(["kind", "category"], sort=True)
-                   .agg(assets=("kind", "size"), residents=("residents", "sum")).reset_index())
+    base = pd.DataFrame(
+        {
+            "kind": assets["kind"].to_numpy(),
+            "category": assets["category"].to_numpy(),
+            "residents": _residents(assets).to_numpy(),
+        }
+    )
+    by_category = (
+        base.groupby(["kind", "category"], sort=True)
+        .agg(assets=("kind", "size"), residents=("residents", "sum"))
+        .reset_index()
+    )
     distances = distances_to_projects(ds)
     band_parts = []
     for pid in ds.projects["id"]:
         bands = distance_bands(distances[pid], ds.manifest.bands_m)
         part = base.assign(project=pid, band=bands.to_numpy())
-        band_parts.append(part.groupby(["project", "band", "kind"], sort=False)
-                          .agg(assets=("kind", "size"), residents=("residents", "sum")).reset_index())
-    by_band = pd.concat(band_parts, ignore_index=True) if band_parts else pd.DataFrame(
-        columns=["project", "band", "kind", "assets", "residents"])
+        band_parts.append(
+            part.groupby(["project", "band", "kind"], sort=False)
+            .agg(assets=("kind", "size"), residents=("residents", "sum"))
+            .reset_index()
+        )
+    by_band = (
+        pd.concat(band_parts, ignore_index=True)
+        if band_parts
+        else pd.DataFrame(columns=["project", "band", "kind", "assets", "residents"])
+    )
     order = {label: i for i, label in enumerate([*band_labels(ds.manifest.bands_m), UNLOCATED])}
-    by_band = by_band.sort_values(["project", "band", "kind"], key=lambda s: s.map(order) if s.name == "band"
-                                  else s).reset_index(drop=True)
+    by_band = by_band.sort_values(
+        ["project", "band", "kind"], key=lambda s: s.map(order) if s.name == "band" else s
+    ).reset_index(drop=True)
     codes = assign_area_codes(assets, ds.areas)
     names = ds.areas.set_index("code")["name"] if len(ds.areas) else pd.Series(dtype="str")
     area_frame = base.assign(area_code=codes.to_numpy())
-    by_area = (area_frame.groupby(["area_code", "kind"], sort=True)
-               .agg(assets=("kind", "size"), residents=("residents", "sum")).reset_index())
+    by_area = (
+        area_frame.groupby(["area_code", "kind"], sort=True)
+        .agg(assets=("kind", "size"), residents=("residents", "sum"))
+        .reset_index()
+    )
     by_area.insert(1, "area_name", by_area["area_code"].map(names).fillna(OUTSIDE_AREAS))
     small = (by_area["kind"] == "human") & (by_area["residents"] < ds.min_count)
     suppressed = int(by_area.loc[small, "residents"].sum())

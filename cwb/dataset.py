@@ -64,7 +64,10 @@ class Dataset:
         xs = [p.lon for p in self.manifest.projects]
         ys = [p.lat for p in self.manifest.projects]
         return gpd.GeoDataFrame(
-            pd.DataFrame(rows, columns=["id", "name", "kind", "postcode", "opened", "investment", "description"]),
+            pd.DataFrame(
+                rows,
+                columns=["id", "name", "kind", "postcode", "opened", "investment", "description"],
+            ),
             geometry=gpd.points_from_xy(xs, ys),
             crs=WGS84,
         )

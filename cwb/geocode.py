@@ -71,8 +71,9 @@ class PostcodeLookup:
         path = Path(path)
         if not path.exists():
             raise UsageError(f"postcode lookup {path} does not exist")
-        frame = pd.read_csv(path, usecols=[postcode, lat, lon], dtype={postcode: "str"},
-                            encoding="utf-8-sig")
+        frame = pd.read_csv(
+            path, usecols=[postcode, lat, lon], dtype={postcode: "str"}, encoding="utf-8-sig"
+        )
         return cls.from_frame(frame, postcode=postcode, lat=lat, lon=lon)
 
     def __len__(self) -> int:

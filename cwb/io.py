@@ -39,8 +39,14 @@ FORMATS: dict[str, str] = {
     ".shp": "shp",
 }
 #: Suffix written for each format name.
-SUFFIXES: dict[str, str] = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson", "gpkg": ".gpkg",
-                            "parquet": ".parquet", "shp": ".shp"}
+SUFFIXES: dict[str, str] = {
+    "csv": ".csv",
+    "xlsx": ".xlsx",
+    "geojson": ".geojson",
+    "gpkg": ".gpkg",
+    "parquet": ".parquet",
+    "shp": ".shp",
+}
 
 #: Common header spellings mapped to cwb's column names.
 HEADER_ALIASES: dict[str, str] = {
@@ -105,8 +111,12 @@ def read_raw_table(folder: Path, entry: FileEntry, problems: ProblemLog) -> RawT
     path = (folder / entry.path) if not Path(entry.path).is_absolute() else Path(entry.path)
     shown = entry.path
     if not path.exists():
-        problems.add(shown, "file is missing", code="missing_file",
-                     hint=f"create it (see `cwb init`) or fix the path in {MANIFEST_NAME}")
+        problems.add(
+            shown,
+            "file is missing",
+            code="missing_file",
+            hint=f"create it (see `cwb init`) or fix the path in {MANIFEST_NAME}",
+        )
         return None
     fmt = table_format(path)
     if path.stat().st_size == 0:
@@ -132,7 +142,9 @@ def read_raw_table(folder: Path, entry: FileEntry, problems: ProblemLog) -> RawT
         cells = cells.rename(columns=_FROM_SHAPEFILE)
     duplicated = cells.columns[cells.columns.duplicated()].tolist()
     if duplicated:
-        problems.add(shown, f"column(s) {duplicated} appear more than once", code="duplicate_column")
+        problems.add(
+            shown, f"column(s) {duplicated} appear more than once", code="duplicate_column"
+        )
         cells = cells.loc[:, ~cells.columns.duplicated()]
     raw.cells = cells.reset_index(drop=True)
     if raw.geometry is not None:
@@ -151,19 +163,26 @@ def _decode(path: Path, shown: str, problems: ProblemLog) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        bad = data[max(exc.start - 20, 0):exc.start + 20]
+        bad = data[max(exc.start - 20, 0) : exc.start + 20]
         line = data[: exc.start].count(b"\n") + 1
-        for encoding, label in (("cp1252", "Windows-1252 (cp1252)"), ("latin-1", "Latin-1 (ISO-8859-1)")):
+        for encoding, label in (
+            ("cp1252", "Windows-1252 (cp1252)"),
+            ("latin-1", "Latin-1 (ISO-8859-1)"),
+        ):
             try:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 continue
             sample = bad.decode(encoding, errors="replace").strip()
-            problems.add(shown, f"file is not UTF-8: it looks like {label} text "
-                         f"(first odd byte on line {line}, near {sample!r})",
-                         code="encoding", hint=_CP1252_HINT)
+            problems.add(
+                shown,
+                f"file is not UTF-8: it looks like {label} text "
+                f"(first odd byte on line {line}, near {sample!r})",
+                code="encoding",
+                hint=_CP1252_HINT,
+            )
             return text
-        raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+        raise AssertionError("latin-1 decodes any bytes") from exc  # pragma: no cover
 
 
 def _read_csv(path: Path, shown: str, problems: ProblemLog) -> RawTable:
@@ -172,10 +191,16 @@ def _read_csv(path: Path, shown: str, problems: ProblemLog) -> RawTable:
         problems.add(shown, "file is empty", code="empty_file")
         raise _Unreadable
     try:
-        cells = pd.read_csv(StringIO(text), dtype="str", keep_default_na=False, skip_blank_lines=True)
+        cells = pd.read_csv(
+            StringIO(text), dtype="str", keep_default_na=False, skip_blank_lines=True
+        )
     except (pd.errors.ParserError, ValueError) as exc:
-        problems.add(shown, f"is not a well-formed CSV file: {exc}", code="parse",
-                     hint="check for unbalanced quotes or a wrong number of commas on that line")
+        problems.add(
+            shown,
+            f"is not a well-formed CSV file: {exc}",
+            code="parse",
+            hint="check for unbalanced quotes or a wrong number of commas on that line",
+        )
         raise _Unreadable from None
     geometry = None
     header = [normalise_header(c) for c in cells.columns]
@@ -190,8 +215,14 @@ def _wkt_geometry(text: pd.Series, shown: str, problems: ProblemLog) -> gpd.GeoS
     geoms = shapely.from_wkt(np.where(values == "", None, values), on_invalid="ignore")
     failed = np.flatnonzero((values != "") & shapely.is_missing(geoms))
     for i in failed:
-        problems.add(shown, "is not valid WKT geometry", row=int(i) + 2, column="geometry",
-                     value=_clip(values[i]), code="invalid_geometry")
+        problems.add(
+            shown,
+            "is not valid WKT geometry",
+            row=int(i) + 2,
+            column="geometry",
+            value=_clip(values[i]),
+            code="invalid_geometry",
+        )
     return gpd.GeoSeries(geoms, crs=WGS84)
 
 
@@ -238,7 +269,9 @@ def _read_xlsx(path: Path, shown: str, entry: FileEntry) -> RawTable:
     geometry = None
     header = [normalise_header(c) for c in cells.columns]
     if "geometry" in header:
-        geometry = _wkt_geometry(cells.pop(cells.columns[header.index("geometry")]), shown, ProblemLog())
+        geometry = _wkt_geometry(
+            cells.pop(cells.columns[header.index("geometry")]), shown, ProblemLog()
+        )
     return RawTable(shown, cells, geometry)
 
 
@@ -261,26 +294,47 @@ def _read_vector(path: Path, shown: str, entry: FileEntry, problems: ProblemLog)
     return _from_geodataframe(gdf, shown, entry, problems)
 
 
-def _from_geodataframe(gdf: gpd.GeoDataFrame, shown: str, entry: FileEntry, problems: ProblemLog) -> RawTable:
+def _from_geodataframe(
+    gdf: gpd.GeoDataFrame, shown: str, entry: FileEntry, problems: ProblemLog
+) -> RawTable:
     declared = gdf.crs
     if declared is None and entry.crs is None:
-        problems.add(shown, "has no CRS, so its coordinates cannot be placed", column="geometry",
-                     code="missing_crs", hint=f"add crs = \"EPSG:27700\" (or the right one) to its [files] entry")
+        problems.add(
+            shown,
+            "has no CRS, so its coordinates cannot be placed",
+            column="geometry",
+            code="missing_crs",
+            hint='add crs = "EPSG:27700" (or the right one) to its [files] entry',
+        )
         raise _Unreadable
     if declared is None:
         gdf = gdf.set_crs(entry.crs)
     elif entry.crs is not None and not declared.equals(gpd.GeoSeries(crs=entry.crs).crs):
-        problems.add(shown, f"declares CRS {declared.to_string()} but {MANIFEST_NAME} says {entry.crs}",
-                     column="geometry", code="wrong_crs", hint="remove one of them or make them agree")
+        problems.add(
+            shown,
+            f"declares CRS {declared.to_string()} but {MANIFEST_NAME} says {entry.crs}",
+            column="geometry",
+            code="wrong_crs",
+            hint="remove one of them or make them agree",
+        )
     located = gdf.geometry[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     if len(located) and gdf.crs.is_geographic:
         minx, miny, maxx, maxy = located.total_bounds
         if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-            problems.add(shown, f"coordinates up to ({maxx:.0f}, {maxy:.0f}) cannot be degrees of "
-                         f"{gdf.crs.to_string()}: the CRS is wrong", column="geometry", code="wrong_crs",
-                         hint="set crs = \"EPSG:27700\" in its [files] entry if these are British National Grid metres")
+            problems.add(
+                shown,
+                f"coordinates up to ({maxx:.0f}, {maxy:.0f}) cannot be degrees of "
+                f"{gdf.crs.to_string()}: the CRS is wrong",
+                column="geometry",
+                code="wrong_crs",
+                hint='set crs = "EPSG:27700" in its [files] entry if these are British National Grid metres',
+            )
             raise _Unreadable
-    geometry = gdf.geometry.to_crs(WGS84) if not gdf.crs.equals(gpd.GeoSeries(crs=WGS84).crs) else gdf.geometry
+    geometry = (
+        gdf.geometry.to_crs(WGS84)
+        if not gdf.crs.equals(gpd.GeoSeries(crs=WGS84).crs)
+        else gdf.geometry
+    )
     cells = _to_cells(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
     return RawTable(shown, cells, gpd.GeoSeries(geometry.to_numpy(), crs=WGS84))
 
@@ -338,7 +392,11 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, layer: str | None = No
         with atomic_path(path) as tmp:
             frame.to_parquet(tmp, index=False)
         return path
-    gdf = frame if is_geo else gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)), crs=WGS84)
+    gdf = (
+        frame
+        if is_geo
+        else gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)), crs=WGS84)
+    )
     if fmt == "shp":
         gdf = _shapefile_ready(gdf, path)
     with atomic_path(path) as tmp:
@@ -359,7 +417,7 @@ def _flatten_geometry(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     if points.all() or (~points & shapely.is_missing(geoms.to_numpy()) | points).all():
         xs = np.where(points, shapely.get_x(np.where(points, geoms.to_numpy(), None)), np.nan)
         ys = np.where(points, shapely.get_y(np.where(points, geoms.to_numpy(), None)), np.nan)
-        flat.insert(_after(flat, "category") , "lat", ys)
+        flat.insert(_after(flat, "category"), "lat", ys)
         flat.insert(_after(flat, "lat"), "lon", xs)
     else:
         flat["geometry"] = shapely.to_wkt(geoms.to_numpy(), rounding_precision=-1)
@@ -376,22 +434,31 @@ def _check_excel_cells(frame: pd.DataFrame, path: Path) -> None:
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column].dtype):
             lengths = frame[column].fillna("").astype(str).str.len()
             if (lengths > limit).any():
-                raise UsageError(f"{path.name}: column {column!r} has cells longer than Excel's "
-                                 f"{limit} characters; write this table as GeoJSON or GeoPackage instead")
+                raise UsageError(
+                    f"{path.name}: column {column!r} has cells longer than Excel's "
+                    f"{limit} characters; write this table as GeoJSON or GeoPackage instead"
+                )
 
 
 def _shapefile_ready(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     renamed = gdf.rename(columns=SHAPEFILE_NAMES)
     too_long = [c for c in renamed.columns if len(c) > 10 and c != renamed.geometry.name]
     if too_long:
-        raise UsageError(f"{path.name}: shapefile field names are at most 10 characters; "
-                         f"rename {too_long} or write GeoPackage instead")
+        raise UsageError(
+            f"{path.name}: shapefile field names are at most 10 characters; "
+            f"rename {too_long} or write GeoPackage instead"
+        )
     for column in renamed.columns:
         if column == renamed.geometry.name:
             continue
-        if pd.api.types.is_string_dtype(renamed[column].dtype) and (renamed[column].str.len() > 254).any():
-            raise UsageError(f"{path.name}: column {column!r} has text longer than a shapefile's 254 "
-                             "characters; write GeoPackage instead")
+        if (
+            pd.api.types.is_string_dtype(renamed[column].dtype)
+            and (renamed[column].str.len() > 254).any()
+        ):
+            raise UsageError(
+                f"{path.name}: column {column!r} has text longer than a shapefile's 254 "
+                "characters; write GeoPackage instead"
+            )
         if isinstance(renamed[column].dtype, pd.BooleanDtype):
             renamed[column] = renamed[column].map({True: "true", False: "false"}).astype("str")
         elif isinstance(renamed[column].dtype, pd.Int64Dtype):

@@ -93,7 +93,17 @@ DEFAULT_FILES: dict[str, str] = {
 #: Tables every dataset has; the others (spend, links, postcodes) are optional.
 REQUIRED_TABLES: tuple[str, ...] = ("assets", "opportunities", "areas")
 
-_PROJECT_KEYS = {"id", "name", "lat", "lon", "kind", "postcode", "opened", "investment", "description"}
+_PROJECT_KEYS = {
+    "id",
+    "name",
+    "lat",
+    "lon",
+    "kind",
+    "postcode",
+    "opened",
+    "investment",
+    "description",
+}
 
 
 def read_manifest(folder: Path, log: ProblemLog) -> Manifest:
@@ -105,8 +115,12 @@ def read_manifest(folder: Path, log: ProblemLog) -> Manifest:
     path = folder / MANIFEST_NAME
     raw: dict[str, Any] = {}
     if not path.exists():
-        log.add(MANIFEST_NAME, "file is missing; every dataset folder needs a dataset.toml", code="missing_file",
-                hint="run `cwb init DIR` to create one")
+        log.add(
+            MANIFEST_NAME,
+            "file is missing; every dataset folder needs a dataset.toml",
+            code="missing_file",
+            hint="run `cwb init DIR` to create one",
+        )
     else:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -130,16 +144,31 @@ def manifest_from_dict(raw: dict[str, Any], log: ProblemLog | None = None) -> Ma
             log.add(MANIFEST_NAME, f"{where} has no id", column="id", code="empty_id")
             continue
         if pid in seen:
-            log.add(MANIFEST_NAME, f"{where}: project id {pid!r} is declared twice", column="id", code="duplicate_id")
+            log.add(
+                MANIFEST_NAME,
+                f"{where}: project id {pid!r} is declared twice",
+                column="id",
+                code="duplicate_id",
+            )
             continue
         try:
             lat, lon = float(entry["lat"]), float(entry["lon"])
         except (KeyError, TypeError, ValueError):
-            log.add(MANIFEST_NAME, f"{where} ({pid}) needs numeric lat and lon", column="lat", code="not_a_number")
+            log.add(
+                MANIFEST_NAME,
+                f"{where} ({pid}) needs numeric lat and lon",
+                column="lat",
+                code="not_a_number",
+            )
             continue
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            log.add(MANIFEST_NAME, f"{where} ({pid}): lat/lon out of range", column="lat",
-                    value=f"{lat}, {lon}", code="out_of_range")
+            log.add(
+                MANIFEST_NAME,
+                f"{where} ({pid}): lat/lon out of range",
+                column="lat",
+                value=f"{lat}, {lon}",
+                code="out_of_range",
+            )
             continue
         seen.add(pid)
         investment = entry.get("investment")
@@ -158,8 +187,11 @@ def manifest_from_dict(raw: dict[str, Any], log: ProblemLog | None = None) -> Ma
             )
         )
     if raw and not projects:
-        log.add(MANIFEST_NAME, "declares no capital project; add a [[projects]] table with id, name, lat, lon",
-                code="no_project")
+        log.add(
+            MANIFEST_NAME,
+            "declares no capital project; add a [[projects]] table with id, name, lat, lon",
+            code="no_project",
+        )
 
     files: dict[str, FileEntry] = {}
     declared = raw.get("files", {}) if raw else {}
@@ -178,11 +210,19 @@ def manifest_from_dict(raw: dict[str, Any], log: ProblemLog | None = None) -> Ma
                 columns=dict(entry.get("columns", {})),
             )
         else:
-            log.add(MANIFEST_NAME, f"[files] {table} must be a path or a table with a path", code="invalid")
+            log.add(
+                MANIFEST_NAME,
+                f"[files] {table} must be a path or a table with a path",
+                code="invalid",
+            )
     for table in declared:
         if table not in DEFAULT_FILES:
-            log.add(MANIFEST_NAME, f"[files] names an unknown table {table!r}", code="unknown_table",
-                    hint="known tables: " + ", ".join(DEFAULT_FILES))
+            log.add(
+                MANIFEST_NAME,
+                f"[files] names an unknown table {table!r}",
+                code="unknown_table",
+                hint="known tables: " + ", ".join(DEFAULT_FILES),
+            )
 
     catchment = raw.get("catchment", {})
     privacy = raw.get("privacy", {})
@@ -212,7 +252,9 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        return (
+            "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        )
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'
 
@@ -225,14 +267,32 @@ def _to_toml(m: Manifest) -> str:
         lines.append(f"metric_crs = {_toml_value(m.metric_crs)}")
     for p in m.projects:
         lines += ["", "[[projects]]"]
-        for key in ("id", "name", "lat", "lon", "kind", "postcode", "opened", "investment", "description"):
+        for key in (
+            "id",
+            "name",
+            "lat",
+            "lon",
+            "kind",
+            "postcode",
+            "opened",
+            "investment",
+            "description",
+        ):
             value = getattr(p, key)
             if value not in ("", None):
                 lines.append(f"{key} = {_toml_value(value)}")
         lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in p.extra.items()]
-    lines += ["", "[catchment]", f"bands_m = {_toml_value(list(m.bands_m))}",
-              f"max_outside_m = {_toml_value(m.max_outside_m)}", "", "[privacy]",
-              f"min_count = {m.min_count}", "", "[files]"]
+    lines += [
+        "",
+        "[catchment]",
+        f"bands_m = {_toml_value(list(m.bands_m))}",
+        f"max_outside_m = {_toml_value(m.max_outside_m)}",
+        "",
+        "[privacy]",
+        f"min_count = {m.min_count}",
+        "",
+        "[files]",
+    ]
     for table, entry in m.files.items():
         opts = {"path": entry.path}
         for key in ("crs", "layer", "sheet"):
@@ -242,5 +302,7 @@ def _to_toml(m: Manifest) -> str:
             opts["columns"] = entry.columns
         lines.append(f"{table} = {_toml_value(opts if len(opts) > 1 else entry.path)}")
     for section, values in m.settings.items():
-        lines += ["", f"[{section}]"] + [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in values.items()]
+        lines += ["", f"[{section}]"] + [
+            f"{_toml_key(k)} = {_toml_value(v)}" for k, v in values.items()
+        ]
     return "\n".join(lines) + "\n"

@@ -66,11 +66,17 @@ def aggregate_human(
     small = grouped["count"] < min_count
     suppressed = int(grouped.loc[small, "count"].sum())
     grouped = grouped.loc[~small].reset_index(drop=True)
-    points = areas.set_index("code").geometry.representative_point() if len(areas) else pd.Series(dtype=object)
+    points = (
+        areas.set_index("code").geometry.representative_point()
+        if len(areas)
+        else pd.Series(dtype=object)
+    )
     names = areas.set_index("code")["name"] if len(areas) else pd.Series(dtype=object)
     grouped["area_name"] = grouped["area_code"].map(names).fillna(OUTSIDE_AREAS)
     geometry = grouped["area_code"].map(points)
-    out = gpd.GeoDataFrame(grouped, geometry=gpd.GeoSeries(geometry.to_numpy(), crs=areas.crs or assets.crs))
+    out = gpd.GeoDataFrame(
+        grouped, geometry=gpd.GeoSeries(geometry.to_numpy(), crs=areas.crs or assets.crs)
+    )
     return out[columns], suppressed
 
 
@@ -79,14 +85,21 @@ def assign_area_codes(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.S
 
     Rows in no area get :data:`OUTSIDE_AREAS`. The result is aligned with ``points``.
     """
-    codes = points["area_code"].astype(object).where(points["area_code"].notna(), None) \
-        if "area_code" in points else pd.Series(None, index=points.index, dtype=object)
+    codes = (
+        points["area_code"].astype(object).where(points["area_code"].notna(), None)
+        if "area_code" in points
+        else pd.Series(None, index=points.index, dtype=object)
+    )
     missing = codes.isna()
     if missing.any() and len(areas):
         located = points.loc[missing & points.geometry.notna() & ~points.geometry.is_empty]
         if len(located):
-            hits = gpd.sjoin(located[["geometry"]], areas[["code", "geometry"]].to_crs(points.crs),
-                             how="left", predicate="within")
+            hits = gpd.sjoin(
+                located[["geometry"]],
+                areas[["code", "geometry"]].to_crs(points.crs),
+                how="left",
+                predicate="within",
+            )
             hits = hits[~hits.index.duplicated(keep="first")]
             codes.loc[hits.index] = hits["code"].to_numpy()
     return codes.fillna(OUTSIDE_AREAS).astype(str)

@@ -111,19 +111,35 @@ class TableSpec:
 
 
 _LOCATION = (
-    Column("lat", "float", "Latitude in WGS84 decimal degrees (or give a postcode).", example="52.4951"),
+    Column(
+        "lat", "float", "Latitude in WGS84 decimal degrees (or give a postcode).", example="52.4951"
+    ),
     Column("lon", "float", "Longitude in WGS84 decimal degrees.", example="-1.9449"),
-    Column("postcode", "str", "UK postcode; located offline when lat/lon are empty.", example="B66 2QT"),
-    Column("area_code", "str", "Code of an area in areas (e.g. a ward code); located at its centre when nothing better is given.", example="E05011101"),
+    Column(
+        "postcode", "str", "UK postcode; located offline when lat/lon are empty.", example="B66 2QT"
+    ),
+    Column(
+        "area_code",
+        "str",
+        "Code of an area in areas (e.g. a ward code); located at its centre when nothing better is given.",
+        example="E05011101",
+    ),
     Column("precision", "str", "How the row was located; filled in by cwb.", choices=PRECISIONS),
 )
 
 _PROVENANCE = (
-    Column("source", "str", "Where the row came from (survey, register, OSM …).", example="USE-IT! asset mapping 2018"),
+    Column(
+        "source",
+        "str",
+        "Where the row came from (survey, register, OSM …).",
+        example="USE-IT! asset mapping 2018",
+    ),
     Column("collected_by", "str", "Who recorded it.", example="Smethwick community researchers"),
     Column("collected_on", "date", "When it was recorded (YYYY-MM-DD).", example="2018-06-12"),
     Column("licence", "str", "Licence of the source.", example="OGL-UK-3.0"),
-    Column("last_verified", "date", "When the row was last checked to be true.", example="2024-11-01"),
+    Column(
+        "last_verified", "date", "When the row was last checked to be true.", example="2024-11-01"
+    ),
 )
 
 ASSETS = TableSpec(
@@ -131,18 +147,60 @@ ASSETS = TableSpec(
     description="The neighbourhood's catalogue of physical, financial, community and human assets.",
     columns=(
         Column("id", "str", "Unique, stable identifier.", required=True, example="A0001"),
-        Column("name", "str", "Name of the asset (for a skills group, a description of the group).", required=True, example="Soho Road Community Kitchen"),
-        Column("kind", "str", "physical, financial, community or human.", required=True, choices=ASSET_KINDS),
-        Column("category", "str", "A category of the kind (see the vocabulary).", required=True, choices=ALL_CATEGORIES),
+        Column(
+            "name",
+            "str",
+            "Name of the asset (for a skills group, a description of the group).",
+            required=True,
+            example="Soho Road Community Kitchen",
+        ),
+        Column(
+            "kind",
+            "str",
+            "physical, financial, community or human.",
+            required=True,
+            choices=ASSET_KINDS,
+        ),
+        Column(
+            "category",
+            "str",
+            "A category of the kind (see the vocabulary).",
+            required=True,
+            choices=ALL_CATEGORIES,
+        ),
         *_LOCATION,
-        Column("skills", "list", "';'-separated skills or capabilities.", example="catering;food hygiene"),
+        Column(
+            "skills",
+            "list",
+            "';'-separated skills or capabilities.",
+            example="catering;food hygiene",
+        ),
         Column("sector", "str", "Sector of an enterprise or group.", example="catering"),
-        Column("capacity", "float", "Headcount, largest contract value (£) or floor area (m²) the asset can take.", non_negative=True, example="250000"),
-        Column("count", "int", "How many residents a human asset stands for.", non_negative=True, example="12"),
-        Column("registered_number", "str", "Companies House or charity number.", example="09876543"),
+        Column(
+            "capacity",
+            "float",
+            "Headcount, largest contract value (£) or floor area (m²) the asset can take.",
+            non_negative=True,
+            example="250000",
+        ),
+        Column(
+            "count",
+            "int",
+            "How many residents a human asset stands for.",
+            non_negative=True,
+            example="12",
+        ),
+        Column(
+            "registered_number", "str", "Companies House or charity number.", example="09876543"
+        ),
         Column("description", "str", "Free text.", example=""),
         *_PROVENANCE,
-        Column("contact_name", "str", "Private: never written to maps, exports or reports.", private=True),
+        Column(
+            "contact_name",
+            "str",
+            "Private: never written to maps, exports or reports.",
+            private=True,
+        ),
         Column("contact_email", "str", "Private.", private=True),
         Column("contact_phone", "str", "Private.", private=True),
     ),
@@ -153,17 +211,53 @@ OPPORTUNITIES = TableSpec(
     description="What the capital project(s) offer: jobs, contracts, training, volunteering and spaces.",
     columns=(
         Column("id", "str", "Unique, stable identifier.", required=True, example="O001"),
-        Column("project", "str", "Id of a project declared in dataset.toml.", required=True, example="mmuh"),
-        Column("type", "str", "job, contract, training, volunteering or space.", required=True, choices=OPPORTUNITY_TYPES),
-        Column("title", "str", "Title of the post, lot, course or space.", required=True, example="Registered nurse (band 5)"),
+        Column(
+            "project",
+            "str",
+            "Id of a project declared in dataset.toml.",
+            required=True,
+            example="mmuh",
+        ),
+        Column(
+            "type",
+            "str",
+            "job, contract, training, volunteering or space.",
+            required=True,
+            choices=OPPORTUNITY_TYPES,
+        ),
+        Column(
+            "title",
+            "str",
+            "Title of the post, lot, course or space.",
+            required=True,
+            example="Registered nurse (band 5)",
+        ),
         Column("skills", "list", "';'-separated skills required.", example="registered nurse"),
         Column("sector", "str", "Sector of a contract.", example="catering"),
-        Column("quantity", "int", "Posts, places or rooms on offer.", non_negative=True, example="120"),
-        Column("value", "float", "Value in £ (a contract's value, a post's annual pay).", non_negative=True, example="1500000"),
-        Column("pay_band", "str", "Pay band of a job (e.g. NHS Agenda for Change band).", example="Band 5"),
+        Column(
+            "quantity", "int", "Posts, places or rooms on offer.", non_negative=True, example="120"
+        ),
+        Column(
+            "value",
+            "float",
+            "Value in £ (a contract's value, a post's annual pay).",
+            non_negative=True,
+            example="1500000",
+        ),
+        Column(
+            "pay_band",
+            "str",
+            "Pay band of a job (e.g. NHS Agenda for Change band).",
+            example="Band 5",
+        ),
         Column("starts", "date", "Start date (YYYY-MM-DD).", example="2024-10-01"),
         Column("ends", "date", "End date (YYYY-MM-DD).", example="2027-09-30"),
-        Column("pathway", "str", "A recognised route into the opportunity (e.g. overseas_nurse_registration).", example="overseas_nurse_registration"),
+        Column(
+            "pathway",
+            "str",
+            "A recognised route into the opportunity (e.g. overseas_nurse_registration).",
+            example="overseas_nurse_registration",
+        ),
         Column("description", "str", "Free text.", example=""),
         *_LOCATION,
         *_PROVENANCE,
@@ -174,10 +268,22 @@ AREAS = TableSpec(
     name="areas",
     description="Neighbourhood polygons (wards, LSOAs) with indicators such as imd_decile. Any extra numeric column is an indicator.",
     columns=(
-        Column("code", "str", "Area code (e.g. ONS ward code).", required=True, example="E05001225"),
+        Column(
+            "code", "str", "Area code (e.g. ONS ward code).", required=True, example="E05001225"
+        ),
         Column("name", "str", "Area name.", required=True, example="Soho"),
-        Column("imd_decile", "float", "Indicator: IMD 2019 decile (1 = most deprived 10% in England).", example="1"),
-        Column("imd_rank", "float", "Indicator: population-weighted mean IMD 2019 rank.", example="2345"),
+        Column(
+            "imd_decile",
+            "float",
+            "Indicator: IMD 2019 decile (1 = most deprived 10% in England).",
+            example="1",
+        ),
+        Column(
+            "imd_rank",
+            "float",
+            "Indicator: population-weighted mean IMD 2019 rank.",
+            example="2345",
+        ),
         Column("population", "int", "Residents.", non_negative=True, example="28000"),
         Column("local_authority", "str", "Local authority name.", example="Sandwell"),
     ),
@@ -190,17 +296,53 @@ SPEND = TableSpec(
     required=False,
     columns=(
         Column("id", "str", "Transaction id (unique).", required=True, example="T000001"),
-        Column("buyer", "str", "The anchor institution that paid.", required=True, example="Sandwell and West Birmingham NHS Trust"),
-        Column("supplier_name", "str", "Supplier name.", required=True, example="Smethwick Laundry Co-op"),
-        Column("supplier_id", "str", "Companies House or charity number where known.", example="IP031234"),
-        Column("amount", "float", "Amount in the currency (negative for credit notes).", required=True, example="1234.50"),
+        Column(
+            "buyer",
+            "str",
+            "The anchor institution that paid.",
+            required=True,
+            example="Sandwell and West Birmingham NHS Trust",
+        ),
+        Column(
+            "supplier_name",
+            "str",
+            "Supplier name.",
+            required=True,
+            example="Smethwick Laundry Co-op",
+        ),
+        Column(
+            "supplier_id",
+            "str",
+            "Companies House or charity number where known.",
+            example="IP031234",
+        ),
+        Column(
+            "amount",
+            "float",
+            "Amount in the currency (negative for credit notes).",
+            required=True,
+            example="1234.50",
+        ),
         Column("currency", "str", "ISO 4217 currency; GBP when empty.", example="GBP"),
         Column("date", "date", "Transaction date (YYYY-MM-DD).", example="2023-04-17"),
-        Column("period", "str", "Financial period when no date is given (e.g. 2023-24).", example="2023-24"),
+        Column(
+            "period",
+            "str",
+            "Financial period when no date is given (e.g. 2023-24).",
+            example="2023-24",
+        ),
         Column("sector", "str", "Sector (SIC, Proclass, CPV or free text).", example="catering"),
         Column("sme", "bool", "Supplier is a small or medium enterprise.", example="true"),
-        Column("size_band", "str", "Supplier size band (micro, small, medium, large).", example="small"),
-        Column("org_type", "str", "Supplier organisation type.", choices=ORG_TYPES, example="social_enterprise"),
+        Column(
+            "size_band", "str", "Supplier size band (micro, small, medium, large).", example="small"
+        ),
+        Column(
+            "org_type",
+            "str",
+            "Supplier organisation type.",
+            choices=ORG_TYPES,
+            example="social_enterprise",
+        ),
         Column("description", "str", "Free text.", example=""),
         *_LOCATION,
     ),
@@ -215,7 +357,13 @@ LINKS = TableSpec(
     columns=(
         Column("source", "str", "Id of the first asset.", required=True, example="A0001"),
         Column("target", "str", "Id of the second asset.", required=True, example="A0002"),
-        Column("relation", "str", "Kind of relationship (partner, member_of, funds, uses …).", required=True, example="partner"),
+        Column(
+            "relation",
+            "str",
+            "Kind of relationship (partner, member_of, funds, uses …).",
+            required=True,
+            example="partner",
+        ),
         Column("description", "str", "Free text.", example=""),
         Column("since", "date", "Date the relationship began.", example="2019-01-01"),
     ),

@@ -82,17 +82,56 @@ def init_dataset(
     """
     folder = Path(folder)
     if (folder / MANIFEST_NAME).exists() and not force:
-        raise UsageError(f"{folder} already holds a dataset ({MANIFEST_NAME}); use --force to overwrite")
+        raise UsageError(
+            f"{folder} already holds a dataset ({MANIFEST_NAME}); use --force to overwrite"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     suffix = ".xlsx" if excel else ".csv"
-    vocabulary = "\n".join(f"#   {kind}: {', '.join(cats)}" for kind, cats in ASSET_CATEGORIES.items())
-    written = [write_text_atomic(folder / MANIFEST_NAME, _MANIFEST.format(
-        folder=folder, name=name, project_id=project_id, project_name=project_name, lat=lat, lon=lon,
-        suffix=suffix, vocabulary=vocabulary, types=", ".join(OPPORTUNITY_TYPES)))]
-    assets = pd.DataFrame([_example_row(ASSETS, lat=str(lat), lon=str(lon), postcode="", area_code="",
-                                        kind="financial", category="social_enterprise")])
-    opportunities = pd.DataFrame([_example_row(OPPORTUNITIES, project=project_id, type="job", lat="", lon="",
-                                               postcode="", area_code="")])
+    vocabulary = "\n".join(
+        f"#   {kind}: {', '.join(cats)}" for kind, cats in ASSET_CATEGORIES.items()
+    )
+    written = [
+        write_text_atomic(
+            folder / MANIFEST_NAME,
+            _MANIFEST.format(
+                folder=folder,
+                name=name,
+                project_id=project_id,
+                project_name=project_name,
+                lat=lat,
+                lon=lon,
+                suffix=suffix,
+                vocabulary=vocabulary,
+                types=", ".join(OPPORTUNITY_TYPES),
+            ),
+        )
+    ]
+    assets = pd.DataFrame(
+        [
+            _example_row(
+                ASSETS,
+                lat=str(lat),
+                lon=str(lon),
+                postcode="",
+                area_code="",
+                kind="financial",
+                category="social_enterprise",
+            )
+        ]
+    )
+    opportunities = pd.DataFrame(
+        [
+            _example_row(
+                OPPORTUNITIES,
+                project=project_id,
+                type="job",
+                lat="",
+                lon="",
+                postcode="",
+                area_code="",
+            )
+        ]
+    )
     links = pd.DataFrame([_example_row(LINKS, source="A0001", target="A0001", relation="partner")])
     for stem, frame in (("assets", assets), ("opportunities", opportunities), ("links", links)):
         written.append(write_table(frame, folder / f"{stem}{suffix}"))

@@ -114,14 +114,24 @@ class _Checker:
                 code=code,
             )
         if len(rows) > len(listed):
-            self.log.add(self.file, f"{len(rows) - len(listed)} more rows with the same problem "
-                         f"({code}) are not listed", column=column, severity=severity, code=code)
+            self.log.add(
+                self.file,
+                f"{len(rows) - len(listed)} more rows with the same problem "
+                f"({code}) are not listed",
+                column=column,
+                severity=severity,
+                code=code,
+            )
 
     def counts(self) -> TableCounts:
         errors = int(self.row_error.sum())
         warnings = int((self.row_warning & ~self.row_error).sum())
-        return TableCounts(read=self.n, clean=self.n - errors - warnings, with_warnings=warnings,
-                           with_errors=errors)
+        return TableCounts(
+            read=self.n,
+            clean=self.n - errors - warnings,
+            with_warnings=warnings,
+            with_errors=errors,
+        )
 
 
 def _text(value: object) -> str:
@@ -138,8 +148,12 @@ def _suggest(value: str, choices: tuple[str, ...] | list[str]) -> str | None:
 
 def _normalise_word(series: pd.Series) -> pd.Series:
     """'Social Enterprise ' → 'social_enterprise'."""
-    return (series.str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
-            .str.replace("&", "and", regex=False))
+    return (
+        series.str.strip()
+        .str.lower()
+        .str.replace(r"[\s\-]+", "_", regex=True)
+        .str.replace("&", "and", regex=False)
+    )
 
 
 # --------------------------------------------------------------------------- column typing
@@ -155,14 +169,22 @@ def _check_number(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
     numbers = _parse_numbers(text)
     given = text != ""
     bad = given & numbers.isna()
-    chk.flag(bad.to_numpy(), col.name, text, "is not a number", code="not_a_number",
-             hint="write digits only, e.g. 1200 or 1200.50")
+    chk.flag(
+        bad.to_numpy(),
+        col.name,
+        text,
+        "is not a number",
+        code="not_a_number",
+        hint="write digits only, e.g. 1200 or 1200.50",
+    )
     if col.type == "int":
         huge = numbers.abs() > 2**53
         chk.flag(huge.to_numpy(), col.name, text, "is too large", code="not_a_number")
         numbers = numbers.where(~huge)
         fractional = numbers.notna() & (numbers != np.floor(numbers.fillna(0)))
-        chk.flag(fractional.to_numpy(), col.name, text, "is not a whole number", code="not_a_number")
+        chk.flag(
+            fractional.to_numpy(), col.name, text, "is not a whole number", code="not_a_number"
+        )
         numbers = numbers.where(~fractional)
     if col.non_negative:
         chk.flag((numbers < 0).to_numpy(), col.name, text, "must not be negative", code="negative")
@@ -176,8 +198,14 @@ def _check_date(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
     iso = pd.to_datetime(text.str.slice(0, 10).where(given), format="%Y-%m-%d", errors="coerce")
     uk = pd.to_datetime(text.where(given & iso.isna()), format="%d/%m/%Y", errors="coerce")
     parsed = iso.fillna(uk)
-    chk.flag((given & parsed.isna()).to_numpy(), col.name, text, "is not a date",
-             code="not_a_date", hint="write dates as YYYY-MM-DD, e.g. 2024-10-06")
+    chk.flag(
+        (given & parsed.isna()).to_numpy(),
+        col.name,
+        text,
+        "is not a date",
+        code="not_a_date",
+        hint="write dates as YYYY-MM-DD, e.g. 2024-10-06",
+    )
     return parsed.dt.strftime("%Y-%m-%d").astype("str")
 
 
@@ -186,8 +214,14 @@ def _check_bool(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
     out = pd.Series(pd.NA, index=text.index, dtype="boolean")
     out[lowered.isin(_TRUE)] = True
     out[lowered.isin(_FALSE)] = False
-    chk.flag(((lowered != "") & out.isna()).to_numpy(), col.name, text, "is not yes/no",
-             code="not_a_bool", hint="write true or false")
+    chk.flag(
+        ((lowered != "") & out.isna()).to_numpy(),
+        col.name,
+        text,
+        "is not yes/no",
+        code="not_a_bool",
+        hint="write true or false",
+    )
     return out
 
 
@@ -197,8 +231,14 @@ def _check_choice(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
     unknown = (normal != "") & ~normal.isin(choices)
     if unknown.any():
         hints = {v: _suggest(v, choices) for v in normal[unknown].unique()}
-        chk.flag(unknown.to_numpy(), col.name, text, f"is not a known {col.name}",
-                 code=f"unknown_{col.name}", hint=lambda i: hints.get(normal.iloc[i]))
+        chk.flag(
+            unknown.to_numpy(),
+            col.name,
+            text,
+            f"is not a known {col.name}",
+            code=f"unknown_{col.name}",
+            hint=lambda i: hints.get(normal.iloc[i]),
+        )
     return normal.where(normal != "").astype("str")
 
 
@@ -206,7 +246,9 @@ def _type_columns(chk: _Checker, cells: pd.DataFrame, spec: TableSpec) -> pd.Dat
     """Typed frame: spec columns in order (missing ones empty), then the extra columns."""
     typed: dict[str, pd.Series] = {}
     for col in spec.columns:
-        text = cells[col.name] if col.name in cells else pd.Series("", index=cells.index, dtype="str")
+        text = (
+            cells[col.name] if col.name in cells else pd.Series("", index=cells.index, dtype="str")
+        )
         if col.choices and col.name != "category":
             typed[col.name] = _check_choice(chk, text, col)
         elif col.type in ("int", "float"):
@@ -230,15 +272,22 @@ def _type_columns(chk: _Checker, cells: pd.DataFrame, spec: TableSpec) -> pd.Dat
 # --------------------------------------------------------------------------- table checks
 
 
-def _check_columns(chk: _Checker, cells: pd.DataFrame, spec: TableSpec, located: bool) -> pd.DataFrame:
+def _check_columns(
+    chk: _Checker, cells: pd.DataFrame, spec: TableSpec, located: bool
+) -> pd.DataFrame:
     if chk.n == 0 and spec.name != "assets":
         missing = []  # an empty table (e.g. a blank areas.geojson) has no columns to check
     else:
         missing = [c for c in spec.required_columns if c not in cells.columns]
     for name in missing:
         column = spec.column(name)
-        chk.log.add(chk.file, f"required column {name!r} is missing", column=name, code="missing_column",
-                    hint=f"{column.description if column else ''} Columns found: {', '.join(cells.columns)}")
+        chk.log.add(
+            chk.file,
+            f"required column {name!r} is missing",
+            column=name,
+            code="missing_column",
+            hint=f"{column.description if column else ''} Columns found: {', '.join(cells.columns)}",
+        )
     cells = cells.copy()
     for name in missing:
         cells[name] = ""
@@ -256,19 +305,37 @@ def _check_duplicates(chk: _Checker, cells: pd.DataFrame, spec: TableSpec) -> np
     if dup_rows.any():
         first = pd.Series(np.arange(len(cells)), index=hashes.to_numpy()).groupby(level=0).first()
         first_row = first.reindex(hashes.to_numpy()).to_numpy() + 2
-        chk.flag(dup_rows, None, None, lambda i: f"duplicate row: the same as row {first_row[i]}",
-                 code="duplicate_row", hint="delete one of them")
+        chk.flag(
+            dup_rows,
+            None,
+            None,
+            lambda i: f"duplicate row: the same as row {first_row[i]}",
+            code="duplicate_row",
+            hint="delete one of them",
+        )
     id_col = spec.id_column
     if id_col and id_col in cells:
         ids = cells[id_col].str.strip()
-        chk.flag((ids == "").to_numpy(), id_col, ids, f"{id_col} is empty", code="empty_id",
-                 hint=f"every row needs a unique {id_col}")
+        chk.flag(
+            (ids == "").to_numpy(),
+            id_col,
+            ids,
+            f"{id_col} is empty",
+            code="empty_id",
+            hint=f"every row needs a unique {id_col}",
+        )
         repeated = ids.duplicated(keep="first").to_numpy() & ~dup_rows & (ids != "").to_numpy()
         if repeated.any():
             first_of = pd.Series(np.arange(len(ids)), index=ids.to_numpy()).groupby(level=0).first()
             first_row = first_of.reindex(ids.to_numpy()).to_numpy() + 2
-            chk.flag(repeated, id_col, ids, lambda i: f"{id_col} is already used on row {first_row[i]}",
-                     code="duplicate_id", hint=f"give each row its own {id_col}")
+            chk.flag(
+                repeated,
+                id_col,
+                ids,
+                lambda i: f"{id_col} is already used on row {first_row[i]}",
+                code="duplicate_id",
+                hint=f"give each row its own {id_col}",
+            )
     return dup_rows
 
 
@@ -284,11 +351,17 @@ def _check_categories(chk: _Checker, frame: pd.DataFrame, cells: pd.DataFrame) -
     hints: dict[tuple[str, str], str | None] = {}
     for k, c in set(zip(kinds[bad.to_numpy()], cats[bad.to_numpy()], strict=True)):
         other = CATEGORY_KIND.get(c)
-        hints[(k, c)] = (f"{c!r} is a category of kind {other!r}" if other
-                         else _suggest(c, ASSET_CATEGORIES[k]))
-    chk.flag(bad.to_numpy(), "category", text,
-             lambda i: "category is empty" if not cats[i] else f"is not a category of kind {kinds[i]!r}",
-             code="unknown_category", hint=lambda i: hints.get((kinds[i], cats[i])))
+        hints[(k, c)] = (
+            f"{c!r} is a category of kind {other!r}" if other else _suggest(c, ASSET_CATEGORIES[k])
+        )
+    chk.flag(
+        bad.to_numpy(),
+        "category",
+        text,
+        lambda i: "category is empty" if not cats[i] else f"is not a category of kind {kinds[i]!r}",
+        code="unknown_category",
+        hint=lambda i: hints.get((kinds[i], cats[i])),
+    )
 
 
 def _category_allowed(kind: pd.Series, category: pd.Series) -> pd.Series:
@@ -312,8 +385,14 @@ class _Place:
     projects: dict[str, tuple[float, float]]
 
 
-def _locate(chk: _Checker, raw: RawTable, cells: pd.DataFrame, frame: pd.DataFrame, spec: TableSpec,
-            place: _Place) -> gpd.GeoSeries:
+def _locate(
+    chk: _Checker,
+    raw: RawTable,
+    cells: pd.DataFrame,
+    frame: pd.DataFrame,
+    spec: TableSpec,
+    place: _Place,
+) -> gpd.GeoSeries:
     n = len(cells)
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
@@ -325,34 +404,63 @@ def _locate(chk: _Checker, raw: RawTable, cells: pd.DataFrame, frame: pd.DataFra
         invalid = present & ~shapely.is_valid(given)
         if invalid.any():
             reasons = shapely.is_valid_reason(given)
-            chk.flag(invalid, "geometry", None, lambda i: f"invalid geometry: {reasons[i]}",
-                     code="invalid_geometry", hint="repair it in QGIS (Vector › Geometry Tools › Fix Geometries)")
+            chk.flag(
+                invalid,
+                "geometry",
+                None,
+                lambda i: f"invalid geometry: {reasons[i]}",
+                code="invalid_geometry",
+                hint="repair it in QGIS (Vector › Geometry Tools › Fix Geometries)",
+            )
         geoms[present] = given[present]
         precision[present] = "exact"
         if spec.name == "areas":
-            chk.flag(~present, "geometry", None, "geometry is empty: an area needs a polygon",
-                     code="empty_geometry")
+            chk.flag(
+                ~present,
+                "geometry",
+                None,
+                "geometry is empty: an area needs a polygon",
+                code="empty_geometry",
+            )
     # lat / lon columns
     lat_text = cells["lat"] if "lat" in cells else pd.Series("", index=cells.index, dtype="str")
     lon_text = cells["lon"] if "lon" in cells else pd.Series("", index=cells.index, dtype="str")
     lat_num = _parse_numbers(lat_text).to_numpy(dtype="float64")
     lon_num = _parse_numbers(lon_text).to_numpy(dtype="float64")
     for name, text, num in (("lat", lat_text, lat_num), ("lon", lon_text, lon_num)):
-        chk.flag(((text != "").to_numpy() & np.isnan(num)), name, text, "is not a number", code="not_a_number")
+        chk.flag(
+            ((text != "").to_numpy() & np.isnan(num)),
+            name,
+            text,
+            "is not a number",
+            code="not_a_number",
+        )
     only_one = np.isnan(lat_num) ^ np.isnan(lon_num)
     chk.flag(only_one, "lat", lat_text, "give both lat and lon, or neither", code="half_location")
     both = ~np.isnan(lat_num) & ~np.isnan(lon_num) & (geoms == None)  # noqa: E711
     out_of_range = both & ((np.abs(lat_num) > 90) | (np.abs(lon_num) > 180))
     pair = lat_text + ", " + lon_text
-    chk.flag(out_of_range, "lat", pair, "lat/lon out of range (lat must be -90..90, lon -180..180)",
-             code="out_of_range", hint="are these British National Grid metres? convert them, or give a postcode")
+    chk.flag(
+        out_of_range,
+        "lat",
+        pair,
+        "lat/lon out of range (lat must be -90..90, lon -180..180)",
+        code="out_of_range",
+        hint="are these British National Grid metres? convert them, or give a postcode",
+    )
     usable = both & ~out_of_range
     if usable.any() and place.extent_metric is not None:
         inside = _within_extent(lon_num, lat_num, place)
         swapped_inside = _within_extent(lat_num, lon_num, place)
         swapped = usable & ~inside & swapped_inside
-        chk.flag(swapped, "lat", pair, "lat and lon look swapped", code="swapped",
-                 hint="lat is the north–south number (about 52.5 in Birmingham), lon the east–west one")
+        chk.flag(
+            swapped,
+            "lat",
+            pair,
+            "lat and lon look swapped",
+            code="swapped",
+            hint="lat is the north–south number (about 52.5 in Birmingham), lon the east–west one",
+        )
         usable &= ~swapped
     lat[usable], lon[usable] = lat_num[usable], lon_num[usable]
     precision[usable] = "exact"
@@ -365,33 +473,62 @@ def _locate(chk: _Checker, raw: RawTable, cells: pd.DataFrame, frame: pd.DataFra
         has_pc = unplaced & normal.notna().to_numpy()
         if has_pc.any():
             well_formed = is_valid_postcode(normal).to_numpy()
-            chk.flag(has_pc & ~well_formed, "postcode", pc_text, "is not a valid UK postcode",
-                     code="bad_postcode", severity="warning", hint="check it, e.g. B66 2QT")
+            chk.flag(
+                has_pc & ~well_formed,
+                "postcode",
+                pc_text,
+                "is not a valid UK postcode",
+                code="bad_postcode",
+                severity="warning",
+                hint="check it, e.g. B66 2QT",
+            )
             if place.postcodes is None:
-                chk.flag(has_pc & well_formed, "postcode", pc_text,
-                         "cannot be located: the dataset has no postcode lookup", code="no_postcode_lookup",
-                         severity="warning", hint=f"name one in {MANIFEST_NAME}: [files] postcodes = \"postcodes.csv\"")
+                chk.flag(
+                    has_pc & well_formed,
+                    "postcode",
+                    pc_text,
+                    "cannot be located: the dataset has no postcode lookup",
+                    code="no_postcode_lookup",
+                    severity="warning",
+                    hint=f'name one in {MANIFEST_NAME}: [files] postcodes = "postcodes.csv"',
+                )
             else:
                 plat, plon, found = place.postcodes.locate(normal)
                 hit = has_pc & found
                 lat[hit], lon[hit] = plat[hit], plon[hit]
                 precision[hit] = "postcode"
-                chk.flag(has_pc & well_formed & ~found, "postcode", pc_text, "is not a known postcode",
-                         code="unknown_postcode", severity="warning", hint="check it")
+                chk.flag(
+                    has_pc & well_formed & ~found,
+                    "postcode",
+                    pc_text,
+                    "is not a known postcode",
+                    code="unknown_postcode",
+                    severity="warning",
+                    hint="check it",
+                )
         unplaced = (geoms == None) & np.isnan(lat)  # noqa: E711
     # area codes
     if "area_code" in cells and unplaced.any() and spec.name != "areas":
         codes = cells["area_code"].str.strip()
         wanted = unplaced & (codes != "").to_numpy()
         if wanted.any():
-            centres = (place.areas.set_index("code").geometry.representative_point()
-                       if place.areas is not None and len(place.areas) else gpd.GeoSeries(dtype=object))
+            centres = (
+                place.areas.set_index("code").geometry.representative_point()
+                if place.areas is not None and len(place.areas)
+                else gpd.GeoSeries(dtype=object)
+            )
             hits = codes.map(centres)
             found = wanted & hits.notna().to_numpy()
             geoms[found] = hits.to_numpy()[found]
             precision[found] = "area"
-            chk.flag(wanted & ~found, "area_code", codes, "is not the code of an area in the areas table",
-                     code="unknown_area", severity="warning")
+            chk.flag(
+                wanted & ~found,
+                "area_code",
+                codes,
+                "is not the code of an area in the areas table",
+                code="unknown_area",
+                severity="warning",
+            )
         unplaced = (geoms == None) & np.isnan(lat)  # noqa: E711
     # opportunities sit at their project by default
     if spec.name == "opportunities" and unplaced.any():
@@ -403,8 +540,15 @@ def _locate(chk: _Checker, raw: RawTable, cells: pd.DataFrame, frame: pd.DataFra
         unplaced = (geoms == None) & np.isnan(lat)  # noqa: E711
     if spec.name != "areas":
         warn = unplaced & ~chk.row_error & ~chk.row_warning
-        chk.flag(warn, None, None, "has no location (no lat/lon, known postcode or area_code); kept unlocated",
-                 code="unlocated", severity="warning", hint="add a postcode or an area_code")
+        chk.flag(
+            warn,
+            None,
+            None,
+            "has no location (no lat/lon, known postcode or area_code); kept unlocated",
+            code="unlocated",
+            severity="warning",
+            hint="add a postcode or an area_code",
+        )
     points = (~np.isnan(lat)) & (geoms == None)  # noqa: E711
     geoms[points] = shapely.points(lon[points], lat[points])
     precision[(geoms == None)] = "none"  # noqa: E711
@@ -449,19 +593,37 @@ def _check_far(chk: _Checker, geoms: gpd.GeoSeries, place: _Place) -> None:
     inside = _within_extent(x, y, place)
     far = present & ~inside & ~chk.row_error
     km = place.max_outside_m / 1000
-    text = pd.Series([f"{b:.5f}, {a:.5f}" for a, b in zip(x, y, strict=True)]) if far.any() else None
-    chk.flag(far, "lat", text, f"is more than {km:g} km outside the dataset's areas",
-             code="far_outside", hint="check the coordinates or postcode; widen [catchment] max_outside_m if it is right")
+    text = (
+        pd.Series([f"{b:.5f}, {a:.5f}" for a, b in zip(x, y, strict=True)]) if far.any() else None
+    )
+    chk.flag(
+        far,
+        "lat",
+        text,
+        f"is more than {km:g} km outside the dataset's areas",
+        code="far_outside",
+        hint="check the coordinates or postcode; widen [catchment] max_outside_m if it is right",
+    )
 
 
 # --------------------------------------------------------------------------- tables
 
 
-def _validate_table(raw: RawTable, spec: TableSpec, place: _Place | None, log: ProblemLog,
-                    known: dict[str, set[str]]) -> tuple[pd.DataFrame, TableCounts]:
+def _validate_table(
+    raw: RawTable,
+    spec: TableSpec,
+    place: _Place | None,
+    log: ProblemLog,
+    known: dict[str, set[str]],
+) -> tuple[pd.DataFrame, TableCounts]:
     chk = _Checker(raw, log)
     if chk.n == 0 and spec.name == "assets":
-        log.add(raw.file, "file has a header but no rows", code="empty_file", hint="add your assets, one per row")
+        log.add(
+            raw.file,
+            "file has a header but no rows",
+            code="empty_file",
+            hint="add your assets, one per row",
+        )
     elif chk.n == 0 and spec.required:
         log.warn(raw.file, "file has a header but no rows", code="empty_file")
     cells = _check_columns(chk, raw.cells, spec, spec.located)
@@ -473,22 +635,40 @@ def _validate_table(raw: RawTable, spec: TableSpec, place: _Place | None, log: P
     if spec.name == "opportunities" and "project" in cells:
         projects = sorted(known.get("projects", set()))
         bad = (frame["project"].notna() & ~frame["project"].isin(projects)).to_numpy()
-        chk.flag(bad, "project", frame["project"], "names a project that is not declared in dataset.toml",
-                 code="unknown_project", hint=lambda i: _suggest(str(frame["project"].iloc[i]), projects)
-                 if projects else "declare it as [[projects]] in dataset.toml")
+        chk.flag(
+            bad,
+            "project",
+            frame["project"],
+            "names a project that is not declared in dataset.toml",
+            code="unknown_project",
+            hint=lambda i: (
+                _suggest(str(frame["project"].iloc[i]), projects)
+                if projects
+                else "declare it as [[projects]] in dataset.toml"
+            ),
+        )
     if spec.name == "links":
         ids = known.get("assets", set()) | known.get("opportunities", set())
         for column in ("source", "target"):
             bad = (frame[column].notna() & ~frame[column].isin(list(ids))).to_numpy()
-            chk.flag(bad, column, frame[column], "is not the id of an asset or opportunity",
-                     code="unknown_id")
+            chk.flag(
+                bad,
+                column,
+                frame[column],
+                "is not the id of an asset or opportunity",
+                code="unknown_id",
+            )
     if spec.located and place is not None:
         geometry = _locate(chk, raw, cells, frame, spec, place)
-        frame = gpd.GeoDataFrame(frame.drop(columns=["lat", "lon"], errors="ignore"), geometry=geometry, crs=WGS84)
+        frame = gpd.GeoDataFrame(
+            frame.drop(columns=["lat", "lon"], errors="ignore"), geometry=geometry, crs=WGS84
+        )
     return frame, chk.counts()
 
 
-def _read_postcodes(folder: Path, manifest: Manifest, log: ProblemLog) -> tuple[PostcodeLookup | None, pd.DataFrame | None]:
+def _read_postcodes(
+    folder: Path, manifest: Manifest, log: ProblemLog
+) -> tuple[PostcodeLookup | None, pd.DataFrame | None]:
     entry = manifest.files.get("postcodes")
     if entry is None:
         return None, None
@@ -498,21 +678,38 @@ def _read_postcodes(folder: Path, manifest: Manifest, log: ProblemLog) -> tuple[
     cells = raw.cells
     missing = [c for c in ("postcode", "lat", "lon") if c not in cells]
     if missing:
-        log.add(raw.file, f"postcode lookup needs columns postcode, lat, lon; missing {missing}",
-                code="missing_column", hint="map them in the manifest: columns = { postcode = \"Postcode\", … }")
+        log.add(
+            raw.file,
+            f"postcode lookup needs columns postcode, lat, lon; missing {missing}",
+            code="missing_column",
+            hint='map them in the manifest: columns = { postcode = "Postcode", … }',
+        )
         return None, None
     table = pd.DataFrame({"postcode": cells["postcode"], "lat": cells["lat"], "lon": cells["lon"]})
     lookup = PostcodeLookup.from_frame(table)
-    stored = pd.DataFrame({"postcode": lookup.table.index.astype("str"),
-                           "lat": lookup.table["lat"].to_numpy(), "lon": lookup.table["lon"].to_numpy()})
+    stored = pd.DataFrame(
+        {
+            "postcode": lookup.table.index.astype("str"),
+            "lat": lookup.table["lat"].to_numpy(),
+            "lon": lookup.table["lon"].to_numpy(),
+        }
+    )
     return lookup, stored
 
 
-def _place_for(manifest: Manifest, areas: gpd.GeoDataFrame | None, lookup: PostcodeLookup | None) -> _Place:
+def _place_for(
+    manifest: Manifest, areas: gpd.GeoDataFrame | None, lookup: PostcodeLookup | None
+) -> _Place:
     projects = {p.id: (p.lat, p.lon) for p in manifest.projects}
-    proj_gdf = gpd.GeoDataFrame(geometry=gpd.points_from_xy([p.lon for p in manifest.projects],
-                                                            [p.lat for p in manifest.projects]), crs=WGS84)
-    reference = areas if areas is not None and len(areas) and areas.geometry.notna().any() else proj_gdf
+    proj_gdf = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(
+            [p.lon for p in manifest.projects], [p.lat for p in manifest.projects]
+        ),
+        crs=WGS84,
+    )
+    reference = (
+        areas if areas is not None and len(areas) and areas.geometry.notna().any() else proj_gdf
+    )
     metric = metric_crs_for(reference if len(reference) else proj_gdf, manifest.metric_crs)
     extent = None
     located = reference[reference.geometry.notna() & ~reference.geometry.is_empty]
@@ -545,7 +742,9 @@ def validate_folder(folder: Path) -> ValidationReport:
             tables[name] = None
             continue
         if name == "areas":
-            frame, counts[name] = _validate_table(raw, spec, _place_for(manifest, None, lookup), log, known)
+            frame, counts[name] = _validate_table(
+                raw, spec, _place_for(manifest, None, lookup), log, known
+            )
             place = _place_for(manifest, frame, lookup)
         else:
             place = place or _place_for(manifest, None, lookup)
@@ -570,8 +769,11 @@ def validate_folder(folder: Path) -> ValidationReport:
 def _or_empty(frame: pd.DataFrame | None, spec: TableSpec) -> gpd.GeoDataFrame:
     if frame is not None:
         return frame  # type: ignore[return-value]
-    return gpd.GeoDataFrame({c: pd.Series(dtype="str") for c in spec.column_names if c not in ("lat", "lon")},
-                            geometry=gpd.GeoSeries(crs=WGS84), crs=WGS84)
+    return gpd.GeoDataFrame(
+        {c: pd.Series(dtype="str") for c in spec.column_names if c not in ("lat", "lon")},
+        geometry=gpd.GeoSeries(crs=WGS84),
+        crs=WGS84,
+    )
 
 
 def validate_dataset(path: str | Path) -> ValidationReport:
@@ -592,7 +794,10 @@ def load_dataset(folder: Path, *, strict: bool = False) -> Dataset:
     if strict:
         problems = [replace(p, severity="error") for p in problems]
     if any(p.severity == "error" for p in problems):
-        raise DatasetError(problems, summary=f"{folder}: the dataset has "
-                           f"{sum(p.severity == 'error' for p in problems)} error(s)")
+        raise DatasetError(
+            problems,
+            summary=f"{folder}: the dataset has "
+            f"{sum(p.severity == 'error' for p in problems)} error(s)",
+        )
     assert report.dataset is not None
     return report.dataset

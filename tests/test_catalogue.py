@@ -23,7 +23,9 @@ def test_distances_are_metres_in_british_national_grid(mini_path: Path) -> None:
 
 def test_bands() -> None:
     assert band_labels((1000.0, 3000.0)) == ["0–1 km", "1–3 km", "> 3 km"]
-    bands = distance_bands(pd.Series([0.0, 999.0, 1000.0, 2500.0, 9000.0, np.nan]), (1000.0, 3000.0))
+    bands = distance_bands(
+        pd.Series([0.0, 999.0, 1000.0, 2500.0, 9000.0, np.nan]), (1000.0, 3000.0)
+    )
     assert bands.tolist() == ["0–1 km", "0–1 km", "0–1 km", "1–3 km", "> 3 km", "unlocated"]
 
 

@@ -18,7 +18,9 @@ runner = CliRunner()
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and __version__ in result.output
-    module = subprocess.run([sys.executable, "-m", "cwb", "--version"], capture_output=True, text=True)
+    module = subprocess.run(
+        [sys.executable, "-m", "cwb", "--version"], capture_output=True, text=True
+    )
     assert module.returncode == 0 and __version__ in module.stdout
 
 
@@ -32,7 +34,9 @@ def test_help_has_examples() -> None:
 def test_init_then_validate(tmp_path: Path) -> None:
     for excel in (False, True):
         folder = tmp_path / f"new{excel}"
-        args = ["init", str(folder), "--project-name", "Test Stadium"] + (["--excel"] if excel else [])
+        args = ["init", str(folder), "--project-name", "Test Stadium"] + (
+            ["--excel"] if excel else []
+        )
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
         assert (folder / ("assets.xlsx" if excel else "assets.csv")).exists()

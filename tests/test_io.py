@@ -83,9 +83,14 @@ def test_manifest_column_mapping(mini_copy: Path) -> None:
     frame = pd.read_csv(mini_copy / "postcodes.csv", dtype=str)
     frame.columns = ["Postcode", "LAT", "LONG"]
     frame.to_csv(mini_copy / "postcodes.csv", index=False)
-    manifest = (mini_copy / "dataset.toml").read_text().replace(
-        'postcodes = "postcodes.csv"',
-        'postcodes = { path = "postcodes.csv", columns = { postcode = "Postcode", lat = "LAT", lon = "LONG" } }')
+    manifest = (
+        (mini_copy / "dataset.toml")
+        .read_text()
+        .replace(
+            'postcodes = "postcodes.csv"',
+            'postcodes = { path = "postcodes.csv", columns = { postcode = "Postcode", lat = "LAT", lon = "LONG" } }',
+        )
+    )
     (mini_copy / "dataset.toml").write_text(manifest)
     ds = cwb.read_dataset(mini_copy)
     assert ds.assets.loc[0, "precision"] == "postcode"
@@ -99,8 +104,11 @@ def test_manifest_round_trip_keeps_settings() -> None:
     raw = {
         "dataset": {"name": 'Quotes " and \\ backslashes'},
         "projects": [{"id": "p", "name": "P", "lat": 52.5, "lon": -1.9, "beds": 736}],
-        "spend": {"buyer_projects": {"Sandwell and West Birmingham NHS Trust": "p"},
-                  "geographies": [{"name": "neighbourhood", "areas": "all"}], "fx": {"EUR": 0.85}},
+        "spend": {
+            "buyer_projects": {"Sandwell and West Birmingham NHS Trust": "p"},
+            "geographies": [{"name": "neighbourhood", "areas": "all"}],
+            "fx": {"EUR": 0.85},
+        },
         "matching": {"weights": {"skills": 0.5, "distance": 0.5}, "top_k": 3},
     }
     manifest = manifest_from_dict(raw)

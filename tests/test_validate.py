@@ -34,6 +34,7 @@ def drop_column(file: str, column: str) -> Callable[[Path], None]:
     def mutate(folder: Path) -> None:
         frame = pd.read_csv(folder / file, dtype=str, keep_default_na=False)
         frame.drop(columns=[column]).to_csv(folder / file, index=False)
+
     return mutate
 
 
@@ -41,6 +42,7 @@ def duplicate_row(file: str, row: int) -> Callable[[Path], None]:
     def mutate(folder: Path) -> None:
         frame = pd.read_csv(folder / file, dtype=str, keep_default_na=False)
         pd.concat([frame, frame.iloc[[row - 2]]]).to_csv(folder / file, index=False)
+
     return mutate
 
 
@@ -58,11 +60,13 @@ def area_geometry(geometry: dict | None) -> Callable[[Path], None]:
         data = json.loads((folder / "areas.geojson").read_text())
         data["features"][1]["geometry"] = geometry
         (folder / "areas.geojson").write_text(json.dumps(data))
+
     return mutate
 
 
-def areas_as(suffix: str, *, crs: str | None, manifest_crs: str | None = None,
-             drop_prj: bool = False) -> Callable[[Path], None]:
+def areas_as(
+    suffix: str, *, crs: str | None, manifest_crs: str | None = None, drop_prj: bool = False
+) -> Callable[[Path], None]:
     def mutate(folder: Path) -> None:
         areas = gpd.read_file(folder / "areas.geojson")
         if crs:
@@ -72,8 +76,15 @@ def areas_as(suffix: str, *, crs: str | None, manifest_crs: str | None = None,
         if drop_prj:
             target.with_suffix(".prj").unlink()
         manifest = (folder / "dataset.toml").read_text()
-        entry = f'{{ path = "areas{suffix}", crs = "{manifest_crs}" }}' if manifest_crs else f'"areas{suffix}"'
-        (folder / "dataset.toml").write_text(manifest.replace('areas = "areas.geojson"', f"areas = {entry}"))
+        entry = (
+            f'{{ path = "areas{suffix}", crs = "{manifest_crs}" }}'
+            if manifest_crs
+            else f'"areas{suffix}"'
+        )
+        (folder / "dataset.toml").write_text(
+            manifest.replace('areas = "areas.geojson"', f"areas = {entry}")
+        )
+
     return mutate
 
 
@@ -84,53 +95,143 @@ def bng_numbers_in_geojson(folder: Path) -> None:
     (folder / "areas.geojson").write_text(json.dumps(data))
 
 
-BOW_TIE = {"type": "Polygon", "coordinates": [[[-1.945, 52.48], [-1.91, 52.51], [-1.91, 52.48],
-                                               [-1.945, 52.51], [-1.945, 52.48]]]}
+BOW_TIE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[-1.945, 52.48], [-1.91, 52.51], [-1.91, 52.48], [-1.945, 52.51], [-1.945, 52.48]]
+    ],
+}
 
 # name, mutation, (file, row, column, code) expected among the errors
 CASES = [
-    ("missing file", lambda f: (f / "assets.csv").unlink(), ("assets.csv", None, None, "missing_file")),
-    ("missing column", drop_column("assets.csv", "kind"), ("assets.csv", None, "kind", "missing_column")),
-    ("unknown kind", set_cell("assets.csv", 3, "kind", "finance"), ("assets.csv", 3, "kind", "unknown_kind")),
-    ("unknown category", set_cell("assets.csv", 2, "category", "social enterprize"),
-     ("assets.csv", 2, "category", "unknown_category")),
-    ("category of another kind", set_cell("assets.csv", 5, "category", "library"),
-     ("assets.csv", 5, "category", "unknown_category")),
-    ("duplicate id", set_cell("assets.csv", 4, "id", "A1"), ("assets.csv", 4, "id", "duplicate_id")),
+    (
+        "missing file",
+        lambda f: (f / "assets.csv").unlink(),
+        ("assets.csv", None, None, "missing_file"),
+    ),
+    (
+        "missing column",
+        drop_column("assets.csv", "kind"),
+        ("assets.csv", None, "kind", "missing_column"),
+    ),
+    (
+        "unknown kind",
+        set_cell("assets.csv", 3, "kind", "finance"),
+        ("assets.csv", 3, "kind", "unknown_kind"),
+    ),
+    (
+        "unknown category",
+        set_cell("assets.csv", 2, "category", "social enterprize"),
+        ("assets.csv", 2, "category", "unknown_category"),
+    ),
+    (
+        "category of another kind",
+        set_cell("assets.csv", 5, "category", "library"),
+        ("assets.csv", 5, "category", "unknown_category"),
+    ),
+    (
+        "duplicate id",
+        set_cell("assets.csv", 4, "id", "A1"),
+        ("assets.csv", 4, "id", "duplicate_id"),
+    ),
     ("empty id", set_cell("assets.csv", 3, "id", ""), ("assets.csv", 3, "id", "empty_id")),
-    ("number", set_cell("assets.csv", 2, "capacity", "lots"), ("assets.csv", 2, "capacity", "not_a_number")),
-    ("whole number", set_cell("assets.csv", 4, "count", "2.5"), ("assets.csv", 4, "count", "not_a_number")),
-    ("date", set_cell("assets.csv", 2, "collected_on", "31/13/2024"),
-     ("assets.csv", 2, "collected_on", "not_a_date")),
-    ("lat out of range", set_cell("assets.csv", 3, "lat", "152.1"), ("assets.csv", 3, "lat", "out_of_range")),
-    ("lat/lon swapped", lambda f: (edit_csv(f / "assets.csv", 3, "lat", "-1.9667"),
-                                   edit_csv(f / "assets.csv", 3, "lon", "52.4969")),
-     ("assets.csv", 3, "lat", "swapped")),
+    (
+        "number",
+        set_cell("assets.csv", 2, "capacity", "lots"),
+        ("assets.csv", 2, "capacity", "not_a_number"),
+    ),
+    (
+        "whole number",
+        set_cell("assets.csv", 4, "count", "2.5"),
+        ("assets.csv", 4, "count", "not_a_number"),
+    ),
+    (
+        "date",
+        set_cell("assets.csv", 2, "collected_on", "31/13/2024"),
+        ("assets.csv", 2, "collected_on", "not_a_date"),
+    ),
+    (
+        "lat out of range",
+        set_cell("assets.csv", 3, "lat", "152.1"),
+        ("assets.csv", 3, "lat", "out_of_range"),
+    ),
+    (
+        "lat/lon swapped",
+        lambda f: (
+            edit_csv(f / "assets.csv", 3, "lat", "-1.9667"),
+            edit_csv(f / "assets.csv", 3, "lon", "52.4969"),
+        ),
+        ("assets.csv", 3, "lat", "swapped"),
+    ),
     ("only lat", set_cell("assets.csv", 3, "lon", ""), ("assets.csv", 3, "lat", "half_location")),
-    ("far outside", lambda f: (edit_csv(f / "assets.csv", 3, "lat", "51.5072"),
-                               edit_csv(f / "assets.csv", 3, "lon", "-0.1276")),
-     ("assets.csv", 3, "lat", "far_outside")),
-    ("invalid geometry", area_geometry(BOW_TIE), ("areas.geojson", 3, "geometry", "invalid_geometry")),
+    (
+        "far outside",
+        lambda f: (
+            edit_csv(f / "assets.csv", 3, "lat", "51.5072"),
+            edit_csv(f / "assets.csv", 3, "lon", "-0.1276"),
+        ),
+        ("assets.csv", 3, "lat", "far_outside"),
+    ),
+    (
+        "invalid geometry",
+        area_geometry(BOW_TIE),
+        ("areas.geojson", 3, "geometry", "invalid_geometry"),
+    ),
     ("empty geometry", area_geometry(None), ("areas.geojson", 3, "geometry", "empty_geometry")),
-    ("missing CRS", areas_as(".shp", crs="EPSG:27700", drop_prj=True),
-     ("areas.shp", None, "geometry", "missing_crs")),
-    ("CRS disagrees with manifest", areas_as(".gpkg", crs="EPSG:27700", manifest_crs="EPSG:4326"),
-     ("areas.gpkg", None, "geometry", "wrong_crs")),
-    ("metres labelled as degrees", bng_numbers_in_geojson, ("areas.geojson", None, "geometry", "wrong_crs")),
-    ("negative capacity", set_cell("assets.csv", 2, "capacity", "-5"), ("assets.csv", 2, "capacity", "negative")),
-    ("negative count", set_cell("assets.csv", 4, "count", "-3"), ("assets.csv", 4, "count", "negative")),
-    ("negative value", set_cell("opportunities.csv", 3, "value", "-100"),
-     ("opportunities.csv", 3, "value", "negative")),
-    ("unknown project", set_cell("opportunities.csv", 2, "project", "hospx"),
-     ("opportunities.csv", 2, "project", "unknown_project")),
+    (
+        "missing CRS",
+        areas_as(".shp", crs="EPSG:27700", drop_prj=True),
+        ("areas.shp", None, "geometry", "missing_crs"),
+    ),
+    (
+        "CRS disagrees with manifest",
+        areas_as(".gpkg", crs="EPSG:27700", manifest_crs="EPSG:4326"),
+        ("areas.gpkg", None, "geometry", "wrong_crs"),
+    ),
+    (
+        "metres labelled as degrees",
+        bng_numbers_in_geojson,
+        ("areas.geojson", None, "geometry", "wrong_crs"),
+    ),
+    (
+        "negative capacity",
+        set_cell("assets.csv", 2, "capacity", "-5"),
+        ("assets.csv", 2, "capacity", "negative"),
+    ),
+    (
+        "negative count",
+        set_cell("assets.csv", 4, "count", "-3"),
+        ("assets.csv", 4, "count", "negative"),
+    ),
+    (
+        "negative value",
+        set_cell("opportunities.csv", 3, "value", "-100"),
+        ("opportunities.csv", 3, "value", "negative"),
+    ),
+    (
+        "unknown project",
+        set_cell("opportunities.csv", 2, "project", "hospx"),
+        ("opportunities.csv", 2, "project", "unknown_project"),
+    ),
     ("not UTF-8", cp1252_assets, ("assets.csv", None, None, "encoding")),
     ("empty file", write_bytes("assets.csv", b""), ("assets.csv", None, None, "empty_file")),
-    ("header only", write_bytes("assets.csv", b"id,name,kind,category\n"), ("assets.csv", None, None, "empty_file")),
+    (
+        "header only",
+        write_bytes("assets.csv", b"id,name,kind,category\n"),
+        ("assets.csv", None, None, "empty_file"),
+    ),
     ("duplicate row", duplicate_row("assets.csv", 3), ("assets.csv", 7, None, "duplicate_row")),
-    ("unknown link target", set_cell("links.csv", 2, "target", "A99"), ("links.csv", 2, "target", "unknown_id")),
+    (
+        "unknown link target",
+        set_cell("links.csv", 2, "target", "A99"),
+        ("links.csv", 2, "target", "unknown_id"),
+    ),
     ("bad yes/no", set_cell("spend.csv", 2, "sme", "maybe"), ("spend.csv", 2, "sme", "not_a_bool")),
-    ("malformed CSV", write_bytes("links.csv", b'source,target,relation\n"A1,A4,partner\n'),
-     ("links.csv", None, None, "parse")),
+    (
+        "malformed CSV",
+        write_bytes("links.csv", b'source,target,relation\n"A1,A4,partner\n'),
+        ("links.csv", None, None, "parse"),
+    ),
 ]
 
 
@@ -192,7 +293,12 @@ def test_unknown_postcode_is_a_row_warning(mini_copy: Path) -> None:
     edit_csv(mini_copy / "assets.csv", 2, "postcode", "B66 2QQ")
     ds = cwb.read_dataset(mini_copy)
     (warning,) = [p for p in ds.warnings if p.code == "unknown_postcode"]
-    assert (warning.file, warning.row, warning.column, warning.value) == ("assets.csv", 2, "postcode", "B66 2QQ")
+    assert (warning.file, warning.row, warning.column, warning.value) == (
+        "assets.csv",
+        2,
+        "postcode",
+        "B66 2QQ",
+    )
     row = ds.assets.iloc[0]
     assert row["precision"] == "none" and row.geometry is None  # kept, not dropped
 
@@ -215,16 +321,58 @@ def test_many_errors_are_counted_not_lost(mini_copy: Path) -> None:
     assert len(listed) == 200 and "300 more rows" in summary[0].reason
 
 
-cell_text = st.one_of(st.sampled_from(["", "x", "-1", "12", "1.5", "INF", "1e30", "2024-01-01", "physical", "human",
-                                       "library", "skills_group", "52.49", "-1.95", "B66 3AA", "W1"]),
-                      st.text(max_size=6))
+cell_text = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "x",
+            "-1",
+            "12",
+            "1.5",
+            "INF",
+            "1e30",
+            "2024-01-01",
+            "physical",
+            "human",
+            "library",
+            "skills_group",
+            "52.49",
+            "-1.95",
+            "B66 3AA",
+            "W1",
+        ]
+    ),
+    st.text(max_size=6),
+)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.fixed_dictionaries({c: cell_text for c in
-                                            ["id", "name", "kind", "category", "lat", "lon", "postcode",
-                                             "area_code", "capacity", "count", "collected_on"]}),
-                     min_size=1, max_size=25))
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries(
+            {
+                c: cell_text
+                for c in [
+                    "id",
+                    "name",
+                    "kind",
+                    "category",
+                    "lat",
+                    "lon",
+                    "postcode",
+                    "area_code",
+                    "capacity",
+                    "count",
+                    "collected_on",
+                ]
+            }
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
 def test_counts_add_up_to_rows_read(mini_copy: Path, rows: list[dict]) -> None:
     pd.DataFrame(rows).to_csv(mini_copy / "assets.csv", index=False, lineterminator="\r\n")
     report = cwb.validate_dataset(mini_copy)
@@ -238,7 +386,9 @@ def test_counts_add_up_to_rows_read(mini_copy: Path, rows: list[dict]) -> None:
 
 def test_excel_headers_and_dates_are_understood(mini_copy: Path) -> None:
     frame = pd.read_csv(mini_copy / "assets.csv", dtype=str, keep_default_na=False)
-    frame = frame.rename(columns={"postcode": "Post Code", "name": "Name", "lat": "Latitude", "lon": "Longitude"})
+    frame = frame.rename(
+        columns={"postcode": "Post Code", "name": "Name", "lat": "Latitude", "lon": "Longitude"}
+    )
     frame["collected_on"] = pd.to_datetime(frame["collected_on"])
     frame["capacity"] = pd.to_numeric(frame["capacity"])
     frame.to_excel(mini_copy / "assets.xlsx", index=False)
@@ -256,5 +406,7 @@ def test_shapefile_with_manifest_crs_is_read(mini_copy: Path) -> None:
     ds = cwb.read_dataset(mini_copy)
     original = gpd.read_file(mini_copy / "areas.geojson")
     assert ds.areas.crs.to_epsg() == 4326
-    assert ds.areas.geometry.iloc[0].equals_exact(Polygon(original.geometry.iloc[0].exterior), 1e-6) or \
-        ds.areas.geometry.iloc[0].symmetric_difference(original.geometry.iloc[0]).area < 1e-10
+    assert (
+        ds.areas.geometry.iloc[0].equals_exact(Polygon(original.geometry.iloc[0].exterior), 1e-6)
+        or ds.areas.geometry.iloc[0].symmetric_difference(original.geometry.iloc[0]).area < 1e-10
+    )

@@ -31,7 +31,9 @@ err = Console(stderr=True)
 
 DatasetArg = Annotated[
     Path,
-    typer.Argument(help="Dataset folder (holds dataset.toml).", exists=True, file_okay=False, dir_okay=True),
+    typer.Argument(
+        help="Dataset folder (holds dataset.toml).", exists=True, file_okay=False, dir_okay=True
+    ),
 ]
 
 
@@ -44,7 +46,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
@@ -60,7 +65,9 @@ def print_problems(problems: list[Problem], limit: int = 50) -> None:
     for severity, style in (("error", "red"), ("warning", "yellow")):
         group = [p for p in problems if p.severity == severity]
         for p in group[:limit]:
-            err.print(f"[{style}]{severity}[/{style}]: {escape(str(p))}", highlight=False, soft_wrap=True)
+            err.print(
+                f"[{style}]{severity}[/{style}]: {escape(str(p))}", highlight=False, soft_wrap=True
+            )
         if len(group) > limit:
             err.print(f"[{style}]… and {len(group) - limit} more {severity}s[/{style}]")
 

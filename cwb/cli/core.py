@@ -16,11 +16,17 @@ from cwb.cli.app import DatasetArg, app, err, library_errors, out, print_problem
 def init(
     folder: Annotated[Path, typer.Argument(help="Folder to create the blank dataset in.")],
     name: Annotated[str, typer.Option(help="Name of the dataset.")] = "My neighbourhood",
-    project_name: Annotated[str, typer.Option(help="Name of the capital project.")] = "The capital project",
-    project_id: Annotated[str, typer.Option(help="Short id of the project (used in opportunities).")] = "project",
+    project_name: Annotated[
+        str, typer.Option(help="Name of the capital project.")
+    ] = "The capital project",
+    project_id: Annotated[
+        str, typer.Option(help="Short id of the project (used in opportunities).")
+    ] = "project",
     lat: Annotated[float, typer.Option(help="Latitude of the project.")] = 52.4951,
     lon: Annotated[float, typer.Option(help="Longitude of the project.")] = -1.9447,
-    excel: Annotated[bool, typer.Option("--excel", help="Write Excel (.xlsx) templates instead of CSV.")] = False,
+    excel: Annotated[
+        bool, typer.Option("--excel", help="Write Excel (.xlsx) templates instead of CSV.")
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing dataset.")] = False,
 ) -> None:
     """Create a blank dataset: a commented dataset.toml and headed templates with one example row.
@@ -30,8 +36,16 @@ def init(
     from cwb.templates import init_dataset
 
     with library_errors():
-        written = init_dataset(folder, name=name, project_id=project_id, project_name=project_name,
-                               lat=lat, lon=lon, excel=excel, force=force)
+        written = init_dataset(
+            folder,
+            name=name,
+            project_id=project_id,
+            project_name=project_name,
+            lat=lat,
+            lon=lon,
+            excel=excel,
+            force=force,
+        )
     for path in written:
         out.print(f"wrote {path}")
     out.print(f"Fill in the templates, then run: cwb validate {folder}")
@@ -41,7 +55,9 @@ def init(
 def validate(
     dataset: DatasetArg,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
-    limit: Annotated[int, typer.Option(help="Show at most this many problems of each severity.")] = 50,
+    limit: Annotated[
+        int, typer.Option(help="Show at most this many problems of each severity.")
+    ] = 50,
 ) -> None:
     """Check every table of a dataset, row by row. Exit 0 when clean, 1 when the data has errors.
 
@@ -69,7 +85,9 @@ def validate(
 @app.command("catalogue")
 def catalogue_command(
     dataset: DatasetArg,
-    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the tables to this CSV file.")] = None,
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="Also write the tables to this CSV file.")
+    ] = None,
 ) -> None:
     """Count assets by kind and category, by distance band from each project, and by area.
 
@@ -85,7 +103,11 @@ def catalogue_command(
             write_catalogue(cat, csv)
     _print_frame(cat.by_category, f"{ds.name}: assets by kind and category")
     _print_frame(cat.by_band, "Assets by distance band from each project")
-    _print_frame(cat.by_area, f"Assets by area (resident counts under {ds.min_count} suppressed: <k)", na="<k")
+    _print_frame(
+        cat.by_area,
+        f"Assets by area (resident counts under {ds.min_count} suppressed: <k)",
+        na="<k",
+    )
     if csv:
         out.print(f"wrote {csv}")
 
@@ -101,8 +123,12 @@ def _print_frame(frame: pd.DataFrame, title: str, na: str = "") -> None:
 
 @app.command()
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the outputs to.")] = Path("out"),
-    dataset: Annotated[Path | None, typer.Option(help="Run on this dataset instead of the bundled one.")] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder to write the outputs to.")
+    ] = Path("out"),
+    dataset: Annotated[
+        Path | None, typer.Option(help="Run on this dataset instead of the bundled one.")
+    ] = None,
 ) -> None:
     """Run every stage on the bundled Birmingham dataset (Midland Metropolitan University Hospital).
 
