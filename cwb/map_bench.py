@@ -171,7 +171,8 @@ def wait_drawn(page: Any) -> float:
     """Wait for two animation frames after load; seconds since navigation start."""
     return (
         page.evaluate(
-            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
+            "() => new Promise(r => requestAnimationFrame("
+            "() => requestAnimationFrame(() => r(performance.now()))))"
         )
         / 1000.0
     )

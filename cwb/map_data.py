@@ -197,8 +197,8 @@ def link_table(ds: Dataset, matches: pd.DataFrame) -> pd.DataFrame:
                             + agg["title"]
                         ).to_numpy(),
                         "reasons": (
-                            f"residents' skills groups in this area match (groups under {ds.min_count} "
-                            "residents are not shown)"
+                            "residents' skills groups in this area match (groups under "
+                            f"{ds.min_count} residents are not shown)"
                         ),
                         "kind": "residents",
                     }
@@ -224,7 +224,7 @@ def _human_areas(ds: Dataset, human: pd.DataFrame) -> pd.Series:
 
 
 def _human_counts(ds: Dataset, human: pd.DataFrame) -> pd.Series:
-    """Residents behind each human match: the matcher's ``count``, else the asset's (1 when empty)."""
+    """Residents behind each human match: the matcher's ``count``, else the asset's (or 1)."""
     counts = (
         pd.to_numeric(human["count"], errors="coerce")
         if "count" in human

@@ -37,7 +37,7 @@ QUANTUM = 1e-5
 
 
 def safe_json(obj: Any) -> str:
-    """JSON that is safe inside an HTML ``<script>``: no ``</script>``, ``<!--`` or ``&`` survive."""
+    """JSON safe inside an HTML ``<script>``: no ``</script>``, ``<!--`` or ``&`` survive."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return (
         text.replace("<", "\\u003c")
@@ -140,7 +140,7 @@ _DTYPES = {"u8": "<u1", "u16": "<u2", "u32": "<u4", "f32": "<f4", "f64": "<f8"}
 
 
 def encode_array(values: np.ndarray, kind: str | None = None) -> dict[str, str]:
-    """A typed array as ``{"type": "u8"|"u16"|"u32"|"f32"|"f64", "data": base64}`` (little-endian)."""
+    """A typed array as ``{"type": "u8"|"u16"|"u32"|"f32"|"f64", "data": base64}``."""
     arr = np.asarray(values)
     if kind is None:
         top = int(arr.max(initial=0))
@@ -182,7 +182,7 @@ def text_column(
 def number_column(
     values: Sequence[object] | pd.Series | np.ndarray, fmt: str = "int"
 ) -> dict[str, Any]:
-    """A numeric column shown as ``int`` (12,345), ``money`` (£12,345) or ``plain``; NaN shows nothing."""
+    """A numeric column shown as ``int`` (12,345), ``money`` (£12,345) or ``plain``."""
     arr = pd.to_numeric(pd.Series(values, copy=False), errors="coerce").to_numpy(
         dtype=float, na_value=np.nan
     )
@@ -298,7 +298,7 @@ class CwbLayer(JSCSSMixin, Layer):
         return safe_json(self.spec)
 
     def render(self, **kwargs: Any) -> None:
-        """Render the layer's script as is (folium would re-parse megabytes of data as a template)."""
+        """Render the layer's script as is (folium would re-parse its data as a template)."""
         _add_cwb_code(self)
         figure = self.get_root()
         for name, url in self.default_js:
@@ -317,7 +317,7 @@ class CwbLayer(JSCSSMixin, Layer):
 
 
 class CwbControl(JSCSSMixin, MacroElement):
-    """A cwb map call: ``title``, ``legend``, ``search``, ``fullscreen`` controls, or ``fit`` (the view)."""
+    """A cwb map call: ``title``, ``legend``, ``search``, ``fullscreen``, or ``fit`` (the view)."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
@@ -381,7 +381,7 @@ _KNOWN_FOLDERS: dict[str, str] = {
     "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/": "leaflet.markercluster/dist/",  # noqa: E501
 }
 
-#: npm packages (exact versions) that hold every file folium links (a cwb map itself needs only Leaflet).
+#: npm packages (exact versions) holding every file folium links (a cwb map needs only Leaflet).
 ASSET_PACKAGES: tuple[str, ...] = (
     "leaflet@1.9.3",
     "jquery@3.7.1",

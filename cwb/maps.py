@@ -615,7 +615,8 @@ def _add_human(build: _Build) -> None:
                     "count": int(frame["count"].sum()),
                 }
             ],
-            "note": f"Counted per area; groups of fewer than {k} are suppressed; no resident's location is shown.",
+            "note": f"Counted per area; groups of fewer than {k} are suppressed; "
+            "no resident's location is shown.",
         }
     )
 
@@ -860,6 +861,7 @@ def _title_spec(ds: Dataset, options: MapOptions) -> dict[str, str]:
     date = options.date or _dt.date.today().isoformat()
     from cwb import __version__
 
-    note = f"Sources: {'; '.join(sources) if sources else 'dataset ' + ds.name}. Made {date} with cwb {__version__}."
+    listed = "; ".join(sources) if sources else "dataset " + ds.name
+    note = f"Sources: {listed}. Made {date} with cwb {__version__}."
     subtitle = "; ".join(p.name for p in ds.manifest.projects)
     return {"title": options.title or ds.name, "subtitle": subtitle, "note": note}

@@ -178,7 +178,7 @@ def _assets_chart(assets: pd.DataFrame) -> str:
 
 
 def static_map_svg(ds: Dataset) -> str:
-    """A small static map: areas by IMD decile, public assets, residents per area, rings, project."""
+    """A static map: areas by IMD decile, public assets, residents per area, rings, project."""
     from cwb.maps import KIND_STYLE
     from cwb.privacy import aggregate_human
 
@@ -536,8 +536,8 @@ def build_report(
         sections += more
         if match_result.suppressed_residents:
             notes.append(
-                f"{match_result.suppressed_residents:,} residents in groups smaller than {ds.min_count} "
-                "are left out of every figure."
+                f"{match_result.suppressed_residents:,} residents in groups smaller than "
+                f"{ds.min_count} are left out of every figure."
             )
     spend_figures, spend = _spend_section(ds)
     if spend is not None:

@@ -34,7 +34,10 @@ SECRETS = ("Priya Secret", "priya.secret@example.org", "07700 900456", "Dev Hidd
 HOMES = [(-1.96123, 52.49871), (-1.96147, 52.49893), (-1.96170, 52.49911)]
 
 FIND_MAP = "Object.values(window).find(v => v instanceof L.Map)"
-CWB_LAYERS = "Object.values(window).filter(v => v instanceof cwbMap.PointLayer || v instanceof cwbMap.LineLayer)"
+CWB_LAYERS = (
+    "Object.values(window).filter("
+    "v => v instanceof cwbMap.PointLayer || v instanceof cwbMap.LineLayer)"
+)
 
 
 def _hostile_dataset() -> Any:
@@ -142,10 +145,7 @@ def test_every_layer_is_present_and_drawn(page: Any) -> None:
     assert page.locator(".cwb-legend-item").count() > 30
     assert page.locator(".cwb-legend-item input[type=checkbox]").count() > 20
     assert page.locator(".leaflet-control-scale").count() == 1
-    assert (
-        page.locator(".cwb-fullscreen a").count()
-        >= 1
-    )
+    assert page.locator(".cwb-fullscreen a").count() >= 1
     assert "Midland Metropolitan" in page.inner_text(".cwb-title")
     assert "Sources:" in page.inner_text(".cwb-title")
 
@@ -171,8 +171,8 @@ def test_hostile_names_show_as_text_and_never_run(page: Any) -> None:
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
     assert (
         page.evaluate(
-            "() => document.querySelectorAll('.leaflet-popup-content img, .leaflet-popup-content svg, "
-            ".leaflet-popup-content a').length"
+            "() => document.querySelectorAll('.leaflet-popup-content img, "
+            ".leaflet-popup-content svg, .leaflet-popup-content a').length"
         )
         == 0
     )
@@ -187,7 +187,8 @@ def test_popup_and_tooltip_show_name_category_skills_provenance(page: Any) -> No
             if (x < 300 || y < 200 || x > 900 || y > 800) continue;
             const crowded = layers.some(o => {{
                 for (let k = 0; k < o._m; k++) {{
-                    if ((o !== layer || k !== j) && Math.hypot(o._px[k] - x, o._py[k] - y) < 25) return true;
+                    const d = Math.hypot(o._px[k] - x, o._py[k] - y);
+                    if ((o !== layer || k !== j) && d < 25) return true;
                 }}
                 return false;
             }});
@@ -197,7 +198,7 @@ def test_popup_and_tooltip_show_name_category_skills_provenance(page: Any) -> No
     }}""")
     assert point is not None, "no isolated financial asset in view"
     page.evaluate(
-        f"() => {{ {FIND_MAP}.eachLayer(l => l.getTooltip && l.getTooltip() && l.closeTooltip()); }}"
+        f"() => {{ {FIND_MAP}.eachLayer(l => l.getTooltip && l.getTooltip() && l.closeTooltip()); }}"  # noqa: E501
     )
     box = page.locator("#" + page.evaluate(f"() => {FIND_MAP}.getContainer().id")).bounding_box()
     page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
@@ -235,7 +236,9 @@ def test_no_personal_field_and_no_resident_location(page: Any, demo_map: Path) -
     shown = page.evaluate(f"""() => {{
         const l = {CWB_LAYERS}.find(l => l.options.id === 'human');
         const f = Object.fromEntries(l._fields.map(f => [f.label, f]));
-        for (let i = 0; i < l.n; i++) if (f['Area code'].get(i) === 'E05001278') return f['Residents'].get(i);
+        for (let i = 0; i < l.n; i++) {{
+            if (f['Area code'].get(i) === 'E05001278') return f['Residents'].get(i);
+        }}
     }}""")
     assert shown == f"{expected:,}"
 

@@ -18,6 +18,7 @@ from shapely.geometry import Point, box
 from cwb.dataset import Dataset
 from cwb.errors import UsageError
 from cwb.manifest import manifest_from_dict
+from cwb.map_data import link_table
 from cwb.map_layers import (
     CwbLayer,
     _read_varints,
@@ -31,7 +32,6 @@ from cwb.map_layers import (
     unpack_fields,
     zigzag_varints,
 )
-from cwb.map_data import link_table
 from cwb.maps import make_map, save_map
 from cwb.schema import ASSETS, OPPORTUNITIES
 
@@ -56,7 +56,7 @@ def _frame(spec, rows: list[dict]) -> gpd.GeoDataFrame:
 
 
 def make_dataset(*, extra_assets: list[dict] | None = None, min_count: int = 5) -> Dataset:
-    """A hand-made dataset: two areas, five public assets (one hostile), residents, three opportunities."""
+    """A hand-made dataset: two areas, public assets (some hostile), residents, opportunities."""
     manifest = manifest_from_dict(
         {
             "dataset": {"name": "Map test <b>dataset</b>"},
@@ -124,7 +124,7 @@ def make_dataset(*, extra_assets: list[dict] | None = None, min_count: int = 5) 
         },
     ]
     residents = [
-        # west: a skills group of 12 (shown) and two individuals with exact homes (a group of 2: suppressed)
+        # west: a skills group of 12 (shown) and two individuals at exact homes (2: suppressed)
         {
             "id": "H1",
             "name": "Overseas-qualified nurses",
@@ -400,7 +400,7 @@ def test_other_indicator_shades_by_quantiles(ds: Dataset) -> None:
 def test_residents_only_in_aggregate(fmap: folium.Map, ds: Dataset) -> None:
     human = layers_of(fmap)["human"].spec
     fields = unpack_fields(human)
-    # west: the group of 12 is shown, the two drivers (2 residents < k) are suppressed; east: 6 cleaners
+    # west: the group of 12 is shown, the two drivers (2 < k) are suppressed; east: 6 cleaners
     assert sorted(fields["Residents"]) == ["12", "6"]
     assert any("registered nurse: 12" in g for g in fields["Skills groups"])
     assert not any("driving" in g for g in fields["Skills groups"])

@@ -19,7 +19,7 @@ def map_command(
     indicator: Annotated[
         str,
         typer.Option(
-            help="Area column to shade the areas by (e.g. imd_decile, imd_rank); 'none' for outlines."
+            help="Area column to shade areas by (e.g. imd_decile, imd_rank); 'none': outlines."
         ),
     ] = "imd_decile",
     assets_prefix: Annotated[
@@ -27,7 +27,7 @@ def map_command(
         typer.Option(
             "--assets-prefix",
             "--assets-js-prefix",
-            help="Load Leaflet's JS/CSS from this URL or folder (node_modules layout) instead of the CDNs.",
+            help="Load Leaflet's JS/CSS from this URL or folder (node_modules layout), not CDNs.",
         ),
     ] = None,
     no_links: Annotated[
@@ -40,7 +40,7 @@ def map_command(
         str | None, typer.Option(help="Title shown on the map (default: the dataset's name).")
     ] = None,
 ) -> None:
-    """Write an interactive HTML map: project and catchment, assets by kind, opportunities, links, areas.
+    """Write an interactive HTML map: project, catchment, assets, opportunities, links, areas.
 
     Residents appear only as counts per area (groups smaller than the dataset's
     privacy threshold are left out). The file opens in any browser; with
