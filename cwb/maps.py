@@ -115,7 +115,7 @@ class MapOptions:
     indicator: str | None = "imd_decile"
     links: bool = True
     max_links: int = 5000
-    cluster_above: int = 20000
+    cluster_above: int = 10_000
     tiles: str | None = "OpenStreetMap"
     title: str | None = None
     date: str | None = None
@@ -146,7 +146,7 @@ def make_map(
     indicator: str | None = "imd_decile",
     links: bool = True,
     max_links: int = 5000,
-    cluster_above: int = 20000,
+    cluster_above: int = 10_000,
     tiles: str | None = "OpenStreetMap",
     title: str | None = None,
     date: str | None = None,
@@ -444,6 +444,9 @@ def _add_rings(build: _Build) -> None:
     )
 
 
+#: Where each kind's cluster sits in a grid cell (pixels), so that the kinds do not hide each other.
+_CLUSTER_SHIFT = {"physical": [-12, -8], "financial": [12, -8], "community": [0, 12]}
+
 _ASSET_FIELDS = (
     "name",
     "category",
@@ -505,6 +508,7 @@ def _add_asset_kind(build: _Build, kind: str) -> None:
             "colour": style["colour"],
             "radius": 5,
             "clusterAbove": build.options.cluster_above,
+            "clusterShift": _CLUSTER_SHIFT[kind],
         },
     )
     _add_points(build, kind, spec, f"{style['label']} ({len(rows):,})")

@@ -313,7 +313,7 @@
   /* ---------- points ---------- */
 
   var PointLayer = CanvasLayer.extend({
-    options: { pane: "cwbPoints", radius: 5, maxRadius: 22, shape: "circle", clusterAbove: 20000, vectorBelow: 3000, cell: 64, priority: 1 },
+    options: { pane: "cwbPoints", radius: 5, maxRadius: 22, shape: "circle", clusterAbove: 10000, vectorBelow: 3000, cell: 64, priority: 1 },
 
     initialize: function (spec) {
       L.setOptions(this, spec.options || {});
@@ -455,10 +455,13 @@
       }
       this.mode = "clusters";
       var colour = this.options.colour || this.categories[0].colour, cells = [];
+      /* layers cluster on the same grid: each kind sits at its own offset in a cell, so all show */
+      var shift = this.options.clusterShift || [0, 0];
       ctx.textAlign = "center"; ctx.textBaseline = "middle";
       for (var k = 0; k < count.length; k++) {
         if (!count[k]) { continue; }
-        var x = sx[k] / count[k], y = sy[k] / count[k], r = Math.min(cell / 2 - 2, 10 + 5 * Math.log10(count[k]));
+        var x = sx[k] / count[k] + shift[0], y = sy[k] / count[k] + shift[1];
+        var r = Math.min(cell / 3, 9 + 4 * Math.log10(count[k]));
         cells.push({ x: x, y: y, r: r, count: count[k] });
         ctx.beginPath(); ctx.arc(x * dpr, y * dpr, r * dpr, 0, TAU);
         ctx.globalAlpha = 0.78; ctx.fillStyle = colour; ctx.fill();
