@@ -130,7 +130,10 @@ STAGES: dict[str, Stage] = {}
 
 
 def register_stage(
-    name: str, *, requires: Sequence[str] = (), needs_dataset: bool = True,
+    name: str,
+    *,
+    requires: Sequence[str] = (),
+    needs_dataset: bool = True,
     prepare: Callable[[BenchContext], Any] | None = None,
 ) -> Callable[[StageFn], StageFn]:
     """Register a benchmark stage (a decorator); see the module docstring.
@@ -196,8 +199,11 @@ class BenchReport:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict."""
         return {
-            "created": self.created, "machine": self.machine, "settings": self.settings,
-            "sizes": self.sizes, "stages": self.stages,
+            "created": self.created,
+            "machine": self.machine,
+            "settings": self.settings,
+            "sizes": self.sizes,
+            "stages": self.stages,
             "results": [asdict(r) for r in self.results],
         }
 
@@ -307,9 +313,12 @@ def machine_info() -> dict[str, Any]:
     from cwb import __version__
 
     info: dict[str, Any] = {
-        "cwb": __version__, "python": platform.python_version(), "platform": platform.platform(),
+        "cwb": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg")
+        "load_average": [round(x, 2) for x in os.getloadavg()]
+        if hasattr(os, "getloadavg")
         else None,
     }
     try:
@@ -326,9 +335,15 @@ def machine_info() -> dict[str, Any]:
 
 
 def run_benchmark(
-    sizes: Sequence[int] = DEFAULT_SIZES, stages: Sequence[str] | None = None, *,
-    work_dir: Path | None = None, fmt: str = "parquet", seed: int = 0,
-    opportunities: int | None = None, timeout_s: float = DEFAULT_TIMEOUT_S, keep: bool = False,
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    stages: Sequence[str] | None = None,
+    *,
+    work_dir: Path | None = None,
+    fmt: str = "parquet",
+    seed: int = 0,
+    opportunities: int | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    keep: bool = False,
     on_result: Callable[[StageResult], None] | None = None,
 ) -> BenchReport:
     """Generate a synthetic dataset per size and time every stage on it.
@@ -376,7 +391,8 @@ def run_benchmark(
         for size in sizes:
             folder = root / f"synth-{size}"
             params = {
-                "seed": seed, "format": fmt,
+                "seed": seed,
+                "format": fmt,
                 "opportunities": opportunities or default_opportunities(size),
             }
             dataset_ok = True
@@ -387,7 +403,11 @@ def run_benchmark(
                     )
                 else:
                     result = run_stage_isolated(
-                        name, folder, root / f"scratch-{size}-{name}", size, params,
+                        name,
+                        folder,
+                        root / f"scratch-{size}-{name}",
+                        size,
+                        params,
                         timeout_s=timeout_s,
                     )
                 if name == SYNTH_STAGE and not result.ok:
@@ -402,13 +422,22 @@ def run_benchmark(
         if temporary and not keep:
             shutil.rmtree(root, ignore_errors=True)
     return BenchReport(
-        sizes=sizes, stages=names, results=results, machine=machine_info(), settings=settings,
+        sizes=sizes,
+        stages=names,
+        results=results,
+        machine=machine_info(),
+        settings=settings,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
 
 def run_stage_isolated(
-    name: str, folder: Path, scratch: Path, size: int, params: dict[str, Any], *,
+    name: str,
+    folder: Path,
+    scratch: Path,
+    size: int,
+    params: dict[str, Any],
+    *,
     timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> StageResult:
     """Run one stage in a fresh Python process and collect its result."""
@@ -423,14 +452,23 @@ def run_stage_isolated(
     spec_path = scratch / "_bench_spec.json"
     result_path = scratch / "_bench_result.json"
     spec = {
-        "stage": name, "folder": str(folder), "scratch": str(scratch), "size": size,
-        "params": params, "result": str(result_path),
+        "stage": name,
+        "folder": str(folder),
+        "scratch": str(scratch),
+        "size": size,
+        "params": params,
+        "result": str(result_path),
     }
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     command = [sys.executable, "-m", "cwb.bench", "_run", str(spec_path)]
     # its own session, so that a timeout also stops whatever the stage started (a browser …)
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          start_new_session=True) as proc:
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as proc:
         try:
             _, stderr = proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
@@ -526,10 +564,14 @@ def execute_stage(name: str, ctx: BenchContext) -> StageResult:
     if peak is None:
         peak, scope = _maxrss_kb(), "process"
     return StageResult(
-        size=ctx.size, stage=name, status="ok", seconds=round(seconds, 4),
+        size=ctx.size,
+        stage=name,
+        status="ok",
+        seconds=round(seconds, 4),
         cpu_seconds=round(cpu, 4),
         peak_rss_mb=round(peak / 1024, 1),
-        rss_before_mb=round(before / 1024, 1) if before is not None else None, peak_scope=scope,
+        rss_before_mb=round(before / 1024, 1) if before is not None else None,
+        peak_scope=scope,
         detail=json.loads(json.dumps(detail, default=str)),
     )
 
@@ -541,7 +583,9 @@ def child_main(argv: Sequence[str]) -> int:
         return 2
     spec = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     ctx = BenchContext(
-        folder=Path(spec["folder"]), scratch=Path(spec["scratch"]), size=int(spec["size"]),
+        folder=Path(spec["folder"]),
+        scratch=Path(spec["scratch"]),
+        size=int(spec["size"]),
         params=dict(spec["params"]),
     )
     result = execute_stage(spec["stage"], ctx)
@@ -559,9 +603,11 @@ def _stage_synth(ctx: BenchContext) -> dict[str, Any]:
     from cwb.synth import synth_dataset
 
     result = synth_dataset(
-        ctx.folder, assets=ctx.size,
+        ctx.folder,
+        assets=ctx.size,
         opportunities=int(ctx.params.get("opportunities") or default_opportunities(ctx.size)),
-        seed=int(ctx.params.get("seed", 0)), fmt=str(ctx.params.get("format", "parquet")),
+        seed=int(ctx.params.get("seed", 0)),
+        fmt=str(ctx.params.get("format", "parquet")),
         overwrite=True,
     )
     return {"rows": result.counts, "megabytes": round(result.bytes_written / 1024**2, 1)}
@@ -616,8 +662,11 @@ def _stage_spend(ctx: BenchContext) -> dict[str, Any]:
 
     analysis = analyse_spend(ctx.dataset)
     status = analysis.transactions["status"]
-    return {"transactions": len(status), "included": int((status == "included").sum()),
-            "relocalisable": len(analysis.relocalisable)}
+    return {
+        "transactions": len(status),
+        "included": int((status == "included").sum()),
+        "relocalisable": len(analysis.relocalisable),
+    }
 
 
 def _match_for_allocation(ctx: BenchContext) -> Any:
@@ -632,8 +681,11 @@ def _stage_match(ctx: BenchContext) -> dict[str, Any]:
     from cwb.matching import match
 
     result = match(ctx.dataset)
-    return {"matches": len(result.matches), "opportunities": len(result.opportunities),
-            "assets": len(result.assets)}
+    return {
+        "matches": len(result.matches),
+        "opportunities": len(result.opportunities),
+        "assets": len(result.assets),
+    }
 
 
 @register_stage("allocate", requires=("cwb.allocation",), prepare=_match_for_allocation)
@@ -644,8 +696,11 @@ def _stage_allocate(ctx: BenchContext) -> dict[str, Any]:
 
     allocation = allocate(ctx.prepared)
     consortia = propose_consortia(ctx.prepared)
-    return {"filled": allocation.filled, "unfilled": allocation.unfilled,
-            "consortia": len(consortia)}
+    return {
+        "filled": allocation.filled,
+        "unfilled": allocation.unfilled,
+        "consortia": len(consortia),
+    }
 
 
 @register_stage("map", requires=("cwb.maps",))

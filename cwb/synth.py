@@ -4,7 +4,8 @@ A synthetic dataset is a valid dataset folder: ``dataset.toml``, assets,
 opportunities, areas, spend, links and a postcode lookup. Assets cluster
 around several capital-project sites in the West Midlands (a Gaussian cluster
 per project with a few tight "high street" sub-clusters, plus a thin
-background), generated in British National Grid metres and stored as WGS84.
+background), generated in British National Grid metres and stored as WGS84;
+see :mod:`cwb.synth_geography`.
 All four asset kinds and every category appear in fixed proportions; skills
 come from the same vocabulary as the Birmingham demo. Some rows are located
 by coordinates, some by a (synthetic) postcode, some human assets by area code,
@@ -35,29 +36,24 @@ from scipy.spatial import cKDTree
 
 from cwb._atomic import atomic_path, write_text_atomic
 from cwb.errors import UsageError
-from cwb.manifest import MANIFEST_NAME, FileEntry, Manifest, Project
+from cwb.manifest import MANIFEST_NAME, FileEntry, Manifest
 from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, TABLES, split_list
+from cwb.synth_geography import (
+    BNG,
+    PLACES,
+    WGS84,
+    Geography,
+    make_geography,
+    sample_points,
+    synthetic_postcodes,
+    voronoi_areas,
+)
 
 log = logging.getLogger(__name__)
 
 FORMATS: tuple[str, ...] = ("csv", "parquet", "gpkg")
-BNG = "EPSG:27700"
-WGS84 = "EPSG:4326"
 
-#: Project sites: id, name, kind, lat, lon, local authority. Positions are real places in the
-#: West Midlands; the projects themselves are synthetic.
-PROJECT_SITES: tuple[tuple[str, str, str, float, float, str], ...] = (
-    ("smethwick", "Smethwick hospital (synthetic)", "hospital", 52.4950, -1.9450, "Sandwell"),
-    ("perry_barr", "Perry Barr housing scheme (synthetic)", "housing", 52.5245, -1.9030,
-     "Birmingham"),
-    ("curzon", "Curzon Street station (synthetic)", "transport", 52.4822, -1.8864, "Birmingham"),
-    ("west_bromwich", "West Bromwich college campus (synthetic)", "education", 52.5187, -1.9945,
-     "Sandwell"),
-    ("dudley", "Dudley health campus (synthetic)", "health", 52.5120, -2.0810, "Dudley"),
-)
-#: Further projects are placed at random inside this lon/lat box.
-_EXTRA_SITE_BOX = (-2.15, 52.42, -1.75, 52.60)
-
+# fmt: off
 #: Share of each asset kind, and of each category within its kind.
 KIND_WEIGHTS: dict[str, float] = {
     "physical": 0.15, "financial": 0.45, "community": 0.15, "human": 0.25,
@@ -90,9 +86,6 @@ _SUFFIX: dict[str, str] = {
     "service": "Support Service",
 }
 _ENTERPRISES = ("business", "social_enterprise", "cooperative")
-_PLACES = ("Smethwick", "Soho", "Ladywood", "Winson Green", "Handsworth", "Lozells", "Aston",
-           "Perry Barr", "Digbeth", "Nechells", "West Bromwich", "Oldbury", "Dudley", "Tipton",
-           "Edgbaston", "Rotton Park", "Cape Hill", "Bearwood")
 #: Job pay bands and annual pay (£), roughly NHS Agenda for Change 2024/25.
 _PAY_BANDS = (("Band 2", 23_615), ("Band 3", 24_071), ("Band 4", 26_530), ("Band 5", 29_970),
               ("Band 6", 37_338), ("Band 7", 46_148), ("Band 8a", 53_755))
@@ -100,13 +93,11 @@ _BAND_SHARES = (0.2, 0.2, 0.15, 0.2, 0.12, 0.08, 0.05)  # more posts in the lowe
 _ANCHORS = ("Synthetic Hospitals NHS Trust", "Synthetic City Council", "Synthetic University",
             "Synthetic Housing Group", "Synthetic College")
 _RELATIONS = ("partner", "member_of", "funds", "uses", "supplies")
-_POSTCODE_LETTERS = tuple("ABDEFGHJLNPQRSTUWXYZ")
+# fmt: on
 #: Skill groups that are not trades: residents hold them besides their trade (shares per resident).
 _CROSS_CUTTING: dict[str, float] = {"language": 0.3, "qualification": 0.2}
 #: The skill group describing what a space offers (rooms, kitchens): for buildings, not trades.
 _SPACE_GROUP = "space"
-#: LSOAs in England, the denominator of IMD ranks.
-_IMD_AREAS = 32_844
 _NULL = pa.scalar(None, pa.string())
 #: Minimal skill vocabulary by sector, used only when neither the skills resource nor the demo
 #: dataset is available.
@@ -188,8 +179,9 @@ def _read_csv_rows(path: Path) -> list[dict[str, str]]:
         return []
 
 
-def _vocabulary_from_rows(rows: list[dict[str, str]], column: str,
-                          source: str) -> SkillVocabulary | None:
+def _vocabulary_from_rows(
+    rows: list[dict[str, str]], column: str, source: str
+) -> SkillVocabulary | None:
     """Group the skills of ``column`` (a label or a ``;`` list) by the row's sector."""
     if not rows:
         return None
@@ -278,15 +270,17 @@ def _title(words: Any) -> list[str]:
     return [w.upper() if len(w) <= 2 else w[:1].upper() + w[1:] for w in words]
 
 
-def _pick_skills(rng: np.random.Generator, vocab: SkillVocabulary, sector_idx: np.ndarray,
-                 max_k: int) -> tuple[pa.Array, pa.Array]:
+def _pick_skills(
+    rng: np.random.Generator, vocab: SkillVocabulary, sector_idx: np.ndarray, max_k: int
+) -> tuple[pa.Array, pa.Array]:
     """Per row, a ``;``-list of 1..max_k distinct skills of its sector, and the first one.
 
     Each sector's pool is shuffled once; low positions in it are drawn more often, so
     some skills are common and others rare.
     """
-    pools = [list(rng.permutation(np.array(vocab.by_sector[s], dtype=object)))
-             for s in vocab.sectors]
+    pools = [
+        list(rng.permutation(np.array(vocab.by_sector[s], dtype=object))) for s in vocab.sectors
+    ]
     labels = [skill for pool in pools for skill in pool]
     size = np.array([len(pool) for pool in pools])
     offset = np.concatenate([[0], np.cumsum(size)[:-1]])
@@ -312,16 +306,18 @@ def _trades(rng: np.random.Generator, vocab: SkillVocabulary, n: int) -> np.ndar
     return np.array(trades)[rng.integers(0, len(trades), n)]
 
 
-def _with_group(vocab: SkillVocabulary, group: str, mask: np.ndarray,
-                sector_idx: np.ndarray) -> np.ndarray:
+def _with_group(
+    vocab: SkillVocabulary, group: str, mask: np.ndarray, sector_idx: np.ndarray
+) -> np.ndarray:
     """``sector_idx`` with ``group`` where ``mask`` is True (unchanged for an unknown group)."""
     if group not in vocab.by_sector:
         return sector_idx
     return np.where(mask, vocab.sectors.index(group), sector_idx)
 
 
-def _add_cross_cutting(rng: np.random.Generator, vocab: SkillVocabulary, skills: pa.Array,
-                       who: np.ndarray) -> pa.Array:
+def _add_cross_cutting(
+    rng: np.random.Generator, vocab: SkillVocabulary, skills: pa.Array, who: np.ndarray
+) -> pa.Array:
     """Append a language or a qualification to the skills of some of the ``who`` rows."""
     n = len(who)
     for group, share in _CROSS_CUTTING.items():
@@ -332,135 +328,13 @@ def _add_cross_cutting(rng: np.random.Generator, vocab: SkillVocabulary, skills:
     return skills
 
 
-# --------------------------------------------------------------------------- geography
-
-
-@dataclass
-class _Geography:
-    projects: list[Project]
-    authority: list[str]
-    centres: np.ndarray  # (P, 2) metres
-    bbox: tuple[float, float, float, float]
-    sub_centres: np.ndarray  # (P, S, 2) "high streets"
-
-
-def _geography(rng: np.random.Generator, n_projects: int, to_bng: Transformer) -> _Geography:
-    projects, authority = [], []
-    for i in range(n_projects):
-        if i < len(PROJECT_SITES):
-            pid, name, kind, lat, lon, la = PROJECT_SITES[i]
-        else:
-            x0, y0, x1, y1 = _EXTRA_SITE_BOX
-            lon, lat = float(rng.uniform(x0, x1)), float(rng.uniform(y0, y1))
-            pid, name = f"site{i + 1}", f"Synthetic project {i + 1}"
-            kind, la = "regeneration", "West Midlands"
-        projects.append(Project(id=pid, name=name, lat=round(lat, 5), lon=round(lon, 5), kind=kind,
-                                description="Synthetic capital project generated by cwb synth."))
-        authority.append(la)
-    xs, ys = to_bng.transform([p.lon for p in projects], [p.lat for p in projects])
-    centres = np.column_stack([xs, ys])
-    pad = 6_000.0
-    (x0, y0), (x1, y1) = centres.min(axis=0) - pad, centres.max(axis=0) + pad
-    sub = centres[:, None, :] + rng.normal(0.0, 1_500.0, (n_projects, 6, 2))
-    return _Geography(projects, authority, centres, (x0, y0, x1, y1), sub)
-
-
-def _sample_points(rng: np.random.Generator, geo: _Geography, n: int) -> np.ndarray:
-    """``n`` points (metres): 45% near a high street, 45% around a project, 10% background."""
-    weights = 1.0 / (1.0 + 0.4 * np.arange(len(geo.projects)))
-    cluster = rng.choice(len(geo.projects), size=n, p=weights / weights.sum())
-    mode = rng.random(n)
-    xy = np.empty((n, 2))
-    street = mode < 0.45
-    s_idx = rng.integers(0, geo.sub_centres.shape[1], n)
-    xy[street] = (geo.sub_centres[cluster[street], s_idx[street]]
-                  + rng.normal(0, 350.0, (street.sum(), 2)))
-    wide = (mode >= 0.45) & (mode < 0.9)
-    xy[wide] = geo.centres[cluster[wide]] + rng.normal(0, 1_800.0, (wide.sum(), 2))
-    back = mode >= 0.9
-    x0, y0, x1, y1 = geo.bbox
-    xy[back] = np.column_stack([rng.uniform(x0, x1, back.sum()), rng.uniform(y0, y1, back.sum())])
-    xy[:, 0] = np.clip(xy[:, 0], x0 + 1, x1 - 1)
-    xy[:, 1] = np.clip(xy[:, 1], y0 + 1, y1 - 1)
-    return xy
-
-
-def _areas(rng: np.random.Generator, geo: _Geography) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-    """Voronoi areas over the bounding box (more deprived near the projects), and their seeds."""
-    x0, y0, x1, y1 = geo.bbox
-    n_areas = int(np.clip((x1 - x0) * (y1 - y0) / 1.5e6, 20, 2_000))
-    seeds = np.column_stack([rng.uniform(x0, x1, n_areas), rng.uniform(y0, y1, n_areas)])
-    box = shapely.box(x0, y0, x1, y1)
-    cells = shapely.intersection(
-        shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=box)), box)
-    # order the cells like the seeds: the cell of a seed is the one that contains it
-    seed_idx, cell_idx = shapely.STRtree(cells).query(shapely.points(seeds), predicate="intersects")
-    order = np.full(n_areas, -1)
-    order[seed_idx[::-1]] = cell_idx[::-1]
-    polygons = cells[order]
-    centroids = shapely.get_coordinates(shapely.centroid(polygons))
-    dist_m, nearest = cKDTree(geo.centres).query(centroids)
-    score = -dist_m / 1000.0 + rng.normal(0.0, 1.2, n_areas)
-    position = np.empty(n_areas, dtype=int)
-    position[np.argsort(-score, kind="stable")] = np.arange(n_areas)
-    imd_rank = np.floor((position + rng.random(n_areas)) / n_areas * _IMD_AREAS).astype(int) + 1
-    frame = pd.DataFrame({
-        "code": _numbered("SYN", n_areas).to_numpy(zero_copy_only=False),
-        "name": [f"{_PLACES[i % len(_PLACES)]} {i + 1}" for i in range(n_areas)],
-        "imd_decile": (imd_rank - 1) * 10 // _IMD_AREAS + 1,
-        "imd_rank": imd_rank,
-        "population": np.round(rng.normal(1_650, 250, n_areas)).clip(800).astype(int),
-        "local_authority": np.array(geo.authority, dtype=object)[nearest],
-    })
-    return gpd.GeoDataFrame(frame, geometry=polygons, crs=BNG).to_crs(WGS84), seeds
-
-
-def _ring_points(rng: np.random.Generator, geo: _Geography, n: int, inner: float,
-                 outer: float) -> np.ndarray:
-    """``n`` points between ``inner`` and ``outer`` metres outside the bounding box."""
-    x0, y0, x1, y1 = geo.bbox
-    found: list[np.ndarray] = []
-    while sum(len(f) for f in found) < n:
-        xy = np.column_stack([rng.uniform(x0 - outer, x1 + outer, 4 * n),
-                              rng.uniform(y0 - outer, y1 + outer, 4 * n)])
-        dx = np.maximum(np.maximum(x0 - xy[:, 0], xy[:, 0] - x1), 0)
-        dy = np.maximum(np.maximum(y0 - xy[:, 1], xy[:, 1] - y1), 0)
-        found.append(xy[np.hypot(dx, dy) >= inner])
-    return np.concatenate(found)[:n]
-
-
-def _postcode_codes(prefix: str, n: int) -> np.ndarray:
-    """``n`` distinct postcodes ``PREFIX<district> <sector><unit>`` (4,000 per district)."""
-    i = np.arange(n)
-    unit = i % 400
-    codes = _join(prefix, _digits(1 + (i // 4_000) % 99), " ", _digits((i // 400) % 10),
-                  _take(_POSTCODE_LETTERS, unit // 20), _take(_POSTCODE_LETTERS, unit % 20))
-    return codes.to_numpy(zero_copy_only=False)
-
-
-def _postcodes(rng: np.random.Generator, geo: _Geography,
-               n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Synthetic postcodes, their centroids (metres) and whether each is local.
-
-    ``n`` lie inside the areas (``B``, districts in spatial order) and ``n // 10`` in a
-    ring 3–20 km outside them (``WS``, for regional suppliers).
-    """
-    xy = _sample_points(rng, geo, n)
-    xy = xy[np.lexsort((xy[:, 0], np.floor(xy[:, 1] / 2_500.0)))]
-    n_ring = max(20, n // 10)
-    ring = _ring_points(rng, geo, n_ring, 3_000.0, 20_000.0)
-    codes = np.concatenate([_postcode_codes("B", n), _postcode_codes("WS", n_ring)])
-    local = np.concatenate([np.ones(n, dtype=bool), np.zeros(n_ring, dtype=bool)])
-    return codes, np.concatenate([xy, ring]), local
-
-
 # --------------------------------------------------------------------------- tables
 
 
 @dataclass
 class _Context:
     rng: np.random.Generator
-    geo: _Geography
+    geo: Geography
     vocab: SkillVocabulary
     seeds: np.ndarray
     area_codes: np.ndarray
@@ -482,8 +356,12 @@ class _Context:
 
 def _frame(columns: dict[str, Any]) -> pd.DataFrame:
     """A DataFrame from Arrow and numpy columns (integers with nulls stay nullable)."""
-    table = pa.table({k: v if isinstance(v, pa.Array | pa.ChunkedArray) else pa.array(v)
-                      for k, v in columns.items()})
+    table = pa.table(
+        {
+            k: v if isinstance(v, pa.Array | pa.ChunkedArray) else pa.array(v)
+            for k, v in columns.items()
+        }
+    )
     return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
@@ -501,12 +379,13 @@ def _assets(ctx: _Context, n: int) -> tuple[pd.DataFrame, np.ndarray]:
     kind_names = list(ASSET_CATEGORIES)
     kind_code = np.array([kind_names.index(kind_of[c]) for c in cat_names])[code]
     is_kind = {k: kind_code == i for i, k in enumerate(kind_names)}
-    is_human, is_fin, is_comm, is_phys = (is_kind[k] for k in ("human", "financial", "community",
-                                                                "physical"))
+    is_human, is_fin, is_comm, is_phys = (
+        is_kind[k] for k in ("human", "financial", "community", "physical")
+    )
     individual = code == cat_names.index("individual")
 
     # where: 0 exact lat/lon, 1 postcode, 2 area code (residents' groups are known by area)
-    xy = _sample_points(rng, ctx.geo, n)
+    xy = sample_points(rng, ctx.geo, n)
     u = rng.random(n)
     method = np.where(is_human, np.where(individual | (u >= 0.7), 1, 2), np.where(u < 0.8, 0, 1))
     lon, lat = ctx.lonlat(xy)
@@ -523,7 +402,7 @@ def _assets(ctx: _Context, n: int) -> tuple[pd.DataFrame, np.ndarray]:
     skills, first_skill = _pick_skills(rng, vocab, skill_group, 4)
     skills = _add_cross_cutting(rng, vocab, skills, is_human)
     number = _digits(np.arange(1, n + 1))
-    place = _take(_PLACES, rng.integers(0, len(_PLACES), n))
+    place = _take(PLACES, rng.integers(0, len(PLACES), n))
     label = _take(_title(c.replace("_", " ") for c in cat_names), code)
     suffix = _take([_SUFFIX.get(c, "") for c in cat_names], code)
     sector_title = _take(_title(vocab.sectors), sector_idx)
@@ -536,8 +415,12 @@ def _assets(ctx: _Context, n: int) -> tuple[pd.DataFrame, np.ndarray]:
     name = pc.if_else(pa.array(individual), one_name, name)
 
     capacity_of = [_CAPACITY.get(c, _CAPACITY.get(kind_of[c], (0.0, 0.0))) for c in cat_names]
-    capacity = _lognormal(rng, np.array([m for m, _ in capacity_of])[code],
-                          np.array([s for _, s in capacity_of])[code], n)
+    capacity = _lognormal(
+        rng,
+        np.array([m for m, _ in capacity_of])[code],
+        np.array([s for _, s in capacity_of])[code],
+        n,
+    )
     capacity = np.where(is_fin, np.round(capacity, -2), np.round(capacity))
     capacity[is_human] = np.nan
     count = np.maximum(1, np.round(_lognormal(rng, 10.0, 0.9, n))).astype(np.int64)
@@ -545,26 +428,36 @@ def _assets(ctx: _Context, n: int) -> tuple[pd.DataFrame, np.ndarray]:
     enterprise = np.isin(code, [cat_names.index(c) for c in _ENTERPRISES if c in cat_names])
     company = enterprise & (rng.random(n) < 0.8)
     charity = (code == cat_names.index("charity")) & (rng.random(n) < 0.6)
-    registered = pc.if_else(pa.array(charity), _digits(rng.integers(1_000_000, 1_200_000, n)),
-                            _digits(rng.integers(1_000_000, 16_000_000, n), 8))
+    registered = pc.if_else(
+        pa.array(charity),
+        _digits(rng.integers(1_000_000, 1_200_000, n)),
+        _digits(rng.integers(1_000_000, 16_000_000, n), 8),
+    )
     has_contact = (is_fin | is_comm) & (rng.random(n) < 0.3)
-    frame = _frame({
-        "id": _numbered("A", n), "name": name, "kind": _take(kind_names, kind_code),
-        "category": _take(cat_names, code), "lat": np.where(exact, lat, np.nan),
-        "lon": np.where(exact, lon, np.nan),
-        "postcode": _take(ctx.postcodes, postcode_idx, method == 1),
-        "area_code": _take(ctx.area_codes, area_idx, method == 2),
-        "skills": pc.if_else(pa.array(with_skills), skills, _NULL),
-        "sector": _take(vocab.sectors, sector_idx, ~is_phys), "capacity": capacity,
-        "count": pa.array(count, mask=~is_human),
-        "registered_number": pc.if_else(pa.array(company | charity), registered, _NULL),
-        "source": _repeat(f"cwb synth (seed {ctx.seed})", n),
-        "collected_by": _repeat("synthetic", n),
-        "collected_on": _dates(rng, "2018-01-01", "2024-12-31", n),
-        "licence": _repeat("CC0-1.0", n),
-        "contact_email": pc.if_else(pa.array(has_contact), _join("contact", number, "@example.org"),
-                                    _NULL),
-    })
+    frame = _frame(
+        {
+            "id": _numbered("A", n),
+            "name": name,
+            "kind": _take(kind_names, kind_code),
+            "category": _take(cat_names, code),
+            "lat": np.where(exact, lat, np.nan),
+            "lon": np.where(exact, lon, np.nan),
+            "postcode": _take(ctx.postcodes, postcode_idx, method == 1),
+            "area_code": _take(ctx.area_codes, area_idx, method == 2),
+            "skills": pc.if_else(pa.array(with_skills), skills, _NULL),
+            "sector": _take(vocab.sectors, sector_idx, ~is_phys),
+            "capacity": capacity,
+            "count": pa.array(count, mask=~is_human),
+            "registered_number": pc.if_else(pa.array(company | charity), registered, _NULL),
+            "source": _repeat(f"cwb synth (seed {ctx.seed})", n),
+            "collected_by": _repeat("synthetic", n),
+            "collected_on": _dates(rng, "2018-01-01", "2024-12-31", n),
+            "licence": _repeat("CC0-1.0", n),
+            "contact_email": pc.if_else(
+                pa.array(has_contact), _join("contact", number, "@example.org"), _NULL
+            ),
+        }
+    )
     return frame, xy
 
 
@@ -584,21 +477,32 @@ def _opportunities(ctx: _Context, m: int) -> pd.DataFrame:
     sector_idx = _trades(rng, vocab, m)
     skill_group = _with_group(vocab, _SPACE_GROUP, is_space, sector_idx)
     skills, first_skill = _pick_skills(rng, vocab, skill_group, 3)
-    first_skill = _join(pc.utf8_upper(pc.utf8_slice_codeunits(first_skill, 0, 1)),
-                        pc.utf8_slice_codeunits(first_skill, 1))
+    first_skill = _join(
+        pc.utf8_upper(pc.utf8_slice_codeunits(first_skill, 0, 1)),
+        pc.utf8_slice_codeunits(first_skill, 1),
+    )
     sector_title = _take(_title(vocab.sectors), sector_idx)
     number = _digits(np.arange(1, m + 1))
     band = rng.choice(len(_PAY_BANDS), size=m, p=_BAND_SHARES)
     band_name = _take([b for b, _ in _PAY_BANDS], band)
     title = _join("Community space #", number)
-    for mask, text in ((is_volunteering, _join(sector_title, " volunteering #", number)),
-                       (is_training, _join(first_skill, " training course #", number)),
-                       (is_contract, _join(sector_title, " services lot #", number)),
-                       (is_job, _join(first_skill, " (", band_name, ") #", number))):
+    for mask, text in (
+        (is_volunteering, _join(sector_title, " volunteering #", number)),
+        (is_training, _join(first_skill, " training course #", number)),
+        (is_contract, _join(sector_title, " services lot #", number)),
+        (is_job, _join(first_skill, " (", band_name, ") #", number)),
+    ):
         title = pc.if_else(pa.array(mask), text, title)
-    quantity = np.select([is_job, is_contract, is_training, is_volunteering],
-                         [rng.geometric(0.12, m), np.ones(m, dtype=int), rng.integers(8, 26, m),
-                          rng.integers(5, 41, m)], rng.integers(1, 5, m))
+    quantity = np.select(
+        [is_job, is_contract, is_training, is_volunteering],
+        [
+            rng.geometric(0.12, m),
+            np.ones(m, dtype=int),
+            rng.integers(8, 26, m),
+            rng.integers(5, 41, m),
+        ],
+        rng.integers(1, 5, m),
+    )
     pay = np.array([p for _, p in _PAY_BANDS], dtype=float)[band]
     contract_value = np.round(_lognormal(rng, 300_000, 1.2, m), -3)
     value = np.where(is_job, pay, np.where(is_contract, contract_value, np.nan))
@@ -607,19 +511,25 @@ def _opportunities(ctx: _Context, m: int) -> pd.DataFrame:
     pathways = ["apprenticeship", "pre_employment_programme"]
     pathway = np.where(is_training, 1, 0)
     null = _NULL
-    return _frame({
-        "id": _numbered("O", m), "project": _take([p.id for p in projects], proj),
-        "type": _take(type_names, code), "title": title, "skills": skills,
-        "sector": _take(vocab.sectors, sector_idx, ~is_space),
-        "quantity": quantity.astype(np.int64),
-        "value": value,
-        "pay_band": pc.if_else(pa.array(is_job), band_name, null), "starts": starts,
-        "ends": pc.if_else(pa.array(is_contract), ends, null),
-        "pathway": _take(pathways, pathway, is_training | (is_job & (rng.random(m) < 0.15))),
-        "lat": np.array([p.lat for p in projects])[proj],
-        "lon": np.array([p.lon for p in projects])[proj],
-        "source": _repeat(f"cwb synth (seed {ctx.seed})", m),
-    })
+    return _frame(
+        {
+            "id": _numbered("O", m),
+            "project": _take([p.id for p in projects], proj),
+            "type": _take(type_names, code),
+            "title": title,
+            "skills": skills,
+            "sector": _take(vocab.sectors, sector_idx, ~is_space),
+            "quantity": quantity.astype(np.int64),
+            "value": value,
+            "pay_band": pc.if_else(pa.array(is_job), band_name, null),
+            "starts": starts,
+            "ends": pc.if_else(pa.array(is_contract), ends, null),
+            "pathway": _take(pathways, pathway, is_training | (is_job & (rng.random(m) < 0.15))),
+            "lat": np.array([p.lat for p in projects])[proj],
+            "lon": np.array([p.lon for p in projects])[proj],
+            "source": _repeat(f"cwb synth (seed {ctx.seed})", m),
+        }
+    )
 
 
 def _spend(ctx: _Context, k: int, assets: pd.DataFrame, asset_xy: np.ndarray) -> pd.DataFrame:
@@ -643,33 +553,52 @@ def _spend(ctx: _Context, k: int, assets: pd.DataFrame, asset_xy: np.ndarray) ->
     sup_id = np.concatenate([column("registered_number"), other_id])
     sectors = np.array(ctx.vocab.sectors, dtype=object)
     sup_sector = np.concatenate([column("sector"), sectors[_trades(rng, ctx.vocab, n_other)]])
-    sup_postcode = ctx.postcodes[np.concatenate([
-        ctx.nearest_postcode(asset_xy[local]), regional[rng.integers(0, len(regional), n_other)]])]
+    sup_postcode = ctx.postcodes[
+        np.concatenate(
+            [
+                ctx.nearest_postcode(asset_xy[local]),
+                regional[rng.integers(0, len(regional), n_other)],
+            ]
+        )
+    ]
     local_cat = column("category")
-    other_type = np.array(["private", "private", "private", "public", "charity", "unknown"],
-                          dtype=object)
+    other_type = np.array(
+        ["private", "private", "private", "public", "charity", "unknown"], dtype=object
+    )
     own_type = np.isin(local_cat, ["social_enterprise", "cooperative"])
-    sup_org = np.concatenate([np.where(own_type, local_cat, "private"),
-                              other_type[rng.integers(0, len(other_type), n_other)]])
+    sup_org = np.concatenate(
+        [
+            np.where(own_type, local_cat, "private"),
+            other_type[rng.integers(0, len(other_type), n_other)],
+        ]
+    )
     sup_sme = np.concatenate([rng.random(n_local) < 0.9, rng.random(n_other) < 0.4])
-    sup_size = np.where(sup_sme, np.array(["micro", "small", "medium"], dtype=object)[
-        rng.integers(0, 3, n_suppliers)], "large")
+    sup_size = np.where(
+        sup_sme,
+        np.array(["micro", "small", "medium"], dtype=object)[rng.integers(0, 3, n_suppliers)],
+        "large",
+    )
     popularity = 1.0 / np.arange(1, n_suppliers + 1) ** 0.9
     sup = rng.choice(n_suppliers, size=k, p=rng.permutation(popularity / popularity.sum()))
     amount = np.round(_lognormal(rng, 900.0, 1.8, k), 2)
     amount = np.where(rng.random(k) < 0.01, -np.round(amount / 4, 2), amount)  # credit notes
     buyers = _ANCHORS[: max(3, min(len(_ANCHORS), len(ctx.geo.projects)))]
-    return _frame({
-        "id": _numbered("T", k), "buyer": _take(buyers, rng.integers(0, len(buyers), k)),
-        "supplier_name": pa.array(sup_name[sup], pa.string()),
-        "supplier_id": pa.array(sup_id[sup], pa.string()),
-        "amount": amount, "currency": _repeat("GBP", k),
-        "date": _dates(rng, "2023-04-01", "2024-03-31", k),
-        "sector": pa.array(sup_sector[sup], pa.string()), "sme": sup_sme[sup],
-        "size_band": pa.array(sup_size[sup], pa.string()),
-        "org_type": pa.array(sup_org[sup], pa.string()),
-        "postcode": pa.array(sup_postcode[sup], pa.string()),
-    })
+    return _frame(
+        {
+            "id": _numbered("T", k),
+            "buyer": _take(buyers, rng.integers(0, len(buyers), k)),
+            "supplier_name": pa.array(sup_name[sup], pa.string()),
+            "supplier_id": pa.array(sup_id[sup], pa.string()),
+            "amount": amount,
+            "currency": _repeat("GBP", k),
+            "date": _dates(rng, "2023-04-01", "2024-03-31", k),
+            "sector": pa.array(sup_sector[sup], pa.string()),
+            "sme": sup_sme[sup],
+            "size_band": pa.array(sup_size[sup], pa.string()),
+            "org_type": pa.array(sup_org[sup], pa.string()),
+            "postcode": pa.array(sup_postcode[sup], pa.string()),
+        }
+    )
 
 
 def _links(ctx: _Context, n_links: int, assets: pd.DataFrame, asset_xy: np.ndarray) -> pd.DataFrame:
@@ -684,10 +613,14 @@ def _links(ctx: _Context, n_links: int, assets: pd.DataFrame, asset_xy: np.ndarr
     a = rng.integers(0, len(pool), draw)
     b = (a + rng.integers(1, min(40, len(pool) - 1) + 1, draw)) % len(pool)
     ids = pa.array(assets["id"])
-    frame = _frame({"source": pc.take(ids, pa.array(pool[a])),
-                    "target": pc.take(ids, pa.array(pool[b])),
-                    "relation": _take(_RELATIONS, rng.integers(0, len(_RELATIONS), draw)),
-                    "since": _dates(rng, "2010-01-01", "2024-12-31", draw)})
+    frame = _frame(
+        {
+            "source": pc.take(ids, pa.array(pool[a])),
+            "target": pc.take(ids, pa.array(pool[b])),
+            "relation": _take(_RELATIONS, rng.integers(0, len(_RELATIONS), draw)),
+            "since": _dates(rng, "2010-01-01", "2024-12-31", draw),
+        }
+    )
     frame = frame[frame["source"] != frame["target"]].drop_duplicates(["source", "target"])
     return frame.head(n_links).reset_index(drop=True)
 
@@ -706,13 +639,21 @@ class SynthTables:
         return {name: len(t) for name, t in self.tables.items()}
 
 
-def synth_tables(*, assets: int, opportunities: int, spend: int | None = None, projects: int = 3,
-                 links: int | None = None, seed: int = 0,
-                 vocabulary: SkillVocabulary | None = None) -> SynthTables:
+def synth_tables(
+    *,
+    assets: int,
+    opportunities: int,
+    spend: int | None = None,
+    projects: int = 3,
+    links: int | None = None,
+    seed: int = 0,
+    vocabulary: SkillVocabulary | None = None,
+) -> SynthTables:
     """Generate a synthetic dataset in memory (see :func:`synth_dataset`)."""
     if assets < 1 or opportunities < 1:
-        raise UsageError("--assets and --opportunities must be at least 1 "
-                         f"(got {assets} and {opportunities})")
+        raise UsageError(
+            f"--assets and --opportunities must be at least 1 (got {assets} and {opportunities})"
+        )
     if projects < 1:
         raise UsageError(f"--projects must be at least 1 (got {projects})")
     if (spend is not None and spend < 0) or (links is not None and links < 0):
@@ -721,11 +662,22 @@ def synth_tables(*, assets: int, opportunities: int, spend: int | None = None, p
     links = assets // 20 if links is None else links
     rng = np.random.default_rng(seed)
     vocab = vocabulary or load_skill_vocabulary()
-    geo = _geography(rng, projects, Transformer.from_crs(WGS84, BNG, always_xy=True))
-    areas, seeds = _areas(rng, geo)
-    pc_codes, pc_xy, pc_local = _postcodes(rng, geo, int(np.clip(assets // 20, 200, 100_000)))
-    ctx = _Context(rng, geo, vocab, seeds, areas["code"].to_numpy(dtype=object), pc_codes, pc_xy,
-                   pc_local, Transformer.from_crs(BNG, WGS84, always_xy=True), seed)
+    geo = make_geography(rng, projects)
+    areas, seeds = voronoi_areas(rng, geo)
+    n_postcodes = int(np.clip(assets // 20, 200, 100_000))
+    pc_codes, pc_xy, pc_local = synthetic_postcodes(rng, geo, n_postcodes)
+    ctx = _Context(
+        rng,
+        geo,
+        vocab,
+        seeds,
+        areas["code"].to_numpy(dtype=object),
+        pc_codes,
+        pc_xy,
+        pc_local,
+        Transformer.from_crs(BNG, WGS84, always_xy=True),
+        seed,
+    )
     asset_frame, asset_xy = _assets(ctx, assets)
     pc_lon, pc_lat = ctx.lonlat(pc_xy)
     tables: dict[str, pd.DataFrame] = {
@@ -740,10 +692,20 @@ def synth_tables(*, assets: int, opportunities: int, spend: int | None = None, p
         name=f"Synthetic West Midlands dataset ({assets:,} assets, seed {seed})",
         description="Generated by `cwb synth`: invented assets, opportunities, areas, spend and "
         "postcodes clustered around synthetic capital projects. Not real data.",
-        metric_crs=BNG, projects=geo.projects, files={},
-        settings={"synth": {"assets": assets, "opportunities": opportunities, "spend": spend,
-                            "links": links, "projects": projects, "seed": seed,
-                            "skills_from": vocab.source}},
+        metric_crs=BNG,
+        projects=geo.projects,
+        files={},
+        settings={
+            "synth": {
+                "assets": assets,
+                "opportunities": opportunities,
+                "spend": spend,
+                "links": links,
+                "projects": projects,
+                "seed": seed,
+                "skills_from": vocab.source,
+            }
+        },
     )
     return SynthTables(manifest, tables, vocab.source)
 
@@ -811,8 +773,15 @@ def write_synth(synth: SynthTables, folder: Path, *, fmt: str = "csv") -> list[P
 
 
 def synth_dataset(
-    folder: str | Path, *, assets: int, opportunities: int, spend: int | None = None,
-    projects: int = 3, links: int | None = None, seed: int = 0, fmt: str = "csv",
+    folder: str | Path,
+    *,
+    assets: int,
+    opportunities: int,
+    spend: int | None = None,
+    projects: int = 3,
+    links: int | None = None,
+    seed: int = 0,
+    fmt: str = "csv",
     overwrite: bool = False,
 ) -> SynthResult:
     """Write a valid synthetic dataset folder of any size.
@@ -850,7 +819,11 @@ def synth_dataset(
     if folder.exists() and any(folder.iterdir()) and not overwrite:
         raise UsageError(f"{folder} is not empty; pick another folder or pass --force to overwrite")
     synth = synth_tables(
-        assets=assets, opportunities=opportunities, spend=spend, projects=projects, links=links,
+        assets=assets,
+        opportunities=opportunities,
+        spend=spend,
+        projects=projects,
+        links=links,
         seed=seed,
     )
     folder.mkdir(parents=True, exist_ok=True)
@@ -862,7 +835,10 @@ def synth_dataset(
     seconds = time.perf_counter() - start
     log.info("synthetic dataset in %s: %s in %.1f s", folder, synth.counts, seconds)
     return SynthResult(
-        folder=folder, counts=synth.counts, files=files, seconds=seconds,
+        folder=folder,
+        counts=synth.counts,
+        files=files,
+        seconds=seconds,
         vocabulary_source=synth.vocabulary_source,
         bytes_written=sum(p.stat().st_size for p in files),
         settings=synth.manifest.section("synth"),

@@ -70,8 +70,9 @@ def test_builtin_stages_are_registered_with_descriptions() -> None:
         assert STAGES[name].description
 
 
-def test_execute_stage_measures_time_memory_and_detail(tiny_dataset: Path, tmp_path: Path,
-                                                       temporary_stages) -> None:
+def test_execute_stage_measures_time_memory_and_detail(
+    tiny_dataset: Path, tmp_path: Path, temporary_stages
+) -> None:
     @register_stage("count_assets", prepare=lambda ctx: len(ctx.dataset.assets))
     def _count(ctx: BenchContext) -> dict:
         """Count the assets."""
@@ -90,8 +91,9 @@ def test_execute_stage_measures_time_memory_and_detail(tiny_dataset: Path, tmp_p
     assert STAGES["count_assets"].description == "Count the assets."
 
 
-def test_failing_and_unimportable_stages_are_reported(tiny_dataset: Path, tmp_path: Path,
-                                                      temporary_stages) -> None:
+def test_failing_and_unimportable_stages_are_reported(
+    tiny_dataset: Path, tmp_path: Path, temporary_stages
+) -> None:
     @register_stage("boom", needs_dataset=False)
     def _boom(ctx: BenchContext) -> dict:
         raise ValueError("no good")
@@ -128,18 +130,29 @@ def test_isolated_stage_runs_in_a_child_process(tiny_dataset: Path, tmp_path: Pa
 
 
 def test_timeout_is_reported(tmp_path: Path) -> None:
-    result = run_stage_isolated("synth", tmp_path / "ds", tmp_path / "scratch", 1_000,
-                                {"opportunities": 10}, timeout_s=0.01)
+    result = run_stage_isolated(
+        "synth", tmp_path / "ds", tmp_path / "scratch", 1_000, {"opportunities": 10}, timeout_s=0.01
+    )
     assert result.status == "timeout"
 
 
 def test_run_benchmark_end_to_end(tmp_path: Path) -> None:
     seen: list[StageResult] = []
-    report = run_benchmark([200, 400], ["read"], work_dir=tmp_path / "work", seed=2,
-                           opportunities=15, on_result=seen.append)
+    report = run_benchmark(
+        [200, 400],
+        ["read"],
+        work_dir=tmp_path / "work",
+        seed=2,
+        opportunities=15,
+        on_result=seen.append,
+    )
     assert report.stages == ["synth", "read"]
-    assert [(r.size, r.stage) for r in report.results] == [(200, "synth"), (200, "read"),
-                                                            (400, "synth"), (400, "read")]
+    assert [(r.size, r.stage) for r in report.results] == [
+        (200, "synth"),
+        (200, "read"),
+        (400, "synth"),
+        (400, "read"),
+    ]
     assert seen == report.results
     assert all(r.ok for r in report.results), [r.reason for r in report.results]
     assert report.result(400, "synth").detail["rows"]["assets"] == 400
@@ -151,8 +164,16 @@ def test_run_benchmark_end_to_end(tmp_path: Path) -> None:
     assert data["sizes"] == [200, 400] and data["stages"] == ["synth", "read"]
     assert {"cpus", "python", "memory_gb", "cwb", "load_average"} <= set(data["machine"])
     first = data["results"][0]
-    expected = {"size", "stage", "status", "seconds", "cpu_seconds", "peak_rss_mb", "rss_before_mb",
-                "detail"}
+    expected = {
+        "size",
+        "stage",
+        "status",
+        "seconds",
+        "cpu_seconds",
+        "peak_rss_mb",
+        "rss_before_mb",
+        "detail",
+    }
     assert expected <= set(first)
 
     md = report.to_markdown().splitlines()
@@ -188,16 +209,33 @@ def test_format_cell() -> None:
 
 
 def test_markdown_shows_missing_results() -> None:
-    report = BenchReport(sizes=[10, 20], stages=["synth"],
-                         results=[StageResult(10, "synth", "ok", 0.5, 100.0)], machine={"cpus": 2},
-                         settings={"format": "csv", "seed": 0}, created="2026-01-01T00:00:00")
+    report = BenchReport(
+        sizes=[10, 20],
+        stages=["synth"],
+        results=[StageResult(10, "synth", "ok", 0.5, 100.0)],
+        machine={"cpus": 2},
+        settings={"format": "csv", "seed": 0},
+        created="2026-01-01T00:00:00",
+    )
     assert "| synth | 0.50 s · 100 MB | – |" in report.to_markdown()
 
 
 def test_cli_bench(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    args = ["bench", "--sizes", "150", "--stages", "validate", "--out", str(out), "--markdown",
-            "--opportunities", "10", "--format", "csv"]
+    args = [
+        "bench",
+        "--sizes",
+        "150",
+        "--stages",
+        "validate",
+        "--out",
+        str(out),
+        "--markdown",
+        "--opportunities",
+        "10",
+        "--format",
+        "csv",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())

@@ -18,7 +18,6 @@ from cwb.io import read_dataset
 from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, split_list
 from cwb.synth import (
     KIND_WEIGHTS,
-    PROJECT_SITES,
     SkillVocabulary,
     _apportion,
     _vocabulary_from_rows,
@@ -26,6 +25,7 @@ from cwb.synth import (
     synth_dataset,
     synth_tables,
 )
+from cwb.synth_geography import PROJECT_SITES
 from cwb.validate import validate_dataset
 
 runner = CliRunner()
@@ -38,8 +38,9 @@ def small():
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "gpkg"])
 def test_written_dataset_validates_cleanly(tmp_path: Path, fmt: str) -> None:
-    result = synth_dataset(tmp_path / "ds", assets=800, opportunities=40, spend=300, seed=3,
-                           fmt=fmt)
+    result = synth_dataset(
+        tmp_path / "ds", assets=800, opportunities=40, spend=300, seed=3, fmt=fmt
+    )
     report = validate_dataset(result.folder)
     assert report.errors == []
     assert report.warnings == []
@@ -107,8 +108,11 @@ def test_human_and_other_columns_are_typed_sensibly(small) -> None:
     assert (assets.loc[~human, "capacity"] >= 0).all()
     assert assets.loc[human, "skills"].notna().all()
     vocab = load_skill_vocabulary()
-    offered = {s for cell in assets.loc[assets["kind"] == "physical", "skills"].dropna()
-               for s in split_list(cell)}
+    offered = {
+        s
+        for cell in assets.loc[assets["kind"] == "physical", "skills"].dropna()
+        for s in split_list(cell)
+    }
     assert offered <= set(vocab.by_sector.get("space", ()))  # rooms and kitchens, not trades
     assert assets.loc[assets["kind"] == "physical", "sector"].isna().all()
     assert assets["id"].is_unique
@@ -177,8 +181,11 @@ def test_vocabulary_from_rows_groups_by_sector() -> None:
     ]
     vocab = _vocabulary_from_rows(rows, "skills", "test")
     assert vocab is not None
-    assert vocab.by_sector == {"catering": ("cooking", "food hygiene"), "general": ("cooking",),
-                               "transport": ("driving",)}
+    assert vocab.by_sector == {
+        "catering": ("cooking", "food hygiene"),
+        "general": ("cooking",),
+        "transport": ("driving",),
+    }
     assert _vocabulary_from_rows([], "skills", "test") is None
     assert _vocabulary_from_rows([{"id": "x"}], "skills", "test") is None
 
@@ -200,11 +207,15 @@ def test_refuses_a_non_empty_folder_unless_overwriting(tmp_path: Path) -> None:
     assert (tmp_path / "dataset.toml").exists()
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"assets": 0, "opportunities": 5}, {"assets": 5, "opportunities": 0},
-    {"assets": 5, "opportunities": 5, "projects": 0},
-    {"assets": 5, "opportunities": 5, "spend": -1},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"assets": 0, "opportunities": 5},
+        {"assets": 5, "opportunities": 0},
+        {"assets": 5, "opportunities": 5, "projects": 0},
+        {"assets": 5, "opportunities": 5, "spend": -1},
+    ],
+)
 def test_bad_sizes_are_usage_errors(kwargs: dict) -> None:
     with pytest.raises(UsageError):
         synth_tables(**kwargs)
@@ -212,8 +223,21 @@ def test_bad_sizes_are_usage_errors(kwargs: dict) -> None:
 
 def test_cli_synth_then_validate(tmp_path: Path) -> None:
     target = tmp_path / "synthetic"
-    result = runner.invoke(app, ["synth", str(target), "--assets", "300", "--opportunities", "20",
-                                 "--seed", "9", "--format", "parquet"])
+    result = runner.invoke(
+        app,
+        [
+            "synth",
+            str(target),
+            "--assets",
+            "300",
+            "--opportunities",
+            "20",
+            "--seed",
+            "9",
+            "--format",
+            "parquet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "assets.parquet" in result.output
     assert runner.invoke(app, ["validate", str(target)]).exit_code == 0

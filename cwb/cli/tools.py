@@ -47,8 +47,15 @@ def synth(
 
     with library_errors():
         result = synth_dataset(
-            folder, assets=assets, opportunities=opportunities, spend=spend, projects=projects,
-            links=links, seed=seed, fmt=fmt, overwrite=force,
+            folder,
+            assets=assets,
+            opportunities=opportunities,
+            spend=spend,
+            projects=projects,
+            links=links,
+            seed=seed,
+            fmt=fmt,
+            overwrite=force,
         )
     for path in result.files:
         out.print(f"wrote {path}", soft_wrap=True, highlight=False)
@@ -114,8 +121,14 @@ def bench(
     with library_errors():
         names = [s.strip() for s in stages.split(",") if s.strip()] if stages else None
         report = b.run_benchmark(
-            b.parse_sizes(sizes), names, work_dir=work_dir, fmt=fmt, seed=seed,
-            opportunities=opportunities, timeout_s=timeout, on_result=progress,
+            b.parse_sizes(sizes),
+            names,
+            work_dir=work_dir,
+            fmt=fmt,
+            seed=seed,
+            opportunities=opportunities,
+            timeout_s=timeout,
+            on_result=progress,
         )
         md_path = out_path.with_suffix(".md") if markdown else None
         written = b.write_report(report, out_path, md_path)
