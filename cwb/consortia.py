@@ -23,15 +23,19 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    from cwb.match_engine import Engine
     from cwb.matching import MatchResult, MatchSettings
 
 log = logging.getLogger(__name__)
 
 #: Asset categories that can join a consortium (the financial kind's local enterprises).
 CONSORTIUM_CATEGORIES: tuple[str, ...] = ("business", "social_enterprise", "cooperative")
+#: Candidates per contract (best match scores first) from which consortia are formed.
+CANDIDATES_PER_CONTRACT = 10
 #: Columns of the consortia table.
 CONSORTIUM_COLUMNS: list[str] = [
     "consortium_id",
@@ -71,9 +75,7 @@ def propose_consortia(
     pandas.DataFrame
         One row per proposed consortium, columns :data:`CONSORTIUM_COLUMNS`.
     """
-    import numpy as np
-
-    from cwb.match_engine import candidate_table
+    from cwb.match_prune import select_pairs, solo_capacity
 
     settings = settings or result.settings
     engine = result._engine
@@ -82,10 +84,28 @@ def propose_consortia(
     if not len(contracts):
         return pd.DataFrame(columns=CONSORTIUM_COLUMNS)
     members_ok = engine.assets.frame["category"].isin(CONSORTIUM_CATEGORIES).to_numpy()
-    pool = candidate_table(engine, contracts, members_ok)
+    # contracts one enterprise can take alone need no consortium
+    value = engine.lot_value[contracts]
+    alone = solo_capacity(engine, contracts, members_ok) >= value
+    need = contracts[~alone & ~np.isnan(value)]
+    # the strongest few candidates with a known capacity, by score then asset id
+    known = members_ok & ~np.isnan(engine.capacity)
+    a, o, rank = select_pairs(
+        engine,
+        need,
+        min_score=0.0,
+        top_k=CANDIDATES_PER_CONTRACT,
+        asset_mask=known,
+        by_distance=False,
+    )
+    comp = engine.score(a, o, detail=False)
+    bounds = np.flatnonzero(np.r_[True, o[1:] != o[:-1], True]) if len(o) else np.zeros(1, int)
     rows: list[dict[str, object]] = []
-    for opp, cands in pool.groupby("o", sort=True):
-        rows += _for_contract(engine, int(opp), cands, settings)
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        part = slice(start, stop)
+        rows += _for_contract(
+            engine, int(o[start]), a[part], comp["score"][part], comp["distance_m"][part], settings
+        )
     out = pd.DataFrame(rows, columns=CONSORTIUM_COLUMNS)
     log.info(
         "consortia: %d proposed for %d contracts",
@@ -95,62 +115,63 @@ def propose_consortia(
     return out
 
 
-def _for_contract(
-    engine: object, opp: int, cands: pd.DataFrame, settings: MatchSettings
-) -> list[dict[str, object]]:
+def _combinations(n: int, size: int) -> np.ndarray:
+    """All ``size``-subsets of ``range(n)`` in lexicographic order, one per row."""
     from itertools import combinations
 
-    import numpy as np
+    return np.array(list(combinations(range(n), size)), dtype=np.int64).reshape(-1, size)
 
+
+def _for_contract(
+    engine: Engine,
+    opp: int,
+    a_ids: np.ndarray,
+    scores: np.ndarray,
+    distances: np.ndarray,
+    settings: MatchSettings,
+) -> list[dict[str, object]]:
+    """Minimal feasible groups among one contract's best candidates, best first, as rows."""
     from cwb.match_engine import _money, _popcount
 
-    e = engine  # the prepared arrays of cwb.match_engine.Engine
+    e = engine
     req = e.opps.bits[opp]
     nreq = int(_popcount(req[None, :])[0])
     value = float(e.lot_value[opp])
-    capacity = e.assets.frame["capacity"].to_numpy(dtype=float)
-    cover_bits = e.assets.bits | e.related_bits
-    a_all = cands["a"].to_numpy()
-    full_skill = (
-        (_popcount(cover_bits[a_all] & req) == nreq) if nreq else np.ones(len(a_all), dtype=bool)
-    )
-    big_enough = np.isnan(value) | (capacity[a_all] >= value)
-    if (full_skill & big_enough & (cands["skill"].to_numpy() >= 1.0)).any():
-        return []  # one enterprise can take it alone
-    if np.isnan(value):
-        return []
-    # the strongest few candidates with a known capacity
-    cands = (
-        cands[~np.isnan(capacity[a_all])]
-        .sort_values(["score", "rank_key"], ascending=[False, True])
-        .head(10)
-    )
-    a_ids = cands["a"].to_numpy()
+    capacity = e.capacity
+    caps_all = capacity[a_ids]
+    cover = (e.assets.bits[a_ids] | e.related_bits[a_ids]) & req
     found: list[tuple[float, tuple[int, ...]]] = []
-    feasible: list[frozenset[int]] = []
+    feasible: list[int] = []  # accepted groups as bitmasks of candidate positions
     for size in range(2, settings.max_consortium_size + 1):
-        for combo in combinations(range(len(a_ids)), size):
-            members = tuple(int(a_ids[i]) for i in combo)
-            if any(f <= frozenset(members) for f in feasible):
+        combos = _combinations(len(a_ids), size)
+        if not len(combos):
+            break
+        total = caps_all[combos[:, 0]]
+        union = cover[combos[:, 0]]
+        for j in range(1, size):
+            total = total + caps_all[combos[:, j]]
+            union = union | cover[combos[:, j]]
+        covered = _popcount(union) if nreq else np.zeros(len(combos), dtype=np.int64)
+        for i in np.flatnonzero((total >= value) & (covered >= nreq)):
+            combo = combos[i]
+            bits = sum(1 << int(k) for k in combo)
+            if any(f & ~bits == 0 for f in feasible):
                 continue  # not minimal: a smaller group inside already works
-            total = float(capacity[list(members)].sum())
-            union = np.bitwise_or.reduce(cover_bits[list(members)] & req, axis=0)
-            covered = int(_popcount(union[None, :])[0]) if nreq else 0
-            if total < value or covered < nreq:
-                continue
-            feasible.append(frozenset(members))
-            mean_score = float(cands["score"].to_numpy()[list(combo)].mean())
+            feasible.append(bits)
+            mean_score = float(scores[combo].mean())
+            members = tuple(int(a_ids[k]) for k in combo)
             found.append((round(max(0.0, mean_score - 0.05 * (size - 2)), 6), members))
     found.sort(key=lambda item: (-item[0], len(item[1]), [e.asset_rank[m] for m in item[1]]))
     rows = []
     opp_id = str(e.opps.ids[opp])
     frame = e.assets.frame
-    dist = dict(zip(cands["a"], cands["distance_m"], strict=True))
+    dist = dict(zip(a_ids.tolist(), distances.tolist(), strict=True))
     for rank, (score, members) in enumerate(found[: settings.consortia_per_contract], start=1):
         caps = capacity[list(members)]
-        union = np.bitwise_or.reduce(cover_bits[list(members)] & req, axis=0)
+        idx = list(members)
+        union = np.bitwise_or.reduce((e.assets.bits[idx] | e.related_bits[idx]) & req, axis=0)
         names = [str(frame.at[m, "name"]) for m in members]
-        deprived = int((frame["imd_decile"].to_numpy(dtype=float)[list(members)] <= 2).sum())
+        deprived = int((frame["imd_decile"].to_numpy(dtype=float)[idx] <= 2).sum())
         far = max(dist[m] for m in members)
         reasons = [
             f"together {_money(caps.sum())} of capacity covers the {_money(value)} lot "

@@ -141,54 +141,63 @@ def find_gaps(result: MatchResult, allocation: Allocation) -> Gaps:
     return Gaps(_training_needs(result, allocation), _untapped(result), result.unknown_skills)
 
 
+def _explode(keys: pd.DataFrame, cells: pd.Series, codes_of: object) -> pd.DataFrame:
+    """One row per (row of ``keys``, item of its ``;``-list cell), items mapped by ``codes_of``."""
+    memo = {cell: codes_of(cell) for cell in pd.unique(cells)}  # type: ignore[operator]
+    items = [memo[cell] for cell in cells]
+    lengths = [len(x) for x in items]
+    out = keys.loc[keys.index.repeat(lengths)].reset_index(drop=True)
+    out["code"] = [c for x in items for c in x]
+    return out
+
+
 def _training_needs(result: MatchResult, allocation: Allocation) -> pd.DataFrame:
     from cwb.schema import split_list
 
     engine = result._engine
     vocab = engine.vocab
-    opps = result.opportunities.set_index("opportunity_id")
-    unfilled: dict[str, int] = {}
-    partial: dict[str, int] = {}
-    where: dict[str, set[str]] = {}
     demand = allocation.demand
-    for opp_id, left in zip(demand["opportunity_id"], demand["unfilled"], strict=True):
-        if left <= 0:
-            continue
-        for code in split_list(opps.at[opp_id, "skill_codes"]):
-            unfilled[code] = unfilled.get(code, 0) + int(left)
-            where.setdefault(code, set()).add(str(opp_id))
-    if len(allocation.assignments):
-        m = result.matches.set_index(["asset_id", "opportunity_id"])
-        for asset_id, opp_id, units in zip(
-            allocation.assignments["asset_id"],
-            allocation.assignments["opportunity_id"],
-            allocation.assignments["quantity"],
-            strict=True,
-        ):
-            row = m.loc[(asset_id, opp_id)]
-            lacking = (
-                split_list(row["skills_missing"].replace(";", ";"))
-                + split_list(row["skills_via_pathway"])
-                + split_list(row["skills_partial"])
-            )
-            codes = {_code_of(engine, label) for label in lacking}
-            for code in codes:
-                partial[code] = partial.get(code, 0) + int(units)
-                where.setdefault(code, set()).add(str(opp_id))
-    codes = sorted(set(unfilled) | set(partial))
-    rows = [
+    open_ = demand[demand["unfilled"] > 0][["opportunity_id", "unfilled"]].reset_index(drop=True)
+    skill_codes = result.opportunities.set_index("opportunity_id")["skill_codes"]
+    need = _explode(open_, open_["opportunity_id"].map(skill_codes), split_list)
+    unfilled = need.groupby("code")["unfilled"].sum()
+    where_parts = [need[["code", "opportunity_id"]]]
+    partial = pd.Series(dtype="int64")
+    assignments = allocation.assignments
+    if len(assignments):
+        keys = ["asset_id", "opportunity_id"]
+        lacking = ["skills_missing", "skills_via_pathway", "skills_partial"]
+        rows = assignments[[*keys, "quantity"]].merge(
+            result.matches[[*keys, *lacking]], on=keys, how="left", validate="one_to_one"
+        )
+        cells = rows[lacking[0]].fillna("")
+        for col in lacking[1:]:
+            cells = cells + ";" + rows[col].fillna("")
+
+        def codes_of(cell: str) -> list[str]:
+            return sorted({_code_of(engine, label) for label in split_list(cell)})
+
+        filled = _explode(rows[["opportunity_id", "quantity"]], cells, codes_of)
+        partial = filled.groupby("code")["quantity"].sum()
+        where_parts.append(filled[["code", "opportunity_id"]])
+    where = pd.concat(where_parts, ignore_index=True)
+    where = where.groupby("code")["opportunity_id"].agg(
+        lambda ids: ";".join(sorted({str(i) for i in ids}))
+    )
+    codes = sorted(set(unfilled.index) | set(partial.index))
+    rows_out = [
         {
             "skill_code": c,
             "skill": vocab.label(c),
             "soc2020": vocab.soc2020(c),
-            "unfilled_units": unfilled.get(c, 0),
-            "filled_needing_training": partial.get(c, 0),
-            "total_units": unfilled.get(c, 0) + partial.get(c, 0),
-            "opportunities": ";".join(sorted(where[c])),
+            "unfilled_units": int(unfilled.get(c, 0)),
+            "filled_needing_training": int(partial.get(c, 0)),
+            "total_units": int(unfilled.get(c, 0)) + int(partial.get(c, 0)),
+            "opportunities": where[c],
         }
         for c in codes
     ]
-    out = pd.DataFrame(rows, columns=TRAINING_COLUMNS)
+    out = pd.DataFrame(rows_out, columns=TRAINING_COLUMNS)
     return out.sort_values(
         ["total_units", "skill_code"], ascending=[False, True], ignore_index=True
     )
@@ -208,7 +217,6 @@ def _untapped(result: MatchResult) -> pd.DataFrame:
 
     engine = result._engine
     assets = result.assets
-    matched = set(result.matches["asset_id"])
     ids = assets["asset_id"].to_numpy(dtype=object)
     located = assets["located"].to_numpy(dtype=bool)
     # assets with some plausible pair at all (before min_score / top_k)
@@ -218,8 +226,9 @@ def _untapped(result: MatchResult) -> pd.DataFrame:
     for t in opp_types:
         reachable_types |= engine.eligible[engine.asset_cat, t]
     if len(engine.opps.ids):
-        a, _, _, _ = engine.best_pairs(None, min_score=0.0, top_k=None)
-        plausible[np.unique(a)] = True
+        from cwb.match_prune import plausible_assets
+
+        plausible = plausible_assets(engine)
     reasons = np.where(
         ~located,
         "not located",
@@ -234,7 +243,7 @@ def _untapped(result: MatchResult) -> pd.DataFrame:
             ),
         ),
     )
-    keep = ~np.isin(ids, list(matched))
+    keep = ~pd.Index(ids).isin(result.matches["asset_id"].unique())
     out = pd.DataFrame(
         {
             "asset_id": ids[keep],

@@ -1,13 +1,13 @@
 """The vectorised engine behind :func:`cwb.matching.match`.
 
 Skills are bitsets over the vocabulary's codes (``uint64`` words, one row per
-asset or opportunity). Candidate pairs are never the full cross product: per
-opportunity type, only the assets of eligible categories within
-``max_distance_m`` of an opportunity (an STRtree query in the metric CRS) are
-considered, and of those only the ones that can satisfy at least one required
-skill — found with one sparse product (assets × codes) @ (codes × opportunities)
-per block of opportunities, the blocks sized to bound memory. Each candidate
-pair is then scored with numpy, and the best ``top_k`` of each opportunity kept.
+asset or opportunity). Candidate pairs are never the full cross product, and
+most are never scored: :mod:`cwb.match_prune` scores skills once per pair of
+distinct skill profiles (found plausible by one sparse product of satisfiers
+and requirements), limits each opportunity to the eligible assets within
+``max_distance_m`` of it (an STRtree query in the metric CRS) and scores
+exactly only the assets whose upper bound reaches the opportunity's k-th best
+score. :meth:`Engine.score` then gives the full components of the kept pairs.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -41,10 +41,11 @@ from cwb.privacy import OUTSIDE_AREAS, assign_area_codes
 from cwb.schema import ALL_CATEGORIES, OPPORTUNITY_TYPES
 from cwb.skills import Vocabulary, is_unknown_code, unknown_skills
 
+if TYPE_CHECKING:
+    from cwb.match_prune import ProfilePairs
+
 log = logging.getLogger(__name__)
 
-#: Upper bound on candidate pairs materialised at once (memory guard).
-PAIR_BUDGET = 4_000_000
 _WORD = 64
 
 
@@ -80,6 +81,45 @@ def _decode(row: np.ndarray) -> list[int]:
             out.append(w * _WORD + low.bit_length() - 1)
             word ^= low
     return out
+
+
+def capacity_fit(capacity: np.ndarray, value: np.ndarray | float) -> np.ndarray:
+    """``min(1, capacity / value)``; 1 for a value of 0 or less; 0.5 when either is unknown."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fit = np.where(value > 0, np.minimum(1.0, capacity / value), 1.0)
+    return np.where(np.isnan(capacity) | np.isnan(value), 0.5, fit)
+
+
+def combine_score(
+    w: dict[str, float],
+    skill: np.ndarray,
+    dist_score: np.ndarray,
+    dep: np.ndarray,
+    path_score: np.ndarray,
+    has_p: np.ndarray,
+    cap_score: np.ndarray,
+    cap_applies: np.ndarray,
+) -> np.ndarray:
+    """The weighted mean over the components that apply, rounded to 6 decimals.
+
+    Every path that ranks pairs goes through this one function, so that equal
+    inputs give bit-for-bit equal scores (ties are decided on them).
+    """
+    numerator = (
+        w["skills"] * skill
+        + w["distance"] * dist_score
+        + w["deprivation"] * dep
+        + w["pathway"] * np.nan_to_num(path_score)
+        + w["capacity"] * np.nan_to_num(cap_score)
+    )
+    denominator = (
+        w["skills"]
+        + w["distance"]
+        + w["deprivation"]
+        + w["pathway"] * has_p
+        + w["capacity"] * cap_applies
+    )
+    return np.round(numerator / denominator, 6)
 
 
 def _metric_xy(geoms: gpd.GeoSeries, crs: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -209,6 +249,7 @@ class Engine:
     def __init__(self) -> None:  # use Engine.build
         self.settings: MatchSettings
         self.ds: Dataset
+        self._pairs: ProfilePairs | None = None
 
     # -- preparation ------------------------------------------------------------------------
     @classmethod
@@ -297,6 +338,9 @@ class Engine:
             codes.append(own)
         frame["located"] = located
         self.assets = _Side(frame, frame["id"].to_numpy(dtype=object), x, y, codes)
+        decile = frame["imd_decile"].to_numpy(dtype=float)
+        self.deprivation = np.where(np.isnan(decile), 0.5, np.clip((10.0 - decile) / 9.0, 0.0, 1.0))
+        self.capacity = frame["capacity"].to_numpy(dtype=float)
         order = np.argsort(self.assets.ids.astype(str), kind="stable")
         self.asset_rank = np.empty(len(order), dtype=np.int64)
         self.asset_rank[order] = np.arange(len(order))
@@ -487,46 +531,9 @@ class Engine:
         r, c = np.concatenate(rows), np.concatenate(cols)
         return sparse.csc_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(v + p + 1, m))
 
-    def candidates(
-        self, opp_index: np.ndarray, asset_mask: np.ndarray | None = None
-    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Blocks of plausible (asset, opportunity) index pairs within reach (no cross product)."""
-        if not hasattr(self, "_sat"):
-            self._sat, self._req = self._satisfiers(), self._requirements()
-        located_a = self.assets.frame["located"].to_numpy()
-        max_d = self.settings.max_distance_m
-        opp_index = opp_index[self.opps.frame["located"].to_numpy()[opp_index]]
-        for t in np.unique(self.opp_type[opp_index]):
-            o_t = opp_index[self.opp_type[opp_index] == t]
-            ok = located_a & self.eligible[self.asset_cat, t]
-            if asset_mask is not None:
-                ok &= asset_mask
-            pool = np.flatnonzero(ok)
-            if not len(pool) or not len(o_t):
-                continue
-            locs = np.unique(np.column_stack([self.opps.x[o_t], self.opps.y[o_t]]), axis=0)
-            tree = shapely.STRtree(shapely.points(self.assets.x[pool], self.assets.y[pool]))
-            _, hits = tree.query(shapely.points(locs), predicate="dwithin", distance=max_d + 1.0)
-            pool = pool[np.unique(hits)]
-            if not len(pool):
-                continue
-            sat = self._sat[pool]
-            req = self._req[:, o_t]
-            per_code = np.asarray(sat.sum(axis=0)).ravel()
-            estimate = np.asarray(req.T @ per_code).ravel()
-            start = 0
-            while start < len(o_t):
-                total, stop = 0, start
-                while stop < len(o_t) and (stop == start or total + estimate[stop] <= PAIR_BUDGET):
-                    total += estimate[stop]
-                    stop += 1
-                block = (sat @ req[:, start:stop]).tocoo()
-                yield pool[block.row], o_t[start:stop][block.col]
-                start = stop
-
     # -- scoring ----------------------------------------------------------------------------
-    def score(self, a: np.ndarray, o: np.ndarray, *, detail: bool = True) -> dict[str, np.ndarray]:
-        """Components and score of pairs (asset index, opportunity index)."""
+    def skill_terms(self, a: np.ndarray, o: np.ndarray) -> dict[str, np.ndarray]:
+        """Skill and pathway components of pairs (functions of the two skill profiles only)."""
         s = self.settings
         held, req = self.assets.bits[a], self.opps.bits[o]
         nreq = self.opp_nreq[o]
@@ -548,13 +555,6 @@ class Engine:
             cp >= cr, n_d + cp * n_p + cr * (n_r - n_both), n_d + cr * n_r + cp * (n_p - n_both)
         )
         skill = np.where(nreq > 0, total / np.maximum(nreq, 1), 1.0)
-
-        distance = np.round(
-            np.hypot(self.assets.x[a] - self.opps.x[o], self.assets.y[a] - self.opps.y[o]), 1
-        )
-        dist_score = np.exp(-distance / s.decay_m)
-        decile = self.assets.frame["imd_decile"].to_numpy(dtype=float)[a]
-        dep = np.where(np.isnan(decile), 0.5, np.clip((10.0 - decile) / 9.0, 0.0, 1.0))
         path_score = np.where(
             has_p,
             (qual | (has_p & self.holds_grants[a, pj])).astype(float)
@@ -562,45 +562,56 @@ class Engine:
             else 0.0,
             np.nan,
         )
-        cap_applies = self.lots[self.asset_cat[a], self.opp_type[o]]
-        capacity = self.assets.frame["capacity"].to_numpy(dtype=float)[a]
-        value = self.lot_value[o]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fit = np.where(value > 0, np.minimum(1.0, capacity / value), 1.0)
-        fit = np.where(np.isnan(capacity) | np.isnan(value), 0.5, fit)
-        cap_score = np.where(cap_applies, fit, np.nan)
-
-        w = s.weights
-        numerator = (
-            w["skills"] * skill
-            + w["distance"] * dist_score
-            + w["deprivation"] * dep
-            + w["pathway"] * np.nan_to_num(path_score)
-            + w["capacity"] * np.nan_to_num(cap_score)
-        )
-        denominator = (
-            w["skills"]
-            + w["distance"]
-            + w["deprivation"]
-            + w["pathway"] * has_p
-            + w["capacity"] * cap_applies
-        )
-        score = np.round(numerator / denominator, 6)
-        if not detail:
-            return {"score": score, "distance_m": distance}
         return {
-            "score": score,
             "skill": skill,
-            "distance_m": distance,
-            "distance": dist_score,
-            "deprivation": dep,
             "pathway": path_score,
-            "capacity": cap_score,
+            "has_p": has_p,
             "direct": direct,
             "via_p": via_p,
             "via_r": via_r,
             "qual": qual,
         }
+
+    def score(self, a: np.ndarray, o: np.ndarray, *, detail: bool = True) -> dict[str, np.ndarray]:
+        """Components and score of pairs (asset index, opportunity index)."""
+        s = self.settings
+        terms = self.skill_terms(a, o)
+        distance = np.round(
+            np.hypot(self.assets.x[a] - self.opps.x[o], self.assets.y[a] - self.opps.y[o]), 1
+        )
+        dist_score = np.exp(-distance / s.decay_m)
+        dep = self.deprivation[a]
+        cap_applies = self.lots[self.asset_cat[a], self.opp_type[o]]
+        fit = capacity_fit(self.capacity[a], self.lot_value[o])
+        cap_score = np.where(cap_applies, fit, np.nan)
+        score = combine_score(
+            s.weights,
+            terms["skill"],
+            dist_score,
+            dep,
+            terms["pathway"],
+            terms["has_p"],
+            cap_score,
+            cap_applies,
+        )
+        if not detail:
+            return {"score": score, "distance_m": distance}
+        return {
+            "score": score,
+            "distance_m": distance,
+            "distance": dist_score,
+            "deprivation": dep,
+            "capacity": cap_score,
+            **terms,
+        }
+
+    def profile_pairs(self) -> ProfilePairs:
+        """Skill components per pair of distinct profiles (built once; :mod:`cwb.match_prune`)."""
+        if self._pairs is None:
+            from cwb.match_prune import ProfilePairs
+
+            self._pairs = ProfilePairs.build(self)
+        return self._pairs
 
     def best_pairs(
         self,
@@ -609,50 +620,29 @@ class Engine:
         min_score: float | None = None,
         top_k: int | None | bool = False,
         asset_mask: np.ndarray | None = None,
+        by_distance: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
-        """Kept pairs (score ≥ min_score, top_k per opportunity), sorted by opportunity and rank."""
+        """Kept pairs (score ≥ min_score, top_k per opportunity), sorted by opportunity and rank.
+
+        Ties are broken by the smaller distance (unless ``by_distance`` is
+        False), then the asset id. Returns asset and opportunity indices, the
+        full components of :meth:`score` and the ranks.
+        """
+        from cwb.match_prune import select_pairs
+
         s = self.settings
         min_score = s.min_score if min_score is None else min_score
         top_k = s.top_k if top_k is False else top_k
         if opp_index is None:
             opp_index = np.arange(len(self.opps.ids))
-        parts_a, parts_o, parts_r = [], [], []
-        for a, o in self.candidates(opp_index, asset_mask):
-            quick = self.score(a, o, detail=False)
-            keep = np.flatnonzero(
-                (quick["distance_m"] <= s.max_distance_m) & (quick["score"] >= min_score)
-            )
-            a, o = a[keep], o[keep]
-            sc, dist = quick["score"][keep], quick["distance_m"][keep]
-            if top_k and len(o):
-                # keep, per opportunity, the pairs scoring at least its k-th best score (ties
-                # included) before the full sort with the tie-breaks
-                order = np.lexsort((-sc, o))
-                so, ss = o[order], sc[order]
-                start = np.flatnonzero(np.r_[True, so[1:] != so[:-1]])
-                size = np.diff(np.r_[start, len(so)])
-                kth = np.where(
-                    size >= top_k, ss[np.minimum(start + top_k - 1, len(ss) - 1)], -np.inf
-                )
-                threshold = np.repeat(kth, size)
-                chosen = order[ss >= threshold]
-                a, o, sc, dist = a[chosen], o[chosen], sc[chosen], dist[chosen]
-            order = np.lexsort((self.asset_rank[a], dist, -sc, o))
-            a, o = a[order], o[order]
-            starts = np.r_[True, o[1:] != o[:-1]] if len(o) else np.zeros(0, dtype=bool)
-            group_start = (
-                np.maximum.accumulate(np.where(starts, np.arange(len(o)), 0)) if len(o) else starts
-            )
-            rank = np.arange(len(o)) - group_start + 1
-            if top_k:
-                sel = rank <= top_k
-                a, o, rank = a[sel], o[sel], rank[sel]
-            parts_a.append(a)
-            parts_o.append(o)
-            parts_r.append(rank)
-        a = np.concatenate(parts_a) if parts_a else np.zeros(0, dtype=np.int64)
-        o = np.concatenate(parts_o) if parts_o else np.zeros(0, dtype=np.int64)
-        rank = np.concatenate(parts_r) if parts_r else np.zeros(0, dtype=np.int64)
+        a, o, rank = select_pairs(
+            self,
+            np.asarray(opp_index, dtype=np.int64),
+            min_score=min_score,
+            top_k=top_k or None,
+            asset_mask=asset_mask,
+            by_distance=by_distance,
+        )
         return a, o, self.score(a, o), rank
 
     # -- output -----------------------------------------------------------------------------
@@ -714,58 +704,80 @@ class Engine:
     def _reasons(
         self, frame: pd.DataFrame, a: np.ndarray, o: np.ndarray, comp: dict[str, np.ndarray]
     ) -> list[str]:
-        area_names = self.assets.frame["area_name"].to_numpy(dtype=object)[a]
-        nreq = self.opp_nreq[o]
-        out = []
-        skill_memo: dict[tuple[object, ...], str] = {}
-        for i, row in enumerate(frame.itertuples(index=False)):
-            parts = []
-            key = (
-                nreq[i] == 0,
-                row.skills_covered,
-                row.skills_via_pathway,
-                row.skills_partial,
-                row.skills_missing,
-                row.skill_score,
+        cols = {
+            c: frame[c].tolist()
+            for c in (
+                "skills_covered",
+                "skills_via_pathway",
+                "skills_partial",
+                "skills_missing",
+                "skill_score",
+                "pathway",
+                "project",
+                "distance_m",
+                "imd_decile",
+                "area_code",
+                "capacity_score",
+                "capacity",
+                "asset_kind",
+                "count",
             )
-            text = skill_memo.get(key)
+        }
+        area_names = self.assets.frame["area_name"].to_numpy(dtype=object)[a].tolist()
+        free = (self.opp_nreq[o] == 0).tolist()
+        qual = comp["qual"].tolist()
+        path_scores = comp["pathway"].tolist()
+        lots = self.lot_value[o].tolist()
+        out = []
+        memo: dict[tuple[object, ...], str] = {}
+        for i in range(len(frame)):
+            key = (
+                free[i],
+                cols["skills_covered"][i],
+                cols["skills_via_pathway"][i],
+                cols["skills_partial"][i],
+                cols["skills_missing"][i],
+                cols["skill_score"][i],
+            )
+            text = memo.get(key)
             if text is None:
-                text = skill_memo[key] = _skills_text(*key)
-            parts.append(text)
-            if row.pathway and row.pathway in self.pathways:
-                label = self.pathways[row.pathway].label
-                ps = comp["pathway"][i]
-                parts.append(
-                    f"pathway '{label}': "
-                    + (
-                        "qualifies"
-                        if comp["qual"][i]
-                        else "already qualified"
-                        if ps == 1
-                        else "does not qualify"
-                    )
+                text = memo[key] = _skills_text(*key)
+            parts = [text]
+            pathway = cols["pathway"][i]
+            if pathway and pathway in self.pathways:
+                label = self.pathways[pathway].label
+                how = (
+                    "qualifies"
+                    if qual[i]
+                    else "already qualified"
+                    if path_scores[i] == 1
+                    else "does not qualify"
                 )
-            place = self.project_names.get(row.project, row.project)
-            parts.append(f"{_distance_text(row.distance_m)} from {place}")
-            if np.isnan(row.imd_decile):
+                parts.append(f"pathway '{label}': {how}")
+            project = cols["project"][i]
+            place = self.project_names.get(project, project)
+            parts.append(f"{_distance_text(cols['distance_m'][i])} from {place}")
+            decile = cols["imd_decile"][i]
+            if math.isnan(decile):
                 parts.append("area deprivation unknown")
             else:
-                where = area_names[i] if isinstance(area_names[i], str) else row.area_code
-                tail = " (among the most deprived 10% in England)" if row.imd_decile <= 1.5 else ""
-                parts.append(f"in {where}, IMD decile {row.imd_decile:g}{tail}")
-            if not np.isnan(row.capacity_score):
-                lot = self.lot_value[o[i]]
-                if np.isnan(row.capacity) or np.isnan(lot):
+                where = area_names[i] if isinstance(area_names[i], str) else cols["area_code"][i]
+                tail = " (among the most deprived 10% in England)" if decile <= 1.5 else ""
+                parts.append(f"in {where}, IMD decile {decile:g}{tail}")
+            if not math.isnan(cols["capacity_score"][i]):
+                capacity, lot = cols["capacity"][i], lots[i]
+                if math.isnan(capacity) or math.isnan(lot):
                     parts.append("capacity or contract value unknown")
-                elif row.capacity >= lot:
-                    parts.append(f"capacity {_money(row.capacity)} covers the {_money(lot)} lot")
+                elif capacity >= lot:
+                    parts.append(f"capacity {_money(capacity)} covers the {_money(lot)} lot")
                 else:
                     parts.append(
-                        f"capacity {_money(row.capacity)} is {row.capacity / lot:.0%} of the "
+                        f"capacity {_money(capacity)} is {capacity / lot:.0%} of the "
                         f"{_money(lot)} lot: a consortium could bid"
                     )
-            if row.asset_kind == "human" and not pd.isna(row.count):
-                parts.append(f"a group of {int(row.count)} residents")
+            count = cols["count"][i]
+            if cols["asset_kind"][i] == "human" and not pd.isna(count):
+                parts.append(f"a group of {int(count)} residents")
             out.append(REASON_SEPARATOR.join(parts))
         return out
 
@@ -811,22 +823,3 @@ class Engine:
             members=self.members,
             _engine=self,
         )
-
-
-def candidate_table(engine: Engine, opp_index: np.ndarray, asset_mask: np.ndarray) -> pd.DataFrame:
-    """Every plausible pair of the given opportunities (no min_score, no top_k) as a small table.
-
-    Columns ``a``, ``o`` (indices), ``score``, ``skill``, ``distance_m`` and
-    ``rank_key`` (the asset-id order used to break ties).
-    """
-    a, o, comp, _ = engine.best_pairs(opp_index, min_score=0.0, top_k=None, asset_mask=asset_mask)
-    return pd.DataFrame(
-        {
-            "a": a,
-            "o": o,
-            "score": comp["score"],
-            "skill": comp["skill"],
-            "distance_m": comp["distance_m"],
-            "rank_key": engine.asset_rank[a],
-        }
-    )

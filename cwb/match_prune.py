@@ -1,0 +1,378 @@
+"""Exact top-k selection of matches without scoring every candidate pair.
+
+The score of a pair depends on the two skill profiles only through the skill
+and pathway components; the rest (distance, deprivation, capacity) belongs to
+the asset, the opportunity's location and its lot value. So:
+
+1. Skills are scored once per pair of distinct *profiles* (an asset's skill
+   bitset × an opportunity's required skills and pathway), and only for the
+   profile pairs the sparse satisfier product finds plausible
+   (:class:`ProfilePairs`).
+2. Opportunities are grouped by type and location. The eligible assets within
+   ``max_distance_m`` of a location form a *pool*, cut into segments of one
+   skill profile and one supply mode, each segment sorted by the asset's
+   location part ``w_distance * distance_score + w_deprivation * deprivation``.
+3. Opportunities of one type, location and requirement profile (and lot value,
+   where a capacity score applies) rank the assets alike: they are a *class*,
+   selected once. An upper bound of each asset's score — exact skill and
+   pathway, its location part, a capacity score of at most 1 — gives the
+   threshold: score exactly the first few assets of the most promising
+   segments, take the k-th best score θ, then score exactly only the assets
+   whose bound reaches θ (a binary search per segment). Every other asset
+   provably scores below θ and cannot be among the best k.
+
+Exact scores come from :func:`cwb.match_engine.combine_score` on the same
+inputs as :meth:`cwb.match_engine.Engine.score`, so ties are broken the same
+way (score, then distance, then asset id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+
+from cwb.match_engine import _popcount, capacity_fit, combine_score
+
+if TYPE_CHECKING:
+    from cwb.match_engine import Engine
+
+#: Slack of the score bounds: float error and the rounding of scores to 6 decimals.
+EPS = 2e-6
+#: Profile pairs scored at once (memory guard for the bitset arithmetic).
+PAIR_CHUNK = 500_000
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(start, end)`` for each pair (empty ranges allowed)."""
+    lengths = np.maximum(ends - starts, 0)
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(total)
+
+
+@dataclass
+class ProfilePairs:
+    """Skill and pathway components of every plausible (asset profile, opportunity profile).
+
+    ``ptr[q]:ptr[q+1]`` slices the arrays for opportunity profile ``q``; within
+    a slice the asset profiles ascend.
+    """
+
+    asset_profile: np.ndarray
+    opp_profile: np.ndarray
+    ptr: np.ndarray
+    profile: np.ndarray
+    skill: np.ndarray
+    path: np.ndarray
+    full: np.ndarray
+    has_p: np.ndarray
+
+    @classmethod
+    def build(cls, engine: Engine) -> ProfilePairs:
+        """Deduplicate the profiles of ``engine`` and score their plausible pairs."""
+        bits = engine.assets.bits
+        n_a = len(bits)
+        if n_a:
+            _, a_rep, a_prof = np.unique(bits, axis=0, return_index=True, return_inverse=True)
+        else:
+            a_rep = a_prof = np.zeros(0, dtype=np.int64)
+        okey = np.column_stack([engine.opps.bits, engine.opp_path.view(np.uint64)])
+        if len(okey):
+            _, o_rep, o_prof = np.unique(okey, axis=0, return_index=True, return_inverse=True)
+        else:
+            o_rep = o_prof = np.zeros(0, dtype=np.int64)
+        a_prof, o_prof = np.ravel(a_prof), np.ravel(o_prof)
+        sat = engine._satisfiers()[a_rep]
+        req = engine._requirements()[:, o_rep]
+        product = (sat @ req).tocsc()
+        product.sort_indices()
+        ptr = product.indptr.astype(np.int64)
+        profile = product.indices.astype(np.int64)
+        q_col = np.repeat(np.arange(len(o_rep)), np.diff(ptr))
+        skill = np.zeros(len(profile))
+        path = np.zeros(len(profile))
+        full = np.zeros(len(profile), dtype=bool)
+        cover_bits = engine.assets.bits | engine.related_bits
+        for start in range(0, len(profile), PAIR_CHUNK):
+            part = slice(start, start + PAIR_CHUNK)
+            a, o = a_rep[profile[part]], o_rep[q_col[part]]
+            terms = engine.skill_terms(a, o)
+            skill[part], path[part] = terms["skill"], terms["pathway"]
+            covered = _popcount(cover_bits[a] & engine.opps.bits[o])
+            full[part] = (covered == engine.opp_nreq[o]) & (terms["skill"] >= 1.0)
+        has_p = engine.opp_path[o_rep] >= 0
+        return cls(a_prof, o_prof, ptr, profile, skill, path, full, has_p)
+
+
+@dataclass
+class _Pool:
+    """Eligible assets within reach of one location, in segments (profile, supply mode)."""
+
+    idx: np.ndarray
+    dist: np.ndarray
+    dscore: np.ndarray
+    dep: np.ndarray
+    lots: np.ndarray
+    cap: np.ndarray
+    rank: np.ndarray
+    key: np.ndarray
+    ug: float
+    seg_start: np.ndarray
+    seg_end: np.ndarray
+    seg_prof: np.ndarray
+    seg_lots: np.ndarray
+    seg_umax: np.ndarray
+
+
+def _pool(
+    engine: Engine, pairs: ProfilePairs, t: int, near: np.ndarray, lx: float, ly: float
+) -> _Pool:
+    s = engine.settings
+    w = s.weights
+    dist = np.round(np.hypot(engine.assets.x[near] - lx, engine.assets.y[near] - ly), 1)
+    inside = dist <= s.max_distance_m
+    near, dist = near[inside], dist[inside]
+    dscore = np.exp(-dist / s.decay_m)
+    dep = engine.deprivation[near]
+    u = w["distance"] * dscore + w["deprivation"] * dep
+    lots = engine.lots[engine.asset_cat[near], t]
+    prof = pairs.asset_profile[near]
+    order = np.lexsort((-u, lots, prof))
+    near, dist, dscore, dep, u, lots, prof = (
+        x[order] for x in (near, dist, dscore, dep, u, lots, prof)
+    )
+    n = len(near)
+    new = np.ones(n, dtype=bool)
+    new[1:] = (prof[1:] != prof[:-1]) | (lots[1:] != lots[:-1])
+    seg_start = np.flatnonzero(new)
+    seg_end = np.r_[seg_start[1:], n].astype(np.int64)
+    seg_id = np.cumsum(new) - 1
+    top = float(u.max()) if n else 0.0
+    ug = 2.0 * top if top > 0 else 1.0
+    return _Pool(
+        idx=near,
+        dist=dist,
+        dscore=dscore,
+        dep=dep,
+        lots=lots,
+        cap=engine.capacity[near],
+        rank=engine.asset_rank[near],
+        key=seg_id + 0.5 * (1.0 - u / ug),
+        ug=ug,
+        seg_start=seg_start,
+        seg_end=seg_end,
+        seg_prof=prof[seg_start],
+        seg_lots=lots[seg_start],
+        seg_umax=u[seg_start],
+    )
+
+
+@dataclass
+class _Class:
+    """Opportunities of one type, location and requirement profile, and their segments."""
+
+    t: int
+    opps: np.ndarray
+    pool: _Pool
+    segs: np.ndarray
+    skill: np.ndarray
+    path: np.ndarray
+    full: np.ndarray
+    has_p: bool
+
+
+def iter_classes(
+    engine: Engine, opp_index: np.ndarray, asset_mask: np.ndarray | None = None
+) -> Iterator[_Class]:
+    """Every class of the located opportunities in ``opp_index`` with its plausible segments."""
+    pairs = engine.profile_pairs()
+    max_d = engine.settings.max_distance_m
+    opp_index = opp_index[engine.opps.frame["located"].to_numpy()[opp_index]]
+    ok = engine.assets.frame["located"].to_numpy().copy()
+    if asset_mask is not None:
+        ok &= asset_mask
+    for t in np.unique(engine.opp_type[opp_index]):
+        o_t = opp_index[engine.opp_type[opp_index] == t]
+        pool_all = np.flatnonzero(ok & engine.eligible[engine.asset_cat, t])
+        if not len(pool_all):
+            continue
+        xy = np.column_stack([engine.opps.x[o_t], engine.opps.y[o_t]])
+        locs, loc_of = np.unique(xy, axis=0, return_inverse=True)
+        loc_of = np.ravel(loc_of)
+        tree = shapely.STRtree(shapely.points(engine.assets.x[pool_all], engine.assets.y[pool_all]))
+        li, hits = tree.query(shapely.points(locs), predicate="dwithin", distance=max_d + 1.0)
+        order = np.lexsort((hits, li))
+        li, hits = li[order], hits[order]
+        bounds = np.searchsorted(li, np.arange(len(locs) + 1))
+        for j, (lx, ly) in enumerate(locs):
+            near = pool_all[hits[bounds[j] : bounds[j + 1]]]
+            if not len(near):
+                continue
+            pool = _pool(engine, pairs, int(t), near, float(lx), float(ly))
+            o_l = o_t[loc_of == j]
+            qs, q_inv = np.unique(pairs.opp_profile[o_l], return_inverse=True)
+            for k, q in enumerate(qs):
+                lo, hi = pairs.ptr[q], pairs.ptr[q + 1]
+                ps = pairs.profile[lo:hi]
+                first = np.searchsorted(pool.seg_prof, ps, "left")
+                last = np.searchsorted(pool.seg_prof, ps, "right")
+                count = last - first
+                yield _Class(
+                    t=int(t),
+                    opps=o_l[np.ravel(q_inv) == k],
+                    pool=pool,
+                    segs=_ranges(first, last),
+                    skill=np.repeat(pairs.skill[lo:hi], count),
+                    path=np.repeat(pairs.path[lo:hi], count),
+                    full=np.repeat(pairs.full[lo:hi], count),
+                    has_p=bool(pairs.has_p[q]),
+                )
+
+
+def _exact(
+    engine: Engine, c: _Class, e: np.ndarray, seg_of: np.ndarray, value: float
+) -> np.ndarray:
+    """Scores of pool entries ``e`` (``seg_of``: their position in ``c.segs``)."""
+    pool = c.pool
+    cap_applies = pool.lots[e]
+    cap_score = np.where(cap_applies, capacity_fit(pool.cap[e], value), np.nan)
+    return combine_score(
+        engine.settings.weights,
+        c.skill[seg_of],
+        pool.dscore[e],
+        pool.dep[e],
+        c.path[seg_of],
+        np.bool_(c.has_p),
+        cap_score,
+        cap_applies,
+    )
+
+
+def _entries(c: _Class, which: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pool entries from the start of segments ``c.segs[which]`` up to ``ends``."""
+    starts = c.pool.seg_start[c.segs[which]]
+    e = _ranges(starts, ends)
+    return e, np.repeat(which, np.maximum(ends - starts, 0))
+
+
+def select_class(
+    engine: Engine,
+    c: _Class,
+    value: float,
+    *,
+    min_score: float,
+    top_k: int | None,
+    by_distance: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best assets (pool entries, best first) of one class and lot value, with their scores."""
+    w = engine.settings.weights
+    pool = c.pool
+    seg_lots = pool.seg_lots[c.segs]
+    den = (
+        w["skills"]
+        + w["distance"]
+        + w["deprivation"]
+        + w["pathway"] * c.has_p
+        + w["capacity"] * seg_lots
+    )
+    base = w["skills"] * c.skill + w["pathway"] * np.nan_to_num(c.path) + w["capacity"] * seg_lots
+    bound = (base + pool.seg_umax[c.segs]) / den
+    theta = min_score
+    if top_k:
+        best = np.argsort(-bound, kind="stable")[:top_k]
+        best = best[bound[best] >= min_score - EPS]
+        ends = np.minimum(pool.seg_start[c.segs[best]] + top_k, pool.seg_end[c.segs[best]])
+        e, seg_of = _entries(c, best, ends)
+        sc = _exact(engine, c, e, seg_of, value)
+        good = sc[sc >= min_score]
+        if len(good) >= top_k:
+            theta = float(np.partition(good, len(good) - top_k)[len(good) - top_k])
+    live = np.flatnonzero(bound >= theta - EPS)
+    # in each live segment, the entries whose bound reaches θ: location part ≥ tau
+    tau = np.maximum((theta - EPS) * den[live] - base[live], 0.0)
+    seg = c.segs[live]
+    ends = np.searchsorted(pool.key, seg + 0.5 * (1.0 - tau / pool.ug), side="right")
+    ends = np.clip(ends, pool.seg_start[seg], pool.seg_end[seg])
+    e, seg_of = _entries(c, live, ends)
+    sc = _exact(engine, c, e, seg_of, value)
+    keep = sc >= min_score
+    e, sc = e[keep], sc[keep]
+    keys = (pool.rank[e], pool.dist[e], -sc) if by_distance else (pool.rank[e], -sc)
+    order = np.lexsort(keys)
+    if top_k:
+        order = order[:top_k]
+    return e[order], sc[order]
+
+
+def select_pairs(
+    engine: Engine,
+    opp_index: np.ndarray,
+    *,
+    min_score: float,
+    top_k: int | None,
+    asset_mask: np.ndarray | None = None,
+    by_distance: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Kept pairs (asset, opportunity, rank), sorted by opportunity and rank.
+
+    Per opportunity: the pairs scoring at least ``min_score``, the best
+    ``top_k`` of them (all when None), ranked by score, then distance (when
+    ``by_distance``), then asset id.
+    """
+    parts_a, parts_o, parts_r = [], [], []
+    for c in iter_classes(engine, opp_index, asset_mask):
+        if c.pool.seg_lots[c.segs].any():
+            values = engine.lot_value[c.opps]
+            units, unit_of = np.unique(values, return_inverse=True)
+        else:
+            units, unit_of = np.array([np.nan]), np.zeros(len(c.opps), dtype=np.int64)
+        for u, value in enumerate(units):
+            e, _ = select_class(
+                engine, c, float(value), min_score=min_score, top_k=top_k, by_distance=by_distance
+            )
+            if not len(e):
+                continue
+            opps = c.opps[np.ravel(unit_of) == u]
+            parts_a.append(np.tile(c.pool.idx[e], len(opps)))
+            parts_o.append(np.repeat(opps, len(e)))
+            parts_r.append(np.tile(np.arange(1, len(e) + 1), len(opps)))
+    if not parts_a:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), empty.copy()
+    a, o, rank = (np.concatenate(x).astype(np.int64) for x in (parts_a, parts_o, parts_r))
+    order = np.lexsort((rank, o))
+    return a[order], o[order], rank[order]
+
+
+def plausible_assets(engine: Engine) -> np.ndarray:
+    """Whether each asset has at least one plausible pair (before ``min_score`` and ``top_k``)."""
+    out = np.zeros(len(engine.assets.ids), dtype=bool)
+    for c in iter_classes(engine, np.arange(len(engine.opps.ids))):
+        starts, ends = c.pool.seg_start[c.segs], c.pool.seg_end[c.segs]
+        out[c.pool.idx[_ranges(starts, ends)]] = True
+    return out
+
+
+def solo_capacity(
+    engine: Engine, opp_index: np.ndarray, asset_mask: np.ndarray | None = None
+) -> np.ndarray:
+    """Per opportunity of ``opp_index``: the largest capacity of a candidate with every skill.
+
+    Candidates count when they hold (or stand in for) every required skill and
+    their skill score is 1; NaN when there is none.
+    """
+    out = np.full(len(engine.opps.ids), np.nan)
+    for c in iter_classes(engine, opp_index, asset_mask):
+        full = np.flatnonzero(c.full)
+        e = _ranges(c.pool.seg_start[c.segs[full]], c.pool.seg_end[c.segs[full]])
+        caps = c.pool.cap[e]
+        caps = caps[~np.isnan(caps)]
+        if len(caps):
+            out[c.opps] = np.fmax(out[c.opps], caps.max())
+    return out[opp_index]
