@@ -166,6 +166,17 @@ def _supply_modes() -> dict[tuple[str, str, str], str]:
     }
 
 
+def _modes_of(matches: pd.DataFrame) -> np.ndarray:
+    """The supply mode (``count`` or ``lots``) of each match, by type, kind and category."""
+    modes = _supply_modes()
+    keys = pd.MultiIndex.from_arrays(
+        [matches["opportunity_type"], matches["asset_kind"], matches["asset_category"]]
+    )
+    codes, uniques = pd.factorize(keys)
+    per_key = np.array([modes.get(tuple(k), "count") for k in uniques], dtype=object)
+    return per_key[codes] if len(codes) else np.zeros(0, dtype=object)
+
+
 def _units(values: pd.Series) -> np.ndarray:
     """Whole units from a nullable count column: empty or below 1 counts as 1."""
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -194,7 +205,6 @@ def allocate(result: MatchResult, *, settings: MatchSettings | None = None) -> A
     assets = pd.DataFrame(result.assets.drop(columns="geometry"))
     demand_units = dict(zip(opps["opportunity_id"], _units(opps["quantity"]), strict=True))
     count_units = dict(zip(assets["asset_id"], _units(assets["count"]), strict=True))
-    modes = _supply_modes()
 
     pairs = matches[
         [
@@ -209,12 +219,7 @@ def allocate(result: MatchResult, *, settings: MatchSettings | None = None) -> A
             "value",
         ]
     ].copy()
-    pairs["mode"] = [
-        modes.get((t, k, c), "count")
-        for t, k, c in zip(
-            pairs["opportunity_type"], pairs["asset_kind"], pairs["asset_category"], strict=True
-        )
-    ]
+    pairs["mode"] = _modes_of(pairs)
     lots = pairs["mode"] == "lots"
     lot_value = pairs["value"] / pairs["opportunity_id"].map(demand_units).astype(float)
     too_small = (
@@ -271,11 +276,13 @@ def solve_flow(
 ) -> np.ndarray:
     """Flow on each arc (supply node → demand node) that fills most units at the least cost.
 
-    Each connected part of the network is solved on its own: with networkx
-    (``max_flow_min_cost``) when it has at most ``max_networkx_arcs`` arcs, else
-    as the same network problem in two linear programmes (the largest flow, then
-    its least cost; scipy's HiGHS). The constraint matrix of a network is totally
-    unimodular, so the simplex solution is whole units, like networkx's.
+    The largest flow of the whole network is found once (scipy's
+    ``maximum_flow``); then each connected part of the network is solved on its
+    own for the least cost at its share of that flow: with networkx's network
+    simplex when it has at most ``max_networkx_arcs`` arcs (what
+    ``networkx.max_flow_min_cost`` does), else as the same network problem in a
+    linear programme (scipy's HiGHS). The constraint matrix of a network is
+    totally unimodular, so the simplex solution is whole units, like networkx's.
     """
     from scipy import sparse
 
@@ -288,56 +295,85 @@ def solve_flow(
         (np.ones(len(s_index)), (s_index, n_s + o_index)), shape=(n_s + n_o, n_s + n_o)
     )
     _, label = sparse.csgraph.connected_components(adjacency, directed=False)
+    into_sink = _max_flow_into_sink(s_index, o_index, arc_cap, s_cap, d_cap)
+    part_flow = np.bincount(label[n_s:], weights=into_sink, minlength=label.max() + 1)
     arc_part = label[s_index]
     order = np.argsort(arc_part, kind="stable")
     bounds = np.flatnonzero(np.r_[True, arc_part[order][1:] != arc_part[order][:-1], True])
     for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
         arcs = order[start:stop]
+        total = round(part_flow[arc_part[arcs[0]]])
+        if not total:
+            continue
         solver = _flow_networkx if len(arcs) <= limit else _flow_highs
-        flow[arcs] = solver(s_index[arcs], o_index[arcs], arc_cap[arcs], cost[arcs], s_cap, d_cap)
+        flow[arcs] = solver(
+            s_index[arcs], o_index[arcs], arc_cap[arcs], cost[arcs], s_cap, d_cap, total
+        )
     return flow
 
 
-def _flow_networkx(si, oj, cap, cost, s_cap, d_cap) -> np.ndarray:  # noqa: ANN001
-    G = nx.DiGraph()
+def _max_flow_into_sink(s_index, o_index, cap, s_cap, d_cap) -> np.ndarray:  # noqa: ANN001
+    """Units reaching the sink from each demand node in a largest flow of the network."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import maximum_flow
+
+    n_s, n_o = len(s_cap), len(d_cap)
+    source, sink = n_s + n_o, n_s + n_o + 1
+    supplies = np.unique(s_index)
+    demands = np.unique(o_index)
+    rows = np.concatenate([np.full(len(supplies), source), s_index, n_s + demands])
+    cols = np.concatenate([supplies, n_s + o_index, np.full(len(demands), sink)])
+    caps = np.concatenate([s_cap[supplies], cap, d_cap[demands]]).astype(np.int32)
+    graph = sparse.csr_matrix((caps, (rows, cols)), shape=(sink + 1, sink + 1))
+    result = maximum_flow(graph, source, sink)
+    into = result.flow.tocsc()[:, sink].toarray().ravel()
+    return np.maximum(into[n_s : n_s + n_o], 0).astype(float)
+
+
+def _flow_networkx(si, oj, cap, cost, s_cap, d_cap, total) -> np.ndarray:  # noqa: ANN001
+    # the graph networkx.max_flow_min_cost builds, with its largest flow already known
+    edges = []
     for k, (i, j) in enumerate(zip(si.tolist(), oj.tolist(), strict=True)):
-        G.add_edge("source", ("s", i), capacity=int(s_cap[i]), weight=0)
-        G.add_edge(("o", j), "sink", capacity=int(d_cap[j]), weight=0)
-        G.add_edge(("s", i), ("o", j), capacity=int(cap[k]), weight=int(cost[k]))
-    result = nx.max_flow_min_cost(G, "source", "sink")
+        edges.append(("source", ("s", i), {"capacity": int(s_cap[i]), "weight": 0}))
+        edges.append((("o", j), "sink", {"capacity": int(d_cap[j]), "weight": 0}))
+        edges.append((("s", i), ("o", j), {"capacity": int(cap[k]), "weight": int(cost[k])}))
+    G = nx.DiGraph()
+    G.add_edges_from(edges)
+    G.add_node("source", demand=-total)
+    G.add_node("sink", demand=total)
+    _, result = nx.network_simplex(G)
     return np.array(
         [result[("s", i)][("o", j)] for i, j in zip(si.tolist(), oj.tolist(), strict=True)],
         dtype=np.int64,
     )
 
 
-def _flow_highs(si, oj, cap, cost, s_cap, d_cap) -> np.ndarray:  # noqa: ANN001
+def _flow_highs(si, oj, cap, cost, s_cap, d_cap, total) -> np.ndarray:  # noqa: ANN001
     from scipy import sparse
     from scipy.optimize import linprog
 
     s_nodes, s_local = np.unique(si, return_inverse=True)
     o_nodes, o_local = np.unique(oj, return_inverse=True)
     n_s, n_o, n_a = len(s_nodes), len(o_nodes), len(si)
-    # variables: source→s (n_s), s→o (n_a), o→sink (n_o); conservation at every s and o node
+    # variables: source→s (n_s), s→o (n_a), o→sink (n_o); conservation at every s and o node,
+    # and the largest flow leaving the source
     col = np.arange(n_a)
-    rows = np.concatenate([np.arange(n_s), s_local, n_s + o_local, n_s + np.arange(n_o)])
-    cols = np.concatenate([np.arange(n_s), n_s + col, n_s + col, n_s + n_a + np.arange(n_o)])
-    vals = np.concatenate([np.ones(n_s), -np.ones(n_a), np.ones(n_a), -np.ones(n_o)])
-    a_eq = sparse.csr_matrix((vals, (rows, cols)), shape=(n_s + n_o, n_s + n_a + n_o))
+    rows = np.concatenate(
+        [np.arange(n_s), s_local, n_s + o_local, n_s + np.arange(n_o), np.full(n_s, n_s + n_o)]
+    )
+    cols = np.concatenate(
+        [np.arange(n_s), n_s + col, n_s + col, n_s + n_a + np.arange(n_o), np.arange(n_s)]
+    )
+    vals = np.concatenate([np.ones(n_s), -np.ones(n_a), np.ones(n_a), -np.ones(n_o), np.ones(n_s)])
+    a_eq = sparse.csr_matrix((vals, (rows, cols)), shape=(n_s + n_o + 1, n_s + n_a + n_o))
     upper = np.concatenate([s_cap[s_nodes], cap, d_cap[o_nodes]]).astype(float)
     bounds = np.column_stack([np.zeros(len(upper)), upper])
-    b_eq = np.zeros(n_s + n_o)
-    # 1: the largest flow (what leaves the source)
-    gain = np.concatenate([-np.ones(n_s), np.zeros(n_a + n_o)])
-    first = linprog(gain, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs-ds")
-    total = round(-first.fun)
-    # 2: the least cost among flows of that size
-    a_eq2 = sparse.vstack([a_eq, sparse.csr_matrix(-gain)])
+    b_eq = np.r_[np.zeros(n_s + n_o), total]
     costs = np.concatenate([np.zeros(n_s), cost.astype(float), np.zeros(n_o)])
-    second = linprog(costs, A_eq=a_eq2, b_eq=np.r_[b_eq, total], bounds=bounds, method="highs-ds")
-    if second.status != 0:  # pragma: no cover - a network LP is always feasible
-        raise RuntimeError(f"allocation: the flow programme failed: {second.message}")
-    return np.round(second.x[n_s : n_s + n_a]).astype(np.int64)
+    solved = linprog(costs, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs-ds")
+    if solved.status != 0:  # pragma: no cover - a network LP is always feasible
+        raise RuntimeError(f"allocation: the flow programme failed: {solved.message}")
+    return np.round(solved.x[n_s : n_s + n_a]).astype(np.int64)
 
 
 def _allocation_tables(
@@ -407,12 +443,7 @@ def _allocation_tables(
 
 def _offered(result: MatchResult) -> pd.DataFrame:
     """(asset, supply mode) of every matched asset, allocated or not."""
-    modes = _supply_modes()
     m = result.matches
-    mode = [
-        modes.get((t, k, c), "count")
-        for t, k, c in zip(m["opportunity_type"], m["asset_kind"], m["asset_category"], strict=True)
-    ]
-    return pd.DataFrame({"asset_id": m["asset_id"].to_numpy(), "_mode": mode}).drop_duplicates(
-        ignore_index=True
-    )
+    return pd.DataFrame(
+        {"asset_id": m["asset_id"].to_numpy(), "_mode": _modes_of(m)}
+    ).drop_duplicates(ignore_index=True)
