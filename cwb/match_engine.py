@@ -109,8 +109,8 @@ def combine_score(
         w["skills"] * skill
         + w["distance"] * dist_score
         + w["deprivation"] * dep
-        + w["pathway"] * np.nan_to_num(path_score)
-        + w["capacity"] * np.nan_to_num(cap_score)
+        + w["pathway"] * np.where(np.isnan(path_score), 0.0, path_score)
+        + w["capacity"] * np.where(np.isnan(cap_score), 0.0, cap_score)
     )
     denominator = (
         w["skills"]

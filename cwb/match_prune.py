@@ -235,13 +235,20 @@ def iter_classes(
                 )
 
 
+def _zero_nan(x: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(x), 0.0, x)
+
+
 def _exact(
     engine: Engine, c: _Class, e: np.ndarray, seg_of: np.ndarray, value: float
 ) -> np.ndarray:
     """Scores of pool entries ``e`` (``seg_of``: their position in ``c.segs``)."""
     pool = c.pool
     cap_applies = pool.lots[e]
-    cap_score = np.where(cap_applies, capacity_fit(pool.cap[e], value), np.nan)
+    if cap_applies.any():
+        cap_score = np.where(cap_applies, capacity_fit(pool.cap[e], value), np.nan)
+    else:
+        cap_score = np.full(len(e), np.nan)
     return combine_score(
         engine.settings.weights,
         c.skill[seg_of],
@@ -261,16 +268,20 @@ def _entries(c: _Class, which: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray
     return e, np.repeat(which, np.maximum(ends - starts, 0))
 
 
+#: Classes with at most this many candidates are scored whole, without the bound search.
+SMALL_CLASS = 256
+
+
 def select_class(
     engine: Engine,
     c: _Class,
-    value: float,
+    values: np.ndarray,
     *,
     min_score: float,
     top_k: int | None,
     by_distance: bool = True,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The best assets (pool entries, best first) of one class and lot value, with their scores."""
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """For each lot value: the best pool entries of one class (best first) and their scores."""
     w = engine.settings.weights
     pool = c.pool
     seg_lots = pool.seg_lots[c.segs]
@@ -281,33 +292,41 @@ def select_class(
         + w["pathway"] * c.has_p
         + w["capacity"] * seg_lots
     )
-    base = w["skills"] * c.skill + w["pathway"] * np.nan_to_num(c.path) + w["capacity"] * seg_lots
+    base = w["skills"] * c.skill + w["pathway"] * _zero_nan(c.path) + w["capacity"] * seg_lots
     bound = (base + pool.seg_umax[c.segs]) / den
-    theta = min_score
-    if top_k:
-        best = np.argsort(-bound, kind="stable")[:top_k]
-        best = best[bound[best] >= min_score - EPS]
-        ends = np.minimum(pool.seg_start[c.segs[best]] + top_k, pool.seg_end[c.segs[best]])
-        e, seg_of = _entries(c, best, ends)
+    reach = np.flatnonzero(bound >= min_score - EPS)
+    starts, stops = pool.seg_start[c.segs[reach]], pool.seg_end[c.segs[reach]]
+    whole = not top_k or int((stops - starts).sum()) <= SMALL_CLASS
+    if whole:
+        every, every_seg = _entries(c, reach, stops)
+    else:
+        best = reach[np.argsort(-bound[reach], kind="stable")[:top_k]]
+        best_ends = np.minimum(pool.seg_start[c.segs[best]] + top_k, pool.seg_end[c.segs[best]])
+        seeds, seeds_seg = _entries(c, best, best_ends)
+    for value in values:
+        if whole:
+            e, seg_of = every, every_seg
+        else:
+            theta = min_score
+            sc = _exact(engine, c, seeds, seeds_seg, value)
+            good = sc[sc >= min_score]
+            if len(good) >= top_k:
+                theta = float(np.partition(good, len(good) - top_k)[len(good) - top_k])
+            live = reach[bound[reach] >= theta - EPS]
+            # in each live segment, the entries whose bound reaches θ: location part ≥ tau
+            tau = np.maximum((theta - EPS) * den[live] - base[live], 0.0)
+            seg = c.segs[live]
+            ends = np.searchsorted(pool.key, seg + 0.5 * (1.0 - tau / pool.ug), side="right")
+            ends = np.clip(ends, pool.seg_start[seg], pool.seg_end[seg])
+            e, seg_of = _entries(c, live, ends)
         sc = _exact(engine, c, e, seg_of, value)
-        good = sc[sc >= min_score]
-        if len(good) >= top_k:
-            theta = float(np.partition(good, len(good) - top_k)[len(good) - top_k])
-    live = np.flatnonzero(bound >= theta - EPS)
-    # in each live segment, the entries whose bound reaches θ: location part ≥ tau
-    tau = np.maximum((theta - EPS) * den[live] - base[live], 0.0)
-    seg = c.segs[live]
-    ends = np.searchsorted(pool.key, seg + 0.5 * (1.0 - tau / pool.ug), side="right")
-    ends = np.clip(ends, pool.seg_start[seg], pool.seg_end[seg])
-    e, seg_of = _entries(c, live, ends)
-    sc = _exact(engine, c, e, seg_of, value)
-    keep = sc >= min_score
-    e, sc = e[keep], sc[keep]
-    keys = (pool.rank[e], pool.dist[e], -sc) if by_distance else (pool.rank[e], -sc)
-    order = np.lexsort(keys)
-    if top_k:
-        order = order[:top_k]
-    return e[order], sc[order]
+        keep = sc >= min_score
+        kept, sc = e[keep], sc[keep]
+        keys = (pool.rank[kept], pool.dist[kept], -sc) if by_distance else (pool.rank[kept], -sc)
+        order = np.lexsort(keys)
+        if top_k:
+            order = order[:top_k]
+        yield kept[order], sc[order]
 
 
 def select_pairs(
@@ -328,17 +347,17 @@ def select_pairs(
     parts_a, parts_o, parts_r = [], [], []
     for c in iter_classes(engine, opp_index, asset_mask):
         if c.pool.seg_lots[c.segs].any():
-            values = engine.lot_value[c.opps]
-            units, unit_of = np.unique(values, return_inverse=True)
+            units, unit_of = np.unique(engine.lot_value[c.opps], return_inverse=True)
         else:
             units, unit_of = np.array([np.nan]), np.zeros(len(c.opps), dtype=np.int64)
-        for u, value in enumerate(units):
-            e, _ = select_class(
-                engine, c, float(value), min_score=min_score, top_k=top_k, by_distance=by_distance
-            )
+        unit_of = np.ravel(unit_of)
+        picked = select_class(
+            engine, c, units, min_score=min_score, top_k=top_k, by_distance=by_distance
+        )
+        for u, (e, _) in enumerate(picked):
             if not len(e):
                 continue
-            opps = c.opps[np.ravel(unit_of) == u]
+            opps = c.opps[unit_of == u] if len(units) > 1 else c.opps
             parts_a.append(np.tile(c.pool.idx[e], len(opps)))
             parts_o.append(np.repeat(opps, len(e)))
             parts_r.append(np.tile(np.arange(1, len(e) + 1), len(opps)))
