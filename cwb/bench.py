@@ -703,6 +703,25 @@ def _stage_allocate(ctx: BenchContext) -> dict[str, Any]:
     }
 
 
+def _match_dataset(ctx: BenchContext) -> Any:
+    from cwb.matching import match_dataset
+
+    return match_dataset(ctx.dataset)
+
+
+@register_stage(
+    "graph", requires=("cwb.graph", "cwb.graph_stats", "cwb.matching"), prepare=_match_dataset
+)
+def _stage_graph(ctx: BenchContext) -> dict[str, Any]:
+    """Build the typed network from the matches, then its metrics (``cwb graph``)."""
+    from cwb.graph import build_graph
+    from cwb.graph_stats import graph_metrics
+
+    G = build_graph(ctx.dataset, ctx.prepared)
+    graph_metrics(G)
+    return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
+
+
 @register_stage("map", requires=("cwb.maps",))
 def _stage_map(ctx: BenchContext) -> dict[str, Any]:
     """Build and save the interactive map without links (``cwb map --no-links``)."""
