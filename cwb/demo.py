@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cwb.dataset import Dataset
+from cwb.progress import track
 
 DemoStep = Callable[[Dataset, Path], list[Path]]
 
@@ -67,7 +68,7 @@ def run_demo(out_dir: Path, dataset_path: Path | None = None) -> list[StepResult
     ds = read_dataset(dataset_path or demo_dataset_path())
     out_dir.mkdir(parents=True, exist_ok=True)
     results: list[StepResult] = []
-    for name, step in _steps():
+    for name, step in track(_steps(), "cwb demo: running each stage"):
         try:
             results.append(StepResult(name, step(ds, out_dir)))
         except Exception as exc:  # noqa: BLE001 - reported to the user, other steps go on

@@ -25,6 +25,7 @@ from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
 from cwb.geocode import PostcodeLookup, is_valid_postcode, normalise_postcodes
 from cwb.io import RawTable, read_raw_table
 from cwb.manifest import MANIFEST_NAME, Manifest, read_manifest
+from cwb.progress import track
 from cwb.schema import ASSET_CATEGORIES, CATEGORY_KIND, TABLES, Column, TableSpec
 
 #: At most this many problems of one kind (file, column, reason code) are listed; the rest are counted.
@@ -731,7 +732,9 @@ def validate_folder(folder: Path) -> ValidationReport:
     known: dict[str, set[str]] = {"projects": {p.id for p in manifest.projects}}
     tables: dict[str, pd.DataFrame | None] = {}
     place = None
-    for name in ("areas", "assets", "opportunities", "spend", "links"):
+    for name in track(
+        ("areas", "assets", "opportunities", "spend", "links"), f"validating {folder.name}"
+    ):
         spec = TABLES[name]
         entry = manifest.files.get(name)
         if entry is None:
