@@ -11,11 +11,14 @@ import math
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry import Point, box
 
 from cwb.dataset import Dataset
 from cwb.manifest import manifest_from_dict
+from cwb.match_engine import Engine
+from cwb.matching import MatchSettings, load_eligibility, load_pathways
 from cwb.schema import AREAS, ASSETS, OPPORTUNITIES
 
 ORIGIN = (400_000.0, 290_000.0)  # BNG metres, in the West Midlands
@@ -105,3 +108,101 @@ def expected_score(
 def decay(metres: float, decay_m: float = 3000.0) -> float:
     """The documented distance score."""
     return math.exp(-metres / decay_m)
+
+
+# -- naive references: one pair at a time, by the documented rules ------------------------------
+
+
+def naive_pairs(engine: Engine, s: MatchSettings) -> list[dict[str, Any]]:
+    """Every plausible asset–opportunity pair (no min_score, no top_k), scored one at a time.
+
+    Each record has the indices ``o`` and ``a``, the ids, ``score``, ``skill``,
+    ``distance`` (rounded metres) and ``cover`` (the codes the asset holds or
+    stands in for).
+    """
+    vocab = engine.vocab
+    rules = {(r.opportunity_type, r.asset_category): r.supply for r in load_eligibility()}
+    paths = load_pathways()
+    af, of = engine.assets.frame, engine.opps.frame
+    out = []
+    for o in range(len(of)):
+        if not of["located"].iat[o]:
+            continue
+        otype, req = of["type"].iat[o], engine.opps.codes[o]
+        pathway = paths.get(of["pathway"].iat[o])
+        quantity = of["quantity"].iat[o]
+        lot = of["value"].iat[o] / (1.0 if math.isnan(quantity) else max(quantity, 1.0))
+        for a in range(len(af)):
+            cat = af["category"].iat[a]
+            if (otype, cat) not in rules or not af["located"].iat[a]:
+                continue
+            d = round(
+                math.hypot(
+                    engine.assets.x[a] - engine.opps.x[o], engine.assets.y[a] - engine.opps.y[o]
+                ),
+                1,
+            )
+            if d > s.max_distance_m:
+                continue
+            held = set(engine.assets.codes[a])
+            qualifies = pathway is not None and (
+                not pathway.requires or bool(held & set(pathway.requires))
+            )
+            credits = []
+            for code in req:
+                best = 1.0 if code in held else 0.0
+                if qualifies and code in pathway.grants:
+                    best = max(best, pathway.credit)
+                if any(code in vocab.related(h) for h in held):
+                    best = max(best, s.related_credit)
+                credits.append(best)
+            skill = sum(credits) / len(credits) if req else 1.0
+            if req and skill == 0:
+                continue
+            parts = {"skills": skill, "distance": math.exp(-d / s.decay_m)}
+            decile = af["imd_decile"].iat[a]
+            parts["deprivation"] = (
+                0.5 if math.isnan(decile) else min(1.0, max(0.0, (10 - decile) / 9))
+            )
+            if pathway is not None:
+                holds_all = bool(pathway.grants) and set(pathway.grants) <= held
+                parts["pathway"] = 1.0 if qualifies or holds_all else 0.0
+            if rules[(otype, cat)] == "lots":
+                cap = af["capacity"].iat[a]
+                if math.isnan(cap) or math.isnan(lot):
+                    parts["capacity"] = 0.5
+                else:
+                    parts["capacity"] = min(1.0, cap / lot) if lot > 0 else 1.0
+            w = s.weights
+            score = float(
+                np.round(sum(w[k] * v for k, v in parts.items()) / sum(w[k] for k in parts), 6)
+            )
+            cover = held | {r for h in held for r in vocab.related(h)}
+            out.append(
+                {
+                    "o": o,
+                    "a": a,
+                    "opportunity_id": of["opportunity_id"].iat[o],
+                    "asset_id": af["id"].iat[a],
+                    "score": score,
+                    "skill": skill,
+                    "distance": d,
+                    "cover": cover,
+                }
+            )
+    return out
+
+
+def naive_matches(engine: Engine, s: MatchSettings) -> list[tuple[str, int, str, float]]:
+    """The kept matches (opportunity id, rank, asset id, score) of :func:`naive_pairs`."""
+    by_opp: dict[int, list[tuple[float, float, str]]] = {}
+    for p in naive_pairs(engine, s):
+        if p["score"] >= s.min_score:
+            by_opp.setdefault(p["o"], []).append((-p["score"], p["distance"], p["asset_id"]))
+    out = []
+    for o, scored in by_opp.items():
+        scored.sort()
+        keep = scored if not s.top_k else scored[: s.top_k]
+        opp_id = engine.opps.frame["opportunity_id"].iat[o]
+        out += [(opp_id, i + 1, aid, -neg) for i, (neg, _, aid) in enumerate(keep)]
+    return sorted(out)

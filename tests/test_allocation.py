@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from match_helpers import make_dataset
 
-from cwb.allocation import ASSIGNMENT_COLUMNS, allocate, solve_flow
+from cwb.allocation import (
+    ASSIGNMENT_COLUMNS,
+    _flow_networkx,
+    _max_flow_into_sink,
+    allocate,
+    solve_flow,
+)
 from cwb.gaps import find_gaps
 from cwb.matching import MatchSettings, match
 
@@ -125,17 +132,24 @@ def test_contracts_need_capacity_and_one_per_supplier():
     assert _allocated(alloc2) == {("BIG", "C1"): 1, ("BIG", "C2"): 1}
 
 
+def _networks(max_cost: int) -> dict[str, st.SearchStrategy]:
+    """Random bipartite flow networks: arcs (supply, demand, capacity, cost) and node capacities."""
+    return {
+        "arcs": st.lists(
+            st.tuples(
+                st.integers(0, 5), st.integers(0, 4), st.integers(1, 6), st.integers(0, max_cost)
+            ),
+            min_size=1,
+            max_size=25,
+            unique_by=lambda t: (t[0], t[1]),
+        ),
+        "s_cap": st.lists(st.integers(1, 8), min_size=6, max_size=6),
+        "d_cap": st.lists(st.integers(1, 8), min_size=5, max_size=5),
+    }
+
+
 @settings(max_examples=40, deadline=None)
-@given(
-    arcs=st.lists(
-        st.tuples(st.integers(0, 5), st.integers(0, 4), st.integers(1, 6), st.integers(0, 50)),
-        min_size=1,
-        max_size=25,
-        unique_by=lambda t: (t[0], t[1]),
-    ),
-    s_cap=st.lists(st.integers(1, 8), min_size=6, max_size=6),
-    d_cap=st.lists(st.integers(1, 8), min_size=5, max_size=5),
-)
+@given(**_networks(50))
 def test_linear_programme_and_networkx_agree(arcs, s_cap, d_cap):
     si, oj, cap, cost = (np.array(x, dtype=np.int64) for x in zip(*arcs, strict=True))
     s_cap, d_cap = np.array(s_cap), np.array(d_cap)
@@ -147,3 +161,21 @@ def test_linear_programme_and_networkx_agree(arcs, s_cap, d_cap):
         assert (np.bincount(oj, flow, minlength=5) <= d_cap).all()
     assert by_nx.sum() == by_lp.sum()
     assert (by_nx * cost).sum() == (by_lp * cost).sum()
+
+
+@settings(max_examples=40, deadline=None)
+@given(**_networks(3))  # few costs: many ties between equally cheap flows
+def test_networkx_parts_give_the_flows_of_max_flow_min_cost(arcs, s_cap, d_cap):
+    """The same graph and scipy's largest flow: the very flows networkx's own routine picks."""
+    si, oj, cap, cost = (np.array(x, dtype=np.int64) for x in zip(*arcs, strict=True))
+    s_cap, d_cap = np.array(s_cap), np.array(d_cap)
+    G = nx.DiGraph()
+    for k, (i, j) in enumerate(zip(si.tolist(), oj.tolist(), strict=True)):
+        G.add_edge("source", ("s", i), capacity=int(s_cap[i]), weight=0)
+        G.add_edge(("o", j), "sink", capacity=int(d_cap[j]), weight=0)
+        G.add_edge(("s", i), ("o", j), capacity=int(cap[k]), weight=int(cost[k]))
+    reference = nx.max_flow_min_cost(G, "source", "sink")
+    want = [reference[("s", i)][("o", j)] for i, j in zip(si.tolist(), oj.tolist(), strict=True)]
+    total = int(_max_flow_into_sink(si, oj, cap, s_cap, d_cap).sum())
+    assert total == sum(want)
+    assert _flow_networkx(si, oj, cap, cost, s_cap, d_cap, total).tolist() == want

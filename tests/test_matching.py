@@ -1,4 +1,4 @@
-"""Matching: known scores on hand-made cases, privacy, and the fast path against a naive double loop."""
+"""Matching: known scores on hand-made cases, privacy, and the fast path against a naive loop."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from match_helpers import decay, expected_score, make_areas, make_dataset
+from match_helpers import decay, expected_score, make_areas, make_dataset, naive_matches
 
+from cwb import match_prune
 from cwb.errors import UsageError
-from cwb.match_engine import Engine
-from cwb.matching import MATCH_COLUMNS, MatchSettings, load_eligibility, load_pathways, match
+from cwb.matching import MATCH_COLUMNS, MatchSettings, match
 from cwb.skills import Vocabulary
 
 VOCAB = Vocabulary.load()
@@ -366,76 +366,6 @@ CATEGORIES = [
 PATHWAYS = [None, "overseas_nurse_registration", "kitchen_to_cook", "sector_based_work_academy"]
 
 
-def naive_matches(engine: Engine, s: MatchSettings) -> list[tuple[str, int, str, float]]:
-    """Every asset against every opportunity, scored by the documented rules, one pair at a time."""
-    vocab = engine.vocab
-    rules = {(r.opportunity_type, r.asset_category): r.supply for r in load_eligibility()}
-    paths = load_pathways()
-    af, of = engine.assets.frame, engine.opps.frame
-    out = []
-    for o in range(len(of)):
-        if not of["located"].iat[o]:
-            continue
-        otype, req = of["type"].iat[o], engine.opps.codes[o]
-        pathway = paths.get(of["pathway"].iat[o])
-        quantity = of["quantity"].iat[o]
-        lot = of["value"].iat[o] / (1.0 if math.isnan(quantity) else max(quantity, 1.0))
-        scored = []
-        for a in range(len(af)):
-            cat = af["category"].iat[a]
-            if (otype, cat) not in rules or not af["located"].iat[a]:
-                continue
-            d = round(
-                math.hypot(
-                    engine.assets.x[a] - engine.opps.x[o], engine.assets.y[a] - engine.opps.y[o]
-                ),
-                1,
-            )
-            if d > s.max_distance_m:
-                continue
-            held = set(engine.assets.codes[a])
-            qualifies = pathway is not None and (
-                not pathway.requires or bool(held & set(pathway.requires))
-            )
-            credits = []
-            for code in req:
-                best = 1.0 if code in held else 0.0
-                if qualifies and code in pathway.grants:
-                    best = max(best, pathway.credit)
-                if any(code in vocab.related(h) for h in held):
-                    best = max(best, s.related_credit)
-                credits.append(best)
-            skill = sum(credits) / len(credits) if req else 1.0
-            if req and skill == 0:
-                continue
-            parts = {"skills": skill, "distance": math.exp(-d / s.decay_m)}
-            decile = af["imd_decile"].iat[a]
-            parts["deprivation"] = (
-                0.5 if math.isnan(decile) else min(1.0, max(0.0, (10 - decile) / 9))
-            )
-            if pathway is not None:
-                holds_all = bool(pathway.grants) and set(pathway.grants) <= held
-                parts["pathway"] = 1.0 if qualifies or holds_all else 0.0
-            if rules[(otype, cat)] == "lots":
-                cap = af["capacity"].iat[a]
-                if math.isnan(cap) or math.isnan(lot):
-                    parts["capacity"] = 0.5
-                else:
-                    parts["capacity"] = min(1.0, cap / lot) if lot > 0 else 1.0
-            w = s.weights
-            score = float(
-                np.round(sum(w[k] * v for k, v in parts.items()) / sum(w[k] for k in parts), 6)
-            )
-            if score >= s.min_score:
-                scored.append((-score, d, af["id"].iat[a]))
-        scored.sort()
-        keep = scored if not s.top_k else scored[: s.top_k]
-        out += [
-            (of["opportunity_id"].iat[o], i + 1, aid, -neg) for i, (neg, _, aid) in enumerate(keep)
-        ]
-    return sorted(out)
-
-
 point = st.tuples(st.integers(-12_000, 12_000), st.integers(-12_000, 12_000))
 asset_st = st.fixed_dictionaries(
     {
@@ -458,20 +388,11 @@ opp_st = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    assets=st.lists(asset_st, max_size=18),
-    opps=st.lists(opp_st, min_size=1, max_size=6),
-    min_score=st.sampled_from([0.0, 0.3, 0.55]),
-    top_k=st.sampled_from([0, 1, 3]),
-    max_distance=st.sampled_from([4000.0, 10_000.0]),
-    related=st.sampled_from([0.5, 0.9]),
-)
-def test_fast_path_equals_naive_double_loop(assets, opps, min_score, top_k, max_distance, related):
+def _random_dataset(assets, opps):
     areas = make_areas(
         [("A", (-20_000, -20_000, 0, 20_000), 1.0), ("B", (0, -20_000, 20_000, 0), 6.0)]
     )
-    ds = make_dataset(
+    return make_dataset(
         [
             {
                 "id": f"X{i:02d}",
@@ -500,19 +421,83 @@ def test_fast_path_equals_naive_double_loop(assets, opps, min_score, top_k, max_
         ],
         areas,
     )
+
+
+def _assert_fast_equals_naive(ds, s):
+    """Both selection paths (every candidate scored; bound search) give the naive top matches."""
+    naive = None
+    saved = match_prune.SMALL_CLASS
+    try:
+        for small_class in (saved, 0):
+            match_prune.SMALL_CLASS = small_class
+            result = match(ds, settings=s, vocabulary=VOCAB)
+            fast = sorted(
+                zip(
+                    result.matches["opportunity_id"],
+                    result.matches["rank"],
+                    result.matches["asset_id"],
+                    result.matches["score"],
+                    strict=True,
+                )
+            )
+            naive = naive_matches(result._engine, s) if naive is None else naive
+            assert [(o, r, a) for o, r, a, _ in fast] == [(o, r, a) for o, r, a, _ in naive]
+            assert np.allclose([x[3] for x in fast], [x[3] for x in naive], atol=1e-6)
+    finally:
+        match_prune.SMALL_CLASS = saved
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    assets=st.lists(asset_st, max_size=18),
+    opps=st.lists(opp_st, min_size=1, max_size=6),
+    min_score=st.sampled_from([0.0, 0.3, 0.55]),
+    top_k=st.sampled_from([0, 1, 3]),
+    max_distance=st.sampled_from([4000.0, 10_000.0]),
+    related=st.sampled_from([0.5, 0.9]),
+)
+def test_fast_path_equals_naive_double_loop(assets, opps, min_score, top_k, max_distance, related):
     s = MatchSettings(
         min_score=min_score, top_k=top_k, max_distance_m=max_distance, related_credit=related
     )
-    result = match(ds, settings=s, vocabulary=VOCAB)
-    fast = sorted(
-        zip(
-            result.matches["opportunity_id"],
-            result.matches["rank"],
-            result.matches["asset_id"],
-            result.matches["score"],
-            strict=True,
-        )
-    )
-    naive = naive_matches(result._engine, s)
-    assert [(o, r, a) for o, r, a, _ in fast] == [(o, r, a) for o, r, a, _ in naive]
-    assert np.allclose([x[3] for x in fast], [x[3] for x in naive], atol=1e-6)
+    _assert_fast_equals_naive(_random_dataset(assets, opps), s)
+
+
+# many assets sharing a few skill profiles and grid positions, opportunities sharing a few
+# sites and lot values: ties everywhere, and classes large enough for the bound search to prune
+grid = st.tuples(st.integers(-6, 6), st.integers(-6, 6)).map(lambda p: (p[0] * 700, p[1] * 700))
+dense_asset_st = st.fixed_dictionaries(
+    {
+        "cat": st.sampled_from(CATEGORIES[:4]),
+        "skills": st.sampled_from(
+            [["cook"], ["chef"], ["catering"], ["cook", "cleaning"], ["kitchen assistant"], []]
+        ),
+        "capacity": st.sampled_from([None, 20_000, 80_000, 150_000]),
+        "count": st.integers(1, 6),
+        "at": grid,
+    }
+)
+dense_opp_st = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["job", "contract", "training", "volunteering"]),
+        "skills": st.sampled_from([["cook"], ["catering"], ["chef", "cleaning"], []]),
+        "pathway": st.sampled_from([None, "kitchen_to_cook"]),
+        "value": st.sampled_from([None, 50_000, 100_000]),
+        "quantity": st.sampled_from([None, 1, 2]),
+        "at": st.sampled_from([(0, 0), (0, 0), (1400, 0)]),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    assets=st.lists(dense_asset_st, min_size=10, max_size=70),
+    opps=st.lists(dense_opp_st, min_size=1, max_size=8),
+    min_score=st.sampled_from([0.0, 0.4, 0.6]),
+    top_k=st.sampled_from([1, 2, 5]),
+    decay=st.sampled_from([1500.0, 3000.0]),
+    weights=st.sampled_from([None, {"distance": 0.0}, {"deprivation": 0.0, "capacity": 0.4}]),
+)
+def test_bound_search_equals_naive_on_dense_ties(assets, opps, min_score, top_k, decay, weights):
+    s = MatchSettings(min_score=min_score, top_k=top_k, decay_m=decay, weights=weights or {})
+    _assert_fast_equals_naive(_random_dataset(assets, opps), s)
