@@ -197,40 +197,54 @@ def _human_groups(
     members: dict[str, list[str]] = {}
     indiv = human[human["category"] == "individual"]
     if len(indiv):
-        keys = [
-            ";".join(sorted(vocab.codes(cell))) for cell in indiv["skills"].to_numpy(dtype=object)
-        ]
+        cell_of, cells = pd.factorize(indiv["skills"].to_numpy(dtype=object), use_na_sentinel=False)
+        cell_keys = np.array([";".join(sorted(vocab.codes(c))) for c in cells], dtype=object)
         frame = pd.DataFrame(
             {
                 "area_code": indiv["area_code"].to_numpy(),
-                "key": keys,
+                "key": cell_keys[cell_of] if len(cell_of) else np.zeros(0, dtype=object),
                 "count": indiv["count"].to_numpy(),
                 "id": indiv["id"].astype(str).to_numpy(),
             }
         )
+        frame = frame.sort_values(["area_code", "key", "id"], kind="stable", ignore_index=True)
         points = (
             areas.set_index("code").geometry.representative_point()
             if len(areas)
             else pd.Series(dtype=object)
         )
         names = areas.set_index("code")["name"] if len(areas) else pd.Series(dtype=object)
+        area = frame["area_code"].to_numpy(dtype=object)
+        key = frame["key"].to_numpy(dtype=object)
+        ids = frame["id"].to_numpy(dtype=object)
+        new = np.ones(len(frame), dtype=bool)
+        new[1:] = (area[1:] != area[:-1]) | (key[1:] != key[:-1])
+        starts = np.flatnonzero(new)
+        stops = np.r_[starts[1:], len(frame)]
+        totals = np.add.reduceat(frame["count"].to_numpy(dtype=np.int64), starts)
+        labels_of: dict[str, list[str]] = {}
         rows = []
-        for (area, key), g in frame.groupby(["area_code", "key"], sort=True):
-            gid = f"group:{area}:{hashlib.sha1(key.encode()).hexdigest()[:8]}"
-            members[gid] = sorted(g["id"])
-            labels = [vocab.label(c) for c in key.split(";") if c]
+        for start, stop, total in zip(
+            starts.tolist(), stops.tolist(), totals.tolist(), strict=True
+        ):
+            a_code, k = area[start], key[start]
+            gid = f"group:{a_code}:{hashlib.sha1(k.encode()).hexdigest()[:8]}"
+            members[gid] = ids[start:stop].tolist()
+            labels = labels_of.get(k)
+            if labels is None:
+                labels = labels_of[k] = [vocab.label(c) for c in k.split(";") if c]
             rows.append(
                 {
                     "id": gid,
                     "kind": "human",
                     "category": "skills_group",
-                    "count": int(g["count"].sum()),
-                    "members": len(g),
+                    "count": int(total),
+                    "members": stop - start,
                     "skills": ";".join(labels),
-                    "area_code": area,
-                    "name": f"residents in {_area_label(names, area)}: "
+                    "area_code": a_code,
+                    "name": f"residents in {_area_label(names, a_code)}: "
                     f"{', '.join(labels) or 'no skills recorded'}",
-                    "geometry": points.get(area) if area != OUTSIDE_AREAS else None,
+                    "geometry": points.get(a_code) if a_code != OUTSIDE_AREAS else None,
                 }
             )
         agg = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=human.crs)
@@ -325,19 +339,34 @@ class Engine:
         frame["area_name"] = frame["area_code"].map(names)
         frame["imd_decile"] = frame["area_code"].map(deciles).astype(float)
         frame["capacity"] = pd.to_numeric(frame["capacity"], errors="coerce").astype(float)
-        codes = []
-        for skills, sector in zip(
-            frame["skills"].to_numpy(dtype=object),
-            frame["sector"].to_numpy(dtype=object),
-            strict=True,
+        # codes of each distinct (skills, sector) pair, resolved once
+        memo: dict[tuple[object, object], int] = {}
+        distinct: list[list[str]] = []
+        index = np.empty(len(frame), dtype=np.int64)
+        for i, (skills, sector) in enumerate(
+            zip(
+                frame["skills"].to_numpy(dtype=object),
+                frame["sector"].to_numpy(dtype=object),
+                strict=True,
+            )
         ):
-            own = self.vocab.codes(skills)
-            for c in self.vocab.codes(sector):
-                if not is_unknown_code(c) and c not in own:
-                    own.append(c)
-            codes.append(own)
+            key = (
+                skills if isinstance(skills, str) else None,
+                sector if isinstance(sector, str) else None,
+            )
+            j = memo.get(key)
+            if j is None:
+                own = self.vocab.codes(skills)
+                for c in self.vocab.codes(sector):
+                    if not is_unknown_code(c) and c not in own:
+                        own.append(c)
+                j = memo[key] = len(distinct)
+                distinct.append(own)
+            index[i] = j
         frame["located"] = located
+        codes = [distinct[j] for j in index.tolist()]
         self.assets = _Side(frame, frame["id"].to_numpy(dtype=object), x, y, codes)
+        self._code_lists, self._code_list_of = distinct, index
         decile = frame["imd_decile"].to_numpy(dtype=float)
         self.deprivation = np.where(np.isnan(decile), 0.5, np.clip((10.0 - decile) / 9.0, 0.0, 1.0))
         self.capacity = frame["capacity"].to_numpy(dtype=float)
@@ -418,8 +447,8 @@ class Engine:
         unknown = sorted(
             {
                 c
-                for side in (self.assets, self.opps)
-                for cs in side.codes
+                for lists in (self._code_lists, self.opps.codes)
+                for cs in lists
                 for c in cs
                 if c not in self.vocab
             }
@@ -428,18 +457,21 @@ class Engine:
         self.code_pos = {c: i for i, c in enumerate(self.codes)}
         self.words = max(1, math.ceil(len(self.codes) / _WORD))
         pos = self.code_pos
-        self.assets.bits = _bits([[pos[c] for c in cs] for cs in self.assets.codes], self.words)
+        # everything derived from an asset's codes is computed once per distinct code list
+        held = _bits([[pos[c] for c in cs] for cs in self._code_lists], self.words)
+        of_list = self._code_list_of
+        self.assets.bits, self._list_bits = held[of_list], held
         self.opps.bits = _bits([[pos[c] for c in cs] for cs in self.opps.codes], self.words)
         related = _bits(
             [[pos[r] for r in self.vocab.related(c) if r in pos] for c in self.codes], self.words
         )
-        rel = np.zeros_like(self.assets.bits)
+        rel = np.zeros_like(held)
         for c in range(len(self.codes)):
             if related[c].any():
-                has = _has(self.assets.bits, c)
+                has = _has(held, c)
                 if has.any():
                     rel[has] |= related[c]
-        self.related_bits = rel
+        self.related_bits = rel[of_list]
         # pathways: requirement and grant bitsets, who qualifies, who already holds the grants
         self.path_ids = list(self.pathways)
         self.path_pos = {p: i for i, p in enumerate(self.path_ids)}
@@ -451,13 +483,13 @@ class Engine:
             [[pos[c] for c in p.grants if c in pos] for p in paths], self.words
         )
         self.path_credit = np.array([p.credit for p in paths], dtype=float)
-        held = self.assets.bits
-        self.qualifies = np.zeros((len(held), len(paths)), dtype=bool)
-        self.holds_grants = np.zeros((len(held), len(paths)), dtype=bool)
+        qualifies = np.zeros((len(held), len(paths)), dtype=bool)
+        holds_grants = np.zeros((len(held), len(paths)), dtype=bool)
         for j, p in enumerate(paths):
-            self.qualifies[:, j] = (not p.requires) or (held & self.path_requires[j]).any(axis=1)
+            qualifies[:, j] = (not p.requires) or (held & self.path_requires[j]).any(axis=1)
             g = self.path_grants[j]
-            self.holds_grants[:, j] = bool(g.any()) and ((held & g) == g).all(axis=1)
+            holds_grants[:, j] = bool(g.any()) and ((held & g) == g).all(axis=1)
+        self.qualifies, self.holds_grants = qualifies[of_list], holds_grants[of_list]
         self.opp_path = np.array(
             [self.path_pos.get(p, -1) for p in self.opps.frame["pathway"]], dtype=np.int64
         )
@@ -477,10 +509,11 @@ class Engine:
             self.eligible[c, t] = True
             self.lots[c, t] = rule.supply == "lots"
         unknown_cat = len(cats) - 1
-        self.asset_cat = np.array(
-            [self.cat_pos.get(str(c), unknown_cat) for c in self.assets.frame["category"]],
-            dtype=np.int64,
+        cat_of, cat_values = pd.factorize(
+            self.assets.frame["category"].to_numpy(dtype=object), use_na_sentinel=False
         )
+        per_value = [self.cat_pos.get(str(c), unknown_cat) for c in cat_values]
+        self.asset_cat = np.array(per_value, dtype=np.int64)[cat_of]
         self.opp_type = np.array(
             [self.type_pos.get(t, len(OPPORTUNITY_TYPES)) for t in self.opps.frame["type"]],
             dtype=np.int64,
@@ -493,17 +526,20 @@ class Engine:
         self.lot_value = self.opps.frame["value"].to_numpy(dtype=float) / quantity
 
     # -- candidates -------------------------------------------------------------------------
-    def _satisfiers(self) -> sparse.csr_matrix:
-        """Assets × (codes + pathways + 1): which required code each asset could satisfy."""
-        n, v, p = len(self.assets.ids), len(self.codes), len(self.path_ids)
-        can = self.assets.bits | self.related_bits
+    def _satisfiers(self, assets: np.ndarray | None = None) -> sparse.csr_matrix:
+        """Assets (all, or these) × (codes + pathways + 1): the required codes each can satisfy."""
+        if assets is None:
+            assets = np.arange(len(self.assets.ids))
+        n, v, p = len(assets), len(self.codes), len(self.path_ids)
+        can = self.assets.bits[assets] | self.related_bits[assets]
+        qualifies = self.qualifies[assets]
         rows, cols = [], []
         for c in range(v):
             hit = np.flatnonzero(_has(can, c))
             rows.append(hit)
             cols.append(np.full(len(hit), c))
         for j in range(p):
-            hit = np.flatnonzero(self.qualifies[:, j])
+            hit = np.flatnonzero(qualifies[:, j])
             rows.append(hit)
             cols.append(np.full(len(hit), v + j))
         rows.append(np.arange(n))

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 #: Slack of the score bounds: float error and the rounding of scores to 6 decimals.
 EPS = 2e-6
+#: Up to this many (site, asset) pairs, distances are measured directly instead of by STRtree.
+DIRECT_DISTANCES = 20_000_000
 #: Profile pairs scored at once (memory guard for the bitset arithmetic).
 PAIR_CHUNK = 500_000
 
@@ -76,10 +78,11 @@ class ProfilePairs:
     @classmethod
     def build(cls, engine: Engine) -> ProfilePairs:
         """Deduplicate the profiles of ``engine`` and score their plausible pairs."""
-        bits = engine.assets.bits
-        n_a = len(bits)
-        if n_a:
-            _, a_rep, a_prof = np.unique(bits, axis=0, return_index=True, return_inverse=True)
+        if len(engine.assets.bits):
+            # distinct bitsets of the distinct code lists, then each asset's
+            _, list_prof = np.unique(engine._list_bits, axis=0, return_inverse=True)
+            a_prof = np.ravel(list_prof)[engine._code_list_of]
+            _, a_rep = np.unique(a_prof, return_index=True)
         else:
             a_rep = a_prof = np.zeros(0, dtype=np.int64)
         okey = np.column_stack([engine.opps.bits, engine.opp_path.view(np.uint64)])
@@ -88,7 +91,7 @@ class ProfilePairs:
         else:
             o_rep = o_prof = np.zeros(0, dtype=np.int64)
         a_prof, o_prof = np.ravel(a_prof), np.ravel(o_prof)
-        sat = engine._satisfiers()[a_rep]
+        sat = engine._satisfiers(a_rep)
         req = engine._requirements()[:, o_rep]
         product = (sat @ req).tocsc()
         product.sort_indices()
@@ -205,13 +208,20 @@ def iter_classes(
         xy = np.column_stack([engine.opps.x[o_t], engine.opps.y[o_t]])
         locs, loc_of = np.unique(xy, axis=0, return_inverse=True)
         loc_of = np.ravel(loc_of)
-        tree = shapely.STRtree(shapely.points(engine.assets.x[pool_all], engine.assets.y[pool_all]))
-        li, hits = tree.query(shapely.points(locs), predicate="dwithin", distance=max_d + 1.0)
-        order = np.lexsort((hits, li))
-        li, hits = li[order], hits[order]
-        bounds = np.searchsorted(li, np.arange(len(locs) + 1))
+        if len(locs) * len(pool_all) <= DIRECT_DISTANCES:
+            # few sites (opportunities sit at their project's): measure to every asset
+            nears = [pool_all] * len(locs)
+        else:
+            tree = shapely.STRtree(
+                shapely.points(engine.assets.x[pool_all], engine.assets.y[pool_all])
+            )
+            li, hits = tree.query(shapely.points(locs), predicate="dwithin", distance=max_d + 1.0)
+            order = np.lexsort((hits, li))
+            li, hits = li[order], hits[order]
+            bounds = np.searchsorted(li, np.arange(len(locs) + 1))
+            nears = [pool_all[hits[bounds[j] : bounds[j + 1]]] for j in range(len(locs))]
         for j, (lx, ly) in enumerate(locs):
-            near = pool_all[hits[bounds[j] : bounds[j + 1]]]
+            near = nears[j]
             if not len(near):
                 continue
             pool = _pool(engine, pairs, int(t), near, float(lx), float(ly))

@@ -424,12 +424,16 @@ def _random_dataset(assets, opps):
 
 
 def _assert_fast_equals_naive(ds, s):
-    """Both selection paths (every candidate scored; bound search) give the naive top matches."""
+    """Both selection paths give the naive top matches.
+
+    The defaults on small data (every candidate scored, distances measured
+    directly), and the bound search over STRtree neighbours.
+    """
     naive = None
-    saved = match_prune.SMALL_CLASS
+    saved = match_prune.SMALL_CLASS, match_prune.DIRECT_DISTANCES
     try:
-        for small_class in (saved, 0):
-            match_prune.SMALL_CLASS = small_class
+        for limits in (saved, (0, 0)):
+            match_prune.SMALL_CLASS, match_prune.DIRECT_DISTANCES = limits
             result = match(ds, settings=s, vocabulary=VOCAB)
             fast = sorted(
                 zip(
@@ -444,7 +448,7 @@ def _assert_fast_equals_naive(ds, s):
             assert [(o, r, a) for o, r, a, _ in fast] == [(o, r, a) for o, r, a, _ in naive]
             assert np.allclose([x[3] for x in fast], [x[3] for x in naive], atol=1e-6)
     finally:
-        match_prune.SMALL_CLASS = saved
+        match_prune.SMALL_CLASS, match_prune.DIRECT_DISTANCES = saved
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
