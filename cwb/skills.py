@@ -47,6 +47,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
@@ -505,34 +506,31 @@ def skill_resolutions(ds: Dataset, vocab: Vocabulary | None = None) -> pd.DataFr
     for table, frame in (("assets", ds.assets), ("opportunities", ds.opportunities)):
         if frame is None or "skills" not in frame:
             continue
-        for row_id, cell in zip(
-            frame["id"].astype(str).to_numpy(dtype=object),
-            frame["skills"].to_numpy(dtype=object),
-            strict=True,
-        ):
+        ids = frame["id"].astype(str).to_numpy(dtype=object)
+        # each distinct cell is split once; a term's rows are those of the cells naming it
+        cell_of, cells = pd.factorize(frame["skills"].to_numpy(dtype=object), use_na_sentinel=False)
+        order = np.argsort(cell_of, kind="stable")
+        bounds = np.searchsorted(cell_of[order], np.arange(len(cells) + 1))
+        term_rows: dict[str, list[np.ndarray]] = {}
+        for u, cell in enumerate(cells):
             for term in split_list(cell):
-                res = vocab.resolve(term)
-                key = (table, term)
-                rec = records.get(key)
-                if rec is None:
-                    rec = records[key] = {
-                        "table": table,
-                        "term": term,
-                        "normalised": res.normalised,
-                        "method": res.method,
-                        "code": res.code,
-                        "label": res.suggestion
-                        if res.method == "unknown"
-                        else vocab.label(res.code),
-                        "score": res.score,
-                        "count": 0,
-                        "rows": [],
-                    }
-                rec["count"] = int(rec["count"]) + 1  # type: ignore[call-overload]
-                rec["rows"].append(row_id)  # type: ignore[union-attr]
+                term_rows.setdefault(term, []).append(order[bounds[u] : bounds[u + 1]])
+        for term, parts in term_rows.items():
+            rows = np.sort(np.concatenate(parts), kind="stable")
+            res = vocab.resolve(term)
+            records[(table, term)] = {
+                "table": table,
+                "term": term,
+                "normalised": res.normalised,
+                "method": res.method,
+                "code": res.code,
+                "label": res.suggestion if res.method == "unknown" else vocab.label(res.code),
+                "score": res.score,
+                "count": len(rows),
+                "rows": ";".join(ids[rows].tolist()),
+            }
     out = pd.DataFrame(list(records.values()), columns=RESOLUTION_COLUMNS)
     if len(out):
-        out["rows"] = out["rows"].map(";".join)
         out = out.sort_values(
             ["table", "count", "term"], ascending=[True, False, True], ignore_index=True
         )
