@@ -121,6 +121,7 @@ def test_missing_module_is_skipped_before_spawning(tmp_path: Path, temporary_sta
     assert "cwb.not_written_yet" in result.reason
 
 
+@pytest.mark.slow
 def test_isolated_stage_runs_in_a_child_process(tiny_dataset: Path, tmp_path: Path) -> None:
     result = run_stage_isolated("validate", tiny_dataset, tmp_path / "scratch", 300, {})
     assert result.ok, result.reason
@@ -136,6 +137,7 @@ def test_timeout_is_reported(tmp_path: Path) -> None:
     assert result.status == "timeout"
 
 
+@pytest.mark.slow
 def test_run_benchmark_end_to_end(tmp_path: Path) -> None:
     seen: list[StageResult] = []
     report = run_benchmark(
@@ -220,6 +222,7 @@ def test_markdown_shows_missing_results() -> None:
     assert "| synth | 0.50 s · 100 MB | – |" in report.to_markdown()
 
 
+@pytest.mark.slow
 def test_cli_bench(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     args = [
