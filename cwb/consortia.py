@@ -131,7 +131,8 @@ def _for_contract(
     settings: MatchSettings,
 ) -> list[dict[str, object]]:
     """Minimal feasible groups among one contract's best candidates, best first, as rows."""
-    from cwb.match_engine import _money, _popcount
+    from cwb.match_engine import _popcount
+    from cwb.match_reasons import format_money
 
     e = engine
     req = e.opps.bits[opp]
@@ -174,8 +175,10 @@ def _for_contract(
         deprived = int((frame["imd_decile"].to_numpy(dtype=float)[idx] <= 2).sum())
         far = max(dist[m] for m in members)
         reasons = [
-            f"together {_money(caps.sum())} of capacity covers the {_money(value)} lot "
-            f"(" + ", ".join(f"{n} {_money(c)}" for n, c in zip(names, caps, strict=True)) + ")",
+            f"together {format_money(caps.sum())} of capacity covers the {format_money(value)} lot "
+            f"("
+            + ", ".join(f"{n} {format_money(c)}" for n, c in zip(names, caps, strict=True))
+            + ")",
             "no single local enterprise has both the capacity and every skill",
             ("covers " + ", ".join(e.labels(union[None, :])[0].split(";")))
             if nreq

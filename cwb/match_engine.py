@@ -25,11 +25,11 @@ import shapely
 from scipy import sparse
 
 from cwb.dataset import WGS84, Dataset
+from cwb.match_reasons import match_reasons
 from cwb.matching import (
     ASSET_COLUMNS,
     MATCH_COLUMNS,
     OPPORTUNITY_COLUMNS,
-    REASON_SEPARATOR,
     UNLOCATED_COLUMNS,
     MatchResult,
     MatchSettings,
@@ -138,37 +138,8 @@ def _metric_xy(geoms: gpd.GeoSeries, crs: object) -> tuple[np.ndarray, np.ndarra
     return x, y, located
 
 
-def _money(value: float) -> str:
-    if value >= 1_000_000:
-        return f"£{value / 1_000_000:.3g}m"
-    if value >= 1_000:
-        return f"£{value / 1_000:.3g}k"
-    return f"£{value:,.0f}"
-
-
-def _distance_text(metres: float) -> str:
-    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
-
-
 def _area_label(names: pd.Series, area: str) -> str:
     return "no known area" if area == OUTSIDE_AREAS else str(names.get(area, area))
-
-
-def _skills_text(
-    free: bool, covered: str, via: str, partial: str, missing: str, score: float
-) -> str:
-    if free:
-        return "no particular skills asked"
-    items = []
-    if covered:
-        items.append("has " + covered.replace(";", ", "))
-    if via:
-        items.append("via pathway: " + via.replace(";", ", "))
-    if partial:
-        items.append("related skills for " + partial.replace(";", ", "))
-    if missing:
-        items.append("missing " + missing.replace(";", ", "))
-    return f"skills {score:.0%}: " + "; ".join(items)
 
 
 # -- the two sides ----------------------------------------------------------------------------
@@ -731,91 +702,11 @@ class Engine:
             }
         )
         frame["count"] = frame["count"].astype("Int64")
-        frame["reasons"] = self._reasons(frame, a, o, comp)
+        frame["reasons"] = match_reasons(self, frame, a, o, comp)
         frame = frame.sort_values(
             ["project", "opportunity_id", "rank"], kind="stable", ignore_index=True
         )
         return frame[MATCH_COLUMNS]
-
-    def _reasons(
-        self, frame: pd.DataFrame, a: np.ndarray, o: np.ndarray, comp: dict[str, np.ndarray]
-    ) -> list[str]:
-        cols = {
-            c: frame[c].tolist()
-            for c in (
-                "skills_covered",
-                "skills_via_pathway",
-                "skills_partial",
-                "skills_missing",
-                "skill_score",
-                "pathway",
-                "project",
-                "distance_m",
-                "imd_decile",
-                "area_code",
-                "capacity_score",
-                "capacity",
-                "asset_kind",
-                "count",
-            )
-        }
-        area_names = self.assets.frame["area_name"].to_numpy(dtype=object)[a].tolist()
-        free = (self.opp_nreq[o] == 0).tolist()
-        qual = comp["qual"].tolist()
-        path_scores = comp["pathway"].tolist()
-        lots = self.lot_value[o].tolist()
-        out = []
-        memo: dict[tuple[object, ...], str] = {}
-        for i in range(len(frame)):
-            key = (
-                free[i],
-                cols["skills_covered"][i],
-                cols["skills_via_pathway"][i],
-                cols["skills_partial"][i],
-                cols["skills_missing"][i],
-                cols["skill_score"][i],
-            )
-            text = memo.get(key)
-            if text is None:
-                text = memo[key] = _skills_text(*key)
-            parts = [text]
-            pathway = cols["pathway"][i]
-            if pathway and pathway in self.pathways:
-                label = self.pathways[pathway].label
-                how = (
-                    "qualifies"
-                    if qual[i]
-                    else "already qualified"
-                    if path_scores[i] == 1
-                    else "does not qualify"
-                )
-                parts.append(f"pathway '{label}': {how}")
-            project = cols["project"][i]
-            place = self.project_names.get(project, project)
-            parts.append(f"{_distance_text(cols['distance_m'][i])} from {place}")
-            decile = cols["imd_decile"][i]
-            if math.isnan(decile):
-                parts.append("area deprivation unknown")
-            else:
-                where = area_names[i] if isinstance(area_names[i], str) else cols["area_code"][i]
-                tail = " (among the most deprived 10% in England)" if decile <= 1.5 else ""
-                parts.append(f"in {where}, IMD decile {decile:g}{tail}")
-            if not math.isnan(cols["capacity_score"][i]):
-                capacity, lot = cols["capacity"][i], lots[i]
-                if math.isnan(capacity) or math.isnan(lot):
-                    parts.append("capacity or contract value unknown")
-                elif capacity >= lot:
-                    parts.append(f"capacity {_money(capacity)} covers the {_money(lot)} lot")
-                else:
-                    parts.append(
-                        f"capacity {_money(capacity)} is {capacity / lot:.0%} of the "
-                        f"{_money(lot)} lot: a consortium could bid"
-                    )
-            count = cols["count"][i]
-            if cols["asset_kind"][i] == "human" and not pd.isna(count):
-                parts.append(f"a group of {int(count)} residents")
-            out.append(REASON_SEPARATOR.join(parts))
-        return out
 
     def assets_frame(self) -> gpd.GeoDataFrame:
         """The asset side as matched (public columns only, :data:`cwb.matching.ASSET_COLUMNS`)."""
