@@ -252,8 +252,13 @@ def _to_cells(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
             out[column] = series.fillna("").astype("str")
         elif pd.api.types.is_float_dtype(series.dtype):
-            values = series.to_numpy(dtype="float64")
-            out[column] = pd.Series([_cell_text(v) for v in values], index=frame.index, dtype="str")
+            values = series.to_numpy(dtype="float64", na_value=np.nan)
+            text = pd.Series(values.astype(str), index=frame.index, dtype="str")  # repr: exact
+            whole = np.isfinite(values) & (np.mod(values, 1) == 0) & (np.abs(values) < 2**53)
+            text[whole] = values[whole].astype("int64").astype(str)
+            out[column] = text.where(~np.isnan(values), "")
+        elif pd.api.types.is_integer_dtype(series.dtype):
+            out[column] = series.astype("str").where(series.notna(), "").astype("str")
         else:
             out[column] = series.map(_cell_text).astype("str")
     return pd.DataFrame(out, index=frame.index)
