@@ -74,6 +74,7 @@ class ProfilePairs:
     path: np.ndarray
     full: np.ndarray
     has_p: np.ndarray
+    n_profiles: int
 
     @classmethod
     def build(cls, engine: Engine) -> ProfilePairs:
@@ -110,7 +111,7 @@ class ProfilePairs:
             covered = _popcount(cover_bits[a] & engine.opps.bits[o])
             full[part] = (covered == engine.opp_nreq[o]) & (terms["skill"] >= 1.0)
         has_p = engine.opp_path[o_rep] >= 0
-        return cls(a_prof, o_prof, ptr, profile, skill, path, full, has_p)
+        return cls(a_prof, o_prof, ptr, profile, skill, path, full, has_p, len(a_rep))
 
 
 @dataclass
@@ -128,6 +129,7 @@ class _Pool:
     ug: float
     seg_start: np.ndarray
     seg_end: np.ndarray
+    seg_label: np.ndarray
     seg_prof: np.ndarray
     seg_lots: np.ndarray
     seg_umax: np.ndarray
@@ -145,19 +147,21 @@ def _pool(
     dep = engine.deprivation[near]
     u = w["distance"] * dscore + w["deprivation"] * dep
     lots = engine.lots[engine.asset_cat[near], t]
-    prof = pairs.asset_profile[near]
-    order = np.lexsort((-u, lots, prof))
-    near, dist, dscore, dep, u, lots, prof = (
-        x[order] for x in (near, dist, dscore, dep, u, lots, prof)
+    # one float sort key: the segment label (profile, supply mode), then the location part
+    # descending; rounding is monotone, so "location part ≥ τ" is a prefix of each segment
+    label = pairs.asset_profile[near] * 2 + lots
+    top = float(u.max()) if len(u) else 0.0
+    ug = 2.0 * top if top > 0 else 1.0
+    key = label + 0.5 * (1.0 - u / ug)
+    order = np.argsort(key)
+    near, dist, dscore, dep, u, lots, label, key = (
+        x[order] for x in (near, dist, dscore, dep, u, lots, label, key)
     )
     n = len(near)
     new = np.ones(n, dtype=bool)
-    new[1:] = (prof[1:] != prof[:-1]) | (lots[1:] != lots[:-1])
+    new[1:] = label[1:] != label[:-1]
     seg_start = np.flatnonzero(new)
     seg_end = np.r_[seg_start[1:], n].astype(np.int64)
-    seg_id = np.cumsum(new) - 1
-    top = float(u.max()) if n else 0.0
-    ug = 2.0 * top if top > 0 else 1.0
     return _Pool(
         idx=near,
         dist=dist,
@@ -166,13 +170,14 @@ def _pool(
         lots=lots,
         cap=engine.capacity[near],
         rank=engine.asset_rank[near],
-        key=seg_id + 0.5 * (1.0 - u / ug),
+        key=key,
         ug=ug,
         seg_start=seg_start,
         seg_end=seg_end,
-        seg_prof=prof[seg_start],
+        seg_label=label[seg_start],
+        seg_prof=label[seg_start] // 2,
         seg_lots=lots[seg_start],
-        seg_umax=u[seg_start],
+        seg_umax=np.maximum.reduceat(u, seg_start) if n else u[:0],
     )
 
 
@@ -221,12 +226,15 @@ def iter_classes(
             bounds = np.searchsorted(li, np.arange(len(locs) + 1))
             nears = [pool_all[hits[bounds[j] : bounds[j + 1]]] for j in range(len(locs))]
         for j, (lx, ly) in enumerate(locs):
-            near = nears[j]
+            o_l = o_t[loc_of == j]
+            qs, q_inv = np.unique(pairs.opp_profile[o_l], return_inverse=True)
+            # only assets whose profile is plausible for one of these opportunities
+            wanted = np.zeros(pairs.n_profiles, dtype=bool)
+            wanted[pairs.profile[_ranges(pairs.ptr[qs], pairs.ptr[qs + 1])]] = True
+            near = nears[j][wanted[pairs.asset_profile[nears[j]]]]
             if not len(near):
                 continue
             pool = _pool(engine, pairs, int(t), near, float(lx), float(ly))
-            o_l = o_t[loc_of == j]
-            qs, q_inv = np.unique(pairs.opp_profile[o_l], return_inverse=True)
             for k, q in enumerate(qs):
                 lo, hi = pairs.ptr[q], pairs.ptr[q + 1]
                 ps = pairs.profile[lo:hi]
@@ -326,7 +334,8 @@ def select_class(
             # in each live segment, the entries whose bound reaches θ: location part ≥ tau
             tau = np.maximum((theta - EPS) * den[live] - base[live], 0.0)
             seg = c.segs[live]
-            ends = np.searchsorted(pool.key, seg + 0.5 * (1.0 - tau / pool.ug), side="right")
+            limit = pool.seg_label[seg] + 0.5 * (1.0 - tau / pool.ug)
+            ends = np.searchsorted(pool.key, limit, side="right")
             ends = np.clip(ends, pool.seg_start[seg], pool.seg_end[seg])
             e, seg_of = _entries(c, live, ends)
         sc = _exact(engine, c, e, seg_of, value)
