@@ -102,13 +102,13 @@ class ProfilePairs:
         skill = np.zeros(len(profile))
         path = np.zeros(len(profile))
         full = np.zeros(len(profile), dtype=bool)
-        cover_bits = engine.assets.bits | engine.related_bits
         for start in range(0, len(profile), PAIR_CHUNK):
             part = slice(start, start + PAIR_CHUNK)
             a, o = a_rep[profile[part]], o_rep[q_col[part]]
             terms = engine.skill_terms(a, o)
             skill[part], path[part] = terms["skill"], terms["pathway"]
-            covered = _popcount(cover_bits[a] & engine.opps.bits[o])
+            cover = engine.assets.bits[a] | engine.related_bits[a]
+            covered = _popcount(cover & engine.opps.bits[o])
             full[part] = (covered == engine.opp_nreq[o]) & (terms["skill"] >= 1.0)
         has_p = engine.opp_path[o_rep] >= 0
         return cls(a_prof, o_prof, ptr, profile, skill, path, full, has_p, len(a_rep))
