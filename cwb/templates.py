@@ -48,7 +48,9 @@ opportunities = "opportunities{suffix}"
 areas = "areas.geojson"
 links = "links{suffix}"
 # spend = "spend.csv"
-# postcodes = "postcodes.csv"   # postcode, lat, lon: locates rows that have a postcode only
+# postcodes = "postcodes.csv"   # postcode, lat, lon: locates rows that have a postcode only.
+#   Get one from the ONS Postcode Directory (free, Open Government Licence): keep the rows of
+#   your area, or map its columns:  postcodes = {{ path = "ONSPD.csv", columns = {{ postcode = "pcds", lat = "lat", lon = "long" }} }}
 
 # Kinds and their categories:
 {vocabulary}
