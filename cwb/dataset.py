@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -86,6 +87,17 @@ class Dataset:
     def min_count(self) -> int:
         """Privacy threshold k: human groups smaller than this are suppressed."""
         return self.manifest.min_count
+
+    def with_catchment(self, bands_m: Sequence[float]) -> Dataset:
+        """A copy whose catchment distance bands (metres) replace the manifest's."""
+        from cwb.errors import UsageError
+
+        bands = tuple(sorted(float(b) for b in bands_m))
+        if not bands or bands[0] <= 0:
+            raise UsageError(
+                f"catchment bands must be positive distances in metres; got {list(bands_m)}"
+            )
+        return replace(self, manifest=replace(self.manifest, bands_m=bands))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables that are present, by name."""

@@ -68,3 +68,22 @@ def test_demo_writes_outputs(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "catalogue.csv").exists()
     assert "wrote" in result.output
+
+
+def test_bands_option_replaces_the_manifest_catchment(mini_path: Path, tmp_path: Path) -> None:
+    target = tmp_path / "cat.csv"
+    result = runner.invoke(
+        app, ["catalogue", str(mini_path), "--bands", "500m,2.5km", "--csv", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    bands = set(pd.read_csv(target)["band"].dropna())
+    assert bands <= {"0–0.5 km", "0.5–2.5 km", "> 2.5 km"} and "0.5–2.5 km" in bands
+    for bad in ("abc", "0,1000", "-1km"):
+        refused = runner.invoke(app, ["catalogue", str(mini_path), "--bands", bad])
+        assert refused.exit_code == 2, (bad, refused.output)
+    mapped = runner.invoke(
+        app,
+        ["map", str(mini_path), "-o", str(tmp_path / "m.html"), "--bands", "1km,7km", "--no-links"],
+    )
+    assert mapped.exit_code == 0, mapped.output
+    assert "7 km" in (tmp_path / "m.html").read_text()

@@ -37,6 +37,34 @@ DatasetArg = Annotated[
 ]
 
 
+def parse_bands(text: str | None) -> tuple[float, ...] | None:
+    """Parse ``--bands`` ('1000,2000' metres, or '1km,2.5km'); a bad value is a usage error."""
+    if not text:
+        return None
+    bands = []
+    for part in text.split(","):
+        item = part.strip().lower()
+        scale = 1000.0 if item.endswith("km") else 1.0
+        try:
+            value = float(item.removesuffix("km").removesuffix("m")) * scale
+        except ValueError:
+            raise typer.BadParameter(
+                f"{part!r} is not a distance; write e.g. 1000,2000 or 1km,2km"
+            ) from None
+        if value <= 0:
+            raise typer.BadParameter(f"{part!r}: distances must be positive")
+        bands.append(value)
+    return tuple(bands)
+
+
+BandsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--bands", help="Catchment distance bands instead of the manifest's, e.g. 1km,2km,5km."
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"cwb {__version__}")

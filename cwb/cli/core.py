@@ -9,7 +9,16 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from cwb.cli.app import DatasetArg, app, err, library_errors, out, print_problems
+from cwb.cli.app import (
+    BandsOpt,
+    DatasetArg,
+    app,
+    err,
+    library_errors,
+    out,
+    parse_bands,
+    print_problems,
+)
 
 
 @app.command()
@@ -88,16 +97,19 @@ def catalogue_command(
     csv: Annotated[
         Path | None, typer.Option("--csv", help="Also write the tables to this CSV file.")
     ] = None,
+    bands: BandsOpt = None,
 ) -> None:
     """Count assets by kind and category, by distance band from each project, and by area.
 
-    Example: cwb catalogue data/birmingham --csv catalogue.csv
+    Example: cwb catalogue data/birmingham --csv catalogue.csv --bands 1km,2km,5km
     """
     from cwb.catalogue import catalogue, write_catalogue
     from cwb.io import read_dataset
 
+    catchment = parse_bands(bands)
     with library_errors():
         ds = read_dataset(dataset)
+        ds = ds.with_catchment(catchment) if catchment else ds
         cat = catalogue(ds)
         if csv:
             write_catalogue(cat, csv)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cwb.cli.app import DatasetArg, app, library_errors, out
+from cwb.cli.app import BandsOpt, DatasetArg, app, library_errors, out, parse_bands
 
 
 @app.command("map")
@@ -39,6 +39,7 @@ def map_command(
     title: Annotated[
         str | None, typer.Option(help="Title shown on the map (default: the dataset's name).")
     ] = None,
+    bands: BandsOpt = None,
 ) -> None:
     """Write an interactive HTML map: project, catchment, assets, opportunities, links, areas.
 
@@ -46,13 +47,16 @@ def map_command(
     privacy threshold are left out). The file opens in any browser; with
     --assets-prefix it loads its scripts from an intranet or a local folder.
 
-    Example: cwb map data/birmingham -o map.html --indicator imd_decile
+    Example: cwb map data/birmingham -o map.html --indicator imd_decile --bands 1km,3km
     """
+    from cwb.io import read_dataset
     from cwb.maps import save_map
 
+    catchment = parse_bands(bands)
     with library_errors():
+        ds = read_dataset(dataset)
         path = save_map(
-            dataset,
+            ds.with_catchment(catchment) if catchment else ds,
             output,
             indicator=None if indicator.lower() == "none" else indicator,
             links=not no_links,
@@ -76,6 +80,7 @@ def report_command(
         str | None,
         typer.Option("--map", help="Link this map file from the report (e.g. map.html)."),
     ] = None,
+    bands: BandsOpt = None,
 ) -> None:
     """Write a self-contained summary: headline figures, charts, tables and a static map.
 
@@ -86,8 +91,12 @@ def report_command(
 
     Example: cwb report data/birmingham -o report.html --map map.html
     """
+    from cwb.io import read_dataset
     from cwb.report import save_report
 
+    catchment = parse_bands(bands)
     with library_errors():
-        path = save_report(dataset, output, format=fmt, map_href=map_file)
+        ds = read_dataset(dataset)
+        ds = ds.with_catchment(catchment) if catchment else ds
+        path = save_report(ds, output, format=fmt, map_href=map_file)
     out.print(f"wrote {path}")
