@@ -93,7 +93,8 @@ DEFAULT_FILES: dict[str, str] = {
 #: Tables every dataset has; the others (spend, links, postcodes) are optional.
 REQUIRED_TABLES: tuple[str, ...] = ("assets", "opportunities", "areas")
 
-_PROJECT_KEYS = {
+#: The keys of a [[projects]] entry that map to Project fields, in the order they are written.
+_PROJECT_KEYS: tuple[str, ...] = (
     "id",
     "name",
     "lat",
@@ -103,7 +104,7 @@ _PROJECT_KEYS = {
     "opened",
     "investment",
     "description",
-}
+)
 
 
 def read_manifest(folder: Path, log: ProblemLog) -> Manifest:
@@ -267,17 +268,7 @@ def _to_toml(m: Manifest) -> str:
         lines.append(f"metric_crs = {_toml_value(m.metric_crs)}")
     for p in m.projects:
         lines += ["", "[[projects]]"]
-        for key in (
-            "id",
-            "name",
-            "lat",
-            "lon",
-            "kind",
-            "postcode",
-            "opened",
-            "investment",
-            "description",
-        ):
+        for key in _PROJECT_KEYS:
             value = getattr(p, key)
             if value not in ("", None):
                 lines.append(f"{key} = {_toml_value(value)}")
