@@ -26,6 +26,12 @@ from cwb.graph import clean_attributes
 #: seeded); time grows with sample × edges, and the top brokers keep their rank.
 BETWEENNESS_EXACT_MAX_NODES = 2000
 BETWEENNESS_SAMPLE = 100
+#: Above this many nodes in the relational view the graph counts as *large*: components come
+#: from ``scipy.sparse.csgraph`` (same numbering), betweenness is estimated from only
+#: :data:`BETWEENNESS_SAMPLE_LARGE` sources and Louvain communities are skipped; both
+#: choices are recorded in the summary (``betweenness_note``, ``communities_note``).
+LARGE_GRAPH_NODES = 200_000
+BETWEENNESS_SAMPLE_LARGE = 20
 #: Edges that place a node rather than relate it; left out of the relational metrics.
 GEOGRAPHIC_EDGES = frozenset({"located_in"})
 #: Edges by which an asset reaches an opportunity (directly, or through a consortium).
@@ -76,6 +82,33 @@ def _numbered(groups: Iterable[Iterable[str]]) -> dict[str, int]:
     """Node → group number; groups numbered by size (largest 0), then by smallest member."""
     ordered = sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0]))
     return {node: i for i, g in enumerate(ordered) for node in g}
+
+
+def _components_sparse(H: nx.Graph) -> dict[str, int]:
+    """:func:`_numbered` connected components of ``H``, computed with scipy (large graphs)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    nodes = list(H)
+    n = len(nodes)
+    if not n:
+        return {}
+    index = {node: i for i, node in enumerate(nodes)}
+    pairs = np.array([(index[u], index[v]) for u, v in H.edges()], dtype=np.int64).reshape(-1, 2)
+    adjacency = coo_matrix(
+        (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
+    ).tocsr()
+    count, labels = connected_components(adjacency, directed=False)
+    sizes = np.bincount(labels, minlength=count)
+    # rank of each node in name order; a component is known by its smallest member
+    rank = np.empty(n, dtype=np.int64)
+    rank[sorted(range(n), key=nodes.__getitem__)] = np.arange(n)
+    smallest = np.full(count, n, dtype=np.int64)
+    np.minimum.at(smallest, labels, rank)
+    order = np.lexsort((smallest, -sizes))  # largest first, then by smallest member
+    number = np.empty(count, dtype=np.int64)
+    number[order] = np.arange(count)
+    return dict(zip(nodes, number[labels].tolist(), strict=True))
 
 
 def asset_reach(G: nx.MultiDiGraph) -> dict[str, set[str]]:
@@ -158,18 +191,38 @@ def graph_metrics(
     """
     H = relational_view(G)
     # isolated nodes broker nothing and form communities of one: leave them out of the work
-    core = H.subgraph([node for node, d in H.degree() if d > 0])
-    n, m = H.number_of_nodes(), core.number_of_nodes()
-    if betweenness_k is None and m > BETWEENNESS_EXACT_MAX_NODES:
-        betweenness_k = BETWEENNESS_SAMPLE
+    core_nodes = [node for node, d in H.degree() if d > 0]
+    n, m = H.number_of_nodes(), len(core_nodes)
+    large = n > LARGE_GRAPH_NODES
+    notes: dict[str, str] = {}
+    if large:
+        core = nx.Graph(H.subgraph(core_nodes))  # a plain copy: much faster to walk than a view
+        if betweenness_k is None:
+            betweenness_k = BETWEENNESS_SAMPLE_LARGE
+            notes["betweenness_note"] = (
+                f"estimated from {BETWEENNESS_SAMPLE_LARGE} sampled sources: the relational "
+                f"view has {n} nodes (more than {LARGE_GRAPH_NODES})"
+            )
+    else:
+        core = H.subgraph(core_nodes)
+        if betweenness_k is None and m > BETWEENNESS_EXACT_MAX_NODES:
+            betweenness_k = BETWEENNESS_SAMPLE
     k = betweenness_k if betweenness_k is not None and betweenness_k < m else None
     raw = nx.betweenness_centrality(core, k=k, normalized=False, seed=seed) if m else {}
     scale = 2 / ((n - 1) * (n - 2)) if n > 2 else 0.0  # normalised over the whole view
     betweenness = {node: raw.get(node, 0.0) * scale for node in H}
-    components = _numbered(nx.connected_components(H))
-    groups = nx.community.louvain_communities(core, weight="weight", seed=seed) if m else []
-    isolated = sorted(set(H) - set(core))
-    communities = _numbered([*groups, *([node] for node in isolated)])
+    if large:
+        components = _components_sparse(H)
+        notes["communities_note"] = (
+            f"Louvain communities skipped: the relational view has {n} nodes "
+            f"(more than {LARGE_GRAPH_NODES}); the community column is empty"
+        )
+        communities: dict[str, int] = {}
+    else:
+        components = _numbered(nx.connected_components(H))
+        groups = nx.community.louvain_communities(core, weight="weight", seed=seed) if m else []
+        isolated = sorted(set(H) - set(core))
+        communities = _numbered([*groups, *([node] for node in isolated)])
     reach = asset_reach(G)
     rows = []
     for node, d in G.nodes(data=True):
@@ -223,6 +276,7 @@ def graph_metrics(
         "isolated_nodes": sum(1 for s in sizes.values() if s == 1),
         "communities": len(set(communities.values())),
         "betweenness_sample": k or 0,
+        **notes,
         **{
             key: G.graph[key]
             for key in (

@@ -588,3 +588,28 @@ def test_relational_view_merges_parallel_edges():
 )
 def test_plain(value, expected):
     assert plain(value) == expected
+
+
+def test_large_graph_rule_keeps_components_and_records_what_it_skips(graph, monkeypatch):
+    import cwb.graph_stats as stats
+
+    small = graph_metrics(graph.copy(), set_attributes=False)
+    monkeypatch.setattr(stats, "LARGE_GRAPH_NODES", 0)
+    large = graph_metrics(graph.copy(), set_attributes=False)
+    # components come from scipy above the threshold, numbered exactly as networkx's
+    pd.testing.assert_series_equal(small.nodes["component"], large.nodes["component"])
+    assert large.summary["components"] == small.summary["components"]
+    # communities are skipped, never silently
+    assert large.nodes["community"].isna().all() and large.summary["communities"] == 0
+    assert "Louvain communities skipped" in large.summary["communities_note"]
+    assert "sampled sources" in large.summary["betweenness_note"]
+    assert "communities_note" not in small.summary
+
+
+def test_sparse_components_match_networkx_numbering():
+    from cwb.graph_stats import _components_sparse, _numbered
+
+    H = nx.Graph([("b", "c"), ("x", "y"), ("y", "z"), ("a", "q")])
+    H.add_nodes_from(["m", "d"])
+    assert _components_sparse(H) == _numbered(nx.connected_components(H))
+    assert _components_sparse(H)["x"] == 0 and _components_sparse(H)["a"] == 1
