@@ -191,22 +191,24 @@ def graph_metrics(
     """
     H = relational_view(G)
     # isolated nodes broker nothing and form communities of one: leave them out of the work
-    core_nodes = [node for node, d in H.degree() if d > 0]
-    n, m = H.number_of_nodes(), len(core_nodes)
+    # a plain graph in H's node order: a subgraph view of a node set iterates that set in
+    # string-hash order, which changes from one Python process to the next (so did the
+    # betweenness sample), and walking a view is slow
+    core = nx.Graph()
+    core.add_nodes_from(node for node, nbrs in H.adj.items() if nbrs)
+    core.add_edges_from(H.edges(data=True))
+    n, m = H.number_of_nodes(), core.number_of_nodes()
     large = n > LARGE_GRAPH_NODES
     notes: dict[str, str] = {}
     if large:
-        core = nx.Graph(H.subgraph(core_nodes))  # a plain copy: much faster to walk than a view
         if betweenness_k is None:
             betweenness_k = BETWEENNESS_SAMPLE_LARGE
             notes["betweenness_note"] = (
                 f"estimated from {BETWEENNESS_SAMPLE_LARGE} sampled sources: the relational "
                 f"view has {n} nodes (more than {LARGE_GRAPH_NODES})"
             )
-    else:
-        core = H.subgraph(core_nodes)
-        if betweenness_k is None and m > BETWEENNESS_EXACT_MAX_NODES:
-            betweenness_k = BETWEENNESS_SAMPLE
+    elif betweenness_k is None and m > BETWEENNESS_EXACT_MAX_NODES:
+        betweenness_k = BETWEENNESS_SAMPLE
     k = betweenness_k if betweenness_k is not None and betweenness_k < m else None
     raw = nx.betweenness_centrality(core, k=k, normalized=False, seed=seed) if m else {}
     scale = 2 / ((n - 1) * (n - 2)) if n > 2 else 0.0  # normalised over the whole view
