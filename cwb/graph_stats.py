@@ -134,9 +134,11 @@ def asset_reach(G: nx.MultiDiGraph) -> dict[str, set[str]]:
 def _reach_table(G: nx.MultiDiGraph, reach: dict[str, set[str]]) -> pd.DataFrame:
     project_of = {v: u for u, v, d in G.edges(data=True) if d.get("edge_type") == "offers"}
     rows = []
-    kinds = sorted({G.nodes[n].get("kind", "") for n in reach})
-    for kind in kinds:
-        nodes = [n for n in reach if G.nodes[n].get("kind", "") == kind]
+    by_kind: dict[str, list[str]] = {}
+    for n in reach:
+        by_kind.setdefault(G.nodes[n].get("kind", ""), []).append(n)
+    for kind in sorted(by_kind):
+        nodes = by_kind[kind]
         opps = set().union(*(reach[n] for n in nodes)) if nodes else set()
         residents = sum(int(G.nodes[n].get("count", 0)) for n in nodes) if kind == "human" else 0
         rows.append(
@@ -226,6 +228,7 @@ def graph_metrics(
         isolated = sorted(set(H) - set(core))
         communities = _numbered([*groups, *([node] for node in isolated)])
     reach = asset_reach(G)
+    degrees = dict(G.degree())
     rows = []
     for node, d in G.nodes(data=True):
         rows.append(
@@ -234,7 +237,7 @@ def graph_metrics(
                 "node_type": d.get("node_type", ""),
                 "label": d.get("label", ""),
                 "kind": d.get("kind", ""),
-                "degree": int(G.degree(node)),
+                "degree": int(degrees[node]),
                 "betweenness": betweenness.get(node, np.nan),
                 "component": components.get(node, pd.NA),
                 "community": communities.get(node, pd.NA),
@@ -258,7 +261,7 @@ def graph_metrics(
     for col in ("component", "community", "reach"):
         table[col] = table[col].astype("Int64")
     if set_attributes:
-        for row in table.to_dict("records"):
+        for row in rows:  # the same values as the table's (ints, NaN and pd.NA for missing)
             attrs = clean_attributes(
                 {c: row[c] for c in ("degree", "betweenness", "component", "community", "reach")}
             )
