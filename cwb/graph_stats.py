@@ -19,8 +19,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from cwb.graph import clean_attributes
-
 #: Betweenness is exact up to this many connected (non-isolated) nodes; above it, it is
 #: estimated from :data:`BETWEENNESS_SAMPLE` source nodes (``betweenness_centrality(k=…)``,
 #: seeded); time grows with sample × edges, and the top brokers keep their rank.
@@ -36,6 +34,8 @@ BETWEENNESS_SAMPLE_LARGE = 20
 GEOGRAPHIC_EDGES = frozenset({"located_in"})
 #: Edges by which an asset reaches an opportunity (directly, or through a consortium).
 _REACH_EDGES = frozenset({"match", "allocated"})
+#: Metrics stored as node attributes by ``graph_metrics(set_attributes=True)``.
+_METRIC_ATTRIBUTES = ("degree", "betweenness", "component", "community", "reach")
 
 
 @dataclass
@@ -113,21 +113,18 @@ def _components_sparse(H: nx.Graph) -> dict[str, int]:
 
 def asset_reach(G: nx.MultiDiGraph) -> dict[str, set[str]]:
     """Map each asset node to the opportunities it reaches (match, allocation, consortium)."""
-    reach: dict[str, set[str]] = {}
-    for n, d in G.nodes(data=True):
-        if d.get("node_type") != "asset":
-            continue
-        targets: set[str] = set()
-        for _, v, ed in G.out_edges(n, data=True):
-            if ed.get("edge_type") in _REACH_EDGES:
-                targets.add(v)
-            elif ed.get("edge_type") == "consortium_member":
-                targets.update(
-                    w
-                    for _, w, cd in G.out_edges(v, data=True)
-                    if cd.get("edge_type") == "proposed_for"
-                )
-        reach[n] = targets
+    reach: dict[str, set[str]] = {n: set() for n, t in G.nodes(data="node_type") if t == "asset"}
+    joined: list[tuple[str, str]] = []  # (asset, consortium)
+    proposed: dict[str, set[str]] = {}  # consortium → opportunities
+    for u, v, edge_type in G.edges(data="edge_type"):  # one pass over the edges
+        if edge_type in _REACH_EDGES and u in reach:
+            reach[u].add(v)
+        elif edge_type == "consortium_member" and u in reach:
+            joined.append((u, v))
+        elif edge_type == "proposed_for":
+            proposed.setdefault(u, set()).add(v)
+    for asset, consortium in joined:
+        reach[asset].update(proposed.get(consortium, ()))
     return reach
 
 
@@ -190,6 +187,14 @@ def graph_metrics(
     Degree counts every edge of ``G``. Betweenness, components and communities
     are computed on :func:`relational_view` (areas and ``located_in`` edges left
     out, undirected, parallel edges merged).
+
+    Large graphs: above :data:`LARGE_GRAPH_NODES` nodes in the relational view,
+    components come from ``scipy.sparse.csgraph`` (numbered exactly as below the
+    threshold), betweenness is estimated from :data:`BETWEENNESS_SAMPLE_LARGE`
+    seeded sources unless ``betweenness_k`` is given, and Louvain communities are
+    skipped (the ``community`` column is empty, ``summary["communities"]`` is 0).
+    Both choices are recorded in ``summary["betweenness_note"]`` and
+    ``summary["communities_note"]``, never silently.
     """
     H = relational_view(G)
     # isolated nodes broker nothing and form communities of one: leave them out of the work
@@ -262,10 +267,10 @@ def graph_metrics(
         table[col] = table[col].astype("Int64")
     if set_attributes:
         for row in rows:  # the same values as the table's (ints, NaN and pd.NA for missing)
-            attrs = clean_attributes(
-                {c: row[c] for c in ("degree", "betweenness", "component", "community", "reach")}
+            # plain ints and floats already: missing (NaN, pd.NA) values are left out
+            G.nodes[row["node"]].update(
+                {c: v for c in _METRIC_ATTRIBUTES if (v := row[c]) is not pd.NA and v == v}
             )
-            G.nodes[row["node"]].update(attrs)
     sizes = Counter(components.values())
     summary: dict[str, Any] = {
         "nodes": G.number_of_nodes(),
