@@ -8,41 +8,26 @@ the counts add up to the rows read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from pyproj import Transformer
 from rapidfuzz import process
 
-from cwb.dataset import WGS84, Dataset, metric_crs_for
+from cwb._checks import Checker, TableCounts, parse_numbers
+from cwb.dataset import WGS84, Dataset
 from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
-from cwb.geocode import PostcodeLookup, is_valid_postcode, normalise_postcodes
+from cwb.geocode import PostcodeLookup
 from cwb.io import RawTable, read_raw_table
+from cwb.locate import Place, locate_rows, place_for
 from cwb.manifest import MANIFEST_NAME, Manifest, read_manifest
 from cwb.progress import track
 from cwb.schema import ASSET_CATEGORIES, CATEGORY_KIND, TABLES, Column, TableSpec
 
-#: At most this many problems of one kind (file, column, reason code) are listed; the rest are counted.
-MAX_LISTED_PER_CHECK = 200
-
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
-
-
-@dataclass
-class TableCounts:
-    """How the rows of one table fared: the parts add up to ``read``."""
-
-    read: int = 0
-    clean: int = 0
-    with_warnings: int = 0
-    with_errors: int = 0
 
 
 @dataclass
@@ -70,76 +55,6 @@ class ValidationReport:
         return not self.errors
 
 
-class _Checker:
-    """Records problems for one table and tracks which rows have errors or warnings."""
-
-    def __init__(self, raw: RawTable, log: ProblemLog) -> None:
-        self.file = raw.file
-        self.n = len(raw.cells)
-        self.log = log
-        self.row_error = np.zeros(self.n, dtype=bool)
-        self.row_warning = np.zeros(self.n, dtype=bool)
-        self._listed: dict[tuple[str, str | None, str], int] = {}
-
-    def flag(
-        self,
-        mask: np.ndarray,
-        column: str | None,
-        values: pd.Series | np.ndarray | None,
-        reason: str | Callable[[int], str],
-        *,
-        code: str,
-        severity: str = "error",
-        hint: str | Callable[[int], str | None] | None = None,
-    ) -> None:
-        """Record one problem per True row of ``mask``."""
-        rows = np.flatnonzero(mask)
-        if not len(rows):
-            return
-        (self.row_error if severity == "error" else self.row_warning)[rows] = True
-        key = (code, column, severity)
-        already = self._listed.get(key, 0)
-        listed = rows[: max(MAX_LISTED_PER_CHECK - already, 0)]
-        self._listed[key] = already + len(rows)
-        array = None if values is None else np.asarray(values, dtype=object)
-        for i in listed:
-            value = None if array is None else _text(array[i])
-            self.log.add(
-                self.file,
-                reason(int(i)) if callable(reason) else reason,
-                row=int(i) + 2,
-                column=column,
-                value=value,
-                hint=hint(int(i)) if callable(hint) else hint,
-                severity=severity,
-                code=code,
-            )
-        if len(rows) > len(listed):
-            self.log.add(
-                self.file,
-                f"{len(rows) - len(listed)} more rows with the same problem "
-                f"({code}) are not listed",
-                column=column,
-                severity=severity,
-                code=code,
-            )
-
-    def counts(self) -> TableCounts:
-        errors = int(self.row_error.sum())
-        warnings = int((self.row_warning & ~self.row_error).sum())
-        return TableCounts(
-            read=self.n,
-            clean=self.n - errors - warnings,
-            with_warnings=warnings,
-            with_errors=errors,
-        )
-
-
-def _text(value: object) -> str:
-    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    return text if len(text) <= 80 else text[:79] + "…"
-
-
 def _suggest(value: str, choices: tuple[str, ...] | list[str]) -> str | None:
     if not value:
         return None
@@ -160,14 +75,8 @@ def _normalise_word(series: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- column typing
 
 
-def _parse_numbers(text: pd.Series) -> pd.Series:
-    cleaned = text.str.replace(r"[£$€, \t\r\n]", "", regex=True)
-    numbers = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype("float64")
-    return numbers.where(np.isfinite(numbers))  # 'inf' and 'nan' are not numbers a person means
-
-
-def _check_number(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
-    numbers = _parse_numbers(text)
+def _check_number(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
+    numbers = parse_numbers(text)
     given = text != ""
     bad = given & numbers.isna()
     chk.flag(
@@ -194,7 +103,7 @@ def _check_number(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
     return numbers.astype("float64")
 
 
-def _check_date(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
+def _check_date(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
     given = text != ""
     iso = pd.to_datetime(text.str.slice(0, 10).where(given), format="%Y-%m-%d", errors="coerce")
     uk = pd.to_datetime(text.where(given & iso.isna()), format="%d/%m/%Y", errors="coerce")
@@ -210,7 +119,7 @@ def _check_date(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
     return parsed.dt.strftime("%Y-%m-%d").astype("str")
 
 
-def _check_bool(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
+def _check_bool(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
     lowered = text.str.strip().str.lower()
     out = pd.Series(pd.NA, index=text.index, dtype="boolean")
     out[lowered.isin(_TRUE)] = True
@@ -226,7 +135,7 @@ def _check_bool(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
     return out
 
 
-def _check_choice(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
+def _check_choice(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
     normal = _normalise_word(text)
     choices = col.choices or ()
     unknown = (normal != "") & ~normal.isin(choices)
@@ -243,7 +152,7 @@ def _check_choice(chk: _Checker, text: pd.Series, col: Column) -> pd.Series:
     return normal.where(normal != "").astype("str")
 
 
-def _type_columns(chk: _Checker, cells: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+def _type_columns(chk: Checker, cells: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     """Typed frame: spec columns in order (missing ones empty), then the extra columns."""
     typed: dict[str, pd.Series] = {}
     for col in spec.columns:
@@ -264,7 +173,7 @@ def _type_columns(chk: _Checker, cells: pd.DataFrame, spec: TableSpec) -> pd.Dat
         if name in typed or name in ("lat", "lon"):
             continue
         text = cells[name]
-        numbers = _parse_numbers(text)
+        numbers = parse_numbers(text)
         numeric = (text != "").any() and not ((text != "") & numbers.isna()).any()
         typed[name] = numbers.astype("float64") if numeric else text.where(text != "").astype("str")
     return pd.DataFrame(typed, index=cells.index)
@@ -274,7 +183,7 @@ def _type_columns(chk: _Checker, cells: pd.DataFrame, spec: TableSpec) -> pd.Dat
 
 
 def _check_columns(
-    chk: _Checker, cells: pd.DataFrame, spec: TableSpec, located: bool
+    chk: Checker, cells: pd.DataFrame, spec: TableSpec, located: bool
 ) -> pd.DataFrame:
     if chk.n == 0 and spec.name != "assets":
         missing = []  # an empty table (e.g. a blank areas.geojson) has no columns to check
@@ -297,7 +206,7 @@ def _check_columns(
     return cells
 
 
-def _check_duplicates(chk: _Checker, cells: pd.DataFrame, spec: TableSpec) -> np.ndarray:
+def _check_duplicates(chk: Checker, cells: pd.DataFrame, spec: TableSpec) -> np.ndarray:
     """Flag repeated rows and repeated/empty ids; return the duplicate-row mask."""
     if not len(cells):
         return np.zeros(0, dtype=bool)
@@ -340,7 +249,7 @@ def _check_duplicates(chk: _Checker, cells: pd.DataFrame, spec: TableSpec) -> np
     return dup_rows
 
 
-def _check_categories(chk: _Checker, frame: pd.DataFrame, cells: pd.DataFrame) -> None:
+def _check_categories(chk: Checker, frame: pd.DataFrame, cells: pd.DataFrame) -> None:
     kind = frame["kind"].fillna("")
     text = cells["category"] if "category" in cells else pd.Series("", index=cells.index)
     category = _normalise_word(text)
@@ -371,253 +280,17 @@ def _category_allowed(kind: pd.Series, category: pd.Series) -> pd.Series:
     return pd.Series(pairs.isin(valid), index=kind.index)
 
 
-# --------------------------------------------------------------------------- location
-
-
-@dataclass
-class _Place:
-    """What a table needs to locate its rows."""
-
-    postcodes: PostcodeLookup | None
-    areas: gpd.GeoDataFrame | None
-    extent_metric: tuple[float, float, float, float] | None
-    metric_crs: object
-    max_outside_m: float
-    projects: dict[str, tuple[float, float]]
-
-
-def _locate(
-    chk: _Checker,
-    raw: RawTable,
-    cells: pd.DataFrame,
-    frame: pd.DataFrame,
-    spec: TableSpec,
-    place: _Place,
-) -> gpd.GeoSeries:
-    n = len(cells)
-    lon = np.full(n, np.nan)
-    lat = np.full(n, np.nan)
-    precision = np.full(n, None, dtype=object)
-    geoms = np.full(n, None, dtype=object)
-    if raw.geometry is not None:
-        given = raw.geometry.to_numpy()
-        present = ~shapely.is_missing(given) & ~shapely.is_empty(given)
-        invalid = present & ~shapely.is_valid(given)
-        if invalid.any():
-            reasons = shapely.is_valid_reason(given)
-            chk.flag(
-                invalid,
-                "geometry",
-                None,
-                lambda i: f"invalid geometry: {reasons[i]}",
-                code="invalid_geometry",
-                hint="repair it in QGIS (Vector › Geometry Tools › Fix Geometries)",
-            )
-        geoms[present] = given[present]
-        precision[present] = "exact"
-        if spec.name == "areas":
-            chk.flag(
-                ~present,
-                "geometry",
-                None,
-                "geometry is empty: an area needs a polygon",
-                code="empty_geometry",
-            )
-    # lat / lon columns
-    lat_text = cells["lat"] if "lat" in cells else pd.Series("", index=cells.index, dtype="str")
-    lon_text = cells["lon"] if "lon" in cells else pd.Series("", index=cells.index, dtype="str")
-    lat_num = _parse_numbers(lat_text).to_numpy(dtype="float64")
-    lon_num = _parse_numbers(lon_text).to_numpy(dtype="float64")
-    for name, text, num in (("lat", lat_text, lat_num), ("lon", lon_text, lon_num)):
-        chk.flag(
-            ((text != "").to_numpy() & np.isnan(num)),
-            name,
-            text,
-            "is not a number",
-            code="not_a_number",
-        )
-    only_one = np.isnan(lat_num) ^ np.isnan(lon_num)
-    chk.flag(only_one, "lat", lat_text, "give both lat and lon, or neither", code="half_location")
-    both = ~np.isnan(lat_num) & ~np.isnan(lon_num) & (geoms == None)  # noqa: E711
-    out_of_range = both & ((np.abs(lat_num) > 90) | (np.abs(lon_num) > 180))
-    pair = lat_text + ", " + lon_text
-    chk.flag(
-        out_of_range,
-        "lat",
-        pair,
-        "lat/lon out of range (lat must be -90..90, lon -180..180)",
-        code="out_of_range",
-        hint="are these British National Grid metres? convert them, or give a postcode",
-    )
-    usable = both & ~out_of_range
-    if usable.any() and place.extent_metric is not None:
-        inside = _within_extent(lon_num, lat_num, place)
-        swapped_inside = _within_extent(lat_num, lon_num, place)
-        swapped = usable & ~inside & swapped_inside
-        chk.flag(
-            swapped,
-            "lat",
-            pair,
-            "lat and lon look swapped",
-            code="swapped",
-            hint="lat is the north–south number (about 52.5 in Birmingham), lon the east–west one",
-        )
-        usable &= ~swapped
-    lat[usable], lon[usable] = lat_num[usable], lon_num[usable]
-    precision[usable] = "exact"
-    unplaced = (geoms == None) & np.isnan(lat)  # noqa: E711
-    # postcodes
-    if "postcode" in cells and unplaced.any():
-        pc_text = cells["postcode"]
-        normal = normalise_postcodes(pc_text.where(pc_text != ""))
-        frame["postcode"] = normal.astype("str")
-        has_pc = unplaced & normal.notna().to_numpy()
-        if has_pc.any():
-            well_formed = is_valid_postcode(normal).to_numpy()
-            chk.flag(
-                has_pc & ~well_formed,
-                "postcode",
-                pc_text,
-                "is not a valid UK postcode",
-                code="bad_postcode",
-                severity="warning",
-                hint="check it, e.g. B66 2QT",
-            )
-            if place.postcodes is None:
-                chk.flag(
-                    has_pc & well_formed,
-                    "postcode",
-                    pc_text,
-                    "cannot be located: the dataset has no postcode lookup",
-                    code="no_postcode_lookup",
-                    severity="warning",
-                    hint=f'name one in {MANIFEST_NAME}: [files] postcodes = "postcodes.csv"',
-                )
-            else:
-                plat, plon, found = place.postcodes.locate(normal)
-                hit = has_pc & found
-                lat[hit], lon[hit] = plat[hit], plon[hit]
-                precision[hit] = "postcode"
-                chk.flag(
-                    has_pc & well_formed & ~found,
-                    "postcode",
-                    pc_text,
-                    "is not a known postcode",
-                    code="unknown_postcode",
-                    severity="warning",
-                    hint="check it",
-                )
-        unplaced = (geoms == None) & np.isnan(lat)  # noqa: E711
-    # area codes
-    if "area_code" in cells and unplaced.any() and spec.name != "areas":
-        codes = cells["area_code"].str.strip()
-        wanted = unplaced & (codes != "").to_numpy()
-        if wanted.any():
-            centres = (
-                place.areas.set_index("code").geometry.representative_point()
-                if place.areas is not None and len(place.areas)
-                else gpd.GeoSeries(dtype=object)
-            )
-            hits = codes.map(centres)
-            found = wanted & hits.notna().to_numpy()
-            geoms[found] = hits.to_numpy()[found]
-            precision[found] = "area"
-            chk.flag(
-                wanted & ~found,
-                "area_code",
-                codes,
-                "is not the code of an area in the areas table",
-                code="unknown_area",
-                severity="warning",
-            )
-        unplaced = (geoms == None) & np.isnan(lat)  # noqa: E711
-    # opportunities sit at their project by default
-    if spec.name == "opportunities" and unplaced.any():
-        proj = frame["project"].to_numpy(dtype=object)
-        for pid, (plat, plon) in place.projects.items():
-            at = unplaced & (proj == pid)
-            lat[at], lon[at] = plat, plon
-            precision[at] = "project"
-        unplaced = (geoms == None) & np.isnan(lat)  # noqa: E711
-    if spec.name != "areas":
-        warn = unplaced & ~chk.row_error & ~chk.row_warning
-        chk.flag(
-            warn,
-            None,
-            None,
-            "has no location (no lat/lon, known postcode or area_code); kept unlocated",
-            code="unlocated",
-            severity="warning",
-            hint="add a postcode or an area_code",
-        )
-    points = (~np.isnan(lat)) & (geoms == None)  # noqa: E711
-    geoms[points] = shapely.points(lon[points], lat[points])
-    precision[(geoms == None)] = "none"  # noqa: E711
-    given_precision = frame["precision"].to_numpy(dtype=object) if "precision" in frame else None
-    if given_precision is not None:
-        keep = pd.notna(given_precision) & (given_precision != "none") & (geoms != None)  # noqa: E711
-        precision[keep] = given_precision[keep]
-    frame["precision"] = pd.Series(precision, index=frame.index, dtype="str")
-    series = gpd.GeoSeries(geoms, index=frame.index, crs=WGS84)
-    if place.extent_metric is not None and spec.name in ("assets", "opportunities"):
-        # suppliers in spend may be anywhere: only the catalogue must sit near its areas
-        _check_far(chk, series, place)
-    return series
-
-
-@lru_cache(maxsize=16)
-def _to_metric(crs: object) -> Transformer:
-    return Transformer.from_crs(WGS84, crs, always_xy=True)
-
-
-def _within_extent(x: np.ndarray, y: np.ndarray, place: _Place) -> np.ndarray:
-    ok = ~np.isnan(x) & ~np.isnan(y) & (np.abs(y) <= 90) & (np.abs(x) <= 180)
-    mx = np.full(len(x), np.nan)
-    my = np.full(len(x), np.nan)
-    mx[ok], my[ok] = _to_metric(place.metric_crs).transform(x[ok], y[ok])
-    x0, y0, x1, y1 = place.extent_metric
-    d = place.max_outside_m
-    with np.errstate(invalid="ignore"):
-        return ok & (mx >= x0 - d) & (mx <= x1 + d) & (my >= y0 - d) & (my <= y1 + d)
-
-
-def _check_far(chk: _Checker, geoms: gpd.GeoSeries, place: _Place) -> None:
-    present = (geoms.notna() & ~geoms.is_empty).to_numpy()
-    if not present.any():
-        return
-    centres = geoms[present]
-    if not (centres.geom_type == "Point").all():
-        centres = centres.representative_point()
-    x = np.full(len(geoms), np.nan)
-    y = np.full(len(geoms), np.nan)
-    x[present], y[present] = centres.x.to_numpy(), centres.y.to_numpy()
-    inside = _within_extent(x, y, place)
-    far = present & ~inside & ~chk.row_error
-    km = place.max_outside_m / 1000
-    text = (
-        pd.Series([f"{b:.5f}, {a:.5f}" for a, b in zip(x, y, strict=True)]) if far.any() else None
-    )
-    chk.flag(
-        far,
-        "lat",
-        text,
-        f"is more than {km:g} km outside the dataset's areas",
-        code="far_outside",
-        hint="check the coordinates or postcode; widen [catchment] max_outside_m if it is right",
-    )
-
-
 # --------------------------------------------------------------------------- tables
 
 
 def _validate_table(
     raw: RawTable,
     spec: TableSpec,
-    place: _Place | None,
+    place: Place | None,
     log: ProblemLog,
     known: dict[str, pd.Index],
 ) -> tuple[pd.DataFrame, TableCounts]:
-    chk = _Checker(raw, log)
+    chk = Checker(raw, log)
     if chk.n == 0 and spec.name == "assets":
         log.add(
             raw.file,
@@ -664,7 +337,7 @@ def _validate_table(
                 code="unknown_id",
             )
     if spec.located and place is not None:
-        geometry = _locate(chk, raw, cells, frame, spec, place)
+        geometry = locate_rows(chk, raw, cells, frame, spec, place)
         frame = gpd.GeoDataFrame(
             frame.drop(columns=["lat", "lon"], errors="ignore"), geometry=geometry, crs=WGS84
         )
@@ -702,27 +375,6 @@ def _read_postcodes(
     return lookup, stored
 
 
-def _place_for(
-    manifest: Manifest, areas: gpd.GeoDataFrame | None, lookup: PostcodeLookup | None
-) -> _Place:
-    projects = {p.id: (p.lat, p.lon) for p in manifest.projects}
-    proj_gdf = gpd.GeoDataFrame(
-        geometry=gpd.points_from_xy(
-            [p.lon for p in manifest.projects], [p.lat for p in manifest.projects]
-        ),
-        crs=WGS84,
-    )
-    reference = (
-        areas if areas is not None and len(areas) and areas.geometry.notna().any() else proj_gdf
-    )
-    metric = metric_crs_for(reference if len(reference) else proj_gdf, manifest.metric_crs)
-    extent = None
-    located = reference[reference.geometry.notna() & ~reference.geometry.is_empty]
-    if len(located):
-        extent = tuple(located.to_crs(metric).total_bounds)
-    return _Place(lookup, areas, extent, metric, manifest.max_outside_m, projects)
-
-
 def validate_folder(folder: Path) -> ValidationReport:
     """Validate a dataset folder and build the Dataset (even when it has errors)."""
     if not folder.exists():
@@ -752,11 +404,11 @@ def validate_folder(folder: Path) -> ValidationReport:
             continue
         if name == "areas":
             frame, counts[name] = _validate_table(
-                raw, spec, _place_for(manifest, None, lookup), log, known
+                raw, spec, place_for(manifest, None, lookup), log, known
             )
-            place = _place_for(manifest, frame, lookup)
+            place = place_for(manifest, frame, lookup)
         else:
-            place = place or _place_for(manifest, None, lookup)
+            place = place or place_for(manifest, None, lookup)
             frame, counts[name] = _validate_table(raw, spec, place, log, known)
         if spec.id_column:
             known[name] = pd.Index(frame[spec.id_column].dropna().unique(), dtype="str")
