@@ -32,47 +32,41 @@ from shapely.geometry import Point
 from cwb.geography import build_areas
 from cwb.importers.common import Provenance
 from cwb.io import read_dataset, write_table
+from cwb.manifest import manifest_from_dict
 from cwb.merge import import_into
 from cwb.schema import TABLES
 
-HOSPITAL = {"id": "mmuh", "name": "Midland Metropolitan University Hospital",
-            "lat": 52.4951, "lon": -1.9447,
-            "postcode": "B66 2QT"}
+HOSPITAL = {
+    "id": "mmuh",
+    "name": "Midland Metropolitan University Hospital",
+    "lat": 52.4951,
+    "lon": -1.9447,
+    "postcode": "B66 2QT",
+}
 CATCHMENT_M = 5000
 #: The shared postcode lookup's own column names, mapped in dataset.toml.
-LOOKUP_COLUMNS = '{ postcode = "Postcode", lat = "LAT", lon = "LONG" }'
+LOOKUP_COLUMNS = {"postcode": "Postcode", "lat": "LAT", "lon": "LONG"}
 
 
 def manifest_text(postcodes: Path) -> str:
     """The dataset.toml: the hospital, catchment bands and the shared postcode lookup."""
-    return f"""[dataset]
-name = "Midland Metropolitan University Hospital catchment (real public data)"
-description = "Built by examples/real_data_catchment.py from ../shared/realdata."
-
-[[projects]]
-id = "{HOSPITAL['id']}"
-name = "{HOSPITAL['name']}"
-lat = {HOSPITAL['lat']}
-lon = {HOSPITAL['lon']}
-kind = "hospital"
-postcode = "{HOSPITAL['postcode']}"
-opened = "2024-10-06"
-
-[catchment]
-bands_m = [1000.0, 2000.0, 3000.0, 5000.0]
-max_outside_m = 2000.0
-
-[privacy]
-min_count = 5
-
-[files]
-assets = "assets.csv"
-opportunities = "opportunities.csv"
-areas = "areas.geojson"
-spend = "spend.csv"
-links = "links.csv"
-postcodes = {{ path = "{postcodes}", columns = {LOOKUP_COLUMNS} }}
-"""
+    files: dict[str, object] = {
+        name: f"{name}.csv" for name in ("assets", "opportunities", "spend", "links")
+    }
+    files["areas"] = "areas.geojson"
+    files["postcodes"] = {"path": str(postcodes), "columns": LOOKUP_COLUMNS}
+    return manifest_from_dict(
+        {
+            "dataset": {
+                "name": "Midland Metropolitan University Hospital catchment (real public data)",
+                "description": "Built by examples/real_data_catchment.py from ../shared/realdata.",
+            },
+            "projects": [{**HOSPITAL, "kind": "hospital", "opened": "2024-10-06"}],
+            "catchment": {"bands_m": [1000.0, 2000.0, 3000.0, 5000.0], "max_outside_m": 2000.0},
+            "privacy": {"min_count": 5},
+            "files": files,
+        }
+    ).to_toml()
 
 
 def catchment_wards(realdata: Path) -> gpd.GeoDataFrame:
@@ -106,24 +100,40 @@ def build(out: Path, realdata: Path) -> Path:
     (out / "dataset.toml").write_text(manifest_text(postcodes), encoding="utf-8")
     wards = catchment_wards(realdata)
     write_table(wards, out / "areas.geojson")
-    print(f"areas: {len(wards)} wards within {CATCHMENT_M / 1000:g} km, IMD deciles "
-          f"{sorted(wards['imd_decile'].dropna().astype(int).unique().tolist())}")
+    print(
+        f"areas: {len(wards)} wards within {CATCHMENT_M / 1000:g} km, IMD deciles "
+        f"{sorted(wards['imd_decile'].dropna().astype(int).unique().tolist())}"
+    )
     for table in ("assets", "opportunities", "spend", "links"):
         empty_table(table, out / f"{table}.csv")
     steps = [
-        ("register",
-         realdata / "libraries_librarieshacked" / "libraries_2016_west_midlands_met.csv",
-         {"preset": "libraries"}),
-        ("register", realdata / "gp_practices_ods" / "epraccur_2019-12_B_WS_WV_DY_postcodes.csv",
-         {"preset": "gp_practices"}),
-        ("register", realdata / "nhs_techforuk" / "ods_etrust_sites_B_WS_WV_DY_postcodes.csv",
-         {"preset": "nhs_ods"}),
+        (
+            "register",
+            realdata / "libraries_librarieshacked" / "libraries_2016_west_midlands_met.csv",
+            {"preset": "libraries"},
+        ),
+        (
+            "register",
+            realdata / "gp_practices_ods" / "epraccur_2019-12_B_WS_WV_DY_postcodes.csv",
+            {"preset": "gp_practices"},
+        ),
+        (
+            "register",
+            realdata / "nhs_techforuk" / "ods_etrust_sites_B_WS_WV_DY_postcodes.csv",
+            {"preset": "nhs_ods"},
+        ),
         ("ocds", realdata / "ocds_contracts_finder_bluetail" / "json_1_1_raw", {"project": "mmuh"}),
     ]
     for kind, path, options in steps:
-        result = import_into(kind, path, out, on_duplicate="fill", drop_unlocated=True,
-                             provenance=Provenance(collected_by="cwb example: real_data_catchment"),
-                             **options)
+        result = import_into(
+            kind,
+            path,
+            out,
+            on_duplicate="fill",
+            drop_unlocated=True,
+            provenance=Provenance(collected_by="cwb example: real_data_catchment"),
+            **options,
+        )
         print(result.summary())
     return out
 
@@ -132,24 +142,31 @@ def main(argv: list[str] | None = None) -> int:
     """Build the dataset, then map it when cwb.maps is available."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default="out/real_catchment", type=Path)
-    parser.add_argument("--realdata", type=Path,
-                        default=Path(__file__).resolve().parents[2] / "shared" / "realdata")
+    parser.add_argument(
+        "--realdata", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "realdata"
+    )
     args = parser.parse_args(argv)
     if not args.realdata.is_dir():
-        print(f"{args.realdata} not found: this example needs the shared real-data collection",
-              file=sys.stderr)
+        print(
+            f"{args.realdata} not found: this example needs the shared real-data collection",
+            file=sys.stderr,
+        )
         return 2
     folder = build(args.out, args.realdata)
     ds = read_dataset(folder)
     counts = ds.assets.groupby(["kind", "category"]).size()
-    print(f"\n{folder}: {len(ds.assets)} assets, {len(ds.opportunities)} opportunities, "
-          f"{0 if ds.spend is None else len(ds.spend)} spend rows")
+    print(
+        f"\n{folder}: {len(ds.assets)} assets, {len(ds.opportunities)} opportunities, "
+        f"{0 if ds.spend is None else len(ds.spend)} spend rows"
+    )
     print(counts.to_string())
     try:
         from cwb.maps import save_map
     except ImportError:
-        print("cwb.maps is not available: the dataset is written; "
-              "open it with `cwb validate` or in QGIS")
+        print(
+            "cwb.maps is not available: the dataset is written; "
+            "open it with `cwb validate` or in QGIS"
+        )
         return 0
     target = save_map(ds, folder / "map.html")
     print(f"map: {target}")

@@ -92,6 +92,16 @@ def _libraries_skip(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return _reasons(frame, (closed != "", "closed library", closed))
 
 
+#: Columns of NHS ODS files (epraccur, etrust, ets), shared by the ODS presets.
+_ODS_COLUMNS: dict[str, str] = {
+    "id": "organisation_code",
+    "registered_number": "organisation_code",
+    "name": "name",
+    "postcode": "postcode",
+    "address": "address_1",
+}
+
+
 def _gp_skip(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     status, closed = _col(frame, "status_code"), _col(frame, "close_date")
     setting = _col(frame, "prescribing_setting")
@@ -163,13 +173,7 @@ PRESETS: dict[str, RegisterPreset] = {
             "gp_practices",
             "NHS ODS epraccur (GP practices): organisation_code, name, postcode; "
             "closed and non-GP settings skipped.",
-            {
-                "id": "organisation_code",
-                "registered_number": "organisation_code",
-                "name": "name",
-                "postcode": "postcode",
-                "address": "address_1",
-            },
+            _ODS_COLUMNS,
             "health_facility",
             "ods",
             licence="OGL-UK-3.0",
@@ -179,13 +183,7 @@ PRESETS: dict[str, RegisterPreset] = {
             "nhs_ods",
             "NHS ODS organisations or sites (etrust, ets): organisation_code, name, postcode; "
             "closed ones skipped.",
-            {
-                "id": "organisation_code",
-                "registered_number": "organisation_code",
-                "name": "name",
-                "postcode": "postcode",
-                "address": "address_1",
-            },
+            _ODS_COLUMNS,
             "health_facility",
             "ods",
             licence="OGL-UK-3.0",
