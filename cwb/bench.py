@@ -736,7 +736,7 @@ def _stage_map_drawn(ctx: BenchContext) -> dict[str, Any]:
     """Map beside FastMarkerCluster: build+save, HTML MB, time-to-drawn in Chromium (detail)."""
     from cwb.map_bench import bench_map
 
-    return bench_map(ctx.dataset, ctx.scratch, repeats=3 if ctx.size < 500_000 else 1)
+    return bench_map(ctx.dataset, ctx.scratch, repeats=5 if ctx.size < 500_000 else 1)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,9 @@
  * Every string that comes from a dataset reaches the page through
  * textContent (never innerHTML), so a name holding an image tag with an
  * onerror attribute shows as text. Coordinates arrive as base64 varint deltas of integer micro-degrees
- * (see cwb/map_layers.py) and are drawn on one canvas per layer: individual
- * shapes when few points are in view, a pixel stamp when many, and grid
- * clusters with counts when very many.
+ * (see cwb/map_layers.py) and every cwb layer of a map is drawn on one shared
+ * canvas, in one animation frame: individual shapes when few points are in
+ * view, a pixel stamp when many, and grid clusters with counts when very many.
  */
 (function () {
   "use strict";
@@ -63,7 +63,11 @@
   }
   cwb.decodePoints = decodePoints;
 
-  var NUMBER = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 });
+  /* Whole numbers with thousands separators (Intl.NumberFormat costs tens of ms to set up). */
+  function grouped(v) {
+    var s = String(Math.round(Math.abs(v))).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return (v < 0 ? "-" : "") + s;
+  }
 
   /* A popup column (see cwb/map_layers.py): const, dict+idx, list, num or join; returns i -> string. */
   function column(spec) {
@@ -77,7 +81,7 @@
       return function (i) {
         var v = nums[i];
         if (v !== v) { return ""; }
-        return plain ? String(v) : (money ? "£" : "") + NUMBER.format(v);
+        return plain ? String(v) : (money ? "£" : "") + grouped(v);
       };
     }
     if (spec.join !== undefined) {
@@ -125,39 +129,56 @@
   }
   cwb.card = card;
 
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  function svgEl(tag, attrs) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    return node;
+  }
+
+  /* A legend swatch as inline SVG (a canvas per swatch would cost a compositor layer each). */
   function swatch(shape, colour, size) {
-    var c = document.createElement("canvas"), d = size || 16;
-    c.width = d; c.height = d; c.className = "cwb-swatch";
-    var ctx = c.getContext("2d");
-    ctx.fillStyle = colour; ctx.strokeStyle = shape === "line" ? colour : "#333";
+    var d = size || 16, h = d / 2, mark;
+    var box = svgEl("svg", { width: d, height: d, viewBox: "0 0 " + d + " " + d, "class": "cwb-swatch", "aria-hidden": "true" });
     if (shape === "line") {
-      ctx.lineWidth = 3; ctx.beginPath(); ctx.moveTo(1, d - 3); ctx.lineTo(d - 1, 3); ctx.stroke();
+      mark = svgEl("path", { d: "M1 " + (d - 3) + "L" + (d - 1) + " 3", fill: "none", stroke: colour, "stroke-width": 3 });
     } else if (shape === "ring") {
-      ctx.lineWidth = 2; ctx.setLineDash([3, 2]); ctx.beginPath(); ctx.arc(d / 2, d / 2, d / 2 - 2, 0, TAU); ctx.stroke();
+      mark = svgEl("circle", { cx: h, cy: h, r: h - 2, fill: "none", stroke: colour, "stroke-width": 2, "stroke-dasharray": "3 2" });
     } else if (shape === "area") {
-      ctx.fillRect(1, 1, d - 2, d - 2); ctx.lineWidth = 0.5; ctx.strokeRect(1, 1, d - 2, d - 2);
+      mark = svgEl("rect", { x: 1, y: 1, width: d - 2, height: d - 2, fill: colour, stroke: "#333", "stroke-width": 0.5 });
     } else {
-      ctx.beginPath(); shapePath(ctx, shape, d / 2, d / 2, d / 2 - 2); ctx.fill(); ctx.lineWidth = 1; ctx.stroke();
+      var v = shapeVertices(shape, h, h, h - 2);
+      mark = v ? svgEl("path", { d: "M" + v.map(function (p) { return p[0].toFixed(2) + " " + p[1].toFixed(2); }).join("L") + "Z" })
+        : svgEl("circle", { cx: h, cy: h, r: h - 2 });
+      mark.setAttribute("fill", colour); mark.setAttribute("stroke", "#333"); mark.setAttribute("stroke-width", "1");
     }
-    return c;
+    box.appendChild(mark);
+    return box;
+  }
+
+  /* Corners of a point shape of radius r around (x, y); null for a circle. */
+  function shapeVertices(shape, x, y, r) {
+    if (shape === "square") { return [[x - r, y - r], [x + r, y - r], [x + r, y + r], [x - r, y + r]]; }
+    if (shape === "diamond") { return [[x, y - r * 1.2], [x + r * 1.2, y], [x, y + r * 1.2], [x - r * 1.2, y]]; }
+    if (shape === "triangle") { return [[x, y - r * 1.2], [x + r * 1.1, y + r * 0.8], [x - r * 1.1, y + r * 0.8]]; }
+    if (shape === "star") {
+      var out = [];
+      for (var k = 0; k < 10; k++) {
+        var a = -Math.PI / 2 + k * Math.PI / 5, rr = (k % 2 === 0) ? r * 1.3 : r * 0.55;
+        out.push([x + rr * Math.cos(a), y + rr * Math.sin(a)]);
+      }
+      return out;
+    }
+    return null;
   }
 
   function shapePath(ctx, shape, x, y, r) {
-    if (shape === "square") {
-      ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y - r); ctx.lineTo(x + r, y + r); ctx.lineTo(x - r, y + r); ctx.closePath();
-    } else if (shape === "diamond") {
-      ctx.moveTo(x, y - r * 1.2); ctx.lineTo(x + r * 1.2, y); ctx.lineTo(x, y + r * 1.2); ctx.lineTo(x - r * 1.2, y); ctx.closePath();
-    } else if (shape === "triangle") {
-      ctx.moveTo(x, y - r * 1.2); ctx.lineTo(x + r * 1.1, y + r * 0.8); ctx.lineTo(x - r * 1.1, y + r * 0.8); ctx.closePath();
-    } else if (shape === "star") {
-      for (var k = 0; k < 10; k++) {
-        var a = -Math.PI / 2 + k * Math.PI / 5, rr = (k % 2 === 0) ? r * 1.3 : r * 0.55;
-        if (k === 0) { ctx.moveTo(x + rr * Math.cos(a), y + rr * Math.sin(a)); } else { ctx.lineTo(x + rr * Math.cos(a), y + rr * Math.sin(a)); }
-      }
-      ctx.closePath();
-    } else {
-      ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, TAU);
-    }
+    var v = shapeVertices(shape, x, y, r);
+    if (!v) { ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, TAU); return; }
+    ctx.moveTo(v[0][0], v[0][1]);
+    for (var k = 1; k < v.length; k++) { ctx.lineTo(v[k][0], v[k][1]); }
+    ctx.closePath();
   }
 
   /* Pixel offsets of a filled shape of radius r (for the fast stamp mode). */
@@ -192,14 +213,13 @@
 
   function stateOf(map) {
     if (map._cwb) { return map._cwb; }
-    var st = map._cwb = { layers: [], searchable: [], frame: 0, tip: null };
-    ["cwbLines", "cwbPoints"].forEach(function (name, k) {
-      if (!map.getPane(name)) {
-        var pane = map.createPane(name);
-        pane.style.zIndex = String(440 + 10 * k);
-        pane.style.pointerEvents = "none";
-      }
-    });
+    var st = map._cwb = { layers: [], frame: 0, pending: 0, tip: null };
+    var pane = map.getPane("cwbCanvas") || map.createPane("cwbCanvas");
+    pane.style.zIndex = "450";
+    pane.style.pointerEvents = "none";
+    st.canvas = L.DomUtil.create("canvas", "cwb-canvas leaflet-zoom-hide", pane);
+    st.canvas.style.pointerEvents = "none";
+    map.on("moveend zoomend resize viewreset", function () { schedule(map); });
     map.on("click", function (e) { onClick(map, e); });
     map.on("mousemove", function (e) {
       if (st.frame) { return; }
@@ -251,43 +271,71 @@
     if (!map.hasLayer(st.tip)) { st.tip.addTo(map); }
   }
 
+  /* ---------- one canvas per map, drawn once per frame ---------- */
+
+  /* Size and place a canvas over the map view; the projection of the view. */
+  function frameOf(map, c) {
+    var size = map.getSize(), dpr = window.devicePixelRatio || 1;
+    var w = Math.round(size.x * dpr), h = Math.round(size.y * dpr);
+    if (c.width !== w || c.height !== h) {
+      c.width = w; c.height = h; c.style.width = size.x + "px"; c.style.height = size.y + "px";
+    }
+    var topLeft = map.containerPointToLayerPoint([0, 0]);
+    L.DomUtil.setPosition(c, topLeft);
+    var origin = map.getPixelOrigin();
+    var scale = 256 * Math.pow(2, map.getZoom());
+    return { ctx: c.getContext("2d"), w: w, h: h, dpr: dpr, scale: scale, ox: origin.x + topLeft.x, oy: origin.y + topLeft.y, cssW: size.x, cssH: size.y };
+  }
+
+  /* Draw layers on a frame: stamped points first (one pixel buffer for all),
+   * then the matched links, then points drawn as shapes or clusters on top. */
+  function drawLayers(f, layers) {
+    f.ctx.clearRect(0, 0, f.w, f.h);
+    var stamped = [], lines = [], vector = [];
+    layers.forEach(function (layer) {
+      layer._prepare(f);
+      (layer.mode === "stamps" ? stamped : layer.mode === "lines" ? lines : vector).push(layer);
+    });
+    if (stamped.length) {
+      var img = f.ctx.createImageData(f.w, f.h), buf = new Uint32Array(img.data.buffer);
+      stamped.forEach(function (layer) { layer._stamp(f, buf); });
+      f.ctx.putImageData(img, 0, 0);
+    }
+    lines.concat(vector).forEach(function (layer) { layer._paint(f); });
+  }
+
+  function redraw(map) {
+    var st = map._cwb;
+    if (st.pending) { L.Util.cancelAnimFrame(st.pending); st.pending = 0; }
+    drawLayers(frameOf(map, st.canvas), st.layers.filter(function (l) { return l._map === map; }));
+  }
+
+  /* Adding layers and several map events in a row (zoomend, moveend, viewreset) cost one redraw, in the next frame. */
+  function schedule(map) {
+    var st = map._cwb;
+    if (!st.pending) { st.pending = L.Util.requestAnimFrame(function () { st.pending = 0; redraw(map); }); }
+  }
+
   /* ---------- canvas layer base ---------- */
 
   var CanvasLayer = L.Layer.extend({
     onAdd: function (map) {
       var st = stateOf(map);
-      this._canvas = L.DomUtil.create("canvas", "cwb-canvas leaflet-zoom-hide");
-      this._canvas.style.pointerEvents = "none";
-      this._canvas.setAttribute("data-cwb-layer", this.options.id);
-      map.getPane(this.options.pane).appendChild(this._canvas);
       if (st.layers.indexOf(this) < 0) { st.layers.push(this); }
-      map.on("moveend zoomend resize viewreset", this._schedule, this);
-      this._redraw();
+      schedule(map);
     },
     onRemove: function (map) {
-      map.off("moveend zoomend resize viewreset", this._schedule, this);
-      if (this._pending) { L.Util.cancelAnimFrame(this._pending); this._pending = 0; }
-      L.DomUtil.remove(this._canvas);
-      this._canvas = null;
       this.drawn = 0;
+      schedule(map);
     },
-    /* Several map events in a row (zoomend, moveend, viewreset) cost one redraw, in the next frame. */
-    _schedule: function () {
-      var self = this;
-      if (this._pending) { return; }
-      this._pending = L.Util.requestAnimFrame(function () { self._pending = 0; self._redraw(); });
-    },
-    _frame: function () {
-      var map = this._map, size = map.getSize(), dpr = window.devicePixelRatio || 1, c = this._canvas;
-      var w = Math.round(size.x * dpr), h = Math.round(size.y * dpr);
-      if (c.width !== w || c.height !== h) {
-        c.width = w; c.height = h; c.style.width = size.x + "px"; c.style.height = size.y + "px";
-      }
-      var topLeft = map.containerPointToLayerPoint([0, 0]);
-      L.DomUtil.setPosition(c, topLeft);
-      var origin = map.getPixelOrigin();
-      var scale = 256 * Math.pow(2, map.getZoom());
-      return { ctx: c.getContext("2d"), w: w, h: h, dpr: dpr, scale: scale, ox: origin.x + topLeft.x, oy: origin.y + topLeft.y, cssW: size.x, cssH: size.y };
+    /* Non-transparent pixels of this layer drawn alone (used by tests to prove drawing). */
+    paintedPixels: function () {
+      if (!this._map) { return 0; }
+      var c = document.createElement("canvas"), f = frameOf(this._map, c);
+      drawLayers(f, [this]);
+      var d = f.ctx.getImageData(0, 0, c.width, c.height).data, n = 0;
+      for (var i = 3; i < d.length; i += 4) { if (d[i]) { n++; } }
+      return n;
     },
     _initFields: function (spec) {
       var self = this;
@@ -313,7 +361,7 @@
   /* ---------- points ---------- */
 
   var PointLayer = CanvasLayer.extend({
-    options: { pane: "cwbPoints", radius: 5, maxRadius: 22, shape: "circle", clusterAbove: 10000, vectorBelow: 3000, cell: 64, priority: 1 },
+    options: { radius: 5, maxRadius: 22, shape: "circle", clusterAbove: 10000, vectorBelow: 3000, cell: 64, priority: 1 },
 
     initialize: function (spec) {
       L.setOptions(this, spec.options || {});
@@ -338,7 +386,7 @@
 
     setCategory: function (k, on) {
       this.enabled[k] = on ? 1 : 0;
-      if (this._map) { this._redraw(); }
+      if (this._map) { redraw(this._map); }
     },
 
     label: function (i) {
@@ -373,9 +421,9 @@
       return r * dpr;
     },
 
-    _redraw: function () {
-      if (!this._map) { return; }
-      var f = this._frame(), ctx = f.ctx, n = this.n, m = 0, margin = this.options.maxRadius + 2;
+    /* The points in view (in _vis/_px/_py) and how to draw them. */
+    _prepare: function (f) {
+      var n = this.n, m = 0, margin = this.options.maxRadius + 2;
       var mx = this._pts.mx, my = this._pts.my, cat = this._cat, en = this.enabled;
       var vis = this._vis, px = this._px, py = this._py, scale = f.scale, ox = f.ox, oy = f.oy;
       var W = f.cssW + margin, H = f.cssH + margin;
@@ -387,15 +435,17 @@
       }
       this._m = m;
       this._cells = [];
-      ctx.clearRect(0, 0, f.w, f.h);
-      if (m > this.options.clusterAbove) { this._drawClusters(f, m); }
-      else if (m > this.options.vectorBelow && !this._size) { this._drawStamps(f, m); }
-      else { this._drawShapes(f, m); }
+      if (m > this.options.clusterAbove) { this.mode = "clusters"; }
+      else if (m > this.options.vectorBelow && !this._size) { this.mode = "stamps"; }
+      else { this.mode = "shapes"; }
+    },
+
+    _paint: function (f) {
+      if (this.mode === "clusters") { this._drawClusters(f, this._m); } else { this._drawShapes(f, this._m); }
     },
 
     _drawShapes: function (f, m) {
       var ctx = f.ctx, dpr = f.dpr, shape = this.options.shape, self = this;
-      this.mode = "shapes";
       var order = [];
       for (var j = 0; j < m; j++) { order.push(j); }
       if (this._size) { order.sort(function (a, b) { return self._size[self._vis[b]] - self._size[self._vis[a]]; }); }
@@ -419,13 +469,12 @@
       this.drawn = m;
     },
 
-    _drawStamps: function (f, m) {
-      var dpr = f.dpr, r = Math.max(1, Math.round((this.options.radius - 1) * dpr));
-      var inner = stamp(this.options.shape, r), outer = stamp(this.options.shape, r + 1);
-      var img = f.ctx.createImageData(f.w, f.h), buf = new Uint32Array(img.data.buffer), W = f.w, H = f.h;
+    /* Many points: stamp each as pixels into the frame's shared buffer. */
+    _stamp: function (f, buf) {
+      var dpr = f.dpr, m = this._m, r = Math.max(1, Math.round((this.options.radius - 1) * dpr));
+      var inner = stamp(this.options.shape, r), outer = stamp(this.options.shape, r + 1), W = f.w, H = f.h;
       var colours = this.categories.map(function (c) { return rgba32(c.colour, 235); });
       var edge = rgba32("#ffffff", 200);
-      this.mode = "stamps";
       for (var pass = 0; pass < 2; pass++) {
         var offs = pass === 0 ? outer : inner, no = offs.length;
         for (var j = 0; j < m; j++) {
@@ -437,7 +486,6 @@
           }
         }
       }
-      f.ctx.putImageData(img, 0, 0);
       this.drawn = m;
     },
 
@@ -453,11 +501,11 @@
         var key = cy * cols + cx;
         count[key]++; sx[key] += this._px[j]; sy[key] += this._py[j];
       }
-      this.mode = "clusters";
       var colour = this.options.colour || this.categories[0].colour, cells = [];
       /* layers cluster on the same grid: each kind sits at its own offset in a cell, so all show */
       var shift = this.options.clusterShift || [0, 0];
       ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      ctx.font = "bold " + Math.round(11 * dpr) + "px sans-serif"; ctx.lineWidth = 2 * dpr; ctx.strokeStyle = "#ffffff";
       for (var k = 0; k < count.length; k++) {
         if (!count[k]) { continue; }
         var x = sx[k] / count[k] + shift[0], y = sy[k] / count[k] + shift[1];
@@ -465,8 +513,8 @@
         cells.push({ x: x, y: y, r: r, count: count[k] });
         ctx.beginPath(); ctx.arc(x * dpr, y * dpr, r * dpr, 0, TAU);
         ctx.globalAlpha = 0.78; ctx.fillStyle = colour; ctx.fill();
-        ctx.globalAlpha = 1; ctx.lineWidth = 2 * dpr; ctx.strokeStyle = "#ffffff"; ctx.stroke();
-        ctx.fillStyle = "#ffffff"; ctx.font = "bold " + Math.round(11 * dpr) + "px sans-serif";
+        ctx.globalAlpha = 1; ctx.stroke();
+        ctx.fillStyle = "#ffffff";
         ctx.fillText(fmt(count[k]), x * dpr, y * dpr);
       }
       this._cells = cells;
@@ -490,14 +538,6 @@
       }
       return out;
     },
-
-    /* Canvas pixels that are not transparent (used by tests to prove drawing). */
-    paintedPixels: function () {
-      if (!this._canvas) { return 0; }
-      var d = this._canvas.getContext("2d").getImageData(0, 0, this._canvas.width, this._canvas.height).data, n = 0;
-      for (var i = 3; i < d.length; i += 4) { if (d[i]) { n++; } }
-      return n;
-    }
   });
 
   /* ---------- lines (matched links) ---------- */
@@ -505,7 +545,7 @@
   var LINE_COLOURS = ["#c6dbef", "#6baed6", "#3182bd", "#08519c", "#08306b"];
 
   var LineLayer = CanvasLayer.extend({
-    options: { pane: "cwbLines", priority: 2 },
+    options: { priority: 2 },
 
     initialize: function (spec) {
       L.setOptions(this, spec.options || {});
@@ -533,16 +573,20 @@
 
     bucket: function (i) { return Math.min(4, Math.floor(this._score[i] / 20)); },
 
-    _redraw: function () {
-      if (!this._map) { return; }
-      var f = this._frame(), ctx = f.ctx, mx = this._pts.mx, my = this._pts.my, vis = [], seg = [];
-      ctx.clearRect(0, 0, f.w, f.h);
+    /* The links in view, as segments in container pixels. */
+    _prepare: function (f) {
+      var mx = this._pts.mx, my = this._pts.my, vis = [], seg = [];
       for (var i = 0; i < this.n; i++) {
         var x1 = mx[2 * i] * f.scale - f.ox, y1 = my[2 * i] * f.scale - f.oy;
         var x2 = mx[2 * i + 1] * f.scale - f.ox, y2 = my[2 * i + 1] * f.scale - f.oy;
         if (Math.max(x1, x2) < 0 || Math.max(y1, y2) < 0 || Math.min(x1, x2) > f.cssW || Math.min(y1, y2) > f.cssH) { continue; }
         vis.push(i); seg.push(x1, y1, x2, y2);
       }
+      this._vis = vis; this._seg = seg;
+    },
+
+    _paint: function (f) {
+      var ctx = f.ctx, vis = this._vis, seg = this._seg;
       ctx.lineCap = "round";
       for (var b = 0; b < 5; b++) {
         ctx.beginPath();
@@ -554,7 +598,6 @@
         ctx.stroke();
       }
       ctx.globalAlpha = 1;
-      this._vis = vis; this._seg = seg;
       this.drawn = vis.length;
     },
 
@@ -570,9 +613,7 @@
         }
       }
       return out;
-    },
-
-    paintedPixels: PointLayer.prototype.paintedPixels
+    }
   });
 
   cwb.points = function (spec) { return new PointLayer(spec); };
@@ -580,28 +621,29 @@
 
   /* ---------- vector layers: areas, catchment rings, projects ---------- */
 
+  /* Tooltips are built when shown (one card per area up front costs more than drawing them). */
   cwb.areas = function (spec) {
-    return L.geoJSON(spec.geojson, {
+    var layer = L.geoJSON(spec.geojson, {
       style: function (f) {
         return { fillColor: f.properties.fill || "#cccccc", fillOpacity: f.properties.fill ? 0.55 : 0.15, color: "#555555", weight: 0.7 };
-      },
-      onEachFeature: function (f, layer) {
-        var p = f.properties, rows = [];
-        if (p.code) { rows.push(["Code", p.code]); }
-        rows.push([spec.indicatorLabel, p.value === null || p.value === undefined ? "no data" : String(p.value)]);
-        if (p.local_authority) { rows.push(["Local authority", p.local_authority]); }
-        layer.bindTooltip(card(p.name || p.code || "", rows), { sticky: true, className: "cwb-tooltip" });
       }
     });
+    layer.bindTooltip(function (area) {
+      var p = area.feature.properties, rows = [];
+      if (p.code) { rows.push(["Code", p.code]); }
+      rows.push([spec.indicatorLabel, p.value === null || p.value === undefined ? "no data" : String(p.value)]);
+      if (p.local_authority) { rows.push(["Local authority", p.local_authority]); }
+      return card(p.name || p.code || "", rows);
+    }, { sticky: true, className: "cwb-tooltip" });
+    return layer;
   };
 
   cwb.rings = function (spec) {
-    return L.geoJSON(spec.geojson, {
-      style: function () { return { color: "#d7301f", weight: 2, opacity: 0.9, dashArray: "6 5", fill: false }; },
-      onEachFeature: function (f, layer) {
-        layer.bindTooltip(el("span", null, f.properties.label), { sticky: true, className: "cwb-tooltip" });
-      }
+    var layer = L.geoJSON(spec.geojson, {
+      style: function () { return { color: "#d7301f", weight: 2, opacity: 0.9, dashArray: "6 5", fill: false }; }
     });
+    layer.bindTooltip(function (ring) { return el("span", null, ring.feature.properties.label); }, { sticky: true, className: "cwb-tooltip" });
+    return layer;
   };
 
   /* ---------- controls: title, legend with category filters, search ---------- */
