@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -17,6 +18,9 @@ import pandas as pd
 from cwb._atomic import atomic_path
 from cwb.dataset import Dataset
 from cwb.privacy import OUTSIDE_AREAS, assign_area_codes
+
+if TYPE_CHECKING:
+    from cwb.demo import DemoRun
 
 UNLOCATED = "unlocated"
 
@@ -168,6 +172,6 @@ def write_catalogue(cat: Catalogue, path: str | Path) -> Path:
     return path
 
 
-def demo_step(ds: Dataset, out_dir: Path) -> list[Path]:
+def demo_step(run: DemoRun) -> list[Path]:
     """Demo: write ``catalogue.csv``."""
-    return [write_catalogue(catalogue(ds), out_dir / "catalogue.csv")]
+    return [write_catalogue(catalogue(run.dataset), run.out_dir / "catalogue.csv")]

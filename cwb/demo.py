@@ -1,20 +1,42 @@
 """``cwb demo``: run every stage on the bundled Birmingham dataset and write the outputs.
 
-Each stage module contributes one step: a function ``(dataset, out_dir) -> list[Path]``
+Each stage module contributes one step: a function ``(run: DemoRun) -> list[Path]``
 returning the files it wrote. Steps run in order; a step's failure is reported
-and the others still run.
+and the others still run. Work that several steps need (matching) is done once,
+on the :class:`DemoRun` they share.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cwb.dataset import Dataset
 from cwb.progress import track
 
-DemoStep = Callable[[Dataset, Path], list[Path]]
+if TYPE_CHECKING:
+    from cwb.matching import MatchResult
+
+
+@dataclass
+class DemoRun:
+    """One ``cwb demo`` run: the dataset, the output folder and the results steps share."""
+
+    dataset: Dataset
+    out_dir: Path
+
+    @cached_property
+    def match_result(self) -> MatchResult:
+        """Matching, allocation, consortia and gaps of the dataset, computed once per run."""
+        from cwb.matching import match_dataset
+
+        return match_dataset(self.dataset)
+
+
+DemoStep = Callable[[DemoRun], list[Path]]
 
 
 @dataclass(frozen=True)
@@ -67,10 +89,11 @@ def run_demo(out_dir: Path, dataset_path: Path | None = None) -> list[StepResult
 
     ds = read_dataset(dataset_path or demo_dataset_path())
     out_dir.mkdir(parents=True, exist_ok=True)
+    run = DemoRun(ds, out_dir)
     results: list[StepResult] = []
     for name, step in track(_steps(), "cwb demo: running each stage"):
         try:
-            results.append(StepResult(name, step(ds, out_dir)))
+            results.append(StepResult(name, step(run)))
         except Exception as exc:  # noqa: BLE001 - reported to the user, other steps go on
             results.append(StepResult(name, [], f"{type(exc).__name__}: {exc}"))
     return results

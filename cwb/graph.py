@@ -708,16 +708,19 @@ def build_graph(
     return G
 
 
-def graph_for_dataset(ds: Dataset, *, run_matching: bool = True) -> nx.MultiDiGraph:
+def graph_for_dataset(
+    ds: Dataset, *, run_matching: bool = True, match_result: Any = None
+) -> nx.MultiDiGraph:
     """Build the graph of ``ds``, with matches, allocation and consortia when matching is available.
 
     Matching runs through :func:`cwb.matching.match_dataset` (matches,
-    allocation, consortia); if it fails, the error propagates. With
-    ``run_matching=False`` the graph holds the dataset's own structure and links only.
+    allocation, consortia) unless ``match_result`` already holds its result; if
+    it fails, the error propagates. With ``run_matching=False`` the graph holds
+    the dataset's own structure and links only.
     """
     result = None
     if run_matching:
-        result = _run_matching(ds)
+        result = match_result if match_result is not None else _run_matching(ds)
     return build_graph(ds, result)
 
 

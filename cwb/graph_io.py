@@ -27,7 +27,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -40,6 +40,9 @@ from cwb.dataset import Dataset
 from cwb.errors import UsageError
 from cwb.graph import Scalar, graph_for_dataset, plain
 from cwb.graph_stats import GraphMetrics, graph_metrics
+
+if TYPE_CHECKING:
+    from cwb.demo import DemoRun
 
 log = logging.getLogger(__name__)
 
@@ -380,6 +383,7 @@ def export_dataset_graph(
     run_matching: bool = True,
     metrics_csv: str | Path | None = None,
     seed: int = 0,
+    match_result: Any = None,
 ) -> GraphExport:
     """Build a dataset's graph (with matching when available), compute metrics, write it.
 
@@ -395,13 +399,15 @@ def export_dataset_graph(
         Where to write the per-node metrics table too (optional).
     seed
         Seed of the community detection and betweenness sampling.
+    match_result
+        A :class:`cwb.matching.MatchResult` already computed (matching is then not run again).
     """
     graph_format(output)  # a wrong suffix fails before any work is done
     if not isinstance(dataset, Dataset):
         from cwb.io import read_dataset
 
         dataset = read_dataset(Path(dataset))
-    G = graph_for_dataset(dataset, run_matching=run_matching)
+    G = graph_for_dataset(dataset, run_matching=run_matching, match_result=match_result)
     metrics = graph_metrics(G, seed=seed)
     written = [write_graph(G, output)]
     if metrics_csv is not None:
@@ -409,10 +415,14 @@ def export_dataset_graph(
     return GraphExport(graph=G, metrics=metrics, written=written)
 
 
-def demo_step(ds: Dataset, out_dir: Path) -> list[Path]:
+def demo_step(run: DemoRun) -> list[Path]:
     """Demo: the graph in every format, per-node metrics and the reach of each asset kind."""
+    out_dir = run.out_dir
     result = export_dataset_graph(
-        ds, out_dir / "graph.graphml", metrics_csv=out_dir / "graph_metrics.csv"
+        run.dataset,
+        out_dir / "graph.graphml",
+        metrics_csv=out_dir / "graph_metrics.csv",
+        match_result=run.match_result,
     )
     written = list(result.written)
     for name in ("graph.gexf", "graph.json", "graph.gpkg"):

@@ -77,6 +77,7 @@ from cwb.errors import UsageError
 
 if TYPE_CHECKING:
     from cwb.dataset import Dataset
+    from cwb.demo import DemoRun
     from cwb.skills import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -507,9 +508,9 @@ def run_match(
     return result
 
 
-def demo_step(ds: Dataset, out_dir: Path) -> list[Path]:
+def demo_step(run: DemoRun) -> list[Path]:
     """Demo: write ``matches.csv``, ``allocation.csv``, ``consortia.csv`` and ``gaps.csv``."""
-    result = match_dataset(ds)
+    result, out_dir = run.match_result, run.out_dir
     return [
         write_csv(result.matches, out_dir / "matches.csv"),
         write_csv(result.allocation.table(), out_dir / "allocation.csv"),

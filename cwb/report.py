@@ -19,7 +19,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ import pandas as pd
 from cwb._atomic import write_text_atomic
 from cwb.dataset import Dataset
 from cwb.errors import UsageError
+
+if TYPE_CHECKING:
+    from cwb.demo import DemoRun
 
 log = logging.getLogger(__name__)
 
@@ -650,23 +653,12 @@ def save_report(
     return write_text_atomic(path, text)
 
 
-def demo_step(ds: Dataset, out_dir: Path) -> list[Path]:
+def demo_step(run: DemoRun) -> list[Path]:
     """``cwb demo``: the map (with the matched links) and the report that links to it."""
     from cwb.maps import save_map
 
-    result = None
-    try:
-        from cwb.matching import match_dataset
-
-        result = match_dataset(ds)
-    except ImportError:
-        log.info("matching not available: map and report without links")
-    map_path = save_map(
-        ds,
-        out_dir / "map.html",
-        matches=None if result is None else result.matches,
-        links=result is not None,
-    )
+    ds, out_dir, result = run.dataset, run.out_dir, run.match_result
+    map_path = save_map(ds, out_dir / "map.html", matches=result.matches, links=True)
     report_path = save_report(ds, out_dir / "report.html", map_href="map.html", match_result=result)
     md_path = save_report(
         ds, out_dir / "report.md", format="md", map_href="map.html", match_result=result

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -55,6 +55,9 @@ from cwb.spend_load import (
     reconciliation,
     spend_settings,
 )
+
+if TYPE_CHECKING:
+    from cwb.demo import DemoRun
 
 __all__ = [
     "ALL_BUYERS",
@@ -773,15 +776,15 @@ def write_spend(analysis: SpendAnalysis, path: str | Path) -> Path:
     return write_text_atomic(path, text)
 
 
-def demo_step(ds: Dataset, out_dir: Path) -> list[Path]:
+def demo_step(run: DemoRun) -> list[Path]:
     """Demo: analyse the dataset's spend; write spend.json and spend_summary.csv."""
-    if ds.spend is None:
+    if run.dataset.spend is None:
         log.warning("the dataset has no spend table; the spend step writes nothing")
         return []
-    analysis = analyse_spend(ds)
+    analysis = analyse_spend(run.dataset)
     return [
-        write_spend(analysis, out_dir / "spend.json"),
-        write_spend(analysis, out_dir / "spend_summary.csv"),
+        write_spend(analysis, run.out_dir / "spend.json"),
+        write_spend(analysis, run.out_dir / "spend_summary.csv"),
     ]
 
 

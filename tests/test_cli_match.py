@@ -8,6 +8,7 @@ from match_helpers import make_dataset
 from typer.testing import CliRunner
 
 from cwb.cli import app
+from cwb.demo import DemoRun
 from cwb.io import read_dataset, write_dataset
 from cwb.matching import MATCH_COLUMNS, demo_step
 
@@ -113,7 +114,7 @@ def test_demo_done_when(tmp_path):
     from cwb.demo import demo_dataset_path
 
     ds = read_dataset(demo_dataset_path())
-    written = demo_step(ds, tmp_path)
+    written = demo_step(DemoRun(ds, tmp_path))
     assert sorted(p.name for p in written) == [
         "allocation.csv",
         "consortia.csv",

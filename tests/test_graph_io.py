@@ -12,6 +12,7 @@ import pyogrio
 import pytest
 from test_graph import PRIVATE_TEXT, make_dataset, make_matching
 
+from cwb.demo import DemoRun
 from cwb.errors import UsageError
 from cwb.graph import build_graph
 from cwb.graph_io import (
@@ -181,7 +182,7 @@ def test_export_dataset_graph(tmp_path):
 def test_demo_step_runs_matching(tmp_path):
     """Integration with cwb.matching: the demo step writes every format and the metrics."""
     ds = make_dataset()
-    written = demo_step(ds, tmp_path / "demo")
+    written = demo_step(DemoRun(ds, tmp_path / "demo"))
     names = sorted(Path(p).name for p in written)
     assert names == [
         "graph.gexf",
