@@ -17,6 +17,7 @@
   /* ---------- decoding ---------- */
 
   function bytesOf(b64) {
+    if (Uint8Array.fromBase64) { return Uint8Array.fromBase64(b64); }
     var bin = atob(b64), n = bin.length, out = new Uint8Array(n);
     for (var i = 0; i < n; i++) { out[i] = bin.charCodeAt(i); }
     return out;
@@ -471,18 +472,26 @@
 
     /* Many points: stamp each as pixels into the frame's shared buffer. */
     _stamp: function (f, buf) {
-      var dpr = f.dpr, m = this._m, r = Math.max(1, Math.round((this.options.radius - 1) * dpr));
-      var inner = stamp(this.options.shape, r), outer = stamp(this.options.shape, r + 1), W = f.w, H = f.h;
+      var dpr = f.dpr, m = this._m, W = f.w, H = f.h, r = Math.max(1, Math.round((this.options.radius - 1) * dpr));
+      var px = this._px, py = this._py, vis = this._vis, cat = this._cat;
       var colours = this.categories.map(function (c) { return rgba32(c.colour, 235); });
-      var edge = rgba32("#ffffff", 200);
+      var passes = [[stamp(this.options.shape, r + 1), rgba32("#ffffff", 200)], [stamp(this.options.shape, r), -1]];
+      var reach = r + 2;
       for (var pass = 0; pass < 2; pass++) {
-        var offs = pass === 0 ? outer : inner, no = offs.length;
+        var offs = passes[pass][0], no = offs.length, edge = passes[pass][1];
+        var lin = new Int32Array(no / 2);  /* offsets as buffer indices, for points well inside */
+        for (var k = 0; k < no; k += 2) { lin[k / 2] = offs[k + 1] * W + offs[k]; }
         for (var j = 0; j < m; j++) {
-          var x = Math.round(this._px[j] * dpr), y = Math.round(this._py[j] * dpr);
-          var c = pass === 0 ? edge : colours[this._cat[this._vis[j]]];
-          for (var k = 0; k < no; k += 2) {
-            var xx = x + offs[k], yy = y + offs[k + 1];
-            if (xx >= 0 && yy >= 0 && xx < W && yy < H) { buf[yy * W + xx] = c; }
+          var x = Math.round(px[j] * dpr), y = Math.round(py[j] * dpr);
+          var c = edge === -1 ? colours[cat[vis[j]]] : edge;
+          if (x >= reach && y >= reach && x < W - reach && y < H - reach) {
+            var at = y * W + x;
+            for (var q = 0; q < lin.length; q++) { buf[at + lin[q]] = c; }
+          } else {
+            for (var k2 = 0; k2 < no; k2 += 2) {
+              var xx = x + offs[k2], yy = y + offs[k2 + 1];
+              if (xx >= 0 && yy >= 0 && xx < W && yy < H) { buf[yy * W + xx] = c; }
+            }
           }
         }
       }
@@ -504,19 +513,20 @@
       var colour = this.options.colour || this.categories[0].colour, cells = [];
       /* layers cluster on the same grid: each kind sits at its own offset in a cell, so all show */
       var shift = this.options.clusterShift || [0, 0];
-      ctx.textAlign = "center"; ctx.textBaseline = "middle";
-      ctx.font = "bold " + Math.round(11 * dpr) + "px sans-serif"; ctx.lineWidth = 2 * dpr; ctx.strokeStyle = "#ffffff";
+      /* one path for every circle of the layer (cells sit on a grid, so they barely overlap), then the counts */
+      ctx.beginPath();
       for (var k = 0; k < count.length; k++) {
         if (!count[k]) { continue; }
         var x = sx[k] / count[k] + shift[0], y = sy[k] / count[k] + shift[1];
         var r = Math.min(cell / 3, 9 + 4 * Math.log10(count[k]));
         cells.push({ x: x, y: y, r: r, count: count[k] });
-        ctx.beginPath(); ctx.arc(x * dpr, y * dpr, r * dpr, 0, TAU);
-        ctx.globalAlpha = 0.78; ctx.fillStyle = colour; ctx.fill();
-        ctx.globalAlpha = 1; ctx.stroke();
-        ctx.fillStyle = "#ffffff";
-        ctx.fillText(fmt(count[k]), x * dpr, y * dpr);
+        ctx.moveTo((x + r) * dpr, y * dpr); ctx.arc(x * dpr, y * dpr, r * dpr, 0, TAU);
       }
+      ctx.globalAlpha = 0.78; ctx.fillStyle = colour; ctx.fill();
+      ctx.globalAlpha = 1; ctx.lineWidth = 2 * dpr; ctx.strokeStyle = "#ffffff"; ctx.stroke();
+      ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.fillStyle = "#ffffff";
+      ctx.font = "bold " + Math.round(11 * dpr) + "px sans-serif";
+      cells.forEach(function (c) { ctx.fillText(fmt(c.count), c.x * dpr, c.y * dpr); });
       this._cells = cells;
       this.drawn = cells.length;
     },
