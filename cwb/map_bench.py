@@ -20,7 +20,7 @@ import struct
 import time
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -236,6 +236,13 @@ def _timed_save(build: Any, path: Path) -> dict[str, float]:
 
 
 _PAGES = (("cwb", "cwb_map.html"), ("fast_marker_cluster", "fmc_map.html"))
+#: What each page shows once drawn: points or clusters on the cwb canvas, cluster and marker icons.
+_ITEMS_DRAWN = {
+    "cwb": "() => { const m = Object.values(window).find(v => v instanceof L.Map); "
+    "return m._cwb.layers.filter(l => l._map).reduce((n, l) => n + l.drawn, 0); }",
+    "fast_marker_cluster": "() => document.querySelectorAll("
+    "'.marker-cluster, .leaflet-marker-icon').length",
+}
 
 
 def bench_map(
@@ -246,18 +253,21 @@ def bench_map(
     baseline: bool = True,
     repeats: int = 5,
     settle_s: float = 1.0,
+    chrome: Any = None,
 ) -> dict[str, Any]:
     """Build, save and (optionally) draw the cwb map and the FastMarkerCluster baseline.
 
     Drawn times are the median of ``repeats`` page loads, the two maps taking
-    turns with ``settle_s`` seconds of rest after each.
+    turns with ``settle_s`` seconds of rest after each, in ``chrome`` (a
+    Playwright browser) or a headless Chromium launched for the purpose.
 
     Returns
     -------
     dict
         ``points``; ``cwb`` and ``fast_marker_cluster`` with ``build_s``,
-        ``save_s``, ``html_mb`` and ``drawn_s`` (None without a browser); and
-        ``drawn_ratio`` (cwb / baseline).
+        ``save_s``, ``html_mb``, and with a browser ``drawn_s``, ``drawn_runs_s``,
+        ``items_drawn`` (points, clusters or icons on screen when the time was
+        taken) and ``errors``; and ``drawn_ratio`` (cwb / baseline).
     """
     from cwb.maps import make_map
 
@@ -275,13 +285,15 @@ def bench_map(
     if browser:
         pages = [(key, out_dir / name) for key, name in _PAGES if key in result]
         try:
-            with chromium() as chrome:
+            with nullcontext(chrome) if chrome is not None else chromium() as active:
                 times: dict[str, list[float]] = {key: [] for key, _ in pages}
                 # the two maps take turns, so both see the same machine load
                 for _ in range(repeats):
                     for key, html in pages:
-                        page, page_log = open_page(chrome, html)
+                        page, page_log = open_page(active, html)
                         times[key].append(wait_drawn(page))
+                        # proof that the time is of a drawn map: what it shows at that moment
+                        result[key]["items_drawn"] = page.evaluate(_ITEMS_DRAWN[key])
                         result[key]["errors"] = page_log.errors[:5]
                         page.context.close()
                         time.sleep(settle_s)  # let the browser finish tearing the page down

@@ -277,3 +277,26 @@ def test_report_shows_no_personal_data(demo_report: Path) -> None:
     for secret in SECRETS:
         assert secret not in text
     assert "<script" not in text
+
+
+def test_map_benchmark_times_drawn_maps(browser: Any, tmp_path: Path) -> None:  # noqa: F811
+    """The map benchmark times both maps only once they show something, without errors."""
+    from cwb.io import read_dataset
+    from cwb.map_bench import bench_map, to_markdown
+    from cwb.synth import synth_dataset
+
+    synth_dataset(tmp_path / "ds", assets=3000, opportunities=100, seed=3, fmt="parquet")
+    result = bench_map(
+        read_dataset(tmp_path / "ds"), tmp_path / "maps", repeats=2, settle_s=0, chrome=browser
+    )
+    assert result["points"] > 1000
+    for key in ("cwb", "fast_marker_cluster"):
+        fig = result[key]
+        assert fig["errors"] == [], (key, fig["errors"])
+        assert fig["items_drawn"] > 0, key
+        assert len(fig["drawn_runs_s"]) == 2 and fig["drawn_s"] > 0
+        assert fig["html_mb"] > 0
+    assert result["drawn_ratio"] == pytest.approx(
+        result["cwb"]["drawn_s"] / result["fast_marker_cluster"]["drawn_s"], abs=0.01
+    )
+    assert "3,000" in to_markdown([{"assets": 3000, **result}])
