@@ -18,7 +18,6 @@ the project sites: names, postcodes, areas and figures are invented.
 
 from __future__ import annotations
 
-import csv
 import logging
 import time
 from dataclasses import dataclass, field
@@ -34,10 +33,11 @@ import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
+from cwb import synth_sampling as sample
 from cwb._atomic import atomic_path, write_text_atomic
 from cwb.errors import UsageError
 from cwb.manifest import MANIFEST_NAME, FileEntry, Manifest
-from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, TABLES, split_list
+from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, TABLES
 from cwb.synth_geography import (
     BNG,
     PLACES,
@@ -48,6 +48,7 @@ from cwb.synth_geography import (
     synthetic_postcodes,
     voronoi_areas,
 )
+from cwb.synth_sampling import SkillVocabulary, load_skill_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -94,41 +95,7 @@ _ANCHORS = ("Synthetic Hospitals NHS Trust", "Synthetic City Council", "Syntheti
             "Synthetic Housing Group", "Synthetic College")
 _RELATIONS = ("partner", "member_of", "funds", "uses", "supplies")
 # fmt: on
-#: Skill groups that are not trades: residents hold them besides their trade (shares per resident).
-_CROSS_CUTTING: dict[str, float] = {"language": 0.3, "qualification": 0.2}
-#: The skill group describing what a space offers (rooms, kitchens): for buildings, not trades.
-_SPACE_GROUP = "space"
 _NULL = pa.scalar(None, pa.string())
-#: Minimal skill vocabulary by sector, used only when neither the skills resource nor the demo
-#: dataset is available.
-_FALLBACK_SKILLS: dict[str, tuple[str, ...]] = {
-    "health": ("registered nurse", "midwifery", "pharmacy", "medicine", "healthcare support"),
-    "catering": ("cooking", "food hygiene"),
-    "cleaning": ("cleaning", "infection control"),
-    "construction": ("construction", "electrical installation", "plumbing"),
-    "security": ("security",),
-    "transport": ("driving", "logistics"),
-    "facilities management": ("facilities management", "maintenance"),
-    "IT": ("IT support", "software development"),
-}
-
-
-@dataclass(frozen=True)
-class SkillVocabulary:
-    """Skills grouped by sector; ``source`` says where they were read from."""
-
-    by_sector: dict[str, tuple[str, ...]]
-    source: str
-
-    @property
-    def sectors(self) -> list[str]:
-        """Sector names."""
-        return list(self.by_sector)
-
-    @property
-    def labels(self) -> list[str]:
-        """Every skill label."""
-        return sorted({s for skills in self.by_sector.values() for s in skills})
 
 
 @dataclass
@@ -142,190 +109,6 @@ class SynthResult:
     vocabulary_source: str
     bytes_written: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
-
-
-def _repo_root() -> Path:
-    return Path(__file__).resolve().parents[1]
-
-
-def load_skill_vocabulary() -> SkillVocabulary:
-    """The skill vocabulary shared with the demo, grouped by sector.
-
-    Read from ``cwb/resources/skills.csv`` (a ``label`` column and, if present,
-    a ``sector``/``group``/``family`` column) when it exists; else from the skills
-    and sectors of ``data/birmingham/assets.csv`` and ``opportunities.csv``; else
-    a minimal built-in list.
-    """
-    resource = Path(__file__).resolve().parent / "resources" / "skills.csv"
-    if resource.exists():
-        vocab = _vocabulary_from_rows(_read_csv_rows(resource), "label", resource.name)
-        if vocab is not None:
-            return vocab
-    demo = _repo_root() / "data" / "birmingham"
-    rows: list[dict[str, str]] = []
-    for name in ("assets.csv", "opportunities.csv"):
-        if (demo / name).exists():
-            rows += _read_csv_rows(demo / name)
-    vocab = _vocabulary_from_rows(rows, "skills", "data/birmingham")
-    return vocab or SkillVocabulary(dict(_FALLBACK_SKILLS), "built-in")
-
-
-def _read_csv_rows(path: Path) -> list[dict[str, str]]:
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            return list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        log.warning("could not read skills from %s: %s", path, exc)
-        return []
-
-
-def _vocabulary_from_rows(
-    rows: list[dict[str, str]], column: str, source: str
-) -> SkillVocabulary | None:
-    """Group the skills of ``column`` (a label or a ``;`` list) by the row's sector."""
-    if not rows:
-        return None
-    keys = {k.lower(): k for k in rows[0] if k}
-    col = keys.get(column) or keys.get("skill") or keys.get("name")
-    groups = [keys[k] for k in ("sector", "group", "family", "domain", "category") if k in keys]
-    group = groups[0] if groups else None
-    if col is None:
-        return None
-    by_sector: dict[str, set[str]] = {}
-    for row in rows:
-        sector = (row.get(group) or "").strip() if group else ""
-        for skill in split_list(row.get(col)):
-            by_sector.setdefault(sector or "general", set()).add(skill)
-    if not by_sector:
-        return None
-    return SkillVocabulary({k: tuple(sorted(v)) for k, v in sorted(by_sector.items())}, source)
-
-
-# --------------------------------------------------------------------------- sampling helpers
-
-
-def _apportion(total: int, weights: dict[str, float], *, at_least_one: bool) -> dict[str, int]:
-    """Split ``total`` by weight (largest remainder), giving each key one row first when it fits."""
-    keys = list(weights)
-    w = np.array([weights[k] for k in keys], dtype=float)
-    base = np.full(len(keys), 1 if at_least_one and total >= len(keys) else 0)
-    rest = total - int(base.sum())
-    exact = w / w.sum() * rest
-    counts = np.floor(exact).astype(int)
-    counts[np.argsort(-(exact - counts), kind="stable")[: rest - int(counts.sum())]] += 1
-    return dict(zip(keys, (base + counts).tolist(), strict=True))
-
-
-def _shuffled_codes(rng: np.random.Generator, counts: dict[str, int]) -> np.ndarray:
-    """Codes 0..len(counts)-1, each repeated its count, in random order."""
-    return rng.permutation(np.repeat(np.arange(len(counts)), list(counts.values())))
-
-
-def _lognormal(rng: np.random.Generator, median: Any, sigma: Any, n: int) -> np.ndarray:
-    return np.asarray(median) * np.exp(rng.normal(0.0, 1.0, n) * np.asarray(sigma))
-
-
-def _take(labels: Any, codes: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
-    """``labels[codes]`` as an Arrow string array (null where ``valid`` is False)."""
-    mask = None if valid is None else ~np.asarray(valid, dtype=bool)
-    indices = pa.array(np.asarray(codes, dtype=np.int64), mask=mask)
-    return pc.take(pa.array(list(labels), pa.string()), indices)
-
-
-def _join(*parts: pa.Array | str) -> pa.Array:
-    """Element-wise concatenation of Arrow string arrays and constant strings."""
-    return pc.binary_join_element_wise(*parts, "")
-
-
-def _repeat(text: str, n: int) -> pa.Array:
-    """A string array of ``n`` times ``text``."""
-    return pa.repeat(pa.scalar(text, pa.string()), n)
-
-
-def _digits(values: np.ndarray, width: int = 0) -> pa.Array:
-    """Integers as strings, zero-padded to ``width``."""
-    text = pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string())
-    return pc.utf8_lpad(text, width=width, padding="0") if width else text
-
-
-def _numbered(prefix: str, n: int) -> pa.Array:
-    """``prefix`` + 1..n zero-padded to the same width: A0001 … A1000."""
-    return _join(prefix, _digits(np.arange(1, n + 1), len(str(n))))
-
-
-def _iso_dates(first: str, days: np.ndarray) -> pa.Array:
-    """ISO dates ``days`` after ``first`` (each distinct day formatted once)."""
-    span = np.datetime64(first, "D") + np.arange(int(days.max(initial=0)) + 1)
-    return pc.take(pc.strftime(pa.array(span), format="%Y-%m-%d"), pa.array(days))
-
-
-def _dates(rng: np.random.Generator, first: str, last: str, n: int) -> pa.Array:
-    """``n`` random ISO dates from ``first`` to ``last``."""
-    span = int((np.datetime64(last, "D") - np.datetime64(first, "D")).astype(int))
-    return _iso_dates(first, rng.integers(0, span + 1, n))
-
-
-def _title(words: Any) -> list[str]:
-    """Capitalise the first letter of each string; short words are acronyms ('it' → 'IT')."""
-    return [w.upper() if len(w) <= 2 else w[:1].upper() + w[1:] for w in words]
-
-
-def _pick_skills(
-    rng: np.random.Generator, vocab: SkillVocabulary, sector_idx: np.ndarray, max_k: int
-) -> tuple[pa.Array, pa.Array]:
-    """Per row, a ``;``-list of 1..max_k distinct skills of its sector, and the first one.
-
-    Each sector's pool is shuffled once; low positions in it are drawn more often, so
-    some skills are common and others rare.
-    """
-    pools = [
-        list(rng.permutation(np.array(vocab.by_sector[s], dtype=object))) for s in vocab.sectors
-    ]
-    labels = [skill for pool in pools for skill in pool]
-    size = np.array([len(pool) for pool in pools])
-    offset = np.concatenate([[0], np.cumsum(size)[:-1]])
-    n = len(sector_idx)
-    p, base = size[sector_idx], offset[sector_idx]
-    first = np.minimum((p * rng.random(n) ** 1.6).astype(int), p - 1)
-    k_max = np.minimum(max_k, p)
-    k = 1 + (rng.random(n) * k_max).astype(int)
-    step = 1 + (rng.random(n) * np.maximum(1, (p - 1) // np.maximum(1, k_max - 1))).astype(int)
-    lead = _take(labels, base + first)
-    text = lead
-    for j in range(1, max_k):
-        nxt = _take(labels, base + (first + j * step) % p)
-        text = pc.if_else(pa.array(k > j), _join(text, ";", nxt), text)
-    return text, lead
-
-
-def _trades(rng: np.random.Generator, vocab: SkillVocabulary, n: int) -> np.ndarray:
-    """Random sector indices among the trades (not cross-cutting groups nor the space group)."""
-    other = {*_CROSS_CUTTING, _SPACE_GROUP}
-    trades = [i for i, s in enumerate(vocab.sectors) if s not in other]
-    trades = trades or list(range(len(vocab.sectors)))
-    return np.array(trades)[rng.integers(0, len(trades), n)]
-
-
-def _with_group(
-    vocab: SkillVocabulary, group: str, mask: np.ndarray, sector_idx: np.ndarray
-) -> np.ndarray:
-    """``sector_idx`` with ``group`` where ``mask`` is True (unchanged for an unknown group)."""
-    if group not in vocab.by_sector:
-        return sector_idx
-    return np.where(mask, vocab.sectors.index(group), sector_idx)
-
-
-def _add_cross_cutting(
-    rng: np.random.Generator, vocab: SkillVocabulary, skills: pa.Array, who: np.ndarray
-) -> pa.Array:
-    """Append a language or a qualification to the skills of some of the ``who`` rows."""
-    n = len(who)
-    for group, share in _CROSS_CUTTING.items():
-        if group in vocab.by_sector:
-            extra, _ = _pick_skills(rng, vocab, np.full(n, vocab.sectors.index(group)), 1)
-            chosen = pa.array(who & (rng.random(n) < share))
-            skills = pc.if_else(chosen, _join(skills, ";", extra), skills)
-    return skills
 
 
 # --------------------------------------------------------------------------- tables
@@ -372,9 +155,9 @@ def _assets(ctx: _Context, n: int) -> tuple[pd.DataFrame, np.ndarray]:
         cat_w = np.array([CATEGORY_WEIGHTS.get(c, 0.05) for c in cats])
         for c, w in zip(cats, cat_w / cat_w.sum(), strict=True):
             weights[c] = KIND_WEIGHTS.get(kind, 0.1) * w
-    counts = _apportion(n, weights, at_least_one=True)
+    counts = sample.apportion(n, weights, at_least_one=True)
     cat_names = list(counts)
-    code = _shuffled_codes(rng, counts)
+    code = sample.shuffled_codes(rng, counts)
     kind_of = {c: k for k, cats in ASSET_CATEGORIES.items() for c in cats}
     kind_names = list(ASSET_CATEGORIES)
     kind_code = np.array([kind_names.index(kind_of[c]) for c in cat_names])[code]
@@ -395,27 +178,27 @@ def _assets(ctx: _Context, n: int) -> tuple[pd.DataFrame, np.ndarray]:
     area_idx = np.zeros(n, dtype=int)
     area_idx[method == 2] = cKDTree(ctx.seeds).query(xy[method == 2])[1]
 
-    sector_idx = _trades(rng, vocab, n)
-    spaces = is_phys & (_SPACE_GROUP in vocab.by_sector)  # buildings list what they offer
+    sector_idx = sample.trades(rng, vocab, n)
+    spaces = is_phys & (sample.SPACE_GROUP in vocab.by_sector)  # buildings list what they offer
     with_skills = is_human | is_fin | ((is_comm | spaces) & (rng.random(n) < 0.5))
-    skill_group = _with_group(vocab, _SPACE_GROUP, spaces, sector_idx)
-    skills, first_skill = _pick_skills(rng, vocab, skill_group, 4)
-    skills = _add_cross_cutting(rng, vocab, skills, is_human)
-    number = _digits(np.arange(1, n + 1))
-    place = _take(PLACES, rng.integers(0, len(PLACES), n))
-    label = _take(_title(c.replace("_", " ") for c in cat_names), code)
-    suffix = _take([_SUFFIX.get(c, "") for c in cat_names], code)
-    sector_title = _take(_title(vocab.sectors), sector_idx)
-    name = _join(place, " ", sector_title, " ", suffix, " #", number)
-    name = pc.if_else(pa.array(is_comm), _join(place, " ", suffix, " #", number), name)
-    name = pc.if_else(pa.array(is_phys), _join(place, " ", label, " #", number), name)
-    group_name = _join("Residents skilled in ", first_skill, " #", number)
+    skill_group = sample.with_group(vocab, sample.SPACE_GROUP, spaces, sector_idx)
+    skills, first_skill = sample.pick_skills(rng, vocab, skill_group, 4)
+    skills = sample.add_cross_cutting(rng, vocab, skills, is_human)
+    number = sample.digits(np.arange(1, n + 1))
+    place = sample.take(PLACES, rng.integers(0, len(PLACES), n))
+    label = sample.take(sample.title_case(c.replace("_", " ") for c in cat_names), code)
+    suffix = sample.take([_SUFFIX.get(c, "") for c in cat_names], code)
+    sector_title = sample.take(sample.title_case(vocab.sectors), sector_idx)
+    name = sample.join(place, " ", sector_title, " ", suffix, " #", number)
+    name = pc.if_else(pa.array(is_comm), sample.join(place, " ", suffix, " #", number), name)
+    name = pc.if_else(pa.array(is_phys), sample.join(place, " ", label, " #", number), name)
+    group_name = sample.join("Residents skilled in ", first_skill, " #", number)
     name = pc.if_else(pa.array(is_human), group_name, name)
-    one_name = _join("Resident: ", first_skill, " #", number)
+    one_name = sample.join("Resident: ", first_skill, " #", number)
     name = pc.if_else(pa.array(individual), one_name, name)
 
     capacity_of = [_CAPACITY.get(c, _CAPACITY.get(kind_of[c], (0.0, 0.0))) for c in cat_names]
-    capacity = _lognormal(
+    capacity = sample.lognormal(
         rng,
         np.array([m for m, _ in capacity_of])[code],
         np.array([s for _, s in capacity_of])[code],
@@ -423,38 +206,38 @@ def _assets(ctx: _Context, n: int) -> tuple[pd.DataFrame, np.ndarray]:
     )
     capacity = np.where(is_fin, np.round(capacity, -2), np.round(capacity))
     capacity[is_human] = np.nan
-    count = np.maximum(1, np.round(_lognormal(rng, 10.0, 0.9, n))).astype(np.int64)
+    count = np.maximum(1, np.round(sample.lognormal(rng, 10.0, 0.9, n))).astype(np.int64)
     count[individual] = 1
     enterprise = np.isin(code, [cat_names.index(c) for c in _ENTERPRISES if c in cat_names])
     company = enterprise & (rng.random(n) < 0.8)
     charity = (code == cat_names.index("charity")) & (rng.random(n) < 0.6)
     registered = pc.if_else(
         pa.array(charity),
-        _digits(rng.integers(1_000_000, 1_200_000, n)),
-        _digits(rng.integers(1_000_000, 16_000_000, n), 8),
+        sample.digits(rng.integers(1_000_000, 1_200_000, n)),
+        sample.digits(rng.integers(1_000_000, 16_000_000, n), 8),
     )
     has_contact = (is_fin | is_comm) & (rng.random(n) < 0.3)
     frame = _frame(
         {
-            "id": _numbered("A", n),
+            "id": sample.numbered("A", n),
             "name": name,
-            "kind": _take(kind_names, kind_code),
-            "category": _take(cat_names, code),
+            "kind": sample.take(kind_names, kind_code),
+            "category": sample.take(cat_names, code),
             "lat": np.where(exact, lat, np.nan),
             "lon": np.where(exact, lon, np.nan),
-            "postcode": _take(ctx.postcodes, postcode_idx, method == 1),
-            "area_code": _take(ctx.area_codes, area_idx, method == 2),
+            "postcode": sample.take(ctx.postcodes, postcode_idx, method == 1),
+            "area_code": sample.take(ctx.area_codes, area_idx, method == 2),
             "skills": pc.if_else(pa.array(with_skills), skills, _NULL),
-            "sector": _take(vocab.sectors, sector_idx, ~is_phys),
+            "sector": sample.take(vocab.sectors, sector_idx, ~is_phys),
             "capacity": capacity,
             "count": pa.array(count, mask=~is_human),
             "registered_number": pc.if_else(pa.array(company | charity), registered, _NULL),
-            "source": _repeat(f"cwb synth (seed {ctx.seed})", n),
-            "collected_by": _repeat("synthetic", n),
-            "collected_on": _dates(rng, "2018-01-01", "2024-12-31", n),
-            "licence": _repeat("CC0-1.0", n),
+            "source": sample.repeat(f"cwb synth (seed {ctx.seed})", n),
+            "collected_by": sample.repeat("synthetic", n),
+            "collected_on": sample.dates(rng, "2018-01-01", "2024-12-31", n),
+            "licence": sample.repeat("CC0-1.0", n),
             "contact_email": pc.if_else(
-                pa.array(has_contact), _join("contact", number, "@example.org"), _NULL
+                pa.array(has_contact), sample.join("contact", number, "@example.org"), _NULL
             ),
         }
     )
@@ -464,9 +247,9 @@ def _assets(ctx: _Context, n: int) -> tuple[pd.DataFrame, np.ndarray]:
 def _opportunities(ctx: _Context, m: int) -> pd.DataFrame:
     rng, vocab, projects = ctx.rng, ctx.vocab, ctx.geo.projects
     weights = {t: OPPORTUNITY_WEIGHTS.get(t, 0.05) for t in OPPORTUNITY_TYPES}
-    counts = _apportion(m, weights, at_least_one=True)
+    counts = sample.apportion(m, weights, at_least_one=True)
     type_names = list(counts)
-    code = _shuffled_codes(rng, counts)
+    code = sample.shuffled_codes(rng, counts)
     is_type = {t: code == i for i, t in enumerate(type_names)}
     none = np.zeros(m, dtype=bool)
     is_job, is_contract = is_type.get("job", none), is_type.get("contract", none)
@@ -474,23 +257,23 @@ def _opportunities(ctx: _Context, m: int) -> pd.DataFrame:
     w = 1.0 / (1.0 + 0.4 * np.arange(len(projects)))
     proj = rng.choice(len(projects), size=m, p=w / w.sum())
     is_space = is_type.get("space", none)
-    sector_idx = _trades(rng, vocab, m)
-    skill_group = _with_group(vocab, _SPACE_GROUP, is_space, sector_idx)
-    skills, first_skill = _pick_skills(rng, vocab, skill_group, 3)
-    first_skill = _join(
+    sector_idx = sample.trades(rng, vocab, m)
+    skill_group = sample.with_group(vocab, sample.SPACE_GROUP, is_space, sector_idx)
+    skills, first_skill = sample.pick_skills(rng, vocab, skill_group, 3)
+    first_skill = sample.join(
         pc.utf8_upper(pc.utf8_slice_codeunits(first_skill, 0, 1)),
         pc.utf8_slice_codeunits(first_skill, 1),
     )
-    sector_title = _take(_title(vocab.sectors), sector_idx)
-    number = _digits(np.arange(1, m + 1))
+    sector_title = sample.take(sample.title_case(vocab.sectors), sector_idx)
+    number = sample.digits(np.arange(1, m + 1))
     band = rng.choice(len(_PAY_BANDS), size=m, p=_BAND_SHARES)
-    band_name = _take([b for b, _ in _PAY_BANDS], band)
-    title = _join("Community space #", number)
+    band_name = sample.take([b for b, _ in _PAY_BANDS], band)
+    title = sample.join("Community space #", number)
     for mask, text in (
-        (is_volunteering, _join(sector_title, " volunteering #", number)),
-        (is_training, _join(first_skill, " training course #", number)),
-        (is_contract, _join(sector_title, " services lot #", number)),
-        (is_job, _join(first_skill, " (", band_name, ") #", number)),
+        (is_volunteering, sample.join(sector_title, " volunteering #", number)),
+        (is_training, sample.join(first_skill, " training course #", number)),
+        (is_contract, sample.join(sector_title, " services lot #", number)),
+        (is_job, sample.join(first_skill, " (", band_name, ") #", number)),
     ):
         title = pc.if_else(pa.array(mask), text, title)
     quantity = np.select(
@@ -504,30 +287,32 @@ def _opportunities(ctx: _Context, m: int) -> pd.DataFrame:
         rng.integers(1, 5, m),
     )
     pay = np.array([p for _, p in _PAY_BANDS], dtype=float)[band]
-    contract_value = np.round(_lognormal(rng, 300_000, 1.2, m), -3)
+    contract_value = np.round(sample.lognormal(rng, 300_000, 1.2, m), -3)
     value = np.where(is_job, pay, np.where(is_contract, contract_value, np.nan))
     offset = rng.integers(0, 3 * 365, m)
-    starts, ends = _iso_dates("2024-01-01", offset), _iso_dates("2027-01-01", offset)
+    starts, ends = sample.iso_dates("2024-01-01", offset), sample.iso_dates("2027-01-01", offset)
     pathways = ["apprenticeship", "pre_employment_programme"]
     pathway = np.where(is_training, 1, 0)
     null = _NULL
     return _frame(
         {
-            "id": _numbered("O", m),
-            "project": _take([p.id for p in projects], proj),
-            "type": _take(type_names, code),
+            "id": sample.numbered("O", m),
+            "project": sample.take([p.id for p in projects], proj),
+            "type": sample.take(type_names, code),
             "title": title,
             "skills": skills,
-            "sector": _take(vocab.sectors, sector_idx, ~is_space),
+            "sector": sample.take(vocab.sectors, sector_idx, ~is_space),
             "quantity": quantity.astype(np.int64),
             "value": value,
             "pay_band": pc.if_else(pa.array(is_job), band_name, null),
             "starts": starts,
             "ends": pc.if_else(pa.array(is_contract), ends, null),
-            "pathway": _take(pathways, pathway, is_training | (is_job & (rng.random(m) < 0.15))),
+            "pathway": sample.take(
+                pathways, pathway, is_training | (is_job & (rng.random(m) < 0.15))
+            ),
             "lat": np.array([p.lat for p in projects])[proj],
             "lon": np.array([p.lon for p in projects])[proj],
-            "source": _repeat(f"cwb synth (seed {ctx.seed})", m),
+            "source": sample.repeat(f"cwb synth (seed {ctx.seed})", m),
         }
     )
 
@@ -545,14 +330,14 @@ def _spend(ctx: _Context, k: int, assets: pd.DataFrame, asset_xy: np.ndarray) ->
     def column(name: str) -> np.ndarray:
         return pc.take(pa.array(assets[name]), pa.array(local)).to_numpy(zero_copy_only=False)
 
-    other_no = _digits(np.arange(1, n_other + 1)).to_numpy(zero_copy_only=False)
+    other_no = sample.digits(np.arange(1, n_other + 1)).to_numpy(zero_copy_only=False)
     other_name = "Regional Supplier " + other_no.astype(object) + " Ltd"
     sup_name = np.concatenate([column("name"), other_name])
-    other_id = _digits(rng.integers(1_000_000, 16_000_000, n_other), 8)
+    other_id = sample.digits(rng.integers(1_000_000, 16_000_000, n_other), 8)
     other_id = other_id.to_numpy(zero_copy_only=False)
     sup_id = np.concatenate([column("registered_number"), other_id])
     sectors = np.array(ctx.vocab.sectors, dtype=object)
-    sup_sector = np.concatenate([column("sector"), sectors[_trades(rng, ctx.vocab, n_other)]])
+    sup_sector = np.concatenate([column("sector"), sectors[sample.trades(rng, ctx.vocab, n_other)]])
     sup_postcode = ctx.postcodes[
         np.concatenate(
             [
@@ -580,18 +365,18 @@ def _spend(ctx: _Context, k: int, assets: pd.DataFrame, asset_xy: np.ndarray) ->
     )
     popularity = 1.0 / np.arange(1, n_suppliers + 1) ** 0.9
     sup = rng.choice(n_suppliers, size=k, p=rng.permutation(popularity / popularity.sum()))
-    amount = np.round(_lognormal(rng, 900.0, 1.8, k), 2)
+    amount = np.round(sample.lognormal(rng, 900.0, 1.8, k), 2)
     amount = np.where(rng.random(k) < 0.01, -np.round(amount / 4, 2), amount)  # credit notes
     buyers = _ANCHORS[: max(3, min(len(_ANCHORS), len(ctx.geo.projects)))]
     return _frame(
         {
-            "id": _numbered("T", k),
-            "buyer": _take(buyers, rng.integers(0, len(buyers), k)),
+            "id": sample.numbered("T", k),
+            "buyer": sample.take(buyers, rng.integers(0, len(buyers), k)),
             "supplier_name": pa.array(sup_name[sup], pa.string()),
             "supplier_id": pa.array(sup_id[sup], pa.string()),
             "amount": amount,
-            "currency": _repeat("GBP", k),
-            "date": _dates(rng, "2023-04-01", "2024-03-31", k),
+            "currency": sample.repeat("GBP", k),
+            "date": sample.dates(rng, "2023-04-01", "2024-03-31", k),
             "sector": pa.array(sup_sector[sup], pa.string()),
             "sme": sup_sme[sup],
             "size_band": pa.array(sup_size[sup], pa.string()),
@@ -617,8 +402,8 @@ def _links(ctx: _Context, n_links: int, assets: pd.DataFrame, asset_xy: np.ndarr
         {
             "source": pc.take(ids, pa.array(pool[a])),
             "target": pc.take(ids, pa.array(pool[b])),
-            "relation": _take(_RELATIONS, rng.integers(0, len(_RELATIONS), draw)),
-            "since": _dates(rng, "2010-01-01", "2024-12-31", draw),
+            "relation": sample.take(_RELATIONS, rng.integers(0, len(_RELATIONS), draw)),
+            "since": sample.dates(rng, "2010-01-01", "2024-12-31", draw),
         }
     )
     frame = frame[frame["source"] != frame["target"]].drop_duplicates(["source", "target"])

@@ -16,16 +16,14 @@ from cwb.cli import app
 from cwb.errors import UsageError
 from cwb.io import read_dataset
 from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, split_list
-from cwb.synth import (
-    KIND_WEIGHTS,
-    SkillVocabulary,
-    _apportion,
-    _vocabulary_from_rows,
-    load_skill_vocabulary,
-    synth_dataset,
-    synth_tables,
-)
+from cwb.synth import KIND_WEIGHTS, synth_dataset, synth_tables
 from cwb.synth_geography import PROJECT_SITES
+from cwb.synth_sampling import (
+    SkillVocabulary,
+    apportion,
+    load_skill_vocabulary,
+    vocabulary_from_rows,
+)
 from cwb.validate import validate_dataset
 
 runner = CliRunner()
@@ -167,7 +165,7 @@ def test_links_join_distinct_known_assets(small) -> None:
 @given(total=st.integers(0, 5_000), weights=st.lists(st.floats(0.001, 10), min_size=1, max_size=30))
 def test_apportion_adds_up_and_covers_every_key(total: int, weights: list[float]) -> None:
     keyed = {f"k{i}": w for i, w in enumerate(weights)}
-    counts = _apportion(total, keyed, at_least_one=True)
+    counts = apportion(total, keyed, at_least_one=True)
     assert sum(counts.values()) == total
     if total >= len(keyed):
         assert min(counts.values()) >= 1
@@ -179,15 +177,15 @@ def test_vocabulary_from_rows_groups_by_sector() -> None:
         {"id": "A2", "skills": "driving", "sector": "transport"},
         {"id": "A3", "skills": "cooking", "sector": ""},
     ]
-    vocab = _vocabulary_from_rows(rows, "skills", "test")
+    vocab = vocabulary_from_rows(rows, "skills", "test")
     assert vocab is not None
     assert vocab.by_sector == {
         "catering": ("cooking", "food hygiene"),
         "general": ("cooking",),
         "transport": ("driving",),
     }
-    assert _vocabulary_from_rows([], "skills", "test") is None
-    assert _vocabulary_from_rows([{"id": "x"}], "skills", "test") is None
+    assert vocabulary_from_rows([], "skills", "test") is None
+    assert vocabulary_from_rows([{"id": "x"}], "skills", "test") is None
 
 
 def test_custom_vocabulary_is_used() -> None:
