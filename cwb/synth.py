@@ -291,7 +291,7 @@ def _opportunities(ctx: _Context, m: int) -> pd.DataFrame:
     value = np.where(is_job, pay, np.where(is_contract, contract_value, np.nan))
     offset = rng.integers(0, 3 * 365, m)
     starts, ends = sample.iso_dates("2024-01-01", offset), sample.iso_dates("2027-01-01", offset)
-    pathways = ["apprenticeship", "pre_employment_programme"]
+    pathways = ["apprenticeship", "sector_based_work_academy"]  # both known to matching
     pathway = np.where(is_training, 1, 0)
     null = _NULL
     return _frame(
