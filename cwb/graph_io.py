@@ -7,7 +7,8 @@ same node ids, edges with their keys, and attributes with their types.
 - **GraphML** (``.graphml``) and **GEXF** (``.gexf``, version 1.2) open in Gephi.
   Attributes are plain ``str``/``int``/``float``/``bool``; an attribute has one
   type everywhere (mixed ints and floats become floats). GEXF keeps no graph
-  attributes (the suppression counts); GraphML does. Each GEXF edge id is
+  attributes, so cwb writes them (the suppression counts among them) as JSON in the
+  file's ``<meta><description>``, where Gephi shows them. Each GEXF edge id is
   ``source->target#key``, which is how :func:`read_graph` recovers the edge key.
   ``lat``/``lon`` node attributes suit Gephi's Geo Layout.
 - **node-link JSON** (``.json``): ``{"directed", "multigraph", "graph", "nodes",
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +57,8 @@ GRAPH_FORMATS: dict[str, str] = {
 }
 _TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
 _GEXF_KEY_MARK = "#"
+#: How the graph attributes start in a GEXF file's ``<meta><description>`` (see :func:`write_gexf`).
+GEXF_ATTRIBUTES_PREFIX = "cwb graph attributes: "
 
 
 def graph_format(path: str | Path) -> str:
@@ -154,13 +158,42 @@ def read_graphml(path: str | Path) -> nx.MultiDiGraph:
 
 
 def write_gexf(G: nx.MultiDiGraph, path: str | Path) -> Path:
-    """Write ``G`` as GEXF 1.2 (atomically); each edge id carries its key."""
+    """Write ``G`` as GEXF 1.2 (atomically); each edge id carries its key.
+
+    GEXF has no graph attributes: they (the suppression counts among them) go
+    into the file's ``<meta><description>`` as JSON after :data:`GEXF_ATTRIBUTES_PREFIX`,
+    which Gephi shows as the graph's description.
+    """
+    from networkx.readwrite.gexf import GEXFWriter
+
     H = plain_graph(G)
     for u, v, k, d in H.edges(keys=True, data=True):
         d["id"] = f"{u}->{v}{_GEXF_KEY_MARK}{k}"
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
+    meta = writer.xml.find("meta")
+    if meta is not None and H.graph:
+        description = ET.SubElement(meta, "description")
+        description.text = GEXF_ATTRIBUTES_PREFIX + json.dumps(H.graph, ensure_ascii=False)
+    writer.add_graph(H)
     with atomic_path(path) as tmp:
-        nx.write_gexf(H, tmp, encoding="utf-8", prettyprint=True, version="1.2draft")
+        writer.write(tmp)
     return Path(path)
+
+
+def _gexf_graph_attributes(path: str | Path) -> dict[str, Any]:
+    """The graph attributes :func:`write_gexf` put in the meta description (read up to it only)."""
+    for _, element in ET.iterparse(str(path), events=("end",)):
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "description" and (element.text or "").startswith(GEXF_ATTRIBUTES_PREFIX):
+            try:
+                found = json.loads(element.text[len(GEXF_ATTRIBUTES_PREFIX) :])
+            except json.JSONDecodeError:
+                log.warning("%s: graph attributes in the GEXF description are not JSON", path)
+                return {}
+            return found if isinstance(found, dict) else {}
+        if tag in ("meta", "nodes"):
+            break
+    return {}
 
 
 def read_gexf(path: str | Path) -> nx.MultiDiGraph:
@@ -176,6 +209,7 @@ def read_gexf(path: str | Path) -> nx.MultiDiGraph:
     H.graph.update(
         {k: v for k, v in R.graph.items() if k not in ("mode", "node_default", "edge_default")}
     )
+    H.graph.update(_gexf_graph_attributes(path))
     return H
 
 

@@ -63,8 +63,24 @@ def assert_same_graph(G: nx.MultiDiGraph, H: nx.MultiDiGraph, *, graph_attrs: bo
 def test_round_trip(graph, tmp_path, suffix):
     path = write_graph(graph, tmp_path / f"g{suffix}")
     H = read_graph(path)
-    # GEXF has no place for graph attributes; the other three keep them
-    assert_same_graph(graph, H, graph_attrs=suffix != ".gexf")
+    # GEXF keeps the graph attributes in its meta description, the other three natively
+    assert_same_graph(graph, H, graph_attrs=True)
+
+
+def test_gexf_meta_description_holds_the_suppression_counts(graph, tmp_path):
+    """What Gephi shows as the graph's description: the graph attributes, escaped XML."""
+    import xml.etree.ElementTree as ET
+
+    graph.graph["name"] = "Smethwick <&> \"test\""
+    path = write_graph(graph, tmp_path / "g.gexf")
+    ns = {"g": "http://www.gexf.net/1.2draft"}
+    text = ET.parse(path).getroot().find("g:meta/g:description", ns).text
+    assert text.startswith("cwb graph attributes: ")
+    attrs = json.loads(text.split(": ", 1)[1])
+    assert attrs["name"] == "Smethwick <&> \"test\""
+    assert attrs["suppressed_residents"] == graph.graph["suppressed_residents"]
+    assert read_graph(path).graph == attrs
+    assert nx.read_gexf(path).number_of_nodes() == graph.number_of_nodes()
 
 
 def test_round_trip_with_plain_networkx_readers(graph, tmp_path):
