@@ -33,11 +33,10 @@ from cwb._atomic import write_text_atomic
 from cwb.dataset import WGS84, Dataset
 from cwb.errors import UsageError
 from cwb.multiplier import local_multiplier, read_survey
-from cwb.schema import OPPORTUNITIES, SPEND
+from cwb.schema import SPEND
 from cwb.spend_geo import (
     LOCATION_CLASSES,
     Geography,
-    as_list,
     build_geographies,
     deprived_membership,
     geography_spec_from_text,
@@ -55,6 +54,8 @@ from cwb.spend_load import (
     reconciliation,
     spend_settings,
 )
+from cwb.spend_relocal import relocalisable_opportunities, relocalisable_table
+from cwb.spend_sectors import sector_scheme_table
 
 if TYPE_CHECKING:
     from cwb.demo import DemoRun
@@ -98,6 +99,10 @@ class SpendAnalysis:
         SME, social-enterprise and most-deprived-area shares, leakage, LM3.
     geographies
         Per buyer and geography: spend inside, outside, unknown; share inside.
+    sector_schemes
+        Rows read and £ whose sector came from ``[spend] sector_map``, a CPV
+        code, a SIC code, a known category text, or was kept as given
+        (:func:`cwb.spend_sectors.sector_scheme_table`).
     """
 
     dataset: str
@@ -119,6 +124,7 @@ class SpendAnalysis:
     leakage: pd.DataFrame
     relocalisable: pd.DataFrame
     multiplier: pd.DataFrame
+    sector_schemes: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -176,6 +182,7 @@ _TABLES = (
     "leakage",
     "relocalisable",
     "multiplier",
+    "sector_schemes",
 )
 
 
@@ -314,8 +321,9 @@ def analyse_spend(
         leakage=_leakage(by_sector),
         relocalisable=pd.DataFrame(),
         multiplier=multiplier,
+        sector_schemes=sector_scheme_table(frame),
     )
-    analysis.relocalisable = _relocalisable(ds, analysis, geos)
+    analysis.relocalisable = relocalisable_table(ds, analysis, geos)
     analysis.notes = _notes(analysis)
     return analysis
 
@@ -539,175 +547,6 @@ def _modes(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
     return counts.set_index(keys)[column]
 
 
-# --------------------------------------------------------------------------- re-localisable spend
-
-
-def _norm(values: pd.Series) -> pd.Series:
-    """Sector and skill words for comparison: case-folded, ``&`` as ``and``, no punctuation."""
-    text = values.fillna("").astype(str).str.casefold().str.replace("&", " and ", regex=False)
-    return text.str.replace(r"[^\w]+", " ", regex=True).str.strip()
-
-
-#: Enterprise names listed per re-localisable row before "(+n more)".
-_NAMES_SHOWN = 10
-
-
-def _firm_terms(firms: pd.DataFrame) -> dict[str, pd.Index]:
-    """Firms by the words they work in: their normalised sector and each of their skills."""
-    if firms.empty:
-        return {}
-    skills = firms["skills"].fillna("").astype(str).str.split(";").explode()
-    terms = pd.concat([_norm(firms["sector"]), _norm(skills)])
-    terms = terms[terms != ""]
-    return {term: idx.unique() for term, idx in terms.groupby(terms).groups.items()}
-
-
-def _relocalisable(ds: Dataset, analysis: SpendAnalysis, geos: list[Geography]) -> pd.DataFrame:
-    """Per buyer and leaking sector: the local enterprises of the catalogue working in it."""
-    columns = [
-        "buyer",
-        "sector",
-        "catalogue_sector",
-        "leakage_gbp",
-        "enterprises",
-        "enterprise_ids",
-        "enterprise_names",
-        "capacity_gbp",
-        "capacity_known",
-        "addressable_gbp",
-    ]
-    settings = analysis.settings
-    leak = analysis.leakage[
-        (analysis.leakage["buyer"] != ALL_BUYERS)
-        & (analysis.leakage["leakage_gbp"] > settings.min_leakage)
-    ]
-    assets = ds.assets
-    firms = assets[
-        (assets["kind"] == "financial") & assets["category"].isin(settings.enterprise_categories)
-    ]
-    if len(firms):
-        geo = next(g for g in geos if g.name == analysis.local)
-        firms = firms[geo.membership(_complete_assets(firms)).fillna(False).astype(bool)]
-    by_term = _firm_terms(firms)
-    capacity = pd.to_numeric(firms["capacity"], errors="coerce")
-    mapped = {str(k).casefold(): str(v) for k, v in settings.sector_map.items()}
-    rows = []
-    for _, row in leak.iterrows():
-        wanted = mapped.get(str(row["sector"]).casefold(), str(row["sector"]))
-        term = _norm(pd.Series([wanted])).iloc[0]
-        chosen = firms.loc[by_term.get(term, pd.Index([]))]
-        caps = capacity[chosen.index]
-        known = int(caps.notna().sum())
-        total_cap = round(float(caps.sum()), 2) if known else float("nan")
-        if chosen.empty:
-            addressable = 0.0
-        else:
-            addressable = (
-                round(min(float(row["leakage_gbp"]), total_cap), 2) if known else float("nan")
-            )
-        names = chosen["name"].astype(str).tolist()
-        shown = ";".join(names[:_NAMES_SHOWN])
-        if len(names) > _NAMES_SHOWN:
-            shown += f" (+{len(names) - _NAMES_SHOWN} more)"
-        rows.append(
-            {
-                "buyer": row["buyer"],
-                "sector": row["sector"],
-                "catalogue_sector": wanted,
-                "leakage_gbp": row["leakage_gbp"],
-                "enterprises": len(chosen),
-                "enterprise_ids": ";".join(chosen["id"].astype(str)),
-                "enterprise_names": shown,
-                "capacity_gbp": total_cap,
-                "capacity_known": known,
-                "addressable_gbp": addressable,
-            }
-        )
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _complete_assets(firms: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    frame = firms.copy()
-    for column in ("postcode", "area_code"):
-        if column not in frame:
-            frame[column] = pd.NA
-    return frame
-
-
-def relocalisable_opportunities(
-    ds: Dataset, analysis: SpendAnalysis, *, include_without_enterprises: bool = False
-) -> gpd.GeoDataFrame:
-    """Re-localisable spend as contract opportunities, shaped like ``ds.opportunities``.
-
-    One row per buyer and leaking sector (with at least one local enterprise
-    working in it, unless ``include_without_enterprises``): type ``contract``,
-    id ``SPEND-<n>``, ``sector``, ``value`` = the leaked £ a year of analysed
-    spend, ``project`` = the buyer's project (``[spend] buyer_projects`` or a
-    project whose ``buyer``/``anchor`` entry names it) else the first project,
-    located at that project. The graph and the matching can append these rows.
-    """
-    table = analysis.relocalisable
-    if not include_without_enterprises:
-        table = table[table["enterprises"] > 0]
-    projects = ds.manifest.projects
-    if not projects:
-        raise UsageError("the dataset declares no project to attach re-localisable spend to")
-    rows, points = [], []
-    for n, (_, row) in enumerate(table.iterrows(), start=1):
-        project = _buyer_project(ds, analysis.settings, str(row["buyer"]))
-        rows.append(
-            {
-                "id": f"SPEND-{n:03d}",
-                "project": project.id,
-                "type": "contract",
-                "title": f"{row['sector']} spend of {row['buyer']} now leaving {analysis.local}",
-                "skills": row["catalogue_sector"],
-                "sector": row["sector"],
-                "quantity": pd.NA,
-                "value": float(row["leakage_gbp"]),
-                "description": (
-                    f"Re-localisable spend: £{row['leakage_gbp']:,.0f} of {row['buyer']}'s "
-                    f"{row['sector']} spend goes to suppliers outside {analysis.local}; "
-                    f"{int(row['enterprises'])} local enterprise(s) work in this sector"
-                    + (
-                        f" (known capacity £{row['capacity_gbp']:,.0f})"
-                        if row["capacity_known"]
-                        else ""
-                    )
-                    + "."
-                ),
-                "source": "cwb spend analysis",
-                "precision": "project",
-                "buyer": row["buyer"],
-                "local_enterprises": row["enterprise_ids"],
-                "addressable_gbp": row["addressable_gbp"],
-            }
-        )
-        points.append((project.lon, project.lat))
-    columns = [c for c in OPPORTUNITIES.column_names if c not in ("lat", "lon")]
-    frame = pd.DataFrame(rows).reindex(
-        columns=columns + ["buyer", "local_enterprises", "addressable_gbp"]
-    )
-    geometry = gpd.points_from_xy([p[0] for p in points], [p[1] for p in points])
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
-
-
-def _buyer_project(ds: Dataset, settings: SpendSettings, buyer: str) -> Any:
-    wanted = settings.buyer_projects.get(buyer)
-    for project in ds.manifest.projects:
-        if project.id == wanted:
-            return project
-    for project in ds.manifest.projects:
-        named = [
-            str(v).casefold()
-            for key in ("buyer", "anchor", "anchors")
-            for v in as_list(project.extra.get(key, []))
-        ]
-        if buyer.casefold() in named:
-            return project
-    return ds.manifest.projects[0]
-
-
 # --------------------------------------------------------------------------- outputs
 
 
@@ -753,6 +592,17 @@ def _notes(analysis: SpendAnalysis) -> list[str]:
                 f"{unknown_type_share:.1%} of spend: the SME and social-enterprise shares count "
                 "only suppliers known to be so."
             )
+    schemes = analysis.sector_schemes
+    translated = schemes[(schemes["scheme"] != "given") & (schemes["transactions"] > 0)]
+    if len(translated):
+        notes.append(
+            "Sectors translated to cwb's vocabulary: "
+            + "; ".join(
+                f"{r.scheme} {int(r.transactions):,} rows (£{r.amount_gbp:,.2f})"
+                for r in translated.itertuples()
+            )
+            + "; other sector values are kept as given (original in sector_source)."
+        )
     notes.append(
         "LM3 is an estimate: "
         + (

@@ -30,6 +30,7 @@ import pandas as pd
 from cwb.dataset import WGS84
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.schema import ORG_TYPES, SPEND
+from cwb.spend_sectors import classify_sectors
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,10 @@ class SpendSettings:
     social_types
         Organisation types counted in the social-enterprise share.
     sector_map
-        Spend sector label → catalogue sector (to find local enterprises).
+        Spend sector cell → cwb sector (case-insensitive). It wins over the
+        bundled vocabulary ``cwb/resources/spend_sectors.csv`` (CPV codes,
+        SIC codes, common expense categories); cells neither names keep
+        their value (see :mod:`cwb.spend_sectors`).
     buyer_projects
         Buyer → project id, for re-localisable opportunities.
     min_leakage
@@ -289,7 +293,9 @@ def prepare_transactions(spend: pd.DataFrame, settings: SpendSettings) -> pd.Dat
     Adds the columns ``amount_gbp`` (NaN when it cannot be converted),
     ``status`` (``included`` or an :data:`EXCLUSIONS` code), ``credit``
     (negative amount), ``supplier_key`` (supplier id, else the normalised
-    name) and ``sme_flag``. Nothing is dropped: excluded rows stay, flagged.
+    name), ``sme_flag``, and ``sector_source``/``sector_scheme`` beside a
+    ``sector`` translated to cwb's vocabulary (:mod:`cwb.spend_sectors`).
+    Nothing is dropped: excluded rows stay, flagged.
 
     Rules, applied in order: an amount that is missing or not a number is
     ``invalid_amount``; a currency other than GBP without a rate in
@@ -338,8 +344,10 @@ def prepare_transactions(spend: pd.DataFrame, settings: SpendSettings) -> pd.Dat
     frame["sme_flag"] = parse_sme(frame["sme"], frame["size_band"])
     org = frame["org_type"].fillna("").astype(str).str.strip().str.casefold()
     frame["org_type"] = org.where(org.isin(ORG_TYPES), "unknown")
-    sector = frame["sector"].fillna("").astype(str).str.strip()
-    frame["sector"] = sector.where(sector != "", "unknown")
+    # sector codes and categories → cwb sectors; the original cell is kept in sector_source
+    given = frame["sector_source"] if "sector_source" in frame else frame["sector"]
+    sectors = classify_sectors(given, settings.sector_map)
+    frame[list(sectors.columns)] = sectors
     return frame
 
 
