@@ -11,7 +11,8 @@ import pandas as pd
 from cwb.errors import ProblemLog
 from cwb.io import RawTable
 
-#: At most this many problems of one kind (file, column, reason code) are listed; the rest are counted.
+#: At most this many problems of one kind (file, column, reason code) are listed;
+#: the rest are counted.
 MAX_LISTED_PER_CHECK = 200
 
 

@@ -92,7 +92,8 @@ def table_format(path: Path) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise UsageError(
-            f"{path.name}: unsupported file type {path.suffix!r}; use one of {', '.join(sorted(FORMATS))}"
+            f"{path.name}: unsupported file type {path.suffix!r}; "
+            f"use one of {', '.join(sorted(FORMATS))}"
         )
     return fmt
 
@@ -332,7 +333,8 @@ def _from_geodataframe(
                 f"{gdf.crs.to_string()}: the CRS is wrong",
                 column="geometry",
                 code="wrong_crs",
-                hint='set crs = "EPSG:27700" in its [files] entry if these are British National Grid metres',
+                hint='set crs = "EPSG:27700" in its [files] entry '
+                "if these are British National Grid metres",
             )
             raise _Unreadable
     geometry = (

@@ -44,6 +44,11 @@ def locate_rows(
     spec: TableSpec,
     place: Place,
 ) -> gpd.GeoSeries:
+    """Each row's point: its geometry, lat/lon, postcode, area or project, in that order.
+
+    Sets ``precision`` in ``frame`` and records a problem for each row that cannot be
+    placed or is placed implausibly; returns the points (None where unlocated).
+    """
     n = len(cells)
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
@@ -260,6 +265,7 @@ def _check_far(chk: Checker, geoms: gpd.GeoSeries, place: Place) -> None:
 def place_for(
     manifest: Manifest, areas: gpd.GeoDataFrame | None, lookup: PostcodeLookup | None
 ) -> Place:
+    """What rows can be located by: the projects, the areas and the postcode lookup."""
     projects = {p.id: (p.lat, p.lon) for p in manifest.projects}
     proj_gdf = gpd.GeoDataFrame(
         geometry=gpd.points_from_xy(

@@ -121,7 +121,8 @@ _LOCATION = (
     Column(
         "area_code",
         "str",
-        "Code of an area in areas (e.g. a ward code); located at its centre when nothing better is given.",
+        "Code of an area in areas (e.g. a ward code); "
+        "located at its centre when nothing better is given.",
         example="E05011101",
     ),
     Column("precision", "str", "How the row was located; filled in by cwb.", choices=PRECISIONS),
@@ -208,7 +209,9 @@ ASSETS = TableSpec(
 
 OPPORTUNITIES = TableSpec(
     name="opportunities",
-    description="What the capital project(s) offer: jobs, contracts, training, volunteering and spaces.",
+    description=(
+        "What the capital project(s) offer: jobs, contracts, training, volunteering and spaces."
+    ),
     columns=(
         Column("id", "str", "Unique, stable identifier.", required=True, example="O001"),
         Column(
@@ -266,7 +269,10 @@ OPPORTUNITIES = TableSpec(
 
 AREAS = TableSpec(
     name="areas",
-    description="Neighbourhood polygons (wards, LSOAs) with indicators such as imd_decile. Any extra numeric column is an indicator.",
+    description=(
+        "Neighbourhood polygons (wards, LSOAs) with indicators such as imd_decile. "
+        "Any extra numeric column is an indicator."
+    ),
     columns=(
         Column(
             "code", "str", "Area code (e.g. ONS ward code).", required=True, example="E05001225"
@@ -350,7 +356,9 @@ SPEND = TableSpec(
 
 LINKS = TableSpec(
     name="links",
-    description="Relationships researchers recorded between assets (partnerships, memberships, funding).",
+    description=(
+        "Relationships researchers recorded between assets (partnerships, memberships, funding)."
+    ),
     required=False,
     located=False,
     id_column=None,
@@ -371,7 +379,10 @@ LINKS = TableSpec(
 
 POSTCODES = TableSpec(
     name="postcodes",
-    description="Postcode lookup for offline geocoding (postcode, lat, lon), e.g. a subset of the ONS Postcode Directory.",
+    description=(
+        "Postcode lookup for offline geocoding (postcode, lat, lon), "
+        "e.g. a subset of the ONS Postcode Directory."
+    ),
     required=False,
     located=False,
     id_column="postcode",

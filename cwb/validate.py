@@ -196,7 +196,8 @@ def _check_columns(
             f"required column {name!r} is missing",
             column=name,
             code="missing_column",
-            hint=f"{column.description if column else ''} Columns found: {', '.join(cells.columns)}",
+            hint=f"{column.description if column else ''} "
+            f"Columns found: {', '.join(cells.columns)}",
         )
     cells = cells.copy()
     for name in missing:

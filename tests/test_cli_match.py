@@ -1,4 +1,4 @@
-"""``cwb match`` and ``cwb gaps`` through the CLI, and the done-when checks on the Birmingham demo."""
+"""``cwb match`` and ``cwb gaps`` through the CLI; the done-when checks on the Birmingham demo."""
 
 from __future__ import annotations
 

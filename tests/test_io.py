@@ -88,7 +88,8 @@ def test_manifest_column_mapping(mini_copy: Path) -> None:
         .read_text()
         .replace(
             'postcodes = "postcodes.csv"',
-            'postcodes = { path = "postcodes.csv", columns = { postcode = "Postcode", lat = "LAT", lon = "LONG" } }',
+            'postcodes = { path = "postcodes.csv", '
+            'columns = { postcode = "Postcode", lat = "LAT", lon = "LONG" } }',
         )
     )
     (mini_copy / "dataset.toml").write_text(manifest)

@@ -1,4 +1,4 @@
-"""The skills vocabulary: normalisation, synonyms, fuzzy matching, unknown terms, extension files."""
+"""The skills vocabulary: normalisation, synonyms, fuzzy matching, unknown terms, extensions."""
 
 from __future__ import annotations
 

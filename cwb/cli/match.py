@@ -119,7 +119,8 @@ def gaps(
     out.print(table)
     if found.unknown_skills is not None and len(found.unknown_skills):
         out.print(
-            f"{len(found.unknown_skills)} skill term(s) are not in the vocabulary (listed in the CSV)."
+            f"{len(found.unknown_skills)} skill term(s) are not in the vocabulary "
+            "(listed in the CSV)."
         )
     if output is not None:
         out.print(f"wrote {output}")
