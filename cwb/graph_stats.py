@@ -25,9 +25,10 @@ import pandas as pd
 BETWEENNESS_EXACT_MAX_NODES = 2000
 BETWEENNESS_SAMPLE = 100
 #: Above this many nodes in the relational view the graph counts as *large*: components come
-#: from ``scipy.sparse.csgraph`` (same numbering), betweenness is estimated from only
-#: :data:`BETWEENNESS_SAMPLE_LARGE` sources and Louvain communities are skipped; both
-#: choices are recorded in the summary (``betweenness_note``, ``communities_note``).
+#: from ``scipy.sparse.csgraph`` (same numbering) and betweenness is estimated from only
+#: :data:`BETWEENNESS_SAMPLE_LARGE` sources. Louvain communities are skipped when more than
+#: this many nodes are *connected* (isolated nodes are communities of one and cost nothing).
+#: Both choices are recorded in the summary (``betweenness_note``, ``communities_note``).
 LARGE_GRAPH_NODES = 200_000
 BETWEENNESS_SAMPLE_LARGE = 20
 #: Edges that place a node rather than relate it; left out of the relational metrics.
@@ -190,9 +191,10 @@ def graph_metrics(
 
     Large graphs: above :data:`LARGE_GRAPH_NODES` nodes in the relational view,
     components come from ``scipy.sparse.csgraph`` (numbered exactly as below the
-    threshold), betweenness is estimated from :data:`BETWEENNESS_SAMPLE_LARGE`
-    seeded sources unless ``betweenness_k`` is given, and Louvain communities are
-    skipped (the ``community`` column is empty, ``summary["communities"]`` is 0).
+    threshold) and betweenness is estimated from :data:`BETWEENNESS_SAMPLE_LARGE`
+    seeded sources unless ``betweenness_k`` is given. Louvain communities are
+    skipped only when more than :data:`LARGE_GRAPH_NODES` nodes are connected (the
+    ``community`` column is then empty, ``summary["communities"]`` is 0).
     Both choices are recorded in ``summary["betweenness_note"]`` and
     ``summary["communities_note"]``, never silently.
     """
@@ -220,15 +222,14 @@ def graph_metrics(
     raw = nx.betweenness_centrality(core, k=k, normalized=False, seed=seed) if m else {}
     scale = 2 / ((n - 1) * (n - 2)) if n > 2 else 0.0  # normalised over the whole view
     betweenness = {node: raw.get(node, 0.0) * scale for node in H}
-    if large:
-        components = _components_sparse(H)
+    components = _components_sparse(H) if large else _numbered(nx.connected_components(H))
+    communities: dict[str, int] = {}
+    if m > LARGE_GRAPH_NODES:
         notes["communities_note"] = (
-            f"Louvain communities skipped: the relational view has {n} nodes "
+            f"Louvain communities skipped: {m} nodes of the relational view are connected "
             f"(more than {LARGE_GRAPH_NODES}); the community column is empty"
         )
-        communities: dict[str, int] = {}
     else:
-        components = _numbered(nx.connected_components(H))
         groups = nx.community.louvain_communities(core, weight="weight", seed=seed) if m else []
         isolated = sorted(set(H) - set(core))
         communities = _numbered([*groups, *([node] for node in isolated)])

@@ -613,3 +613,22 @@ def test_sparse_components_match_networkx_numbering():
     H.add_nodes_from(["m", "d"])
     assert _components_sparse(H) == _numbered(nx.connected_components(H))
     assert _components_sparse(H)["x"] == 0 and _components_sparse(H)["a"] == 1
+
+
+def test_louvain_runs_when_only_isolated_nodes_make_the_graph_large(graph, monkeypatch):
+    """A million assets with a few thousand related ones still get communities."""
+    import cwb.graph_stats as stats
+
+    graph = graph.copy()
+    for i in range(3):  # assets nobody is related to
+        graph.add_node(f"asset:alone{i}", node_type="asset", kind="physical", label=f"alone {i}")
+    H = stats.relational_view(graph)
+    connected = sum(1 for _, nbrs in H.adj.items() if nbrs)
+    assert 0 < connected < H.number_of_nodes()
+    small = graph_metrics(graph.copy(), set_attributes=False, seed=3)
+    monkeypatch.setattr(stats, "LARGE_GRAPH_NODES", connected)  # n is above it, m is not
+    large = graph_metrics(graph.copy(), set_attributes=False, seed=3)
+    assert "sampled sources" in large.summary["betweenness_note"]
+    assert "communities_note" not in large.summary
+    pd.testing.assert_series_equal(small.nodes["community"], large.nodes["community"])
+    assert large.summary["communities"] == small.summary["communities"] > 0
