@@ -1,12 +1,9 @@
 """Merge imported rows into a dataset: stable ids, provenance, duplicates across sources.
 
 A row whose ``id`` is already in the dataset is the same record imported again.
-A row with another id may still be a *likely duplicate* of an existing one:
-
-- the same registered number (Companies House, charity, ODS code), or
-- a similar name (:func:`name_similarity` of normalised names, with ``rapidfuzz``, default ≥ 90)
-  within a short distance (default 250 m, measured in the dataset's metric CRS
-  with a spatial index), or the same normalised name and postcode when unlocated.
+A row with another id may still be a *likely duplicate* of an existing one, or of
+another row of the same import (see :mod:`cwb.duplicates` for the rules: same
+registered number; similar name nearby; same name and postcode).
 
 What happens to a same-id row or a likely duplicate is the user's rule
 (``on_duplicate``):
@@ -20,6 +17,12 @@ What happens to a same-id row or a likely duplicate is the user's rule
 ``keep-both``
     keep both rows of a likely duplicate (reported); a same-id row is updated as with ``replace``.
 
+Duplicates within one import are merged first, by the same rule: the row kept is
+the one whose id sorts first (``keep-existing``: its cells win; ``replace``: the
+later row's cells win; ``fill``: its empty cells are filled and sources joined;
+``keep-both``: both rows stay). The kept row lists the ids merged into it in a
+``merged_ids`` column. Then the import is merged into the dataset.
+
 Links that pointed to a merged incoming id are redirected to the kept id, so the
 dataset's ids stay stable across re-imports.
 """
@@ -28,9 +31,7 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cwb.duplicates import (
+    DUPLICATE_COLUMNS,
+    DuplicateRule,
+    find_batch_duplicates,
+    find_duplicates,
+    name_similarities,
+    name_similarity,
+    normalise_name,
+    normalise_names,
+)
 from cwb.errors import DatasetError, UsageError
 from cwb.importers.common import WGS84, ImportResult, Provenance
 
@@ -47,222 +58,23 @@ log = logging.getLogger(__name__)
 ON_DUPLICATE: tuple[str, ...] = ("keep-existing", "replace", "fill", "keep-both")
 IMPORT_KINDS: tuple[str, ...] = ("osm", "openreferral", "360giving", "ocds", "register")
 
-#: Words that say nothing about which organisation a name means.
-_NOISE = re.compile(
-    r"\b(the|ltd|limited|plc|llp|cic|inc|co|company|uk|cio|trust|charitable|incorporated)\b"
-)
-
-
-def normalise_name(value: object) -> str:
-    """Lower case, ``&`` → ``and``, no punctuation or legal-form words, single spaces."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    text = str(value).lower().replace("&", " and ").replace("'", "").replace(".", "")
-    text = re.sub(r"[^a-z0-9 ]+", " ", text)
-    text = _NOISE.sub(" ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _digits(name: str) -> list[str]:
-    return re.findall(r"\d+", name)
-
-
-def name_similarity(a: str, b: str) -> float:
-    """Similarity (0–100) of two normalised names.
-
-    Word order does not matter, and a name that adds words to the other
-    ("smethwick library" / "smethwick public library") counts as the same when
-    they share at least two words; one shared word is not enough ("coseley" /
-    "coseley medical centre"). Names whose numbers differ ("unit 4", "unit 5") are
-    different (0).
-    """
-    return float(name_similarities([a], [b])[0])
-
-
-def name_similarities(left: list[str], right: list[str], *, at_least: float = 0.0) -> np.ndarray:
-    """:func:`name_similarity` of each pair ``(left[k], right[k])``, computed in bulk.
-
-    Pairs that cannot reach ``at_least`` are only scored roughly (token-sort ratio).
-    """
-    from rapidfuzz import fuzz
-    from rapidfuzz.process import cpdist
-
-    if not left:
-        return np.zeros(0)
-    score = np.asarray(cpdist(left, right, scorer=fuzz.token_sort_ratio, workers=-1), dtype=float)
-    subset = np.asarray(cpdist(left, right, scorer=fuzz.token_set_ratio, workers=-1), dtype=float)
-    for k in np.flatnonzero((subset > score) & (subset >= at_least)):
-        if len(set(left[k].split()) & set(right[k].split())) >= 2:
-            score[k] = subset[k]
-    for k in np.flatnonzero(score >= max(at_least, 1e-9)):
-        if _digits(left[k]) != _digits(right[k]):
-            score[k] = 0.0
-    return score
-
-
-def normalise_names(names: pd.Series) -> pd.Series:
-    """:func:`normalise_name` of a whole column, vectorised."""
-    text = names.astype(object).fillna("").astype(str).str.lower()
-    text = text.str.replace("&", " and ", regex=False).str.replace("'", "", regex=False)
-    text = text.str.replace(".", "", regex=False).str.replace(r"[^a-z0-9 ]+", " ", regex=True)
-    text = text.str.replace(_NOISE, " ", regex=True)
-    return text.str.replace(r"\s+", " ", regex=True).str.strip()
-
-
-def _norm_number(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return re.sub(r"\s+", "", str(value)).upper()
-
-
-@dataclass(frozen=True)
-class DuplicateRule:
-    """How likely duplicates are found."""
-
-    max_distance_m: float = 250.0
-    min_similarity: float = 90.0
-
-
-def find_duplicates(
-    existing: gpd.GeoDataFrame,
-    incoming: gpd.GeoDataFrame,
-    *,
-    metric_crs: Any = "EPSG:27700",
-    rule: DuplicateRule | None = None,
-) -> pd.DataFrame:
-    """Likely duplicates between two asset tables (ids already in ``existing`` are not listed).
-
-    Returns
-    -------
-    DataFrame
-        One row per incoming row that has a likely duplicate (its best match: the same
-        registered number first, then the most similar name, then the nearest):
-        ``incoming_id``, ``existing_id``, ``incoming_name``, ``existing_name``,
-        ``reason``, ``similarity`` (0–100) and ``distance_m`` (NaN when not measured).
-    """
-    rule = rule or DuplicateRule()
-    columns = [
-        "incoming_id",
-        "existing_id",
-        "incoming_name",
-        "existing_name",
-        "reason",
-        "similarity",
-        "distance_m",
-    ]
-    if existing is None or not len(existing) or not len(incoming):
-        return pd.DataFrame(columns=columns)
-    ex_ids = existing["id"].astype(str).to_numpy()
-    in_ids = incoming["id"].astype(str).to_numpy()
-    ex_names = normalise_names(existing["name"]).to_numpy(dtype=object)
-    in_names = normalise_names(incoming["name"]).to_numpy(dtype=object)
-    found: list[pd.DataFrame] = []
-
-    def pairs(
-        i: np.ndarray, j: np.ndarray, reason: str, score: np.ndarray, dist: np.ndarray
-    ) -> None:
-        found.append(
-            pd.DataFrame(
-                {
-                    "i": i,
-                    "j": j,
-                    "reason": reason,
-                    "similarity": score,
-                    "distance_m": dist,
-                    "_number": reason == "same registered number",
-                }
-            )
-        )
-
-    if "registered_number" in existing and "registered_number" in incoming:
-        ex_num = pd.DataFrame(
-            {
-                "j": np.arange(len(existing)),
-                "num": existing["registered_number"].map(_norm_number).to_numpy(),
-            }
-        )
-        in_num = pd.DataFrame(
-            {
-                "i": np.arange(len(incoming)),
-                "num": incoming["registered_number"].map(_norm_number).to_numpy(),
-            }
-        )
-        hit = in_num[in_num["num"] != ""].merge(
-            ex_num[ex_num["num"] != ""].drop_duplicates("num"), on="num"
-        )
-        pairs(
-            hit["i"].to_numpy(),
-            hit["j"].to_numpy(),
-            "same registered number",
-            np.full(len(hit), 100.0),
-            np.full(len(hit), np.nan),
-        )
-    ex_geom = existing.geometry.to_crs(metric_crs).to_numpy()
-    in_geom = incoming.geometry.to_crs(metric_crs).to_numpy()
-    ex_ok = ~shapely.is_missing(ex_geom) & ~shapely.is_empty(ex_geom)
-    in_ok = ~shapely.is_missing(in_geom) & ~shapely.is_empty(in_geom)
-    if ex_ok.any() and in_ok.any():
-        ex_pos, in_pos = np.flatnonzero(ex_ok), np.flatnonzero(in_ok)
-        tree = shapely.STRtree(ex_geom[ex_pos])
-        a, b = tree.query(in_geom[in_pos], predicate="dwithin", distance=rule.max_distance_m)
-        i, j = in_pos[a], ex_pos[b]
-        named = (in_names[i] != "") & (ex_names[j] != "")
-        i, j = i[named], j[named]
-        score = name_similarities(
-            list(in_names[i]), list(ex_names[j]), at_least=rule.min_similarity
-        )
-        close = score >= rule.min_similarity
-        i, j, score = i[close], j[close], score[close]
-        dist = np.round(shapely.distance(in_geom[i], ex_geom[j]), 1)
-        pairs(i, j, f"similar name within {rule.max_distance_m:g} m", np.round(score, 1), dist)
-    if "postcode" in existing and "postcode" in incoming:
-
-        def keyed(frame: pd.DataFrame, names: np.ndarray, ok: np.ndarray, col: str) -> pd.DataFrame:
-            pc = (
-                frame["postcode"]
-                .astype(object)
-                .fillna("")
-                .astype(str)
-                .str.replace(" ", "")
-                .str.upper()
-                .to_numpy()
-            )
-            out = pd.DataFrame({col: np.arange(len(frame)), "name": names, "pc": pc})
-            return out[~ok & (out["name"] != "") & (out["pc"] != "")]
-
-        hit = keyed(incoming, in_names, in_ok, "i").merge(
-            keyed(existing, ex_names, ex_ok, "j").drop_duplicates(["name", "pc"]), on=["name", "pc"]
-        )
-        pairs(
-            hit["i"].to_numpy(),
-            hit["j"].to_numpy(),
-            "same name and postcode",
-            np.full(len(hit), 100.0),
-            np.full(len(hit), np.nan),
-        )
-    if not found:
-        return pd.DataFrame(columns=columns)
-    cand = pd.concat(found, ignore_index=True)
-    cand = cand[~pd.Series(in_ids[cand["i"]]).isin(set(ex_ids)).to_numpy()]
-    cand = cand.sort_values(
-        ["i", "_number", "similarity", "distance_m"],
-        ascending=[True, False, False, True],
-        na_position="last",
-        kind="stable",
-    )
-    best = cand.drop_duplicates("i")
-    return pd.DataFrame(
-        {
-            "incoming_id": in_ids[best["i"]],
-            "existing_id": ex_ids[best["j"]],
-            "incoming_name": incoming["name"].to_numpy()[best["i"]],
-            "existing_name": existing["name"].to_numpy()[best["j"]],
-            "reason": best["reason"].to_numpy(),
-            "similarity": best["similarity"].to_numpy(dtype=float),
-            "distance_m": best["distance_m"].to_numpy(dtype=float),
-        },
-        columns=columns,
-    )
+__all__ = [
+    "DUPLICATE_COLUMNS",
+    "IMPORT_KINDS",
+    "ON_DUPLICATE",
+    "DuplicateRule",
+    "find_batch_duplicates",
+    "find_duplicates",
+    "duplicates_listing",
+    "import_into",
+    "merge_batch",
+    "merge_table",
+    "name_similarities",
+    "name_similarity",
+    "normalise_name",
+    "normalise_names",
+    "run_importer",
+]
 
 
 def _blank(values: pd.Series) -> np.ndarray:
@@ -393,6 +205,98 @@ def _fill_rows(ex: pd.DataFrame, new: pd.DataFrame, rows: np.ndarray, id_column:
         _assign(ex, rows, "source", np.array(joined, dtype=object))
 
 
+def merge_batch(
+    incoming: pd.DataFrame,
+    duplicates: pd.DataFrame | None,
+    *,
+    on_duplicate: str = "keep-existing",
+    id_column: str = "id",
+) -> tuple[pd.DataFrame, dict[str, int], dict[str, str]]:
+    """Merge the likely duplicates found inside one table (:func:`find_batch_duplicates`).
+
+    The rows merged away are merged into their kept row by :func:`merge_table`'s
+    ``on_duplicate`` rule; the kept row lists their ids in ``merged_ids``.
+
+    Returns
+    -------
+    merged, counts, id_map
+        The table (rows in their incoming order), the non-zero counts (``kept_existing``,
+        ``filled``, ``replaced`` or ``kept_both``) and merged id → kept id.
+    """
+    if duplicates is None or not len(duplicates):
+        return incoming, {}, {}
+    ids = incoming[id_column].astype(str)
+    gone = ids.isin(set(duplicates["incoming_id"].astype(str))).to_numpy()
+    merged, counts, id_map = merge_table(
+        incoming.loc[~gone],
+        incoming.loc[gone],
+        on_duplicate=on_duplicate,
+        duplicates=duplicates,
+        id_column=id_column,
+    )
+    counts = {k: v for k, v in counts.items() if v and k != "added"}
+    if id_map:
+        into = pd.Series(list(id_map), index=list(id_map.values()), dtype=object)
+        lists = into.groupby(level=0).agg(lambda s: ";".join(sorted(s)))
+        merged["merged_ids"] = merged[id_column].astype(str).map(lists).astype(object)
+        merged["merged_ids"] = merged["merged_ids"].where(merged["merged_ids"].notna(), None)
+    position = pd.Series(np.arange(len(incoming)), index=ids.to_numpy())
+    position = position[~position.index.duplicated()]
+    order = np.argsort(merged[id_column].astype(str).map(position).to_numpy(), kind="stable")
+    return merged.iloc[order].reset_index(drop=True), counts, id_map
+
+
+def duplicates_listing(result: ImportResult) -> pd.DataFrame:
+    """Every likely duplicate of an import in one table, with ``scope``.
+
+    ``scope`` is ``dataset`` for a duplicate of an existing row and ``import`` for one
+    found within the import itself.
+    """
+    parts = [
+        found.assign(scope=scope)
+        for found, scope in ((result.duplicates, "dataset"), (result.batch_duplicates, "import"))
+        if found is not None and len(found)
+    ]
+    if not parts:
+        return pd.DataFrame(columns=[*DUPLICATE_COLUMNS, "scope"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _merge_within_import(
+    result: ImportResult,
+    incoming: gpd.GeoDataFrame,
+    existing: gpd.GeoDataFrame | None,
+    *,
+    on_duplicate: str,
+    rule: DuplicateRule | None,
+    metric_crs: Any,
+) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """Find and merge likely duplicates among the incoming rows still new to the dataset."""
+    known = (
+        set(result.duplicates["incoming_id"].astype(str))
+        if result.duplicates is not None
+        else set()
+    )
+    if existing is not None and len(existing):
+        known |= set(existing["id"].astype(str))
+    new = ~incoming["id"].astype(str).isin(known).to_numpy()
+    batch = find_batch_duplicates(incoming.loc[new], metric_crs=metric_crs, rule=rule)
+    result.batch_duplicates = batch
+    if not len(batch):
+        return incoming, {}
+    merged, counts, id_map = merge_batch(incoming, batch, on_duplicate=on_duplicate)
+    result.merged.update({f"assets within the import {k}": v for k, v in counts.items() if v})
+    log.info(
+        "%s: %d likely duplicate(s) within the import (rule %s): %s",
+        Path(result.source_file).name,
+        len(batch),
+        on_duplicate,
+        ", ".join(f"{a} ~ {b}" for a, b in batch[["incoming_id", "existing_id"]].head(5).values)
+        + (" …" if len(batch) > 5 else ""),
+    )
+    return merged, id_map
+
+
 # --------------------------------------------------------------------------- into a dataset
 
 
@@ -503,7 +407,9 @@ def import_into(
     Returns
     -------
     ImportResult
-        With ``merged`` counts, ``duplicates`` (the likely duplicates found) and ``written`` files.
+        With ``merged`` counts, ``duplicates`` (likely duplicates of the dataset's rows),
+        ``batch_duplicates`` (likely duplicates within the import, merged first by the
+        same ``on_duplicate`` rule) and ``written`` files.
 
     Raises
     ------
@@ -558,12 +464,23 @@ def import_into(
         if table == "assets":
             dups = find_duplicates(existing, incoming, metric_crs=ds.metric_crs, rule=rule)
             result.duplicates = dups
+            incoming, batch_map = _merge_within_import(
+                result,
+                incoming,
+                existing,
+                on_duplicate=on_duplicate,
+                rule=rule,
+                metric_crs=ds.metric_crs,
+            )
+            id_maps.update(batch_map)
         merged, counts, id_map = merge_table(
             existing, incoming, on_duplicate=on_duplicate, duplicates=dups
         )
         id_maps.update(id_map)
         merged_tables[table] = merged
         result.merged.update({f"{table} {k}": v for k, v in counts.items() if v})
+    # a row merged within the import into a row then merged into the dataset's
+    id_maps = {k: id_maps.get(v, v) for k, v in id_maps.items()}
     links = result.tables.get("links")
     if links is not None and len(links):
         merged_tables["links"] = _merge_links(ds, links, id_maps, merged_tables, result)

@@ -72,7 +72,11 @@ def import_command(
     ] = False,
     duplicates_csv: Annotated[
         Path | None,
-        typer.Option("--duplicates-csv", help="Write the likely duplicates found to this CSV."),
+        typer.Option(
+            "--duplicates-csv",
+            help="Write the likely duplicates found to this CSV "
+            "(scope: dataset = of an existing row, import = within the import).",
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would be imported; write nothing.")
@@ -114,15 +118,21 @@ def import_command(
             dry_run=dry_run,
             rule=DuplicateRule(max_distance_m=max_distance, min_similarity=similarity),
         )
-        if duplicates_csv is not None and result.duplicates is not None:
+        if duplicates_csv is not None:
             from cwb.io import write_table
+            from cwb.merge import duplicates_listing
 
-            write_table(result.duplicates, duplicates_csv)
+            write_table(duplicates_listing(result), duplicates_csv)
     print_problems(result.skipped, limit=20)
     out.print(result.summary(), highlight=False, markup=False)
-    if result.duplicates is not None and len(result.duplicates):
-        out.print(f"likely duplicates: {len(result.duplicates)} (rule: {on_duplicate})")
-        for row in result.duplicates.head(10).itertuples():
+    for found, label in (
+        (result.duplicates, "likely duplicates"),
+        (result.batch_duplicates, "likely duplicates within the import"),
+    ):
+        if found is None or not len(found):
+            continue
+        out.print(f"{label}: {len(found)} (rule: {on_duplicate})")
+        for row in found.head(10).itertuples():
             out.print(
                 f"  {row.incoming_id} ~ {row.existing_id}: "
                 f"{row.incoming_name!r} / {row.existing_name!r} "
@@ -130,6 +140,8 @@ def import_command(
                 highlight=False,
                 markup=False,
             )
+        if len(found) > 10:
+            out.print(f"  … and {len(found) - 10} more (--duplicates-csv lists them all)")
     if dry_run:
         err.print("dry run: nothing was written")
     for path in result.written:

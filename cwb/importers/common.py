@@ -77,8 +77,11 @@ class ImportResult:
         One warning per record that was not imported, with the reason.
     notes
         Other things worth telling the user (unlocated rows, shared award values …).
-    merged, replaced, kept_both
-        Filled in when the result is merged into a dataset (see :mod:`cwb.merge`).
+    merged
+        Counts filled in when the result is merged into a dataset (see :mod:`cwb.merge`).
+    duplicates, batch_duplicates
+        Likely duplicates of the dataset's rows, and within the import itself
+        (see :mod:`cwb.duplicates`).
     """
 
     importer: str
@@ -89,6 +92,7 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     merged: dict[str, int] = field(default_factory=dict)
     duplicates: pd.DataFrame | None = None
+    batch_duplicates: pd.DataFrame | None = None
     written: list[Path] = field(default_factory=list)
 
     def skip(
