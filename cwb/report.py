@@ -261,63 +261,48 @@ def static_map_svg(ds: Dataset) -> str:
 
 
 def _match_sections(ds: Dataset, result: Any) -> tuple[list[Figure], list[Section]]:
-    alloc, gaps, consortia = result.allocation, result.gaps, result.consortia
-    a = alloc.assignments
-    demand = alloc.demand
-    human = a[a["asset_kind"] == "human"]
-    jobs = demand[demand["type"] == "job"]
-    res_to_jobs = int(human.loc[human["opportunity_type"] == "job", "quantity"].sum())
-    posts, posts_filled = int(jobs["demand"].sum()), int(jobs["filled"].sum())
-    opps = ds.opportunities.assign(id=ds.opportunities["id"].astype(str)).set_index("id")
-    contracts = a[(a["opportunity_type"] == "contract") & (a["asset_kind"] == "financial")]
-    lot_value = pd.to_numeric(opps["value"], errors="coerce") / pd.to_numeric(
-        opps["quantity"], errors="coerce"
-    ).fillna(1).clip(lower=1)
-    contract_value = float(
-        (contracts["quantity"] * contracts["opportunity_id"].map(lot_value).fillna(0)).sum()
-    )
-    community = a[a["asset_kind"] == "community"]["asset_id"].nunique()
-    spaces = a[(a["opportunity_type"] == "space")]["asset_id"].nunique()
-    n_consortia = 0 if consortia is None else int(len(consortia))
-    consortium_contracts = (
-        0 if consortia is None or consortia.empty else int(consortia["opportunity_id"].nunique())
-    )
-    needs = gaps.training_needs
-    untapped = gaps.untapped
+    from cwb.impact import impact_figures
+
+    fig = impact_figures(ds, result)
+    demand, gaps, consortia = result.allocation.demand, result.gaps, result.consortia
+    needs, untapped = gaps.training_needs, gaps.untapped
+    posts = fig.posts_offered
     headline = [
         Figure(
             "Residents linked to posts",
-            _int(res_to_jobs),
+            _int(fig.residents_to_posts),
             "residents in local skills groups allocated to jobs",
         ),
         Figure(
             "Posts that could be filled locally",
-            f"{_int(posts_filled)} of {_int(posts)}",
-            _pct(posts_filled / posts) + " of the posts on offer" if posts else "",
+            f"{_int(fig.posts_filled)} of {_int(posts)}",
+            _pct(fig.posts_filled / posts) + " of the posts on offer" if posts else "",
         ),
         Figure(
             "Enterprises linked to contracts",
-            _int(contracts["asset_id"].nunique()),
-            f"{_money(contract_value)} of contract value",
+            _int(fig.enterprises_to_contracts),
+            f"{_money(fig.contract_value)} of contract value",
         ),
         Figure(
             "Consortia proposed",
-            _int(n_consortia),
-            f"for {consortium_contracts} contract(s) no single firm can take",
+            _int(fig.consortia),
+            f"for {fig.consortium_contracts} contract(s) no single firm can take",
         ),
         Figure(
             "Community organisations and spaces involved",
-            _int(community + spaces),
-            f"{community} organisation(s), {spaces} space(s)",
+            _int(fig.community_organisations + fig.spaces),
+            f"{fig.community_organisations} organisation(s), {fig.spaces} space(s)",
         ),
         Figure(
             "Training needs",
-            _int(needs["unfilled_units"].sum()) if len(needs) else "0",
-            "posts and places left unfilled, across " + _int(len(needs)) + " skill(s)",
+            _int(fig.training_need_units),
+            "posts and places left unfilled, across "
+            + _int(fig.training_need_skills)
+            + " skill(s)",
         ),
         Figure(
             "Untapped assets",
-            _int(len(untapped)),
+            _int(fig.untapped_assets),
             "assets and resident groups with no viable link yet",
         ),
     ]
