@@ -11,9 +11,12 @@ build_graph, graph_metrics, write_graph, read_graph
 analyse_spend, SpendAnalysis, read_spend_file, relocalisable_opportunities
     Preston-model spend analysis, raw spend files through column mappings, and
     leaking spend as contract opportunities.
-match, match_dataset, MatchResult, MatchSettings, allocate, Allocation, propose_consortia, find_gaps, Vocabulary
+match, match_dataset, MatchResult, MatchSettings, allocate, Allocation, propose_consortia,
+find_gaps, Vocabulary
     Link assets to opportunities with reasons, allocate under capacities, propose
     consortia, list training needs and untapped assets; the skills vocabulary.
+impact_figures, ImpactFigures, compare_scenarios, Scenario
+    The headline figures of a matching run, and matching scenarios side by side.
 import_into, find_duplicates, stale_records, build_areas, attach_area_codes, attach_indicators
     Import OSM, Open Referral, 360Giving, OCDS and registers into a dataset with
     provenance and duplicate merging (``cwb.importers`` holds each importer); list
@@ -29,26 +32,28 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
+from cwb.allocation import Allocation, allocate
+from cwb.consortia import propose_consortia
 from cwb.dataset import Dataset
 from cwb.errors import CwbError, DatasetError, MissingDependencyError, Problem, UsageError
+from cwb.gaps import find_gaps
+from cwb.geography import attach_area_codes, attach_indicators, build_areas
 from cwb.graph import build_graph
 from cwb.graph_io import read_graph, write_graph
 from cwb.graph_stats import graph_metrics
+from cwb.impact import ImpactFigures, impact_figures
 from cwb.io import read_dataset, write_dataset
-from cwb.allocation import Allocation, allocate
-from cwb.consortia import propose_consortia
-from cwb.gaps import find_gaps
 from cwb.manifest import Manifest, Project
-from cwb.matching import MatchResult, MatchSettings, match, match_dataset
-from cwb.skills import Vocabulary
 from cwb.maps import make_map, save_map
-from cwb.spend import SpendAnalysis, analyse_spend, relocalisable_opportunities
-from cwb.report import build_report, save_report
-from cwb.spend_load import read_spend_file
-from cwb.validate import ValidationReport, validate_dataset
+from cwb.matching import MatchResult, MatchSettings, match, match_dataset
 from cwb.merge import find_duplicates, import_into
+from cwb.report import build_report, save_report
+from cwb.scenarios import Scenario, compare_scenarios
+from cwb.skills import Vocabulary
+from cwb.spend import SpendAnalysis, analyse_spend, relocalisable_opportunities
+from cwb.spend_load import read_spend_file
 from cwb.stale import stale_records
-from cwb.geography import attach_area_codes, attach_indicators, build_areas
+from cwb.validate import ValidationReport, validate_dataset
 
 __all__ = [
     "Allocation",
@@ -61,8 +66,10 @@ __all__ = [
     "Project",
     "SpendAnalysis",
     "UsageError",
+    "ImpactFigures",
     "MatchResult",
     "MatchSettings",
+    "Scenario",
     "ValidationReport",
     "Vocabulary",
     "__version__",
@@ -73,9 +80,11 @@ __all__ = [
     "build_areas",
     "build_graph",
     "build_report",
+    "compare_scenarios",
     "find_duplicates",
     "find_gaps",
     "graph_metrics",
+    "impact_figures",
     "import_into",
     "make_map",
     "match",

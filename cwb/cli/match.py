@@ -124,3 +124,66 @@ def gaps(
         )
     if output is not None:
         out.print(f"wrote {output}")
+
+
+@app.command()
+def compare(
+    dataset: DatasetArg,
+    scenarios: Annotated[
+        list[Path],
+        typer.Argument(
+            help="TOML files, each a [matching] section that changes the dataset's settings.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    output: OutputOpt = None,
+    opportunities: Annotated[
+        Path | None,
+        typer.Option(
+            "--opportunities",
+            help="CSV file for the local take-up of each opportunity in each scenario.",
+            dir_okay=False,
+        ),
+    ] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Compare matching scenarios: the dataset's own settings against each scenario file.
+
+    Each scenario file holds a [matching] section with the settings it changes,
+    for example a [matching.weights] table with skills = 0.6. Prints the
+    headline figures side by side with the change from the baseline.
+
+    Example: cwb compare data/birmingham skills_first.toml -o scenarios.csv
+    """
+    from cwb.scenarios import run_compare
+
+    with library_errors():
+        result = run_compare(
+            dataset,
+            scenarios,
+            output=output,
+            opportunities_output=opportunities,
+            project=project,
+        )
+    table = Table(title=f"{dataset}: scenarios")
+    table.add_column("figure")
+    for name in result.scenarios:
+        table.add_column(name, justify="right")
+    for name in result.scenarios[1:]:
+        table.add_column(f"change ({name})", justify="right")
+    shown = [*result.scenarios, *(f"change_{n}" for n in result.scenarios[1:])]
+    for row in result.figures.to_dict("records"):
+        table.add_row(row["label"], *(f"{row[c]:,.0f}" for c in shown))
+    out.print(table)
+    if len(result.settings):
+        differ = Table(title="Settings that differ")
+        differ.add_column("setting")
+        for name in result.scenarios:
+            differ.add_column(name, justify="right")
+        for row in result.settings.itertuples(index=False):
+            differ.add_row(*(str(v) for v in row))
+        out.print(differ)
+    for path in (output, opportunities):
+        if path is not None:
+            out.print(f"wrote {path}")
