@@ -54,6 +54,12 @@ from cwb.spend_load import (
     reconciliation,
     spend_settings,
 )
+from cwb.spend_register import (
+    locate_by_register,
+    located_by_table,
+    register_for,
+    register_review,
+)
 from cwb.spend_relocal import relocalisable_opportunities, relocalisable_table
 from cwb.spend_sectors import sector_scheme_table
 
@@ -103,6 +109,13 @@ class SpendAnalysis:
         Rows read and £ whose sector came from ``[spend] sector_map``, a CPV
         code, a SIC code, a known category text, or was kept as given
         (:func:`cwb.spend_sectors.sector_scheme_table`).
+    located_by
+        Rows read and £ by how they were located: postcode, coordinates, or
+        through the supplier register by company number, name or fuzzy name;
+        plus ambiguous and unlocated rows (:mod:`cwb.spend_register`).
+    register_review
+        Suppliers matched by fuzzy name or left ambiguous, with the register
+        entries concerned, to check by hand.
     """
 
     dataset: str
@@ -125,6 +138,8 @@ class SpendAnalysis:
     relocalisable: pd.DataFrame
     multiplier: pd.DataFrame
     sector_schemes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    located_by: pd.DataFrame = field(default_factory=pd.DataFrame)
+    register_review: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -183,6 +198,8 @@ _TABLES = (
     "relocalisable",
     "multiplier",
     "sector_schemes",
+    "located_by",
+    "register_review",
 )
 
 
@@ -281,6 +298,8 @@ def analyse_spend(
                 f"no transactions for buyer {buyer!r}; buyers: {', '.join(buyers[:20])}"
             )
         frame = frame[keep]
+    register = register_for(settings, base_dir=base_dir, assets=ds.assets, postcodes=ds.postcodes)
+    frame = locate_by_register(frame, register, threshold=settings.register_fuzzy_threshold)
     frame = prepare_transactions(frame, settings)
     frame = locate_classes(frame, geos, local_name, regional)
     frame["deprived"] = deprived_membership(frame, ds.areas, settings)
@@ -322,6 +341,8 @@ def analyse_spend(
         relocalisable=pd.DataFrame(),
         multiplier=multiplier,
         sector_schemes=sector_scheme_table(frame),
+        located_by=located_by_table(frame),
+        register_review=register_review(frame),
     )
     analysis.relocalisable = relocalisable_table(ds, analysis, geos)
     analysis.notes = _notes(analysis)
@@ -592,6 +613,21 @@ def _notes(analysis: SpendAnalysis) -> list[str]:
                 f"{unknown_type_share:.1%} of spend: the SME and social-enterprise shares count "
                 "only suppliers known to be so."
             )
+    how = analysis.located_by.set_index("located_by")
+    via = how.loc[how.index.isin(["company_number", "name", "fuzzy_name"])]
+    if via["transactions"].sum() or how.loc["ambiguous", "transactions"]:
+        notes.append(
+            "Supplier register: "
+            + "; ".join(
+                f"{int(r.transactions):,} rows (£{r.amount_gbp:,.2f}) located by {line}"
+                for line, r in via.iterrows()
+                if r.transactions
+            )
+            + f"; {int(how.loc['ambiguous', 'transactions']):,} rows "
+            f"(£{how.loc['ambiguous', 'amount_gbp']:,.2f}) matched more than one register "
+            f"entry and stay unlocated; {int(how.loc['unlocated', 'transactions']):,} rows "
+            f"(£{how.loc['unlocated', 'amount_gbp']:,.2f}) found no match."
+        )
     schemes = analysis.sector_schemes
     translated = schemes[(schemes["scheme"] != "given") & (schemes["transactions"] > 0)]
     if len(translated):

@@ -122,6 +122,17 @@ class SpendSettings:
         Sectors leaking less than this (£) are not turned into opportunities.
     enterprise_categories
         Financial asset categories that can win a contract.
+    supplier_register
+        Path (relative to the dataset) of a CSV/XLSX/Parquet table of
+        suppliers: ``supplier_name``, ``company_number``, ``postcode`` and/or
+        ``lat``/``lon``, ``sme``, ``org_type``, ``size_band``. Unlocated spend
+        rows are located through it (see :mod:`cwb.spend_register`).
+    register_assets
+        Whether the dataset's located financial assets also act as a
+        supplier register (default true; a register file's entries win).
+    register_fuzzy_threshold
+        Lowest rapidfuzz ``token_sort_ratio`` score (0-100) of a fuzzy name
+        match (default 92); two best candidates in different places never match.
     """
 
     geographies: tuple[dict[str, Any], ...] = ({"name": "neighbourhood", "areas": "all"},)
@@ -143,6 +154,9 @@ class SpendSettings:
     buyer_projects: dict[str, str] = field(default_factory=dict)
     min_leakage: float = 0.0
     enterprise_categories: tuple[str, ...] = ("business", "social_enterprise", "cooperative")
+    supplier_register: str | None = None
+    register_assets: bool = True
+    register_fuzzy_threshold: float = 92.0
 
 
 _SETTING_NAMES = set(SpendSettings.__dataclass_fields__)
@@ -213,6 +227,15 @@ def _coerce_setting(key: str, value: Any) -> Any:
         if not 0 <= share <= 1:
             raise ValueError("must be a share between 0 and 1")
         return share
+    if key == "register_assets":
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        return value
+    if key == "register_fuzzy_threshold":
+        score = float(value)
+        if not 0 < score <= 100:
+            raise ValueError("must be a score above 0 and at most 100")
+        return score
     if key in ("deprived_max", "min_leakage"):
         return float(value)
     if key in ("top", "year_start_month"):
