@@ -175,6 +175,9 @@ class SpendAnalysis:
                     *self.settings.duplicate_key,
                 ],
                 "social_types": list(self.settings.social_types),
+                "supplier_register": self.settings.supplier_register,
+                "register_assets": self.settings.register_assets,
+                "register_fuzzy_threshold": self.settings.register_fuzzy_threshold,
             },
             "notes": list(self.notes),
         }

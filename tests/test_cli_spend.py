@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -90,3 +91,21 @@ def test_help_has_an_example():
     result = runner.invoke(app, ["spend", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert "Example: cwb spend" in result.output
+
+
+def test_register_tables_are_printed(tmp_path):
+    folder = tmp_path / "spend"
+    shutil.copytree(FIXTURE, folder)
+    (folder / "suppliers.csv").write_text(
+        "supplier_name,lat,lon\nUnknown Ltd,52.50,-1.99\nFar Builder,53.48,-2.24\n",
+        encoding="utf-8",
+    )
+    toml = (folder / "dataset.toml").read_text()
+    (folder / "dataset.toml").write_text(
+        toml.replace("[spend]\n", '[spend]\nsupplier_register = "suppliers.csv"\n')
+    )
+    result = invoke(str(folder))
+    assert result.exit_code == 0, result.output
+    assert "How suppliers were located" in result.output
+    assert "fuzzy_name" in result.output
+    assert "Far Builder (96)" in result.output  # "far builders" vs "far builder"

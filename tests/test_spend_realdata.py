@@ -125,3 +125,18 @@ def test_sectors_and_top_merchants(result):
     assert top[0]["supplier_name"] == "travelodge website"
     years = {r["year"] for r in result["by_year"]}
     assert "2016-17" in years
+
+
+def test_sector_vocabulary_and_located_by_are_reported(result):
+    schemes = {r["scheme"]: r for r in result["sector_schemes"]}
+    assert sum(r["transactions"] for r in schemes.values()) == 52526
+    assert schemes["text"]["transactions"] == 24229  # Vehicle Fuel, Purchases Food, Books ...
+    sectors = {r["sector"] for r in result["by_sector"]}
+    assert {"energy", "food", "transport", "printing and design"} <= sectors
+    assert "Vehicle Fuel" not in sectors
+    how = {r["located_by"]: r for r in result["located_by"]}
+    assert sum(r["transactions"] for r in how.values()) == 52526
+    # the fixture's four financial assets match no merchant: nothing located, nothing ambiguous
+    assert how["unlocated"]["transactions"] == 52526
+    assert how["ambiguous"]["transactions"] == 0
+    assert any("Sectors translated" in note for note in result["notes"])

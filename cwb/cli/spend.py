@@ -118,6 +118,13 @@ def spend_command(
             )
         )
     out.print(_frame_table("Top suppliers", _head(analysis.top_suppliers, top)))
+    how = analysis.located_by
+    if how[~how["located_by"].isin(["postcode", "coordinates", "unlocated"])]["transactions"].any():
+        shown = how[how["transactions"] > 0]
+        out.print(_frame_table("How suppliers were located (supplier register)", shown))
+        if len(analysis.register_review):
+            title = "Check by hand: fuzzy and ambiguous register matches"
+            out.print(_frame_table(title, analysis.register_review.head(top)))
     m = analysis.multiplier[
         [
             "buyer",
