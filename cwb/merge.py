@@ -311,6 +311,7 @@ def run_importer(
     preset: str | None = None,
     category: str | None = None,
     project: str | None = None,
+    ocds_extensions: str | Path | None = None,
 ) -> ImportResult:
     """Run the importer for ``kind`` (one of :data:`IMPORT_KINDS`) on ``path``."""
     from cwb import importers as imp
@@ -323,7 +324,9 @@ def run_importer(
     if kind == "360giving":
         return imp.import_360giving(path, recipient_category_override=category, **common)
     if kind == "ocds":
-        return imp.import_ocds(path, project=project or "", **common)
+        return imp.import_ocds(
+            path, project=project or "", extension_schemas=ocds_extensions, **common
+        )
     if kind == "register":
         return imp.import_register(
             path, mapping=mapping, preset=preset, category=category, **common
@@ -372,6 +375,7 @@ def import_into(
     preset: str | None = None,
     category: str | None = None,
     project: str | None = None,
+    ocds_extensions: str | Path | None = None,
     provenance: Provenance | None = None,
     on_duplicate: str = "keep-existing",
     rule: DuplicateRule | None = None,
@@ -393,6 +397,9 @@ def import_into(
         forces the category of 360Giving recipients.
     project
         Project id for OCDS contracts (default: the dataset's first project).
+    ocds_extensions
+        OCDS: a folder or file of the listed extensions' release-schema patches, whose
+        merge rules compile the releases (see :mod:`cwb.importers.ocds_schema`).
     provenance
         Source, collector, date and licence for rows that do not carry their own.
     on_duplicate
@@ -444,6 +451,7 @@ def import_into(
         preset=preset,
         category=category,
         project=project,
+        ocds_extensions=ocds_extensions,
     )
     blocking = _blocking(ds.problems, set(result.tables))
     if blocking:

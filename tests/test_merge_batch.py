@@ -212,18 +212,8 @@ def test_import_into_merges_within_the_import(mini_copy, tmp_path, caplog):
 
 def test_cli_reports_duplicates_within_the_import(mini_copy, tmp_path):
     dups = tmp_path / "dups.csv"
-    result = CliRunner().invoke(
-        app,
-        [
-            "import",
-            "osm",
-            str(osm_extract(tmp_path / "x.geojson")),
-            "--into",
-            str(mini_copy),
-            "--duplicates-csv",
-            str(dups),
-        ],
-    )
+    args = ["import", "osm", str(osm_extract(tmp_path / "x.geojson")), "--into", str(mini_copy)]
+    result = CliRunner().invoke(app, [*args, "--duplicates-csv", str(dups)])
     assert result.exit_code == 0, result.output
     assert "assets within the import kept_existing 1" in result.output
     assert "likely duplicates within the import: 1" in result.output

@@ -45,6 +45,16 @@ def import_command(
     project: Annotated[
         str | None, typer.Option(help="Project id for OCDS contracts (default: the first).")
     ] = None,
+    ocds_extensions: Annotated[
+        Path | None,
+        typer.Option(
+            "--ocds-extensions",
+            help="OCDS: folder of extension release-schema patches "
+            "(NAME/release-schema.json or NAME.json, NAME as in the extension URL), "
+            "or one patch file; their merge rules compile the releases.",
+            exists=True,
+        ),
+    ] = None,
     source: Annotated[
         str | None, typer.Option(help="Provenance: where the rows came from.")
     ] = None,
@@ -92,6 +102,8 @@ def import_command(
     --map name=charity_name,postcode=charity_contact_postcode --category charity
 
     Example: cwb import osm smethwick.geojson --into data/smethwick --on-duplicate fill --dry-run
+
+    Example: cwb import ocds contracts_finder/ --into data/smethwick --ocds-extensions extensions/
     """
     from cwb.importers.common import Provenance
     from cwb.importers.registers import parse_mapping
@@ -112,6 +124,7 @@ def import_command(
             preset=preset,
             category=category,
             project=project,
+            ocds_extensions=ocds_extensions,
             provenance=provenance,
             on_duplicate=on_duplicate,
             drop_unlocated=drop_unlocated,

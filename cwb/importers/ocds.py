@@ -1,9 +1,12 @@
 """OCDS release and record packages (Contracts Finder …) → opportunities, suppliers and spend.
 
 Releases are compiled per ``ocid`` by ``ocdskit.combine.merge`` (which uses
-``ocdsmerge``, the reference implementation). cwb passes the OCDS 1.1 merge
-rules it needs as a small schema, so nothing is downloaded. Record packages give
-their ``compiledRelease`` (or have their releases compiled the same way).
+``ocdsmerge``, the reference implementation) with the merge rules of the OCDS 1.1
+core schema and of the packages' extensions whose release-schema patches are given
+locally (``extension_schemas``; see :mod:`cwb.importers.ocds_schema`), so nothing
+is downloaded. Listed extensions without a local patch are merged with ocdsmerge's
+default rules and named, once, in the log and the result's notes. Record packages
+give their ``compiledRelease`` (or have their releases compiled the same way).
 
 - each tender, or each of its lots, → a ``contract`` opportunity of ``project``:
   title, CPV codes → ``sector`` (the CPV division, see :data:`CPV_SECTORS`) and
@@ -38,15 +41,6 @@ from cwb.importers.common import (
 from cwb.importers.registers import stable_id
 
 log = logging.getLogger(__name__)
-
-#: The OCDS 1.1 merge rules cwb relies on, as a minimal release schema for ocdsmerge.
-MERGE_SCHEMA: dict[str, Any] = {
-    "properties": {
-        "id": {"type": "string", "omitWhenMerged": True},
-        "date": {"type": "string", "omitWhenMerged": True},
-        "tag": {"type": "array", "omitWhenMerged": True},
-    }
-}
 
 #: CPV divisions (first two digits) → a sector word; some groups (more digits) are more precise.
 CPV_SECTORS: dict[str, str] = {
@@ -151,17 +145,26 @@ def _spreadsheet_package(path: Path) -> dict[str, Any]:
         return read_json(out)
 
 
-def compiled_releases(path: Path, result: ImportResult) -> list[dict[str, Any]]:
-    """Every compiled release in a file or folder of release/record packages (or releases)."""
+def compiled_releases(
+    path: Path, result: ImportResult, *, extension_schemas: str | Path | None = None
+) -> list[dict[str, Any]]:
+    """Every compiled release in a file or folder of release/record packages (or releases).
+
+    ``extension_schemas`` is a folder or file of extension release-schema patches
+    (see :func:`cwb.importers.ocds_schema.merge_schema`).
+    """
     from ocdskit.combine import merge
     from ocdskit.util import is_record_package, is_release, is_release_package
 
     to_merge: list[Any] = []
     compiled: list[dict[str, Any]] = []
+    extensions: list[str] = []
     for file in _json_files(path):
         data = read_json(file) if file.suffix.lower() == ".json" else _spreadsheet_package(file)
         items = data if isinstance(data, list) else [data]
         for item in items:
+            if isinstance(item, dict) and isinstance(item.get("extensions"), list):
+                extensions.extend(str(e) for e in item["extensions"] if e)
             if not isinstance(item, dict):
                 result.skip("not an OCDS object", file=file.name)
             elif is_record_package(item):
@@ -199,8 +202,9 @@ def compiled_releases(path: Path, result: ImportResult) -> list[dict[str, Any]]:
     releases = sum(len(i.get("releases") or []) if "releases" in i else 1 for i in to_merge)
     result.read = releases + len(compiled)
     if to_merge:
+        schema = _merge_schema(extensions, extension_schemas, result)
         try:
-            compiled.extend(merge(to_merge, schema=MERGE_SCHEMA, ignore_version=True))
+            compiled.extend(merge(to_merge, schema=schema, ignore_version=True))
         except Exception as exc:  # noqa: BLE001 - ocdskit raises its own errors for bad packages
             raise DatasetError(
                 [
@@ -212,6 +216,33 @@ def compiled_releases(path: Path, result: ImportResult) -> list[dict[str, Any]]:
                 ]
             ) from None
     return compiled
+
+
+def _merge_schema(
+    extensions: list[str], local: str | Path | None, result: ImportResult
+) -> dict[str, Any]:
+    """The patched release schema; says once which listed extensions keep default rules."""
+    from cwb.importers.ocds_schema import merge_schema
+
+    built = merge_schema(extensions, local)
+    for problem in built.problems:
+        log.warning("OCDS extension schema not used: %s", problem)
+        result.notes.append(f"extension schema not used: {problem}")
+    if built.applied:
+        log.info("OCDS merge rules from local extension schemas: %s", ", ".join(built.applied))
+    if built.missing:
+        names = ", ".join(built.missing)
+        log.warning(
+            "%d OCDS extension(s) listed by the packages have no local release-schema patch; "
+            "their fields were merged with default rules: %s",
+            len(built.missing),
+            names,
+        )
+        result.notes.append(
+            f"{len(built.missing)} listed OCDS extension(s) have no local schema "
+            f"(--ocds-extensions); their fields were merged with default rules: {names}"
+        )
+    return built.schema
 
 
 def _text(value: object, limit: int = 600) -> str | None:
@@ -317,6 +348,7 @@ def import_ocds(
     provenance: Provenance | None = None,
     postcodes: Any = None,
     areas: Any = None,
+    extension_schemas: str | Path | None = None,
 ) -> ImportResult:
     """Import OCDS data: tenders/lots as opportunities, award suppliers as assets and spend rows.
 
@@ -333,6 +365,11 @@ def import_ocds(
         A :class:`cwb.geocode.PostcodeLookup` to locate suppliers by their postcode.
     areas
         Area polygons (unused unless rows carry area codes).
+    extension_schemas
+        A folder of the listed extensions' release-schema patches
+        (``NAME/release-schema.json`` or ``NAME.json``), or one patch file: their merge
+        rules are used when releases are compiled. Extensions without one are named in
+        the notes and merged with default rules.
 
     Returns
     -------
@@ -345,7 +382,7 @@ def import_ocds(
             "OCDS contracts need a project id: pass project=… (--project on the command line)"
         )
     result = ImportResult(importer="ocds", source_file=str(path))
-    releases = compiled_releases(path, result)
+    releases = compiled_releases(path, result, extension_schemas=extension_schemas)
     licence = _package_licence(path)
     provenance = (provenance or Provenance()).with_defaults(
         source=f"OCDS ({path.name})", licence=licence
