@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -94,15 +93,10 @@ def test_help_has_an_example():
 
 
 def test_register_tables_are_printed(tmp_path):
-    folder = tmp_path / "spend"
-    shutil.copytree(FIXTURE, folder)
-    (folder / "suppliers.csv").write_text(
-        "supplier_name,lat,lon\nUnknown Ltd,52.50,-1.99\nFar Builder,53.48,-2.24\n",
-        encoding="utf-8",
-    )
-    toml = (folder / "dataset.toml").read_text()
-    (folder / "dataset.toml").write_text(
-        toml.replace("[spend]\n", '[spend]\nsupplier_register = "suppliers.csv"\n')
+    from test_spend_register import fixture_with_register
+
+    folder = fixture_with_register(
+        tmp_path, "supplier_name,lat,lon\nUnknown Ltd,52.50,-1.99\nFar Builder,53.48,-2.24\n"
     )
     result = invoke(str(folder))
     assert result.exit_code == 0, result.output

@@ -21,6 +21,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from cwb.dataset import WGS84
@@ -212,23 +214,29 @@ def test_register_errors(tmp_path):
         spend_settings({"register_assets": "maybe"})
 
 
+def fixture_with_register(tmp_path: Path, register_csv: str) -> Path:
+    """A copy of the spend fixture whose [spend] names suppliers.csv holding ``register_csv``."""
+    folder = tmp_path / "spend"
+    shutil.copytree(FIXTURE, folder)
+    (folder / "suppliers.csv").write_text(register_csv, encoding="utf-8")
+    toml = (folder / "dataset.toml").read_text()
+    (folder / "dataset.toml").write_text(
+        toml.replace("[spend]\n", '[spend]\nsupplier_register = "suppliers.csv"\n')
+    )
+    return folder
+
+
 def test_analysis_reports_located_by(tmp_path):
     """T07 Unknown Ltd (£700, no postcode) is in the register at B66 1AA's point: now local."""
     from cwb.io import read_dataset
     from cwb.spend import analyse_spend
 
-    folder = tmp_path / "spend"
-    shutil.copytree(FIXTURE, folder)
-    (folder / "suppliers.csv").write_text(
+    folder = fixture_with_register(
+        tmp_path,
         "supplier_name,lat,lon,org_type\n"
         "Unknown Limited,52.50,-1.99,social_enterprise\n"
         "Euro Supplies,52.50,-1.99,\n"
         "Euro Supplies,53.48,-2.24,\n",
-        encoding="utf-8",
-    )
-    toml = (folder / "dataset.toml").read_text()
-    (folder / "dataset.toml").write_text(
-        toml.replace("[spend]\n", '[spend]\nsupplier_register = "suppliers.csv"\n')
     )
     analysis = analyse_spend(read_dataset(folder))
     how = analysis.located_by.set_index("located_by")
@@ -254,3 +262,67 @@ def test_analysis_reports_located_by(tmp_path):
             "amount_gbp": 85.0,
         }
     ]
+
+
+NAMES = ["Acme", "Acme Ltd", "Acme Limited", "Bravo Co", "Bravo", "Charlie", "Delta Services"]
+
+
+@given(
+    spend_names=st.lists(st.sampled_from(NAMES), min_size=1, max_size=12),
+    located=st.lists(st.booleans(), min_size=12, max_size=12),
+    register_rows=st.lists(st.tuples(st.sampled_from(NAMES), st.sampled_from(list(P))), max_size=8),
+    threshold=st.sampled_from([60.0, 92.0, 100.0]),
+)
+@settings(max_examples=60, deadline=None)
+def test_register_invariants(spend_names, located, register_rows, threshold):
+    n = len(spend_names)
+    was_located = located[:n]
+    frame = gpd.GeoDataFrame(
+        {
+            "supplier_name": spend_names,
+            "supplier_id": [pd.NA] * n,
+            "postcode": [pd.NA] * n,
+            "sme": [pd.NA] * n,
+            "org_type": [pd.NA] * n,
+            "size_band": [pd.NA] * n,
+            "precision": ["postcode" if f else "none" for f in was_located],
+        },
+        geometry=[Point(0.5, 51.0) if f else None for f in was_located],
+        crs=WGS84,
+    )
+    reg = pd.DataFrame(
+        {
+            "name": [r[0] for r in register_rows],
+            "company_number": pd.NA,
+            "postcode": pd.NA,
+            "lat": [P[r[1]][0] for r in register_rows],
+            "lon": [P[r[1]][1] for r in register_rows],
+            "sme": pd.NA,
+            "org_type": pd.NA,
+            "size_band": pd.NA,
+            "precision": "exact",
+            "source": "r",
+        }
+    )
+    out = locate_by_register(frame, reg, threshold=threshold)
+    assert len(out) == n and list(out.index) == list(frame.index)
+    for i in range(n):
+        how = out["located_by"].iloc[i]
+        point = out.geometry.iloc[i]
+        if was_located[i]:
+            assert how == "postcode" and (point.x, point.y) == (0.5, 51.0)
+        elif how:
+            assert how in ("name", "fuzzy_name")
+            assert (point.y, point.x) in P.values()
+        else:
+            assert point is None and out["precision"].iloc[i] == "none"
+        if out["register_match"].iloc[i].startswith("ambiguous"):
+            assert not how
+    # a register entry with the very same name (one place only) is always found
+    places = {}
+    for name, place in register_rows:
+        places.setdefault(name_key(pd.Series([name])).iloc[0], set()).add(P[place])
+    for i, name in enumerate(spend_names):
+        key = name_key(pd.Series([name])).iloc[0]
+        if not was_located[i] and len(places.get(key, ())) == 1:
+            assert out["located_by"].iloc[i] == "name"
