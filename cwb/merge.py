@@ -45,6 +45,7 @@ from cwb.duplicates import (
     DuplicateRule,
     find_batch_duplicates,
     find_duplicates,
+    in_ids,
     name_similarities,
     name_similarity,
     normalise_name,
@@ -130,8 +131,9 @@ def merge_table(
             )
         )
     )
-    same = in_ids.isin(position.index).to_numpy()
-    target = np.where(same, in_ids.map(position), in_ids.map(dup_of).map(position)).astype(float)
+    by_id = in_ids.map(position).to_numpy(dtype=float)  # (Series.isin is slow on pandas 3 text)
+    same = ~np.isnan(by_id)
+    target = np.where(same, by_id, in_ids.map(dup_of).map(position).to_numpy(dtype=float))
     matched = ~np.isnan(target)
     if on_duplicate == "keep-both":
         counts["kept_both"] = int((matched & ~same).sum())
@@ -226,7 +228,7 @@ def merge_batch(
     if duplicates is None or not len(duplicates):
         return incoming, {}, {}
     ids = incoming[id_column].astype(str)
-    gone = ids.isin(set(duplicates["incoming_id"].astype(str))).to_numpy()
+    gone = in_ids(ids, set(duplicates["incoming_id"].astype(str)))
     merged, counts, id_map = merge_table(
         incoming.loc[~gone],
         incoming.loc[gone],
@@ -279,7 +281,7 @@ def _merge_within_import(
     )
     if existing is not None and len(existing):
         known |= set(existing["id"].astype(str))
-    new = ~incoming["id"].astype(str).isin(known).to_numpy()
+    new = ~in_ids(incoming["id"], known)
     batch = find_batch_duplicates(incoming.loc[new], metric_crs=metric_crs, rule=rule)
     result.batch_duplicates = batch
     if not len(batch):

@@ -88,6 +88,17 @@ def test_chain_keeps_both_ends():
     assert counts == {"kept_existing": 1}
 
 
+def test_footprints_are_measured_from_their_edge():
+    from shapely.geometry import box
+
+    rows = batch([row("a", "Soho Road Stores", 0), row("b", "Soho Road Stores", 0)])
+    # b is a 100 m-wide footprint whose nearest edge is 150 m north of a: within 250 m
+    y0, y1 = 52.4969 + 150 * NORTH, 52.4969 + 250 * NORTH
+    rows.loc[1, "geometry"] = box(-1.9675, y0, -1.9660, y1)
+    (distance,) = find_batch_duplicates(rows)["distance_m"]
+    assert distance == pytest.approx(150, abs=2)
+
+
 @pytest.mark.parametrize(
     "rule, kept, counts",
     [
