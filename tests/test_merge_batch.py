@@ -232,3 +232,29 @@ def test_cli_reports_duplicates_within_the_import(mini_copy, tmp_path):
     inside = listing[listing["scope"] == "import"]
     assert len(inside) == 1 and inside.iloc[0]["incoming_id"] == "osm:way/7001"
     assert np.isclose(inside.iloc[0]["similarity"], 100)
+
+
+def test_links_follow_rows_merged_within_the_import(mini_copy, tmp_path):
+    funder = {"id": "GB-CHC-999001", "name": "Smethwick Community Fund"}
+
+    def grant(gid: str, org: dict) -> dict:
+        return {
+            "id": gid,
+            "title": "Kitchen",
+            "currency": "GBP",
+            "amountAwarded": 1000,
+            "awardDate": "2021-04-15",
+            "fundingOrganization": [funder],
+            "recipientOrganization": [{**org, "postalCode": "B66 3AA"}],
+        }
+
+    grants = tmp_path / "grants.json"
+    kitchen = {"id": "GB-CHC-1100001", "name": "Cape Hill Kitchen", "charityNumber": "1100001"}
+    twin = {"id": "360G-org-77", "name": "Cape Hill Kitchen CIO"}  # the same charity, no number
+    grants.write_text(json.dumps({"grants": [grant("g1", kitchen), grant("g2", twin)]}))
+    result = import_into("360giving", grants, mini_copy)
+    assert pairs(result.batch_duplicates) == {"GB-CHC-1100001": "360G-org-77"}
+    ds = read_dataset(mini_copy)
+    funds = ds.links[ds.links["relation"] == "funds"]
+    assert sorted(funds["target"]) == ["360G-org-77", "360G-org-77"]
+    assert "GB-CHC-1100001" not in set(ds.assets["id"])
