@@ -51,8 +51,8 @@ def name_similarity(a: str, b: str) -> float:
     Word order does not matter, and a name that adds words to the other
     ("smethwick library" / "smethwick public library") counts as the same when
     they share at least two words; one shared word is not enough ("coseley" /
-    "coseley medical centre"). Names whose numbers differ ("unit 4", "unit 5") are
-    different (0).
+    "coseley medical centre"), and each must add words to, not swap words of, the
+    other. Names whose numbers differ ("unit 4", "unit 5") are different (0).
     """
     return float(name_similarities([a], [b])[0])
 
@@ -83,7 +83,8 @@ def name_similarities(left: list[str], right: list[str], *, at_least: float = 0.
             workers=-1,
         )
     for k in np.flatnonzero((subset > score) & (subset >= at_least)):
-        if len(set(left[k].split()) & set(right[k].split())) >= 2:
+        a, b = set(left[k].split()), set(right[k].split())
+        if len(a & b) >= 2 and (a <= b or b <= a):  # one name adds words to the other
             score[k] = subset[k]
     for k in np.flatnonzero(score >= max(at_least, 1e-9)):
         if _digits(left[k]) != _digits(right[k]):

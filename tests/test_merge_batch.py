@@ -15,7 +15,13 @@ from typer.testing import CliRunner
 
 from cwb.cli import app
 from cwb.io import read_dataset
-from cwb.merge import DuplicateRule, find_batch_duplicates, import_into, merge_batch
+from cwb.merge import (
+    DuplicateRule,
+    find_batch_duplicates,
+    import_into,
+    merge_batch,
+    name_similarity,
+)
 
 #: Metres → degrees of latitude (near enough for fixtures a few hundred metres across).
 NORTH = 1 / 111_200
@@ -75,6 +81,13 @@ def test_namesake_far_apart_and_other_kind_are_not_duplicates():
     loose = pairs(find_batch_duplicates(BATCH, rule=DuplicateRule(same_kind=False)))
     assert loose["osm:node/3"] == "osm:node/1"
     assert "osm:way/9" not in pairs(find_batch_duplicates(BATCH, rule=DuplicateRule(10)))
+
+
+def test_names_that_swap_words_are_not_supersets():
+    # token-set similarity gives 91 (three long shared words), but hall and nursery differ
+    hall, nursery = "smethwick baptist church hall", "smethwick baptist church nursery"
+    assert name_similarity(hall, nursery) < 90
+    assert name_similarity("friends of smethwick library", "smethwick library friends") == 100
 
 
 def test_chain_keeps_both_ends():
@@ -258,3 +271,13 @@ def test_links_follow_rows_merged_within_the_import(mini_copy, tmp_path):
     funds = ds.links[ds.links["relation"] == "funds"]
     assert sorted(funds["target"]) == ["360G-org-77", "360G-org-77"]
     assert "GB-CHC-1100001" not in set(ds.assets["id"])
+
+
+def test_cli_any_kind(mini_copy, tmp_path):
+    path = tmp_path / "x.geojson"
+    data = json.loads(osm_extract(path).read_text())
+    data["features"][0]["properties"] = {"office": "charity", "name": "Bearwood Library"}
+    path.write_text(json.dumps(data))
+    args = ["import", "osm", str(path), "--into", str(mini_copy), "--dry-run"]
+    assert "within the import" not in CliRunner().invoke(app, args).output
+    assert "within the import: 1" in CliRunner().invoke(app, [*args, "--any-kind"]).output

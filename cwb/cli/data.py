@@ -74,6 +74,13 @@ def import_command(
     similarity: Annotated[
         float, typer.Option(help="Likely duplicates: least name similarity (0-100).")
     ] = 90.0,
+    any_kind: Annotated[
+        bool,
+        typer.Option(
+            "--any-kind",
+            help="Likely duplicates by name may be of different kinds (default: same kind).",
+        ),
+    ] = False,
     drop_unlocated: Annotated[
         bool,
         typer.Option(
@@ -129,7 +136,9 @@ def import_command(
             on_duplicate=on_duplicate,
             drop_unlocated=drop_unlocated,
             dry_run=dry_run,
-            rule=DuplicateRule(max_distance_m=max_distance, min_similarity=similarity),
+            rule=DuplicateRule(
+                max_distance_m=max_distance, min_similarity=similarity, same_kind=not any_kind
+            ),
         )
         if duplicates_csv is not None:
             from cwb.io import write_table
