@@ -71,13 +71,13 @@ def test_gexf_meta_description_holds_the_suppression_counts(graph, tmp_path):
     """What Gephi shows as the graph's description: the graph attributes, escaped XML."""
     import xml.etree.ElementTree as ET
 
-    graph.graph["name"] = "Smethwick <&> \"test\""
+    graph.graph["name"] = 'Smethwick <&> "test"'
     path = write_graph(graph, tmp_path / "g.gexf")
     ns = {"g": "http://www.gexf.net/1.2draft"}
     text = ET.parse(path).getroot().find("g:meta/g:description", ns).text
     assert text.startswith("cwb graph attributes: ")
     attrs = json.loads(text.split(": ", 1)[1])
-    assert attrs["name"] == "Smethwick <&> \"test\""
+    assert attrs["name"] == 'Smethwick <&> "test"'
     assert attrs["suppressed_residents"] == graph.graph["suppressed_residents"]
     assert read_graph(path).graph == attrs
     assert nx.read_gexf(path).number_of_nodes() == graph.number_of_nodes()

@@ -1,4 +1,4 @@
-"""OCDS importer: releases compiled with ocdskit/ocdsmerge, lots, suppliers, spend; Contracts Finder data."""
+"""OCDS importer: releases compiled with ocdsmerge, lots, suppliers, spend; Contracts Finder."""
 
 from __future__ import annotations
 
@@ -221,7 +221,8 @@ def test_contracts_finder_packages(realdata):
     assert bfi["title"] == "UK Film Presence at Cannes 2020 - AWARD"
     assert bfi["value"] == 755000 and bfi["buyer"] == "BFI"
     assert bfi["cpv"] == "79952000;79952100" and bfi["sector"] == "events"
-    # each award's value, or its suppliers' own x_awardValue shares when Contracts Finder gives all of them
+    # each award's value, or its suppliers' own x_awardValue shares when Contracts Finder gives
+    # all of them
     expected = 0.0
     for release in releases:
         parties = {p["id"]: p for p in release["parties"]}
@@ -244,8 +245,8 @@ def test_flattened_spreadsheet_through_flattentool(tmp_path):
         "ocid,id,date,tag,buyer/name,tender/id,tender/title,tender/value/amount,tender/value/currency,"
         "tender/items/0/id,tender/items/0/classification/scheme,tender/items/0/classification/id,"
         "tender/items/0/classification/description\n"
-        "ocds-sheet-1,r1,2024-01-01,tender,Sandwell Council,t1,Window cleaning,12000,GBP,1,CPV,90911300,"
-        "Window-cleaning services\n"
+        "ocds-sheet-1,r1,2024-01-01,tender,Sandwell Council,t1,Window cleaning,12000,GBP,1,CPV,"
+        "90911300,Window-cleaning services\n"
     )
     result = import_ocds(path, project="mmuh")
     opp = result.tables["opportunities"].iloc[0]

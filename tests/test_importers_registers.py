@@ -1,4 +1,4 @@
-"""Register importer: column mappings, presets, skips, and the real registers located by postcode."""
+"""Register importer: column mappings, presets, skips, real registers located by postcode."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""360Giving importer: funders, recipients, funding links; JSON and spreadsheet input; real grant files."""
+"""360Giving importer: funders, recipients, funding links; JSON and spreadsheets; real grants."""
 
 from __future__ import annotations
 

@@ -113,7 +113,15 @@ def test_cli_compare_writes_both_tables(ds, tmp_path: Path) -> None:
     figures_csv, opps_csv = tmp_path / "figures.csv", tmp_path / "opps.csv"
     result = runner.invoke(
         app,
-        ["compare", str(folder), str(near), "-o", str(figures_csv), "--opportunities", str(opps_csv)],
+        [
+            "compare",
+            str(folder),
+            str(near),
+            "-o",
+            str(figures_csv),
+            "--opportunities",
+            str(opps_csv),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "Posts that could be filled locally" in result.output
