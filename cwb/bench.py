@@ -718,8 +718,13 @@ def _stage_graph(ctx: BenchContext) -> dict[str, Any]:
     from cwb.graph_stats import graph_metrics
 
     G = build_graph(ctx.dataset, ctx.prepared)
-    graph_metrics(G)
-    return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
+    summary = graph_metrics(G).summary
+    return {
+        "nodes": G.number_of_nodes(),
+        "edges": G.number_of_edges(),
+        "communities": summary["communities"],
+        "betweenness_sample": summary["betweenness_sample"],
+    }
 
 
 @register_stage("map", requires=("cwb.maps",))
