@@ -18,8 +18,8 @@ Every unlocated spend row is matched, in order (:func:`locate_by_register`):
 1. ``company_number``: the row's ``supplier_id`` (or ``company_number``)
    equals a register company number (upper case, spaces removed, all-digit
    numbers padded to 8 digits as Companies House writes them);
-2. ``name``: the supplier's normalised name (:func:`name_key`: case-folded,
-   punctuation and legal suffixes such as *Ltd*, *Limited*, *PLC* removed)
+2. ``name``: the supplier's normalised name (:func:`name_key`: lower case,
+   punctuation and legal-form words such as *Ltd*, *Limited*, *PLC* removed)
    equals a register name;
 3. ``fuzzy_name``: the best register name by rapidfuzz ``token_sort_ratio``
    scores at least ``register_fuzzy_threshold`` (default 92 of 100).
@@ -37,7 +37,6 @@ or the candidates of an ambiguous row.
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from cwb.duplicates import normalise_names
 from cwb.errors import DatasetError, ProblemLog, UsageError
 
 __all__ = [
@@ -80,8 +80,6 @@ _REGISTER_HEADERS: dict[str, tuple[str, ...]] = {
     "size_band": ("size_band",),
 }
 _FILLED = ("sme", "org_type", "size_band")
-#: Legal-form words dropped from the end of a name before comparing.
-_SUFFIXES = re.compile(r"(?:\s+(?:ltd|limited|plc|llp|llc|cic|cio|inc|co|company|uk))+$")
 #: Asset category → spend org_type when the assets act as a register.
 _ASSET_ORG_TYPES = {
     "business": "private",
@@ -93,11 +91,12 @@ _BLOCK_CELLS = 4_000_000
 
 
 def name_key(values: pd.Series) -> pd.Series:
-    """Names for matching: case-folded, ``&`` as "and", no punctuation, no legal suffix."""
-    text = values.fillna("").astype(str).str.casefold().str.replace("&", " and ", regex=False)
-    text = text.str.replace(r"[^\w]+", " ", regex=True).str.strip()
-    text = text.str.replace(r"^the\s+", "", regex=True)
-    return text.str.replace(_SUFFIXES, "", regex=True).str.strip()
+    """Names for matching, as the import's duplicate search compares them.
+
+    :func:`cwb.duplicates.normalise_names`: lower case, ``&`` as "and", no
+    punctuation, no legal-form words (*Ltd*, *Limited*, *PLC*, *The* ...).
+    """
+    return normalise_names(values)
 
 
 def company_key(values: pd.Series) -> pd.Series:

@@ -20,6 +20,7 @@ from cwb.errors import UsageError
 from cwb.schema import OPPORTUNITIES
 from cwb.spend_geo import Geography, as_list
 from cwb.spend_load import ALL_BUYERS, SpendSettings
+from cwb.spend_sectors import normalise_text
 
 if TYPE_CHECKING:
     from cwb.spend import SpendAnalysis
@@ -28,9 +29,9 @@ __all__ = ["relocalisable_opportunities", "relocalisable_table"]
 
 
 def _norm(values: pd.Series) -> pd.Series:
-    """Sector and skill words for comparison: case-folded, ``&`` as ``and``, no punctuation."""
-    text = values.fillna("").astype(str).str.casefold().str.replace("&", " and ", regex=False)
-    return text.str.replace(r"[^\w]+", " ", regex=True).str.strip()
+    """Sector and skill words for comparison (:func:`cwb.spend_sectors.normalise_text`)."""
+    text = values.fillna("").astype(str)
+    return text.map({v: normalise_text(v) for v in text.unique()})
 
 
 #: Enterprise names listed per re-localisable row before "(+n more)".
@@ -81,7 +82,7 @@ def relocalisable_table(
     rows = []
     for _, row in leak.iterrows():
         wanted = mapped.get(str(row["sector"]).casefold(), str(row["sector"]))
-        term = _norm(pd.Series([wanted])).iloc[0]
+        term = normalise_text(wanted)
         chosen = firms.loc[by_term.get(term, pd.Index([]))]
         caps = capacity[chosen.index]
         known = int(caps.notna().sum())

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cwb.cli.app import DatasetArg, app, library_errors, out
@@ -132,7 +133,7 @@ def compare(
     scenarios: Annotated[
         list[Path],
         typer.Argument(
-            help="TOML files, each a [matching] section that changes the dataset's settings.",
+            help="TOML files, each a \\[matching] section that changes the dataset's settings.",
             exists=True,
             dir_okay=False,
         ),
@@ -150,8 +151,8 @@ def compare(
 ) -> None:
     """Compare matching scenarios: the dataset's own settings against each scenario file.
 
-    Each scenario file holds a [matching] section with the settings it changes,
-    for example a [matching.weights] table with skills = 0.6. Prints the
+    Each scenario file holds a \\[matching] section with the settings it changes,
+    for example a \\[matching.weights] table with skills = 0.6. Prints the
     headline figures side by side with the change from the baseline.
 
     Example: cwb compare data/birmingham skills_first.toml -o scenarios.csv
@@ -169,9 +170,9 @@ def compare(
     table = Table(title=f"{dataset}: scenarios")
     table.add_column("figure")
     for name in result.scenarios:
-        table.add_column(name, justify="right")
+        table.add_column(escape(name), justify="right")
     for name in result.scenarios[1:]:
-        table.add_column(f"change ({name})", justify="right")
+        table.add_column(f"change ({escape(name)})", justify="right")
     shown = [*result.scenarios, *(f"change_{n}" for n in result.scenarios[1:])]
     for row in result.figures.to_dict("records"):
         table.add_row(row["label"], *(f"{row[c]:,.0f}" for c in shown))
@@ -180,7 +181,7 @@ def compare(
         differ = Table(title="Settings that differ")
         differ.add_column("setting")
         for name in result.scenarios:
-            differ.add_column(name, justify="right")
+            differ.add_column(escape(name), justify="right")
         for row in result.settings.itertuples(index=False):
             differ.add_row(*(str(v) for v in row))
         out.print(differ)
