@@ -149,10 +149,10 @@ def compare(
     ] = None,
     project: ProjectOpt = None,
 ) -> None:
-    """Compare matching scenarios: the dataset's own settings against each scenario file.
+    r"""Compare matching scenarios: the dataset's own settings against each scenario file.
 
-    Each scenario file holds a \\[matching] section with the settings it changes,
-    for example a \\[matching.weights] table with skills = 0.6. Prints the
+    Each scenario file holds a \[matching] section with the settings it changes,
+    for example a \[matching.weights] table with skills = 0.6. Prints the
     headline figures side by side with the change from the baseline.
 
     Example: cwb compare data/birmingham skills_first.toml -o scenarios.csv
