@@ -32,28 +32,28 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-from cwb.allocation import Allocation, allocate
-from cwb.consortia import propose_consortia
-from cwb.dataset import Dataset
+from cwb.dataset.geography import attach_area_codes, attach_indicators, build_areas
+from cwb.dataset.io import read_dataset, write_dataset
+from cwb.dataset.manifest import Manifest, Project
+from cwb.dataset.model import Dataset
+from cwb.dataset.stale import stale_records
+from cwb.dataset.validate import ValidationReport, validate_dataset
 from cwb.errors import CwbError, DatasetError, MissingDependencyError, Problem, UsageError
-from cwb.gaps import find_gaps
-from cwb.geography import attach_area_codes, attach_indicators, build_areas
-from cwb.graph import build_graph
-from cwb.graph_io import read_graph, write_graph
-from cwb.graph_stats import graph_metrics
-from cwb.impact import ImpactFigures, impact_figures
-from cwb.io import read_dataset, write_dataset
-from cwb.manifest import Manifest, Project
-from cwb.maps import make_map, save_map
-from cwb.matching import MatchResult, MatchSettings, match, match_dataset
-from cwb.merge import find_duplicates, import_into
+from cwb.graph.build import build_graph
+from cwb.graph.io import read_graph, write_graph
+from cwb.graph.metrics import graph_metrics
+from cwb.importers.merge import find_duplicates, import_into
+from cwb.maps.compose import make_map, save_map
+from cwb.matching.allocation import Allocation, allocate
+from cwb.matching.consortia import propose_consortia
+from cwb.matching.core import MatchResult, MatchSettings, match, match_dataset
+from cwb.matching.gaps import find_gaps
+from cwb.matching.impact import ImpactFigures, impact_figures
+from cwb.matching.scenarios import Scenario, compare_scenarios
+from cwb.matching.skills import Vocabulary
 from cwb.report import build_report, save_report
-from cwb.scenarios import Scenario, compare_scenarios
-from cwb.skills import Vocabulary
-from cwb.spend import SpendAnalysis, analyse_spend, relocalisable_opportunities
-from cwb.spend_load import read_spend_file
-from cwb.stale import stale_records
-from cwb.validate import ValidationReport, validate_dataset
+from cwb.spend.analysis import SpendAnalysis, analyse_spend, relocalisable_opportunities
+from cwb.spend.load import read_spend_file
 
 __all__ = [
     "Allocation",

@@ -14,11 +14,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cwb.dataset import Dataset
+from cwb.dataset.model import Dataset
 from cwb.progress import track
 
 if TYPE_CHECKING:
-    from cwb.matching import MatchResult
+    from cwb.matching.core import MatchResult
 
 
 @dataclass
@@ -31,7 +31,7 @@ class DemoRun:
     @cached_property
     def match_result(self) -> MatchResult:
         """Matching, allocation, consortia and gaps of the dataset, computed once per run."""
-        from cwb.matching import match_dataset
+        from cwb.matching.core import match_dataset
 
         return match_dataset(self.dataset)
 
@@ -68,11 +68,11 @@ def demo_dataset_path() -> Path:
 
 def _steps() -> list[tuple[str, DemoStep]]:
     """The demo steps in order. Each later stage adds its line here."""
-    from cwb.catalogue import demo_step as catalogue_step
-    from cwb.graph_io import demo_step as graph_step
-    from cwb.matching import demo_step as matching_step
+    from cwb.dataset.catalogue import demo_step as catalogue_step
+    from cwb.graph.io import demo_step as graph_step
+    from cwb.matching.core import demo_step as matching_step
     from cwb.report import demo_step as report_step
-    from cwb.spend import demo_step as spend_step
+    from cwb.spend.analysis import demo_step as spend_step
 
     return [
         ("catalogue", catalogue_step),
@@ -85,7 +85,7 @@ def _steps() -> list[tuple[str, DemoStep]]:
 
 def run_demo(out_dir: Path, dataset_path: Path | None = None) -> list[StepResult]:
     """Read and validate the dataset, then run every demo step into ``out_dir``."""
-    from cwb.io import read_dataset
+    from cwb.dataset.io import read_dataset
 
     ds = read_dataset(dataset_path or demo_dataset_path())
     out_dir.mkdir(parents=True, exist_ok=True)

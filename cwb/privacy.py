@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from cwb.schema import is_private_column
+from cwb.dataset.schema import is_private_column
 
 #: Label of human-asset groups that fall in no area.
 OUTSIDE_AREAS = "outside_areas"

@@ -1,8 +1,8 @@
 """A summary a planner can send: USE-IT-style figures, charts, tables and a map.
 
 :func:`build_report` gathers the figures from matching, allocation, consortia,
-gaps (:mod:`cwb.matching`) and, when the dataset has spend, the Preston-model
-analysis (:mod:`cwb.spend`); :func:`render_html` writes one self-contained HTML
+gaps (:mod:`cwb.matching.core`) and, when the dataset has spend, the Preston-model
+analysis (:mod:`cwb.spend.analysis`); :func:`render_html` writes one self-contained HTML
 file (charts as inline SVG drawn with matplotlib's Agg backend, a static map,
 no external file), :func:`render_markdown` a Markdown version with the charts
 as SVG files beside it. Every dataset string is escaped (Jinja2 autoescaping in
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from cwb._atomic import write_text_atomic
-from cwb.dataset import Dataset
+from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ def _filled_chart(demand: pd.DataFrame) -> str:
 
 
 def _assets_chart(assets: pd.DataFrame) -> str:
-    from cwb.maps import KIND_STYLE
+    from cwb.maps.compose import KIND_STYLE
 
     counts = (
         assets.groupby("kind")
@@ -182,7 +182,7 @@ def _assets_chart(assets: pd.DataFrame) -> str:
 
 def static_map_svg(ds: Dataset) -> str:
     """A static map: areas by IMD decile, public assets, residents per area, rings, project."""
-    from cwb.maps import KIND_STYLE
+    from cwb.maps.compose import KIND_STYLE
     from cwb.privacy import aggregate_human
 
     fig, ax = _figure(6.4, 6.0)
@@ -261,7 +261,7 @@ def static_map_svg(ds: Dataset) -> str:
 
 
 def _match_sections(ds: Dataset, result: Any) -> tuple[list[Figure], list[Section]]:
-    from cwb.impact import impact_figures
+    from cwb.matching.impact import impact_figures
 
     fig = impact_figures(ds, result)
     demand, gaps, consortia = result.allocation.demand, result.gaps, result.consortia
@@ -415,7 +415,7 @@ def _spend_section(ds: Dataset) -> tuple[list[Figure], Section | None]:
     if ds.spend is None or ds.spend.empty:
         return [], None
     try:
-        from cwb.spend import analyse_spend
+        from cwb.spend.analysis import analyse_spend
     except ImportError:
         return [], None
     analysis = analyse_spend(ds)
@@ -498,7 +498,7 @@ def build_report(
 ) -> Report:
     """Gather the figures, charts and tables of a dataset's report.
 
-    ``match_result`` is a :class:`cwb.matching.MatchResult` from
+    ``match_result`` is a :class:`cwb.matching.core.MatchResult` from
     ``match_dataset`` (computed here when None and the matching module exists).
     """
     from cwb import __version__
@@ -512,7 +512,7 @@ def build_report(
     sections.append(catalogue)
     if match_result is None:
         try:
-            from cwb.matching import match_dataset
+            from cwb.matching.core import match_dataset
         except ImportError:
             match_dataset = None
             notes.append("Matching is not installed: no links, allocation or gaps.")
@@ -625,7 +625,7 @@ def save_report(
     if fmt not in FORMATS:
         raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
     if not isinstance(ds, Dataset):
-        from cwb.io import read_dataset
+        from cwb.dataset.io import read_dataset
 
         ds = read_dataset(ds)
     report = build_report(ds, map_href=map_href, match_result=match_result, date=date)
@@ -640,7 +640,7 @@ def save_report(
 
 def demo_step(run: DemoRun) -> list[Path]:
     """``cwb demo``: the map (with the matched links) and the report that links to it."""
-    from cwb.maps import save_map
+    from cwb.maps.compose import save_map
 
     ds, out_dir, result = run.dataset, run.out_dir, run.match_result
     map_path = save_map(ds, out_dir / "map.html", matches=result.matches, links=True)

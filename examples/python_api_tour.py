@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import cwb
-from cwb.catalogue import catalogue
+from cwb.dataset.catalogue import catalogue
 from cwb.demo import demo_dataset_path
 
 
@@ -29,7 +29,9 @@ def main(out_dir: Path) -> None:
     print(catalogue(ds).by_category.groupby("kind")[["assets", "residents"]].sum().to_string())
 
     result = cwb.match_dataset(ds)
-    nursing = ds.opportunities.loc[ds.opportunities["title"].str.contains("nurse", case=False), "id"]
+    nursing = ds.opportunities.loc[
+        ds.opportunities["title"].str.contains("nurse", case=False), "id"
+    ]
     best = result.matches[result.matches["opportunity_id"].isin(nursing)].nlargest(3, "score")
     print("\nBest local links to nursing posts:")
     for row in best.itertuples():
@@ -39,8 +41,10 @@ def main(out_dir: Path) -> None:
 
     spend = cwb.analyse_spend(ds)
     overall = spend.summary.iloc[-1]
-    print(f"\nAnchor spend analysed: £{overall['total_gbp']:,.0f}; "
-          f"local share {overall['local_share']:.1%}, SME share {overall['sme_share']:.1%}")
+    print(
+        f"\nAnchor spend analysed: £{overall['total_gbp']:,.0f}; "
+        f"local share {overall['local_share']:.1%}, SME share {overall['sme_share']:.1%}"
+    )
 
     out_dir.mkdir(parents=True, exist_ok=True)
     cwb.save_map(ds, out_dir / "map.html")

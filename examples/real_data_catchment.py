@@ -17,7 +17,7 @@ Run from the repository root::
     python examples/real_data_catchment.py [OUT_DIR] [--realdata PATH]
 
 The dataset goes to ``OUT_DIR`` (default ``out/real_catchment``) with
-``map.html`` beside its tables when :mod:`cwb.maps` is available.
+``map.html`` beside its tables when :mod:`cwb.maps.compose` is available.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from pathlib import Path
 import geopandas as gpd
 from shapely.geometry import Point
 
-from cwb.geography import build_areas
+from cwb.dataset.geography import build_areas
+from cwb.dataset.io import read_dataset, write_table
+from cwb.dataset.manifest import manifest_from_dict
+from cwb.dataset.schema import TABLES
 from cwb.importers.common import Provenance
-from cwb.io import read_dataset, write_table
-from cwb.manifest import manifest_from_dict
-from cwb.merge import import_into
-from cwb.schema import TABLES
+from cwb.importers.merge import import_into
 
 HOSPITAL = {
     "id": "mmuh",
@@ -139,7 +139,7 @@ def build(out: Path, realdata: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Build the dataset, then map it when cwb.maps is available."""
+    """Build the dataset, then map it when cwb.maps.compose is available."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default="out/real_catchment", type=Path)
     parser.add_argument(
@@ -161,10 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(counts.to_string())
     try:
-        from cwb.maps import save_map
+        from cwb.maps.compose import save_map
     except ImportError:
         print(
-            "cwb.maps is not available: the dataset is written; "
+            "cwb.maps.compose is not available: the dataset is written; "
             "open it with `cwb validate` or in QGIS"
         )
         return 0

@@ -4,7 +4,7 @@ Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright. Every CDN
 file a page links is served from ``tests/webassets/node_modules`` (installed by
 ``npm ci --ignore-scripts`` in ``tests/webassets``) through a route on the
 browser context; tile requests get a 1×1 PNG; every other http(s) request is
-aborted and recorded (see :mod:`cwb.map_bench`, which the benchmark shares).
+aborted and recorded (see :mod:`cwb.bench.maps`, which the benchmark shares).
 When chromium, Playwright or the web assets are missing the tests FAIL if the
 environment variable ``CI`` is set, and skip otherwise.
 
@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
+from cwb.bench.maps import WEBASSETS, PageLog, chromium, open_page, wait_drawn
 from cwb.errors import MissingDependencyError
-from cwb.map_bench import WEBASSETS, PageLog, chromium, open_page, wait_drawn
 
 __all__ = ["PageLog", "browser", "open_page", "unavailable", "wait_drawn"]
 

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point, box
 
-from cwb.dataset import Dataset
-from cwb.manifest import manifest_from_dict
-from cwb.match_engine import Engine
-from cwb.matching import MatchSettings, load_eligibility, load_pathways
-from cwb.schema import AREAS, ASSETS, OPPORTUNITIES
+from cwb.dataset.manifest import manifest_from_dict
+from cwb.dataset.model import Dataset
+from cwb.dataset.schema import AREAS, ASSETS, OPPORTUNITIES
+from cwb.matching.core import MatchSettings, load_eligibility, load_pathways
+from cwb.matching.engine import Engine
 
 ORIGIN = (400_000.0, 290_000.0)  # BNG metres, in the West Midlands
 BNG = "EPSG:27700"
@@ -97,7 +97,7 @@ def expected_score(
     components: dict[str, float | None], weights: dict[str, float] | None = None
 ) -> float:
     """The documented weighted mean over the components that apply (None: does not apply)."""
-    from cwb.matching import DEFAULT_WEIGHTS
+    from cwb.matching.core import DEFAULT_WEIGHTS
 
     weights = weights or DEFAULT_WEIGHTS
     num = sum(weights[k] * v for k, v in components.items() if v is not None)

@@ -8,15 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from match_helpers import make_dataset
 
-from cwb.allocation import (
+from cwb.matching.allocation import (
     ASSIGNMENT_COLUMNS,
     _flow_networkx,
     _max_flow_into_sink,
     allocate,
     solve_flow,
 )
-from cwb.gaps import find_gaps
-from cwb.matching import MatchSettings, match
+from cwb.matching.core import MatchSettings, match
+from cwb.matching.gaps import find_gaps
 
 
 def _group(gid, skills, count, at):

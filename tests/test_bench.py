@@ -1,4 +1,4 @@
-"""Tests for cwb.bench and `cwb bench`: the stage registry, isolation and the reports.
+"""Tests for cwb.bench.harness and `cwb bench`: the stage registry, isolation and the reports.
 
 No timing assertions: only that stages run, are measured and are reported well-formed.
 """
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cwb import bench
-from cwb.bench import (
+from cwb.bench import harness as bench
+from cwb.bench.harness import (
     STAGES,
     BenchContext,
     BenchReport,
@@ -28,7 +28,7 @@ from cwb.bench import (
 )
 from cwb.cli import app
 from cwb.errors import UsageError
-from cwb.synth import synth_dataset
+from cwb.synth.generate import synth_dataset
 
 runner = CliRunner()
 

@@ -19,7 +19,7 @@ from browser import browser, open_page, wait_drawn  # noqa: F401
 from shapely.geometry import Point
 
 from cwb.demo import demo_dataset_path
-from cwb.maps import save_map
+from cwb.maps.compose import save_map
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ CWB_LAYERS = (
 
 
 def _hostile_dataset() -> Any:
-    from cwb.io import read_dataset
+    from cwb.dataset.io import read_dataset
 
     ds = read_dataset(demo_dataset_path())
     base = ds.assets.iloc[0]
@@ -281,9 +281,9 @@ def test_report_shows_no_personal_data(demo_report: Path) -> None:
 
 def test_map_benchmark_times_drawn_maps(browser: Any, tmp_path: Path) -> None:  # noqa: F811
     """The map benchmark times both maps only once they show something, without errors."""
-    from cwb.io import read_dataset
-    from cwb.map_bench import bench_map, to_markdown
-    from cwb.synth import synth_dataset
+    from cwb.bench.maps import bench_map, to_markdown
+    from cwb.dataset.io import read_dataset
+    from cwb.synth.generate import synth_dataset
 
     synth_dataset(tmp_path / "ds", assets=3000, opportunities=100, seed=3, fmt="parquet")
     result = bench_map(

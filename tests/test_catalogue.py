@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import cwb
-from cwb.catalogue import band_labels, catalogue, distance_bands, distances_to_projects
+from cwb.dataset.catalogue import band_labels, catalogue, distance_bands, distances_to_projects
 
 
 def test_distances_are_metres_in_british_national_grid(mini_path: Path) -> None:

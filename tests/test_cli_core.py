@@ -67,16 +67,16 @@ def test_demo_dataset_is_valid() -> None:
 def test_demo_writes_outputs_and_matches_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cwb.matching
+    import cwb.matching.core
 
     calls: list[str] = []
-    real = cwb.matching.match_dataset
+    real = cwb.matching.core.match_dataset
 
     def counted(ds, *args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(ds.name)
         return real(ds, *args, **kwargs)
 
-    monkeypatch.setattr(cwb.matching, "match_dataset", counted)
+    monkeypatch.setattr(cwb.matching.core, "match_dataset", counted)
     result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     for name in ("catalogue.csv", "matches.csv", "graph.graphml", "map.html", "report.html"):

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 import cwb.cli  # noqa: F401  (registers the commands)
 from cwb.cli.app import app
-from cwb.graph_io import read_graph, write_graph
+from cwb.graph.io import read_graph, write_graph
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "birmingham"
 runner = CliRunner()

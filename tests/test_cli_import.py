@@ -130,7 +130,7 @@ def test_help_has_examples():
 def test_real_data_example_builds_a_valid_dataset(realdata, tmp_path):
     import importlib.util
 
-    from cwb.io import read_dataset
+    from cwb.dataset.io import read_dataset
 
     script = Path(__file__).resolve().parents[1] / "examples" / "real_data_catchment.py"
     spec = importlib.util.spec_from_file_location("real_data_catchment", script)

@@ -8,9 +8,9 @@ from match_helpers import make_dataset
 from typer.testing import CliRunner
 
 from cwb.cli import app
+from cwb.dataset.io import read_dataset, write_dataset
 from cwb.demo import DemoRun
-from cwb.io import read_dataset, write_dataset
-from cwb.matching import MATCH_COLUMNS, demo_step
+from cwb.matching.core import MATCH_COLUMNS, demo_step
 
 runner = CliRunner()
 

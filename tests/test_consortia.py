@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from match_helpers import make_dataset, naive_pairs
 
-from cwb.consortia import CONSORTIUM_CATEGORIES, CONSORTIUM_COLUMNS, propose_consortia
-from cwb.matching import MatchSettings, match
+from cwb.matching.consortia import CONSORTIUM_CATEGORIES, CONSORTIUM_COLUMNS, propose_consortia
+from cwb.matching.core import MatchSettings, match
 
 
 def _firm(fid, skills, capacity, at, category="business"):

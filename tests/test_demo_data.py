@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, TABLES, split_list
+from cwb.dataset.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, TABLES, split_list
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "birmingham"
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -296,7 +296,7 @@ def test_area_indicators_match_realdata(areas: gpd.GeoDataFrame) -> None:
 
 
 def test_cwb_validates_the_demo_cleanly() -> None:
-    validate = pytest.importorskip("cwb.validate")
+    validate = pytest.importorskip("cwb.dataset.validate")
     report = validate.validate_dataset(DEMO)
     errors = [p for p in report.problems if p.severity == "error"]
     assert errors == []
@@ -305,7 +305,7 @@ def test_cwb_validates_the_demo_cleanly() -> None:
 
 
 def test_data_readme_documents_every_column_and_category() -> None:
-    """data/README.md is generated from cwb.schema; a schema change must regenerate it."""
+    """data/README.md is generated from cwb.dataset.schema; a schema change must regenerate it."""
     text = (DEMO.parent / "README.md").read_text(encoding="utf-8")
     for name in ("assets", "opportunities", "areas", "spend", "links", "postcodes"):
         section = text.split(f"### {name}\n", 1)[1].split("\n### ", 1)[0]

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import cwb
-from cwb.geocode import PostcodeLookup, is_valid_postcode, normalise_postcodes
+from cwb.dataset.postcodes import PostcodeLookup, is_valid_postcode, normalise_postcodes
 
 
 def test_normalise_spacing_and_case() -> None:

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from cwb.errors import UsageError
-from cwb.geography import (
+from cwb.dataset.geography import (
     aggregate_imd,
     attach_area_codes,
     attach_indicators,
@@ -18,6 +17,7 @@ from cwb.geography import (
     read_areas,
     read_imd,
 )
+from cwb.errors import UsageError
 
 WARDS = gpd.GeoDataFrame(
     {"code": ["W1", "W2"], "name": ["West", "East"]},

@@ -1,4 +1,4 @@
-"""Tests of cwb.graph: building the typed network, privacy of residents, metrics."""
+"""Tests of cwb.graph.build: building the typed network, privacy of residents, metrics."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from cwb.dataset import Dataset
-from cwb.graph import build_graph, plain
-from cwb.graph_stats import BETWEENNESS_EXACT_MAX_NODES, graph_metrics, relational_view
-from cwb.manifest import manifest_from_dict
-from cwb.schema import AREAS, ASSETS, OPPORTUNITIES, TableSpec
+from cwb.dataset.manifest import manifest_from_dict
+from cwb.dataset.model import Dataset
+from cwb.dataset.schema import AREAS, ASSETS, OPPORTUNITIES, TableSpec
+from cwb.graph.build import build_graph, plain
+from cwb.graph.metrics import BETWEENNESS_EXACT_MAX_NODES, graph_metrics, relational_view
 
 SOHO, LADYWOOD = "E05000001", "E05000002"
 PRIVATE_TEXT = ("Jane Doe", "jane@example.org", "07700 900123", "Amir Khan", "amir@example.org")
@@ -199,7 +199,7 @@ def make_dataset(human_counts: list[int] | None = None, min_count: int = 5) -> D
 
 
 def make_matching() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Matches, allocation and consortia in the shape cwb.matching gives them."""
+    """Matches, allocation and consortia in the shape cwb.matching.core gives them."""
     matches = pd.DataFrame(
         [
             {
@@ -424,7 +424,7 @@ def test_result_object_and_long_consortia():
         ]
     )
 
-    class Result:  # the shape of cwb.matching's result
+    class Result:  # the shape of cwb.matching.core's result
         pass
 
     result = Result()
@@ -436,7 +436,7 @@ def test_result_object_and_long_consortia():
 
 
 def test_groups_named_by_matching_map_to_graph_groups():
-    """cwb.matching names its own groups ``group:…`` and lists their rows in ``members``."""
+    """cwb.matching.core names its own groups ``group:…`` and lists their rows in ``members``."""
 
     class Result:
         pass
@@ -591,7 +591,7 @@ def test_plain(value, expected):
 
 
 def test_large_graph_rule_keeps_components_and_records_what_it_skips(graph, monkeypatch):
-    import cwb.graph_stats as stats
+    import cwb.graph.metrics as stats
 
     small = graph_metrics(graph.copy(), set_attributes=False)
     monkeypatch.setattr(stats, "LARGE_GRAPH_NODES", 0)
@@ -607,7 +607,7 @@ def test_large_graph_rule_keeps_components_and_records_what_it_skips(graph, monk
 
 
 def test_sparse_components_match_networkx_numbering():
-    from cwb.graph_stats import _components_sparse, _numbered
+    from cwb.graph.metrics import _components_sparse, _numbered
 
     H = nx.Graph([("b", "c"), ("x", "y"), ("y", "z"), ("a", "q")])
     H.add_nodes_from(["m", "d"])
@@ -617,7 +617,7 @@ def test_sparse_components_match_networkx_numbering():
 
 def test_louvain_runs_when_only_isolated_nodes_make_the_graph_large(graph, monkeypatch):
     """A million assets with a few thousand related ones still get communities."""
-    import cwb.graph_stats as stats
+    import cwb.graph.metrics as stats
 
     graph = graph.copy()
     for i in range(3):  # assets nobody is related to

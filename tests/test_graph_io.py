@@ -14,8 +14,8 @@ from test_graph import PRIVATE_TEXT, make_dataset, make_matching
 
 from cwb.demo import DemoRun
 from cwb.errors import UsageError
-from cwb.graph import build_graph
-from cwb.graph_io import (
+from cwb.graph.build import build_graph
+from cwb.graph.io import (
     GRAPH_FORMATS,
     demo_step,
     export_dataset_graph,
@@ -29,7 +29,7 @@ from cwb.graph_io import (
     read_node_link,
     write_graph,
 )
-from cwb.graph_stats import graph_metrics
+from cwb.graph.metrics import graph_metrics
 
 SUFFIXES = list(GRAPH_FORMATS)
 
@@ -196,7 +196,7 @@ def test_export_dataset_graph(tmp_path):
 
 
 def test_demo_step_runs_matching(tmp_path):
-    """Integration with cwb.matching: the demo step writes every format and the metrics."""
+    """Integration with cwb.matching.core: the demo step writes every format and the metrics."""
     ds = make_dataset()
     written = demo_step(DemoRun(ds, tmp_path / "demo"))
     names = sorted(Path(p).name for p in written)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from cwb.dataset.postcodes import PostcodeLookup
 from cwb.errors import DatasetError, UsageError
-from cwb.geocode import PostcodeLookup
 from cwb.importers.openreferral import import_openreferral
 
 TESTS = Path(__file__).resolve().parent

@@ -10,9 +10,9 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon
 
+from cwb.dataset.schema import CATEGORY_KIND
 from cwb.errors import DatasetError
 from cwb.importers.osm import classify, import_osm, load_tag_table
-from cwb.schema import CATEGORY_KIND
 
 DATA = Path(__file__).resolve().parent / "data" / "importers"
 OSM = DATA / "osm_smethwick.geojson"

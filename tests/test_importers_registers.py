@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cwb.dataset.postcodes import PostcodeLookup
 from cwb.errors import UsageError
-from cwb.geocode import PostcodeLookup
 from cwb.importers.registers import PRESETS, import_register, parse_mapping
 
 DATA = Path(__file__).resolve().parent / "data" / "importers"

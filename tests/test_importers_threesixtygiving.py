@@ -8,8 +8,8 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
+from cwb.dataset.postcodes import PostcodeLookup
 from cwb.errors import DatasetError
-from cwb.geocode import PostcodeLookup
 from cwb.importers.threesixtygiving import import_360giving, recipient_category
 
 TESTS = Path(__file__).resolve().parent

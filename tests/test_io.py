@@ -9,8 +9,8 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import cwb
+from cwb.dataset.io import write_table
 from cwb.errors import UsageError
-from cwb.io import write_table
 
 FORMATS = ["csv", "xlsx", "geojson", "gpkg", "parquet", "shp"]
 
@@ -27,7 +27,7 @@ def assert_same_tables(a: cwb.Dataset, b: cwb.Dataset) -> None:
 def test_round_trip_mini(mini_path: Path, tmp_path: Path, fmt: str) -> None:
     ds = cwb.read_dataset(mini_path)
     cwb.write_dataset(ds, tmp_path / fmt, format=fmt)
-    assert (tmp_path / fmt / f"assets{cwb.io.SUFFIXES[fmt]}").exists()
+    assert (tmp_path / fmt / f"assets{cwb.dataset.io.SUFFIXES[fmt]}").exists()
     assert_same_tables(ds, cwb.read_dataset(tmp_path / fmt))
 
 
@@ -100,7 +100,7 @@ def test_manifest_column_mapping(mini_copy: Path) -> None:
 def test_manifest_round_trip_keeps_settings() -> None:
     import tomllib
 
-    from cwb.manifest import manifest_from_dict
+    from cwb.dataset.manifest import manifest_from_dict
 
     raw = {
         "dataset": {"name": 'Quotes " and \\ backslashes'},

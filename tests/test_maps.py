@@ -1,4 +1,4 @@
-"""cwb.maps and cwb.map_layers: encoding round trips, privacy, escaping, layers, self-hosting."""
+"""cwb.maps: encoding round trips, privacy, escaping, layers, self-hosting."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from cwb.dataset import Dataset
+from cwb.dataset.manifest import manifest_from_dict
+from cwb.dataset.model import Dataset
+from cwb.dataset.schema import ASSETS, OPPORTUNITIES
 from cwb.errors import UsageError
-from cwb.manifest import manifest_from_dict
-from cwb.map_data import link_table
-from cwb.map_layers import (
+from cwb.maps.compose import make_map, save_map
+from cwb.maps.elements import (
     CwbLayer,
     _read_varints,
     decode_column,
@@ -32,8 +33,7 @@ from cwb.map_layers import (
     unpack_fields,
     zigzag_varints,
 )
-from cwb.maps import make_map, save_map
-from cwb.schema import ASSETS, OPPORTUNITIES
+from cwb.maps.tables import link_table
 
 WEBASSETS = Path(__file__).resolve().parent / "webassets" / "node_modules"
 HOSTILE_SCRIPT = "</script><script>window.__pwned=1</script>"
@@ -282,7 +282,7 @@ def test_varints_round_trip(values: list[int]) -> None:
 @settings(max_examples=50)
 @given(st.lists(st.tuples(st.floats(-180, 180), st.floats(-85, 85)), min_size=1, max_size=100))
 def test_points_round_trip_within_half_a_step(points: list[tuple[float, float]]) -> None:
-    from cwb.map_layers import QUANTUM, encode_points
+    from cwb.maps.elements import QUANTUM, encode_points
 
     lon, lat = np.array(points).T
     back_lon, back_lat = decode_points(encode_points(lon, lat))
@@ -343,7 +343,7 @@ def test_every_layer_is_built_and_listed(fmap: folium.Map, html: str) -> None:
 
 
 def test_categories_come_from_one_legend(fmap: folium.Map) -> None:
-    from cwb.maps import CATEGORY_COLOURS
+    from cwb.maps.compose import CATEGORY_COLOURS
 
     legend = next(e for e in iter_elements(fmap) if getattr(e, "factory", None) == "legend")
     sections = {s["id"]: s for s in legend.spec["sections"]}

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from match_helpers import decay, expected_score, make_areas, make_dataset, naive_matches
 
-from cwb import match_prune
 from cwb.errors import UsageError
-from cwb.matching import MATCH_COLUMNS, MatchSettings, match
-from cwb.skills import Vocabulary
+from cwb.matching import prune as match_prune
+from cwb.matching.core import MATCH_COLUMNS, MatchSettings, match
+from cwb.matching.skills import Vocabulary
 
 VOCAB = Vocabulary.load()
 

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
+from cwb.dataset.io import read_dataset
 from cwb.errors import DatasetError, UsageError
 from cwb.importers.common import Provenance
-from cwb.io import read_dataset
-from cwb.merge import (
+from cwb.importers.merge import (
     DuplicateRule,
     find_duplicates,
     import_into,
@@ -320,7 +320,7 @@ def test_ocds_into_dataset(mini_copy, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["gpkg", "xlsx"])
 def test_import_keeps_the_dataset_format(mini_path, tmp_path, fmt):
-    from cwb.io import write_dataset
+    from cwb.dataset.io import write_dataset
 
     folder = write_dataset(read_dataset(mini_path), tmp_path / fmt, format=fmt)
     result = import_into("osm", DATA / "osm_smethwick.geojson", folder)

@@ -14,8 +14,8 @@ from test_merge import assets as batch
 from typer.testing import CliRunner
 
 from cwb.cli import app
-from cwb.io import read_dataset
-from cwb.merge import (
+from cwb.dataset.io import read_dataset
+from cwb.importers.merge import (
     DuplicateRule,
     find_batch_duplicates,
     import_into,
@@ -217,7 +217,7 @@ def osm_extract(path: Path) -> Path:
 
 
 def test_import_into_merges_within_the_import(mini_copy, tmp_path, caplog):
-    caplog.set_level("INFO", logger="cwb.merge")
+    caplog.set_level("INFO", logger="cwb.importers.merge")
     result = import_into("osm", osm_extract(tmp_path / "x.geojson"), mini_copy, on_duplicate="fill")
     assert pairs(result.batch_duplicates) == {"osm:way/7001": "osm:node/7002"}
     assert result.merged["assets within the import filled"] == 1

@@ -10,10 +10,10 @@ from match_helpers import make_dataset
 from typer.testing import CliRunner
 
 from cwb.cli import app
+from cwb.dataset.io import write_dataset
 from cwb.errors import UsageError
-from cwb.io import write_dataset
-from cwb.matching import MatchSettings
-from cwb.scenarios import BASELINE, Scenario, compare_scenarios, scenario_from_toml
+from cwb.matching.core import MatchSettings
+from cwb.matching.scenarios import BASELINE, Scenario, compare_scenarios, scenario_from_toml
 
 runner = CliRunner()
 

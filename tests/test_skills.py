@@ -9,7 +9,7 @@ import pytest
 from match_helpers import make_dataset
 
 from cwb.errors import DatasetError
-from cwb.skills import Vocabulary, normalise_term, skill_resolutions, unknown_skills
+from cwb.matching.skills import Vocabulary, normalise_term, skill_resolutions, unknown_skills
 
 VOCAB = Vocabulary.load()
 

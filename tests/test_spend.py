@@ -29,11 +29,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cwb.dataset import WGS84, Dataset
+from cwb.dataset.manifest import manifest_from_dict
+from cwb.dataset.model import WGS84, Dataset
 from cwb.errors import DatasetError, UsageError
-from cwb.manifest import manifest_from_dict
-from cwb.multiplier import read_survey
-from cwb.spend import (
+from cwb.spend.analysis import (
     ALL_BUYERS,
     analyse_spend,
     relocalisable_opportunities,
@@ -41,13 +40,14 @@ from cwb.spend import (
     supplier_spend_by_area,
     write_spend,
 )
-from cwb.spend_load import locate_spend, prepare_transactions, reconciliation, spend_settings
+from cwb.spend.load import locate_spend, prepare_transactions, reconciliation, spend_settings
+from cwb.spend.multiplier import read_survey
 
 FIXTURE = Path(__file__).parent / "data" / "spend"
 
 
 def load_fixture() -> Dataset:
-    """The fixture as a Dataset, built without cwb.io (so these tests stand alone)."""
+    """The fixture as a Dataset, built without cwb.dataset.io (so these tests stand alone)."""
     manifest = manifest_from_dict(tomllib.loads((FIXTURE / "dataset.toml").read_text()))
     postcodes = pd.read_csv(FIXTURE / "postcodes.csv", dtype={"postcode": str})
     spend = locate_spend(pd.read_csv(FIXTURE / "spend.csv", dtype=str), postcodes)
@@ -377,7 +377,7 @@ def test_location_classes_always_sum_to_the_total(rows):
 
 
 def test_parse_amounts_handles_messy_text():
-    from cwb.spend_load import parse_amounts
+    from cwb.spend.load import parse_amounts
 
     values = parse_amounts(pd.Series(["£1,234.50", "(12.00)", "abc", "5CR", " -7 ", None]))
     assert values[:2].tolist() == [1234.5, -12.0]
@@ -386,7 +386,7 @@ def test_parse_amounts_handles_messy_text():
 
 
 def test_postcode_in_free_text():
-    from cwb.spend_load import extract_postcode
+    from cwb.spend.load import extract_postcode
 
     found = extract_postcode(pd.Series(["Trinity Rd Ch 73 Trinity Rd Aston B6 6LS", "Team", None]))
     assert found[0] == "B6 6LS"
@@ -394,7 +394,7 @@ def test_postcode_in_free_text():
 
 
 def test_financial_and_calendar_years():
-    from cwb.spend_load import financial_year
+    from cwb.spend.load import financial_year
 
     dates = pd.Series(["2017-03-31", "2017-04-01", None])
     periods = pd.Series([None, None, "2015-16"])
@@ -403,7 +403,7 @@ def test_financial_and_calendar_years():
 
 
 def test_mappings_bundled_and_unknown():
-    from cwb.spend_load import mapping_names, read_mapping
+    from cwb.spend.load import mapping_names, read_mapping
 
     assert "bcc-pcards" in mapping_names()
     mapping = read_mapping("bcc-pcards")
@@ -414,7 +414,7 @@ def test_mappings_bundled_and_unknown():
 
 
 def test_file_in_cwb_columns_needs_no_mapping(ds):
-    from cwb.spend_load import read_spend_file
+    from cwb.spend.load import read_spend_file
 
     spend = read_spend_file(FIXTURE / "spend.csv", postcodes=FIXTURE / "postcodes.csv")
     assert (spend["precision"] == "postcode").sum() == 10  # B99 9ZZ is not in the lookup

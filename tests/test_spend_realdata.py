@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cwb.cli import app
-from cwb.spend_load import read_spend_file
+from cwb.spend.load import read_spend_file
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 PCARDS = (

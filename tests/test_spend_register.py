@@ -1,4 +1,4 @@
-"""Supplier register (cwb.spend_register): hand-built known answers.
+"""Supplier register (cwb.spend.register): hand-built known answers.
 
 Spend rows and register entries (register places P1..P6 are distinct points):
 
@@ -25,10 +25,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from cwb.dataset import WGS84
+from cwb.dataset.model import WGS84
 from cwb.errors import DatasetError, UsageError
-from cwb.spend_load import spend_settings
-from cwb.spend_register import (
+from cwb.spend.load import spend_settings
+from cwb.spend.register import (
     locate_by_register,
     name_key,
     read_supplier_register,
@@ -228,8 +228,8 @@ def fixture_with_register(tmp_path: Path, register_csv: str) -> Path:
 
 def test_analysis_reports_located_by(tmp_path):
     """T07 Unknown Ltd (£700, no postcode) is in the register at B66 1AA's point: now local."""
-    from cwb.io import read_dataset
-    from cwb.spend import analyse_spend
+    from cwb.dataset.io import read_dataset
+    from cwb.spend.analysis import analyse_spend
 
     folder = fixture_with_register(
         tmp_path,

@@ -1,4 +1,4 @@
-"""Sector vocabulary (cwb.spend_sectors): CPV, SIC and category text → cwb sectors.
+"""Sector vocabulary (cwb.spend.sectors): CPV, SIC and category text → cwb sectors.
 
 Known answers are read off the public classifications: CPV 2008 (79713000
 guard services, 79540000 interpretation, 90910000 cleaning ...) and SIC 2007
@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cwb.spend_load import SpendSettings, prepare_transactions, reconciliation
-from cwb.spend_sectors import (
+from cwb.spend.load import SpendSettings, prepare_transactions, reconciliation
+from cwb.spend.sectors import (
     SECTOR_SCHEMES,
     classify_one,
     classify_sectors,
@@ -191,7 +191,7 @@ def test_classify_sectors_keeps_the_index():
 def test_birmingham_pcard_categories():
     if not PCARDS.exists():
         pytest.skip("../shared/realdata is not available")
-    from cwb.spend_load import read_spend_file
+    from cwb.spend.load import read_spend_file
 
     spend = read_spend_file(PCARDS, "bcc-pcards")
     frame = prepare_transactions(spend, SpendSettings(duplicate_key=("card",)))

@@ -13,18 +13,18 @@ from pyproj import Transformer
 from typer.testing import CliRunner
 
 from cwb.cli import app
+from cwb.dataset.io import read_dataset
+from cwb.dataset.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, split_list
+from cwb.dataset.validate import validate_dataset
 from cwb.errors import UsageError
-from cwb.io import read_dataset
-from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, split_list
-from cwb.synth import KIND_WEIGHTS, synth_dataset, synth_tables
-from cwb.synth_geography import PROJECT_SITES
-from cwb.synth_sampling import (
+from cwb.synth.generate import KIND_WEIGHTS, synth_dataset, synth_tables
+from cwb.synth.geography import PROJECT_SITES
+from cwb.synth.sampling import (
     SkillVocabulary,
     apportion,
     load_skill_vocabulary,
     vocabulary_from_rows,
 )
-from cwb.validate import validate_dataset
 
 runner = CliRunner()
 

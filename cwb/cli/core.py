@@ -42,7 +42,7 @@ def init(
 
     Example: cwb init smethwick --excel --project-name "Midland Metropolitan University Hospital"
     """
-    from cwb.templates import init_dataset
+    from cwb.dataset.init import init_dataset
 
     with library_errors():
         written = init_dataset(
@@ -72,7 +72,7 @@ def validate(
 
     Example: cwb validate data/birmingham
     """
-    from cwb.validate import validate_dataset
+    from cwb.dataset.validate import validate_dataset
 
     with library_errors():
         report = validate_dataset(dataset)
@@ -103,8 +103,8 @@ def catalogue_command(
 
     Example: cwb catalogue data/birmingham --csv catalogue.csv --bands 1km,2km,5km
     """
-    from cwb.catalogue import catalogue, write_catalogue
-    from cwb.io import read_dataset
+    from cwb.dataset.catalogue import catalogue, write_catalogue
+    from cwb.dataset.io import read_dataset
 
     catchment = parse_bands(bands)
     with library_errors():

@@ -113,8 +113,8 @@ def import_command(
     Example: cwb import ocds contracts_finder/ --into data/smethwick --ocds-extensions extensions/
     """
     from cwb.importers.common import Provenance
+    from cwb.importers.merge import DuplicateRule, import_into
     from cwb.importers.registers import parse_mapping
-    from cwb.merge import DuplicateRule, import_into
 
     with library_errors():
         provenance = Provenance(
@@ -141,8 +141,8 @@ def import_command(
             ),
         )
         if duplicates_csv is not None:
-            from cwb.io import write_table
-            from cwb.merge import duplicates_listing
+            from cwb.dataset.io import write_table
+            from cwb.importers.merge import duplicates_listing
 
             write_table(duplicates_listing(result), duplicates_csv)
     print_problems(result.skipped, limit=20)
@@ -189,8 +189,8 @@ def stale(
 
     Example: cwb stale data/birmingham --months 12 --csv to_check.csv
     """
-    from cwb.io import read_dataset
-    from cwb.stale import stale_records
+    from cwb.dataset.io import read_dataset
+    from cwb.dataset.stale import stale_records
 
     with library_errors():
         ds = read_dataset(dataset)

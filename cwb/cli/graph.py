@@ -45,7 +45,7 @@ def graph_command(
 
     Example: cwb graph data/birmingham -o graph.gexf --metrics-csv graph_metrics.csv
     """
-    from cwb.graph_io import export_dataset_graph
+    from cwb.graph.io import export_dataset_graph
 
     with library_errors():
         result = export_dataset_graph(

@@ -49,8 +49,8 @@ def map_command(
 
     Example: cwb map data/birmingham -o map.html --indicator imd_decile --bands 1km,3km
     """
-    from cwb.io import read_dataset
-    from cwb.maps import save_map
+    from cwb.dataset.io import read_dataset
+    from cwb.maps.compose import save_map
 
     catchment = parse_bands(bands)
     with library_errors():
@@ -91,7 +91,7 @@ def report_command(
 
     Example: cwb report data/birmingham -o report.html --map map.html
     """
-    from cwb.io import read_dataset
+    from cwb.dataset.io import read_dataset
     from cwb.report import save_report
 
     catchment = parse_bands(bands)

@@ -49,7 +49,7 @@ def match(
 
     Example: cwb match data/birmingham -o matches.csv --top-k 5
     """
-    from cwb.matching import run_match
+    from cwb.matching.core import run_match
 
     with library_errors():
         result = run_match(
@@ -91,7 +91,7 @@ def gaps(
 
     Example: cwb gaps data/birmingham -o gaps.csv
     """
-    from cwb.gaps import run_gaps
+    from cwb.matching.gaps import run_gaps
 
     with library_errors():
         found = run_gaps(dataset, output=output, project=project)
@@ -157,7 +157,7 @@ def compare(
 
     Example: cwb compare data/birmingham skills_first.toml -o scenarios.csv
     """
-    from cwb.scenarios import run_compare
+    from cwb.matching.scenarios import run_compare
 
     with library_errors():
         result = run_compare(

@@ -83,7 +83,7 @@ def spend_command(
     Example (a council's purchase-card file through a column mapping):
     cwb spend data/birmingham --file bcc_pcards.csv --mapping bcc-pcards -o pcards.json
     """
-    from cwb.spend import run_spend
+    from cwb.spend.analysis import run_spend
 
     with library_errors():
         analysis = run_spend(
@@ -145,7 +145,7 @@ def spend_command(
 
 
 def _head(table: pd.DataFrame, n: int) -> pd.DataFrame:
-    from cwb.spend import ALL_BUYERS
+    from cwb.spend.analysis import ALL_BUYERS
 
     overall = table[table["buyer"] == ALL_BUYERS]
     return overall.head(n) if len(overall) else table.head(n)

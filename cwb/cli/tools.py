@@ -43,7 +43,7 @@ def synth(
 
     Example: cwb synth big/ --assets 1000000 --opportunities 2000 --format parquet
     """
-    from cwb.synth import synth_dataset
+    from cwb.synth.generate import synth_dataset
 
     with library_errors():
         result = synth_dataset(
@@ -105,7 +105,7 @@ def bench(
 
     Example: cwb bench --sizes 10k,100k --stages read,validate,catalogue --markdown
     """
-    from cwb import bench as b
+    from cwb.bench import harness as b
 
     if list_stages:
         for name, stage in b.STAGES.items():

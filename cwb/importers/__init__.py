@@ -3,7 +3,7 @@
 Each ``import_*`` function reads one source and returns an
 :class:`~cwb.importers.common.ImportResult` holding tables in the schema's
 columns and an account of every record read, imported and skipped.
-:func:`cwb.merge.import_into` merges a result into a dataset on disk.
+:func:`cwb.importers.merge.import_into` merges a result into a dataset on disk.
 """
 
 from cwb.importers.common import ImportResult, Provenance

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cwb.dataset.schema import TABLES
 from cwb.errors import Problem
-from cwb.schema import TABLES
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +78,10 @@ class ImportResult:
     notes
         Other things worth telling the user (unlocated rows, shared award values …).
     merged
-        Counts filled in when the result is merged into a dataset (see :mod:`cwb.merge`).
+        Counts filled in when the result is merged into a dataset (see :mod:`cwb.importers.merge`).
     duplicates, batch_duplicates
         Likely duplicates of the dataset's rows, and within the import itself
-        (see :mod:`cwb.duplicates`).
+        (see :mod:`cwb.importers.duplicates`).
     """
 
     importer: str
@@ -251,7 +251,7 @@ def locate(
 
     The best available location wins: an existing ``geometry`` or valid
     ``lat``/``lon`` (``exact``), the ``postcode`` found in ``postcodes`` (a
-    :class:`cwb.geocode.PostcodeLookup`, ``postcode``), the representative point
+    :class:`cwb.dataset.postcodes.PostcodeLookup`, ``postcode``), the representative point
     of the area whose ``code`` is ``area_code`` (``area``); otherwise the row is
     kept with geometry None and precision ``none``.
     Out-of-range coordinates are reported as notes on ``result``.
@@ -299,7 +299,7 @@ def locate(
         geometry[hit] = found[hit]
         precision[hit] = "area"
     if "postcode" in frame:
-        from cwb.geocode import normalise_postcodes
+        from cwb.dataset.postcodes import normalise_postcodes
 
         frame["postcode"] = normalise_postcodes(frame["postcode"]).astype(object)
         frame["postcode"] = frame["postcode"].where(frame["postcode"].notna(), None)

@@ -362,7 +362,7 @@ def import_ocds(
     provenance
         Defaults: source ``OCDS (FILE)``; the package's licence URL when it has one.
     postcodes
-        A :class:`cwb.geocode.PostcodeLookup` to locate suppliers by their postcode.
+        A :class:`cwb.dataset.postcodes.PostcodeLookup` to locate suppliers by their postcode.
     areas
         Area polygons (unused unless rows carry area codes).
     extension_schemas

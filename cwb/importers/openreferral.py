@@ -175,7 +175,7 @@ def import_openreferral(
     provenance
         Defaults: source ``Open Referral (NAME)``.
     postcodes
-        A :class:`cwb.geocode.PostcodeLookup` for locations that only have an address.
+        A :class:`cwb.dataset.postcodes.PostcodeLookup` for locations that only have an address.
     areas
         Area polygons (unused unless rows carry area codes).
 

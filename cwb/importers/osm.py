@@ -22,6 +22,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from cwb.dataset.schema import CATEGORY_KIND
 from cwb.errors import DatasetError, Problem
 from cwb.importers.common import (
     ImportResult,
@@ -31,7 +32,6 @@ from cwb.importers.common import (
     located_table,
     require_path,
 )
-from cwb.schema import CATEGORY_KIND
 
 log = logging.getLogger(__name__)
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cwb.dataset.schema import ASSET_CATEGORIES, ASSETS, CATEGORY_KIND
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.importers.common import (
     ImportResult,
@@ -32,7 +33,6 @@ from cwb.importers.common import (
     located_table,
     require_path,
 )
-from cwb.schema import ASSET_CATEGORIES, ASSETS, CATEGORY_KIND
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +317,7 @@ def import_register(
     provenance
         Source, collector, date and licence (defaults: the file name, today, the preset's licence).
     postcodes
-        A :class:`cwb.geocode.PostcodeLookup` to locate rows that have a postcode but no lat/lon.
+        A :class:`~cwb.dataset.postcodes.PostcodeLookup`, to locate rows with a postcode only.
     areas
         Area polygons to locate rows that only have an ``area_code``.
 

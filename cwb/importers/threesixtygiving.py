@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from cwb.dataset.schema import CATEGORY_KIND
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.importers.common import (
     ImportResult,
@@ -36,7 +37,6 @@ from cwb.importers.common import (
     schema_frame,
     to_float,
 )
-from cwb.schema import CATEGORY_KIND
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ def import_360giving(
     recipient_category_override
         Give every recipient this category instead of classing it by organisation type.
     postcodes
-        A :class:`cwb.geocode.PostcodeLookup` for recipients' postcodes.
+        A :class:`cwb.dataset.postcodes.PostcodeLookup` for recipients' postcodes.
     areas
         Area polygons (``code``): recipients without a known postcode are placed at
         their ward's or LSOA's representative point.

@@ -17,7 +17,7 @@ import demo_content as C
 import geopandas as gpd
 import pandas as pd
 
-from cwb.schema import ASSETS
+from cwb.dataset.schema import ASSETS
 
 ILLUSTRATIVE = "cwb demo (illustrative)"
 DEMO_LICENCE = "CC0-1.0"

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (the Markdown template keeps its table rows on one line)
 """Write ``data/README.md`` for the demo (maintainers only; see make_birmingham.py).
 
-The column tables and vocabularies are generated from :mod:`cwb.schema`, so the
+The column tables and vocabularies are generated from :mod:`cwb.dataset.schema`, so the
 README cannot drift from the code; the counts come from the rows just built.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import demo_content as C
 import geopandas as gpd
 
-from cwb.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, ORG_TYPES, PRECISIONS, TABLES, TableSpec
+from cwb.dataset.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, ORG_TYPES, PRECISIONS, TABLES, TableSpec
 
 INTRO = """\
 # Data

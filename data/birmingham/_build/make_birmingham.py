@@ -43,7 +43,7 @@ from demo_opportunities import build_opportunities  # noqa: E402
 from demo_readme import write_readme  # noqa: E402
 from demo_spend import build_spend  # noqa: E402
 
-from cwb.schema import ASSETS, LINKS, OPPORTUNITIES, POSTCODES, SPEND  # noqa: E402
+from cwb.dataset.schema import ASSETS, LINKS, OPPORTUNITIES, POSTCODES, SPEND  # noqa: E402
 
 SEED = 20241006  # the day the hospital opened
 HERE = Path(__file__).resolve().parent

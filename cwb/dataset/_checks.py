@@ -1,0 +1,102 @@
+"""Shared machinery of validation: the per-table problem recorder and number parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cwb.dataset.io import RawTable
+from cwb.errors import ProblemLog
+
+#: At most this many problems of one kind (file, column, reason code) are listed;
+#: the rest are counted.
+MAX_LISTED_PER_CHECK = 200
+
+
+@dataclass
+class TableCounts:
+    """How the rows of one table fared: the parts add up to ``read``."""
+
+    read: int = 0
+    clean: int = 0
+    with_warnings: int = 0
+    with_errors: int = 0
+
+
+class Checker:
+    """Records problems for one table and tracks which rows have errors or warnings."""
+
+    def __init__(self, raw: RawTable, log: ProblemLog) -> None:
+        self.file = raw.file
+        self.n = len(raw.cells)
+        self.log = log
+        self.row_error = np.zeros(self.n, dtype=bool)
+        self.row_warning = np.zeros(self.n, dtype=bool)
+        self._listed: dict[tuple[str, str | None, str], int] = {}
+
+    def flag(
+        self,
+        mask: np.ndarray,
+        column: str | None,
+        values: pd.Series | np.ndarray | None,
+        reason: str | Callable[[int], str],
+        *,
+        code: str,
+        severity: str = "error",
+        hint: str | Callable[[int], str | None] | None = None,
+    ) -> None:
+        """Record one problem per True row of ``mask``."""
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return
+        (self.row_error if severity == "error" else self.row_warning)[rows] = True
+        key = (code, column, severity)
+        already = self._listed.get(key, 0)
+        listed = rows[: max(MAX_LISTED_PER_CHECK - already, 0)]
+        self._listed[key] = already + len(rows)
+        array = None if values is None else np.asarray(values, dtype=object)
+        for i in listed:
+            value = None if array is None else clip_text(array[i])
+            self.log.add(
+                self.file,
+                reason(int(i)) if callable(reason) else reason,
+                row=int(i) + 2,
+                column=column,
+                value=value,
+                hint=hint(int(i)) if callable(hint) else hint,
+                severity=severity,
+                code=code,
+            )
+        if len(rows) > len(listed):
+            self.log.add(
+                self.file,
+                f"{len(rows) - len(listed)} more rows with the same problem "
+                f"({code}) are not listed",
+                column=column,
+                severity=severity,
+                code=code,
+            )
+
+    def counts(self) -> TableCounts:
+        errors = int(self.row_error.sum())
+        warnings = int((self.row_warning & ~self.row_error).sum())
+        return TableCounts(
+            read=self.n,
+            clean=self.n - errors - warnings,
+            with_warnings=warnings,
+            with_errors=errors,
+        )
+
+
+def clip_text(value: object) -> str:
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def parse_numbers(text: pd.Series) -> pd.Series:
+    cleaned = text.str.replace(r"[£$€, \t\r\n]", "", regex=True)
+    numbers = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype("float64")
+    return numbers.where(np.isfinite(numbers))  # 'inf' and 'nan' are not numbers a person means

@@ -1,0 +1,177 @@
+"""The catalogue: what assets a neighbourhood has, how far from each project, in which area.
+
+Distances are measured in the dataset's metric CRS (EPSG:27700 in Great
+Britain). Human assets are counted in residents as well as rows; per-area
+resident counts below the privacy threshold k are suppressed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from cwb._atomic import atomic_path
+from cwb.dataset.model import Dataset
+from cwb.privacy import OUTSIDE_AREAS, assign_area_codes
+
+if TYPE_CHECKING:
+    from cwb.demo import DemoRun
+
+UNLOCATED = "unlocated"
+
+
+def distances_to_projects(ds: Dataset, frame: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """Distance in metres from each row of ``frame`` (default: the assets) to each project.
+
+    Returns a DataFrame aligned with ``frame`` with one column per project id, plus
+    ``nearest_project`` and ``nearest_m``. Unlocated rows get NaN and no project.
+    """
+    frame = ds.assets if frame is None else frame
+    metric = ds.metric_crs
+    located = frame.geometry.notna() & ~frame.geometry.is_empty
+    points = frame.geometry[located]
+    if len(points) and not (points.geom_type == "Point").all():
+        points = points.representative_point()
+    xy = points.to_crs(metric)
+    projects = ds.projects.to_crs(metric)
+    out = pd.DataFrame(index=frame.index)
+    for pid, geom in zip(projects["id"], projects.geometry, strict=True):
+        d = np.full(len(frame), np.nan)
+        if len(xy):
+            d[located.to_numpy()] = np.hypot(xy.x.to_numpy() - geom.x, xy.y.to_numpy() - geom.y)
+        out[pid] = d
+    if len(projects):
+        values = out[list(projects["id"])].to_numpy()
+        has = ~np.isnan(values).all(axis=1)
+        nearest = np.full(len(frame), None, dtype=object)
+        nearest_m = np.full(len(frame), np.nan)
+        if has.any():
+            idx = np.nanargmin(np.where(np.isnan(values[has]), np.inf, values[has]), axis=1)
+            nearest[has] = projects["id"].to_numpy()[idx]
+            nearest_m[has] = values[has][np.arange(has.sum()), idx]
+        out["nearest_project"] = pd.Series(nearest, index=frame.index, dtype="str")
+        out["nearest_m"] = nearest_m
+    return out
+
+
+def band_labels(bands_m: tuple[float, ...]) -> list[str]:
+    """Labels of the distance bands, e.g. ``['0–1 km', '1–2 km', '> 2 km']``."""
+    edges = [0.0, *sorted(bands_m)]
+    labels = [f"{_km(a)}–{_km(b)} km" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return [*labels, f"> {_km(edges[-1])} km"]
+
+
+def _km(metres: float) -> str:
+    return f"{metres / 1000:g}"
+
+
+def distance_bands(distances: pd.Series, bands_m: tuple[float, ...]) -> pd.Series:
+    """The band label of each distance (metres); NaN → ``'unlocated'``."""
+    edges = [0.0, *sorted(bands_m), np.inf]
+    labels = band_labels(bands_m)
+    banded = pd.cut(distances, bins=edges, labels=labels, right=True, include_lowest=True)
+    return banded.astype("str").where(distances.notna(), UNLOCATED)
+
+
+@dataclass
+class Catalogue:
+    """Asset counts by kind and category, by distance band from each project, and by area."""
+
+    by_category: pd.DataFrame
+    by_band: pd.DataFrame
+    by_area: pd.DataFrame
+    suppressed_residents: int
+
+    def to_long(self) -> pd.DataFrame:
+        """All three breakdowns in one long table (for ``cwb catalogue --csv``)."""
+        parts = [
+            self.by_category.assign(breakdown="kind_category"),
+            self.by_band.assign(breakdown="distance_band"),
+            self.by_area.assign(breakdown="area"),
+        ]
+        columns = [
+            "breakdown",
+            "project",
+            "band",
+            "area_code",
+            "area_name",
+            "kind",
+            "category",
+            "assets",
+            "residents",
+        ]
+        return pd.concat(parts, ignore_index=True).reindex(columns=columns)
+
+
+def _residents(assets: gpd.GeoDataFrame) -> pd.Series:
+    counts = pd.to_numeric(assets["count"], errors="coerce").fillna(1)
+    return counts.where(assets["kind"] == "human", 0).astype("int64")
+
+
+def catalogue(ds: Dataset) -> Catalogue:
+    """Summarise the dataset's assets (see :class:`Catalogue`)."""
+    assets = ds.assets
+    base = pd.DataFrame(
+        {
+            "kind": assets["kind"].to_numpy(),
+            "category": assets["category"].to_numpy(),
+            "residents": _residents(assets).to_numpy(),
+        }
+    )
+    by_category = (
+        base.groupby(["kind", "category"], sort=True)
+        .agg(assets=("kind", "size"), residents=("residents", "sum"))
+        .reset_index()
+    )
+    distances = distances_to_projects(ds)
+    band_parts = []
+    for pid in ds.projects["id"]:
+        bands = distance_bands(distances[pid], ds.manifest.bands_m)
+        part = base.assign(project=pid, band=bands.to_numpy())
+        band_parts.append(
+            part.groupby(["project", "band", "kind"], sort=False)
+            .agg(assets=("kind", "size"), residents=("residents", "sum"))
+            .reset_index()
+        )
+    by_band = (
+        pd.concat(band_parts, ignore_index=True)
+        if band_parts
+        else pd.DataFrame(columns=["project", "band", "kind", "assets", "residents"])
+    )
+    order = {label: i for i, label in enumerate([*band_labels(ds.manifest.bands_m), UNLOCATED])}
+    by_band = by_band.sort_values(
+        ["project", "band", "kind"], key=lambda s: s.map(order) if s.name == "band" else s
+    ).reset_index(drop=True)
+    codes = assign_area_codes(assets, ds.areas)
+    names = ds.areas.set_index("code")["name"] if len(ds.areas) else pd.Series(dtype="str")
+    area_frame = base.assign(area_code=codes.to_numpy())
+    by_area = (
+        area_frame.groupby(["area_code", "kind"], sort=True)
+        .agg(assets=("kind", "size"), residents=("residents", "sum"))
+        .reset_index()
+    )
+    by_area.insert(1, "area_name", by_area["area_code"].map(names).fillna(OUTSIDE_AREAS))
+    small = (by_area["kind"] == "human") & (by_area["residents"] < ds.min_count)
+    suppressed = int(by_area.loc[small, "residents"].sum())
+    by_area["residents"] = by_area["residents"].astype("Int64").mask(small)
+    by_area.loc[small, "assets"] = pd.NA
+    by_area["assets"] = by_area["assets"].astype("Int64")
+    return Catalogue(by_category, by_band, by_area, suppressed)
+
+
+def write_catalogue(cat: Catalogue, path: str | Path) -> Path:
+    """Write the long catalogue table to CSV atomically."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        cat.to_long().to_csv(tmp, index=False)
+    return path
+
+
+def demo_step(run: DemoRun) -> list[Path]:
+    """Demo: write ``catalogue.csv``."""
+    return [write_catalogue(catalogue(run.dataset), run.out_dir / "catalogue.csv")]

@@ -1,0 +1,149 @@
+"""``cwb init``: a blank dataset folder with headed templates and a commented manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from cwb._atomic import write_text_atomic
+from cwb.dataset.io import write_table
+from cwb.dataset.manifest import MANIFEST_NAME
+from cwb.dataset.schema import (
+    ASSET_CATEGORIES,
+    ASSETS,
+    LINKS,
+    OPPORTUNITIES,
+    OPPORTUNITY_TYPES,
+    TableSpec,
+)
+from cwb.errors import UsageError
+
+_MANIFEST = """\
+# cwb dataset manifest. Lines starting with # are comments.
+# Check the folder with:  cwb validate {folder}
+
+[dataset]
+name = "{name}"
+description = "Assets around {project_name}"
+# metric_crs = "EPSG:27700"   # CRS for distances; default: British National Grid in GB, else a UTM zone
+
+# One [[projects]] block per capital project (a hospital, a stadium, a housing scheme).
+[[projects]]
+id = "{project_id}"
+name = "{project_name}"
+lat = {lat}
+lon = {lon}
+kind = "hospital"
+# postcode = "B66 2QT"
+# opened = "2024-10-06"
+
+[catchment]
+bands_m = [1000, 2000, 3000, 5000]   # distance bands around each project, in metres
+max_outside_m = 25000                # a row farther than this outside the areas is an error
+
+[privacy]
+min_count = 5   # groups of fewer residents than this are never shown
+
+# Which file holds each table. CSV, Excel (.xlsx), GeoJSON, GeoPackage, Parquet and Shapefile work.
+# A file with coordinates in another CRS:  assets = {{ path = "assets.shp", crs = "EPSG:27700" }}
+# Different column headings:  assets = {{ path = "assets.xlsx", columns = {{ postcode = "Post Code" }} }}
+[files]
+assets = "assets{suffix}"
+opportunities = "opportunities{suffix}"
+areas = "areas.geojson"
+links = "links{suffix}"
+# spend = "spend.csv"
+# postcodes = "postcodes.csv"   # postcode, lat, lon: locates rows that have a postcode only.
+#   Get one from the ONS Postcode Directory (free, Open Government Licence): keep the rows of
+#   your area, or map its columns:  postcodes = {{ path = "ONSPD.csv", columns = {{ postcode = "pcds", lat = "lat", lon = "long" }} }}
+
+# Kinds and their categories:
+{vocabulary}
+# Opportunity types: {types}
+"""
+
+
+def _example_row(spec: TableSpec, **overrides: str) -> dict[str, str]:
+    row = {c.name: c.example for c in spec.columns if not c.private and c.name != "precision"}
+    row.update(overrides)
+    return {c.name: row.get(c.name, "") for c in spec.columns}
+
+
+def init_dataset(
+    folder: str | Path,
+    *,
+    name: str = "My neighbourhood",
+    project_id: str = "project",
+    project_name: str = "The capital project",
+    lat: float = 52.4951,
+    lon: float = -1.9447,
+    excel: bool = False,
+    force: bool = False,
+) -> list[Path]:
+    """Create a blank dataset folder; return the files written.
+
+    Raises
+    ------
+    UsageError
+        When the folder already holds a dataset and ``force`` is False.
+    """
+    folder = Path(folder)
+    if (folder / MANIFEST_NAME).exists() and not force:
+        raise UsageError(
+            f"{folder} already holds a dataset ({MANIFEST_NAME}); use --force to overwrite"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = ".xlsx" if excel else ".csv"
+    vocabulary = "\n".join(
+        f"#   {kind}: {', '.join(cats)}" for kind, cats in ASSET_CATEGORIES.items()
+    )
+    written = [
+        write_text_atomic(
+            folder / MANIFEST_NAME,
+            _MANIFEST.format(
+                folder=folder,
+                name=name,
+                project_id=project_id,
+                project_name=project_name,
+                lat=lat,
+                lon=lon,
+                suffix=suffix,
+                vocabulary=vocabulary,
+                types=", ".join(OPPORTUNITY_TYPES),
+            ),
+        )
+    ]
+    assets = pd.DataFrame(
+        [
+            _example_row(
+                ASSETS,
+                lat=str(lat),
+                lon=str(lon),
+                postcode="",
+                area_code="",
+                kind="financial",
+                category="social_enterprise",
+            )
+        ]
+    )
+    opportunities = pd.DataFrame(
+        [
+            _example_row(
+                OPPORTUNITIES,
+                project=project_id,
+                type="job",
+                lat="",
+                lon="",
+                postcode="",
+                area_code="",
+            )
+        ]
+    )
+    links = pd.DataFrame([_example_row(LINKS, source="A0001", target="A0001", relation="partner")])
+    for stem, frame in (("assets", assets), ("opportunities", opportunities), ("links", links)):
+        written.append(write_table(frame, folder / f"{stem}{suffix}"))
+    areas = {"type": "FeatureCollection", "features": []}
+    written.append(write_text_atomic(folder / "areas.geojson", json.dumps(areas)))
+    return written

@@ -1,0 +1,465 @@
+"""Row-level validation: check and type every table of a dataset, vectorised.
+
+Every problem names the file, the row (as a spreadsheet numbers it: header = 1),
+the column, the value and the reason, with a hint where one helps. Nothing is
+dropped: each row read is counted as clean, with warnings, or with errors, and
+the counts add up to the rows read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from rapidfuzz import process
+
+from cwb.dataset._checks import Checker, TableCounts, parse_numbers
+from cwb.dataset.io import RawTable, read_raw_table
+from cwb.dataset.locate import Place, locate_rows, place_for
+from cwb.dataset.manifest import MANIFEST_NAME, Manifest, read_manifest
+from cwb.dataset.model import WGS84, Dataset
+from cwb.dataset.postcodes import PostcodeLookup
+from cwb.dataset.schema import ASSET_CATEGORIES, CATEGORY_KIND, TABLES, Column, TableSpec
+from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
+from cwb.progress import track
+
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f"}
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of validating a dataset folder."""
+
+    path: Path
+    problems: list[Problem]
+    counts: dict[str, TableCounts] = field(default_factory=dict)
+    dataset: Dataset | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems of severity error."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems of severity warning."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return not self.errors
+
+
+def _suggest(value: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    if not value:
+        return None
+    match = process.extractOne(value, choices, score_cutoff=60)
+    return f"did you mean {match[0]!r}?" if match else "expected one of: " + ", ".join(choices)
+
+
+def _normalise_word(series: pd.Series) -> pd.Series:
+    """'Social Enterprise ' → 'social_enterprise'."""
+    return (
+        series.str.strip()
+        .str.lower()
+        .str.replace(r"[ \t\r\n\-]+", "_", regex=True)  # no \s: keeps pyarrow's fast path
+        .str.replace("&", "and", regex=False)
+    )
+
+
+# --------------------------------------------------------------------------- column typing
+
+
+def _check_number(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
+    numbers = parse_numbers(text)
+    given = text != ""
+    bad = given & numbers.isna()
+    chk.flag(
+        bad.to_numpy(),
+        col.name,
+        text,
+        "is not a number",
+        code="not_a_number",
+        hint="write digits only, e.g. 1200 or 1200.50",
+    )
+    if col.type == "int":
+        huge = numbers.abs() > 2**53
+        chk.flag(huge.to_numpy(), col.name, text, "is too large", code="not_a_number")
+        numbers = numbers.where(~huge)
+        fractional = numbers.notna() & (numbers != np.floor(numbers.fillna(0)))
+        chk.flag(
+            fractional.to_numpy(), col.name, text, "is not a whole number", code="not_a_number"
+        )
+        numbers = numbers.where(~fractional)
+    if col.non_negative:
+        chk.flag((numbers < 0).to_numpy(), col.name, text, "must not be negative", code="negative")
+    if col.type == "int":
+        return numbers.round().astype("Int64")
+    return numbers.astype("float64")
+
+
+def _check_date(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
+    given = text != ""
+    iso = pd.to_datetime(text.str.slice(0, 10).where(given), format="%Y-%m-%d", errors="coerce")
+    uk = pd.to_datetime(text.where(given & iso.isna()), format="%d/%m/%Y", errors="coerce")
+    parsed = iso.fillna(uk)
+    chk.flag(
+        (given & parsed.isna()).to_numpy(),
+        col.name,
+        text,
+        "is not a date",
+        code="not_a_date",
+        hint="write dates as YYYY-MM-DD, e.g. 2024-10-06",
+    )
+    return parsed.dt.strftime("%Y-%m-%d").astype("str")
+
+
+def _check_bool(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
+    lowered = text.str.strip().str.lower()
+    out = pd.Series(pd.NA, index=text.index, dtype="boolean")
+    out[lowered.isin(_TRUE)] = True
+    out[lowered.isin(_FALSE)] = False
+    chk.flag(
+        ((lowered != "") & out.isna()).to_numpy(),
+        col.name,
+        text,
+        "is not yes/no",
+        code="not_a_bool",
+        hint="write true or false",
+    )
+    return out
+
+
+def _check_choice(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
+    normal = _normalise_word(text)
+    choices = col.choices or ()
+    unknown = (normal != "") & ~normal.isin(choices)
+    if unknown.any():
+        hints = {v: _suggest(v, choices) for v in normal[unknown].unique()}
+        chk.flag(
+            unknown.to_numpy(),
+            col.name,
+            text,
+            f"is not a known {col.name}",
+            code=f"unknown_{col.name}",
+            hint=lambda i: hints.get(normal.iloc[i]),
+        )
+    return normal.where(normal != "").astype("str")
+
+
+def _type_columns(chk: Checker, cells: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """Typed frame: spec columns in order (missing ones empty), then the extra columns."""
+    typed: dict[str, pd.Series] = {}
+    for col in spec.columns:
+        text = (
+            cells[col.name] if col.name in cells else pd.Series("", index=cells.index, dtype="str")
+        )
+        if col.choices and col.name != "category":
+            typed[col.name] = _check_choice(chk, text, col)
+        elif col.type in ("int", "float"):
+            typed[col.name] = _check_number(chk, text, col)
+        elif col.type == "date":
+            typed[col.name] = _check_date(chk, text, col)
+        elif col.type == "bool":
+            typed[col.name] = _check_bool(chk, text, col)
+        else:
+            typed[col.name] = text.where(text != "").astype("str")
+    for name in cells.columns:
+        if name in typed or name in ("lat", "lon"):
+            continue
+        text = cells[name]
+        numbers = parse_numbers(text)
+        numeric = (text != "").any() and not ((text != "") & numbers.isna()).any()
+        typed[name] = numbers.astype("float64") if numeric else text.where(text != "").astype("str")
+    return pd.DataFrame(typed, index=cells.index)
+
+
+# --------------------------------------------------------------------------- table checks
+
+
+def _check_columns(
+    chk: Checker, cells: pd.DataFrame, spec: TableSpec, located: bool
+) -> pd.DataFrame:
+    if chk.n == 0 and spec.name != "assets":
+        missing = []  # an empty table (e.g. a blank areas.geojson) has no columns to check
+    else:
+        missing = [c for c in spec.required_columns if c not in cells.columns]
+    for name in missing:
+        column = spec.column(name)
+        chk.log.add(
+            chk.file,
+            f"required column {name!r} is missing",
+            column=name,
+            code="missing_column",
+            hint=f"{column.description if column else ''} "
+            f"Columns found: {', '.join(cells.columns)}",
+        )
+    cells = cells.copy()
+    for name in missing:
+        cells[name] = ""
+    if missing:
+        chk.row_error[:] = True  # no row of a file without its required columns is usable
+    return cells
+
+
+def _check_duplicates(chk: Checker, cells: pd.DataFrame, spec: TableSpec) -> np.ndarray:
+    """Flag repeated rows and repeated/empty ids; return the duplicate-row mask."""
+    if not len(cells):
+        return np.zeros(0, dtype=bool)
+    hashes = pd.util.hash_pandas_object(cells, index=False)
+    dup_rows = hashes.duplicated(keep="first").to_numpy()
+    if dup_rows.any():
+        first = pd.Series(np.arange(len(cells)), index=hashes.to_numpy()).groupby(level=0).first()
+        first_row = first.reindex(hashes.to_numpy()).to_numpy() + 2
+        chk.flag(
+            dup_rows,
+            None,
+            None,
+            lambda i: f"duplicate row: the same as row {first_row[i]}",
+            code="duplicate_row",
+            hint="delete one of them",
+        )
+    id_col = spec.id_column
+    if id_col and id_col in cells:
+        ids = cells[id_col].str.strip()
+        chk.flag(
+            (ids == "").to_numpy(),
+            id_col,
+            ids,
+            f"{id_col} is empty",
+            code="empty_id",
+            hint=f"every row needs a unique {id_col}",
+        )
+        repeated = ids.duplicated(keep="first").to_numpy() & ~dup_rows & (ids != "").to_numpy()
+        if repeated.any():
+            first_of = pd.Series(np.arange(len(ids)), index=ids.to_numpy()).groupby(level=0).first()
+            first_row = first_of.reindex(ids.to_numpy()).to_numpy() + 2
+            chk.flag(
+                repeated,
+                id_col,
+                ids,
+                lambda i: f"{id_col} is already used on row {first_row[i]}",
+                code="duplicate_id",
+                hint=f"give each row its own {id_col}",
+            )
+    return dup_rows
+
+
+def _check_categories(chk: Checker, frame: pd.DataFrame, cells: pd.DataFrame) -> None:
+    kind = frame["kind"].fillna("")
+    text = cells["category"] if "category" in cells else pd.Series("", index=cells.index)
+    category = _normalise_word(text)
+    frame["category"] = category.where(category != "").astype("str")
+    bad = kind.isin(list(ASSET_CATEGORIES)) & ~_category_allowed(kind, category)
+    if not bad.any():
+        return
+    kinds, cats = kind.to_numpy(), category.to_numpy()
+    hints: dict[tuple[str, str], str | None] = {}
+    for k, c in set(zip(kinds[bad.to_numpy()], cats[bad.to_numpy()], strict=True)):
+        other = CATEGORY_KIND.get(c)
+        hints[(k, c)] = (
+            f"{c!r} is a category of kind {other!r}" if other else _suggest(c, ASSET_CATEGORIES[k])
+        )
+    chk.flag(
+        bad.to_numpy(),
+        "category",
+        text,
+        lambda i: "category is empty" if not cats[i] else f"is not a category of kind {kinds[i]!r}",
+        code="unknown_category",
+        hint=lambda i: hints.get((kinds[i], cats[i])),
+    )
+
+
+def _category_allowed(kind: pd.Series, category: pd.Series) -> pd.Series:
+    pairs = pd.MultiIndex.from_arrays([kind.to_numpy(), category.to_numpy()])
+    valid = pd.MultiIndex.from_tuples([(k, c) for k, cs in ASSET_CATEGORIES.items() for c in cs])
+    return pd.Series(pairs.isin(valid), index=kind.index)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _validate_table(
+    raw: RawTable,
+    spec: TableSpec,
+    place: Place | None,
+    log: ProblemLog,
+    known: dict[str, pd.Index],
+) -> tuple[pd.DataFrame, TableCounts]:
+    chk = Checker(raw, log)
+    if chk.n == 0 and spec.name == "assets":
+        log.add(
+            raw.file,
+            "file has a header but no rows",
+            code="empty_file",
+            hint="add your assets, one per row",
+        )
+    elif chk.n == 0 and spec.required:
+        log.warn(raw.file, "file has a header but no rows", code="empty_file")
+    cells = _check_columns(chk, raw.cells, spec, spec.located)
+    cells = cells.fillna("").astype("str")
+    _check_duplicates(chk, cells, spec)
+    frame = _type_columns(chk, cells, spec)
+    if spec.name == "assets":
+        _check_categories(chk, frame, cells)
+    if spec.name == "opportunities" and "project" in cells:
+        projects = sorted(known.get("projects", pd.Index([], dtype="str")))
+        bad = (frame["project"].notna() & ~frame["project"].isin(projects)).to_numpy()
+        chk.flag(
+            bad,
+            "project",
+            frame["project"],
+            "names a project that is not declared in dataset.toml",
+            code="unknown_project",
+            hint=lambda i: (
+                _suggest(str(frame["project"].iloc[i]), projects)
+                if projects
+                else "declare it as [[projects]] in dataset.toml"
+            ),
+        )
+    if spec.name == "links":
+        empty = pd.Index([], dtype="str")
+        known_ids = known.get("assets", empty).append(known.get("opportunities", empty)).unique()
+        for column in ("source", "target"):
+            found = (
+                known_ids.get_indexer(frame[column]) >= 0
+            )  # hashed; isin() on arrow strings is slow
+            bad = (frame[column].notna() & ~found).to_numpy()
+            chk.flag(
+                bad,
+                column,
+                frame[column],
+                "is not the id of an asset or opportunity",
+                code="unknown_id",
+            )
+    if spec.located and place is not None:
+        geometry = locate_rows(chk, raw, cells, frame, spec, place)
+        frame = gpd.GeoDataFrame(
+            frame.drop(columns=["lat", "lon"], errors="ignore"), geometry=geometry, crs=WGS84
+        )
+    return frame, chk.counts()
+
+
+def _read_postcodes(
+    folder: Path, manifest: Manifest, log: ProblemLog
+) -> tuple[PostcodeLookup | None, pd.DataFrame | None]:
+    entry = manifest.files.get("postcodes")
+    if entry is None:
+        return None, None
+    raw = read_raw_table(folder, entry, log)
+    if raw is None:
+        return None, None
+    cells = raw.cells
+    missing = [c for c in ("postcode", "lat", "lon") if c not in cells]
+    if missing:
+        log.add(
+            raw.file,
+            f"postcode lookup needs columns postcode, lat, lon; missing {missing}",
+            code="missing_column",
+            hint='map them in the manifest: columns = { postcode = "Postcode", … }',
+        )
+        return None, None
+    table = pd.DataFrame({"postcode": cells["postcode"], "lat": cells["lat"], "lon": cells["lon"]})
+    lookup = PostcodeLookup.from_frame(table)
+    stored = pd.DataFrame(
+        {
+            "postcode": lookup.table.index.astype("str"),
+            "lat": lookup.table["lat"].to_numpy(),
+            "lon": lookup.table["lon"].to_numpy(),
+        }
+    )
+    return lookup, stored
+
+
+def validate_folder(folder: Path) -> ValidationReport:
+    """Validate a dataset folder and build the Dataset (even when it has errors)."""
+    if not folder.exists():
+        raise UsageError(f"{folder} does not exist")
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder; a dataset is a folder holding {MANIFEST_NAME}")
+    log = ProblemLog()
+    manifest = read_manifest(folder, log)
+    counts: dict[str, TableCounts] = {}
+    lookup, postcodes = _read_postcodes(folder, manifest, log)
+    known: dict[str, pd.Index] = {
+        "projects": pd.Index([p.id for p in manifest.projects], dtype="str")
+    }
+    tables: dict[str, pd.DataFrame | None] = {}
+    place = None
+    for name in track(
+        ("areas", "assets", "opportunities", "spend", "links"), f"validating {folder.name}"
+    ):
+        spec = TABLES[name]
+        entry = manifest.files.get(name)
+        if entry is None:
+            tables[name] = None
+            continue
+        raw = read_raw_table(folder, entry, log)
+        if raw is None:
+            tables[name] = None
+            continue
+        if name == "areas":
+            frame, counts[name] = _validate_table(
+                raw, spec, place_for(manifest, None, lookup), log, known
+            )
+            place = place_for(manifest, frame, lookup)
+        else:
+            place = place or place_for(manifest, None, lookup)
+            frame, counts[name] = _validate_table(raw, spec, place, log, known)
+        if spec.id_column:
+            known[name] = pd.Index(frame[spec.id_column].dropna().unique(), dtype="str")
+        tables[name] = frame
+    dataset = Dataset(
+        manifest=manifest,
+        assets=_or_empty(tables["assets"], TABLES["assets"]),
+        opportunities=_or_empty(tables["opportunities"], TABLES["opportunities"]),
+        areas=_or_empty(tables["areas"], TABLES["areas"]),
+        spend=tables["spend"],  # type: ignore[arg-type]
+        links=tables["links"],
+        postcodes=postcodes,
+        path=folder,
+        problems=log.problems,
+    )
+    return ValidationReport(path=folder, problems=log.problems, counts=counts, dataset=dataset)
+
+
+def _or_empty(frame: pd.DataFrame | None, spec: TableSpec) -> gpd.GeoDataFrame:
+    if frame is not None:
+        return frame  # type: ignore[return-value]
+    return gpd.GeoDataFrame(
+        {c: pd.Series(dtype="str") for c in spec.column_names if c not in ("lat", "lon")},
+        geometry=gpd.GeoSeries(crs=WGS84),
+        crs=WGS84,
+    )
+
+
+def validate_dataset(path: str | Path) -> ValidationReport:
+    """Validate a dataset folder without raising for data problems.
+
+    Raises
+    ------
+    UsageError
+        When ``path`` is not a folder.
+    """
+    return validate_folder(Path(path))
+
+
+def load_dataset(folder: Path, *, strict: bool = False) -> Dataset:
+    """Validate and return the dataset; raise :class:`DatasetError` when it has errors."""
+    report = validate_folder(folder)
+    problems = report.problems
+    if strict:
+        problems = [replace(p, severity="error") for p in problems]
+    if any(p.severity == "error" for p in problems):
+        raise DatasetError(
+            problems,
+            summary=f"{folder}: the dataset has "
+            f"{sum(p.severity == 'error' for p in problems)} error(s)",
+        )
+    assert report.dataset is not None
+    return report.dataset

@@ -1,0 +1,730 @@
+"""The network of a dataset: projects, opportunities, assets and areas as a networkx graph.
+
+:func:`build_graph` turns a :class:`~cwb.dataset.model.Dataset` (and, when given, the
+matches, allocation and consortia of :mod:`cwb.matching.core`) into a
+``networkx.MultiDiGraph``. A multigraph, because one asset can both *match* and be
+*allocated* to the same opportunity, and researchers may record several relations
+between two assets; directed, because every relation has a direction (a project
+*offers* an opportunity, an asset is *located in* an area). Each edge's key is its
+type (``"match"``, ``"allocated"``, ``"link:partner"`` …), so there is at most one
+edge of each type between two nodes.
+
+Nodes
+    ``project:<id>``, ``opportunity:<id>``, ``asset:<id>``, ``area:<code>``,
+    ``consortium:<id>``, and ``group:<area>:<category>:<hash>`` for residents.
+    Every node has ``node_type``, ``label`` and ``located``; located nodes have
+    ``lon`` and ``lat`` (WGS84).
+Edges
+    ``offers`` (project → opportunity), ``match`` (asset → opportunity, with
+    ``score`` and ``reasons``), ``allocated`` (asset → opportunity, with
+    ``quantity`` or ``amount``), ``consortium_member`` (asset → consortium),
+    ``proposed_for`` (consortium → opportunity), ``located_in`` (asset,
+    opportunity or project → area) and ``link`` (asset → asset, with the
+    ``relation`` recorded in ``links.csv``). Every edge has ``edge_type``.
+
+Privacy: human assets (residents) never become nodes of their own. They are
+aggregated per area, category and skills by :func:`cwb.privacy.aggregate_human`;
+each group is one node (``count``, ``skills``, area, a generated label, placed at
+the area's representative point). Groups smaller than ``ds.min_count`` are left
+out, and what was left out is recorded in the graph attributes
+``suppressed_groups``, ``suppressed_residents`` and ``suppressed_edges``. Node
+attributes come from a fixed list of public columns, so contact details and
+other private columns never reach the graph.
+
+Every attribute is a plain ``str``, ``int``, ``float`` or ``bool`` (lists joined
+with ``"; "``; a missing text is ``""``, a missing number is left out), so that
+GraphML and GEXF exports open in Gephi; see :mod:`cwb.graph.io`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from cwb.dataset.model import Dataset
+from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
+from cwb.privacy import OUTSIDE_AREAS, aggregate_human, assign_area_codes
+
+log = logging.getLogger(__name__)
+
+NODE_TYPES: tuple[str, ...] = ("project", "opportunity", "asset", "area", "consortium")
+EDGE_TYPES: tuple[str, ...] = (
+    "offers",
+    "match",
+    "allocated",
+    "consortium_member",
+    "proposed_for",
+    "located_in",
+    "link",
+)
+
+#: Public asset columns copied onto asset nodes (nothing else is: private data stays out).
+ASSET_ATTRIBUTES: tuple[str, ...] = (
+    "kind",
+    "category",
+    "sector",
+    "skills",
+    "capacity",
+    "count",
+    "registered_number",
+    "precision",
+    "source",
+    "licence",
+    "collected_on",
+    "last_verified",
+)
+#: Opportunity columns copied onto opportunity nodes (``type`` becomes ``opportunity_type``).
+OPPORTUNITY_ATTRIBUTES: tuple[str, ...] = (
+    "project",
+    "type",
+    "title",
+    "skills",
+    "sector",
+    "quantity",
+    "value",
+    "pay_band",
+    "starts",
+    "ends",
+    "pathway",
+    "precision",
+    "source",
+    "licence",
+)
+#: Columns of a match table that name the pair or repeat a node attribute: not on match edges.
+_MATCH_KEYS = frozenset(
+    {
+        "asset_id",
+        "opportunity_id",
+        "project",
+        "asset_name",
+        "opportunity_title",
+        "asset_kind",
+        "asset_category",
+        "opportunity_type",
+        "area_code",
+        "imd_decile",
+        "count",
+        "capacity",
+        "value",
+    }
+)
+#: The only match columns a residents' group edge keeps (no distance: it would place a home).
+GROUP_MATCH_COLUMNS: tuple[str, ...] = (
+    "score",
+    "skills_covered",
+    "skills_via_pathway",
+    "skills_partial",
+    "skills_missing",
+    "pathway",
+    "skill_score",
+    "deprivation_score",
+    "pathway_score",
+)
+#: Attribute names that GEXF, GraphML readers or the graph itself give a meaning of their own.
+RESERVED_ATTRIBUTES = frozenset(
+    {
+        "id",
+        "key",
+        "label",
+        "type",
+        "weight",
+        "start",
+        "end",
+        "pid",
+        "viz",
+        "node_type",
+        "edge_type",
+        "source",
+        "target",
+    }
+)
+#: A distance in a reason: never kept on a residents' group edge (it would place one person).
+_DISTANCE_RE = re.compile(r"\d[\d,.]*\s*(?:m|km|metres|meters|miles?)\b", re.IGNORECASE)
+
+LIST_SEPARATOR = "; "
+
+Scalar = str | int | float | bool
+
+
+def node_id(node_type: str, ident: object) -> str:
+    """Return the graph id of a node: its type and its id, e.g. ``asset:A0001``."""
+    return f"{node_type}:{ident}"
+
+
+def plain(value: Any) -> Scalar | None:
+    """``value`` as a plain Python ``str``/``int``/``float``/``bool``; None when missing.
+
+    Lists and tuples become ``"; "``-joined strings, numpy scalars become Python
+    scalars, dates become ISO strings, NaN and ``pd.NA`` become None.
+    """
+    kind = type(value)
+    if kind is str or kind is bool or kind is int:
+        return value
+    if kind is float:
+        return None if value != value else value
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, list | tuple | set | np.ndarray):
+        items = [str(plain(v)) for v in value if plain(v) not in (None, "")]
+        return LIST_SEPARATOR.join(items)
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def clean_attributes(attrs: dict[str, Any], text: Iterable[str] = ()) -> dict[str, Scalar]:
+    """Return plain attributes: missing numbers dropped, missing texts (in ``text``) as ""."""
+    out: dict[str, Scalar] = {}
+    for key, value in attrs.items():
+        if is_private_column(key):
+            continue
+        v = plain(value)
+        if v is None:
+            if key in text:
+                out[key] = ""
+            continue
+        out[key] = v
+    return out
+
+
+def _point(geom: Any) -> dict[str, Scalar]:
+    if geom is None or getattr(geom, "is_empty", True):
+        return {"located": False}
+    if geom.geom_type != "Point":
+        geom = geom.representative_point()
+    return {"located": True, "lon": float(geom.x), "lat": float(geom.y)}
+
+
+def _points(geometry: gpd.GeoSeries) -> list[dict[str, Scalar]]:
+    """:func:`_point` of every geometry, vectorised (representative points of non-points)."""
+    arr = np.asarray(geometry.values, dtype=object)
+    out: list[dict[str, Scalar]] = [{"located": False} for _ in range(len(arr))]
+    if not len(arr):
+        return out
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    located = arr[present]
+    is_point = shapely.get_type_id(located) == 0
+    located = np.where(is_point, located, shapely.point_on_surface(located))
+    xs, ys = shapely.get_x(located).tolist(), shapely.get_y(located).tolist()
+    for i, x, y in zip(np.flatnonzero(present).tolist(), xs, ys, strict=True):
+        out[i] = {"located": True, "lon": x, "lat": y}
+    return out
+
+
+def _plain_column(series: pd.Series) -> list[Scalar | None]:
+    """:func:`plain` of every value of ``series`` (None when missing)."""
+    return [plain(v) for v in series.tolist()]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as dicts, geometry left out (much faster than ``iterrows``)."""
+    return frame.drop(columns=[c for c in ("geometry",) if c in frame]).to_dict("records")
+
+
+def _text_columns(spec: TableSpec, names: Iterable[str]) -> set[str]:
+    """Columns of ``names`` that hold text (a missing value becomes "" rather than left out)."""
+    return {
+        n for n in names if (c := spec.column(n)) is not None and c.type in ("str", "list", "date")
+    }
+
+
+def _short(text: str, limit: int = 48) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _frame(table: Any, name: str, *alternatives: str) -> pd.DataFrame | None:
+    """Return a table given as a DataFrame, or as the attribute ``name`` of a result object."""
+    if table is None:
+        return None
+    if isinstance(table, pd.DataFrame):
+        return table
+    for attr in (name, *alternatives):
+        inner = getattr(table, attr, None)
+        if isinstance(inner, pd.DataFrame):
+            return inner
+    return None
+
+
+@dataclass
+class _Builder:
+    ds: Dataset
+    G: nx.MultiDiGraph
+    #: asset id → node id (None for residents whose group was suppressed)
+    asset_nodes: dict[str, str | None] = field(default_factory=dict)
+    #: node id of a residents' group → area name, member names (to scrub from reasons)
+    groups: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
+    counters: Counter = field(default_factory=Counter)
+    #: ids matching gave to its own groups of residents → the rows they stand for
+    members: dict[str, list[str]] = field(default_factory=dict)
+    name_patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
+
+    def add_edge(
+        self, u: str, v: str, edge_type: str, key: str | None = None, **attrs: Any
+    ) -> None:
+        self.G.add_edge(
+            u, v, key=key or edge_type, edge_type=edge_type, **clean_attributes(attrs, {"reasons"})
+        )
+
+    # nodes ------------------------------------------------------------------------------
+    def add_areas(self) -> None:
+        areas = self.ds.areas
+        extra = [
+            c
+            for c in areas.columns
+            if c not in ("code", "name", "geometry")
+            and not is_private_column(c)
+            and (pd.api.types.is_numeric_dtype(areas[c]) or c == "local_authority")
+        ]
+        points = areas.geometry.representative_point() if len(areas) else areas.geometry
+        for row, geom in zip(_records(areas), points, strict=True):
+            attrs = {
+                "code": row["code"],
+                "label": row.get("name") or row["code"],
+                **{c: row[c] for c in extra},
+            }
+            self.G.add_node(
+                node_id("area", row["code"]),
+                node_type="area",
+                **clean_attributes(attrs, {"label", "local_authority"}),
+                **_point(geom),
+            )
+
+    def add_projects(self) -> None:
+        projects = self.ds.projects
+        area_codes = assign_area_codes(projects.assign(area_code=None), self.ds.areas)
+        for row, geom, code in zip(_records(projects), projects.geometry, area_codes, strict=True):
+            nid = node_id("project", row["id"])
+            attrs = {
+                "record_id": row["id"],
+                "label": row["name"],
+                "project_kind": row["kind"],
+                "postcode": row["postcode"],
+                "opened": row["opened"],
+                "investment": row["investment"],
+                "description": row["description"],
+            }
+            self.G.add_node(
+                nid, node_type="project", **clean_attributes(attrs, attrs), **_point(geom)
+            )
+            self.link_area(nid, code)
+
+    def add_opportunities(self) -> None:
+        opps = self.ds.opportunities
+        codes = assign_area_codes(opps, self.ds.areas)
+        project_points = {p.id: p for p in self.ds.manifest.projects}
+        for row, geom, code in zip(_records(opps), opps.geometry, codes, strict=True):
+            nid = node_id("opportunity", row["id"])
+            attrs = {c: row.get(c) for c in OPPORTUNITY_ATTRIBUTES}
+            attrs["opportunity_type"] = attrs.pop("type")
+            where = _point(geom)
+            project = project_points.get(str(row["project"]))
+            if not where["located"] and project is not None:
+                # an opportunity without its own place is at its project's site
+                where = {"located": True, "lon": project.lon, "lat": project.lat}
+                attrs["precision"] = "project"
+            text = _text_columns(OPPORTUNITIES, OPPORTUNITY_ATTRIBUTES)
+            self.G.add_node(
+                nid,
+                node_type="opportunity",
+                record_id=row["id"],
+                label=row["title"],
+                **clean_attributes(attrs, text),
+                **where,
+            )
+            pnode = node_id("project", row["project"])
+            if pnode in self.G:
+                self.add_edge(pnode, nid, "offers")
+            else:
+                self.counters["unknown_projects"] += 1
+                log.warning(
+                    "opportunity %s names project %r, which the manifest does not declare",
+                    row["id"],
+                    row["project"],
+                )
+            self.link_area(nid, code)
+
+    def add_assets(self) -> None:
+        assets = self.ds.assets
+        human = assets["kind"] == "human"
+        public = assets.loc[~human]
+        codes = assign_area_codes(public, self.ds.areas)
+        text = _text_columns(ASSETS, ASSET_ATTRIBUTES)
+        # column by column (much faster than one dict per row at 1M assets); same values as
+        # clean_attributes: missing texts become "", missing numbers are left out
+        columns = [
+            (c, _plain_column(public[c]) if c in public else [None] * len(public), c in text)
+            for c in ASSET_ATTRIBUTES
+            if not is_private_column(c)
+        ]
+        ids, names = _plain_column(public["id"]), _plain_column(public["name"])
+        nodes = []
+        edges = []
+        for i, (where, code) in enumerate(zip(_points(public.geometry), codes, strict=True)):
+            nid = node_id("asset", ids[i])
+            attrs: dict[str, Scalar] = {
+                "node_type": "asset",
+                "record_id": ids[i],
+                "label": names[i],
+                "is_group": False,
+                "area_code": code,
+            }
+            for c, values, is_text in columns:
+                v = values[i]
+                if v is not None:
+                    attrs[c] = v
+                elif is_text:
+                    attrs[c] = ""
+            attrs.update(where)
+            nodes.append((nid, attrs))
+            self.asset_nodes[str(ids[i])] = nid
+            anode = self.area_node(code)
+            if anode is not None:
+                edges.append((nid, anode, "located_in", {"edge_type": "located_in"}))
+        self.G.add_nodes_from(nodes)
+        self.G.add_edges_from(edges)
+        self.add_resident_groups(assets.loc[human])
+
+    def add_resident_groups(self, human: gpd.GeoDataFrame) -> None:
+        if human.empty:
+            return
+        min_count = self.ds.min_count
+        groups, suppressed = aggregate_human(human, self.ds.areas, min_count=min_count)
+        self.counters["suppressed_residents"] += suppressed
+        kept: dict[tuple[str, str, str], str] = {}
+        for g, geom in zip(_records(groups), groups.geometry, strict=True):
+            key = (str(g["area_code"]), str(g["category"]), str(g["skills"]))
+            digest = hashlib.sha1("\x1f".join(key).encode()).hexdigest()[:8]
+            nid = f"group:{key[0]}:{key[1]}:{digest}"
+            skills = LIST_SEPARATOR.join(split_list(g["skills"])) or "no skills recorded"
+            label = f"{int(g['count'])} residents: {_short(skills)} ({g['area_name']})"
+            self.G.add_node(
+                nid,
+                node_type="asset",
+                record_id=nid.removeprefix("group:"),
+                label=label,
+                is_group=True,
+                kind="human",
+                category=str(g["category"]),
+                skills=LIST_SEPARATOR.join(split_list(g["skills"])),
+                count=int(g["count"]),
+                members=int(g["members"]),
+                area_code=key[0],
+                precision="area",
+                **_point(geom),
+            )
+            kept[key] = nid
+            self.groups[nid] = (str(g["area_name"]), set())
+            self.link_area(nid, key[0])
+        codes = assign_area_codes(human, self.ds.areas)
+        dropped = set()
+        ids, names = _plain_column(human["id"]), human["name"].tolist()
+        categories = [str(v) if v is not None else "" for v in _plain_column(human["category"])]
+        skills = [str(v) if v is not None else "" for v in _plain_column(human["skills"])]
+        for aid, name, code, category, skill in zip(
+            ids, names, codes, categories, skills, strict=True
+        ):
+            key = (code, category, skill)
+            nid = kept.get(key)
+            self.asset_nodes[str(aid)] = nid
+            if nid is None:
+                dropped.add(key)
+            elif isinstance(name, str) and len(name.strip()) >= 3:
+                self.groups[nid][1].add(name.strip())
+        self.counters["suppressed_groups"] += len(dropped)
+        if dropped:
+            log.info(
+                "left out %d residents' group(s) smaller than %d (%d residents)",
+                len(dropped),
+                min_count,
+                suppressed,
+            )
+
+    def add_consortium(self, cid: str, row: pd.Series, members: list[str]) -> str:
+        nid = node_id("consortium", cid)
+        opp = str(row.get("opportunity_id", ""))
+        title = self.G.nodes.get(node_id("opportunity", opp), {}).get("label", opp)
+        extras = {
+            k: v
+            for k, v in row.items()
+            if k
+            not in {"consortium_id", "opportunity_id", "members", "asset_id", "reasons", "size"}
+            and k not in RESERVED_ATTRIBUTES
+            and not isinstance(v, list | tuple | np.ndarray)
+        }
+        self.G.add_node(
+            nid,
+            node_type="consortium",
+            record_id=cid,
+            label=f"Consortium {cid}: {title}",
+            size=len(members),
+            **clean_attributes(extras),
+            located=False,
+        )
+        return nid
+
+    # edges ------------------------------------------------------------------------------
+    def area_node(self, code: object) -> str | None:
+        """Node of an area code; None when the code is missing, outside or unknown."""
+        if code is None or code == OUTSIDE_AREAS or pd.isna(code):
+            return None
+        anode = node_id("area", code)
+        return anode if anode in self.G else None
+
+    def link_area(self, nid: str, code: object) -> None:
+        anode = self.area_node(code)
+        if anode is not None:
+            self.add_edge(nid, anode, "located_in")
+
+    def asset_node(self, asset_id: object) -> str | None:
+        """Node of an asset id; None (and counted) when unknown or suppressed."""
+        aid = str(asset_id)
+        if aid not in self.asset_nodes and aid in self.members:
+            self.asset_nodes[aid] = self._group_of(self.members[aid])
+        if aid not in self.asset_nodes:
+            self.counters["unknown_references"] += 1
+            log.warning("an edge names asset %r, which is not in the assets table", aid)
+            return None
+        nid = self.asset_nodes[aid]
+        if nid is None:
+            self.counters["suppressed_edges"] += 1
+        return nid
+
+    def _group_of(self, rows: list[str]) -> str | None:
+        """Return the group node holding most of ``rows`` (residents grouped by matching)."""
+        votes = Counter(self.asset_nodes.get(str(r)) for r in rows)
+        votes.pop(None, None)
+        if not votes:
+            return None
+        return sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+
+    def opportunity_node(self, opp_id: object) -> str | None:
+        nid = node_id("opportunity", opp_id)
+        if nid in self.G:
+            return nid
+        self.counters["unknown_references"] += 1
+        log.warning("an edge names opportunity %r, which is not in the opportunities table", opp_id)
+        return None
+
+    def scrub(self, group: str, reasons: str) -> str:
+        """Reasons of a residents' group: no member's name, no distance from anyone's home."""
+        area, names = self.groups[group]
+        if group not in self.name_patterns:
+            alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+            self.name_patterns[group] = re.compile(alternatives or r"(?!)", re.IGNORECASE)
+        pattern = self.name_patterns[group]
+        items = []
+        for item in re.split(r";|\s·\s", reasons):
+            item = pattern.sub("residents", item.strip())
+            if item and not _DISTANCE_RE.search(item):
+                items.append(item)
+        if not any(area.lower() in item.lower() for item in items):
+            items.append(f"lives in {area}")
+        return LIST_SEPARATOR.join(dict.fromkeys(items))
+
+    def add_matches(self, matches: pd.DataFrame) -> None:
+        best: dict[tuple[str, str], dict[str, Any]] = {}
+        extra = [
+            c
+            for c in matches.columns
+            if c not in _MATCH_KEYS | RESERVED_ATTRIBUTES and not is_private_column(c)
+        ]
+        for row in matches.to_dict("records"):
+            u = self.asset_node(row["asset_id"])
+            v = self.opportunity_node(row["opportunity_id"])
+            if u is None or v is None:
+                continue
+            attrs = {c: row.get(c) for c in extra}
+            attrs["reasons"] = plain(attrs.get("reasons")) or ""
+            if u in self.groups:
+                # a group edge keeps its best row's skills, score and scrubbed reasons only
+                prev = best.get((u, v))
+                count = plain(row.get("count"))
+                residents = (prev["residents"] if prev else 0) + (
+                    count if isinstance(count, int | float) and count > 0 else 1
+                )
+                if prev is None or (plain(row.get("score")) or 0) > prev["score"]:
+                    prev = {c: attrs[c] for c in GROUP_MATCH_COLUMNS if c in attrs}
+                    prev["score"] = plain(row.get("score")) or 0.0
+                    prev["reasons"] = self.scrub(u, str(attrs["reasons"]))
+                prev["residents"] = int(residents)
+                best[(u, v)] = prev
+            else:
+                best[(u, v)] = attrs
+        for (u, v), attrs in best.items():
+            self.add_edge(u, v, "match", **attrs)
+
+    def add_allocation(self, allocation: pd.DataFrame) -> None:
+        amounts = [
+            c
+            for c in ("quantity", "amount", "value", "flow", "residents", "posts")
+            if c in allocation.columns
+        ]
+        totals: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in allocation.to_dict("records"):
+            u = self.asset_node(row["asset_id"])
+            v = self.opportunity_node(row["opportunity_id"])
+            if u is None or v is None:
+                continue
+            acc = totals.setdefault((u, v), {})
+            for c in amounts:
+                value = plain(row.get(c))
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    acc[c] = acc.get(c, 0) + value
+            if "unit" in allocation.columns:
+                acc["unit"] = plain(row.get("unit")) or ""
+        for (u, v), attrs in totals.items():
+            self.add_edge(u, v, "allocated", **attrs)
+
+    def add_consortia(self, consortia: pd.DataFrame) -> None:
+        if "consortium_id" not in consortia.columns:
+            consortia = consortia.assign(consortium_id=[f"C{i + 1}" for i in range(len(consortia))])
+        if "members" in consortia.columns:  # wide: one row per consortium, members listed
+            rows = [(r, split_list(plain(r["members"]))) for r in _records(consortia)]
+        else:  # long: one row per member
+            rows = [
+                (g.iloc[0], [str(a) for a in g["asset_id"]])
+                for _, g in consortia.groupby("consortium_id", sort=False)
+            ]
+        for row, members in rows:
+            cid = str(row["consortium_id"])
+            cnode = self.add_consortium(cid, row, members)
+            for asset in members:
+                u = self.asset_node(asset)
+                if u is not None:
+                    self.add_edge(u, cnode, "consortium_member")
+            v = self.opportunity_node(row["opportunity_id"]) if "opportunity_id" in row else None
+            if v is not None:
+                self.add_edge(
+                    cnode,
+                    v,
+                    "proposed_for",
+                    score=row.get("score"),
+                    reasons=plain(row.get("reasons")) or "",
+                )
+
+    def add_links(self, links: pd.DataFrame) -> None:
+        merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for row in links.to_dict("records"):
+            u, v = self.asset_node(row["source"]), self.asset_node(row["target"])
+            if u is None or v is None:
+                continue
+            relation = str(plain(row.get("relation")) or "related")
+            acc = merged.setdefault((u, v, relation), {"relation": relation, "count": 0})
+            acc["count"] += 1
+            if u not in self.groups and v not in self.groups:  # a note about residents stays out
+                acc["description"] = plain(row.get("description")) or ""
+                acc["since"] = plain(row.get("since")) or ""
+        for (u, v, relation), attrs in merged.items():
+            self.add_edge(u, v, "link", key=f"link:{relation}", **attrs)
+
+
+def build_graph(
+    ds: Dataset,
+    matches: Any = None,
+    allocation: Any = None,
+    consortia: pd.DataFrame | None = None,
+) -> nx.MultiDiGraph:
+    """Build the typed network of a dataset.
+
+    Parameters
+    ----------
+    ds
+        The dataset (its projects, opportunities, assets, areas and links).
+    matches
+        A match table (``asset_id, opportunity_id, score, reasons`` and any
+        descriptive columns), or a :class:`cwb.matching.core.MatchResult` whose
+        ``matches``, ``allocation``, ``consortia`` and ``members`` (matching's own
+        groups of residents → their rows) are used for the arguments not given.
+    allocation
+        Allocated pairs: ``asset_id, opportunity_id`` and a ``quantity`` or
+        ``amount`` (and ``unit``), or a :class:`cwb.matching.allocation.Allocation`.
+    consortia
+        Proposed consortia: one row per consortium with ``consortium_id``,
+        ``opportunity_id`` and ``members`` (``;``-separated asset ids or a list),
+        or one row per member with ``consortium_id, opportunity_id, asset_id``.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Typed nodes and edges (see the module documentation). Graph attributes:
+        ``name``, ``crs``, ``min_count``, ``suppressed_groups``,
+        ``suppressed_residents``, ``suppressed_edges``, ``unknown_references``,
+        ``unlocated_nodes``.
+    """
+    result = matches
+    matches_df = _frame(result, "matches")
+    allocation_df = _frame(
+        allocation if allocation is not None else getattr(result, "allocation", None),
+        "assignments",
+        "allocation",
+    )
+    consortia_df = _frame(
+        consortia if consortia is not None else getattr(result, "consortia", None), "consortia"
+    )
+    G = nx.MultiDiGraph()
+    b = _Builder(ds, G, members=dict(getattr(result, "members", None) or {}))
+    b.add_areas()
+    b.add_projects()
+    b.add_opportunities()
+    b.add_assets()
+    if ds.links is not None and len(ds.links):
+        b.add_links(ds.links)
+    if matches_df is not None and len(matches_df):
+        b.add_matches(matches_df)
+    if allocation_df is not None and len(allocation_df):
+        b.add_allocation(allocation_df)
+    if consortia_df is not None and len(consortia_df):
+        b.add_consortia(consortia_df)
+    G.graph.update(
+        name=ds.name,
+        crs="EPSG:4326",
+        min_count=int(ds.min_count),
+        suppressed_groups=int(b.counters["suppressed_groups"]),
+        suppressed_residents=int(b.counters["suppressed_residents"]),
+        suppressed_edges=int(b.counters["suppressed_edges"]),
+        unknown_references=int(b.counters["unknown_references"]),
+        unlocated_nodes=sum(1 for _, d in G.nodes(data=True) if not d.get("located")),
+    )
+    log.info("graph of %s: %d nodes, %d edges", ds.name, G.number_of_nodes(), G.number_of_edges())
+    return G
+
+
+def graph_for_dataset(
+    ds: Dataset, *, run_matching: bool = True, match_result: Any = None
+) -> nx.MultiDiGraph:
+    """Build the graph of ``ds``, with matches, allocation and consortia when matching is available.
+
+    Matching runs through :func:`cwb.matching.core.match_dataset` (matches,
+    allocation, consortia) unless ``match_result`` already holds its result; if
+    it fails, the error propagates. With ``run_matching=False`` the graph holds
+    the dataset's own structure and links only.
+    """
+    result = None
+    if run_matching:
+        result = match_result if match_result is not None else _run_matching(ds)
+    return build_graph(ds, result)
+
+
+def _run_matching(ds: Dataset) -> Any:
+    from cwb.matching.core import match_dataset
+
+    return match_dataset(ds)

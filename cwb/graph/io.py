@@ -1,0 +1,467 @@
+"""Write and read cwb graphs: GraphML and GEXF (Gephi), node-link JSON (the web), GeoPackage (QGIS).
+
+The format follows the file's suffix (:data:`GRAPH_FORMATS`). Every writer is
+atomic and every format reads back into the same ``networkx.MultiDiGraph``:
+same node ids, edges with their keys, and attributes with their types.
+
+- **GraphML** (``.graphml``) and **GEXF** (``.gexf``, version 1.2) open in Gephi.
+  Attributes are plain ``str``/``int``/``float``/``bool``; an attribute has one
+  type everywhere (mixed ints and floats become floats). GEXF keeps no graph
+  attributes, so cwb writes them (the suppression counts among them) as JSON in the
+  file's ``<meta><description>``, where Gephi shows them. Each GEXF edge id is
+  ``source->target#key``, which is how :func:`read_graph` recovers the edge key.
+  ``lat``/``lon`` node attributes suit Gephi's Geo Layout.
+- **node-link JSON** (``.json``): ``{"directed", "multigraph", "graph", "nodes",
+  "links"}`` as written by ``networkx.node_link_data(G, edges="links")``, the shape
+  d3-force reads.
+- **GeoPackage** (``.gpkg``, EPSG:4326): a ``nodes`` point layer, an ``edges``
+  LineString layer (source, target, key and attributes; empty geometry where an
+  end is not located or both ends coincide), and two plain tables: ``attributes`` (the type of every
+  column, so that integers and booleans come back as such) and ``graph`` (the
+  graph attributes).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from cwb._atomic import atomic_open, atomic_path, write_text_atomic
+from cwb.dataset.model import Dataset
+from cwb.errors import UsageError
+from cwb.graph.build import Scalar, graph_for_dataset, plain
+from cwb.graph.metrics import GraphMetrics, graph_metrics
+
+if TYPE_CHECKING:
+    from cwb.demo import DemoRun
+
+log = logging.getLogger(__name__)
+
+#: Output suffix → format name.
+GRAPH_FORMATS: dict[str, str] = {
+    ".graphml": "GraphML",
+    ".gexf": "GEXF",
+    ".json": "node-link JSON",
+    ".gpkg": "GeoPackage",
+}
+_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
+_GEXF_KEY_MARK = "#"
+#: How the graph attributes start in a GEXF file's ``<meta><description>`` (see :func:`write_gexf`).
+GEXF_ATTRIBUTES_PREFIX = "cwb graph attributes: "
+
+
+def graph_format(path: str | Path) -> str:
+    """Return the export format (suffix) of ``path``; raise :class:`UsageError` if unknown."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in GRAPH_FORMATS:
+        allowed = ", ".join(GRAPH_FORMATS)
+        raise UsageError(
+            f"cannot write a graph to {str(path)!r}: unknown suffix {suffix or '(none)'!r}; "
+            f"use one of {allowed}"
+        )
+    return suffix
+
+
+# plain attributes ----------------------------------------------------------------------------
+
+
+def _common_type(values: list[Scalar]) -> type:
+    kinds = {type(v) for v in values}
+    if len(kinds) == 1:
+        return kinds.pop()
+    if kinds <= {int, float, bool}:
+        return float if float in kinds else int
+    return str
+
+
+def _harmonise(records: list[dict[str, Any]]) -> dict[str, type]:
+    """Make attributes plain and of one type per name across ``records``; return the types."""
+    values: dict[str, list[Scalar]] = defaultdict(list)
+    for attrs in records:
+        for key in list(attrs):
+            v = plain(attrs[key])
+            if v is None:
+                del attrs[key]
+            else:
+                attrs[key] = v
+                values[key].append(v)
+    types = {key: _common_type(vs) for key, vs in values.items()}
+    for attrs in records:
+        for key, v in attrs.items():
+            if type(v) is not types[key]:
+                attrs[key] = types[key](v)
+    return types
+
+
+@dataclass
+class _PlainTables:
+    """A graph's attributes made plain, without copying the graph: records and their types."""
+
+    nodes: list[str]
+    node_attrs: list[dict[str, Scalar]]
+    edges: list[tuple[str, str, str]]
+    edge_attrs: list[dict[str, Scalar]]
+    graph_attrs: dict[str, Scalar]
+    types: dict[str, dict[str, type]]
+
+
+def _plain_tables(G: nx.MultiDiGraph) -> _PlainTables:
+    node_attrs = [dict(d) for _, d in G.nodes(data=True)]
+    edge_attrs = [dict(d) for *_, d in G.edges(keys=True, data=True)]
+    graph_attrs = dict(G.graph)
+    types = {
+        "node": _harmonise(node_attrs),
+        "edge": _harmonise(edge_attrs),
+        "graph": _harmonise([graph_attrs]),
+    }
+    return _PlainTables(
+        list(G.nodes), node_attrs, list(G.edges(keys=True)), edge_attrs, graph_attrs, types
+    )
+
+
+def plain_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Return a copy of ``G`` with plain node, edge and graph attributes, one type per name."""
+    t = _plain_tables(G)
+    H = nx.MultiDiGraph(**t.graph_attrs)
+    H.add_nodes_from(zip(t.nodes, t.node_attrs, strict=True))
+    H.add_edges_from((u, v, k, d) for (u, v, k), d in zip(t.edges, t.edge_attrs, strict=True))
+    return H
+
+
+# GraphML, GEXF, node-link JSON ------------------------------------------------------------
+
+
+def write_graphml(G: nx.MultiDiGraph, path: str | Path) -> Path:
+    """Write ``G`` as GraphML (atomically)."""
+    with atomic_path(path) as tmp:
+        nx.write_graphml(plain_graph(G), tmp, encoding="utf-8", prettyprint=True)
+    return Path(path)
+
+
+def read_graphml(path: str | Path) -> nx.MultiDiGraph:
+    """Read a GraphML graph written by :func:`write_graphml`."""
+    H = nx.read_graphml(path, node_type=str, edge_key_type=str, force_multigraph=True)
+    H.graph.pop("node_default", None)
+    H.graph.pop("edge_default", None)
+    return nx.MultiDiGraph(H)
+
+
+def write_gexf(G: nx.MultiDiGraph, path: str | Path) -> Path:
+    """Write ``G`` as GEXF 1.2 (atomically); each edge id carries its key.
+
+    GEXF has no graph attributes: they (the suppression counts among them) go
+    into the file's ``<meta><description>`` as JSON after :data:`GEXF_ATTRIBUTES_PREFIX`,
+    which Gephi shows as the graph's description.
+    """
+    from networkx.readwrite.gexf import GEXFWriter
+
+    H = plain_graph(G)
+    for u, v, k, d in H.edges(keys=True, data=True):
+        d["id"] = f"{u}->{v}{_GEXF_KEY_MARK}{k}"
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
+    meta = writer.xml.find("meta")
+    if meta is not None and H.graph:
+        description = ET.SubElement(meta, "description")
+        description.text = GEXF_ATTRIBUTES_PREFIX + json.dumps(H.graph, ensure_ascii=False)
+    writer.add_graph(H)
+    with atomic_path(path) as tmp:
+        writer.write(tmp)
+    return Path(path)
+
+
+def _gexf_graph_attributes(path: str | Path) -> dict[str, Any]:
+    """The graph attributes :func:`write_gexf` put in the meta description (read up to it only)."""
+    for _, element in ET.iterparse(str(path), events=("end",)):
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "description" and (element.text or "").startswith(GEXF_ATTRIBUTES_PREFIX):
+            try:
+                found = json.loads(element.text[len(GEXF_ATTRIBUTES_PREFIX) :])
+            except json.JSONDecodeError:
+                log.warning("%s: graph attributes in the GEXF description are not JSON", path)
+                return {}
+            return found if isinstance(found, dict) else {}
+        if tag in ("meta", "nodes"):
+            break
+    return {}
+
+
+def read_gexf(path: str | Path) -> nx.MultiDiGraph:
+    """Read a GEXF graph written by :func:`write_gexf` (keys recovered from the edge ids)."""
+    R = nx.read_gexf(path, node_type=str, version="1.2draft")
+    H = nx.MultiDiGraph()
+    H.add_nodes_from(R.nodes(data=True))
+    for u, v, d in R.edges(data=True):
+        d = dict(d)
+        edge_id = str(d.pop("id", ""))
+        key = edge_id.rsplit(_GEXF_KEY_MARK, 1)[1] if _GEXF_KEY_MARK in edge_id else None
+        H.add_edge(u, v, key=key, **d)
+    H.graph.update(
+        {k: v for k, v in R.graph.items() if k not in ("mode", "node_default", "edge_default")}
+    )
+    H.graph.update(_gexf_graph_attributes(path))
+    return H
+
+
+def write_node_link(G: nx.MultiDiGraph, path: str | Path) -> Path:
+    """Write ``G`` as node-link JSON (UTF-8, no NaN) atomically."""
+    data = nx.node_link_data(plain_graph(G), edges="links")
+    return write_text_atomic(path, json.dumps(data, ensure_ascii=False, allow_nan=False))
+
+
+def read_node_link(path: str | Path) -> nx.MultiDiGraph:
+    """Read node-link JSON written by :func:`write_node_link`."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return nx.MultiDiGraph(nx.node_link_graph(data, directed=True, multigraph=True, edges="links"))
+
+
+# GeoPackage --------------------------------------------------------------------------------
+
+
+def _column(values: list[Any], kind: type) -> pd.Series:
+    dtype = {int: "Int64", float: "float64", bool: "boolean", str: "object"}[kind]
+    return pd.Series(values, dtype=dtype)
+
+
+def _table(records: list[dict[str, Any]], types: dict[str, type]) -> pd.DataFrame:
+    columns = {name: _column([r.get(name) for r in records], kind) for name, kind in types.items()}
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(records)))
+
+
+def graph_to_gdfs(G: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Nodes as points and edges as lines (EPSG:4326), attributes as columns.
+
+    Nodes have a ``node`` column (the node id); edges ``source``, ``target`` and
+    ``key``. An unlocated node has an empty geometry, and so has every edge with
+    an unlocated end or whose ends are at the same place. Column dtypes follow the
+    attribute types (``Int64``, ``float64``, ``boolean``, text).
+    """
+    return _gdfs(_plain_tables(G))
+
+
+def _gdfs(t: _PlainTables) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    nodes = _table(t.node_attrs, t.types["node"])
+    nodes.insert(0, "node", pd.Series(t.nodes, dtype="object"))
+    xy = np.array(
+        [(d.get("lon", np.nan), d.get("lat", np.nan)) for d in t.node_attrs], dtype=float
+    ).reshape(-1, 2)
+    located = ~np.isnan(xy).any(axis=1)
+    points = np.full(len(xy), None, dtype=object)
+    points[located] = shapely.points(xy[located])
+    gdf_nodes = gpd.GeoDataFrame(nodes, geometry=gpd.GeoSeries(points, crs="EPSG:4326"))
+    edges = _table(t.edge_attrs, t.types["edge"])
+    for i, name in enumerate(("source", "target", "key")):
+        edges.insert(i, name, pd.Series([str(e[i]) for e in t.edges], dtype="object"))
+    index = {n: i for i, n in enumerate(t.nodes)}
+    ends = np.array([(index[u], index[v]) for u, v, _ in t.edges], dtype=np.int64).reshape(-1, 2)
+    a, b = xy[ends[:, 0]], xy[ends[:, 1]]
+    drawn = located[ends[:, 0]] & located[ends[:, 1]] & (a != b).any(axis=1)
+    lines = np.full(len(ends), None, dtype=object)
+    if drawn.any():
+        lines[drawn] = shapely.linestrings(np.stack([a[drawn], b[drawn]], axis=1))
+    gdf_edges = gpd.GeoDataFrame(edges, geometry=gpd.GeoSeries(lines, crs="EPSG:4326"))
+    return gdf_nodes, gdf_edges
+
+
+def write_gpkg(G: nx.MultiDiGraph, path: str | Path) -> Path:
+    """Write ``G`` as a GeoPackage (atomically): ``nodes``, ``edges``, ``attributes``, ``graph``."""
+    import pyogrio
+
+    t = _plain_tables(G)
+    nodes, edges = _gdfs(t)
+    for layer, frame in (("nodes", nodes), ("edges", edges)):
+        seen: dict[str, str] = {}
+        for name in frame.columns:
+            if name.lower() in seen:
+                raise UsageError(
+                    f"cannot write {path}: the {layer} attributes {seen[name.lower()]!r} "
+                    f"and {name!r} differ only in case, which a GeoPackage cannot hold"
+                )
+            seen[name.lower()] = name
+    graph_rows = pd.DataFrame(
+        [{"name": k, "value": str(v), "type": type(v).__name__} for k, v in t.graph_attrs.items()],
+        columns=["name", "value", "type"],
+    )
+    types = pd.DataFrame(
+        [
+            {"scope": scope, "name": name, "type": kind.__name__}
+            for scope, kinds in t.types.items()
+            for name, kind in kinds.items()
+        ],
+        columns=["scope", "name", "type"],
+    )
+    with atomic_path(path) as tmp:
+        pyogrio.write_dataframe(nodes, tmp, layer="nodes", driver="GPKG", geometry_type="Point")
+        pyogrio.write_dataframe(
+            edges, tmp, layer="edges", driver="GPKG", geometry_type="LineString"
+        )
+        pyogrio.write_dataframe(types, tmp, layer="attributes", driver="GPKG")
+        pyogrio.write_dataframe(graph_rows, tmp, layer="graph", driver="GPKG")
+    return Path(path)
+
+
+def _cast(value: Any, kind: str) -> Scalar | None:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    if kind == "bool":
+        return bool(value) if not isinstance(value, str) else value.lower() in ("1", "true")
+    return _TYPES[kind](value)
+
+
+def _rows(frame: pd.DataFrame, types: dict[str, str], skip: set[str]) -> list[dict[str, Scalar]]:
+    out = []
+    for record in frame.drop(columns=[c for c in ("geometry",) if c in frame]).to_dict("records"):
+        attrs = {}
+        for name, value in record.items():
+            if name in skip:
+                continue
+            v = _cast(value, types.get(name, "str"))
+            if v is not None:
+                attrs[name] = v
+        out.append(attrs)
+    return out
+
+
+def read_gpkg(path: str | Path) -> nx.MultiDiGraph:
+    """Read a GeoPackage written by :func:`write_gpkg` back into a graph."""
+    import pyogrio
+
+    types = pyogrio.read_dataframe(path, layer="attributes", read_geometry=False)
+    by_scope = {s: dict(zip(g["name"], g["type"], strict=True)) for s, g in types.groupby("scope")}
+    nodes = pyogrio.read_dataframe(path, layer="nodes")
+    edges = pyogrio.read_dataframe(path, layer="edges")
+    graph = pyogrio.read_dataframe(path, layer="graph", read_geometry=False)
+    H = nx.MultiDiGraph()
+    for node, attrs in zip(
+        nodes["node"], _rows(nodes, by_scope.get("node", {}), {"node"}), strict=True
+    ):
+        H.add_node(str(node), **attrs)
+    edge_attrs = _rows(edges, by_scope.get("edge", {}), {"source", "target", "key"})
+    for (u, v, k), attrs in zip(
+        edges[["source", "target", "key"]].itertuples(index=False), edge_attrs, strict=True
+    ):
+        H.add_edge(str(u), str(v), key=str(k), **attrs)
+    for name, value, kind in graph[["name", "value", "type"]].itertuples(index=False):
+        H.graph[name] = _cast(value, kind)
+    return H
+
+
+# by suffix ---------------------------------------------------------------------------------
+
+_WRITERS = {
+    ".graphml": write_graphml,
+    ".gexf": write_gexf,
+    ".json": write_node_link,
+    ".gpkg": write_gpkg,
+}
+_READERS = {
+    ".graphml": read_graphml,
+    ".gexf": read_gexf,
+    ".json": read_node_link,
+    ".gpkg": read_gpkg,
+}
+
+
+def write_graph(G: nx.MultiDiGraph, path: str | Path) -> Path:
+    """Write ``G`` in the format named by the suffix of ``path`` (see :data:`GRAPH_FORMATS`).
+
+    Raises
+    ------
+    UsageError
+        The suffix is not one of ``.graphml``, ``.gexf``, ``.json``, ``.gpkg``.
+    """
+    suffix = graph_format(path)
+    out = _WRITERS[suffix](G, path)
+    log.info("wrote %s graph to %s", GRAPH_FORMATS[suffix], out)
+    return out
+
+
+def read_graph(path: str | Path) -> nx.MultiDiGraph:
+    """Read a graph written by :func:`write_graph`, choosing the reader by suffix."""
+    return _READERS[graph_format(path)](path)
+
+
+def write_metrics_csv(metrics: GraphMetrics, path: str | Path) -> Path:
+    """Write the per-node metrics table as CSV (atomically)."""
+    with atomic_open(path) as handle:
+        metrics.nodes.to_csv(handle, index=False)
+    return Path(path)
+
+
+# the command and the demo ------------------------------------------------------------------
+
+
+@dataclass
+class GraphExport:
+    """What :func:`export_dataset_graph` built and wrote."""
+
+    graph: nx.MultiDiGraph
+    metrics: GraphMetrics
+    written: list[Path]
+
+
+def export_dataset_graph(
+    dataset: Dataset | str | Path,
+    output: str | Path,
+    *,
+    run_matching: bool = True,
+    metrics_csv: str | Path | None = None,
+    seed: int = 0,
+    match_result: Any = None,
+) -> GraphExport:
+    """Build a dataset's graph (with matching when available), compute metrics, write it.
+
+    Parameters
+    ----------
+    dataset
+        A :class:`~cwb.dataset.model.Dataset` or the folder of one.
+    output
+        The graph file; its suffix chooses the format (:data:`GRAPH_FORMATS`).
+    run_matching
+        Add matches, allocation and consortia from :mod:`cwb.matching.core`.
+    metrics_csv
+        Where to write the per-node metrics table too (optional).
+    seed
+        Seed of the community detection and betweenness sampling.
+    match_result
+        A :class:`cwb.matching.core.MatchResult` already computed (matching is then not run again).
+    """
+    graph_format(output)  # a wrong suffix fails before any work is done
+    if not isinstance(dataset, Dataset):
+        from cwb.dataset.io import read_dataset
+
+        dataset = read_dataset(Path(dataset))
+    G = graph_for_dataset(dataset, run_matching=run_matching, match_result=match_result)
+    metrics = graph_metrics(G, seed=seed)
+    written = [write_graph(G, output)]
+    if metrics_csv is not None:
+        written.append(write_metrics_csv(metrics, metrics_csv))
+    return GraphExport(graph=G, metrics=metrics, written=written)
+
+
+def demo_step(run: DemoRun) -> list[Path]:
+    """Demo: the graph in every format, per-node metrics and the reach of each asset kind."""
+    out_dir = run.out_dir
+    result = export_dataset_graph(
+        run.dataset,
+        out_dir / "graph.graphml",
+        metrics_csv=out_dir / "graph_metrics.csv",
+        match_result=run.match_result,
+    )
+    written = list(result.written)
+    for name in ("graph.gexf", "graph.json", "graph.gpkg"):
+        written.append(write_graph(result.graph, out_dir / name))
+    with atomic_open(out_dir / "graph_reach.csv") as handle:
+        result.metrics.reach.to_csv(handle, index=False)
+    written.append(out_dir / "graph_reach.csv")
+    return written

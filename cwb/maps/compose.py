@@ -1,0 +1,233 @@
+"""Interactive Folium maps of a dataset: fast at a million assets and safe to publish.
+
+:func:`make_map` returns a :class:`folium.Map` (it renders inline in Jupyter);
+:func:`save_map` writes it to an HTML file atomically. A map holds
+
+- the capital project(s) and their catchment rings (bands from the manifest,
+  buffered in the metric CRS);
+- one toggleable layer per public asset kind (physical, financial, community),
+  drawn on a canvas from compact arrays (:mod:`cwb.maps.elements`), coloured by
+  category from one legend that doubles as a category filter;
+- human assets only in aggregate: residents per area (groups smaller than
+  ``ds.min_count`` suppressed by :func:`cwb.privacy.aggregate_human`), drawn at
+  the area's representative point, never at a resident's location;
+- the opportunities, and the matched links as lines coloured and weighted by
+  score with their reasons (links from residents are aggregated per area);
+- the areas shaded by an indicator, supplier spend per area when the dataset
+  has spend, a layer control, legend, title with sources and date, scale bar,
+  fullscreen button and search by name.
+
+The layers themselves are built in :mod:`cwb.maps.layers`; this module composes
+them with the controls into one folium map.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import folium
+import numpy as np
+import pandas as pd
+
+from cwb._atomic import atomic_path
+from cwb.dataset.model import Dataset
+from cwb.errors import UsageError
+from cwb.maps.elements import CwbControl, drop_unused_links, set_asset_prefix
+from cwb.maps.layers import (
+    CATEGORY_COLOURS,
+    KIND_STYLE,
+    OPPORTUNITY_COLOURS,
+    MapBuild,
+    MapOptions,
+    add_areas,
+    add_asset_kind,
+    add_human,
+    add_links,
+    add_opportunities,
+    add_projects,
+    add_rings,
+    add_spend,
+)
+
+__all__ = [
+    "CATEGORY_COLOURS",
+    "KIND_STYLE",
+    "OPPORTUNITY_COLOURS",
+    "MapOptions",
+    "make_map",
+    "save_map",
+]
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- public API
+
+
+def make_map(
+    ds: Dataset,
+    *,
+    matches: pd.DataFrame | None = None,
+    indicator: str | None = "imd_decile",
+    links: bool = True,
+    max_links: int = 5000,
+    cluster_above: int = 10_000,
+    tiles: str | None = "OpenStreetMap",
+    title: str | None = None,
+    date: str | None = None,
+    assets_prefix: str | None = None,
+    folium_assets: bool = False,
+) -> folium.Map:
+    """Build the interactive map of a dataset.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    matches
+        Matched links with columns ``asset_id, opportunity_id, score, reasons``;
+        when None and ``links`` is true they come from :mod:`cwb.matching.core` if it
+        is installed.
+    indicator
+        Area column to shade the areas by (None: outlines only).
+    links
+        Whether to draw the matched links.
+    max_links
+        Draw at most this many links (the best scores first).
+    cluster_above
+        Above this many points in view, a layer draws grid clusters with counts.
+    tiles
+        Folium tile set for the base map (None: no base map).
+    title, date
+        Title and date shown on the map (dataset name and today by default).
+    assets_prefix
+        URL or relative folder holding the JS/CSS packages (``node_modules``
+        layout) to load instead of the public CDNs.
+    folium_assets
+        Keep every script and stylesheet folium links by default (jQuery,
+        Bootstrap, Font Awesome, awesome-markers); needed only if you add
+        ``folium.Icon`` markers to the returned map yourself.
+
+    Returns
+    -------
+    folium.Map
+    """
+    options = MapOptions(
+        indicator=indicator,
+        links=links,
+        max_links=max_links,
+        cluster_above=cluster_above,
+        tiles=tiles,
+        title=title,
+        date=date,
+        assets_prefix=assets_prefix,
+    )
+    if indicator is not None and indicator not in ds.areas.columns:
+        numeric = [
+            c
+            for c in ds.areas.columns
+            if c not in ("code", "name", "geometry") and pd.api.types.is_numeric_dtype(ds.areas[c])
+        ]
+        raise UsageError(
+            f"--indicator: the areas have no column {indicator!r}; "
+            f"numeric columns: {', '.join(numeric) or 'none'}"
+        )
+    build = MapBuild(ds, options)
+    fmap = _base_map(ds, options)
+    add_areas(build)
+    add_rings(build)
+    for kind in ("physical", "financial", "community"):
+        add_asset_kind(build, kind)
+    add_human(build)
+    add_opportunities(build)
+    if links:
+        add_links(build, matches)
+    add_spend(build)
+    add_projects(build)
+    # the view is set before the layers are added, so that each draws once, for the final view
+    if build.bounds:
+        b = np.array(build.bounds)
+        CwbControl(
+            "fit",
+            [
+                [float(b[:, 1].min()), float(b[:, 0].min())],
+                [float(b[:, 3].max()), float(b[:, 2].max())],
+            ],
+        ).add_to(fmap)
+    for layer in build.layers.values():
+        layer.add_to(fmap)
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    CwbControl("fullscreen").add_to(fmap)
+    CwbControl("search", layers=build.searchable).add_to(fmap)
+    CwbControl(
+        "legend",
+        {"title": "Legend", "sections": build.sections, "footer": " ".join(build.notes)},
+        layers=build.layers,
+    ).add_to(fmap)
+    CwbControl("title", _title_spec(ds, options)).add_to(fmap)
+    if options.tiles:  # added last: tiles load once, for the fitted view
+        folium.TileLayer(options.tiles, name="Base map", control=False, max_zoom=19).add_to(fmap)
+    if folium_assets:
+        drop_unused_links(fmap)
+    else:  # a cwb map itself needs only Leaflet
+        fmap.default_js = [(n, u) for n, u in fmap.default_js if n == "leaflet"]
+        fmap.default_css = [(n, u) for n, u in fmap.default_css if n == "leaflet_css"]
+    if assets_prefix:
+        unknown = set_asset_prefix(fmap, assets_prefix)
+        for url in unknown:
+            log.warning("no local path known for %s; it still loads from the CDN", url)
+    return fmap
+
+
+def save_map(ds: Dataset | str | Path, path: str | Path, **kwargs: Any) -> Path:
+    """Build the map (see :func:`make_map` for keyword arguments) and write it atomically.
+
+    ``ds`` is a dataset or its folder. A folder given as ``assets_prefix`` is
+    written relative to the HTML file.
+    """
+    if not isinstance(ds, Dataset):
+        from cwb.dataset.io import read_dataset
+
+        ds = read_dataset(ds)
+    path = Path(path)
+    prefix = kwargs.get("assets_prefix")
+    if prefix and "://" not in prefix and Path(prefix).is_dir():
+        relative = os.path.relpath(Path(prefix).resolve(), path.resolve().parent)
+        kwargs["assets_prefix"] = Path(relative).as_posix()
+    fmap = make_map(ds, **kwargs)
+    with atomic_path(path) as tmp:
+        fmap.save(str(tmp))
+    log.info("map written to %s", path)
+    return path
+
+
+def _base_map(ds: Dataset, options: MapOptions) -> folium.Map:
+    projects = ds.manifest.projects
+    centre = [projects[0].lat, projects[0].lon] if projects else [52.48, -1.90]
+    return folium.Map(
+        location=centre, zoom_start=13, tiles=None, control_scale=True, max_zoom=19, maxZoom=19
+    )
+
+
+def _title_spec(ds: Dataset, options: MapOptions) -> dict[str, str]:
+    sources: list[str] = []
+    if "source" in ds.assets:
+        sources = [
+            str(s)
+            for s in ds.assets["source"].dropna().astype(str).value_counts().index[:4]
+            if str(s).strip()
+        ]
+    if options.indicator and options.indicator.startswith("imd"):
+        sources.append("English Indices of Deprivation 2019")
+    sources += list(options.extra_sources)
+    date = options.date or _dt.date.today().isoformat()
+    from cwb import __version__
+
+    listed = "; ".join(sources) if sources else "dataset " + ds.name
+    note = f"Sources: {listed}. Made {date} with cwb {__version__}."
+    subtitle = "; ".join(p.name for p in ds.manifest.projects)
+    return {"title": options.title or ds.name, "subtitle": subtitle, "note": note}

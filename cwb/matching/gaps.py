@@ -1,0 +1,277 @@
+"""Gaps: the training needs left by unmet demand, and the assets no opportunity uses.
+
+* **Training needs** (:data:`TRAINING_COLUMNS`): per required skill, the units
+  (posts, places) of opportunities left unfilled by the allocation
+  (``unfilled_units``), and the units filled by groups that lack the skill or
+  reach it only through a pathway or a related skill (``filled_needing_training``).
+* **Untapped assets** (:data:`UNTAPPED_COLUMNS`): assets (and resident groups)
+  with no viable link to any opportunity, with the reason: no opportunity of a
+  type they can serve, none within reach, skills asked for by none, scores
+  below ``min_score``, or not located.
+
+* **Unknown skills**: terms the vocabulary did not know, with counts and rows
+  (add them to a vocabulary file, see :mod:`cwb.matching.skills`).
+
+``Gaps.table()`` puts all three in one table (``gaps.csv``) with a ``gap``
+column (``training_need``, ``untapped`` or ``unknown_skill``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from cwb.matching.allocation import Allocation
+    from cwb.matching.core import MatchResult
+
+log = logging.getLogger(__name__)
+
+#: Columns of :attr:`Gaps.training_needs`.
+TRAINING_COLUMNS: list[str] = [
+    "skill_code",
+    "skill",
+    "soc2020",
+    "unfilled_units",
+    "filled_needing_training",
+    "total_units",
+    "opportunities",
+]
+#: Columns of :attr:`Gaps.untapped`.
+UNTAPPED_COLUMNS: list[str] = [
+    "asset_id",
+    "name",
+    "kind",
+    "category",
+    "area_code",
+    "count",
+    "skills",
+    "reason",
+]
+#: Columns of :meth:`Gaps.table` (gaps.csv).
+GAP_COLUMNS: list[str] = [
+    "gap",
+    "id",
+    "label",
+    "soc2020",
+    "units",
+    "unfilled_units",
+    "filled_needing_training",
+    "kind",
+    "category",
+    "area_code",
+    "count",
+    "skills",
+    "detail",
+]
+
+
+@dataclass
+class Gaps:
+    """Training needs and untapped assets (see the module notes)."""
+
+    training_needs: pd.DataFrame
+    untapped: pd.DataFrame
+    #: Skill terms the vocabulary did not know (see :func:`cwb.matching.skills.unknown_skills`).
+    unknown_skills: pd.DataFrame | None = None
+
+    def table(self) -> pd.DataFrame:
+        """Both lists in one table (``gaps.csv``), training needs first."""
+        t = self.training_needs
+        needs = pd.DataFrame(
+            {
+                "gap": "training_need",
+                "id": t["skill_code"],
+                "label": t["skill"],
+                "soc2020": t["soc2020"],
+                "units": t["total_units"],
+                "unfilled_units": t["unfilled_units"],
+                "filled_needing_training": t["filled_needing_training"],
+                "detail": t["opportunities"],
+            }
+        )
+        u = self.untapped
+        untapped = pd.DataFrame(
+            {
+                "gap": "untapped",
+                "id": u["asset_id"],
+                "label": u["name"],
+                "kind": u["kind"],
+                "category": u["category"],
+                "area_code": u["area_code"],
+                "count": u["count"],
+                "skills": u["skills"],
+                "detail": u["reason"],
+            }
+        )
+        k = (
+            self.unknown_skills
+            if self.unknown_skills is not None
+            else pd.DataFrame(columns=["table", "term", "count", "rows", "suggestion"])
+        )
+        unknown = pd.DataFrame(
+            {
+                "gap": "unknown_skill",
+                "id": k["term"],
+                "label": k["suggestion"],
+                "units": k["count"],
+                "category": k["table"],
+                "detail": "rows " + k["rows"].astype(str),
+            }
+        )
+        parts = [p for p in (needs, untapped, unknown) if len(p)]
+        if not parts:
+            return pd.DataFrame(columns=GAP_COLUMNS)
+        return pd.concat(parts, ignore_index=True).reindex(columns=GAP_COLUMNS)
+
+
+def find_gaps(result: MatchResult, allocation: Allocation) -> Gaps:
+    """Training needs (from unmet and partly met demand) and untapped assets.
+
+    Parameters
+    ----------
+    result
+        The output of :func:`cwb.matching.core.match`.
+    allocation
+        The output of :func:`cwb.matching.allocation.allocate` for ``result``.
+    """
+    return Gaps(_training_needs(result, allocation), _untapped(result), result.unknown_skills)
+
+
+def _explode(keys: pd.DataFrame, cells: pd.Series, codes_of: object) -> pd.DataFrame:
+    """One row per (row of ``keys``, item of its ``;``-list cell), items mapped by ``codes_of``."""
+    memo = {cell: codes_of(cell) for cell in pd.unique(cells)}  # type: ignore[operator]
+    items = [memo[cell] for cell in cells]
+    lengths = [len(x) for x in items]
+    out = keys.loc[keys.index.repeat(lengths)].reset_index(drop=True)
+    out["code"] = [c for x in items for c in x]
+    return out
+
+
+def _training_needs(result: MatchResult, allocation: Allocation) -> pd.DataFrame:
+    from cwb.dataset.schema import split_list
+
+    engine = result._engine
+    vocab = engine.vocab
+    demand = allocation.demand
+    open_ = demand[demand["unfilled"] > 0][["opportunity_id", "unfilled"]].reset_index(drop=True)
+    skill_codes = result.opportunities.set_index("opportunity_id")["skill_codes"]
+    need = _explode(open_, open_["opportunity_id"].map(skill_codes), split_list)
+    unfilled = need.groupby("code")["unfilled"].sum()
+    where_parts = [need[["code", "opportunity_id"]]]
+    partial = pd.Series(dtype="int64")
+    assignments = allocation.assignments
+    if len(assignments):
+        keys = ["asset_id", "opportunity_id"]
+        lacking = ["skills_missing", "skills_via_pathway", "skills_partial"]
+        rows = assignments[[*keys, "quantity"]].merge(
+            result.matches[[*keys, *lacking]], on=keys, how="left", validate="one_to_one"
+        )
+        cells = rows[lacking[0]].fillna("")
+        for col in lacking[1:]:
+            cells = cells + ";" + rows[col].fillna("")
+
+        def codes_of(cell: str) -> list[str]:
+            return sorted({_code_of(engine, label) for label in split_list(cell)})
+
+        filled = _explode(rows[["opportunity_id", "quantity"]], cells, codes_of)
+        partial = filled.groupby("code")["quantity"].sum()
+        where_parts.append(filled[["code", "opportunity_id"]])
+    where = pd.concat(where_parts, ignore_index=True)
+    where = where.groupby("code")["opportunity_id"].agg(
+        lambda ids: ";".join(sorted({str(i) for i in ids}))
+    )
+    codes = sorted(set(unfilled.index) | set(partial.index))
+    rows_out = [
+        {
+            "skill_code": c,
+            "skill": vocab.label(c),
+            "soc2020": vocab.soc2020(c),
+            "unfilled_units": int(unfilled.get(c, 0)),
+            "filled_needing_training": int(partial.get(c, 0)),
+            "total_units": int(unfilled.get(c, 0)) + int(partial.get(c, 0)),
+            "opportunities": where[c],
+        }
+        for c in codes
+    ]
+    out = pd.DataFrame(rows_out, columns=TRAINING_COLUMNS)
+    return out.sort_values(
+        ["total_units", "skill_code"], ascending=[False, True], ignore_index=True
+    )
+
+
+def _code_of(engine: object, label: str) -> str:
+    """The code behind a label written in a matches table."""
+    lookup = getattr(engine, "_label_codes", None)
+    if lookup is None:
+        lookup = {engine.vocab.label(c): c for c in engine.codes}  # type: ignore[attr-defined]
+        engine._label_codes = lookup  # type: ignore[attr-defined]
+    return lookup.get(label, label)
+
+
+def _untapped(result: MatchResult) -> pd.DataFrame:
+    import numpy as np
+
+    engine = result._engine
+    assets = result.assets
+    ids = assets["asset_id"].to_numpy(dtype=object)
+    located = assets["located"].to_numpy(dtype=bool)
+    # assets with some plausible pair at all (before min_score / top_k)
+    plausible = np.zeros(len(ids), dtype=bool)
+    reachable_types = np.zeros(len(ids), dtype=bool)
+    opp_types = np.unique(engine.opp_type)
+    for t in opp_types:
+        reachable_types |= engine.eligible[engine.asset_cat, t]
+    if len(engine.opps.ids):
+        from cwb.matching.prune import plausible_assets
+
+        plausible = plausible_assets(engine)
+    reasons = np.where(
+        ~located,
+        "not located",
+        np.where(
+            ~reachable_types,
+            "no opportunity of a type this asset can serve",
+            np.where(
+                ~plausible,
+                f"no opportunity within {result.settings.max_distance_m / 1000:g} km asks for "
+                "these skills",
+                f"every link scores below {result.settings.min_score:g} or is outranked",
+            ),
+        ),
+    )
+    keep = ~pd.Index(ids).isin(result.matches["asset_id"].unique())
+    out = pd.DataFrame(
+        {
+            "asset_id": ids[keep],
+            "name": assets["name"].to_numpy(dtype=object)[keep],
+            "kind": assets["kind"].to_numpy(dtype=object)[keep],
+            "category": assets["category"].to_numpy(dtype=object)[keep],
+            "area_code": assets["area_code"].to_numpy(dtype=object)[keep],
+            "count": assets["count"].to_numpy()[keep],
+            "skills": assets["skills"].to_numpy(dtype=object)[keep],
+            "reason": reasons[keep],
+        }
+    )
+    return out.reindex(columns=UNTAPPED_COLUMNS).sort_values(
+        ["kind", "category", "asset_id"], ignore_index=True
+    )
+
+
+def run_gaps(
+    path: str | object, *, output: str | object | None = None, project: str | None = None
+) -> Gaps:
+    """Read, match and allocate the dataset at ``path``; return (and write) its gaps."""
+    from cwb.dataset.io import read_dataset
+    from cwb.matching.allocation import allocate
+    from cwb.matching.core import match, write_csv
+
+    ds = read_dataset(path)  # type: ignore[arg-type]
+    result = match(ds, project=project)
+    gaps = find_gaps(result, allocate(result))
+    if output is not None:
+        write_csv(gaps.table(), output)  # type: ignore[arg-type]
+    return gaps
