@@ -1,0 +1,68 @@
+"""The maps' JavaScript (cwb/maps/js): node's unit tests in tests/js, and eslint.
+
+Skipped when node (or, for the linter, ``npm ci`` in tests/js) is missing on a developer's
+machine; under CI (``CI`` set) a missing tool fails instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+JS_TESTS = REPO / "tests" / "js"
+ESLINT = JS_TESTS / "node_modules" / "eslint" / "bin" / "eslint.js"
+
+
+def _missing(reason: str) -> None:
+    """Fail under CI (the JavaScript must be checked there), skip on a developer's machine."""
+    if os.environ.get("CI"):
+        pytest.fail(f"JavaScript checks cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        _missing("node is not installed")
+    assert node is not None
+    return node
+
+
+def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True, timeout=600
+    )
+
+
+def _write_fixtures(folder: Path) -> None:
+    spec = importlib.util.spec_from_file_location("make_fixtures", JS_TESTS / "make_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(str(folder))
+
+
+def test_node_unit_tests(tmp_path: Path) -> None:
+    node = _node()
+    _write_fixtures(tmp_path)
+    files = [str(p.relative_to(REPO)) for p in sorted(JS_TESTS.glob("*.test.js"))]
+    assert files, "no JavaScript tests found"
+    result = _run([node, "--test", "--test-reporter=tap", *files], CWB_JS_FIXTURES=str(tmp_path))
+    report = result.stdout + result.stderr
+    assert result.returncode == 0, report[-12000:]
+    assert "# fail 0" in report and "# skipped 0" in report, report[-4000:]
+
+
+def test_eslint() -> None:
+    node = _node()
+    if not ESLINT.is_file():
+        _missing(f"eslint is not installed (cd {JS_TESTS.relative_to(REPO)} && npm ci)")
+    config = str((JS_TESTS / "eslint.config.js").relative_to(REPO))
+    result = _run([node, str(ESLINT), "-c", config, "cwb/maps/js", "tests/js"])
+    assert result.returncode == 0, result.stdout + result.stderr
