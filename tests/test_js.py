@@ -1,4 +1,4 @@
-"""The maps' JavaScript (cwb/maps/js): node's unit tests in tests/js, and eslint.
+"""The maps' JavaScript (cwb/maps/js): node unit tests (tests/js), eslint, Chromium round trips.
 
 Skipped when node (or, for the linter, ``npm ci`` in tests/js) is missing on a developer's
 machine; under CI (``CI`` set) a missing tool fails instead.
@@ -11,12 +11,16 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from browser import browser, open_page  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
 JS_TESTS = REPO / "tests" / "js"
 ESLINT = JS_TESTS / "node_modules" / "eslint" / "bin" / "eslint.js"
+#: Leaflet as a map page links it (served from tests/webassets by the browser tests' routes).
+LEAFLET_URL = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 
 
 def _missing(reason: str) -> None:
@@ -66,3 +70,39 @@ def test_eslint() -> None:
     config = str((JS_TESTS / "eslint.config.js").relative_to(REPO))
     result = _run([node, str(ESLINT), "-c", config, "cwb/maps/js", "tests/js"])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.browser
+def test_round_trips_in_chromium(browser: Any, tmp_path: Path) -> None:  # noqa: F811
+    """The same round trips in the browser, through its own base64 and DecompressionStream."""
+    _write_fixtures(tmp_path)
+    fixture = (tmp_path / "fixtures.json").read_text(encoding="utf-8")
+    scripts = [
+        (REPO / "cwb" / "maps" / "js" / "cwb_map.js").read_text(encoding="utf-8"),
+        (JS_TESTS / "roundtrip_checks.js").read_text(encoding="utf-8"),
+        f"window.FIXTURE = {fixture};",
+    ]
+    page_html = tmp_path / "roundtrip.html"
+    page_html.write_text(
+        "<!doctype html><meta charset='utf-8'>"
+        f"<script src='{LEAFLET_URL}'></script>"
+        + "".join(f"<script>{s}</script>" for s in scripts),
+        encoding="utf-8",
+    )
+    page, log = open_page(browser, page_html)
+    try:
+        found = page.evaluate(
+            """async () => {
+                const out = { fromBase64: typeof Uint8Array.fromBase64 === "function" };
+                for (const k of Object.keys(cwbRoundTrip)) {
+                    out[k] = await cwbRoundTrip[k](cwbMap.codec, FIXTURE[k]);
+                }
+                return out;
+            }"""
+        )
+    finally:
+        page.context.close()
+    assert log.errors == [] and log.blocked == []
+    native_base64 = found.pop("fromBase64")
+    assert set(found) == {"varints", "runs", "points", "arrays", "columns", "fields"}
+    assert found == {k: [] for k in found}, f"(Uint8Array.fromBase64: {native_base64})"
