@@ -72,6 +72,14 @@ def test_eslint() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_inlined_code_cannot_end_its_script_element() -> None:
+    """Map pages inline the JS and CSS in ``<script>``/``<style>``: nothing in them may close it."""
+    for name in ("cwb_map.js", "cwb_map.css"):
+        text = (REPO / "cwb" / "maps" / "js" / name).read_text(encoding="utf-8").lower()
+        for bad in ("</script", "</style", "<!--"):
+            assert bad not in text, f"{name} holds {bad!r}"
+
+
 @pytest.mark.browser
 def test_round_trips_in_chromium(browser: Any, tmp_path: Path) -> None:  # noqa: F811
     """The same round trips in the browser, through its own base64 and DecompressionStream."""

@@ -15,6 +15,21 @@ module.exports = [
       // the page (browser + Leaflet's L); node loads the same file for the unit tests
       globals: { ...globals.browser, ...globals.node, L: "readonly" },
     },
+    rules: {
+      eqeqeq: "error",
+      // dataset strings reach the page through textContent only (see the top of cwb_map.js)
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "AssignmentExpression > MemberExpression.left[property.name=/^(innerHTML|outerHTML)$/]",
+          message: "Put text in the page with textContent (el()), never as HTML.",
+        },
+        {
+          selector: "CallExpression[callee.property.name=/^(insertAdjacentHTML|write|writeln|parseFromString|createContextualFragment)$/]",
+          message: "Put text in the page with textContent (el()), never as HTML.",
+        },
+      ],
+    },
   },
   {
     files: ["tests/js/**/*.js"],

@@ -699,7 +699,8 @@
       options: { position: "topleft" },
       onAdd: function () {
         var bar = el("div", "leaflet-bar cwb-fullscreen"), a = el("a");
-        a.innerHTML = FULLSCREEN_ICON;  /* a constant of this file, never data */
+        /* eslint-disable-next-line no-restricted-syntax -- a constant of this file, never data */
+        a.innerHTML = FULLSCREEN_ICON;
         var box = map.getContainer();
         a.href = "#"; a.title = "Full screen"; a.setAttribute("role", "button"); a.setAttribute("aria-label", "Full screen");
         L.DomEvent.on(a, "click", function (e) {
