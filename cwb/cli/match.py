@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from cwb import settings
 from cwb.cli.app import DatasetArg, app, library_errors, out
 
 OutputOpt = Annotated[
@@ -28,7 +29,10 @@ def match(
         typer.Option(
             "--top-k",
             min=0,
-            help="Matches kept per opportunity (0: all); default from dataset.toml, else 10.",
+            help=(
+                "Matches kept per opportunity (0: all); default from dataset.toml, "
+                f"else {settings.TOP_K}."
+            ),
         ),
     ] = None,
     min_score: Annotated[
@@ -37,7 +41,7 @@ def match(
             "--min-score",
             min=0.0,
             max=1.0,
-            help="Lowest score kept; default from dataset.toml, else 0.3.",
+            help=f"Lowest score kept; default from dataset.toml, else {settings.MIN_SCORE:g}.",
         ),
     ] = None,
     project: ProjectOpt = None,

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cwb import settings
+
 #: Words that say nothing about which organisation a name means.
 _NOISE = re.compile(
     r"\b(the|ltd|limited|plc|llp|cic|inc|co|company|uk|cio|trust|charitable|incorporated)\b"
@@ -111,8 +113,8 @@ def _norm_number(value: object) -> str:
 class DuplicateRule:
     """How likely duplicates are found."""
 
-    max_distance_m: float = 250.0
-    min_similarity: float = 90.0
+    max_distance_m: float = settings.DUPLICATE_DISTANCE_M
+    min_similarity: float = settings.DUPLICATE_SIMILARITY
     same_kind: bool = True
 
 

@@ -27,6 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from cwb import settings
 from cwb.dataset.model import WGS84
 from cwb.dataset.schema import ORG_TYPES, SPEND
 from cwb.errors import DatasetError, Problem, UsageError
@@ -140,14 +141,14 @@ class SpendSettings:
     regional: str | None = None
     region_postcode_areas: tuple[str, ...] = ()
     fx: dict[str, float] = field(default_factory=dict)
-    default_local_respend: float = 0.25
+    default_local_respend: float = settings.LOCAL_RESPEND
     employees: dict[str, dict[str, float]] = field(default_factory=dict)
     survey: str | None = None
     deprived_indicator: str = "imd_decile"
-    deprived_max: float = 2.0
+    deprived_max: float = settings.DEPRIVED_MAX
     before_after: str | None = None
-    year_start_month: int = 4
-    top: int = 10
+    year_start_month: int = settings.YEAR_START_MONTH
+    top: int = settings.SPEND_TOP
     duplicate_key: tuple[str, ...] = ()
     social_types: tuple[str, ...] = ("social_enterprise", "cooperative")
     sector_map: dict[str, str] = field(default_factory=dict)
@@ -156,7 +157,7 @@ class SpendSettings:
     enterprise_categories: tuple[str, ...] = ("business", "social_enterprise", "cooperative")
     supplier_register: str | None = None
     register_assets: bool = True
-    register_fuzzy_threshold: float = 92.0
+    register_fuzzy_threshold: float = settings.REGISTER_FUZZY_THRESHOLD
 
 
 _SETTING_NAMES = set(SpendSettings.__dataclass_fields__)

@@ -44,6 +44,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from cwb import settings
 from cwb.errors import DatasetError, ProblemLog, UsageError
 from cwb.importers.duplicates import normalise_names
 
@@ -220,7 +221,10 @@ def _by_key(entries: pd.DataFrame, key: str) -> dict[str, list[int]]:
 
 
 def locate_by_register(
-    frame: gpd.GeoDataFrame, register: pd.DataFrame, *, threshold: float = 92.0
+    frame: gpd.GeoDataFrame,
+    register: pd.DataFrame,
+    *,
+    threshold: float = settings.REGISTER_FUZZY_THRESHOLD,
 ) -> gpd.GeoDataFrame:
     """Locate unlocated spend rows through a supplier register (see the module docstring).
 
