@@ -117,7 +117,7 @@ def import_command(
     from cwb.importers.merge import DuplicateRule, import_into
     from cwb.importers.registers import parse_mapping
 
-    with library_errors():
+    with library_errors(flags={"mapping": "--map", "extension_schemas": "--ocds-extensions"}):
         provenance = Provenance(
             source=source or "",
             collected_by=collected_by or "",

@@ -45,7 +45,7 @@ def synth(
     """
     from cwb.synth.generate import synth_dataset
 
-    with library_errors():
+    with library_errors(flags={"overwrite": "--force"}):
         result = synth_dataset(
             folder,
             assets=assets,

@@ -123,7 +123,8 @@ def init_dataset(
     folder = Path(folder)
     if (folder / MANIFEST_NAME).exists() and not force:
         raise UsageError(
-            f"{folder} already holds a dataset ({MANIFEST_NAME}); use --force to overwrite"
+            f"{folder} already holds a dataset ({MANIFEST_NAME}); set force to overwrite it",
+            argument="force",
         )
     folder.mkdir(parents=True, exist_ok=True)
     suffix = ".xlsx" if excel else ".csv"

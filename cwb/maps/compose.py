@@ -134,8 +134,9 @@ def make_map(
             if c not in ("code", "name", "geometry") and pd.api.types.is_numeric_dtype(ds.areas[c])
         ]
         raise UsageError(
-            f"--indicator: the areas have no column {indicator!r}; "
-            f"numeric columns: {', '.join(numeric) or 'none'}"
+            f"the areas have no column {indicator!r}; "
+            f"numeric columns: {', '.join(numeric) or 'none'}",
+            argument="indicator",
         )
     build = MapBuild(ds, options)
     fmap = _base_map(ds, options)

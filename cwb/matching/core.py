@@ -437,7 +437,7 @@ def match(
     if project is not None and ds.manifest.project(project) is None:
         known = ", ".join(p.id for p in ds.manifest.projects) or "none"
         raise UsageError(
-            f"--project {project!r} is not a project of the dataset (projects: {known})"
+            f"{project!r} is not a project of the dataset (projects: {known})", argument="project"
         )
     engine = Engine.build(ds, settings, vocabulary=vocabulary, project=project)
     return engine.result()

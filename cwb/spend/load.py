@@ -524,8 +524,9 @@ def identity_mapping(columns: list[str]) -> SpendMapping:
     missing = [c for c in SPEND.required_columns if c not in columns]
     if missing:
         raise UsageError(
-            f"the spend file lacks the columns {missing}: give a column mapping with --mapping "
-            f"(bundled: {', '.join(mapping_names())})"
+            f"the spend file lacks the columns {missing}: give a column mapping "
+            f"(bundled: {', '.join(mapping_names())})",
+            argument="mapping",
         )
     known = {c: c for c in SPEND.column_names if c in columns and c != "precision"}
     extra = {c: c for c in columns if c not in known and c != "precision"}
