@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cwb import settings
-from cwb.dataset.model import WGS84
+from cwb.dataset.locate import locate_frame
 from cwb.dataset.schema import ORG_TYPES, SPEND
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.spend.sectors import classify_sectors
@@ -618,58 +618,15 @@ def extract_postcode(text: pd.Series) -> pd.Series:
 
 
 def locate_spend(table: pd.DataFrame, postcodes: Any | None = None) -> gpd.GeoDataFrame:
-    """Locate spend rows by supplier postcode; unlocated rows keep no geometry.
+    """Locate spend rows by their coordinates or supplier postcode; unlocated rows keep none.
 
-    ``postcodes`` is a :class:`cwb.dataset.postcodes.PostcodeLookup`, a DataFrame with
-    postcode/lat/lon, a path to such a CSV, or None (nothing is located).
-    Existing ``lat``/``lon`` values are used first.
+    ``postcodes`` is anything :func:`cwb.dataset.postcodes.as_postcode_lookup`
+    takes (a lookup, a DataFrame with postcode/lat/lon, a CSV path) or None
+    (only rows with coordinates are located). Rows are located by
+    :func:`cwb.dataset.locate.locate_frame`: valid ``lat``/``lon`` first, then the
+    postcode; out-of-range coordinates are not used.
     """
-    lookup = _as_lookup(postcodes)
-    lat = pd.to_numeric(
-        table.get("lat", pd.Series(np.nan, index=table.index)), errors="coerce"
-    ).to_numpy()
-    lon = pd.to_numeric(
-        table.get("lon", pd.Series(np.nan, index=table.index)), errors="coerce"
-    ).to_numpy()
-    precision = np.where(~np.isnan(lat) & ~np.isnan(lon), "exact", "none").astype(object)
-    if lookup is not None and table["postcode"].notna().any():
-        plat, plon, found = lookup.locate(table["postcode"].astype("string"))
-        use = (precision == "none") & found
-        lat = np.where(use, plat, lat)
-        lon = np.where(use, plon, lon)
-        precision[use] = "postcode"
-    geometry = gpd.points_from_xy(lon, lat)
-    geometry[precision == "none"] = None
-    out = table.drop(columns=["lat", "lon"], errors="ignore").copy()
-    out["precision"] = precision
-    return gpd.GeoDataFrame(out, geometry=geometry, crs=WGS84)
-
-
-def _as_lookup(postcodes: Any | None) -> Any | None:
-    if postcodes is None:
-        return None
-    from cwb.dataset.postcodes import PostcodeLookup
-
-    if isinstance(postcodes, PostcodeLookup):
-        return postcodes
-    if isinstance(postcodes, pd.DataFrame):
-        return PostcodeLookup.from_frame(postcodes)
-    path = Path(postcodes)
-    head = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
-    lower = {c.casefold(): c for c in head}
-    names = {}
-    for role, options in (
-        ("postcode", ("postcode", "pcds", "pcd")),
-        ("lat", ("lat", "latitude")),
-        ("lon", ("lon", "long", "lng", "longitude")),
-    ):
-        hit = next((lower[o] for o in options if o in lower), None)
-        if hit is None:
-            raise UsageError(
-                f"postcode lookup {path} has no {role} column (looked for {', '.join(options)})"
-            )
-        names[role] = hit
-    return PostcodeLookup.from_csv(path, **names)
+    return locate_frame(table, postcodes=postcodes, table="spend").apply(table)
 
 
 def read_spend_file(
