@@ -32,6 +32,7 @@ from cwb.dataset.locate import locate_frame
 from cwb.dataset.schema import ORG_TYPES, SPEND
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.spend.sectors import classify_sectors
+from cwb.text import normalise_names
 
 log = logging.getLogger(__name__)
 
@@ -250,13 +251,6 @@ def _coerce_setting(key: str, value: Any) -> Any:
 # --------------------------------------------------------------------------- cleaning
 
 
-def normalise_name(values: pd.Series) -> pd.Series:
-    """Supplier names for comparison: case-folded, punctuation and extra spaces removed."""
-    text = values.fillna("").astype(str).str.casefold()
-    text = text.str.replace(r"[^\w]+", " ", regex=True).str.strip()
-    return text
-
-
 def parse_amounts(values: pd.Series) -> pd.Series:
     """Amounts as floats: ``£1,234.50``, ``(12.00)`` (accounting negative) and ``-5`` all parse.
 
@@ -348,7 +342,7 @@ def prepare_transactions(spend: pd.DataFrame, settings: SpendSettings) -> pd.Dat
 
     frame["buyer"] = frame["buyer"].fillna("").astype(str).str.strip()
     supplier_id = frame["supplier_id"].astype("string").str.strip().str.upper().replace("", pd.NA)
-    frame["supplier_key"] = supplier_id.fillna(normalise_name(frame["supplier_name"])).astype(str)
+    frame["supplier_key"] = supplier_id.fillna(normalise_names(frame["supplier_name"])).astype(str)
 
     key = ["buyer", "supplier_key", "amount", "currency", "date", *settings.duplicate_key]
     missing = [k for k in settings.duplicate_key if k not in frame.columns]

@@ -47,7 +47,7 @@ import pandas as pd
 from cwb import settings
 from cwb.dataset.locate import locate_frame
 from cwb.errors import DatasetError, ProblemLog, UsageError
-from cwb.importers.duplicates import normalise_names
+from cwb.text import normalise_names
 
 __all__ = [
     "LOCATED_BY",
@@ -95,7 +95,7 @@ _BLOCK_CELLS = 4_000_000
 def name_key(values: pd.Series) -> pd.Series:
     """Names for matching, as the import's duplicate search compares them.
 
-    :func:`cwb.importers.duplicates.normalise_names`: lower case, ``&`` as "and", no
+    :func:`cwb.text.normalise_names`: lower case, ``&`` as "and", no
     punctuation, no legal-form words (*Ltd*, *Limited*, *PLC*, *The* ...).
     """
     return normalise_names(values)
