@@ -4,17 +4,13 @@ Validation, the importers, spend loading and the supplier register all locate
 their rows here (:func:`locate_frame`, and :func:`locate_rows` for validation).
 The best available location wins, in this order:
 
-==================  ===============  ==================================================
-``located_by``      ``precision``    from
-==================  ===============  ==================================================
-``geometry``        ``exact``        a geometry read from a spatial file
-``coordinates``     ``exact``        ``lat`` / ``lon`` (WGS84)
-``easting_northing`` ``exact``       ``easting`` / ``northing`` (British National Grid)
-``postcode``        ``postcode``     ``postcode`` through the postcode lookup
-``area_code``       ``area``         the representative point of the area ``area_code``
-``project``         ``project``      opportunities: their project's site
-``""``              ``none``         nothing: the row is kept, unlocated
-==================  ===============  ==================================================
+* ``geometry`` (precision ``exact``): a geometry read from a spatial file;
+* ``coordinates`` (``exact``): ``lat`` / ``lon`` in WGS84;
+* ``easting_northing`` (``exact``): ``easting`` / ``northing`` in British National Grid;
+* ``postcode`` (``postcode``): ``postcode`` through the postcode lookup;
+* ``area_code`` (``area``): the representative point of the area ``area_code``;
+* ``project`` (``project``): opportunities sit at their project's site;
+* ``""`` (``none``): nothing; the row is kept, unlocated.
 
 Checks what a location can get wrong (out of range or 0, 0 placeholders, swapped,
 only one of a pair, unknown postcode, far outside the dataset's areas) and
