@@ -623,7 +623,7 @@ def save_report(
     path = Path(path)
     fmt = (format or ("md" if path.suffix.lower() in (".md", ".markdown") else "html")).lower()
     if fmt not in FORMATS:
-        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise UsageError(f"{fmt!r} is not one of {', '.join(FORMATS)}", argument="format")
     if not isinstance(ds, Dataset):
         from cwb.dataset.io import read_dataset
 
