@@ -184,9 +184,11 @@ def chromium(executable: Path = CHROMIUM) -> Iterator[Any]:
     if not executable.exists():
         raise MissingDependencyError(f"{executable} is missing: apt-get install -y chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional dependency
     except ImportError as exc:
-        raise MissingDependencyError("playwright is not installed: pip install playwright") from exc
+        raise MissingDependencyError.for_extra(
+            "bench", "timing maps in a browser (playwright)"
+        ) from exc
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(executable), args=LAUNCH_ARGS)
         try:

@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from cwb.errors import DatasetError, Problem, UsageError
+from cwb.errors import DatasetError, MissingDependencyError, Problem, UsageError
 from cwb.importers.common import (
     ImportResult,
     Provenance,
@@ -123,7 +123,10 @@ def _spreadsheet_package(path: Path) -> dict[str, Any]:
     """An OCDS spreadsheet (flattened with path headers) → a release package via flattentool."""
     import tempfile
 
-    import flattentool
+    try:
+        import flattentool  # noqa: PLC0415 - optional dependency
+    except ImportError as exc:
+        raise MissingDependencyError.for_extra("ocds", "reading OCDS spreadsheets") from exc
 
     fmt = {".xlsx": "xlsx", ".csv": "csv"}.get(path.suffix.lower())
     if fmt is None:
@@ -153,8 +156,15 @@ def compiled_releases(
     ``extension_schemas`` is a folder or file of extension release-schema patches
     (see :func:`cwb.importers.ocds_schema.merge_schema`).
     """
-    from ocdskit.combine import merge
-    from ocdskit.util import is_record_package, is_release, is_release_package
+    try:
+        from ocdskit.combine import merge  # noqa: PLC0415 - optional dependency
+        from ocdskit.util import (  # noqa: PLC0415 - optional dependency
+            is_record_package,
+            is_release,
+            is_release_package,
+        )
+    except ImportError as exc:
+        raise MissingDependencyError.for_extra("ocds", "importing OCDS") from exc
 
     to_merge: list[Any] = []
     compiled: list[dict[str, Any]] = []
