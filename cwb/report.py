@@ -514,7 +514,7 @@ def build_report(
         try:
             from cwb.matching.core import match_dataset
         except ImportError:
-            match_dataset = None
+            match_dataset = None  # type: ignore[assignment]
             notes.append("Matching is not installed: no links, allocation or gaps.")
         if match_dataset is not None:
             match_result = match_dataset(ds)

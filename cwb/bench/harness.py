@@ -634,7 +634,7 @@ def _stage_validate(ctx: BenchContext) -> dict[str, Any]:
     from cwb.dataset.validate import validate_dataset
 
     report = validate_dataset(ctx.folder)
-    problems = getattr(report, "problems", report)
+    problems = report.problems
     errors = sum(1 for p in problems if getattr(p, "severity", "") == "error")
     return {"errors": errors, "warnings": len(problems) - errors}
 

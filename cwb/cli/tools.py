@@ -136,8 +136,11 @@ def bench(
     table.add_column("stage")
     for size in report.sizes:
         table.add_column(f"{size:,}", justify="right")
-    for stage in report.stages:
-        table.add_row(stage, *(b.format_cell(report.result(size, stage)) for size in report.sizes))
+    for stage_name in report.stages:
+        table.add_row(
+            stage_name,
+            *(b.format_cell(report.result(size, stage_name)) for size in report.sizes),
+        )
     out.print(table)
     for r in report.results:
         if r.status != "ok":

@@ -189,9 +189,9 @@ def locate_rows(
     # opportunities sit at their project by default
     if spec.name == "opportunities" and unplaced.any():
         proj = frame["project"].to_numpy(dtype=object)
-        for pid, (plat, plon) in place.projects.items():
+        for pid, (proj_lat, proj_lon) in place.projects.items():
             at = unplaced & (proj == pid)
-            lat[at], lon[at] = plat, plon
+            lat[at], lon[at] = proj_lat, proj_lon
             precision[at] = "project"
         unplaced = (geoms == None) & np.isnan(lat)  # noqa: E711
     if spec.name != "areas":
@@ -230,6 +230,7 @@ def _within_extent(x: np.ndarray, y: np.ndarray, place: Place) -> np.ndarray:
     mx = np.full(len(x), np.nan)
     my = np.full(len(x), np.nan)
     mx[ok], my[ok] = _to_metric(place.metric_crs).transform(x[ok], y[ok])
+    assert place.extent_metric is not None  # the callers check
     x0, y0, x1, y1 = place.extent_metric
     d = place.max_outside_m
     with np.errstate(invalid="ignore"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -89,3 +90,8 @@ class PostcodeLookup:
         lat = joined["lat"].to_numpy(dtype="float64")
         lon = joined["lon"].to_numpy(dtype="float64")
         return lat, lon, ~np.isnan(lat)
+
+
+#: What the spend functions accept as postcodes: a lookup, a frame with postcode/lat/lon
+#: columns, or the path of such a CSV.
+PostcodeSource: TypeAlias = PostcodeLookup | pd.DataFrame | str | Path

@@ -380,7 +380,7 @@ class _Builder:
         edges = []
         for i, (where, code) in enumerate(zip(_points(public.geometry), codes, strict=True)):
             nid = node_id("asset", ids[i])
-            attrs: dict[str, Scalar] = {
+            attrs: dict[str, Scalar | None] = {
                 "node_type": "asset",
                 "record_id": ids[i],
                 "label": names[i],
@@ -414,8 +414,8 @@ class _Builder:
             key = (str(g["area_code"]), str(g["category"]), str(g["skills"]))
             digest = hashlib.sha1("\x1f".join(key).encode()).hexdigest()[:8]
             nid = f"group:{key[0]}:{key[1]}:{digest}"
-            skills = LIST_SEPARATOR.join(split_list(g["skills"])) or "no skills recorded"
-            label = f"{int(g['count'])} residents: {_short(skills)} ({g['area_name']})"
+            listed = LIST_SEPARATOR.join(split_list(g["skills"])) or "no skills recorded"
+            label = f"{int(g['count'])} residents: {_short(listed)} ({g['area_name']})"
             self.G.add_node(
                 nid,
                 node_type="asset",
@@ -435,7 +435,7 @@ class _Builder:
             self.groups[nid] = (str(g["area_name"]), set())
             self.link_area(nid, key[0])
         codes = assign_area_codes(human, self.ds.areas)
-        dropped = set()
+        dropped: set[tuple[str | None, str, str]] = set()
         ids, names = _plain_column(human["id"]), human["name"].tolist()
         categories = [str(v) if v is not None else "" for v in _plain_column(human["category"])]
         skills = [str(v) if v is not None else "" for v in _plain_column(human["skills"])]
@@ -443,12 +443,12 @@ class _Builder:
             ids, names, codes, categories, skills, strict=True
         ):
             key = (code, category, skill)
-            nid = kept.get(key)
-            self.asset_nodes[str(aid)] = nid
-            if nid is None:
+            group = kept.get(key)
+            self.asset_nodes[str(aid)] = group
+            if group is None:
                 dropped.add(key)
             elif isinstance(name, str) and len(name.strip()) >= 3:
-                self.groups[nid][1].add(name.strip())
+                self.groups[group][1].add(name.strip())
         self.counters["suppressed_groups"] += len(dropped)
         if dropped:
             log.info(

@@ -33,7 +33,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -53,6 +53,10 @@ from cwb.importers.duplicates import (
     normalise_name,
     normalise_names,
 )
+
+if TYPE_CHECKING:
+    from cwb.dataset.postcodes import PostcodeLookup
+
 
 log = logging.getLogger(__name__)
 
@@ -302,12 +306,20 @@ def _merge_within_import(
 # --------------------------------------------------------------------------- into a dataset
 
 
+class _ImporterArgs(TypedDict):
+    """The arguments every importer takes."""
+
+    provenance: Provenance | None
+    postcodes: PostcodeLookup | None
+    areas: gpd.GeoDataFrame | None
+
+
 def run_importer(
     kind: str,
     path: str | Path,
     *,
-    postcodes: Any = None,
-    areas: Any = None,
+    postcodes: PostcodeLookup | None = None,
+    areas: gpd.GeoDataFrame | None = None,
     provenance: Provenance | None = None,
     mapping: dict[str, str] | None = None,
     preset: str | None = None,
@@ -318,7 +330,7 @@ def run_importer(
     """Run the importer for ``kind`` (one of :data:`IMPORT_KINDS`) on ``path``."""
     from cwb import importers as imp
 
-    common = {"provenance": provenance, "postcodes": postcodes, "areas": areas}
+    common: _ImporterArgs = {"provenance": provenance, "postcodes": postcodes, "areas": areas}
     if kind == "osm":
         return imp.import_osm(path, **common)
     if kind == "openreferral":
@@ -437,6 +449,8 @@ def import_into(
     folder = Path(dataset)
     report = validate_dataset(folder)
     ds = report.dataset
+    if ds is None:  # the dataset could not be read at all
+        raise DatasetError(report.problems, summary=f"{folder} cannot be read; fix it first")
     lookup = (
         PostcodeLookup.from_frame(ds.postcodes)
         if ds.postcodes is not None and len(ds.postcodes)

@@ -24,7 +24,7 @@ import html
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cwb.errors import DatasetError, MissingDependencyError, Problem, UsageError
 from cwb.importers.common import (
@@ -39,6 +39,12 @@ from cwb.importers.common import (
     to_float,
 )
 from cwb.importers.registers import stable_id
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from cwb.dataset.postcodes import PostcodeLookup
+
 
 log = logging.getLogger(__name__)
 
@@ -356,8 +362,8 @@ def import_ocds(
     *,
     project: str,
     provenance: Provenance | None = None,
-    postcodes: Any = None,
-    areas: Any = None,
+    postcodes: PostcodeLookup | None = None,
+    areas: gpd.GeoDataFrame | None = None,
     extension_schemas: str | Path | None = None,
 ) -> ImportResult:
     """Import OCDS data: tenders/lots as opportunities, award suppliers as assets and spend rows.
@@ -415,7 +421,9 @@ def import_ocds(
             continue
         sector = None
         if isinstance(tender, dict):
-            lots = [lot for lot in tender.get("lots") or [] if isinstance(lot, dict)]
+            lots: list[dict[str, Any] | None] = [
+                lot for lot in tender.get("lots") or [] if isinstance(lot, dict)
+            ]
             for lot in lots or [None]:
                 opportunities.append(_opportunity(release, project, lot, buyer, buyer_pc))
             sector = opportunities[-1]["sector"] if opportunities else None

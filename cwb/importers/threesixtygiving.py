@@ -20,7 +20,7 @@ import logging
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -37,6 +37,12 @@ from cwb.importers.common import (
     schema_frame,
     to_float,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from cwb.dataset.postcodes import PostcodeLookup
+
 
 log = logging.getLogger(__name__)
 
@@ -183,8 +189,8 @@ def import_360giving(
     *,
     provenance: Provenance | None = None,
     recipient_category_override: str | None = None,
-    postcodes: Any = None,
-    areas: Any = None,
+    postcodes: PostcodeLookup | None = None,
+    areas: gpd.GeoDataFrame | None = None,
 ) -> ImportResult:
     """Import a 360Giving file: funders and recipients as assets, grants as ``funds`` links.
 
@@ -308,7 +314,7 @@ def import_360giving(
     return result
 
 
-def _pick_area(ward: str | None, lsoa: str | None, areas: Any) -> str | None:
+def _pick_area(ward: str | None, lsoa: str | None, areas: gpd.GeoDataFrame | None) -> str | None:
     if areas is not None and len(areas):
         codes = set(areas["code"].astype(str))
         for code in (ward, lsoa):

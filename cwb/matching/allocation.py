@@ -332,7 +332,7 @@ def _max_flow_into_sink(s_index, o_index, cap, s_cap, d_cap) -> np.ndarray:  # n
 
 def _flow_networkx(si, oj, cap, cost, s_cap, d_cap, total) -> np.ndarray:  # noqa: ANN001
     # the graph networkx.max_flow_min_cost builds, with its largest flow already known
-    edges = []
+    edges: list[tuple[object, object, dict[str, int]]] = []
     for k, (i, j) in enumerate(zip(si.tolist(), oj.tolist(), strict=True)):
         edges.append(("source", ("s", i), {"capacity": int(s_cap[i]), "weight": 0}))
         edges.append((("o", j), "sink", {"capacity": int(d_cap[j]), "weight": 0}))

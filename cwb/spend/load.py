@@ -21,7 +21,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import geopandas as gpd
 import numpy as np
@@ -31,6 +31,10 @@ from cwb.dataset.model import WGS84
 from cwb.dataset.schema import ORG_TYPES, SPEND
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.spend.sectors import classify_sectors
+
+if TYPE_CHECKING:
+    from cwb.dataset.postcodes import PostcodeLookup, PostcodeSource
+
 
 log = logging.getLogger(__name__)
 
@@ -526,7 +530,9 @@ def identity_mapping(columns: list[str]) -> SpendMapping:
             f"the spend file lacks the columns {missing}: give a column mapping with --mapping "
             f"(bundled: {', '.join(mapping_names())})"
         )
-    known = {c: c for c in SPEND.column_names if c in columns and c != "precision"}
+    known: dict[str, str | list[str]] = {
+        c: c for c in SPEND.column_names if c in columns and c != "precision"
+    }
     extra = {c: c for c in columns if c not in known and c != "precision"}
     return SpendMapping(name="cwb", description="cwb spend columns", columns=known, extra=extra)
 
@@ -615,7 +621,7 @@ def extract_postcode(text: pd.Series) -> pd.Series:
     return joined.astype("string")
 
 
-def locate_spend(table: pd.DataFrame, postcodes: Any | None = None) -> gpd.GeoDataFrame:
+def locate_spend(table: pd.DataFrame, postcodes: PostcodeSource | None = None) -> gpd.GeoDataFrame:
     """Locate spend rows by supplier postcode; unlocated rows keep no geometry.
 
     ``postcodes`` is a :class:`cwb.dataset.postcodes.PostcodeLookup`, a DataFrame with
@@ -643,7 +649,11 @@ def locate_spend(table: pd.DataFrame, postcodes: Any | None = None) -> gpd.GeoDa
     return gpd.GeoDataFrame(out, geometry=geometry, crs=WGS84)
 
 
-def _as_lookup(postcodes: Any | None) -> Any | None:
+@overload
+def _as_lookup(postcodes: None) -> None: ...
+@overload
+def _as_lookup(postcodes: PostcodeSource) -> PostcodeLookup: ...
+def _as_lookup(postcodes: PostcodeSource | None) -> PostcodeLookup | None:
     if postcodes is None:
         return None
     from cwb.dataset.postcodes import PostcodeLookup
@@ -674,7 +684,7 @@ def read_spend_file(
     path: str | Path,
     mapping: str | Path | SpendMapping | None = None,
     *,
-    postcodes: Any | None = None,
+    postcodes: PostcodeSource | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a raw spend file (CSV or .xlsx) through a column mapping and locate it.
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -46,6 +46,11 @@ import pandas as pd
 
 from cwb.errors import DatasetError, ProblemLog, UsageError
 from cwb.importers.duplicates import normalise_names
+
+if TYPE_CHECKING:
+    from cwb.dataset.postcodes import PostcodeSource
+    from cwb.spend.load import SpendSettings
+
 
 __all__ = [
     "LOCATED_BY",
@@ -106,7 +111,9 @@ def company_key(values: pd.Series) -> pd.Series:
     return text.replace("", pd.NA)
 
 
-def read_supplier_register(path: str | Path, *, postcodes: Any | None = None) -> pd.DataFrame:
+def read_supplier_register(
+    path: str | Path, *, postcodes: PostcodeSource | None = None
+) -> pd.DataFrame:
     """Read a supplier register (CSV, XLSX or Parquet) and locate it.
 
     Parameters
@@ -358,7 +365,11 @@ def located_by_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def register_for(
-    settings: Any, *, base_dir: Path | None, assets: gpd.GeoDataFrame | None, postcodes: Any
+    settings: SpendSettings,
+    *,
+    base_dir: Path | None,
+    assets: gpd.GeoDataFrame | None,
+    postcodes: PostcodeSource | None,
 ) -> pd.DataFrame | None:
     """The supplier register a dataset's ``[spend]`` settings ask for, or None.
 
