@@ -1,4 +1,4 @@
-"""Public registers as CSV (Charity Commission, Companies House, NHS ODS, libraries, GP practices).
+r"""Public registers as CSV (Charity Commission, Companies House, NHS ODS, libraries, GP practices).
 
 A register is a table with one organisation or site per row. A *column mapping*
 says which source column fills which asset column (``name=NAME,postcode=Postcode``);
@@ -6,10 +6,22 @@ a *preset* holds the mapping, kind, category and the rule that skips closed or
 dissolved entries for a register cwb knows. Explicit mapping entries override the
 preset's.
 
-Example
--------
->>> result = import_register("libraries.csv", preset="libraries")  # doctest: +SKIP
->>> result.tables["assets"][["id", "name", "postcode", "precision"]].head()  # doctest: +SKIP
+Examples
+--------
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "libraries.csv"
+>>> _ = path.write_text(
+...     "id,name,address,postcode,lat,lng\n"
+...     "1,Smethwick Library,Tollhouse Way,B66 1AB,52.4926,-1.9702\n"
+...     "2,Thimblemill Library,Thimblemill Road,B67 5RJ,,\n"
+... )
+>>> result = import_register(path, preset="libraries")
+>>> print(result.tables["assets"][["name", "category", "precision"]].to_string(index=False))
+               name category precision
+  Smethwick Library  library     exact
+Thimblemill Library  library      none
+>>> parse_mapping("name=Library Name,postcode=Post Code")
+{'name': 'Library Name', 'postcode': 'Post Code'}
 """
 
 from __future__ import annotations
