@@ -44,7 +44,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -55,6 +55,13 @@ import shapely
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
 from cwb.privacy import OUTSIDE_AREAS, aggregate_human, assign_area_codes
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+    from cwb.matching.allocation import Allocation
+    from cwb.matching.core import MatchResult
+
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +213,7 @@ def clean_attributes(attrs: dict[str, Any], text: Iterable[str] = ()) -> dict[st
     return out
 
 
-def _point(geom: Any) -> dict[str, Scalar]:
+def _point(geom: BaseGeometry | None) -> dict[str, Scalar]:
     if geom is None or getattr(geom, "is_empty", True):
         return {"located": False}
     if geom.geom_type != "Point":
@@ -251,7 +258,7 @@ def _short(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _frame(table: Any, name: str, *alternatives: str) -> pd.DataFrame | None:
+def _frame(table: object, name: str, *alternatives: str) -> pd.DataFrame | None:
     """Return a table given as a DataFrame, or as the attribute ``name`` of a result object."""
     if table is None:
         return None
@@ -639,8 +646,8 @@ class _Builder:
 
 def build_graph(
     ds: Dataset,
-    matches: Any = None,
-    allocation: Any = None,
+    matches: pd.DataFrame | MatchResult | None = None,
+    allocation: pd.DataFrame | Allocation | None = None,
     consortia: pd.DataFrame | None = None,
 ) -> nx.MultiDiGraph:
     """Build the typed network of a dataset.
@@ -709,7 +716,7 @@ def build_graph(
 
 
 def graph_for_dataset(
-    ds: Dataset, *, run_matching: bool = True, match_result: Any = None
+    ds: Dataset, *, run_matching: bool = True, match_result: MatchResult | None = None
 ) -> nx.MultiDiGraph:
     """Build the graph of ``ds``, with matches, allocation and consortia when matching is available.
 
@@ -724,7 +731,7 @@ def graph_for_dataset(
     return build_graph(ds, result)
 
 
-def _run_matching(ds: Dataset) -> Any:
+def _run_matching(ds: Dataset) -> MatchResult:
     from cwb.matching.core import match_dataset
 
     return match_dataset(ds)

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
 
 #: Words that say nothing about which organisation a name means.
 _NOISE = re.compile(
@@ -179,7 +183,7 @@ def _candidates(
     left: gpd.GeoDataFrame,
     right: gpd.GeoDataFrame,
     *,
-    metric_crs: Any,
+    metric_crs: CRS | str,
     rule: DuplicateRule,
     same: bool = False,
 ) -> pd.DataFrame:
@@ -202,7 +206,13 @@ def _candidates(
     l_kind, r_kind = codes[: len(left)], codes[len(left) :]
     found: list[pd.DataFrame] = []
 
-    def add(i: np.ndarray, j: np.ndarray, reason: str, score: Any, dist: Any) -> None:
+    def add(
+        i: np.ndarray,
+        j: np.ndarray,
+        reason: str,
+        score: np.ndarray | float,
+        dist: np.ndarray | float,
+    ) -> None:
         found.append(
             pd.DataFrame(
                 {
@@ -291,7 +301,7 @@ def find_duplicates(
     existing: gpd.GeoDataFrame,
     incoming: gpd.GeoDataFrame,
     *,
-    metric_crs: Any = "EPSG:27700",
+    metric_crs: CRS | str = "EPSG:27700",
     rule: DuplicateRule | None = None,
 ) -> pd.DataFrame:
     """Likely duplicates between two asset tables (ids already in ``existing`` are not listed).
@@ -319,7 +329,7 @@ def find_duplicates(
 def find_batch_duplicates(
     incoming: gpd.GeoDataFrame,
     *,
-    metric_crs: Any = "EPSG:27700",
+    metric_crs: CRS | str = "EPSG:27700",
     rule: DuplicateRule | None = None,
 ) -> pd.DataFrame:
     """Likely duplicates inside one table (one import), by the rules of :func:`find_duplicates`.

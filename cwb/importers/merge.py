@@ -33,7 +33,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -55,6 +55,9 @@ from cwb.importers.duplicates import (
 )
 
 if TYPE_CHECKING:
+    from pyproj import CRS
+
+    from cwb.dataset.model import Dataset
     from cwb.dataset.postcodes import PostcodeLookup
 
 
@@ -275,7 +278,7 @@ def _merge_within_import(
     *,
     on_duplicate: str,
     rule: DuplicateRule | None,
-    metric_crs: Any,
+    metric_crs: CRS | str,
 ) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
     """Find and merge likely duplicates among the incoming rows still new to the dataset."""
     known = (
@@ -361,7 +364,7 @@ def _blocking(problems: list, writing: set[str]) -> list:
     return out
 
 
-def _far(frame: gpd.GeoDataFrame, ds: Any) -> np.ndarray:
+def _far(frame: gpd.GeoDataFrame, ds: Dataset) -> np.ndarray:
     """Rows located farther outside the dataset's areas than the manifest allows."""
     areas = ds.areas
     if frame is None or not len(frame) or areas is None or not len(areas):
@@ -513,7 +516,7 @@ def import_into(
     return result
 
 
-def _drop_far_and_unlocated(result: ImportResult, ds: Any, drop_unlocated: bool) -> None:
+def _drop_far_and_unlocated(result: ImportResult, ds: Dataset, drop_unlocated: bool) -> None:
     km = ds.manifest.max_outside_m / 1000
     for table in ("assets", "opportunities"):
         frame = result.tables.get(table)
@@ -546,7 +549,7 @@ def _drop_far_and_unlocated(result: ImportResult, ds: Any, drop_unlocated: bool)
 
 
 def _merge_links(
-    ds: Any,
+    ds: Dataset,
     links: pd.DataFrame,
     id_maps: dict[str, str],
     merged_tables: dict[str, pd.DataFrame],
@@ -583,7 +586,7 @@ def _merge_links(
     return links.reset_index(drop=True)
 
 
-def _write_tables(folder: Path, ds: Any, tables: dict[str, pd.DataFrame]) -> list[Path]:
+def _write_tables(folder: Path, ds: Dataset, tables: dict[str, pd.DataFrame]) -> list[Path]:
     """Write every table to a scratch folder first, then move them all into place."""
     from cwb.dataset.io import write_table
 
