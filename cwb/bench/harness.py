@@ -80,6 +80,7 @@ from cwb.errors import UsageError
 
 if TYPE_CHECKING:
     from cwb.dataset.model import Dataset
+    from cwb.matching.core import MatchResult
 
 log = logging.getLogger(__name__)
 
@@ -672,7 +673,7 @@ def _stage_spend(ctx: BenchContext) -> dict[str, Any]:
     }
 
 
-def _match_for_allocation(ctx: BenchContext) -> Any:
+def _match_for_allocation(ctx: BenchContext) -> MatchResult:
     from cwb.matching.core import match
 
     return match(ctx.dataset)
@@ -706,7 +707,7 @@ def _stage_allocate(ctx: BenchContext) -> dict[str, Any]:
     }
 
 
-def _match_dataset(ctx: BenchContext) -> Any:
+def _match_dataset(ctx: BenchContext) -> MatchResult:
     from cwb.matching.core import match_dataset
 
     return match_dataset(ctx.dataset)
