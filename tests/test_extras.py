@@ -19,6 +19,7 @@ from cwb.bench.maps import chromium
 from cwb.cli import app
 from cwb.errors import CwbError, MissingDependencyError
 from cwb.importers.ocds import import_ocds
+from cwb.importers.ocds_schema import _rules_resolve, core_schema
 from cwb.importers.threesixtygiving import import_360giving
 
 TESTS = Path(__file__).resolve().parent
@@ -92,6 +93,12 @@ def test_cli_ocds_without_its_extra_exits_2(monkeypatch, tmp_path, mini_copy, hi
     assert result.exit_code == 2, result.output
     assert "missing dependency" in result.output
     assert "pip install 'cwb[ocds]'" in result.output
+
+
+def test_extension_merge_rules_without_ocdsmerge(monkeypatch):
+    hide(monkeypatch, "ocdsmerge")
+    with pytest.raises(MissingDependencyError, match=r"pip install 'cwb\[ocds\]'$"):
+        _rules_resolve(core_schema())
 
 
 def test_360giving_spreadsheet_without_its_extra(monkeypatch):
