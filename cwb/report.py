@@ -29,7 +29,10 @@ from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure as MplFigure
+
     from cwb.demo import DemoRun
+    from cwb.matching.core import MatchResult
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ def _strings(frame: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- charts
 
 
-def _svg(fig: Any) -> str:
+def _svg(fig: MplFigure) -> str:
     """The figure as bare SVG markup (text drawn as paths, so no dataset string stays as text)."""
     import matplotlib.pyplot as plt
 
@@ -260,7 +263,7 @@ def static_map_svg(ds: Dataset) -> str:
 # ---------------------------------------------------------------- figures
 
 
-def _match_sections(ds: Dataset, result: Any) -> tuple[list[Figure], list[Section]]:
+def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], list[Section]]:
     from cwb.matching.impact import impact_figures
 
     fig = impact_figures(ds, result)
@@ -398,7 +401,7 @@ def _match_sections(ds: Dataset, result: Any) -> tuple[list[Figure], list[Sectio
     return headline, sections
 
 
-def _asset_label(row: Any) -> str:
+def _asset_label(row: Any) -> str:  # a row of DataFrame.itertuples
     """A match's asset as the report shows it: residents only as a group."""
     if getattr(row, "asset_kind", "") == "human":
         count = getattr(row, "count", None)
@@ -494,7 +497,11 @@ def _spend_section(ds: Dataset) -> tuple[list[Figure], Section | None]:
 
 
 def build_report(
-    ds: Dataset, *, map_href: str | None = None, date: str | None = None, match_result: Any = None
+    ds: Dataset,
+    *,
+    map_href: str | None = None,
+    date: str | None = None,
+    match_result: MatchResult | None = None,
 ) -> Report:
     """Gather the figures, charts and tables of a dataset's report.
 
@@ -514,7 +521,7 @@ def build_report(
         try:
             from cwb.matching.core import match_dataset
         except ImportError:
-            match_dataset = None
+            match_dataset = None  # type: ignore[assignment]
             notes.append("Matching is not installed: no links, allocation or gaps.")
         if match_dataset is not None:
             match_result = match_dataset(ds)
@@ -616,7 +623,7 @@ def save_report(
     *,
     format: str | None = None,
     map_href: str | None = None,
-    match_result: Any = None,
+    match_result: MatchResult | None = None,
     date: str | None = None,
 ) -> Path:
     """Build and write the report (HTML, or Markdown with its charts as SVG files beside it)."""

@@ -80,6 +80,7 @@ from cwb.errors import UsageError
 
 if TYPE_CHECKING:
     from cwb.dataset.model import Dataset
+    from cwb.matching.core import MatchResult
 
 log = logging.getLogger(__name__)
 
@@ -635,7 +636,7 @@ def _stage_validate(ctx: BenchContext) -> dict[str, Any]:
     from cwb.dataset.validate import validate_dataset
 
     report = validate_dataset(ctx.folder)
-    problems = getattr(report, "problems", report)
+    problems = report.problems
     errors = sum(1 for p in problems if getattr(p, "severity", "") == "error")
     return {"errors": errors, "warnings": len(problems) - errors}
 
@@ -673,7 +674,7 @@ def _stage_spend(ctx: BenchContext) -> dict[str, Any]:
     }
 
 
-def _match_for_allocation(ctx: BenchContext) -> Any:
+def _match_for_allocation(ctx: BenchContext) -> MatchResult:
     from cwb.matching.core import match
 
     return match(ctx.dataset)
@@ -707,7 +708,7 @@ def _stage_allocate(ctx: BenchContext) -> dict[str, Any]:
     }
 
 
-def _match_dataset(ctx: BenchContext) -> Any:
+def _match_dataset(ctx: BenchContext) -> MatchResult:
     from cwb.matching.core import match_dataset
 
     return match_dataset(ctx.dataset)

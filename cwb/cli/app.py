@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from cwb import __version__
-from cwb.errors import CwbError, DatasetError, Problem, UsageError
+from cwb.errors import CwbError, DatasetError, MissingDependencyError, Problem, UsageError
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -126,6 +126,11 @@ def library_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
         raise typer.Exit(1) from None
     except UsageError as exc:
         err.print(f"[red]usage error[/red]: {escape(usage_message(exc, flags))}")
+        raise typer.Exit(2) from None
+    except MissingDependencyError as exc:
+        err.print(
+            f"[red]missing dependency[/red]: {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         raise typer.Exit(2) from None
     except CwbError as exc:
         err.print(f"[red]error[/red]: {exc}")

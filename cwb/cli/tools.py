@@ -132,15 +132,15 @@ def bench(
         )
         md_path = out_path.with_suffix(".md") if markdown else None
         written = b.write_report(report, out_path, md_path)
-    sizes = [f"{size:,}" for size in report.sizes]
+    size_labels = [f"{size:,}" for size in report.sizes]
     print_table(
         [
             (stage, *(b.format_cell(report.result(size, stage)) for size in report.sizes))
             for stage in report.stages
         ],
         "cwb bench: seconds · peak memory (MB)",
-        columns=("stage", *sizes),
-        right=sizes,
+        columns=("stage", *size_labels),
+        right=size_labels,
     )
     for r in report.results:
         if r.status != "ok":

@@ -383,9 +383,9 @@ def _locate(
     # opportunities sit at their project by default
     if table == "opportunities" and project is not None and unplaced.any():
         proj = project.to_numpy(dtype=object)
-        for pid, (plat, plon) in place.projects.items():
+        for pid, (proj_lat, proj_lon) in place.projects.items():
             at = unplaced & (proj == pid)
-            lat[at], lon[at] = plat, plon
+            lat[at], lon[at] = proj_lat, proj_lon
             how[at] = "project"
         unplaced = how == ""
     if table != "areas":
@@ -440,6 +440,7 @@ def _within_extent(x: np.ndarray, y: np.ndarray, place: Place) -> np.ndarray:
     mx = np.full(len(x), np.nan)
     my = np.full(len(x), np.nan)
     mx[ok], my[ok] = _to_metric(place.metric_crs).transform(x[ok], y[ok])
+    assert place.extent_metric is not None  # the callers check
     x0, y0, x1, y1 = place.extent_metric
     d = place.max_outside_m
     with np.errstate(invalid="ignore"):

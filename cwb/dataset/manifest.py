@@ -286,7 +286,7 @@ def _to_toml(m: Manifest) -> str:
         "[files]",
     ]
     for table, entry in m.files.items():
-        opts = {"path": entry.path}
+        opts: dict[str, object] = {"path": entry.path}
         for key in ("crs", "layer", "sheet"):
             if getattr(entry, key):
                 opts[key] = getattr(entry, key)

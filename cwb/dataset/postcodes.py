@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -92,6 +92,11 @@ class PostcodeLookup:
         return lat, lon, ~np.isnan(lat)
 
 
+#: What the spend functions accept as postcodes: a lookup, a frame with postcode/lat/lon
+#: columns, or the path of such a CSV.
+PostcodeSource: TypeAlias = PostcodeLookup | pd.DataFrame | str | Path
+
+
 #: Header spellings of a lookup file's columns (case-insensitive), as in the ONS Postcode
 #: Directory.
 LOOKUP_HEADERS: dict[str, tuple[str, ...]] = {
@@ -101,7 +106,7 @@ LOOKUP_HEADERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def as_postcode_lookup(postcodes: Any | None) -> PostcodeLookup | None:
+def as_postcode_lookup(postcodes: PostcodeSource | None) -> PostcodeLookup | None:
     """A :class:`PostcodeLookup` from a lookup, a DataFrame or a CSV path (None stays None).
 
     A CSV's columns are found by their usual spellings (:data:`LOOKUP_HEADERS`,

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -24,6 +24,10 @@ import pandas as pd
 from cwb.dataset.locate import locate_frame
 from cwb.dataset.schema import TABLES
 from cwb.errors import Problem
+
+if TYPE_CHECKING:
+    from cwb.dataset.postcodes import PostcodeLookup
+
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +246,7 @@ def to_float(value: object) -> float | None:
 def locate(
     frame: pd.DataFrame,
     *,
-    postcodes: Any = None,
+    postcodes: PostcodeLookup | None = None,
     areas: gpd.GeoDataFrame | None = None,
     file: str = "",
     result: ImportResult | None = None,
@@ -269,7 +273,7 @@ def located_table(
     table: str,
     records: list[dict[str, Any]] | pd.DataFrame,
     *,
-    postcodes: Any = None,
+    postcodes: PostcodeLookup | None = None,
     areas: gpd.GeoDataFrame | None = None,
     provenance: Provenance | None = None,
     result: ImportResult | None = None,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +27,9 @@ import shapely
 
 from cwb import settings
 from cwb.text import normalise_names
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 
 def _digits(name: str) -> list[str]:
@@ -158,7 +161,7 @@ def _candidates(
     left: gpd.GeoDataFrame,
     right: gpd.GeoDataFrame,
     *,
-    metric_crs: Any,
+    metric_crs: CRS | str,
     rule: DuplicateRule,
     same: bool = False,
 ) -> pd.DataFrame:
@@ -181,7 +184,13 @@ def _candidates(
     l_kind, r_kind = codes[: len(left)], codes[len(left) :]
     found: list[pd.DataFrame] = []
 
-    def add(i: np.ndarray, j: np.ndarray, reason: str, score: Any, dist: Any) -> None:
+    def add(
+        i: np.ndarray,
+        j: np.ndarray,
+        reason: str,
+        score: np.ndarray | float,
+        dist: np.ndarray | float,
+    ) -> None:
         found.append(
             pd.DataFrame(
                 {
@@ -270,7 +279,7 @@ def find_duplicates(
     existing: gpd.GeoDataFrame,
     incoming: gpd.GeoDataFrame,
     *,
-    metric_crs: Any = "EPSG:27700",
+    metric_crs: CRS | str = "EPSG:27700",
     rule: DuplicateRule | None = None,
 ) -> pd.DataFrame:
     """Likely duplicates between two asset tables (ids already in ``existing`` are not listed).
@@ -298,7 +307,7 @@ def find_duplicates(
 def find_batch_duplicates(
     incoming: gpd.GeoDataFrame,
     *,
-    metric_crs: Any = "EPSG:27700",
+    metric_crs: CRS | str = "EPSG:27700",
     rule: DuplicateRule | None = None,
 ) -> pd.DataFrame:
     """Likely duplicates inside one table (one import), by the rules of :func:`find_duplicates`.

@@ -72,6 +72,7 @@ from cwb.errors import UsageError
 if TYPE_CHECKING:
     from cwb.dataset.model import Dataset
     from cwb.demo import DemoRun
+    from cwb.matching.engine import Engine
     from cwb.matching.skills import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -349,10 +350,10 @@ class MatchResult:
     suppressed_residents: int
     settings: MatchSettings
     members: dict[str, list[str]] = field(default_factory=dict, repr=False)
-    allocation: Any = None
+    allocation: Any = None  # an Allocation once match_dataset has run
     consortia: pd.DataFrame | None = None
-    gaps: Any = None
-    _engine: Any = field(default=None, repr=False)
+    gaps: Any = None  # a Gaps once match_dataset has run
+    _engine: Engine | None = field(default=None, repr=False)
 
     def summary(self) -> pd.DataFrame:
         """Per project and opportunity type: opportunities, matched, matches, mean best score."""

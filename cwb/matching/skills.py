@@ -368,8 +368,11 @@ class Vocabulary:
         return pd.DataFrame(rows, columns=list(VOCABULARY_COLUMNS))
 
 
-def _fuzzy_score(a: str, b: str, **kwargs: object) -> float:
-    return max(fuzz.ratio(a, b, **kwargs), fuzz.token_sort_ratio(a, b, **kwargs))
+def _fuzzy_score(a: str, b: str, *, score_cutoff: float | None = None, **_: object) -> float:
+    return max(
+        fuzz.ratio(a, b, score_cutoff=score_cutoff),
+        fuzz.token_sort_ratio(a, b, score_cutoff=score_cutoff),
+    )
 
 
 def _variants(term: str, norm: str) -> list[str]:

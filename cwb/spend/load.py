@@ -21,7 +21,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -33,6 +33,10 @@ from cwb.dataset.schema import ORG_TYPES, SPEND
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.spend.sectors import classify_sectors
 from cwb.text import normalise_names
+
+if TYPE_CHECKING:
+    from cwb.dataset.postcodes import PostcodeSource
+
 
 log = logging.getLogger(__name__)
 
@@ -522,7 +526,9 @@ def identity_mapping(columns: list[str]) -> SpendMapping:
             f"(bundled: {', '.join(mapping_names())})",
             argument="mapping",
         )
-    known = {c: c for c in SPEND.column_names if c in columns and c != "precision"}
+    known: dict[str, str | list[str]] = {
+        c: c for c in SPEND.column_names if c in columns and c != "precision"
+    }
     extra = {c: c for c in columns if c not in known and c != "precision"}
     return SpendMapping(name="cwb", description="cwb spend columns", columns=known, extra=extra)
 
@@ -611,7 +617,7 @@ def extract_postcode(text: pd.Series) -> pd.Series:
     return joined.astype("string")
 
 
-def locate_spend(table: pd.DataFrame, postcodes: Any | None = None) -> gpd.GeoDataFrame:
+def locate_spend(table: pd.DataFrame, postcodes: PostcodeSource | None = None) -> gpd.GeoDataFrame:
     """Locate spend rows by their coordinates or supplier postcode; unlocated rows keep none.
 
     ``postcodes`` is anything :func:`cwb.dataset.postcodes.as_postcode_lookup`
@@ -627,7 +633,7 @@ def read_spend_file(
     path: str | Path,
     mapping: str | Path | SpendMapping | None = None,
     *,
-    postcodes: Any | None = None,
+    postcodes: PostcodeSource | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a raw spend file (CSV or .xlsx) through a column mapping and locate it.
 

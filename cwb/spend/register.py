@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -48,6 +48,11 @@ from cwb import settings
 from cwb.dataset.locate import locate_frame
 from cwb.errors import DatasetError, ProblemLog, UsageError
 from cwb.text import normalise_names
+
+if TYPE_CHECKING:
+    from cwb.dataset.postcodes import PostcodeSource
+    from cwb.spend.load import SpendSettings
+
 
 __all__ = [
     "LOCATED_BY",
@@ -108,7 +113,9 @@ def company_key(values: pd.Series) -> pd.Series:
     return text.replace("", pd.NA)
 
 
-def read_supplier_register(path: str | Path, *, postcodes: Any | None = None) -> pd.DataFrame:
+def read_supplier_register(
+    path: str | Path, *, postcodes: PostcodeSource | None = None
+) -> pd.DataFrame:
     """Read a supplier register (CSV, XLSX or Parquet) and locate it.
 
     Parameters
@@ -163,7 +170,11 @@ def read_supplier_register(path: str | Path, *, postcodes: Any | None = None) ->
     )
     points = located.geometry
     frame = frame.drop(columns=["geometry"], errors="ignore")
-    frame["postcode"] = located.postcode.astype(object).where(located.postcode.notna(), pd.NA)
+    postcode = located.postcode
+    if postcode is not None:
+        frame["postcode"] = postcode.astype(object).where(postcode.notna(), pd.NA)
+    else:
+        frame["postcode"] = pd.NA
     frame["lat"] = points.y.where(points.notna()).astype("float64")
     frame["lon"] = points.x.where(points.notna()).astype("float64")
     frame["precision"] = located.precision
@@ -363,7 +374,11 @@ def located_by_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def register_for(
-    settings: Any, *, base_dir: Path | None, assets: gpd.GeoDataFrame | None, postcodes: Any
+    settings: SpendSettings,
+    *,
+    base_dir: Path | None,
+    assets: gpd.GeoDataFrame | None,
+    postcodes: PostcodeSource | None,
 ) -> pd.DataFrame | None:
     """The supplier register a dataset's ``[spend]`` settings ask for, or None.
 

@@ -10,7 +10,7 @@ contract opportunities the matching and the graph can use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -23,6 +23,7 @@ from cwb.spend.load import ALL_BUYERS, SpendSettings
 from cwb.text import normalise_text, normalise_texts
 
 if TYPE_CHECKING:
+    from cwb.dataset.manifest import Project
     from cwb.spend.analysis import SpendAnalysis
 
 __all__ = ["relocalisable_opportunities", "relocalisable_table"]
@@ -174,7 +175,7 @@ def relocalisable_opportunities(
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
 
 
-def _buyer_project(ds: Dataset, settings: SpendSettings, buyer: str) -> Any:
+def _buyer_project(ds: Dataset, settings: SpendSettings, buyer: str) -> Project:
     wanted = settings.buyer_projects.get(buyer)
     for project in ds.manifest.projects:
         if project.id == wanted:
