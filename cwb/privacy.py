@@ -8,14 +8,22 @@ by its group (area × category × skills), and suppress groups smaller than k.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from cwb.dataset.model import Dataset
 from cwb.dataset.schema import is_private_column
 
 #: Label of human-asset groups that fall in no area.
 OUTSIDE_AREAS = "outside_areas"
+#: Residents in aggregate, as :func:`aggregate_human` returns them: the groups and the
+#: number of residents in suppressed groups.
+Residents = tuple[gpd.GeoDataFrame, int]
+#: The located tables of a dataset that :func:`with_area_codes` codes.
+CODED_TABLES: tuple[str, ...] = ("assets", "opportunities", "spend")
 
 
 def drop_private_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -103,6 +111,41 @@ def assign_area_codes(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.S
             hits = hits[~hits.index.duplicated(keep="first")]
             codes.loc[hits.index] = hits["code"].to_numpy()
     return codes.fillna(OUTSIDE_AREAS).astype(str)
+
+
+def with_area_codes(ds: Dataset) -> Dataset:
+    """A copy of ``ds`` whose located rows carry their area in ``area_code``.
+
+    Each table of :data:`CODED_TABLES` is joined to the areas once; rows with a
+    geometry and no ``area_code`` get the code of the area they fall in, or
+    :data:`OUTSIDE_AREAS`. Rows without a geometry are left as they are. Later
+    calls of :func:`assign_area_codes` on these tables (or their subsets) then
+    read the column instead of joining again.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+
+    Returns
+    -------
+    Dataset
+        The same dataset with new ``assets``, ``opportunities`` and ``spend`` tables.
+    """
+    changes: dict[str, gpd.GeoDataFrame] = {}
+    for name in CODED_TABLES:
+        table = getattr(ds, name)
+        if table is None or table.empty:
+            continue
+        located = table.geometry.notna() & ~table.geometry.is_empty
+        codes = assign_area_codes(table, ds.areas)
+        current = (
+            table["area_code"].astype(object)
+            if "area_code" in table
+            else pd.Series(None, index=table.index, dtype=object)
+        )
+        changes[name] = table.assign(area_code=current.where(~located | current.notna(), codes))
+    return replace(ds, **changes)
 
 
 def public_assets(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -9,6 +9,8 @@ import typer
 from rich.table import Table
 
 from cwb.cli.app import DatasetArg, app, library_errors, out
+from cwb.graph.io import graph_format
+from cwb.pipeline import Pipeline
 
 
 @app.command("graph")
@@ -45,13 +47,12 @@ def graph_command(
 
     Example: cwb graph data/birmingham -o graph.gexf --metrics-csv graph_metrics.csv
     """
-    from cwb.graph.io import export_dataset_graph
-
     with library_errors():
-        result = export_dataset_graph(
-            dataset, output, run_matching=matching, metrics_csv=metrics_csv, seed=seed
-        )
-    s = result.metrics.summary
+        graph_format(output)  # a wrong suffix fails before any work is done
+        pipe = Pipeline.open(dataset, matching=matching, seed=seed)
+        written = pipe.write_graph(output, metrics_csv=metrics_csv)
+    metrics, graph = pipe.graph_metrics, pipe.graph
+    s = metrics.summary
     counts = Table(title=f"{dataset}: {s['nodes']} nodes, {s['edges']} edges")
     counts.add_column("nodes by type")
     counts.add_column("n", justify="right")
@@ -73,10 +74,10 @@ def graph_command(
     if s.get("suppressed_groups"):
         out.print(
             f"privacy: {s['suppressed_groups']} residents' group(s) smaller than "
-            f"{result.graph.graph['min_count']} left out ({s['suppressed_residents']} residents, "
+            f"{graph.graph['min_count']} left out ({s['suppressed_residents']} residents, "
             f"{s['suppressed_edges']} edges)"
         )
-    brokers = result.metrics.brokers(top)
+    brokers = metrics.brokers(top)
     if len(brokers):
         table = Table(title=f"top brokers (betweenness{sample})")
         for column in ("node", "type", "label", "betweenness", "degree"):
@@ -88,5 +89,5 @@ def graph_command(
                 row.node, row.node_type, str(row.label), f"{row.betweenness:.3f}", str(row.degree)
             )
         out.print(table)
-    for path in result.written:
+    for path in written:
         out.print(f"wrote {path}")

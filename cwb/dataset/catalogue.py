@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -18,9 +17,6 @@ import pandas as pd
 from cwb._atomic import atomic_path
 from cwb.dataset.model import Dataset
 from cwb.privacy import OUTSIDE_AREAS, assign_area_codes
-
-if TYPE_CHECKING:
-    from cwb.demo import DemoRun
 
 UNLOCATED = "unlocated"
 
@@ -170,8 +166,3 @@ def write_catalogue(cat: Catalogue, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         cat.to_long().to_csv(tmp, index=False)
     return path
-
-
-def demo_step(run: DemoRun) -> list[Path]:
-    """Demo: write ``catalogue.csv``."""
-    return [write_catalogue(catalogue(run.dataset), run.out_dir / "catalogue.csv")]

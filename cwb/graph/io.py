@@ -29,7 +29,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -42,9 +42,6 @@ from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
 from cwb.graph.build import Scalar, graph_for_dataset, plain
 from cwb.graph.metrics import GraphMetrics, graph_metrics
-
-if TYPE_CHECKING:
-    from cwb.demo import DemoRun
 
 log = logging.getLogger(__name__)
 
@@ -447,21 +444,3 @@ def export_dataset_graph(
     if metrics_csv is not None:
         written.append(write_metrics_csv(metrics, metrics_csv))
     return GraphExport(graph=G, metrics=metrics, written=written)
-
-
-def demo_step(run: DemoRun) -> list[Path]:
-    """Demo: the graph in every format, per-node metrics and the reach of each asset kind."""
-    out_dir = run.out_dir
-    result = export_dataset_graph(
-        run.dataset,
-        out_dir / "graph.graphml",
-        metrics_csv=out_dir / "graph_metrics.csv",
-        match_result=run.match_result,
-    )
-    written = list(result.written)
-    for name in ("graph.gexf", "graph.json", "graph.gpkg"):
-        written.append(write_graph(result.graph, out_dir / name))
-    with atomic_open(out_dir / "graph_reach.csv") as handle:
-        result.metrics.reach.to_csv(handle, index=False)
-    written.append(out_dir / "graph_reach.csv")
-    return written

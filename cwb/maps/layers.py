@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -37,11 +37,13 @@ from cwb.maps.tables import (
     link_table,
     located,
     lon_lat,
-    matches_from_matching,
     opportunity_points,
     text_of,
 )
-from cwb.privacy import aggregate_human, assign_area_codes, drop_private_columns
+from cwb.privacy import Residents, aggregate_human, drop_private_columns
+
+if TYPE_CHECKING:
+    from cwb.spend.analysis import SpendAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -371,10 +373,14 @@ def add_asset_kind(build: MapBuild, kind: str) -> None:
     build.sections.append({"id": kind, "title": style["label"], "items": items})
 
 
-def add_human(build: MapBuild) -> None:
-    """Residents as counts per area (small groups suppressed), never one by one."""
+def add_human(build: MapBuild, residents: Residents | None = None) -> None:
+    """Residents as counts per area (small groups suppressed), never one by one.
+
+    ``residents`` is :func:`cwb.privacy.aggregate_human` of the dataset when
+    already computed (it is computed here otherwise).
+    """
     ds = build.ds
-    groups, suppressed = aggregate_human(ds.assets, ds.areas, min_count=ds.min_count)
+    groups, suppressed = residents or aggregate_human(ds.assets, ds.areas, min_count=ds.min_count)
     k = ds.min_count
     if suppressed:
         build.notes.append(f"{suppressed:,} resident(s) in groups smaller than {k} are not shown.")
@@ -522,10 +528,8 @@ def add_opportunities(build: MapBuild) -> None:
 
 
 def add_links(build: MapBuild, matches: pd.DataFrame | None) -> None:
-    """The matched links as lines weighted by score, with their reasons."""
+    """The matched links as lines weighted by score, with their reasons (none without matches)."""
     ds = build.ds
-    if matches is None:
-        matches = matches_from_matching(ds)
     if matches is None or matches.empty:
         return
     table = link_table(ds, matches)
@@ -562,35 +566,27 @@ def add_links(build: MapBuild, matches: pd.DataFrame | None) -> None:
     )
 
 
-def add_spend(build: MapBuild) -> None:
-    """Supplier spend summed per area (hidden until switched on)."""
-    ds = build.ds
-    spend = ds.spend
-    if spend is None or spend.empty or ds.areas is None or ds.areas.empty:
+def add_spend(build: MapBuild, spend: SpendAnalysis | None) -> None:
+    """Included spend by the area its suppliers are in (hidden until switched on).
+
+    The figures are the spend analysis's own (:attr:`SpendAnalysis.by_area`), so
+    suppliers located through the supplier register count where the register
+    puts them. Without an analysis the map has no spend layer.
+    """
+    if spend is None or spend.by_area.empty:
         return
-    amount = pd.to_numeric(spend["amount"], errors="coerce")
-    codes = assign_area_codes(spend, ds.areas)
-    frame = pd.DataFrame(
-        {
-            "area": codes.to_numpy(),
-            "amount": amount.to_numpy(),
-            "supplier": text_of(spend, "supplier_name").to_numpy(),
-        }
-    )
-    frame = frame[frame["area"].isin(ds.areas["code"].astype(str)) & frame["amount"].notna()]
-    if frame.empty:
-        return
-    agg = frame.groupby("area").agg(
-        amount=("amount", "sum"), transactions=("amount", "size"), suppliers=("supplier", "nunique")
-    )
-    agg = agg[agg["amount"] > 0]
+    agg = spend.by_area[spend.by_area["spend_gbp"] > 0]
     if agg.empty:
         return
-    areas = ds.areas.assign(code=ds.areas["code"].astype(str)).set_index("code").loc[agg.index]
     areas = gpd.GeoDataFrame(
-        agg.join(text_of(areas, "name").rename("area_name")),
-        geometry=areas.geometry.representative_point(),
-        crs=ds.areas.crs,
+        {
+            "area_name": text_of(agg, "name").to_numpy(),
+            "amount": agg["spend_gbp"].to_numpy(float),
+            "transactions": agg["transactions"].to_numpy(),
+            "suppliers": agg["suppliers"].to_numpy(),
+        },
+        geometry=agg.geometry.representative_point().to_numpy(),
+        crs=agg.crs,
     )
     areas, lon, lat = _ordered(areas)
     style = KIND_STYLE["spend"]
