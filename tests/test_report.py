@@ -136,9 +136,7 @@ def test_html_is_self_contained_and_escaped(report) -> None:
 
 
 def test_unsafe_map_link_is_neutralised() -> None:
-    hostile = build_report(
-        make_dataset(), map_href="javascript:alert(1)", matches=hand_result()
-    )
+    hostile = build_report(make_dataset(), map_href="javascript:alert(1)", matches=hand_result())
     assert 'href="#"' in render_html(hostile)
 
 
