@@ -195,7 +195,7 @@ def static_map_svg(ds: Dataset, residents: Residents | None = None) -> str:
 
     fig, ax = _figure(6.4, 6.0)
     metric = ds.metric_crs
-    areas = ds.areas.to_crs(metric)
+    areas = ds.in_metric("areas")
     if "imd_decile" in areas:
         areas.plot(
             ax=ax,
@@ -212,7 +212,7 @@ def static_map_svg(ds: Dataset, residents: Residents | None = None) -> str:
     else:
         areas.plot(ax=ax, facecolor="#f0f0f0", edgecolor="#777777", linewidth=0.4)
     public = ds.assets[(ds.assets["kind"] != "human") & ds.assets.geometry.notna()]
-    public = public[~public.geometry.is_empty].to_crs(metric)
+    public = ds.in_metric("assets").loc[public[~public.geometry.is_empty].index]
     for kind in ("physical", "financial", "community"):
         part = public[public["kind"] == kind]
         if len(part):
@@ -244,7 +244,7 @@ def static_map_svg(ds: Dataset, residents: Residents | None = None) -> str:
             label="Residents per area (groups ≥ k)",
             linewidths=0,
         )
-    projects = ds.projects.to_crs(metric)
+    projects = ds.in_metric("projects")
     for point in projects.geometry:
         for band in ds.manifest.bands_m:
             ring = point.buffer(band).exterior

@@ -184,3 +184,15 @@ def test_stages_do_not_import_the_pipeline_or_the_demo() -> None:
     files = [p for d in stages for p in d.rglob("*.py")] + [ROOT / "cwb" / "report.py"]
     pattern = re.compile(r"^\s*(import|from) +cwb\.(demo|pipeline|cli)\b", re.MULTILINE)
     assert [p.name for p in files if pattern.search(p.read_text(encoding="utf-8"))] == []
+
+
+def test_metric_copies_are_made_once_per_table() -> None:
+    ds = read_dataset(demo_dataset_path())
+    areas = ds.in_metric("areas")
+    assert areas is ds.in_metric("areas") and areas.crs == ds.metric_crs
+    assert ds.in_metric("projects") is ds.in_metric("projects")
+    assert areas.geometry.iloc[0].equals_exact(
+        ds.areas.geometry.to_crs(ds.metric_crs).iloc[0], 1e-6
+    )
+    ds.areas = ds.areas.iloc[:3]  # a replaced table gets a new copy
+    assert len(ds.in_metric("areas")) == 3

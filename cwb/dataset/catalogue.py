@@ -31,10 +31,14 @@ def distances_to_projects(ds: Dataset, frame: gpd.GeoDataFrame | None = None) ->
     metric = ds.metric_crs
     located = frame.geometry.notna() & ~frame.geometry.is_empty
     points = frame.geometry[located]
-    if len(points) and not (points.geom_type == "Point").all():
+    all_points = bool((points.geom_type == "Point").all())
+    if len(points) and not all_points:
         points = points.representative_point()
-    xy = points.to_crs(metric)
-    projects = ds.projects.to_crs(metric)
+    if frame is ds.assets and all_points:  # the dataset's own metric copy, made once
+        xy = ds.in_metric("assets").geometry[located]
+    else:
+        xy = points.to_crs(metric)
+    projects = ds.in_metric("projects")
     out = pd.DataFrame(index=frame.index)
     for pid, geom in zip(projects["id"], projects.geometry, strict=True):
         d = np.full(len(frame), np.nan)

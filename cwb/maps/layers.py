@@ -216,8 +216,9 @@ def add_areas(build: MapBuild) -> None:
     if areas is None or areas.empty:
         return
     indicator = build.options.indicator
-    areas = areas[located(areas)]
-    metric = areas.to_crs(build.ds.metric_crs)
+    placed = located(areas)
+    areas = areas[placed]
+    metric = build.ds.in_metric("areas")[placed]
     simple = metric.geometry.simplify(5.0).to_crs("EPSG:4326")
     geoms = shapely.transform(simple.to_numpy(), lambda c: np.round(c, 5))
     props = pd.DataFrame(
@@ -262,27 +263,24 @@ def add_rings(build: MapBuild) -> None:
     projects = ds.projects
     if projects.empty or not ds.manifest.bands_m:
         return
-    metric = projects.to_crs(ds.metric_crs)
-    features, items = [], []
-    for (_, proj), point in zip(projects.iterrows(), metric.geometry, strict=True):
+    metric = ds.in_metric("projects")
+    labels, lines = [], []
+    for name, point in zip(projects["name"], metric.geometry, strict=True):
         for band in ds.manifest.bands_m:
-            ring = (
-                gpd.GeoSeries(
-                    [shapely.LineString(point.buffer(band, 64).exterior.coords)], crs=metric.crs
-                )
-                .to_crs("EPSG:4326")
-                .iloc[0]
-            )
-            ring = shapely.transform(ring, lambda c: np.round(c, 5))
-            km = f"{band / 1000:g} km"
-            features.append(
-                {
-                    "type": "Feature",
-                    "properties": {"label": f"{km} from {proj['name']}"},
-                    "geometry": shapely.geometry.mapping(ring),
-                }
-            )
-            build.bounds.append(ring.bounds)
+            labels.append(f"{band / 1000:g} km from {name}")
+            lines.append(shapely.LineString(point.buffer(band, 64).exterior.coords))
+    rings = gpd.GeoSeries(lines, crs=metric.crs).to_crs("EPSG:4326")  # one reprojection
+    features, items = [], []
+    for label, ring in zip(labels, rings, strict=True):
+        ring = shapely.transform(ring, lambda c: np.round(c, 5))
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"label": label},
+                "geometry": shapely.geometry.mapping(ring),
+            }
+        )
+        build.bounds.append(ring.bounds)
     for band in ds.manifest.bands_m:
         items.append({"label": f"{band / 1000:g} km", "colour": "#d7301f", "shape": "ring"})
     build.layers["rings"] = CwbLayer(
