@@ -69,18 +69,21 @@ def demo_counts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Counter[str],
         counts = count_calls(mp, ONCE)
         out = tmp_path_factory.mktemp("demo")
         result = runner.invoke(app, ["demo", "--out", str(out)])
-    return counts, result, cwb.matching.core._read_resource_rows.cache_info()
+    written = sorted(p.name for p in out.iterdir())
+    return counts, (result, written), cwb.matching.core._read_resource_rows.cache_info()
 
 
 def test_demo_runs_every_stage_once(demo_counts: tuple[Counter[str], Any, Any]) -> None:
-    counts, result, _ = demo_counts
+    counts, (result, written), _ = demo_counts
     assert result.exit_code == 0, result.output
-    assert "report.md" in result.output and "graph_reach.csv" in result.output
+    for name in ("catalogue.csv", "matches.csv", "spend.json", "graph.graphml", "map.html"):
+        assert name in written and name in result.output
+    assert {"report.html", "report.md", "graph_reach.csv"} <= set(written)
     assert {f.__name__: counts[f.__name__] for f in ONCE} == {f.__name__: 1 for f in ONCE}
 
 
 def test_demo_reads_the_bundled_tables_once(demo_counts: tuple[Counter[str], Any, Any]) -> None:
-    _, result, info = demo_counts
+    _, (result, _), info = demo_counts
     assert result.exit_code == 0
     assert info.misses == 2  # eligibility.csv and pathways.csv, once each
     assert info.hits >= 1
