@@ -186,11 +186,14 @@ def test_failed_write_leaves_old_file(tmp_path, graph):
 
 def test_export_dataset_graph(tmp_path):
     ds = make_dataset()
-    result = export_dataset_graph(
-        ds, tmp_path / "out.gexf", run_matching=False, metrics_csv=tmp_path / "m.csv"
-    )
+    result = export_dataset_graph(ds, tmp_path / "out.gexf", metrics_csv=tmp_path / "m.csv")
     assert [p.name for p in result.written] == ["out.gexf", "m.csv"]
     assert result.metrics.summary["nodes"] == result.graph.number_of_nodes()
+    edge_types = {d["edge_type"] for _, _, d in result.graph.edges(data=True)}
+    assert "match" not in edge_types  # no matches given: matching is not run
+    matches, _, _ = make_matching()
+    linked = export_dataset_graph(ds, tmp_path / "linked.json", matches=matches)
+    assert "match" in {d["edge_type"] for _, _, d in linked.graph.edges(data=True)}
     with pytest.raises(UsageError):
         export_dataset_graph(ds, tmp_path / "out.png")
 

@@ -715,25 +715,3 @@ def build_graph(
     )
     log.info("graph of %s: %d nodes, %d edges", ds.name, G.number_of_nodes(), G.number_of_edges())
     return G
-
-
-def graph_for_dataset(
-    ds: Dataset, *, run_matching: bool = True, match_result: Any = None
-) -> nx.MultiDiGraph:
-    """Build the graph of ``ds``, with matches, allocation and consortia when matching is available.
-
-    Matching runs through :func:`cwb.matching.core.match_dataset` (matches,
-    allocation, consortia) unless ``match_result`` already holds its result; if
-    it fails, the error propagates. With ``run_matching=False`` the graph holds
-    the dataset's own structure and links only.
-    """
-    result = None
-    if run_matching:
-        result = match_result if match_result is not None else _run_matching(ds)
-    return build_graph(ds, result)
-
-
-def _run_matching(ds: Dataset) -> Any:
-    from cwb.matching.core import match_dataset
-
-    return match_dataset(ds)

@@ -40,7 +40,7 @@ import shapely
 from cwb._atomic import atomic_open, atomic_path, write_text_atomic
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
-from cwb.graph.build import Scalar, graph_for_dataset, plain
+from cwb.graph.build import Scalar, build_graph, plain
 from cwb.graph.metrics import GraphMetrics, graph_metrics
 
 log = logging.getLogger(__name__)
@@ -395,7 +395,7 @@ def write_metrics_csv(metrics: GraphMetrics, path: str | Path) -> Path:
     return Path(path)
 
 
-# the command and the demo ------------------------------------------------------------------
+# a dataset's graph in one call -------------------------------------------------------------
 
 
 @dataclass
@@ -411,12 +411,11 @@ def export_dataset_graph(
     dataset: Dataset | str | Path,
     output: str | Path,
     *,
-    run_matching: bool = True,
+    matches: Any = None,
     metrics_csv: str | Path | None = None,
     seed: int = 0,
-    match_result: Any = None,
 ) -> GraphExport:
-    """Build a dataset's graph (with matching when available), compute metrics, write it.
+    """Build a dataset's graph, compute its metrics, write it.
 
     Parameters
     ----------
@@ -424,21 +423,22 @@ def export_dataset_graph(
         A :class:`~cwb.dataset.model.Dataset` or the folder of one.
     output
         The graph file; its suffix chooses the format (:data:`GRAPH_FORMATS`).
-    run_matching
-        Add matches, allocation and consortia from :mod:`cwb.matching.core`.
+    matches
+        A :class:`cwb.matching.core.MatchResult` (or a match table, see
+        :func:`cwb.graph.build.build_graph`) whose matches, allocation and
+        consortia become edges. When None the graph holds the dataset's own
+        structure and links only: matching is never run here.
     metrics_csv
         Where to write the per-node metrics table too (optional).
     seed
         Seed of the community detection and betweenness sampling.
-    match_result
-        A :class:`cwb.matching.core.MatchResult` already computed (matching is then not run again).
     """
     graph_format(output)  # a wrong suffix fails before any work is done
     if not isinstance(dataset, Dataset):
         from cwb.dataset.io import read_dataset
 
         dataset = read_dataset(Path(dataset))
-    G = graph_for_dataset(dataset, run_matching=run_matching, match_result=match_result)
+    G = build_graph(dataset, matches)
     metrics = graph_metrics(G, seed=seed)
     written = [write_graph(G, output)]
     if metrics_csv is not None:
