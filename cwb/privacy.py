@@ -116,7 +116,7 @@ def assign_area_codes(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.S
 def with_area_codes(ds: Dataset) -> Dataset:
     """A copy of ``ds`` whose located rows carry their area in ``area_code``.
 
-    Each table of :data:`CODED_TABLES` is joined to the areas once; rows with a
+    The tables of :data:`CODED_TABLES` are joined to the areas once, together; rows with a
     geometry and no ``area_code`` get the code of the area they fall in, or
     :data:`OUTSIDE_AREAS`. Rows without a geometry are left as they are. Later
     calls of :func:`assign_area_codes` on these tables (or their subsets) then
@@ -132,20 +132,42 @@ def with_area_codes(ds: Dataset) -> Dataset:
     Dataset
         The same dataset with new ``assets``, ``opportunities`` and ``spend`` tables.
     """
-    changes: dict[str, gpd.GeoDataFrame] = {}
-    for name in CODED_TABLES:
-        table = getattr(ds, name)
-        if table is None or table.empty:
-            continue
-        located = table.geometry.notna() & ~table.geometry.is_empty
-        codes = assign_area_codes(table, ds.areas)
-        current = (
-            table["area_code"].astype(object)
-            if "area_code" in table
-            else pd.Series(None, index=table.index, dtype=object)
+    tables = {
+        name: table
+        for name in CODED_TABLES
+        if (table := getattr(ds, name)) is not None and not table.empty
+    }
+    if not tables:
+        return ds
+    current = {name: _given_codes(table) for name, table in tables.items()}
+    todo = {
+        name: table.geometry.notna() & ~table.geometry.is_empty & current[name].isna()
+        for name, table in tables.items()
+    }
+    # the rows of every table that need a code, joined to the areas in one go
+    points = gpd.GeoDataFrame(
+        geometry=gpd.GeoSeries(
+            pd.concat([t.geometry[todo[n]] for n, t in tables.items()], ignore_index=True),
+            crs=next(iter(tables.values())).crs,
         )
-        changes[name] = table.assign(area_code=current.where(~located | current.notna(), codes))
+    )
+    found = assign_area_codes(points, ds.areas).to_numpy() if len(points) else []
+    changes: dict[str, gpd.GeoDataFrame] = {}
+    start = 0
+    for name, table in tables.items():
+        codes = current[name].copy()
+        n = int(todo[name].sum())
+        codes[todo[name]] = found[start : start + n]
+        start += n
+        changes[name] = table.assign(area_code=codes)
     return replace(ds, **changes)
+
+
+def _given_codes(table: gpd.GeoDataFrame) -> pd.Series:
+    """A table's own ``area_code`` values (None where missing or absent)."""
+    if "area_code" not in table:
+        return pd.Series(None, index=table.index, dtype=object)
+    return table["area_code"].astype(object).where(table["area_code"].notna(), None)
 
 
 def public_assets(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
