@@ -165,7 +165,7 @@ def test_map_spend_counts_suppliers_located_through_the_register(tmp_path: Path)
 def test_cli_map_report_graph_go_through_the_pipeline(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = str(demo_dataset_path())
+    data = str(ROOT / "tests" / "data" / "mini")
     counts = count_calls(monkeypatch, ONCE)
     res = runner.invoke(app, ["report", data, "-o", str(tmp_path / "r.md"), "--map", "m.html"])
     assert res.exit_code == 0, res.output
