@@ -662,7 +662,7 @@ def report_format(path: str | Path, format: str | None = None) -> str:
     suffix = Path(path).suffix.lower()
     fmt = (format or ("md" if suffix in (".md", ".markdown") else "html")).lower()
     if fmt not in FORMATS:
-        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise UsageError(f"{fmt!r} is not one of {', '.join(FORMATS)}", argument="format")
     return fmt
 
 

@@ -159,7 +159,7 @@ def test_save_report_formats(tmp_path: Path) -> None:
     assert out.read_text().startswith("<!DOCTYPE html>")
     from cwb.errors import UsageError
 
-    with pytest.raises(UsageError, match="--format"):
+    with pytest.raises(UsageError, match="^format: "):
         save_report(ds, tmp_path / "r.pdf", format="pdf", matches=hand_result())
 
 
