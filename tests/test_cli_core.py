@@ -64,28 +64,6 @@ def test_demo_dataset_is_valid() -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_demo_writes_outputs_and_matches_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import cwb.matching.core
-
-    calls: list[str] = []
-    real = cwb.matching.core.match_dataset
-
-    def counted(ds, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(ds.name)
-        return real(ds, *args, **kwargs)
-
-    monkeypatch.setattr(cwb.matching.core, "match_dataset", counted)
-    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    for name in ("catalogue.csv", "matches.csv", "graph.graphml", "map.html", "report.html"):
-        assert (tmp_path / name).exists(), name
-    assert "wrote" in result.output
-    # matching, graph, map and report share one matching run
-    assert len(calls) == 1
-
-
 def test_bands_option_replaces_the_manifest_catchment(mini_path: Path, tmp_path: Path) -> None:
     target = tmp_path / "cat.csv"
     result = runner.invoke(

@@ -10,6 +10,8 @@ import typer
 
 from cwb.cli._output import print_table
 from cwb.cli.app import DatasetArg, app, library_errors, out
+from cwb.graph.io import graph_format
+from cwb.pipeline import Pipeline
 
 
 @app.command("graph")
@@ -46,13 +48,12 @@ def graph_command(
 
     Example: cwb graph data/birmingham -o graph.gexf --metrics-csv graph_metrics.csv
     """
-    from cwb.graph.io import export_dataset_graph
-
     with library_errors():
-        result = export_dataset_graph(
-            dataset, output, run_matching=matching, metrics_csv=metrics_csv, seed=seed
-        )
-    s = result.metrics.summary
+        graph_format(output)  # a wrong suffix fails before any work is done
+        pipe = Pipeline.open(dataset, matching=matching, seed=seed)
+        written = pipe.write_graph(output, metrics_csv=metrics_csv)
+    metrics, graph = pipe.graph_metrics, pipe.graph
+    s = metrics.summary
     node_rows, edge_rows = list(s["nodes_by_type"].items()), list(s["edges_by_type"].items())
     print_table(
         [(*n, *e) for n, e in zip_longest(node_rows, edge_rows, fillvalue=("", ""))],
@@ -70,10 +71,10 @@ def graph_command(
     if s.get("suppressed_groups"):
         out.print(
             f"privacy: {s['suppressed_groups']} residents' group(s) smaller than "
-            f"{result.graph.graph['min_count']} left out ({s['suppressed_residents']} residents, "
+            f"{graph.graph['min_count']} left out ({s['suppressed_residents']} residents, "
             f"{s['suppressed_edges']} edges)"
         )
-    brokers = result.metrics.brokers(top)
+    brokers = metrics.brokers(top)
     if len(brokers):
         print_table(
             brokers,
@@ -88,5 +89,5 @@ def graph_command(
             right=("betweenness", "degree"),
             cell=lambda key, value: f"{value:.3f}" if key == "betweenness" else str(value),
         )
-    for path in result.written:
+    for path in written:
         out.print(f"wrote {path}")

@@ -54,7 +54,7 @@ import shapely
 
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
-from cwb.privacy import OUTSIDE_AREAS, aggregate_human, assign_area_codes
+from cwb.privacy import OUTSIDE_AREAS, Residents, aggregate_human, assign_area_codes
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
@@ -283,6 +283,8 @@ class _Builder:
     #: ids matching gave to its own groups of residents → the rows they stand for
     members: dict[str, list[str]] = field(default_factory=dict)
     name_patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    #: the dataset's residents in aggregate, when the caller already has them
+    residents: Residents | None = None
 
     def add_edge(
         self, u: str, v: str, edge_type: str, key: str | None = None, **attrs: Any
@@ -414,7 +416,9 @@ class _Builder:
         if human.empty:
             return
         min_count = self.ds.min_count
-        groups, suppressed = aggregate_human(human, self.ds.areas, min_count=min_count)
+        groups, suppressed = self.residents or aggregate_human(
+            human, self.ds.areas, min_count=min_count
+        )
         self.counters["suppressed_residents"] += suppressed
         kept: dict[tuple[str, str, str], str] = {}
         for g, geom in zip(_records(groups), groups.geometry, strict=True):
@@ -649,6 +653,8 @@ def build_graph(
     matches: pd.DataFrame | MatchResult | None = None,
     allocation: pd.DataFrame | Allocation | None = None,
     consortia: pd.DataFrame | None = None,
+    *,
+    residents: Residents | None = None,
 ) -> nx.MultiDiGraph:
     """Build the typed network of a dataset.
 
@@ -668,6 +674,9 @@ def build_graph(
         Proposed consortia: one row per consortium with ``consortium_id``,
         ``opportunity_id`` and ``members`` (``;``-separated asset ids or a list),
         or one row per member with ``consortium_id, opportunity_id, asset_id``.
+    residents
+        :func:`cwb.privacy.aggregate_human` of all of ``ds``'s assets, when
+        already computed (it is computed here otherwise).
 
     Returns
     -------
@@ -688,7 +697,7 @@ def build_graph(
         consortia if consortia is not None else getattr(result, "consortia", None), "consortia"
     )
     G = nx.MultiDiGraph()
-    b = _Builder(ds, G, members=dict(getattr(result, "members", None) or {}))
+    b = _Builder(ds, G, members=dict(getattr(result, "members", None) or {}), residents=residents)
     b.add_areas()
     b.add_projects()
     b.add_opportunities()
@@ -713,25 +722,3 @@ def build_graph(
     )
     log.info("graph of %s: %d nodes, %d edges", ds.name, G.number_of_nodes(), G.number_of_edges())
     return G
-
-
-def graph_for_dataset(
-    ds: Dataset, *, run_matching: bool = True, match_result: MatchResult | None = None
-) -> nx.MultiDiGraph:
-    """Build the graph of ``ds``, with matches, allocation and consortia when matching is available.
-
-    Matching runs through :func:`cwb.matching.core.match_dataset` (matches,
-    allocation, consortia) unless ``match_result`` already holds its result; if
-    it fails, the error propagates. With ``run_matching=False`` the graph holds
-    the dataset's own structure and links only.
-    """
-    result = None
-    if run_matching:
-        result = match_result if match_result is not None else _run_matching(ds)
-    return build_graph(ds, result)
-
-
-def _run_matching(ds: Dataset) -> MatchResult:
-    from cwb.matching.core import match_dataset
-
-    return match_dataset(ds)

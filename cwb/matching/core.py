@@ -56,6 +56,7 @@ overrides a field of :class:`MatchSettings`, whose defaults are written once in
 from __future__ import annotations
 
 import csv
+import functools
 import logging
 import math
 from dataclasses import dataclass, field, fields, replace
@@ -71,7 +72,6 @@ from cwb.errors import UsageError
 
 if TYPE_CHECKING:
     from cwb.dataset.model import Dataset
-    from cwb.demo import DemoRun
     from cwb.matching.engine import Engine
     from cwb.matching.skills import Vocabulary
 
@@ -271,16 +271,18 @@ class EligibilityRule:
     supply: str  # "count": residents/rooms (count, default 1); "lots": contracts per supplier
 
 
-def _read_resource_rows(name: str) -> list[dict[str, str]]:
+@functools.cache
+def _read_resource_rows(name: str) -> tuple[dict[str, str], ...]:
+    """The rows of a bundled CSV, read once per process (callers must not change them)."""
     text = resources.files("cwb").joinpath("resources", name).read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines()))
+    return tuple(csv.DictReader(text.splitlines()))
 
 
 def load_pathways(extra: Path | None = None) -> dict[str, Pathway]:
     """The bundled pathways (``resources/pathways.csv``) plus an optional file like it."""
     from cwb.dataset.schema import split_list
 
-    rows = _read_resource_rows("pathways.csv")
+    rows = list(_read_resource_rows("pathways.csv"))
     if extra is not None:
         with Path(extra).open(encoding="utf-8-sig", newline="") as handle:
             rows += list(csv.DictReader(handle))
@@ -449,11 +451,26 @@ def match_dataset(
     :class:`cwb.matching.allocation.Allocation`), ``consortia`` (a DataFrame) and
     ``gaps`` (a :class:`cwb.matching.gaps.Gaps`) filled in.
     """
+    return complete_matching(match(ds, settings=settings, project=project))
+
+
+def complete_matching(result: MatchResult) -> MatchResult:
+    """Fill in the allocation, consortia and gaps of a :func:`match` result.
+
+    Parameters
+    ----------
+    result
+        What :func:`match` returned; it is completed in place.
+
+    Returns
+    -------
+    MatchResult
+        ``result``, with ``allocation``, ``consortia`` and ``gaps`` set.
+    """
     from cwb.matching.allocation import allocate
     from cwb.matching.consortia import propose_consortia
     from cwb.matching.gaps import find_gaps
 
-    result = match(ds, settings=settings, project=project)
     result.allocation = allocate(result)
     result.consortia = propose_consortia(result)
     result.gaps = find_gaps(result, result.allocation)
@@ -495,14 +512,3 @@ def run_match(
     if output is not None:
         write_csv(result.matches, output)
     return result
-
-
-def demo_step(run: DemoRun) -> list[Path]:
-    """Demo: write ``matches.csv``, ``allocation.csv``, ``consortia.csv`` and ``gaps.csv``."""
-    result, out_dir = run.match_result, run.out_dir
-    return [
-        write_csv(result.matches, out_dir / "matches.csv"),
-        write_csv(result.allocation.table(), out_dir / "allocation.csv"),
-        write_csv(result.consortia, out_dir / "consortia.csv"),
-        write_csv(result.gaps.table(), out_dir / "gaps.csv"),
-    ]
