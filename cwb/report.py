@@ -3,7 +3,7 @@
 :func:`build_report` gathers the figures from matching, allocation, consortia,
 gaps (:mod:`cwb.matching.core`) and, when the dataset has spend, the Preston-model
 analysis (:mod:`cwb.spend.analysis`); :func:`render_html` writes one self-contained HTML
-file (charts as inline SVG drawn with matplotlib's Agg backend, a static map,
+file (charts as inline SVG drawn with matplotlib, a static map,
 no external file), :func:`render_markdown` a Markdown version with the charts
 as SVG files beside it. Every dataset string is escaped (Jinja2 autoescaping in
 HTML; HTML entities and Markdown table escapes in Markdown). Residents appear
@@ -21,12 +21,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import jinja2
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure as MplFigure
 
 from cwb._atomic import write_text_atomic
+from cwb._version import __version__
+from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
+from cwb.maps.compose import KIND_STYLE
+from cwb.matching.core import match_dataset
+from cwb.matching.impact import impact_figures
+from cwb.privacy import aggregate_human
+from cwb.spend.analysis import analyse_spend
 
 if TYPE_CHECKING:
     from cwb.demo import DemoRun
@@ -116,23 +126,17 @@ def _strings(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _svg(fig: Any) -> str:
     """The figure as bare SVG markup (text drawn as paths, so no dataset string stays as text)."""
-    import matplotlib.pyplot as plt
-
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
+    with matplotlib.rc_context({"svg.fonttype": "path"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
 
 def _figure(width: float = 6.4, height: float = 3.2) -> tuple[Any, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["svg.fonttype"] = "path"
-    fig, ax = plt.subplots(figsize=(width, height))
+    """A matplotlib figure of its own (no pyplot, so no GUI backend and no global state)."""
+    fig = MplFigure(figsize=(width, height))
+    ax = fig.subplots()
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
 
@@ -161,8 +165,6 @@ def _filled_chart(demand: pd.DataFrame) -> str:
 
 
 def _assets_chart(assets: pd.DataFrame) -> str:
-    from cwb.maps.compose import KIND_STYLE
-
     counts = (
         assets.groupby("kind")
         .size()
@@ -182,9 +184,6 @@ def _assets_chart(assets: pd.DataFrame) -> str:
 
 def static_map_svg(ds: Dataset) -> str:
     """A static map: areas by IMD decile, public assets, residents per area, rings, project."""
-    from cwb.maps.compose import KIND_STYLE
-    from cwb.privacy import aggregate_human
-
     fig, ax = _figure(6.4, 6.0)
     metric = ds.metric_crs
     areas = ds.areas.to_crs(metric)
@@ -261,8 +260,6 @@ def static_map_svg(ds: Dataset) -> str:
 
 
 def _match_sections(ds: Dataset, result: Any) -> tuple[list[Figure], list[Section]]:
-    from cwb.matching.impact import impact_figures
-
     fig = impact_figures(ds, result)
     demand, gaps, consortia = result.allocation.demand, result.gaps, result.consortia
     needs, untapped = gaps.training_needs, gaps.untapped
@@ -414,10 +411,6 @@ def _asset_label(row: Any) -> str:
 def _spend_section(ds: Dataset) -> tuple[list[Figure], Section | None]:
     if ds.spend is None or ds.spend.empty:
         return [], None
-    try:
-        from cwb.spend.analysis import analyse_spend
-    except ImportError:
-        return [], None
     analysis = analyse_spend(ds)
     summary = analysis.summary
     total = summary.iloc[-1]
@@ -499,10 +492,8 @@ def build_report(
     """Gather the figures, charts and tables of a dataset's report.
 
     ``match_result`` is a :class:`cwb.matching.core.MatchResult` from
-    ``match_dataset`` (computed here when None and the matching module exists).
+    ``match_dataset`` (computed here when None).
     """
-    from cwb import __version__
-
     headline: list[Figure] = []
     sections: list[Section] = []
     notes: list[str] = []
@@ -511,13 +502,7 @@ def build_report(
     catalogue.charts.append(Chart("Map of the catchment", static_map_svg(ds), "map"))
     sections.append(catalogue)
     if match_result is None:
-        try:
-            from cwb.matching.core import match_dataset
-        except ImportError:
-            match_dataset = None
-            notes.append("Matching is not installed: no links, allocation or gaps.")
-        if match_dataset is not None:
-            match_result = match_dataset(ds)
+        match_result = match_dataset(ds)
     if match_result is not None:
         figures, more = _match_sections(ds, match_result)
         headline += figures
@@ -551,8 +536,6 @@ def build_report(
 
 def render_html(report: Report) -> str:
     """One self-contained HTML page (autoescaped Jinja2 template; charts inline)."""
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("cwb", "resources/templates"),
         autoescape=True,
@@ -625,8 +608,6 @@ def save_report(
     if fmt not in FORMATS:
         raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
     if not isinstance(ds, Dataset):
-        from cwb.dataset.io import read_dataset
-
         ds = read_dataset(ds)
     report = build_report(ds, map_href=map_href, match_result=match_result, date=date)
     if fmt == "html":

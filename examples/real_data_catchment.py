@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 from shapely.geometry import Point
 
 from cwb.dataset.geography import build_areas
@@ -35,6 +36,7 @@ from cwb.dataset.manifest import manifest_from_dict
 from cwb.dataset.schema import TABLES
 from cwb.importers.common import Provenance
 from cwb.importers.merge import import_into
+from cwb.maps.compose import save_map
 
 HOSPITAL = {
     "id": "mmuh",
@@ -87,8 +89,6 @@ def catchment_wards(realdata: Path) -> gpd.GeoDataFrame:
 
 def empty_table(name: str, path: Path) -> None:
     """Write a table with its header only (importers fill it)."""
-    import pandas as pd
-
     columns = [c for c in TABLES[name].column_names if c != "precision"]
     write_table(pd.DataFrame(columns=columns), path)
 
@@ -160,14 +160,6 @@ def main(argv: list[str] | None = None) -> int:
         f"{0 if ds.spend is None else len(ds.spend)} spend rows"
     )
     print(counts.to_string())
-    try:
-        from cwb.maps.compose import save_map
-    except ImportError:
-        print(
-            "cwb.maps.compose is not available: the dataset is written; "
-            "open it with `cwb validate` or in QGIS"
-        )
-        return 0
     target = save_map(ds, folder / "map.html")
     print(f"map: {target}")
     return 0

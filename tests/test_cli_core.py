@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import cwb.matching.core
 from cwb import __version__
 from cwb.cli import app
+from cwb.demo import demo_dataset_path
 
 runner = CliRunner()
 
@@ -58,8 +60,6 @@ def test_catalogue_writes_csv(mini_path: Path, tmp_path: Path) -> None:
 
 
 def test_demo_dataset_is_valid() -> None:
-    from cwb.demo import demo_dataset_path
-
     result = runner.invoke(app, ["validate", str(demo_dataset_path())])
     assert result.exit_code == 0, result.output
 
@@ -67,8 +67,6 @@ def test_demo_dataset_is_valid() -> None:
 def test_demo_writes_outputs_and_matches_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cwb.matching.core
-
     calls: list[str] = []
     real = cwb.matching.core.match_dataset
 

@@ -25,12 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import folium
 import numpy as np
 import shapely
+from folium.plugins import FastMarkerCluster
 
+from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
 from cwb.errors import MissingDependencyError
+from cwb.maps.compose import make_map
 from cwb.maps.elements import local_asset_path
+from cwb.synth.generate import synth_dataset
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +189,7 @@ def chromium(executable: Path = CHROMIUM) -> Iterator[Any]:
     if not executable.exists():
         raise MissingDependencyError(f"{executable} is missing: apt-get install -y chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional dependency
     except ImportError as exc:
         raise MissingDependencyError("playwright is not installed: pip install playwright") from exc
     with sync_playwright() as pw:
@@ -208,9 +213,6 @@ def public_points(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
 
 def fast_marker_cluster_map(lat: np.ndarray, lon: np.ndarray) -> Any:
     """The folium baseline: one ``FastMarkerCluster`` of the points (no base map)."""
-    import folium
-    from folium.plugins import FastMarkerCluster
-
     fmap = folium.Map(
         location=[float(np.mean(lat)), float(np.mean(lon))],
         zoom_start=11,
@@ -269,8 +271,6 @@ def bench_map(
         ``items_drawn`` (points, clusters or icons on screen when the time was
         taken) and ``errors``; and ``drawn_ratio`` (cwb / baseline).
     """
-    from cwb.maps.compose import make_map
-
     out_dir.mkdir(parents=True, exist_ok=True)
     lat, lon = public_points(ds)
     result: dict[str, Any] = {"points": len(lat)}
@@ -313,9 +313,6 @@ def bench_map_sizes(
     sizes: list[int], work_dir: Path, *, seed: int = 0, baseline: bool = True
 ) -> list[dict[str, Any]]:
     """:func:`bench_map` on synthetic datasets of each size (from :mod:`cwb.synth`)."""
-    from cwb.dataset.io import read_dataset
-    from cwb.synth.generate import synth_dataset
-
     rows = []
     for size in sizes:
         folder = work_dir / f"synth_{size}"

@@ -17,10 +17,10 @@ import shapely
 from pyproj import Transformer
 
 from cwb.dataset._checks import Checker, parse_numbers
-from cwb.dataset.io import RawTable
 from cwb.dataset.manifest import MANIFEST_NAME, Manifest
 from cwb.dataset.model import WGS84, metric_crs_for
 from cwb.dataset.postcodes import PostcodeLookup, is_valid_postcode, normalise_postcodes
+from cwb.dataset.raw import RawTable
 from cwb.dataset.schema import TableSpec
 
 

@@ -52,9 +52,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
-from cwb.privacy import OUTSIDE_AREAS, aggregate_human, assign_area_codes
+from cwb.matching.core import match_dataset
+from cwb.privacy import aggregate_human
 
 log = logging.getLogger(__name__)
 
@@ -725,6 +727,4 @@ def graph_for_dataset(
 
 
 def _run_matching(ds: Dataset) -> Any:
-    from cwb.matching.core import match_dataset
-
     return match_dataset(ds)

@@ -23,10 +23,11 @@ from __future__ import annotations
 import html
 import logging
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from cwb.errors import DatasetError, Problem, UsageError
+from cwb.errors import DatasetError, Problem, UsageError, require_path
 from cwb.importers.common import (
     ImportResult,
     Provenance,
@@ -35,9 +36,9 @@ from cwb.importers.common import (
     located_table,
     postcode_in_text,
     read_json,
-    require_path,
     to_float,
 )
+from cwb.importers.ocds_schema import merge_schema
 from cwb.importers.registers import stable_id
 
 log = logging.getLogger(__name__)
@@ -121,9 +122,7 @@ def _json_files(path: Path) -> list[Path]:
 
 def _spreadsheet_package(path: Path) -> dict[str, Any]:
     """An OCDS spreadsheet (flattened with path headers) → a release package via flattentool."""
-    import tempfile
-
-    import flattentool
+    import flattentool  # noqa: PLC0415 - optional dependency
 
     fmt = {".xlsx": "xlsx", ".csv": "csv"}.get(path.suffix.lower())
     if fmt is None:
@@ -153,8 +152,8 @@ def compiled_releases(
     ``extension_schemas`` is a folder or file of extension release-schema patches
     (see :func:`cwb.importers.ocds_schema.merge_schema`).
     """
-    from ocdskit.combine import merge
-    from ocdskit.util import is_record_package, is_release, is_release_package
+    from ocdskit.combine import merge  # noqa: PLC0415 - optional dependency
+    from ocdskit.util import is_record_package, is_release, is_release_package  # noqa: PLC0415 - optional dependency
 
     to_merge: list[Any] = []
     compiled: list[dict[str, Any]] = []
@@ -222,8 +221,6 @@ def _merge_schema(
     extensions: list[str], local: str | Path | None, result: ImportResult
 ) -> dict[str, Any]:
     """The patched release schema; says once which listed extensions keep default rules."""
-    from cwb.importers.ocds_schema import merge_schema
-
     built = merge_schema(extensions, local)
     for problem in built.problems:
         log.warning("OCDS extension schema not used: %s", problem)

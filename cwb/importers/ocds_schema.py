@@ -113,7 +113,7 @@ class MergeSchema:
 
 def _rules_resolve(schema: dict[str, Any]) -> str | None:
     """None when ocdsmerge can derive merge rules from ``schema``, else the reason it cannot."""
-    from ocdsmerge.rules import get_merge_rules
+    from ocdsmerge.rules import get_merge_rules  # noqa: PLC0415 - optional dependency
 
     try:
         get_merge_rules(copy.deepcopy(schema))
@@ -133,8 +133,8 @@ def merge_schema(extensions: Iterable[str], local: str | Path | None = None) -> 
         A folder of extension release-schema patches, or one patch file (always
         applied); see the module notes.
     """
-    import json_merge_patch
-    from ocdsextensionregistry.util import remove_nulls
+    import json_merge_patch  # noqa: PLC0415 - optional dependency
+    from ocdsextensionregistry.util import remove_nulls  # noqa: PLC0415 - optional dependency
 
     out = MergeSchema(schema=core_schema())
     patches = local_patches(local) if local is not None else {}

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from cwb.dataset.schema import CATEGORY_KIND
-from cwb.errors import DatasetError, Problem, UsageError
+from cwb.errors import DatasetError, MissingDependencyError, Problem, UsageError, require_path
 from cwb.importers.common import (
     ImportResult,
     Provenance,
@@ -33,7 +33,6 @@ from cwb.importers.common import (
     iso_date,
     located_table,
     read_json,
-    require_path,
     schema_frame,
     to_float,
 )
@@ -107,10 +106,8 @@ def recipient_category(org: dict[str, Any]) -> str:
 def _spreadsheet_to_json(path: Path) -> dict[str, Any]:
     """A 360Giving CSV or XLSX (title or path headers) → ``{"grants": [...]}`` via flattentool."""
     try:
-        import flattentool
+        import flattentool  # noqa: PLC0415 - optional dependency
     except ImportError as exc:  # pragma: no cover - flattentool is a dependency
-        from cwb.errors import MissingDependencyError
-
         raise MissingDependencyError(
             "reading 360Giving spreadsheets needs flattentool: pip install flattentool"
         ) from exc

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cwb.dataset.geography import assign_area_codes
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES
 from cwb.maps.elements import (
@@ -41,7 +42,7 @@ from cwb.maps.tables import (
     opportunity_points,
     text_of,
 )
-from cwb.privacy import aggregate_human, assign_area_codes, drop_private_columns
+from cwb.privacy import aggregate_human, drop_private_columns
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cwb.dataset.geography import assign_area_codes
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
-from cwb.privacy import assign_area_codes
+from cwb.matching.core import match
 
 log = logging.getLogger(__name__)
 
@@ -76,23 +77,9 @@ def opportunity_points(ds: Dataset) -> tuple[gpd.GeoDataFrame, int]:
     return opps[placed], int((~placed).sum())
 
 
-def matches_from_matching(ds: Dataset) -> pd.DataFrame | None:
-    """The match table of :func:`cwb.matching.match`, or None when matching is not installed."""
-    try:
-        from cwb.matching import core as matching
-    except ImportError:
-        log.info("cwb.matching.core is not available; the map has no links layer")
-        return None
-    fn = getattr(matching, "match", None)
-    if fn is None:
-        return None
-    try:
-        result = fn(ds)
-    except ImportError as exc:  # matching installed only in part
-        log.warning("matching is not usable (%s); the map has no links layer", exc)
-        return None
-    table = getattr(result, "matches", result)
-    return table if isinstance(table, pd.DataFrame) else None
+def matches_from_matching(ds: Dataset) -> pd.DataFrame:
+    """The match table of :func:`cwb.matching.core.match`."""
+    return match(ds).matches
 
 
 def _reasons_text(value: object) -> str:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from cwb._atomic import write_text_atomic
+from cwb.dataset.io import read_dataset
 from cwb.dataset.model import WGS84, Dataset
 from cwb.dataset.schema import SPEND
 from cwb.errors import UsageError
@@ -50,6 +51,7 @@ from cwb.spend.load import (
     SpendSettings,
     financial_year,
     prepare_transactions,
+    read_spend_file,
     reconciliation,
     spend_settings,
 )
@@ -696,9 +698,6 @@ def run_spend(
     and located with ``postcodes`` (a lookup CSV) or else the dataset's
     postcode lookup. ``output`` is a ``.json`` or ``.csv`` path.
     """
-    from cwb.dataset.io import read_dataset
-    from cwb.spend.load import read_spend_file
-
     if mapping is not None and file is None:
         raise UsageError("--mapping needs --file: the mapping says how to read that file")
     if output is not None and Path(output).suffix.lower() not in (".json", ".csv"):

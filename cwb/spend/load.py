@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cwb.dataset.model import WGS84
+from cwb.dataset.postcodes import PostcodeLookup
 from cwb.dataset.schema import ORG_TYPES, SPEND
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.spend.sectors import classify_sectors
@@ -646,7 +647,6 @@ def locate_spend(table: pd.DataFrame, postcodes: Any | None = None) -> gpd.GeoDa
 def _as_lookup(postcodes: Any | None) -> Any | None:
     if postcodes is None:
         return None
-    from cwb.dataset.postcodes import PostcodeLookup
 
     if isinstance(postcodes, PostcodeLookup):
         return postcodes

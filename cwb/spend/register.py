@@ -6,7 +6,7 @@ are: the file named by ``[spend] supplier_register`` (CSV, XLSX or Parquet in
 the dataset folder, columns below) and, unless ``register_assets = false``,
 the dataset's own financial assets (name, ``registered_number``, location).
 
-Register columns (header spellings as in :func:`cwb.dataset.io.normalise_header`;
+Register columns (header spellings as in :func:`cwb.dataset.raw.normalise_header`;
 only a name or a company number is required):
 
 ``supplier_name`` (or ``name``), ``company_number`` (or ``registered_number``,
@@ -43,9 +43,13 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz, process
 
+from cwb.dataset.manifest import FileEntry
+from cwb.dataset.raw import read_raw_table
 from cwb.errors import DatasetError, ProblemLog, UsageError
 from cwb.importers.duplicates import normalise_names
+from cwb.spend.load import _as_lookup
 
 __all__ = [
     "LOCATED_BY",
@@ -131,9 +135,6 @@ def read_supplier_register(path: str | Path, *, postcodes: Any | None = None) ->
     DatasetError
         When the file cannot be read.
     """
-    from cwb.dataset.io import read_raw_table
-    from cwb.dataset.manifest import FileEntry
-
     path = Path(path)
     if not path.exists():
         raise UsageError(f"[spend] supplier_register: {path} does not exist")
@@ -160,8 +161,6 @@ def read_supplier_register(path: str | Path, *, postcodes: Any | None = None) ->
         lat, lon = lat.fillna(points.y), lon.fillna(points.x)
     given = lat.notna() & lon.notna()
     if postcodes is not None and frame["postcode"].notna().any():
-        from cwb.spend.load import _as_lookup
-
         plat, plon, found = _as_lookup(postcodes).locate(frame["postcode"].astype("string"))
         use = lat.isna() & found
         lat = lat.where(~use, plat)
@@ -265,7 +264,6 @@ def _fuzzy(
     """Best register name per query at or above the threshold; ties across places kept all."""
     if not queries or not by_name:
         return {}
-    from rapidfuzz import fuzz, process
 
     choices = list(by_name)
     found: dict[str, tuple[str, list[int], str]] = {}
