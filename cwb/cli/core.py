@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -19,6 +18,9 @@ from cwb.cli.app import (
     parse_bands,
     print_problems,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @app.command()
@@ -125,6 +127,8 @@ def catalogue_command(
 
 
 def _print_frame(frame: pd.DataFrame, title: str, na: str = "") -> None:
+    import pandas as pd
+
     table = Table(title=title)
     for column in frame.columns:
         table.add_column(str(column))

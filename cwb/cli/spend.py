@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from cwb.cli.app import DatasetArg, app, library_errors, out
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _input_file(help_text: str, *names: str) -> typer.models.OptionInfo:
@@ -184,6 +186,8 @@ def _frame_table(title: str, frame: pd.DataFrame) -> Table:
 
 
 def _cell(column: str, value: object) -> str:
+    import pandas as pd
+
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "–"
     if isinstance(value, float):
