@@ -64,6 +64,7 @@ import platform
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -100,6 +101,8 @@ DEFAULT_SIZES: tuple[int, ...] = (10_000, 100_000, 1_000_000)
 #: Seconds a single (size, stage) child may run before it is stopped.
 DEFAULT_TIMEOUT_S = 1800.0
 SYNTH_STAGE = "synth"
+#: Runs of each command in the ``cli_startup`` stage (``params["cli_runs"]`` overrides it).
+CLI_STARTUP_RUNS = 5
 
 StageFn = Callable[["BenchContext"], dict[str, Any] | None]
 
@@ -618,6 +621,38 @@ def _stage_synth(ctx: BenchContext) -> dict[str, Any]:
         overwrite=True,
     )
     return {"rows": result.counts, "megabytes": round(result.bytes_written / 1024**2, 1)}
+
+
+def time_cli(args: Sequence[str], runs: int) -> dict[str, float]:
+    """Median wall-clock and CPU seconds of ``python -m cwb ARGS``, each run a fresh process."""
+    walls, cpus = [], []
+    for _ in range(max(1, runs)):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "cwb", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return {
+        "seconds": round(statistics.median(walls), 3),
+        "cpu_seconds": round(statistics.median(cpus), 3),
+    }
+
+
+@register_stage("cli_startup", needs_dataset=False)
+def _stage_cli_startup(ctx: BenchContext) -> dict[str, Any]:
+    """Start-up of the command line: ``cwb --help`` and ``cwb --version`` (medians in detail)."""
+    runs = int(ctx.params.get("cli_runs", CLI_STARTUP_RUNS))
+    return {
+        "runs": runs,
+        "help": time_cli(["--help"], runs),
+        "version": time_cli(["--version"], runs),
+    }
 
 
 @register_stage("read", requires=("cwb.dataset.io",), needs_dataset=False)
