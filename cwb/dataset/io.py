@@ -21,8 +21,6 @@ from cwb.dataset.raw import SHAPEFILE_NAMES, SUFFIXES, table_format
 from cwb.dataset.validate import load_dataset
 from cwb.errors import UsageError
 
-# --------------------------------------------------------------------------- public API
-
 
 def read_dataset(path: str | Path, *, strict: bool = False) -> Dataset:
     """Read and validate a dataset folder.

@@ -181,6 +181,18 @@ def match_dataset(
     return result
 
 
+def run_gaps(
+    path: str | Path, *, output: str | Path | None = None, project: str | None = None
+) -> Gaps:
+    """Read, match and allocate the dataset at ``path``; return (and write) its gaps."""
+    ds = read_dataset(path)
+    result = match(ds, project=project)
+    gaps = find_gaps(result, allocate(result))
+    if output is not None:
+        write_csv(gaps.table(), output)
+    return gaps
+
+
 def run_match(
     path: str | Path,
     *,
@@ -201,18 +213,6 @@ def run_match(
     if output is not None:
         write_csv(result.matches, output)
     return result
-
-
-def run_gaps(
-    path: str | Path, *, output: str | Path | None = None, project: str | None = None
-) -> Gaps:
-    """Read, match and allocate the dataset at ``path``; return (and write) its gaps."""
-    ds = read_dataset(path)
-    result = match(ds, project=project)
-    gaps = find_gaps(result, allocate(result))
-    if output is not None:
-        write_csv(gaps.table(), output)
-    return gaps
 
 
 def demo_step(run: DemoRun) -> list[Path]:

@@ -10,13 +10,15 @@ and which leaking spend local enterprises could take.
 - ``register``: a supplier register locating rows that give only a name or number.
 - ``relocal``: leaking sectors matched to local enterprises of the catalogue.
 - ``multiplier``: an LM3-style local multiplier estimate.
+- ``result``: :class:`SpendAnalysis`, what an analysis found, and its JSON form.
 - ``analysis``: the analysis itself, :func:`analyse_spend`, and its outputs.
 """
 
-from cwb.spend.analysis import SpendAnalysis, analyse_spend, run_spend, write_spend
+from cwb.spend.analysis import analyse_spend, run_spend, write_spend
 from cwb.spend.load import SpendSettings, read_spend_file, spend_settings
 from cwb.spend.multiplier import local_multiplier
 from cwb.spend.relocal import relocalisable_opportunities
+from cwb.spend.result import SpendAnalysis
 from cwb.spend.sectors import classify_sectors, sector_vocabulary
 
 __all__ = [

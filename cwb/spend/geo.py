@@ -24,7 +24,7 @@ from cwb.errors import UsageError
 from cwb.spend.load import ALL_BUYERS, SpendSettings
 
 if TYPE_CHECKING:
-    from cwb.spend.analysis import SpendAnalysis
+    from cwb.spend.result import SpendAnalysis
 
 #: Where a transaction's supplier is, relative to the local geography and the region.
 LOCATION_CLASSES: tuple[str, ...] = ("local", "regional", "elsewhere", "unlocated")

@@ -23,7 +23,7 @@ from cwb.spend.load import ALL_BUYERS, SpendSettings
 from cwb.spend.sectors import normalise_text
 
 if TYPE_CHECKING:
-    from cwb.spend.analysis import SpendAnalysis
+    from cwb.spend.result import SpendAnalysis
 
 __all__ = ["relocalisable_opportunities", "relocalisable_table"]
 
