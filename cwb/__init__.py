@@ -23,6 +23,11 @@ import_into, find_duplicates, stale_records, build_areas, attach_area_codes, att
     stale records; areas with IMD 2019 deciles; area codes and indicators for any table.
 CwbError, DatasetError, UsageError, Problem
     The error family; ``DatasetError.problems`` lists every row-level problem.
+
+Each name is imported from its module the first time it is used, so ``import cwb``
+(and ``import cwb.errors``, ``cwb --help``) loads none of the geodata libraries.
+The stages live in the sub-packages ``cwb.dataset``, ``cwb.matching``, ``cwb.spend``,
+``cwb.graph``, ``cwb.maps`` and ``cwb.importers``.
 """
 
 from __future__ import annotations
