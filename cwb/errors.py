@@ -51,7 +51,16 @@ class CwbError(Exception):
 
 
 class UsageError(CwbError):
-    """The caller asked for something that cannot be done (bad option, missing path)."""
+    """The caller asked for something that cannot be done (bad option, missing path).
+
+    ``argument`` names the function argument (or manifest key) at fault, when one
+    is; the message then starts with it, and the CLI shows its flag instead.
+    """
+
+    def __init__(self, message: str, *, argument: str | None = None) -> None:
+        self.message = message
+        self.argument = argument
+        super().__init__(f"{argument}: {message}" if argument else message)
 
 
 class MissingDependencyError(CwbError, ImportError):

@@ -606,7 +606,7 @@ def save_report(
     path = Path(path)
     fmt = (format or ("md" if path.suffix.lower() in (".md", ".markdown") else "html")).lower()
     if fmt not in FORMATS:
-        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise UsageError(f"{fmt!r} is not one of {', '.join(FORMATS)}", argument="format")
     if not isinstance(ds, Dataset):
         ds = read_dataset(ds)
     report = build_report(ds, map_href=map_href, match_result=match_result, date=date)

@@ -27,20 +27,8 @@ import shapely
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
-#: Words that say nothing about which organisation a name means.
-_NOISE = re.compile(
-    r"\b(the|ltd|limited|plc|llp|cic|inc|co|company|uk|cio|trust|charitable|incorporated)\b"
-)
-
-
-def normalise_name(value: object) -> str:
-    """Lower case, ``&`` → ``and``, no punctuation or legal-form words, single spaces."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    text = str(value).lower().replace("&", " and ").replace("'", "").replace(".", "")
-    text = re.sub(r"[^a-z0-9 ]+", " ", text)
-    text = _NOISE.sub(" ", text)
-    return re.sub(r"\s+", " ", text).strip()
+from cwb import settings
+from cwb.text import normalise_names
 
 
 def _digits(name: str) -> list[str]:
@@ -91,15 +79,6 @@ def name_similarities(left: list[str], right: list[str], *, at_least: float = 0.
     return score
 
 
-def normalise_names(names: pd.Series) -> pd.Series:
-    """:func:`normalise_name` of a whole column, vectorised."""
-    text = names.astype(object).fillna("").astype(str).str.lower()
-    text = text.str.replace("&", " and ", regex=False).str.replace("'", "", regex=False)
-    text = text.str.replace(".", "", regex=False).str.replace(r"[^a-z0-9 ]+", " ", regex=True)
-    text = text.str.replace(_NOISE, " ", regex=True)
-    return text.str.replace(r"\s+", " ", regex=True).str.strip()
-
-
 def _norm_number(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
@@ -110,8 +89,8 @@ def _norm_number(value: object) -> str:
 class DuplicateRule:
     """How likely duplicates are found."""
 
-    max_distance_m: float = 250.0
-    min_similarity: float = 90.0
+    max_distance_m: float = settings.DUPLICATE_DISTANCE_M
+    min_similarity: float = settings.DUPLICATE_SIMILARITY
     same_kind: bool = True
 
 

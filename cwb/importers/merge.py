@@ -55,9 +55,8 @@ from cwb.importers.duplicates import (
     in_ids,
     name_similarities,
     name_similarity,
-    normalise_name,
-    normalise_names,
 )
+from cwb.text import normalise_name, normalise_names
 
 log = logging.getLogger(__name__)
 

@@ -237,7 +237,7 @@ def _merge_schema(
         )
         result.notes.append(
             f"{len(built.missing)} listed OCDS extension(s) have no local schema "
-            f"(--ocds-extensions); their fields were merged with default rules: {names}"
+            f"(extension_schemas); their fields were merged with default rules: {names}"
         )
     return built.schema
 
@@ -375,9 +375,7 @@ def import_ocds(
     """
     path = require_path(path)
     if not project:
-        raise UsageError(
-            "OCDS contracts need a project id: pass project=… (--project on the command line)"
-        )
+        raise UsageError("OCDS contracts need a project id", argument="project")
     result = ImportResult(importer="ocds", source_file=str(path))
     releases = compiled_releases(path, result, extension_schemas=extension_schemas)
     licence = _package_licence(path)

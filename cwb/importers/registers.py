@@ -258,11 +258,14 @@ def parse_mapping(text: str | None) -> dict[str, str]:
         if not part:
             continue
         if "=" not in part:
-            raise UsageError(f"--map entry {part!r} must look like cwb_column=SourceColumn")
+            raise UsageError(
+                f"entry {part!r} must look like cwb_column=SourceColumn", argument="mapping"
+            )
         key, value = (s.strip() for s in part.split("=", 1))
         if key not in MAPPABLE:
             raise UsageError(
-                f"--map names an unknown cwb column {key!r}; known: {', '.join(MAPPABLE)}"
+                f"names an unknown cwb column {key!r}; known: {', '.join(MAPPABLE)}",
+                argument="mapping",
             )
         mapping[key] = value
     return mapping
@@ -341,7 +344,8 @@ def import_register(
     columns.update(mapping or {})
     if "name" not in columns:
         raise UsageError(
-            "a register import needs at least name=SourceColumn in --map (or a --preset)"
+            "a register import needs at least name=SourceColumn (or a preset)",
+            argument="mapping",
         )
     category = category or (spec.category if spec else "building")
     if category not in CATEGORY_KIND:

@@ -6,7 +6,7 @@ here pack a whole layer into a few base64 strings instead: coordinates are
 quantised to integer steps of ``1e-5`` degrees (about a metre), put in
 Z-order so that neighbours follow each other, delta-encoded and written as
 zigzag varints; categories and repeated strings become small integer arrays
-into a dictionary. ``resources/js/cwb_map.js`` decodes them and draws them on
+into a dictionary. ``cwb/maps/js/cwb_map.js`` decodes them and draws them on
 one canvas per layer (shapes, a fast pixel stamp, or grid clusters with
 counts), with click and hover hit-testing for popups and tooltips.
 

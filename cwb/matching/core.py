@@ -31,17 +31,10 @@ for fewer than ``ds.min_count`` residents are not matched at all; the number of
 residents left out is ``MatchResult.suppressed_residents``. Contact columns
 never enter the result.
 
-Scoring (documented defaults in :class:`MatchSettings`; override them in
-``dataset.toml`` under ``[matching]``)::
-
-    [matching]
-    weights = { skills = 0.45, distance = 0.2, deprivation = 0.15, pathway = 0.1, capacity = 0.1 }
-    decay_m = 3000         # distance score = exp(-d / decay_m)
-    max_distance_m = 10000 # farther pairs are not plausible
-    min_score = 0.3
-    top_k = 10             # per opportunity; 0 keeps every pair above min_score
-    related_credit = 0.5   # credit for a related skill (a cook for a chef)
-    vocabulary = "skills_extra.csv"
+Scoring: each key of ``[matching]`` in ``dataset.toml`` (``weights``, ``decay_m``,
+``max_distance_m``, ``min_score``, ``top_k``, ``related_credit``, ``vocabulary`` …)
+overrides a field of :class:`MatchSettings`, whose defaults are written once in
+:mod:`cwb.settings` (``MATCH_WEIGHTS``, ``DECAY_M`` …).
 
 * skills: mean over the opportunity's required skills of the best credit the
   asset has for it: 1 when it holds the skill, the pathway's credit when it
@@ -156,7 +149,7 @@ def match(
     if project is not None and ds.manifest.project(project) is None:
         known = ", ".join(p.id for p in ds.manifest.projects) or "none"
         raise UsageError(
-            f"--project {project!r} is not a project of the dataset (projects: {known})"
+            f"{project!r} is not a project of the dataset (projects: {known})", argument="project"
         )
     engine = Engine.build(ds, settings, vocabulary=vocabulary, project=project)
     return engine.result()

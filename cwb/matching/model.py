@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from cwb import settings
 from cwb._atomic import atomic_open
 from cwb.dataset.schema import is_private_column, split_list
 from cwb.errors import UsageError
@@ -26,13 +27,7 @@ if TYPE_CHECKING:
 #: Score components, in the order of ``[matching] weights``.
 COMPONENTS: tuple[str, ...] = ("skills", "distance", "deprivation", "pathway", "capacity")
 #: Default component weights (normalised over the components that apply to a pair).
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "skills": 0.45,
-    "distance": 0.2,
-    "deprivation": 0.15,
-    "pathway": 0.1,
-    "capacity": 0.1,
-}
+DEFAULT_WEIGHTS: dict[str, float] = dict(settings.MATCH_WEIGHTS)
 
 #: Columns of :attr:`MatchResult.matches`, in order.
 MATCH_COLUMNS: list[str] = [
@@ -133,15 +128,15 @@ class MatchSettings:
     """
 
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    decay_m: float = 3000.0
-    max_distance_m: float = 10_000.0
-    min_score: float = 0.3
-    top_k: int | None = 10
-    related_credit: float = 0.5
-    fuzzy_threshold: float = 88.0
-    contracts_per_supplier: int = 1
-    max_consortium_size: int = 4
-    consortia_per_contract: int = 3
+    decay_m: float = settings.DECAY_M
+    max_distance_m: float = settings.MAX_DISTANCE_M
+    min_score: float = settings.MIN_SCORE
+    top_k: int | None = settings.TOP_K
+    related_credit: float = settings.RELATED_CREDIT
+    fuzzy_threshold: float = settings.SKILL_FUZZY_THRESHOLD
+    contracts_per_supplier: int = settings.CONTRACTS_PER_SUPPLIER
+    max_consortium_size: int = settings.MAX_CONSORTIUM_SIZE
+    consortia_per_contract: int = settings.CONSORTIA_PER_CONTRACT
 
     def __post_init__(self) -> None:
         unknown = set(self.weights) - set(COMPONENTS)

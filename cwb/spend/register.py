@@ -45,11 +45,12 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from cwb import settings
+from cwb.dataset.locate import locate_frame
 from cwb.dataset.manifest import FileEntry
 from cwb.dataset.raw import read_raw_table
 from cwb.errors import DatasetError, ProblemLog, UsageError
-from cwb.importers.duplicates import normalise_names
-from cwb.spend.load import _as_lookup
+from cwb.text import normalise_names
 
 __all__ = [
     "LOCATED_BY",
@@ -97,7 +98,7 @@ _BLOCK_CELLS = 4_000_000
 def name_key(values: pd.Series) -> pd.Series:
     """Names for matching, as the import's duplicate search compares them.
 
-    :func:`cwb.importers.duplicates.normalise_names`: lower case, ``&`` as "and", no
+    :func:`cwb.text.normalise_names`: lower case, ``&`` as "and", no
     punctuation, no legal-form words (*Ltd*, *Limited*, *PLC*, *The* ...).
     """
     return normalise_names(values)
@@ -118,8 +119,8 @@ def read_supplier_register(path: str | Path, *, postcodes: Any | None = None) ->
     path
         The register file.
     postcodes
-        A postcode lookup (see :func:`cwb.spend.load.locate_spend`) for rows
-        with a postcode and no lat/lon.
+        A postcode lookup (see :func:`cwb.dataset.postcodes.as_postcode_lookup`)
+        for rows with a postcode and no lat/lon.
 
     Returns
     -------
@@ -154,22 +155,24 @@ def read_supplier_register(path: str | Path, *, postcodes: Any | None = None) ->
             f"{', '.join(_REGISTER_HEADERS['company_number'])}"
             f"; it has {', '.join(cells.columns)})"
         )
-    lat = pd.to_numeric(frame["lat"], errors="coerce")
-    lon = pd.to_numeric(frame["lon"], errors="coerce")
     if raw.geometry is not None:
-        points = raw.geometry.representative_point()
-        lat, lon = lat.fillna(points.y), lon.fillna(points.x)
-    given = lat.notna() & lon.notna()
-    if postcodes is not None and frame["postcode"].notna().any():
-        plat, plon, found = _as_lookup(postcodes).locate(frame["postcode"].astype("string"))
-        use = lat.isna() & found
-        lat = lat.where(~use, plat)
-        lon = lon.where(~use, plon)
-    frame["precision"] = np.where(lat.notna() & ~given.to_numpy(), "postcode", "exact")
-    frame["lat"], frame["lon"] = lat.astype("float64"), lon.astype("float64")
+        frame["geometry"] = raw.geometry.representative_point().to_numpy()
+    grid = {c: cells[c] for c in ("easting", "northing") if c in cells}
+    located = locate_frame(
+        frame.assign(**grid), postcodes=postcodes, table="register", file=path.name
+    )
+    points = located.geometry
+    frame = frame.drop(columns=["geometry"], errors="ignore")
+    frame["postcode"] = located.postcode.astype(object).where(located.postcode.notna(), pd.NA)
+    frame["lat"] = points.y.where(points.notna()).astype("float64")
+    frame["lon"] = points.x.where(points.notna()).astype("float64")
+    frame["precision"] = located.precision
     frame["source"] = path.name
     log.info(
-        "supplier register %s: %d rows, %d located", path.name, len(frame), int(lat.notna().sum())
+        "supplier register %s: %d rows, %d located",
+        path.name,
+        len(frame),
+        int(frame["lat"].notna().sum()),
     )
     return frame
 
@@ -219,7 +222,10 @@ def _by_key(entries: pd.DataFrame, key: str) -> dict[str, list[int]]:
 
 
 def locate_by_register(
-    frame: gpd.GeoDataFrame, register: pd.DataFrame, *, threshold: float = 92.0
+    frame: gpd.GeoDataFrame,
+    register: pd.DataFrame,
+    *,
+    threshold: float = settings.REGISTER_FUZZY_THRESHOLD,
 ) -> gpd.GeoDataFrame:
     """Locate unlocated spend rows through a supplier register (see the module docstring).
 
