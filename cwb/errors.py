@@ -9,6 +9,7 @@ can catch one class. The CLI catches it once and turns it into an exit code:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -114,3 +115,11 @@ class ProblemLog:
     def has_errors(self) -> bool:
         """Whether any recorded problem is an error."""
         return any(p.severity == "error" for p in self.problems)
+
+
+def require_path(path: str | Path) -> Path:
+    """``path`` as a Path, or a UsageError naming it when it does not exist."""
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"{p} does not exist")
+    return p

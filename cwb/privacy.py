@@ -15,11 +15,10 @@ import numpy as np
 import pandas as pd
 
 from cwb import settings
+from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import is_private_column
 
-#: Label of human-asset groups that fall in no area.
-OUTSIDE_AREAS = "outside_areas"
 #: Residents in aggregate, as :func:`aggregate_human` returns them: the groups and the
 #: number of residents in suppressed groups.
 Residents = tuple[gpd.GeoDataFrame, int]
@@ -87,31 +86,6 @@ def aggregate_human(
         grouped, geometry=gpd.GeoSeries(geometry.to_numpy(), crs=areas.crs or assets.crs)
     )
     return out[columns], suppressed
-
-
-def assign_area_codes(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
-    """Area code for each row: its ``area_code`` if set, else the area its geometry falls in.
-
-    Rows in no area get :data:`OUTSIDE_AREAS`. The result is aligned with ``points``.
-    """
-    codes = (
-        points["area_code"].astype(object).where(points["area_code"].notna(), None)
-        if "area_code" in points
-        else pd.Series(None, index=points.index, dtype=object)
-    )
-    missing = codes.isna()
-    if missing.any() and len(areas):
-        located = points.loc[missing & points.geometry.notna() & ~points.geometry.is_empty]
-        if len(located):
-            hits = gpd.sjoin(
-                located[["geometry"]],
-                areas[["code", "geometry"]].to_crs(points.crs),
-                how="left",
-                predicate="within",
-            )
-            hits = hits[~hits.index.duplicated(keep="first")]
-            codes.loc[hits.index] = hits["code"].to_numpy()
-    return codes.fillna(OUTSIDE_AREAS).astype(str)
 
 
 def with_area_codes(ds: Dataset) -> Dataset:

@@ -5,7 +5,7 @@ allocation, consortia and gaps (a :class:`cwb.matching.core.MatchResult`) and th
 Preston-model spend analysis (a :class:`cwb.spend.analysis.SpendAnalysis`); it
 never computes them itself (the Pipeline does, once each).
 :func:`render_html` writes one self-contained HTML
-file (charts as inline SVG drawn with matplotlib's Agg backend, a static map,
+file (charts as inline SVG drawn with matplotlib, a static map,
 no external file), :func:`render_markdown` a Markdown version with the charts
 as SVG files beside it. Every dataset string is escaped (Jinja2 autoescaping in
 HTML; HTML entities and Markdown table escapes in Markdown). Residents appear
@@ -23,16 +23,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import jinja2
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure as MplFigure
 
 from cwb._atomic import write_text_atomic
+from cwb._version import __version__
+from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
+from cwb.maps.compose import KIND_STYLE
+from cwb.matching.impact import impact_figures
+from cwb.privacy import aggregate_human
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure as MplFigure
-
     from cwb.matching.core import MatchResult
     from cwb.privacy import Residents
     from cwb.spend.analysis import SpendAnalysis
@@ -122,23 +128,17 @@ def _strings(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _svg(fig: MplFigure) -> str:
     """The figure as bare SVG markup (text drawn as paths, so no dataset string stays as text)."""
-    import matplotlib.pyplot as plt
-
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
+    with matplotlib.rc_context({"svg.fonttype": "path"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
 
 def _figure(width: float = 6.4, height: float = 3.2) -> tuple[Any, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["svg.fonttype"] = "path"
-    fig, ax = plt.subplots(figsize=(width, height))
+    """A matplotlib figure of its own (no pyplot, so no GUI backend and no global state)."""
+    fig = MplFigure(figsize=(width, height))
+    ax = fig.subplots()
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
 
@@ -167,8 +167,6 @@ def _filled_chart(demand: pd.DataFrame) -> str:
 
 
 def _assets_chart(assets: pd.DataFrame) -> str:
-    from cwb.maps.compose import KIND_STYLE
-
     counts = (
         assets.groupby("kind")
         .size()
@@ -192,9 +190,6 @@ def static_map_svg(ds: Dataset, residents: Residents | None = None) -> str:
     ``residents`` is :func:`cwb.privacy.aggregate_human` of the dataset when
     already computed (it is computed here otherwise).
     """
-    from cwb.maps.compose import KIND_STYLE
-    from cwb.privacy import aggregate_human
-
     fig, ax = _figure(6.4, 6.0)
     metric = ds.metric_crs
     areas = ds.in_metric("areas")
@@ -271,8 +266,6 @@ def static_map_svg(ds: Dataset, residents: Residents | None = None) -> str:
 
 
 def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], list[Section]]:
-    from cwb.matching.impact import impact_figures
-
     fig = impact_figures(ds, result)
     demand, gaps, consortia = result.allocation.demand, result.gaps, result.consortia
     needs, untapped = gaps.training_needs, gaps.untapped
@@ -530,8 +523,6 @@ def build_report(
     Report
         Render it with :func:`render_html` or :func:`render_markdown`.
     """
-    from cwb import __version__
-
     headline: list[Figure] = []
     sections: list[Section] = []
     notes: list[str] = []
@@ -574,8 +565,6 @@ def build_report(
 
 def render_html(report: Report) -> str:
     """One self-contained HTML page (autoescaped Jinja2 template; charts inline)."""
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("cwb", "resources/templates"),
         autoescape=True,
@@ -646,8 +635,6 @@ def save_report(
     """Build the report (see :func:`build_report`) and write it with :func:`write_report`."""
     fmt = report_format(path, format)
     if not isinstance(ds, Dataset):
-        from cwb.dataset.io import read_dataset
-
         ds = read_dataset(ds)
     report = build_report(ds, matches=matches, spend=spend, map_href=map_href, date=date)
     return write_report(report, path, format=fmt)

@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 from shapely.geometry import Point
 
 from cwb.dataset.geography import build_areas
@@ -88,8 +89,6 @@ def catchment_wards(realdata: Path) -> gpd.GeoDataFrame:
 
 def empty_table(name: str, path: Path) -> None:
     """Write a table with its header only (importers fill it)."""
-    import pandas as pd
-
     columns = [c for c in TABLES[name].column_names if c != "precision"]
     write_table(pd.DataFrame(columns=columns), path)
 

@@ -18,7 +18,7 @@ from shapely.geometry import Point, box
 from cwb.dataset.manifest import manifest_from_dict
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import AREAS, ASSETS, OPPORTUNITIES
-from cwb.matching.core import MatchSettings, load_eligibility, load_pathways
+from cwb.matching.core import DEFAULT_WEIGHTS, MatchSettings, load_eligibility, load_pathways
 from cwb.matching.engine import Engine
 
 ORIGIN = (400_000.0, 290_000.0)  # BNG metres, in the West Midlands
@@ -97,8 +97,6 @@ def expected_score(
     components: dict[str, float | None], weights: dict[str, float] | None = None
 ) -> float:
     """The documented weighted mean over the components that apply (None: does not apply)."""
-    from cwb.matching.core import DEFAULT_WEIGHTS
-
     weights = weights or DEFAULT_WEIGHTS
     num = sum(weights[k] * v for k, v in components.items() if v is not None)
     den = sum(weights[k] for k, v in components.items() if v is not None)

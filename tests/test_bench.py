@@ -91,6 +91,17 @@ def test_execute_stage_measures_time_memory_and_detail(
     assert STAGES["count_assets"].description == "Count the assets."
 
 
+def test_cli_startup_stage_times_help_and_version(tmp_path: Path) -> None:
+    ctx = BenchContext(folder=tmp_path / "none", scratch=tmp_path, size=1, params={"cli_runs": 1})
+    result = execute_stage("cli_startup", ctx)
+    assert result.ok, result.reason
+    assert result.detail["runs"] == 1
+    for command in ("help", "version"):
+        timing = result.detail[command]
+        assert timing["seconds"] > 0 and timing["cpu_seconds"] >= 0
+    assert resolve_stages(["cli_startup"]) == ["synth", "cli_startup"]
+
+
 def test_failing_and_unimportable_stages_are_reported(
     tiny_dataset: Path, tmp_path: Path, temporary_stages
 ) -> None:
@@ -100,7 +111,7 @@ def test_failing_and_unimportable_stages_are_reported(
 
     @register_stage("later", needs_dataset=False)
     def _later(ctx: BenchContext) -> dict:
-        import cwb_module_that_does_not_exist  # noqa: F401
+        import cwb_module_that_does_not_exist  # noqa: F401, PLC0415 - the missing module is the test
 
         return {}
 

@@ -18,8 +18,12 @@ import pytest
 from browser import browser, open_page, wait_drawn  # noqa: F401
 from shapely.geometry import Point
 
+from cwb.bench.maps import bench_map, to_markdown
+from cwb.dataset.io import read_dataset
 from cwb.demo import demo_dataset_path
 from cwb.pipeline import Pipeline
+from cwb.privacy import aggregate_human
+from cwb.synth.generate import synth_dataset
 
 pytestmark = pytest.mark.browser
 
@@ -41,8 +45,6 @@ CWB_LAYERS = (
 
 
 def _hostile_dataset() -> Any:
-    from cwb.dataset.io import read_dataset
-
     ds = read_dataset(demo_dataset_path())
     base = ds.assets.iloc[0]
     rows = []
@@ -233,8 +235,6 @@ def test_no_personal_field_and_no_resident_location(page: Any, demo_map: Path) -
         near = [c for c in seen["coords"] if abs(c[0] - x) < 2e-4 and abs(c[1] - y) < 2e-4]
         assert near == [], (x, y, near)
     # the residents are counted in their ward (with everyone else there in groups of at least k)
-    from cwb.privacy import aggregate_human
-
     ds = _hostile_dataset()
     groups, _ = aggregate_human(ds.assets, ds.areas, min_count=ds.min_count)
     expected = int(groups.loc[groups["area_code"] == "E05001278", "count"].sum())
@@ -284,10 +284,6 @@ def test_report_shows_no_personal_data(demo_report: Path) -> None:
 
 def test_map_benchmark_times_drawn_maps(browser: Any, tmp_path: Path) -> None:  # noqa: F811
     """The map benchmark times both maps only once they show something, without errors."""
-    from cwb.bench.maps import bench_map, to_markdown
-    from cwb.dataset.io import read_dataset
-    from cwb.synth.generate import synth_dataset
-
     synth_dataset(tmp_path / "ds", assets=3000, opportunities=100, seed=3, fmt="parquet")
     result = bench_map(
         read_dataset(tmp_path / "ds"), tmp_path / "maps", repeats=2, settle_s=0, chrome=browser

@@ -12,6 +12,11 @@ from typer.testing import CliRunner
 
 from cwb import __version__
 from cwb.cli import app
+from cwb.cli.app import usage_message
+from cwb.dataset.io import read_dataset
+from cwb.demo import demo_dataset_path
+from cwb.errors import UsageError
+from cwb.matching.core import match
 
 runner = CliRunner()
 
@@ -58,8 +63,6 @@ def test_catalogue_writes_csv(mini_path: Path, tmp_path: Path) -> None:
 
 
 def test_demo_dataset_is_valid() -> None:
-    from cwb.demo import demo_dataset_path
-
     result = runner.invoke(app, ["validate", str(demo_dataset_path())])
     assert result.exit_code == 0, result.output
 
@@ -84,9 +87,6 @@ def test_bands_option_replaces_the_manifest_catchment(mini_path: Path, tmp_path:
 
 
 def test_library_errors_name_the_argument_and_the_cli_names_the_flag() -> None:
-    from cwb.cli.app import usage_message
-    from cwb.errors import UsageError
-
     exc = UsageError("must be at least 1", argument="max_links")
     assert str(exc) == "max_links: must be at least 1"
     assert usage_message(exc) == "--max-links: must be at least 1"
@@ -95,10 +95,6 @@ def test_library_errors_name_the_argument_and_the_cli_names_the_flag() -> None:
 
 
 def test_unknown_project_names_the_flag(tmp_path: Path) -> None:
-    from cwb.dataset.io import read_dataset
-    from cwb.errors import UsageError
-    from cwb.matching.core import match
-
     folder = tmp_path / "blank"
     assert runner.invoke(app, ["init", str(folder)]).exit_code == 0
     with pytest.raises(UsageError, match="^project: 'nope' is not a project"):

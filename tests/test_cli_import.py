@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from cwb.cli import app
+from cwb.dataset.io import read_dataset
 
 DATA = Path(__file__).resolve().parent / "data" / "importers"
 runner = CliRunner()
@@ -128,10 +130,6 @@ def test_help_has_examples():
 @pytest.mark.slow
 @pytest.mark.realdata
 def test_real_data_example_builds_a_valid_dataset(realdata, tmp_path):
-    import importlib.util
-
-    from cwb.dataset.io import read_dataset
-
     script = Path(__file__).resolve().parents[1] / "examples" / "real_data_catchment.py"
     spec = importlib.util.spec_from_file_location("real_data_catchment", script)
     module = importlib.util.module_from_spec(spec)

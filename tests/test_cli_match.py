@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from cwb.cli import app
 from cwb.dataset.io import read_dataset, write_dataset
-from cwb.demo import matching_step
+from cwb.demo import demo_dataset_path, matching_step
 from cwb.matching.core import MATCH_COLUMNS
 from cwb.pipeline import Pipeline
 
@@ -112,8 +112,6 @@ def test_gaps_lists_training_needs_and_untapped(small, tmp_path):
 
 
 def test_demo_done_when(tmp_path):
-    from cwb.demo import demo_dataset_path
-
     ds = read_dataset(demo_dataset_path())
     written = matching_step(Pipeline(ds), tmp_path)
     assert sorted(p.name for p in written) == [

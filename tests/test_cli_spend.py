@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_spend_register import fixture_with_register
 from typer.testing import CliRunner
 
 from cwb.cli import app
@@ -93,8 +94,6 @@ def test_help_has_an_example():
 
 
 def test_register_tables_are_printed(tmp_path):
-    from test_spend_register import fixture_with_register
-
     folder = fixture_with_register(
         tmp_path, "supplier_name,lat,lon\nUnknown Ltd,52.50,-1.99\nFar Builder,53.48,-2.24\n"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -86,8 +88,6 @@ FIRM_SKILLS = [["catering"], ["cleaning"], ["cook"], ["catering", "cleaning"], [
 
 def naive_consortia(engine, s):
     """The documented rules, with candidates from :func:`naive_pairs` and ``itertools``."""
-    from itertools import combinations
-
     af, of = engine.assets.frame, engine.opps.frame
     pairs = [
         p

@@ -10,11 +10,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
+import cwb.graph.metrics as stats
 from cwb.dataset.manifest import manifest_from_dict
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import AREAS, ASSETS, OPPORTUNITIES, TableSpec
 from cwb.graph.build import build_graph, plain
-from cwb.graph.metrics import BETWEENNESS_EXACT_MAX_NODES, graph_metrics, relational_view
+from cwb.graph.metrics import (
+    BETWEENNESS_EXACT_MAX_NODES,
+    _components_sparse,
+    _numbered,
+    graph_metrics,
+    relational_view,
+)
 
 SOHO, LADYWOOD = "E05000001", "E05000002"
 PRIVATE_TEXT = ("Jane Doe", "jane@example.org", "07700 900123", "Amir Khan", "amir@example.org")
@@ -591,8 +598,6 @@ def test_plain(value, expected):
 
 
 def test_large_graph_rule_keeps_components_and_records_what_it_skips(graph, monkeypatch):
-    import cwb.graph.metrics as stats
-
     small = graph_metrics(graph.copy(), set_attributes=False)
     monkeypatch.setattr(stats, "LARGE_GRAPH_NODES", 0)
     large = graph_metrics(graph.copy(), set_attributes=False)
@@ -607,8 +612,6 @@ def test_large_graph_rule_keeps_components_and_records_what_it_skips(graph, monk
 
 
 def test_sparse_components_match_networkx_numbering():
-    from cwb.graph.metrics import _components_sparse, _numbered
-
     H = nx.Graph([("b", "c"), ("x", "y"), ("y", "z"), ("a", "q")])
     H.add_nodes_from(["m", "d"])
     assert _components_sparse(H) == _numbered(nx.connected_components(H))
@@ -617,8 +620,6 @@ def test_sparse_components_match_networkx_numbering():
 
 def test_louvain_runs_when_only_isolated_nodes_make_the_graph_large(graph, monkeypatch):
     """A million assets with a few thousand related ones still get communities."""
-    import cwb.graph.metrics as stats
-
     graph = graph.copy()
     for i in range(3):  # assets nobody is related to
         graph.add_node(f"asset:alone{i}", node_type="asset", kind="physical", label=f"alone {i}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
@@ -69,8 +70,6 @@ def test_round_trip(graph, tmp_path, suffix):
 
 def test_gexf_meta_description_holds_the_suppression_counts(graph, tmp_path):
     """What Gephi shows as the graph's description: the graph attributes, escaped XML."""
-    import xml.etree.ElementTree as ET
-
     graph.graph["name"] = 'Smethwick <&> "test"'
     path = write_graph(graph, tmp_path / "g.gexf")
     ns = {"g": "http://www.gexf.net/1.2draft"}

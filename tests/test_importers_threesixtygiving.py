@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 
 from cwb.dataset.postcodes import PostcodeLookup
@@ -146,8 +147,6 @@ def test_known_grant_and_birmingham_recipients(realdata):
 
 
 def test_xlsx_spreadsheet(tmp_path):
-    import pandas as pd
-
     path = tmp_path / "grants.xlsx"
     pd.read_csv(DATA / "grants_small.csv", dtype=str).to_excel(
         path, index=False, sheet_name="grants"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,8 @@ from pandas.testing import assert_frame_equal
 
 import cwb
 from cwb.dataset.io import write_table
+from cwb.dataset.manifest import manifest_from_dict
+from cwb.demo import demo_dataset_path
 from cwb.errors import UsageError
 
 FORMATS = ["csv", "xlsx", "geojson", "gpkg", "parquet", "shp"]
@@ -33,8 +36,6 @@ def test_round_trip_mini(mini_path: Path, tmp_path: Path, fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "gpkg", "parquet"])
 def test_round_trip_demo(tmp_path: Path, fmt: str) -> None:
-    from cwb.demo import demo_dataset_path
-
     ds = cwb.read_dataset(demo_dataset_path())
     cwb.write_dataset(ds, tmp_path, format=fmt)
     assert_same_tables(ds, cwb.read_dataset(tmp_path))
@@ -98,10 +99,6 @@ def test_manifest_column_mapping(mini_copy: Path) -> None:
 
 
 def test_manifest_round_trip_keeps_settings() -> None:
-    import tomllib
-
-    from cwb.dataset.manifest import manifest_from_dict
-
     raw = {
         "dataset": {"name": 'Quotes " and \\ backslashes'},
         "projects": [{"id": "p", "name": "P", "lat": 52.5, "lon": -1.9, "beds": 736}],

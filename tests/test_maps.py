@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from folium.plugins import FastMarkerCluster
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
@@ -19,12 +20,14 @@ from cwb.dataset.manifest import manifest_from_dict
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES
 from cwb.errors import UsageError
-from cwb.maps.compose import make_map, save_map
+from cwb.maps.compose import CATEGORY_COLOURS, make_map, save_map
 from cwb.maps.elements import (
+    QUANTUM,
     CwbLayer,
     _read_varints,
     decode_column,
     decode_points,
+    encode_points,
     iter_elements,
     local_asset_path,
     number_column,
@@ -282,8 +285,6 @@ def test_varints_round_trip(values: list[int]) -> None:
 @settings(max_examples=50)
 @given(st.lists(st.tuples(st.floats(-180, 180), st.floats(-85, 85)), min_size=1, max_size=100))
 def test_points_round_trip_within_half_a_step(points: list[tuple[float, float]]) -> None:
-    from cwb.maps.elements import QUANTUM, encode_points
-
     lon, lat = np.array(points).T
     back_lon, back_lat = decode_points(encode_points(lon, lat))
     assert np.all(np.abs(back_lon - lon) <= QUANTUM / 2 + 1e-9)
@@ -343,8 +344,6 @@ def test_every_layer_is_built_and_listed(fmap: folium.Map, html: str) -> None:
 
 
 def test_categories_come_from_one_legend(fmap: folium.Map) -> None:
-    from cwb.maps.compose import CATEGORY_COLOURS
-
     legend = next(e for e in iter_elements(fmap) if getattr(e, "factory", None) == "legend")
     sections = {s["id"]: s for s in legend.spec["sections"]}
     physical = {i["label"]: i for i in sections["physical"]["items"]}
@@ -520,8 +519,6 @@ def test_folium_assets_kept_on_request(ds: Dataset) -> None:
 
 @pytest.mark.skipif(not WEBASSETS.is_dir(), reason="tests/webassets not installed")
 def test_every_linked_file_exists_in_the_npm_packages(ds: Dataset) -> None:
-    from folium.plugins import FastMarkerCluster
-
     fmap = make_map(ds, links=False, folium_assets=True)
     FastMarkerCluster([[52.49, -1.94]]).add_to(fmap)
     html = fmap.get_root().render()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from cwb.dataset.io import read_dataset
+from cwb.dataset.io import read_dataset, write_dataset
 from cwb.errors import DatasetError, UsageError
 from cwb.importers.common import Provenance
 from cwb.importers.merge import (
@@ -293,8 +294,6 @@ def test_dataset_with_errors_is_refused(mini_copy):
 
 
 def test_ocds_into_dataset(mini_copy, tmp_path):
-    import json
-
     package = {
         "uri": "x",
         "version": "1.1",
@@ -320,8 +319,6 @@ def test_ocds_into_dataset(mini_copy, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["gpkg", "xlsx"])
 def test_import_keeps_the_dataset_format(mini_path, tmp_path, fmt):
-    from cwb.dataset.io import write_dataset
-
     folder = write_dataset(read_dataset(mini_path), tmp_path / fmt, format=fmt)
     result = import_into("osm", DATA / "osm_smethwick.geojson", folder)
     assert [p.name for p in result.written] == [f"assets.{fmt}"]

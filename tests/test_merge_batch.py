@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shapely.geometry import box
 from test_merge import assets as batch
 from typer.testing import CliRunner
 
@@ -102,8 +103,6 @@ def test_chain_keeps_both_ends():
 
 
 def test_footprints_are_measured_from_their_edge():
-    from shapely.geometry import box
-
     rows = batch([row("a", "Soho Road Stores", 0), row("b", "Soho Road Stores", 0)])
     # b is a 100 m-wide footprint whose nearest edge is 150 m north of a: within 250 m
     y0, y1 = 52.4969 + 150 * NORTH, 52.4969 + 250 * NORTH

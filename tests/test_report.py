@@ -12,6 +12,7 @@ from test_maps import HOSTILE_IMG, HOSTILE_SCRIPT, make_dataset
 from typer.testing import CliRunner
 
 from cwb.cli import app
+from cwb.errors import UsageError
 from cwb.report import build_report, render_html, render_markdown, save_report
 
 MINI = Path(__file__).resolve().parent / "data" / "mini"
@@ -157,7 +158,6 @@ def test_save_report_formats(tmp_path: Path) -> None:
     assert (tmp_path / "r_charts" / "training.svg").is_file()
     out = save_report(ds, tmp_path / "r.html", matches=hand_result())
     assert out.read_text().startswith("<!DOCTYPE html>")
-    from cwb.errors import UsageError
 
     with pytest.raises(UsageError, match="^format: "):
         save_report(ds, tmp_path / "r.pdf", format="pdf", matches=hand_result())

@@ -40,7 +40,18 @@ from cwb.spend.analysis import (
     supplier_spend_by_area,
     write_spend,
 )
-from cwb.spend.load import locate_spend, prepare_transactions, reconciliation, spend_settings
+from cwb.spend.load import (
+    extract_postcode,
+    financial_year,
+    locate_spend,
+    mapping_names,
+    parse_amounts,
+    prepare_transactions,
+    read_mapping,
+    read_spend_file,
+    reconciliation,
+    spend_settings,
+)
 from cwb.spend.multiplier import read_survey
 
 FIXTURE = Path(__file__).parent / "data" / "spend"
@@ -377,8 +388,6 @@ def test_location_classes_always_sum_to_the_total(rows):
 
 
 def test_parse_amounts_handles_messy_text():
-    from cwb.spend.load import parse_amounts
-
     values = parse_amounts(pd.Series(["£1,234.50", "(12.00)", "abc", "5CR", " -7 ", None]))
     assert values[:2].tolist() == [1234.5, -12.0]
     assert math.isnan(values[2]) and math.isnan(values[5])
@@ -386,16 +395,12 @@ def test_parse_amounts_handles_messy_text():
 
 
 def test_postcode_in_free_text():
-    from cwb.spend.load import extract_postcode
-
     found = extract_postcode(pd.Series(["Trinity Rd Ch 73 Trinity Rd Aston B6 6LS", "Team", None]))
     assert found[0] == "B6 6LS"
     assert found[1:].isna().all()
 
 
 def test_financial_and_calendar_years():
-    from cwb.spend.load import financial_year
-
     dates = pd.Series(["2017-03-31", "2017-04-01", None])
     periods = pd.Series([None, None, "2015-16"])
     assert financial_year(dates, periods, 4).tolist() == ["2016-17", "2017-18", "2015-16"]
@@ -403,8 +408,6 @@ def test_financial_and_calendar_years():
 
 
 def test_mappings_bundled_and_unknown():
-    from cwb.spend.load import mapping_names, read_mapping
-
     assert "bcc-pcards" in mapping_names()
     mapping = read_mapping("bcc-pcards")
     assert mapping.constants["buyer"] == "Birmingham City Council"
@@ -414,8 +417,6 @@ def test_mappings_bundled_and_unknown():
 
 
 def test_file_in_cwb_columns_needs_no_mapping(ds):
-    from cwb.spend.load import read_spend_file
-
     spend = read_spend_file(FIXTURE / "spend.csv", postcodes=FIXTURE / "postcodes.csv")
     assert (spend["precision"] == "postcode").sum() == 10  # B99 9ZZ is not in the lookup
     a = analyse_spend(ds, spend=spend)

@@ -25,8 +25,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
+from cwb.dataset.io import read_dataset
 from cwb.dataset.model import WGS84
 from cwb.errors import DatasetError, UsageError
+from cwb.spend.analysis import analyse_spend
 from cwb.spend.load import spend_settings
 from cwb.spend.register import (
     locate_by_register,
@@ -228,9 +230,6 @@ def fixture_with_register(tmp_path: Path, register_csv: str) -> Path:
 
 def test_analysis_reports_located_by(tmp_path):
     """T07 Unknown Ltd (£700, no postcode) is in the register at B66 1AA's point: now local."""
-    from cwb.dataset.io import read_dataset
-    from cwb.spend.analysis import analyse_spend
-
     folder = fixture_with_register(
         tmp_path,
         "supplier_name,lat,lon,org_type\n"

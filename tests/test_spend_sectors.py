@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cwb.spend.load import SpendSettings, prepare_transactions, reconciliation
+from cwb.spend.load import SpendSettings, prepare_transactions, read_spend_file, reconciliation
 from cwb.spend.sectors import (
     SECTOR_SCHEMES,
     classify_one,
@@ -191,7 +191,6 @@ def test_classify_sectors_keeps_the_index():
 def test_birmingham_pcard_categories():
     if not PCARDS.exists():
         pytest.skip("../shared/realdata is not available")
-    from cwb.spend.load import read_spend_file
 
     spend = read_spend_file(PCARDS, "bcc-pcards")
     frame = prepare_transactions(spend, SpendSettings(duplicate_key=("card",)))

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cwb.dataset.io import read_dataset
 from cwb.dataset.stale import months_before, stale_records, stale_rows
 from cwb.errors import UsageError
 
@@ -61,8 +62,6 @@ def test_more_months_never_lists_more(months):
 
 
 def test_stale_records_of_a_dataset(mini_path, tmp_path):
-    from cwb.dataset.io import read_dataset
-
     ds = read_dataset(mini_path)
     out = tmp_path / "stale.csv"
     listing = stale_records(ds, months=12, today=TODAY, out=out)

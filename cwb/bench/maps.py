@@ -25,12 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import folium
 import numpy as np
 import shapely
+from folium.plugins import FastMarkerCluster
 
+from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
 from cwb.errors import MissingDependencyError
+from cwb.maps.compose import make_map
 from cwb.maps.elements import local_asset_path
+from cwb.synth.generate import synth_dataset
 
 if TYPE_CHECKING:
     import folium
@@ -220,9 +225,6 @@ def public_points(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
 
 def fast_marker_cluster_map(lat: np.ndarray, lon: np.ndarray) -> folium.Map:
     """The folium baseline: one ``FastMarkerCluster`` of the points (no base map)."""
-    import folium
-    from folium.plugins import FastMarkerCluster
-
     fmap = folium.Map(
         location=[float(np.mean(lat)), float(np.mean(lon))],
         zoom_start=11,
@@ -281,8 +283,6 @@ def bench_map(
         ``items_drawn`` (points, clusters or icons on screen when the time was
         taken) and ``errors``; and ``drawn_ratio`` (cwb / baseline).
     """
-    from cwb.maps.compose import make_map
-
     out_dir.mkdir(parents=True, exist_ok=True)
     lat, lon = public_points(ds)
     result: dict[str, Any] = {"points": len(lat)}
@@ -325,9 +325,6 @@ def bench_map_sizes(
     sizes: list[int], work_dir: Path, *, seed: int = 0, baseline: bool = True
 ) -> list[dict[str, Any]]:
     """:func:`bench_map` on synthetic datasets of each size (from :mod:`cwb.synth`)."""
-    from cwb.dataset.io import read_dataset
-    from cwb.synth.generate import synth_dataset
-
     rows = []
     for size in sizes:
         folder = work_dir / f"synth_{size}"

@@ -1,4 +1,18 @@
-"""cwb's command-line interface (typer). Each module registers its commands on ``app``."""
+"""cwb's command-line interface (typer): the top of the pipeline, ``cwb`` and ``python -m cwb``.
+
+Each module registers its commands on ``app`` and imports the library inside each
+command, so that ``cwb --help`` starts without loading it.
+
+- ``app``: the typer application, shared options and the error-to-exit-code mapping.
+- ``_output``: the one table printer every command uses.
+- ``core``: ``init``, ``validate``, ``catalogue``, ``demo``.
+- ``data``: ``import``, ``stale``.
+- ``match``: ``match``, ``gaps``, ``compare``.
+- ``spend``: ``spend``.
+- ``graph``: ``graph``.
+- ``maps``: ``map``, ``report``.
+- ``tools``: ``synth``, ``bench``.
+"""
 
 from cwb.cli import (
     core,  # noqa: F401

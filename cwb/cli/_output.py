@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from cwb.cli.app import out
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Formats one cell: (column key, value) → text.
 CellFormat = Callable[[str, object], str]
@@ -18,6 +20,8 @@ CellFormat = Callable[[str, object], str]
 
 def is_missing(value: object) -> bool:
     """Whether a cell is empty: None, NaN, ``pd.NA`` or ``pd.NaT``."""
+    import pandas as pd
+
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and value != value
@@ -56,6 +60,8 @@ def table_of(
     Table
         The table, ready for ``Console.print``.
     """
+    import pandas as pd
+
     if isinstance(data, pd.DataFrame):
         chosen = list(columns) if columns is not None else list(data.columns)
         keys = [str(c) for c in chosen]

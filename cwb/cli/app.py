@@ -15,7 +15,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from cwb import __version__
 from cwb.errors import CwbError, DatasetError, MissingDependencyError, Problem, UsageError
 
 app = typer.Typer(
@@ -67,6 +66,8 @@ BandsOpt = Annotated[
 
 def _version(value: bool) -> None:
     if value:
+        from cwb._version import __version__
+
         out.print(f"cwb {__version__}")
         raise typer.Exit(0)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from cwb.cli.app import (
     parse_bands,
     print_problems,
 )
+
+if TYPE_CHECKING:
+    pass
 
 
 @app.command()

@@ -90,7 +90,7 @@ def gaps(
 
     Example: cwb gaps data/birmingham -o gaps.csv
     """
-    from cwb.matching.gaps import run_gaps
+    from cwb.matching.core import run_gaps
 
     with library_errors():
         found = run_gaps(dataset, output=output, project=project)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from cwb.cli._output import is_missing, print_table
 from cwb.cli.app import DatasetArg, app, library_errors, out
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _input_file(help_text: str, *names: str) -> typer.models.OptionInfo:

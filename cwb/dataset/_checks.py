@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cwb.dataset.io import RawTable
+from cwb.dataset.raw import RawTable
 from cwb.errors import ProblemLog
 
 #: At most this many problems of one kind (file, column, reason code) are listed;

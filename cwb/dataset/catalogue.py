@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from cwb._atomic import atomic_path
+from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import Dataset
-from cwb.privacy import OUTSIDE_AREAS, assign_area_codes
 
 UNLOCATED = "unlocated"
 

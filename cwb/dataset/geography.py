@@ -9,7 +9,8 @@
   their LSOAs: the population-weighted mean LSOA rank, placed among England's
   32,844 LSOAs for the decile, plus the share of residents in the most deprived 10 %.
 - :func:`attach_area_codes` (spatial join) and :func:`attach_indicators` (code
-  lookup) add area codes and indicators to any table.
+  lookup) add area codes and indicators to any table; :func:`assign_area_codes`
+  gives each row its area code (or :data:`OUTSIDE_AREAS`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from cwb.errors import UsageError
-from cwb.importers.common import WGS84, require_path
+from cwb.dataset.model import WGS84
+from cwb.errors import UsageError, require_path
 
 log = logging.getLogger(__name__)
+
+#: Area code of rows (and human-asset groups) that fall in no area.
+OUTSIDE_AREAS = "outside_areas"
 
 #: Number of LSOAs in England in the English Indices of Deprivation 2019.
 ENGLAND_LSOAS_2019 = 32_844
@@ -210,6 +214,31 @@ def attach_area_codes(
         codes[hits.index[found]] = hits.loc[found, "code"].to_numpy()
         out[column] = codes
     return out
+
+
+def assign_area_codes(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
+    """Area code for each row: its ``area_code`` if set, else the area its geometry falls in.
+
+    Rows in no area get :data:`OUTSIDE_AREAS`. The result is aligned with ``points``.
+    """
+    codes = (
+        points["area_code"].astype(object).where(points["area_code"].notna(), None)
+        if "area_code" in points
+        else pd.Series(None, index=points.index, dtype=object)
+    )
+    missing = codes.isna()
+    if missing.any() and len(areas):
+        located = points.loc[missing & points.geometry.notna() & ~points.geometry.is_empty]
+        if len(located):
+            hits = gpd.sjoin(
+                located[["geometry"]],
+                areas[["code", "geometry"]].to_crs(points.crs),
+                how="left",
+                predicate="within",
+            )
+            hits = hits[~hits.index.duplicated(keep="first")]
+            codes.loc[hits.index] = hits["code"].to_numpy()
+    return codes.fillna(OUTSIDE_AREAS).astype(str)
 
 
 def attach_indicators(

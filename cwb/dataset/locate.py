@@ -32,7 +32,6 @@ from pyproj import Transformer
 
 from cwb import settings
 from cwb.dataset._checks import Checker, parse_numbers
-from cwb.dataset.io import RawTable
 from cwb.dataset.manifest import MANIFEST_NAME, Manifest
 from cwb.dataset.model import WGS84, metric_crs_for
 from cwb.dataset.postcodes import (
@@ -41,6 +40,7 @@ from cwb.dataset.postcodes import (
     is_valid_postcode,
     normalise_postcodes,
 )
+from cwb.dataset.raw import RawTable
 from cwb.dataset.schema import TableSpec
 from cwb.errors import Problem, ProblemLog
 

@@ -11,7 +11,7 @@ import pandas as pd
 from pyproj import CRS
 
 from cwb.dataset.manifest import Manifest
-from cwb.errors import Problem
+from cwb.errors import Problem, UsageError
 
 WGS84 = "EPSG:4326"
 BRITISH_NATIONAL_GRID = "EPSG:27700"
@@ -117,8 +117,6 @@ class Dataset:
 
     def with_catchment(self, bands_m: Sequence[float]) -> Dataset:
         """A copy whose catchment distance bands (metres) replace the manifest's."""
-        from cwb.errors import UsageError
-
         bands = tuple(sorted(float(b) for b in bands_m))
         if not bands or bands[0] <= 0:
             raise UsageError(

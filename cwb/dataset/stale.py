@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from cwb import settings
+from cwb.dataset.io import write_table
 from cwb.dataset.model import Dataset
+from cwb.errors import UsageError
 
 STALE_COLUMNS = [
     "table",
@@ -71,8 +73,6 @@ def stale_rows(
         and why it is listed.
     """
     if months < 0:
-        from cwb.errors import UsageError
-
         raise UsageError(f"months must be 0 or more; got {months}")
     today = today or _dt.date.today()
     cutoff = pd.Timestamp(months_before(today, months))
@@ -137,7 +137,5 @@ def stale_records(
     ]
     listing = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=STALE_COLUMNS)
     if out is not None:
-        from cwb.dataset.io import write_table
-
         write_table(listing, Path(out))
     return listing

@@ -17,11 +17,11 @@ import pandas as pd
 from rapidfuzz import process
 
 from cwb.dataset._checks import Checker, TableCounts, parse_numbers
-from cwb.dataset.io import RawTable, read_raw_table
 from cwb.dataset.locate import Place, locate_rows, place_for
 from cwb.dataset.manifest import MANIFEST_NAME, Manifest, read_manifest
 from cwb.dataset.model import WGS84, Dataset
 from cwb.dataset.postcodes import PostcodeLookup
+from cwb.dataset.raw import RawTable, read_raw_table
 from cwb.dataset.schema import ASSET_CATEGORIES, CATEGORY_KIND, TABLES, Column, TableSpec
 from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
 from cwb.progress import track

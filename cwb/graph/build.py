@@ -52,9 +52,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
-from cwb.privacy import OUTSIDE_AREAS, Residents, aggregate_human, assign_area_codes
+from cwb.privacy import Residents, aggregate_human
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry

@@ -35,9 +35,12 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
+from networkx.readwrite.gexf import GEXFWriter
 
 from cwb._atomic import atomic_open, atomic_path, write_text_atomic
+from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
 from cwb.graph.build import Scalar, build_graph, plain
@@ -161,8 +164,6 @@ def write_gexf(G: nx.MultiDiGraph, path: str | Path) -> Path:
     into the file's ``<meta><description>`` as JSON after :data:`GEXF_ATTRIBUTES_PREFIX`,
     which Gephi shows as the graph's description.
     """
-    from networkx.readwrite.gexf import GEXFWriter
-
     H = plain_graph(G)
     for u, v, k, d in H.edges(keys=True, data=True):
         d["id"] = f"{u}->{v}{_GEXF_KEY_MARK}{k}"
@@ -272,8 +273,6 @@ def _gdfs(t: _PlainTables) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 
 def write_gpkg(G: nx.MultiDiGraph, path: str | Path) -> Path:
     """Write ``G`` as a GeoPackage (atomically): ``nodes``, ``edges``, ``attributes``, ``graph``."""
-    import pyogrio
-
     t = _plain_tables(G)
     nodes, edges = _gdfs(t)
     for layer, frame in (("nodes", nodes), ("edges", edges)):
@@ -331,8 +330,6 @@ def _rows(frame: pd.DataFrame, types: dict[str, str], skip: set[str]) -> list[di
 
 def read_gpkg(path: str | Path) -> nx.MultiDiGraph:
     """Read a GeoPackage written by :func:`write_gpkg` back into a graph."""
-    import pyogrio
-
     types = pyogrio.read_dataframe(path, layer="attributes", read_geometry=False)
     by_scope = {s: dict(zip(g["name"], g["type"], strict=True)) for s, g in types.groupby("scope")}
     nodes = pyogrio.read_dataframe(path, layer="nodes")
@@ -435,8 +432,6 @@ def export_dataset_graph(
     """
     graph_format(output)  # a wrong suffix fails before any work is done
     if not isinstance(dataset, Dataset):
-        from cwb.dataset.io import read_dataset
-
         dataset = read_dataset(Path(dataset))
     G = build_graph(dataset, matches)
     metrics = graph_metrics(G, seed=seed)

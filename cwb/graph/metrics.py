@@ -18,6 +18,8 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 #: Betweenness is exact up to this many connected (non-isolated) nodes; above it, it is
 #: estimated from :data:`BETWEENNESS_SAMPLE` source nodes (``betweenness_centrality(k=…)``,
@@ -87,9 +89,6 @@ def _numbered(groups: Iterable[Iterable[str]]) -> dict[str, int]:
 
 def _components_sparse(H: nx.Graph) -> dict[str, int]:
     """:func:`_numbered` connected components of ``H``, computed with scipy (large graphs)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     nodes = list(H)
     n = len(nodes)
     if not n:

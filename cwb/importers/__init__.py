@@ -1,9 +1,19 @@
 """Importers: standard formats (OSM, Open Referral, 360Giving, OCDS, registers) → cwb tables.
 
-Each ``import_*`` function reads one source and returns an
+Feeds the dataset stage: each ``import_*`` function reads one source and returns an
 :class:`~cwb.importers.common.ImportResult` holding tables in the schema's
 columns and an account of every record read, imported and skipped.
 :func:`cwb.importers.merge.import_into` merges a result into a dataset on disk.
+
+- ``common``: the import result, provenance and locating rows, shared by every importer.
+- ``osm``: OpenStreetMap extracts (GeoJSON, GeoPackage) → physical and community assets.
+- ``openreferral``: Open Referral (HSDS 3, UK profile) → community assets and services.
+- ``threesixtygiving``: 360Giving grants → funders, recipients and funding flows.
+- ``ocds``: OCDS release and record packages → opportunities, suppliers and spend.
+- ``ocds_schema``: OCDS merge rules, offline, with extension patches.
+- ``registers``: public registers as CSV (charities, companies, NHS, libraries, GPs).
+- ``duplicates``: likely duplicates by name and distance.
+- ``merge``: stable ids, provenance and duplicates when rows join a dataset.
 """
 
 from cwb.importers.common import ImportResult, Provenance

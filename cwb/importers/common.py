@@ -10,6 +10,7 @@ empty geometry and ``precision == "none"``, and counted as unlocated.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import logging
 import re
 from collections import Counter
@@ -23,15 +24,13 @@ import pandas as pd
 
 from cwb.dataset.locate import locate_frame
 from cwb.dataset.schema import TABLES
-from cwb.errors import Problem
+from cwb.errors import DatasetError, Problem
 
 if TYPE_CHECKING:
     from cwb.dataset.postcodes import PostcodeLookup
 
 
 log = logging.getLogger(__name__)
-
-WGS84 = "EPSG:4326"
 
 #: Provenance columns every imported row carries.
 PROVENANCE_COLUMNS: tuple[str, ...] = ("source", "collected_by", "collected_on", "licence")
@@ -291,10 +290,6 @@ def located_table(
 
 def read_json(path: Path) -> Any:
     """Parse a JSON file, turning a syntax error into a :class:`cwb.errors.DatasetError`."""
-    import json
-
-    from cwb.errors import DatasetError
-
     try:
         with open(path, encoding="utf-8-sig") as handle:
             return json.load(handle)
@@ -315,13 +310,3 @@ def read_json(path: Path) -> Any:
         raise DatasetError(
             [Problem(file=str(path), reason=f"is not UTF-8 text: {exc}", code="parse")]
         ) from None
-
-
-def require_path(path: str | Path) -> Path:
-    """``path`` as a Path, or a UsageError naming it when it does not exist."""
-    from cwb.errors import UsageError
-
-    p = Path(path)
-    if not p.exists():
-        raise UsageError(f"{p} does not exist")
-    return p

@@ -24,6 +24,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from rapidfuzz import fuzz
+from rapidfuzz.process import cpdist
 
 from cwb import settings
 from cwb.text import normalise_names
@@ -53,9 +55,6 @@ def name_similarities(left: list[str], right: list[str], *, at_least: float = 0.
 
     Pairs that cannot reach ``at_least`` score 0.
     """
-    from rapidfuzz import fuzz
-    from rapidfuzz.process import cpdist
-
     if not left:
         return np.zeros(0)
     subset = np.asarray(

@@ -40,8 +40,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cwb import importers as imp
+from cwb.dataset.io import write_table
+from cwb.dataset.model import WGS84
+from cwb.dataset.postcodes import PostcodeLookup
+from cwb.dataset.validate import validate_dataset
 from cwb.errors import DatasetError, UsageError
-from cwb.importers.common import WGS84, ImportResult, Provenance
+from cwb.importers.common import ImportResult, Provenance
 from cwb.importers.duplicates import (
     DUPLICATE_COLUMNS,
     DuplicateRule,
@@ -330,8 +335,6 @@ def run_importer(
     ocds_extensions: str | Path | None = None,
 ) -> ImportResult:
     """Run the importer for ``kind`` (one of :data:`IMPORT_KINDS`) on ``path``."""
-    from cwb import importers as imp
-
     common: _ImporterArgs = {"provenance": provenance, "postcodes": postcodes, "areas": areas}
     if kind == "osm":
         return imp.import_osm(path, **common)
@@ -439,9 +442,6 @@ def import_into(
     DatasetError
         When the dataset already has errors (fix them first) or the source is malformed.
     """
-    from cwb.dataset.postcodes import PostcodeLookup
-    from cwb.dataset.validate import validate_dataset
-
     if on_duplicate not in ON_DUPLICATE:
         raise UsageError(
             f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}; got {on_duplicate!r}"
@@ -587,8 +587,6 @@ def _merge_links(
 
 def _write_tables(folder: Path, ds: Dataset, tables: dict[str, pd.DataFrame]) -> list[Path]:
     """Write every table to a scratch folder first, then move them all into place."""
-    from cwb.dataset.io import write_table
-
     scratch = folder / ".cwb-import"
     scratch.mkdir(exist_ok=True)
     staged: list[tuple[Path, Path]] = []

@@ -23,10 +23,11 @@ from __future__ import annotations
 import html
 import logging
 import re
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cwb.errors import DatasetError, MissingDependencyError, Problem, UsageError
+from cwb.errors import DatasetError, MissingDependencyError, Problem, UsageError, require_path
 from cwb.importers.common import (
     ImportResult,
     Provenance,
@@ -35,9 +36,9 @@ from cwb.importers.common import (
     located_table,
     postcode_in_text,
     read_json,
-    require_path,
     to_float,
 )
+from cwb.importers.ocds_schema import merge_schema
 from cwb.importers.registers import stable_id
 
 if TYPE_CHECKING:
@@ -127,8 +128,6 @@ def _json_files(path: Path) -> list[Path]:
 
 def _spreadsheet_package(path: Path) -> dict[str, Any]:
     """An OCDS spreadsheet (flattened with path headers) → a release package via flattentool."""
-    import tempfile
-
     try:
         import flattentool  # noqa: PLC0415 - optional dependency
     except ImportError as exc:
@@ -238,8 +237,6 @@ def _merge_schema(
     extensions: list[str], local: str | Path | None, result: ImportResult
 ) -> dict[str, Any]:
     """The patched release schema; says once which listed extensions keep default rules."""
-    from cwb.importers.ocds_schema import merge_schema
-
     built = merge_schema(extensions, local)
     for problem in built.problems:
         log.warning("OCDS extension schema not used: %s", problem)

@@ -24,7 +24,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cwb.errors import DatasetError, Problem, UsageError
+from cwb.errors import DatasetError, Problem, UsageError, require_path
 from cwb.importers.common import (
     ImportResult,
     Provenance,
@@ -32,7 +32,6 @@ from cwb.importers.common import (
     iso_date,
     located_table,
     read_json,
-    require_path,
     to_float,
 )
 

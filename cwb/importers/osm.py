@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from cwb.dataset.schema import CATEGORY_KIND
-from cwb.errors import DatasetError, Problem
+from cwb.errors import DatasetError, Problem, require_path
 from cwb.importers.common import (
     ImportResult,
     Provenance,
     clean_str,
     iso_date,
     located_table,
-    require_path,
 )
 
 if TYPE_CHECKING:
@@ -171,8 +171,6 @@ def _osm_id(props: dict[str, Any], geom_type: str) -> str | None:
 
 def read_osm_features(path: Path) -> gpd.GeoDataFrame:
     """Every feature of a GeoJSON file or every layer of a GeoPackage, in EPSG:4326."""
-    import pyogrio
-
     try:
         layers = [name for name, _ in pyogrio.list_layers(path)]
         frames = []

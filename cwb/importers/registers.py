@@ -37,13 +37,12 @@ import numpy as np
 import pandas as pd
 
 from cwb.dataset.schema import ASSET_CATEGORIES, ASSETS, CATEGORY_KIND
-from cwb.errors import DatasetError, Problem, UsageError
+from cwb.errors import DatasetError, Problem, UsageError, require_path
 from cwb.importers.common import (
     ImportResult,
     Provenance,
     iso_date,
     located_table,
-    require_path,
 )
 
 if TYPE_CHECKING:

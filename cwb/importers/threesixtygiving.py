@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cwb.dataset.schema import CATEGORY_KIND
-from cwb.errors import DatasetError, MissingDependencyError, Problem, UsageError
+from cwb.errors import DatasetError, MissingDependencyError, Problem, UsageError, require_path
 from cwb.importers.common import (
     ImportResult,
     Provenance,
@@ -33,7 +33,6 @@ from cwb.importers.common import (
     iso_date,
     located_table,
     read_json,
-    require_path,
     schema_frame,
     to_float,
 )

@@ -1,1 +1,21 @@
-"""TODO."""
+"""The map stage: an interactive Folium map of a dataset, fast at a million assets, safe to share.
+
+Draws the dataset, its catchment and (from matching) the links; residents appear
+only in aggregate.
+
+- ``tables``: the tables a map draws, before they become layers.
+- ``elements``: compact canvas layers, legend, title and search as Folium elements.
+- ``layers``: each layer of the map built from the dataset.
+- ``compose``: :func:`make_map` and :func:`save_map`.
+- ``js/``: the map's JavaScript and CSS.
+"""
+
+from cwb.maps.compose import KIND_STYLE, make_map, save_map
+from cwb.maps.layers import MapOptions
+
+__all__ = [
+    "KIND_STYLE",
+    "MapOptions",
+    "make_map",
+    "save_map",
+]

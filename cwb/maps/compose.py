@@ -35,6 +35,8 @@ import pandas as pd
 
 from cwb import settings
 from cwb._atomic import atomic_path
+from cwb._version import __version__
+from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
 from cwb.maps.elements import CwbControl, drop_unused_links, set_asset_prefix
@@ -206,8 +208,6 @@ def save_map(ds: Dataset | str | Path, path: str | Path, **kwargs: Any) -> Path:
     written relative to the HTML file.
     """
     if not isinstance(ds, Dataset):
-        from cwb.dataset.io import read_dataset
-
         ds = read_dataset(ds)
     kwargs["assets_prefix"] = relative_assets_prefix(kwargs.get("assets_prefix"), path)
     return write_map(make_map(ds, **kwargs), path)
@@ -263,7 +263,6 @@ def _title_spec(ds: Dataset, options: MapOptions) -> dict[str, str]:
         sources.append("English Indices of Deprivation 2019")
     sources += list(options.extra_sources)
     date = options.date or _dt.date.today().isoformat()
-    from cwb import __version__
 
     listed = "; ".join(sources) if sources else "dataset " + ds.name
     note = f"Sources: {listed}. Made {date} with cwb {__version__}."

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cwb.dataset.geography import assign_area_codes
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
-from cwb.privacy import assign_area_codes
 
 log = logging.getLogger(__name__)
 

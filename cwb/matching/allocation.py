@@ -28,9 +28,14 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import maximum_flow
+
+from cwb.matching.model import load_eligibility
 
 if TYPE_CHECKING:
-    from cwb.matching.core import MatchResult, MatchSettings
+    from cwb.matching.model import MatchResult, MatchSettings
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +164,6 @@ class Allocation:
 
 
 def _supply_modes() -> dict[tuple[str, str, str], str]:
-    from cwb.matching.core import load_eligibility
-
     return {
         (r.opportunity_type, r.asset_kind, r.asset_category): r.supply for r in load_eligibility()
     }
@@ -284,8 +287,6 @@ def solve_flow(
     linear programme (scipy's HiGHS). The constraint matrix of a network is
     totally unimodular, so the simplex solution is whole units, like networkx's.
     """
-    from scipy import sparse
-
     limit = NETWORKX_MAX_ARCS if max_networkx_arcs is None else max_networkx_arcs
     flow = np.zeros(len(s_index), dtype=np.int64)
     if not len(s_index):
@@ -316,9 +317,6 @@ def _max_flow_into_sink(
     s_index: np.ndarray, o_index: np.ndarray, cap: np.ndarray, s_cap: np.ndarray, d_cap: np.ndarray
 ) -> np.ndarray:
     """Units reaching the sink from each demand node in a largest flow of the network."""
-    from scipy import sparse
-    from scipy.sparse.csgraph import maximum_flow
-
     n_s, n_o = len(s_cap), len(d_cap)
     source, sink = n_s + n_o, n_s + n_o + 1
     supplies = np.unique(s_index)
@@ -367,9 +365,6 @@ def _flow_highs(
     d_cap: np.ndarray,
     total: int,
 ) -> np.ndarray:
-    from scipy import sparse
-    from scipy.optimize import linprog
-
     s_nodes, s_local = np.unique(si, return_inverse=True)
     o_nodes, o_local = np.unique(oj, return_inverse=True)
     n_s, n_o, n_a = len(s_nodes), len(o_nodes), len(si)

@@ -21,14 +21,19 @@ less 0.05 per member beyond two) and ``reasons``.
 from __future__ import annotations
 
 import logging
+from itertools import combinations
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from cwb.matching.prune import select_pairs, solo_capacity
+from cwb.matching.reasons import format_money
+from cwb.matching.scoring import popcount
+
 if TYPE_CHECKING:
-    from cwb.matching.core import MatchResult, MatchSettings
     from cwb.matching.engine import Engine
+    from cwb.matching.model import MatchResult, MatchSettings
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +80,6 @@ def propose_consortia(
     pandas.DataFrame
         One row per proposed consortium, columns :data:`CONSORTIUM_COLUMNS`.
     """
-    from cwb.matching.prune import select_pairs, solo_capacity
-
     settings = settings or result.settings
     engine = result._engine
     assert engine is not None  # a result of match(), which keeps its engine
@@ -118,8 +121,6 @@ def propose_consortia(
 
 def _combinations(n: int, size: int) -> np.ndarray:
     """All ``size``-subsets of ``range(n)`` in lexicographic order, one per row."""
-    from itertools import combinations
-
     return np.array(list(combinations(range(n), size)), dtype=np.int64).reshape(-1, size)
 
 
@@ -132,12 +133,9 @@ def _for_contract(
     settings: MatchSettings,
 ) -> list[dict[str, object]]:
     """Minimal feasible groups among one contract's best candidates, best first, as rows."""
-    from cwb.matching.engine import _popcount
-    from cwb.matching.reasons import format_money
-
     e = engine
     req = e.opps.bits[opp]
-    nreq = int(_popcount(req[None, :])[0])
+    nreq = int(popcount(req[None, :])[0])
     value = float(e.lot_value[opp])
     capacity = e.capacity
     caps_all = capacity[a_ids]
@@ -153,7 +151,7 @@ def _for_contract(
         for j in range(1, size):
             total = total + caps_all[combos[:, j]]
             union = union | cover[combos[:, j]]
-        covered = _popcount(union) if nreq else np.zeros(len(combos), dtype=np.int64)
+        covered = popcount(union) if nreq else np.zeros(len(combos), dtype=np.int64)
         for i in np.flatnonzero((total >= value) & (covered >= nreq)):
             combo = combos[i]
             bits = sum(1 << int(k) for k in combo)

@@ -24,9 +24,10 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
+from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import WGS84, Dataset
 from cwb.dataset.schema import ALL_CATEGORIES, OPPORTUNITY_TYPES
-from cwb.matching.core import (
+from cwb.matching.model import (
     ASSET_COLUMNS,
     MATCH_COLUMNS,
     OPPORTUNITY_COLUMNS,
@@ -37,91 +38,23 @@ from cwb.matching.core import (
     load_eligibility,
     load_pathways,
 )
+from cwb.matching.prune import ProfilePairs, select_pairs
 from cwb.matching.reasons import match_reasons
+from cwb.matching.scoring import (
+    WORD,
+    capacity_fit,
+    codes_of,
+    combine_score,
+    has_code,
+    popcount,
+    to_bits,
+)
 from cwb.matching.skills import Vocabulary, is_unknown_code, unknown_skills
-from cwb.privacy import OUTSIDE_AREAS, assign_area_codes
 
 if TYPE_CHECKING:
     from pyproj import CRS
 
-    from cwb.matching.prune import ProfilePairs
-
 log = logging.getLogger(__name__)
-
-_WORD = 64
-
-
-# -- bitsets -----------------------------------------------------------------------------------
-def _bits(lists: list[list[int]], words: int) -> np.ndarray:
-    """Rows of code indices → (n, words) uint64 bitsets."""
-    out = np.zeros((len(lists), words), dtype=np.uint64)
-    lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
-    if lengths.sum():
-        rows = np.repeat(np.arange(len(lists)), lengths)
-        cols = np.fromiter((c for x in lists for c in x), dtype=np.int64, count=int(lengths.sum()))
-        np.bitwise_or.at(
-            out,
-            (rows, cols // _WORD),
-            np.left_shift(np.uint64(1), (cols % _WORD).astype(np.uint64)),
-        )
-    return out
-
-
-def _popcount(bits: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(bits).sum(axis=-1, dtype=np.int64)
-
-
-def _has(bits: np.ndarray, code: int) -> np.ndarray:
-    return ((bits[:, code // _WORD] >> np.uint64(code % _WORD)) & np.uint64(1)).astype(bool)
-
-
-def _decode(row: np.ndarray) -> list[int]:
-    out: list[int] = []
-    for w, word in enumerate(row.tolist()):
-        while word:
-            low = word & -word
-            out.append(w * _WORD + low.bit_length() - 1)
-            word ^= low
-    return out
-
-
-def capacity_fit(capacity: np.ndarray, value: np.ndarray | float) -> np.ndarray:
-    """``min(1, capacity / value)``; 1 for a value of 0 or less; 0.5 when either is unknown."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fit = np.where(value > 0, np.minimum(1.0, capacity / value), 1.0)
-    return np.where(np.isnan(capacity) | np.isnan(value), 0.5, fit)
-
-
-def combine_score(
-    w: dict[str, float],
-    skill: np.ndarray,
-    dist_score: np.ndarray,
-    dep: np.ndarray,
-    path_score: np.ndarray,
-    has_p: np.ndarray | np.bool_,
-    cap_score: np.ndarray,
-    cap_applies: np.ndarray,
-) -> np.ndarray:
-    """The weighted mean over the components that apply, rounded to 6 decimals.
-
-    Every path that ranks pairs goes through this one function, so that equal
-    inputs give bit-for-bit equal scores (ties are decided on them).
-    """
-    numerator = (
-        w["skills"] * skill
-        + w["distance"] * dist_score
-        + w["deprivation"] * dep
-        + w["pathway"] * np.where(np.isnan(path_score), 0.0, path_score)
-        + w["capacity"] * np.where(np.isnan(cap_score), 0.0, cap_score)
-    )
-    denominator = (
-        w["skills"]
-        + w["distance"]
-        + w["deprivation"]
-        + w["pathway"] * has_p
-        + w["capacity"] * cap_applies
-    )
-    return np.round(numerator / denominator, 6)
 
 
 def _metric_xy(geoms: gpd.GeoSeries, crs: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -432,20 +365,20 @@ class Engine:
         )
         self.codes: list[str] = [*self.vocab.skills, *unknown]
         self.code_pos = {c: i for i, c in enumerate(self.codes)}
-        self.words = max(1, math.ceil(len(self.codes) / _WORD))
+        self.words = max(1, math.ceil(len(self.codes) / WORD))
         pos = self.code_pos
         # everything derived from an asset's codes is computed once per distinct code list
-        held = _bits([[pos[c] for c in cs] for cs in self._code_lists], self.words)
+        held = to_bits([[pos[c] for c in cs] for cs in self._code_lists], self.words)
         of_list = self._code_list_of
         self.assets.bits, self._list_bits = held[of_list], held
-        self.opps.bits = _bits([[pos[c] for c in cs] for cs in self.opps.codes], self.words)
-        related = _bits(
+        self.opps.bits = to_bits([[pos[c] for c in cs] for cs in self.opps.codes], self.words)
+        related = to_bits(
             [[pos[r] for r in self.vocab.related(c) if r in pos] for c in self.codes], self.words
         )
         rel = np.zeros_like(held)
         for c in range(len(self.codes)):
             if related[c].any():
-                has = _has(held, c)
+                has = has_code(held, c)
                 if has.any():
                     rel[has] |= related[c]
         self.related_bits = rel[of_list]
@@ -453,10 +386,10 @@ class Engine:
         self.path_ids = list(self.pathways)
         self.path_pos = {p: i for i, p in enumerate(self.path_ids)}
         paths = list(self.pathways.values())
-        self.path_requires = _bits(
+        self.path_requires = to_bits(
             [[pos[c] for c in p.requires if c in pos] for p in paths], self.words
         )
-        self.path_grants = _bits(
+        self.path_grants = to_bits(
             [[pos[c] for c in p.grants if c in pos] for p in paths], self.words
         )
         self.path_credit = np.array([p.credit for p in paths], dtype=float)
@@ -470,7 +403,7 @@ class Engine:
         self.opp_path = np.array(
             [self.path_pos.get(p, -1) for p in self.opps.frame["pathway"]], dtype=np.int64
         )
-        self.opp_nreq = _popcount(self.opps.bits)
+        self.opp_nreq = popcount(self.opps.bits)
 
     def _prepare_rules(self) -> None:
         cats = [*ALL_CATEGORIES, "?"]
@@ -512,7 +445,7 @@ class Engine:
         qualifies = self.qualifies[assets]
         rows, cols = [], []
         for c in range(v):
-            hit = np.flatnonzero(_has(can, c))
+            hit = np.flatnonzero(has_code(can, c))
             rows.append(hit)
             cols.append(np.full(len(hit), c))
         for j in range(p):
@@ -529,7 +462,7 @@ class Engine:
         m, v, p = len(self.opps.ids), len(self.codes), len(self.path_ids)
         rows, cols = [], []
         for c in range(v):
-            hit = np.flatnonzero(_has(self.opps.bits, c))
+            hit = np.flatnonzero(has_code(self.opps.bits, c))
             rows.append(np.full(len(hit), c))
             cols.append(hit)
         has_path = np.flatnonzero(self.opp_path >= 0)
@@ -560,8 +493,8 @@ class Engine:
         )
         via_p = grants & req & ~held
         via_r = self.related_bits[a] & req & ~held
-        n_d, n_p, n_r = _popcount(direct), _popcount(via_p), _popcount(via_r)
-        n_both = _popcount(via_p & via_r)
+        n_d, n_p, n_r = popcount(direct), popcount(via_p), popcount(via_r)
+        n_both = popcount(via_p & via_r)
         cp = np.where(qual, self.path_credit[pj] if len(self.path_ids) else 0.0, 0.0)
         cr = s.related_credit
         total = np.where(
@@ -621,8 +554,6 @@ class Engine:
     def profile_pairs(self) -> ProfilePairs:
         """Skill components per pair of distinct profiles (built once, for pruning)."""
         if self._pairs is None:
-            from cwb.matching.prune import ProfilePairs
-
             self._pairs = ProfilePairs.build(self)
         return self._pairs
 
@@ -641,8 +572,6 @@ class Engine:
         False), then the asset id. Returns asset and opportunity indices, the
         full components of :meth:`score` and the ranks.
         """
-        from cwb.matching.prune import select_pairs
-
         s = self.settings
         min_score = s.min_score if min_score is None else min_score
         top_k = s.top_k if top_k is False else top_k
@@ -667,7 +596,7 @@ class Engine:
             key = row.tobytes()
             text = memo.get(key)
             if text is None:
-                text = memo[key] = ";".join(self.vocab.label(self.codes[c]) for c in _decode(row))
+                text = memo[key] = ";".join(self.vocab.label(self.codes[c]) for c in codes_of(row))
             out.append(text)
         return out
 

@@ -22,11 +22,15 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+
+from cwb.dataset.schema import split_list
+from cwb.matching.prune import plausible_assets
 
 if TYPE_CHECKING:
     from cwb.matching.allocation import Allocation
-    from cwb.matching.core import MatchResult
+    from cwb.matching.model import MatchResult
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +156,6 @@ def _explode(keys: pd.DataFrame, cells: pd.Series, codes_of: object) -> pd.DataF
 
 
 def _training_needs(result: MatchResult, allocation: Allocation) -> pd.DataFrame:
-    from cwb.dataset.schema import split_list
-
     engine = result._engine
     assert engine is not None  # a result of match(), which keeps its engine
     vocab = engine.vocab
@@ -214,8 +216,6 @@ def _code_of(engine: object, label: str) -> str:
 
 
 def _untapped(result: MatchResult) -> pd.DataFrame:
-    import numpy as np
-
     engine = result._engine
     assert engine is not None  # a result of match(), which keeps its engine
     assets = result.assets
@@ -228,8 +228,6 @@ def _untapped(result: MatchResult) -> pd.DataFrame:
     for t in opp_types:
         reachable_types |= engine.eligible[engine.asset_cat, t]
     if len(engine.opps.ids):
-        from cwb.matching.prune import plausible_assets
-
         plausible = plausible_assets(engine)
     reasons = np.where(
         ~located,
@@ -261,19 +259,3 @@ def _untapped(result: MatchResult) -> pd.DataFrame:
     return out.reindex(columns=UNTAPPED_COLUMNS).sort_values(
         ["kind", "category", "asset_id"], ignore_index=True
     )
-
-
-def run_gaps(
-    path: str | object, *, output: str | object | None = None, project: str | None = None
-) -> Gaps:
-    """Read, match and allocate the dataset at ``path``; return (and write) its gaps."""
-    from cwb.dataset.io import read_dataset
-    from cwb.matching.allocation import allocate
-    from cwb.matching.core import match, write_csv
-
-    ds = read_dataset(path)  # type: ignore[arg-type]
-    result = match(ds, project=project)
-    gaps = find_gaps(result, allocate(result))
-    if output is not None:
-        write_csv(gaps.table(), output)  # type: ignore[arg-type]
-    return gaps

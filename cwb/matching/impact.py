@@ -16,7 +16,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from cwb.dataset.model import Dataset
-    from cwb.matching.core import MatchResult
+    from cwb.matching.model import MatchResult
 
 
 #: A label a board paper can use for each figure.

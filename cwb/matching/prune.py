@@ -21,7 +21,7 @@ the asset, the opportunity's location and its lot value. So:
    whose bound reaches θ (a binary search per segment). Every other asset
    provably scores below θ and cannot be among the best k.
 
-Exact scores come from :func:`cwb.matching.engine.combine_score` on the same
+Exact scores come from :func:`cwb.matching.scoring.combine_score` on the same
 inputs as :meth:`cwb.matching.engine.Engine.score`, so ties are broken the same
 way (score, then distance, then asset id).
 """
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from cwb.matching.engine import _popcount, capacity_fit, combine_score
+from cwb.matching.scoring import capacity_fit, combine_score, popcount
 
 if TYPE_CHECKING:
     from cwb.matching.engine import Engine
@@ -108,7 +108,7 @@ class ProfilePairs:
             terms = engine.skill_terms(a, o)
             skill[part], path[part] = terms["skill"], terms["pathway"]
             cover = engine.assets.bits[a] | engine.related_bits[a]
-            covered = _popcount(cover & engine.opps.bits[o])
+            covered = popcount(cover & engine.opps.bits[o])
             full[part] = (covered == engine.opp_nreq[o]) & (terms["skill"] >= 1.0)
         has_p = engine.opp_path[o_rep] >= 0
         return cls(a_prof, o_prof, ptr, profile, skill, path, full, has_p, len(a_rep))

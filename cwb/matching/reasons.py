@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cwb.matching.core import REASON_SEPARATOR
+from cwb.matching.model import REASON_SEPARATOR
 
 if TYPE_CHECKING:
     from cwb.matching.engine import Engine

@@ -27,9 +27,10 @@ from typing import Any
 
 import pandas as pd
 
+from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
-from cwb.matching.core import MatchSettings, match_dataset
+from cwb.matching.core import MatchSettings, match_dataset, write_csv
 from cwb.matching.impact import FIGURE_LABELS, impact_figures
 from cwb.progress import track
 
@@ -189,9 +190,6 @@ def run_compare(
     This is ``cwb compare``. ``output`` gets the figures table,
     ``opportunities_output`` the per-opportunity table.
     """
-    from cwb.dataset.io import read_dataset
-    from cwb.matching.core import write_csv
-
     ds = read_dataset(path)
     base = MatchSettings.for_dataset(ds)
     scenarios = [Scenario(BASELINE, base, "dataset.toml")]

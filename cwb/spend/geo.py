@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from cwb.dataset.geography import assign_area_codes
 from cwb.dataset.model import WGS84
 from cwb.errors import UsageError
 from cwb.spend.load import ALL_BUYERS, SpendSettings
 
 if TYPE_CHECKING:
-    from cwb.spend.analysis import SpendAnalysis
+    from cwb.spend.result import SpendAnalysis
 
 #: Where a transaction's supplier is, relative to the local geography and the region.
 LOCATION_CLASSES: tuple[str, ...] = ("local", "regional", "elsewhere", "unlocated")
@@ -290,8 +291,6 @@ def supplier_spend_by_area(
     get zeros. Spend with suppliers in no area is not shown on the map but is
     in ``analysis.summary``.
     """
-    from cwb.privacy import assign_area_codes
-
     inc = analysis.included
     if buyer != ALL_BUYERS:
         inc = inc[inc["buyer"] == buyer]

@@ -6,7 +6,7 @@ are: the file named by ``[spend] supplier_register`` (CSV, XLSX or Parquet in
 the dataset folder, columns below) and, unless ``register_assets = false``,
 the dataset's own financial assets (name, ``registered_number``, location).
 
-Register columns (header spellings as in :func:`cwb.dataset.io.normalise_header`;
+Register columns (header spellings as in :func:`cwb.dataset.raw.normalise_header`;
 only a name or a company number is required):
 
 ``supplier_name`` (or ``name``), ``company_number`` (or ``registered_number``,
@@ -43,9 +43,12 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz, process
 
 from cwb import settings
 from cwb.dataset.locate import locate_frame
+from cwb.dataset.manifest import FileEntry
+from cwb.dataset.raw import read_raw_table
 from cwb.errors import DatasetError, ProblemLog, UsageError
 from cwb.text import normalise_names
 
@@ -140,9 +143,6 @@ def read_supplier_register(
     DatasetError
         When the file cannot be read.
     """
-    from cwb.dataset.io import read_raw_table
-    from cwb.dataset.manifest import FileEntry
-
     path = Path(path)
     if not path.exists():
         raise UsageError(f"[spend] supplier_register: {path} does not exist")
@@ -281,7 +281,6 @@ def _fuzzy(
     """Best register name per query at or above the threshold; ties across places kept all."""
     if not queries or not by_name:
         return {}
-    from rapidfuzz import fuzz, process
 
     choices = list(by_name)
     found: dict[str, tuple[str, list[int], str]] = {}

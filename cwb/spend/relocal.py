@@ -24,7 +24,7 @@ from cwb.text import normalise_text, normalise_texts
 
 if TYPE_CHECKING:
     from cwb.dataset.manifest import Project
-    from cwb.spend.analysis import SpendAnalysis
+    from cwb.spend.result import SpendAnalysis
 
 __all__ = ["relocalisable_opportunities", "relocalisable_table"]
 

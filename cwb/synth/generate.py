@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
@@ -533,9 +534,6 @@ def _write_table(frame: pd.DataFrame, path: Path) -> None:
         elif suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
-            import pyarrow as pa
-            import pyarrow.csv as pacsv
-
             pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), tmp)
 
 

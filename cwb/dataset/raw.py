@@ -1,0 +1,349 @@
+"""Read one table file, in any supported format, as raw text cells plus an optional geometry.
+
+Tables can be CSV (lat/lon columns, a postcode, an area code or a WKT
+``geometry`` column), Excel workbooks (.xlsx), GeoJSON, GeoPackage, Parquet
+(GeoParquet when it has geometry) or Shapefile. :mod:`cwb.dataset.validate`
+checks and types the cells; :mod:`cwb.dataset.io` reads and writes whole datasets.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from io import StringIO
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import shapely
+
+from cwb.dataset.manifest import MANIFEST_NAME, FileEntry
+from cwb.dataset.model import WGS84
+from cwb.errors import ProblemLog, UsageError
+
+#: File formats by suffix.
+FORMATS: dict[str, str] = {
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".parquet": "parquet",
+    ".shp": "shp",
+}
+#: Suffix written for each format name.
+SUFFIXES: dict[str, str] = {
+    "csv": ".csv",
+    "xlsx": ".xlsx",
+    "geojson": ".geojson",
+    "gpkg": ".gpkg",
+    "parquet": ".parquet",
+    "shp": ".shp",
+}
+
+#: Common header spellings mapped to cwb's column names.
+HEADER_ALIASES: dict[str, str] = {
+    "latitude": "lat",
+    "longitude": "lon",
+    "lng": "lon",
+    "long": "lon",
+    "post_code": "postcode",
+    "postal_code": "postcode",
+    "wkt": "geometry",
+}
+
+#: Shapefile field names are at most 10 characters: cwb's long names and their short forms.
+SHAPEFILE_NAMES: dict[str, str] = {
+    "registered_number": "reg_number",
+    "collected_by": "collect_by",
+    "collected_on": "collect_on",
+    "last_verified": "last_verif",
+    "contact_name": "cont_name",
+    "contact_email": "cont_email",
+    "contact_phone": "cont_phone",
+    "supplier_name": "supp_name",
+    "supplier_id": "supp_id",
+    "local_authority": "local_auth",
+    "description": "descriptn",
+}
+_FROM_SHAPEFILE = {short: long for long, short in SHAPEFILE_NAMES.items()}
+
+_CP1252_HINT = "in Excel use File › Save As › 'CSV UTF-8 (Comma delimited)'"
+
+
+@dataclass
+class RawTable:
+    """A table as read from its file: text cells, and geometry when the format has it."""
+
+    file: str  # name shown in messages
+    cells: pd.DataFrame  # every cell as text ("" when empty)
+    geometry: gpd.GeoSeries | None = None  # in EPSG:4326, aligned with cells
+
+
+def table_format(path: Path) -> str:
+    """The format of a table file, from its suffix."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UsageError(
+            f"{path.name}: unsupported file type {path.suffix!r}; "
+            f"use one of {', '.join(sorted(FORMATS))}"
+        )
+    return fmt
+
+
+def normalise_header(name: object) -> str:
+    """``' Post Code '`` → ``'post_code'`` → alias → ``'postcode'``."""
+    text = "_".join(str(name).strip().lower().replace("-", " ").split())
+    return HEADER_ALIASES.get(text, text)
+
+
+def read_raw_table(folder: Path, entry: FileEntry, problems: ProblemLog) -> RawTable | None:
+    """Read one table file named by a manifest entry; record file-level problems.
+
+    Returns None when the file cannot be read at all (missing, empty, unparseable).
+    """
+    path = (folder / entry.path) if not Path(entry.path).is_absolute() else Path(entry.path)
+    shown = entry.path
+    if not path.exists():
+        problems.add(
+            shown,
+            "file is missing",
+            code="missing_file",
+            hint=f"create it (see `cwb init`) or fix the path in {MANIFEST_NAME}",
+        )
+        return None
+    fmt = table_format(path)
+    if path.stat().st_size == 0:
+        problems.add(shown, "file is empty", code="empty_file")
+        return None
+    try:
+        if fmt == "csv":
+            raw = _read_csv(path, shown, problems)
+        elif fmt == "xlsx":
+            raw = _read_xlsx(path, shown, entry)
+        elif fmt == "parquet":
+            raw = _read_parquet(path, shown, entry, problems)
+        else:
+            raw = _read_vector(path, shown, entry, problems)
+    except _Unreadable:
+        return None
+    if raw is None:
+        return None
+    renames = {source: target for target, source in entry.columns.items()}
+    cells = raw.cells.rename(columns=lambda c: renames.get(c, c))
+    cells.columns = [normalise_header(c) for c in cells.columns]
+    if fmt == "shp":
+        cells = cells.rename(columns=_FROM_SHAPEFILE)
+    duplicated = cells.columns[cells.columns.duplicated()].tolist()
+    if duplicated:
+        problems.add(
+            shown, f"column(s) {duplicated} appear more than once", code="duplicate_column"
+        )
+        cells = cells.loc[:, ~cells.columns.duplicated()]
+    raw.cells = cells.reset_index(drop=True)
+    if raw.geometry is not None:
+        # one ring orientation whatever the format (shapefiles store exteriors clockwise)
+        oriented = shapely.orient_polygons(raw.geometry.to_numpy(), exterior_cw=False)
+        raw.geometry = gpd.GeoSeries(oriented, crs=WGS84)
+    return raw
+
+
+class _Unreadable(Exception):
+    """Internal: the file could not be parsed; the problem is already recorded."""
+
+
+def _decode(path: Path, shown: str, problems: ProblemLog) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = data[max(exc.start - 20, 0) : exc.start + 20]
+        line = data[: exc.start].count(b"\n") + 1
+        for encoding, label in (
+            ("cp1252", "Windows-1252 (cp1252)"),
+            ("latin-1", "Latin-1 (ISO-8859-1)"),
+        ):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            sample = bad.decode(encoding, errors="replace").strip()
+            problems.add(
+                shown,
+                f"file is not UTF-8: it looks like {label} text "
+                f"(first odd byte on line {line}, near {sample!r})",
+                code="encoding",
+                hint=_CP1252_HINT,
+            )
+            return text
+        raise AssertionError("latin-1 decodes any bytes") from exc  # pragma: no cover
+
+
+def _read_csv(path: Path, shown: str, problems: ProblemLog) -> RawTable:
+    text = _decode(path, shown, problems)
+    if not text.strip():
+        problems.add(shown, "file is empty", code="empty_file")
+        raise _Unreadable
+    try:
+        cells = pd.read_csv(
+            StringIO(text), dtype="str", keep_default_na=False, skip_blank_lines=True
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        problems.add(
+            shown,
+            f"is not a well-formed CSV file: {exc}",
+            code="parse",
+            hint="check for unbalanced quotes or a wrong number of commas on that line",
+        )
+        raise _Unreadable from None
+    geometry = None
+    header = [normalise_header(c) for c in cells.columns]
+    if "geometry" in header:
+        column = cells.columns[header.index("geometry")]
+        geometry = _wkt_geometry(cells.pop(column), shown, problems)
+    return RawTable(shown, cells, geometry)
+
+
+def _wkt_geometry(text: pd.Series, shown: str, problems: ProblemLog) -> gpd.GeoSeries:
+    values = text.fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    geoms = shapely.from_wkt(np.where(values == "", None, values), on_invalid="ignore")
+    failed = np.flatnonzero((values != "") & shapely.is_missing(geoms))
+    for i in failed:
+        problems.add(
+            shown,
+            "is not valid WKT geometry",
+            row=int(i) + 2,
+            column="geometry",
+            value=_clip(values[i]),
+            code="invalid_geometry",
+        )
+    return gpd.GeoSeries(geoms, crs=WGS84)
+
+
+def _cell_text(value: object) -> str:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, datetime | pd.Timestamp):
+        if value.hour == value.minute == value.second == 0:
+            return value.strftime("%Y-%m-%d")
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if (
+        isinstance(value, float | np.floating)
+        and float(value).is_integer()
+        and abs(float(value)) < 2**53
+    ):
+        return str(int(value))
+    return str(value)
+
+
+def _to_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as text; numbers, dates and booleans written the way cwb reads them."""
+    out = {}
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+            out[column] = series.fillna("").astype("str")
+        elif pd.api.types.is_float_dtype(series.dtype):
+            values = series.to_numpy(dtype="float64", na_value=np.nan)
+            text = pd.Series(values.astype(str), index=frame.index, dtype="str")  # repr: exact
+            whole = np.isfinite(values) & (np.mod(values, 1) == 0) & (np.abs(values) < 2**53)
+            text[whole] = values[whole].astype("int64").astype(str)
+            out[column] = text.where(~np.isnan(values), "")
+        elif pd.api.types.is_integer_dtype(series.dtype):
+            out[column] = series.astype("str").where(series.notna(), "").astype("str")
+        else:
+            out[column] = series.map(_cell_text).astype("str")
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _read_xlsx(path: Path, shown: str, entry: FileEntry) -> RawTable:
+    try:
+        frame = pd.read_excel(path, sheet_name=entry.sheet or 0, dtype=object, engine="openpyxl")
+    except ValueError as exc:
+        raise UsageError(f"{shown}: {exc}") from None
+    frame.columns = [str(c) for c in frame.columns]
+    cells = _to_cells(frame)
+    geometry = None
+    header = [normalise_header(c) for c in cells.columns]
+    if "geometry" in header:
+        geometry = _wkt_geometry(
+            cells.pop(cells.columns[header.index("geometry")]), shown, ProblemLog()
+        )
+    return RawTable(shown, cells, geometry)
+
+
+def _read_parquet(path: Path, shown: str, entry: FileEntry, problems: ProblemLog) -> RawTable:
+    metadata = pq.read_schema(path).metadata or {}
+    if b"geo" in metadata:
+        gdf = gpd.read_parquet(path)
+        return _from_geodataframe(gdf, shown, entry, problems)
+    return RawTable(shown, _to_cells(pd.read_parquet(path)))
+
+
+def _read_vector(path: Path, shown: str, entry: FileEntry, problems: ProblemLog) -> RawTable:
+    try:
+        gdf = gpd.read_file(path, layer=entry.layer, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several DataSourceError types
+        problems.add(shown, f"could not be read as {path.suffix} data: {exc}", code="parse")
+        raise _Unreadable from None
+    return _from_geodataframe(gdf, shown, entry, problems)
+
+
+def _from_geodataframe(
+    gdf: gpd.GeoDataFrame, shown: str, entry: FileEntry, problems: ProblemLog
+) -> RawTable:
+    declared = gdf.crs
+    if declared is None and entry.crs is None:
+        problems.add(
+            shown,
+            "has no CRS, so its coordinates cannot be placed",
+            column="geometry",
+            code="missing_crs",
+            hint='add crs = "EPSG:27700" (or the right one) to its [files] entry',
+        )
+        raise _Unreadable
+    if declared is None:
+        gdf = gdf.set_crs(entry.crs)
+    elif entry.crs is not None and not declared.equals(gpd.GeoSeries(crs=entry.crs).crs):
+        problems.add(
+            shown,
+            f"declares CRS {declared.to_string()} but {MANIFEST_NAME} says {entry.crs}",
+            column="geometry",
+            code="wrong_crs",
+            hint="remove one of them or make them agree",
+        )
+    located = gdf.geometry[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    if len(located) and gdf.crs.is_geographic:
+        minx, miny, maxx, maxy = located.total_bounds
+        if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+            problems.add(
+                shown,
+                f"coordinates up to ({maxx:.0f}, {maxy:.0f}) cannot be degrees of "
+                f"{gdf.crs.to_string()}: the CRS is wrong",
+                column="geometry",
+                code="wrong_crs",
+                hint='set crs = "EPSG:27700" in its [files] entry '
+                "if these are British National Grid metres",
+            )
+            raise _Unreadable
+    geometry = (
+        gdf.geometry.to_crs(WGS84)
+        if not gdf.crs.equals(gpd.GeoSeries(crs=WGS84).crs)
+        else gdf.geometry
+    )
+    cells = _to_cells(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
+    return RawTable(shown, cells, gpd.GeoSeries(geometry.to_numpy(), crs=WGS84))
+
+
+def _clip(value: object, width: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
