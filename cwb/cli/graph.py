@@ -10,8 +10,6 @@ import typer
 
 from cwb.cli._output import print_table
 from cwb.cli.app import DatasetArg, app, library_errors, out
-from cwb.graph.io import graph_format
-from cwb.pipeline import Pipeline
 
 
 @app.command("graph")
@@ -48,6 +46,9 @@ def graph_command(
 
     Example: cwb graph data/birmingham -o graph.gexf --metrics-csv graph_metrics.csv
     """
+    from cwb.graph.io import graph_format
+    from cwb.pipeline import Pipeline
+
     with library_errors():
         graph_format(output)  # a wrong suffix fails before any work is done
         pipe = Pipeline.open(dataset, matching=matching, seed=seed)

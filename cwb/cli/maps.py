@@ -9,8 +9,6 @@ import typer
 
 from cwb import settings
 from cwb.cli.app import BandsOpt, DatasetArg, app, library_errors, out, parse_bands
-from cwb.pipeline import Pipeline
-from cwb.report import report_format
 
 
 @app.command("map")
@@ -60,6 +58,8 @@ def map_command(
         "title": title,
     }
     catchment = parse_bands(bands)
+    from cwb.pipeline import Pipeline
+
     with library_errors():
         pipe = Pipeline.open(dataset, bands_m=catchment, matching=not no_links, map_options=options)
         path = pipe.write_map(output)
@@ -91,6 +91,9 @@ def report_command(
     Example: cwb report data/birmingham -o report.html --map map.html
     """
     catchment = parse_bands(bands)
+    from cwb.pipeline import Pipeline
+    from cwb.report import report_format
+
     with library_errors():
         report_format(output, fmt)  # a bad format fails before any work is done
         pipe = Pipeline.open(dataset, bands_m=catchment, map_href=map_file)
