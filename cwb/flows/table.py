@@ -1,0 +1,180 @@
+"""The flows table in memory: normalising, placing endpoints, aggregating pairs.
+
+A flows frame has the columns of :data:`cwb.dataset.schema.FLOWS` (origin,
+destination, magnitude, unit, kind, period, tag, share, share_of, names and
+coordinates of the ends, source, licence). Every place a flow names is put on
+the map by :func:`place_points`: coordinates given in the row win, then an area
+of the dataset (its representative point), an asset, an opportunity or a project.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from cwb.dataset.model import Dataset
+from cwb.dataset.schema import FLOWS
+from cwb.errors import UsageError
+
+#: Columns of a flows frame, in order.
+FLOW_COLUMNS: list[str] = FLOWS.column_names
+#: Columns of :func:`place_points`.
+PLACE_COLUMNS: list[str] = ["place", "name", "lat", "lon"]
+#: The keys that make two rows the same flow (their magnitudes add up).
+PAIR_KEYS: list[str] = ["origin", "destination", "kind", "unit", "period", "tag"]
+
+_FLOATS = {c.name for c in FLOWS.columns if c.type == "float"}
+
+
+def flow_frame(records: pd.DataFrame | list[dict[str, object]]) -> pd.DataFrame:
+    """A flows frame from ``records``: every column of the spec in order, then any extras.
+
+    Magnitudes and coordinates become floats, an empty ``unit`` becomes
+    ``people``; ``origin`` and ``destination`` become strings.
+    """
+    frame = pd.DataFrame(records).reset_index(drop=True)
+    columns = FLOW_COLUMNS + [c for c in frame.columns if c not in FLOW_COLUMNS]
+    frame = frame.reindex(columns=columns)
+    for name in FLOW_COLUMNS:
+        if name in _FLOATS:
+            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+        else:
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+    frame["unit"] = frame["unit"].fillna("people")
+    for end in ("origin", "destination"):
+        frame[end] = frame[end].astype(str)
+    return frame
+
+
+def select_flows(
+    flows: pd.DataFrame,
+    *,
+    kind: str | None = None,
+    period: str | None = None,
+    unit: str | None = None,
+) -> pd.DataFrame:
+    """The flows of one kind, period and unit (None: any), checked to share one unit.
+
+    Raises
+    ------
+    UsageError
+        When the selection mixes units (people and £ cannot be added up).
+    """
+    keep = pd.Series(True, index=flows.index)
+    if kind is not None:
+        keep &= flows["kind"] == kind
+    if period is not None:
+        keep &= flows["period"].astype(str) == str(period)
+    if unit is not None:
+        keep &= flows["unit"] == unit
+    chosen = flows[keep]
+    units = sorted(chosen["unit"].dropna().unique())
+    if len(units) > 1:
+        raise UsageError(
+            f"the flows selected are in several units ({', '.join(units)}); choose a kind or a unit"
+        )
+    return chosen
+
+
+def aggregate_pairs(flows: pd.DataFrame) -> pd.DataFrame:
+    """One row per origin, destination, kind, unit, period and tag, magnitudes summed.
+
+    Names and coordinates are the first given for each place; shares are
+    dropped (a sum of shares of different totals means nothing).
+    """
+    if flows.empty:
+        return flows.reindex(columns=[*PAIR_KEYS, "magnitude"])
+    keyed = flows.assign(**{k: flows[k].fillna("") for k in ("period", "tag")})
+    return keyed.groupby(PAIR_KEYS, sort=False, dropna=False, as_index=False).agg(
+        magnitude=("magnitude", "sum")
+    )
+
+
+def place_points(flows: pd.DataFrame, ds: Dataset | None = None) -> pd.DataFrame:
+    """Where each place of the flows is: ``place, name, lat, lon`` (NaN when unknown).
+
+    Coordinates and names given in the flows come first; then, when ``ds`` is
+    given, its areas (representative points), assets, opportunities and projects.
+    """
+    parts = []
+    for end in ("origin", "destination"):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "place": flows[end].astype(str).to_numpy(),
+                    "name": flows[f"{end}_name"].to_numpy(),
+                    "lat": flows[f"{end}_lat"].to_numpy(dtype=float),
+                    "lon": flows[f"{end}_lon"].to_numpy(dtype=float),
+                }
+            )
+        )
+    given = pd.concat(parts, ignore_index=True)
+    given = given.sort_values("lat", na_position="last", kind="stable")
+    places = given.groupby("place", sort=True).agg(
+        name=("name", "first"), lat=("lat", "first"), lon=("lon", "first")
+    )
+    if ds is not None:
+        known = dataset_places(ds)
+        known = known[~known.index.duplicated()]
+        missing_xy = places["lat"].isna()
+        places.loc[missing_xy, "lat"] = places.index[missing_xy].map(known["lat"])
+        places.loc[missing_xy, "lon"] = places.index[missing_xy].map(known["lon"])
+        no_name = places["name"].isna()
+        places.loc[no_name, "name"] = places.index[no_name].map(known["name"])
+    places["name"] = places["name"].fillna(pd.Series(places.index, index=places.index))
+    places["lat"] = pd.to_numeric(places["lat"], errors="coerce")
+    places["lon"] = pd.to_numeric(places["lon"], errors="coerce")
+    return places.reset_index()[PLACE_COLUMNS]
+
+
+def dataset_places(ds: Dataset) -> pd.DataFrame:
+    """Every place of a dataset a flow may name, indexed by code or id: name, lat, lon."""
+    frames = []
+    projects = ds.projects
+    frames.append(_points(projects, "id", "name"))
+    if len(ds.areas):
+        areas = ds.areas.copy()
+        areas["geometry"] = areas.geometry.representative_point()
+        frames.append(_points(areas, "code", "name"))
+    for table, name in ((ds.assets, "name"), (ds.opportunities, "title")):
+        if len(table):
+            public = table[table["kind"] != "human"] if "kind" in table else table
+            frames.append(_points(public, "id", name))
+    return pd.concat(frames)
+
+
+def _points(frame: pd.DataFrame, key: str, name: str) -> pd.DataFrame:
+    geom = frame.geometry
+    ok = geom.notna() & ~geom.is_empty
+    xs = np.full(len(frame), np.nan)
+    ys = np.full(len(frame), np.nan)
+    xs[ok.to_numpy()] = geom[ok].x.to_numpy()
+    ys[ok.to_numpy()] = geom[ok].y.to_numpy()
+    return pd.DataFrame(
+        {"name": frame[name].to_numpy(), "lat": ys, "lon": xs},
+        index=pd.Index(frame[key].astype(str).to_numpy(), name="place"),
+    )
+
+
+def catchment_places(ds: Dataset, places: pd.DataFrame) -> list[str]:
+    """The places that make up the project's catchment, for the catchment measures.
+
+    ``[flows] catchment = ["E08000028", …]`` in ``dataset.toml`` lists them;
+    otherwise they are the dataset's areas and projects, and any other place of
+    the flows within the outermost catchment band of a project.
+    """
+    listed = ds.manifest.settings.get("flows", {}).get("catchment")
+    if listed:
+        return [str(c) for c in listed]
+    inside = set(ds.areas["code"].astype(str)) | {p.id for p in ds.manifest.projects}
+    located = places.dropna(subset=["lat", "lon"])
+    projects = ds.projects
+    if len(located) and len(projects) and ds.manifest.bands_m:
+        crs = ds.metric_crs
+        points = gpd.GeoSeries(
+            gpd.points_from_xy(located["lon"], located["lat"]), crs="EPSG:4326"
+        ).to_crs(crs)
+        reach = projects.to_crs(crs).geometry.buffer(max(ds.manifest.bands_m)).union_all()
+        inside |= set(located["place"][points.within(reach).to_numpy()].astype(str))
+    return sorted(p for p in inside if p in set(places["place"]))
