@@ -17,6 +17,8 @@ authority) into flows, keeping the share and, where a total is known, a count.
 from __future__ import annotations
 
 import json
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +120,18 @@ def read_centroids(path: Path, lookup: Path | None = None) -> pd.DataFrame:
     return pd.concat([points, upper[~upper.index.isin(points.index)]])
 
 
+@cache
+def bundled_centroids() -> pd.DataFrame:
+    """Centroids of the 331 local authorities of England and Wales in the Census 2021 flows.
+
+    ``code → name, lat, lon``, taken from the line ends of the local-authority
+    flow GeoJSON (see ``data/README.md``); used when a table gives no coordinates.
+    """
+    path = resources.files("cwb") / "resources" / "ltla_centroids.csv"
+    with path.open(encoding="utf-8") as handle:
+        return pd.read_csv(handle, dtype={"code": str}).set_index("code")
+
+
 def read_census_flows(
     path: str | Path,
     *,
@@ -128,6 +142,10 @@ def read_census_flows(
     licence: str = CENSUS_LICENCE,
 ) -> pd.DataFrame:
     """Read a Census origin–destination table into a flows frame, every row kept.
+
+    Ends without coordinates (in the file or ``centroids``) are placed at the
+    bundled local-authority centroids when their code is one
+    (:func:`bundled_centroids`); others keep empty coordinates.
 
     Raises
     ------
@@ -192,14 +210,14 @@ def read_census_flows(
     if ends is not None:
         frame["origin_lon"], frame["origin_lat"] = ends[:, 0], ends[:, 1]
         frame["destination_lon"], frame["destination_lat"] = ends[:, 2], ends[:, 3]
-    if centroids is not None:
+    for table in (centroids, bundled_centroids()):
+        if table is None:
+            continue
         for end in ("origin", "destination"):
             for axis in ("lat", "lon"):
                 column = f"{end}_{axis}"
-                mapped = frame[end].map(centroids[axis])
-                frame[column] = (
-                    frame[column].fillna(mapped) if column in frame else mapped.astype(float)
-                )
+                mapped = frame[end].map(table[axis]).astype(float)
+                frame[column] = frame[column].fillna(mapped) if column in frame else mapped
     return flow_frame(frame)
 
 

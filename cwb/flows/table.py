@@ -117,11 +117,12 @@ def place_points(flows: pd.DataFrame, ds: Dataset | None = None) -> pd.DataFrame
     if ds is not None:
         known = dataset_places(ds)
         known = known[~known.index.duplicated()]
-        missing_xy = places["lat"].isna()
-        places.loc[missing_xy, "lat"] = places.index[missing_xy].map(known["lat"])
-        places.loc[missing_xy, "lon"] = places.index[missing_xy].map(known["lon"])
-        no_name = places["name"].isna()
-        places.loc[no_name, "name"] = places.index[no_name].map(known["name"])
+        codes = pd.Series(places.index, index=places.index)
+        missing_xy = places["lat"].isna() | places["lon"].isna()
+        for axis in ("lat", "lon"):
+            found = pd.to_numeric(codes.map(known[axis]), errors="coerce").astype(float)
+            places[axis] = places[axis].astype(float).where(~missing_xy, found)
+        places["name"] = places["name"].where(places["name"].notna(), codes.map(known["name"]))
     places["name"] = places["name"].fillna(pd.Series(places.index, index=places.index))
     places["lat"] = pd.to_numeric(places["lat"], errors="coerce")
     places["lon"] = pd.to_numeric(places["lon"], errors="coerce")
@@ -178,3 +179,25 @@ def catchment_places(ds: Dataset, places: pd.DataFrame) -> list[str]:
         reach = projects.to_crs(crs).geometry.buffer(max(ds.manifest.bands_m)).union_all()
         inside |= set(located["place"][points.within(reach).to_numpy()].astype(str))
     return sorted(p for p in inside if p in set(places["place"]))
+
+
+#: Kinds of flow that count residents: shown and exported only in groups of at least k.
+RESIDENT_KINDS: frozenset[str] = frozenset({"matched_residents", "allocated_residents"})
+
+
+def suppress_resident_flows(flows: pd.DataFrame, min_count: int) -> tuple[pd.DataFrame, int]:
+    """Flows without resident flows smaller than ``min_count``; and how many residents that hid.
+
+    Rows of the same pair, kind, period and tag are summed first: each flow a
+    map or table can show is a sum of at least ``min_count`` residents.
+    """
+    residents = flows["kind"].isin(RESIDENT_KINDS)
+    if not residents.any():
+        return flows, 0
+    keys = ["origin", "destination", "kind", "period", "tag"]
+    keyed = flows.assign(
+        **{k: flows[k].fillna("") if k in flows else "" for k in ("period", "tag")}
+    )
+    pair_total = keyed.groupby(keys)["magnitude"].transform("sum")
+    small = residents & (pair_total < min_count)
+    return flows[~small], int(flows.loc[small, "magnitude"].sum())
