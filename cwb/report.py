@@ -493,6 +493,87 @@ def _spend_section(ds: Dataset) -> tuple[list[Figure], Section | None]:
     return figures, s
 
 
+def _flows_section(ds: Dataset, match_result: Any) -> tuple[list[Figure], Section | None]:
+    """Interdependencies: flows across the catchment by kind, self-containment, a flow map."""
+    from cwb.flows.atlas import flow_atlas
+    from cwb.flows.summary import draw_flow_map, strongest_across
+
+    spend = None
+    if ds.spend is not None and len(ds.spend):
+        from cwb.spend.analysis import analyse_spend
+
+        spend = analyse_spend(ds)
+    atlas = flow_atlas(ds, match_result=match_result, spend_analysis=spend)
+    if atlas.flows.empty:
+        return [], None
+    summary = atlas.measures.catchment
+    figures = []
+    for row in summary.itertuples(index=False):
+        label = str(row.kind).replace("_", " ")
+        if row.out_of_catchment > 0 or row.into_catchment > 0:
+            figures.append(
+                Figure(
+                    f"{label.capitalize()} staying in the catchment",
+                    _pct(row.stays_share),
+                    f"of {label} starting in the catchment; "
+                    f"{_pct(row.dependence)} of what arrives comes from outside",
+                )
+            )
+    s = Section(
+        "Interdependencies",
+        "A place is also what it exchanges with others: the flows of commuters, patients, "
+        "spend and residents between the catchment "
+        f"({len(atlas.catchment)} places) and its neighbours. "
+        + " ".join(note[0].upper() + note[1:] + "." for note in atlas.notes[:4]),
+        figures=figures,
+    )
+    fig, ax = _figure(6.4, 6.0)
+    draw_flow_map(ax, atlas, ds)
+    s.charts.append(Chart("Flows to and from the catchment", _svg(fig), "flows"))
+
+    def amount(value: float, unit: str) -> str:
+        return _money(value) if unit == "gbp" else f"{_int(value)} {unit}"
+
+    for direction, title in (
+        ("project", "to the project"),
+        ("in", "into the catchment"),
+        ("out", "out of the catchment"),
+    ):
+        table = strongest_across(atlas, direction=direction)
+        if len(table):
+            shown = pd.DataFrame(
+                {
+                    "kind": table["kind"].str.replace("_", " "),
+                    "from": table["from"],
+                    "to": table["to"],
+                    "flow": [
+                        amount(v, u) for v, u in zip(table["magnitude"], table["unit"], strict=True)
+                    ],
+                    "share": table["share"].map(_pct),
+                }
+            )
+            s.tables.append(Table(f"Strongest flows {title}", _strings(shown)))
+    contained = pd.DataFrame(
+        {
+            "kind": summary["kind"].str.replace("_", " "),
+            "within": [
+                amount(v, u) for v, u in zip(summary["within"], summary["unit"], strict=True)
+            ],
+            "stays in the catchment": summary["stays_share"].map(_pct),
+            "arrives from outside": summary["dependence"].map(_pct),
+        }
+    )
+    s.tables.append(
+        Table(
+            "Self-containment of the catchment by kind",
+            _strings(contained),
+            "stays: within ÷ (within + out of the catchment); "
+            "from outside: into ÷ (within + into the catchment).",
+        )
+    )
+    return figures, s
+
+
 def build_report(
     ds: Dataset, *, map_href: str | None = None, date: str | None = None, match_result: Any = None
 ) -> Report:
@@ -531,6 +612,10 @@ def build_report(
     if spend is not None:
         headline += spend_figures[:2]
         sections.append(spend)
+    flow_figures, flows = _flows_section(ds, match_result)
+    if flows is not None:
+        headline += flow_figures[:1]
+        sections.append(flows)
     sources = sorted(
         {str(s) for s in ds.assets.get("source", pd.Series(dtype=object)).dropna().unique()}
     )[:8]

@@ -28,6 +28,7 @@ class FlowAtlas:
     catchment: list[str]
     measures: FlowMeasures
     notes: list[str] = field(default_factory=list)
+    project_ids: list[str] = field(default_factory=list)
 
 
 def flow_atlas(
@@ -63,7 +64,14 @@ def flow_atlas(
         )
     places = place_points(flows, ds)
     catchment = catchment_places(ds, places)
-    return FlowAtlas(flows, places, catchment, measure_flows(flows, places, catchment), notes)
+    return FlowAtlas(
+        flows,
+        places,
+        catchment,
+        measure_flows(flows, places, catchment),
+        notes,
+        [p.id for p in ds.manifest.projects],
+    )
 
 
 def with_flows(ds: Dataset, flows: pd.DataFrame) -> Dataset:
