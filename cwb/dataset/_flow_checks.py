@@ -2,9 +2,9 @@
 
 A flow's origin and destination must each name a place cwb can put on a map: an
 area code, an asset, opportunity or project id, or any code whose coordinates
-the row gives (``origin_lat``/``origin_lon``). Shares must lie in 0–1, and the
-shares of one destination's inflow (or one origin's outflow) of one kind and
-period should add up to 1: a warning says by how much they do not.
+the row (or another row naming the same code) gives (``origin_lat``/``origin_lon``).
+Shares must lie in 0–1, and the shares of one destination's inflow (or one
+origin's outflow) of one kind and period should add up to 1: a warning says by how much they do not.
 """
 
 from __future__ import annotations
@@ -40,6 +40,16 @@ def check_flows(chk: Checker, frame: pd.DataFrame, known: dict[str, pd.Index]) -
         .append(known.get("projects", empty))
         .unique()
     )
+    placed = pd.Index(
+        pd.concat(
+            [
+                frame.loc[frame[f"{end}_lat"].notna() & frame[f"{end}_lon"].notna(), end]
+                for end in ("origin", "destination")
+            ]
+        ).dropna(),
+        dtype="str",
+    )
+    places = places.append(placed).unique()
     for end in ("origin", "destination"):
         lat, lon = frame[f"{end}_lat"], frame[f"{end}_lon"]
         half = lat.isna() != lon.isna()

@@ -159,16 +159,16 @@ def _points(frame: pd.DataFrame, key: str, name: str) -> pd.DataFrame:
 
 
 def catchment_places(ds: Dataset, places: pd.DataFrame) -> list[str]:
-    """The places that make up the project's catchment, for the catchment measures.
+    """The places of the flows that make up the project's catchment, for the catchment measures.
 
-    ``[flows] catchment = ["E08000028", …]`` in ``dataset.toml`` lists them;
-    otherwise they are the dataset's areas and projects, and any other place of
-    the flows within the outermost catchment band of a project.
+    The dataset's areas and projects, every other place of the flows within the
+    outermost catchment band of a project, and the places listed in
+    ``[flows] catchment = ["E08000028", …]`` of ``dataset.toml`` (e.g. the
+    boroughs the wards lie in, for local-authority flows).
     """
-    listed = ds.manifest.settings.get("flows", {}).get("catchment")
-    if listed:
-        return [str(c) for c in listed]
+    listed = ds.manifest.settings.get("flows", {}).get("catchment") or []
     inside = set(ds.areas["code"].astype(str)) | {p.id for p in ds.manifest.projects}
+    inside |= {str(c) for c in listed}
     located = places.dropna(subset=["lat", "lon"])
     projects = ds.projects
     if len(located) and len(projects) and ds.manifest.bands_m:
