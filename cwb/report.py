@@ -532,6 +532,8 @@ def _flows_section(ds: Dataset, match_result: Any) -> tuple[list[Figure], Sectio
     s.charts.append(Chart("Flows to and from the catchment", _svg(fig), "flows"))
 
     def amount(value: float, unit: str) -> str:
+        if unit == "share":
+            return _pct(value) + " share"
         return _money(value) if unit == "gbp" else f"{_int(value)} {unit}"
 
     for direction, title in (

@@ -9,14 +9,18 @@ flows smaller than the privacy threshold, places every end and measures them
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from cwb.dataset.model import Dataset
-from cwb.flows.derive import derived_flows
+from cwb.flows.derive import DERIVED_SOURCE, derived_flows
 from cwb.flows.measures import FlowMeasures, measure_flows
 from cwb.flows.table import catchment_places, flow_frame, place_points, suppress_resident_flows
+
+if TYPE_CHECKING:
+    from cwb.demo import DemoRun
 
 
 @dataclass
@@ -52,6 +56,9 @@ def flow_atlas(
     """
     frames = [ds.flows] if ds.flows is not None and len(ds.flows) else []
     derived, notes = derived_flows(ds, match_result=match_result, spend_analysis=spend_analysis)
+    if frames and len(derived):  # derived rows already in the table are replaced, not doubled
+        own = ds.flows["source"].fillna("").astype(str).str.startswith(DERIVED_SOURCE)
+        frames = [ds.flows[~own]]
     if len(derived):
         frames.append(derived)
     flows = flow_frame(pd.concat(frames, ignore_index=True)) if frames else flow_frame([])
@@ -77,3 +84,24 @@ def flow_atlas(
 def with_flows(ds: Dataset, flows: pd.DataFrame) -> Dataset:
     """A copy of ``ds`` whose flows table is ``flows`` (for maps and reports of derived flows)."""
     return replace(ds, flows=flows)
+
+
+def demo_step(run: DemoRun) -> list[Path]:
+    """``cwb demo``: the flows (the dataset's and derived ones) and their measures as CSV.
+
+    The run's dataset gets the derived flows too, so that the map, report and
+    graph of the later steps show them.
+    """
+    from cwb.dataset.io import write_table
+    from cwb.spend.analysis import analyse_spend
+
+    ds = run.dataset
+    spend = analyse_spend(ds) if ds.spend is not None and len(ds.spend) else None
+    atlas = flow_atlas(ds, match_result=run.match_result, spend_analysis=spend)
+    folder = run.out_dir / "flows"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [write_table(atlas.flows, folder / "flows.csv")]
+    for name, table in atlas.measures.tables().items():
+        written.append(write_table(table, folder / f"flows_{name}.csv"))
+    run.dataset = with_flows(ds, atlas.flows)
+    return written

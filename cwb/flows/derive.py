@@ -29,7 +29,9 @@ from cwb.flows.table import FLOW_COLUMNS, flow_frame, suppress_resident_flows
 from cwb.privacy import OUTSIDE_AREAS, assign_area_codes
 from cwb.spend.geo import postcode_parts
 
-_NOTE_SOURCE = "cwb (derived)"
+#: ``source`` of every derived row starts with this (so that they are never derived twice).
+DERIVED_SOURCE = "cwb (derived)"
+_NOTE_SOURCE = DERIVED_SOURCE
 
 
 def _empty() -> pd.DataFrame:
