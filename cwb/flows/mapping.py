@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from branca.element import Figure
 
-from cwb.flows.table import aggregate_pairs, place_points
+from cwb.flows.table import PAIR_KEYS, pair_codes, place_points
 from cwb.maps.elements import (
     CwbControl,
     CwbLayer,
@@ -83,11 +83,6 @@ def _label(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    codes, uniques = pd.factorize(values.fillna("").astype(str), sort=True)
-    return codes, [str(u) for u in uniques]
-
-
 def flow_layer_spec(
     flows: pd.DataFrame, places: pd.DataFrame, *, top: int = DEFAULT_TOP
 ) -> tuple[dict[str, Any], int]:
@@ -103,44 +98,50 @@ def flow_layer_spec(
         How many flows are drawn when the map opens.
     """
     located = places.dropna(subset=["lat", "lon"]).reset_index(drop=True)
-    index = pd.Series(np.arange(len(located)), index=located["place"].astype(str))
-    pairs = aggregate_pairs(flows)
-    o = pairs["origin"].map(index)
-    d = pairs["destination"].map(index)
-    placed = o.notna() & d.notna()
+    index = pd.Index(located["place"].astype(str))
+    pairs = pair_codes(flows)
+    o = index.get_indexer(pairs.uniques["origin"])[pairs.codes["origin"]]
+    d = index.get_indexer(pairs.uniques["destination"])[pairs.codes["destination"]]
+    placed = (o >= 0) & (d >= 0)
     unplaced = int((~placed).sum())
-    pairs = pairs[placed].assign(o=o[placed].astype(int), d=d[placed].astype(int))
-    pairs = pairs.sort_values("magnitude", ascending=False, kind="stable").reset_index(drop=True)
-    shares = None
-    if "share" in flows and flows["share"].notna().any():
-        shares = (
-            flows.assign(**{k: flows[k].fillna("") for k in ("period", "tag")})
-            .groupby(["origin", "destination", "kind", "unit", "period", "tag"])["share"]
-            .sum(min_count=1)
-        )
-    kind_codes, kinds = _codes(pairs["kind"])
-    period_codes, periods = _codes(pairs["period"])
-    tag_codes, tags = _codes(pairs["tag"])
-    units = pairs.groupby("kind")["unit"].first()
-    counts = pairs.groupby("kind").size()
+    keep = np.flatnonzero(placed)[np.argsort(-pairs.magnitude[placed], kind="stable")]
+    magnitude = pairs.magnitude[keep]
+
+    def codes_of(key: str) -> tuple[np.ndarray, list[str]]:
+        """Codes of the kept flows for ``key``, renumbered in sorted order of the values."""
+        values = [str(v) for v in pairs.uniques[key]]
+        order = np.argsort(np.asarray(values, dtype=str), kind="stable")
+        rank = np.empty(len(values), dtype=np.int64)
+        rank[order] = np.arange(len(values))
+        return rank[pairs.codes[key][keep]], [values[i] for i in order]
+
+    kind_codes, kinds = codes_of("kind")
+    period_codes, periods = codes_of("period")
+    tag_codes, tags = codes_of("tag")
+    units = (
+        pd.Series(pairs.uniques["unit"].take(pairs.codes["unit"][keep]), index=kind_codes)
+        .groupby(level=0)
+        .first()
+    )
+    counts = np.bincount(kind_codes, minlength=len(kinds))
     extra = iter(_PALETTE)
     spec: dict[str, Any] = {
         "places": encode_points(located["lon"].to_numpy(), located["lat"].to_numpy()),
         "names": text_column(located["name"].fillna(located["place"])),
-        "n": len(pairs),
-        "o": encode_array(pairs["o"].to_numpy()),
-        "d": encode_array(pairs["d"].to_numpy()),
-        "mag": encode_array(pairs["magnitude"].to_numpy(dtype=float), "f32"),
+        "n": len(keep),
+        "o": encode_array(o[keep]),
+        "d": encode_array(d[keep]),
+        "mag": encode_array(magnitude, "f32"),
         "k": encode_array(kind_codes, "u8" if len(kinds) < 256 else "u16"),
         "kinds": [
             {
                 "key": k,
                 "label": _label(k),
                 "colour": KIND_COLOURS.get(k) or next(extra, "#666666"),
-                "unit": str(units.get(k, "")),
-                "count": int(counts.get(k, 0)),
+                "unit": str(units.get(i, "")),
+                "count": int(counts[i]),
             }
-            for k in kinds
+            for i, k in enumerate(kinds)
         ],
         "options": {"id": "flows", "title": "Flows", "top": int(top)},
     }
@@ -148,11 +149,13 @@ def flow_layer_spec(
         spec["p"], spec["periods"] = encode_array(period_codes), periods
     if len(tags) > 1:
         spec["t"], spec["tags"] = encode_array(tag_codes), tags
-    if shares is not None:
-        keys = pd.MultiIndex.from_frame(
-            pairs[["origin", "destination", "kind", "unit", "period", "tag"]]
+    if "share" in flows and flows["share"].notna().any():
+        keyed = flows.assign(**{k: flows[k].fillna("") for k in ("period", "tag")})
+        shares = keyed.groupby(PAIR_KEYS)["share"].sum(min_count=1)
+        wanted = pd.MultiIndex.from_arrays(
+            [pairs.uniques[k].take(pairs.codes[k][keep]) for k in PAIR_KEYS]
         )
-        spec["share"] = encode_array(shares.reindex(keys).to_numpy(dtype=float), "f32")
+        spec["share"] = encode_array(shares.reindex(wanted).to_numpy(dtype=float), "f32")
     return spec, unplaced
 
 

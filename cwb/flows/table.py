@@ -9,6 +9,8 @@ of the dataset (its representative point), an asset, an opportunity or a project
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -77,18 +79,62 @@ def select_flows(
     return chosen
 
 
+@dataclass
+class PairCodes:
+    """Flows summed per pair, kind, unit, period and tag, as integer codes.
+
+    ``codes[key][i]`` indexes ``uniques[key]`` for the i-th summed flow;
+    ``magnitude[i]`` is its sum. Flows keep the order of their first row.
+    """
+
+    codes: dict[str, np.ndarray]
+    uniques: dict[str, pd.Index]
+    magnitude: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.magnitude)
+
+    def column(self, key: str) -> pd.Index:
+        """The values of one key, one per summed flow."""
+        return self.uniques[key].take(self.codes[key])
+
+
+def pair_codes(flows: pd.DataFrame) -> PairCodes:
+    """Sum identical flows (vectorised: keys factorised and combined into one integer)."""
+    codes, uniques = {}, {}
+    for key in PAIR_KEYS:
+        values = flows[key] if key in flows else pd.Series("", index=flows.index)
+        if values.isna().any():
+            values = values.astype(object).where(values.notna(), "")
+        code, unique = pd.factorize(values, sort=False)
+        codes[key], uniques[key] = code, pd.Index(unique).astype(str)
+    if not len(flows):
+        return PairCodes(codes, uniques, np.zeros(0))
+    combined = np.ravel_multi_index(
+        [codes[k] for k in PAIR_KEYS], [max(len(uniques[k]), 1) for k in PAIR_KEYS]
+    )
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    sums = np.bincount(
+        inverse.ravel(), weights=flows["magnitude"].to_numpy(dtype=float), minlength=len(first)
+    )
+    order = np.argsort(first, kind="stable")
+    rows = first[order]
+    return PairCodes({k: c[rows] for k, c in codes.items()}, uniques, sums[order])
+
+
 def aggregate_pairs(flows: pd.DataFrame) -> pd.DataFrame:
     """One row per origin, destination, kind, unit, period and tag, magnitudes summed.
 
-    Names and coordinates are the first given for each place; shares are
-    dropped (a sum of shares of different totals means nothing).
+    Rows keep the order of each pair's first appearance. Names, coordinates and
+    shares are dropped (a sum of shares of different totals means nothing).
     """
+    columns = [*PAIR_KEYS, "magnitude"]
     if flows.empty:
-        return flows.reindex(columns=[*PAIR_KEYS, "magnitude"])
-    keyed = flows.assign(**{k: flows[k].fillna("") for k in ("period", "tag")})
-    return keyed.groupby(PAIR_KEYS, sort=False, dropna=False, as_index=False).agg(
-        magnitude=("magnitude", "sum")
-    )
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    pairs = pair_codes(flows)
+    out: dict[str, object] = {key: pairs.column(key) for key in PAIR_KEYS}
+    out["magnitude"] = pairs.magnitude
+    return pd.DataFrame(out, columns=columns)
 
 
 def place_points(flows: pd.DataFrame, ds: Dataset | None = None) -> pd.DataFrame:
@@ -110,10 +156,12 @@ def place_points(flows: pd.DataFrame, ds: Dataset | None = None) -> pd.DataFrame
             )
         )
     given = pd.concat(parts, ignore_index=True)
-    given = given.sort_values("lat", na_position="last", kind="stable")
-    places = given.groupby("place", sort=True).agg(
-        name=("name", "first"), lat=("lat", "first"), lon=("lon", "first")
-    )
+    # first coordinates and first name given for each place (rows without them come last)
+    with_xy = given[given["lat"].notna() & given["lon"].notna()].drop_duplicates("place")
+    places = pd.concat([with_xy, given.drop_duplicates("place")]).drop_duplicates("place")
+    names = given.dropna(subset=["name"]).drop_duplicates("place").set_index("place")["name"]
+    places = places.set_index("place").sort_index()
+    places["name"] = places.index.map(names)
     if ds is not None:
         known = dataset_places(ds)
         known = known[~known.index.duplicated()]
