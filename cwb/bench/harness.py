@@ -749,6 +749,20 @@ def _stage_map_drawn(ctx: BenchContext) -> dict[str, Any]:
     return bench_map(ctx.dataset, ctx.scratch, repeats=5 if ctx.size < 500_000 else 1)
 
 
+@register_stage("flows_drawn", requires=("cwb.bench.flows", "playwright"), needs_dataset=False)
+def _stage_flows_drawn(ctx: BenchContext) -> dict[str, Any]:
+    """Flow map of SIZE synthetic flows beside a folium PolyLine per flow (baseline to 10k).
+
+    The baseline stops at 10k here (at 100k it takes minutes to build); run
+    ``python -m cwb.bench.flows`` for the table with the 100k baseline.
+    """
+    from cwb.bench.flows import bench_flows
+
+    return bench_flows(
+        ctx.size, ctx.scratch, baseline=ctx.size <= 10_000, repeats=3 if ctx.size < 500_000 else 1
+    )
+
+
 if __name__ == "__main__":
     # Run through the importable module so that stages register in one registry.
     from cwb.bench import harness as _bench
