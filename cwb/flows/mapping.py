@@ -108,12 +108,14 @@ def flow_layer_spec(
     magnitude = pairs.magnitude[keep]
 
     def codes_of(key: str) -> tuple[np.ndarray, list[str]]:
-        """Codes of the kept flows for ``key``, renumbered in sorted order of the values."""
-        values = [str(v) for v in pairs.uniques[key]]
+        """Codes of the kept flows for ``key``, numbered in sorted order of the values present."""
+        raw = pairs.codes[key][keep]
+        present = np.unique(raw)
+        values = [str(pairs.uniques[key][i]) for i in present]
         order = np.argsort(np.asarray(values, dtype=str), kind="stable")
-        rank = np.empty(len(values), dtype=np.int64)
-        rank[order] = np.arange(len(values))
-        return rank[pairs.codes[key][keep]], [values[i] for i in order]
+        rank = np.full(len(pairs.uniques[key]), -1, dtype=np.int64)
+        rank[present[order]] = np.arange(len(present))
+        return rank[raw], [values[i] for i in order]
 
     kind_codes, kinds = codes_of("kind")
     period_codes, periods = codes_of("period")
