@@ -32,6 +32,15 @@ log = logging.getLogger(__name__)
 #: lon/lat box of the synthetic places (England).
 _BOX = (-3.0, 50.8, 0.3, 54.6)
 
+#: Inside the drawn page: decoding the layer again and drawing one frame, in milliseconds.
+_LAYER_MS = (
+    "() => { const l = Object.values(window).find(v => v instanceof cwbMap.FlowLayer); "
+    "let t = performance.now(); new cwbMap.FlowLayer(l.spec); "
+    "const decode = performance.now() - t; "
+    "t = performance.now(); l._dirty = true; cwbMap.base.redraw(l._map); "
+    "return [decode, performance.now() - t]; }"
+)
+
 _ITEMS_DRAWN = {
     "cwb": "() => { const l = Object.values(window).find(v => v instanceof cwbMap.FlowLayer); "
     "return l.drawn; }",
@@ -133,7 +142,9 @@ def bench_flows(
     dict
         ``flows``, ``places``; ``cwb`` and (with ``baseline``) ``polyline`` with
         ``build_s``, ``save_s``, ``html_mb`` and, with a browser, ``drawn_s``
-        (median), ``drawn_runs_s``, ``items_drawn`` and ``errors``.
+        (median), ``drawn_runs_s``, ``items_drawn`` and ``errors``; the cwb map
+        also ``decode_ms`` (unpacking the layer) and ``frame_ms`` (one full redraw:
+        totals, selection and painting), measured inside the page.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     flows = synth_flows(n, seed=seed)
@@ -149,17 +160,24 @@ def bench_flows(
     try:
         with nullcontext(chrome) if chrome is not None else chromium() as active:
             times: dict[str, list[float]] = {key: [] for key, _ in pages}
+            layer_ms: dict[str, list[float]] = {}
             for _ in range(repeats):
                 for key, html in pages:
                     page, page_log = open_page(active, html, timeout_ms=600_000)
                     times[key].append(wait_drawn(page))
                     result[key]["items_drawn"] = page.evaluate(_ITEMS_DRAWN[key])
+                    if key == "cwb":
+                        decode, frame = page.evaluate(_LAYER_MS)
+                        layer_ms.setdefault("decode", []).append(decode)
+                        layer_ms.setdefault("frame", []).append(frame)
                     result[key]["errors"] = page_log.errors[:5]
                     page.context.close()
                     time.sleep(settle_s)
             for key, values in times.items():
                 result[key]["drawn_s"] = round(float(np.median(values)), 2)
                 result[key]["drawn_runs_s"] = [round(v, 2) for v in values]
+            for part, values in layer_ms.items():
+                result["cwb"][f"{part}_ms"] = round(float(np.median(values)), 1)
     except MissingDependencyError as exc:
         log.warning("no drawn times: %s", exc)
     return result
@@ -186,8 +204,9 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
     """The rows as a Markdown table (build+save s / HTML MB / drawn s)."""
     lines = [
         "| flows (places) | cwb flow layer: build+save s / HTML MB / drawn s | "
+        "in the page: decode ms / frame ms | "
         "folium PolyLine per flow: build+save s / HTML MB / drawn s |",
-        "|---|---|---|",
+        "|---|---|---|---|",
     ]
 
     def cell(fig: dict[str, Any] | None) -> str:
@@ -202,6 +221,7 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         lines.append(
             f"| {r['flows']:,} ({r['places']:,}) | {cell(r.get('cwb'))} | "
+            f"{r['cwb'].get('decode_ms', '–')} / {r['cwb'].get('frame_ms', '–')} | "
             f"{cell(r.get('polyline'))} |"
         )
     return "\n".join(lines) + "\n"
