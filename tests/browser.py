@@ -32,9 +32,13 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A headless Chromium for the whole session."""
+    """A headless Chromium for one test module.
+
+    Module scope, because each module imports this fixture: two session-scoped
+    copies would run two Playwright loops at once, which Playwright refuses.
+    """
     if not (WEBASSETS / "leaflet" / "dist" / "leaflet.js").is_file():
         unavailable(
             f"web assets missing in {WEBASSETS} (cd tests/webassets && npm ci --ignore-scripts)"
