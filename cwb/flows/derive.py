@@ -129,13 +129,17 @@ def resident_flows(ds: Dataset, result: Any) -> tuple[pd.DataFrame, list[str]]:
     ``result`` is a :class:`cwb.matching.core.MatchResult` of ``ds``.
     """
     notes: list[str] = []
-    groups = result.assets[result.assets["kind"] == "human"]
+    assets = getattr(result, "assets", None)
+    if assets is None or "kind" not in assets:
+        return _empty(), notes  # a result without the matched assets names no areas
+    groups = assets[assets["kind"] == "human"]
     if groups.empty:
         return _empty(), notes
     area_of = groups.set_index("asset_id")["area_code"].astype(str)
     count_of = pd.to_numeric(groups.set_index("asset_id")["count"], errors="coerce").fillna(0)
     parts = []
-    matches = result.matches[result.matches["asset_kind"] == "human"]
+    matches = getattr(result, "matches", None)
+    matches = matches[matches["asset_kind"] == "human"] if matches is not None else pd.DataFrame()
     if len(matches):
         pairs = matches[["asset_id", "project"]].drop_duplicates()
         matched = pd.DataFrame(
@@ -180,7 +184,8 @@ def resident_flows(ds: Dataset, result: Any) -> tuple[pd.DataFrame, list[str]]:
 def consortium_flows(ds: Dataset, result: Any) -> tuple[pd.DataFrame, list[str]]:
     """The members of each contract's best consortium → its project (one per member)."""
     consortia = getattr(result, "consortia", None)
-    if consortia is None or consortia.empty:
+    needed = {"rank", "members", "project", "consortium_id"}
+    if consortia is None or consortia.empty or not needed <= set(consortia.columns):
         return _empty(), []
     best = consortia[consortia["rank"] == 1]
     rows = [
@@ -191,7 +196,9 @@ def consortium_flows(ds: Dataset, result: Any) -> tuple[pd.DataFrame, list[str]]
             "tag": str(row.consortium_id),
         }
         for row in best.itertuples(index=False)
-        for member in str(row.members).split(";")
+        for member in (
+            row.members if isinstance(row.members, list | tuple) else str(row.members).split(";")
+        )
         if member
     ]
     if not rows:
