@@ -307,3 +307,21 @@ def test_import_twice_replaces_and_keeps_the_manifest_comments(mini_copy: Path) 
     ds = read_dataset(mini_copy)
     assert len(ds.flows) == 5894
     assert _pair(ds.flows, SANDWELL, BIRMINGHAM) == 22_812
+
+
+def test_msoa_flows_from_geojson(realdata: Path) -> None:
+    flows = read_census_flows(realdata / "flows_census2021" / "msoa_top1000_flows.geojson")
+    assert len(flows) == 1000
+    assert flows[["origin_lat", "destination_lat"]].notna().all().all()
+    assert flows["origin"].str.startswith(("E02", "W02")).all()
+
+
+def test_flows_survive_writing_the_dataset_in_every_format(mini_copy: Path, tmp_path: Path) -> None:
+    from cwb.dataset.io import write_dataset
+
+    write_flows_into(mini_copy, read_census_flows(CENSUS).head(50))
+    ds = read_dataset(mini_copy)
+    for fmt in ("csv", "xlsx", "geojson", "gpkg", "parquet"):
+        back = read_dataset(write_dataset(ds, tmp_path / fmt, format=fmt))
+        assert len(back.flows) == 50, fmt
+        assert back.flows["magnitude"].sum() == ds.flows["magnitude"].sum(), fmt
