@@ -54,11 +54,13 @@ def flow_atlas(
     kind
         Keep only flows of this kind.
     """
-    frames = [ds.flows] if ds.flows is not None and len(ds.flows) else []
+    own_flows = ds.flows
+    frames = [own_flows] if own_flows is not None and len(own_flows) else []
     derived, notes = derived_flows(ds, match_result=match_result, spend_analysis=spend_analysis)
-    if frames and len(derived):  # derived rows already in the table are replaced, not doubled
-        own = ds.flows["source"].fillna("").astype(str).str.startswith(DERIVED_SOURCE)
-        frames = [ds.flows[~own]]
+    if own_flows is not None and frames and len(derived):
+        # derived rows already in the table are replaced, not doubled
+        own = own_flows["source"].fillna("").astype(str).str.startswith(DERIVED_SOURCE)
+        frames = [own_flows[~own]]
     if len(derived):
         frames.append(derived)
     flows = flow_frame(pd.concat(frames, ignore_index=True)) if frames else flow_frame([])

@@ -56,7 +56,7 @@ def _resource(name: str) -> str:
 class FlowLayer(CwbLayer):
     """A :class:`CwbLayer` that also puts ``cwb_flows.js`` in the page (once)."""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca says str
         """Render the layer after cwb's scripts and the flow script."""
         super().render(**kwargs)
         figure = self.get_root()

@@ -147,7 +147,7 @@ def flow_graph(flows: pd.DataFrame, places: pd.DataFrame | None = None) -> nx.Di
     graph = nx.DiGraph()
     if places is not None:
         for row in places.itertuples(index=False):
-            attrs = {"name": str(row.name), "node_type": "place"}
+            attrs: dict[str, str | float] = {"name": str(row.name), "node_type": "place"}
             if pd.notna(row.lat) and pd.notna(row.lon):
                 attrs.update(lat=float(row.lat), lon=float(row.lon))
             graph.add_node(str(row.place), **attrs)

@@ -11,6 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -33,7 +34,7 @@ class FlowsWritten:
     kept: int
 
 
-def _declared(folder: Path) -> tuple[dict[str, object], str]:
+def _declared(folder: Path) -> tuple[dict[str, Any], str]:
     manifest = folder / MANIFEST_NAME
     if not manifest.is_file():
         raise UsageError(f"{folder} is not a dataset folder (no {MANIFEST_NAME})")
@@ -67,11 +68,13 @@ def write_flows_into(folder: str | Path, flows: pd.DataFrame) -> FlowsWritten:
     """
     folder = Path(folder)
     raw, text = _declared(folder)
-    files = raw.get("files", {}) if isinstance(raw.get("files"), dict) else {}
-    entry = files.get("flows")
+    declared = raw.get("files")
+    files: dict[str, Any] = declared if isinstance(declared, dict) else {}
+    given = files.get("flows")
     existing = None
-    if entry is not None:
-        entry = FileEntry(path=entry) if isinstance(entry, str) else FileEntry(**entry)
+    entry: FileEntry | None = None
+    if given is not None:
+        entry = FileEntry(path=given) if isinstance(given, str) else FileEntry(**given)
         if (folder / entry.path).exists():
             log = ProblemLog()
             table = read_raw_table(folder, entry, log)
