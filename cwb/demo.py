@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from cwb.dataset.catalogue import write_catalogue
-from cwb.dataset.io import read_dataset
+from cwb.dataset.io import read_dataset, write_table
 from cwb.errors import UsageError
 from cwb.graph.io import write_graph
 from cwb.matching.core import write_csv
@@ -78,6 +78,17 @@ def spend_step(pipe: Pipeline, out_dir: Path) -> list[Path]:
     ]
 
 
+def flows_step(pipe: Pipeline, out_dir: Path) -> list[Path]:
+    """Write the flows (the dataset's and derived ones) and their measures under ``flows/``."""
+    atlas = pipe.flows
+    folder = out_dir / "flows"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [write_table(atlas.flows, folder / "flows.csv")]
+    for name, table in atlas.measures.tables().items():
+        written.append(write_table(table, folder / f"flows_{name}.csv"))
+    return written
+
+
 def graph_step(pipe: Pipeline, out_dir: Path) -> list[Path]:
     """The graph in every format, per-node metrics and the reach of each asset kind."""
     written = pipe.write_graph(out_dir / "graph.graphml", metrics_csv=out_dir / "graph_metrics.csv")
@@ -102,6 +113,7 @@ STEPS: tuple[tuple[str, DemoStep], ...] = (
     ("catalogue", catalogue_step),
     ("matching", matching_step),
     ("spend", spend_step),
+    ("flows", flows_step),
     ("graph", graph_step),
     ("map and report", map_report_step),
 )

@@ -10,6 +10,7 @@ spend, join the area codes and aggregate the residents once each::
                       │                                                     ├─► map
                       ├─► residents (aggregate) ────────────────────────────┤
                       ├─► spend analysis ───────────────────────────────────┴─► report
+                      ├─► flows (the dataset's, and derived from matches and spend)
                       └─► catalogue
 
 Stages never import the pipeline: each is a plain function that takes the
@@ -36,6 +37,7 @@ import networkx as nx
 from cwb.dataset.catalogue import Catalogue, catalogue
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
+from cwb.flows.atlas import FlowAtlas, flow_atlas, with_flows
 from cwb.graph.build import build_graph
 from cwb.graph.io import graph_format, write_graph, write_metrics_csv
 from cwb.graph.metrics import GraphMetrics, graph_metrics
@@ -134,6 +136,21 @@ class Pipeline:
         return aggregate_human(ds.assets, ds.areas, min_count=ds.min_count)
 
     @cached_property
+    def flows(self) -> FlowAtlas:
+        """The dataset's flows plus those derived from the matching and the spend, measured."""
+        return flow_atlas(
+            self.dataset,
+            match_result=self.matches if self.matching else None,
+            spend_analysis=self.spend,
+        )
+
+    @cached_property
+    def with_flows(self) -> Dataset:
+        """:attr:`dataset` with :attr:`flows` as its flows table (for the map, graph and report)."""
+        flows = self.flows.flows
+        return with_flows(self.dataset, flows) if len(flows) else self.dataset
+
+    @cached_property
     def catalogue(self) -> Catalogue:
         """The catalogue of assets by kind, category, distance band and area."""
         return catalogue(self.dataset)
@@ -142,7 +159,7 @@ class Pipeline:
     def graph(self) -> nx.MultiDiGraph:
         """The typed network, with matches, allocation and consortia when :attr:`matching`."""
         result = self.matches if self.matching else None
-        return build_graph(self.dataset, result, residents=self.residents)
+        return build_graph(self.with_flows, result, residents=self.residents)
 
     @cached_property
     def graph_metrics(self) -> GraphMetrics:
@@ -154,7 +171,7 @@ class Pipeline:
         """The interactive map, with the matched links (when :attr:`matching`) and the spend."""
         links = self.matching and self.map_options.get("links", True)
         return make_map(
-            self.dataset,
+            self.with_flows,
             matches=self.scores if links else None,
             spend=self.spend,
             residents=self.residents,
@@ -165,9 +182,10 @@ class Pipeline:
     def report(self) -> Report:
         """The report: catalogue, matching (when :attr:`matching`) and spend."""
         return build_report(
-            self.dataset,
+            self.with_flows,
             matches=self.matches if self.matching else None,
             spend=self.spend,
+            flows=self.flows,
             residents=self.residents,
             map_href=self.map_href,
             date=self.report_date,

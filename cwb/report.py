@@ -34,11 +34,13 @@ from cwb._version import __version__
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
+from cwb.flows.summary import draw_flow_map, strongest_across
 from cwb.maps.compose import KIND_STYLE
 from cwb.matching.impact import impact_figures
 from cwb.privacy import aggregate_human
 
 if TYPE_CHECKING:
+    from cwb.flows.atlas import FlowAtlas
     from cwb.matching.core import MatchResult
     from cwb.privacy import Residents
     from cwb.spend.analysis import SpendAnalysis
@@ -489,12 +491,87 @@ def _spend_section(analysis: SpendAnalysis) -> tuple[list[Figure], Section]:
     return figures, s
 
 
+def _flows_section(ds: Dataset, atlas: FlowAtlas) -> tuple[list[Figure], Section | None]:
+    """Interdependencies: flows across the catchment by kind, self-containment, a flow map."""
+    if atlas.flows.empty:
+        return [], None
+    summary = atlas.measures.catchment
+    figures = []
+    for row in summary.itertuples(index=False):
+        label = str(row.kind).replace("_", " ")
+        if row.out_of_catchment > 0 or row.into_catchment > 0:
+            figures.append(
+                Figure(
+                    f"{label.capitalize()} staying in the catchment",
+                    _pct(row.stays_share),
+                    f"of {label} starting in the catchment; "
+                    f"{_pct(row.dependence)} of what arrives comes from outside",
+                )
+            )
+    s = Section(
+        "Interdependencies",
+        "A place is also what it exchanges with others: the flows of commuters, patients, "
+        "spend and residents between the catchment "
+        f"({len(atlas.catchment)} places) and its neighbours. "
+        + " ".join(note[0].upper() + note[1:] + "." for note in atlas.notes[:4]),
+        figures=figures,
+    )
+    fig, ax = _figure(6.4, 6.0)
+    draw_flow_map(ax, atlas, ds)
+    s.charts.append(Chart("Flows to and from the catchment", _svg(fig), "flows"))
+
+    def amount(value: float, unit: str) -> str:
+        if unit == "share":
+            return _pct(value) + " share"
+        return _money(value) if unit == "gbp" else f"{_int(value)} {unit}"
+
+    for direction, title in (
+        ("project", "to the project"),
+        ("in", "into the catchment"),
+        ("out", "out of the catchment"),
+    ):
+        table = strongest_across(atlas, direction=direction)
+        if len(table):
+            shown = pd.DataFrame(
+                {
+                    "kind": table["kind"].str.replace("_", " "),
+                    "from": table["from"],
+                    "to": table["to"],
+                    "flow": [
+                        amount(v, u) for v, u in zip(table["magnitude"], table["unit"], strict=True)
+                    ],
+                    "share": table["share"].map(_pct),
+                }
+            )
+            s.tables.append(Table(f"Strongest flows {title}", _strings(shown)))
+    contained = pd.DataFrame(
+        {
+            "kind": summary["kind"].str.replace("_", " "),
+            "within": [
+                amount(v, u) for v, u in zip(summary["within"], summary["unit"], strict=True)
+            ],
+            "stays in the catchment": summary["stays_share"].map(_pct),
+            "arrives from outside": summary["dependence"].map(_pct),
+        }
+    )
+    s.tables.append(
+        Table(
+            "Self-containment of the catchment by kind",
+            _strings(contained),
+            "stays: within ÷ (within + out of the catchment); "
+            "from outside: into ÷ (within + into the catchment).",
+        )
+    )
+    return figures, s
+
+
 def build_report(
     ds: Dataset,
     *,
     matches: MatchResult | None = None,
     spend: SpendAnalysis | None = None,
     residents: Residents | None = None,
+    flows: FlowAtlas | None = None,
     map_href: str | None = None,
     date: str | None = None,
 ) -> Report:
@@ -513,6 +590,9 @@ def build_report(
         the report has no spend section.
     residents
         :func:`cwb.privacy.aggregate_human` of the dataset, when already computed.
+    flows
+        The flows between places and their measures (:func:`cwb.flows.atlas.flow_atlas`).
+        When None the report has no "Interdependencies" section.
     map_href
         The interactive map to link to.
     date
@@ -545,6 +625,11 @@ def build_report(
         spend_figures, spend_section = _spend_section(spend)
         headline += spend_figures[:2]
         sections.append(spend_section)
+    if flows is not None:
+        flow_figures, flows_section = _flows_section(ds, flows)
+        if flows_section is not None:
+            headline += flow_figures[:1]
+            sections.append(flows_section)
     sources = sorted(
         {str(s) for s in ds.assets.get("source", pd.Series(dtype=object)).dropna().unique()}
     )[:8]

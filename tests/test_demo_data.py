@@ -81,6 +81,7 @@ def test_manifest_declares_the_hospital(manifest: dict) -> None:
         "spend",
         "links",
         "postcodes",
+        "flows",
     }
     assert "matching" not in manifest
 
@@ -307,7 +308,7 @@ def test_cwb_validates_the_demo_cleanly() -> None:
 def test_data_readme_documents_every_column_and_category() -> None:
     """data/README.md is generated from cwb.dataset.schema; a schema change must regenerate it."""
     text = (DEMO.parent / "README.md").read_text(encoding="utf-8")
-    for name in ("assets", "opportunities", "areas", "spend", "links", "postcodes"):
+    for name in ("assets", "opportunities", "areas", "spend", "links", "postcodes", "flows"):
         section = text.split(f"### {name}\n", 1)[1].split("\n### ", 1)[0]
         for column in TABLES[name].column_names:
             assert f"| `{column}` |" in section, f"{name}.{column} is not documented"

@@ -77,6 +77,7 @@ from typing import TYPE_CHECKING, Any
 
 from cwb._atomic import write_text_atomic
 from cwb._version import __version__
+from cwb.bench.flows import bench_flows
 from cwb.bench.maps import bench_map
 from cwb.dataset.catalogue import catalogue
 from cwb.dataset.io import read_dataset, write_dataset
@@ -762,6 +763,18 @@ def _stage_map(ctx: BenchContext) -> dict[str, Any]:
 def _stage_map_drawn(ctx: BenchContext) -> dict[str, Any]:
     """Map beside FastMarkerCluster: build+save, HTML MB, time-to-drawn in Chromium (detail)."""
     return bench_map(ctx.dataset, ctx.scratch, repeats=5 if ctx.size < 500_000 else 1)
+
+
+@register_stage("flows_drawn", requires=("cwb.bench.flows", "playwright"), needs_dataset=False)
+def _stage_flows_drawn(ctx: BenchContext) -> dict[str, Any]:
+    """Flow map of SIZE synthetic flows beside a folium PolyLine per flow (baseline to 10k).
+
+    The baseline stops at 10k here (at 100k it takes minutes to build); run
+    ``python -m cwb.bench.flows`` for the table with the 100k baseline.
+    """
+    return bench_flows(
+        ctx.size, ctx.scratch, baseline=ctx.size <= 10_000, repeats=3 if ctx.size < 500_000 else 1
+    )
 
 
 if __name__ == "__main__":

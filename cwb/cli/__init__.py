@@ -17,6 +17,7 @@ command, so that ``cwb --help`` starts without loading it.
 from cwb.cli import (
     core,  # noqa: F401
     data,  # noqa: F401
+    flows,  # noqa: F401
     graph,  # noqa: F401
     maps,  # noqa: F401
     match,  # noqa: F401

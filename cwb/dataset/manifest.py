@@ -89,6 +89,7 @@ DEFAULT_FILES: dict[str, str] = {
     "spend": "spend.csv",
     "links": "links.csv",
     "postcodes": "postcodes.csv",
+    "flows": "flows.csv",
 }
 
 #: Tables every dataset has; the others (spend, links, postcodes) are optional.

@@ -39,6 +39,7 @@ class Dataset:
     spend: gpd.GeoDataFrame | None = None
     links: pd.DataFrame | None = None
     postcodes: pd.DataFrame | None = None
+    flows: pd.DataFrame | None = None
     path: Path | None = None
     problems: list[Problem] = field(default_factory=list)
     #: table name → (the table it was made from, its metric-CRS copy); see :meth:`in_metric`
@@ -135,6 +136,8 @@ class Dataset:
             out["spend"] = self.spend
         if self.links is not None:
             out["links"] = self.links
+        if self.flows is not None:
+            out["flows"] = self.flows
         return out
 
 

@@ -393,8 +393,102 @@ POSTCODES = TableSpec(
     ),
 )
 
+#: Units a flow's magnitude may be in (``share``: a fraction 0–1 of a total).
+FLOW_UNITS: tuple[str, ...] = ("people", "patients", "gbp", "share", "count")
+
+#: Which total a ``share`` is a part of: the origin's outflow or the destination's inflow.
+SHARE_SIDES: tuple[str, ...] = ("origin", "destination")
+
+#: Flow kinds cwb writes itself; any other word is allowed (your own kinds).
+FLOW_KINDS: tuple[str, ...] = (
+    "commuting",
+    "patients",
+    "spend",
+    "matched_residents",
+    "allocated_residents",
+    "consortium",
+)
+
+FLOWS = TableSpec(
+    name="flows",
+    description=(
+        "Flows between places (commuters, patients, spend, matched residents): "
+        "origin and destination as area codes, asset, opportunity or project ids, "
+        "or any code with its coordinates."
+    ),
+    required=False,
+    located=False,
+    id_column=None,
+    columns=(
+        Column(
+            "origin",
+            "str",
+            "Where the flow starts: an area code, an asset, opportunity or project id, "
+            "or any code whose coordinates are in origin_lat/origin_lon.",
+            required=True,
+            example="E08000028",
+        ),
+        Column(
+            "destination",
+            "str",
+            "Where the flow ends (as origin). The same as origin: an internal flow.",
+            required=True,
+            example="E08000025",
+        ),
+        Column(
+            "magnitude",
+            "float",
+            "How much flows: people, patients, £ or a share (see unit).",
+            required=True,
+            non_negative=True,
+            example="22812",
+        ),
+        Column(
+            "unit",
+            "str",
+            "Unit of the magnitude; people when empty.",
+            choices=FLOW_UNITS,
+            example="people",
+        ),
+        Column(
+            "kind",
+            "str",
+            "What flows: commuting, patients, spend, matched_residents, "
+            "allocated_residents, consortium or your own word.",
+            required=True,
+            example="commuting",
+        ),
+        Column("period", "str", "When (a year, a financial year, a date).", example="2021"),
+        Column("tag", "str", "A free tag to filter by (a spend sector, a skill).", example=""),
+        Column(
+            "share",
+            "float",
+            "The flow's share (0–1) of its destination's inflow or its origin's outflow.",
+            non_negative=True,
+            example="0.57",
+        ),
+        Column(
+            "share_of",
+            "str",
+            "Which total share is part of; destination when empty.",
+            choices=SHARE_SIDES,
+            example="destination",
+        ),
+        Column("origin_name", "str", "Name of the origin.", example="Sandwell"),
+        Column("destination_name", "str", "Name of the destination.", example="Birmingham"),
+        Column(
+            "origin_lat", "float", "Latitude of the origin when its code is not in the dataset."
+        ),
+        Column("origin_lon", "float", "Longitude of the origin."),
+        Column("destination_lat", "float", "Latitude of the destination."),
+        Column("destination_lon", "float", "Longitude of the destination."),
+        Column("source", "str", "Where the row came from.", example="ONS Census 2021 ODWP01EW"),
+        Column("licence", "str", "Licence of the source.", example="OGL-UK-3.0"),
+    ),
+)
+
 TABLES: dict[str, TableSpec] = {
-    t.name: t for t in (ASSETS, OPPORTUNITIES, AREAS, SPEND, LINKS, POSTCODES)
+    t.name: t for t in (ASSETS, OPPORTUNITIES, AREAS, SPEND, LINKS, POSTCODES, FLOWS)
 }
 
 #: Columns of any table that must never leave the dataset (maps, exports, reports).

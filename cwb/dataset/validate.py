@@ -17,6 +17,7 @@ import pandas as pd
 from rapidfuzz import process
 
 from cwb.dataset._checks import Checker, TableCounts, parse_numbers
+from cwb.dataset._flow_checks import check_flows
 from cwb.dataset.locate import Place, locate_rows, place_for
 from cwb.dataset.manifest import MANIFEST_NAME, Manifest, read_manifest
 from cwb.dataset.model import WGS84, Dataset
@@ -337,6 +338,8 @@ def _validate_table(
                 "is not the id of an asset or opportunity",
                 code="unknown_id",
             )
+    if spec.name == "flows":
+        check_flows(chk, frame, known)
     if spec.located and place is not None:
         geometry = locate_rows(chk, raw, cells, frame, spec, place)
         frame = gpd.GeoDataFrame(
@@ -392,7 +395,7 @@ def validate_folder(folder: Path) -> ValidationReport:
     tables: dict[str, pd.DataFrame | None] = {}
     place = None
     for name in track(
-        ("areas", "assets", "opportunities", "spend", "links"), f"validating {folder.name}"
+        ("areas", "assets", "opportunities", "spend", "links", "flows"), f"validating {folder.name}"
     ):
         spec = TABLES[name]
         entry = manifest.files.get(name)
@@ -422,6 +425,7 @@ def validate_folder(folder: Path) -> ValidationReport:
         spend=tables["spend"],
         links=tables["links"],
         postcodes=postcodes,
+        flows=tables["flows"],
         path=folder,
         problems=log.problems,
     )

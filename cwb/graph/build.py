@@ -20,7 +20,11 @@ Edges
     ``quantity`` or ``amount``), ``consortium_member`` (asset → consortium),
     ``proposed_for`` (consortium → opportunity), ``located_in`` (asset,
     opportunity or project → area) and ``link`` (asset → asset, with the
-    ``relation`` recorded in ``links.csv``). Every edge has ``edge_type``.
+    ``relation`` recorded in ``links.csv``) and ``flow`` (place → place, one edge
+    per kind, period and tag of the dataset's flows, with ``kind``, ``unit``,
+    ``magnitude``; a flow's end that is not an area, project, opportunity or
+    public asset becomes a ``place:<code>`` node; internal flows are node
+    attributes ``internal_<kind>``). Every edge has ``edge_type``.
 
 Privacy: human assets (residents) never become nodes of their own. They are
 aggregated per area, category and skills by :func:`cwb.privacy.aggregate_human`;
@@ -55,6 +59,7 @@ import shapely
 from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
+from cwb.flows.table import aggregate_pairs, place_points, suppress_resident_flows
 from cwb.privacy import Residents, aggregate_human
 
 if TYPE_CHECKING:
@@ -66,7 +71,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NODE_TYPES: tuple[str, ...] = ("project", "opportunity", "asset", "area", "consortium")
+NODE_TYPES: tuple[str, ...] = ("project", "opportunity", "asset", "area", "consortium", "place")
 EDGE_TYPES: tuple[str, ...] = (
     "offers",
     "match",
@@ -75,6 +80,7 @@ EDGE_TYPES: tuple[str, ...] = (
     "proposed_for",
     "located_in",
     "link",
+    "flow",
 )
 
 #: Public asset columns copied onto asset nodes (nothing else is: private data stays out).
@@ -633,6 +639,58 @@ class _Builder:
                     reasons=plain(row.get("reasons")) or "",
                 )
 
+    def add_flows(self, flows: pd.DataFrame) -> None:
+        """Flows between places as ``flow`` edges (resident flows below k left out)."""
+        flows, hidden = suppress_resident_flows(flows, self.ds.min_count)
+        self.counters["suppressed_residents"] += hidden
+        places = place_points(flows, self.ds).set_index("place")
+        nodes: dict[str, str] = {}
+        for code, row in places.iterrows():
+            code = str(code)
+            known = next(
+                (
+                    nid
+                    for nid in (
+                        node_id("area", code),
+                        node_id("project", code),
+                        node_id("opportunity", code),
+                        node_id("asset", code),
+                    )
+                    if nid in self.G and self.G.nodes[nid].get("node_type") != "group"
+                ),
+                None,
+            )
+            if known is None:
+                known = node_id("place", code)
+                located = pd.notna(row["lat"]) and pd.notna(row["lon"])
+                attrs = {"label": row["name"], "code": code}
+                self.G.add_node(
+                    known,
+                    node_type="place",
+                    **clean_attributes(attrs, {"label"}),
+                    located=bool(located),
+                    **({"lon": float(row["lon"]), "lat": float(row["lat"])} if located else {}),
+                )
+            nodes[code] = known
+        for row in aggregate_pairs(flows).itertuples(index=False):
+            u, v = nodes[str(row.origin)], nodes[str(row.destination)]
+            if u == v:
+                attr = f"internal_{row.kind}"
+                self.G.nodes[u][attr] = float(self.G.nodes[u].get(attr, 0.0)) + float(row.magnitude)
+                continue
+            key = ":".join(str(x) for x in ("flow", row.kind, row.period, row.tag) if x != "")
+            self.add_edge(
+                u,
+                v,
+                "flow",
+                key=key,
+                kind=row.kind,
+                unit=row.unit,
+                magnitude=float(row.magnitude),
+                period=row.period,
+                tag=row.tag,
+            )
+
     def add_links(self, links: pd.DataFrame) -> None:
         merged: dict[tuple[str, str, str], dict[str, Any]] = {}
         for row in links.to_dict("records"):
@@ -711,6 +769,8 @@ def build_graph(
         b.add_allocation(allocation_df)
     if consortia_df is not None and len(consortia_df):
         b.add_consortia(consortia_df)
+    if ds.flows is not None and len(ds.flows):
+        b.add_flows(ds.flows)
     G.graph.update(
         name=ds.name,
         crs="EPSG:4326",

@@ -48,6 +48,7 @@ from cwb.maps.layers import (
     MapOptions,
     add_areas,
     add_asset_kind,
+    add_flows,
     add_human,
     add_links,
     add_opportunities,
@@ -165,6 +166,7 @@ def make_map(
     if links:
         add_links(build, getattr(matches, "matches", matches))
     add_spend(build, spend)
+    add_flows(build)
     add_projects(build)
     # the view is set before the layers are added, so that each draws once, for the final view
     if build.bounds:
@@ -187,6 +189,8 @@ def make_map(
         layers=build.layers,
     ).add_to(fmap)
     CwbControl("title", _title_spec(ds, options)).add_to(fmap)
+    for control in build.controls:
+        control.add_to(fmap)
     if options.tiles:  # added last: tiles load once, for the fitted view
         folium.TileLayer(options.tiles, name="Base map", control=False, max_zoom=19).add_to(fmap)
     if folium_assets:

@@ -23,7 +23,10 @@ import shapely
 from cwb import settings
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES
+from cwb.flows.mapping import KIND_COLOURS, flow_layer
+from cwb.flows.table import place_points, suppress_resident_flows
 from cwb.maps.elements import (
+    CwbControl,
     CwbLayer,
     encode_array,
     encode_points,
@@ -118,6 +121,7 @@ class MapBuild:
     sections: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     bounds: list[tuple[float, float, float, float]] = field(default_factory=list)
+    controls: list[CwbControl] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- helpers
@@ -668,4 +672,36 @@ def add_projects(build: MapBuild) -> None:
             "title": "Capital project",
             "items": [{"label": "capital project", "colour": "#d7301f", "shape": "star"}],
         },
+    )
+
+
+def add_flows(build: MapBuild) -> None:
+    """The dataset's flows between places (hidden until switched on), with their control.
+
+    Resident flows of fewer than ``min_count`` residents are left off (see
+    :func:`cwb.flows.table.suppress_resident_flows`).
+    """
+    ds = build.ds
+    if ds.flows is None or ds.flows.empty:
+        return
+    flows, hidden = suppress_resident_flows(ds.flows, ds.min_count)
+    if flows.empty:
+        return
+    parts = flow_layer(flows, place_points(flows, ds), name="Flows between places", show=False)
+    build.layers["flows"] = parts.layer
+    build.controls.append(parts.control)
+    kinds = sorted(flows["kind"].dropna().unique())
+    note = "Arrows: width by magnitude; circles: flow through each place (dark: internal)."
+    if hidden:
+        note += f" {hidden:,} residents in flows smaller than {ds.min_count} are not shown."
+    build.sections.append(
+        {
+            "id": "flows",
+            "title": "Flows between places",
+            "items": [
+                {"label": _label(k), "colour": KIND_COLOURS.get(k, "#666666"), "shape": "line"}
+                for k in kinds
+            ],
+            "note": note,
+        }
     )

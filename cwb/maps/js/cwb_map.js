@@ -818,4 +818,10 @@
 
   cwb.PointLayer = PointLayer;
   cwb.LineLayer = LineLayer;
+
+  /* the building blocks that other cwb scripts (cwb_flows.js) draw with */
+  cwb.base = {
+    CanvasLayer: CanvasLayer, typed: typed, column: column, decodePoints: decodePoints,
+    el: el, card: card, swatch: swatch, grouped: grouped, fmt: fmt, redraw: redraw
+  };
 })();

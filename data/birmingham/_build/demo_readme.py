@@ -12,6 +12,7 @@ from pathlib import Path
 
 import demo_content as C
 import geopandas as gpd
+import pandas as pd
 
 from cwb.dataset.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, ORG_TYPES, PRECISIONS, TABLES, TableSpec
 
@@ -42,6 +43,7 @@ Use it to learn and test cwb, never as evidence about these neighbourhoods.
 | Public bodies | the anchor institutions (NHS trust, councils, universities, Sandwell College, WMCA) and their public postcodes | public addresses | – |
 | Parks and green spaces | assets of category `green_space` | real public places; points hand-placed from public maps (about ±150 m), areas approximate | – |
 | The hospital | `dataset.toml` `[[projects]]` | public facts: name, address, opening date, 736 beds. The point (52.4951, −1.9447) is the centroid of the B66 2QE and B66 2QF postcodes on Grove Lane beside the site; B66 2QT is the postal address | – |
+| Commuting flows (Census 2021) | `flows.csv` rows of kind `commuting`: the {n_commuting} local-authority flows of at least 100 people with an end in the West Midlands metropolitan county, placed at the local authorities' centroids | ONS Census 2021 origin–destination (ODWP01EW, place of work), via GustavoWMSilva/MapGeospatialMobilityData | OGL v3 |
 | Pay values | `opportunities.csv` `value` of jobs | midpoints of NHS Agenda for Change 2024/25 pay bands and the 2024/25 doctors' scales | – |
 
 How the area indicators are derived: every LSOA (2011) of a ward (from the ONS lookup)
@@ -81,6 +83,11 @@ hand-entered, approximate (about ±500 m) centroids: {outside}.
   postcode, two duplicate-looking invoices with distinct ids, supplier names in capitals, and
   a few invoices in EUR.
 - **Links**: invented relationships between assets.
+- **Patients**: the two `flows.csv` rows of kind `patients` (57 % of the trust's admissions from
+  Sandwell, 43 % from Birmingham) are shares quoted in cwb's issue 15 to illustrate flows given as
+  shares, not an NHS statistic; no total is given, so they stay shares (unit `share`).
+- **Derived flows**: spend, matched and allocated residents and consortium flows are not in
+  `flows.csv`; `cwb flows` and `cwb demo` derive them from `spend.csv` and the matching.
 - **Provenance**: rows carry `source`, `collected_by`, `collected_on`, `licence`, `last_verified`;
   {stale} of the {n_assets} assets were last verified before 2022, so that a stale-records
   listing has something to find. Illustrative rows are released under CC0-1.0.
@@ -154,6 +161,7 @@ def write_readme(
     n_links: int,
     n_postcodes: int,
     ward_postcodes: set[str],
+    flows: pd.DataFrame,
 ) -> None:
     """Write the data README with the schema tables and the demo's counts."""
     kinds = Counter(str(a["kind"]) for a in assets)
@@ -184,6 +192,9 @@ def write_readme(
         "uses_space |",
         f"| `postcodes.csv` | {n_postcodes} | the centroid of every postcode the other files use, "
         "and nothing else |",
+        f"| `flows.csv` | {len(flows)} | "
+        + "; ".join(f"{n} {k}" for k, n in flows["kind"].value_counts().sort_index().items())
+        + " flows between places (see below) |",
         "",
         "### The wards",
         "",
@@ -220,7 +231,7 @@ def write_readme(
         "",
         "\n\n".join(
             _column_table(TABLES[name])
-            for name in ("assets", "opportunities", "areas", "spend", "links", "postcodes")
+            for name in ("assets", "opportunities", "areas", "spend", "links", "postcodes", "flows")
         ),
         "",
         "The demo's `areas.geojson` adds two indicator columns: `share_most_deprived_10pc` (share of the "
@@ -232,6 +243,7 @@ def write_readme(
     text = INTRO.format(
         n_wards=len(areas),
         n_spend=len(spend),
+        n_commuting=int((flows["kind"] == "commuting").sum()),
         outside=outside,
         contents="\n".join(contents),
         stale=stale,

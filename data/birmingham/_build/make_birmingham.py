@@ -39,11 +39,12 @@ from demo_assets import (  # noqa: E402
     add_real_physical,
     random_date,
 )
+from demo_flows import build_flows  # noqa: E402
 from demo_opportunities import build_opportunities  # noqa: E402
 from demo_readme import write_readme  # noqa: E402
 from demo_spend import build_spend  # noqa: E402
 
-from cwb.dataset.schema import ASSETS, LINKS, OPPORTUNITIES, POSTCODES, SPEND  # noqa: E402
+from cwb.dataset.schema import ASSETS, FLOWS, LINKS, OPPORTUNITIES, POSTCODES, SPEND  # noqa: E402
 
 SEED = 20241006  # the day the hospital opened
 HERE = Path(__file__).resolve().parent
@@ -347,17 +348,23 @@ areas = "areas.geojson"
 spend = "spend.csv"
 links = "links.csv"
 postcodes = "postcodes.csv"
+flows = "flows.csv"
+
+[flows]
+# places added to the catchment of the flow measures (besides its wards and the project):
+# the two boroughs the wards lie in, so that Census commuting between boroughs is measured
+catchment = ["E08000025", "E08000028"]
 
 [spend]
 # nested "local" geographies, innermost first: the 14 wards, then each borough's wards
 geographies = [
-  { name = "neighbourhood", areas = "all" },
-  { name = "Sandwell wards", local_authority = "Sandwell" },
-  { name = "Birmingham wards", local_authority = "Birmingham" },
+  {{ name = "neighbourhood", areas = "all" }},
+  {{ name = "Sandwell wards", local_authority = "Sandwell" }},
+  {{ name = "Birmingham wards", local_authority = "Birmingham" }},
 ]
 region_postcode_areas = ["B", "WS", "WV", "DY", "CV"]
-fx = { EUR = 0.85 }
-buyer_projects = { "Sandwell and West Birmingham NHS Trust" = "mmuh" }
+fx = {{ EUR = 0.85 }}
+buyer_projects = {{ "Sandwell and West Birmingham NHS Trust" = "mmuh" }}
 """
 
 
@@ -383,6 +390,7 @@ def main(argv: list[str] | None = None) -> None:
     opportunities = build_opportunities(rng, PROJECT, postcodes)
     spend = build_spend(rng, assets, postcodes)
     links = build_links(rng, assets)
+    flows = build_flows(real, PROJECT["id"])
 
     write_areas(areas, OUT / "areas.geojson")
     counts = {
@@ -393,6 +401,11 @@ def main(argv: list[str] | None = None) -> None:
         "spend": write_csv(OUT / "spend.csv", SPEND.column_names, spend),
         "links": write_csv(OUT / "links.csv", LINKS.column_names, links),
         "postcodes": write_csv(OUT / "postcodes.csv", POSTCODES.column_names, postcodes.rows()),
+        "flows": write_csv(
+            OUT / "flows.csv",
+            FLOWS.column_names,
+            flows.astype(object).where(flows.notna(), "").to_dict("records"),
+        ),
     }
     (OUT / "dataset.toml").write_text(MANIFEST.format(**PROJECT), encoding="utf-8")
     write_readme(
@@ -403,6 +416,7 @@ def main(argv: list[str] | None = None) -> None:
         spend,
         n_links=counts["links"],
         n_postcodes=counts["postcodes"],
+        flows=flows,
         ward_postcodes={p for pool in postcodes.by_ward.values() for p in pool},
     )
     for name, n in counts.items():

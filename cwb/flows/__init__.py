@@ -1,0 +1,1 @@
+"""Flows between places: the flows table, Census importers, measures, map layer, report."""
