@@ -17,7 +17,7 @@ from test_maps import make_dataset as make_map_dataset
 from test_spend_register import fixture_with_register
 from typer.testing import CliRunner
 
-import cwb.matching.core
+import cwb.matching.model
 from cwb.cli import app
 from cwb.dataset.io import read_dataset
 from cwb.demo import demo_dataset_path
@@ -64,13 +64,13 @@ def count_calls(mp: pytest.MonkeyPatch, funcs: tuple[Callable[..., Any], ...]) -
 @pytest.fixture(scope="module")
 def demo_counts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Counter[str], Any, Any]:
     """``cwb demo`` with every stage of :data:`ONCE` counted, and the resource reads."""
-    cwb.matching.core._read_resource_rows.cache_clear()
+    cwb.matching.model._read_resource_rows.cache_clear()
     with pytest.MonkeyPatch.context() as mp:
         counts = count_calls(mp, ONCE)
         out = tmp_path_factory.mktemp("demo")
         result = runner.invoke(app, ["demo", "--out", str(out)])
     written = sorted(p.name for p in out.iterdir())
-    return counts, (result, written), cwb.matching.core._read_resource_rows.cache_info()
+    return counts, (result, written), cwb.matching.model._read_resource_rows.cache_info()
 
 
 def test_demo_runs_every_stage_once(demo_counts: tuple[Counter[str], Any, Any]) -> None:
