@@ -88,6 +88,8 @@ DEFAULT_FILES: dict[str, str] = {
     "spend": "spend.csv",
     "links": "links.csv",
     "postcodes": "postcodes.csv",
+    "needs": "needs.csv",
+    "pacts": "pacts.csv",
 }
 
 #: Tables every dataset has; the others (spend, links, postcodes) are optional.

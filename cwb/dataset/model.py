@@ -39,6 +39,8 @@ class Dataset:
     spend: gpd.GeoDataFrame | None = None
     links: pd.DataFrame | None = None
     postcodes: pd.DataFrame | None = None
+    needs: pd.DataFrame | None = None
+    pacts: pd.DataFrame | None = None
     path: Path | None = None
     problems: list[Problem] = field(default_factory=list)
 
@@ -110,6 +112,10 @@ class Dataset:
             out["spend"] = self.spend
         if self.links is not None:
             out["links"] = self.links
+        if self.needs is not None:
+            out["needs"] = self.needs
+        if self.pacts is not None:
+            out["pacts"] = self.pacts
         return out
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from rapidfuzz import process
 
 from cwb.dataset._checks import Checker, TableCounts, parse_numbers
+from cwb.dataset._commons_checks import COMMONS_CHECKS
 from cwb.dataset.io import RawTable, read_raw_table
 from cwb.dataset.locate import Place, locate_rows, place_for
 from cwb.dataset.manifest import MANIFEST_NAME, Manifest, read_manifest
@@ -337,6 +338,8 @@ def _validate_table(
                 "is not the id of an asset or opportunity",
                 code="unknown_id",
             )
+    if spec.name in COMMONS_CHECKS:
+        COMMONS_CHECKS[spec.name](chk, frame, known)
     if spec.located and place is not None:
         geometry = locate_rows(chk, raw, cells, frame, spec, place)
         frame = gpd.GeoDataFrame(
@@ -392,7 +395,8 @@ def validate_folder(folder: Path) -> ValidationReport:
     tables: dict[str, pd.DataFrame | None] = {}
     place = None
     for name in track(
-        ("areas", "assets", "opportunities", "spend", "links"), f"validating {folder.name}"
+        ("areas", "assets", "opportunities", "spend", "links", "needs", "pacts"),
+        f"validating {folder.name}",
     ):
         spec = TABLES[name]
         entry = manifest.files.get(name)
@@ -422,6 +426,8 @@ def validate_folder(folder: Path) -> ValidationReport:
         spend=tables["spend"],  # type: ignore[arg-type]
         links=tables["links"],
         postcodes=postcodes,
+        needs=tables["needs"],
+        pacts=tables["pacts"],
         path=folder,
         problems=log.problems,
     )
