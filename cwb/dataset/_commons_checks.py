@@ -25,7 +25,8 @@ Check = Callable[[Checker, pd.DataFrame, dict[str, pd.Index]], None]
 def _words(value: object) -> list[str]:
     if not isinstance(value, str):
         return []
-    return [w.strip().lower().replace(" ", "_").replace("-", "_") for w in value.split(";") if w.strip()]
+    words = (w.strip().lower() for w in value.split(";"))
+    return [w.replace(" ", "_").replace("-", "_") for w in words if w]
 
 
 def _check_list(
@@ -64,12 +65,12 @@ def _check_order(chk: Checker, frame: pd.DataFrame, first: str, second: str) -> 
     )
 
 
-def _check_ids(
-    chk: Checker, frame: pd.DataFrame, column: str, known: pd.Index, what: str
-) -> None:
+def _check_ids(chk: Checker, frame: pd.DataFrame, column: str, known: pd.Index, what: str) -> None:
     """Flag ``;``-separated id cells naming an id that is not in ``known``."""
-    missing = frame[column].map(
-        lambda v: [i for i in (v.split(";") if isinstance(v, str) else []) if i.strip() not in known]
+    missing = (
+        frame[column]
+        .map(lambda v: [i for i in (v.split(";") if isinstance(v, str) else []) if i.strip()])
+        .map(lambda ids: [i for i in ids if i.strip() not in known])
     )
     chk.flag(
         missing.map(bool).to_numpy(),

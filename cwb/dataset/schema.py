@@ -183,9 +183,7 @@ _PLACE_USE = (
         non_negative=True,
         example="6",
     ),
-    Column(
-        "floor_area_m2", "float", "Physical assets: usable floor area (m²).", non_negative=True
-    ),
+    Column("floor_area_m2", "float", "Physical assets: usable floor area (m²).", non_negative=True),
     Column("site_area_ha", "float", "Physical assets: site area (hectares).", non_negative=True),
     Column("condition", "str", "Physical assets: state of repair.", choices=CONDITIONS),
     Column("available_from", "date", "Physical assets: free for community use from (date)."),
