@@ -1,6 +1,7 @@
 """cwb's command-line interface (typer). Each module registers its commands on ``app``."""
 
 from cwb.cli import (
+    commons,  # noqa: F401
     core,  # noqa: F401
     data,  # noqa: F401
     graph,  # noqa: F401

@@ -157,7 +157,8 @@ def _score_pair(
     parts["distance"] = math.exp(-distance / s.decay_m)
     reasons.append(f"{distance:,.0f} m away")
     access = place["accessibility"]
-    if need.get("step_free") is True:
+    step_free = need.get("step_free")
+    if step_free is not None and not pd.isna(step_free) and bool(step_free):
         if access == "none":
             return "no step-free access"
         parts["access"] = _ACCESS_SCORES.get(access, 0.3)
