@@ -22,17 +22,24 @@ from cwb.errors import DatasetError, UsageError
 DEMO = Path(__file__).resolve().parent.parent / "data" / "birmingham"
 runner = CliRunner()
 
-PLACES = """id,name,kind,category,lat,lon,use_status,owner_type,hours_used_per_week,floor_area_m2,accessibility,spaces,cost_per_session
-P1,Grove Lane hall,physical,community_centre,52.4960,-1.9450,under_used,public,60,200,step_free,hall,0
-P2,Rolfe Street plot,physical,land,52.4940,-1.9430,vacant,private,0,,partial,growing_land,
+PLACES = (
+    "id,name,kind,category,lat,lon,use_status,owner_type,hours_used_per_week,floor_area_m2,"
+    "accessibility,spaces,cost_per_session\n"
+    "P1,Grove Lane hall,physical,community_centre,52.4960,-1.9450,under_used,public,60,200,"
+    "step_free,hall,0\n"
+    """P2,Rolfe Street plot,physical,land,52.4940,-1.9430,vacant,private,0,,partial,growing_land,
 G1,Grove Lane Choir,community,voluntary_group,52.4955,-1.9440,,,,,,,
 G2,Rolfe Gardeners,community,voluntary_group,52.4950,-1.9445,,,,,,,
 """
-NEEDS = """id,group,space_type,sessions_per_week,min_area_m2,days,times,max_distance_m,budget_per_session,step_free
-N1,G1,hall,2,100,,evening,2000,10,yes
+)
+NEEDS = (
+    "id,group,space_type,sessions_per_week,min_area_m2,days,times,max_distance_m,"
+    "budget_per_session,step_free\n"
+    """N1,G1,hall,2,100,,evening,2000,10,yes
 N2,G2,growing_land,3,,sat;sun,,2000,,no
 N3,G1,kitchen,1,,,,2000,,
 """
+)
 PACTS = """id,asset,partners,status,proposed_on,signed_on,starts,ends,hours_per_week
 K1,P2,G2,active,2024-01-10,2024-03-01,2024-04-01,,8
 """
@@ -202,9 +209,7 @@ slot_sets = st.lists(st.sampled_from(SLOTS), unique=True, max_size=21).map(tuple
 @given(
     frees=st.lists(slot_sets, min_size=1, max_size=5),
     needs=st.lists(st.tuples(st.integers(0, 6), slot_sets), min_size=1, max_size=10),
-    pairs=st.lists(
-        st.tuples(st.integers(0, 9), st.integers(0, 4), st.floats(0, 1)), max_size=40
-    ),
+    pairs=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 4), st.floats(0, 1)), max_size=40),
 )
 def test_allocation_never_double_books(frees, needs, pairs):
     free = {f"p{i}": f for i, f in enumerate(frees)}

@@ -36,6 +36,7 @@ import pandas as pd
 from cwb._atomic import atomic_path
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
+from cwb.maps.commons import add_pacts, add_places
 from cwb.maps.elements import CwbControl, drop_unused_links, set_asset_prefix
 from cwb.maps.layers import (
     CATEGORY_COLOURS,
@@ -143,6 +144,8 @@ def make_map(
     for kind in ("physical", "financial", "community"):
         add_asset_kind(build, kind)
     add_human(build)
+    add_places(build)
+    add_pacts(build)
     add_opportunities(build)
     if links:
         add_links(build, matches)
