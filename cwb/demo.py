@@ -68,6 +68,7 @@ def demo_dataset_path() -> Path:
 
 def _steps() -> list[tuple[str, DemoStep]]:
     """The demo steps in order. Each later stage adds its line here."""
+    from cwb.commons.pacts import demo_step as commons_step
     from cwb.dataset.catalogue import demo_step as catalogue_step
     from cwb.graph.io import demo_step as graph_step
     from cwb.matching.core import demo_step as matching_step
@@ -78,6 +79,7 @@ def _steps() -> list[tuple[str, DemoStep]]:
         ("catalogue", catalogue_step),
         ("matching", matching_step),
         ("spend", spend_step),
+        ("community use of places", commons_step),
         ("graph", graph_step),
         ("map and report", report_step),
     ]

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from cwb._atomic import write_text_atomic
+from cwb.commons.matching import match_places
+from cwb.commons.pacts import commons_figures, pacts_over_time
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
 
@@ -493,6 +495,81 @@ def _spend_section(ds: Dataset) -> tuple[list[Figure], Section | None]:
     return figures, s
 
 
+def _commons_section(ds: Dataset) -> tuple[list[Figure], Section | None]:
+    """Community use of places (CO-CITY): public places, pacts, groups placed, a chart."""
+    if ds.pacts is None and ds.needs is None:
+        return [], None
+    result = match_places(ds) if ds.needs is not None else None
+    f = commons_figures(ds, result)
+    share = f.public_underused_share
+    figures = [
+        Figure(
+            "Public places under-used or vacant",
+            _pct(share) if share is not None else "–",
+            f"{f.public_underused} of {f.public_places} public places recorded",
+        ),
+        Figure(
+            "Pacts of collaboration",
+            _int(sum(f.pacts_by_status.values())),
+            f"{f.pacts_by_status.get('active', 0)} active; {f.pacts_land} for land, "
+            f"{f.pacts_buildings} for buildings",
+        ),
+    ]
+    if result is not None:
+        figures.append(
+            Figure(
+                "Hours of community use proposed",
+                _int(f.proposed_hours_per_week),
+                f"a week, for {f.groups_placed} groups in {f.proposed_bookings} sessions; "
+                f"{f.pact_hours_per_week:,.0f} hours already in signed and active pacts",
+            )
+        )
+    s = Section(
+        "Community use of places (CO-CITY)",
+        "Under-used and vacant places, the groups that need space, and the pacts of "
+        "collaboration between owners and groups, as Turin's CO-CITY counted them.",
+        figures=figures,
+        tables=[Table("In figures", pd.DataFrame(f.rows(), columns=["figure", "value"]))],
+    )
+    over_time = pacts_over_time(ds)
+    if len(over_time):
+        fig, ax = _figure(height=2.8)
+        years = over_time.index.astype(str)
+        ax.bar(years, over_time["signed"], color="#5aae61", label="signed that year")
+        ax.plot(years, over_time["in_force"], marker="o", color="#1b7837", label="in force")
+        ax.set_ylabel("pacts")
+        ax.legend(frameon=False, fontsize=7)
+        s.charts.append(Chart("Pacts of collaboration over time", _svg(fig), "pacts_year"))
+    if ds.pacts is not None and len(ds.pacts):
+        names = ds.assets.drop_duplicates("id").set_index("id")["name"]
+        pacts = ds.pacts
+        table = pd.DataFrame(
+            {
+                "pact": pacts["title"].fillna(pacts["id"]),
+                "place": pacts["asset"].map(names),
+                "status": pacts["status"],
+                "partners": pacts["partners"].map(lambda c: len(str(c).split(";"))),
+                "hours a week": pacts["hours_per_week"],
+                "insured by": pacts["insured_by"],
+            }
+        )
+        s.tables.append(Table("Pacts", _strings(table)))
+    if result is not None and len(result.bookings):
+        placed = (
+            result.bookings.groupby(["group_name", "place_name"], sort=False)["slot"]
+            .agg(lambda slots: ", ".join(x.replace("_", " ") for x in slots))
+            .reset_index()
+            .rename(columns={"group_name": "group", "place_name": "place", "slot": "sessions"})
+        )
+        s.tables.append(Table("Places proposed for groups", _strings(placed)))
+    if result is not None and len(result.unplaced):
+        unplaced = result.unplaced[["group_name", "space_type", "reason"]].rename(
+            columns={"group_name": "group", "space_type": "needs"}
+        )
+        s.tables.append(Table("Groups no place fits yet", _strings(unplaced)))
+    return figures, s
+
+
 def build_report(
     ds: Dataset, *, map_href: str | None = None, date: str | None = None, match_result: Any = None
 ) -> Report:
@@ -527,6 +604,10 @@ def build_report(
                 f"{match_result.suppressed_residents:,} residents in groups smaller than "
                 f"{ds.min_count} are left out of every figure."
             )
+    commons_headline, commons = _commons_section(ds)
+    if commons is not None:
+        headline += commons_headline[:1]
+        sections.append(commons)
     spend_figures, spend = _spend_section(ds)
     if spend is not None:
         headline += spend_figures[:2]

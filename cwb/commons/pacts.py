@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +20,9 @@ from cwb.commons.matching import CommonsResult, match_places
 from cwb.dataset.io import read_dataset, write_table
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import PACT_STATUSES, SESSION_HOURS, USE_STATUSES, split_list
+
+if TYPE_CHECKING:
+    from cwb.demo import DemoRun
 
 #: Physical categories counted as land (the rest are buildings).
 LAND_CATEGORIES: frozenset[str] = frozenset({"land", "green_space"})
@@ -191,3 +195,12 @@ def run_commons(
     if out is not None:
         write_commons(result, out)
     return result, commons_figures(ds, result)
+
+
+def demo_step(run: DemoRun) -> list[Path]:
+    """``cwb demo``: places proposed for groups, the gaps and the pacts' figures as CSV."""
+    result = match_places(run.dataset)
+    written = write_commons(result, run.out_dir)
+    figures = pd.DataFrame(commons_figures(run.dataset, result).rows(), columns=["figure", "value"])
+    written.append(write_table(figures, run.out_dir / "commons_figures.csv"))
+    return written
