@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -18,6 +20,9 @@ from cwb.dataset.io import read_dataset
 from cwb.dataset.schema import SLOTS
 from cwb.dataset.validate import validate_dataset
 from cwb.errors import DatasetError, UsageError
+from cwb.graph.build import build_graph
+from cwb.graph.io import read_graph, write_graph
+from cwb.report import save_report
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "birmingham"
 runner = CliRunner()
@@ -245,3 +250,36 @@ def test_cli_commons_exit_codes(commons_copy, tmp_path):
     )
     assert runner.invoke(app, ["commons", str(commons_copy)]).exit_code == 1
     assert runner.invoke(app, ["commons", str(tmp_path / "nowhere")]).exit_code == 2
+
+
+@pytest.fixture(scope="module")
+def demo() -> Any:
+    return read_dataset(DEMO)
+
+
+@pytest.mark.parametrize("suffix", ["graphml", "gexf", "json"])
+def test_pacts_in_the_graph_export(demo, tmp_path, suffix):
+    G = build_graph(demo)
+    path = write_graph(G, tmp_path / f"graph.{suffix}")
+    H = read_graph(path)
+    pacts = {n: d for n, d in H.nodes(data=True) if d.get("node_type") == "pact"}
+    assert len(pacts) == 7
+    first = pacts["pact:P001"]
+    assert first["status"] == "active" and first["label"] == "Grove Lane growing plot"
+    place = [v for _, v, k in H.out_edges("pact:P001", keys=True) if k == "pact_place"]
+    assert place == [f"asset:{demo.pacts.loc[0, 'asset']}"]
+    partners = {u for u, _, k in H.in_edges("pact:P001", keys=True) if k == "pact_partner"}
+    assert partners == {f"asset:{p}" for p in demo.pacts.loc[0, "partners"].split(";")}
+
+
+def test_report_has_the_commons_section(demo, tmp_path):
+    ds = replace(demo, pacts=demo.pacts.copy())
+    ds.pacts.loc[0, "title"] = "<b>Grove & Lane</b>"
+    html_path = save_report(ds, tmp_path / "report.html")
+    html = html_path.read_text(encoding="utf-8")
+    assert "Community use of places (CO-CITY)" in html
+    assert "Public places under-used or vacant" in html
+    assert "&lt;b&gt;Grove &amp; Lane&lt;/b&gt;" in html and "<b>Grove" not in html
+    assert 'data-chart="pacts_year"' in html
+    md = save_report(ds, tmp_path / "report.md", format="md").read_text(encoding="utf-8")
+    assert "Groups no place fits yet" in md and "Places proposed for groups" in md
