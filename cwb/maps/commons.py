@@ -41,22 +41,26 @@ PLACES_STYLE = {"label": "Places by use", "shape": "square", "colour": "#f46d43"
 PACTS_STYLE = {"label": "Pacts of collaboration", "shape": "star", "colour": "#1b7837"}
 
 
-def _legend(
+def _status_layer(
     build: MapBuild,
     layer: str,
-    title: str,
-    shape: str,
-    keys: list[str],
+    style: dict[str, str],
     colours: dict[str, str],
     index: np.ndarray,
-) -> list[dict[str, str]]:
-    categories = [{"key": k, "label": _label(k), "colour": colours[k]} for k in keys]
+    lon: np.ndarray,
+    lat: np.ndarray,
+    fields: list[tuple[str, dict[str, Any]]],
+    *,
+    radius: int,
+) -> None:
+    """A point layer whose categories are statuses, with its legend section (one per status)."""
+    categories = [{"key": k, "label": _label(k), "colour": c} for k, c in colours.items()]
     counts = pd.Series(index).value_counts()
     items = [
         {
             "label": c["label"],
             "colour": c["colour"],
-            "shape": shape,
+            "shape": style["shape"],
             "layer": layer,
             "category": i,
             "count": int(counts.get(i, 0)),
@@ -64,8 +68,17 @@ def _legend(
         for i, c in enumerate(categories)
         if counts.get(i, 0)
     ]
-    build.sections.append({"id": layer, "title": title, "items": items})
-    return categories
+    build.sections.append({"id": layer, "title": style["label"], "items": items})
+    options = {
+        "id": layer,
+        "title": style["label"],
+        "shape": style["shape"],
+        "colour": style["colour"],
+        "radius": radius,
+        "clusterAbove": build.options.cluster_above,
+    }
+    spec = _point_spec(lon, lat, categories, index, fields, options=options)
+    _add_points(build, layer, spec, f"{style['label']} ({len(index):,})")
 
 
 def _pacts_by_place(pacts: pd.DataFrame | None) -> dict[str, str]:
@@ -109,17 +122,7 @@ def add_places(build: MapBuild) -> None:
         ("Spaces", _column(rows, "spaces", display=_list_display)),
         ("Pacts", _column(rows, "pacts")),
     ]
-    categories = _legend(build, "places", "Places by use", "square", keys, USE_COLOURS, index)
-    options = {
-        "id": "places",
-        "title": PLACES_STYLE["label"],
-        "shape": "square",
-        "colour": PLACES_STYLE["colour"],
-        "radius": 6,
-        "clusterAbove": build.options.cluster_above,
-    }
-    spec = _point_spec(lon, lat, categories, index, fields, options=options)
-    _add_points(build, "places", spec, f"{PLACES_STYLE['label']} ({len(rows):,})")
+    _status_layer(build, "places", PLACES_STYLE, USE_COLOURS, index, lon, lat, fields, radius=6)
     _note_bounds(build, lon, lat)
 
 
@@ -166,16 +169,4 @@ def add_pacts(build: MapBuild) -> None:
         ("Insured by", _column(rows, "insured_by")),
         ("Hours a week", number_column(rows["hours_per_week"])),
     ]
-    categories = _legend(
-        build, "pacts", "Pacts of collaboration", "star", keys, PACT_COLOURS, index
-    )
-    options = {
-        "id": "pacts",
-        "title": PACTS_STYLE["label"],
-        "shape": "star",
-        "colour": PACTS_STYLE["colour"],
-        "radius": 8,
-        "clusterAbove": build.options.cluster_above,
-    }
-    spec = _point_spec(lon, lat, categories, index, fields, options=options)
-    _add_points(build, "pacts", spec, f"{PACTS_STYLE['label']} ({len(rows):,})")
+    _status_layer(build, "pacts", PACTS_STYLE, PACT_COLOURS, index, lon, lat, fields, radius=8)
