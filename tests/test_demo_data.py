@@ -81,6 +81,8 @@ def test_manifest_declares_the_hospital(manifest: dict) -> None:
         "spend",
         "links",
         "postcodes",
+        "needs",
+        "pacts",
     }
     assert "matching" not in manifest
 
