@@ -193,3 +193,31 @@ def test_brownfield_result_keeps_every_row(tmp_path):
     result = import_brownfield(copy)
     assert result.read == 4 and len(result.tables["assets"]) == 4
     assert not result.skipped
+
+
+def test_public_property_register_through_the_generic_importer(mini_copy):
+    mapping = (
+        "id=UPRN,name=Property Name,postcode=Postcode,use_status=Occupancy,"
+        "hours_used_per_week=Hours Open,floor_area_m2=Gross Internal Area (m2),"
+        "owner_type==public,owner==Sandwell Council"
+    )
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "register",
+            str(DATA / "public_property.csv"),
+            "--into",
+            str(mini_copy),
+            "--map",
+            mapping,
+            "--category",
+            "building",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assets = read_dataset(mini_copy).assets
+    public = assets[assets["owner"] == "Sandwell Council"].set_index("name")
+    assert len(public) == 3 and (public["owner_type"] == "public").all()
+    assert public.loc["Victoria Park Pavilion", "use_status"] == "under_used"
+    assert public.loc["Grove Lane Depot", "floor_area_m2"] == 640
