@@ -221,3 +221,11 @@ def test_public_property_register_through_the_generic_importer(mini_copy):
     assert len(public) == 3 and (public["owner_type"] == "public").all()
     assert public.loc["Victoria Park Pavilion", "use_status"] == "under_used"
     assert public.loc["Grove Lane Depot", "floor_area_m2"] == 640
+
+
+def test_a_file_that_is_not_a_register_is_a_data_error(mini_copy, tmp_path):
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", "brownfield", str(other), "--into", str(mini_copy)])
+    assert result.exit_code == 1
+    assert "does not look like a brownfield land register" in " ".join(result.output.split())

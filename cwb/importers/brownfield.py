@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cwb.errors import DatasetError, Problem
 from cwb.importers.common import (
     ImportResult,
     Provenance,
@@ -241,6 +242,20 @@ def read_brownfield_register(
     quirks = Quirks()
     frame, rows = read_register(require_path(path), HEADER_VARIANTS, quirks)
     missing = [f for f in STANDARD_FIELDS if f not in frame]
+    if len(STANDARD_FIELDS) - len(missing) < 3:
+        raise DatasetError(
+            [
+                Problem(
+                    file=Path(path).name,
+                    reason="does not look like a brownfield land register: it has "
+                    f"{len(STANDARD_FIELDS) - len(missing)} of the standard's columns",
+                    value=", ".join(map(str, frame.columns))[:200],
+                    code="not_a_register",
+                )
+            ],
+            summary=f"{path}: not a brownfield land register (expected columns such as "
+            "SiteReference, SiteNameAddress, GeoX, GeoY, Hectares)",
+        )
     for field in missing:
         quirks[f"column {field} missing (left empty)"] += 1
     refs = clean_reference(frame.get("SiteReference", column(frame, "SiteReference")), quirks)
