@@ -107,6 +107,7 @@ def test_invalid_pact_is_an_error_naming_file_row_column(commons_copy, row, colu
     [
         ("N4,G1,ballroom,1,,,,,,", "space_type"),
         ("N4,XX,hall,1,,,,,,", "group"),
+        ("N4,A3,hall,1,,,,,,", "group"),  # a residents' skills group
         ("N4,G1,hall,1,,fri;someday,,,,", "days"),
         ("N4,G1,hall,5,,sat,evening,,,", "sessions_per_week"),
     ],

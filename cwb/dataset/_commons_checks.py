@@ -100,11 +100,19 @@ def check_places(chk: Checker, frame: pd.DataFrame, known: dict[str, pd.Index]) 
     _check_list(chk, frame, "free_sessions", SLOTS)
     physical = frame.loc[frame["kind"] == "physical", "id"].dropna()
     known["places"] = pd.Index(physical.unique(), dtype="str")
+    groups = frame.loc[frame["kind"].isin(["community", "financial"]), "id"].dropna()
+    known["groups"] = pd.Index(groups.unique(), dtype="str")
 
 
 def check_needs(chk: Checker, frame: pd.DataFrame, known: dict[str, pd.Index]) -> None:
-    """Needs: the group exists, days and times are words of the week, sessions fit them."""
-    _check_ids(chk, frame, "group", known.get("assets", pd.Index([], dtype="str")), "an asset")
+    """Needs: a community or financial group, days and times, sessions that fit, dates in order."""
+    _check_ids(
+        chk,
+        frame,
+        "group",
+        known.get("groups", pd.Index([], dtype="str")),
+        "a community or financial asset (residents are never named in a need)",
+    )
     _check_list(chk, frame, "days", DAYS)
     _check_list(chk, frame, "times", SESSIONS)
     _check_order(chk, frame, "needed_from", "needed_until")
