@@ -16,7 +16,7 @@ from cwb.cli import app
 from cwb.commons.matching import CommonsSettings, allocate_slots, match_places
 from cwb.commons.pacts import commons_figures, pacts_over_time
 from cwb.commons.places import free_slots, sessions_for
-from cwb.dataset.io import read_dataset
+from cwb.dataset.io import read_dataset, write_dataset
 from cwb.dataset.schema import SLOTS
 from cwb.dataset.validate import validate_dataset
 from cwb.errors import DatasetError, UsageError
@@ -284,3 +284,18 @@ def test_report_has_the_commons_section(demo, tmp_path):
     assert 'data-chart="pacts_year"' in html
     md = save_report(ds, tmp_path / "report.md", format="md").read_text(encoding="utf-8")
     assert "Groups no place fits yet" in md and "Places proposed for groups" in md
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "gpkg"])
+def test_needs_and_pacts_round_trip(commons_copy, tmp_path, fmt):
+    ds = read_dataset(commons_copy)
+    back = read_dataset(write_dataset(ds, tmp_path / fmt, format=fmt))
+    for table in ("needs", "pacts"):
+        pd.testing.assert_frame_equal(
+            getattr(ds, table).reset_index(drop=True),
+            getattr(back, table).reset_index(drop=True),
+            check_dtype=False,
+        )
+    places = ds.assets.set_index("id").loc[["P1", "P2"], ["use_status", "owner_type", "spaces"]]
+    again = back.assets.set_index("id").loc[["P1", "P2"], ["use_status", "owner_type", "spaces"]]
+    pd.testing.assert_frame_equal(places, again, check_dtype=False)
