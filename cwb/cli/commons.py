@@ -25,11 +25,11 @@ def commons(
         ),
     ] = None,
 ) -> None:
-    """Propose under-used places for the groups that need space, and count the pacts.
+    r"""Propose under-used places for the groups that need space, and count the pacts.
 
     Each need is placed whole at one place, best pairs first, in free slots of the
     week (7 days × morning, afternoon, evening); no slot is booked twice. Weights and
-    limits come from [commons] in dataset.toml.
+    limits come from \[commons] in dataset.toml.
 
     Example: cwb commons data/birmingham -o out/
     """
