@@ -147,8 +147,8 @@ def check_pacts(chk: Checker, frame: pd.DataFrame, known: dict[str, pd.Index]) -
         chk.flag(
             absent,
             column,
-            frame["status"],
-            lambda i, column=column: f"is empty but the pact is {frame['status'].iloc[i]}",
+            None,
+            lambda i: f"is empty but the pact is {frame['status'].iloc[i]}",
             code="pact_lifecycle",
             hint=f"a pact that is {status} or later needs {column}",
         )
