@@ -299,3 +299,11 @@ def test_needs_and_pacts_round_trip(commons_copy, tmp_path, fmt):
     places = ds.assets.set_index("id").loc[["P1", "P2"], ["use_status", "owner_type", "spaces"]]
     again = back.assets.set_index("id").loc[["P1", "P2"], ["use_status", "owner_type", "spaces"]]
     pd.testing.assert_frame_equal(places, again, check_dtype=False)
+
+
+def test_list_words_are_normalised(commons_copy):
+    assets = pd.read_csv(commons_copy / "assets.csv", dtype=str, keep_default_na=False)
+    assets.loc[assets["id"] == "P1", "spaces"] = "Hall; Growing land"
+    assets.to_csv(commons_copy / "assets.csv", index=False)
+    ds = read_dataset(commons_copy)
+    assert ds.assets.set_index("id").loc["P1", "spaces"] == "hall;growing_land"

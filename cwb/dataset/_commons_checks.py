@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from cwb.dataset._checks import Checker
@@ -35,19 +36,29 @@ def _check_list(
     """Flag list cells with words outside ``vocabulary``; store the cleaned list."""
     if column not in frame:
         return
-    words = frame[column].map(_words)
+    given = frame[column].notna().to_numpy()
+    if not given.any():  # most assets of a large catalogue: nothing to read
+        return
+    text = frame[column][given]
+    words = text.map(_words)
     unknown = words.map(lambda ws: [w for w in ws if w not in vocabulary])
-    bad = unknown.map(bool).to_numpy()
+    bad = np.zeros(len(frame), dtype=bool)
+    bad[given] = unknown.map(bool).to_numpy()
+    where = np.flatnonzero(given)
+    position = {int(row): k for k, row in enumerate(where)}
     chk.flag(
         bad,
         column,
         frame[column],
-        lambda i: f"{', '.join(map(repr, unknown.iloc[i]))} is not a known {column} value",
+        lambda i: (
+            f"{', '.join(map(repr, unknown.iloc[position[i]]))} is not a known {column} value"
+        ),
         code=f"unknown_{column}",
         hint="expected ';'-separated words from: " + ", ".join(vocabulary),
     )
     cleaned = words.map(lambda ws: ";".join(ws) if ws else None)
-    frame[column] = cleaned.where(~bad, frame[column]).astype("str")
+    keep = ~bad[given]
+    frame.loc[frame.index[where[keep]], column] = cleaned[keep].to_numpy()
 
 
 def _check_order(chk: Checker, frame: pd.DataFrame, first: str, second: str) -> None:
