@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from cwb import settings
 from cwb.dataset.schema import is_private_column
 
 #: Label of human-asset groups that fall in no area.
@@ -27,7 +28,7 @@ def aggregate_human(
     assets: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame,
     *,
-    min_count: int,
+    min_count: int = settings.MIN_COUNT,
     by: tuple[str, ...] = ("category", "skills"),
 ) -> tuple[gpd.GeoDataFrame, int]:
     """Aggregate human assets into groups per area; suppress groups smaller than ``min_count``.
@@ -110,6 +111,6 @@ def public_assets(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return drop_private_columns(assets[assets["kind"] != "human"])
 
 
-def suppress_small(values: pd.Series, min_count: int) -> pd.Series:
+def suppress_small(values: pd.Series, min_count: int = settings.MIN_COUNT) -> pd.Series:
     """Counts below ``min_count`` replaced by missing values (shown as "<k" by callers)."""
     return values.where(values >= min_count, np.nan)

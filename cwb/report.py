@@ -31,7 +31,10 @@ from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure as MplFigure
+
     from cwb.demo import DemoRun
+    from cwb.matching.core import MatchResult
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +119,7 @@ def _strings(frame: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- charts
 
 
-def _svg(fig: Any) -> str:
+def _svg(fig: MplFigure) -> str:
     """The figure as bare SVG markup (text drawn as paths, so no dataset string stays as text)."""
     import matplotlib.pyplot as plt
 
@@ -262,7 +265,7 @@ def static_map_svg(ds: Dataset) -> str:
 # ---------------------------------------------------------------- figures
 
 
-def _match_sections(ds: Dataset, result: Any) -> tuple[list[Figure], list[Section]]:
+def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], list[Section]]:
     from cwb.matching.impact import impact_figures
 
     fig = impact_figures(ds, result)
@@ -400,7 +403,7 @@ def _match_sections(ds: Dataset, result: Any) -> tuple[list[Figure], list[Sectio
     return headline, sections
 
 
-def _asset_label(row: Any) -> str:
+def _asset_label(row: Any) -> str:  # a row of DataFrame.itertuples
     """A match's asset as the report shows it: residents only as a group."""
     if getattr(row, "asset_kind", "") == "human":
         count = getattr(row, "count", None)
@@ -571,7 +574,11 @@ def _commons_section(ds: Dataset) -> tuple[list[Figure], Section | None]:
 
 
 def build_report(
-    ds: Dataset, *, map_href: str | None = None, date: str | None = None, match_result: Any = None
+    ds: Dataset,
+    *,
+    map_href: str | None = None,
+    date: str | None = None,
+    match_result: MatchResult | None = None,
 ) -> Report:
     """Gather the figures, charts and tables of a dataset's report.
 
@@ -591,7 +598,7 @@ def build_report(
         try:
             from cwb.matching.core import match_dataset
         except ImportError:
-            match_dataset = None
+            match_dataset = None  # type: ignore[assignment]
             notes.append("Matching is not installed: no links, allocation or gaps.")
         if match_dataset is not None:
             match_result = match_dataset(ds)
@@ -697,14 +704,14 @@ def save_report(
     *,
     format: str | None = None,
     map_href: str | None = None,
-    match_result: Any = None,
+    match_result: MatchResult | None = None,
     date: str | None = None,
 ) -> Path:
     """Build and write the report (HTML, or Markdown with its charts as SVG files beside it)."""
     path = Path(path)
     fmt = (format or ("md" if path.suffix.lower() in (".md", ".markdown") else "html")).lower()
     if fmt not in FORMATS:
-        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise UsageError(f"{fmt!r} is not one of {', '.join(FORMATS)}", argument="format")
     if not isinstance(ds, Dataset):
         from cwb.dataset.io import read_dataset
 

@@ -103,3 +103,28 @@ def test_bands_option_replaces_the_manifest_catchment(mini_path: Path, tmp_path:
     )
     assert mapped.exit_code == 0, mapped.output
     assert "7 km" in (tmp_path / "m.html").read_text()
+
+
+def test_library_errors_name_the_argument_and_the_cli_names_the_flag() -> None:
+    from cwb.cli.app import usage_message
+    from cwb.errors import UsageError
+
+    exc = UsageError("must be at least 1", argument="max_links")
+    assert str(exc) == "max_links: must be at least 1"
+    assert usage_message(exc) == "--max-links: must be at least 1"
+    assert usage_message(exc, {"max_links": "-n"}) == "-n: must be at least 1"
+    assert usage_message(UsageError("plain")) == "plain"
+
+
+def test_unknown_project_names_the_flag(tmp_path: Path) -> None:
+    from cwb.dataset.io import read_dataset
+    from cwb.errors import UsageError
+    from cwb.matching.core import match
+
+    folder = tmp_path / "blank"
+    assert runner.invoke(app, ["init", str(folder)]).exit_code == 0
+    with pytest.raises(UsageError, match="^project: 'nope' is not a project"):
+        match(read_dataset(folder), project="nope")
+    result = runner.invoke(app, ["match", str(folder), "--project", "nope"])
+    assert result.exit_code == 2
+    assert "--project: 'nope' is not a project" in " ".join(result.output.split())

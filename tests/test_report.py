@@ -161,7 +161,7 @@ def test_save_report_formats(tmp_path: Path) -> None:
     assert out.read_text().startswith("<!DOCTYPE html>")
     from cwb.errors import UsageError
 
-    with pytest.raises(UsageError, match="--format"):
+    with pytest.raises(UsageError, match="^format: "):
         save_report(ds, tmp_path / "r.pdf", format="pdf", match_result=hand_result())
 
 

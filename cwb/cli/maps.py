@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from cwb import settings
 from cwb.cli.app import BandsOpt, DatasetArg, app, library_errors, out, parse_bands
 
 
@@ -35,7 +36,7 @@ def map_command(
     ] = False,
     max_links: Annotated[
         int, typer.Option(min=0, help="Draw at most this many links (best scores first).")
-    ] = 5000,
+    ] = settings.MAX_LINKS,
     title: Annotated[
         str | None, typer.Option(help="Title shown on the map (default: the dataset's name).")
     ] = None,

@@ -45,7 +45,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -57,6 +57,13 @@ from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
 from cwb.graph.pacts import add_pacts
 from cwb.privacy import OUTSIDE_AREAS, aggregate_human, assign_area_codes
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+    from cwb.matching.allocation import Allocation
+    from cwb.matching.core import MatchResult
+
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +219,7 @@ def clean_attributes(attrs: dict[str, Any], text: Iterable[str] = ()) -> dict[st
     return out
 
 
-def _point(geom: Any) -> dict[str, Scalar]:
+def _point(geom: BaseGeometry | None) -> dict[str, Scalar]:
     if geom is None or getattr(geom, "is_empty", True):
         return {"located": False}
     if geom.geom_type != "Point":
@@ -257,7 +264,7 @@ def _short(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _frame(table: Any, name: str, *alternatives: str) -> pd.DataFrame | None:
+def _frame(table: object, name: str, *alternatives: str) -> pd.DataFrame | None:
     """Return a table given as a DataFrame, or as the attribute ``name`` of a result object."""
     if table is None:
         return None
@@ -386,7 +393,7 @@ class _Builder:
         edges = []
         for i, (where, code) in enumerate(zip(_points(public.geometry), codes, strict=True)):
             nid = node_id("asset", ids[i])
-            attrs: dict[str, Scalar] = {
+            attrs: dict[str, Scalar | None] = {
                 "node_type": "asset",
                 "record_id": ids[i],
                 "label": names[i],
@@ -420,8 +427,8 @@ class _Builder:
             key = (str(g["area_code"]), str(g["category"]), str(g["skills"]))
             digest = hashlib.sha1("\x1f".join(key).encode()).hexdigest()[:8]
             nid = f"group:{key[0]}:{key[1]}:{digest}"
-            skills = LIST_SEPARATOR.join(split_list(g["skills"])) or "no skills recorded"
-            label = f"{int(g['count'])} residents: {_short(skills)} ({g['area_name']})"
+            listed = LIST_SEPARATOR.join(split_list(g["skills"])) or "no skills recorded"
+            label = f"{int(g['count'])} residents: {_short(listed)} ({g['area_name']})"
             self.G.add_node(
                 nid,
                 node_type="asset",
@@ -441,7 +448,7 @@ class _Builder:
             self.groups[nid] = (str(g["area_name"]), set())
             self.link_area(nid, key[0])
         codes = assign_area_codes(human, self.ds.areas)
-        dropped = set()
+        dropped: set[tuple[str | None, str, str]] = set()
         ids, names = _plain_column(human["id"]), human["name"].tolist()
         categories = [str(v) if v is not None else "" for v in _plain_column(human["category"])]
         skills = [str(v) if v is not None else "" for v in _plain_column(human["skills"])]
@@ -449,12 +456,12 @@ class _Builder:
             ids, names, codes, categories, skills, strict=True
         ):
             key = (code, category, skill)
-            nid = kept.get(key)
-            self.asset_nodes[str(aid)] = nid
-            if nid is None:
+            group = kept.get(key)
+            self.asset_nodes[str(aid)] = group
+            if group is None:
                 dropped.add(key)
             elif isinstance(name, str) and len(name.strip()) >= 3:
-                self.groups[nid][1].add(name.strip())
+                self.groups[group][1].add(name.strip())
         self.counters["suppressed_groups"] += len(dropped)
         if dropped:
             log.info(
@@ -645,8 +652,8 @@ class _Builder:
 
 def build_graph(
     ds: Dataset,
-    matches: Any = None,
-    allocation: Any = None,
+    matches: pd.DataFrame | MatchResult | None = None,
+    allocation: pd.DataFrame | Allocation | None = None,
     consortia: pd.DataFrame | None = None,
 ) -> nx.MultiDiGraph:
     """Build the typed network of a dataset.
@@ -717,7 +724,7 @@ def build_graph(
 
 
 def graph_for_dataset(
-    ds: Dataset, *, run_matching: bool = True, match_result: Any = None
+    ds: Dataset, *, run_matching: bool = True, match_result: MatchResult | None = None
 ) -> nx.MultiDiGraph:
     """Build the graph of ``ds``, with matches, allocation and consortia when matching is available.
 
@@ -732,7 +739,7 @@ def graph_for_dataset(
     return build_graph(ds, result)
 
 
-def _run_matching(ds: Dataset) -> Any:
+def _run_matching(ds: Dataset) -> MatchResult:
     from cwb.matching.core import match_dataset
 
     return match_dataset(ds)

@@ -45,6 +45,7 @@ from cwb.graph.metrics import GraphMetrics, graph_metrics
 
 if TYPE_CHECKING:
     from cwb.demo import DemoRun
+    from cwb.matching.core import MatchResult
 
 log = logging.getLogger(__name__)
 
@@ -417,7 +418,7 @@ def export_dataset_graph(
     run_matching: bool = True,
     metrics_csv: str | Path | None = None,
     seed: int = 0,
-    match_result: Any = None,
+    match_result: MatchResult | None = None,
 ) -> GraphExport:
     """Build a dataset's graph (with matching when available), compute metrics, write it.
 

@@ -33,6 +33,7 @@ import folium
 import numpy as np
 import pandas as pd
 
+from cwb import settings
 from cwb._atomic import atomic_path
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
@@ -75,7 +76,7 @@ def make_map(
     matches: pd.DataFrame | None = None,
     indicator: str | None = "imd_decile",
     links: bool = True,
-    max_links: int = 5000,
+    max_links: int = settings.MAX_LINKS,
     cluster_above: int = 10_000,
     tiles: str | None = "OpenStreetMap",
     title: str | None = None,
@@ -134,8 +135,9 @@ def make_map(
             if c not in ("code", "name", "geometry") and pd.api.types.is_numeric_dtype(ds.areas[c])
         ]
         raise UsageError(
-            f"--indicator: the areas have no column {indicator!r}; "
-            f"numeric columns: {', '.join(numeric) or 'none'}"
+            f"the areas have no column {indicator!r}; "
+            f"numeric columns: {', '.join(numeric) or 'none'}",
+            argument="indicator",
         )
     build = MapBuild(ds, options)
     fmap = _base_map(ds, options)

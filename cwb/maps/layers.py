@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cwb import settings
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES
 from cwb.maps.elements import (
@@ -95,7 +96,7 @@ class MapOptions:
 
     indicator: str | None = "imd_decile"
     links: bool = True
-    max_links: int = 5000
+    max_links: int = settings.MAX_LINKS
     cluster_above: int = 10_000
     tiles: str | None = "OpenStreetMap"
     title: str | None = None

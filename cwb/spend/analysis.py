@@ -264,7 +264,8 @@ def analyse_spend(
     if table is None:
         raise UsageError(
             "the dataset has no spend table: add spend.csv and name it under [files] in "
-            "dataset.toml, or give a file with --file and --mapping"
+            "dataset.toml, or give a spend file (with its column mapping)",
+            argument="file",
         )
     if not isinstance(settings, SpendSettings):
         section = ds.manifest.section("spend") if settings is None else dict(settings)
@@ -700,7 +701,9 @@ def run_spend(
     from cwb.spend.load import read_spend_file
 
     if mapping is not None and file is None:
-        raise UsageError("--mapping needs --file: the mapping says how to read that file")
+        raise UsageError(
+            "needs a spend file: the mapping says how to read that file", argument="mapping"
+        )
     if output is not None and Path(output).suffix.lower() not in (".json", ".csv"):
         raise UsageError(f"cannot write spend analysis to {Path(output).name}: use .json or .csv")
     ds = read_dataset(dataset)
