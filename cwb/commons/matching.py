@@ -118,7 +118,7 @@ def _allowed(days: object, times: object) -> tuple[str, ...]:
     return tuple(s for s in SLOTS if s.split("_")[0] in ds and s.split("_")[1] in ts)
 
 
-def _number(value: object) -> float | None:
+def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
