@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
+from cwb.cli._output import print_table
 from cwb.cli.app import DatasetArg, app, library_errors, out
 
 
@@ -37,12 +36,12 @@ def commons(
 
     with library_errors():
         result, figures = run_commons(dataset, out=output)
-    table = Table(title=f"{escape(str(dataset))}: community use of places")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    for name, value in figures.rows():
-        table.add_row(name, value)
-    out.print(table)
+    print_table(
+        figures.rows(),
+        f"{dataset}: community use of places",
+        columns=["figure", "value"],
+        right=["value"],
+    )
     for booking in result.bookings.groupby(["need", "place"], sort=False):
         (need, place), rows = booking
         first = rows.iloc[0]
