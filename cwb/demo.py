@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
+
+from cwb.commons.pacts import commons_figures, write_commons
 from cwb.dataset.catalogue import write_catalogue
 from cwb.dataset.io import read_dataset, write_table
 from cwb.errors import UsageError
@@ -89,6 +92,17 @@ def flows_step(pipe: Pipeline, out_dir: Path) -> list[Path]:
     return written
 
 
+def commons_step(pipe: Pipeline, out_dir: Path) -> list[Path]:
+    """Places proposed for groups, the gaps and the CO-CITY figures as CSV."""
+    result = pipe.places
+    written = write_commons(result, out_dir) if result is not None else []
+    figures = pd.DataFrame(
+        commons_figures(pipe.dataset, result).rows(), columns=["figure", "value"]
+    )
+    written.append(write_table(figures, out_dir / "commons_figures.csv"))
+    return written
+
+
 def graph_step(pipe: Pipeline, out_dir: Path) -> list[Path]:
     """The graph in every format, per-node metrics and the reach of each asset kind."""
     written = pipe.write_graph(out_dir / "graph.graphml", metrics_csv=out_dir / "graph_metrics.csv")
@@ -113,6 +127,7 @@ STEPS: tuple[tuple[str, DemoStep], ...] = (
     ("catalogue", catalogue_step),
     ("matching", matching_step),
     ("spend", spend_step),
+    ("community use of places", commons_step),
     ("flows", flows_step),
     ("graph", graph_step),
     ("map and report", map_report_step),

@@ -34,6 +34,7 @@ from typing import Any
 import folium
 import networkx as nx
 
+from cwb.commons.matching import CommonsResult, match_places
 from cwb.dataset.catalogue import Catalogue, catalogue
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
@@ -151,6 +152,13 @@ class Pipeline:
         return with_flows(self.dataset, flows) if len(flows) else self.dataset
 
     @cached_property
+    def places(self) -> CommonsResult | None:
+        """Under-used places proposed for the groups that need space (None without needs)."""
+        if self.dataset.needs is None or self.dataset.needs.empty:
+            return None
+        return match_places(self.dataset)
+
+    @cached_property
     def catalogue(self) -> Catalogue:
         """The catalogue of assets by kind, category, distance band and area."""
         return catalogue(self.dataset)
@@ -186,6 +194,7 @@ class Pipeline:
             matches=self.matches if self.matching else None,
             spend=self.spend,
             flows=self.flows,
+            places=self.places,
             residents=self.residents,
             map_href=self.map_href,
             date=self.report_date,

@@ -31,6 +31,7 @@ from matplotlib.figure import Figure as MplFigure
 
 from cwb._atomic import write_text_atomic
 from cwb._version import __version__
+from cwb.commons.pacts import commons_figures, pacts_over_time
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
@@ -40,6 +41,7 @@ from cwb.matching.impact import impact_figures
 from cwb.privacy import aggregate_human
 
 if TYPE_CHECKING:
+    from cwb.commons.matching import CommonsResult
     from cwb.flows.atlas import FlowAtlas
     from cwb.matching.core import MatchResult
     from cwb.privacy import Residents
@@ -565,6 +567,82 @@ def _flows_section(ds: Dataset, atlas: FlowAtlas) -> tuple[list[Figure], Section
     return figures, s
 
 
+def _commons_section(
+    ds: Dataset, result: CommonsResult | None
+) -> tuple[list[Figure], Section | None]:
+    """Community use of places (CO-CITY): public places, pacts, groups placed, a chart."""
+    if ds.pacts is None and ds.needs is None:
+        return [], None
+    f = commons_figures(ds, result)
+    share = f.public_underused_share
+    figures = [
+        Figure(
+            "Public places under-used or vacant",
+            _pct(share) if share is not None else "–",
+            f"{f.public_underused} of {f.public_places} public places recorded",
+        ),
+        Figure(
+            "Pacts of collaboration",
+            _int(sum(f.pacts_by_status.values())),
+            f"{f.pacts_by_status.get('active', 0)} active; {f.pacts_land} for land, "
+            f"{f.pacts_buildings} for buildings",
+        ),
+    ]
+    if result is not None:
+        figures.append(
+            Figure(
+                "Hours of community use proposed",
+                _int(f.proposed_hours_per_week),
+                f"a week, for {f.groups_placed} groups in {f.proposed_bookings} sessions; "
+                f"{f.pact_hours_per_week:,.0f} hours already in signed and active pacts",
+            )
+        )
+    s = Section(
+        "Community use of places (CO-CITY)",
+        "Under-used and vacant places, the groups that need space, and the pacts of "
+        "collaboration between owners and groups, as Turin's CO-CITY counted them.",
+        figures=figures,
+        tables=[Table("In figures", pd.DataFrame(f.rows(), columns=["figure", "value"]))],
+    )
+    over_time = pacts_over_time(ds)
+    if len(over_time):
+        fig, ax = _figure(height=2.8)
+        years = over_time.index.astype(str)
+        ax.bar(years, over_time["signed"], color="#5aae61", label="signed that year")
+        ax.plot(years, over_time["in_force"], marker="o", color="#1b7837", label="in force")
+        ax.set_ylabel("pacts")
+        ax.legend(frameon=False, fontsize=7)
+        s.charts.append(Chart("Pacts of collaboration over time", _svg(fig), "pacts_year"))
+    if ds.pacts is not None and len(ds.pacts):
+        names = ds.assets.drop_duplicates("id").set_index("id")["name"]
+        pacts = ds.pacts
+        table = pd.DataFrame(
+            {
+                "pact": pacts["title"].fillna(pacts["id"]),
+                "place": pacts["asset"].map(names),
+                "status": pacts["status"],
+                "partners": pacts["partners"].map(lambda c: len(str(c).split(";"))),
+                "hours a week": pacts["hours_per_week"],
+                "insured by": pacts["insured_by"],
+            }
+        )
+        s.tables.append(Table("Pacts", _strings(table)))
+    if result is not None and len(result.bookings):
+        placed = (
+            result.bookings.groupby(["group_name", "place_name"], sort=False)["slot"]
+            .agg(lambda slots: ", ".join(x.replace("_", " ") for x in slots))
+            .reset_index()
+            .rename(columns={"group_name": "group", "place_name": "place", "slot": "sessions"})
+        )
+        s.tables.append(Table("Places proposed for groups", _strings(placed)))
+    if result is not None and len(result.unplaced):
+        unplaced = result.unplaced[["group_name", "space_type", "reason"]].rename(
+            columns={"group_name": "group", "space_type": "needs"}
+        )
+        s.tables.append(Table("Groups no place fits yet", _strings(unplaced)))
+    return figures, s
+
+
 def build_report(
     ds: Dataset,
     *,
@@ -572,6 +650,7 @@ def build_report(
     spend: SpendAnalysis | None = None,
     residents: Residents | None = None,
     flows: FlowAtlas | None = None,
+    places: CommonsResult | None = None,
     map_href: str | None = None,
     date: str | None = None,
 ) -> Report:
@@ -593,6 +672,10 @@ def build_report(
     flows
         The flows between places and their measures (:func:`cwb.flows.atlas.flow_atlas`).
         When None the report has no "Interdependencies" section.
+    places
+        Places proposed for the groups that need space
+        (:func:`cwb.commons.matching.match_places`); the CO-CITY section shows the
+        dataset's pacts without them.
     map_href
         The interactive map to link to.
     date
@@ -621,6 +704,10 @@ def build_report(
                 f"{matches.suppressed_residents:,} residents in groups smaller than "
                 f"{ds.min_count} are left out of every figure."
             )
+    commons_headline, commons = _commons_section(ds, places)
+    if commons is not None:
+        headline += commons_headline[:1]
+        sections.append(commons)
     if spend is not None:
         spend_figures, spend_section = _spend_section(spend)
         headline += spend_figures[:2]

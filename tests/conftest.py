@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ TESTS = Path(__file__).resolve().parent
 MINI = TESTS / "data" / "mini"
 REPO = TESTS.parent
 DEMO = REPO / "data" / "birmingham"
-REALDATA = REPO.parent / "shared" / "realdata"
+REALDATA = Path(os.environ.get("CWB_REALDATA", REPO.parent / "shared" / "realdata"))
 
 
 @pytest.fixture

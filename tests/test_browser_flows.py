@@ -19,8 +19,8 @@ from cwb.dataset.io import read_dataset
 from cwb.demo import demo_dataset_path
 from cwb.flows.atlas import flow_atlas, with_flows
 from cwb.flows.census import flows_from_shares, read_census_flows
-from cwb.flows.mapping import flow_map
 from cwb.maps.compose import save_map
+from cwb.maps.flows import flow_map
 from cwb.matching.core import match_dataset
 from cwb.spend.analysis import analyse_spend
 

@@ -21,6 +21,7 @@ from shapely.geometry import Point
 from cwb.bench.maps import bench_map, to_markdown
 from cwb.dataset.io import read_dataset
 from cwb.demo import demo_dataset_path
+from cwb.maps.compose import save_map
 from cwb.pipeline import Pipeline
 from cwb.privacy import aggregate_human
 from cwb.synth.generate import synth_dataset
@@ -299,3 +300,66 @@ def test_map_benchmark_times_drawn_maps(browser: Any, tmp_path: Path) -> None:  
         result["cwb"]["drawn_s"] / result["fast_marker_cluster"]["drawn_s"], abs=0.01
     )
     assert "3,000" in to_markdown([{"assets": 3000, **result}])
+
+
+# ---------------------------------------------------------------- places and pacts (CO-CITY)
+
+PACT_HOSTILE = "<img src=x onerror=\"window.__pwned='pact'\">"
+POINT_LAYERS = "Object.values(window).filter(v => v instanceof cwbMap.PointLayer)"
+
+
+@pytest.fixture(scope="module")
+def commons_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ds = read_dataset(demo_dataset_path())
+    ds.pacts.loc[0, "title"] = PACT_HOSTILE
+    return save_map(ds, tmp_path_factory.mktemp("map") / "map.html", links=False)
+
+
+@pytest.fixture
+def commons_page(browser: Any, commons_map: Path) -> Any:  # noqa: F811 - the fixture imported above
+    page, log = open_page(browser, commons_map)
+    page.cwb_log = log
+    page.evaluate(f"() => Promise.all({POINT_LAYERS}.map(l => l.ready))")
+    yield page
+    page.context.close()
+
+
+def _drawn(page: Any, layer: str) -> int:
+    return page.evaluate(f"() => {POINT_LAYERS}.find(l => l.options.id === '{layer}').drawn")
+
+
+def test_places_and_pacts_layers_are_drawn_and_filterable(commons_page: Any) -> None:
+    page = commons_page
+    assert page.cwb_log.errors == []
+    names = page.eval_on_selector_all(
+        ".leaflet-control-layers-overlays label", "els => els.map(e => e.textContent.trim())"
+    )
+    assert any(n.startswith("Places by use (31)") for n in names), names
+    assert any(n.startswith("Pacts of collaboration (7)") for n in names), names
+    wait_drawn(page)
+    assert _drawn(page, "places") > 0
+    pacts = _drawn(page, "pacts")
+    assert pacts > 0
+    legend = page.inner_text(".cwb-legend")
+    for label in ("Under used", "Vacant", "Derelict", "Active", "Negotiating", "Ended"):
+        assert label in legend, legend
+    section = page.locator(".cwb-legend-section", has_text="Pacts of collaboration")
+    section.locator(".cwb-legend-item", has_text="Active").locator("input").uncheck()
+    assert _drawn(page, "pacts") == pacts - 2
+    places = _drawn(page, "places")
+    section = page.locator(".cwb-legend-section", has_text="Places by use")
+    section.locator(".cwb-legend-item", has_text="Vacant").locator("input").uncheck()
+    assert 0 < _drawn(page, "places") < places
+
+
+def test_pact_popup_shows_text_and_never_runs_it(commons_page: Any) -> None:
+    page = commons_page
+    page.fill(".cwb-search input", "window.__pwned")
+    page.wait_for_selector(".cwb-search-hit")
+    page.locator(".cwb-search-hit").first.click()
+    text = page.wait_for_selector(".leaflet-popup-content").inner_text()
+    assert PACT_HOSTILE in text and "Partners" in text and "Insured by" in text
+    wait_drawn(page)
+    assert page.evaluate("() => typeof window.__pwned") == "undefined"
+    images = "() => document.querySelectorAll('.leaflet-popup-content img').length"
+    assert page.evaluate(images) == 0

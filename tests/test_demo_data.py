@@ -82,6 +82,8 @@ def test_manifest_declares_the_hospital(manifest: dict) -> None:
         "links",
         "postcodes",
         "flows",
+        "needs",
+        "pacts",
     }
     assert "matching" not in manifest
 

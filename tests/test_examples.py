@@ -19,3 +19,15 @@ def test_python_api_tour(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "consortia proposed" in printed
     for name in ("map.html", "report.html", "graph.gexf"):
         assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_commons_brownfield(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], realdata: Path
+) -> None:
+    example = runpy.run_path(str(EXAMPLES / "commons_brownfield.py"))
+    register = realdata / "brownfield_digital_land" / "birmingham_brownfield_register.csv"
+    example["main"](tmp_path, register)
+    printed = capsys.readouterr().out
+    assert "imported: 404 assets" in printed
+    assert "register sites within 3 km of the hospital: 91" in printed
+    assert (tmp_path / "commons_bookings.csv").stat().st_size > 100

@@ -12,11 +12,11 @@ from cwb.dataset.io import read_dataset
 from cwb.demo import demo_dataset_path
 from cwb.flows.atlas import flow_atlas, with_flows
 from cwb.flows.derive import spend_flows
-from cwb.flows.mapping import flow_layer_spec
 from cwb.flows.table import flow_frame, place_points
 from cwb.graph.build import build_graph
 from cwb.graph.io import read_graph, write_graph
 from cwb.maps.elements import decode_array, decode_column, decode_points
+from cwb.maps.flows import flow_layer_spec
 from cwb.report import build_report, render_html
 from cwb.spend.analysis import analyse_spend
 

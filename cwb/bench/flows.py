@@ -25,8 +25,8 @@ import pandas as pd
 
 from cwb.bench.maps import chromium, open_page, wait_drawn
 from cwb.errors import MissingDependencyError
-from cwb.flows.mapping import flow_map
 from cwb.flows.table import flow_frame
+from cwb.maps.flows import flow_map
 
 log = logging.getLogger(__name__)
 

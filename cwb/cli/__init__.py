@@ -15,6 +15,7 @@ command, so that ``cwb --help`` starts without loading it.
 """
 
 from cwb.cli import (
+    commons,  # noqa: F401
     core,  # noqa: F401
     data,  # noqa: F401
     flows,  # noqa: F401

@@ -13,7 +13,13 @@ from cwb.cli.app import DatasetArg, app, err, library_errors, out, print_problem
 
 @app.command("import")
 def import_command(
-    kind: Annotated[str, typer.Argument(help="osm, openreferral, 360giving, ocds or register.")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="osm, openreferral, 360giving, ocds, register, brownfield "
+            "(a brownfield land register) or acv (Assets of Community Value)."
+        ),
+    ],
     file: Annotated[
         Path,
         typer.Argument(
@@ -67,8 +73,13 @@ def import_command(
         str | None, typer.Option(help="Provenance: date collected (YYYY-MM-DD).")
     ] = None,
     on_duplicate: Annotated[
-        str, typer.Option(help="keep-existing, replace, fill or keep-both.")
-    ] = "keep-existing",
+        str | None,
+        typer.Option(
+            help="keep-existing, replace, fill or keep-both "
+            "(default: replace for brownfield and acv, whose newer registers update "
+            "rows by reference; else keep-existing)."
+        ),
+    ] = None,
     max_distance: Annotated[
         float, typer.Option(help="Likely duplicates: names alike within this many metres.")
     ] = settings.DUPLICATE_DISTANCE_M,
@@ -108,6 +119,8 @@ def import_command(
 
     Example: cwb import register charities.csv --into data/smethwick
     --map name=charity_name,postcode=charity_contact_postcode --category charity
+
+    Example: cwb import brownfield brownfield_register.csv --into data/smethwick
 
     Example: cwb import osm smethwick.geojson --into data/smethwick --on-duplicate fill --dry-run
 
@@ -154,7 +167,7 @@ def import_command(
     ):
         if found is None or not len(found):
             continue
-        out.print(f"{label}: {len(found)} (rule: {on_duplicate})")
+        out.print(f"{label}: {len(found)} (rule: {on_duplicate or 'default'})")
         for row in found.head(10).itertuples():
             out.print(
                 f"  {row.incoming_id} ~ {row.existing_id}: "

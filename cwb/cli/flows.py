@@ -230,7 +230,7 @@ def flows_command(
                 written.append(write_table(frame, csv_dir / f"flows_{name}.csv"))
         if map_ is not None:
             from cwb._atomic import atomic_path
-            from cwb.flows.mapping import flow_map
+            from cwb.maps.flows import flow_map
 
             with atomic_path(map_) as tmp:
                 flow_map(atlas.flows, atlas.places, title=f"Flows: {ds.name}").save(str(tmp))

@@ -65,6 +65,8 @@ opportunities = "opportunities{suffix}"
 areas = "areas.geojson"
 links = "links{suffix}"
 # spend = "spend.csv"
+# needs = "needs.csv"   # what community groups need: group, space_type, sessions_per_week …
+# pacts = "pacts.csv"   # pacts of collaboration: asset (a place), partners, status, dates …
 # postcodes = "postcodes.csv"   # postcode, lat, lon: locates rows that have a postcode only.
 #   Get one from the ONS Postcode Directory (free, Open Government Licence): keep the rows of
 #   your area, or map its columns:  postcodes = {{ path = "ONSPD.csv", columns = {{ postcode = "pcds", lat = "lat", lon = "long" }} }}

@@ -90,6 +90,8 @@ DEFAULT_FILES: dict[str, str] = {
     "links": "links.csv",
     "postcodes": "postcodes.csv",
     "flows": "flows.csv",
+    "needs": "needs.csv",
+    "pacts": "pacts.csv",
 }
 
 #: Tables every dataset has; the others (spend, links, postcodes) are optional.

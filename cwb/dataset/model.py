@@ -40,6 +40,8 @@ class Dataset:
     links: pd.DataFrame | None = None
     postcodes: pd.DataFrame | None = None
     flows: pd.DataFrame | None = None
+    needs: pd.DataFrame | None = None
+    pacts: pd.DataFrame | None = None
     path: Path | None = None
     problems: list[Problem] = field(default_factory=list)
     #: table name → (the table it was made from, its metric-CRS copy); see :meth:`in_metric`
@@ -138,6 +140,10 @@ class Dataset:
             out["links"] = self.links
         if self.flows is not None:
             out["flows"] = self.flows
+        if self.needs is not None:
+            out["needs"] = self.needs
+        if self.pacts is not None:
+            out["pacts"] = self.pacts
         return out
 
 

@@ -68,6 +68,16 @@ SHAPEFILE_NAMES: dict[str, str] = {
     "supplier_id": "supp_id",
     "local_authority": "local_auth",
     "description": "descriptn",
+    "hours_used_per_week": "hours_used",
+    "floor_area_m2": "floor_m2",
+    "site_area_ha": "site_ha",
+    "available_from": "avail_from",
+    "available_until": "avail_to",
+    "accessibility": "access",
+    "free_sessions": "free_sess",
+    "cost_per_session": "cost_sess",
+    "planning_status": "planning",
+    "permission_type": "permission",
 }
 _FROM_SHAPEFILE = {short: long for long, short in SHAPEFILE_NAMES.items()}
 

@@ -69,6 +69,23 @@ ORG_TYPES: tuple[str, ...] = (
 #: How a row was located.
 PRECISIONS: tuple[str, ...] = ("exact", "postcode", "area", "project", "none")
 
+#: Community use of places (CO-CITY): how much a place is used, who owns it, what it offers.
+USE_STATUSES: tuple[str, ...] = ("in_use", "under_used", "vacant", "derelict")
+OWNER_TYPES: tuple[str, ...] = ("public", "community", "private", "mixed", "unknown")
+CONDITIONS: tuple[str, ...] = ("good", "fair", "poor", "unsafe")
+ACCESSIBILITY: tuple[str, ...] = ("step_free", "partial", "none", "unknown")
+PLANNING_STATUSES: tuple[str, ...] = ("permissioned", "not_permissioned", "pending_decision")
+#: Kinds of space a place offers and a group needs.
+SPACE_TYPES: tuple[str, ...] = ("hall", "kitchen", "workshop", "growing_land", "office", "storage")
+#: A week of sessions: the slots a place is booked in (``mon_morning`` … ``sun_evening``).
+DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SESSIONS: tuple[str, ...] = ("morning", "afternoon", "evening")
+SLOTS: tuple[str, ...] = tuple(f"{d}_{s}" for d in DAYS for s in SESSIONS)
+#: Hours one session stands for (hours used per week → sessions taken).
+SESSION_HOURS = 4.0
+#: The lifecycle of a pact of collaboration, in order.
+PACT_STATUSES: tuple[str, ...] = ("proposed", "negotiating", "signed", "active", "ended")
+
 
 @dataclass(frozen=True, slots=True)
 class Column:
@@ -143,6 +160,63 @@ _PROVENANCE = (
     ),
 )
 
+_PLACE_USE = (
+    Column(
+        "use_status",
+        "str",
+        "Physical assets: how much the place is used.",
+        choices=USE_STATUSES,
+    ),
+    Column(
+        "owner_type",
+        "str",
+        "Physical assets: who owns the place.",
+        choices=OWNER_TYPES,
+    ),
+    Column("owner", "str", "Physical assets: the owner's name."),
+    Column(
+        "hours_used_per_week",
+        "float",
+        "Physical assets: hours a week the place is in use now (0-168).",
+        non_negative=True,
+    ),
+    Column("floor_area_m2", "float", "Physical assets: usable floor area (m²).", non_negative=True),
+    Column("site_area_ha", "float", "Physical assets: site area (hectares).", non_negative=True),
+    Column("condition", "str", "Physical assets: state of repair.", choices=CONDITIONS),
+    Column("available_from", "date", "Physical assets: free for community use from (date)."),
+    Column("available_until", "date", "Physical assets: free for community use until (date)."),
+    Column(
+        "accessibility",
+        "str",
+        "Physical assets: step-free access.",
+        choices=ACCESSIBILITY,
+    ),
+    Column(
+        "spaces",
+        "list",
+        "Physical assets: ';'-separated kinds of space offered (" + ", ".join(SPACE_TYPES) + ").",
+    ),
+    Column(
+        "free_sessions",
+        "list",
+        "Physical assets: ';'-separated free slots (mon_morning … sun_evening); "
+        "when empty, derived from use_status and hours_used_per_week.",
+    ),
+    Column(
+        "cost_per_session",
+        "float",
+        "Physical assets: what a group pays per session (£; 0 = free).",
+        non_negative=True,
+    ),
+    Column(
+        "planning_status",
+        "str",
+        "Land: planning status (brownfield register).",
+        choices=PLANNING_STATUSES,
+    ),
+    Column("permission_type", "str", "Land: type of planning permission (brownfield register)."),
+)
+
 ASSETS = TableSpec(
     name="assets",
     description="The neighbourhood's catalogue of physical, financial, community and human assets.",
@@ -195,6 +269,7 @@ ASSETS = TableSpec(
             "registered_number", "str", "Companies House or charity number.", example="09876543"
         ),
         Column("description", "str", "Free text.", example=""),
+        *_PLACE_USE,
         *_PROVENANCE,
         Column(
             "contact_name",
@@ -487,8 +562,116 @@ FLOWS = TableSpec(
     ),
 )
 
+NEEDS = TableSpec(
+    name="needs",
+    description=(
+        "What community groups need: a kind of space, how big, how often, when, "
+        "within what distance and budget."
+    ),
+    required=False,
+    located=False,
+    columns=(
+        Column("id", "str", "Unique, stable identifier.", required=True, example="N001"),
+        Column(
+            "group",
+            "str",
+            "Id of the community or financial asset that needs the space.",
+            required=True,
+            example="A0101",
+        ),
+        Column(
+            "space_type",
+            "str",
+            "Kind of space needed.",
+            required=True,
+            choices=SPACE_TYPES,
+            example="hall",
+        ),
+        Column(
+            "sessions_per_week",
+            "int",
+            "How many sessions (morning, afternoon or evening) a week.",
+            non_negative=True,
+            example="2",
+        ),
+        Column("min_area_m2", "float", "Least floor or site area (m²).", non_negative=True),
+        Column(
+            "days", "list", "';'-separated days that suit (mon … sun); empty = any.", example="sat"
+        ),
+        Column(
+            "times",
+            "list",
+            "';'-separated sessions that suit (morning, afternoon, evening); empty = any.",
+            example="evening",
+        ),
+        Column(
+            "max_distance_m",
+            "float",
+            "Farthest the place may be from the group (metres).",
+            non_negative=True,
+            example="2000",
+        ),
+        Column(
+            "budget_per_session",
+            "float",
+            "Most the group can pay per session (£).",
+            non_negative=True,
+            example="20",
+        ),
+        Column("step_free", "bool", "Needs step-free access.", example="yes"),
+        Column("needed_from", "date", "Needed from (date)."),
+        Column("needed_until", "date", "Needed until (date)."),
+        Column("description", "str", "Free text.", example=""),
+        *_PROVENANCE,
+    ),
+)
+
+PACTS = TableSpec(
+    name="pacts",
+    description=(
+        "Pacts of collaboration: agreements between a place's owner and community partners "
+        "to look after and use the place (Turin's CO-CITY)."
+    ),
+    required=False,
+    located=False,
+    columns=(
+        Column("id", "str", "Unique, stable identifier.", required=True, example="P001"),
+        Column("asset", "str", "Id of the physical asset (the place).", required=True),
+        Column(
+            "partners",
+            "list",
+            "';'-separated ids of the partner assets (groups, enterprises, the owner).",
+            required=True,
+        ),
+        Column(
+            "status",
+            "str",
+            "proposed → negotiating → signed → active → ended.",
+            required=True,
+            choices=PACT_STATUSES,
+        ),
+        Column("title", "str", "Short name of the pact.", example="Grove Lane community garden"),
+        Column("proposed_on", "date", "When the pact was proposed."),
+        Column("signed_on", "date", "When it was signed (needed from signed on)."),
+        Column("starts", "date", "When community use starts (needed from active on)."),
+        Column("ends", "date", "When it ends or ended (needed when ended)."),
+        Column("activities", "list", "';'-separated activities.", example="growing;cooking"),
+        Column("responsibilities", "str", "Who looks after what (free text)."),
+        Column("insured_by", "str", "Who insures the place and its users.", example="council"),
+        Column(
+            "hours_per_week",
+            "float",
+            "Hours a week of community use the pact brings.",
+            non_negative=True,
+            example="12",
+        ),
+        Column("description", "str", "Free text.", example=""),
+        *_PROVENANCE,
+    ),
+)
+
 TABLES: dict[str, TableSpec] = {
-    t.name: t for t in (ASSETS, OPPORTUNITIES, AREAS, SPEND, LINKS, POSTCODES, FLOWS)
+    t.name: t for t in (ASSETS, OPPORTUNITIES, AREAS, SPEND, LINKS, POSTCODES, FLOWS, NEEDS, PACTS)
 }
 
 #: Columns of any table that must never leave the dataset (maps, exports, reports).

@@ -17,6 +17,7 @@ import pandas as pd
 from rapidfuzz import process
 
 from cwb.dataset._checks import Checker, TableCounts, parse_numbers
+from cwb.dataset._commons_checks import COMMONS_CHECKS
 from cwb.dataset._flow_checks import check_flows
 from cwb.dataset.locate import Place, locate_rows, place_for
 from cwb.dataset.manifest import MANIFEST_NAME, Manifest, read_manifest
@@ -340,6 +341,8 @@ def _validate_table(
             )
     if spec.name == "flows":
         check_flows(chk, frame, known)
+    if spec.name in COMMONS_CHECKS:
+        COMMONS_CHECKS[spec.name](chk, frame, known)
     if spec.located and place is not None:
         geometry = locate_rows(chk, raw, cells, frame, spec, place)
         frame = gpd.GeoDataFrame(
@@ -395,7 +398,8 @@ def validate_folder(folder: Path) -> ValidationReport:
     tables: dict[str, pd.DataFrame | None] = {}
     place = None
     for name in track(
-        ("areas", "assets", "opportunities", "spend", "links", "flows"), f"validating {folder.name}"
+        ("areas", "assets", "opportunities", "spend", "links", "flows", "needs", "pacts"),
+        f"validating {folder.name}",
     ):
         spec = TABLES[name]
         entry = manifest.files.get(name)
@@ -426,6 +430,8 @@ def validate_folder(folder: Path) -> ValidationReport:
         links=tables["links"],
         postcodes=postcodes,
         flows=tables["flows"],
+        needs=tables["needs"],
+        pacts=tables["pacts"],
         path=folder,
         problems=log.problems,
     )

@@ -18,8 +18,7 @@ import pandas as pd
 from cwb.dataset.model import WGS84, Dataset
 from cwb.errors import UsageError
 from cwb.flows.atlas import FlowAtlas
-from cwb.flows.mapping import KIND_COLOURS
-from cwb.flows.table import aggregate_pairs
+from cwb.flows.table import KIND_COLOURS, aggregate_pairs
 
 
 def strongest_across(atlas: FlowAtlas, *, direction: str, top: int = 5) -> pd.DataFrame:

@@ -28,6 +28,16 @@ PAIR_KEYS: list[str] = ["origin", "destination", "kind", "unit", "period", "tag"
 
 _FLOATS = {c.name for c in FLOWS.columns if c.type == "float"}
 
+#: Colours of the flow kinds cwb knows; other kinds take the palette in turn.
+KIND_COLOURS: dict[str, str] = {
+    "commuting": "#2b8cbe",
+    "patients": "#e34a33",
+    "spend": "#8c6d31",
+    "matched_residents": "#756bb1",
+    "allocated_residents": "#54278f",
+    "consortium": "#31a354",
+}
+
 
 def flow_frame(records: pd.DataFrame | list[dict[str, object]]) -> pd.DataFrame:
     """A flows frame from ``records``: every column of the spec in order, then any extras.

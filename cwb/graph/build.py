@@ -11,7 +11,8 @@ edge of each type between two nodes.
 
 Nodes
     ``project:<id>``, ``opportunity:<id>``, ``asset:<id>``, ``area:<code>``,
-    ``consortium:<id>``, and ``group:<area>:<category>:<hash>`` for residents.
+    ``consortium:<id>``, ``pact:<id>`` (pacts of collaboration, see
+    :mod:`cwb.graph.pacts`), and ``group:<area>:<category>:<hash>`` for residents.
     Every node has ``node_type``, ``label`` and ``located``; located nodes have
     ``lon`` and ``lat`` (WGS84).
 Edges
@@ -60,6 +61,7 @@ from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
 from cwb.flows.table import aggregate_pairs, place_points, suppress_resident_flows
+from cwb.graph.pacts import add_pacts
 from cwb.privacy import Residents, aggregate_human
 
 if TYPE_CHECKING:
@@ -97,6 +99,10 @@ ASSET_ATTRIBUTES: tuple[str, ...] = (
     "licence",
     "collected_on",
     "last_verified",
+    "use_status",
+    "owner_type",
+    "floor_area_m2",
+    "site_area_ha",
 )
 #: Opportunity columns copied onto opportunity nodes (``type`` becomes ``opportunity_type``).
 OPPORTUNITY_ATTRIBUTES: tuple[str, ...] = (
@@ -763,6 +769,8 @@ def build_graph(
     b.add_assets()
     if ds.links is not None and len(ds.links):
         b.add_links(ds.links)
+    if ds.pacts is not None and len(ds.pacts):
+        add_pacts(G, ds.pacts, b.asset_node)
     if matches_df is not None and len(matches_df):
         b.add_matches(matches_df)
     if allocation_df is not None and len(allocation_df):

@@ -16,6 +16,8 @@ columns and an account of every record read, imported and skipped.
 - ``merge``: stable ids, provenance and duplicates when rows join a dataset.
 """
 
+from cwb.importers.acv import import_acv
+from cwb.importers.brownfield import import_brownfield
 from cwb.importers.common import ImportResult, Provenance
 from cwb.importers.ocds import import_ocds
 from cwb.importers.openreferral import import_openreferral
@@ -29,6 +31,8 @@ __all__ = [
     "ImportResult",
     "Provenance",
     "import_360giving",
+    "import_acv",
+    "import_brownfield",
     "import_ocds",
     "import_openreferral",
     "import_osm",

@@ -46,6 +46,8 @@ from cwb.dataset.model import WGS84
 from cwb.dataset.postcodes import PostcodeLookup
 from cwb.dataset.validate import validate_dataset
 from cwb.errors import DatasetError, UsageError
+from cwb.importers.acv import import_acv
+from cwb.importers.brownfield import import_brownfield
 from cwb.importers.common import ImportResult, Provenance
 from cwb.importers.duplicates import (
     DUPLICATE_COLUMNS,
@@ -68,7 +70,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ON_DUPLICATE: tuple[str, ...] = ("keep-existing", "replace", "fill", "keep-both")
-IMPORT_KINDS: tuple[str, ...] = ("osm", "openreferral", "360giving", "ocds", "register")
+IMPORT_KINDS: tuple[str, ...] = (
+    "osm",
+    "openreferral",
+    "360giving",
+    "ocds",
+    "register",
+    "brownfield",
+    "acv",
+)
+#: Registers keyed by their own reference: importing a newer one updates the same rows.
+UPDATED_BY_REFERENCE: frozenset[str] = frozenset({"brownfield", "acv"})
 
 __all__ = [
     "DUPLICATE_COLUMNS",
@@ -350,6 +362,10 @@ def run_importer(
         return imp.import_register(
             path, mapping=mapping, preset=preset, category=category, **common
         )
+    if kind == "brownfield":
+        return import_brownfield(path, **common)
+    if kind == "acv":
+        return import_acv(path, category=category, **common)
     raise UsageError(f"unknown import kind {kind!r}; choose one of {', '.join(IMPORT_KINDS)}")
 
 
@@ -396,7 +412,7 @@ def import_into(
     project: str | None = None,
     ocds_extensions: str | Path | None = None,
     provenance: Provenance | None = None,
-    on_duplicate: str = "keep-existing",
+    on_duplicate: str | None = None,
     rule: DuplicateRule | None = None,
     drop_unlocated: bool = False,
     dry_run: bool = False,
@@ -422,7 +438,9 @@ def import_into(
     provenance
         Source, collector, date and licence for rows that do not carry their own.
     on_duplicate
-        ``keep-existing``, ``replace``, ``fill`` or ``keep-both`` (see the module notes).
+        ``keep-existing``, ``replace``, ``fill`` or ``keep-both`` (see the module notes);
+        default ``replace`` for registers keyed by reference (brownfield, acv: a newer
+        register updates its rows), else ``keep-existing``.
     rule
         Distance and name similarity that make two assets likely duplicates.
     drop_unlocated
@@ -442,6 +460,8 @@ def import_into(
     DatasetError
         When the dataset already has errors (fix them first) or the source is malformed.
     """
+    if on_duplicate is None:
+        on_duplicate = "replace" if kind in UPDATED_BY_REFERENCE else "keep-existing"
     if on_duplicate not in ON_DUPLICATE:
         raise UsageError(
             f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}; got {on_duplicate!r}"
@@ -489,7 +509,13 @@ def import_into(
         dups = None
         if table == "assets":
             dups = find_duplicates(existing, incoming, metric_crs=ds.metric_crs, rule=rule)
+            if kind in UPDATED_BY_REFERENCE and len(dups):
+                # two references of one register are two sites: only other sources merge
+                prefix = f"{kind.replace('brownfield', 'bfl')}:"
+                dups = dups[~dups["existing_id"].astype(str).str.startswith(prefix)]
             result.duplicates = dups
+        if table == "assets" and kind not in UPDATED_BY_REFERENCE:
+            # a register's distinct references are distinct sites, however alike their names
             incoming, batch_map = _merge_within_import(
                 result,
                 incoming,

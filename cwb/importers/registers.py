@@ -328,7 +328,9 @@ def import_register(
     path
         The CSV file.
     mapping
-        cwb column → source column; overrides the preset's entries.
+        cwb column → source column; overrides the preset's entries. A source column
+        written ``=value`` is a constant every row takes (``owner_type==public`` for a
+        council's register of its own property).
     preset
         A key of :data:`PRESETS` (``libraries``, ``gp_practices``, ``nhs_ods``, ``nhs_hospitals``,
         ``charity_commission``, ``companies_house``).
@@ -371,6 +373,9 @@ def import_register(
             f"unknown category {category!r}; known: "
             + "; ".join(f"{k}: {', '.join(v)}" for k, v in ASSET_CATEGORIES.items())
         )
+    # ``owner_type==public``: a value every row takes (e.g. a register of public property)
+    constants = {k: v[1:] for k, v in columns.items() if v.startswith("=")}
+    columns = {k: v for k, v in columns.items() if k not in constants}
     frame = read_register_csv(path)
     missing = [f"{k}={v}" for k, v in columns.items() if v not in frame.columns]
     if missing:
@@ -425,6 +430,8 @@ def import_register(
     own = spec.category_from(frame[keep]) if spec and spec.category_from else None
     out["category"] = own.fillna(category) if own is not None else category
     out["kind"] = out["category"].map(CATEGORY_KIND)
+    for key, value in constants.items():
+        out[key] = value
     if "address" in columns and "description" not in columns:
         out["description"] = _col(frame[keep], columns["address"]).replace("", None)
     for date_col in ("collected_on", "last_verified"):

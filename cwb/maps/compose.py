@@ -39,6 +39,7 @@ from cwb._version import __version__
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
+from cwb.maps.commons import add_pacts, add_places
 from cwb.maps.elements import CwbControl, drop_unused_links, set_asset_prefix
 from cwb.maps.layers import (
     CATEGORY_COLOURS,
@@ -162,6 +163,8 @@ def make_map(
     for kind in ("physical", "financial", "community"):
         add_asset_kind(build, kind)
     add_human(build, residents)
+    add_places(build)
+    add_pacts(build)
     add_opportunities(build)
     if links:
         add_links(build, getattr(matches, "matches", matches))

@@ -23,8 +23,7 @@ import shapely
 from cwb import settings
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES
-from cwb.flows.mapping import KIND_COLOURS, flow_layer
-from cwb.flows.table import place_points, suppress_resident_flows
+from cwb.flows.table import KIND_COLOURS, place_points, suppress_resident_flows
 from cwb.maps.elements import (
     CwbControl,
     CwbLayer,
@@ -36,6 +35,7 @@ from cwb.maps.elements import (
     spatial_order,
     text_column,
 )
+from cwb.maps.flows import flow_layer
 from cwb.maps.tables import (
     indicator_classes,
     link_table,

@@ -88,6 +88,11 @@ hand-entered, approximate (about ±500 m) centroids: {outside}.
   shares, not an NHS statistic; no total is given, so they stay shares (unit `share`).
 - **Derived flows**: spend, matched and allocated residents and consortium flows are not in
   `flows.csv`; `cwb flows` and `cwb demo` derive them from `spend.csv` and the matching.
+- **Community use of places** (CO-CITY): the use status, owner, hours of use, floor or site area,
+  condition, access and cost of {n_places} physical assets near the hospital; the {n_needs} needs of
+  local groups in `needs.csv`; the {n_pacts} pacts of collaboration in `pacts.csv` (statuses as of
+  30 November 2026). All invented: no real building or plot is under-used, owned or promised as
+  shown, and no real group has asked for these spaces.
 - **Provenance**: rows carry `source`, `collected_by`, `collected_on`, `licence`, `last_verified`;
   {stale} of the {n_assets} assets were last verified before 2022, so that a stale-records
   listing has something to find. Illustrative rows are released under CC0-1.0.
@@ -100,11 +105,65 @@ from suppliers abroad) cannot be located.
 
 {contents}
 
+{commons}
+
 ## Regenerating
 
 `data/birmingham/_build/make_birmingham.py` rebuilds every file (seeded, deterministic). It is
 for maintainers only and needs the shared real-data folder `../shared/realdata` beside the
 repository; cwb itself only reads the committed files.
+"""
+
+
+COMMONS = """\
+## Community use of places (CO-CITY)
+
+Turin's CO-CITY turned under-used public places into neighbourhood hubs through *pacts of
+collaboration* between the city and residents' groups (61 by early 2023, most of them for
+land; of about 1,600 city-owned buildings 6.5 % were unused or under-used). cwb records the
+same picture in three places, and decides what the issue left open as follows.
+
+- **Places** are physical assets with the optional columns `use_status` (`in_use`,
+  `under_used`, `vacant`, `derelict`), `owner_type` (`public`, `community`, `private`,
+  `mixed`, `unknown`; `mixed` because brownfield registers have it) and `owner`,
+  `hours_used_per_week` (0–168), `floor_area_m2` or `site_area_ha`, `condition`,
+  `available_from`/`available_until` (in order), `accessibility` (`step_free`, `partial`,
+  `none`, `unknown`), `spaces` (the kinds of space offered), `free_sessions` and
+  `cost_per_session` (£). Land from a register also carries `planning_status` and
+  `permission_type`.
+- **Slots.** A place's week is 21 slots: seven days × morning, afternoon, evening
+  (`mon_morning` … `sun_evening`); one session stands for 4 hours. Free slots are the
+  `free_sessions` cell when filled in; otherwise every slot of a `vacant` or `derelict`
+  place; for an `under_used` place all but `ceil(hours_used_per_week / 4)` sessions, the
+  weekday daytimes being taken first; none for a place `in_use`. Signed and active pacts
+  take their `hours_per_week` the same way.
+- **What a place offers** is its `spaces` cell, else its category's default, and the use
+  statuses in which a category can host groups at all (a derelict building cannot, derelict
+  land can) are data: `cwb/resources/commons_spaces.csv`.
+- **Needs** (`needs.csv`): a group (an asset id), a `space_type` (`hall`, `kitchen`,
+  `workshop`, `growing_land`, `office`, `storage`), `sessions_per_week`, `min_area_m2`,
+  `days` and `times` that suit (empty = any), `max_distance_m`, `budget_per_session`,
+  `step_free`, `needed_from`/`needed_until`.
+- **Matching** (`cwb commons DATASET`) scores each need against the places within its
+  distance: size fits, distance, step-free access, free sessions at the asked times, cost
+  against budget, and ownership (public first, then community, mixed, unknown, private);
+  weights and limits in `[commons]` of `dataset.toml`. A pair is eligible only if the place
+  offers the space, is big enough, in reach, affordable, step-free when asked, available in
+  the dates and free often enough. **Allocation** books whole needs at one place, best pairs
+  first, in the earliest suitable free slots: a slot is never booked twice, and several groups
+  share one building at different times. Needs left unplaced and places left unused are
+  listed with their reasons.
+- **Pacts** (`pacts.csv`): a place (a physical asset), `partners` (asset ids), `status`
+  (`proposed` → `negotiating` → `signed` → `active` → `ended`), `proposed_on`, `signed_on`,
+  `starts`, `ends` (in that order), `activities`, `responsibilities`, `insured_by`,
+  `hours_per_week`. Validation checks that the place and partners exist, that the dates are in
+  order, and that a pact signed or later has `signed_on`, active or later `starts`, ended
+  `ends`.
+- **Registers.** `cwb import brownfield` reads a brownfield land register (the 2017 standard
+  and its variants): each site is `land`, taken to be `vacant` and to offer `growing_land` for
+  meanwhile use until someone records otherwise; the publishing council is not assumed to own
+  it. `cwb import acv` reads an Assets of Community Value list (digital-land's fields); the
+  moratorium end is six months after the notification to sell.
 """
 
 
@@ -162,6 +221,8 @@ def write_readme(
     n_postcodes: int,
     ward_postcodes: set[str],
     flows: pd.DataFrame,
+    needs: list[dict[str, object]],
+    pacts: list[dict[str, object]],
 ) -> None:
     """Write the data README with the schema tables and the demo's counts."""
     kinds = Counter(str(a["kind"]) for a in assets)
@@ -195,6 +256,12 @@ def write_readme(
         f"| `flows.csv` | {len(flows)} | "
         + "; ".join(f"{n} {k}" for k, n in flows["kind"].value_counts().sort_index().items())
         + " flows between places (see below) |",
+        f"| `needs.csv` | {len(needs)} | what local groups need: "
+        + ", ".join(f"{n} {t}" for t, n in sorted(Counter(str(x["space_type"]) for x in needs).items()))
+        + " |",
+        f"| `pacts.csv` | {len(pacts)} | pacts of collaboration: "
+        + ", ".join(f"{n} {t}" for t, n in Counter(str(x["status"]) for x in pacts).items())
+        + " |",
         "",
         "### The wards",
         "",
@@ -232,6 +299,16 @@ def write_readme(
         "\n\n".join(
             _column_table(TABLES[name])
             for name in ("assets", "opportunities", "areas", "spend", "links", "postcodes", "flows")
+            for name in (
+                "assets",
+                "opportunities",
+                "areas",
+                "spend",
+                "links",
+                "postcodes",
+                "needs",
+                "pacts",
+            )
         ),
         "",
         "The demo's `areas.geojson` adds two indicator columns: `share_most_deprived_10pc` (share of the "
@@ -250,5 +327,9 @@ def write_readme(
         n_assets=len(assets),
         unlocated=unlocated,
         shares=_local_shares(spend, ward_postcodes),
+        n_places=sum(1 for a in assets if a.get("use_status")),
+        n_needs=len(needs),
+        n_pacts=len(pacts),
+        commons=COMMONS,
     )
     path.write_text(text, encoding="utf-8")

@@ -30,6 +30,7 @@ from shapely.geometry import mapping
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import demo_content as C  # noqa: E402
+from demo_commons import add_commons  # noqa: E402
 from demo_assets import (  # noqa: E402
     AssetBuilder,
     add_community,
@@ -44,7 +45,16 @@ from demo_opportunities import build_opportunities  # noqa: E402
 from demo_readme import write_readme  # noqa: E402
 from demo_spend import build_spend  # noqa: E402
 
-from cwb.dataset.schema import ASSETS, FLOWS, LINKS, OPPORTUNITIES, POSTCODES, SPEND  # noqa: E402
+from cwb.dataset.schema import (  # noqa: E402
+    ASSETS,
+    FLOWS,
+    LINKS,
+    NEEDS,
+    OPPORTUNITIES,
+    PACTS,
+    POSTCODES,
+    SPEND,
+)
 
 SEED = 20241006  # the day the hospital opened
 HERE = Path(__file__).resolve().parent
@@ -349,6 +359,8 @@ spend = "spend.csv"
 links = "links.csv"
 postcodes = "postcodes.csv"
 flows = "flows.csv"
+needs = "needs.csv"
+pacts = "pacts.csv"
 
 [flows]
 # places added to the catchment of the flow measures (besides its wards and the project):
@@ -365,6 +377,12 @@ geographies = [
 region_postcode_areas = ["B", "WS", "WV", "DY", "CV"]
 fx = {{ EUR = 0.85 }}
 buyer_projects = {{ "Sandwell and West Birmingham NHS Trust" = "mmuh" }}
+
+[commons]
+# place-to-group matching (defaults shown): public land first
+max_distance_m = 3000
+decay_m = 1500
+weights = {{ size = 0.2, distance = 0.25, access = 0.1, hours = 0.1, cost = 0.15, ownership = 0.2 }}
 """
 
 
@@ -387,6 +405,7 @@ def main(argv: list[str] | None = None) -> None:
     add_community(b)
     add_human(b)
     assets = b.rows
+    needs, pacts = add_commons(assets, postcodes.coords, (PROJECT["lat"], PROJECT["lon"]))
     opportunities = build_opportunities(rng, PROJECT, postcodes)
     spend = build_spend(rng, assets, postcodes)
     links = build_links(rng, assets)
@@ -400,6 +419,8 @@ def main(argv: list[str] | None = None) -> None:
         ),
         "spend": write_csv(OUT / "spend.csv", SPEND.column_names, spend),
         "links": write_csv(OUT / "links.csv", LINKS.column_names, links),
+        "needs": write_csv(OUT / "needs.csv", NEEDS.column_names, needs),
+        "pacts": write_csv(OUT / "pacts.csv", PACTS.column_names, pacts),
         "postcodes": write_csv(OUT / "postcodes.csv", POSTCODES.column_names, postcodes.rows()),
         "flows": write_csv(
             OUT / "flows.csv",
@@ -417,6 +438,8 @@ def main(argv: list[str] | None = None) -> None:
         n_links=counts["links"],
         n_postcodes=counts["postcodes"],
         flows=flows,
+        needs=needs,
+        pacts=pacts,
         ward_postcodes={p for pool in postcodes.by_ward.values() for p in pool},
     )
     for name, n in counts.items():

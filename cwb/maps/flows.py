@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from branca.element import Figure
 
-from cwb.flows.table import PAIR_KEYS, pair_codes, place_points
+from cwb.flows.table import KIND_COLOURS, PAIR_KEYS, pair_codes, place_points
 from cwb.maps.elements import (
     CwbControl,
     CwbLayer,
@@ -33,15 +33,6 @@ from cwb.maps.elements import (
 
 log = logging.getLogger(__name__)
 
-#: Colours of the flow kinds cwb knows; other kinds take the palette in turn.
-KIND_COLOURS: dict[str, str] = {
-    "commuting": "#2b8cbe",
-    "patients": "#e34a33",
-    "spend": "#8c6d31",
-    "matched_residents": "#756bb1",
-    "allocated_residents": "#54278f",
-    "consortium": "#31a354",
-}
 _PALETTE = ("#d95f02", "#1b9e77", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
 
 #: Flows drawn when the map opens (the control offers more).
