@@ -11,6 +11,8 @@ command, so that ``cwb --help`` starts without loading it.
 - ``spend``: ``spend``.
 - ``graph``: ``graph``.
 - ``maps``: ``map``, ``report``.
+- ``flows``: ``import-flows``, ``flows``.
+- ``commons``: ``commons``.
 - ``tools``: ``synth``, ``bench``.
 """
 

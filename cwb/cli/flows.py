@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rich.table import Table
 
+from cwb.cli._output import is_missing, print_table
 from cwb.cli.app import DatasetArg, app, err, library_errors, out, print_problems
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @app.command("import-flows")
@@ -82,6 +84,8 @@ def import_flows_command(
 
     with library_errors():
         if shares:
+            import pandas as pd
+
             table = pd.read_csv(file, dtype=str, keep_default_na=False)
             flows = flows_from_shares(
                 table,
@@ -129,19 +133,15 @@ def import_flows_command(
         raise typer.Exit(1)
 
 
-def _table(frame: pd.DataFrame, title: str, formats: dict[str, str]) -> Table:
-    table = Table(title=title)
-    for column in frame.columns:
-        table.add_column(column, justify="right" if column in formats else "left")
-    for row in frame.itertuples(index=False):
-        cells = []
-        for column, value in zip(frame.columns, row, strict=True):
-            if column in formats and pd.notna(value):
-                cells.append(format(value, formats[column]))
-            else:
-                cells.append("" if pd.isna(value) else str(value))
-        table.add_row(*cells)
-    return table
+def _print(frame: pd.DataFrame, title: str, formats: dict[str, str]) -> None:
+    """Print ``frame`` through the CLI's table printer, numbers in ``formats`` right-aligned."""
+
+    def cell(column: str, value: object) -> str:
+        if is_missing(value):
+            return ""
+        return format(value, formats[column]) if column in formats else str(value)
+
+    print_table(frame, title, right=[c for c in frame.columns if c in formats], cell=cell)
 
 
 _SHORT = {
@@ -209,19 +209,17 @@ def flows_command(
     """
     from cwb.dataset.io import read_dataset, write_table
     from cwb.flows.atlas import flow_atlas
+    from cwb.pipeline import Pipeline
 
     with library_errors():
-        ds = read_dataset(dataset)
-        match_result = spend_analysis = None
-        if derived:
-            from cwb.matching.core import match_dataset
-
-            match_result = match_dataset(ds)
-            if ds.spend is not None and len(ds.spend):
-                from cwb.spend.analysis import analyse_spend
-
-                spend_analysis = analyse_spend(ds)
-        atlas = flow_atlas(ds, match_result=match_result, spend_analysis=spend_analysis, kind=kind)
+        pipe = Pipeline(read_dataset(dataset), matching=derived)
+        ds = pipe.dataset
+        atlas = flow_atlas(
+            ds,
+            match_result=pipe.matches if derived else None,
+            spend_analysis=pipe.spend if derived else None,
+            kind=kind,
+        )
         written = []
         if csv_dir is not None:
             csv_dir.mkdir(parents=True, exist_ok=True)
@@ -242,23 +240,21 @@ def flows_command(
     names = atlas.places.set_index("place")["name"]
     counts = atlas.flows.groupby(["kind", "unit"])["magnitude"].agg(["size", "sum"]).reset_index()
     counts.columns = ["kind", "unit", "flows", "total"]
-    out.print(_table(counts, f"{dataset}: flows by kind", {"flows": ",d", "total": ",.0f"}))
+    _print(counts, f"{dataset}: flows by kind", {"flows": ",d", "total": ",.0f"})
     catchment = m.catchment.assign(
         top_outside_partner=m.catchment["top_outside_partner"].map(names)
     ).rename(columns=_SHORT)
-    out.print(
-        _table(
-            catchment.drop(columns=["top_outside_magnitude"]),
-            f"the catchment ({len(atlas.catchment)} places): what stays, what it depends on",
-            _NUMBERS,
-        )
+    _print(
+        catchment.drop(columns=["top_outside_magnitude"]),
+        f"the catchment ({len(atlas.catchment)} places): what stays, what it depends on",
+        _NUMBERS,
     )
     for kind_name, part in m.totals.groupby("kind", sort=True):
         shown = part.head(top)[
             ["name", "incoming", "outgoing", "internal", "net", "containment_out", "containment_in"]
         ].rename(columns=_SHORT)
         unit = part["unit"].iloc[0]
-        out.print(_table(shown, f"{kind_name} ({unit}): places by flow through them", _NUMBERS))
+        _print(shown, f"{kind_name} ({unit}): places by flow through them", _NUMBERS)
     if len(m.communities):
         sizes = m.communities.groupby("kind")["community"].nunique()
         out.print(
@@ -268,7 +264,7 @@ def flows_command(
         )
     brokers = m.brokers[m.brokers["betweenness"] > 0]
     if len(brokers):
-        out.print(_table(brokers.groupby("kind").head(5), "brokers between places", _NUMBERS))
+        _print(brokers.groupby("kind").head(5), "brokers between places", _NUMBERS)
     for note in atlas.notes:
         out.print(f"note: {note}", highlight=False, markup=False)
     for path in written:

@@ -4,6 +4,7 @@ Runs after matching; its exports are for Gephi (GraphML, GEXF), the web (node-li
 JSON) and QGIS (GeoPackage).
 
 - ``build``: projects, opportunities, assets and areas as nodes; links as typed edges.
+- ``pacts``: pacts of collaboration as nodes joining their partners and their place.
 - ``metrics``: degree, brokers (betweenness), components, communities and reach.
 - ``io``: writing and reading every graph format; the dataset-to-files export.
 """

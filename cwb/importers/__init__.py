@@ -12,6 +12,9 @@ columns and an account of every record read, imported and skipped.
 - ``ocds``: OCDS release and record packages → opportunities, suppliers and spend.
 - ``ocds_schema``: OCDS merge rules, offline, with extension patches.
 - ``registers``: public registers as CSV (charities, companies, NHS, libraries, GPs).
+- ``brownfield``: brownfield land registers (the 2017 standard and councils' variants).
+- ``acv``: Assets of Community Value lists.
+- ``places``: what the registers of places share: forgiving headers, dates, coordinates.
 - ``duplicates``: likely duplicates by name and distance.
 - ``merge``: stable ids, provenance and duplicates when rows join a dataset.
 """

@@ -6,6 +6,8 @@ only in aggregate.
 - ``tables``: the tables a map draws, before they become layers.
 - ``elements``: compact canvas layers, legend, title and search as Folium elements.
 - ``layers``: each layer of the map built from the dataset.
+- ``flows``: the flow layer (flows between places on cwb's canvas).
+- ``commons``: places by use status and pacts by status (CO-CITY).
 - ``compose``: :func:`make_map` and :func:`save_map`.
 - ``js/``: the map's JavaScript and CSS.
 """
