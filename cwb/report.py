@@ -802,13 +802,23 @@ def save_report(
     map_href: str | None = None,
     matches: MatchResult | None = None,
     spend: SpendAnalysis | None = None,
+    flows: FlowAtlas | None = None,
+    places: CommonsResult | None = None,
     date: str | None = None,
 ) -> Path:
     """Build the report (see :func:`build_report`) and write it with :func:`write_report`."""
     fmt = report_format(path, format)
     if not isinstance(ds, Dataset):
         ds = read_dataset(ds)
-    report = build_report(ds, matches=matches, spend=spend, map_href=map_href, date=date)
+    report = build_report(
+        ds,
+        matches=matches,
+        spend=spend,
+        flows=flows,
+        places=places,
+        map_href=map_href,
+        date=date,
+    )
     return write_report(report, path, format=fmt)
 
 

@@ -276,13 +276,15 @@ def test_pacts_in_the_graph_export(demo, tmp_path, suffix):
 def test_report_has_the_commons_section(demo, tmp_path):
     ds = replace(demo, pacts=demo.pacts.copy())
     ds.pacts.loc[0, "title"] = "<b>Grove & Lane</b>"
-    html_path = save_report(ds, tmp_path / "report.html")
+    places = match_places(ds)
+    html_path = save_report(ds, tmp_path / "report.html", places=places)
     html = html_path.read_text(encoding="utf-8")
     assert "Community use of places (CO-CITY)" in html
     assert "Public places under-used or vacant" in html
     assert "&lt;b&gt;Grove &amp; Lane&lt;/b&gt;" in html and "<b>Grove" not in html
     assert 'data-chart="pacts_year"' in html
-    md = save_report(ds, tmp_path / "report.md", format="md").read_text(encoding="utf-8")
+    md_path = save_report(ds, tmp_path / "report.md", format="md", places=places)
+    md = md_path.read_text(encoding="utf-8")
     assert "Groups no place fits yet" in md and "Places proposed for groups" in md
 
 

@@ -124,7 +124,8 @@ def test_report_has_interdependencies_with_names_escaped(demo) -> None:
         ],
         ignore_index=True,
     )
-    report = build_report(with_flows(demo, flows), date="2026-12-03")
+    ds = with_flows(demo, flows)
+    report = build_report(ds, flows=flow_atlas(ds), date="2026-12-03")
     section = next(s for s in report.sections if s.title == "Interdependencies")
     titles = [t.title for t in section.tables]
     assert "Strongest flows out of the catchment" in titles
