@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from cwb import __version__
 from cwb.errors import CwbError, DatasetError, Problem, UsageError
+from cwb.safe_output import set_formula_safe
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -65,6 +66,22 @@ BandsOpt = Annotated[
 ]
 
 
+def _raw_csv(value: bool) -> bool:
+    set_formula_safe(False if value else None)
+    return value
+
+
+RawCsvOpt = Annotated[
+    bool,
+    typer.Option(
+        "--raw-csv",
+        callback=_raw_csv,
+        help="Write CSV/XLSX cells exactly as they are: do not neutralise spreadsheet formulas "
+        "(cells starting with = + - @) for machine consumers. Also CWB_RAW_CSV=1.",
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"cwb {__version__}")
@@ -82,6 +99,7 @@ def _root(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Community wealth building toolkit."""
+    set_formula_safe(None)  # each command starts from the default (--raw-csv turns it off)
     if quiet:
         from cwb import progress
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from cwb.cli.app import (
     BandsOpt,
     DatasetArg,
+    RawCsvOpt,
     app,
     err,
     library_errors,
@@ -98,6 +99,7 @@ def catalogue_command(
         Path | None, typer.Option("--csv", help="Also write the tables to this CSV file.")
     ] = None,
     bands: BandsOpt = None,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """Count assets by kind and category, by distance band from each project, and by area.
 
@@ -141,6 +143,7 @@ def demo(
     dataset: Annotated[
         Path | None, typer.Option(help="Run on this dataset instead of the bundled one.")
     ] = None,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """Run every stage on the bundled Birmingham dataset (Midland Metropolitan University Hospital).
 

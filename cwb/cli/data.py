@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cwb.cli.app import DatasetArg, app, err, library_errors, out, print_problems
+from cwb.cli.app import DatasetArg, RawCsvOpt, app, err, library_errors, out, print_problems
 
 
 @app.command("import")
@@ -98,6 +98,7 @@ def import_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would be imported; write nothing.")
     ] = False,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """Import a standard data file into a dataset, with provenance and duplicate merging.
 
@@ -182,6 +183,7 @@ def stale(
     include_undated: Annotated[
         bool, typer.Option(help="Also list rows with no date at all.")
     ] = True,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """List assets and opportunities whose last_verified date is older than N months.
 

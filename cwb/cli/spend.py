@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cwb.cli.app import DatasetArg, app, library_errors, out
+from cwb.cli.app import DatasetArg, RawCsvOpt, app, library_errors, out
 
 
 def _input_file(help_text: str, *names: str) -> typer.models.OptionInfo:
@@ -68,6 +68,7 @@ def spend_command(
         ),
     ] = None,
     top: Annotated[int, typer.Option(help="Rows shown in the leakage and supplier tables.")] = 8,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """Analyse where anchor institutions' spend goes, and what could come back.
 

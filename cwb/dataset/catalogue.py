@@ -18,6 +18,7 @@ import pandas as pd
 from cwb._atomic import atomic_path
 from cwb.dataset.model import Dataset
 from cwb.privacy import OUTSIDE_AREAS, assign_area_codes
+from cwb.safe_output import neutralise_frame
 
 if TYPE_CHECKING:
     from cwb.demo import DemoRun
@@ -168,7 +169,7 @@ def write_catalogue(cat: Catalogue, path: str | Path) -> Path:
     """Write the long catalogue table to CSV atomically."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        cat.to_long().to_csv(tmp, index=False)
+        neutralise_frame(cat.to_long()).to_csv(tmp, index=False)
     return path
 
 

@@ -25,6 +25,7 @@ from cwb._atomic import atomic_path, write_text_atomic
 from cwb.dataset.manifest import MANIFEST_NAME, FileEntry, Manifest
 from cwb.dataset.model import WGS84, Dataset
 from cwb.errors import ProblemLog, UsageError
+from cwb.safe_output import neutralise_frame, unneutralise_text, write_excel
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +209,7 @@ def _read_csv(path: Path, shown: str, problems: ProblemLog) -> RawTable:
     if "geometry" in header:
         column = cells.columns[header.index("geometry")]
         geometry = _wkt_geometry(cells.pop(column), shown, problems)
-    return RawTable(shown, cells, geometry)
+    return RawTable(shown, unneutralise_text(cells), geometry)
 
 
 def _wkt_geometry(text: pd.Series, shown: str, problems: ProblemLog) -> gpd.GeoSeries:
@@ -390,10 +391,11 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, layer: str | None = No
         with atomic_path(path) as tmp:
             if fmt == "csv":
                 # CRLF line ends make the csv writer quote cells holding a bare \r or \n
+                flat = neutralise_frame(flat)
                 flat.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n")
             else:
                 _check_excel_cells(flat, path)
-                flat.to_excel(tmp, index=False, engine="openpyxl")
+                write_excel(flat, tmp)
         return path
     if fmt == "parquet":
         with atomic_path(path) as tmp:

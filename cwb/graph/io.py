@@ -42,6 +42,7 @@ from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
 from cwb.graph.build import Scalar, graph_for_dataset, plain
 from cwb.graph.metrics import GraphMetrics, graph_metrics
+from cwb.safe_output import neutralise_frame
 
 if TYPE_CHECKING:
     from cwb.demo import DemoRun
@@ -391,10 +392,12 @@ def read_graph(path: str | Path) -> nx.MultiDiGraph:
     return _READERS[graph_format(path)](path)
 
 
-def write_metrics_csv(metrics: GraphMetrics, path: str | Path) -> Path:
-    """Write the per-node metrics table as CSV (atomically)."""
+def write_metrics_csv(
+    metrics: GraphMetrics, path: str | Path, *, formula_safe: bool | None = None
+) -> Path:
+    """Write the per-node metrics table as CSV (atomically, formula triggers neutralised)."""
     with atomic_open(path) as handle:
-        metrics.nodes.to_csv(handle, index=False)
+        neutralise_frame(metrics.nodes, formula_safe=formula_safe).to_csv(handle, index=False)
     return Path(path)
 
 
@@ -462,6 +465,6 @@ def demo_step(run: DemoRun) -> list[Path]:
     for name in ("graph.gexf", "graph.json", "graph.gpkg"):
         written.append(write_graph(result.graph, out_dir / name))
     with atomic_open(out_dir / "graph_reach.csv") as handle:
-        result.metrics.reach.to_csv(handle, index=False)
+        neutralise_frame(result.metrics.reach).to_csv(handle, index=False)
     written.append(out_dir / "graph_reach.csv")
     return written
