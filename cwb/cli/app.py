@@ -126,12 +126,15 @@ def library_errors() -> Iterator[None]:
     except DatasetError as exc:
         print_problems(exc.problems)
         err.print(f"[red]{len(exc.errors)} error(s)[/red]: the data has errors.")
+        head = str(exc).splitlines()[0] if str(exc) else ""
+        if head and not head.startswith("the dataset has"):
+            err.print(escape(head), highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except UsageError as exc:
-        err.print(f"[red]usage error[/red]: {exc}")
+        err.print(f"[red]usage error[/red]: {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
     except CwbError as exc:
-        err.print(f"[red]error[/red]: {exc}")
+        err.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None
 
 
