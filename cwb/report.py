@@ -12,7 +12,6 @@ only as counts and groups, never a name or location.
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
 import io
 import logging
@@ -27,6 +26,7 @@ import pandas as pd
 from cwb._atomic import write_text_atomic
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
+from cwb.reproducible import SVG_RC, output_date
 
 if TYPE_CHECKING:
     from cwb.demo import DemoRun
@@ -119,7 +119,8 @@ def _svg(fig: Any) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with plt.rc_context(SVG_RC):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
@@ -537,7 +538,7 @@ def build_report(
     return Report(
         title=ds.name,
         subtitle="; ".join(p.name for p in ds.manifest.projects),
-        date=date or _dt.date.today().isoformat(),
+        date=date or output_date(),
         sources=sources,
         headline=headline,
         sections=sections,

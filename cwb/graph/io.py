@@ -42,6 +42,7 @@ from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
 from cwb.graph.build import Scalar, graph_for_dataset, plain
 from cwb.graph.metrics import GraphMetrics, graph_metrics
+from cwb.reproducible import gdal_fixed_date
 from cwb.safe_output import neutralise_frame
 
 if TYPE_CHECKING:
@@ -301,7 +302,7 @@ def write_gpkg(G: nx.MultiDiGraph, path: str | Path) -> Path:
         ],
         columns=["scope", "name", "type"],
     )
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, gdal_fixed_date():
         pyogrio.write_dataframe(nodes, tmp, layer="nodes", driver="GPKG", geometry_type="Point")
         pyogrio.write_dataframe(
             edges, tmp, layer="edges", driver="GPKG", geometry_type="LineString"

@@ -23,7 +23,6 @@ them with the controls into one folium map.
 
 from __future__ import annotations
 
-import datetime as _dt
 import logging
 import os
 from pathlib import Path
@@ -52,6 +51,7 @@ from cwb.maps.layers import (
     add_rings,
     add_spend,
 )
+from cwb.reproducible import output_date, stable_ids
 
 __all__ = [
     "CATEGORY_COLOURS",
@@ -199,6 +199,7 @@ def save_map(ds: Dataset | str | Path, path: str | Path, **kwargs: Any) -> Path:
         relative = os.path.relpath(Path(prefix).resolve(), path.resolve().parent)
         kwargs["assets_prefix"] = Path(relative).as_posix()
     fmap = make_map(ds, **kwargs)
+    stable_ids(fmap.get_root())
     with atomic_path(path) as tmp:
         fmap.save(str(tmp))
     log.info("map written to %s", path)
@@ -224,7 +225,7 @@ def _title_spec(ds: Dataset, options: MapOptions) -> dict[str, str]:
     if options.indicator and options.indicator.startswith("imd"):
         sources.append("English Indices of Deprivation 2019")
     sources += list(options.extra_sources)
-    date = options.date or _dt.date.today().isoformat()
+    date = options.date or output_date()
     from cwb import __version__
 
     listed = "; ".join(sources) if sources else "dataset " + ds.name

@@ -21,7 +21,6 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ from cwb._atomic import write_text_atomic
 from cwb.dataset.model import WGS84, Dataset
 from cwb.dataset.schema import SPEND
 from cwb.errors import UsageError
+from cwb.reproducible import output_date
 from cwb.safe_output import neutralise_frame
 from cwb.spend.geo import (
     LOCATION_CLASSES,
@@ -156,7 +156,7 @@ class SpendAnalysis:
         """Return a JSON-ready dict: settings used, notes and every table as a list of records."""
         out: dict[str, Any] = {
             "dataset": self.dataset,
-            "generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "generated": output_date(),
             "currency": "GBP",
             "local_geography": self.local,
             "regional_geography": self.regional,
