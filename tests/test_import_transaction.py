@@ -161,7 +161,7 @@ def test_sigkill_leaves_before_or_after(mini_copy: Path, tmp_path: Path) -> None
         for name, data in before.items():
             (mini_copy / name).write_bytes(data)
         proc = _cli(*_import_args(source, mini_copy))
-        time.sleep(rng.uniform(0.3, 4.5))
+        time.sleep(rng.uniform(0.5, 9.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         with dataset_lock(mini_copy):  # what the next run does first
