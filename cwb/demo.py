@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from cwb.catalogue import write_catalogue
 from cwb.commons.pacts import commons_figures, write_commons
-from cwb.dataset.catalogue import write_catalogue
 from cwb.dataset.io import read_dataset, write_table
 from cwb.errors import UsageError
 from cwb.graph.io import write_graph

@@ -34,8 +34,8 @@ from typing import Any
 import folium
 import networkx as nx
 
+from cwb.catalogue import Catalogue, catalogue
 from cwb.commons.matching import CommonsResult, match_places
-from cwb.dataset.catalogue import Catalogue, catalogue
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
 from cwb.flows.atlas import FlowAtlas, flow_atlas, with_flows

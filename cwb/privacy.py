@@ -153,3 +153,72 @@ def public_assets(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def suppress_small(values: pd.Series, min_count: int = settings.MIN_COUNT) -> pd.Series:
     """Counts below ``min_count`` replaced by missing values (shown as "<k" by callers)."""
     return values.where(values >= min_count, np.nan)
+
+
+def drop_rare_resident_terms(
+    terms: pd.DataFrame, assets: pd.DataFrame, *, min_count: int
+) -> pd.DataFrame:
+    """Hide which residents use a term when fewer than ``min_count`` of them do.
+
+    ``terms`` has one row per (``table``, ``term``) with ``count`` and ``rows`` (the
+    ``;``-joined ids of the rows naming it), as :func:`cwb.matching.skills.skill_resolutions`
+    returns. For asset terms, the human rows among ``rows`` are removed when the
+    residents they stand for (their ``count``, 1 when blank) add up to fewer than
+    ``min_count``; a term left with no rows is dropped, so one person's unusual skill
+    never appears by name.
+    """
+    if terms.empty or "kind" not in assets:
+        return terms
+    human = assets[assets["kind"] == "human"]
+    residents = pd.Series(
+        pd.to_numeric(human["count"], errors="coerce").fillna(1).to_numpy(),
+        index=human["id"].astype(str).to_numpy(),
+    )
+    keep = np.ones(len(terms), dtype=bool)
+    counts = terms["count"].to_numpy(copy=True)
+    rows = terms["rows"].astype(str).to_numpy(copy=True)
+    for i, (table, cell) in enumerate(zip(terms["table"], rows, strict=True)):
+        if table != "assets":
+            continue
+        ids = [r for r in cell.split(";") if r]
+        people = [r for r in ids if r in residents.index]
+        if not people or residents.loc[people].sum() >= min_count:
+            continue
+        others = [r for r in ids if r not in residents.index]
+        keep[i] = bool(others)
+        counts[i], rows[i] = len(others), ";".join(others)
+    out = terms.assign(count=counts, rows=rows)
+    return out.loc[keep].reset_index(drop=True)
+
+
+def in_published_group(
+    assets: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    min_count: int,
+    by: tuple[str, ...] = ("category", "skills"),
+) -> np.ndarray:
+    """True for each row that outputs may count (non-human rows, human rows in groups of k+).
+
+    A human row counts when its group, as :func:`aggregate_human` forms it, stands
+    for at least ``min_count`` residents.
+
+    Totals built only from these rows agree with the published groups, so subtracting
+    the groups on a map from a total in a table recovers no suppressed count.
+    """
+    human = (assets["kind"] == "human").to_numpy()
+    keep = np.ones(len(assets), dtype=bool)
+    if not human.any():
+        return keep
+    rows = assets[human]
+    frame = pd.DataFrame(
+        {
+            "area_code": assign_area_codes(rows, areas).to_numpy(),
+            "count": pd.to_numeric(rows["count"], errors="coerce").fillna(1).to_numpy(),
+        }
+    )
+    for col in by:
+        frame[col] = rows[col].fillna("").astype(str).to_numpy()
+    total = frame.groupby(["area_code", *by], dropna=False)["count"].transform("sum")
+    keep[np.flatnonzero(human)] = (total >= min_count).to_numpy()
+    return keep

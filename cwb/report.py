@@ -14,7 +14,6 @@ only as counts and groups, never a name or location.
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
 import io
 import logging
@@ -39,6 +38,7 @@ from cwb.flows.summary import draw_flow_map, strongest_across
 from cwb.maps.compose import KIND_STYLE
 from cwb.matching.impact import impact_figures
 from cwb.privacy import aggregate_human
+from cwb.reproducible import SVG_HASHSALT, output_date
 
 if TYPE_CHECKING:
     from cwb.commons.matching import CommonsResult
@@ -133,7 +133,7 @@ def _strings(frame: pd.DataFrame) -> pd.DataFrame:
 def _svg(fig: MplFigure) -> str:
     """The figure as bare SVG markup (text drawn as paths, so no dataset string stays as text)."""
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "path"}):
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": SVG_HASHSALT}):
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]
@@ -723,7 +723,7 @@ def build_report(
     return Report(
         title=ds.name,
         subtitle="; ".join(p.name for p in ds.manifest.projects),
-        date=date or _dt.date.today().isoformat(),
+        date=date or output_date(),
         sources=sources,
         headline=headline,
         sections=sections,

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import cwb
-from cwb.dataset.catalogue import catalogue
+from cwb.catalogue import catalogue
 from cwb.demo import demo_dataset_path
 
 

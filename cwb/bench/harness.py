@@ -79,7 +79,7 @@ from cwb._atomic import write_text_atomic
 from cwb._version import __version__
 from cwb.bench.flows import bench_flows
 from cwb.bench.maps import bench_map
-from cwb.dataset.catalogue import catalogue
+from cwb.catalogue import catalogue
 from cwb.dataset.io import read_dataset, write_dataset
 from cwb.dataset.validate import validate_dataset
 from cwb.errors import UsageError
@@ -677,7 +677,7 @@ def _stage_validate(ctx: BenchContext) -> dict[str, Any]:
     return {"errors": errors, "warnings": len(problems) - errors}
 
 
-@register_stage("catalogue", requires=("cwb.dataset.catalogue",))
+@register_stage("catalogue", requires=("cwb.catalogue",))
 def _stage_catalogue(ctx: BenchContext) -> dict[str, Any]:
     """Catalogue: counts by kind and category, by distance band and by area."""
     cat = catalogue(ctx.dataset)

@@ -64,6 +64,24 @@ BandsOpt = Annotated[
 ]
 
 
+def _raw_csv(value: bool) -> bool:
+    from cwb.safe_output import set_formula_safe
+
+    set_formula_safe(False if value else None)
+    return value
+
+
+RawCsvOpt = Annotated[
+    bool,
+    typer.Option(
+        "--raw-csv",
+        callback=_raw_csv,
+        help="Write CSV/XLSX cells exactly as they are: do not neutralise spreadsheet formulas "
+        "(cells starting with = + - @) for machine consumers. Also CWB_RAW_CSV=1.",
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         from cwb._version import __version__
@@ -83,6 +101,9 @@ def _root(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Community wealth building toolkit."""
+    from cwb.safe_output import set_formula_safe
+
+    set_formula_safe(None)  # each command starts from the default (--raw-csv turns it off)
     if quiet:
         from cwb import progress
 
@@ -124,6 +145,9 @@ def library_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
     except DatasetError as exc:
         print_problems(exc.problems)
         err.print(f"[red]{len(exc.errors)} error(s)[/red]: the data has errors.")
+        head = str(exc).splitlines()[0] if str(exc) else ""
+        if head and not head.startswith("the dataset has"):
+            err.print(escape(head), highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except UsageError as exc:
         err.print(f"[red]usage error[/red]: {escape(usage_message(exc, flags))}")
@@ -134,7 +158,7 @@ def library_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
         )
         raise typer.Exit(2) from None
     except CwbError as exc:
-        err.print(f"[red]error[/red]: {exc}")
+        err.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None
 
 

@@ -11,6 +11,7 @@ from cwb.cli._output import print_table
 from cwb.cli.app import (
     BandsOpt,
     DatasetArg,
+    RawCsvOpt,
     app,
     err,
     library_errors,
@@ -103,12 +104,13 @@ def catalogue_command(
         Path | None, typer.Option("--csv", help="Also write the tables to this CSV file.")
     ] = None,
     bands: BandsOpt = None,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """Count assets by kind and category, by distance band from each project, and by area.
 
     Example: cwb catalogue data/birmingham --csv catalogue.csv --bands 1km,2km,5km
     """
-    from cwb.dataset.catalogue import catalogue, write_catalogue
+    from cwb.catalogue import catalogue, write_catalogue
     from cwb.dataset.io import read_dataset
 
     catchment = parse_bands(bands)
@@ -137,6 +139,7 @@ def demo(
     dataset: Annotated[
         Path | None, typer.Option(help="Run on this dataset instead of the bundled one.")
     ] = None,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """Run every stage on the bundled Birmingham dataset (Midland Metropolitan University Hospital).
 

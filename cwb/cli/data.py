@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cwb import settings
-from cwb.cli.app import DatasetArg, app, err, library_errors, out, print_problems
+from cwb.cli.app import DatasetArg, RawCsvOpt, app, err, library_errors, out, print_problems
 
 
 @app.command("import")
@@ -110,6 +110,7 @@ def import_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would be imported; write nothing.")
     ] = False,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """Import a standard data file into a dataset, with provenance and duplicate merging.
 
@@ -196,6 +197,7 @@ def stale(
     include_undated: Annotated[
         bool, typer.Option(help="Also list rows with no date at all.")
     ] = True,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """List assets and opportunities whose last_verified date is older than N months.
 

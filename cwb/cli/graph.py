@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from cwb.cli._output import print_table
-from cwb.cli.app import DatasetArg, app, library_errors, out
+from cwb.cli.app import DatasetArg, RawCsvOpt, app, library_errors, out
 
 
 @app.command("graph")
@@ -37,6 +37,7 @@ def graph_command(
     ] = True,
     top: Annotated[int, typer.Option(help="How many brokers to list.")] = 10,
     seed: Annotated[int, typer.Option(help="Seed of community detection.")] = 0,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """Build the network of projects, opportunities, assets and areas, and export it.
 

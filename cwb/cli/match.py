@@ -9,7 +9,7 @@ import typer
 
 from cwb import settings
 from cwb.cli._output import print_table
-from cwb.cli.app import DatasetArg, app, library_errors, out
+from cwb.cli.app import DatasetArg, RawCsvOpt, app, library_errors, out
 
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="CSV file to write.", dir_okay=False)
@@ -44,6 +44,7 @@ def match(
         ),
     ] = None,
     project: ProjectOpt = None,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """Score every plausible asset–opportunity pair, with the reasons, and print a summary.
 
@@ -85,6 +86,7 @@ def gaps(
     output: OutputOpt = None,
     project: ProjectOpt = None,
     limit: Annotated[int, typer.Option(help="Rows of each list to print.")] = 15,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """List the training needs (demand left unmet by local assets) and the untapped assets.
 
@@ -144,6 +146,7 @@ def compare(
         ),
     ] = None,
     project: ProjectOpt = None,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     r"""Compare matching scenarios: the dataset's own settings against each scenario file.
 

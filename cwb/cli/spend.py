@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cwb.cli._output import is_missing, print_table
-from cwb.cli.app import DatasetArg, app, library_errors, out
+from cwb.cli.app import DatasetArg, RawCsvOpt, app, library_errors, out
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,6 +68,7 @@ def spend_command(
         ),
     ] = None,
     top: Annotated[int, typer.Option(help="Rows shown in the leakage and supplier tables.")] = 8,
+    raw_csv: RawCsvOpt = False,
 ) -> None:
     """Analyse where anchor institutions' spend goes, and what could come back.
 

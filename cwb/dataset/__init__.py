@@ -14,12 +14,10 @@ First stage of the pipeline (read + validate → catalogue); every later stage t
 - ``validate``: row-level checks and typing of every table; the validation report.
 - ``io``: read (and validate) a dataset folder; write tables and datasets.
 - ``geography``: area polygons, IMD 2019 deciles, area codes and indicators for any table.
-- ``catalogue``: counts of assets by kind, distance band and area (``catalogue.catalogue``).
 - ``stale``: rows not verified for a number of months.
 - ``init``: a blank dataset folder with headed templates (``cwb init``).
 """
 
-from cwb.dataset.catalogue import Catalogue, write_catalogue
 from cwb.dataset.geography import (
     OUTSIDE_AREAS,
     assign_area_codes,
@@ -44,7 +42,6 @@ __all__ = [
     "OUTSIDE_AREAS",
     "TABLES",
     "WGS84",
-    "Catalogue",
     "Dataset",
     "FileEntry",
     "Manifest",
@@ -66,7 +63,6 @@ __all__ = [
     "read_raw_table",
     "stale_records",
     "validate_dataset",
-    "write_catalogue",
     "write_dataset",
     "write_table",
 ]

@@ -20,6 +20,7 @@ from cwb.dataset.model import WGS84, Dataset
 from cwb.dataset.raw import SHAPEFILE_NAMES, SUFFIXES, table_format
 from cwb.dataset.validate import load_dataset
 from cwb.errors import UsageError
+from cwb.safe_output import neutralise_frame, write_excel
 
 
 def read_dataset(path: str | Path, *, strict: bool = False) -> Dataset:
@@ -56,10 +57,11 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, layer: str | None = No
         with atomic_path(path) as tmp:
             if fmt == "csv":
                 # CRLF line ends make the csv writer quote cells holding a bare \r or \n
+                flat = neutralise_frame(flat)
                 flat.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n")
             else:
                 _check_excel_cells(flat, path)
-                flat.to_excel(tmp, index=False, engine="openpyxl")
+                write_excel(flat, tmp)
         return path
     if fmt == "parquet":
         with atomic_path(path) as tmp:

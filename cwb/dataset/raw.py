@@ -23,6 +23,7 @@ import shapely
 from cwb.dataset.manifest import MANIFEST_NAME, FileEntry
 from cwb.dataset.model import WGS84
 from cwb.errors import ProblemLog, UsageError
+from cwb.safe_output import unneutralise_text
 
 #: File formats by suffix.
 FORMATS: dict[str, str] = {
@@ -214,7 +215,7 @@ def _read_csv(path: Path, shown: str, problems: ProblemLog) -> RawTable:
     if "geometry" in header:
         column = cells.columns[header.index("geometry")]
         geometry = _wkt_geometry(cells.pop(column), shown, problems)
-    return RawTable(shown, cells, geometry)
+    return RawTable(shown, unneutralise_text(cells), geometry)
 
 
 def _wkt_geometry(text: pd.Series, shown: str, problems: ProblemLog) -> gpd.GeoSeries:

@@ -382,8 +382,12 @@ def _read_postcodes(
     return lookup, stored
 
 
-def validate_folder(folder: Path) -> ValidationReport:
-    """Validate a dataset folder and build the Dataset (even when it has errors)."""
+def validate_folder(folder: Path, *, files: dict[str, Path] | None = None) -> ValidationReport:
+    """Validate a dataset folder and build the Dataset (even when it has errors).
+
+    ``files`` reads these tables from other paths instead of the manifest's (an
+    import validates its staged tables this way before writing them).
+    """
     if not folder.exists():
         raise UsageError(f"{folder} does not exist")
     if not folder.is_dir():
@@ -406,6 +410,8 @@ def validate_folder(folder: Path) -> ValidationReport:
         if entry is None:
             tables[name] = None
             continue
+        if files and name in files:
+            entry = replace(entry, path=str(files[name]))
         raw = read_raw_table(folder, entry, log)
         if raw is None:
             tables[name] = None

@@ -45,6 +45,8 @@ from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
 from cwb.graph.build import Scalar, build_graph, plain
 from cwb.graph.metrics import GraphMetrics, graph_metrics
+from cwb.reproducible import gdal_fixed_date
+from cwb.safe_output import neutralise_frame
 
 log = logging.getLogger(__name__)
 
@@ -296,7 +298,7 @@ def write_gpkg(G: nx.MultiDiGraph, path: str | Path) -> Path:
         ],
         columns=["scope", "name", "type"],
     )
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, gdal_fixed_date():
         pyogrio.write_dataframe(nodes, tmp, layer="nodes", driver="GPKG", geometry_type="Point")
         pyogrio.write_dataframe(
             edges, tmp, layer="edges", driver="GPKG", geometry_type="LineString"
@@ -385,10 +387,12 @@ def read_graph(path: str | Path) -> nx.MultiDiGraph:
     return _READERS[graph_format(path)](path)
 
 
-def write_metrics_csv(metrics: GraphMetrics, path: str | Path) -> Path:
-    """Write the per-node metrics table as CSV (atomically)."""
+def write_metrics_csv(
+    metrics: GraphMetrics, path: str | Path, *, formula_safe: bool | None = None
+) -> Path:
+    """Write the per-node metrics table as CSV (atomically, formula triggers neutralised)."""
     with atomic_open(path) as handle:
-        metrics.nodes.to_csv(handle, index=False)
+        neutralise_frame(metrics.nodes, formula_safe=formula_safe).to_csv(handle, index=False)
     return Path(path)
 
 

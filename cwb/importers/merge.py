@@ -30,8 +30,6 @@ dataset's ids stay stable across re-imports.
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
@@ -42,6 +40,7 @@ import shapely
 
 from cwb import importers as imp
 from cwb.dataset.io import write_table
+from cwb.dataset.manifest import FileEntry
 from cwb.dataset.model import WGS84
 from cwb.dataset.postcodes import PostcodeLookup
 from cwb.dataset.validate import validate_dataset
@@ -58,6 +57,7 @@ from cwb.importers.duplicates import (
     name_similarities,
     name_similarity,
 )
+from cwb.importers.transaction import check_inside, commit, locked, staging, validate_staged
 from cwb.text import normalise_name, normalise_names
 
 if TYPE_CHECKING:
@@ -401,6 +401,7 @@ def _far(frame: gpd.GeoDataFrame, ds: Dataset) -> np.ndarray:
     return far
 
 
+@locked("dataset")
 def import_into(
     kind: str,
     path: str | Path,
@@ -612,31 +613,34 @@ def _merge_links(
 
 
 def _write_tables(folder: Path, ds: Dataset, tables: dict[str, pd.DataFrame]) -> list[Path]:
-    """Write every table to a scratch folder first, then move them all into place."""
-    scratch = folder / ".cwb-import"
-    scratch.mkdir(exist_ok=True)
-    staged: list[tuple[Path, Path]] = []
-    try:
+    """Stage every table, validate the dataset with them, then move them all into place.
+
+    Runs under the dataset's lock (see :mod:`cwb.importers.transaction`): nothing is
+    written when a table path leads outside the folder or the result would not validate.
+    """
+    files = {name: ds.manifest.files.get(name) or FileEntry(f"{name}.csv") for name in tables}
+    check_inside(folder, files)
+    with staging(folder) as scratch:
+        staged: dict[str, Path] = {}
+        moves: list[tuple[Path, Path]] = []
         for name, frame in tables.items():
-            entry = ds.manifest.files.get(name)
-            target = folder / (entry.path if entry else f"{name}.csv")
+            entry = files[name]
+            target = folder / entry.path
             if "precision" in frame and isinstance(frame, gpd.GeoDataFrame):
                 # "none" is recomputed when read (an opportunity then sits at its project)
                 frame = frame.copy()
                 frame["precision"] = frame["precision"].where(frame["precision"] != "none", None)
-            if entry and entry.columns:
+            if entry.columns:
                 frame = frame.rename(
                     columns={k: v for k, v in entry.columns.items() if k in frame.columns}
                 )
-            tmp = scratch / target.name
-            write_table(frame, tmp, layer=entry.layer if entry else None)
-            staged.append((tmp, target))
-        for tmp, target in staged:
-            if target.suffix == ".shp":  # a shapefile is several files
-                for part in scratch.glob(f"{tmp.stem}.*"):
-                    os.replace(part, target.with_suffix(part.suffix))
-            else:
-                os.replace(tmp, target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return [target for _, target in staged]
+            tmp = scratch / name / target.name
+            tmp.parent.mkdir()
+            write_table(frame, tmp, layer=entry.layer)
+            staged[name] = tmp.resolve()
+            # a shapefile is several files
+            parts = tmp.parent.glob(f"{tmp.stem}.*") if target.suffix == ".shp" else [tmp]
+            moves += [(part, target.with_suffix(part.suffix)) for part in parts]
+        validate_staged(folder, staged, files)
+        commit(scratch, moves)
+    return [folder / files[name].path for name in tables]

@@ -23,7 +23,6 @@ them with the controls into one folium map.
 
 from __future__ import annotations
 
-import datetime as _dt
 import logging
 import os
 from pathlib import Path
@@ -57,6 +56,7 @@ from cwb.maps.layers import (
     add_rings,
     add_spend,
 )
+from cwb.reproducible import output_date, stable_ids
 
 if TYPE_CHECKING:
     from cwb.matching.core import MatchResult
@@ -244,6 +244,7 @@ def relative_assets_prefix(prefix: str | None, path: str | Path) -> str | None:
 def write_map(fmap: folium.Map, path: str | Path) -> Path:
     """Write a map built by :func:`make_map` to an HTML file, atomically."""
     path = Path(path)
+    stable_ids(fmap.get_root())
     with atomic_path(path) as tmp:
         fmap.save(str(tmp))
     log.info("map written to %s", path)
@@ -269,7 +270,7 @@ def _title_spec(ds: Dataset, options: MapOptions) -> dict[str, str]:
     if options.indicator and options.indicator.startswith("imd"):
         sources.append("English Indices of Deprivation 2019")
     sources += list(options.extra_sources)
-    date = options.date or _dt.date.today().isoformat()
+    date = options.date or output_date()
 
     listed = "; ".join(sources) if sources else "dataset " + ds.name
     note = f"Sources: {listed}. Made {date} with cwb {__version__}."

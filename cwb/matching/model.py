@@ -21,6 +21,7 @@ from cwb import settings
 from cwb._atomic import atomic_open
 from cwb.dataset.schema import is_private_column, split_list
 from cwb.errors import UsageError
+from cwb.safe_output import neutralise_frame
 
 if TYPE_CHECKING:
     from cwb.dataset.model import Dataset
@@ -345,11 +346,15 @@ def match_summary(result: MatchResult) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a result table as UTF-8 CSV, atomically (geometry columns are left out)."""
+def write_csv(frame: pd.DataFrame, path: str | Path, *, formula_safe: bool | None = None) -> Path:
+    """Write a result table as UTF-8 CSV, atomically (geometry columns are left out).
+
+    Formula triggers are neutralised (:mod:`cwb.safe_output`) unless ``formula_safe``
+    is ``False``.
+    """
     frame = pd.DataFrame(frame).drop(
         columns=[c for c in frame.columns if c == "geometry" or is_private_column(c)]
     )
     with atomic_open(path) as handle:
-        frame.to_csv(handle, index=False)
+        neutralise_frame(frame, formula_safe=formula_safe).to_csv(handle, index=False)
     return Path(path)

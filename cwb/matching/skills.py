@@ -54,6 +54,7 @@ from rapidfuzz import fuzz, process
 from cwb import settings
 from cwb.dataset.schema import split_list
 from cwb.errors import DatasetError, Problem
+from cwb.privacy import drop_rare_resident_terms
 
 if TYPE_CHECKING:
     from cwb.dataset.model import Dataset
@@ -549,4 +550,6 @@ def unknown_skills(ds: Dataset, vocab: Vocabulary | None = None) -> pd.DataFrame
     """
     res = skill_resolutions(ds, vocab)
     unknown = res[res["method"] == "unknown"].rename(columns={"label": "suggestion"})
+    # a term only a few residents name would single them out: see cwb.privacy
+    unknown = drop_rare_resident_terms(unknown, ds.assets, min_count=ds.min_count)
     return unknown[UNKNOWN_COLUMNS].reset_index(drop=True)

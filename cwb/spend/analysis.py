@@ -32,6 +32,7 @@ from cwb.dataset.io import read_dataset
 from cwb.dataset.model import WGS84, Dataset
 from cwb.dataset.schema import SPEND
 from cwb.errors import UsageError
+from cwb.safe_output import neutralise_frame
 from cwb.spend.geo import (
     LOCATION_CLASSES,
     Geography,
@@ -520,7 +521,7 @@ def write_spend(analysis: SpendAnalysis, path: str | Path) -> Path:
     if suffix == ".json":
         text = json.dumps(analysis.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
     elif suffix == ".csv":
-        text = analysis.summary.to_csv(index=False)
+        text = neutralise_frame(analysis.summary).to_csv(index=False)
     else:
         raise UsageError(f"cannot write spend analysis to {path.name}: use a .json or .csv file")
     return write_text_atomic(path, text)

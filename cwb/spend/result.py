@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from cwb.reproducible import output_date
 from cwb.spend.load import INCLUDED, SpendSettings
 
 
@@ -94,7 +94,7 @@ class SpendAnalysis:
         """Return a JSON-ready dict: settings used, notes and every table as a list of records."""
         out: dict[str, Any] = {
             "dataset": self.dataset,
-            "generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "generated": output_date(),
             "currency": "GBP",
             "local_geography": self.local,
             "regional_geography": self.regional,

@@ -38,6 +38,7 @@ from cwb._atomic import atomic_path, write_text_atomic
 from cwb.dataset.manifest import MANIFEST_NAME, FileEntry, Manifest
 from cwb.dataset.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, TABLES
 from cwb.errors import UsageError
+from cwb.safe_output import neutralise_frame
 from cwb.synth import sampling as sample
 from cwb.synth.geography import (
     BNG,
@@ -534,7 +535,8 @@ def _write_table(frame: pd.DataFrame, path: Path) -> None:
         elif suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
-            pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), tmp)
+            safe = neutralise_frame(frame)
+            pacsv.write_csv(pa.Table.from_pandas(safe, preserve_index=False), tmp)
 
 
 def write_synth(synth: SynthTables, folder: Path, *, fmt: str = "csv") -> list[Path]:

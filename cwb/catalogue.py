@@ -17,6 +17,8 @@ import pandas as pd
 from cwb._atomic import atomic_path
 from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import Dataset
+from cwb.privacy import in_published_group
+from cwb.safe_output import neutralise_frame
 
 UNLOCATED = "unlocated"
 
@@ -114,8 +116,15 @@ def _residents(assets: gpd.GeoDataFrame) -> pd.Series:
 
 
 def catalogue(ds: Dataset) -> Catalogue:
-    """Summarise the dataset's assets (see :class:`Catalogue`)."""
-    assets = ds.assets
+    """Summarise the dataset's assets (see :class:`Catalogue`).
+
+    Resident rows whose group the map and graph suppress (fewer than ``min_count``)
+    are left out of every table and counted in ``suppressed_residents`` only, so no
+    total minus published groups recovers a suppressed count.
+    """
+    published = in_published_group(ds.assets, ds.areas, min_count=ds.min_count)
+    withheld = int(_residents(ds.assets)[~published].sum())
+    assets = ds.assets[published]
     base = pd.DataFrame(
         {
             "kind": assets["kind"].to_numpy(),
@@ -128,7 +137,7 @@ def catalogue(ds: Dataset) -> Catalogue:
         .agg(assets=("kind", "size"), residents=("residents", "sum"))
         .reset_index()
     )
-    distances = distances_to_projects(ds)
+    distances = distances_to_projects(ds, assets)
     band_parts = []
     for pid in ds.projects["id"]:
         bands = distance_bands(distances[pid], ds.manifest.bands_m)
@@ -157,7 +166,7 @@ def catalogue(ds: Dataset) -> Catalogue:
     )
     by_area.insert(1, "area_name", by_area["area_code"].map(names).fillna(OUTSIDE_AREAS))
     small = (by_area["kind"] == "human") & (by_area["residents"] < ds.min_count)
-    suppressed = int(by_area.loc[small, "residents"].sum())
+    suppressed = withheld + int(by_area.loc[small, "residents"].sum())
     by_area["residents"] = by_area["residents"].astype("Int64").mask(small)
     by_area.loc[small, "assets"] = pd.NA
     by_area["assets"] = by_area["assets"].astype("Int64")
@@ -168,5 +177,5 @@ def write_catalogue(cat: Catalogue, path: str | Path) -> Path:
     """Write the long catalogue table to CSV atomically."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        cat.to_long().to_csv(tmp, index=False)
+        neutralise_frame(cat.to_long()).to_csv(tmp, index=False)
     return path
