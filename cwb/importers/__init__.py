@@ -17,6 +17,7 @@ columns and an account of every record read, imported and skipped.
 - ``places``: what the registers of places share: forgiving headers, dates, coordinates.
 - ``duplicates``: likely duplicates by name and distance.
 - ``merge``: stable ids, provenance and duplicates when rows join a dataset.
+- ``transaction``: the dataset lock, staged and validated writes, recovery after a crash.
 """
 
 from cwb.importers.acv import import_acv
