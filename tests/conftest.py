@@ -6,12 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from realdata_paths import REALDATA
 
 TESTS = Path(__file__).resolve().parent
 MINI = TESTS / "data" / "mini"
 REPO = TESTS.parent
 DEMO = REPO / "data" / "birmingham"
-REALDATA = REPO.parent / "shared" / "realdata"
 
 
 @pytest.fixture

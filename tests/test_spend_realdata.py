@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from realdata_paths import REALDATA
 from typer.testing import CliRunner
 
 from cwb.cli import app
 from cwb.spend.load import read_spend_file
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 PCARDS = (
     REALDATA
     / "spend_birmingham_city_council_pcards"

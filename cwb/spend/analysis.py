@@ -43,10 +43,12 @@ from cwb.spend.geo import (
     supplier_points,
     supplier_spend_by_area,
 )
+from cwb.dataset.parsing import parse_dates
 from cwb.spend.load import (
     ALL_BUYERS,
     INCLUDED,
     MAPPING_SETTINGS,
+    READ_NOTES,
     SpendSettings,
     financial_year,
     prepare_transactions,
@@ -348,7 +350,7 @@ def analyse_spend(
         register_review=register_review(frame),
     )
     analysis.relocalisable = relocalisable_table(ds, analysis, geos)
-    analysis.notes = _notes(analysis)
+    analysis.notes = [*table.attrs.get(READ_NOTES, []), *_notes(analysis)]
     return analysis
 
 
@@ -368,7 +370,7 @@ def _complete(table: pd.DataFrame) -> gpd.GeoDataFrame:
 def _before_after(dates: pd.Series, cutoff: str | None) -> pd.Series:
     if not cutoff:
         return pd.Series("unknown", index=dates.index, dtype=object)
-    parsed = pd.to_datetime(dates, errors="coerce", format="%Y-%m-%d")
+    parsed = parse_dates(dates).values
     when = pd.Timestamp(cutoff)
     out = np.where(
         parsed.isna(), "unknown", np.where(parsed < when, f"before {cutoff}", f"from {cutoff}")
@@ -687,6 +689,7 @@ def run_spend(
     buyer: str | None = None,
     survey: str | Path | None = None,
     output: str | Path | None = None,
+    sheet: str | None = None,
 ) -> SpendAnalysis:
     """Read a dataset (and optionally a raw spend file), analyse its spend, write the result.
 
@@ -694,20 +697,23 @@ def run_spend(
     table; it is read through ``mapping`` (a bundled name such as
     ``bcc-pcards`` or a TOML path; None when the file has cwb's column names)
     and located with ``postcodes`` (a lookup CSV) or else the dataset's
-    postcode lookup. ``output`` is a ``.json`` or ``.csv`` path.
+    postcode lookup; ``sheet`` picks a workbook's sheet. ``output`` is a ``.json``
+    or ``.csv`` path.
     """
     from cwb.dataset.io import read_dataset
     from cwb.spend.load import read_spend_file
 
     if mapping is not None and file is None:
         raise UsageError("--mapping needs --file: the mapping says how to read that file")
+    if sheet is not None and file is None:
+        raise UsageError("--sheet needs --file: it picks the sheet of that workbook")
     if output is not None and Path(output).suffix.lower() not in (".json", ".csv"):
         raise UsageError(f"cannot write spend analysis to {Path(output).name}: use .json or .csv")
     ds = read_dataset(dataset)
     spend = None
     if file is not None:
         lookup = postcodes if postcodes is not None else ds.postcodes
-        spend = read_spend_file(file, mapping, postcodes=lookup)
+        spend = read_spend_file(file, mapping, postcodes=lookup, sheet=sheet)
     analysis = analyse_spend(ds, spend=spend, local=local, buyer=buyer, survey=survey)
     if output is not None:
         write_spend(analysis, output)
