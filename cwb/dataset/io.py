@@ -266,7 +266,7 @@ def _to_cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def cells_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every cell of ``frame`` as text, numbers, dates and booleans written the way cwb reads them."""
+    """Every cell of ``frame`` as text: numbers, dates, booleans written as cwb reads them."""
     return _to_cells(frame)
 
 

@@ -30,7 +30,12 @@ import numpy as np
 import pandas as pd
 
 #: How a cell was read: a value, zero written as a dash, empty, or unreadable.
-AMOUNT_NUMBER, AMOUNT_DASH, AMOUNT_EMPTY, AMOUNT_UNREADABLE = "number", "dash", "empty", "unreadable"
+AMOUNT_NUMBER, AMOUNT_DASH, AMOUNT_EMPTY, AMOUNT_UNREADABLE = (
+    "number",
+    "dash",
+    "empty",
+    "unreadable",
+)
 #: How a date cell was read: a day, a month only, empty, or unreadable.
 DATE_DAY, DATE_MONTH, DATE_EMPTY, DATE_UNREADABLE = "day", "month", "empty", "unreadable"
 
@@ -114,9 +119,7 @@ def parse_amounts(values: pd.Series) -> ParsedAmounts:
 
     Numeric columns are kept as they are; text columns follow the rules of this module.
     """
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
-        values.dtype
-    ):
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         numbers = pd.to_numeric(values, errors="coerce").astype("float64")
         how = np.where(numbers.notna(), AMOUNT_NUMBER, AMOUNT_EMPTY)
         return ParsedAmounts(numbers, pd.Series(how, index=values.index, dtype=object))

@@ -58,7 +58,8 @@ def read_published_table(
     Parameters
     ----------
     path
-        A ``.csv``/``.txt``/``.tsv`` file (encoding and delimiter detected) or an ``.xlsx`` workbook.
+        A text file (``.csv``, ``.tsv``, ``.txt``; encoding and delimiter detected)
+        or an ``.xlsx`` workbook.
     sheet
         Workbook sheet: its name, or its position counting from 1; default the first.
     expected
@@ -104,9 +105,7 @@ def _read_text(path: Path, notes: list[str]) -> list[list[str]]:
     except csv.Error:
         delimiter = ","
     if delimiter != ",":
-        notes.append(
-            f"{path.name}: columns separated by {_DELIMITER_NAMES[delimiter]}s (detected)"
-        )
+        notes.append(f"{path.name}: columns separated by {_DELIMITER_NAMES[delimiter]}s (detected)")
     return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 

@@ -31,6 +31,7 @@ import pandas as pd
 
 from cwb._atomic import write_text_atomic
 from cwb.dataset.model import WGS84, Dataset
+from cwb.dataset.parsing import parse_dates
 from cwb.dataset.schema import SPEND
 from cwb.errors import UsageError
 from cwb.spend.geo import (
@@ -43,7 +44,6 @@ from cwb.spend.geo import (
     supplier_points,
     supplier_spend_by_area,
 )
-from cwb.dataset.parsing import parse_dates
 from cwb.spend.load import (
     ALL_BUYERS,
     INCLUDED,

@@ -39,8 +39,8 @@ from cwb.dataset.parsing import (
 )
 from cwb.dataset.parsing import parse_amounts as read_amounts
 from cwb.dataset.parsing import parse_dates as read_dates
-from cwb.dataset.sheets import read_published_table
 from cwb.dataset.schema import ORG_TYPES, SPEND
+from cwb.dataset.sheets import read_published_table
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.spend.sectors import classify_sectors
 
@@ -750,7 +750,9 @@ def clean_amounts_and_dates(table: pd.DataFrame, rows: pd.Series, file: str) -> 
     table["amount_as_written"] = table["amount"]
     table["amount"] = amounts.values
     count = amounts.how.value_counts()
-    dash, empty, bad = (int(count.get(k, 0)) for k in (AMOUNT_DASH, AMOUNT_EMPTY, AMOUNT_UNREADABLE))
+    dash, empty, bad = (
+        int(count.get(k, 0)) for k in (AMOUNT_DASH, AMOUNT_EMPTY, AMOUNT_UNREADABLE)
+    )
     notes = [
         f"{file}: {n:,} rows; amounts: {n - dash - empty - bad:,} read, {dash:,} written as a "
         f"dash (read as £0), {empty:,} empty, {bad:,} unreadable"
@@ -778,5 +780,7 @@ def clean_amounts_and_dates(table: pd.DataFrame, rows: pd.Series, file: str) -> 
     ):
         rows_ = dates.how == code
         if rows_.any():
-            notes.append(f"{file}: {what}: " + name_rows(line[rows_], table.loc[rows_, "date_as_written"]))
+            notes.append(
+                f"{file}: {what}: " + name_rows(line[rows_], table.loc[rows_, "date_as_written"])
+            )
     return notes
