@@ -148,7 +148,7 @@ def _read_sheet(path: Path, sheet: str | None, notes: list[str]) -> list[list[st
             )
         if sheet is not None:
             notes.append(f"{path.name}: read sheet {chosen!r}")
-        frame = book.parse(chosen, header=None, dtype=object)
+        frame = pd.read_excel(book, sheet_name=chosen, header=None, dtype=object)
     return cells_as_text(frame).to_numpy().tolist()
 
 
