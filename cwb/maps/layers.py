@@ -229,10 +229,15 @@ def add_areas(build: MapBuild) -> None:
     if indicator:
         fills, items = indicator_classes(areas[indicator], indicator)
         values = pd.to_numeric(areas[indicator], errors="coerce")
-        props["value"] = [
-            None if pd.isna(x) else (int(x) if float(x).is_integer() else round(float(x), 3))
-            for x in values
-        ]
+        # object dtype: a missing value stays None ("no data"), never a NaN that JSON rejects
+        props["value"] = pd.Series(
+            [
+                None if pd.isna(x) else (int(x) if float(x).is_integer() else round(float(x), 3))
+                for x in values
+            ],
+            index=props.index,
+            dtype=object,
+        )
         props["fill"] = fills.to_numpy()
     features = [
         {"type": "Feature", "properties": row, "geometry": shapely.geometry.mapping(g)}
