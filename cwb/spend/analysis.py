@@ -380,6 +380,9 @@ def _before_after(dates: pd.Series, cutoff: str | None) -> pd.Series:
 
 def _share(part: pd.Series | float, whole: pd.Series | float) -> Any:
     if isinstance(whole, pd.Series):
+        # float: an empty table's columns are object under pandas 2
+        whole = whole.astype("float64")
+        part = part.astype("float64") if isinstance(part, pd.Series) else float(part)
         return (part / whole.where(whole != 0)).round(6)
     return round(part / whole, 6) if whole else float("nan")
 
