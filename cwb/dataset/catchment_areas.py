@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from cwb.dataset.geography import (
     aggregate_imd,
@@ -87,7 +89,7 @@ def build_catchment_areas(
     imd: str | Path | None = None,
     population: str | Path | None = None,
     lsoa_lookup: str | Path | None = None,
-    indicators: list[tuple[str | Path, str | None]] = (),  # type: ignore[assignment]
+    indicators: Sequence[tuple[str | Path, str | None]] = (),
     local_authorities: list[str] | None = None,
 ) -> CatchmentAreas:
     """Areas of each boundary file that come within ``within_m`` of a centre, with indicators.
@@ -168,7 +170,7 @@ def _refuse_shared_codes(levels: dict[str, gpd.GeoDataFrame]) -> None:
         seen[name] = list(areas["code"].astype(str))
 
 
-def _catchment(centres: list[tuple[float, float]], within_m: float):  # noqa: ANN202
+def _catchment(centres: list[tuple[float, float]], within_m: float) -> BaseGeometry:
     if not centres:
         raise UsageError("the dataset has no project to measure the catchment from")
     points = gpd.GeoSeries([Point(lon, lat) for lat, lon in centres], crs=WGS84).to_crs(BNG)
