@@ -409,6 +409,23 @@ def test_an_area_without_the_value_is_no_data(ds: Dataset, tmp_path: Path, indic
     assert "no data" in saved.read_text(encoding="utf-8")
 
 
+def test_one_level_of_several_is_drawn(ds: Dataset) -> None:
+    ds.areas["level"] = ["ward22", "lsoa11"][: len(ds.areas)] + ["lsoa11"] * (len(ds.areas) - 2)
+    for level, expected in ((None, "ward22"), ("lsoa11", "lsoa11")):
+        fmap = make_map(ds, area_level=level, links=False)
+        codes = {
+            f["properties"]["code"] for f in layers_of(fmap)["areas"].spec["geojson"]["features"]
+        }
+        assert codes == set(ds.areas.loc[ds.areas["level"] == expected, "code"])
+        legend = next(e for e in iter_elements(fmap) if getattr(e, "factory", None) == "legend")
+        assert (
+            f"Areas: {expected} (levels ward22, lsoa11; choose with --level)"
+            in legend.spec["footer"]
+        )
+    with pytest.raises(UsageError, match="no level 'msoa'.*lsoa11, ward22"):
+        make_map(ds, area_level="msoa", links=False)
+
+
 # ---------------------------------------------------------------- privacy
 
 

@@ -73,6 +73,7 @@ def make_map(
     *,
     matches: pd.DataFrame | None = None,
     indicator: str | None = "imd_decile",
+    area_level: str | None = None,
     links: bool = True,
     max_links: int = 5000,
     cluster_above: int = 10_000,
@@ -94,6 +95,9 @@ def make_map(
         is installed.
     indicator
         Area column to shade the areas by (None: outlines only).
+    area_level
+        When the areas hold several levels (``ward22``, ``lsoa11`` … as ``cwb areas``
+        writes them), the one to draw; default the first.
     links
         Whether to draw the matched links.
     max_links
@@ -118,6 +122,7 @@ def make_map(
     """
     options = MapOptions(
         indicator=indicator,
+        area_level=area_level,
         links=links,
         max_links=max_links,
         cluster_above=cluster_above,
@@ -135,6 +140,12 @@ def make_map(
         raise UsageError(
             f"--indicator: the areas have no column {indicator!r}; "
             f"numeric columns: {', '.join(numeric) or 'none'}"
+        )
+    levels = set(ds.areas["level"].dropna().astype(str)) if "level" in ds.areas else set()
+    if area_level is not None and area_level not in levels:
+        raise UsageError(
+            f"--level: the areas have no level {area_level!r}; "
+            f"levels: {', '.join(sorted(levels)) or 'none (no level column)'}"
         )
     build = MapBuild(ds, options)
     fmap = _base_map(ds, options)

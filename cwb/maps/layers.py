@@ -94,6 +94,7 @@ class MapOptions:
     """Settings of :func:`make_map` (keyword arguments of the same names)."""
 
     indicator: str | None = "imd_decile"
+    area_level: str | None = None
     links: bool = True
     max_links: int = 5000
     cluster_above: int = 10_000
@@ -215,6 +216,12 @@ def add_areas(build: MapBuild) -> None:
         return
     indicator = build.options.indicator
     areas = areas[located(areas)]
+    levels = list(dict.fromkeys(areas["level"].dropna().astype(str))) if "level" in areas else []
+    if len(levels) > 1:
+        # wards over LSOAs would hide each other: one level is drawn
+        chosen = build.options.area_level or levels[0]
+        areas = areas[areas["level"].astype(str) == chosen]
+        build.notes.append(f"Areas: {chosen} (levels {', '.join(levels)}; choose with --level).")
     metric = areas.to_crs(build.ds.metric_crs)
     simple = metric.geometry.simplify(5.0).to_crs("EPSG:4326")
     geoms = shapely.transform(simple.to_numpy(), lambda c: np.round(c, 5))
