@@ -10,6 +10,7 @@ under pandas 2 as well (the parsing never depends on the dtype pandas gives).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,13 @@ import pytest
 from typer.testing import CliRunner
 
 from cwb.cli import app
-from cwb.spend.load import READ_NOTES, mapping_names, read_spend_file
+from cwb.spend.load import (
+    READ_NOTES,
+    mapping_names,
+    read_mapping,
+    read_spend_file,
+    total_lines,
+)
 
 SPEND = Path(__file__).parent / "data" / "spend"
 MESSY = SPEND / "messy"
@@ -85,7 +92,8 @@ def test_town_council_workbook_sheets(tmp_path):
         "--sheet",
         "2017-18",
     )
-    assert reconciled(second)["read"] == (2, 3500.0)
+    assert reconciled(second)["read"] == (2, 3500.0)  # the sheet's "Total 3500" is not a payment
+    assert "1 total line(s) skipped, not payments: row 4 'Total 3500'" in " ".join(second["notes"])
 
 
 def test_sheet_errors_exit_2(tmp_path):
@@ -129,3 +137,16 @@ def test_bundled_mapping_sample_reconciles(tmp_path, name):
     assert rec["read"][0] == rows
     assert rec["included"] == (included, pounds)
     assert not any("unreadable" in n and ", 0 unreadable" not in n for n in data["notes"])
+
+
+def test_total_lines_need_an_empty_supplier():
+    raw = pd.DataFrame(
+        {
+            "Supplier": ["A Ltd", "", "Totals Ltd", "B Ltd"],
+            "Note": ["", "Grand total", "", "Total"],
+            "Amount": ["1", "2", "3", "4"],
+        }
+    )
+    mapping = read_mapping(MAPPING)
+    mapping = replace(mapping, columns={"supplier_name": "Supplier", "amount": "Amount"})
+    assert total_lines(raw, mapping).tolist() == [False, True, False, False]

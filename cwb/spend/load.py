@@ -71,6 +71,9 @@ NOT_SME_BANDS = frozenset({"large"})
 _TRUE = frozenset({"true", "yes", "y", "1", "t", "sme"})
 _FALSE = frozenset({"false", "no", "n", "0", "f"})
 
+#: A cell that makes a row a sheet's total line.
+TOTAL_LINE = re.compile(r"^(?:grand\s+|sub-?\s*)?totals?\s*:?$", re.I)
+
 #: A UK postcode inside free text (outward code, optional space, inward code).
 POSTCODE_IN_TEXT = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b")
 
@@ -716,15 +719,43 @@ def read_spend_file(
     raw = published.cells
     if mapping is None:
         mapping = identity_mapping(list(raw.columns))
+    notes = list(published.notes)
+    totals = total_lines(raw, mapping)
+    if totals.any():
+        shown = name_rows(
+            published.rows[totals],
+            raw.loc[totals].apply(lambda r: " ".join(c for c in r if c), axis=1),
+        )
+        notes.append(
+            f"{path.name}: {int(totals.sum())} total line(s) skipped, not payments: {shown}"
+        )
+        raw = raw[~totals].reset_index(drop=True)
+        published.rows = published.rows[~totals].reset_index(drop=True)
     log.info("read %d rows from %s with mapping %s", len(raw), path, mapping.name)
     table = apply_mapping(raw, mapping, file=path.name)
-    notes = list(published.notes)
     notes += clean_amounts_and_dates(table, published.rows, path.name)
     table["source_row"] = published.rows.to_numpy()
     located = locate_spend(table, postcodes)
     located.attrs[MAPPING_SETTINGS] = dict(mapping.settings)
     located.attrs[READ_NOTES] = notes
     return located
+
+
+def total_lines(raw: pd.DataFrame, mapping: SpendMapping) -> pd.Series:
+    """Rows that are a sheet's total, not a payment: a cell reads ``Total``, no supplier named.
+
+    A cell matching :data:`TOTAL_LINE` (``Total``, ``Grand total``, ``Sub-total:``) marks the
+    row when the mapping's supplier cell is empty or is that word.
+    """
+    marked = pd.Series(False, index=raw.index)
+    for column in raw.columns:
+        marked |= raw[column].astype(str).str.strip().str.match(TOTAL_LINE)
+    source = mapping.columns.get("supplier_name")
+    names = [source] if isinstance(source, str) else list(source or [])
+    for name in (n for n in names if n in raw.columns):
+        cell = raw[name].astype(str).str.strip()
+        marked &= (cell == "") | cell.str.match(TOTAL_LINE)
+    return marked
 
 
 def mapping_sources(mapping: SpendMapping) -> list[str]:

@@ -4,7 +4,8 @@ town_council.csv: a town council's payments as published (UTF-8): a title row,
 amounts "1,800", "£32,400", "(1,200.50)", "£-", "-", dates dd/mm/yyyy, dd-Mon-yy,
 Mon-yy, ISO and "Ongoing". town_council_cp1252.csv: part of it in Windows-1252,
 semicolon-separated. town_council.xlsx: two sheets, a blank first column, a
-title above the header, the header repeated mid-sheet, real Excel dates and numbers.
+title above the header, the header repeated mid-sheet, real Excel dates and numbers,
+and a total line under the second sheet.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def write_xlsx() -> None:
     second.append(HEADER)
     second.append(["Y001", datetime(2017, 4, 3), "Anytown Grounds Ltd", "Grounds", 2000])
     second.append(["Y002", "04/05/2017", "Print Works", "Printing", "£1,500"])
+    second.append(["Total", None, None, None, 3500])
     book.save(HERE / "town_council.xlsx")
 
 
