@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 @contextmanager
@@ -46,7 +46,7 @@ def atomic_open(
 ) -> Iterator[IO]:
     """Open a temporary file for writing; it replaces ``target`` when the block succeeds."""
     with atomic_path(target) as tmp:
-        kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
+        kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": encoding, "newline": ""}
         with open(tmp, mode, **kwargs) as handle:
             yield handle
 

@@ -2,7 +2,8 @@
 
 Every error that cwb raises on purpose derives from :class:`CwbError`, so callers
 can catch one class. The CLI catches it once and turns it into an exit code:
-``DatasetError`` → 1 (the data has errors), ``UsageError`` → 2.
+``DatasetError`` → 1 (the data has errors), ``UsageError`` and
+``MissingDependencyError`` → 2.
 """
 
 from __future__ import annotations
@@ -50,11 +51,31 @@ class CwbError(Exception):
 
 
 class UsageError(CwbError):
-    """The caller asked for something that cannot be done (bad option, missing path)."""
+    """The caller asked for something that cannot be done (bad option, missing path).
+
+    ``argument`` names the function argument (or manifest key) at fault, when one
+    is; the message then starts with it, and the CLI shows its flag instead.
+    """
+
+    def __init__(self, message: str, *, argument: str | None = None) -> None:
+        self.message = message
+        self.argument = argument
+        super().__init__(f"{argument}: {message}" if argument else message)
 
 
 class MissingDependencyError(CwbError, ImportError):
     """An optional dependency is not installed; the message says how to install it."""
+
+    @classmethod
+    def for_extra(cls, extra: str, needed_for: str) -> MissingDependencyError:
+        """The error for a feature whose optional extra ``cwb[extra]`` is not installed.
+
+        >>> print(MissingDependencyError.for_extra("ocds", "importing OCDS"))
+        importing OCDS needs cwb's optional 'ocds' dependencies: pip install 'cwb[ocds]'
+        """
+        return cls(
+            f"{needed_for} needs cwb's optional {extra!r} dependencies: pip install 'cwb[{extra}]'"
+        )
 
 
 class DatasetError(CwbError):

@@ -8,14 +8,23 @@ by its group (area × category × skills), and suppress groups smaller than k.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from cwb import settings
+from cwb.dataset.model import Dataset
 from cwb.dataset.schema import is_private_column
 
 #: Label of human-asset groups that fall in no area.
 OUTSIDE_AREAS = "outside_areas"
+#: Residents in aggregate, as :func:`aggregate_human` returns them: the groups and the
+#: number of residents in suppressed groups.
+Residents = tuple[gpd.GeoDataFrame, int]
+#: The located tables of a dataset that :func:`with_area_codes` codes.
+CODED_TABLES: tuple[str, ...] = ("assets", "opportunities", "spend")
 
 
 def drop_private_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -27,7 +36,7 @@ def aggregate_human(
     assets: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame,
     *,
-    min_count: int,
+    min_count: int = settings.MIN_COUNT,
     by: tuple[str, ...] = ("category", "skills"),
 ) -> tuple[gpd.GeoDataFrame, int]:
     """Aggregate human assets into groups per area; suppress groups smaller than ``min_count``.
@@ -105,11 +114,68 @@ def assign_area_codes(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.S
     return codes.fillna(OUTSIDE_AREAS).astype(str)
 
 
+def with_area_codes(ds: Dataset) -> Dataset:
+    """A copy of ``ds`` whose located rows carry their area in ``area_code``.
+
+    The tables of :data:`CODED_TABLES` are joined to the areas once, together; rows with a
+    geometry and no ``area_code`` get the code of the area they fall in, or
+    :data:`OUTSIDE_AREAS`. Rows without a geometry are left as they are. Later
+    calls of :func:`assign_area_codes` on these tables (or their subsets) then
+    read the column instead of joining again.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+
+    Returns
+    -------
+    Dataset
+        The same dataset with new ``assets``, ``opportunities`` and ``spend`` tables.
+    """
+    tables = {
+        name: table
+        for name in CODED_TABLES
+        if (table := getattr(ds, name)) is not None and not table.empty
+    }
+    if not tables:
+        return ds
+    current = {name: _given_codes(table) for name, table in tables.items()}
+    todo = {
+        name: table.geometry.notna() & ~table.geometry.is_empty & current[name].isna()
+        for name, table in tables.items()
+    }
+    # the rows of every table that need a code, joined to the areas in one go
+    points = gpd.GeoDataFrame(
+        geometry=gpd.GeoSeries(
+            pd.concat([t.geometry[todo[n]] for n, t in tables.items()], ignore_index=True),
+            crs=next(iter(tables.values())).crs,
+        )
+    )
+    found = assign_area_codes(points, ds.areas).to_numpy() if len(points) else []
+    changes: dict[str, gpd.GeoDataFrame] = {}
+    start = 0
+    for name, table in tables.items():
+        codes = current[name].copy()
+        n = int(todo[name].sum())
+        codes[todo[name]] = found[start : start + n]
+        start += n
+        changes[name] = table.assign(area_code=codes)
+    return replace(ds, **changes)
+
+
+def _given_codes(table: gpd.GeoDataFrame) -> pd.Series:
+    """A table's own ``area_code`` values (None where missing or absent)."""
+    if "area_code" not in table:
+        return pd.Series(None, index=table.index, dtype=object)
+    return table["area_code"].astype(object).where(table["area_code"].notna(), None)
+
+
 def public_assets(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Non-human assets without private columns: safe to publish as points."""
     return drop_private_columns(assets[assets["kind"] != "human"])
 
 
-def suppress_small(values: pd.Series, min_count: int) -> pd.Series:
+def suppress_small(values: pd.Series, min_count: int = settings.MIN_COUNT) -> pd.Series:
     """Counts below ``min_count`` replaced by missing values (shown as "<k" by callers)."""
     return values.where(values >= min_count, np.nan)

@@ -1,8 +1,10 @@
 """A summary a planner can send: USE-IT-style figures, charts, tables and a map.
 
-:func:`build_report` gathers the figures from matching, allocation, consortia,
-gaps (:mod:`cwb.matching.core`) and, when the dataset has spend, the Preston-model
-analysis (:mod:`cwb.spend.analysis`); :func:`render_html` writes one self-contained HTML
+:func:`build_report` gathers the figures from the results it is given: matching,
+allocation, consortia and gaps (a :class:`cwb.matching.core.MatchResult`) and the
+Preston-model spend analysis (a :class:`cwb.spend.analysis.SpendAnalysis`); it
+never computes them itself (the Pipeline does, once each).
+:func:`render_html` writes one self-contained HTML
 file (charts as inline SVG drawn with matplotlib's Agg backend, a static map,
 no external file), :func:`render_markdown` a Markdown version with the charts
 as SVG files beside it. Every dataset string is escaped (Jinja2 autoescaping in
@@ -29,7 +31,11 @@ from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
 
 if TYPE_CHECKING:
-    from cwb.demo import DemoRun
+    from matplotlib.figure import Figure as MplFigure
+
+    from cwb.matching.core import MatchResult
+    from cwb.privacy import Residents
+    from cwb.spend.analysis import SpendAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +120,7 @@ def _strings(frame: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- charts
 
 
-def _svg(fig: Any) -> str:
+def _svg(fig: MplFigure) -> str:
     """The figure as bare SVG markup (text drawn as paths, so no dataset string stays as text)."""
     import matplotlib.pyplot as plt
 
@@ -180,14 +186,18 @@ def _assets_chart(assets: pd.DataFrame) -> str:
     return _svg(fig)
 
 
-def static_map_svg(ds: Dataset) -> str:
-    """A static map: areas by IMD decile, public assets, residents per area, rings, project."""
+def static_map_svg(ds: Dataset, residents: Residents | None = None) -> str:
+    """A static map: areas by IMD decile, public assets, residents per area, rings, project.
+
+    ``residents`` is :func:`cwb.privacy.aggregate_human` of the dataset when
+    already computed (it is computed here otherwise).
+    """
     from cwb.maps.compose import KIND_STYLE
     from cwb.privacy import aggregate_human
 
     fig, ax = _figure(6.4, 6.0)
     metric = ds.metric_crs
-    areas = ds.areas.to_crs(metric)
+    areas = ds.in_metric("areas")
     if "imd_decile" in areas:
         areas.plot(
             ax=ax,
@@ -204,7 +214,7 @@ def static_map_svg(ds: Dataset) -> str:
     else:
         areas.plot(ax=ax, facecolor="#f0f0f0", edgecolor="#777777", linewidth=0.4)
     public = ds.assets[(ds.assets["kind"] != "human") & ds.assets.geometry.notna()]
-    public = public[~public.geometry.is_empty].to_crs(metric)
+    public = ds.in_metric("assets").loc[public[~public.geometry.is_empty].index]
     for kind in ("physical", "financial", "community"):
         part = public[public["kind"] == kind]
         if len(part):
@@ -217,7 +227,7 @@ def static_map_svg(ds: Dataset) -> str:
                 rasterized=len(part) > 5000,
                 linewidths=0,
             )
-    groups, _ = aggregate_human(ds.assets, ds.areas, min_count=ds.min_count)
+    groups, _ = residents or aggregate_human(ds.assets, ds.areas, min_count=ds.min_count)
     groups = groups[groups.geometry.notna()]
     if len(groups):
         per = groups.groupby("area_code").agg(
@@ -236,7 +246,7 @@ def static_map_svg(ds: Dataset) -> str:
             label="Residents per area (groups ≥ k)",
             linewidths=0,
         )
-    projects = ds.projects.to_crs(metric)
+    projects = ds.in_metric("projects")
     for point in projects.geometry:
         for band in ds.manifest.bands_m:
             ring = point.buffer(band).exterior
@@ -260,7 +270,7 @@ def static_map_svg(ds: Dataset) -> str:
 # ---------------------------------------------------------------- figures
 
 
-def _match_sections(ds: Dataset, result: Any) -> tuple[list[Figure], list[Section]]:
+def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], list[Section]]:
     from cwb.matching.impact import impact_figures
 
     fig = impact_figures(ds, result)
@@ -398,7 +408,7 @@ def _match_sections(ds: Dataset, result: Any) -> tuple[list[Figure], list[Sectio
     return headline, sections
 
 
-def _asset_label(row: Any) -> str:
+def _asset_label(row: Any) -> str:  # a row of DataFrame.itertuples
     """A match's asset as the report shows it: residents only as a group."""
     if getattr(row, "asset_kind", "") == "human":
         count = getattr(row, "count", None)
@@ -411,14 +421,7 @@ def _asset_label(row: Any) -> str:
     return str(row.asset_name)
 
 
-def _spend_section(ds: Dataset) -> tuple[list[Figure], Section | None]:
-    if ds.spend is None or ds.spend.empty:
-        return [], None
-    try:
-        from cwb.spend.analysis import analyse_spend
-    except ImportError:
-        return [], None
-    analysis = analyse_spend(ds)
+def _spend_section(analysis: SpendAnalysis) -> tuple[list[Figure], Section]:
     summary = analysis.summary
     total = summary.iloc[-1]
     figures = [
@@ -494,12 +497,38 @@ def _spend_section(ds: Dataset) -> tuple[list[Figure], Section | None]:
 
 
 def build_report(
-    ds: Dataset, *, map_href: str | None = None, date: str | None = None, match_result: Any = None
+    ds: Dataset,
+    *,
+    matches: MatchResult | None = None,
+    spend: SpendAnalysis | None = None,
+    residents: Residents | None = None,
+    map_href: str | None = None,
+    date: str | None = None,
 ) -> Report:
     """Gather the figures, charts and tables of a dataset's report.
 
-    ``match_result`` is a :class:`cwb.matching.core.MatchResult` from
-    ``match_dataset`` (computed here when None and the matching module exists).
+    Parameters
+    ----------
+    ds
+        The dataset.
+    matches
+        Matching, allocation, consortia and gaps
+        (:func:`cwb.matching.core.match_dataset`). When None the report has no
+        matching sections: matching is never run here.
+    spend
+        The spend analysis (:func:`cwb.spend.analysis.analyse_spend`). When None
+        the report has no spend section.
+    residents
+        :func:`cwb.privacy.aggregate_human` of the dataset, when already computed.
+    map_href
+        The interactive map to link to.
+    date
+        Date shown on the report (default: today).
+
+    Returns
+    -------
+    Report
+        Render it with :func:`render_html` or :func:`render_markdown`.
     """
     from cwb import __version__
 
@@ -508,29 +537,23 @@ def build_report(
     notes: list[str] = []
     catalogue = Section("The catalogue", "What the neighbourhood already has, by kind of asset.")
     catalogue.charts.append(Chart("Assets by kind", _assets_chart(ds.assets), "assets"))
-    catalogue.charts.append(Chart("Map of the catchment", static_map_svg(ds), "map"))
+    catalogue.charts.append(Chart("Map of the catchment", static_map_svg(ds, residents), "map"))
     sections.append(catalogue)
-    if match_result is None:
-        try:
-            from cwb.matching.core import match_dataset
-        except ImportError:
-            match_dataset = None
-            notes.append("Matching is not installed: no links, allocation or gaps.")
-        if match_dataset is not None:
-            match_result = match_dataset(ds)
-    if match_result is not None:
-        figures, more = _match_sections(ds, match_result)
+    if matches is None:
+        notes.append("No matching result was given: no links, allocation or gaps.")
+    else:
+        figures, more = _match_sections(ds, matches)
         headline += figures
         sections += more
-        if match_result.suppressed_residents:
+        if matches.suppressed_residents:
             notes.append(
-                f"{match_result.suppressed_residents:,} residents in groups smaller than "
+                f"{matches.suppressed_residents:,} residents in groups smaller than "
                 f"{ds.min_count} are left out of every figure."
             )
-    spend_figures, spend = _spend_section(ds)
     if spend is not None:
+        spend_figures, spend_section = _spend_section(spend)
         headline += spend_figures[:2]
-        sections.append(spend)
+        sections.append(spend_section)
     sources = sorted(
         {str(s) for s in ds.assets.get("source", pd.Series(dtype=object)).dropna().unique()}
     )[:8]
@@ -616,36 +639,57 @@ def save_report(
     *,
     format: str | None = None,
     map_href: str | None = None,
-    match_result: Any = None,
+    matches: MatchResult | None = None,
+    spend: SpendAnalysis | None = None,
     date: str | None = None,
 ) -> Path:
-    """Build and write the report (HTML, or Markdown with its charts as SVG files beside it)."""
-    path = Path(path)
-    fmt = (format or ("md" if path.suffix.lower() in (".md", ".markdown") else "html")).lower()
-    if fmt not in FORMATS:
-        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    """Build the report (see :func:`build_report`) and write it with :func:`write_report`."""
+    fmt = report_format(path, format)
     if not isinstance(ds, Dataset):
         from cwb.dataset.io import read_dataset
 
         ds = read_dataset(ds)
-    report = build_report(ds, map_href=map_href, match_result=match_result, date=date)
-    if fmt == "html":
+    report = build_report(ds, matches=matches, spend=spend, map_href=map_href, date=date)
+    return write_report(report, path, format=fmt)
+
+
+def report_format(path: str | Path, format: str | None = None) -> str:
+    """The format to write ``path`` in: ``format`` if given, else ``md`` for .md files, else html.
+
+    Raises
+    ------
+    UsageError
+        The format is not one of :data:`FORMATS`.
+    """
+    suffix = Path(path).suffix.lower()
+    fmt = (format or ("md" if suffix in (".md", ".markdown") else "html")).lower()
+    if fmt not in FORMATS:
+        raise UsageError(f"{fmt!r} is not one of {', '.join(FORMATS)}", argument="format")
+    return fmt
+
+
+def write_report(report: Report, path: str | Path, *, format: str | None = None) -> Path:
+    """Write a report: HTML, or Markdown with its charts as SVG files beside it.
+
+    Parameters
+    ----------
+    report
+        From :func:`build_report`.
+    path
+        The file to write.
+    format
+        ``html`` or ``md`` (default: from the suffix, see :func:`report_format`).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    if report_format(path, format) == "html":
         return write_text_atomic(path, render_html(report))
     chart_dir = f"{path.stem}_charts"
     text, files = render_markdown(report, chart_dir)
     for name, svg in files.items():
         write_text_atomic(path.parent / name, svg)
     return write_text_atomic(path, text)
-
-
-def demo_step(run: DemoRun) -> list[Path]:
-    """``cwb demo``: the map (with the matched links) and the report that links to it."""
-    from cwb.maps.compose import save_map
-
-    ds, out_dir, result = run.dataset, run.out_dir, run.match_result
-    map_path = save_map(ds, out_dir / "map.html", matches=result.matches, links=True)
-    report_path = save_report(ds, out_dir / "report.html", map_href="map.html", match_result=result)
-    md_path = save_report(
-        ds, out_dir / "report.md", format="md", map_href="map.html", match_result=result
-    )
-    return [map_path, report_path, md_path]

@@ -47,8 +47,9 @@ def main(out_dir: Path) -> None:
     )
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    cwb.save_map(ds, out_dir / "map.html")
-    cwb.save_report(ds, out_dir / "report.html", map_href="map.html")
+    # results are passed in: maps and reports never re-run matching or the spend analysis
+    cwb.save_map(ds, out_dir / "map.html", matches=result, spend=spend)
+    cwb.save_report(ds, out_dir / "report.html", map_href="map.html", matches=result, spend=spend)
     cwb.write_graph(cwb.build_graph(ds, result), out_dir / "graph.gexf")
     print(f"\nwrote {out_dir / 'map.html'}, {out_dir / 'report.html'}, {out_dir / 'graph.gexf'}")
 

@@ -35,6 +35,7 @@ from cwb.dataset.manifest import manifest_from_dict
 from cwb.dataset.schema import TABLES
 from cwb.importers.common import Provenance
 from cwb.importers.merge import import_into
+from cwb.pipeline import Pipeline
 
 HOSPITAL = {
     "id": "mmuh",
@@ -160,15 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{0 if ds.spend is None else len(ds.spend)} spend rows"
     )
     print(counts.to_string())
-    try:
-        from cwb.maps.compose import save_map
-    except ImportError:
-        print(
-            "cwb.maps.compose is not available: the dataset is written; "
-            "open it with `cwb validate` or in QGIS"
-        )
-        return 0
-    target = save_map(ds, folder / "map.html")
+    target = Pipeline(ds).write_map(folder / "map.html")  # with the matched links and the spend
     print(f"map: {target}")
     return 0
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -32,15 +33,31 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+#: The one Chromium of the session and how many test modules use it: each module that imports
+#: the fixture gets its own copy of it, and Playwright's sync API cannot run twice at once.
+_SHARED: dict[str, Any] = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """A headless Chromium for the whole session."""
+    """A headless Chromium for the whole session (one, however many modules import this)."""
     if not (WEBASSETS / "leaflet" / "dist" / "leaflet.js").is_file():
         unavailable(
             f"web assets missing in {WEBASSETS} (cd tests/webassets && npm ci --ignore-scripts)"
         )
+    if not _SHARED["users"]:
+        stack = ExitStack()
+        try:
+            _SHARED["chrome"] = stack.enter_context(chromium())
+        except MissingDependencyError as exc:
+            stack.close()
+            unavailable(str(exc))
+        _SHARED["stack"] = stack
+    _SHARED["users"] += 1
     try:
-        with chromium() as chrome:
-            yield chrome
-    except MissingDependencyError as exc:
-        unavailable(str(exc))
+        yield _SHARED["chrome"]
+    finally:
+        _SHARED["users"] -= 1
+        if not _SHARED["users"]:
+            _SHARED.pop("chrome")
+            _SHARED.pop("stack").close()

@@ -19,7 +19,7 @@ from browser import browser, open_page, wait_drawn  # noqa: F401
 from shapely.geometry import Point
 
 from cwb.demo import demo_dataset_path
-from cwb.maps.compose import save_map
+from cwb.pipeline import Pipeline
 
 pytestmark = pytest.mark.browser
 
@@ -80,8 +80,14 @@ def _hostile_dataset() -> Any:
 
 
 @pytest.fixture(scope="module")
-def demo_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_map(_hostile_dataset(), tmp_path_factory.mktemp("map") / "map.html")
+def hostile() -> Pipeline:
+    """The demo dataset with hostile strings and residents, as map and report share it."""
+    return Pipeline(_hostile_dataset(), map_href="map.html")
+
+
+@pytest.fixture(scope="module")
+def demo_map(tmp_path_factory: pytest.TempPathFactory, hostile: Pipeline) -> Path:
+    return hostile.write_map(tmp_path_factory.mktemp("map") / "map.html")
 
 
 @pytest.fixture
@@ -244,11 +250,8 @@ def test_no_personal_field_and_no_resident_location(page: Any, demo_map: Path) -
 
 
 @pytest.fixture(scope="module")
-def demo_report(tmp_path_factory: pytest.TempPathFactory, demo_map: Path) -> Path:
-    from cwb.report import save_report
-
-    target = demo_map.parent / "report.html"
-    return save_report(_hostile_dataset(), target, map_href="map.html")
+def demo_report(demo_map: Path, hostile: Pipeline) -> Path:
+    return hostile.write_report(demo_map.parent / "report.html")
 
 
 def test_report_renders_offline_with_charts_and_tables(browser: Any, demo_report: Path) -> None:  # noqa: F811

@@ -64,28 +64,6 @@ def test_demo_dataset_is_valid() -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_demo_writes_outputs_and_matches_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import cwb.matching.core
-
-    calls: list[str] = []
-    real = cwb.matching.core.match_dataset
-
-    def counted(ds, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(ds.name)
-        return real(ds, *args, **kwargs)
-
-    monkeypatch.setattr(cwb.matching.core, "match_dataset", counted)
-    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    for name in ("catalogue.csv", "matches.csv", "graph.graphml", "map.html", "report.html"):
-        assert (tmp_path / name).exists(), name
-    assert "wrote" in result.output
-    # matching, graph, map and report share one matching run
-    assert len(calls) == 1
-
-
 def test_bands_option_replaces_the_manifest_catchment(mini_path: Path, tmp_path: Path) -> None:
     target = tmp_path / "cat.csv"
     result = runner.invoke(
@@ -103,3 +81,28 @@ def test_bands_option_replaces_the_manifest_catchment(mini_path: Path, tmp_path:
     )
     assert mapped.exit_code == 0, mapped.output
     assert "7 km" in (tmp_path / "m.html").read_text()
+
+
+def test_library_errors_name_the_argument_and_the_cli_names_the_flag() -> None:
+    from cwb.cli.app import usage_message
+    from cwb.errors import UsageError
+
+    exc = UsageError("must be at least 1", argument="max_links")
+    assert str(exc) == "max_links: must be at least 1"
+    assert usage_message(exc) == "--max-links: must be at least 1"
+    assert usage_message(exc, {"max_links": "-n"}) == "-n: must be at least 1"
+    assert usage_message(UsageError("plain")) == "plain"
+
+
+def test_unknown_project_names_the_flag(tmp_path: Path) -> None:
+    from cwb.dataset.io import read_dataset
+    from cwb.errors import UsageError
+    from cwb.matching.core import match
+
+    folder = tmp_path / "blank"
+    assert runner.invoke(app, ["init", str(folder)]).exit_code == 0
+    with pytest.raises(UsageError, match="^project: 'nope' is not a project"):
+        match(read_dataset(folder), project="nope")
+    result = runner.invoke(app, ["match", str(folder), "--project", "nope"])
+    assert result.exit_code == 2
+    assert "--project: 'nope' is not a project" in " ".join(result.output.split())

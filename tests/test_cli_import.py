@@ -80,7 +80,7 @@ def test_register_with_map(mini_copy):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--map", "nmae=Org Name"], "unknown cwb column"),
+        (["--map", "nmae=Org Name"], "--map: names an unknown cwb column"),
         (["--map", "name=NOPE"], "not in the file"),
         (["--on-duplicate", "merge"], "on_duplicate must be one of"),
     ],

@@ -9,8 +9,9 @@ from typer.testing import CliRunner
 
 from cwb.cli import app
 from cwb.dataset.io import read_dataset, write_dataset
-from cwb.demo import DemoRun
-from cwb.matching.core import MATCH_COLUMNS, demo_step
+from cwb.demo import matching_step
+from cwb.matching.core import MATCH_COLUMNS
+from cwb.pipeline import Pipeline
 
 runner = CliRunner()
 
@@ -114,7 +115,7 @@ def test_demo_done_when(tmp_path):
     from cwb.demo import demo_dataset_path
 
     ds = read_dataset(demo_dataset_path())
-    written = demo_step(DemoRun(ds, tmp_path))
+    written = matching_step(Pipeline(ds), tmp_path)
     assert sorted(p.name for p in written) == [
         "allocation.csv",
         "consortia.csv",

@@ -12,12 +12,11 @@ import pyogrio
 import pytest
 from test_graph import PRIVATE_TEXT, make_dataset, make_matching
 
-from cwb.demo import DemoRun
+from cwb.demo import graph_step
 from cwb.errors import UsageError
 from cwb.graph.build import build_graph
 from cwb.graph.io import (
     GRAPH_FORMATS,
-    demo_step,
     export_dataset_graph,
     graph_format,
     graph_to_gdfs,
@@ -30,6 +29,7 @@ from cwb.graph.io import (
     write_graph,
 )
 from cwb.graph.metrics import graph_metrics
+from cwb.pipeline import Pipeline
 
 SUFFIXES = list(GRAPH_FORMATS)
 
@@ -186,11 +186,14 @@ def test_failed_write_leaves_old_file(tmp_path, graph):
 
 def test_export_dataset_graph(tmp_path):
     ds = make_dataset()
-    result = export_dataset_graph(
-        ds, tmp_path / "out.gexf", run_matching=False, metrics_csv=tmp_path / "m.csv"
-    )
+    result = export_dataset_graph(ds, tmp_path / "out.gexf", metrics_csv=tmp_path / "m.csv")
     assert [p.name for p in result.written] == ["out.gexf", "m.csv"]
     assert result.metrics.summary["nodes"] == result.graph.number_of_nodes()
+    edge_types = {d["edge_type"] for _, _, d in result.graph.edges(data=True)}
+    assert "match" not in edge_types  # no matches given: matching is not run
+    matches, _, _ = make_matching()
+    linked = export_dataset_graph(ds, tmp_path / "linked.json", matches=matches)
+    assert "match" in {d["edge_type"] for _, _, d in linked.graph.edges(data=True)}
     with pytest.raises(UsageError):
         export_dataset_graph(ds, tmp_path / "out.png")
 
@@ -198,7 +201,8 @@ def test_export_dataset_graph(tmp_path):
 def test_demo_step_runs_matching(tmp_path):
     """Integration with cwb.matching.core: the demo step writes every format and the metrics."""
     ds = make_dataset()
-    written = demo_step(DemoRun(ds, tmp_path / "demo"))
+    (tmp_path / "demo").mkdir()
+    written = graph_step(Pipeline(ds), tmp_path / "demo")
     names = sorted(Path(p).name for p in written)
     assert names == [
         "graph.gexf",

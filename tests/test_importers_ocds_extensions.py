@@ -115,7 +115,7 @@ def test_local_patch_changes_the_merged_release(package, extensions, caplog):
     assert len(missing) == 1 and OTHER in missing[0].getMessage()
     assert DELIVERY not in missing[0].getMessage()
     assert [n for n in result.notes if "no local schema" in n] == [
-        "1 listed OCDS extension(s) have no local schema (--ocds-extensions); "
+        "1 listed OCDS extension(s) have no local schema (extension_schemas); "
         f"their fields were merged with default rules: {OTHER}"
     ]
 

@@ -93,7 +93,7 @@ def hand_result() -> SimpleNamespace:
 @pytest.fixture(scope="module")
 def report():
     return build_report(
-        make_dataset(), map_href="map.html", date="2025-01-31", match_result=hand_result()
+        make_dataset(), map_href="map.html", date="2025-01-31", matches=hand_result()
     )
 
 
@@ -136,9 +136,7 @@ def test_html_is_self_contained_and_escaped(report) -> None:
 
 
 def test_unsafe_map_link_is_neutralised() -> None:
-    hostile = build_report(
-        make_dataset(), map_href="javascript:alert(1)", match_result=hand_result()
-    )
+    hostile = build_report(make_dataset(), map_href="javascript:alert(1)", matches=hand_result())
     assert 'href="#"' in render_html(hostile)
 
 
@@ -154,15 +152,15 @@ def test_markdown_escapes_cells(report) -> None:
 
 def test_save_report_formats(tmp_path: Path) -> None:
     ds = make_dataset()
-    md = save_report(ds, tmp_path / "r.md", match_result=hand_result(), date="2025-01-31")
+    md = save_report(ds, tmp_path / "r.md", matches=hand_result(), date="2025-01-31")
     assert md.read_text().startswith("# Map test &lt;b&gt;dataset&lt;/b&gt;")
     assert (tmp_path / "r_charts" / "training.svg").is_file()
-    out = save_report(ds, tmp_path / "r.html", match_result=hand_result())
+    out = save_report(ds, tmp_path / "r.html", matches=hand_result())
     assert out.read_text().startswith("<!DOCTYPE html>")
     from cwb.errors import UsageError
 
-    with pytest.raises(UsageError, match="--format"):
-        save_report(ds, tmp_path / "r.pdf", format="pdf", match_result=hand_result())
+    with pytest.raises(UsageError, match="^format: "):
+        save_report(ds, tmp_path / "r.pdf", format="pdf", matches=hand_result())
 
 
 runner = CliRunner()

@@ -103,7 +103,7 @@ def test_sheet_errors_exit_2(tmp_path):
     assert "no sheet 'Payments'" in result.output
     result = runner.invoke(app, ["spend", str(SPEND), "--sheet", "1"])
     assert result.exit_code == 2
-    assert "--sheet needs --file" in result.output
+    assert "--sheet: needs a spend file" in result.output
 
 
 def test_cp1252_file_reads_like_the_utf8_one():

@@ -80,6 +80,7 @@ from cwb.errors import UsageError
 
 if TYPE_CHECKING:
     from cwb.dataset.model import Dataset
+    from cwb.matching.core import MatchResult
 
 log = logging.getLogger(__name__)
 
@@ -267,13 +268,13 @@ def parse_sizes(text: str) -> list[int]:
             value = int(float(digits) * factor)
         except ValueError:
             raise UsageError(
-                f"--sizes: {token!r} is not a number (expected e.g. 10000,100k,1M)"
+                f"{token!r} is not a number (expected e.g. 10000,100k,1M)", argument="sizes"
             ) from None
         if value < 1:
-            raise UsageError(f"--sizes: {token!r} must be at least 1")
+            raise UsageError(f"{token!r} must be at least 1", argument="sizes")
         sizes.append(value)
     if not sizes:
-        raise UsageError("--sizes: give at least one size, e.g. 10000,100000")
+        raise UsageError("give at least one size, e.g. 10000,100000", argument="sizes")
     return sizes
 
 
@@ -284,7 +285,8 @@ def resolve_stages(names: Sequence[str] | None) -> list[str]:
     unknown = [n for n in names if n not in STAGES]
     if unknown:
         raise UsageError(
-            f"--stages: unknown stage(s) {', '.join(unknown)}; known: {', '.join(STAGES)}"
+            f"unknown stage(s) {', '.join(unknown)}; known: {', '.join(STAGES)}",
+            argument="stages",
         )
     wanted = set(names) | {SYNTH_STAGE}
     return [n for n in STAGES if n in wanted]
@@ -381,7 +383,7 @@ def run_benchmark(
     if not sizes:
         raise UsageError("give at least one size")
     if fmt not in FORMATS:
-        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise UsageError(f"{fmt!r} is not one of {', '.join(FORMATS)}", argument="format")
     temporary = work_dir is None
     root = Path(tempfile.mkdtemp(prefix="cwb-bench-")) if work_dir is None else Path(work_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -634,7 +636,7 @@ def _stage_validate(ctx: BenchContext) -> dict[str, Any]:
     from cwb.dataset.validate import validate_dataset
 
     report = validate_dataset(ctx.folder)
-    problems = getattr(report, "problems", report)
+    problems = report.problems
     errors = sum(1 for p in problems if getattr(p, "severity", "") == "error")
     return {"errors": errors, "warnings": len(problems) - errors}
 
@@ -672,7 +674,7 @@ def _stage_spend(ctx: BenchContext) -> dict[str, Any]:
     }
 
 
-def _match_for_allocation(ctx: BenchContext) -> Any:
+def _match_for_allocation(ctx: BenchContext) -> MatchResult:
     from cwb.matching.core import match
 
     return match(ctx.dataset)
@@ -706,7 +708,7 @@ def _stage_allocate(ctx: BenchContext) -> dict[str, Any]:
     }
 
 
-def _match_dataset(ctx: BenchContext) -> Any:
+def _match_dataset(ctx: BenchContext) -> MatchResult:
     from cwb.matching.core import match_dataset
 
     return match_dataset(ctx.dataset)

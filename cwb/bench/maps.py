@@ -19,11 +19,11 @@ import re
 import struct
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -31,6 +31,11 @@ import shapely
 from cwb.dataset.model import Dataset
 from cwb.errors import MissingDependencyError
 from cwb.maps.elements import local_asset_path
+
+if TYPE_CHECKING:
+    import folium
+    from playwright.sync_api import Browser, BrowserContext, Page, Route
+
 
 log = logging.getLogger(__name__)
 
@@ -116,15 +121,20 @@ class PageLog:
 
 
 def offline_context(
-    browser: Any, log: PageLog, *, webassets: Path = WEBASSETS, width: int = 1280, height: int = 860
-) -> Any:
+    browser: Browser,
+    log: PageLog,
+    *,
+    webassets: Path = WEBASSETS,
+    width: int = 1280,
+    height: int = 860,
+) -> BrowserContext:
     """A Playwright browser context that serves CDN files locally and blocks everything else."""
     context = browser.new_context(
         viewport={"width": width, "height": height}, device_scale_factor=1
     )
     cache: dict[Path, bytes] = {}
 
-    def handle(route: Any) -> None:
+    def handle(route: Route) -> None:
         url = route.request.url
         if url in EMPTY_CSS:
             route.fulfill(status=200, body="", content_type="text/css")
@@ -152,8 +162,8 @@ def offline_context(
 
 
 def open_page(
-    browser: Any, html: Path, *, timeout_ms: int = 120_000, webassets: Path = WEBASSETS
-) -> tuple[Any, PageLog]:
+    browser: Browser, html: Path, *, timeout_ms: int = 120_000, webassets: Path = WEBASSETS
+) -> tuple[Page, PageLog]:
     """Open a local HTML file offline and wait until it has drawn; the page and what happened."""
     log = PageLog()
     context = offline_context(browser, log, webassets=webassets)
@@ -167,7 +177,7 @@ def open_page(
     return page, log
 
 
-def wait_drawn(page: Any) -> float:
+def wait_drawn(page: Page) -> float:
     """Wait for two animation frames after load; seconds since navigation start."""
     return (
         page.evaluate(
@@ -179,14 +189,16 @@ def wait_drawn(page: Any) -> float:
 
 
 @contextmanager
-def chromium(executable: Path = CHROMIUM) -> Iterator[Any]:
+def chromium(executable: Path = CHROMIUM) -> Iterator[Browser]:
     """A headless Chromium driven by Playwright (raises MissingDependencyError when absent)."""
     if not executable.exists():
         raise MissingDependencyError(f"{executable} is missing: apt-get install -y chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional dependency
     except ImportError as exc:
-        raise MissingDependencyError("playwright is not installed: pip install playwright") from exc
+        raise MissingDependencyError.for_extra(
+            "bench", "timing maps in a browser (playwright)"
+        ) from exc
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(executable), args=LAUNCH_ARGS)
         try:
@@ -206,7 +218,7 @@ def public_points(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     return shapely.get_y(geom), shapely.get_x(geom)
 
 
-def fast_marker_cluster_map(lat: np.ndarray, lon: np.ndarray) -> Any:
+def fast_marker_cluster_map(lat: np.ndarray, lon: np.ndarray) -> folium.Map:
     """The folium baseline: one ``FastMarkerCluster`` of the points (no base map)."""
     import folium
     from folium.plugins import FastMarkerCluster
@@ -222,7 +234,7 @@ def fast_marker_cluster_map(lat: np.ndarray, lon: np.ndarray) -> Any:
     return fmap
 
 
-def _timed_save(build: Any, path: Path) -> dict[str, float]:
+def _timed_save(build: Callable[[], folium.Map], path: Path) -> dict[str, float]:
     start = time.perf_counter()
     fmap = build()
     built = time.perf_counter()
@@ -253,7 +265,7 @@ def bench_map(
     baseline: bool = True,
     repeats: int = 5,
     settle_s: float = 1.0,
-    chrome: Any = None,
+    chrome: Browser | None = None,
 ) -> dict[str, Any]:
     """Build, save and (optionally) draw the cwb map and the FastMarkerCluster baseline.
 

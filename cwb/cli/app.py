@@ -6,7 +6,7 @@ are caught once here: data errors exit 1, usage errors exit 2.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from cwb import __version__
-from cwb.errors import CwbError, DatasetError, Problem, UsageError
+from cwb.errors import CwbError, DatasetError, MissingDependencyError, Problem, UsageError
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -100,9 +100,24 @@ def print_problems(problems: list[Problem], limit: int = 50) -> None:
             err.print(f"[{style}]… and {len(group) - limit} more {severity}s[/{style}]")
 
 
+def usage_message(exc: UsageError, flags: Mapping[str, str] | None = None) -> str:
+    """The message of a library usage error, naming the CLI flag instead of the argument.
+
+    ``flags`` maps argument names to flags where they differ; otherwise the
+    argument ``max_links`` is shown as ``--max-links``.
+    """
+    if not exc.argument:
+        return str(exc)
+    flag = (flags or {}).get(exc.argument) or "--" + exc.argument.replace("_", "-")
+    return f"{flag}: {exc.message}"
+
+
 @contextmanager
-def library_errors() -> Iterator[None]:
-    """Turn cwb errors into messages on stderr and the documented exit codes."""
+def library_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Turn cwb errors into messages on stderr and the documented exit codes.
+
+    ``flags`` maps library argument names to this command's flags where they differ.
+    """
     try:
         yield
     except DatasetError as exc:
@@ -110,7 +125,12 @@ def library_errors() -> Iterator[None]:
         err.print(f"[red]{len(exc.errors)} error(s)[/red]: the data has errors.")
         raise typer.Exit(1) from None
     except UsageError as exc:
-        err.print(f"[red]usage error[/red]: {exc}")
+        err.print(f"[red]usage error[/red]: {escape(usage_message(exc, flags))}")
+        raise typer.Exit(2) from None
+    except MissingDependencyError as exc:
+        err.print(
+            f"[red]missing dependency[/red]: {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         raise typer.Exit(2) from None
     except CwbError as exc:
         err.print(f"[red]error[/red]: {exc}")

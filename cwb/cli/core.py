@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
-from rich.table import Table
 
+from cwb.cli._output import print_table
 from cwb.cli.app import (
     BandsOpt,
     DatasetArg,
@@ -77,12 +76,15 @@ def validate(
     with library_errors():
         report = validate_dataset(dataset)
     print_problems(report.problems, limit=limit)
-    table = Table(title=f"{dataset}: rows read")
-    for column in ("table", "read", "clean", "with warnings", "with errors"):
-        table.add_column(column, justify="left" if column == "table" else "right")
-    for name, c in report.counts.items():
-        table.add_row(name, str(c.read), str(c.clean), str(c.with_warnings), str(c.with_errors))
-    out.print(table)
+    print_table(
+        [
+            (name, c.read, c.clean, c.with_warnings, c.with_errors)
+            for name, c in report.counts.items()
+        ],
+        f"{dataset}: rows read",
+        columns=("table", "read", "clean", "with warnings", "with errors"),
+        right=("read", "clean", "with warnings", "with errors"),
+    )
     errors, warnings = len(report.errors), len(report.warnings)
     failed = errors or (strict and warnings)
     verdict = "[red]has errors[/red]" if failed else "[green]is valid[/green]"
@@ -113,27 +115,18 @@ def catalogue_command(
         cat = catalogue(ds)
         if csv:
             write_catalogue(cat, csv)
-    _print_frame(cat.by_category, f"{ds.name}: assets by kind and category")
-    _print_frame(cat.by_band, "Assets by distance band from each project")
-    _print_frame(
+    print_table(cat.by_category, f"{ds.name}: assets by kind and category")
+    print_table(cat.by_band, "Assets by distance band from each project")
+    print_table(
         cat.by_area,
         f"Assets by area (resident counts under {ds.min_count} suppressed: <k)",
         na="<k",
     )
     if len(cat.areas_by_band):
         shown = cat.areas_by_band.drop(columns=["codes"])
-        _print_frame(shown, "Areas whose polygons come within each band of each project")
+        print_table(shown, "Areas whose polygons come within each band of each project")
     if csv:
         out.print(f"wrote {csv}")
-
-
-def _print_frame(frame: pd.DataFrame, title: str, na: str = "") -> None:
-    table = Table(title=title)
-    for column in frame.columns:
-        table.add_column(str(column))
-    for row in frame.itertuples(index=False):
-        table.add_row(*(na if pd.isna(v) else str(v) for v in row))
-    out.print(table)
 
 
 @app.command()

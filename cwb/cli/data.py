@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from cwb import settings
 from cwb.cli.app import (
     DatasetArg,
     app,
@@ -79,10 +80,10 @@ def import_command(
     ] = "keep-existing",
     max_distance: Annotated[
         float, typer.Option(help="Likely duplicates: names alike within this many metres.")
-    ] = 250.0,
+    ] = settings.DUPLICATE_DISTANCE_M,
     similarity: Annotated[
         float, typer.Option(help="Likely duplicates: least name similarity (0-100).")
-    ] = 90.0,
+    ] = settings.DUPLICATE_SIMILARITY,
     any_kind: Annotated[
         bool,
         typer.Option(
@@ -125,7 +126,7 @@ def import_command(
     from cwb.importers.merge import DuplicateRule, import_into
     from cwb.importers.registers import parse_mapping
 
-    with library_errors():
+    with library_errors(flags={"mapping": "--map", "extension_schemas": "--ocds-extensions"}):
         provenance = Provenance(
             source=source or "",
             collected_by=collected_by or "",
@@ -184,7 +185,7 @@ def stale(
     dataset: DatasetArg,
     months: Annotated[
         int, typer.Option(help="List rows not verified for more than this many months.")
-    ] = 24,
+    ] = settings.STALE_MONTHS,
     csv: Annotated[
         Path | None, typer.Option("--csv", help="Write the listing to this CSV file.")
     ] = None,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import zip_longest
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from cwb.cli._output import print_table
 from cwb.cli.app import DatasetArg, app, library_errors, out
+from cwb.graph.io import graph_format
+from cwb.pipeline import Pipeline
 
 
 @app.command("graph")
@@ -45,24 +48,19 @@ def graph_command(
 
     Example: cwb graph data/birmingham -o graph.gexf --metrics-csv graph_metrics.csv
     """
-    from cwb.graph.io import export_dataset_graph
-
     with library_errors():
-        result = export_dataset_graph(
-            dataset, output, run_matching=matching, metrics_csv=metrics_csv, seed=seed
-        )
-    s = result.metrics.summary
-    counts = Table(title=f"{dataset}: {s['nodes']} nodes, {s['edges']} edges")
-    counts.add_column("nodes by type")
-    counts.add_column("n", justify="right")
-    counts.add_column("edges by type")
-    counts.add_column("n", justify="right")
+        graph_format(output)  # a wrong suffix fails before any work is done
+        pipe = Pipeline.open(dataset, matching=matching, seed=seed)
+        written = pipe.write_graph(output, metrics_csv=metrics_csv)
+    metrics, graph = pipe.graph_metrics, pipe.graph
+    s = metrics.summary
     node_rows, edge_rows = list(s["nodes_by_type"].items()), list(s["edges_by_type"].items())
-    for i in range(max(len(node_rows), len(edge_rows))):
-        n = node_rows[i] if i < len(node_rows) else ("", "")
-        e = edge_rows[i] if i < len(edge_rows) else ("", "")
-        counts.add_row(str(n[0]), str(n[1]), str(e[0]), str(e[1]))
-    out.print(counts)
+    print_table(
+        [(*n, *e) for n, e in zip_longest(node_rows, edge_rows, fillvalue=("", ""))],
+        f"{dataset}: {s['nodes']} nodes, {s['edges']} edges",
+        columns=("nodes by type", "n", "edges by type", "n"),
+        right=("n",),
+    )
     sample = (
         f" (estimated from {s['betweenness_sample']} sources)" if s["betweenness_sample"] else ""
     )
@@ -73,20 +71,23 @@ def graph_command(
     if s.get("suppressed_groups"):
         out.print(
             f"privacy: {s['suppressed_groups']} residents' group(s) smaller than "
-            f"{result.graph.graph['min_count']} left out ({s['suppressed_residents']} residents, "
+            f"{graph.graph['min_count']} left out ({s['suppressed_residents']} residents, "
             f"{s['suppressed_edges']} edges)"
         )
-    brokers = result.metrics.brokers(top)
+    brokers = metrics.brokers(top)
     if len(brokers):
-        table = Table(title=f"top brokers (betweenness{sample})")
-        for column in ("node", "type", "label", "betweenness", "degree"):
-            table.add_column(
-                column, justify="right" if column in ("betweenness", "degree") else "left"
-            )
-        for row in brokers.itertuples(index=False):
-            table.add_row(
-                row.node, row.node_type, str(row.label), f"{row.betweenness:.3f}", str(row.degree)
-            )
-        out.print(table)
-    for path in result.written:
+        print_table(
+            brokers,
+            f"top brokers (betweenness{sample})",
+            columns={
+                "node": "node",
+                "node_type": "type",
+                "label": "label",
+                "betweenness": "betweenness",
+                "degree": "degree",
+            },
+            right=("betweenness", "degree"),
+            cell=lambda key, value: f"{value:.3f}" if key == "betweenness" else str(value),
+        )
+    for path in written:
         out.print(f"wrote {path}")

@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 
+from cwb import settings
 from cwb.cli.app import BandsOpt, DatasetArg, app, library_errors, out, parse_bands
+from cwb.pipeline import Pipeline
+from cwb.report import report_format
 
 
 @app.command("map")
@@ -43,7 +46,7 @@ def map_command(
     ] = False,
     max_links: Annotated[
         int, typer.Option(min=0, help="Draw at most this many links (best scores first).")
-    ] = 5000,
+    ] = settings.MAX_LINKS,
     title: Annotated[
         str | None, typer.Option(help="Title shown on the map (default: the dataset's name).")
     ] = None,
@@ -57,22 +60,18 @@ def map_command(
 
     Example: cwb map data/birmingham -o map.html --indicator imd_decile --bands 1km,3km
     """
-    from cwb.dataset.io import read_dataset
-    from cwb.maps.compose import save_map
-
+    options = {
+        "indicator": None if indicator.lower() == "none" else indicator,
+        "area_level": level,
+        "links": not no_links,
+        "max_links": max_links,
+        "assets_prefix": assets_prefix,
+        "title": title,
+    }
     catchment = parse_bands(bands)
     with library_errors():
-        ds = read_dataset(dataset)
-        path = save_map(
-            ds.with_catchment(catchment) if catchment else ds,
-            output,
-            indicator=None if indicator.lower() == "none" else indicator,
-            area_level=level,
-            links=not no_links,
-            max_links=max_links,
-            assets_prefix=assets_prefix,
-            title=title,
-        )
+        pipe = Pipeline.open(dataset, bands_m=catchment, matching=not no_links, map_options=options)
+        path = pipe.write_map(output)
     out.print(f"wrote {path}")
 
 
@@ -100,12 +99,9 @@ def report_command(
 
     Example: cwb report data/birmingham -o report.html --map map.html
     """
-    from cwb.dataset.io import read_dataset
-    from cwb.report import save_report
-
     catchment = parse_bands(bands)
     with library_errors():
-        ds = read_dataset(dataset)
-        ds = ds.with_catchment(catchment) if catchment else ds
-        path = save_report(ds, output, format=fmt, map_href=map_file)
+        report_format(output, fmt)  # a bad format fails before any work is done
+        pipe = Pipeline.open(dataset, bands_m=catchment, map_href=map_file)
+        path = pipe.write_report(output, format=fmt)
     out.print(f"wrote {path}")

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
+from cwb import settings
+from cwb.cli._output import print_table
 from cwb.cli.app import DatasetArg, app, library_errors, out
 
 OutputOpt = Annotated[
@@ -28,7 +28,10 @@ def match(
         typer.Option(
             "--top-k",
             min=0,
-            help="Matches kept per opportunity (0: all); default from dataset.toml, else 10.",
+            help=(
+                "Matches kept per opportunity (0: all); default from dataset.toml, "
+                f"else {settings.TOP_K}."
+            ),
         ),
     ] = None,
     min_score: Annotated[
@@ -37,7 +40,7 @@ def match(
             "--min-score",
             min=0.0,
             max=1.0,
-            help="Lowest score kept; default from dataset.toml, else 0.3.",
+            help=f"Lowest score kept; default from dataset.toml, else {settings.MIN_SCORE:g}.",
         ),
     ] = None,
     project: ProjectOpt = None,
@@ -56,12 +59,8 @@ def match(
             dataset, output=output, top_k=top_k, min_score=min_score, project=project
         )
     summary = result.summary()
-    table = Table(title=f"{dataset}: matches")
-    for column in summary.columns:
-        table.add_column(column, justify="left" if column in ("project", "type") else "right")
-    for row in summary.itertuples(index=False):
-        table.add_row(*("" if v != v else str(v) for v in row))
-    out.print(table)
+    right = [c for c in summary.columns if c not in ("project", "type")]
+    print_table(summary, f"{dataset}: matches", right=right)
     if len(result.unknown_skills):
         out.print(
             f"{len(result.unknown_skills)} skill term(s) are not in the vocabulary "
@@ -95,29 +94,26 @@ def gaps(
 
     with library_errors():
         found = run_gaps(dataset, output=output, project=project)
-    needs = Table(title="Training needs (units by skill)")
-    for column in ("skill", "SOC 2020", "unfilled", "filled, needing training", "opportunities"):
-        needs.add_column(
-            column, justify="left" if column in ("skill", "opportunities") else "right"
-        )
-    for row in found.training_needs.head(limit).itertuples(index=False):
-        needs.add_row(
-            row.skill,
-            row.soc2020,
-            str(row.unfilled_units),
-            str(row.filled_needing_training),
-            row.opportunities,
-        )
-    out.print(needs)
+    print_table(
+        found.training_needs.head(limit),
+        "Training needs (units by skill)",
+        columns={
+            "skill": "skill",
+            "soc2020": "SOC 2020",
+            "unfilled_units": "unfilled",
+            "filled_needing_training": "filled, needing training",
+            "opportunities": "opportunities",
+        },
+        right=("soc2020", "unfilled_units", "filled_needing_training"),
+    )
     untapped = found.untapped
-    table = Table(title=f"Untapped assets: {len(untapped)}")
-    for column in ("kind", "reason", "assets"):
-        table.add_column(column, justify="right" if column == "assets" else "left")
-    if len(untapped):
-        counts = untapped.groupby(["kind", "reason"]).size().reset_index(name="n")
-        for row in counts.itertuples(index=False):
-            table.add_row(row.kind, row.reason, str(row.n))
-    out.print(table)
+    counts = untapped.groupby(["kind", "reason"]).size() if len(untapped) else {}
+    print_table(
+        [(kind, reason, int(n)) for (kind, reason), n in counts.items()],
+        f"Untapped assets: {len(untapped)}",
+        columns={"kind": "kind", "reason": "reason", "n": "assets"},
+        right=("n",),
+    )
     if found.unknown_skills is not None and len(found.unknown_skills):
         out.print(
             f"{len(found.unknown_skills)} skill term(s) are not in the vocabulary "
@@ -167,24 +163,20 @@ def compare(
             opportunities_output=opportunities,
             project=project,
         )
-    table = Table(title=f"{dataset}: scenarios")
-    table.add_column("figure")
-    for name in result.scenarios:
-        table.add_column(escape(name), justify="right")
-    for name in result.scenarios[1:]:
-        table.add_column(f"change ({escape(name)})", justify="right")
-    shown = [*result.scenarios, *(f"change_{n}" for n in result.scenarios[1:])]
-    for row in result.figures.to_dict("records"):
-        table.add_row(row["label"], *(f"{row[c]:,.0f}" for c in shown))
-    out.print(table)
+    labels = {
+        "label": "figure",
+        **{name: name for name in result.scenarios},
+        **{f"change_{name}": f"change ({name})" for name in result.scenarios[1:]},
+    }
+    print_table(
+        result.figures,
+        f"{dataset}: scenarios",
+        columns=labels,
+        right=list(labels)[1:],
+        cell=lambda key, value: str(value) if key == "label" else f"{value:,.0f}",
+    )
     if len(result.settings):
-        differ = Table(title="Settings that differ")
-        differ.add_column("setting")
-        for name in result.scenarios:
-            differ.add_column(escape(name), justify="right")
-        for row in result.settings.itertuples(index=False):
-            differ.add_row(*(str(v) for v in row))
-        out.print(differ)
+        print_table(result.settings, "Settings that differ", right=result.scenarios)
     for path in (output, opportunities):
         if path is not None:
             out.print(f"wrote {path}")

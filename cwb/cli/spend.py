@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.markup import escape
-from rich.table import Table
 
+from cwb.cli._output import is_missing, print_table
 from cwb.cli.app import DatasetArg, app, library_errors, out
 
 
@@ -110,29 +108,26 @@ def spend_command(
         + (f", region = [bold]{analysis.regional}[/bold]" if analysis.regional else "")
         + f" (geographies: {geos})"
     )
-    out.print(_summary_table(analysis.summary))
-    out.print(_frame_table("What was read, included and excluded", analysis.reconciliation))
+    _print_summary(analysis.summary)
+    print_table(analysis.reconciliation, "What was read, included and excluded", cell=_cell)
     leakage = _head(analysis.leakage, top)
     if len(leakage):
         title = "Leakage by sector (spend with suppliers outside the local geography)"
-        out.print(_frame_table(title, leakage))
+        print_table(leakage, title, cell=_cell)
     else:
         out.print("No spend is known to leave the local geography (see unlocated).")
     if len(analysis.relocalisable):
         shown = analysis.relocalisable.drop(columns=["enterprise_ids", "catalogue_sector"])
-        out.print(
-            _frame_table(
-                "Re-localisable spend: local enterprises in leaking sectors", shown.head(top)
-            )
-        )
-    out.print(_frame_table("Top suppliers", _head(analysis.top_suppliers, top)))
+        title = "Re-localisable spend: local enterprises in leaking sectors"
+        print_table(shown.head(top), title, cell=_cell)
+    print_table(_head(analysis.top_suppliers, top), "Top suppliers", cell=_cell)
     how = analysis.located_by
     if how[~how["located_by"].isin(["postcode", "coordinates", "unlocated"])]["transactions"].any():
         shown = how[how["transactions"] > 0]
-        out.print(_frame_table("How suppliers were located (supplier register)", shown))
+        print_table(shown, "How suppliers were located (supplier register)", cell=_cell)
         if len(analysis.register_review):
             title = "Check by hand: fuzzy and ambiguous register matches"
-            out.print(_frame_table(title, analysis.register_review.head(top)))
+            print_table(analysis.register_review.head(top), title, cell=_cell)
     m = analysis.multiplier[
         [
             "buyer",
@@ -145,7 +140,7 @@ def spend_command(
             "default_local_respend",
         ]
     ]
-    out.print(_frame_table("Local multiplier (LM3), an estimate", m))
+    print_table(m, "Local multiplier (LM3), an estimate", cell=_cell)
     for note in analysis.notes:
         out.print(f"• {note}", highlight=False, markup=False)
     if output is not None:
@@ -159,40 +154,32 @@ def _head(table: pd.DataFrame, n: int) -> pd.DataFrame:
     return overall.head(n) if len(overall) else table.head(n)
 
 
-def _summary_table(summary: pd.DataFrame) -> Table:
-    table = Table(title="Spend by buyer (£ and share of included spend)")
-    columns = [
-        ("buyer", "buyer"),
-        ("total_gbp", "spend £"),
-        ("local_share", "local"),
-        ("regional_share", "regional"),
-        ("elsewhere_share", "elsewhere"),
-        ("unlocated_share", "unlocated"),
-        ("sme_share", "SME"),
-        ("social_enterprise_share", "social ent."),
-        ("deprived_areas_share", "deprived areas"),
-        ("lm3", "LM3 (est.)"),
-    ]
-    for key, label in columns:
-        table.add_column(label, justify="left" if key == "buyer" else "right")
-    for _, row in summary.iterrows():
-        table.add_row(*[escape(_cell(key, row[key])) for key, _ in columns])
-    return table
+_SUMMARY_LABELS = {
+    "buyer": "buyer",
+    "total_gbp": "spend £",
+    "local_share": "local",
+    "regional_share": "regional",
+    "elsewhere_share": "elsewhere",
+    "unlocated_share": "unlocated",
+    "sme_share": "SME",
+    "social_enterprise_share": "social ent.",
+    "deprived_areas_share": "deprived areas",
+    "lm3": "LM3 (est.)",
+}
 
 
-def _frame_table(title: str, frame: pd.DataFrame) -> Table:
-    table = Table(title=title)
-    for column in frame.columns:
-        table.add_column(
-            str(column), justify="right" if frame[column].dtype.kind in "if" else "left"
-        )
-    for _, row in frame.iterrows():
-        table.add_row(*[escape(_cell(str(c), row[c])) for c in frame.columns])
-    return table
+def _print_summary(summary: pd.DataFrame) -> None:
+    print_table(
+        summary,
+        "Spend by buyer (£ and share of included spend)",
+        columns=_SUMMARY_LABELS,
+        right=list(_SUMMARY_LABELS)[1:],
+        cell=_cell,
+    )
 
 
 def _cell(column: str, value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    if is_missing(value):
         return "–"
     if isinstance(value, float):
         if "share" in column or column == "default_local_respend":

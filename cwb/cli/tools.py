@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from cwb.cli._output import print_table
 from cwb.cli.app import app, err, library_errors, out
 
 
@@ -45,7 +45,7 @@ def synth(
     """
     from cwb.synth.generate import synth_dataset
 
-    with library_errors():
+    with library_errors(flags={"overwrite": "--force"}):
         result = synth_dataset(
             folder,
             assets=assets,
@@ -132,13 +132,16 @@ def bench(
         )
         md_path = out_path.with_suffix(".md") if markdown else None
         written = b.write_report(report, out_path, md_path)
-    table = Table(title="cwb bench: seconds · peak memory (MB)")
-    table.add_column("stage")
-    for size in report.sizes:
-        table.add_column(f"{size:,}", justify="right")
-    for stage in report.stages:
-        table.add_row(stage, *(b.format_cell(report.result(size, stage)) for size in report.sizes))
-    out.print(table)
+    size_labels = [f"{size:,}" for size in report.sizes]
+    print_table(
+        [
+            (stage, *(b.format_cell(report.result(size, stage)) for size in report.sizes))
+            for stage in report.stages
+        ],
+        "cwb bench: seconds · peak memory (MB)",
+        columns=("stage", *size_labels),
+        right=size_labels,
+    )
     for r in report.results:
         if r.status != "ok":
             out.print(f"[yellow]{r.stage} at {r.size:,}: {r.status}[/yellow] ({r.reason})")

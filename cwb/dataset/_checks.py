@@ -31,9 +31,11 @@ class TableCounts:
 class Checker:
     """Records problems for one table and tracks which rows have errors or warnings."""
 
-    def __init__(self, raw: RawTable, log: ProblemLog) -> None:
-        self.file = raw.file
-        self.n = len(raw.cells)
+    def __init__(
+        self, raw: RawTable | None, log: ProblemLog, *, file: str = "", n: int = 0
+    ) -> None:
+        self.file = raw.file if raw is not None else file
+        self.n = len(raw.cells) if raw is not None else n
         self.log = log
         self.row_error = np.zeros(self.n, dtype=bool)
         self.row_warning = np.zeros(self.n, dtype=bool)
@@ -81,6 +83,13 @@ class Checker:
                 severity=severity,
                 code=code,
             )
+
+    def flagged(self) -> dict[str, int]:
+        """Rows flagged per problem code (listed or not)."""
+        totals: dict[str, int] = {}
+        for (code, _column, _severity), rows in self._listed.items():
+            totals[code] = totals.get(code, 0) + rows
+        return totals
 
     def counts(self) -> TableCounts:
         errors = int(self.row_error.sum())

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -18,9 +17,6 @@ import pandas as pd
 from cwb._atomic import atomic_path
 from cwb.dataset.model import Dataset
 from cwb.privacy import OUTSIDE_AREAS, assign_area_codes
-
-if TYPE_CHECKING:
-    from cwb.demo import DemoRun
 
 UNLOCATED = "unlocated"
 
@@ -35,10 +31,14 @@ def distances_to_projects(ds: Dataset, frame: gpd.GeoDataFrame | None = None) ->
     metric = ds.metric_crs
     located = frame.geometry.notna() & ~frame.geometry.is_empty
     points = frame.geometry[located]
-    if len(points) and not (points.geom_type == "Point").all():
+    all_points = bool((points.geom_type == "Point").all())
+    if len(points) and not all_points:
         points = points.representative_point()
-    xy = points.to_crs(metric)
-    projects = ds.projects.to_crs(metric)
+    if frame is ds.assets and all_points:  # the dataset's own metric copy, made once
+        xy = ds.in_metric("assets").geometry[located]
+    else:
+        xy = points.to_crs(metric)
+    projects = ds.in_metric("projects")
     out = pd.DataFrame(index=frame.index)
     for pid, geom in zip(projects["id"], projects.geometry, strict=True):
         d = np.full(len(frame), np.nan)
@@ -251,8 +251,3 @@ def write_catalogue(cat: Catalogue, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         cat.to_long().to_csv(tmp, index=False)
     return path
-
-
-def demo_step(run: DemoRun) -> list[Path]:
-    """Demo: write ``catalogue.csv``."""
-    return [write_catalogue(catalogue(run.dataset), run.out_dir / "catalogue.csv")]

@@ -43,7 +43,7 @@ def _pick(
     """The first column matching ``pattern``, preferring non local-authority columns."""
     hits = [c for c in columns if pattern.search(c)]
     preferred = [c for c in hits if not c.lower().startswith(avoid)]
-    return (preferred or hits or [None])[0]
+    return next(iter(preferred or hits), None)
 
 
 def read_areas(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cwb import settings
 from cwb._atomic import write_text_atomic
 from cwb.dataset.io import write_table
 from cwb.dataset.manifest import MANIFEST_NAME
@@ -40,11 +41,20 @@ kind = "hospital"
 # opened = "2024-10-06"
 
 [catchment]
-bands_m = [1000, 2000, 3000, 5000]   # distance bands around each project, in metres
-max_outside_m = 25000                # a row farther than this outside the areas is an error
+bands_m = {bands_m}   # distance bands around each project, in metres
+max_outside_m = {max_outside_m}   # a row farther than this outside the areas is an error
 
 [privacy]
-min_count = 5   # groups of fewer residents than this are never shown
+min_count = {min_count}   # groups of fewer residents than this are never shown
+
+# Matching: uncomment a line to change its default.
+# [matching]
+# weights = {weights}
+# decay_m = {decay_m}   # distance score exp(-d / decay_m), metres
+# max_distance_m = {max_distance_m}
+# min_score = {min_score}
+# top_k = {top_k}   # per opportunity; 0 = all
+# related_credit = {related_credit}
 
 # Which file holds each table. CSV, Excel (.xlsx), GeoJSON, GeoPackage, Parquet and Shapefile work.
 # A file with coordinates in another CRS:  assets = {{ path = "assets.shp", crs = "EPSG:27700" }}
@@ -63,6 +73,27 @@ links = "links{suffix}"
 {vocabulary}
 # Opportunity types: {types}
 """
+
+
+def _toml_number(value: float) -> str:
+    """A number as a person writes it in TOML: ``1000``, not ``1000.0``."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _settings_fields() -> dict[str, str]:
+    """The defaults of :mod:`cwb.settings` as the manifest template writes them."""
+    weights = ", ".join(f"{k} = {_toml_number(v)}" for k, v in settings.MATCH_WEIGHTS.items())
+    return {
+        "bands_m": "[" + ", ".join(_toml_number(b) for b in settings.BANDS_M) + "]",
+        "max_outside_m": _toml_number(settings.MAX_OUTSIDE_M),
+        "min_count": str(settings.MIN_COUNT),
+        "weights": "{ " + weights + " }",
+        "decay_m": _toml_number(settings.DECAY_M),
+        "max_distance_m": _toml_number(settings.MAX_DISTANCE_M),
+        "min_score": _toml_number(settings.MIN_SCORE),
+        "top_k": str(settings.TOP_K),
+        "related_credit": _toml_number(settings.RELATED_CREDIT),
+    }
 
 
 def _example_row(spec: TableSpec, **overrides: str) -> dict[str, str]:
@@ -92,7 +123,8 @@ def init_dataset(
     folder = Path(folder)
     if (folder / MANIFEST_NAME).exists() and not force:
         raise UsageError(
-            f"{folder} already holds a dataset ({MANIFEST_NAME}); use --force to overwrite"
+            f"{folder} already holds a dataset ({MANIFEST_NAME}); set force to overwrite it",
+            argument="force",
         )
     folder.mkdir(parents=True, exist_ok=True)
     suffix = ".xlsx" if excel else ".csv"
@@ -112,6 +144,7 @@ def init_dataset(
                 suffix=suffix,
                 vocabulary=vocabulary,
                 types=", ".join(OPPORTUNITY_TYPES),
+                **_settings_fields(),
             ),
         )
     ]

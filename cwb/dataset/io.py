@@ -240,7 +240,11 @@ def _cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
-    if isinstance(value, float | np.floating) and float(value).is_integer() and abs(value) < 2**53:
+    if (
+        isinstance(value, float | np.floating)
+        and float(value).is_integer()
+        and abs(float(value)) < 2**53
+    ):
         return str(int(value))
     return str(value)
 

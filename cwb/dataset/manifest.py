@@ -15,16 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cwb import settings
 from cwb.errors import ProblemLog
 
 MANIFEST_NAME = "dataset.toml"
 
-#: Default distance bands (metres) around each project.
-DEFAULT_BANDS_M: tuple[float, ...] = (1000.0, 2000.0, 3000.0, 5000.0)
+#: Default distance bands (metres) around each project (see :mod:`cwb.settings`).
+DEFAULT_BANDS_M: tuple[float, ...] = settings.BANDS_M
 #: A located row farther than this outside the extent of the areas is an error.
-DEFAULT_MAX_OUTSIDE_M = 25_000.0
+DEFAULT_MAX_OUTSIDE_M: float = settings.MAX_OUTSIDE_M
 #: Human-asset groups smaller than this are suppressed in every output.
-DEFAULT_MIN_COUNT = 5
+DEFAULT_MIN_COUNT: int = settings.MIN_COUNT
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +286,7 @@ def _to_toml(m: Manifest) -> str:
         "[files]",
     ]
     for table, entry in m.files.items():
-        opts = {"path": entry.path}
+        opts: dict[str, object] = {"path": entry.path}
         for key in ("crs", "layer", "sheet"):
             if getattr(entry, key):
                 opts[key] = getattr(entry, key)

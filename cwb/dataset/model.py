@@ -41,6 +41,10 @@ class Dataset:
     postcodes: pd.DataFrame | None = None
     path: Path | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: table name → (the table it was made from, its metric-CRS copy); see :meth:`in_metric`
+    _metric: dict[str, tuple[object, gpd.GeoDataFrame]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def name(self) -> str:
@@ -77,6 +81,29 @@ class Dataset:
     def metric_crs(self) -> CRS:
         """The CRS to measure distances in: the manifest's, EPSG:27700 in GB, else a UTM zone."""
         return metric_crs_for(self.projects, self.manifest.metric_crs)
+
+    def in_metric(self, table: str) -> gpd.GeoDataFrame:
+        """A located table reprojected to :attr:`metric_crs`, made once and kept.
+
+        Parameters
+        ----------
+        table
+            ``assets``, ``opportunities``, ``areas``, ``spend`` or ``projects``.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            The same rows and index in the metric CRS. The copy is made again only
+            when the table (or, for projects, the manifest) has been replaced.
+        """
+        source = self.manifest if table == "projects" else getattr(self, table)
+        kept = self._metric.get(table)
+        if kept is not None and kept[0] is source:
+            return kept[1]
+        frame: gpd.GeoDataFrame = self.projects if table == "projects" else source
+        metric = frame.to_crs(self.metric_crs)
+        self._metric[table] = (source, metric)
+        return metric
 
     @property
     def warnings(self) -> list[Problem]:

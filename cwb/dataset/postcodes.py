@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -89,3 +90,48 @@ class PostcodeLookup:
         lat = joined["lat"].to_numpy(dtype="float64")
         lon = joined["lon"].to_numpy(dtype="float64")
         return lat, lon, ~np.isnan(lat)
+
+
+#: What the spend functions accept as postcodes: a lookup, a frame with postcode/lat/lon
+#: columns, or the path of such a CSV.
+PostcodeSource: TypeAlias = PostcodeLookup | pd.DataFrame | str | Path
+
+
+#: Header spellings of a lookup file's columns (case-insensitive), as in the ONS Postcode
+#: Directory.
+LOOKUP_HEADERS: dict[str, tuple[str, ...]] = {
+    "postcode": ("postcode", "pcds", "pcd"),
+    "lat": ("lat", "latitude"),
+    "lon": ("lon", "long", "lng", "longitude"),
+}
+
+
+def as_postcode_lookup(postcodes: PostcodeSource | None) -> PostcodeLookup | None:
+    """A :class:`PostcodeLookup` from a lookup, a DataFrame or a CSV path (None stays None).
+
+    A CSV's columns are found by their usual spellings (:data:`LOOKUP_HEADERS`,
+    case-insensitive), so an ONS Postcode Directory extract reads as it is.
+
+    Raises
+    ------
+    UsageError
+        When the file is missing or lacks a postcode, lat or lon column.
+    """
+    if postcodes is None or isinstance(postcodes, PostcodeLookup):
+        return postcodes
+    if isinstance(postcodes, pd.DataFrame):
+        return PostcodeLookup.from_frame(postcodes)
+    path = Path(postcodes)
+    if not path.exists():
+        raise UsageError(f"postcode lookup {path} does not exist")
+    head = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+    lower = {c.casefold(): c for c in head}
+    names = {}
+    for role, options in LOOKUP_HEADERS.items():
+        hit = next((lower[o] for o in options if o in lower), None)
+        if hit is None:
+            raise UsageError(
+                f"postcode lookup {path} has no {role} column (looked for {', '.join(options)})"
+            )
+        names[role] = hit
+    return PostcodeLookup.from_csv(path, **names)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cwb import settings
 from cwb.dataset.model import Dataset
 
 STALE_COLUMNS = [
@@ -43,7 +44,7 @@ def months_before(day: _dt.date, months: int) -> _dt.date:
 def stale_rows(
     frame: pd.DataFrame,
     *,
-    months: int = 24,
+    months: int = settings.STALE_MONTHS,
     today: _dt.date | None = None,
     table: str = "assets",
     include_undated: bool = True,
@@ -120,7 +121,7 @@ def stale_rows(
 def stale_records(
     ds: Dataset,
     *,
-    months: int = 24,
+    months: int = settings.STALE_MONTHS,
     today: _dt.date | None = None,
     include_undated: bool = True,
     out: str | Path | None = None,

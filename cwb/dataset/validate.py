@@ -421,7 +421,7 @@ def validate_folder(folder: Path) -> ValidationReport:
         assets=_or_empty(tables["assets"], TABLES["assets"]),
         opportunities=_or_empty(tables["opportunities"], TABLES["opportunities"]),
         areas=_or_empty(tables["areas"], TABLES["areas"]),
-        spend=tables["spend"],  # type: ignore[arg-type]
+        spend=tables["spend"],
         links=tables["links"],
         postcodes=postcodes,
         path=folder,
@@ -432,7 +432,7 @@ def validate_folder(folder: Path) -> ValidationReport:
 
 def _or_empty(frame: pd.DataFrame | None, spec: TableSpec) -> gpd.GeoDataFrame:
     if frame is not None:
-        return frame  # type: ignore[return-value]
+        return frame
     return gpd.GeoDataFrame(
         {c: pd.Series(dtype="str") for c in spec.column_names if c not in ("lat", "lon")},
         geometry=gpd.GeoSeries(crs=WGS84),

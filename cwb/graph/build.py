@@ -44,7 +44,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -54,7 +54,14 @@ import shapely
 
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
-from cwb.privacy import OUTSIDE_AREAS, aggregate_human, assign_area_codes
+from cwb.privacy import OUTSIDE_AREAS, Residents, aggregate_human, assign_area_codes
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+    from cwb.matching.allocation import Allocation
+    from cwb.matching.core import MatchResult
+
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +213,7 @@ def clean_attributes(attrs: dict[str, Any], text: Iterable[str] = ()) -> dict[st
     return out
 
 
-def _point(geom: Any) -> dict[str, Scalar]:
+def _point(geom: BaseGeometry | None) -> dict[str, Scalar]:
     if geom is None or getattr(geom, "is_empty", True):
         return {"located": False}
     if geom.geom_type != "Point":
@@ -251,7 +258,7 @@ def _short(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _frame(table: Any, name: str, *alternatives: str) -> pd.DataFrame | None:
+def _frame(table: object, name: str, *alternatives: str) -> pd.DataFrame | None:
     """Return a table given as a DataFrame, or as the attribute ``name`` of a result object."""
     if table is None:
         return None
@@ -276,6 +283,8 @@ class _Builder:
     #: ids matching gave to its own groups of residents → the rows they stand for
     members: dict[str, list[str]] = field(default_factory=dict)
     name_patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    #: the dataset's residents in aggregate, when the caller already has them
+    residents: Residents | None = None
 
     def add_edge(
         self, u: str, v: str, edge_type: str, key: str | None = None, **attrs: Any
@@ -380,7 +389,7 @@ class _Builder:
         edges = []
         for i, (where, code) in enumerate(zip(_points(public.geometry), codes, strict=True)):
             nid = node_id("asset", ids[i])
-            attrs: dict[str, Scalar] = {
+            attrs: dict[str, Scalar | None] = {
                 "node_type": "asset",
                 "record_id": ids[i],
                 "label": names[i],
@@ -407,15 +416,17 @@ class _Builder:
         if human.empty:
             return
         min_count = self.ds.min_count
-        groups, suppressed = aggregate_human(human, self.ds.areas, min_count=min_count)
+        groups, suppressed = self.residents or aggregate_human(
+            human, self.ds.areas, min_count=min_count
+        )
         self.counters["suppressed_residents"] += suppressed
         kept: dict[tuple[str, str, str], str] = {}
         for g, geom in zip(_records(groups), groups.geometry, strict=True):
             key = (str(g["area_code"]), str(g["category"]), str(g["skills"]))
             digest = hashlib.sha1("\x1f".join(key).encode()).hexdigest()[:8]
             nid = f"group:{key[0]}:{key[1]}:{digest}"
-            skills = LIST_SEPARATOR.join(split_list(g["skills"])) or "no skills recorded"
-            label = f"{int(g['count'])} residents: {_short(skills)} ({g['area_name']})"
+            listed = LIST_SEPARATOR.join(split_list(g["skills"])) or "no skills recorded"
+            label = f"{int(g['count'])} residents: {_short(listed)} ({g['area_name']})"
             self.G.add_node(
                 nid,
                 node_type="asset",
@@ -435,7 +446,7 @@ class _Builder:
             self.groups[nid] = (str(g["area_name"]), set())
             self.link_area(nid, key[0])
         codes = assign_area_codes(human, self.ds.areas)
-        dropped = set()
+        dropped: set[tuple[str | None, str, str]] = set()
         ids, names = _plain_column(human["id"]), human["name"].tolist()
         categories = [str(v) if v is not None else "" for v in _plain_column(human["category"])]
         skills = [str(v) if v is not None else "" for v in _plain_column(human["skills"])]
@@ -443,12 +454,12 @@ class _Builder:
             ids, names, codes, categories, skills, strict=True
         ):
             key = (code, category, skill)
-            nid = kept.get(key)
-            self.asset_nodes[str(aid)] = nid
-            if nid is None:
+            group = kept.get(key)
+            self.asset_nodes[str(aid)] = group
+            if group is None:
                 dropped.add(key)
             elif isinstance(name, str) and len(name.strip()) >= 3:
-                self.groups[nid][1].add(name.strip())
+                self.groups[group][1].add(name.strip())
         self.counters["suppressed_groups"] += len(dropped)
         if dropped:
             log.info(
@@ -639,9 +650,11 @@ class _Builder:
 
 def build_graph(
     ds: Dataset,
-    matches: Any = None,
-    allocation: Any = None,
+    matches: pd.DataFrame | MatchResult | None = None,
+    allocation: pd.DataFrame | Allocation | None = None,
     consortia: pd.DataFrame | None = None,
+    *,
+    residents: Residents | None = None,
 ) -> nx.MultiDiGraph:
     """Build the typed network of a dataset.
 
@@ -661,6 +674,9 @@ def build_graph(
         Proposed consortia: one row per consortium with ``consortium_id``,
         ``opportunity_id`` and ``members`` (``;``-separated asset ids or a list),
         or one row per member with ``consortium_id, opportunity_id, asset_id``.
+    residents
+        :func:`cwb.privacy.aggregate_human` of all of ``ds``'s assets, when
+        already computed (it is computed here otherwise).
 
     Returns
     -------
@@ -681,7 +697,7 @@ def build_graph(
         consortia if consortia is not None else getattr(result, "consortia", None), "consortia"
     )
     G = nx.MultiDiGraph()
-    b = _Builder(ds, G, members=dict(getattr(result, "members", None) or {}))
+    b = _Builder(ds, G, members=dict(getattr(result, "members", None) or {}), residents=residents)
     b.add_areas()
     b.add_projects()
     b.add_opportunities()
@@ -706,25 +722,3 @@ def build_graph(
     )
     log.info("graph of %s: %d nodes, %d edges", ds.name, G.number_of_nodes(), G.number_of_edges())
     return G
-
-
-def graph_for_dataset(
-    ds: Dataset, *, run_matching: bool = True, match_result: Any = None
-) -> nx.MultiDiGraph:
-    """Build the graph of ``ds``, with matches, allocation and consortia when matching is available.
-
-    Matching runs through :func:`cwb.matching.core.match_dataset` (matches,
-    allocation, consortia) unless ``match_result`` already holds its result; if
-    it fails, the error propagates. With ``run_matching=False`` the graph holds
-    the dataset's own structure and links only.
-    """
-    result = None
-    if run_matching:
-        result = match_result if match_result is not None else _run_matching(ds)
-    return build_graph(ds, result)
-
-
-def _run_matching(ds: Dataset) -> Any:
-    from cwb.matching.core import match_dataset
-
-    return match_dataset(ds)

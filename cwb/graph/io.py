@@ -29,7 +29,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -40,11 +40,8 @@ import shapely
 from cwb._atomic import atomic_open, atomic_path, write_text_atomic
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
-from cwb.graph.build import Scalar, graph_for_dataset, plain
+from cwb.graph.build import Scalar, build_graph, plain
 from cwb.graph.metrics import GraphMetrics, graph_metrics
-
-if TYPE_CHECKING:
-    from cwb.demo import DemoRun
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +395,7 @@ def write_metrics_csv(metrics: GraphMetrics, path: str | Path) -> Path:
     return Path(path)
 
 
-# the command and the demo ------------------------------------------------------------------
+# a dataset's graph in one call -------------------------------------------------------------
 
 
 @dataclass
@@ -414,12 +411,11 @@ def export_dataset_graph(
     dataset: Dataset | str | Path,
     output: str | Path,
     *,
-    run_matching: bool = True,
+    matches: Any = None,
     metrics_csv: str | Path | None = None,
     seed: int = 0,
-    match_result: Any = None,
 ) -> GraphExport:
-    """Build a dataset's graph (with matching when available), compute metrics, write it.
+    """Build a dataset's graph, compute its metrics, write it.
 
     Parameters
     ----------
@@ -427,41 +423,24 @@ def export_dataset_graph(
         A :class:`~cwb.dataset.model.Dataset` or the folder of one.
     output
         The graph file; its suffix chooses the format (:data:`GRAPH_FORMATS`).
-    run_matching
-        Add matches, allocation and consortia from :mod:`cwb.matching.core`.
+    matches
+        A :class:`cwb.matching.core.MatchResult` (or a match table, see
+        :func:`cwb.graph.build.build_graph`) whose matches, allocation and
+        consortia become edges. When None the graph holds the dataset's own
+        structure and links only: matching is never run here.
     metrics_csv
         Where to write the per-node metrics table too (optional).
     seed
         Seed of the community detection and betweenness sampling.
-    match_result
-        A :class:`cwb.matching.core.MatchResult` already computed (matching is then not run again).
     """
     graph_format(output)  # a wrong suffix fails before any work is done
     if not isinstance(dataset, Dataset):
         from cwb.dataset.io import read_dataset
 
         dataset = read_dataset(Path(dataset))
-    G = graph_for_dataset(dataset, run_matching=run_matching, match_result=match_result)
+    G = build_graph(dataset, matches)
     metrics = graph_metrics(G, seed=seed)
     written = [write_graph(G, output)]
     if metrics_csv is not None:
         written.append(write_metrics_csv(metrics, metrics_csv))
     return GraphExport(graph=G, metrics=metrics, written=written)
-
-
-def demo_step(run: DemoRun) -> list[Path]:
-    """Demo: the graph in every format, per-node metrics and the reach of each asset kind."""
-    out_dir = run.out_dir
-    result = export_dataset_graph(
-        run.dataset,
-        out_dir / "graph.graphml",
-        metrics_csv=out_dir / "graph_metrics.csv",
-        match_result=run.match_result,
-    )
-    written = list(result.written)
-    for name in ("graph.gexf", "graph.json", "graph.gpkg"):
-        written.append(write_graph(result.graph, out_dir / name))
-    with atomic_open(out_dir / "graph_reach.csv") as handle:
-        result.metrics.reach.to_csv(handle, index=False)
-    written.append(out_dir / "graph_reach.csv")
-    return written

@@ -15,15 +15,19 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
+from cwb.dataset.locate import locate_frame
 from cwb.dataset.schema import TABLES
 from cwb.errors import Problem
+
+if TYPE_CHECKING:
+    from cwb.dataset.postcodes import PostcodeLookup
+
 
 log = logging.getLogger(__name__)
 
@@ -242,79 +246,34 @@ def to_float(value: object) -> float | None:
 def locate(
     frame: pd.DataFrame,
     *,
-    postcodes: Any = None,
+    postcodes: PostcodeLookup | None = None,
     areas: gpd.GeoDataFrame | None = None,
     file: str = "",
     result: ImportResult | None = None,
 ) -> gpd.GeoDataFrame:
-    """Give every row a point geometry and a ``precision``; drop the lat/lon columns.
+    """Give every row a geometry and a ``precision``; drop the lat/lon columns.
 
-    The best available location wins: an existing ``geometry`` or valid
-    ``lat``/``lon`` (``exact``), the ``postcode`` found in ``postcodes`` (a
-    :class:`cwb.dataset.postcodes.PostcodeLookup`, ``postcode``), the representative point
-    of the area whose ``code`` is ``area_code`` (``area``); otherwise the row is
-    kept with geometry None and precision ``none``.
-    Out-of-range coordinates are reported as notes on ``result``.
+    Rows are located by :func:`cwb.dataset.locate.locate_frame` (geometry,
+    lat/lon, easting/northing, the ``postcode`` in ``postcodes``, the area whose
+    ``code`` is ``area_code``); rows it cannot place are kept with geometry None
+    and precision ``none``. Out-of-range coordinates (and 0, 0 placeholders) are
+    reported as notes on ``result``.
     """
-    frame = frame.copy()
-    n = len(frame)
-    lat = pd.to_numeric(
-        frame.get("lat", pd.Series(np.nan, index=frame.index)), errors="coerce"
-    ).to_numpy(dtype=float)
-    lon = pd.to_numeric(
-        frame.get("lon", pd.Series(np.nan, index=frame.index)), errors="coerce"
-    ).to_numpy(dtype=float)
-    given = ~np.isnan(lat) & ~np.isnan(lon)
-    in_range = given & (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & ~((lat == 0) & (lon == 0))
-    if result is not None and (given & ~in_range).any():
+    located = locate_frame(frame, postcodes=postcodes, areas=areas, table="import", file=file)
+    bad = located.flagged.get("out_of_range", 0)
+    if result is not None and bad:
         result.notes.append(
-            f"{int((given & ~in_range).sum())} row(s) of {file or result.source_file} "
-            "had lat/lon out of range "
+            f"{bad} row(s) of {file or result.source_file} had lat/lon out of range "
             "(or 0,0 placeholders); they were located by postcode or area where possible"
         )
-    geometry = np.full(n, None, dtype=object)
-    precision = np.full(n, "none", dtype=object)
-    if "geometry" in frame:
-        existing = frame["geometry"].to_numpy(dtype=object)
-        has = ~shapely.is_missing(existing) & ~shapely.is_empty(existing)
-        geometry[has] = existing[has]
-        precision[has] = "exact"
-    todo = precision == "none"
-    exact = todo & in_range
-    geometry[exact] = shapely.points(lon[exact], lat[exact])
-    precision[exact] = "exact"
-    todo = precision == "none"
-    if todo.any() and postcodes is not None and "postcode" in frame:
-        plat, plon, found = postcodes.locate(frame["postcode"])
-        hit = todo & np.asarray(found, dtype=bool)
-        geometry[hit] = shapely.points(plon[hit], plat[hit])
-        precision[hit] = "postcode"
-    todo = precision == "none"
-    if todo.any() and areas is not None and len(areas) and "area_code" in frame:
-        points = areas.to_crs(WGS84).set_index("code").geometry.representative_point()
-        points = points[~points.index.duplicated()]
-        mapped = frame["area_code"].map(points)
-        found = mapped.to_numpy(dtype=object)
-        hit = todo & mapped.notna().to_numpy()
-        geometry[hit] = found[hit]
-        precision[hit] = "area"
-    if "postcode" in frame:
-        from cwb.dataset.postcodes import normalise_postcodes
-
-        frame["postcode"] = normalise_postcodes(frame["postcode"]).astype(object)
-        frame["postcode"] = frame["postcode"].where(frame["postcode"].notna(), None)
-    frame["precision"] = precision
-    frame = frame.drop(columns=[c for c in ("lat", "lon", "geometry") if c in frame])
-    return gpd.GeoDataFrame(
-        frame, geometry=gpd.GeoSeries(geometry, index=frame.index, crs=WGS84), crs=WGS84
-    )
+    return located.apply(frame)
 
 
 def located_table(
     table: str,
     records: list[dict[str, Any]] | pd.DataFrame,
     *,
-    postcodes: Any = None,
+    postcodes: PostcodeLookup | None = None,
     areas: gpd.GeoDataFrame | None = None,
     provenance: Provenance | None = None,
     result: ImportResult | None = None,

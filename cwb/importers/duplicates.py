@@ -18,27 +18,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-#: Words that say nothing about which organisation a name means.
-_NOISE = re.compile(
-    r"\b(the|ltd|limited|plc|llp|cic|inc|co|company|uk|cio|trust|charitable|incorporated)\b"
-)
+from cwb import settings
+from cwb.text import normalise_names
 
-
-def normalise_name(value: object) -> str:
-    """Lower case, ``&`` → ``and``, no punctuation or legal-form words, single spaces."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    text = str(value).lower().replace("&", " and ").replace("'", "").replace(".", "")
-    text = re.sub(r"[^a-z0-9 ]+", " ", text)
-    text = _NOISE.sub(" ", text)
-    return re.sub(r"\s+", " ", text).strip()
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 
 def _digits(name: str) -> list[str]:
@@ -92,15 +83,6 @@ def name_similarities(left: list[str], right: list[str], *, at_least: float = 0.
     return score
 
 
-def normalise_names(names: pd.Series) -> pd.Series:
-    """:func:`normalise_name` of a whole column, vectorised."""
-    text = names.astype(object).fillna("").astype(str).str.lower()
-    text = text.str.replace("&", " and ", regex=False).str.replace("'", "", regex=False)
-    text = text.str.replace(".", "", regex=False).str.replace(r"[^a-z0-9 ]+", " ", regex=True)
-    text = text.str.replace(_NOISE, " ", regex=True)
-    return text.str.replace(r"\s+", " ", regex=True).str.strip()
-
-
 def _norm_number(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
@@ -111,8 +93,8 @@ def _norm_number(value: object) -> str:
 class DuplicateRule:
     """How likely duplicates are found."""
 
-    max_distance_m: float = 250.0
-    min_similarity: float = 90.0
+    max_distance_m: float = settings.DUPLICATE_DISTANCE_M
+    min_similarity: float = settings.DUPLICATE_SIMILARITY
     same_kind: bool = True
 
 
@@ -179,7 +161,7 @@ def _candidates(
     left: gpd.GeoDataFrame,
     right: gpd.GeoDataFrame,
     *,
-    metric_crs: Any,
+    metric_crs: CRS | str,
     rule: DuplicateRule,
     same: bool = False,
 ) -> pd.DataFrame:
@@ -202,7 +184,13 @@ def _candidates(
     l_kind, r_kind = codes[: len(left)], codes[len(left) :]
     found: list[pd.DataFrame] = []
 
-    def add(i: np.ndarray, j: np.ndarray, reason: str, score: Any, dist: Any) -> None:
+    def add(
+        i: np.ndarray,
+        j: np.ndarray,
+        reason: str,
+        score: np.ndarray | float,
+        dist: np.ndarray | float,
+    ) -> None:
         found.append(
             pd.DataFrame(
                 {
@@ -291,7 +279,7 @@ def find_duplicates(
     existing: gpd.GeoDataFrame,
     incoming: gpd.GeoDataFrame,
     *,
-    metric_crs: Any = "EPSG:27700",
+    metric_crs: CRS | str = "EPSG:27700",
     rule: DuplicateRule | None = None,
 ) -> pd.DataFrame:
     """Likely duplicates between two asset tables (ids already in ``existing`` are not listed).
@@ -319,7 +307,7 @@ def find_duplicates(
 def find_batch_duplicates(
     incoming: gpd.GeoDataFrame,
     *,
-    metric_crs: Any = "EPSG:27700",
+    metric_crs: CRS | str = "EPSG:27700",
     rule: DuplicateRule | None = None,
 ) -> pd.DataFrame:
     """Likely duplicates inside one table (one import), by the rules of :func:`find_duplicates`.

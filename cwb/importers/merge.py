@@ -33,7 +33,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -50,9 +50,15 @@ from cwb.importers.duplicates import (
     in_ids,
     name_similarities,
     name_similarity,
-    normalise_name,
-    normalise_names,
 )
+from cwb.text import normalise_name, normalise_names
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+    from cwb.dataset.model import Dataset
+    from cwb.dataset.postcodes import PostcodeLookup
+
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +277,7 @@ def _merge_within_import(
     *,
     on_duplicate: str,
     rule: DuplicateRule | None,
-    metric_crs: Any,
+    metric_crs: CRS | str,
 ) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
     """Find and merge likely duplicates among the incoming rows still new to the dataset."""
     known = (
@@ -302,12 +308,20 @@ def _merge_within_import(
 # --------------------------------------------------------------------------- into a dataset
 
 
+class _ImporterArgs(TypedDict):
+    """The arguments every importer takes."""
+
+    provenance: Provenance | None
+    postcodes: PostcodeLookup | None
+    areas: gpd.GeoDataFrame | None
+
+
 def run_importer(
     kind: str,
     path: str | Path,
     *,
-    postcodes: Any = None,
-    areas: Any = None,
+    postcodes: PostcodeLookup | None = None,
+    areas: gpd.GeoDataFrame | None = None,
     provenance: Provenance | None = None,
     mapping: dict[str, str] | None = None,
     preset: str | None = None,
@@ -318,7 +332,7 @@ def run_importer(
     """Run the importer for ``kind`` (one of :data:`IMPORT_KINDS`) on ``path``."""
     from cwb import importers as imp
 
-    common = {"provenance": provenance, "postcodes": postcodes, "areas": areas}
+    common: _ImporterArgs = {"provenance": provenance, "postcodes": postcodes, "areas": areas}
     if kind == "osm":
         return imp.import_osm(path, **common)
     if kind == "openreferral":
@@ -349,7 +363,7 @@ def _blocking(problems: list, writing: set[str]) -> list:
     return out
 
 
-def _far(frame: gpd.GeoDataFrame, ds: Any) -> np.ndarray:
+def _far(frame: gpd.GeoDataFrame, ds: Dataset) -> np.ndarray:
     """Rows located farther outside the dataset's areas than the manifest allows."""
     areas = ds.areas
     if frame is None or not len(frame) or areas is None or not len(areas):
@@ -437,6 +451,8 @@ def import_into(
     folder = Path(dataset)
     report = validate_dataset(folder)
     ds = report.dataset
+    if ds is None:  # the dataset could not be read at all
+        raise DatasetError(report.problems, summary=f"{folder} cannot be read; fix it first")
     lookup = (
         PostcodeLookup.from_frame(ds.postcodes)
         if ds.postcodes is not None and len(ds.postcodes)
@@ -499,7 +515,7 @@ def import_into(
     return result
 
 
-def _drop_far_and_unlocated(result: ImportResult, ds: Any, drop_unlocated: bool) -> None:
+def _drop_far_and_unlocated(result: ImportResult, ds: Dataset, drop_unlocated: bool) -> None:
     km = ds.manifest.max_outside_m / 1000
     for table in ("assets", "opportunities"):
         frame = result.tables.get(table)
@@ -532,7 +548,7 @@ def _drop_far_and_unlocated(result: ImportResult, ds: Any, drop_unlocated: bool)
 
 
 def _merge_links(
-    ds: Any,
+    ds: Dataset,
     links: pd.DataFrame,
     id_maps: dict[str, str],
     merged_tables: dict[str, pd.DataFrame],
@@ -569,7 +585,7 @@ def _merge_links(
     return links.reset_index(drop=True)
 
 
-def _write_tables(folder: Path, ds: Any, tables: dict[str, pd.DataFrame]) -> list[Path]:
+def _write_tables(folder: Path, ds: Dataset, tables: dict[str, pd.DataFrame]) -> list[Path]:
     """Write every table to a scratch folder first, then move them all into place."""
     from cwb.dataset.io import write_table
 

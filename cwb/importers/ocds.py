@@ -24,9 +24,9 @@ import html
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cwb.errors import DatasetError, Problem, UsageError
+from cwb.errors import DatasetError, MissingDependencyError, Problem, UsageError
 from cwb.importers.common import (
     ImportResult,
     Provenance,
@@ -39,6 +39,12 @@ from cwb.importers.common import (
     to_float,
 )
 from cwb.importers.registers import stable_id
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from cwb.dataset.postcodes import PostcodeLookup
+
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +129,10 @@ def _spreadsheet_package(path: Path) -> dict[str, Any]:
     """An OCDS spreadsheet (flattened with path headers) → a release package via flattentool."""
     import tempfile
 
-    import flattentool
+    try:
+        import flattentool  # noqa: PLC0415 - optional dependency
+    except ImportError as exc:
+        raise MissingDependencyError.for_extra("ocds", "reading OCDS spreadsheets") from exc
 
     fmt = {".xlsx": "xlsx", ".csv": "csv"}.get(path.suffix.lower())
     if fmt is None:
@@ -153,8 +162,15 @@ def compiled_releases(
     ``extension_schemas`` is a folder or file of extension release-schema patches
     (see :func:`cwb.importers.ocds_schema.merge_schema`).
     """
-    from ocdskit.combine import merge
-    from ocdskit.util import is_record_package, is_release, is_release_package
+    try:
+        from ocdskit.combine import merge  # noqa: PLC0415 - optional dependency
+        from ocdskit.util import (  # noqa: PLC0415 - optional dependency
+            is_record_package,
+            is_release,
+            is_release_package,
+        )
+    except ImportError as exc:
+        raise MissingDependencyError.for_extra("ocds", "importing OCDS") from exc
 
     to_merge: list[Any] = []
     compiled: list[dict[str, Any]] = []
@@ -240,7 +256,7 @@ def _merge_schema(
         )
         result.notes.append(
             f"{len(built.missing)} listed OCDS extension(s) have no local schema "
-            f"(--ocds-extensions); their fields were merged with default rules: {names}"
+            f"(extension_schemas); their fields were merged with default rules: {names}"
         )
     return built.schema
 
@@ -346,8 +362,8 @@ def import_ocds(
     *,
     project: str,
     provenance: Provenance | None = None,
-    postcodes: Any = None,
-    areas: Any = None,
+    postcodes: PostcodeLookup | None = None,
+    areas: gpd.GeoDataFrame | None = None,
     extension_schemas: str | Path | None = None,
 ) -> ImportResult:
     """Import OCDS data: tenders/lots as opportunities, award suppliers as assets and spend rows.
@@ -378,9 +394,7 @@ def import_ocds(
     """
     path = require_path(path)
     if not project:
-        raise UsageError(
-            "OCDS contracts need a project id: pass project=… (--project on the command line)"
-        )
+        raise UsageError("OCDS contracts need a project id", argument="project")
     result = ImportResult(importer="ocds", source_file=str(path))
     releases = compiled_releases(path, result, extension_schemas=extension_schemas)
     licence = _package_licence(path)
@@ -405,7 +419,9 @@ def import_ocds(
             continue
         sector = None
         if isinstance(tender, dict):
-            lots = [lot for lot in tender.get("lots") or [] if isinstance(lot, dict)]
+            lots: list[dict[str, Any] | None] = [
+                lot for lot in tender.get("lots") or [] if isinstance(lot, dict)
+            ]
             for lot in lots or [None]:
                 opportunities.append(_opportunity(release, project, lot, buyer, buyer_pc))
             sector = opportunities[-1]["sector"] if opportunities else None

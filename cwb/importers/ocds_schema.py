@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cwb.errors import UsageError
+from cwb.errors import MissingDependencyError, UsageError
 from cwb.importers.common import read_json
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,10 @@ class MergeSchema:
 
 def _rules_resolve(schema: dict[str, Any]) -> str | None:
     """None when ocdsmerge can derive merge rules from ``schema``, else the reason it cannot."""
-    from ocdsmerge.rules import get_merge_rules
+    try:
+        from ocdsmerge.rules import get_merge_rules  # noqa: PLC0415 - optional dependency
+    except ImportError as exc:
+        raise MissingDependencyError.for_extra("ocds", "compiling OCDS releases") from exc
 
     try:
         get_merge_rules(copy.deepcopy(schema))
@@ -133,8 +136,11 @@ def merge_schema(extensions: Iterable[str], local: str | Path | None = None) -> 
         A folder of extension release-schema patches, or one patch file (always
         applied); see the module notes.
     """
-    import json_merge_patch
-    from ocdsextensionregistry.util import remove_nulls
+    try:
+        import json_merge_patch  # noqa: PLC0415 - optional dependency
+        from ocdsextensionregistry.util import remove_nulls  # noqa: PLC0415 - optional dependency
+    except ImportError as exc:
+        raise MissingDependencyError.for_extra("ocds", "compiling OCDS releases") from exc
 
     out = MergeSchema(schema=core_schema())
     patches = local_patches(local) if local is not None else {}

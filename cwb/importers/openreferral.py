@@ -22,7 +22,7 @@ import csv
 import logging
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.importers.common import (
@@ -35,6 +35,12 @@ from cwb.importers.common import (
     require_path,
     to_float,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from cwb.dataset.postcodes import PostcodeLookup
+
 
 log = logging.getLogger(__name__)
 
@@ -163,8 +169,8 @@ def import_openreferral(
     path: str | Path,
     *,
     provenance: Provenance | None = None,
-    postcodes: Any = None,
-    areas: Any = None,
+    postcodes: PostcodeLookup | None = None,
+    areas: gpd.GeoDataFrame | None = None,
 ) -> ImportResult:
     """Import an Open Referral (HSDS) CSV folder or JSON file as community assets.
 
@@ -283,9 +289,7 @@ def import_openreferral(
                 "lon": lon,
                 "postcode": postcode,
                 "skills": ";".join(
-                    dict.fromkeys(
-                        clean_str(s.get("name")) for s in active if clean_str(s.get("name"))
-                    )
+                    dict.fromkeys(name for s in active if (name := clean_str(s.get("name"))))
                 )
                 or None,
                 "registered_number": charity_number,

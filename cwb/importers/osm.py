@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -32,6 +32,10 @@ from cwb.importers.common import (
     located_table,
     require_path,
 )
+
+if TYPE_CHECKING:
+    from cwb.dataset.postcodes import PostcodeLookup
+
 
 log = logging.getLogger(__name__)
 
@@ -204,8 +208,8 @@ def import_osm(
     tag_table: str | None = None,
     keep_unnamed: bool = False,
     metric_crs: str = "EPSG:27700",
-    postcodes: Any = None,
-    areas: Any = None,
+    postcodes: PostcodeLookup | None = None,
+    areas: gpd.GeoDataFrame | None = None,
 ) -> ImportResult:
     """Import an OSM extract as assets.
 

@@ -1,4 +1,4 @@
-"""Public registers as CSV (Charity Commission, Companies House, NHS ODS, libraries, GP practices).
+r"""Public registers as CSV (Charity Commission, Companies House, NHS ODS, libraries, GP practices).
 
 A register is a table with one organisation or site per row. A *column mapping*
 says which source column fills which asset column (``name=NAME,postcode=Postcode``);
@@ -6,10 +6,22 @@ a *preset* holds the mapping, kind, category and the rule that skips closed or
 dissolved entries for a register cwb knows. Explicit mapping entries override the
 preset's.
 
-Example
--------
->>> result = import_register("libraries.csv", preset="libraries")  # doctest: +SKIP
->>> result.tables["assets"][["id", "name", "postcode", "precision"]].head()  # doctest: +SKIP
+Examples
+--------
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "libraries.csv"
+>>> _ = path.write_text(
+...     "id,name,address,postcode,lat,lng\n"
+...     "1,Smethwick Library,Tollhouse Way,B66 1AB,52.4926,-1.9702\n"
+...     "2,Thimblemill Library,Thimblemill Road,B67 5RJ,,\n"
+... )
+>>> result = import_register(path, preset="libraries")
+>>> print(result.tables["assets"][["name", "category", "precision"]].to_string(index=False))
+               name category precision
+  Smethwick Library  library     exact
+Thimblemill Library  library      none
+>>> parse_mapping("name=Library Name,postcode=Post Code")
+{'name': 'Library Name', 'postcode': 'Post Code'}
 """
 
 from __future__ import annotations
@@ -19,7 +31,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +45,12 @@ from cwb.importers.common import (
     located_table,
     require_path,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from cwb.dataset.postcodes import PostcodeLookup
+
 
 log = logging.getLogger(__name__)
 
@@ -259,11 +277,14 @@ def parse_mapping(text: str | None) -> dict[str, str]:
         if not part:
             continue
         if "=" not in part:
-            raise UsageError(f"--map entry {part!r} must look like cwb_column=SourceColumn")
+            raise UsageError(
+                f"entry {part!r} must look like cwb_column=SourceColumn", argument="mapping"
+            )
         key, value = (s.strip() for s in part.split("=", 1))
         if key not in MAPPABLE:
             raise UsageError(
-                f"--map names an unknown cwb column {key!r}; known: {', '.join(MAPPABLE)}"
+                f"names an unknown cwb column {key!r}; known: {', '.join(MAPPABLE)}",
+                argument="mapping",
             )
         mapping[key] = value
     return mapping
@@ -298,8 +319,8 @@ def import_register(
     preset: str | None = None,
     category: str | None = None,
     provenance: Provenance | None = None,
-    postcodes: Any = None,
-    areas: Any = None,
+    postcodes: PostcodeLookup | None = None,
+    areas: gpd.GeoDataFrame | None = None,
 ) -> ImportResult:
     """Import a register CSV as assets.
 
@@ -342,7 +363,8 @@ def import_register(
     columns.update(mapping or {})
     if "name" not in columns:
         raise UsageError(
-            "a register import needs at least name=SourceColumn in --map (or a --preset)"
+            "a register import needs at least name=SourceColumn (or a preset)",
+            argument="mapping",
         )
     category = category or (spec.category if spec else "building")
     if category not in CATEGORY_KIND:

@@ -20,12 +20,12 @@ import logging
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from cwb.dataset.schema import CATEGORY_KIND
-from cwb.errors import DatasetError, Problem, UsageError
+from cwb.errors import DatasetError, MissingDependencyError, Problem, UsageError
 from cwb.importers.common import (
     ImportResult,
     Provenance,
@@ -37,6 +37,12 @@ from cwb.importers.common import (
     schema_frame,
     to_float,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from cwb.dataset.postcodes import PostcodeLookup
+
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +113,10 @@ def recipient_category(org: dict[str, Any]) -> str:
 def _spreadsheet_to_json(path: Path) -> dict[str, Any]:
     """A 360Giving CSV or XLSX (title or path headers) → ``{"grants": [...]}`` via flattentool."""
     try:
-        import flattentool
-    except ImportError as exc:  # pragma: no cover - flattentool is a dependency
-        from cwb.errors import MissingDependencyError
-
-        raise MissingDependencyError(
-            "reading 360Giving spreadsheets needs flattentool: pip install flattentool"
+        import flattentool  # noqa: PLC0415 - optional dependency
+    except ImportError as exc:
+        raise MissingDependencyError.for_extra(
+            "360giving", "reading 360Giving spreadsheets (CSV, XLSX)"
         ) from exc
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -185,8 +189,8 @@ def import_360giving(
     *,
     provenance: Provenance | None = None,
     recipient_category_override: str | None = None,
-    postcodes: Any = None,
-    areas: Any = None,
+    postcodes: PostcodeLookup | None = None,
+    areas: gpd.GeoDataFrame | None = None,
 ) -> ImportResult:
     """Import a 360Giving file: funders and recipients as assets, grants as ``funds`` links.
 
@@ -310,7 +314,7 @@ def import_360giving(
     return result
 
 
-def _pick_area(ward: str | None, lsoa: str | None, areas: Any) -> str | None:
+def _pick_area(ward: str | None, lsoa: str | None, areas: gpd.GeoDataFrame | None) -> str | None:
     if areas is not None and len(areas):
         codes = set(areas["code"].astype(str))
         for code in (ward, lsoa):

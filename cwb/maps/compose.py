@@ -13,8 +13,8 @@
   the area's representative point, never at a resident's location;
 - the opportunities, and the matched links as lines coloured and weighted by
   score with their reasons (links from residents are aggregated per area);
-- the areas shaded by an indicator, supplier spend per area when the dataset
-  has spend, a layer control, legend, title with sources and date, scale bar,
+- the areas shaded by an indicator, supplier spend per area when a spend
+  analysis is given, a layer control, legend, title with sources and date, scale bar,
   fullscreen button and search by name.
 
 The layers themselves are built in :mod:`cwb.maps.layers`; this module composes
@@ -27,12 +27,13 @@ import datetime as _dt
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import numpy as np
 import pandas as pd
 
+from cwb import settings
 from cwb._atomic import atomic_path
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
@@ -53,13 +54,20 @@ from cwb.maps.layers import (
     add_spend,
 )
 
+if TYPE_CHECKING:
+    from cwb.matching.core import MatchResult
+    from cwb.privacy import Residents
+    from cwb.spend.analysis import SpendAnalysis
+
 __all__ = [
     "CATEGORY_COLOURS",
     "KIND_STYLE",
     "OPPORTUNITY_COLOURS",
     "MapOptions",
     "make_map",
+    "relative_assets_prefix",
     "save_map",
+    "write_map",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,11 +79,13 @@ log = logging.getLogger(__name__)
 def make_map(
     ds: Dataset,
     *,
-    matches: pd.DataFrame | None = None,
+    matches: MatchResult | pd.DataFrame | None = None,
+    spend: SpendAnalysis | None = None,
+    residents: Residents | None = None,
     indicator: str | None = "imd_decile",
     area_level: str | None = None,
     links: bool = True,
-    max_links: int = 5000,
+    max_links: int = settings.MAX_LINKS,
     cluster_above: int = 10_000,
     tiles: str | None = "OpenStreetMap",
     title: str | None = None,
@@ -90,9 +100,14 @@ def make_map(
     ds
         The dataset.
     matches
-        Matched links with columns ``asset_id, opportunity_id, score, reasons``;
-        when None and ``links`` is true they come from :mod:`cwb.matching.core` if it
-        is installed.
+        A :class:`~cwb.matching.core.MatchResult`, or its match table (columns
+        ``asset_id, opportunity_id, score, reasons``). When None the map has no
+        links layer: matching is never run here (the Pipeline runs it once).
+    spend
+        The dataset's :class:`~cwb.spend.analysis.SpendAnalysis`; its spend per
+        supplier area becomes a layer. When None the map has no spend layer.
+    residents
+        :func:`cwb.privacy.aggregate_human` of the dataset, when already computed.
     indicator
         Area column to shade the areas by (None: outlines only).
     area_level
@@ -138,8 +153,9 @@ def make_map(
             if c not in ("code", "name", "geometry") and pd.api.types.is_numeric_dtype(ds.areas[c])
         ]
         raise UsageError(
-            f"--indicator: the areas have no column {indicator!r}; "
-            f"numeric columns: {', '.join(numeric) or 'none'}"
+            f"the areas have no column {indicator!r}; "
+            f"numeric columns: {', '.join(numeric) or 'none'}",
+            argument="indicator",
         )
     levels = set(ds.areas["level"].dropna().astype(str)) if "level" in ds.areas else set()
     if area_level is not None and area_level not in levels:
@@ -153,11 +169,11 @@ def make_map(
     add_rings(build)
     for kind in ("physical", "financial", "community"):
         add_asset_kind(build, kind)
-    add_human(build)
+    add_human(build, residents)
     add_opportunities(build)
     if links:
-        add_links(build, matches)
-    add_spend(build)
+        add_links(build, getattr(matches, "matches", matches))
+    add_spend(build, spend)
     add_projects(build)
     # the view is set before the layers are added, so that each draws once, for the final view
     if build.bounds:
@@ -204,12 +220,34 @@ def save_map(ds: Dataset | str | Path, path: str | Path, **kwargs: Any) -> Path:
         from cwb.dataset.io import read_dataset
 
         ds = read_dataset(ds)
-    path = Path(path)
-    prefix = kwargs.get("assets_prefix")
+    kwargs["assets_prefix"] = relative_assets_prefix(kwargs.get("assets_prefix"), path)
+    return write_map(make_map(ds, **kwargs), path)
+
+
+def relative_assets_prefix(prefix: str | None, path: str | Path) -> str | None:
+    """``prefix`` as the map at ``path`` should load it: an existing folder relative to the file.
+
+    Parameters
+    ----------
+    prefix
+        A URL, a folder, or None.
+    path
+        Where the map's HTML file will be written.
+
+    Returns
+    -------
+    str or None
+        The folder relative to ``path``'s folder; a URL or a missing folder unchanged.
+    """
     if prefix and "://" not in prefix and Path(prefix).is_dir():
-        relative = os.path.relpath(Path(prefix).resolve(), path.resolve().parent)
-        kwargs["assets_prefix"] = Path(relative).as_posix()
-    fmap = make_map(ds, **kwargs)
+        relative = os.path.relpath(Path(prefix).resolve(), Path(path).resolve().parent)
+        return Path(relative).as_posix()
+    return prefix
+
+
+def write_map(fmap: folium.Map, path: str | Path) -> Path:
+    """Write a map built by :func:`make_map` to an HTML file, atomically."""
+    path = Path(path)
     with atomic_path(path) as tmp:
         fmap.save(str(tmp))
     log.info("map written to %s", path)

@@ -6,7 +6,7 @@ here pack a whole layer into a few base64 strings instead: coordinates are
 quantised to integer steps of ``1e-5`` degrees (about a metre), put in
 Z-order so that neighbours follow each other, delta-encoded and written as
 zigzag varints; categories and repeated strings become small integer arrays
-into a dictionary. ``resources/js/cwb_map.js`` decodes them and draws them on
+into a dictionary. ``cwb/maps/js/cwb_map.js`` decodes them and draws them on
 one canvas per layer (shapes, a fast pixel stamp, or grid clusters with
 counts), with click and hover hit-testing for popups and tooltips.
 
@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -297,10 +297,10 @@ class CwbLayer(JSCSSMixin, Layer):
         """The spec as script-safe JSON."""
         return safe_json(self.spec)
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca says str
         """Render the layer's script as is (folium would re-parse its data as a template)."""
         _add_cwb_code(self)
-        figure = self.get_root()
+        figure = cast(Figure, self.get_root())
         for name, url in self.default_js:
             figure.header.add_child(JavascriptLink(url), name=name)
         for name, url in self.default_css:
@@ -309,7 +309,7 @@ class CwbLayer(JSCSSMixin, Layer):
         figure.script.add_child(RawHtml(script(self, kwargs)), name=self.get_name())
         if self.show:
             figure.script.add_child(
-                RawHtml(f"{self.get_name()}.addTo({self._parent.get_name()});"),
+                RawHtml(f"{self.get_name()}.addTo({cast(Element, self._parent).get_name()});"),
                 name=self.get_name() + "_add",
             )
         for child in self._children.values():
@@ -330,7 +330,7 @@ class CwbControl(JSCSSMixin, MacroElement):
     def __init__(
         self,
         factory: str,
-        spec: dict[str, Any] | None = None,
+        spec: dict[str, Any] | list[Any] | None = None,
         layers: dict[str, CwbLayer] | list[CwbLayer] | None = None,
     ) -> None:
         super().__init__()
@@ -352,7 +352,7 @@ class CwbControl(JSCSSMixin, MacroElement):
             return "{" + pairs + "}"
         return "[" + ", ".join(v.get_name() for v in self.layers or []) + "]"
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca says str
         """Render, adding cwb's script to the page header first."""
         _add_cwb_code(self)
         super().render(**kwargs)

@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from cwb import settings
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES
 from cwb.maps.elements import (
@@ -37,11 +38,13 @@ from cwb.maps.tables import (
     link_table,
     located,
     lon_lat,
-    matches_from_matching,
     opportunity_points,
     text_of,
 )
-from cwb.privacy import aggregate_human, assign_area_codes, drop_private_columns
+from cwb.privacy import Residents, aggregate_human, drop_private_columns
+
+if TYPE_CHECKING:
+    from cwb.spend.analysis import SpendAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +99,7 @@ class MapOptions:
     indicator: str | None = "imd_decile"
     area_level: str | None = None
     links: bool = True
-    max_links: int = 5000
+    max_links: int = settings.MAX_LINKS
     cluster_above: int = 10_000
     tiles: str | None = "OpenStreetMap"
     title: str | None = None
@@ -215,14 +218,16 @@ def add_areas(build: MapBuild) -> None:
     if areas is None or areas.empty:
         return
     indicator = build.options.indicator
-    areas = areas[located(areas)]
+    placed = located(areas)
+    areas = areas[placed]
+    metric = build.ds.in_metric("areas")[placed]
     levels = list(dict.fromkeys(areas["level"].dropna().astype(str))) if "level" in areas else []
     if len(levels) > 1:
         # wards over LSOAs would hide each other: one level is drawn
         chosen = build.options.area_level or levels[0]
-        areas = areas[areas["level"].astype(str) == chosen]
+        keep = (areas["level"].astype(str) == chosen).to_numpy()
+        areas, metric = areas[keep], metric[keep]
         build.notes.append(f"Areas: {chosen} (levels {', '.join(levels)}; choose with --level).")
-    metric = areas.to_crs(build.ds.metric_crs)
     simple = metric.geometry.simplify(5.0).to_crs("EPSG:4326")
     geoms = shapely.transform(simple.to_numpy(), lambda c: np.round(c, 5))
     props = pd.DataFrame(
@@ -272,27 +277,24 @@ def add_rings(build: MapBuild) -> None:
     projects = ds.projects
     if projects.empty or not ds.manifest.bands_m:
         return
-    metric = projects.to_crs(ds.metric_crs)
-    features, items = [], []
-    for (_, proj), point in zip(projects.iterrows(), metric.geometry, strict=True):
+    metric = ds.in_metric("projects")
+    labels, lines = [], []
+    for name, point in zip(projects["name"], metric.geometry, strict=True):
         for band in ds.manifest.bands_m:
-            ring = (
-                gpd.GeoSeries(
-                    [shapely.LineString(point.buffer(band, 64).exterior.coords)], crs=metric.crs
-                )
-                .to_crs("EPSG:4326")
-                .iloc[0]
-            )
-            ring = shapely.transform(ring, lambda c: np.round(c, 5))
-            km = f"{band / 1000:g} km"
-            features.append(
-                {
-                    "type": "Feature",
-                    "properties": {"label": f"{km} from {proj['name']}"},
-                    "geometry": shapely.geometry.mapping(ring),
-                }
-            )
-            build.bounds.append(ring.bounds)
+            labels.append(f"{band / 1000:g} km from {name}")
+            lines.append(shapely.LineString(point.buffer(band, 64).exterior.coords))
+    rings = gpd.GeoSeries(lines, crs=metric.crs).to_crs("EPSG:4326")  # one reprojection
+    features, items = [], []
+    for label, ring in zip(labels, rings, strict=True):
+        ring = shapely.transform(ring, lambda c: np.round(c, 5))
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"label": label},
+                "geometry": shapely.geometry.mapping(ring),
+            }
+        )
+        build.bounds.append(ring.bounds)
     for band in ds.manifest.bands_m:
         items.append({"label": f"{band / 1000:g} km", "colour": "#d7301f", "shape": "ring"})
     build.layers["rings"] = CwbLayer(
@@ -383,10 +385,14 @@ def add_asset_kind(build: MapBuild, kind: str) -> None:
     build.sections.append({"id": kind, "title": style["label"], "items": items})
 
 
-def add_human(build: MapBuild) -> None:
-    """Residents as counts per area (small groups suppressed), never one by one."""
+def add_human(build: MapBuild, residents: Residents | None = None) -> None:
+    """Residents as counts per area (small groups suppressed), never one by one.
+
+    ``residents`` is :func:`cwb.privacy.aggregate_human` of the dataset when
+    already computed (it is computed here otherwise).
+    """
     ds = build.ds
-    groups, suppressed = aggregate_human(ds.assets, ds.areas, min_count=ds.min_count)
+    groups, suppressed = residents or aggregate_human(ds.assets, ds.areas, min_count=ds.min_count)
     k = ds.min_count
     if suppressed:
         build.notes.append(f"{suppressed:,} resident(s) in groups smaller than {k} are not shown.")
@@ -534,10 +540,8 @@ def add_opportunities(build: MapBuild) -> None:
 
 
 def add_links(build: MapBuild, matches: pd.DataFrame | None) -> None:
-    """The matched links as lines weighted by score, with their reasons."""
+    """The matched links as lines weighted by score, with their reasons (none without matches)."""
     ds = build.ds
-    if matches is None:
-        matches = matches_from_matching(ds)
     if matches is None or matches.empty:
         return
     table = link_table(ds, matches)
@@ -574,35 +578,27 @@ def add_links(build: MapBuild, matches: pd.DataFrame | None) -> None:
     )
 
 
-def add_spend(build: MapBuild) -> None:
-    """Supplier spend summed per area (hidden until switched on)."""
-    ds = build.ds
-    spend = ds.spend
-    if spend is None or spend.empty or ds.areas is None or ds.areas.empty:
+def add_spend(build: MapBuild, spend: SpendAnalysis | None) -> None:
+    """Included spend by the area its suppliers are in (hidden until switched on).
+
+    The figures are the spend analysis's own (:attr:`SpendAnalysis.by_area`), so
+    suppliers located through the supplier register count where the register
+    puts them. Without an analysis the map has no spend layer.
+    """
+    if spend is None or spend.by_area.empty:
         return
-    amount = pd.to_numeric(spend["amount"], errors="coerce")
-    codes = assign_area_codes(spend, ds.areas)
-    frame = pd.DataFrame(
-        {
-            "area": codes.to_numpy(),
-            "amount": amount.to_numpy(),
-            "supplier": text_of(spend, "supplier_name").to_numpy(),
-        }
-    )
-    frame = frame[frame["area"].isin(ds.areas["code"].astype(str)) & frame["amount"].notna()]
-    if frame.empty:
-        return
-    agg = frame.groupby("area").agg(
-        amount=("amount", "sum"), transactions=("amount", "size"), suppliers=("supplier", "nunique")
-    )
-    agg = agg[agg["amount"] > 0]
+    agg = spend.by_area[spend.by_area["spend_gbp"] > 0]
     if agg.empty:
         return
-    areas = ds.areas.assign(code=ds.areas["code"].astype(str)).set_index("code").loc[agg.index]
     areas = gpd.GeoDataFrame(
-        agg.join(text_of(areas, "name").rename("area_name")),
-        geometry=areas.geometry.representative_point(),
-        crs=ds.areas.crs,
+        {
+            "area_name": text_of(agg, "name").to_numpy(),
+            "amount": agg["spend_gbp"].to_numpy(float),
+            "transactions": agg["transactions"].to_numpy(),
+            "suppliers": agg["suppliers"].to_numpy(),
+        },
+        geometry=agg.geometry.representative_point().to_numpy(),
+        crs=agg.crs,
     )
     areas, lon, lat = _ordered(areas)
     style = KIND_STYLE["spend"]

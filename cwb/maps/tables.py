@@ -76,25 +76,6 @@ def opportunity_points(ds: Dataset) -> tuple[gpd.GeoDataFrame, int]:
     return opps[placed], int((~placed).sum())
 
 
-def matches_from_matching(ds: Dataset) -> pd.DataFrame | None:
-    """The match table of :func:`cwb.matching.match`, or None when matching is not installed."""
-    try:
-        from cwb.matching import core as matching
-    except ImportError:
-        log.info("cwb.matching.core is not available; the map has no links layer")
-        return None
-    fn = getattr(matching, "match", None)
-    if fn is None:
-        return None
-    try:
-        result = fn(ds)
-    except ImportError as exc:  # matching installed only in part
-        log.warning("matching is not usable (%s); the map has no links layer", exc)
-        return None
-    table = getattr(result, "matches", result)
-    return table if isinstance(table, pd.DataFrame) else None
-
-
 def _reasons_text(value: object) -> str:
     if isinstance(value, list | tuple | np.ndarray):
         return "; ".join(str(v) for v in value)

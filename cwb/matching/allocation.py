@@ -312,7 +312,9 @@ def solve_flow(
     return flow
 
 
-def _max_flow_into_sink(s_index, o_index, cap, s_cap, d_cap) -> np.ndarray:  # noqa: ANN001
+def _max_flow_into_sink(
+    s_index: np.ndarray, o_index: np.ndarray, cap: np.ndarray, s_cap: np.ndarray, d_cap: np.ndarray
+) -> np.ndarray:
     """Units reaching the sink from each demand node in a largest flow of the network."""
     from scipy import sparse
     from scipy.sparse.csgraph import maximum_flow
@@ -330,9 +332,17 @@ def _max_flow_into_sink(s_index, o_index, cap, s_cap, d_cap) -> np.ndarray:  # n
     return np.maximum(into[n_s : n_s + n_o], 0).astype(float)
 
 
-def _flow_networkx(si, oj, cap, cost, s_cap, d_cap, total) -> np.ndarray:  # noqa: ANN001
+def _flow_networkx(
+    si: np.ndarray,
+    oj: np.ndarray,
+    cap: np.ndarray,
+    cost: np.ndarray,
+    s_cap: np.ndarray,
+    d_cap: np.ndarray,
+    total: int,
+) -> np.ndarray:
     # the graph networkx.max_flow_min_cost builds, with its largest flow already known
-    edges = []
+    edges: list[tuple[object, object, dict[str, int]]] = []
     for k, (i, j) in enumerate(zip(si.tolist(), oj.tolist(), strict=True)):
         edges.append(("source", ("s", i), {"capacity": int(s_cap[i]), "weight": 0}))
         edges.append((("o", j), "sink", {"capacity": int(d_cap[j]), "weight": 0}))
@@ -348,7 +358,15 @@ def _flow_networkx(si, oj, cap, cost, s_cap, d_cap, total) -> np.ndarray:  # noq
     )
 
 
-def _flow_highs(si, oj, cap, cost, s_cap, d_cap, total) -> np.ndarray:  # noqa: ANN001
+def _flow_highs(
+    si: np.ndarray,
+    oj: np.ndarray,
+    cap: np.ndarray,
+    cost: np.ndarray,
+    s_cap: np.ndarray,
+    d_cap: np.ndarray,
+    total: int,
+) -> np.ndarray:
     from scipy import sparse
     from scipy.optimize import linprog
 

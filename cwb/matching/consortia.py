@@ -79,6 +79,7 @@ def propose_consortia(
 
     settings = settings or result.settings
     engine = result._engine
+    assert engine is not None  # a result of match(), which keeps its engine
     opps = engine.opps.frame
     contracts = np.flatnonzero((opps["type"] == "contract").to_numpy() & opps["located"].to_numpy())
     if not len(contracts):

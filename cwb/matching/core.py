@@ -31,17 +31,10 @@ for fewer than ``ds.min_count`` residents are not matched at all; the number of
 residents left out is ``MatchResult.suppressed_residents``. Contact columns
 never enter the result.
 
-Scoring (documented defaults in :class:`MatchSettings`; override them in
-``dataset.toml`` under ``[matching]``)::
-
-    [matching]
-    weights = { skills = 0.45, distance = 0.2, deprivation = 0.15, pathway = 0.1, capacity = 0.1 }
-    decay_m = 3000         # distance score = exp(-d / decay_m)
-    max_distance_m = 10000 # farther pairs are not plausible
-    min_score = 0.3
-    top_k = 10             # per opportunity; 0 keeps every pair above min_score
-    related_credit = 0.5   # credit for a related skill (a cook for a chef)
-    vocabulary = "skills_extra.csv"
+Scoring: each key of ``[matching]`` in ``dataset.toml`` (``weights``, ``decay_m``,
+``max_distance_m``, ``min_score``, ``top_k``, ``related_credit``, ``vocabulary`` …)
+overrides a field of :class:`MatchSettings`, whose defaults are written once in
+:mod:`cwb.settings` (``MATCH_WEIGHTS``, ``DECAY_M`` …).
 
 * skills: mean over the opportunity's required skills of the best credit the
   asset has for it: 1 when it holds the skill, the pathway's credit when it
@@ -63,6 +56,7 @@ Scoring (documented defaults in :class:`MatchSettings`; override them in
 from __future__ import annotations
 
 import csv
+import functools
 import logging
 import math
 from dataclasses import dataclass, field, fields, replace
@@ -73,11 +67,12 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from cwb import settings
 from cwb.errors import UsageError
 
 if TYPE_CHECKING:
     from cwb.dataset.model import Dataset
-    from cwb.demo import DemoRun
+    from cwb.matching.engine import Engine
     from cwb.matching.skills import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -85,13 +80,7 @@ log = logging.getLogger(__name__)
 #: Score components, in the order of ``[matching] weights``.
 COMPONENTS: tuple[str, ...] = ("skills", "distance", "deprivation", "pathway", "capacity")
 #: Default component weights (normalised over the components that apply to a pair).
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "skills": 0.45,
-    "distance": 0.2,
-    "deprivation": 0.15,
-    "pathway": 0.1,
-    "capacity": 0.1,
-}
+DEFAULT_WEIGHTS: dict[str, float] = dict(settings.MATCH_WEIGHTS)
 
 #: Columns of :attr:`MatchResult.matches`, in order.
 MATCH_COLUMNS: list[str] = [
@@ -192,15 +181,15 @@ class MatchSettings:
     """
 
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    decay_m: float = 3000.0
-    max_distance_m: float = 10_000.0
-    min_score: float = 0.3
-    top_k: int | None = 10
-    related_credit: float = 0.5
-    fuzzy_threshold: float = 88.0
-    contracts_per_supplier: int = 1
-    max_consortium_size: int = 4
-    consortia_per_contract: int = 3
+    decay_m: float = settings.DECAY_M
+    max_distance_m: float = settings.MAX_DISTANCE_M
+    min_score: float = settings.MIN_SCORE
+    top_k: int | None = settings.TOP_K
+    related_credit: float = settings.RELATED_CREDIT
+    fuzzy_threshold: float = settings.SKILL_FUZZY_THRESHOLD
+    contracts_per_supplier: int = settings.CONTRACTS_PER_SUPPLIER
+    max_consortium_size: int = settings.MAX_CONSORTIUM_SIZE
+    consortia_per_contract: int = settings.CONSORTIA_PER_CONTRACT
 
     def __post_init__(self) -> None:
         unknown = set(self.weights) - set(COMPONENTS)
@@ -282,16 +271,18 @@ class EligibilityRule:
     supply: str  # "count": residents/rooms (count, default 1); "lots": contracts per supplier
 
 
-def _read_resource_rows(name: str) -> list[dict[str, str]]:
+@functools.cache
+def _read_resource_rows(name: str) -> tuple[dict[str, str], ...]:
+    """The rows of a bundled CSV, read once per process (callers must not change them)."""
     text = resources.files("cwb").joinpath("resources", name).read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines()))
+    return tuple(csv.DictReader(text.splitlines()))
 
 
 def load_pathways(extra: Path | None = None) -> dict[str, Pathway]:
     """The bundled pathways (``resources/pathways.csv``) plus an optional file like it."""
     from cwb.dataset.schema import split_list
 
-    rows = _read_resource_rows("pathways.csv")
+    rows = list(_read_resource_rows("pathways.csv"))
     if extra is not None:
         with Path(extra).open(encoding="utf-8-sig", newline="") as handle:
             rows += list(csv.DictReader(handle))
@@ -361,10 +352,10 @@ class MatchResult:
     suppressed_residents: int
     settings: MatchSettings
     members: dict[str, list[str]] = field(default_factory=dict, repr=False)
-    allocation: Any = None
+    allocation: Any = None  # an Allocation once match_dataset has run
     consortia: pd.DataFrame | None = None
-    gaps: Any = None
-    _engine: Any = field(default=None, repr=False)
+    gaps: Any = None  # a Gaps once match_dataset has run
+    _engine: Engine | None = field(default=None, repr=False)
 
     def summary(self) -> pd.DataFrame:
         """Per project and opportunity type: opportunities, matched, matches, mean best score."""
@@ -442,7 +433,7 @@ def match(
     if project is not None and ds.manifest.project(project) is None:
         known = ", ".join(p.id for p in ds.manifest.projects) or "none"
         raise UsageError(
-            f"--project {project!r} is not a project of the dataset (projects: {known})"
+            f"{project!r} is not a project of the dataset (projects: {known})", argument="project"
         )
     engine = Engine.build(ds, settings, vocabulary=vocabulary, project=project)
     return engine.result()
@@ -460,11 +451,26 @@ def match_dataset(
     :class:`cwb.matching.allocation.Allocation`), ``consortia`` (a DataFrame) and
     ``gaps`` (a :class:`cwb.matching.gaps.Gaps`) filled in.
     """
+    return complete_matching(match(ds, settings=settings, project=project))
+
+
+def complete_matching(result: MatchResult) -> MatchResult:
+    """Fill in the allocation, consortia and gaps of a :func:`match` result.
+
+    Parameters
+    ----------
+    result
+        What :func:`match` returned; it is completed in place.
+
+    Returns
+    -------
+    MatchResult
+        ``result``, with ``allocation``, ``consortia`` and ``gaps`` set.
+    """
     from cwb.matching.allocation import allocate
     from cwb.matching.consortia import propose_consortia
     from cwb.matching.gaps import find_gaps
 
-    result = match(ds, settings=settings, project=project)
     result.allocation = allocate(result)
     result.consortia = propose_consortia(result)
     result.gaps = find_gaps(result, result.allocation)
@@ -506,14 +512,3 @@ def run_match(
     if output is not None:
         write_csv(result.matches, output)
     return result
-
-
-def demo_step(run: DemoRun) -> list[Path]:
-    """Demo: write ``matches.csv``, ``allocation.csv``, ``consortia.csv`` and ``gaps.csv``."""
-    result, out_dir = run.match_result, run.out_dir
-    return [
-        write_csv(result.matches, out_dir / "matches.csv"),
-        write_csv(result.allocation.table(), out_dir / "allocation.csv"),
-        write_csv(result.consortia, out_dir / "consortia.csv"),
-        write_csv(result.gaps.table(), out_dir / "gaps.csv"),
-    ]

@@ -42,6 +42,8 @@ from cwb.matching.skills import Vocabulary, is_unknown_code, unknown_skills
 from cwb.privacy import OUTSIDE_AREAS, assign_area_codes
 
 if TYPE_CHECKING:
+    from pyproj import CRS
+
     from cwb.matching.prune import ProfilePairs
 
 log = logging.getLogger(__name__)
@@ -96,7 +98,7 @@ def combine_score(
     dist_score: np.ndarray,
     dep: np.ndarray,
     path_score: np.ndarray,
-    has_p: np.ndarray,
+    has_p: np.ndarray | np.bool_,
     cap_score: np.ndarray,
     cap_applies: np.ndarray,
 ) -> np.ndarray:
@@ -234,6 +236,10 @@ class Engine:
     def __init__(self) -> None:  # use Engine.build
         self.settings: MatchSettings
         self.ds: Dataset
+        self.vocab: Vocabulary
+        self.pathways: dict[str, Pathway]
+        self.metric_crs: CRS
+        self.unlocated_rows: list[dict[str, object]]
         self._pairs: ProfilePairs | None = None
 
     # -- preparation ------------------------------------------------------------------------
@@ -252,9 +258,9 @@ class Engine:
         self.vocab = vocabulary or Vocabulary.for_dataset(
             ds, fuzzy_threshold=settings.fuzzy_threshold
         )
-        self.pathways: dict[str, Pathway] = load_pathways()
+        self.pathways = load_pathways()
         self.metric_crs = ds.metric_crs
-        self.unlocated_rows: list[dict[str, object]] = []
+        self.unlocated_rows = []
         self._prepare_assets(ds)
         self._prepare_opportunities(ds, project)
         self._prepare_codes()
@@ -314,7 +320,7 @@ class Engine:
         memo: dict[tuple[object, object], int] = {}
         distinct: list[list[str]] = []
         index = np.empty(len(frame), dtype=np.int64)
-        for i, (skills, sector) in enumerate(
+        for row, (skills, sector) in enumerate(
             zip(
                 frame["skills"].to_numpy(dtype=object),
                 frame["sector"].to_numpy(dtype=object),
@@ -333,7 +339,7 @@ class Engine:
                         own.append(c)
                 j = memo[key] = len(distinct)
                 distinct.append(own)
-            index[i] = j
+            index[row] = j
         frame["located"] = located
         codes = [distinct[j] for j in index.tolist()]
         self.assets = _Side(frame, frame["id"].to_numpy(dtype=object), x, y, codes)
@@ -515,8 +521,8 @@ class Engine:
             cols.append(np.full(len(hit), v + j))
         rows.append(np.arange(n))
         cols.append(np.full(n, v + p))
-        r, c = np.concatenate(rows), np.concatenate(cols)
-        return sparse.csr_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(n, v + p + 1))
+        r, k = np.concatenate(rows), np.concatenate(cols)
+        return sparse.csr_matrix((np.ones(len(r), dtype=np.int32), (r, k)), shape=(n, v + p + 1))
 
     def _requirements(self) -> sparse.csc_matrix:
         """(codes + pathways + 1) × opportunities: what each opportunity needs satisfied."""
@@ -535,8 +541,8 @@ class Engine:
         free = np.flatnonzero(self.opp_nreq == 0)
         rows.append(np.full(len(free), v + p))
         cols.append(free)
-        r, c = np.concatenate(rows), np.concatenate(cols)
-        return sparse.csc_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(v + p + 1, m))
+        r, k = np.concatenate(rows), np.concatenate(cols)
+        return sparse.csc_matrix((np.ones(len(r), dtype=np.int32), (r, k)), shape=(v + p + 1, m))
 
     # -- scoring ----------------------------------------------------------------------------
     def skill_terms(self, a: np.ndarray, o: np.ndarray) -> dict[str, np.ndarray]:

@@ -155,6 +155,7 @@ def _training_needs(result: MatchResult, allocation: Allocation) -> pd.DataFrame
     from cwb.dataset.schema import split_list
 
     engine = result._engine
+    assert engine is not None  # a result of match(), which keeps its engine
     vocab = engine.vocab
     demand = allocation.demand
     open_ = demand[demand["unfilled"] > 0][["opportunity_id", "unfilled"]].reset_index(drop=True)
@@ -216,6 +217,7 @@ def _untapped(result: MatchResult) -> pd.DataFrame:
     import numpy as np
 
     engine = result._engine
+    assert engine is not None  # a result of match(), which keeps its engine
     assets = result.assets
     ids = assets["asset_id"].to_numpy(dtype=object)
     located = assets["located"].to_numpy(dtype=bool)

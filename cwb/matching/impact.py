@@ -72,7 +72,8 @@ def impact_figures(ds: Dataset, result: MatchResult) -> ImpactFigures:
     opps = ds.opportunities.assign(id=ds.opportunities["id"].astype(str)).set_index("id")
     quantity = pd.to_numeric(opps["quantity"], errors="coerce").fillna(1).clip(lower=1)
     lot_value = pd.to_numeric(opps["value"], errors="coerce") / quantity
-    has_consortia = consortia is not None and len(consortia) > 0
+    if consortia is None:
+        consortia = pd.DataFrame(columns=["opportunity_id"])
     needs = gaps.training_needs
     return ImpactFigures(
         residents_to_posts=int(human.loc[human["opportunity_type"] == "job", "quantity"].sum()),
@@ -82,8 +83,8 @@ def impact_figures(ds: Dataset, result: MatchResult) -> ImpactFigures:
         contract_value=float(
             (contracts["quantity"] * contracts["opportunity_id"].map(lot_value).fillna(0)).sum()
         ),
-        consortia=int(len(consortia)) if has_consortia else 0,
-        consortium_contracts=int(consortia["opportunity_id"].nunique()) if has_consortia else 0,
+        consortia=len(consortia),
+        consortium_contracts=int(consortia["opportunity_id"].nunique()) if len(consortia) else 0,
         community_organisations=int(a.loc[a["asset_kind"] == "community", "asset_id"].nunique()),
         spaces=int(a.loc[a["opportunity_type"] == "space", "asset_id"].nunique()),
         training_need_units=int(needs["unfilled_units"].sum()) if len(needs) else 0,

@@ -325,6 +325,7 @@ def select_class(
         if whole:
             e, seg_of = every, every_seg
         else:
+            assert top_k  # whole when there is no top_k
             theta = min_score
             sc = _exact(engine, c, seeds, seeds_seg, value)
             good = sc[sc >= min_score]

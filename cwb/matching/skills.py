@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from cwb import settings
 from cwb.dataset.schema import split_list
 from cwb.errors import DatasetError, Problem
 
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Default fuzzy-match threshold (0–100, rapidfuzz ratio) for unknown terms.
-DEFAULT_FUZZY_THRESHOLD = 88.0
+DEFAULT_FUZZY_THRESHOLD: float = settings.SKILL_FUZZY_THRESHOLD
 #: Prefix of the codes given to terms the vocabulary does not know.
 UNKNOWN_PREFIX = "unknown:"
 VOCABULARY_COLUMNS = ("code", "label", "group", "soc2020", "esco", "synonyms", "related")
@@ -367,8 +368,11 @@ class Vocabulary:
         return pd.DataFrame(rows, columns=list(VOCABULARY_COLUMNS))
 
 
-def _fuzzy_score(a: str, b: str, **kwargs: object) -> float:
-    return max(fuzz.ratio(a, b, **kwargs), fuzz.token_sort_ratio(a, b, **kwargs))
+def _fuzzy_score(a: str, b: str, *, score_cutoff: float | None = None, **_: object) -> float:
+    return max(
+        fuzz.ratio(a, b, score_cutoff=score_cutoff),
+        fuzz.token_sort_ratio(a, b, score_cutoff=score_cutoff),
+    )
 
 
 def _variants(term: str, norm: str) -> list[str]:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -65,15 +65,11 @@ from cwb.spend.register import (
 from cwb.spend.relocal import relocalisable_opportunities, relocalisable_table
 from cwb.spend.sectors import sector_scheme_table
 
-if TYPE_CHECKING:
-    from cwb.demo import DemoRun
-
 __all__ = [
     "ALL_BUYERS",
     "LOCATION_CLASSES",
     "SpendAnalysis",
     "analyse_spend",
-    "demo_step",
     "relocalisable_opportunities",
     "run_spend",
     "supplier_points",
@@ -118,6 +114,11 @@ class SpendAnalysis:
     register_review
         Suppliers matched by fuzzy name or left ambiguous, with the register
         entries concerned, to check by hand.
+    by_area
+        Included spend of all buyers by the dataset area its suppliers are in,
+        wherever they were located (postcode, coordinates or the supplier
+        register): the areas with ``spend_gbp``, ``suppliers``, ``transactions``
+        and ``share`` (:func:`cwb.spend.geo.supplier_spend_by_area`).
     """
 
     dataset: str
@@ -142,6 +143,7 @@ class SpendAnalysis:
     sector_schemes: pd.DataFrame = field(default_factory=pd.DataFrame)
     located_by: pd.DataFrame = field(default_factory=pd.DataFrame)
     register_review: pd.DataFrame = field(default_factory=pd.DataFrame)
+    by_area: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -266,7 +268,8 @@ def analyse_spend(
     if table is None:
         raise UsageError(
             "the dataset has no spend table: add spend.csv and name it under [files] in "
-            "dataset.toml, or give a file with --file and --mapping"
+            "dataset.toml, or give a spend file (with its column mapping)",
+            argument="file",
         )
     if not isinstance(settings, SpendSettings):
         section = ds.manifest.section("spend") if settings is None else dict(settings)
@@ -350,6 +353,7 @@ def analyse_spend(
         register_review=register_review(frame),
     )
     analysis.relocalisable = relocalisable_table(ds, analysis, geos)
+    analysis.by_area = supplier_spend_by_area(analysis, ds.areas)
     analysis.notes = [*table.attrs.get(READ_NOTES, []), *_notes(analysis)]
     return analysis
 
@@ -670,18 +674,6 @@ def write_spend(analysis: SpendAnalysis, path: str | Path) -> Path:
     return write_text_atomic(path, text)
 
 
-def demo_step(run: DemoRun) -> list[Path]:
-    """Demo: analyse the dataset's spend; write spend.json and spend_summary.csv."""
-    if run.dataset.spend is None:
-        log.warning("the dataset has no spend table; the spend step writes nothing")
-        return []
-    analysis = analyse_spend(run.dataset)
-    return [
-        write_spend(analysis, run.out_dir / "spend.json"),
-        write_spend(analysis, run.out_dir / "spend_summary.csv"),
-    ]
-
-
 def run_spend(
     dataset: str | Path,
     *,
@@ -707,9 +699,13 @@ def run_spend(
     from cwb.spend.load import read_spend_file
 
     if mapping is not None and file is None:
-        raise UsageError("--mapping needs --file: the mapping says how to read that file")
+        raise UsageError(
+            "needs a spend file: the mapping says how to read that file", argument="mapping"
+        )
     if sheet is not None and file is None:
-        raise UsageError("--sheet needs --file: it picks the sheet of that workbook")
+        raise UsageError(
+            "needs a spend file: it picks the sheet of that workbook", argument="sheet"
+        )
     if output is not None and Path(output).suffix.lower() not in (".json", ".csv"):
         raise UsageError(f"cannot write spend analysis to {Path(output).name}: use .json or .csv")
     ds = read_dataset(dataset)

@@ -169,8 +169,9 @@ def geography_spec_from_text(
         key = key.strip()
         if key not in ("local_authority", "codes", "postcode_areas", "postcode_districts", "file"):
             raise UsageError(
-                f"--local {text!r}: unknown key {key!r}; use local_authority, codes, "
-                "postcode_areas, postcode_districts or file"
+                f"{text!r}: unknown key {key!r}; use local_authority, codes, "
+                "postcode_areas, postcode_districts or file",
+                argument="local",
             )
         values = value if key == "file" else [v.strip() for v in value.split(",") if v.strip()]
         return {"name": value if key in ("local_authority", "file") else text, key: values}
@@ -190,8 +191,9 @@ def geography_spec_from_text(
         return {"name": text, "codes": codes}
     names = ", ".join(str(g["name"]) for g in settings.geographies)
     raise UsageError(
-        f"--local {text!r} is not a configured geography ({names}), a local authority of the "
-        "areas, area codes, a polygon file, or KEY=VALUES"
+        f"{text!r} is not a configured geography ({names}), a local authority of the "
+        "areas, area codes, a polygon file, or KEY=VALUES",
+        argument="local",
     )
 
 

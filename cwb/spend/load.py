@@ -21,13 +21,14 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from cwb.dataset.model import WGS84
+from cwb import settings
+from cwb.dataset.locate import locate_frame
 from cwb.dataset.parsing import (
     AMOUNT_DASH,
     AMOUNT_EMPTY,
@@ -43,6 +44,11 @@ from cwb.dataset.schema import ORG_TYPES, SPEND
 from cwb.dataset.sheets import read_published_table
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.spend.sectors import classify_sectors
+from cwb.text import normalise_names
+
+if TYPE_CHECKING:
+    from cwb.dataset.postcodes import PostcodeSource
+
 
 log = logging.getLogger(__name__)
 
@@ -157,14 +163,14 @@ class SpendSettings:
     regional: str | None = None
     region_postcode_areas: tuple[str, ...] = ()
     fx: dict[str, float] = field(default_factory=dict)
-    default_local_respend: float = 0.25
+    default_local_respend: float = settings.LOCAL_RESPEND
     employees: dict[str, dict[str, float]] = field(default_factory=dict)
     survey: str | None = None
     deprived_indicator: str = "imd_decile"
-    deprived_max: float = 2.0
+    deprived_max: float = settings.DEPRIVED_MAX
     before_after: str | None = None
-    year_start_month: int = 4
-    top: int = 10
+    year_start_month: int = settings.YEAR_START_MONTH
+    top: int = settings.SPEND_TOP
     duplicate_key: tuple[str, ...] = ()
     social_types: tuple[str, ...] = ("social_enterprise", "cooperative")
     sector_map: dict[str, str] = field(default_factory=dict)
@@ -173,7 +179,7 @@ class SpendSettings:
     enterprise_categories: tuple[str, ...] = ("business", "social_enterprise", "cooperative")
     supplier_register: str | None = None
     register_assets: bool = True
-    register_fuzzy_threshold: float = 92.0
+    register_fuzzy_threshold: float = settings.REGISTER_FUZZY_THRESHOLD
 
 
 _SETTING_NAMES = set(SpendSettings.__dataclass_fields__)
@@ -266,13 +272,6 @@ def _coerce_setting(key: str, value: Any) -> Any:
 # --------------------------------------------------------------------------- cleaning
 
 
-def normalise_name(values: pd.Series) -> pd.Series:
-    """Supplier names for comparison: case-folded, punctuation and extra spaces removed."""
-    text = values.fillna("").astype(str).str.casefold()
-    text = text.str.replace(r"[^\w]+", " ", regex=True).str.strip()
-    return text
-
-
 def parse_amounts(values: pd.Series) -> pd.Series:
     """Amounts as floats: ``£1,234.50``, ``(12.00)`` (accounting negative), ``-5``, ``£-`` (0).
 
@@ -356,7 +355,7 @@ def prepare_transactions(spend: pd.DataFrame, settings: SpendSettings) -> pd.Dat
 
     frame["buyer"] = frame["buyer"].fillna("").astype(str).str.strip()
     supplier_id = frame["supplier_id"].astype("string").str.strip().str.upper().replace("", pd.NA)
-    frame["supplier_key"] = supplier_id.fillna(normalise_name(frame["supplier_name"])).astype(str)
+    frame["supplier_key"] = supplier_id.fillna(normalise_names(frame["supplier_name"])).astype(str)
 
     key = ["buyer", "supplier_key", "amount", "currency", "date", *settings.duplicate_key]
     missing = [k for k in settings.duplicate_key if k not in frame.columns]
@@ -532,10 +531,13 @@ def identity_mapping(columns: list[str]) -> SpendMapping:
     missing = [c for c in SPEND.required_columns if c not in columns]
     if missing:
         raise UsageError(
-            f"the spend file lacks the columns {missing}: give a column mapping with --mapping "
-            f"(bundled: {', '.join(mapping_names())})"
+            f"the spend file lacks the columns {missing}: give a column mapping "
+            f"(bundled: {', '.join(mapping_names())})",
+            argument="mapping",
         )
-    known = {c: c for c in SPEND.column_names if c in columns and c != "precision"}
+    known: dict[str, str | list[str]] = {
+        c: c for c in SPEND.column_names if c in columns and c != "precision"
+    }
     extra = {c: c for c in columns if c not in known and c != "precision"}
     return SpendMapping(name="cwb", description="cwb spend columns", columns=known, extra=extra)
 
@@ -621,66 +623,23 @@ def extract_postcode(text: pd.Series) -> pd.Series:
     return joined.astype("string")
 
 
-def locate_spend(table: pd.DataFrame, postcodes: Any | None = None) -> gpd.GeoDataFrame:
-    """Locate spend rows by supplier postcode; unlocated rows keep no geometry.
+def locate_spend(table: pd.DataFrame, postcodes: PostcodeSource | None = None) -> gpd.GeoDataFrame:
+    """Locate spend rows by their coordinates or supplier postcode; unlocated rows keep none.
 
-    ``postcodes`` is a :class:`cwb.dataset.postcodes.PostcodeLookup`, a DataFrame with
-    postcode/lat/lon, a path to such a CSV, or None (nothing is located).
-    Existing ``lat``/``lon`` values are used first.
+    ``postcodes`` is anything :func:`cwb.dataset.postcodes.as_postcode_lookup`
+    takes (a lookup, a DataFrame with postcode/lat/lon, a CSV path) or None
+    (only rows with coordinates are located). Rows are located by
+    :func:`cwb.dataset.locate.locate_frame`: valid ``lat``/``lon`` first, then the
+    postcode; out-of-range coordinates are not used.
     """
-    lookup = _as_lookup(postcodes)
-    lat = pd.to_numeric(
-        table.get("lat", pd.Series(np.nan, index=table.index)), errors="coerce"
-    ).to_numpy()
-    lon = pd.to_numeric(
-        table.get("lon", pd.Series(np.nan, index=table.index)), errors="coerce"
-    ).to_numpy()
-    precision = np.where(~np.isnan(lat) & ~np.isnan(lon), "exact", "none").astype(object)
-    if lookup is not None and table["postcode"].notna().any():
-        plat, plon, found = lookup.locate(table["postcode"].astype("string"))
-        use = (precision == "none") & found
-        lat = np.where(use, plat, lat)
-        lon = np.where(use, plon, lon)
-        precision[use] = "postcode"
-    geometry = gpd.points_from_xy(lon, lat)
-    geometry[precision == "none"] = None
-    out = table.drop(columns=["lat", "lon"], errors="ignore").copy()
-    out["precision"] = precision
-    return gpd.GeoDataFrame(out, geometry=geometry, crs=WGS84)
-
-
-def _as_lookup(postcodes: Any | None) -> Any | None:
-    if postcodes is None:
-        return None
-    from cwb.dataset.postcodes import PostcodeLookup
-
-    if isinstance(postcodes, PostcodeLookup):
-        return postcodes
-    if isinstance(postcodes, pd.DataFrame):
-        return PostcodeLookup.from_frame(postcodes)
-    path = Path(postcodes)
-    head = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
-    lower = {c.casefold(): c for c in head}
-    names = {}
-    for role, options in (
-        ("postcode", ("postcode", "pcds", "pcd")),
-        ("lat", ("lat", "latitude")),
-        ("lon", ("lon", "long", "lng", "longitude")),
-    ):
-        hit = next((lower[o] for o in options if o in lower), None)
-        if hit is None:
-            raise UsageError(
-                f"postcode lookup {path} has no {role} column (looked for {', '.join(options)})"
-            )
-        names[role] = hit
-    return PostcodeLookup.from_csv(path, **names)
+    return locate_frame(table, postcodes=postcodes, table="spend").apply(table)
 
 
 def read_spend_file(
     path: str | Path,
     mapping: str | Path | SpendMapping | None = None,
     *,
-    postcodes: Any | None = None,
+    postcodes: PostcodeSource | None = None,
     sheet: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a raw spend file (CSV or .xlsx) through a column mapping and locate it.

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from cwb.errors import DatasetError, Problem, UsageError
-from cwb.spend.load import SpendSettings, normalise_name
+from cwb.spend.load import SpendSettings
+from cwb.text import normalise_names
 
 #: Label carried by every multiplier figure.
 ESTIMATE_LABEL = "estimate (LM3-style; round 3 from survey shares or the default share)"
@@ -84,7 +85,7 @@ def read_survey(path: str | Path) -> pd.DataFrame:
     out["supplier_id"] = (
         raw.get("supplier_id", pd.Series("", index=raw.index)).str.strip().str.upper()
     )
-    out["supplier_name"] = normalise_name(raw.get("supplier_name", pd.Series("", index=raw.index)))
+    out["supplier_name"] = normalise_names(raw.get("supplier_name", pd.Series("", index=raw.index)))
     return out
 
 
@@ -97,7 +98,7 @@ def respend_shares(
         ids = transactions["supplier_id"].astype("string").str.strip().str.upper()
         by_id = survey[survey["supplier_id"] != ""].drop_duplicates("supplier_id")
         share = ids.map(by_id.set_index("supplier_id")["local_respend"]).astype(float)
-        names = normalise_name(transactions["supplier_name"])
+        names = normalise_names(transactions["supplier_name"])
         by_name = survey[survey["supplier_name"] != ""].drop_duplicates("supplier_name")
         share = share.fillna(
             names.map(by_name.set_index("supplier_name")["local_respend"]).astype(float)

@@ -38,14 +38,21 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from cwb import settings
+from cwb.dataset.locate import locate_frame
 from cwb.errors import DatasetError, ProblemLog, UsageError
-from cwb.importers.duplicates import normalise_names
+from cwb.text import normalise_names
+
+if TYPE_CHECKING:
+    from cwb.dataset.postcodes import PostcodeSource
+    from cwb.spend.load import SpendSettings
+
 
 __all__ = [
     "LOCATED_BY",
@@ -93,7 +100,7 @@ _BLOCK_CELLS = 4_000_000
 def name_key(values: pd.Series) -> pd.Series:
     """Names for matching, as the import's duplicate search compares them.
 
-    :func:`cwb.importers.duplicates.normalise_names`: lower case, ``&`` as "and", no
+    :func:`cwb.text.normalise_names`: lower case, ``&`` as "and", no
     punctuation, no legal-form words (*Ltd*, *Limited*, *PLC*, *The* ...).
     """
     return normalise_names(values)
@@ -106,7 +113,9 @@ def company_key(values: pd.Series) -> pd.Series:
     return text.replace("", pd.NA)
 
 
-def read_supplier_register(path: str | Path, *, postcodes: Any | None = None) -> pd.DataFrame:
+def read_supplier_register(
+    path: str | Path, *, postcodes: PostcodeSource | None = None
+) -> pd.DataFrame:
     """Read a supplier register (CSV, XLSX or Parquet) and locate it.
 
     Parameters
@@ -114,8 +123,8 @@ def read_supplier_register(path: str | Path, *, postcodes: Any | None = None) ->
     path
         The register file.
     postcodes
-        A postcode lookup (see :func:`cwb.spend.load.locate_spend`) for rows
-        with a postcode and no lat/lon.
+        A postcode lookup (see :func:`cwb.dataset.postcodes.as_postcode_lookup`)
+        for rows with a postcode and no lat/lon.
 
     Returns
     -------
@@ -153,24 +162,28 @@ def read_supplier_register(path: str | Path, *, postcodes: Any | None = None) ->
             f"{', '.join(_REGISTER_HEADERS['company_number'])}"
             f"; it has {', '.join(cells.columns)})"
         )
-    lat = pd.to_numeric(frame["lat"], errors="coerce")
-    lon = pd.to_numeric(frame["lon"], errors="coerce")
     if raw.geometry is not None:
-        points = raw.geometry.representative_point()
-        lat, lon = lat.fillna(points.y), lon.fillna(points.x)
-    given = lat.notna() & lon.notna()
-    if postcodes is not None and frame["postcode"].notna().any():
-        from cwb.spend.load import _as_lookup
-
-        plat, plon, found = _as_lookup(postcodes).locate(frame["postcode"].astype("string"))
-        use = lat.isna() & found
-        lat = lat.where(~use, plat)
-        lon = lon.where(~use, plon)
-    frame["precision"] = np.where(lat.notna() & ~given.to_numpy(), "postcode", "exact")
-    frame["lat"], frame["lon"] = lat.astype("float64"), lon.astype("float64")
+        frame["geometry"] = raw.geometry.representative_point().to_numpy()
+    grid = {c: cells[c] for c in ("easting", "northing") if c in cells}
+    located = locate_frame(
+        frame.assign(**grid), postcodes=postcodes, table="register", file=path.name
+    )
+    points = located.geometry
+    frame = frame.drop(columns=["geometry"], errors="ignore")
+    postcode = located.postcode
+    if postcode is not None:
+        frame["postcode"] = postcode.astype(object).where(postcode.notna(), pd.NA)
+    else:
+        frame["postcode"] = pd.NA
+    frame["lat"] = points.y.where(points.notna()).astype("float64")
+    frame["lon"] = points.x.where(points.notna()).astype("float64")
+    frame["precision"] = located.precision
     frame["source"] = path.name
     log.info(
-        "supplier register %s: %d rows, %d located", path.name, len(frame), int(lat.notna().sum())
+        "supplier register %s: %d rows, %d located",
+        path.name,
+        len(frame),
+        int(frame["lat"].notna().sum()),
     )
     return frame
 
@@ -220,7 +233,10 @@ def _by_key(entries: pd.DataFrame, key: str) -> dict[str, list[int]]:
 
 
 def locate_by_register(
-    frame: gpd.GeoDataFrame, register: pd.DataFrame, *, threshold: float = 92.0
+    frame: gpd.GeoDataFrame,
+    register: pd.DataFrame,
+    *,
+    threshold: float = settings.REGISTER_FUZZY_THRESHOLD,
 ) -> gpd.GeoDataFrame:
     """Locate unlocated spend rows through a supplier register (see the module docstring).
 
@@ -358,7 +374,11 @@ def located_by_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def register_for(
-    settings: Any, *, base_dir: Path | None, assets: gpd.GeoDataFrame | None, postcodes: Any
+    settings: SpendSettings,
+    *,
+    base_dir: Path | None,
+    assets: gpd.GeoDataFrame | None,
+    postcodes: PostcodeSource | None,
 ) -> pd.DataFrame | None:
     """The supplier register a dataset's ``[spend]`` settings ask for, or None.
 

@@ -10,7 +10,7 @@ contract opportunities the matching and the graph can use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -20,18 +20,13 @@ from cwb.dataset.schema import OPPORTUNITIES
 from cwb.errors import UsageError
 from cwb.spend.geo import Geography, as_list
 from cwb.spend.load import ALL_BUYERS, SpendSettings
-from cwb.spend.sectors import normalise_text
+from cwb.text import normalise_text, normalise_texts
 
 if TYPE_CHECKING:
+    from cwb.dataset.manifest import Project
     from cwb.spend.analysis import SpendAnalysis
 
 __all__ = ["relocalisable_opportunities", "relocalisable_table"]
-
-
-def _norm(values: pd.Series) -> pd.Series:
-    """Sector and skill words for comparison (:func:`cwb.spend.sectors.normalise_text`)."""
-    text = values.fillna("").astype(str)
-    return text.map({v: normalise_text(v) for v in text.unique()})
 
 
 #: Enterprise names listed per re-localisable row before "(+n more)".
@@ -43,7 +38,7 @@ def _firm_terms(firms: pd.DataFrame) -> dict[str, pd.Index]:
     if firms.empty:
         return {}
     skills = firms["skills"].fillna("").astype(str).str.split(";").explode()
-    terms = pd.concat([_norm(firms["sector"]), _norm(skills)])
+    terms = pd.concat([normalise_texts(firms["sector"]), normalise_texts(skills)])
     terms = terms[terms != ""]
     return {term: idx.unique() for term, idx in terms.groupby(terms).groups.items()}
 
@@ -180,7 +175,7 @@ def relocalisable_opportunities(
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
 
 
-def _buyer_project(ds: Dataset, settings: SpendSettings, buyer: str) -> Any:
+def _buyer_project(ds: Dataset, settings: SpendSettings, buyer: str) -> Project:
     wanted = settings.buyer_projects.get(buyer)
     for project in ds.manifest.projects:
         if project.id == wanted:

@@ -33,6 +33,8 @@ from importlib import resources
 
 import pandas as pd
 
+from cwb.text import normalise_text
+
 __all__ = [
     "SECTOR_SCHEMES",
     "classify_sectors",
@@ -48,12 +50,6 @@ SECTOR_SCHEMES: tuple[str, ...] = ("sector_map", "cpv", "sic", "text", "given")
 _CPV = re.compile(r"^(\d{8})(?:-\d)?$")
 _SIC_DOTTED = re.compile(r"^(\d{2})\.(\d{1,2})(?:/\d+)?$")
 _SIC_DIGITS = re.compile(r"^\d{4,5}$")
-
-
-def normalise_text(value: object) -> str:
-    """Category text for comparison: case-folded, ``&`` as ``and``, punctuation as spaces."""
-    text = str(value).casefold().replace("&", " and ")
-    return re.sub(r"[^\w]+", " ", text).strip()
 
 
 @lru_cache(maxsize=1)

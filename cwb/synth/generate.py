@@ -437,12 +437,12 @@ def synth_tables(
     """Generate a synthetic dataset in memory (see :func:`synth_dataset`)."""
     if assets < 1 or opportunities < 1:
         raise UsageError(
-            f"--assets and --opportunities must be at least 1 (got {assets} and {opportunities})"
+            f"assets and opportunities must be at least 1 (got {assets} and {opportunities})"
         )
     if projects < 1:
-        raise UsageError(f"--projects must be at least 1 (got {projects})")
+        raise UsageError(f"must be at least 1 (got {projects})", argument="projects")
     if (spend is not None and spend < 0) or (links is not None and links < 0):
-        raise UsageError("--spend and --links cannot be negative")
+        raise UsageError("spend and links cannot be negative")
     spend = max(1_000, assets // 10) if spend is None else spend
     links = assets // 20 if links is None else links
     rng = np.random.default_rng(seed)
@@ -542,7 +542,7 @@ def _write_table(frame: pd.DataFrame, path: Path) -> None:
 def write_synth(synth: SynthTables, folder: Path, *, fmt: str = "csv") -> list[Path]:
     """Write generated tables and ``dataset.toml`` into ``folder``; return the files written."""
     if fmt not in FORMATS:
-        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise UsageError(f"{fmt!r} is not one of {', '.join(FORMATS)}", argument="format")
     names = _file_names(fmt)
     written = []
     for table, frame in synth.tables.items():
@@ -598,11 +598,13 @@ def synth_dataset(
     start = time.perf_counter()
     folder = Path(folder)
     if fmt not in FORMATS:
-        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise UsageError(f"{fmt!r} is not one of {', '.join(FORMATS)}", argument="format")
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} exists and is not a folder")
     if folder.exists() and any(folder.iterdir()) and not overwrite:
-        raise UsageError(f"{folder} is not empty; pick another folder or pass --force to overwrite")
+        raise UsageError(
+            f"{folder} is not empty; pick another folder or overwrite it", argument="overwrite"
+        )
     synth = synth_tables(
         assets=assets,
         opportunities=opportunities,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -135,12 +135,14 @@ def shuffled_codes(rng: np.random.Generator, counts: dict[str, int]) -> np.ndarr
     return rng.permutation(np.repeat(np.arange(len(counts)), list(counts.values())))
 
 
-def lognormal(rng: np.random.Generator, median: Any, sigma: Any, n: int) -> np.ndarray:
+def lognormal(
+    rng: np.random.Generator, median: float | np.ndarray, sigma: float | np.ndarray, n: int
+) -> np.ndarray:
     """``n`` log-normal draws around ``median`` with log-spread ``sigma``."""
     return np.asarray(median) * np.exp(rng.normal(0.0, 1.0, n) * np.asarray(sigma))
 
 
-def take(labels: Any, codes: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+def take(labels: Iterable[str], codes: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     """``labels[codes]`` as an Arrow string array (null where ``valid`` is False)."""
     mask = None if valid is None else ~np.asarray(valid, dtype=bool)
     indices = pa.array(np.asarray(codes, dtype=np.int64), mask=mask)
@@ -180,7 +182,7 @@ def dates(rng: np.random.Generator, first: str, last: str, n: int) -> pa.Array:
     return iso_dates(first, rng.integers(0, span + 1, n))
 
 
-def title_case(words: Any) -> list[str]:
+def title_case(words: Iterable[str]) -> list[str]:
     """Capitalise the first letter of each string; short words are acronyms ('it' → 'IT')."""
     return [w.upper() if len(w) <= 2 else w[:1].upper() + w[1:] for w in words]
 

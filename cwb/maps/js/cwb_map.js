@@ -4,17 +4,17 @@
  * Every string that comes from a dataset reaches the page through
  * textContent (never innerHTML), so a name holding an image tag with an
  * onerror attribute shows as text. Coordinates arrive as base64 varint deltas of integer micro-degrees
- * (see cwb/map_layers.py) and every cwb layer of a map is drawn on one shared
+ * (see cwb/maps/elements.py) and every cwb layer of a map is drawn on one shared
  * canvas, in one animation frame: individual shapes when few points are in
  * view, a pixel stamp when many, and grid clusters with counts when very many.
  */
 (function () {
   "use strict";
-  if (window.cwbMap) { return; }
-  var cwb = window.cwbMap = {};
   var TAU = Math.PI * 2;
 
-  /* ---------- decoding ---------- */
+  /* ---------- pure functions: decoding, formatting, shapes ----------
+   * No DOM and no Leaflet here: node loads them for the unit tests in tests/js
+   * (they are exported as `cwbMap.codec` in the page, module.exports in node). */
 
   function bytesOf(b64) {
     if (Uint8Array.fromBase64) { return Uint8Array.fromBase64(b64); }
@@ -23,6 +23,7 @@
     return out;
   }
 
+  /* A typed array packed by encode_array (little-endian, as every browser is). */
   function typed(spec) {
     var bytes = bytesOf(spec.data);
     if (spec.type === "u8") { return bytes; }
@@ -33,15 +34,18 @@
     throw new Error("cwb: unknown array type " + spec.type);
   }
 
-  /* Zigzag varint deltas -> running integer values (one per point). */
+  /* Zigzag varint deltas -> running integer values (one per point).
+   * Half the zigzag value is summed directly (its low bit is the sign), so every
+   * delta and running value within +-(2^53 - 1) decodes exactly. */
   function varintRun(b64, n, start) {
     var bytes = bytesOf(b64), out = new Float64Array(n), pos = 0, acc = start;
     for (var i = 0; i < n; i++) {
-      var v = 0, mult = 1, b;
-      do { b = bytes[pos++]; v += (b & 127) * mult; mult *= 128; } while (b & 128);
-      acc += (v % 2 === 1) ? -(v + 1) / 2 : v / 2;
+      var b = bytes[pos++], neg = b & 1, v = (b & 127) >>> 1, mult = 64;
+      while (b & 128) { b = bytes[pos++]; v += (b & 127) * mult; mult *= 128; }
+      acc += neg ? -v - 1 : v;
       out[i] = acc;
     }
+    if (pos !== bytes.length) { throw new Error("cwb: packed values do not match their count " + n); }
     return out;
   }
 
@@ -56,21 +60,30 @@
     return { mx: mx, my: my };
   }
 
+  /* Points packed by encode_points: lon/lat in integer steps of q degrees, mx/my in Mercator. */
   function decodePoints(spec) {
     var xs = varintRun(spec.dx, spec.n, spec.x0), ys = varintRun(spec.dy, spec.n, spec.y0);
     var m = mercator(xs, ys, spec.q);
     m.lon = xs; m.lat = ys; m.q = spec.q;
     return m;
   }
-  cwb.decodePoints = decodePoints;
 
-  /* Whole numbers with thousands separators (Intl.NumberFormat costs tens of ms to set up). */
+  /* Whole numbers with thousands separators, halves away from zero (Intl.NumberFormat costs tens of ms to set up). */
   function grouped(v) {
-    var s = String(Math.round(Math.abs(v))).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-    return (v < 0 ? "-" : "") + s;
+    var r = Math.round(Math.abs(v)), s = String(r).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return (v < 0 && r !== 0 ? "-" : "") + s;
   }
 
-  /* A popup column (see cwb/map_layers.py): const, dict+idx, list, num or join; returns i -> string. */
+  /* A number as a popup shows it: "" when missing, else plain, grouped, or money (-£1,234). */
+  function showNumber(v, format) {
+    if (v !== v) { return ""; }
+    if (format === "plain") { return String(v); }
+    var s = grouped(v);
+    if (format !== "money") { return s; }
+    return s.charAt(0) === "-" ? "-£" + s.slice(1) : "£" + s;
+  }
+
+  /* A popup column (see cwb/maps/elements.py): const, dict+idx, list, num or join; returns i -> string. */
   function column(spec) {
     if (spec.list !== undefined) { return function (i) { return spec.list[i] || ""; }; }
     if (spec.dict !== undefined) {
@@ -78,12 +91,8 @@
       return function (i) { return dict[idx[i]] || ""; };
     }
     if (spec.num !== undefined) {
-      var nums = typed(spec.num), money = spec.fmt === "money", plain = spec.fmt === "plain";
-      return function (i) {
-        var v = nums[i];
-        if (v !== v) { return ""; }
-        return plain ? String(v) : (money ? "£" : "") + grouped(v);
-      };
+      var nums = typed(spec.num), format = spec.fmt;
+      return function (i) { return showNumber(nums[i], format); };
     }
     if (spec.join !== undefined) {
       var parts = spec.join.map(column), sep = spec.sep;
@@ -103,6 +112,69 @@
     var stream = new Blob([bytesOf(spec.fieldsZ)]).stream().pipeThrough(new DecompressionStream("deflate"));
     return new Response(stream).text().then(JSON.parse);
   }
+
+  /* Counts on clusters and legends: 950, 1.2k, 35k, 1.2M (each unit from where its rounding starts:
+   * 999.5 shows as 1.0k, 9950 as 10k, 999500 as 1.0M). */
+  function fmt(n) {
+    if (n >= 999500) { return (n / 1e6).toFixed(1) + "M"; }
+    if (n >= 9950) { return Math.round(n / 1e3) + "k"; }
+    if (n >= 999.5) { return (n / 1e3).toFixed(1) + "k"; }
+    return String(Math.round(n));
+  }
+
+  /* "#rrggbb" and an alpha 0..255 as one pixel of a little-endian RGBA Uint32Array. */
+  function rgba32(hex, alpha) {
+    var h = hex.replace("#", "");
+    var r = parseInt(h.substr(0, 2), 16), g = parseInt(h.substr(2, 2), 16), b = parseInt(h.substr(4, 2), 16);
+    return ((alpha << 24) | (b << 16) | (g << 8) | r) >>> 0;
+  }
+
+  /* Corners of a point shape of radius r around (x, y); null for a circle. */
+  function shapeVertices(shape, x, y, r) {
+    if (shape === "square") { return [[x - r, y - r], [x + r, y - r], [x + r, y + r], [x - r, y + r]]; }
+    if (shape === "diamond") { return [[x, y - r * 1.2], [x + r * 1.2, y], [x, y + r * 1.2], [x - r * 1.2, y]]; }
+    if (shape === "triangle") { return [[x, y - r * 1.2], [x + r * 1.1, y + r * 0.8], [x - r * 1.1, y + r * 0.8]]; }
+    if (shape === "star") {
+      var out = [];
+      for (var k = 0; k < 10; k++) {
+        var a = -Math.PI / 2 + k * Math.PI / 5, rr = (k % 2 === 0) ? r * 1.3 : r * 0.55;
+        out.push([x + rr * Math.cos(a), y + rr * Math.sin(a)]);
+      }
+      return out;
+    }
+    return null;
+  }
+
+  /* Pixel offsets of a filled shape of radius r (for the fast stamp mode). */
+  function stamp(shape, r) {
+    var out = [];
+    for (var dy = -r - 1; dy <= r + 1; dy++) {
+      for (var dx = -r - 1; dx <= r + 1; dx++) {
+        var inside;
+        if (shape === "square") { inside = Math.abs(dx) <= r && Math.abs(dy) <= r; }
+        else if (shape === "diamond" || shape === "star" || shape === "triangle") { inside = Math.abs(dx) + Math.abs(dy) <= r + 0.5; }
+        else { inside = dx * dx + dy * dy <= r * r + r; }
+        if (inside) { out.push(dx, dy); }
+      }
+    }
+    return out;
+  }
+
+  var codec = {
+    bytesOf: bytesOf, typed: typed, varintRun: varintRun, mercator: mercator, decodePoints: decodePoints,
+    grouped: grouped, showNumber: showNumber, column: column, loadFields: loadFields, fmt: fmt,
+    rgba32: rgba32, shapeVertices: shapeVertices, stamp: stamp
+  };
+
+  /* In node (the unit tests), export the pure functions and stop: the rest needs a page and Leaflet. */
+  if (typeof window === "undefined") {
+    if (typeof module === "object" && module && module.exports) { module.exports = codec; }
+    return;
+  }
+  if (window.cwbMap) { return; }
+  var cwb = window.cwbMap = {};
+  cwb.codec = codec;
+  cwb.decodePoints = decodePoints;
 
   /* ---------- small DOM helpers (text only) ---------- */
 
@@ -158,56 +230,12 @@
     return box;
   }
 
-  /* Corners of a point shape of radius r around (x, y); null for a circle. */
-  function shapeVertices(shape, x, y, r) {
-    if (shape === "square") { return [[x - r, y - r], [x + r, y - r], [x + r, y + r], [x - r, y + r]]; }
-    if (shape === "diamond") { return [[x, y - r * 1.2], [x + r * 1.2, y], [x, y + r * 1.2], [x - r * 1.2, y]]; }
-    if (shape === "triangle") { return [[x, y - r * 1.2], [x + r * 1.1, y + r * 0.8], [x - r * 1.1, y + r * 0.8]]; }
-    if (shape === "star") {
-      var out = [];
-      for (var k = 0; k < 10; k++) {
-        var a = -Math.PI / 2 + k * Math.PI / 5, rr = (k % 2 === 0) ? r * 1.3 : r * 0.55;
-        out.push([x + rr * Math.cos(a), y + rr * Math.sin(a)]);
-      }
-      return out;
-    }
-    return null;
-  }
-
   function shapePath(ctx, shape, x, y, r) {
     var v = shapeVertices(shape, x, y, r);
     if (!v) { ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, TAU); return; }
     ctx.moveTo(v[0][0], v[0][1]);
     for (var k = 1; k < v.length; k++) { ctx.lineTo(v[k][0], v[k][1]); }
     ctx.closePath();
-  }
-
-  /* Pixel offsets of a filled shape of radius r (for the fast stamp mode). */
-  function stamp(shape, r) {
-    var out = [];
-    for (var dy = -r - 1; dy <= r + 1; dy++) {
-      for (var dx = -r - 1; dx <= r + 1; dx++) {
-        var inside;
-        if (shape === "square") { inside = Math.abs(dx) <= r && Math.abs(dy) <= r; }
-        else if (shape === "diamond" || shape === "star" || shape === "triangle") { inside = Math.abs(dx) + Math.abs(dy) <= r + 0.5; }
-        else { inside = dx * dx + dy * dy <= r * r + r; }
-        if (inside) { out.push(dx, dy); }
-      }
-    }
-    return out;
-  }
-
-  function rgba32(hex, alpha) {
-    var h = hex.replace("#", "");
-    var r = parseInt(h.substr(0, 2), 16), g = parseInt(h.substr(2, 2), 16), b = parseInt(h.substr(4, 2), 16);
-    return ((alpha << 24) | (b << 16) | (g << 8) | r) >>> 0;
-  }
-
-  function fmt(n) {
-    if (n >= 1e6) { return (n / 1e6).toFixed(1) + "M"; }
-    if (n >= 1e4) { return Math.round(n / 1e3) + "k"; }
-    if (n >= 1e3) { return (n / 1e3).toFixed(1) + "k"; }
-    return String(Math.round(n));
   }
 
   /* ---------- shared map state: one click/hover handler for every cwb layer ---------- */
@@ -671,7 +699,8 @@
       options: { position: "topleft" },
       onAdd: function () {
         var bar = el("div", "leaflet-bar cwb-fullscreen"), a = el("a");
-        a.innerHTML = FULLSCREEN_ICON;  /* a constant of this file, never data */
+        /* eslint-disable-next-line no-restricted-syntax -- a constant of this file, never data */
+        a.innerHTML = FULLSCREEN_ICON;
         var box = map.getContainer();
         a.href = "#"; a.title = "Full screen"; a.setAttribute("role", "button"); a.setAttribute("aria-label", "Full screen");
         L.DomEvent.on(a, "click", function (e) {

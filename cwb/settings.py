@@ -1,0 +1,89 @@
+"""Every default of cwb, written once.
+
+The manifest parser, :class:`cwb.matching.core.MatchSettings`, the privacy
+code, the CLI's help texts and the ``dataset.toml`` template of ``cwb init`` all
+read their defaults from here, and the README quotes the same values (a test
+checks it). A dataset overrides them in its ``dataset.toml``; the key named in
+each comment is where.
+
+This module imports nothing heavy (no pandas or geopandas): the CLI reads it to
+write its help texts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+# --------------------------------------------------------------------------- catchment
+
+#: Distance bands (metres) around each project (``[catchment] bands_m``).
+BANDS_M: Final[tuple[float, ...]] = (1000.0, 2000.0, 3000.0, 5000.0)
+#: A located catalogue row farther than this (metres) outside the extent of the
+#: areas is an error (``[catchment] max_outside_m``).
+MAX_OUTSIDE_M: Final[float] = 25_000.0
+
+# --------------------------------------------------------------------------- privacy
+
+#: Human-asset groups of fewer residents than this are suppressed in every output
+#: (``[privacy] min_count``).
+MIN_COUNT: Final[int] = 5
+
+# --------------------------------------------------------------------------- matching
+
+#: Weight of each score component (``[matching] weights``), normalised over the
+#: components that apply to a pair.
+MATCH_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
+    {"skills": 0.45, "distance": 0.2, "deprivation": 0.15, "pathway": 0.1, "capacity": 0.1}
+)
+#: Distance decay in metres: the distance score is ``exp(-d / DECAY_M)``
+#: (``[matching] decay_m``).
+DECAY_M: Final[float] = 3000.0
+#: Pairs farther apart than this (metres) are not plausible (``[matching] max_distance_m``).
+MAX_DISTANCE_M: Final[float] = 10_000.0
+#: Pairs scoring below this are not kept (``[matching] min_score``).
+MIN_SCORE: Final[float] = 0.3
+#: Matches kept per opportunity, 0 for all (``[matching] top_k``).
+TOP_K: Final[int] = 10
+#: Credit for a related skill instead of the required one (``[matching] related_credit``).
+RELATED_CREDIT: Final[float] = 0.5
+#: rapidfuzz score (0-100) at which an unknown skill term matches a known one
+#: (``[matching] fuzzy_threshold``).
+SKILL_FUZZY_THRESHOLD: Final[float] = 88.0
+#: Contracts one enterprise may be allocated (``[matching] contracts_per_supplier``).
+CONTRACTS_PER_SUPPLIER: Final[int] = 1
+#: Largest consortium proposed, 2-6 (``[matching] max_consortium_size``).
+MAX_CONSORTIUM_SIZE: Final[int] = 4
+#: Consortia proposed per contract (``[matching] consortia_per_contract``).
+CONSORTIA_PER_CONTRACT: Final[int] = 3
+
+# --------------------------------------------------------------------------- spend
+
+#: Lowest rapidfuzz ``token_sort_ratio`` (0-100) of a fuzzy supplier-name match in
+#: the supplier register (``[spend] register_fuzzy_threshold``).
+REGISTER_FUZZY_THRESHOLD: Final[float] = 92.0
+#: Share of a local supplier's income re-spent locally when no survey says
+#: otherwise (``[spend] default_local_respend``).
+LOCAL_RESPEND: Final[float] = 0.25
+#: Areas whose deprivation indicator is at most this count as deprived
+#: (``[spend] deprived_max``, on ``[spend] deprived_indicator``).
+DEPRIVED_MAX: Final[float] = 2.0
+#: First month (1-12) of the financial year (``[spend] year_start_month``).
+YEAR_START_MONTH: Final[int] = 4
+#: Rows of the leakage and supplier tables (``[spend] top``).
+SPEND_TOP: Final[int] = 10
+
+# --------------------------------------------------------------------------- importing
+
+#: Likely duplicates: names alike within this many metres (``cwb import --max-distance``).
+DUPLICATE_DISTANCE_M: Final[float] = 250.0
+#: Likely duplicates: least name similarity, 0-100 (``cwb import --similarity``).
+DUPLICATE_SIMILARITY: Final[float] = 90.0
+
+# --------------------------------------------------------------------------- upkeep and maps
+
+#: Rows not verified for more than this many months are stale (``cwb stale --months``).
+STALE_MONTHS: Final[int] = 24
+#: Links drawn on a map at most, best scores first (``cwb map --max-links``).
+MAX_LINKS: Final[int] = 5000
