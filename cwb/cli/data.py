@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from cwb import settings
+from cwb.cli._output import print_table
 from cwb.cli.app import (
     DatasetArg,
     app,
@@ -309,12 +309,7 @@ def areas_command(
             local_authorities=local_authority,
         )
         write_table(built.areas, target)
-    table = Table(title=f"Areas within {max(bands) / 1000:g} km of the projects")
-    for column in built.levels().columns:
-        table.add_column(str(column))
-    for row in built.levels().itertuples(index=False):
-        table.add_row(*map(str, row))
-    out.print(table)
+    print_table(built.levels(), f"Areas within {max(bands) / 1000:g} km of the projects")
     for report in built.reports:
         out.print(f"• {report.message()}", highlight=False, markup=False)
     out.print(f"wrote {target}")
