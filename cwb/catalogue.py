@@ -7,7 +7,7 @@ resident counts below the privacy threshold k are suppressed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -88,6 +88,7 @@ class Catalogue:
     by_band: pd.DataFrame
     by_area: pd.DataFrame
     suppressed_residents: int
+    areas_by_band: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_long(self) -> pd.DataFrame:
         """All three breakdowns in one long table (for ``cwb catalogue --csv``)."""
@@ -95,6 +96,7 @@ class Catalogue:
             self.by_category.assign(breakdown="kind_category"),
             self.by_band.assign(breakdown="distance_band"),
             self.by_area.assign(breakdown="area"),
+            self.areas_by_band.assign(breakdown="areas_within_band"),
         ]
         columns = [
             "breakdown",
@@ -106,7 +108,13 @@ class Catalogue:
             "category",
             "assets",
             "residents",
+            "within",
+            "level",
+            "areas",
+            "indicator",
+            "distribution",
         ]
+        parts = [p for p in parts if len(p)]
         return pd.concat(parts, ignore_index=True).reindex(columns=columns)
 
 
@@ -170,7 +178,80 @@ def catalogue(ds: Dataset) -> Catalogue:
     by_area["residents"] = by_area["residents"].astype("Int64").mask(small)
     by_area.loc[small, "assets"] = pd.NA
     by_area["assets"] = by_area["assets"].astype("Int64")
-    return Catalogue(by_category, by_band, by_area, suppressed)
+    return Catalogue(by_category, by_band, by_area, suppressed, areas_by_band(ds))
+
+
+def areas_by_band(ds: Dataset, indicator: str = "imd_decile") -> pd.DataFrame:
+    """Per project and band edge, the areas whose polygons come within that distance.
+
+    Counted per area ``level`` (``ward22``, ``lsoa11`` … as ``cwb areas`` writes
+    them; ``area`` when the areas have no level column), with the distribution
+    of ``indicator`` over them: ``1: 11 · 2: 4 · 3: 1`` for deciles (area means
+    rounded to the nearest decile), ``min–median–max`` for other numbers, and
+    ``no data`` for areas without the value. Bands are cumulative discs
+    ("within 2 km" includes the areas within 1 km).
+
+    Returns
+    -------
+    DataFrame
+        ``project``, ``within`` (``1 km``), ``level``, ``areas``,
+        ``indicator``, ``distribution``, ``codes`` (``;``-separated).
+    """
+    columns = ["project", "within", "level", "areas", "indicator", "distribution", "codes"]
+    areas = ds.areas
+    if areas is None or not len(areas) or not len(ds.projects):
+        return pd.DataFrame(columns=columns)
+    metric = areas.to_crs(ds.metric_crs)
+    level = (
+        areas["level"].fillna("area").astype(str)
+        if "level" in areas
+        else pd.Series("area", index=areas.index)
+    )
+    values = (
+        pd.to_numeric(areas[indicator], errors="coerce")
+        if indicator in areas
+        else pd.Series(np.nan, index=areas.index)
+    )
+    rows = []
+    projects = ds.projects.to_crs(ds.metric_crs)
+    for pid, centre in zip(projects["id"], projects.geometry, strict=True):
+        for edge in sorted(ds.manifest.bands_m):
+            near = metric.intersects(centre.buffer(edge)).to_numpy()
+            for name in dict.fromkeys(level[near]):
+                hit = near & (level == name).to_numpy()
+                rows.append(
+                    {
+                        "project": pid,
+                        "within": f"{_km(edge)} km",
+                        "level": name,
+                        "areas": int(hit.sum()),
+                        "indicator": indicator if indicator in areas else "",
+                        "distribution": _distribution(values[hit], indicator)
+                        if indicator in areas
+                        else "",
+                        "codes": ";".join(areas.loc[hit, "code"].astype(str)),
+                    }
+                )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _distribution(values: pd.Series, indicator: str) -> str:
+    present = values.dropna()
+    parts = []
+    deciles = indicator.endswith("decile") or (
+        len(present) and present.between(0.5, 10.5).all() and (present % 1 == 0).all()
+    )
+    if len(present) and deciles:
+        counts = present.round().clip(1, 10).astype(int).value_counts().sort_index()
+        parts += [f"{d}: {n}" for d, n in counts.items()]
+    elif len(present):
+        parts.append(
+            f"{present.min():,.4g}–{present.median():,.4g}–{present.max():,.4g} (min–median–max)"
+        )
+    missing = int(values.isna().sum())
+    if missing:
+        parts.append(f"no data: {missing}")
+    return " · ".join(parts)
 
 
 def write_catalogue(cat: Catalogue, path: str | Path) -> Path:

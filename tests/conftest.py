@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from realdata_paths import REALDATA
 
 TESTS = Path(__file__).resolve().parent
 MINI = TESTS / "data" / "mini"
 REPO = TESTS.parent
 DEMO = REPO / "data" / "birmingham"
-REALDATA = Path(os.environ.get("CWB_REALDATA", REPO.parent / "shared" / "realdata"))
 
 
 @pytest.fixture

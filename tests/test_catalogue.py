@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 import cwb
-from cwb.catalogue import band_labels, catalogue, distance_bands, distances_to_projects
+from cwb.catalogue import (
+    areas_by_band,
+    band_labels,
+    catalogue,
+    distance_bands,
+    distances_to_projects,
+)
 
 
 def test_distances_are_metres_in_british_national_grid(mini_path: Path) -> None:
@@ -42,4 +48,33 @@ def test_catalogue_counts_and_suppression(mini_path: Path) -> None:
     assert cat.suppressed_residents == 3
     assert cat.by_band["assets"].sum() == 4  # every published asset counted once per project
     long = cat.to_long()
-    assert set(long["breakdown"]) == {"kind_category", "distance_band", "area"}
+    assert set(long["breakdown"]) == {
+        "kind_category",
+        "distance_band",
+        "area",
+        "areas_within_band",
+    }
+
+
+def test_areas_within_each_band_with_their_deciles(mini_path: Path) -> None:
+    ds = cwb.read_dataset(mini_path)
+    table = catalogue(ds).areas_by_band.set_index("within")
+    # both squares touch the 1 km disc around the hospital; no level column: "area"
+    assert table.loc["1 km", "level"] == "area"
+    assert table.loc["1 km", "areas"] == len(ds.areas) == 2
+    deciles = sorted(int(round(v)) for v in ds.areas["imd_decile"])
+    assert table.loc["3 km", "distribution"] == " · ".join(
+        f"{d}: {deciles.count(d)}" for d in sorted(set(deciles))
+    )
+
+
+def test_areas_within_bands_by_level_and_no_data(mini_path: Path) -> None:
+    ds = cwb.read_dataset(mini_path)
+    ds.areas["level"] = ["ward", "lsoa11"][: len(ds.areas)]
+    ds.areas.loc[ds.areas.index[1], "imd_decile"] = np.nan
+    table = areas_by_band(ds)
+    near = table[table["within"] == "1 km"].set_index("level")
+    assert near.loc["lsoa11", "distribution"] == "no data: 1"
+    assert near.loc["ward", "areas"] == 1
+    rank = areas_by_band(ds, indicator="imd_rank").iloc[0]["distribution"]
+    assert "(min–median–max)" in rank

@@ -12,11 +12,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from realdata_paths import REALDATA
 
 from cwb.dataset.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES, TABLES, split_list
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "birmingham"
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
 
 def _csv(name: str) -> pd.DataFrame:

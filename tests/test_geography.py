@@ -44,10 +44,12 @@ def test_attach_area_codes():
     assert points["area_code"].isna().sum() == 3  # input untouched
 
 
-def test_attach_indicators():
+def test_attach_indicators(caplog):
     table = pd.DataFrame({"code": ["W1", "W2"], "imd_decile": [1.0, 6.0], "name": ["West", "East"]})
     frame = pd.DataFrame({"id": ["a", "b", "c"], "area_code": ["W2", "W1", "nowhere"]})
-    out = attach_indicators(frame, table)
+    with caplog.at_level("WARNING"):
+        out = attach_indicators(frame, table)
+    assert "2 of 3 rows matched a code; no row for nowhere" in caplog.text
     assert out["imd_decile"].tolist()[:2] == [6.0, 1.0] and pd.isna(out["imd_decile"].iloc[2])
     assert "name" not in out  # text columns are not indicators
     with pytest.raises(UsageError):

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from realdata_paths import REALDATA
 from typer.testing import CliRunner
 
 from cwb.cli import app
@@ -15,7 +16,6 @@ from cwb.importers.common import ImportResult
 from cwb.importers.ocds import compiled_releases, import_ocds
 from cwb.importers.ocds_schema import extension_name, merge_schema
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 CF = REALDATA / "ocds_contracts_finder_bluetail" / "json_1_1_raw"
 
 DELIVERY = "https://raw.githubusercontent.com/example/ocds_delivery_extension/v1.0/extension.json"

@@ -393,6 +393,38 @@ def test_other_indicator_shades_by_quantiles(ds: Dataset) -> None:
     assert fills["W"] == "#b30000"
 
 
+@pytest.mark.parametrize("indicator", ["imd_decile", "imd_rank"])
+def test_an_area_without_the_value_is_no_data(ds: Dataset, tmp_path: Path, indicator: str) -> None:
+    ds.areas.loc[ds.areas["code"] == "W", indicator] = np.nan
+    fmap = make_map(ds, indicator=indicator, links=False)
+    feats = layers_of(fmap)["areas"].spec["geojson"]["features"]
+    west = next(f["properties"] for f in feats if f["properties"]["code"] == "W")
+    assert west["value"] is None
+    legend = next(e for e in iter_elements(fmap) if getattr(e, "factory", None) == "legend")
+    items = next(s for s in legend.spec["sections"] if s["id"] == "areas")["items"]
+    assert items[-1]["label"] == "no data"
+    assert west["fill"] == items[-1]["colour"]
+    saved = save_map(ds, tmp_path / "map.html", indicator=indicator, links=False)
+    assert "no data" in saved.read_text(encoding="utf-8")
+
+
+def test_one_level_of_several_is_drawn(ds: Dataset) -> None:
+    ds.areas["level"] = ["ward22", "lsoa11"][: len(ds.areas)] + ["lsoa11"] * (len(ds.areas) - 2)
+    for level, expected in ((None, "ward22"), ("lsoa11", "lsoa11")):
+        fmap = make_map(ds, area_level=level, links=False)
+        codes = {
+            f["properties"]["code"] for f in layers_of(fmap)["areas"].spec["geojson"]["features"]
+        }
+        assert codes == set(ds.areas.loc[ds.areas["level"] == expected, "code"])
+        legend = next(e for e in iter_elements(fmap) if getattr(e, "factory", None) == "legend")
+        assert (
+            f"Areas: {expected} (levels ward22, lsoa11; choose with --level)"
+            in legend.spec["footer"]
+        )
+    with pytest.raises(UsageError, match="no level 'msoa'.*lsoa11, ward22"):
+        make_map(ds, area_level="msoa", links=False)
+
+
 # ---------------------------------------------------------------- privacy
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from realdata_paths import REALDATA
 from typer.testing import CliRunner
 
 from cwb.cli import app
 from cwb.spend.load import read_spend_file
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 PCARDS = (
     REALDATA
     / "spend_birmingham_city_council_pcards"
@@ -140,3 +140,19 @@ def test_sector_vocabulary_and_located_by_are_reported(result):
     assert how["unlocated"]["transactions"] == 52526
     assert how["ambiguous"]["transactions"] == 0
     assert any("Sectors translated" in note for note in result["notes"])
+
+
+def test_every_amount_and_date_is_read_to_the_penny(result, raw):
+    notes = " | ".join(result["notes"])
+    assert (
+        f"{PCARDS.name}: 52,526 rows; amounts: 52,525 read, 0 written as a dash (read as £0), "
+        "1 empty, 0 unreadable" in notes
+    )
+    assert "dates (day first): 52,525 read, 0 month only (read as the 1st), 1 empty" in notes
+    pence = round(expected_gbp(raw).sum() * 100)
+    assert round(result["reconciliation"][0]["amount_gbp"] * 100) == pence
+    # card transactions from 8 March 2016 to 3 April 2017, each dated, in three financial years
+    dates = pd.to_datetime(raw["TRANS DATE"], format="%Y-%m-%d", errors="coerce")
+    assert dates.isna().sum() == 1
+    overall = [r for r in result["by_year"] if r["buyer"] == "(all buyers)"]
+    assert {r["year"] for r in overall} <= {"2015-16", "2016-17", "2017-18", "unknown"}

@@ -7,10 +7,9 @@ guard services, 79540000 interpretation, 90910000 cleaning ...) and SIC 2007
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from realdata_paths import REALDATA
 
 from cwb.spend.load import SpendSettings, prepare_transactions, read_spend_file, reconciliation
 from cwb.spend.sectors import (
@@ -21,7 +20,6 @@ from cwb.spend.sectors import (
     sector_vocabulary,
 )
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 PCARDS = (
     REALDATA
     / "spend_birmingham_city_council_pcards"

@@ -127,6 +127,9 @@ def catalogue_command(
         f"Assets by area (resident counts under {ds.min_count} suppressed: <k)",
         na="<k",
     )
+    if len(cat.areas_by_band):
+        shown = cat.areas_by_band.drop(columns=["codes"])
+        print_table(shown, "Areas whose polygons come within each band of each project")
     if csv:
         out.print(f"wrote {csv}")
 

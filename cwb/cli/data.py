@@ -1,4 +1,4 @@
-"""Data commands: import (OSM, Open Referral, 360Giving, OCDS, registers) and stale."""
+"""Data commands: import (OSM, Open Referral, 360Giving, OCDS, registers), areas and stale."""
 
 from __future__ import annotations
 
@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 
 from cwb import settings
-from cwb.cli.app import DatasetArg, RawCsvOpt, app, err, library_errors, out, print_problems
+from cwb.cli._output import print_table
+from cwb.cli.app import (
+    DatasetArg,
+    RawCsvOpt,
+    app,
+    err,
+    library_errors,
+    out,
+    parse_bands,
+    print_problems,
+)
 
 
 @app.command("import")
@@ -224,3 +234,106 @@ def stale(
             + (f"; see {csv}" if csv else "; use --csv to see all")
         )
     out.print(f"{len(listing)} stale row(s) (older than {months} months)")
+
+
+@app.command("areas")
+def areas_command(
+    dataset: DatasetArg,
+    boundaries: Annotated[
+        list[Path],
+        typer.Option(
+            "--boundaries",
+            "-b",
+            exists=True,
+            dir_okay=False,
+            help="ONS boundary file (wards, 2011 or 2021 LSOAs …); repeat for each level. "
+            "The level is named from its code column (ward22, lsoa11, lsoa21).",
+        ),
+    ],
+    imd: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="IoD2019 File 1 (or 2): IMD by LSOA 2011."),
+    ] = None,
+    population: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="IoD2019 File 6: population by LSOA (weights)."
+        ),
+    ] = None,
+    lsoa_lookup: Annotated[
+        Path | None,
+        typer.Option(
+            "--lsoa-lookup",
+            exists=True,
+            dir_okay=False,
+            help="ONS LSOA 2011→2021 lookup CSV: gives 2021 LSOAs their IMD 2019.",
+        ),
+    ] = None,
+    indicators: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--indicators",
+            help="CSV of indicators by area code, as PATH or PATH:CODE_COLUMN; numeric columns "
+            "are joined by code and the matches reported. Repeatable.",
+        ),
+    ] = None,
+    within: Annotated[
+        str | None,
+        typer.Option(help="Keep areas within this distance of a project (default: largest band)."),
+    ] = None,
+    local_authority: Annotated[
+        list[str] | None,
+        typer.Option("--local-authority", help="Keep only this local authority (name or code)."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write here instead of the dataset's areas file."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the dataset's existing areas file.")
+    ] = False,
+) -> None:
+    """Build a catchment's areas from ONS boundaries, with IMD 2019 and other indicators.
+
+    Every level (wards, LSOAs) keeps the areas whose polygons come within the
+    distance of a project; each gets IMD 2019 (2011 LSOAs directly, 2021 LSOAs
+    through the lookup, wards aggregated from LSOAs) and every join says how
+    many areas matched and which did not.
+
+    Example: cwb areas data/smethwick -b wards22.geojson -b lsoa11.geojson
+    --imd File_1.csv --population File_6.csv --within 3km --force
+    """
+    from cwb.dataset.catchment_areas import build_catchment_areas
+    from cwb.dataset.io import write_table
+    from cwb.dataset.manifest import read_manifest
+    from cwb.errors import ProblemLog, UsageError
+
+    with library_errors():
+        manifest = read_manifest(dataset, ProblemLog())
+        target = output or dataset / manifest.files["areas"].path
+        if target.exists() and output is None and not force:
+            raise UsageError(f"{target} exists: give --force to replace it, or -o another file")
+        bands = parse_bands(within) or manifest.bands_m
+        built = build_catchment_areas(
+            list(boundaries),
+            centres=[(p.lat, p.lon) for p in manifest.projects],
+            within_m=max(bands),
+            imd=imd,
+            population=population,
+            lsoa_lookup=lsoa_lookup,
+            indicators=[_indicator_spec(text) for text in indicators or []],
+            local_authorities=local_authority,
+        )
+        write_table(built.areas, target)
+    print_table(built.levels(), f"Areas within {max(bands) / 1000:g} km of the projects")
+    for report in built.reports:
+        out.print(f"• {report.message()}", highlight=False, markup=False)
+    out.print(f"wrote {target}")
+
+
+def _indicator_spec(text: str) -> tuple[Path, str | None]:
+    """``PATH`` or ``PATH:COLUMN`` (a Windows drive letter is not a column)."""
+    path, sep, column = text.rpartition(":")
+    if sep and path and len(path) > 1 and Path(path).exists():
+        return Path(path), column
+    return Path(text), None

@@ -23,6 +23,14 @@ def map_command(
             help="Area column to shade areas by (e.g. imd_decile, imd_rank); 'none': outlines."
         ),
     ] = "imd_decile",
+    level: Annotated[
+        str | None,
+        typer.Option(
+            "--level",
+            help="Areas of several levels (cwb areas): the one to draw, e.g. lsoa11 "
+            "(default: the first).",
+        ),
+    ] = None,
     assets_prefix: Annotated[
         str | None,
         typer.Option(
@@ -52,6 +60,7 @@ def map_command(
     """
     options = {
         "indicator": None if indicator.lower() == "none" else indicator,
+        "area_level": level,
         "links": not no_links,
         "max_links": max_links,
         "assets_prefix": assets_prefix,

@@ -50,6 +50,13 @@ def spend_command(
             help="Column mapping for --file: a bundled name (bcc-pcards) or a .toml file.",
         ),
     ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet",
+            help="Sheet of an .xlsx --file: its name or its position from 1 (default: the first).",
+        ),
+    ] = None,
     postcodes: Annotated[
         Path | None,
         _input_file(
@@ -96,6 +103,7 @@ def spend_command(
             buyer=buyer,
             survey=survey,
             output=output,
+            sheet=sheet,
         )
     geos = " ⊂ ".join(analysis.geography_names)
     out.print(

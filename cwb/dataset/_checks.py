@@ -11,6 +11,8 @@ import pandas as pd
 from cwb.dataset.raw import RawTable
 from cwb.errors import ProblemLog
 
+#: Whether pandas 3 (or later) is installed: its ``str`` dtype keeps missing values missing.
+PANDAS_3 = int(pd.__version__.split(".")[0]) >= 3
 #: At most this many problems of one kind (file, column, reason code) are listed;
 #: the rest are counted.
 MAX_LISTED_PER_CHECK = 200
@@ -103,6 +105,17 @@ class Checker:
 def clip_text(value: object) -> str:
     text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
     return text if len(text) <= 80 else text[:79] + "…"
+
+
+def text_or_missing(values: pd.Series) -> pd.Series:
+    """Text cells with missing values kept missing, on pandas 2 and 3 alike.
+
+    ``astype("str")`` keeps NaN missing under pandas 3 but writes the text
+    ``"nan"`` under pandas 2, which then reads as a currency, postcode or date.
+    """
+    if PANDAS_3:
+        return values.astype("str")
+    return values.astype(object).where(values.notna(), None)
 
 
 def parse_numbers(text: pd.Series) -> pd.Series:

@@ -252,7 +252,8 @@ def attach_indicators(
     """``frame`` with indicator ``columns`` of ``table`` looked up by code (``imd_decile`` …).
 
     Indicators already in ``frame`` are replaced; rows whose code is not in ``table``
-    get missing values.
+    get missing values, and a warning names them (see
+    :func:`cwb.dataset.indicators.join_by_code` for a join that returns its report).
     """
     if left_on not in frame:
         raise UsageError(f"the table has no {left_on!r} column to look indicators up by")
@@ -264,6 +265,18 @@ def attach_indicators(
     keys = out[left_on].astype(object)
     for c in columns:
         out[c] = keys.map(lookup[c]).to_numpy()
+    given = keys.notna() & (keys.astype(str).str.strip() != "")
+    unmatched = given & ~keys.isin(lookup.index)
+    if unmatched.any():
+        shown = ", ".join(sorted(map(str, keys[unmatched].unique()))[:6])
+        log.warning(
+            "indicators: %d of %d rows matched a %s; no row for %s%s",
+            int((given & ~unmatched).sum()),
+            int(given.sum()),
+            right_on,
+            shown,
+            " …" if keys[unmatched].nunique() > 6 else "",
+        )
     return out
 
 

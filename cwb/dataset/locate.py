@@ -31,7 +31,7 @@ import shapely
 from pyproj import Transformer
 
 from cwb import settings
-from cwb.dataset._checks import Checker, parse_numbers
+from cwb.dataset._checks import Checker, parse_numbers, text_or_missing
 from cwb.dataset.manifest import MANIFEST_NAME, Manifest
 from cwb.dataset.model import WGS84, metric_crs_for
 from cwb.dataset.postcodes import (
@@ -183,7 +183,7 @@ def locate_rows(
     project = frame["project"] if "project" in frame else None
     located = _locate(chk, cells, raw.geometry, project, place, spec.name)
     if located.postcode is not None:
-        frame["postcode"] = located.postcode.astype("str")
+        frame["postcode"] = text_or_missing(located.postcode)
     precision = located.precision.to_numpy(dtype=object, copy=True)
     if "precision" in frame:
         given = frame["precision"].to_numpy(dtype=object)

@@ -276,6 +276,11 @@ def _to_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
+def cells_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell of ``frame`` as text: numbers, dates, booleans written as cwb reads them."""
+    return _to_cells(frame)
+
+
 def _read_xlsx(path: Path, shown: str, entry: FileEntry) -> RawTable:
     try:
         frame = pd.read_excel(path, sheet_name=entry.sheet or 0, dtype=object, engine="openpyxl")

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import process
 
-from cwb.dataset._checks import Checker, TableCounts, parse_numbers
+from cwb.dataset._checks import Checker, TableCounts, parse_numbers, text_or_missing
 from cwb.dataset._commons_checks import COMMONS_CHECKS
 from cwb.dataset._flow_checks import check_flows
 from cwb.dataset.locate import Place, locate_rows, place_for
@@ -118,7 +118,7 @@ def _check_date(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
         code="not_a_date",
         hint="write dates as YYYY-MM-DD, e.g. 2024-10-06",
     )
-    return parsed.dt.strftime("%Y-%m-%d").astype("str")
+    return text_or_missing(parsed.dt.strftime("%Y-%m-%d"))
 
 
 def _check_bool(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
@@ -151,7 +151,7 @@ def _check_choice(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
             code=f"unknown_{col.name}",
             hint=lambda i: hints.get(normal.iloc[i]),
         )
-    return normal.where(normal != "").astype("str")
+    return text_or_missing(normal.where(normal != ""))
 
 
 def _type_columns(chk: Checker, cells: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
@@ -170,14 +170,16 @@ def _type_columns(chk: Checker, cells: pd.DataFrame, spec: TableSpec) -> pd.Data
         elif col.type == "bool":
             typed[col.name] = _check_bool(chk, text, col)
         else:
-            typed[col.name] = text.where(text != "").astype("str")
+            typed[col.name] = text_or_missing(text.where(text != ""))
     for name in cells.columns:
         if name in typed or name in ("lat", "lon"):
             continue
         text = cells[name]
         numbers = parse_numbers(text)
         numeric = (text != "").any() and not ((text != "") & numbers.isna()).any()
-        typed[name] = numbers.astype("float64") if numeric else text.where(text != "").astype("str")
+        typed[name] = (
+            numbers.astype("float64") if numeric else text_or_missing(text.where(text != ""))
+        )
     return pd.DataFrame(typed, index=cells.index)
 
 
@@ -256,7 +258,7 @@ def _check_categories(chk: Checker, frame: pd.DataFrame, cells: pd.DataFrame) ->
     kind = frame["kind"].fillna("")
     text = cells["category"] if "category" in cells else pd.Series("", index=cells.index)
     category = _normalise_word(text)
-    frame["category"] = category.where(category != "").astype("str")
+    frame["category"] = text_or_missing(category.where(category != ""))
     bad = kind.isin(list(ASSET_CATEGORIES)) & ~_category_allowed(kind, category)
     if not bad.any():
         return

@@ -87,6 +87,7 @@ def make_map(
     spend: SpendAnalysis | None = None,
     residents: Residents | None = None,
     indicator: str | None = "imd_decile",
+    area_level: str | None = None,
     links: bool = True,
     max_links: int = settings.MAX_LINKS,
     cluster_above: int = 10_000,
@@ -113,6 +114,9 @@ def make_map(
         :func:`cwb.privacy.aggregate_human` of the dataset, when already computed.
     indicator
         Area column to shade the areas by (None: outlines only).
+    area_level
+        When the areas hold several levels (``ward22``, ``lsoa11`` … as ``cwb areas``
+        writes them), the one to draw; default the first.
     links
         Whether to draw the matched links.
     max_links
@@ -137,6 +141,7 @@ def make_map(
     """
     options = MapOptions(
         indicator=indicator,
+        area_level=area_level,
         links=links,
         max_links=max_links,
         cluster_above=cluster_above,
@@ -155,6 +160,12 @@ def make_map(
             f"the areas have no column {indicator!r}; "
             f"numeric columns: {', '.join(numeric) or 'none'}",
             argument="indicator",
+        )
+    levels = set(ds.areas["level"].dropna().astype(str)) if "level" in ds.areas else set()
+    if area_level is not None and area_level not in levels:
+        raise UsageError(
+            f"--level: the areas have no level {area_level!r}; "
+            f"levels: {', '.join(sorted(levels)) or 'none (no level column)'}"
         )
     build = MapBuild(ds, options)
     fmap = _base_map(ds, options)

@@ -100,6 +100,7 @@ class MapOptions:
     """Settings of :func:`make_map` (keyword arguments of the same names)."""
 
     indicator: str | None = "imd_decile"
+    area_level: str | None = None
     links: bool = True
     max_links: int = settings.MAX_LINKS
     cluster_above: int = 10_000
@@ -224,6 +225,13 @@ def add_areas(build: MapBuild) -> None:
     placed = located(areas)
     areas = areas[placed]
     metric = build.ds.in_metric("areas")[placed]
+    levels = list(dict.fromkeys(areas["level"].dropna().astype(str))) if "level" in areas else []
+    if len(levels) > 1:
+        # wards over LSOAs would hide each other: one level is drawn
+        chosen = build.options.area_level or levels[0]
+        keep = (areas["level"].astype(str) == chosen).to_numpy()
+        areas, metric = areas[keep], metric[keep]
+        build.notes.append(f"Areas: {chosen} (levels {', '.join(levels)}; choose with --level).")
     simple = metric.geometry.simplify(5.0).to_crs("EPSG:4326")
     geoms = shapely.transform(simple.to_numpy(), lambda c: np.round(c, 5))
     props = pd.DataFrame(
@@ -237,10 +245,15 @@ def add_areas(build: MapBuild) -> None:
     if indicator:
         fills, items = indicator_classes(areas[indicator], indicator)
         values = pd.to_numeric(areas[indicator], errors="coerce")
-        props["value"] = [
-            None if pd.isna(x) else (int(x) if float(x).is_integer() else round(float(x), 3))
-            for x in values
-        ]
+        # object dtype: a missing value stays None ("no data"), never a NaN that JSON rejects
+        props["value"] = pd.Series(
+            [
+                None if pd.isna(x) else (int(x) if float(x).is_integer() else round(float(x), 3))
+                for x in values
+            ],
+            index=props.index,
+            dtype=object,
+        )
         props["fill"] = fills.to_numpy()
     features = [
         {"type": "Feature", "properties": row, "geometry": shapely.geometry.mapping(g)}

@@ -30,6 +30,7 @@ import pandas as pd
 from cwb._atomic import write_text_atomic
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import WGS84, Dataset
+from cwb.dataset.parsing import parse_dates
 from cwb.dataset.schema import SPEND
 from cwb.errors import UsageError
 from cwb.safe_output import neutralise_frame
@@ -47,6 +48,7 @@ from cwb.spend.load import (
     ALL_BUYERS,
     INCLUDED,
     MAPPING_SETTINGS,
+    READ_NOTES,
     SpendSettings,
     financial_year,
     prepare_transactions,
@@ -210,7 +212,7 @@ def analyse_spend(
     )
     analysis.relocalisable = relocalisable_table(ds, analysis, geos)
     analysis.by_area = supplier_spend_by_area(analysis, ds.areas)
-    analysis.notes = _notes(analysis)
+    analysis.notes = [*table.attrs.get(READ_NOTES, []), *_notes(analysis)]
     return analysis
 
 
@@ -230,7 +232,7 @@ def _complete(table: pd.DataFrame) -> gpd.GeoDataFrame:
 def _before_after(dates: pd.Series, cutoff: str | None) -> pd.Series:
     if not cutoff:
         return pd.Series("unknown", index=dates.index, dtype=object)
-    parsed = pd.to_datetime(dates, errors="coerce", format="%Y-%m-%d")
+    parsed = parse_dates(dates).values
     when = pd.Timestamp(cutoff)
     out = np.where(
         parsed.isna(), "unknown", np.where(parsed < when, f"before {cutoff}", f"from {cutoff}")
@@ -240,6 +242,9 @@ def _before_after(dates: pd.Series, cutoff: str | None) -> pd.Series:
 
 def _share(part: pd.Series | float, whole: pd.Series | float) -> Any:
     if isinstance(whole, pd.Series):
+        # float: an empty table's columns are object under pandas 2
+        whole = whole.astype("float64")
+        part = part.astype("float64") if isinstance(part, pd.Series) else float(part)
         return (part / whole.where(whole != 0)).round(6)
     return round(part / whole, 6) if whole else float("nan")
 
@@ -537,6 +542,7 @@ def run_spend(
     buyer: str | None = None,
     survey: str | Path | None = None,
     output: str | Path | None = None,
+    sheet: str | None = None,
 ) -> SpendAnalysis:
     """Read a dataset (and optionally a raw spend file), analyse its spend, write the result.
 
@@ -544,11 +550,16 @@ def run_spend(
     table; it is read through ``mapping`` (a bundled name such as
     ``bcc-pcards`` or a TOML path; None when the file has cwb's column names)
     and located with ``postcodes`` (a lookup CSV) or else the dataset's
-    postcode lookup. ``output`` is a ``.json`` or ``.csv`` path.
+    postcode lookup; ``sheet`` picks a workbook's sheet. ``output`` is a ``.json``
+    or ``.csv`` path.
     """
     if mapping is not None and file is None:
         raise UsageError(
             "needs a spend file: the mapping says how to read that file", argument="mapping"
+        )
+    if sheet is not None and file is None:
+        raise UsageError(
+            "needs a spend file: it picks the sheet of that workbook", argument="sheet"
         )
     if output is not None and Path(output).suffix.lower() not in (".json", ".csv"):
         raise UsageError(f"cannot write spend analysis to {Path(output).name}: use .json or .csv")
@@ -556,7 +567,7 @@ def run_spend(
     spend = None
     if file is not None:
         lookup = postcodes if postcodes is not None else ds.postcodes
-        spend = read_spend_file(file, mapping, postcodes=lookup)
+        spend = read_spend_file(file, mapping, postcodes=lookup, sheet=sheet)
     analysis = analyse_spend(ds, spend=spend, local=local, buyer=buyer, survey=survey)
     if output is not None:
         write_spend(analysis, output)

@@ -29,7 +29,19 @@ import pandas as pd
 
 from cwb import settings
 from cwb.dataset.locate import locate_frame
+from cwb.dataset.parsing import (
+    AMOUNT_DASH,
+    AMOUNT_EMPTY,
+    AMOUNT_UNREADABLE,
+    DATE_EMPTY,
+    DATE_MONTH,
+    DATE_UNREADABLE,
+    name_rows,
+)
+from cwb.dataset.parsing import parse_amounts as read_amounts
+from cwb.dataset.parsing import parse_dates as read_dates
 from cwb.dataset.schema import ORG_TYPES, SPEND
+from cwb.dataset.sheets import read_published_table
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.spend.sectors import classify_sectors
 from cwb.text import normalise_names
@@ -55,6 +67,8 @@ INCLUDED = "included"
 ALL_BUYERS = "(all buyers)"
 #: Key of ``GeoDataFrame.attrs`` holding a column mapping's ``[spend]`` settings.
 MAPPING_SETTINGS = "cwb_spend_mapping_settings"
+#: Key of ``GeoDataFrame.attrs`` holding what reading the file decided and could not read.
+READ_NOTES = "cwb_spend_read_notes"
 
 #: Size bands counted as small or medium enterprises.
 SME_BANDS = frozenset({"micro", "small", "medium", "sme"})
@@ -62,6 +76,9 @@ NOT_SME_BANDS = frozenset({"large"})
 
 _TRUE = frozenset({"true", "yes", "y", "1", "t", "sme"})
 _FALSE = frozenset({"false", "no", "n", "0", "f"})
+
+#: A cell that makes a row a sheet's total line.
+TOTAL_LINE = re.compile(r"^(?:grand\s+|sub-?\s*)?totals?\s*:?$", re.I)
 
 #: A UK postcode inside free text (outward code, optional space, inward code).
 POSTCODE_IN_TEXT = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b")
@@ -256,15 +273,11 @@ def _coerce_setting(key: str, value: Any) -> Any:
 
 
 def parse_amounts(values: pd.Series) -> pd.Series:
-    """Amounts as floats: ``£1,234.50``, ``(12.00)`` (accounting negative) and ``-5`` all parse.
+    """Amounts as floats: ``£1,234.50``, ``(12.00)`` (accounting negative), ``-5``, ``£-`` (0).
 
-    Text that is not a number gives NaN.
+    Text that is not a number gives NaN (see :func:`cwb.dataset.parsing.parse_amounts`).
     """
-    text = values.astype("string").str.strip()
-    negative = text.str.match(r"^\(.*\)$").fillna(False) | text.str.endswith("CR").fillna(False)
-    cleaned = text.str.replace(r"[£$€,\s()]|CR$", "", regex=True)
-    number = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-    return number.where(~negative.astype(bool), -number.abs())
+    return read_amounts(values).values
 
 
 def parse_sme(sme: pd.Series, size_band: pd.Series) -> pd.Series:
@@ -298,7 +311,7 @@ def financial_year(dates: pd.Series, periods: pd.Series, start_month: int) -> pd
 
     Rows without a date use their ``period`` text; rows with neither get ``"unknown"``.
     """
-    parsed = pd.to_datetime(dates, errors="coerce", format="%Y-%m-%d")
+    parsed = read_dates(dates).values
     year = parsed.dt.year
     if start_month == 1:
         label = year.astype("Int64").astype("string")
@@ -328,11 +341,7 @@ def prepare_transactions(spend: pd.DataFrame, settings: SpendSettings) -> pd.Dat
     negative all its rows are ``net_credit`` and reported separately.
     """
     frame = spend.copy()
-    amount = (
-        parse_amounts(frame["amount"])
-        if frame["amount"].dtype == object or str(frame["amount"].dtype).startswith("string")
-        else pd.to_numeric(frame["amount"], errors="coerce")
-    )
+    amount = parse_amounts(frame["amount"])
     currency = frame["currency"].astype("string").str.strip().str.upper().replace("", pd.NA)
     currency = currency.fillna(BASE_CURRENCY).astype(str)
     rates = {BASE_CURRENCY: 1.0, **settings.fx}
@@ -544,10 +553,7 @@ def apply_mapping(
         When a source column named by the mapping is not in the file.
     """
     raw = raw.fillna("").astype(str)
-    wanted: list[str] = []
-    for source in [*mapping.columns.values(), *mapping.extra.values()]:
-        wanted += source if isinstance(source, list) else [source]
-    wanted += list(mapping.postcode_from)
+    wanted = mapping_sources(mapping)
     missing = sorted({c for c in wanted if c not in raw.columns})
     if missing:
         raise DatasetError(
@@ -634,8 +640,16 @@ def read_spend_file(
     mapping: str | Path | SpendMapping | None = None,
     *,
     postcodes: PostcodeSource | None = None,
+    sheet: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a raw spend file (CSV or .xlsx) through a column mapping and locate it.
+
+    Amounts and dates are read with :mod:`cwb.dataset.parsing` (thousands commas,
+    currency signs, brackets, ``£-`` as zero; dates day first) whatever pandas
+    version is installed: ``amount`` becomes a float and ``date`` ISO text; the
+    cells as written are kept in ``amount_as_written`` and ``date_as_written``,
+    the file's row number in ``source_row``. What the reader decided and every
+    cell it could not read are listed in ``attrs[READ_NOTES]``.
 
     Parameters
     ----------
@@ -646,6 +660,8 @@ def read_spend_file(
         TOML path; None when the file already has cwb's spend column names.
     postcodes
         A postcode lookup (see :func:`locate_spend`); without one no row is located.
+    sheet
+        Workbook sheet (name, or position from 1); default the first.
 
     Returns
     -------
@@ -655,19 +671,106 @@ def read_spend_file(
     path = Path(path)
     if not path.exists():
         raise UsageError(f"spend file {path} does not exist")
-    if path.suffix.lower() == ".xlsx":
-        raw = pd.read_excel(path, dtype=str)
-    else:
-        try:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
+    if mapping is not None and not isinstance(mapping, SpendMapping):
+        mapping = read_mapping(mapping)
+    expected = mapping_sources(mapping) if mapping is not None else list(SPEND.required_columns)
+    published = read_published_table(path, sheet=sheet, expected=expected)
+    raw = published.cells
     if mapping is None:
         mapping = identity_mapping(list(raw.columns))
-    elif not isinstance(mapping, SpendMapping):
-        mapping = read_mapping(mapping)
+    notes = list(published.notes)
+    totals = total_lines(raw, mapping)
+    if totals.any():
+        shown = name_rows(
+            published.rows[totals],
+            raw.loc[totals].apply(lambda r: " ".join(c for c in r if c), axis=1),
+        )
+        notes.append(
+            f"{path.name}: {int(totals.sum())} total line(s) skipped, not payments: {shown}"
+        )
+        raw = raw[~totals].reset_index(drop=True)
+        published.rows = published.rows[~totals].reset_index(drop=True)
     log.info("read %d rows from %s with mapping %s", len(raw), path, mapping.name)
     table = apply_mapping(raw, mapping, file=path.name)
+    notes += clean_amounts_and_dates(table, published.rows, path.name)
+    table["source_row"] = published.rows.to_numpy()
     located = locate_spend(table, postcodes)
     located.attrs[MAPPING_SETTINGS] = dict(mapping.settings)
+    located.attrs[READ_NOTES] = notes
     return located
+
+
+def total_lines(raw: pd.DataFrame, mapping: SpendMapping) -> pd.Series:
+    """Rows that are a sheet's total, not a payment: a cell reads ``Total``, no supplier named.
+
+    A cell matching :data:`TOTAL_LINE` (``Total``, ``Grand total``, ``Sub-total:``) marks the
+    row when the mapping's supplier cell is empty or is that word.
+    """
+    marked = pd.Series(False, index=raw.index)
+    for column in raw.columns:
+        marked |= raw[column].astype(str).str.strip().str.match(TOTAL_LINE)
+    source = mapping.columns.get("supplier_name")
+    names = [source] if isinstance(source, str) else list(source or [])
+    for name in (n for n in names if n in raw.columns):
+        cell = raw[name].astype(str).str.strip()
+        marked &= (cell == "") | cell.str.match(TOTAL_LINE)
+    return marked
+
+
+def mapping_sources(mapping: SpendMapping) -> list[str]:
+    """Every source column a mapping reads."""
+    wanted: list[str] = []
+    for source in [*mapping.columns.values(), *mapping.extra.values()]:
+        wanted += source if isinstance(source, list) else [source]
+    return [*wanted, *mapping.postcode_from]
+
+
+def clean_amounts_and_dates(table: pd.DataFrame, rows: pd.Series, file: str) -> list[str]:
+    """Parse ``amount`` and ``date`` of a mapped spend table in place; return the notes.
+
+    The counts of each note add up to the rows of the table: amounts read,
+    written as a dash (read as £0), empty, unreadable; dates read, month only,
+    empty, unreadable. Unreadable cells are named by row and value; their rows
+    stay (an unreadable amount is excluded as ``invalid_amount`` later, an
+    unreadable date counts in the year ``unknown``).
+    """
+    n = len(table)
+    line = pd.Series(rows.to_numpy(), index=table.index)
+    amounts = read_amounts(table["amount"])
+    table["amount_as_written"] = table["amount"]
+    table["amount"] = amounts.values
+    count = amounts.how.value_counts()
+    dash, empty, bad = (
+        int(count.get(k, 0)) for k in (AMOUNT_DASH, AMOUNT_EMPTY, AMOUNT_UNREADABLE)
+    )
+    notes = [
+        f"{file}: {n:,} rows; amounts: {n - dash - empty - bad:,} read, {dash:,} written as a "
+        f"dash (read as £0), {empty:,} empty, {bad:,} unreadable"
+    ]
+    if bad:
+        unread = amounts.how == AMOUNT_UNREADABLE
+        notes.append(
+            f"{file}: amounts that are not numbers (excluded as invalid_amount): "
+            + name_rows(line[unread], table.loc[unread, "amount_as_written"])
+        )
+    if table["date"].isna().all():
+        return notes
+    dates = read_dates(table["date"])
+    table["date_as_written"] = table["date"]
+    table["date"] = dates.iso()
+    count = dates.how.value_counts()
+    month, empty, bad = (int(count.get(k, 0)) for k in (DATE_MONTH, DATE_EMPTY, DATE_UNREADABLE))
+    notes.append(
+        f"{file}: dates (day first): {n - month - empty - bad:,} read, {month:,} month only "
+        f"(read as the 1st), {empty:,} empty, {bad:,} unreadable"
+    )
+    for code, what in (
+        (DATE_UNREADABLE, "dates that cannot be read (year 'unknown')"),
+        (DATE_MONTH, "dates without a day"),
+    ):
+        rows_ = dates.how == code
+        if rows_.any():
+            notes.append(
+                f"{file}: {what}: " + name_rows(line[rows_], table.loc[rows_, "date_as_written"])
+            )
+    return notes

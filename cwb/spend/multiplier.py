@@ -169,6 +169,9 @@ def local_multiplier(
             "surveyed_suppliers",
         ],
     )
+    # no included rows (pandas 2 gives the empty table object columns): sums stay numbers
+    gbp = [c for c in table.columns if c.endswith("_gbp")]
+    table[gbp] = table[gbp].astype("float64")
     total = table.drop(columns="buyer").sum(numeric_only=True).to_dict()
     total["local_suppliers"] = int(local["supplier_key"].nunique())
     total["surveyed_suppliers"] = int(local.loc[local["surveyed"], "supplier_key"].nunique())
