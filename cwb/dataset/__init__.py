@@ -14,6 +14,10 @@ First stage of the pipeline (read + validate → catalogue); every later stage t
 - ``validate``: row-level checks and typing of every table; the validation report.
 - ``io``: read (and validate) a dataset folder; write tables and datasets.
 - ``geography``: area polygons, IMD 2019 deciles, area codes and indicators for any table.
+- ``indicators``: indicators joined to areas by code with a match report; IMD for 2021 LSOAs.
+- ``catchment_areas``: the areas of a catchment at several levels, with IMD and indicators.
+- ``parsing``: amounts and dates as UK publishers write them, on pandas 2 and 3 alike.
+- ``sheets``: CSV of any encoding and delimiter, Excel sheets with titles and repeated headers.
 - ``stale``: rows not verified for a number of months.
 - ``init``: a blank dataset folder with headed templates (``cwb init``).
 """
