@@ -23,7 +23,7 @@ import folium
 import numpy as np
 import pandas as pd
 
-from cwb.bench.maps import chromium, open_page, wait_drawn
+from cwb.bench.maps import chromium, figure_cell, open_page, wait_drawn
 from cwb.errors import MissingDependencyError
 from cwb.flows.table import flow_frame
 from cwb.maps.flows import flow_map
@@ -209,13 +209,7 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
     ]
 
     def cell(fig: dict[str, Any] | None) -> str:
-        if not fig:
-            return "not run"
-        drawn = fig.get("drawn_s")
-        return (
-            f"{fig['build_s'] + fig['save_s']:.1f} / {fig['html_mb']:.1f} / "
-            f"{'–' if drawn is None else f'{drawn:.2f}'}"
-        )
+        return figure_cell(fig, missing="not run")
 
     for r in rows:
         lines.append(

@@ -349,6 +349,17 @@ def bench_map_sizes(
     return rows
 
 
+def figure_cell(fig: dict[str, Any] | None, missing: str = "–") -> str:
+    """One map's figures as ``build+save s / HTML MB / drawn s`` (``missing`` when not run)."""
+    if not fig:
+        return missing
+    drawn = fig.get("drawn_s")
+    return (
+        f"{fig['build_s'] + fig['save_s']:.1f} / {fig['html_mb']:.1f} / "
+        f"{'–' if drawn is None else f'{drawn:.2f}'}"
+    )
+
+
 def to_markdown(rows: list[dict[str, Any]]) -> str:
     """The rows as a Markdown table (build+save s / HTML MB / drawn s)."""
     lines = [
@@ -358,13 +369,7 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
     ]
 
     def cell(fig: dict[str, Any] | None) -> str:
-        if not fig:
-            return "–"
-        drawn = fig.get("drawn_s")
-        return (
-            f"{fig['build_s'] + fig['save_s']:.1f} / {fig['html_mb']:.1f} / "
-            f"{'–' if drawn is None else f'{drawn:.2f}'}"
-        )
+        return figure_cell(fig)
 
     for r in rows:
         ratio = r.get("drawn_ratio")
