@@ -524,6 +524,17 @@ def test_hostile_strings_cannot_break_out_of_script(html: str) -> None:
     assert html.count("<") == benign.get_root().render().count("<")
 
 
+def test_hostile_column_name_is_inert_in_the_layer_control() -> None:
+    """An areas column named like markup stays text in the layer control (issue 11)."""
+    hostile = "<img src=x onerror=alert(1)>"
+    ds = make_dataset()
+    ds.areas[hostile] = np.arange(len(ds.areas), dtype=float)
+    fmap = make_map(ds, indicator=hostile, links=False, date="2025-01-31")
+    layer = layers_of(fmap)["areas"]
+    assert "<" not in layer.layer_name and "&lt;img" in layer.layer_name
+    assert "<img" not in fmap.get_root().render()
+
+
 def test_dataset_name_is_escaped_in_the_title(html: str) -> None:
     assert "Map test <b>dataset</b>" not in html
     assert "Map test \\u003cb\\u003edataset" in html

@@ -17,6 +17,7 @@ escaped, and the JavaScript puts it into the DOM with ``textContent`` only.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import zlib
@@ -287,7 +288,8 @@ class CwbLayer(JSCSSMixin, Layer):
     )
 
     def __init__(self, spec: dict[str, Any], *, name: str, factory: str, show: bool = True) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+        # Leaflet's layer control writes names as HTML: a name from the data stays text
+        super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
         self._name = "CwbLayer"
         self.spec = spec
         self.factory = factory
