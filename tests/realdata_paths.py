@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -24,3 +26,11 @@ def _find() -> Path:
 
 
 REALDATA = _find()
+
+
+def census_flows() -> Path:
+    """The Census 2021 local-authority flows in ../shared/realdata; the test skips without them."""
+    path = REALDATA / "flows_census2021" / "ltla_flows.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is not present (../shared/realdata)")
+    return path

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from browser import browser, open_page, wait_drawn  # noqa: F401
+from realdata_paths import census_flows
 
 from cwb.dataset.io import read_dataset
 from cwb.demo import demo_dataset_path
@@ -26,13 +27,12 @@ from cwb.spend.analysis import analyse_spend
 
 pytestmark = pytest.mark.browser
 
-CENSUS = Path(__file__).resolve().parent / "data" / "flows" / "ltla_flows.csv"
 HOSTILE = "<img src=x onerror=\"window.__pwned='flow'\">"
 LAYER = "Object.values(window).find(v => v instanceof cwbMap.FlowLayer)"
 
 
 def _flows() -> pd.DataFrame:
-    census = read_census_flows(CENSUS)
+    census = read_census_flows(census_flows())
     shares = pd.DataFrame(
         {
             "origin": ["E08000028", "E08000025"],

@@ -5,18 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from realdata_paths import census_flows
 from typer.testing import CliRunner
 
 import cwb.cli  # noqa: F401  (registers the commands)
 from cwb.cli.app import app
 from cwb.dataset.io import read_dataset
 
-CENSUS = Path(__file__).resolve().parent / "data" / "flows" / "ltla_flows.csv"
 runner = CliRunner()
 
 
 def test_import_census_flows_then_measure(mini_copy: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["import-flows", str(CENSUS), "--into", str(mini_copy)])
+    result = runner.invoke(app, ["import-flows", str(census_flows()), "--into", str(mini_copy)])
     assert result.exit_code == 0, result.output
     assert "5,894 flow(s) read" in result.output and "5,894 added" in result.output
     assert len(read_dataset(mini_copy).flows) == 5894
@@ -76,7 +76,7 @@ def test_exit_codes(mini_copy: Path, tmp_path: Path) -> None:
     wrong.write_text("x", encoding="utf-8")
     result = runner.invoke(app, ["import-flows", str(wrong), "--into", str(mini_copy)])
     assert result.exit_code == 2
-    result = runner.invoke(app, ["import-flows", str(CENSUS), "--into", str(tmp_path)])
+    result = runner.invoke(app, ["import-flows", str(census_flows()), "--into", str(tmp_path)])
     assert result.exit_code == 2  # not a dataset folder
     result = runner.invoke(app, ["flows", str(mini_copy), "--no-derived"])
     assert result.exit_code == 1  # the unknown places above make the dataset unusable

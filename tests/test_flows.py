@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from realdata_paths import census_flows
 
 from cwb.dataset.io import read_dataset, write_dataset
 from cwb.dataset.validate import validate_dataset
@@ -30,13 +31,12 @@ from cwb.flows.table import (
     suppress_resident_flows,
 )
 
-CENSUS = Path(__file__).resolve().parent / "data" / "flows" / "ltla_flows.csv"
 BIRMINGHAM, SANDWELL = "E08000025", "E08000028"
 
 
 @pytest.fixture(scope="module")
 def census() -> pd.DataFrame:
-    return read_census_flows(CENSUS)
+    return read_census_flows(census_flows())
 
 
 def _pair(flows: pd.DataFrame, origin: str, destination: str) -> float:
@@ -49,7 +49,7 @@ def _pair(flows: pd.DataFrame, origin: str, destination: str) -> float:
 
 
 def test_census_file_imports_whole_with_the_reference_figures(census: pd.DataFrame) -> None:
-    with open(CENSUS, encoding="utf-8") as handle:
+    with open(census_flows(), encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(census) == len(rows) == 5894
     assert census["magnitude"].sum() == sum(int(r["count"]) for r in rows)
@@ -71,7 +71,7 @@ def test_self_containment_matches_a_hand_count(census: pd.DataFrame) -> None:
     internal: dict[str, int] = defaultdict(int)
     out: dict[str, int] = defaultdict(int)
     into: dict[str, int] = defaultdict(int)
-    with open(CENSUS, encoding="utf-8") as handle:
+    with open(census_flows(), encoding="utf-8") as handle:
         for r in csv.DictReader(handle):
             n = int(r["count"])
             if r["origin_code"] == r["dest_code"]:
@@ -297,7 +297,7 @@ def test_small_resident_flows_are_suppressed() -> None:
 def test_import_twice_replaces_and_keeps_the_manifest_comments(mini_copy: Path) -> None:
     manifest = mini_copy / "dataset.toml"
     manifest.write_text("# keep me\n" + manifest.read_text(encoding="utf-8"), encoding="utf-8")
-    flows = read_census_flows(CENSUS)
+    flows = read_census_flows(census_flows())
     first = write_flows_into(mini_copy, flows)
     assert first.added == 5894 and first.replaced == 0
     again = write_flows_into(mini_copy, flows)
@@ -318,7 +318,7 @@ def test_msoa_flows_from_geojson(realdata: Path) -> None:
 
 def test_flows_survive_writing_the_dataset_in_every_format(mini_copy: Path, tmp_path: Path) -> None:
 
-    write_flows_into(mini_copy, read_census_flows(CENSUS).head(50))
+    write_flows_into(mini_copy, read_census_flows(census_flows()).head(50))
     ds = read_dataset(mini_copy)
     for fmt in ("csv", "xlsx", "geojson", "gpkg", "parquet"):
         back = read_dataset(write_dataset(ds, tmp_path / fmt, format=fmt))
