@@ -15,18 +15,14 @@ only as counts and groups, never a name or location.
 from __future__ import annotations
 
 import html
-import io
 import logging
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure as MplFigure
 
 from cwb._atomic import write_text_atomic
 from cwb._version import __version__
@@ -38,7 +34,24 @@ from cwb.flows.summary import draw_flow_map, strongest_across
 from cwb.maps.compose import KIND_STYLE
 from cwb.matching.impact import impact_figures
 from cwb.privacy import aggregate_human
-from cwb.reproducible import SVG_HASHSALT, output_date
+from cwb.report_parts import (
+    Chart,
+    Figure,
+    Report,
+    Section,
+    Table,
+    as_text,
+    assets_chart,
+    barh_svg,
+    filled_chart,
+    fmt_int,
+    fmt_money,
+    fmt_pct,
+    new_figure,
+    shorten,
+    svg_markup,
+)
+from cwb.reproducible import output_date
 
 if TYPE_CHECKING:
     from cwb.commons.matching import CommonsResult
@@ -52,149 +65,13 @@ log = logging.getLogger(__name__)
 FORMATS = ("html", "md")
 
 
-@dataclass
-class Figure:
-    """A headline figure: a label, its value and a line of explanation."""
-
-    label: str
-    value: str
-    note: str = ""
-
-
-@dataclass
-class Table:
-    """A table of the report (already formatted as strings)."""
-
-    title: str
-    frame: pd.DataFrame
-    note: str = ""
-
-
-@dataclass
-class Chart:
-    """A chart as SVG markup (made here, so trusted) with its title."""
-
-    title: str
-    svg: str
-    name: str
-
-
-@dataclass
-class Section:
-    """A titled part of the report."""
-
-    title: str
-    intro: str = ""
-    figures: list[Figure] = field(default_factory=list)
-    charts: list[Chart] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    """Everything a report shows; rendered by :func:`render_html` or :func:`render_markdown`."""
-
-    title: str
-    subtitle: str
-    date: str
-    sources: list[str]
-    headline: list[Figure]
-    sections: list[Section]
-    map_href: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- formatting
-
-
-def _int(n: float) -> str:
-    return f"{int(round(n)):,}"
-
-
-def _money(x: float) -> str:
-    if abs(x) >= 1e6:
-        return f"£{x / 1e6:,.1f}m"
-    if abs(x) >= 1e4:
-        return f"£{x / 1e3:,.0f}k"
-    return f"£{x:,.0f}"
-
-
-def _pct(x: float) -> str:
-    return "–" if x is None or pd.isna(x) else f"{100 * x:.1f}%"
-
-
-def _strings(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype(object).where(frame.notna(), "").astype(str)
-
-
-# ---------------------------------------------------------------- charts
-
-
-def _svg(fig: MplFigure) -> str:
-    """The figure as bare SVG markup (text drawn as paths, so no dataset string stays as text)."""
-    buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": SVG_HASHSALT}):
-        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    text = buffer.getvalue()
-    return text[text.index("<svg") :]
-
-
-def _figure(width: float = 6.4, height: float = 3.2) -> tuple[Any, Any]:
-    """A matplotlib figure of its own (no pyplot, so no GUI backend and no global state)."""
-    fig = MplFigure(figsize=(width, height))
-    ax = fig.subplots()
-    ax.spines[["top", "right"]].set_visible(False)
-    return fig, ax
-
-
-def _barh(labels: list[str], values: list[float], *, xlabel: str, colour: str = "#3182bd") -> str:
-    fig, ax = _figure(6.4, 0.35 * len(labels) + 1.0)
-    ax.barh(range(len(labels)), values, color=colour)
-    ax.set_yticks(range(len(labels)), [_short(label) for label in labels])
-    ax.invert_yaxis()
-    ax.set_xlabel(xlabel)
-    return _svg(fig)
-
-
-def _short(text: str, width: int = 42) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _filled_chart(demand: pd.DataFrame) -> str:
-    by = demand.groupby("type")[["filled", "unfilled"]].sum()
-    fig, ax = _figure()
-    ax.barh(by.index, by["filled"], color="#31a354", label="could be filled locally")
-    ax.barh(by.index, by["unfilled"], left=by["filled"], color="#d9d9d9", label="not yet")
-    ax.set_xlabel("posts, places, lots or rooms")
-    ax.legend(frameon=False, loc="lower right")
-    return _svg(fig)
-
-
-def _assets_chart(assets: pd.DataFrame) -> str:
-    counts = (
-        assets.groupby("kind")
-        .size()
-        .reindex(["physical", "financial", "community", "human"])
-        .fillna(0)
-    )
-    fig, ax = _figure(6.4, 2.4)
-    ax.barh(
-        [KIND_STYLE[k]["label"] for k in counts.index],
-        counts.to_numpy(),
-        color=[KIND_STYLE[k]["colour"] for k in counts.index],
-    )
-    ax.invert_yaxis()
-    ax.set_xlabel("rows in the catalogue")
-    return _svg(fig)
-
-
 def static_map_svg(ds: Dataset, residents: Residents | None = None) -> str:
     """A static map: areas by IMD decile, public assets, residents per area, rings, project.
 
     ``residents`` is :func:`cwb.privacy.aggregate_human` of the dataset when
     already computed (it is computed here otherwise).
     """
-    fig, ax = _figure(6.4, 6.0)
+    fig, ax = new_figure(6.4, 6.0)
     metric = ds.metric_crs
     areas = ds.in_metric("areas")
     if "imd_decile" in areas:
@@ -263,7 +140,7 @@ def static_map_svg(ds: Dataset, residents: Residents | None = None) -> str:
     ax.set_axis_off()
     ax.set_aspect("equal")
     ax.legend(loc="lower left", fontsize=7, frameon=True)
-    return _svg(fig)
+    return svg_markup(fig)
 
 
 # ---------------------------------------------------------------- figures
@@ -277,39 +154,39 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
     headline = [
         Figure(
             "Residents linked to posts",
-            _int(fig.residents_to_posts),
+            fmt_int(fig.residents_to_posts),
             "residents in local skills groups allocated to jobs",
         ),
         Figure(
             "Posts that could be filled locally",
-            f"{_int(fig.posts_filled)} of {_int(posts)}",
-            _pct(fig.posts_filled / posts) + " of the posts on offer" if posts else "",
+            f"{fmt_int(fig.posts_filled)} of {fmt_int(posts)}",
+            fmt_pct(fig.posts_filled / posts) + " of the posts on offer" if posts else "",
         ),
         Figure(
             "Enterprises linked to contracts",
-            _int(fig.enterprises_to_contracts),
-            f"{_money(fig.contract_value)} of contract value",
+            fmt_int(fig.enterprises_to_contracts),
+            f"{fmt_money(fig.contract_value)} of contract value",
         ),
         Figure(
             "Consortia proposed",
-            _int(fig.consortia),
+            fmt_int(fig.consortia),
             f"for {fig.consortium_contracts} contract(s) no single firm can take",
         ),
         Figure(
             "Community organisations and spaces involved",
-            _int(fig.community_organisations + fig.spaces),
+            fmt_int(fig.community_organisations + fig.spaces),
             f"{fig.community_organisations} organisation(s), {fig.spaces} space(s)",
         ),
         Figure(
             "Training needs",
-            _int(fig.training_need_units),
+            fmt_int(fig.training_need_units),
             "posts and places left unfilled, across "
-            + _int(fig.training_need_skills)
+            + fmt_int(fig.training_need_skills)
             + " skill(s)",
         ),
         Figure(
             "Untapped assets",
-            _int(fig.untapped_assets),
+            fmt_int(fig.untapped_assets),
             "assets and resident groups with no viable link yet",
         ),
     ]
@@ -323,14 +200,14 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
         s.charts.append(
             Chart(
                 "Demand filled by local assets, by opportunity type",
-                _filled_chart(demand),
+                filled_chart(demand),
                 "filled",
             )
         )
         table = demand.sort_values("unfilled", ascending=False)[
             ["title", "type", "demand", "filled", "unfilled"]
         ]
-        s.tables.append(Table("Opportunities with the most demand left", _strings(table.head(15))))
+        s.tables.append(Table("Opportunities with the most demand left", as_text(table.head(15))))
     sections.append(s)
     s = Section(
         "Links: who could take what", "The best-scoring links, with the reasons a person can read."
@@ -341,7 +218,7 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
         s.tables.append(
             Table(
                 "Twenty strongest links",
-                _strings(
+                as_text(
                     pd.DataFrame(
                         {
                             "asset": names,
@@ -358,11 +235,11 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
         s.tables.append(
             Table(
                 "Proposed consortia (best per contract)",
-                _strings(
+                as_text(
                     pd.DataFrame(
                         {
                             "contract": best["title"].to_numpy(),
-                            "value": best["value"].map(_money).to_numpy(),
+                            "value": best["value"].map(fmt_money).to_numpy(),
                             "members": best["member_names"].to_numpy(),
                             "capacity cover": best["capacity_cover"].round(2).to_numpy(),
                             "reasons": best["reasons"].to_numpy(),
@@ -381,7 +258,7 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
         s.charts.append(
             Chart(
                 "Training needs: units left unfilled, by skill",
-                _barh(
+                barh_svg(
                     top_needs["skill"].tolist(),
                     top_needs["unfilled_units"].tolist(),
                     xlabel="posts or places left unfilled",
@@ -393,14 +270,14 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
         s.tables.append(
             Table(
                 "Training needs",
-                _strings(
+                as_text(
                     top_needs[["skill", "soc2020", "unfilled_units", "filled_needing_training"]]
                 ),
             )
         )
     if len(untapped):
         kinds = untapped.groupby(["kind", "reason"]).size().rename("assets").reset_index()
-        s.tables.append(Table("Untapped assets by kind and reason", _strings(kinds)))
+        s.tables.append(Table("Untapped assets by kind and reason", as_text(kinds)))
     sections.append(s)
     return headline, sections
 
@@ -424,16 +301,16 @@ def _spend_section(analysis: SpendAnalysis) -> tuple[list[Figure], Section]:
     figures = [
         Figure(
             "Anchor spend analysed",
-            _money(float(total["total_gbp"])),
-            f"{_int(total['transactions'])} transactions",
+            fmt_money(float(total["total_gbp"])),
+            f"{fmt_int(total['transactions'])} transactions",
         ),
         Figure(
             "Spend staying local",
-            _pct(total["local_share"]),
-            f"{_money(float(total['local_gbp']))} in the {analysis.local} geography",
+            fmt_pct(total["local_share"]),
+            f"{fmt_money(float(total['local_gbp']))} in the {analysis.local} geography",
         ),
-        Figure("Spend with SMEs", _pct(total["sme_share"]), ""),
-        Figure("Spend with social enterprises", _pct(total["social_enterprise_share"]), ""),
+        Figure("Spend with SMEs", fmt_pct(total["sme_share"]), ""),
+        Figure("Spend with social enterprises", fmt_pct(total["social_enterprise_share"]), ""),
     ]
     if len(analysis.relocalisable):
         addressable = float(
@@ -442,7 +319,7 @@ def _spend_section(analysis: SpendAnalysis) -> tuple[list[Figure], Section]:
         figures.append(
             Figure(
                 "Re-localisable spend",
-                _money(addressable),
+                fmt_money(addressable),
                 "leaking spend in sectors where catalogued local enterprises work",
             )
         )
@@ -453,17 +330,17 @@ def _spend_section(analysis: SpendAnalysis) -> tuple[list[Figure], Section]:
     )
     by_year = analysis.by_year
     if len(by_year) and "year" in by_year:
-        fig, ax = _figure()
+        fig, ax = new_figure()
         for buyer, rows in by_year.groupby("buyer"):
             ax.plot(
                 rows["year"].astype(str),
                 100 * rows["local_share"],
                 marker="o",
-                label=_short(str(buyer), 30),
+                label=shorten(str(buyer), 30),
             )
         ax.set_ylabel("local share of spend (%)")
         ax.legend(frameon=False, fontsize=7)
-        s.charts.append(Chart("Local share of spend by year", _svg(fig), "spend_year"))
+        s.charts.append(Chart("Local share of spend by year", svg_markup(fig), "spend_year"))
     leakage = (
         analysis.by_sector.groupby("sector")["leakage_gbp"]
         .sum()
@@ -474,7 +351,7 @@ def _spend_section(analysis: SpendAnalysis) -> tuple[list[Figure], Section]:
         s.charts.append(
             Chart(
                 "Spend leaving the area, by sector",
-                _barh(
+                barh_svg(
                     [str(x) for x in leakage.index],
                     (leakage / 1e3).tolist(),
                     xlabel="£ thousand",
@@ -485,11 +362,11 @@ def _spend_section(analysis: SpendAnalysis) -> tuple[list[Figure], Section]:
         )
     cols = ["buyer", "total_gbp", "local_share", "sme_share", "social_enterprise_share", "lm3"]
     table = summary[[c for c in cols if c in summary]].copy()
-    table["total_gbp"] = table["total_gbp"].map(lambda v: _money(float(v)))
+    table["total_gbp"] = table["total_gbp"].map(lambda v: fmt_money(float(v)))
     for c in ("local_share", "sme_share", "social_enterprise_share"):
         if c in table:
-            table[c] = table[c].map(_pct)
-    s.tables.append(Table("Spend by buyer", _strings(table)))
+            table[c] = table[c].map(fmt_pct)
+    s.tables.append(Table("Spend by buyer", as_text(table)))
     return figures, s
 
 
@@ -505,9 +382,9 @@ def _flows_section(ds: Dataset, atlas: FlowAtlas) -> tuple[list[Figure], Section
             figures.append(
                 Figure(
                     f"{label.capitalize()} staying in the catchment",
-                    _pct(row.stays_share),
+                    fmt_pct(row.stays_share),
                     f"of {label} starting in the catchment; "
-                    f"{_pct(row.dependence)} of what arrives comes from outside",
+                    f"{fmt_pct(row.dependence)} of what arrives comes from outside",
                 )
             )
     s = Section(
@@ -518,14 +395,14 @@ def _flows_section(ds: Dataset, atlas: FlowAtlas) -> tuple[list[Figure], Section
         + " ".join(note[0].upper() + note[1:] + "." for note in atlas.notes[:4]),
         figures=figures,
     )
-    fig, ax = _figure(6.4, 6.0)
+    fig, ax = new_figure(6.4, 6.0)
     draw_flow_map(ax, atlas, ds)
-    s.charts.append(Chart("Flows to and from the catchment", _svg(fig), "flows"))
+    s.charts.append(Chart("Flows to and from the catchment", svg_markup(fig), "flows"))
 
     def amount(value: float, unit: str) -> str:
         if unit == "share":
-            return _pct(value) + " share"
-        return _money(value) if unit == "gbp" else f"{_int(value)} {unit}"
+            return fmt_pct(value) + " share"
+        return fmt_money(value) if unit == "gbp" else f"{fmt_int(value)} {unit}"
 
     for direction, title in (
         ("project", "to the project"),
@@ -542,24 +419,24 @@ def _flows_section(ds: Dataset, atlas: FlowAtlas) -> tuple[list[Figure], Section
                     "flow": [
                         amount(v, u) for v, u in zip(table["magnitude"], table["unit"], strict=True)
                     ],
-                    "share": table["share"].map(_pct),
+                    "share": table["share"].map(fmt_pct),
                 }
             )
-            s.tables.append(Table(f"Strongest flows {title}", _strings(shown)))
+            s.tables.append(Table(f"Strongest flows {title}", as_text(shown)))
     contained = pd.DataFrame(
         {
             "kind": summary["kind"].str.replace("_", " "),
             "within": [
                 amount(v, u) for v, u in zip(summary["within"], summary["unit"], strict=True)
             ],
-            "stays in the catchment": summary["stays_share"].map(_pct),
-            "arrives from outside": summary["dependence"].map(_pct),
+            "stays in the catchment": summary["stays_share"].map(fmt_pct),
+            "arrives from outside": summary["dependence"].map(fmt_pct),
         }
     )
     s.tables.append(
         Table(
             "Self-containment of the catchment by kind",
-            _strings(contained),
+            as_text(contained),
             "stays: within ÷ (within + out of the catchment); "
             "from outside: into ÷ (within + into the catchment).",
         )
@@ -578,12 +455,12 @@ def _commons_section(
     figures = [
         Figure(
             "Public places under-used or vacant",
-            _pct(share) if share is not None else "–",
+            fmt_pct(share) if share is not None else "–",
             f"{f.public_underused} of {f.public_places} public places recorded",
         ),
         Figure(
             "Pacts of collaboration",
-            _int(sum(f.pacts_by_status.values())),
+            fmt_int(sum(f.pacts_by_status.values())),
             f"{f.pacts_by_status.get('active', 0)} active; {f.pacts_land} for land, "
             f"{f.pacts_buildings} for buildings",
         ),
@@ -592,7 +469,7 @@ def _commons_section(
         figures.append(
             Figure(
                 "Hours of community use proposed",
-                _int(f.proposed_hours_per_week),
+                fmt_int(f.proposed_hours_per_week),
                 f"a week, for {f.groups_placed} groups in {f.proposed_bookings} sessions; "
                 f"{f.pact_hours_per_week:,.0f} hours already in signed and active pacts",
             )
@@ -606,13 +483,13 @@ def _commons_section(
     )
     over_time = pacts_over_time(ds)
     if len(over_time):
-        fig, ax = _figure(height=2.8)
+        fig, ax = new_figure(height=2.8)
         years = over_time.index.astype(str)
         ax.bar(years, over_time["signed"], color="#5aae61", label="signed that year")
         ax.plot(years, over_time["in_force"], marker="o", color="#1b7837", label="in force")
         ax.set_ylabel("pacts")
         ax.legend(frameon=False, fontsize=7)
-        s.charts.append(Chart("Pacts of collaboration over time", _svg(fig), "pacts_year"))
+        s.charts.append(Chart("Pacts of collaboration over time", svg_markup(fig), "pacts_year"))
     if ds.pacts is not None and len(ds.pacts):
         names = ds.assets.drop_duplicates("id").set_index("id")["name"]
         pacts = ds.pacts
@@ -626,7 +503,7 @@ def _commons_section(
                 "insured by": pacts["insured_by"],
             }
         )
-        s.tables.append(Table("Pacts", _strings(table)))
+        s.tables.append(Table("Pacts", as_text(table)))
     if result is not None and len(result.bookings):
         placed = (
             result.bookings.groupby(["group_name", "place_name"], sort=False)["slot"]
@@ -634,12 +511,12 @@ def _commons_section(
             .reset_index()
             .rename(columns={"group_name": "group", "place_name": "place", "slot": "sessions"})
         )
-        s.tables.append(Table("Places proposed for groups", _strings(placed)))
+        s.tables.append(Table("Places proposed for groups", as_text(placed)))
     if result is not None and len(result.unplaced):
         unplaced = result.unplaced[["group_name", "space_type", "reason"]].rename(
             columns={"group_name": "group", "space_type": "needs"}
         )
-        s.tables.append(Table("Groups no place fits yet", _strings(unplaced)))
+        s.tables.append(Table("Groups no place fits yet", as_text(unplaced)))
     return figures, s
 
 
@@ -690,7 +567,7 @@ def build_report(
     sections: list[Section] = []
     notes: list[str] = []
     catalogue = Section("The catalogue", "What the neighbourhood already has, by kind of asset.")
-    catalogue.charts.append(Chart("Assets by kind", _assets_chart(ds.assets), "assets"))
+    catalogue.charts.append(Chart("Assets by kind", assets_chart(ds.assets), "assets"))
     catalogue.charts.append(Chart("Map of the catchment", static_map_svg(ds, residents), "map"))
     sections.append(catalogue)
     if matches is None:
