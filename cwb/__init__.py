@@ -55,9 +55,9 @@ if TYPE_CHECKING:
     from cwb.matching.core import MatchResult, MatchSettings, match, match_dataset
     from cwb.matching.gaps import find_gaps
     from cwb.matching.impact import ImpactFigures, impact_figures
-    from cwb.matching.scenarios import Scenario, compare_scenarios
     from cwb.matching.skills import Vocabulary
     from cwb.report import build_report, save_report
+    from cwb.scenarios import Scenario, compare_scenarios
     from cwb.spend.analysis import SpendAnalysis, analyse_spend, relocalisable_opportunities
     from cwb.spend.load import read_spend_file
 
@@ -73,7 +73,7 @@ _LAZY: dict[str, str] = {
     "build_areas": "cwb.dataset.geography",
     "build_graph": "cwb.graph.build",
     "build_report": "cwb.report",
-    "compare_scenarios": "cwb.matching.scenarios",
+    "compare_scenarios": "cwb.scenarios",
     "CwbError": "cwb.errors",
     "Dataset": "cwb.dataset.model",
     "DatasetError": "cwb.errors",
@@ -99,7 +99,7 @@ _LAZY: dict[str, str] = {
     "relocalisable_opportunities": "cwb.spend.analysis",
     "save_map": "cwb.maps.compose",
     "save_report": "cwb.report",
-    "Scenario": "cwb.matching.scenarios",
+    "Scenario": "cwb.scenarios",
     "SpendAnalysis": "cwb.spend.analysis",
     "stale_records": "cwb.dataset.stale",
     "UsageError": "cwb.errors",

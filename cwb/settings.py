@@ -74,6 +74,29 @@ YEAR_START_MONTH: Final[int] = 4
 #: Rows of the leakage and supplier tables (``[spend] top``).
 SPEND_TOP: Final[int] = 10
 
+# --------------------------------------------------------------------------- commons
+
+#: Weight of each score part of place-to-group matching (``[commons] weights``).
+COMMONS_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
+    {"size": 0.2, "distance": 0.25, "access": 0.1, "hours": 0.1, "cost": 0.15, "ownership": 0.2}
+)
+#: Ownership part by owner type, public land first (``[commons] owner_scores``).
+COMMONS_OWNER_SCORES: Final[Mapping[str, float]] = MappingProxyType(
+    {"public": 1.0, "community": 0.8, "mixed": 0.6, "unknown": 0.4, "private": 0.3}
+)
+#: Access part by a place's accessibility, when a group asks for step-free access.
+COMMONS_ACCESS_SCORES: Final[Mapping[str, float]] = MappingProxyType(
+    {"step_free": 1.0, "partial": 0.5, "unknown": 0.3}
+)
+#: Distance decay in metres of place matching: ``exp(-d / COMMONS_DECAY_M)``
+#: (``[commons] decay_m``).
+COMMONS_DECAY_M: Final[float] = 1500.0
+#: Places farther than this (metres) from a group are not considered unless the need
+#: says its own ``max_distance_m`` (``[commons] max_distance_m``).
+COMMONS_MAX_DISTANCE_M: Final[float] = 3000.0
+#: Place-group pairs scoring below this are not kept (``[commons] min_score``).
+COMMONS_MIN_SCORE: Final[float] = 0.0
+
 # --------------------------------------------------------------------------- importing
 
 #: Likely duplicates: names alike within this many metres (``cwb import --max-distance``).

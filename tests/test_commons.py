@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -227,12 +228,65 @@ def test_allocation_never_double_books(frees, needs, pairs):
     ).drop_duplicates(["need", "place"])
     bookings = allocate_slots(matches, sessions, asked, free)
     assert not bookings.duplicated(["place", "slot"]).any()
-    for need, rows in bookings.groupby("need"):
-        assert rows["place"].nunique() == 1  # a need is placed whole at one place
-        assert len(rows) == sessions[need]
-        place = rows["place"].iloc[0]
+    for (need, place), rows in bookings.groupby(["need", "place"]):
         assert set(rows["slot"]) <= set(free[place]) & set(asked[need])
         assert ((matches["need"] == need) & (matches["place"] == place)).any()
+    per_need = bookings.groupby("need").size()
+    assert all(per_need[n] <= sessions[n] for n in per_need.index)
+    # the flow books as many sessions as any allocation could (an independent max flow)
+    assert len(bookings) == _most_sessions(matches, sessions, asked, free)
+    # a group is split over places only when none of its places could host all its sessions
+    for need, rows in bookings.groupby("need"):
+        if rows["place"].nunique() > 1:
+            others = bookings[bookings["need"] != need]
+            for place in matches.loc[matches["need"] == need, "place"]:
+                busy = set(others.loc[others["place"] == place, "slot"])
+                room = (set(free[place]) & set(asked[need])) - busy
+                assert len(room) < len(rows)
+
+
+def _most_sessions(matches, sessions, asked, free) -> int:
+    """The largest number of sessions any slot booking could give (networkx max flow)."""
+    graph = nx.DiGraph()
+    for need, n in sessions.items():
+        graph.add_edge("source", ("need", need), capacity=n)
+    for need, place in matches[["need", "place"]].itertuples(index=False):
+        for slot in set(free[place]) & set(asked[need]):
+            graph.add_edge(("need", need), (place, slot), capacity=1)
+            graph.add_edge((place, slot), "sink", capacity=1)
+    if "sink" not in graph:
+        return 0
+    return int(nx.maximum_flow_value(graph, "source", "sink"))
+
+
+def test_allocation_keeps_a_group_in_one_building():
+    matches = pd.DataFrame(
+        [("n", "best", 0.9), ("n", "second", 0.8)], columns=["need", "place", "score"]
+    )
+    free = {"best": ("mon_morning",), "second": ("tue_morning", "wed_morning")}
+    asked = {"n": SLOTS}
+    bookings = allocate_slots(matches, {"n": 2}, asked, free)
+    # the flow alone would book Monday at "best" and Tuesday at "second"
+    assert list(bookings["place"]) == ["second", "second"]
+    assert list(bookings["slot"]) == ["tue_morning", "wed_morning"]
+    # with room at the best place, both sessions go there, earliest slots first
+    free["best"] = ("mon_morning", "mon_evening", "tue_morning")
+    bookings = allocate_slots(matches, {"n": 2}, asked, free)
+    assert list(bookings["place"]) == ["best", "best"]
+    assert list(bookings["slot"]) == ["mon_morning", "mon_evening"]
+
+
+def test_allocation_books_more_sessions_than_best_first():
+    # best-first would give "a" the only Monday slot of p1 and leave "b" with nothing;
+    # the flow gives "a" p2 (a worse score) so that both groups meet
+    matches = pd.DataFrame(
+        [("a", "p1", 0.9), ("a", "p2", 0.5), ("b", "p1", 0.8)],
+        columns=["need", "place", "score"],
+    )
+    free = {"p1": ("mon_morning",), "p2": ("tue_morning",)}
+    asked = {"a": SLOTS, "b": ("mon_morning",)}
+    bookings = allocate_slots(matches, {"a": 1, "b": 1}, asked, free)
+    assert dict(zip(bookings["need"], bookings["place"], strict=True)) == {"a": "p2", "b": "p1"}
 
 
 def test_cli_commons(commons_copy, tmp_path):

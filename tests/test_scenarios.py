@@ -10,10 +10,10 @@ from match_helpers import make_dataset
 from typer.testing import CliRunner
 
 from cwb.cli import app
-from cwb.dataset.io import write_dataset
+from cwb.dataset.io import read_dataset, write_dataset
 from cwb.errors import UsageError
 from cwb.matching.core import MatchSettings
-from cwb.matching.scenarios import BASELINE, Scenario, compare_scenarios, scenario_from_toml
+from cwb.scenarios import BASELINE, Scenario, compare_scenarios, scenario_from_toml
 
 runner = CliRunner()
 
@@ -133,3 +133,22 @@ def test_cli_compare_writes_both_tables(ds, tmp_path: Path) -> None:
     refused = runner.invoke(app, ["compare", str(folder), str(bad)])
     assert refused.exit_code == 2
     assert "bad.toml" in refused.output and "nope" in refused.output
+
+
+def test_compare_covers_place_matching(tmp_path: Path) -> None:
+    """A [commons] section changes place matching; its figures sit beside matching's."""
+    demo = read_dataset(Path(__file__).resolve().parents[1] / "data" / "birmingham")
+    base = MatchSettings.for_dataset(demo)
+    strict = _write(tmp_path, "near.toml", "[commons]\nmin_score = 0.7\n")
+    near = scenario_from_toml(strict, base)
+    assert near.settings == base and near.commons.min_score == 0.7
+    assert near.commons.weights["ownership"] == 0.2  # untouched parts keep their defaults
+    comparison = compare_scenarios(demo, [Scenario(BASELINE, base, "dataset.toml"), near])
+    figures = comparison.figures.set_index("figure")
+    assert figures.loc["commons_sessions", BASELINE] == 46
+    assert figures.loc["commons_sessions", "change_near"] < 0
+    assert figures.loc["commons_groups_unplaced", "change_near"] > 0
+    assert figures.loc["posts_filled", "change_near"] == 0  # matching itself did not move
+    assert comparison.settings["setting"].tolist() == ["commons.min_score"]
+    with pytest.raises(UsageError, match="near2.toml.*unknown part"):
+        scenario_from_toml(_write(tmp_path, "near2.toml", "[commons.weights]\nbeauty = 1\n"), base)

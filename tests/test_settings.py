@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from cwb import settings
 from cwb.cli import app
+from cwb.commons.matching import CommonsSettings
 from cwb.dataset.init import init_dataset
 from cwb.dataset.manifest import manifest_from_dict
 from cwb.importers.duplicates import DuplicateRule
@@ -55,6 +56,18 @@ def test_match_settings_defaults_are_the_settings() -> None:
     )
     # an empty [matching] section gives the same settings
     assert MatchSettings.from_manifest({}) == ms
+
+
+def test_commons_settings_defaults_are_the_settings() -> None:
+    cs = CommonsSettings()
+    assert dict(cs.weights) == dict(settings.COMMONS_WEIGHTS)
+    assert dict(cs.owner_scores) == dict(settings.COMMONS_OWNER_SCORES)
+    assert (cs.decay_m, cs.max_distance_m, cs.min_score) == (
+        settings.COMMONS_DECAY_M,
+        settings.COMMONS_MAX_DISTANCE_M,
+        settings.COMMONS_MIN_SCORE,
+    )
+    assert CommonsSettings.from_manifest({}) == cs
 
 
 def test_spend_and_duplicate_defaults_are_the_settings() -> None:
@@ -101,9 +114,11 @@ def test_cli_help_shows_the_settings() -> None:
 
 def _readme_block(text: str, header: str) -> dict:
     """The TOML block of the README that starts with ``header``, parsed (comments dropped)."""
-    start = text.index("```toml\n" + header + "\n")
-    body = text[start + len("```toml\n") : text.index("```", start + 8)]
-    return tomllib.loads(body)
+    found = re.search(r"^( *)```toml\n\1" + re.escape(header) + r"\n(.*?)^\1```", text, re.M | re.S)
+    assert found, f"no TOML block starting with {header} in the README"
+    indent = len(found.group(1))
+    body = "\n".join(line[indent:] for line in found.group(2).splitlines())
+    return tomllib.loads(header + "\n" + body)
 
 
 def test_readme_quotes_the_settings() -> None:
@@ -120,6 +135,14 @@ def test_readme_quotes_the_settings() -> None:
     assert spend["deprived_max"] == settings.DEPRIVED_MAX
     assert spend["default_local_respend"] == settings.LOCAL_RESPEND
     assert spend["register_fuzzy_threshold"] == settings.REGISTER_FUZZY_THRESHOLD
+    commons = _readme_block(text, "[commons]")["commons"]
+    assert commons["weights"] == dict(settings.COMMONS_WEIGHTS)
+    assert commons["owner_scores"] == dict(settings.COMMONS_OWNER_SCORES)
+    assert (commons["decay_m"], commons["max_distance_m"], commons["min_score"]) == (
+        settings.COMMONS_DECAY_M,
+        settings.COMMONS_MAX_DISTANCE_M,
+        settings.COMMONS_MIN_SCORE,
+    )
     flat = " ".join(text.split())
     assert f"`[catchment] max_outside_m`, default {settings.MAX_OUTSIDE_M / 1000:g} km" in flat
     assert f"`[privacy] min_count` (default {settings.MIN_COUNT})" in flat

@@ -151,12 +151,13 @@ def compare(
     r"""Compare matching scenarios: the dataset's own settings against each scenario file.
 
     Each scenario file holds a \[matching] section with the settings it changes,
-    for example a \[matching.weights] table with skills = 0.6. Prints the
-    headline figures side by side with the change from the baseline.
+    for example a \[matching.weights] table with skills = 0.6, and may hold a
+    \[commons] section for place matching (weights, max_distance_m, min_score).
+    Prints the headline figures side by side with the change from the baseline.
 
     Example: cwb compare data/birmingham skills_first.toml -o scenarios.csv
     """
-    from cwb.matching.scenarios import run_compare
+    from cwb.scenarios import run_compare
 
     with library_errors():
         result = run_compare(

@@ -1,18 +1,23 @@
 """Match community groups' needs to under-used places, and book their weekly slots.
 
-Scoring follows the shape of :mod:`cwb.matching`: candidate places are pruned with a
+This runs on the engine of :mod:`cwb.matching`: candidate places are pruned with a
 spatial index (only places within the need's distance are scored), each pair gets
-score parts in [0, 1] combined with weights from ``[commons]`` in ``dataset.toml``, and
-a line of reasons a person can read. A pair is *eligible* only when the place offers the
-kind of space, is big enough, within the distance, affordable, reachable step-free when
-that is asked, available in the need's dates, and free in at least as many of the asked
-slots as the need has sessions.
+score parts in [0, 1] combined by :func:`cwb.matching.scoring.weighted_mean` with the
+weights of ``[commons]`` in ``dataset.toml`` (defaults in :mod:`cwb.settings`), and
+reasons worded by :mod:`cwb.matching.reasons`. What a category of place offers and in
+which use statuses is data (``cwb/resources/commons_spaces.csv``). A pair is
+*eligible* only when the place offers the kind of space, is big enough, within the
+distance, affordable, reachable step-free when that is asked, available in the need's
+dates, and free in at least one of the asked slots.
 
-Allocation books slots: the best-scoring pairs first, each need placed whole at one place
-(all its sessions in one building, which is what a group can organise around), in the
-earliest free slots that suit it. A slot of a place is never booked twice; several groups
-sharing one building at different times is the normal case. Needs that stay unplaced and
-places that stay unused are the gaps, each with its reason.
+Allocation is the min-cost flow of :func:`cwb.matching.allocation.solve_flow`, the one
+that fills jobs and contracts: the units are sessions, each free slot of a place is a
+supply of one, each need asks for its sessions a week. The flow books as many sessions
+as can be booked, then the best-scoring ones (ties: the group's better-ranked place,
+then the earlier slot); a group whose sessions were spread over several places is then
+moved into one of them when one can host them all. A slot of a place is never booked
+twice; several groups sharing one building at different times is the normal case. Needs
+left short and places left unused are the gaps, each with its reason.
 """
 
 from __future__ import annotations
@@ -24,32 +29,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
+from cwb import settings as defaults
 from cwb.commons.places import community_places
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import DAYS, SESSIONS, SLOTS, split_list
 from cwb.errors import UsageError
+from cwb.matching.allocation import flow_costs, solve_flow
+from cwb.matching.reasons import format_distance, format_money
+from cwb.matching.scoring import weighted_mean
 
-#: Default weights of the score parts.
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "size": 0.2,
-    "distance": 0.25,
-    "access": 0.1,
-    "hours": 0.1,
-    "cost": 0.15,
-    "ownership": 0.2,
-}
+#: Default weights of the score parts (:data:`cwb.settings.COMMONS_WEIGHTS`).
+DEFAULT_WEIGHTS: dict[str, float] = dict(defaults.COMMONS_WEIGHTS)
 #: Ownership part by owner type: public land first (CO-CITY's pacts are with the city).
-DEFAULT_OWNER_SCORES: dict[str, float] = {
-    "public": 1.0,
-    "community": 0.8,
-    "mixed": 0.6,
-    "unknown": 0.4,
-    "private": 0.3,
-}
-_ACCESS_SCORES: dict[str, float] = {"step_free": 1.0, "partial": 0.5, "unknown": 0.3}
+DEFAULT_OWNER_SCORES: dict[str, float] = dict(defaults.COMMONS_OWNER_SCORES)
+_SLOT_ORDER = {slot: i for i, slot in enumerate(SLOTS)}
 
 MATCH_COLUMNS: tuple[str, ...] = (
     "need",
@@ -74,9 +71,9 @@ class CommonsSettings:
 
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     owner_scores: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_OWNER_SCORES))
-    decay_m: float = 1500.0
-    max_distance_m: float = 3000.0
-    min_score: float = 0.0
+    decay_m: float = defaults.COMMONS_DECAY_M
+    max_distance_m: float = defaults.COMMONS_MAX_DISTANCE_M
+    min_score: float = defaults.COMMONS_MIN_SCORE
 
     @classmethod
     def from_manifest(cls, section: Mapping[str, Any] | None) -> CommonsSettings:
@@ -155,13 +152,13 @@ def _score_pair(
         parts["size"] = 1.0
         reasons.append(f"size fits: {area:,.0f} m² for {wanted:,.0f} m² asked")
     parts["distance"] = math.exp(-distance / s.decay_m)
-    reasons.append(f"{distance:,.0f} m away")
+    reasons.append(f"{format_distance(distance)} away")
     access = place["accessibility"]
     step_free = need.get("step_free")
     if step_free is not None and not pd.isna(step_free) and bool(step_free):
         if access == "none":
             return "no step-free access"
-        parts["access"] = _ACCESS_SCORES.get(access, 0.3)
+        parts["access"] = defaults.COMMONS_ACCESS_SCORES.get(access, 0.3)
         reasons.append(
             {"step_free": "step-free", "partial": "partly step-free"}.get(
                 access, "step-free access unknown: check"
@@ -172,7 +169,7 @@ def _score_pair(
     asked = _allowed(need.get("days"), need.get("times"))
     free = [slot for slot in place["free"] if slot in asked]
     sessions = int(need["sessions"])
-    if len(free) < sessions:
+    if not free:
         return "not free at the times asked"
     parts["hours"] = min(1.0, len(free) / (2 * max(sessions, 1)))
     reasons.append(f"{len(free)} of the asked sessions free, {sessions} needed")
@@ -187,7 +184,8 @@ def _score_pair(
         return "over budget"
     else:
         parts["cost"] = 1.0 - 0.5 * cost / budget if budget else 0.5
-        reasons.append(f"£{cost:,.0f} a session" + (f" (budget £{budget:,.0f})" if budget else ""))
+        budget_text = f" (budget {format_money(budget)})" if budget else ""
+        reasons.append(f"{format_money(cost)} a session{budget_text}")
     owner = place["owner_type"]
     parts["ownership"] = float(s.owner_scores.get(owner, 0.4))
     reasons.append(f"{owner} {'land' if 'growing_land' in place['offers'] else 'building'}")
@@ -226,8 +224,6 @@ def score_places(
     place_pts = places.geometry.to_crs(metric).to_numpy()
     tree = shapely.STRtree(place_pts)
     need_pts = needs.geometry.to_crs(metric).to_numpy()
-    weights = s.weights
-    total = sum(weights.values()) or 1.0
     rows: list[dict[str, Any]] = []
     rejected: dict[str, Counter[str]] = {}
     for i, need in enumerate(needs.itertuples(index=False)):
@@ -249,7 +245,7 @@ def score_places(
                 why[scored] += 1
                 continue
             parts, reasons = scored
-            score = sum(weights[k] * parts.get(k, 0.0) for k in weights) / total
+            score = weighted_mean(s.weights, parts)
             if score < s.min_score:
                 why["score below min_score"] += 1
                 continue
@@ -282,7 +278,16 @@ def allocate_slots(
     asked: Mapping[str, tuple[str, ...]],
     free: Mapping[str, tuple[str, ...]],
 ) -> pd.DataFrame:
-    """Book each need's sessions at one place, best pairs first; no slot is booked twice.
+    """Book needs' sessions in places' free slots with the min-cost flow of matching.
+
+    Every free slot of a place is a supply of one session, every need asks for its
+    sessions, and an arc joins a slot to a need when the pair is in ``matches`` and the
+    slot is one the need accepts. :func:`cwb.matching.allocation.solve_flow` books as many
+    sessions as can be booked, then the best scores; ties go to the need's better-ranked
+    place, then to the earlier slot. A group whose sessions the flow spread over several
+    places is then moved into one of them when one can host them all, so a group's
+    sessions are split only when no single place can take them. No slot is ever booked
+    twice.
 
     Parameters
     ----------
@@ -298,26 +303,69 @@ def allocate_slots(
     Returns
     -------
     DataFrame
-        One row per booked slot: ``need``, ``place``, ``slot``, ``score``.
+        One row per booked slot: ``need``, ``place``, ``slot``, ``score``; in need,
+        place and slot order.
     """
-    booked: dict[str, set[str]] = {}
-    placed: set[str] = set()
-    rows: list[tuple[str, str, str, float]] = []
-    order = matches.sort_values(["score", "need", "place"], ascending=[False, True, True])
-    for need, place, score in order[["need", "place", "score"]].itertuples(index=False):
-        if need in placed:
-            continue
-        taken = booked.setdefault(place, set())
+    columns = ["need", "place", "slot", "score"]
+    pairs = matches[["need", "place", "score"]].drop_duplicates(["need", "place"])
+    pairs = pairs[pairs["need"].map(lambda n: int(sessions.get(n, 0)) > 0)]
+    if not len(pairs):
+        return pd.DataFrame(columns=columns)
+    pairs = pairs.sort_values(["need", "score", "place"], ascending=[True, False, True])
+    pairs["rank"] = pairs.groupby("need").cumcount()
+    arcs = [
+        (need, place, slot, score, rank * len(SLOTS) + _SLOT_ORDER[slot])
+        for need, place, score, rank in pairs.itertuples(index=False)
+        for slot in free.get(place, ())
+        if slot in set(asked.get(need, ()))
+    ]
+    table = pd.DataFrame(arcs, columns=[*columns, "tie"])
+    if not len(table):
+        return pd.DataFrame(columns=columns)
+    s_index, s_keys = pd.factorize(table["place"] + "\x00" + table["slot"])
+    o_index, o_keys = pd.factorize(table["need"])
+    flow = solve_flow(
+        s_index,
+        o_index,
+        np.ones(len(table), dtype=np.int64),
+        flow_costs(table["score"].to_numpy(dtype=float), table["tie"].to_numpy()),
+        np.ones(len(s_keys), dtype=np.int64),
+        np.array([int(sessions[n]) for n in o_keys], dtype=np.int64),
+    )
+    booked = _keep_together(table.loc[flow > 0, columns].copy(), pairs, asked, free)
+    booked["_order"] = booked["slot"].map(_SLOT_ORDER)
+    booked = booked.sort_values(["need", "place", "_order"]).drop(columns="_order")
+    return booked.reset_index(drop=True)
+
+
+def _keep_together(
+    booked: pd.DataFrame,
+    pairs: pd.DataFrame,
+    asked: Mapping[str, tuple[str, ...]],
+    free: Mapping[str, tuple[str, ...]],
+) -> pd.DataFrame:
+    """Move each group the flow split over places into one of them, when one can host it.
+
+    The group goes to the best-scoring of its places with enough open slots, earliest
+    slots first.
+    """
+    split = booked.groupby("need")["place"].nunique()
+    for need in sorted(split[split > 1].index):
+        mine = booked["need"] == need
+        taken = set(zip(booked.loc[~mine, "place"], booked.loc[~mine, "slot"], strict=True))
+        wanted = int(mine.sum())
         ok = set(asked.get(need, ()))
-        open_slots = [s for s in free.get(place, ()) if s in ok and s not in taken]
-        n = int(sessions.get(need, 0))
-        if n <= 0 or len(open_slots) < n:
-            continue
-        for slot in open_slots[:n]:
-            taken.add(slot)
-            rows.append((need, place, slot, float(score)))
-        placed.add(need)
-    return pd.DataFrame(rows, columns=["need", "place", "slot", "score"])
+        for place, score in pairs.loc[pairs["need"] == need, ["place", "score"]].itertuples(
+            index=False
+        ):
+            open_slots = [x for x in free.get(place, ()) if x in ok and (place, x) not in taken]
+            if len(open_slots) >= wanted:
+                moved = pd.DataFrame(
+                    {"need": need, "place": place, "slot": open_slots[:wanted], "score": score}
+                )
+                booked = pd.concat([booked[~mine], moved], ignore_index=True)
+                break
+    return booked
 
 
 def match_places(ds: Dataset, settings: CommonsSettings | None = None) -> CommonsResult:
@@ -334,8 +382,8 @@ def match_places(ds: Dataset, settings: CommonsSettings | None = None) -> Common
     -------
     CommonsResult
         ``matches`` (scored pairs with reasons), ``bookings`` (need, place, slot, with
-        names), ``unplaced`` (needs with no booking and why), ``unused`` (places with no
-        booking and why).
+        names), ``unplaced`` (needs with fewer sessions booked than asked, and why),
+        ``unused`` (places with no booking and why).
     """
     s = settings or CommonsSettings.from_manifest(ds.manifest.settings.get("commons"))
     matches, places, rejected = score_places(ds, s)
@@ -348,15 +396,16 @@ def match_places(ds: Dataset, settings: CommonsSettings | None = None) -> Common
     groups = dict(zip(needs["id"], needs["group_name"], strict=True))
     bookings.insert(1, "group_name", bookings["need"].map(groups))
     bookings.insert(3, "place_name", bookings["place"].map(names))
-    placed = set(bookings["need"])
-    unplaced = needs.loc[~needs["id"].isin(placed), ["id", "group", "group_name", "space_type"]]
-    unplaced = pd.DataFrame(unplaced).rename(columns={"id": "need"})
+    booked = bookings["need"].value_counts()
+    short = needs["id"].map(booked).fillna(0).astype(int) < needs["sessions"]
+    unplaced = pd.DataFrame(
+        needs.loc[short, ["id", "group", "group_name", "space_type", "sessions"]]
+    ).rename(columns={"id": "need"})
+    unplaced["booked"] = unplaced["need"].map(booked).fillna(0).astype(int)
     with_pairs = set(matches["need"])
     unplaced["reason"] = [
-        "every fitting place is booked at the times asked"
-        if need in with_pairs
-        else _main_reason(rejected.get(need, Counter()))
-        for need in unplaced["need"]
+        _short_reason(n, done, need in with_pairs, rejected.get(need, Counter()))
+        for need, n, done in unplaced[["need", "sessions", "booked"]].itertuples(index=False)
     ]
     used = set(bookings["place"])
     unused = places.loc[~places["id"].isin(used), ["id", "name", "category", "use_status"]]
@@ -375,6 +424,18 @@ def match_places(ds: Dataset, settings: CommonsSettings | None = None) -> Common
         places=places,
         settings=s,
     )
+
+
+def _short_reason(sessions: int, booked: int, has_pairs: bool, rejected: Counter[str]) -> str:
+    """Why a need has fewer sessions booked than it asks for."""
+    if booked:
+        return (
+            f"{booked} of {sessions} sessions booked: the fitting places are full "
+            "at the other times asked"
+        )
+    if has_pairs:
+        return "every fitting place is booked at the times asked"
+    return _main_reason(rejected)
 
 
 def _main_reason(reasons: Counter[str]) -> str:

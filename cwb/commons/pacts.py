@@ -42,6 +42,7 @@ class CommonsFigures:
     proposed_bookings: int = 0
     proposed_hours_per_week: float = 0.0
     groups_placed: int = 0
+    groups_partly_placed: int = 0
     groups_unplaced: int = 0
     places_unused: int = 0
 
@@ -72,6 +73,7 @@ class CommonsFigures:
         if self.proposed_bookings:
             rows += [
                 ("groups placed by matching", f"{self.groups_placed:,}"),
+                ("groups given some of the sessions they asked", f"{self.groups_partly_placed:,}"),
                 ("sessions a week proposed", f"{self.proposed_bookings:,}"),
                 ("hours a week of community use proposed", f"{self.proposed_hours_per_week:,.0f}"),
                 ("groups no place fits", f"{self.groups_unplaced:,}"),
@@ -117,8 +119,11 @@ def commons_figures(ds: Dataset, result: CommonsResult | None = None) -> Commons
     if result is not None:
         figures.proposed_bookings = len(result.bookings)
         figures.proposed_hours_per_week = len(result.bookings) * SESSION_HOURS
-        figures.groups_placed = int(result.bookings["need"].nunique())
-        figures.groups_unplaced = len(result.unplaced)
+        short = result.unplaced
+        figures.groups_partly_placed = int((short["booked"] > 0).sum())
+        booked_groups = int(result.bookings["need"].nunique())
+        figures.groups_placed = booked_groups - figures.groups_partly_placed
+        figures.groups_unplaced = int((short["booked"] == 0).sum())
         figures.places_unused = len(result.unused)
     return figures
 

@@ -14,7 +14,6 @@ map and report stages draw on its :class:`MatchResult`.
 - ``gaps``: training needs and untapped assets.
 - ``core``: :func:`match` and :func:`match_dataset` (all of the above in one call).
 - ``impact``: the headline figures of a result.
-- ``scenarios``: one dataset matched under several settings, side by side.
 """
 
 from cwb.matching.allocation import Allocation, allocate
@@ -23,7 +22,6 @@ from cwb.matching.core import match, match_dataset, run_gaps, run_match
 from cwb.matching.gaps import Gaps, find_gaps
 from cwb.matching.impact import ImpactFigures, impact_figures
 from cwb.matching.model import MATCH_COLUMNS, MatchResult, MatchSettings, load_pathways, write_csv
-from cwb.matching.scenarios import Scenario, ScenarioComparison, compare_scenarios
 from cwb.matching.skills import Vocabulary, load_vocabulary
 
 __all__ = [
@@ -33,11 +31,8 @@ __all__ = [
     "ImpactFigures",
     "MatchResult",
     "MatchSettings",
-    "Scenario",
-    "ScenarioComparison",
     "Vocabulary",
     "allocate",
-    "compare_scenarios",
     "find_gaps",
     "impact_figures",
     "load_pathways",

@@ -245,9 +245,7 @@ def allocate(result: MatchResult, *, settings: MatchSettings | None = None) -> A
     d_cap = np.array([demand_units[o] for o in o_uniques], dtype=np.int64)
     lots_arc = (pairs["mode"] == "lots").to_numpy()
     arc_cap = np.where(lots_arc, 1, np.minimum(s_cap[s_index], d_cap[o_index])).astype(np.int64)
-    rank = np.minimum(pairs["rank"].to_numpy(dtype=np.int64), _RANK_SLOTS - 1)
-    cost = np.round((1.0 - pairs["score"].to_numpy(dtype=float)) * _SCALE).astype(np.int64)
-    cost = cost * _RANK_SLOTS + rank
+    cost = flow_costs(pairs["score"].to_numpy(dtype=float), pairs["rank"].to_numpy())
     flow = solve_flow(s_index, o_index, arc_cap, cost, s_cap, d_cap)
     used = np.flatnonzero(flow > 0)
     flows = [
@@ -261,6 +259,16 @@ def allocate(result: MatchResult, *, settings: MatchSettings | None = None) -> A
     ]
     log.info("allocation: %d pairs allocated over %d match edges", len(flows), len(pairs))
     return _allocation_tables(result, flows, demand_units, count_units, settings)
+
+
+def flow_costs(score: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Integer arc costs of :func:`solve_flow` from scores in [0, 1].
+
+    A better score costs less; inside one score step the better rank (1 first) wins.
+    """
+    steps = np.round((1.0 - np.asarray(score, dtype=float)) * _SCALE).astype(np.int64)
+    tie = np.minimum(np.asarray(rank, dtype=np.int64), _RANK_SLOTS - 1)
+    return steps * _RANK_SLOTS + tie
 
 
 #: Parts of the flow network with more arcs than this are solved as a linear programme (HiGHS).

@@ -7,6 +7,8 @@ computed, so that every path that ranks pairs gives bit-for-bit equal scores.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 #: Bits per word of a bitset.
@@ -86,3 +88,13 @@ def combine_score(
         + w["capacity"] * cap_applies
     )
     return np.round(numerator / denominator, 6)
+
+
+def weighted_mean(weights: Mapping[str, float], parts: Mapping[str, float]) -> float:
+    """The weighted mean of score parts in [0, 1] (a missing part counts 0), to 6 decimals.
+
+    >>> weighted_mean({"size": 1.0, "distance": 3.0}, {"size": 1.0, "distance": 0.5})
+    0.625
+    """
+    total = sum(weights.values()) or 1.0
+    return round(sum(w * parts.get(k, 0.0) for k, w in weights.items()) / total, 6)

@@ -1,19 +1,23 @@
-"""Compare matching scenarios: one dataset matched under different settings.
+"""Compare scenarios: one dataset matched under different settings.
 
 A researcher changes the matching weights (or the distances, thresholds,
-consortium sizes) and wants to see what moves. The baseline is the dataset's
-own ``[matching]`` section; each scenario is a small TOML file whose
-``[matching]`` section changes some of it, for example::
+consortium sizes, or the weights of place-to-group matching) and wants to see what
+moves. The baseline is the dataset's own ``[matching]`` and ``[commons]`` sections;
+each scenario is a small TOML file whose sections change some of them, for example::
 
     # skills_first.toml
     [matching.weights]
     skills = 0.6
     distance = 0.1
 
+    [commons.weights]
+    ownership = 0.5
+
 :func:`compare_scenarios` runs matching, allocation, consortia and gaps once per
-scenario and lines up the headline figures (:mod:`cwb.matching.impact`), the local take-up
-of each opportunity and the settings that differ. Residents appear only in the
-aggregate figures, as everywhere in cwb.
+scenario, and place matching (:mod:`cwb.commons`) when the dataset has needs, and lines
+up the headline figures (:mod:`cwb.matching.impact`, :class:`cwb.commons.CommonsFigures`),
+the local take-up of each opportunity and the settings that differ. Residents appear only
+in the aggregate figures, as everywhere in cwb.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from __future__ import annotations
 import logging
 import tomllib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from cwb.commons.matching import CommonsSettings, match_places
+from cwb.commons.pacts import commons_figures
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
@@ -41,11 +47,22 @@ BASELINE = "baseline"
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named set of matching settings and where they came from."""
+    """A named set of matching (and place matching) settings and where they came from."""
 
     name: str
     settings: MatchSettings
     source: str
+    commons: CommonsSettings = field(default_factory=CommonsSettings)
+
+
+#: The place-matching figures of a scenario (when the dataset has needs), by label.
+COMMONS_FIGURE_LABELS: dict[str, str] = {
+    "commons_groups_placed": "groups given all the sessions they asked (place matching)",
+    "commons_groups_partly_placed": "groups given some of their sessions",
+    "commons_groups_unplaced": "groups no place fits",
+    "commons_sessions": "sessions a week booked in under-used places",
+    "commons_places_unused": "places left unused",
+}
 
 
 @dataclass
@@ -72,11 +89,14 @@ class ScenarioComparison:
     settings: pd.DataFrame
 
 
-def scenario_from_toml(path: str | Path, base: MatchSettings) -> Scenario:
+def scenario_from_toml(
+    path: str | Path, base: MatchSettings, base_commons: CommonsSettings | None = None
+) -> Scenario:
     """A scenario from a TOML file whose ``[matching]`` section changes ``base``.
 
-    Keys may also sit at the top level of the file. ``weights`` are merged
-    component by component, so a file may change one weight only.
+    Keys of ``[matching]`` may also sit at the top level of the file. A ``[commons]``
+    section changes ``base_commons`` (place matching). ``weights`` are merged component
+    by component, so a file may change one weight only.
 
     Raises
     ------
@@ -90,6 +110,12 @@ def scenario_from_toml(path: str | Path, base: MatchSettings) -> Scenario:
         raise UsageError(f"{path}: cannot read the scenario file ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    base_commons = base_commons or CommonsSettings()
+    commons = base_commons
+    if "commons" in data:
+        if not isinstance(data["commons"], dict):
+            raise UsageError(f"{path}: [commons] must be a table of settings")
+        commons = _commons_changed(path, base_commons, data.pop("commons"))
     section = data.get("matching", data)
     if not isinstance(section, dict):
         raise UsageError(f"{path}: [matching] must be a table of settings")
@@ -109,7 +135,23 @@ def scenario_from_toml(path: str | Path, base: MatchSettings) -> Scenario:
         settings = base.with_(**changes)
     except (TypeError, ValueError, UsageError) as exc:
         raise UsageError(f"{path}: {exc}") from None
-    return Scenario(path.stem, settings, str(path))
+    return Scenario(path.stem, settings, str(path), commons)
+
+
+def _commons_changed(path: Path, base: CommonsSettings, changes: dict[str, Any]) -> CommonsSettings:
+    """``base`` with a scenario's ``[commons]`` changes (weights merged part by part)."""
+    merged = {
+        "weights": {**base.weights, **changes.pop("weights", {})},
+        "owner_scores": {**base.owner_scores, **changes.pop("owner_scores", {})},
+        "decay_m": base.decay_m,
+        "max_distance_m": base.max_distance_m,
+        "min_score": base.min_score,
+        **changes,
+    }
+    try:
+        return CommonsSettings.from_manifest(merged)
+    except (TypeError, ValueError, UsageError) as exc:
+        raise UsageError(f"{path}: {exc}") from None
 
 
 def compare_scenarios(
@@ -122,12 +164,16 @@ def compare_scenarios(
     if len(set(names)) != len(names):
         raise UsageError(f"compare: scenario names must differ, got {', '.join(names)}")
     figures: dict[str, dict[str, float]] = {}
+    has_needs = ds.needs is not None and len(ds.needs) > 0
+    labels = dict(FIGURE_LABELS) | (COMMONS_FIGURE_LABELS if has_needs else {})
     filled: dict[str, pd.Series] = {}
     demand = pd.DataFrame()
     for scenario in track(scenarios, "cwb compare: matching each scenario"):
         log.info("scenario %s (%s)", scenario.name, scenario.source)
         result = match_dataset(ds, settings=scenario.settings, project=project)
         figures[scenario.name] = impact_figures(ds, result).as_dict()
+        if has_needs:
+            figures[scenario.name] |= _commons_figures(ds, scenario.commons)
         table = result.allocation.demand
         filled[scenario.name] = table.set_index("opportunity_id")["filled"]
         if demand.empty:
@@ -136,8 +182,8 @@ def compare_scenarios(
         scenarios=names,
         figures=_with_changes(
             pd.DataFrame(
-                {"figure": list(FIGURE_LABELS), "label": list(FIGURE_LABELS.values())}
-                | {name: [figs[f] for f in FIGURE_LABELS] for name, figs in figures.items()}
+                {"figure": list(labels), "label": list(labels.values())}
+                | {name: [figs[f] for f in labels] for name, figs in figures.items()}
             ),
             names,
         ),
@@ -154,6 +200,18 @@ def compare_scenarios(
     )
 
 
+def _commons_figures(ds: Dataset, settings: CommonsSettings) -> dict[str, float]:
+    """The place-matching figures of one scenario (:data:`COMMONS_FIGURE_LABELS`)."""
+    figures = commons_figures(ds, match_places(ds, settings))
+    return {
+        "commons_groups_placed": figures.groups_placed,
+        "commons_groups_partly_placed": figures.groups_partly_placed,
+        "commons_groups_unplaced": figures.groups_unplaced,
+        "commons_sessions": figures.proposed_bookings,
+        "commons_places_unused": figures.places_unused,
+    }
+
+
 def _with_changes(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """Add ``change_<name>`` (name minus the first scenario) for every later scenario."""
     for name in names[1:]:
@@ -167,6 +225,10 @@ def _settings_that_differ(scenarios: Sequence[Scenario]) -> pd.DataFrame:
         values = asdict(scenario.settings)
         weights = values.pop("weights")
         values.update({f"weights.{k}": v for k, v in weights.items()})
+        commons = asdict(scenario.commons)
+        for group in ("weights", "owner_scores"):
+            values.update({f"commons.{group}.{k}": v for k, v in commons.pop(group).items()})
+        values.update({f"commons.{k}": v for k, v in commons.items()})
         flat[scenario.name] = values
     keys = list(next(iter(flat.values())))
     rows = [
@@ -192,8 +254,9 @@ def run_compare(
     """
     ds = read_dataset(path)
     base = MatchSettings.for_dataset(ds)
-    scenarios = [Scenario(BASELINE, base, "dataset.toml")]
-    scenarios += [scenario_from_toml(file, base) for file in scenario_files]
+    base_commons = CommonsSettings.from_manifest(ds.manifest.settings.get("commons"))
+    scenarios = [Scenario(BASELINE, base, "dataset.toml", base_commons)]
+    scenarios += [scenario_from_toml(file, base, base_commons) for file in scenario_files]
     comparison = compare_scenarios(ds, scenarios, project=project)
     if output is not None:
         write_csv(comparison.figures, output)
