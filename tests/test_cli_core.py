@@ -45,7 +45,12 @@ def test_init_then_validate(tmp_path: Path) -> None:
         )
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
-        assert (folder / ("assets.xlsx" if excel else "assets.csv")).exists()
+        suffix = ".xlsx" if excel else ".csv"
+        assert (folder / f"assets{suffix}").exists()
+        # the CO-CITY tables start with their headings, named in the manifest
+        for table in ("needs", "pacts"):
+            assert (folder / f"{table}{suffix}").exists()
+            assert f'{table} = "{table}{suffix}"' in (folder / "dataset.toml").read_text()
         assert "Test Stadium" in (folder / "dataset.toml").read_text()
         checked = runner.invoke(app, ["validate", str(folder)])
         assert checked.exit_code == 0, checked.output

@@ -127,10 +127,11 @@ def check_needs(chk: Checker, frame: pd.DataFrame, known: dict[str, pd.Index]) -
     _check_list(chk, frame, "days", DAYS)
     _check_list(chk, frame, "times", SESSIONS)
     _check_order(chk, frame, "needed_from", "needed_until")
-    n_days = frame["days"].map(lambda v: len(_words(v)) or len(DAYS))
-    n_times = frame["times"].map(lambda v: len(_words(v)) or len(SESSIONS))
+    # counted into float arrays: on an empty table pandas 3 would type a mapped column as text
+    n_days = np.array([len(_words(v)) or len(DAYS) for v in frame["days"]], dtype=float)
+    n_times = np.array([len(_words(v)) or len(SESSIONS) for v in frame["times"]], dtype=float)
     sessions = frame["sessions_per_week"].astype("Float64")
-    room = (n_days * n_times).astype("Float64")
+    room = pd.Series(n_days * n_times, index=frame.index, dtype="Float64")
     too_many = (sessions > room).fillna(False).to_numpy(dtype=bool)
     chk.flag(
         too_many,

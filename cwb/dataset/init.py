@@ -15,8 +15,10 @@ from cwb.dataset.schema import (
     ASSET_CATEGORIES,
     ASSETS,
     LINKS,
+    NEEDS,
     OPPORTUNITIES,
     OPPORTUNITY_TYPES,
+    PACTS,
     TableSpec,
 )
 from cwb.errors import UsageError
@@ -65,8 +67,8 @@ opportunities = "opportunities{suffix}"
 areas = "areas.geojson"
 links = "links{suffix}"
 # spend = "spend.csv"
-# needs = "needs.csv"   # what community groups need: group, space_type, sessions_per_week …
-# pacts = "pacts.csv"   # pacts of collaboration: asset (a place), partners, status, dates …
+needs = "needs{suffix}"   # what community groups need: group, space_type, sessions_per_week …
+pacts = "pacts{suffix}"   # pacts of collaboration: asset (a place), partners, status, dates …
 # postcodes = "postcodes.csv"   # postcode, lat, lon: locates rows that have a postcode only.
 #   Get one from the ONS Postcode Directory (free, Open Government Licence): keep the rows of
 #   your area, or map its columns:  postcodes = {{ path = "ONSPD.csv", columns = {{ postcode = "pcds", lat = "lat", lon = "long" }} }}
@@ -177,7 +179,17 @@ def init_dataset(
         ]
     )
     links = pd.DataFrame([_example_row(LINKS, source="A0001", target="A0001", relation="partner")])
-    for stem, frame in (("assets", assets), ("opportunities", opportunities), ("links", links)):
+    # needs and pacts start with their headings only: a row there names real groups and places
+    needs = pd.DataFrame(columns=[c.name for c in NEEDS.columns])
+    pacts = pd.DataFrame(columns=[c.name for c in PACTS.columns])
+    tables = {
+        "assets": assets,
+        "opportunities": opportunities,
+        "links": links,
+        "needs": needs,
+        "pacts": pacts,
+    }
+    for stem, frame in tables.items():
         written.append(write_table(frame, folder / f"{stem}{suffix}"))
     areas = {"type": "FeatureCollection", "features": []}
     written.append(write_text_atomic(folder / "areas.geojson", json.dumps(areas)))
