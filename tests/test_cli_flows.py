@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from realdata_paths import census_flows
+import pytest
+from realdata_paths import REALDATA, census_flows
 from typer.testing import CliRunner
 
 import cwb.cli  # noqa: F401  (registers the commands)
@@ -90,3 +91,21 @@ def test_flows_of_the_demo_are_derived(tmp_path: Path) -> None:
     assert {"spend", "matched_residents"} <= set(flows["kind"])
     residents = flows[flows["kind"].isin(["matched_residents", "allocated_residents"])]
     assert (residents["magnitude"] >= 5).all()
+
+
+def test_msoa_and_local_authority_flows_live_side_by_side(mini_copy: Path) -> None:
+    """Importing the MSOA table of a Census release keeps its local-authority table."""
+    msoa = REALDATA / "flows_census2021" / "msoa_top1000_flows.geojson"
+    if not msoa.exists():
+        pytest.skip(f"{msoa} is not present (../shared/realdata)")
+    for path in (census_flows(), msoa):
+        result = runner.invoke(app, ["import-flows", str(path), "--into", str(mini_copy)])
+        assert result.exit_code == 0, result.output
+    assert "0 replaced" in result.output
+    flows = read_dataset(mini_copy).flows
+    assert len(flows) == 5894 + 1000
+    assert flows["origin"].str.match(r"[EW]02").sum() == 1000  # MSOAs of England and Wales
+    # importing the MSOA table again replaces only its own rows
+    again = runner.invoke(app, ["import-flows", str(msoa), "--into", str(mini_copy)])
+    assert again.exit_code == 0 and "1,000 replaced" in again.output, again.output
+    assert len(read_dataset(mini_copy).flows) == 5894 + 1000

@@ -1,8 +1,10 @@
 """Writing flows into a dataset folder: the flows file and its line in ``dataset.toml``.
 
-Rows already in the file with the same ``kind``, ``period`` and ``source`` as
-imported rows are replaced (importing the same table twice does not double it);
-every other row is kept.
+Rows already in the file with the same ``kind``, ``period``, ``source`` and geography
+level as imported rows are replaced (importing the same table twice does not double
+it); every other row is kept. The level is read from the origin's ONS code (``E02…``
+an MSOA, ``E06…``–``E09…`` a local authority, …), so the MSOA and the local-authority
+tables of one Census release live side by side.
 """
 
 from __future__ import annotations
@@ -23,6 +25,34 @@ from cwb.errors import DatasetError, ProblemLog, UsageError
 from cwb.flows.table import flow_frame
 
 _REPLACE_KEYS = ["kind", "period", "source"]
+
+#: Geography level of an ONS GSS code, by its first three characters (England, Wales).
+_LEVELS: dict[str, str] = {
+    **dict.fromkeys(("E00", "W00"), "output area"),
+    **dict.fromkeys(("E01", "W01"), "LSOA"),
+    **dict.fromkeys(("E02", "W02"), "MSOA"),
+    **dict.fromkeys(("E05", "W05"), "ward"),
+    **dict.fromkeys(("E06", "E07", "E08", "E09", "W06"), "local authority"),
+    **dict.fromkeys(("E10",), "county"),
+    **dict.fromkeys(("E12",), "region"),
+}
+
+
+def geography_level(code: object) -> str:
+    """The level of an area code (``"MSOA"`` for ``E02001234``); ``""`` when not an ONS code.
+
+    >>> geography_level("E08000028"), geography_level("E02001234"), geography_level("X1")
+    ('local authority', 'MSOA', '')
+    """
+    text = str(code).strip().upper() if code is not None else ""
+    return _LEVELS.get(text[:3], "") if len(text) == 9 else ""
+
+
+def _replace_key(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns that decide which existing rows an import replaces."""
+    key = frame[_REPLACE_KEYS].fillna("").astype(str)
+    key["level"] = [geography_level(code) for code in frame["origin"]]
+    return key
 
 
 @dataclass
@@ -88,8 +118,8 @@ def write_flows_into(folder: str | Path, flows: pd.DataFrame) -> FlowsWritten:
     incoming = flow_frame(flows)
     replaced = 0
     if existing is not None and len(existing):
-        keys = incoming[_REPLACE_KEYS].fillna("").astype(str).drop_duplicates()
-        old = existing[_REPLACE_KEYS].fillna("").astype(str)
+        keys = _replace_key(incoming).drop_duplicates()
+        old = _replace_key(existing)
         hit = old.merge(keys, how="left", indicator=True)["_merge"].eq("both").to_numpy()
         replaced = int(hit.sum())
         existing = existing[~hit]
