@@ -154,9 +154,27 @@ def read_manifest(folder: Path, log: ProblemLog) -> Manifest:
             log.add(MANIFEST_NAME, f"is not valid TOML: {exc}", code="parse")
         except OSError as exc:
             log.add(MANIFEST_NAME, f"cannot be read: {exc.strerror or exc}", code="unreadable")
+        else:
+            if not raw:
+                log.add(
+                    MANIFEST_NAME,
+                    "is empty; it needs [dataset], [[projects]] and [files]",
+                    code="empty_file",
+                    hint="run `cwb init DIR` to see a complete one",
+                )
     manifest = manifest_from_dict(raw, log)
     for table, entry in list(manifest.files.items()):
-        if leads_outside(folder, entry.path) and not manifest.allow_outside:
+        if not leads_outside(folder, entry.path):
+            continue
+        if manifest.allow_outside:
+            log.warn(
+                MANIFEST_NAME,
+                f"[files] {table} is read from outside the dataset folder (allow_outside = true)",
+                column=f"files.{table}",
+                value=entry.path,
+                code="outside_folder",
+            )
+        else:
             log.add(
                 MANIFEST_NAME,
                 f"[files] {table} leads outside the dataset folder; cwb neither reads nor "

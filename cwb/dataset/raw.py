@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +23,8 @@ import openpyxl
 import pandas as pd
 import pyarrow.parquet as pq
 import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from cwb.dataset.manifest import MANIFEST_NAME, FileEntry, ReadLimits
 from cwb.dataset.model import WGS84
@@ -462,7 +465,37 @@ def _read_parquet(path: Path, shown: str, entry: FileEntry, problems: ProblemLog
     return RawTable(shown, _to_cells(pd.read_parquet(path)))
 
 
+#: The old GeoJSON ``crs`` member (``{"type": "name", "properties": {"name": "EPSG:…"}}``).
+_GEOJSON_CRS = re.compile(r'"crs"\s*:\s*\{[^{}]*\{[^{}]*"name"\s*:\s*"([^"]*)"')
+
+
+def _check_geojson_crs(path: Path, shown: str, problems: ProblemLog) -> None:
+    """Refuse a GeoJSON whose ``crs`` member names a CRS cwb does not know.
+
+    GDAL would quietly read its coordinates as longitude/latitude.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(65_536).decode("utf-8", errors="replace")
+    found = _GEOJSON_CRS.search(head)
+    if found is None:
+        return
+    try:
+        CRS.from_user_input(found.group(1))
+    except CRSError:
+        problems.add(
+            shown,
+            f"declares CRS {found.group(1)!r}, which cwb does not know",
+            column="geometry",
+            code="unknown_crs",
+            hint="write the coordinates in longitude/latitude (EPSG:4326) and drop the crs "
+            "member, or name a known EPSG code",
+        )
+        raise _Unreadable from None
+
+
 def _read_vector(path: Path, shown: str, entry: FileEntry, problems: ProblemLog) -> RawTable:
+    if path.suffix.lower() in (".geojson", ".json"):
+        _check_geojson_crs(path, shown, problems)
     try:
         gdf = gpd.read_file(path, layer=entry.layer, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several DataSourceError types
