@@ -30,19 +30,6 @@ from cwb.errors import ProblemLog
 
 MANIFEST_NAME = "dataset.toml"
 
-#: The tables a ``[files]`` section may name.
-TABLE_NAMES: tuple[str, ...] = (
-    "assets",
-    "opportunities",
-    "areas",
-    "spend",
-    "links",
-    "postcodes",
-    "flows",
-    "needs",
-    "pacts",
-)
-
 #: Keys of the sections a stage reads itself (``[spend]`` checks its values on use).
 SPEND_KEYS: tuple[str, ...] = (
     "before_after",
