@@ -36,8 +36,8 @@ class Problem:
         where = self.file
         if self.row is not None:
             where += f", row {self.row}"
-        if self.column:
-            where += f", column {self.column}"
+        if self.column:  # a manifest names a key, a table a column
+            where += f", {'key' if self.file.endswith('dataset.toml') else 'column'} {self.column}"
         text = f"{where}: "
         if self.value is not None:
             text += f"{self.value!r}: "

@@ -110,3 +110,13 @@ DUPLICATE_SIMILARITY: Final[float] = 90.0
 STALE_MONTHS: Final[int] = 24
 #: Links drawn on a map at most, best scores first (``cwb map --max-links``).
 MAX_LINKS: Final[int] = 5000
+
+# --------------------------------------------------------------------------- reading limits
+
+#: A table file larger than this (MiB) is refused (``[limits] max_file_mb``).
+MAX_FILE_MB: Final[float] = 1024.0
+#: A table with more columns than this is refused (``[limits] max_columns``).
+MAX_COLUMNS: Final[int] = 2000
+#: An .xlsx workbook whose parts unzip to more than this (MiB) is refused, a
+#: guard against zip bombs (``[limits] max_xlsx_unzipped_mb``).
+MAX_XLSX_UNZIPPED_MB: Final[float] = 512.0

@@ -5,6 +5,7 @@ First stage of the pipeline (read + validate → catalogue); every later stage t
 
 - ``schema``: kinds, categories and column specs of every table (the one definition).
 - ``manifest``: ``dataset.toml``: projects, files, catchment bands and settings.
+- ``_manifest_schema``: the schema of ``dataset.toml`` (pydantic): sections, keys, types, ranges.
 - ``model``: the in-memory :class:`Dataset` holding every table and the manifest.
 - ``raw``: one table file in any of six formats as raw text cells plus geometry.
 - ``_checks``: the per-table problem recorder shared by the checks.

@@ -118,7 +118,15 @@ def text_or_missing(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), None)
 
 
+#: A number as people write it: an optional sign and currency sign, digits with commas
+#: only between groups of three ('1,200', never '1,5'), an optional decimal point.
+#: '1,5' (a decimal comma) and '1 2 3' are not numbers: they are reported, not guessed.
+_NUMBER_TEXT = r"^\s*[+-]?[£$€]?[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?\s*$"
+
+
 def parse_numbers(text: pd.Series) -> pd.Series:
-    cleaned = text.str.replace(r"[£$€, \t\r\n]", "", regex=True)
+    """Numbers from text cells: NaN for empty cells and for anything ambiguous."""
+    well_formed = text.str.match(_NUMBER_TEXT) | text.str.strip().str.lower().isin(["nan", "inf"])
+    cleaned = text.where(well_formed, "x").str.replace(r"[£$€, \t\r\n]", "", regex=True)
     numbers = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype("float64")
     return numbers.where(np.isfinite(numbers))  # 'inf' and 'nan' are not numbers a person means

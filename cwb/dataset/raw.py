@@ -8,7 +8,10 @@ checks and types the cells; :mod:`cwb.dataset.io` reads and writes whole dataset
 
 from __future__ import annotations
 
+import csv
 import math
+import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import StringIO
@@ -16,11 +19,14 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pandas as pd
 import pyarrow.parquet as pq
 import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
-from cwb.dataset.manifest import MANIFEST_NAME, FileEntry
+from cwb.dataset.manifest import MANIFEST_NAME, FileEntry, ReadLimits
 from cwb.dataset.model import WGS84
 from cwb.errors import ProblemLog, UsageError
 from cwb.safe_output import unneutralise_text
@@ -111,11 +117,15 @@ def normalise_header(name: object) -> str:
     return HEADER_ALIASES.get(text, text)
 
 
-def read_raw_table(folder: Path, entry: FileEntry, problems: ProblemLog) -> RawTable | None:
+def read_raw_table(
+    folder: Path, entry: FileEntry, problems: ProblemLog, limits: ReadLimits | None = None
+) -> RawTable | None:
     """Read one table file named by a manifest entry; record file-level problems.
 
-    Returns None when the file cannot be read at all (missing, empty, unparseable).
+    Returns None when the file cannot be read at all (missing, a folder, empty,
+    too big, unparseable); the problem, naming the file, is then in ``problems``.
     """
+    limits = limits or ReadLimits()
     path = (folder / entry.path) if not Path(entry.path).is_absolute() else Path(entry.path)
     shown = entry.path
     if not path.exists():
@@ -126,22 +136,55 @@ def read_raw_table(folder: Path, entry: FileEntry, problems: ProblemLog) -> RawT
             hint=f"create it (see `cwb init`) or fix the path in {MANIFEST_NAME}",
         )
         return None
-    fmt = table_format(path)
-    if path.stat().st_size == 0:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        problems.add(
+            shown,
+            f"unsupported file type {path.suffix!r}",
+            code="unsupported_format",
+            hint=f"use one of {', '.join(sorted(FORMATS))}",
+        )
+        return None
+    if not path.is_file():
+        problems.add(shown, "is a folder, not a file", code="not_a_file")
+        return None
+    size = path.stat().st_size
+    if size == 0:
         problems.add(shown, "file is empty", code="empty_file")
+        return None
+    if size > limits.max_file_mb * 2**20:
+        problems.add(
+            shown,
+            f"file is {size / 2**20:,.0f} MiB, more than the limit of {limits.max_file_mb:g} MiB",
+            code="too_big",
+            hint="raise [limits] max_file_mb in dataset.toml if you mean it",
+        )
         return None
     try:
         if fmt == "csv":
-            raw = _read_csv(path, shown, problems)
+            raw = _read_csv(path, shown, problems, limits)
         elif fmt == "xlsx":
-            raw = _read_xlsx(path, shown, entry)
+            raw = _read_xlsx(path, shown, entry, problems, limits)
         elif fmt == "parquet":
             raw = _read_parquet(path, shown, entry, problems)
         else:
             raw = _read_vector(path, shown, entry, problems)
     except _Unreadable:
         return None
+    except UsageError:
+        raise
+    except Exception as exc:  # a corrupt or mislabelled file: name it, never a traceback
+        problems.add(
+            shown,
+            f"could not be read as a {fmt} file: {_clip(exc, 200) or type(exc).__name__}",
+            code="parse",
+            hint="check that the file is complete and that its suffix matches its content",
+        )
+        return None
     if raw is None:
+        return None
+    if len(raw.cells.columns) > limits.max_columns:
+        _too_wide(shown, len(raw.cells.columns), limits, problems)
         return None
     renames = {source: target for target, source in entry.columns.items()}
     cells = raw.cells.rename(columns=lambda c: renames.get(c, c))
@@ -193,11 +236,21 @@ def _decode(path: Path, shown: str, problems: ProblemLog) -> str:
         raise AssertionError("latin-1 decodes any bytes") from exc  # pragma: no cover
 
 
-def _read_csv(path: Path, shown: str, problems: ProblemLog) -> RawTable:
+def _too_wide(shown: str, width: int, limits: ReadLimits, problems: ProblemLog) -> None:
+    problems.add(
+        shown,
+        f"has {width:,} columns, more than the limit of {limits.max_columns:,}",
+        code="too_wide",
+        hint="raise [limits] max_columns in dataset.toml if you mean it",
+    )
+
+
+def _read_csv(path: Path, shown: str, problems: ProblemLog, limits: ReadLimits) -> RawTable:
     text = _decode(path, shown, problems)
     if not text.strip():
         problems.add(shown, "file is empty", code="empty_file")
         raise _Unreadable
+    _check_csv_shape(text, shown, problems, limits)
     try:
         cells = pd.read_csv(
             StringIO(text), dtype="str", keep_default_na=False, skip_blank_lines=True
@@ -216,6 +269,45 @@ def _read_csv(path: Path, shown: str, problems: ProblemLog) -> RawTable:
         column = cells.columns[header.index("geometry")]
         geometry = _wkt_geometry(cells.pop(column), shown, problems)
     return RawTable(shown, unneutralise_text(cells), geometry)
+
+
+def _check_csv_shape(text: str, shown: str, problems: ProblemLog, limits: ReadLimits) -> None:
+    """Refuse a header wider than the limit; report NUL bytes and rows shorter than the header.
+
+    pandas pads a short row with empty cells, which shifts nothing back into place:
+    the row's values may belong to other columns, so it is an error, not a guess.
+    """
+    first = text[: text.find("\n") if "\n" in text else len(text)]
+    if first.count(",") + 1 > limits.max_columns:
+        _too_wide(shown, first.count(",") + 1, limits, problems)
+        raise _Unreadable
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        problems.add(
+            shown,
+            f"holds a NUL byte (first on line {line}); the file is binary or corrupt",
+            row=line,
+            code="nul_byte",
+            hint="re-export it as CSV UTF-8",
+        )
+        raise _Unreadable
+    reader = csv.reader(StringIO(text, newline=""))
+    header = next(reader, [])
+    short: list[int] = []
+    for values in reader:
+        if values and len(values) < len(header):
+            short.append(reader.line_num)
+    for line in short[:20]:
+        problems.add(
+            shown,
+            f"row has fewer cells than the header's {len(header)}; cwb will not guess "
+            "which are missing",
+            row=line,
+            code="ragged_row",
+            hint="add the missing commas so every row has a cell for every column",
+        )
+    if len(short) > 20:
+        problems.add(shown, f"{len(short) - 20} more short rows are not listed", code="ragged_row")
 
 
 def _wkt_geometry(text: pd.Series, shown: str, problems: ProblemLog) -> gpd.GeoSeries:
@@ -281,12 +373,21 @@ def cells_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return _to_cells(frame)
 
 
-def _read_xlsx(path: Path, shown: str, entry: FileEntry) -> RawTable:
+def _read_xlsx(
+    path: Path, shown: str, entry: FileEntry, problems: ProblemLog, limits: ReadLimits
+) -> RawTable:
+    _check_workbook(path, shown, problems, limits)
     try:
         frame = pd.read_excel(path, sheet_name=entry.sheet or 0, dtype=object, engine="openpyxl")
     except ValueError as exc:
+        if "not found" not in str(exc):
+            raise
         raise UsageError(f"{shown}: {exc}") from None
     frame.columns = [str(c) for c in frame.columns]
+    if len(frame.columns) > limits.max_columns:
+        _too_wide(shown, len(frame.columns), limits, problems)
+        raise _Unreadable
+    _check_formulas(path, entry, frame, shown, problems)
     cells = _to_cells(frame)
     geometry = None
     header = [normalise_header(c) for c in cells.columns]
@@ -297,6 +398,65 @@ def _read_xlsx(path: Path, shown: str, entry: FileEntry) -> RawTable:
     return RawTable(shown, cells, geometry)
 
 
+def _check_workbook(path: Path, shown: str, problems: ProblemLog, limits: ReadLimits) -> None:
+    """Refuse a file that is not a workbook, or whose parts unzip to more than the limit."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            unzipped = sum(info.file_size for info in book.infolist())
+    except (zipfile.BadZipFile, OSError):
+        problems.add(
+            shown,
+            "is not an Excel .xlsx workbook (not a zip archive: truncated, corrupt, or "
+            "another format renamed .xlsx)",
+            code="parse",
+            hint="open it in Excel or LibreOffice and save it as .xlsx",
+        )
+        raise _Unreadable from None
+    if unzipped > limits.max_xlsx_unzipped_mb * 2**20:
+        problems.add(
+            shown,
+            f"unzips to {unzipped / 2**20:,.0f} MiB, more than the limit of "
+            f"{limits.max_xlsx_unzipped_mb:g} MiB (a zip bomb, or a very large workbook)",
+            code="too_big",
+            hint="raise [limits] max_xlsx_unzipped_mb in dataset.toml if you trust it",
+        )
+        raise _Unreadable
+
+
+def _check_formulas(
+    path: Path, entry: FileEntry, frame: pd.DataFrame, shown: str, problems: ProblemLog
+) -> None:
+    """Report formula cells with no saved result: pandas would read them as empty.
+
+    A workbook written by a program and never opened in Excel has none.
+    """
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        sheet = book[entry.sheet] if entry.sheet else book.worksheets[0]
+        header: list[str] = []
+        for r, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if r == 1:
+                header = [str(v) for v in row]
+                continue
+            for c, value in enumerate(row):
+                if not (isinstance(value, str) and value.startswith("=")):
+                    continue
+                if r - 2 < len(frame) and c < len(frame.columns):
+                    cached = frame.iat[r - 2, c]
+                    if cached is None or (isinstance(cached, float) and math.isnan(cached)):
+                        problems.add(
+                            shown,
+                            f"formula {value!r} has no saved value",
+                            row=r,
+                            column=header[c] if c < len(header) else None,
+                            code="formula_without_value",
+                            hint="open the workbook in Excel or LibreOffice and save it, "
+                            "so each formula's result is stored",
+                        )
+    finally:
+        book.close()
+
+
 def _read_parquet(path: Path, shown: str, entry: FileEntry, problems: ProblemLog) -> RawTable:
     metadata = pq.read_schema(path).metadata or {}
     if b"geo" in metadata:
@@ -305,7 +465,37 @@ def _read_parquet(path: Path, shown: str, entry: FileEntry, problems: ProblemLog
     return RawTable(shown, _to_cells(pd.read_parquet(path)))
 
 
+#: The old GeoJSON ``crs`` member (``{"type": "name", "properties": {"name": "EPSG:…"}}``).
+_GEOJSON_CRS = re.compile(r'"crs"\s*:\s*\{[^{}]*\{[^{}]*"name"\s*:\s*"([^"]*)"')
+
+
+def _check_geojson_crs(path: Path, shown: str, problems: ProblemLog) -> None:
+    """Refuse a GeoJSON whose ``crs`` member names a CRS cwb does not know.
+
+    GDAL would quietly read its coordinates as longitude/latitude.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(65_536).decode("utf-8", errors="replace")
+    found = _GEOJSON_CRS.search(head)
+    if found is None:
+        return
+    try:
+        CRS.from_user_input(found.group(1))
+    except CRSError:
+        problems.add(
+            shown,
+            f"declares CRS {found.group(1)!r}, which cwb does not know",
+            column="geometry",
+            code="unknown_crs",
+            hint="write the coordinates in longitude/latitude (EPSG:4326) and drop the crs "
+            "member, or name a known EPSG code",
+        )
+        raise _Unreadable from None
+
+
 def _read_vector(path: Path, shown: str, entry: FileEntry, problems: ProblemLog) -> RawTable:
+    if path.suffix.lower() in (".geojson", ".json"):
+        _check_geojson_crs(path, shown, problems)
     try:
         gdf = gpd.read_file(path, layer=entry.layer, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several DataSourceError types

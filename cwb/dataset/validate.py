@@ -8,6 +8,7 @@ the counts add up to the rows read.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from cwb.dataset._flow_checks import check_flows
 from cwb.dataset.locate import Place, locate_rows, place_for
 from cwb.dataset.manifest import MANIFEST_NAME, Manifest, read_manifest
 from cwb.dataset.model import WGS84, Dataset
-from cwb.dataset.postcodes import PostcodeLookup
+from cwb.dataset.postcodes import PostcodeLookup, normalise_postcodes
 from cwb.dataset.raw import RawTable, read_raw_table
 from cwb.dataset.schema import ASSET_CATEGORIES, CATEGORY_KIND, TABLES, Column, TableSpec
 from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
@@ -105,10 +106,17 @@ def _check_number(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
     return numbers.astype("float64")
 
 
+#: A date, optionally with a time after it; '2024-02-10garbage' is not a date.
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+
+
 def _check_date(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
     given = text != ""
-    iso = pd.to_datetime(text.str.slice(0, 10).where(given), format="%Y-%m-%d", errors="coerce")
-    uk = pd.to_datetime(text.where(given & iso.isna()), format="%d/%m/%Y", errors="coerce")
+    dated = given & text.str.match(
+        r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+    )
+    iso = pd.to_datetime(text.str.slice(0, 10).where(dated), format="%Y-%m-%d", errors="coerce")
+    uk = pd.to_datetime(text.where(given & ~dated), format="%d/%m/%Y", errors="coerce")
     parsed = iso.fillna(uk)
     chk.flag(
         (given & parsed.isna()).to_numpy(),
@@ -251,7 +259,54 @@ def _check_duplicates(chk: Checker, cells: pd.DataFrame, spec: TableSpec) -> np.
                 code="duplicate_id",
                 hint=f"give each row its own {id_col}",
             )
+        _check_lookalike_ids(chk, ids, id_col, dup_rows | repeated)
     return dup_rows
+
+
+#: Characters that do not show: zero-width spaces and joiners, word joiner, BOM.
+_INVISIBLE = r"[\u200b-\u200f\u2060\ufeff\u00ad]"
+#: C0 control characters (but tab, line feed, carriage return) and DEL: they break
+#: GraphML/GEXF and most viewers.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def _check_lookalike_ids(chk: Checker, ids: pd.Series, id_col: str, already: np.ndarray) -> None:
+    """Report ids that differ from an earlier one only by case, width or invisible characters.
+
+    They would be two rows to cwb but one to a reader (full-width digits, a
+    zero-width space): an error, not a guess.
+    """
+    folded = ids.map(lambda v: unicodedata.normalize("NFKC", str(v)).casefold())
+    folded = folded.str.replace(_INVISIBLE, "", regex=True)
+    lookalike = (folded.duplicated(keep="first").to_numpy() & ~already) & (ids != "").to_numpy()
+    if not lookalike.any():
+        return
+    first_of = pd.Series(np.arange(len(ids)), index=folded.to_numpy()).groupby(level=0).first()
+    first_row = first_of.reindex(folded.to_numpy()).to_numpy() + 2
+    chk.flag(
+        lookalike,
+        id_col,
+        ids.map(ascii),
+        lambda i: (
+            f"{id_col} differs from the {id_col} on row {first_row[i]} only by case, "
+            "character width or invisible characters"
+        ),
+        code="lookalike_id",
+        hint="make ids differ in what a reader sees, or make them equal",
+    )
+
+
+def _check_control_characters(chk: Checker, cells: pd.DataFrame) -> None:
+    for column in cells.columns:
+        bad = cells[column].str.contains(CONTROL_CHARACTERS, regex=True).to_numpy(dtype=bool)
+        chk.flag(
+            bad,
+            column,
+            cells[column].map(ascii),
+            "holds a control character",
+            code="control_character",
+            hint="remove it; control characters break GraphML/GEXF exports and most viewers",
+        )
 
 
 def _check_categories(chk: Checker, frame: pd.DataFrame, cells: pd.DataFrame) -> None:
@@ -307,6 +362,7 @@ def _validate_table(
         log.warn(raw.file, "file has a header but no rows", code="empty_file")
     cells = _check_columns(chk, raw.cells, spec, spec.located)
     cells = cells.fillna("").astype("str")
+    _check_control_characters(chk, cells)
     _check_duplicates(chk, cells, spec)
     frame = _type_columns(chk, cells, spec)
     if spec.name == "assets":
@@ -359,7 +415,7 @@ def _read_postcodes(
     entry = manifest.files.get("postcodes")
     if entry is None:
         return None, None
-    raw = read_raw_table(folder, entry, log)
+    raw = read_raw_table(folder, entry, log, manifest.limits)
     if raw is None:
         return None, None
     cells = raw.cells
@@ -373,6 +429,7 @@ def _read_postcodes(
         )
         return None, None
     table = pd.DataFrame({"postcode": cells["postcode"], "lat": cells["lat"], "lon": cells["lon"]})
+    _check_postcode_places(raw.file, table, log)
     lookup = PostcodeLookup.from_frame(table)
     stored = pd.DataFrame(
         {
@@ -382,6 +439,30 @@ def _read_postcodes(
         }
     )
     return lookup, stored
+
+
+def _check_postcode_places(file: str, table: pd.DataFrame, log: ProblemLog) -> None:
+    """Two rows giving one postcode two different places: an error, not a first-wins guess."""
+    keys = normalise_postcodes(table["postcode"])
+    places = table["lat"].astype(str).str.strip() + "," + table["lon"].astype(str).str.strip()
+    frame = pd.DataFrame({"key": keys, "place": places}).dropna()
+    frame = frame[frame["key"] != ""]
+    first = frame.drop_duplicates("key")
+    clash = frame.merge(first, on="key", suffixes=("", "_first"), how="left")
+    clash.index = frame.index
+    rows = frame.index.to_series().groupby(frame["key"]).transform("first")
+    for i in np.flatnonzero((clash["place"] != clash["place_first"]).to_numpy())[:50]:
+        label = frame.index[i]
+        log.add(
+            file,
+            f"gives postcode {frame['key'].iloc[i]!r} a second place; row {int(rows.iloc[i]) + 2} "
+            f"puts it at {clash['place_first'].iloc[i]}",
+            row=int(label) + 2,
+            column="postcode",
+            value=str(table["postcode"].iloc[label]),
+            code="conflicting_postcode",
+            hint="keep one row per postcode",
+        )
 
 
 def validate_folder(folder: Path, *, files: dict[str, Path] | None = None) -> ValidationReport:
@@ -414,7 +495,7 @@ def validate_folder(folder: Path, *, files: dict[str, Path] | None = None) -> Va
             continue
         if files and name in files:
             entry = replace(entry, path=str(files[name]))
-        raw = read_raw_table(folder, entry, log)
+        raw = read_raw_table(folder, entry, log, manifest.limits)
         if raw is None:
             tables[name] = None
             continue

@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from filelock import FileLock, Timeout
 
 from cwb._atomic import write_text_atomic
-from cwb.dataset.manifest import MANIFEST_NAME, FileEntry
+from cwb.dataset.manifest import MANIFEST_NAME, FileEntry, leads_outside
 from cwb.dataset.validate import validate_folder
 from cwb.errors import CwbError, DatasetError, UsageError
 
@@ -158,10 +158,9 @@ def check_inside(folder: str | Path, files: dict[str, FileEntry]) -> None:
         Naming ``dataset.toml`` and the ``[files]`` key, unless the manifest allows it.
     """
     folder = Path(folder)
-    root = folder.resolve()
     for name, entry in files.items():
         target = (folder / entry.path).resolve()
-        if not target.is_relative_to(root) and not allows_outside(folder):
+        if leads_outside(folder, entry.path) and not allows_outside(folder):
             raise UsageError(
                 f"{folder / MANIFEST_NAME}: [files] {name} = {entry.path!r} leads outside the "
                 f"dataset folder ({target}); cwb will not write there. Move the table into the "
