@@ -52,11 +52,15 @@ class Provenance:
     licence: str = ""
 
     def with_defaults(self, *, source: str, licence: str = "") -> Provenance:
-        """A copy whose empty fields take these defaults (and today's date)."""
+        """A copy whose empty fields take these defaults.
+
+        ``collected_on`` is never set to today: a register published years ago must show
+        as old, so an unknown date stays empty (undated) unless the caller gives one.
+        """
         return Provenance(
             source=self.source or source,
             collected_by=self.collected_by or "cwb import",
-            collected_on=self.collected_on or _dt.date.today().isoformat(),
+            collected_on=self.collected_on,
             licence=self.licence or licence,
         )
 
