@@ -160,6 +160,14 @@ class ImportResult:
         lines.append(f"  skipped: {len(self.skipped)}")
         for reason, n in self.skip_reasons().most_common():
             lines.append(f"    {n} × {reason}")
+        records = next(
+            (t for t, n in self.imported.items() if n + len(self.skipped) == self.read), None
+        )
+        if records is not None:  # say so when every record read is accounted for
+            lines.append(
+                f"  accounted for: {self.read} read = {self.imported[records]} {records} "
+                f"imported + {len(self.skipped)} skipped"
+            )
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 

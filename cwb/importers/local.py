@@ -16,6 +16,7 @@ to an :class:`~cwb.importers.common.ImportResult` before it is merged:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -23,6 +24,9 @@ import shapely
 
 from cwb.errors import UsageError
 from cwb.importers.common import ImportResult
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 #: Importers whose records read are links (grants): organisations left out are noted, not
 #: counted as skipped records.
@@ -65,7 +69,7 @@ def local_mask(
     within_m: float | None = None,
     areas: gpd.GeoDataFrame | None = None,
     area_codes: Iterable[str] | None = None,
-    metric_crs: str = "EPSG:27700",
+    metric_crs: CRS | str = "EPSG:27700",
 ) -> np.ndarray:
     """Which rows of a located table are local (see the module notes).
 
@@ -111,7 +115,7 @@ def keep_local(
     within_m: float | None = None,
     areas: gpd.GeoDataFrame | None = None,
     area_codes: Iterable[str] | None = None,
-    metric_crs: str = "EPSG:27700",
+    metric_crs: CRS | str = "EPSG:27700",
 ) -> None:
     """Skip the rows of ``result`` that are not local, in place (see the module notes).
 
