@@ -181,10 +181,10 @@ def import_command(
 
     Example: cwb import ocds contracts_finder/ --into data/smethwick --ocds-extensions extensions/
     """
-    from cwb.importers.common import Provenance
-    from cwb.importers.merge import DuplicateRule, import_into
     from cwb.errors import UsageError
+    from cwb.importers.common import Provenance
     from cwb.importers.local import parse_distance
+    from cwb.importers.merge import DuplicateRule, import_into
     from cwb.importers.registers import parse_category_map, parse_mapping
 
     flags = {

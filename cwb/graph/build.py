@@ -22,7 +22,8 @@ Edges
     ``proposed_for`` (consortium → opportunity), ``located_in`` (asset,
     opportunity or project → area) and ``link`` (asset → asset, one edge per
     ``relation`` recorded in ``links.csv``, with ``count``; funding links also the
-    summed ``amount`` and ``currency``, the first date ``since`` and the last ``latest``) and ``flow`` (place → place, one edge
+    summed ``amount`` and ``currency``, the first date ``since`` and the last
+    ``latest``) and ``flow`` (place → place, one edge
     per kind, period and tag of the dataset's flows, with ``kind``, ``unit``,
     ``magnitude``; a flow's end that is not an area, project, opportunity or
     public asset becomes a ``place:<code>`` node; internal flows are node
