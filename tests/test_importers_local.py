@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 from realdata_paths import REALDATA
 from shapely.geometry import Point
+from typer.testing import CliRunner
 
+from cwb.cli import app
 from cwb.dataset.io import read_dataset, write_table
 from cwb.dataset.postcodes import PostcodeLookup
 from cwb.errors import UsageError
@@ -290,3 +292,36 @@ def test_real_registers_lose_no_rows_and_keep_ods_practices_apart(real_base, tmp
         "located more than 2 km outside the dataset's areas": 79,
     }
     assert len(read_dataset(folder).assets) == 271 + 63
+
+
+def test_cli_register_options(mini_copy):
+    args = ["import", "register", str(WARM), "--into", str(mini_copy), "--map", "name=title"]
+    result = CliRunner().invoke(
+        app,
+        [
+            *args,
+            "--keep",
+            "url,hours",
+            "--category-from",
+            "type",
+            "--category-map",
+            "Church=place_of_worship,Community centre=community_centre",
+            "--collected-on",
+            "2023-12-01",
+            "--within",
+            "3km",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "accounted for: 6 read = 5 assets imported + 1 skipped" in result.output
+    ds = read_dataset(mini_copy)
+    new = ds.assets[ds.assets["id"].str.startswith("warm_spaces_no_ids:")]
+    assert "Mon-Sat 9-5" in set(new["hours"]) and "https://example.org/a" in set(new["url"])
+    assert set(new["collected_on"]) == {"2023-12-01"}
+    assert "place_of_worship" in set(new["category"])
+    bad = CliRunner().invoke(app, [*args, "--within", "near"])
+    assert bad.exit_code == 2 and "--within" in bad.output
+    wrong = CliRunner().invoke(
+        app, ["import", "osm", str(WARM), "--into", str(mini_copy), "--keep", "url"]
+    )
+    assert wrong.exit_code == 2 and "register options" in wrong.output
