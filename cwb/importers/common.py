@@ -172,6 +172,21 @@ class ImportResult:
         return "\n".join(lines)
 
 
+def note_undated(result: ImportResult) -> None:
+    """Say how many imported rows have no ``collected_on`` (it is never set to today)."""
+    if any("collected_on" in note for note in result.notes):
+        return
+    for name, frame in result.tables.items():
+        if name == "links" or frame is None or not len(frame) or "collected_on" not in frame:
+            continue
+        empty = int(frame["collected_on"].isna().sum())
+        if empty:
+            result.notes.append(
+                f"collected_on is unknown for {empty} {name} row(s): left empty (they list as "
+                "undated in `cwb stale`); give --collected-on DATE (the source's date)"
+            )
+
+
 def schema_frame(table: str, records: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
     """A DataFrame of ``records`` with every column of the table's spec first, then extras."""
     spec = TABLES[table]

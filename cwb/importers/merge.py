@@ -47,7 +47,7 @@ from cwb.dataset.validate import validate_dataset
 from cwb.errors import DatasetError, UsageError
 from cwb.importers.acv import import_acv
 from cwb.importers.brownfield import import_brownfield
-from cwb.importers.common import ImportResult, Provenance
+from cwb.importers.common import ImportResult, Provenance, note_undated
 from cwb.importers.duplicates import (
     DUPLICATE_COLUMNS,
     DuplicateRule,
@@ -533,6 +533,7 @@ def import_into(
         metric_crs=ds.metric_crs,
     )
     _drop_far_and_unlocated(result, ds, drop_unlocated)
+    note_undated(result)
     merged_tables: dict[str, pd.DataFrame] = {}
     id_maps: dict[str, str] = {}
     for table in ("assets", "opportunities", "spend"):
