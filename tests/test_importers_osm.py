@@ -12,7 +12,7 @@ from shapely.geometry import Point, Polygon
 
 from cwb.dataset.schema import CATEGORY_KIND
 from cwb.errors import DatasetError
-from cwb.importers.osm import classify, import_osm, load_tag_table
+from cwb.importers.osm import _osm_id, classify, import_osm, load_tag_table
 
 DATA = Path(__file__).resolve().parent / "data" / "importers"
 OSM = DATA / "osm_smethwick.geojson"
@@ -130,3 +130,15 @@ def test_unreadable_file_is_a_data_error(tmp_path):
     broken.write_text("{not json")
     with pytest.raises(DatasetError):
         import_osm(broken)
+
+
+def test_polygon_ids_are_ways_unless_the_file_says_relation():
+    # Geofabrik-style: a bare osm_id on a polygon is a way
+    assert _osm_id({"osm_id": "42"}, "Polygon") == "way/42"
+    # a stated type wins over the shape (QuickOSM, Overpass exports)
+    assert _osm_id({"osm_id": "42", "osm_type": "way"}, "MultiPolygon") == "way/42"
+    assert _osm_id({"osm_id": "7", "osm_type": "relation"}, "Polygon") == "relation/7"
+    # GDAL's multipolygons layer: osm_id (with an empty osm_way_id) is a relation
+    assert _osm_id({"osm_id": "7", "osm_way_id": None}, "MultiPolygon") == "relation/7"
+    assert _osm_id({"osm_id": None, "osm_way_id": "8"}, "MultiPolygon") == "way/8"
+    assert _osm_id({"osm_id": "9"}, "Point") == "node/9"

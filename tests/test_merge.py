@@ -250,18 +250,14 @@ def test_dry_run_writes_nothing(mini_copy):
     assert (mini_copy / "assets.csv").read_bytes() == before
 
 
-def test_360giving_links_follow_merged_ids(mini_copy):
+def test_360giving_funder_kept_with_its_grants_when_dropping_unlocated(mini_copy):
     result = import_into("360giving", DATA / "grants_small.json", mini_copy, drop_unlocated=True)
     ds = read_dataset(mini_copy)
-    links = ds.links
-    new = links[links["relation"] == "funds"]
-    # the funder has no location and was dropped, so its grants cannot be links: reported, not lost
-    assert new.empty
-    assert (
-        sum(p.reason == "link to an organisation that was not imported" for p in result.skipped)
-        == 3
-    )
-    assert any(p.reason.startswith("not located") for p in result.skipped)
+    new = ds.links[ds.links["relation"] == "funds"]
+    # the funder has no location but funds local recipients: it stays, and so do its grants
+    assert "GB-CHC-999001" in set(ds.assets["id"])
+    assert sorted(new["grant_id"]) == ["360G-test-001", "360G-test-002", "360G-test-003"]
+    assert not any(p.value == "GB-CHC-999001" for p in result.skipped)
 
 
 def test_360giving_into_dataset(mini_copy):

@@ -106,9 +106,47 @@ def import_command(
     drop_unlocated: Annotated[
         bool,
         typer.Option(
-            "--drop-unlocated", help="Skip assets that cannot be located instead of keeping them."
+            "--drop-unlocated",
+            help="Skip assets that cannot be located instead of keeping them "
+            "(a funder with kept grants stays).",
         ),
     ] = False,
+    within: Annotated[
+        str | None,
+        typer.Option(
+            help="Keep only rows within this distance of the project(s), e.g. 3km or 800m "
+            "(360Giving: recipients, with their grants and funders).",
+        ),
+    ] = None,
+    areas: Annotated[
+        str | None,
+        typer.Option(
+            help="Keep only rows in these areas of the dataset: codes, comma-separated "
+            "(with --within: either). 360Giving default: all the dataset's areas.",
+        ),
+    ] = None,
+    keep: Annotated[
+        str | None,
+        typer.Option(
+            help="Register: source columns kept as extra asset columns, e.g. url,hours.",
+        ),
+    ] = None,
+    category_from: Annotated[
+        str | None,
+        typer.Option(
+            "--category-from",
+            help="Register: take each row's category from this column "
+            "(values mapped by --category-map, or already cwb categories).",
+        ),
+    ] = None,
+    category_map: Annotated[
+        str | None,
+        typer.Option(
+            "--category-map",
+            help="Register: value=category pairs (Library=library,Church=place_of_worship) "
+            "or a CSV file of value,category.",
+        ),
+    ] = None,
     duplicates_csv: Annotated[
         Path | None,
         typer.Option(
@@ -133,15 +171,31 @@ def import_command(
 
     Example: cwb import brownfield brownfield_register.csv --into data/smethwick
 
+    Example: cwb import register warm_spaces.csv --into data/smethwick --map name=title
+    --keep url,hours --category-from type --category-map "Library=library,Church=place_of_worship"
+    --collected-on 2023-11-01 --within 3km
+
+    Example: cwb import 360giving grants.json --into data/smethwick --within 3km
+
     Example: cwb import osm smethwick.geojson --into data/smethwick --on-duplicate fill --dry-run
 
     Example: cwb import ocds contracts_finder/ --into data/smethwick --ocds-extensions extensions/
     """
+    from cwb.errors import UsageError
     from cwb.importers.common import Provenance
+    from cwb.importers.local import parse_distance
     from cwb.importers.merge import DuplicateRule, import_into
-    from cwb.importers.registers import parse_mapping
+    from cwb.importers.registers import parse_category_map, parse_mapping
 
-    with library_errors(flags={"mapping": "--map", "extension_schemas": "--ocds-extensions"}):
+    flags = {
+        "mapping": "--map",
+        "extension_schemas": "--ocds-extensions",
+        "within": "--within",
+        "category_map": "--category-map",
+    }
+    with library_errors(flags=flags):
+        if kind != "register" and (keep or category_from or category_map):
+            raise UsageError("--keep, --category-from and --category-map are register options")
         provenance = Provenance(
             source=source or "",
             collected_by=collected_by or "",
@@ -160,6 +214,15 @@ def import_command(
             provenance=provenance,
             on_duplicate=on_duplicate,
             drop_unlocated=drop_unlocated,
+            within_m=parse_distance(within),
+            area_codes=[c.strip() for c in areas.split(",") if c.strip()] if areas else None,
+            register_options={
+                "keep": [c.strip() for c in keep.split(",") if c.strip()] if keep else None,
+                "category_from": category_from,
+                "category_map": parse_category_map(category_map),
+            }
+            if kind == "register"
+            else None,
             dry_run=dry_run,
             rule=DuplicateRule(
                 max_distance_m=max_distance, min_similarity=similarity, same_kind=not any_kind

@@ -20,8 +20,10 @@ Edges
     ``score`` and ``reasons``), ``allocated`` (asset → opportunity, with
     ``quantity`` or ``amount``), ``consortium_member`` (asset → consortium),
     ``proposed_for`` (consortium → opportunity), ``located_in`` (asset,
-    opportunity or project → area) and ``link`` (asset → asset, with the
-    ``relation`` recorded in ``links.csv``) and ``flow`` (place → place, one edge
+    opportunity or project → area) and ``link`` (asset → asset, one edge per
+    ``relation`` recorded in ``links.csv``, with ``count``; funding links also the
+    summed ``amount`` and ``currency``, the first date ``since`` and the last
+    ``latest``) and ``flow`` (place → place, one edge
     per kind, period and tag of the dataset's flows, with ``kind``, ``unit``,
     ``magnitude``; a flow's end that is not an area, project, opportunity or
     public asset becomes a ``place:<code>`` node; internal flows are node
@@ -706,9 +708,16 @@ class _Builder:
             relation = str(plain(row.get("relation")) or "related")
             acc = merged.setdefault((u, v, relation), {"relation": relation, "count": 0})
             acc["count"] += 1
+            amount = plain(row.get("amount"))
+            if isinstance(amount, int | float) and not isinstance(amount, bool):
+                # parallel grants are one edge: their amounts summed, their number in count
+                acc["amount"] = acc.get("amount", 0.0) + float(amount)
+                acc["currency"] = plain(row.get("currency")) or "GBP"
             if u not in self.groups and v not in self.groups:  # a note about residents stays out
                 acc["description"] = plain(row.get("description")) or ""
-                acc["since"] = plain(row.get("since")) or ""
+                since = plain(row.get("since")) or ""
+                acc["since"] = min(filter(None, (acc.get("since"), since)), default="")
+                acc["latest"] = max(filter(None, (acc.get("latest"), since)), default="")
         for (u, v, relation), attrs in merged.items():
             self.add_edge(u, v, "link", key=f"link:{relation}", **attrs)
 

@@ -15,6 +15,7 @@ columns and an account of every record read, imported and skipped.
 - ``brownfield``: brownfield land registers (the 2017 standard and councils' variants).
 - ``acv``: Assets of Community Value lists.
 - ``places``: what the registers of places share: forgiving headers, dates, coordinates.
+- ``local``: keep an import local (within a distance of the projects, or in chosen areas).
 - ``duplicates``: likely duplicates by name and distance.
 - ``merge``: stable ids, provenance and duplicates when rows join a dataset.
 - ``transaction``: the dataset lock, staged and validated writes, recovery after a crash.

@@ -52,11 +52,15 @@ class Provenance:
     licence: str = ""
 
     def with_defaults(self, *, source: str, licence: str = "") -> Provenance:
-        """A copy whose empty fields take these defaults (and today's date)."""
+        """A copy whose empty fields take these defaults.
+
+        ``collected_on`` is never set to today: a register published years ago must show
+        as old, so an unknown date stays empty (undated) unless the caller gives one.
+        """
         return Provenance(
             source=self.source or source,
             collected_by=self.collected_by or "cwb import",
-            collected_on=self.collected_on or _dt.date.today().isoformat(),
+            collected_on=self.collected_on,
             licence=self.licence or licence,
         )
 
@@ -156,8 +160,31 @@ class ImportResult:
         lines.append(f"  skipped: {len(self.skipped)}")
         for reason, n in self.skip_reasons().most_common():
             lines.append(f"    {n} × {reason}")
+        records = next(
+            (t for t, n in self.imported.items() if n + len(self.skipped) == self.read), None
+        )
+        if records is not None:  # say so when every record read is accounted for
+            lines.append(
+                f"  accounted for: {self.read} read = {self.imported[records]} {records} "
+                f"imported + {len(self.skipped)} skipped"
+            )
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
+
+
+def note_undated(result: ImportResult) -> None:
+    """Say how many imported rows have no ``collected_on`` (it is never set to today)."""
+    if any("collected_on" in note for note in result.notes):
+        return
+    for name, frame in result.tables.items():
+        if name == "links" or frame is None or not len(frame) or "collected_on" not in frame:
+            continue
+        empty = int(frame["collected_on"].isna().sum())
+        if empty:
+            result.notes.append(
+                f"collected_on is unknown for {empty} {name} row(s): left empty (they list as "
+                "undated in `cwb stale`); give --collected-on DATE (the source's date)"
+            )
 
 
 def schema_frame(table: str, records: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:

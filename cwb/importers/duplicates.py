@@ -203,11 +203,22 @@ def _candidates(
             )
         )
 
+    cats = pd.Series(np.concatenate(both("category")))
+    # a generic building is any physical category; other categories must be equal
+    cat_codes = pd.factorize(cats.replace({"": None, "BUILDING": None}))[0] + 1
+    l_cat, r_cat = cat_codes[: len(left)], cat_codes[len(left) :]
+    physical = kinds.to_numpy() == "PHYSICAL"
+    l_phys, r_phys = physical[: len(left)], physical[len(left) :]
+
     def kind_ok(i: np.ndarray, j: np.ndarray) -> np.ndarray:
         if not rule.same_kind:
             return np.ones(len(i), dtype=bool)
         a, b = l_kind[i], r_kind[j]
-        return (a == 0) | (b == 0) | (a == b)
+        same_kind = (a == 0) | (b == 0) | (a == b)
+        c, d = l_cat[i], r_cat[j]
+        # a library and a medical centre are two places, however alike their names
+        same_place = ~(l_phys[i] & r_phys[j]) | (c == 0) | (d == 0) | (c == d)
+        return same_kind & same_place
 
     if "registered_number" in left and "registered_number" in right:
         i, j = _equal_keys(*both("registered_number"), same=same)
@@ -244,7 +255,38 @@ def _candidates(
         add(i[keep], j[keep], "same name and postcode", 100.0, np.nan)
     if not found:
         return pd.DataFrame(columns=["i", "j", "reason", "similarity", "distance_m", "_number"])
-    return pd.concat(found, ignore_index=True)
+    cand = pd.concat(found, ignore_index=True)
+    clash = _numbers_differ(
+        left, right, cand["i"].to_numpy(dtype=int), cand["j"].to_numpy(dtype=int)
+    )
+    return cand[~clash].reset_index(drop=True)
+
+
+#: Columns holding an organisation's or site's registered numbers (ODS code, charity, company).
+NUMBER_COLUMNS: tuple[str, ...] = ("registered_number", "charity_number", "company_number")
+
+
+def _numbers_differ(
+    left: pd.DataFrame, right: pd.DataFrame, i: np.ndarray, j: np.ndarray
+) -> np.ndarray:
+    """Pairs whose registered numbers say they are two organisations or sites.
+
+    Two charity numbers, or two company numbers, that differ; or two registered numbers
+    (ODS codes …) that differ when neither appears among the other's numbers (a charity
+    number on one side and the company number of the same body on the other is no clash).
+    """
+    clash = np.zeros(len(i), dtype=bool)
+    if not len(i):
+        return clash
+    keys = {c: (_keys(left, c)[i], _keys(right, c)[j]) for c in NUMBER_COLUMNS}
+    for column in ("charity_number", "company_number"):
+        a, b = keys[column]
+        clash |= (a != "") & (b != "") & (a != b)
+    a, b = keys["registered_number"]
+    differ = (a != "") & (b != "") & (a != b)
+    for column in ("charity_number", "company_number"):
+        differ &= (a != keys[column][1]) & (b != keys[column][0])
+    return clash | differ
 
 
 def _best_first(cand: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -47,7 +47,7 @@ from cwb.dataset.validate import validate_dataset
 from cwb.errors import DatasetError, UsageError
 from cwb.importers.acv import import_acv
 from cwb.importers.brownfield import import_brownfield
-from cwb.importers.common import ImportResult, Provenance
+from cwb.importers.common import ImportResult, Provenance, note_undated
 from cwb.importers.duplicates import (
     DUPLICATE_COLUMNS,
     DuplicateRule,
@@ -57,6 +57,7 @@ from cwb.importers.duplicates import (
     name_similarities,
     name_similarity,
 )
+from cwb.importers.local import keep_local
 from cwb.importers.transaction import check_inside, commit, locked, staging, validate_staged
 from cwb.text import normalise_name, normalise_names
 
@@ -345,6 +346,7 @@ def run_importer(
     category: str | None = None,
     project: str | None = None,
     ocds_extensions: str | Path | None = None,
+    register_options: dict[str, Any] | None = None,
 ) -> ImportResult:
     """Run the importer for ``kind`` (one of :data:`IMPORT_KINDS`) on ``path``."""
     common: _ImporterArgs = {"provenance": provenance, "postcodes": postcodes, "areas": areas}
@@ -360,7 +362,12 @@ def run_importer(
         )
     if kind == "register":
         return imp.import_register(
-            path, mapping=mapping, preset=preset, category=category, **common
+            path,
+            mapping=mapping,
+            preset=preset,
+            category=category,
+            **(register_options or {}),
+            **common,
         )
     if kind == "brownfield":
         return import_brownfield(path, **common)
@@ -416,6 +423,9 @@ def import_into(
     on_duplicate: str | None = None,
     rule: DuplicateRule | None = None,
     drop_unlocated: bool = False,
+    within_m: float | None = None,
+    area_codes: list[str] | None = None,
+    register_options: dict[str, Any] | None = None,
     dry_run: bool = False,
 ) -> ImportResult:
     """Import a source file into a dataset folder and write the changed tables (atomically).
@@ -431,6 +441,9 @@ def import_into(
     mapping, preset, category
         Register options (see :func:`cwb.importers.import_register`); ``category`` also
         forces the category of 360Giving recipients.
+    register_options
+        Further keyword arguments of :func:`cwb.importers.import_register`
+        (``category_from``, ``category_map``, ``keep``).
     project
         Project id for OCDS contracts (default: the dataset's first project).
     ocds_extensions
@@ -445,7 +458,12 @@ def import_into(
     rule
         Distance and name similarity that make two assets likely duplicates.
     drop_unlocated
-        Skip (and report) assets that could not be located instead of keeping them.
+        Skip (and report) assets that could not be located instead of keeping them;
+        a funder with kept grants is never dropped.
+    within_m, area_codes
+        Keep only rows within this many metres of the dataset's projects, or in these
+        areas (codes of the dataset's areas), by :func:`cwb.importers.local.keep_local`.
+        A 360Giving import with neither keeps the recipients in the dataset's areas.
     dry_run
         Do everything but write.
 
@@ -491,6 +509,7 @@ def import_into(
         category=category,
         project=project,
         ocds_extensions=ocds_extensions,
+        register_options=register_options,
     )
     blocking = _blocking(ds.problems, set(result.tables))
     if blocking:
@@ -499,7 +518,22 @@ def import_into(
             summary=f"{folder} has {len(blocking)} error(s); fix them "
             f"(`cwb validate {folder}`) before importing into it",
         )
+    if kind == "360giving" and within_m is None and area_codes is None and len(ds.areas):
+        area_codes = list(ds.areas["code"].astype(str))  # a national file: local recipients
+    if area_codes is not None:
+        unknown = sorted(set(area_codes) - set(ds.areas["code"].astype(str)))
+        if unknown and len(unknown) == len(set(area_codes)):
+            raise UsageError(f"--areas: none of {', '.join(unknown[:5])} is an area of {folder}")
+    keep_local(
+        result,
+        centres=[(p.lat, p.lon) for p in ds.manifest.projects],
+        within_m=within_m,
+        areas=ds.areas if len(ds.areas) else None,
+        area_codes=area_codes,
+        metric_crs=ds.metric_crs,
+    )
     _drop_far_and_unlocated(result, ds, drop_unlocated)
+    note_undated(result)
     merged_tables: dict[str, pd.DataFrame] = {}
     id_maps: dict[str, str] = {}
     for table in ("assets", "opportunities", "spend"):
@@ -544,15 +578,29 @@ def import_into(
 
 def _drop_far_and_unlocated(result: ImportResult, ds: Dataset, drop_unlocated: bool) -> None:
     km = ds.manifest.max_outside_m / 1000
+    links = result.tables.get("links")
+    funders = set(links["source"].astype(str)) if links is not None and len(links) else set()
     for table in ("assets", "opportunities"):
         frame = result.tables.get(table)
         if frame is None or not len(frame):
             continue
         drop = _far(frame, ds)
+        # a funder of kept grants is kept as a national organisation: far away, unlocated
+        national = drop & in_ids(frame["id"], funders)
+        if national.any():
+            frame = frame.copy()
+            frame.loc[national, "geometry"] = None
+            frame.loc[national, "precision"] = "none"
+            result.notes.append(
+                f"{int(national.sum())} funder(s) located more than {km:g} km outside the "
+                "areas kept without a location (national organisations) with their grants"
+            )
+            drop &= ~national
         for rid in frame.loc[drop, "id"]:
             result.skip(f"located more than {km:g} km outside the dataset's areas", value=rid)
         if drop_unlocated and table == "assets":
             none = (frame["precision"] == "none").to_numpy() & ~drop
+            none &= ~in_ids(frame["id"], funders)  # never a funder while it has grants
             for rid in frame.loc[none, "id"]:
                 result.skip("not located (no coordinates, known postcode or area code)", value=rid)
             drop |= none
@@ -600,7 +648,8 @@ def _merge_links(
     links = links.loc[ok]
     existing = ds.links
     if existing is not None and len(existing):
-        key = ["source", "target", "relation", "description", "since"]
+        # a grant is known by its id: two grants alike in every other way are two grants
+        key = ["source", "target", "relation", "description", "since", "grant_id"]
         seen = set(map(tuple, existing.reindex(columns=key).astype(str).to_numpy()))
         new = ~pd.Series(
             [tuple(r) in seen for r in links.reindex(columns=key).astype(str).to_numpy()],

@@ -157,15 +157,18 @@ def _osm_id(props: dict[str, Any], geom_type: str) -> str | None:
             return {"n": "node", "w": "way", "r": "relation"}[value[0]] + "/" + value[1:]
     if clean_str(props.get("osm_way_id")):
         return f"way/{clean_str(props.get('osm_way_id'))}"
-    if clean_str(props.get("osm_id")):
-        kind = "node" if geom_type == "Point" else "relation" if "Polygon" in geom_type else "way"
-        return f"{kind}/{clean_str(props.get('osm_id'))}"
-    osm_type, value = (
-        clean_str(props.get("osm_type") or props.get("type")),
-        clean_str(props.get("id")),
-    )
+    # a stated type (QuickOSM, Overpass CSV: osm_type + osm_id) wins over a guess from the shape
+    osm_type = (clean_str(props.get("osm_type") or props.get("type")) or "").lower()
+    value = clean_str(props.get("osm_id")) or clean_str(props.get("id"))
     if osm_type in ("node", "way", "relation") and value:
         return f"{osm_type}/{value}"
+    if clean_str(props.get("osm_id")):
+        # points are nodes. GDAL's OSM driver gives polygons osm_way_id (closed ways) or
+        # osm_id (multipolygon relations); files without an osm_way_id column (Geofabrik
+        # shapefiles …) number their polygons by way, so a bare polygon id is a way
+        relation = "Polygon" in geom_type and "osm_way_id" in props
+        kind = "node" if geom_type == "Point" else "relation" if relation else "way"
+        return f"{kind}/{clean_str(props.get('osm_id'))}"
     return None
 
 

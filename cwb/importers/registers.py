@@ -26,6 +26,7 @@ Thimblemill Library  library      none
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import logging
 from collections.abc import Callable
@@ -295,20 +296,128 @@ def stable_id(prefix: str, *parts: object) -> str:
     return f"{prefix}:{hashlib.sha1(text.encode('utf-8')).hexdigest()[:12]}"
 
 
+def _delimiter(path: Path, encoding: str) -> str:
+    """The field separator of a delimited text file: comma, tab, semicolon or pipe (sniffed)."""
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        sample = handle.read(64_000)
+    header = sample.splitlines()[0] if sample else ""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
+    except csv.Error:
+        counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
 def read_register_csv(path: Path) -> pd.DataFrame:
-    """Read a register CSV as strings (UTF-8 with or without BOM, else cp1252)."""
+    """Read a register as strings: comma, tab, semicolon or pipe separated (sniffed).
+
+    UTF-8 with or without BOM, else cp1252.
+    """
     try:
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            sep = _delimiter(path, "utf-8-sig")
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=sep
+            )
         except UnicodeDecodeError:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
+            sep = _delimiter(path, "cp1252")
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252", sep=sep)
     except pd.errors.ParserError as exc:
         raise DatasetError(
-            [Problem(file=str(path), reason=f"is not a readable CSV: {exc}", code="parse")],
-            summary=f"{path}: not a readable CSV: {exc}",
+            [Problem(file=str(path), reason=f"is not a readable CSV or TSV: {exc}", code="parse")],
+            summary=f"{path}: not a readable CSV or TSV: {exc}",
         ) from None
     frame.columns = [str(c).strip() for c in frame.columns]  # Companies House pads some headers
     return frame
+
+
+#: Coordinate columns recognised without a mapping (lower-case header → cwb column).
+COORDINATE_HEADERS: dict[str, tuple[str, ...]] = {
+    "lat": ("lat", "latitude", "y_lat"),
+    "lon": ("lon", "lng", "long", "longitude", "x_lon"),
+    "easting": ("easting", "eastings", "x_easting"),
+    "northing": ("northing", "northings", "y_northing"),
+}
+
+
+def coordinate_columns(columns: list[str], mapped: dict[str, str]) -> dict[str, str]:
+    """Coordinate columns found in a header (``Latitude``, ``lng``, ``Easting`` …) not mapped yet.
+
+    Latitude and longitude are taken as a pair, and so are easting and northing.
+    """
+    lower = {c.strip().lower(): c for c in columns}
+    found: dict[str, str] = {}
+    for key, names in COORDINATE_HEADERS.items():
+        hit = next((lower[n] for n in names if n in lower), None)
+        if hit is not None and key not in mapped:
+            found[key] = hit
+    pairs = (("lat", "lon"), ("easting", "northing"))
+    return {
+        k: v
+        for a, b in pairs
+        if (a in found or a in mapped) and (b in found or b in mapped)
+        for k, v in found.items()
+        if k in (a, b)
+    }
+
+
+def row_ids(prefix: str, frame: pd.DataFrame, parts: list[pd.Series]) -> pd.Series:
+    """Stable ids for rows without one, from the columns that identify a row.
+
+    The id hashes name, address, postcode and coordinates (whichever the register has),
+    else the whole row; repeats get ``-2``, ``-3`` … in file order.
+
+    No two rows share an id, so no row is lost as a "duplicate id".
+    """
+    keys = pd.concat(parts, axis=1).fillna("").astype(str) if parts else frame
+    text = keys.astype(str).agg("|".join, axis=1)
+    if (text.str.replace("|", "", regex=False) == "").any():  # nothing identifies some rows
+        whole = frame.astype(str).agg("|".join, axis=1)
+        text = text.where(text.str.replace("|", "", regex=False) != "", whole)
+    base = pd.Series([stable_id(prefix, t) for t in text], index=frame.index)
+    n = base.groupby(base).cumcount()
+    return base.where(n == 0, base + "-" + (n + 1).astype(str))
+
+
+def parse_category_map(text: str | None) -> dict[str, str]:
+    """Parse a category map: ``value=category`` pairs, or a CSV file of (value, category).
+
+    ``Library=library,Church=place_of_worship``; keys are matched case-insensitively.
+
+    Raises
+    ------
+    UsageError
+        When an entry has no ``=`` or names an unknown category.
+    """
+    if not text:
+        return {}
+    pairs: list[tuple[str, str]] = []
+    if Path(text).is_file():
+        table = read_register_csv(Path(text))
+        if table.shape[1] < 2:
+            raise UsageError(
+                f"{text}: a category map file needs two columns (value, category)",
+                argument="category_map",
+            )
+        pairs = list(zip(table.iloc[:, 0], table.iloc[:, 1], strict=True))
+    else:
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            if "=" not in part:
+                raise UsageError(
+                    f"entry {part!r} must look like value=category", argument="category_map"
+                )
+            value, cat = part.rsplit("=", 1)
+            pairs.append((value, cat))
+    out: dict[str, str] = {}
+    for value, cat in pairs:
+        cat = str(cat).strip()
+        if cat not in CATEGORY_KIND:
+            raise UsageError(
+                f"maps {value!r} to an unknown category {cat!r}", argument="category_map"
+            )
+        out[str(value).strip().lower()] = cat
+    return out
 
 
 def import_register(
@@ -317,27 +426,39 @@ def import_register(
     mapping: dict[str, str] | None = None,
     preset: str | None = None,
     category: str | None = None,
+    category_from: str | None = None,
+    category_map: dict[str, str] | None = None,
+    keep: list[str] | None = None,
     provenance: Provenance | None = None,
     postcodes: PostcodeLookup | None = None,
     areas: gpd.GeoDataFrame | None = None,
 ) -> ImportResult:
-    """Import a register CSV as assets.
+    """Import a register (CSV or TSV) as assets.
 
     Parameters
     ----------
     path
-        The CSV file.
+        The CSV or tab-separated file (the separator is sniffed).
     mapping
         cwb column → source column; overrides the preset's entries. A source column
         written ``=value`` is a constant every row takes (``owner_type==public`` for a
-        council's register of its own property).
+        council's register of its own property). ``lat``/``lon`` (``latitude``,
+        ``longitude``, ``lng``) and ``easting``/``northing`` columns are found without one.
     preset
         A key of :data:`PRESETS` (``libraries``, ``gp_practices``, ``nhs_ods``, ``nhs_hospitals``,
         ``charity_commission``, ``companies_house``).
     category
         Asset category of every row (its kind follows); default the preset's, else ``building``.
+    category_from, category_map
+        Take each row's category from this column: its value looked up in ``category_map``
+        (value → category, case-insensitive), or the value itself when it is a cwb
+        category; rows with other values take ``category``.
+    keep
+        Source columns kept as extra asset columns under their own names (``url``, ``hours``).
     provenance
-        Source, collector, date and licence (defaults: the file name, today, the preset's licence).
+        Source, collector, date and licence (defaults: the file name, the preset's licence).
+        ``collected_on`` comes from a mapped ``collected_on`` column, else this; when
+        neither gives it, it stays empty and the result says so.
     postcodes
         A :class:`~cwb.dataset.postcodes.PostcodeLookup`, to locate rows with a postcode only.
     areas
@@ -347,12 +468,13 @@ def import_register(
     -------
     ImportResult
         ``tables["assets"]``; rows without a name are skipped, closed entries by the
-        preset's rule.
+        preset's rule, repeated source ids (the first is kept). Rows without a source id
+        get :func:`row_ids`.
 
     Raises
     ------
     UsageError
-        Unknown preset or category, or a mapped column missing from the file.
+        Unknown preset or category, or a mapped or kept column missing from the file.
     """
     path = require_path(path)
     spec = None
@@ -377,10 +499,19 @@ def import_register(
     constants = {k: v[1:] for k, v in columns.items() if v.startswith("=")}
     columns = {k: v for k, v in columns.items() if k not in constants}
     frame = read_register_csv(path)
-    missing = [f"{k}={v}" for k, v in columns.items() if v not in frame.columns]
+    columns.update(coordinate_columns(list(frame.columns), {**columns, **constants}))
+    wanted = [f"{k}={v}" for k, v in columns.items()]
+    wanted += [f"--keep {c}" for c in keep or []]
+    wanted += [f"--category-from {category_from}"] if category_from else []
+    missing = [
+        w
+        for w in wanted
+        if w.split("=", 1)[-1].removeprefix("--keep ").removeprefix("--category-from ")
+        not in frame.columns
+    ]
     if missing:
         raise UsageError(
-            f"{path.name}: mapped column(s) not in the file: {', '.join(missing)}; "
+            f"{path.name}: column(s) not in the file: {', '.join(missing)}; "
             f"the file has: {', '.join(frame.columns)}"
         )
     result = ImportResult(importer="register", source_file=str(path))
@@ -406,15 +537,13 @@ def import_register(
             out[key] = _col(frame, source).replace("", None)
     out["name"] = names
     source_ids = _col(frame, columns["id"]) if "id" in columns else pd.Series("", index=frame.index)
-    hashed = [
-        stable_id(prefix.rstrip("-"), n, p)
-        for n, p in zip(
-            names, out.get("postcode", pd.Series("", index=frame.index)).fillna(""), strict=True
-        )
+    identifying = [
+        _col(frame, columns[k])
+        for k in ("name", "address", "postcode", "lat", "lon", "easting", "northing")
+        if k in columns
     ]
-    out["id"] = (prefix + sep + source_ids).where(
-        source_ids != "", pd.Series(hashed, index=frame.index)
-    )
+    generated = row_ids(prefix.rstrip("-"), frame, identifying)
+    out["id"] = (prefix + sep + source_ids).where(source_ids != "", generated)
     dup = out["id"].where(reason.isna()).duplicated() & reason.isna()
     reason[dup] = "duplicate id in the register"
     shown[dup] = out.loc[dup, "id"]
@@ -425,27 +554,60 @@ def import_register(
             value=shown.iloc[i],
             column=columns["name"] if reason.iloc[i] == "no name" else None,
         )
-    keep = reason.isna()
-    out = out[keep]
-    own = spec.category_from(frame[keep]) if spec and spec.category_from else None
+    keep_rows = reason.isna()
+    out = out[keep_rows]
+    kept = frame[keep_rows]
+    own = spec.category_from(kept) if spec and spec.category_from else None
+    if category_from:
+        own = _categories_from(kept[category_from], category_map or {}, category, result)
     out["category"] = own.fillna(category) if own is not None else category
     out["kind"] = out["category"].map(CATEGORY_KIND)
     for key, value in constants.items():
         out[key] = value
     if "address" in columns and "description" not in columns:
-        out["description"] = _col(frame[keep], columns["address"]).replace("", None)
+        out["description"] = _col(kept, columns["address"]).replace("", None)
+    for column in keep or []:
+        target = column if column not in out.columns else f"extra_{column}"
+        out[target] = _col(kept, column).replace("", None)
     for date_col in ("collected_on", "last_verified"):
         if date_col in out:
             out[date_col] = [iso_date(v) or v for v in out[date_col]]
-    records = out
+    if not provenance.collected_on and (
+        "collected_on" not in out or out["collected_on"].isna().any()
+    ):
+        result.notes.append(
+            "collected_on is unknown for rows without a date: left empty (they list as undated "
+            "in `cwb stale`); give --collected-on DATE (the register's publication date) or "
+            "--map collected_on=COLUMN"
+        )
     result.tables["assets"] = located_table(
-        "assets", records, postcodes=postcodes, areas=areas, provenance=provenance, result=result
+        "assets", out, postcodes=postcodes, areas=areas, provenance=provenance, result=result
     )
     log.info(
         "register %s: %d read, %d imported, %d skipped",
         path.name,
         result.read,
-        len(records),
+        len(out),
         len(result.skipped),
     )
     return result
+
+
+def _categories_from(
+    values: pd.Series, mapping: dict[str, str], fallback: str, result: ImportResult
+) -> pd.Series:
+    """Each row's category from its value (mapped, or itself a category); None when neither."""
+    text = values.fillna("").astype(str).str.strip()
+    lower = text.str.lower()
+    out = lower.map(mapping)
+    itself = lower.where(lower.isin(list(CATEGORY_KIND)))
+    out = out.where(out.notna(), itself).astype(object)
+    other = text[out.isna()]
+    if len(other):
+        counts = other.replace("", "(empty)").value_counts()
+        shown = ", ".join(f"{v!r} × {n}" for v, n in counts.head(8).items())
+        result.notes.append(
+            f"{len(other)} row(s) have a {values.name} value with no category: "
+            f"they are {fallback} ({shown}{' …' if len(counts) > 8 else ''})"
+        )
+    return out.where(out.notna(), None)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -226,6 +227,7 @@ def import_360giving(
     links: list[dict[str, Any]] = []
     no_amount = 0
     seen_grants: set[str] = set()
+    modified: list[str] = []
     for i, grant in enumerate(grants, start=1):
         result.read += 1
         if not isinstance(grant, dict):
@@ -249,6 +251,7 @@ def import_360giving(
             result.skip("grant has no funding organisation", row=i, value=gid)
             continue
         seen_grants.add(gid)
+        modified.append(iso_date(grant.get("dateModified")) or "")
         fid = clean_str(funder.get("id")) or f"360g-funder:{clean_str(funder.get('name'))}"
         rid = clean_str(recipient.get("id")) or f"360g-recipient:{clean_str(recipient.get('name'))}"
         if fid not in assets:
@@ -262,6 +265,8 @@ def import_360giving(
                     funder.get("charityNumber") or funder.get("companyNumber")
                 ),
                 "org_identifier": clean_str(funder.get("id")),
+                "charity_number": clean_str(funder.get("charityNumber")),
+                "company_number": clean_str(funder.get("companyNumber")),
             }
         ward, lsoa = _codes(grant)
         if rid not in assets:
@@ -276,6 +281,8 @@ def import_360giving(
                     recipient.get("charityNumber") or recipient.get("companyNumber")
                 ),
                 "org_identifier": clean_str(recipient.get("id")),
+                "charity_number": clean_str(recipient.get("charityNumber")),
+                "company_number": clean_str(recipient.get("companyNumber")),
                 "description": clean_str(recipient.get("organisationType")),
                 "ward_code": ward,
                 "lsoa_code": lsoa,
@@ -300,6 +307,15 @@ def import_360giving(
         result.notes.append(
             f"{no_amount} grant(s) have no numeric amountAwarded; their links have no amount"
         )
+    if not provenance.collected_on:
+        latest = max(modified, default="")
+        if latest:  # the publication's own date: its grants' latest modification
+            provenance = replace(provenance, collected_on=latest)
+        else:
+            result.notes.append(
+                "collected_on is unknown (no dateModified in the grants): left empty; "
+                "give --collected-on DATE (the file's publication date)"
+            )
     result.tables["assets"] = located_table(
         "assets",
         list(assets.values()),
