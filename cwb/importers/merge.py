@@ -57,6 +57,7 @@ from cwb.importers.duplicates import (
     name_similarities,
     name_similarity,
 )
+from cwb.importers.ocds_filter import OcdsFilter
 from cwb.importers.transaction import check_inside, commit, locked, staging, validate_staged
 from cwb.text import normalise_name, normalise_names
 
@@ -345,6 +346,7 @@ def run_importer(
     category: str | None = None,
     project: str | None = None,
     ocds_extensions: str | Path | None = None,
+    ocds_filter: OcdsFilter | None = None,
 ) -> ImportResult:
     """Run the importer for ``kind`` (one of :data:`IMPORT_KINDS`) on ``path``."""
     common: _ImporterArgs = {"provenance": provenance, "postcodes": postcodes, "areas": areas}
@@ -356,7 +358,11 @@ def run_importer(
         return imp.import_360giving(path, recipient_category_override=category, **common)
     if kind == "ocds":
         return imp.import_ocds(
-            path, project=project or "", extension_schemas=ocds_extensions, **common
+            path,
+            project=project or "",
+            extension_schemas=ocds_extensions,
+            where=ocds_filter,
+            **common,
         )
     if kind == "register":
         return imp.import_register(
@@ -412,6 +418,7 @@ def import_into(
     category: str | None = None,
     project: str | None = None,
     ocds_extensions: str | Path | None = None,
+    ocds_filter: OcdsFilter | None = None,
     provenance: Provenance | None = None,
     on_duplicate: str | None = None,
     rule: DuplicateRule | None = None,
@@ -436,6 +443,8 @@ def import_into(
     ocds_extensions
         OCDS: a folder or file of the listed extensions' release-schema patches, whose
         merge rules compile the releases (see :mod:`cwb.importers.ocds_schema`).
+    ocds_filter
+        OCDS: which notices to keep (see :class:`cwb.importers.ocds_filter.OcdsFilter`).
     provenance
         Source, collector, date and licence for rows that do not carry their own.
     on_duplicate
@@ -491,6 +500,7 @@ def import_into(
         category=category,
         project=project,
         ocds_extensions=ocds_extensions,
+        ocds_filter=ocds_filter,
     )
     blocking = _blocking(ds.problems, set(result.tables))
     if blocking:

@@ -49,7 +49,7 @@ from cwb.importers.common import (
     read_json,
     to_float,
 )
-from cwb.importers.ocds_filter import OcdsFilter, TextCleaner, is_awarded
+from cwb.importers.ocds_filter import OcdsFilter, TextCleaner, is_awarded, tender_of
 from cwb.importers.ocds_schema import merge_schema
 from cwb.importers.registers import stable_id
 
@@ -345,7 +345,7 @@ def _classifications(
 
 def release_cpv(release: dict[str, Any], cleaner: TextCleaner | None = None) -> list[str]:
     """Every CPV code of a release: items, ``tender.classification`` and lots'."""
-    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+    tender = tender_of(release)
     lots = [lot.get("classification") for lot in tender.get("lots") or [] if isinstance(lot, dict)]
     items = [i for i in tender.get("items") or [] if isinstance(i, dict)]
     return [c for c, _ in _classifications(items, tender.get("classification"), *lots)]
@@ -432,7 +432,7 @@ def is_framework(release: dict[str, Any], award: dict[str, Any] | None = None) -
     ``hasDynamicPurchasingSystem``), else the words "framework", "DPS" or
     "dynamic purchasing" in the tender's or award's title or procurement method.
     """
-    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+    tender = tender_of(release)
     techniques = tender.get("techniques") or {}
     if isinstance(techniques, dict) and (
         techniques.get("hasFrameworkAgreement") is True
@@ -561,9 +561,9 @@ def import_ocds(
             tally.counts["awards without a tender (spend and suppliers only)"] += 1
         framework = is_framework(release)
         for award in awards:
-            status = clean_str(award.get("status"))
-            if status in ("cancelled", "unsuccessful", "pending"):
-                awards_out[f"award status {status}"] += 1
+            award_status = clean_str(award.get("status"))
+            if award_status in ("cancelled", "unsuccessful", "pending"):
+                awards_out[f"award status {award_status}"] += 1
                 continue
             refs = [s for s in award.get("suppliers") or [] if isinstance(s, dict)]
             if not refs:

@@ -68,6 +68,12 @@ def postcode_region(postcode: object) -> str | None:
     return postcode_area_regions().get(area) if area else None
 
 
+def tender_of(release: dict[str, Any]) -> dict[str, Any]:
+    """The release's tender, or an empty dict."""
+    tender = release.get("tender")
+    return tender if isinstance(tender, dict) else {}
+
+
 def _address_region(address: object) -> str | None:
     if not isinstance(address, dict):
         return None
@@ -117,8 +123,12 @@ def is_awarded(release: dict[str, Any]) -> bool:
         return True
     if any(isinstance(c, dict) for c in release.get("contracts") or []):
         return True
-    tender = release.get("tender") or {}
-    return clean_str(tender.get("status")) in ("complete", "cancelled", "unsuccessful", "withdrawn")
+    return clean_str(tender_of(release).get("status")) in (
+        "complete",
+        "cancelled",
+        "unsuccessful",
+        "withdrawn",
+    )
 
 
 def _date_arg(value: str | date | None, name: str) -> str | None:
@@ -197,7 +207,7 @@ class OcdsFilter:
 
         ``cpv`` are the notice's CPV codes (read by the importer).
         """
-        tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+        tender = tender_of(release)
         buyer_name = clean_str((release.get("buyer") or {}).get("name") or buyer_party.get("name"))
         if self.buyers and not any(b in (buyer_name or "").casefold() for b in self.buyers):
             return "buyer not among the buyers asked for"
@@ -230,7 +240,7 @@ class OcdsFilter:
 
 def notice_date(release: dict[str, Any]) -> str | None:
     """The notice's date: its tender period's start, else the release date (YYYY-MM-DD)."""
-    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+    tender = tender_of(release)
     when = iso_date((tender.get("tenderPeriod") or {}).get("startDate")) or iso_date(
         release.get("date")
     )
@@ -253,8 +263,9 @@ def _postcode_in(postcode: str | None, wanted: list[str]) -> bool:
 
 #: ``\r\n``, ``\n``, ``\t`` written out literally (two characters each).
 _LITERAL_ESCAPES = re.compile(r"(?:\\r)?\\n|\\r|\\t")
-#: ``rn`` left where ``\r\n`` lost its backslashes: after a sentence's end, before a capital.
-_LOST_ESCAPES = re.compile(r"(?<=[a-z0-9.:;!?)])(?:rn)+(?=\s*[A-Z0-9•\-])")
+#: ``rn`` left where ``\r\n`` lost its backslashes: after a sentence's end (or ``rnrn``),
+#: before a capital; ``return Home`` stays.
+_LOST_ESCAPES = re.compile(r"(?<=[.:;!?)])(?:rn)+(?=\s*[A-Z0-9•\-])|(?:rn){2,}(?=[A-Z0-9•\-])")
 
 
 @dataclass
