@@ -1,4 +1,4 @@
-"""Data commands: import (OSM, Open Referral, 360Giving, OCDS, registers), areas and stale."""
+"""Data commands: import (OSM, Open Referral, 360Giving, OCDS, registers), areas, stale, build."""
 
 from __future__ import annotations
 
@@ -403,6 +403,49 @@ def areas_command(
     for report in built.reports:
         out.print(f"• {report.message()}", highlight=False, markup=False)
     out.print(f"wrote {target}")
+
+
+@app.command("build")
+def build_command(
+    recipe: Annotated[
+        Path, typer.Argument(help="Recipe TOML: dataset.toml sections plus [build] sources.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Dataset folder to write (new or empty).")
+    ],
+    realdata: Annotated[
+        Path | None,
+        typer.Option(
+            "--realdata",
+            file_okay=False,
+            help="Folder the recipe's source paths are relative to (replaces [build] realdata).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild into a folder that is not empty.")
+    ] = False,
+) -> None:
+    """Build a catchment dataset from the public files a recipe names, then its map and report.
+
+    The recipe is a dataset.toml ([dataset], [[projects]], [catchment] …) with a [build]
+    section: boundaries, IMD and population (as `cwb areas`), the postcode lookup,
+    [[build.import]] entries (as `cwb import`, OCDS filters included) and
+    [[build.spend]] files. See examples/smethwick_recipe.toml.
+
+    Example: cwb build examples/smethwick_recipe.toml -o out/smethwick
+
+    Example: cwb build recipe.toml -o out/catchment --realdata ../shared/realdata --force
+    """
+    from cwb.build import build
+
+    with library_errors(flags={"recipe": "RECIPE", "output": "--output"}):
+        build(
+            recipe,
+            output,
+            realdata=realdata,
+            force=force,
+            say=lambda line: out.print(line, highlight=False, markup=False),
+        )
 
 
 def _split_all(values: list[str] | None) -> list[str]:
