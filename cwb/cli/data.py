@@ -1,4 +1,4 @@
-"""Data commands: import (OSM, Open Referral, 360Giving, OCDS, registers), areas and stale."""
+"""Data commands: import (OSM, Open Referral, 360Giving, OCDS, registers), areas, stale, build."""
 
 from __future__ import annotations
 
@@ -72,6 +72,49 @@ def import_command(
             exists=True,
         ),
     ] = None,
+    buyer: Annotated[
+        list[str] | None,
+        typer.Option(help="OCDS: keep notices whose buyer's name contains this (repeatable)."),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            help='OCDS: keep notices of this region ("West Midlands"): the delivery region, '
+            "else the buyer's (its address, else its postcode area)."
+        ),
+    ] = None,
+    buyer_region: Annotated[
+        str | None, typer.Option("--buyer-region", help="OCDS: keep buyers in this region.")
+    ] = None,
+    delivery_region: Annotated[
+        str | None,
+        typer.Option("--delivery-region", help="OCDS: keep notices delivered in this region."),
+    ] = None,
+    postcode_area: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--postcode-area",
+            help="OCDS: keep buyers in this postcode area or district (B, WS, B66); repeatable.",
+        ),
+    ] = None,
+    cpv: Annotated[
+        list[str] | None,
+        typer.Option(help="OCDS: keep notices with a CPV code starting so (45, 8531); repeatable."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="OCDS: keep notices dated on or after (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="OCDS: keep notices dated on or before (YYYY-MM-DD).")
+    ] = None,
+    open_only: Annotated[
+        bool,
+        typer.Option(
+            "--open-only",
+            help="OCDS: only open tenders become opportunities; an awarded or closed process "
+            "gives its suppliers and spend only.",
+        ),
+    ] = False,
     source: Annotated[
         str | None, typer.Option(help="Provenance: where the rows came from.")
     ] = None,
@@ -180,11 +223,15 @@ def import_command(
     Example: cwb import osm smethwick.geojson --into data/smethwick --on-duplicate fill --dry-run
 
     Example: cwb import ocds contracts_finder/ --into data/smethwick --ocds-extensions extensions/
+
+    Example: cwb import ocds contracts_finder/ --into data/smethwick --region "West Midlands"
+    --cpv 45 --cpv 55 --since 2024-01-01 --open-only
     """
     from cwb.errors import UsageError
     from cwb.importers.common import Provenance
     from cwb.importers.local import parse_distance
     from cwb.importers.merge import DuplicateRule, import_into
+    from cwb.importers.ocds_filter import OcdsFilter
     from cwb.importers.registers import parse_category_map, parse_mapping
 
     flags = {
@@ -192,10 +239,31 @@ def import_command(
         "extension_schemas": "--ocds-extensions",
         "within": "--within",
         "category_map": "--category-map",
+        "since": "--since",
+        "until": "--until",
+        "region": "--region",
+        "buyer_region": "--buyer-region",
+        "delivery_region": "--delivery-region",
     }
     with library_errors(flags=flags):
         if kind != "register" and (keep or category_from or category_map):
             raise UsageError("--keep, --category-from and --category-map are register options")
+        ocds_filter = OcdsFilter(
+            buyers=list(buyer or []),
+            region=region,
+            buyer_region=buyer_region,
+            delivery_region=delivery_region,
+            postcode_areas=_split_all(postcode_area),
+            cpv=_split_all(cpv),
+            since=since,
+            until=until,
+            open_only=open_only,
+        )
+        if kind != "ocds" and (ocds_filter.describe() or ocds_extensions):
+            raise UsageError(
+                "--buyer, --region, --buyer-region, --delivery-region, --postcode-area, --cpv, "
+                "--since, --until, --open-only and --ocds-extensions apply to ocds imports only"
+            )
         provenance = Provenance(
             source=source or "",
             collected_by=collected_by or "",
@@ -211,6 +279,7 @@ def import_command(
             category=category,
             project=project,
             ocds_extensions=ocds_extensions,
+            ocds_filter=ocds_filter,
             provenance=provenance,
             on_duplicate=on_duplicate,
             drop_unlocated=drop_unlocated,
@@ -392,6 +461,54 @@ def areas_command(
     for report in built.reports:
         out.print(f"• {report.message()}", highlight=False, markup=False)
     out.print(f"wrote {target}")
+
+
+@app.command("build")
+def build_command(
+    recipe: Annotated[
+        Path, typer.Argument(help="Recipe TOML: dataset.toml sections plus [build] sources.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Dataset folder to write (new or empty).")
+    ],
+    realdata: Annotated[
+        Path | None,
+        typer.Option(
+            "--realdata",
+            file_okay=False,
+            help="Folder the recipe's source paths are relative to (replaces [build] realdata).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild into a folder that is not empty.")
+    ] = False,
+) -> None:
+    """Build a catchment dataset from the public files a recipe names, then its map and report.
+
+    The recipe is a dataset.toml ([dataset], [[projects]], [catchment] …) with a [build]
+    section: boundaries, IMD and population (as `cwb areas`), the postcode lookup,
+    [[build.import]] entries (as `cwb import`, OCDS filters included) and
+    [[build.spend]] files. See examples/smethwick_recipe.toml.
+
+    Example: cwb build examples/smethwick_recipe.toml -o out/smethwick
+
+    Example: cwb build recipe.toml -o out/catchment --realdata ../shared/realdata --force
+    """
+    from cwb.build import build
+
+    with library_errors(flags={"recipe": "RECIPE", "output": "--output"}):
+        build(
+            recipe,
+            output,
+            realdata=realdata,
+            force=force,
+            say=lambda line: out.print(line, highlight=False, markup=False),
+        )
+
+
+def _split_all(values: list[str] | None) -> list[str]:
+    """Repeated options, each possibly comma-separated, as one list."""
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
 
 
 def _indicator_spec(text: str) -> tuple[Path, str | None]:

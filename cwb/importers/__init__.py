@@ -11,6 +11,7 @@ columns and an account of every record read, imported and skipped.
 - ``threesixtygiving``: 360Giving grants → funders, recipients and funding flows.
 - ``ocds``: OCDS release and record packages → opportunities, suppliers and spend.
 - ``ocds_schema``: OCDS merge rules, offline, with extension patches.
+- ``ocds_filter``: aiming an OCDS import (buyer, region, CPV, dates, open only); text repairs.
 - ``registers``: public registers as CSV (charities, companies, NHS, libraries, GPs).
 - ``brownfield``: brownfield land registers (the 2017 standard and councils' variants).
 - ``acv``: Assets of Community Value lists.

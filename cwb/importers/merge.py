@@ -58,6 +58,7 @@ from cwb.importers.duplicates import (
     name_similarity,
 )
 from cwb.importers.local import keep_local
+from cwb.importers.ocds_filter import OcdsFilter
 from cwb.importers.transaction import check_inside, commit, locked, staging, validate_staged
 from cwb.text import normalise_name, normalise_names
 
@@ -347,6 +348,7 @@ def run_importer(
     project: str | None = None,
     ocds_extensions: str | Path | None = None,
     register_options: dict[str, Any] | None = None,
+    ocds_filter: OcdsFilter | None = None,
 ) -> ImportResult:
     """Run the importer for ``kind`` (one of :data:`IMPORT_KINDS`) on ``path``."""
     common: _ImporterArgs = {"provenance": provenance, "postcodes": postcodes, "areas": areas}
@@ -358,7 +360,11 @@ def run_importer(
         return imp.import_360giving(path, recipient_category_override=category, **common)
     if kind == "ocds":
         return imp.import_ocds(
-            path, project=project or "", extension_schemas=ocds_extensions, **common
+            path,
+            project=project or "",
+            extension_schemas=ocds_extensions,
+            where=ocds_filter,
+            **common,
         )
     if kind == "register":
         return imp.import_register(
@@ -419,6 +425,7 @@ def import_into(
     category: str | None = None,
     project: str | None = None,
     ocds_extensions: str | Path | None = None,
+    ocds_filter: OcdsFilter | None = None,
     provenance: Provenance | None = None,
     on_duplicate: str | None = None,
     rule: DuplicateRule | None = None,
@@ -449,6 +456,8 @@ def import_into(
     ocds_extensions
         OCDS: a folder or file of the listed extensions' release-schema patches, whose
         merge rules compile the releases (see :mod:`cwb.importers.ocds_schema`).
+    ocds_filter
+        OCDS: which notices to keep (see :class:`cwb.importers.ocds_filter.OcdsFilter`).
     provenance
         Source, collector, date and licence for rows that do not carry their own.
     on_duplicate
@@ -510,6 +519,7 @@ def import_into(
         project=project,
         ocds_extensions=ocds_extensions,
         register_options=register_options,
+        ocds_filter=ocds_filter,
     )
     blocking = _blocking(ds.problems, set(result.tables))
     if blocking:

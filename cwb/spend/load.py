@@ -282,7 +282,8 @@ def parse_amounts(values: pd.Series) -> pd.Series:
 
 def parse_sme(sme: pd.Series, size_band: pd.Series) -> pd.Series:
     """SME flag as ``"sme"``, ``"not_sme"`` or ``"unknown"`` from ``sme``, else ``size_band``."""
-    flag = sme.map(_bool_word)
+    # as objects: an all-empty ``sme`` column is read as boolean, and stays so after map
+    flag = sme.astype(object).map(_bool_word).astype(object)
     band = size_band.fillna("").astype(str).str.strip().str.casefold()
     from_band = pd.Series(
         np.where(
