@@ -138,6 +138,16 @@ def _source(base: Path, value: object, what: str) -> Path:
     return path
 
 
+def _copy_postcodes(source: Path, columns: dict[str, str], target: Path) -> None:
+    """Write the postcode, lat and lon columns of a lookup file into the dataset."""
+    wanted = {name: columns.get(name, name) for name in ("postcode", "lat", "lon")}
+    try:
+        table = pd.read_csv(source, dtype=str, usecols=list(wanted.values()))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"recipe: [build.postcodes] {source}: cannot be read ({exc})") from None
+    write_table(table.rename(columns={v: k for k, v in wanted.items()}), target)
+
+
 def _fresh_folder(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file", argument="output")
@@ -207,13 +217,17 @@ def build(
     postcodes = spec.get("postcodes")
     files: dict[str, object] = {name: f"{name}.csv" for name in TABLE_NAMES}
     files["areas"] = "areas.geojson"
+    postcode_source: tuple[Path, dict[str, str]] | None = None
     if postcodes is not None:
         if not isinstance(postcodes, dict):
             raise UsageError("recipe: [build.postcodes] must be a table (path, columns)")
-        files["postcodes"] = {
-            "path": str(_source(base, postcodes.get("path"), "postcodes")),
-            "columns": dict(postcodes.get("columns") or {}),
-        }
+        # copied into the dataset, so that the dataset is whole on its own (a manifest never
+        # reads outside its folder unless it says allow_outside)
+        postcode_source = (
+            Path(_source(base, postcodes.get("path"), "postcodes")),
+            dict(postcodes.get("columns") or {}),
+        )
+        files["postcodes"] = "postcodes.csv"
 
     manifest_raw = {k: v for k, v in raw.items() if k != "build"}
     manifest_raw["files"] = {**files, **(raw.get("files") or {})}
@@ -225,6 +239,9 @@ def build(
 
     _fresh_folder(out, force)
     (out / "dataset.toml").write_text(manifest.to_toml(), encoding="utf-8")
+    if postcode_source is not None:
+        _copy_postcodes(*postcode_source, out / "postcodes.csv")
+        tell(f"postcodes: copied from {postcode_source[0].name}")
     within = float(spec.get("within_m") or max(manifest.bands_m))
     built = build_catchment_areas(
         boundary_files,

@@ -3,7 +3,6 @@ registered numbers and kinds, and imports kept local (360Giving with its grants)
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -15,9 +14,13 @@ from realdata_paths import REALDATA
 from shapely.geometry import Point
 from typer.testing import CliRunner
 
+from cwb.build import read_recipe
 from cwb.cli import app
+from cwb.dataset.catchment_areas import build_catchment_areas
 from cwb.dataset.io import read_dataset, write_table
+from cwb.dataset.manifest import manifest_from_dict
 from cwb.dataset.postcodes import PostcodeLookup
+from cwb.dataset.schema import TABLES
 from cwb.errors import UsageError
 from cwb.graph.build import build_graph
 from cwb.importers.common import Provenance
@@ -200,6 +203,7 @@ def test_parallel_grants_keep_their_amounts_in_the_graph(mini_copy):
     assert again.merged["links already present"] == 3
 
 
+ROOT = Path(__file__).resolve().parents[1]
 MINI_POSTCODES = Path(__file__).resolve().parent / "data" / "mini" / "postcodes.csv"
 
 
@@ -209,17 +213,30 @@ MINI_POSTCODES = Path(__file__).resolve().parent / "data" / "mini" / "postcodes.
 @pytest.fixture(scope="module")
 def real_base(tmp_path_factory, realdata_module):
     """The real-data catchment dataset (wards within 5 km of MMUH), no rows imported."""
-    script = Path(__file__).resolve().parents[1] / "examples" / "real_data_catchment.py"
-    spec = importlib.util.spec_from_file_location("real_data_catchment_base", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    recipe = read_recipe(ROOT / "examples" / "smethwick_recipe.toml")
+    manifest = {k: v for k, v in recipe.items() if k != "build"}
+    manifest["files"] = {t: f"{t}.csv" for t in ("assets", "opportunities", "spend", "links")}
+    manifest["files"] |= {"areas": "areas.geojson", "postcodes": "postcodes.csv"}
     out = tmp_path_factory.mktemp("real") / "base"
     out.mkdir()
-    postcodes = (realdata_module / "bsol_mapR" / "WM_Postcodes_B_WS_WV_DY.csv").resolve()
-    (out / "dataset.toml").write_text(module.manifest_text(postcodes), encoding="utf-8")
-    write_table(module.catchment_wards(realdata_module), out / "areas.geojson")
+    (out / "dataset.toml").write_text(manifest_from_dict(manifest).to_toml(), encoding="utf-8")
+    project = recipe["projects"][0]
+    wards = build_catchment_areas(
+        [realdata_module / "boundaries_geographr" / "wards22_west_midlands_met.geojson"],
+        centres=[(project["lat"], project["lon"])],
+        within_m=5000,
+        local_authorities=["Birmingham", "Sandwell"],
+    )
+    write_table(wards.areas, out / "areas.geojson")
+    lookup = pd.read_csv(
+        realdata_module / "bsol_mapR" / "WM_Postcodes_B_WS_WV_DY.csv",
+        dtype=str,
+        usecols=["Postcode", "LAT", "LONG"],
+    )
+    write_table(lookup.set_axis(["postcode", "lat", "lon"], axis=1), out / "postcodes.csv")
     for table in ("assets", "opportunities", "spend", "links"):
-        module.empty_table(table, out / f"{table}.csv")
+        columns = [c for c in TABLES[table].column_names if c != "precision"]
+        write_table(pd.DataFrame(columns=columns), out / f"{table}.csv")
     return out
 
 
