@@ -8,8 +8,9 @@ A recipe is a ``dataset.toml`` (``[dataset]``, ``[[projects]]``, ``[catchment]``
 - ``boundaries`` (one or more files), ``imd``, ``population``, ``lsoa_lookup``,
   ``within_m`` and ``local_authorities``: the areas, built as ``cwb areas`` does
   (:func:`cwb.dataset.catchment_areas.build_catchment_areas`);
-- ``[build.postcodes]``: the postcode lookup (``path`` and its ``columns``), named
-  in the dataset's ``dataset.toml`` in place (by its absolute path, not copied);
+- ``[build.postcodes]``: the postcode lookup (``path`` and its ``columns``); its
+  postcode, lat and lon columns are copied into the dataset's ``postcodes.csv``, so the
+  dataset is whole on its own;
 - ``[[build.import]]``: each an import as ``cwb import`` runs it (``kind``,
   ``path`` and that kind's options; OCDS filters as in
   :class:`cwb.importers.ocds_filter.OcdsFilter`), in order, through
