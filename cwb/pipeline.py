@@ -198,6 +198,7 @@ class Pipeline:
             residents=self.residents,
             map_href=self.map_href,
             date=self.report_date,
+            indicator=self.map_options.get("indicator", "imd_decile"),
         )
 
     # ------------------------------------------------------------------ writing

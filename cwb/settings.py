@@ -87,3 +87,8 @@ DUPLICATE_SIMILARITY: Final[float] = 90.0
 STALE_MONTHS: Final[int] = 24
 #: Links drawn on a map at most, best scores first (``cwb map --max-links``).
 MAX_LINKS: Final[int] = 5000
+
+# --------------------------------------------------------------------------- outputs
+
+#: Seconds headless Chromium may take to print a report to PDF (``cwb report -o report.pdf``).
+PDF_TIMEOUT_S: Final[float] = 120.0
