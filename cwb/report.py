@@ -821,7 +821,7 @@ def pdf_engine() -> str:
 
 
 def chromium_binary() -> str | None:
-    """The Chromium binary: :data:`CHROMIUM_ENV`, else the first of chromium, google-chrome …"""
+    """The Chromium binary: :data:`CHROMIUM_ENV`, else chromium, google-chrome … on the PATH."""
     named = os.environ.get(CHROMIUM_ENV)
     if named:
         return named if Path(named).is_file() else shutil.which(named)
