@@ -67,10 +67,8 @@ def map_command(
         "title": title,
     }
     catchment = parse_bands(bands)
-    from cwb.pipeline import Pipeline
-
     from cwb.errors import UsageError
-    from cwb.pipeline import MAP_SUFFIXES
+    from cwb.pipeline import MAP_SUFFIXES, Pipeline
 
     with library_errors():
         UsageError.check_suffix(output, MAP_SUFFIXES, "a map")  # before any work is done
