@@ -12,7 +12,7 @@ from browser import browser, open_page  # noqa: F401
 from typer.testing import CliRunner
 
 from cwb.cli import app
-from cwb.demo import demo_dataset_path
+from cwb.demo import demo_dataset_path, map_asset_options
 from cwb.report import chromium_binary
 
 runner = CliRunner()
@@ -164,9 +164,7 @@ def test_report_format_must_match_the_suffix(tmp_path: Path) -> None:
     assert result.exit_code == 2 and not (tmp_path / "r.pdf").exists()
 
 
-def test_publish_inline_assets_without_support_is_a_usage_error(tmp_path: Path) -> None:
-    from cwb.demo import map_asset_options
-
+def test_publish_map_asset_options() -> None:
     options = map_asset_options("vendor/", "none")
     assert options["tiles"] is None
     assert options.get("assets_prefix") == "vendor/" or options.get("assets") == "vendor/"

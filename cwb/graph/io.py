@@ -4,7 +4,8 @@ The format follows the file's suffix (:data:`GRAPH_FORMATS`). Every writer is
 atomic and every format reads back into the same ``networkx.MultiDiGraph``:
 same node ids, edges with their keys, and attributes with their types.
 
-- **GraphML** (``.graphml``) and **GEXF** (``.gexf``, version 1.2) open in Gephi.
+- **GraphML** (``.graphml``) and **GEXF** (``.gexf``, version 1.3, with edge weights,
+  node colours and positions, see :func:`write_gexf`) open in Gephi.
   Attributes are plain ``str``/``int``/``float``/``bool``; an attribute has one
   type everywhere (mixed ints and floats become floats). GEXF keeps no graph
   attributes, so cwb writes them (the suppression counts among them) as JSON in the
@@ -23,6 +24,7 @@ same node ids, edges with their keys, and attributes with their types.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import xml.etree.ElementTree as ET
@@ -159,25 +161,120 @@ def read_graphml(path: str | Path) -> nx.MultiDiGraph:
     return nx.MultiDiGraph(H)
 
 
-def write_gexf(G: nx.MultiDiGraph, path: str | Path) -> Path:
-    """Write ``G`` as GEXF 1.2 (atomically); each edge id carries its key.
+#: GEXF 1.3's namespaces and schema (https://gexf.net/schema.html).
+GEXF_NS = "http://gexf.net/1.3"
+GEXF_VIZ_NS = "http://gexf.net/1.3/viz"
+GEXF_SCHEMA = "http://gexf.net/1.3/gexf.xsd"
+_GEXF_12 = ("http://www.gexf.net/1.2draft", "http://www.gexf.net/1.2draft/viz")
+#: Node colours in Gephi, by ``node_type``.
+NODE_COLOURS: dict[str, str] = {
+    "project": "#d7301f",
+    "opportunity": "#08519c",
+    "asset": "#31a354",
+    "group": "#e6550d",
+    "area": "#969696",
+    "consortium": "#756bb1",
+    "pact": "#1b7837",
+    "place": "#bdbdbd",
+}
+#: Asset colours by ``kind`` (physical, financial, community), over the node type's.
+ASSET_COLOURS: dict[str, str] = {
+    "physical": "#1f78b4",
+    "financial": "#33a02c",
+    "community": "#e31a1c",
+}
+#: The edge attribute that becomes each edge type's GEXF ``weight`` (else 1).
+EDGE_WEIGHTS: dict[str, tuple[str, ...]] = {
+    "match": ("score",),
+    "allocated": ("amount", "quantity"),
+    "flow": ("magnitude",),
+    "proposed_for": ("capacity_cover",),
+}
+_GEXF_DERIVED_NODE = ("latitude", "longitude")
+#: Metres per degree of latitude; viz positions are in kilometres east and north of the centre.
+_M_PER_DEGREE = 111_320.0
 
+
+def _rgb(colour: str) -> dict[str, int | float]:
+    return {
+        "r": int(colour[1:3], 16),
+        "g": int(colour[3:5], 16),
+        "b": int(colour[5:7], 16),
+        "a": 1.0,
+    }
+
+
+def _gexf_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``G`` made plain, with GEXF's extras: edge ids and weights, node colours and positions."""
+    H = plain_graph(G)
+    for u, v, k, d in H.edges(keys=True, data=True):
+        d["id"] = f"{u}->{v}{_GEXF_KEY_MARK}{k}"
+        names = EDGE_WEIGHTS.get(str(d.get("edge_type")), ())
+        found = [d[n] for n in names if isinstance(d.get(n), int | float) and d[n] == d[n]]
+        d["weight"] = float(found[0]) if found else 1.0
+    located = [
+        (d["lat"], d["lon"])
+        for _, d in H.nodes(data=True)
+        if isinstance(d.get("lat"), float) and isinstance(d.get("lon"), float)
+    ]
+    lat0 = float(np.mean([a for a, _ in located])) if located else 0.0
+    lon0 = float(np.mean([b for _, b in located])) if located else 0.0
+    shrink = float(np.cos(np.radians(lat0)))
+    for _, d in H.nodes(data=True):
+        colour = NODE_COLOURS.get(str(d.get("node_type")), "#636363")
+        if d.get("node_type") == "asset":
+            colour = ASSET_COLOURS.get(str(d.get("kind")), colour)
+        viz: dict[str, Any] = {
+            "color": _rgb(colour),
+            "size": 10.0 if d.get("node_type") == "project" else 4.0,
+        }
+        lat, lon = d.get("lat"), d.get("lon")
+        if isinstance(lat, float) and isinstance(lon, float):
+            d["latitude"], d["longitude"] = lat, lon  # what Gephi's Geo Layout reads
+            viz["position"] = {
+                "x": round((lon - lon0) * shrink * _M_PER_DEGREE / 1000, 4),
+                "y": round((lat - lat0) * _M_PER_DEGREE / 1000, 4),
+                "z": 0.0,
+            }
+        d["viz"] = viz
+    return H
+
+
+def write_gexf(G: nx.MultiDiGraph, path: str | Path) -> Path:
+    """Write ``G`` as GEXF 1.3 (atomically) for Gephi.
+
+    Each edge id carries its key, and each edge a ``weight`` (:data:`EDGE_WEIGHTS`:
+    a match's score, an allocation's amount or quantity, a flow's magnitude; else 1).
+    Nodes carry a ``viz:color`` by type (:data:`NODE_COLOURS`) and, when located,
+    ``latitude``/``longitude`` attributes (Gephi's Geo Layout) and a ``viz:position``
+    in kilometres east and north of the nodes' centre.
     GEXF has no graph attributes: they (the suppression counts among them) go
     into the file's ``<meta><description>`` as JSON after :data:`GEXF_ATTRIBUTES_PREFIX`,
     which Gephi shows as the graph's description.
     """
-    H = plain_graph(G)
-    for u, v, k, d in H.edges(keys=True, data=True):
-        d["id"] = f"{u}->{v}{_GEXF_KEY_MARK}{k}"
+    return write_text_atomic(path, gexf_text(G))
+
+
+def gexf_text(G: nx.MultiDiGraph) -> str:
+    """``G`` as GEXF 1.3 text (see :func:`write_gexf`)."""
+    H = _gexf_graph(G)
     writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
     meta = writer.xml.find("meta")
     if meta is not None and H.graph:
         description = ET.SubElement(meta, "description")
         description.text = GEXF_ATTRIBUTES_PREFIX + json.dumps(H.graph, ensure_ascii=False)
     writer.add_graph(H)
-    with atomic_path(path) as tmp:
-        writer.write(tmp)
-    return Path(path)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    text = buffer.getvalue().decode("utf-8")
+    head, body = text.split("<graph", 1)  # namespaces and version live in the root element
+    head = (
+        head.replace(_GEXF_12[1], GEXF_VIZ_NS)
+        .replace(_GEXF_12[0] + "/gexf.xsd", GEXF_SCHEMA)
+        .replace(_GEXF_12[0], GEXF_NS)
+        .replace('version="1.2"', 'version="1.3"')
+    )
+    return head + "<graph" + body
 
 
 def _gexf_graph_attributes(path: str | Path) -> dict[str, Any]:
@@ -197,12 +294,20 @@ def _gexf_graph_attributes(path: str | Path) -> dict[str, Any]:
 
 
 def read_gexf(path: str | Path) -> nx.MultiDiGraph:
-    """Read a GEXF graph written by :func:`write_gexf` (keys recovered from the edge ids)."""
-    R = nx.read_gexf(path, node_type=str, version="1.2draft")
+    """Read a GEXF graph written by :func:`write_gexf` (keys recovered from the edge ids).
+
+    The derived ``weight``, ``latitude``/``longitude`` and ``viz`` are dropped, so
+    the graph is the one written. GEXF 1.2draft files are read too.
+    """
+    text = Path(path).read_bytes()
+    for new, old in ((GEXF_VIZ_NS, _GEXF_12[1]), (GEXF_NS, _GEXF_12[0])):
+        text = text.replace(b'"' + new.encode() + b'"', b'"' + old.encode() + b'"')
+    R = nx.read_gexf(io.BytesIO(text), node_type=str, version="1.2draft")
     H = nx.MultiDiGraph()
-    H.add_nodes_from(R.nodes(data=True))
+    for n, d in R.nodes(data=True):
+        H.add_node(n, **{k: v for k, v in d.items() if k not in (*_GEXF_DERIVED_NODE, "viz")})
     for u, v, d in R.edges(data=True):
-        d = dict(d)
+        d = {k: val for k, val in d.items() if k != "weight"}
         edge_id = str(d.pop("id", ""))
         key = edge_id.rsplit(_GEXF_KEY_MARK, 1)[1] if _GEXF_KEY_MARK in edge_id else None
         H.add_edge(u, v, key=key, **d)
