@@ -787,7 +787,7 @@ def report_format(path: str | Path, format: str | None = None) -> str:
     """
     suffix = Path(path).suffix.lower()
     by_suffix = REPORT_SUFFIXES.get(suffix)
-    if suffix and by_suffix is None:
+    if str(path) == "-" or (suffix and by_suffix is None):
         raise UsageError(
             f"cannot write a report to {str(path)!r}: use a file ending in "
             + ", ".join(REPORT_SUFFIXES),

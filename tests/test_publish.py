@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +17,7 @@ from typer.testing import CliRunner
 
 from cwb.cli import app
 from cwb.demo import demo_dataset_path, map_asset_options
+from cwb.graph.io import read_graph
 from cwb.report import chromium_binary
 
 runner = CliRunner()
@@ -168,3 +173,58 @@ def test_publish_map_asset_options() -> None:
     options = map_asset_options("vendor/", "none")
     assert options["tiles"] is None
     assert options.get("assets_prefix") == "vendor/" or options.get("assets") == "vendor/"
+
+
+def test_tables_as_json_and_csv_parse(mini_path: Path) -> None:
+    result = runner.invoke(app, ["--format", "json", "catalogue", str(mini_path)])
+    assert result.exit_code == 0, result.output
+    docs = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert len(docs) >= 3
+    first = docs[0]
+    assert first["columns"][:2] == ["kind", "category"] and first["rows"]
+    assert set(first["rows"][0]) == set(first["columns"])
+    result = runner.invoke(app, ["--format", "csv", "validate", str(mini_path)])
+    assert result.exit_code in (0, 1), result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["table", "read", "clean", "with warnings", "with errors"]
+    assert "is valid" not in result.stdout and "has errors" not in result.stdout
+    bad = runner.invoke(app, ["--format", "xml", "catalogue", str(mini_path)])
+    assert bad.exit_code == 2
+
+
+def test_piped_tables_are_not_cut() -> None:
+    result = runner.invoke(app, ["spend", str(demo_dataset_path())], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    assert "Sandwell and West Birmingham NHS Trust" in result.stdout
+    assert "…" not in result.stdout
+
+
+def test_gexf_is_1_3_with_weights_colours_and_positions(tmp_path: Path) -> None:
+    path = tmp_path / "g.gexf"
+    result = runner.invoke(app, ["graph", str(MINI), "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    root = ET.parse(path).getroot()
+    ns = {"g": "http://gexf.net/1.3", "viz": "http://gexf.net/1.3/viz"}
+    assert root.tag == "{http://gexf.net/1.3}gexf" and root.get("version") == "1.3"
+    nodes = root.findall("g:graph/g:nodes/g:node", ns)
+    edges = root.findall("g:graph/g:edges/g:edge", ns)
+    assert nodes and edges
+    assert all(float(e.get("weight")) > 0 for e in edges)
+    colours = {tuple(n.find("viz:color", ns).attrib[c] for c in "rgb") for n in nodes}
+    assert len(colours) >= 3
+    placed = [n for n in nodes if n.find("viz:position", ns) is not None]
+    assert placed
+    titles = {a.get("id"): a.get("title") for a in root.iter("{http://gexf.net/1.3}attribute")}
+    assert {"latitude", "longitude"} <= set(titles.values())
+    G = read_graph(path)
+    scored = [d for *_, d in G.edges(data=True) if d.get("edge_type") == "match"]
+    assert scored and all("score" in d for d in scored)
+    weights = {e.get("id"): float(e.get("weight")) for e in edges}
+    for u, v, k, d in G.edges(keys=True, data=True):
+        if d.get("edge_type") == "match":
+            assert weights[f"{u}->{v}#{k}"] == pytest.approx(d["score"])
+
+
+def test_report_to_dash_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["report", str(MINI), "-o", "-"])
+    assert result.exit_code == 2
