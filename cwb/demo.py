@@ -114,7 +114,7 @@ def graph_step(pipe: Pipeline, out_dir: Path) -> list[Path]:
     """The graph in every format, per-node metrics and the reach of each asset kind."""
     written = pipe.write_graph(out_dir / "graph.graphml", metrics_csv=out_dir / "graph_metrics.csv")
     for name in ("graph.gexf", "graph.json", "graph.gpkg"):
-        written.append(write_graph(pipe.graph, out_dir / name))
+        written.append(write_graph(pipe.graph, out_dir / name, areas=pipe.dataset.areas))
     reach = out_dir / "graph_reach.csv"
     write_csv(pipe.graph_metrics.reach, reach)
     return [*written, reach]

@@ -229,7 +229,7 @@ class Pipeline:
         """
         graph_format(path)
         metrics = self.graph_metrics  # first, so that the file carries the metric attributes
-        written = [write_graph(self.graph, path)]
+        written = [write_graph(self.graph, path, areas=self.dataset.areas)]
         if metrics_csv is not None:
             written.append(write_metrics_csv(metrics, metrics_csv))
         return written

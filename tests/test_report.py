@@ -161,7 +161,12 @@ def test_save_report_formats(tmp_path: Path) -> None:
     assert out.read_text().startswith("<!DOCTYPE html>")
 
     with pytest.raises(UsageError, match="^format: "):
-        save_report(ds, tmp_path / "r.pdf", format="pdf", matches=hand_result())
+        save_report(ds, tmp_path / "r", format="docx", matches=hand_result())
+    with pytest.raises(UsageError, match="^format: "):  # never HTML in a .pdf
+        save_report(ds, tmp_path / "r.pdf", format="html", matches=hand_result())
+    with pytest.raises(UsageError, match="^output: "):
+        save_report(ds, tmp_path / "r.png", matches=hand_result())
+    assert not (tmp_path / "r.pdf").exists() and not (tmp_path / "r.png").exists()
 
 
 runner = CliRunner()

@@ -15,11 +15,13 @@ same node ids, edges with their keys, and attributes with their types.
 - **node-link JSON** (``.json``): ``{"directed", "multigraph", "graph", "nodes",
   "links"}`` as written by ``networkx.node_link_data(G, edges="links")``, the shape
   d3-force reads.
-- **GeoPackage** (``.gpkg``, EPSG:4326): a ``nodes`` point layer, an ``edges``
-  LineString layer (source, target, key and attributes; empty geometry where an
-  end is not located or both ends coincide), and two plain tables: ``attributes`` (the type of every
-  column, so that integers and booleans come back as such) and ``graph`` (the
-  graph attributes).
+- **GeoPackage** (``.gpkg``, EPSG:4326): a layer per node type (``nodes_asset``,
+  ``nodes_area`` … with that type's columns; points, areas as polygons when the
+  dataset's areas are given), an ``edges`` LineString layer (source, target, key
+  and attributes; empty geometry where an end is not located or both ends
+  coincide), and two plain tables: ``attributes`` (the type of every column, so
+  that integers, booleans and dates come back as such) and ``graph`` (the graph
+  attributes). Text attributes holding only ISO dates are DATE fields.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -378,8 +382,72 @@ def _gdfs(t: _PlainTables) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     return gdf_nodes, gdf_edges
 
 
-def write_gpkg(G: nx.MultiDiGraph, path: str | Path) -> Path:
-    """Write ``G`` as a GeoPackage (atomically): ``nodes``, ``edges``, ``attributes``, ``graph``."""
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _as_dates(frame: pd.DataFrame) -> list[str]:
+    """Turn text columns that hold only ISO dates into dates (GeoPackage DATE); their names."""
+    found = []
+    for name in frame.columns:
+        if name == "geometry" or frame[name].dtype != object:
+            continue
+        values = [v for v in frame[name] if isinstance(v, str) and v != ""]
+        if not values or not all(_ISO_DATE.match(v) for v in values):
+            continue
+        if any(v is not None and not isinstance(v, str) for v in frame[name]):
+            continue
+        try:
+            dates = [date.fromisoformat(v) if v else None for v in frame[name]]
+        except ValueError:
+            continue
+        frame[name] = pd.Series(dates, index=frame.index, dtype=object)
+        found.append(name)
+    return found
+
+
+def _node_layers(
+    nodes: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None, dates: set[str]
+) -> list[tuple[str, gpd.GeoDataFrame, str]]:
+    """One layer per node type (``nodes_<type>``): its own columns, areas as polygons.
+
+    Columns of dates become dates (:func:`_as_dates`); their names are added to ``dates``.
+    """
+    layers = []
+    types = nodes["node_type"] if "node_type" in nodes else pd.Series("node", index=nodes.index)
+    for kind in types.fillna("node").unique():
+        part = nodes[types.fillna("node") == kind]
+        keep = [c for c in part.columns if c in ("node", "geometry") or part[c].notna().any()]
+        part = gpd.GeoDataFrame(part[keep].reset_index(drop=True), geometry="geometry")
+        dates.update(_as_dates(part))
+        geometry_type = "Point"
+        if kind == "area" and areas is not None and "code" in part and len(areas):
+            shapes = areas.to_crs("EPSG:4326").drop_duplicates("code").set_index("code").geometry
+            polygons = part["code"].map(shapes)
+            if polygons.notna().all():
+                part = part.set_geometry(
+                    gpd.GeoSeries(
+                        [shapely.multipolygons(shapely.get_parts(g)) for g in polygons],
+                        crs="EPSG:4326",
+                    )
+                )
+                geometry_type = "MultiPolygon"
+        name = "nodes_" + re.sub(r"\W+", "_", str(kind)).strip("_").lower()
+        layers.append((name, part, geometry_type))
+    return layers
+
+
+def write_gpkg(
+    G: nx.MultiDiGraph, path: str | Path, *, areas: gpd.GeoDataFrame | None = None
+) -> Path:
+    """Write ``G`` as a GeoPackage (atomically) for QGIS.
+
+    Layers: ``nodes_<type>`` (one per node type, e.g. ``nodes_asset``, with that
+    type's columns; points, and the areas' polygons when ``areas`` (the
+    dataset's areas, a ``code`` column) is given), ``edges`` (lines), and the
+    plain tables ``attributes`` (each column's type) and ``graph`` (the graph
+    attributes). A node type's text attributes holding only ISO dates (or "")
+    are written as DATE fields, and read back as text.
+    """
     t = _plain_tables(G)
     nodes, edges = _gdfs(t)
     for layer, frame in (("nodes", nodes), ("edges", edges)):
@@ -391,31 +459,52 @@ def write_gpkg(G: nx.MultiDiGraph, path: str | Path) -> Path:
                     f"and {name!r} differ only in case, which a GeoPackage cannot hold"
                 )
             seen[name.lower()] = name
+    dates: set[str] = set()
+    layers = _node_layers(nodes, areas, dates)
     graph_rows = pd.DataFrame(
         [{"name": k, "value": str(v), "type": type(v).__name__} for k, v in t.graph_attrs.items()],
         columns=["name", "value", "type"],
     )
     types = pd.DataFrame(
         [
-            {"scope": scope, "name": name, "type": kind.__name__}
+            {
+                "scope": scope,
+                "name": name,
+                "type": "date" if scope == "node" and name in dates else kind.__name__,
+            }
             for scope, kinds in t.types.items()
             for name, kind in kinds.items()
         ],
         columns=["scope", "name", "type"],
     )
     with atomic_path(path) as tmp, gdal_fixed_date():
-        pyogrio.write_dataframe(nodes, tmp, layer="nodes", driver="GPKG", geometry_type="Point")
-        pyogrio.write_dataframe(
-            edges, tmp, layer="edges", driver="GPKG", geometry_type="LineString"
-        )
+        for name, frame, geometry_type in layers:
+            _write_layer(frame, tmp, name, geometry_type)
+        _write_layer(edges, tmp, "edges", "LineString")
         pyogrio.write_dataframe(types, tmp, layer="attributes", driver="GPKG")
         pyogrio.write_dataframe(graph_rows, tmp, layer="graph", driver="GPKG")
     return Path(path)
 
 
+def _write_layer(frame: gpd.GeoDataFrame, path: str | Path, layer: str, geometry_type: str) -> None:
+    """Write one layer; through Arrow when it has dates (so that they become DATE fields)."""
+    has_dates = any(
+        frame[c].map(lambda v: isinstance(v, date)).any()
+        for c in frame.columns
+        if c != "geometry" and frame[c].dtype == object
+    )
+    pyogrio.write_dataframe(
+        frame, path, layer=layer, driver="GPKG", geometry_type=geometry_type, use_arrow=has_dates
+    )
+
+
 def _cast(value: Any, kind: str) -> Scalar | None:
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
         return None
+    if value is pd.NaT:
+        return None
+    if kind == "date":  # a text elsewhere (another node type) stays text
+        return value if isinstance(value, str) else pd.Timestamp(value).strftime("%Y-%m-%d")
     if kind == "bool":
         return bool(value) if not isinstance(value, str) else value.lower() in ("1", "true")
     return _TYPES[kind](value)
@@ -428,7 +517,10 @@ def _rows(frame: pd.DataFrame, types: dict[str, str], skip: set[str]) -> list[di
         for name, value in record.items():
             if name in skip:
                 continue
-            v = _cast(value, types.get(name, "str"))
+            kind = types.get(name, "str")
+            v = _cast(value, kind)
+            if v is None and kind == "date":
+                v = ""  # the layer's type has the column: a missing text is "" in the graph
             if v is not None:
                 attrs[name] = v
         out.append(attrs)
@@ -436,17 +528,24 @@ def _rows(frame: pd.DataFrame, types: dict[str, str], skip: set[str]) -> list[di
 
 
 def read_gpkg(path: str | Path) -> nx.MultiDiGraph:
-    """Read a GeoPackage written by :func:`write_gpkg` back into a graph."""
+    """Read a GeoPackage written by :func:`write_gpkg` back into a graph.
+
+    The node layers (``nodes_<type>``, or one ``nodes`` layer of older files) are
+    read in the order they were written.
+    """
     types = pyogrio.read_dataframe(path, layer="attributes", read_geometry=False)
     by_scope = {s: dict(zip(g["name"], g["type"], strict=True)) for s, g in types.groupby("scope")}
-    nodes = pyogrio.read_dataframe(path, layer="nodes")
+    names = [str(n) for n, _ in pyogrio.list_layers(path)]
+    node_layers = [n for n in names if n == "nodes" or n.startswith("nodes_")]
     edges = pyogrio.read_dataframe(path, layer="edges")
     graph = pyogrio.read_dataframe(path, layer="graph", read_geometry=False)
     H = nx.MultiDiGraph()
-    for node, attrs in zip(
-        nodes["node"], _rows(nodes, by_scope.get("node", {}), {"node"}), strict=True
-    ):
-        H.add_node(str(node), **attrs)
+    for layer in node_layers:
+        nodes = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+        for node, attrs in zip(
+            nodes["node"], _rows(nodes, by_scope.get("node", {}), {"node"}), strict=True
+        ):
+            H.add_node(str(node), **attrs)
     edge_attrs = _rows(edges, by_scope.get("edge", {}), {"source", "target", "key"})
     for (u, v, k), attrs in zip(
         edges[["source", "target", "key"]].itertuples(index=False), edge_attrs, strict=True
@@ -473,8 +572,12 @@ _READERS = {
 }
 
 
-def write_graph(G: nx.MultiDiGraph, path: str | Path) -> Path:
+def write_graph(
+    G: nx.MultiDiGraph, path: str | Path, *, areas: gpd.GeoDataFrame | None = None
+) -> Path:
     """Write ``G`` in the format named by the suffix of ``path`` (see :data:`GRAPH_FORMATS`).
+
+    ``areas`` (the dataset's areas) gives a GeoPackage's area nodes their polygons.
 
     Raises
     ------
@@ -482,7 +585,10 @@ def write_graph(G: nx.MultiDiGraph, path: str | Path) -> Path:
         The suffix is not one of ``.graphml``, ``.gexf``, ``.json``, ``.gpkg``.
     """
     suffix = graph_format(path)
-    out = _WRITERS[suffix](G, path)
+    if suffix == ".gpkg":
+        out = write_gpkg(G, path, areas=areas)
+    else:
+        out = _WRITERS[suffix](G, path)
     log.info("wrote %s graph to %s", GRAPH_FORMATS[suffix], out)
     return out
 
@@ -544,7 +650,7 @@ def export_dataset_graph(
         dataset = read_dataset(Path(dataset))
     G = build_graph(dataset, matches)
     metrics = graph_metrics(G, seed=seed)
-    written = [write_graph(G, output)]
+    written = [write_graph(G, output, areas=dataset.areas)]
     if metrics_csv is not None:
         written.append(write_metrics_csv(metrics, metrics_csv))
     return GraphExport(graph=G, metrics=metrics, written=written)
