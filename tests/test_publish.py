@@ -228,3 +228,21 @@ def test_gexf_is_1_3_with_weights_colours_and_positions(tmp_path: Path) -> None:
 def test_report_to_dash_is_a_usage_error() -> None:
     result = runner.invoke(app, ["report", str(MINI), "-o", "-"])
     assert result.exit_code == 2
+
+
+def test_dash_writes_to_stdout(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["graph", str(MINI), "-o", "-", "--to", "gexf"])
+    assert result.exit_code == 0, result.output
+    root = ET.fromstring(result.stdout.encode("utf-8"))
+    assert root.get("version") == "1.3"
+    result = runner.invoke(app, ["graph", str(MINI), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(result.stdout)) == {"directed", "multigraph", "graph", "nodes", "links"}
+    result = runner.invoke(app, ["match", str(MINI), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    matches = pd.read_csv(io.StringIO(result.stdout))
+    assert len(matches) > 0 and "score" in matches
+    assert list(tmp_path.iterdir()) == []  # no file named "-"
+    bad = runner.invoke(app, ["graph", str(MINI), "-o", "-", "--to", "gpkg"])
+    assert bad.exit_code == 2

@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -102,6 +105,7 @@ def set_table_format(fmt: str) -> None:
     """
     if fmt not in TABLE_FORMATS:
         raise ValueError(f"unknown table format {fmt!r}")
+    _STATE.clear()
     _STATE["format"] = fmt
     out.stderr = fmt != "table"  # the console follows sys.stdout/sys.stderr as they are swapped
 
@@ -133,23 +137,48 @@ def print_table(
     target.print(table)
 
 
+@contextmanager
+def output_target(output: Path | None, suffix: str) -> Iterator[Path | None]:
+    """The file a command writes: ``output``, or for ``-o -`` a temporary ``*suffix`` file.
+
+    With ``-o -`` the file's text goes to stdout when the command succeeds, and
+    every message and table to stderr (stdout holds the data alone).
+    """
+    if output is None or str(output) != "-":
+        yield output
+        return
+    out.stderr = True
+    _STATE["stdout_taken"] = "1"
+    with tempfile.TemporaryDirectory(prefix="cwb-stdout-") as folder:
+        path = Path(folder) / f"stdout{suffix}"
+        yield path
+        sys.stdout.write(path.read_text(encoding="utf-8"))
+        sys.stdout.flush()
+
+
+def is_stdout(output: Path | None) -> bool:
+    """Whether ``output`` is ``-`` (standard output)."""
+    return output is not None and str(output) == "-"
+
+
 def _print_data(table: Table, title: str, fmt: str) -> None:
+    stream = sys.stderr if _STATE.get("stdout_taken") else sys.stdout
     labels = [Text.from_markup(str(c.header)).plain for c in table.columns]
     rows = list(zip(*(list(c.cells) for c in table.columns), strict=True))
     cells = [[Text.from_markup(str(v)).plain for v in row] for row in rows]
     if fmt == "json":
         rows_out = [dict(zip(labels, row, strict=True)) for row in cells]
         doc = {"title": title, "columns": labels, "rows": rows_out}
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+        stream.write(json.dumps(doc, ensure_ascii=False) + "\n")
     else:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv.writer(stream, lineterminator="\n")
         if _STATE.get("csv_started"):
-            sys.stdout.write("\n")
+            stream.write("\n")
         writer.writerow(labels)
         safe = formula_safe_default()
         writer.writerows([[neutralise_cell(v) if safe else v for v in row] for row in cells])
         _STATE["csv_started"] = "1"
-    sys.stdout.flush()
+    stream.flush()
 
 
 def _is_number(value: object) -> bool:
