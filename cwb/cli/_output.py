@@ -18,7 +18,6 @@ from rich.table import Table
 from rich.text import Text
 
 from cwb.cli.app import out
-from cwb.safe_output import formula_safe_default, neutralise_cell
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -175,6 +174,8 @@ def _print_data(table: Table, title: str, fmt: str) -> None:
         if _STATE.get("csv_started"):
             stream.write("\n")
         writer.writerow(labels)
+        from cwb.safe_output import formula_safe_default, neutralise_cell
+
         safe = formula_safe_default()
         writer.writerows([[neutralise_cell(v) if safe else v for v in row] for row in cells])
         _STATE["csv_started"] = "1"
