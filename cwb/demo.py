@@ -1,4 +1,7 @@
-"""``cwb demo``: run every stage on the bundled Birmingham dataset and write the outputs.
+"""``cwb demo`` and ``cwb publish``: run the stages on a dataset and write the outputs.
+
+``cwb demo`` runs every stage on the bundled Birmingham dataset; :func:`publish`
+writes what a planner sends (map, report, tables) with the map's options.
 
 Each step is a function ``(pipe: Pipeline, out_dir: Path) -> list[Path]``
 returning the files it wrote. Steps run in order; a step's failure is reported
@@ -8,11 +11,13 @@ so each stage (matching, spend analysis, graph, map, report …) is computed onc
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -21,9 +26,11 @@ from cwb.commons.pacts import commons_figures, write_commons
 from cwb.dataset.io import read_dataset, write_table
 from cwb.errors import UsageError
 from cwb.graph.io import write_graph
+from cwb.maps.compose import make_map
 from cwb.matching.core import write_csv
 from cwb.pipeline import Pipeline
 from cwb.progress import track
+from cwb.report import pdf_engine
 from cwb.spend.analysis import write_spend
 
 log = logging.getLogger(__name__)
@@ -107,7 +114,7 @@ def graph_step(pipe: Pipeline, out_dir: Path) -> list[Path]:
     """The graph in every format, per-node metrics and the reach of each asset kind."""
     written = pipe.write_graph(out_dir / "graph.graphml", metrics_csv=out_dir / "graph_metrics.csv")
     for name in ("graph.gexf", "graph.json", "graph.gpkg"):
-        written.append(write_graph(pipe.graph, out_dir / name))
+        written.append(write_graph(pipe.graph, out_dir / name, areas=pipe.dataset.areas))
     reach = out_dir / "graph_reach.csv"
     write_csv(pipe.graph_metrics.reach, reach)
     return [*written, reach]
@@ -146,3 +153,87 @@ def run_demo(out_dir: Path, dataset_path: Path | None = None) -> list[StepResult
         except Exception as exc:  # noqa: BLE001 - reported to the user, other steps go on
             results.append(StepResult(name, [], f"{type(exc).__name__}: {exc}"))
     return results
+
+
+# ---------------------------------------------------------------- cwb publish
+
+#: ``--assets`` values besides a URL or folder prefix.
+ASSET_MODES = ("cdn", "inline")
+
+
+def map_asset_options(assets: str | None, tiles: str | None) -> dict[str, Any]:
+    """Keyword arguments of :func:`cwb.maps.compose.make_map` for ``--assets`` and ``--tiles``.
+
+    ``assets`` is ``cdn`` (the default), ``inline`` or a URL/folder prefix. When
+    ``make_map`` takes an ``assets`` argument it gets the value as it is; otherwise
+    a prefix goes to ``assets_prefix`` and ``inline`` is a usage error.
+    ``tiles`` ``none`` draws no base map.
+    """
+    accepted = inspect.signature(make_map).parameters
+    options: dict[str, Any] = {}
+    if tiles is not None:
+        options["tiles"] = None if tiles.lower() == "none" else tiles
+    if assets is None or assets == "cdn":
+        return options
+    if "assets" in accepted:
+        options["assets"] = assets
+    elif assets == "inline":
+        raise UsageError("inline map assets are not available in this version", argument="assets")
+    else:
+        options["assets_prefix"] = assets
+    return options
+
+
+def publish(
+    dataset: str | Path,
+    out_dir: str | Path,
+    *,
+    bands_m: Sequence[float] | None = None,
+    indicator: str | None = "imd_decile",
+    title: str | None = None,
+    assets: str | None = None,
+    tiles: str | None = None,
+    pdf: bool = False,
+) -> list[Path]:
+    """Write a planner's outputs into ``out_dir``: ``map.html``, ``report.html`` and ``tables/``.
+
+    One :class:`~cwb.pipeline.Pipeline` computes each stage once. ``tables/``
+    holds the catalogue, the matches, allocation, consortia and gaps and (when the
+    dataset has spend) the spend summary, as CSV. The report links the map and
+    shades its static map by the same ``indicator``.
+
+    Parameters
+    ----------
+    dataset
+        The dataset folder.
+    out_dir
+        The folder to write into (created if needed).
+    bands_m
+        Catchment distance bands (metres) replacing the manifest's.
+    indicator
+        Area column to shade the areas by (None: outlines).
+    title
+        Title of the map and the report (default: the dataset's name).
+    assets, tiles
+        The map's script source and base map (see :func:`map_asset_options`).
+    pdf
+        Also print the report to ``report.pdf`` (see :func:`cwb.report.write_pdf`).
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{str(out)!r} is a file, not a folder", argument="output")
+    options = {"indicator": indicator, "title": title, **map_asset_options(assets, tiles)}
+    pipe = Pipeline.open(dataset, bands_m=bands_m, map_href="map.html", map_options=options)
+    if pdf:
+        pdf_engine()  # no engine: fail before any work is done
+    tables = out / "tables"
+    tables.mkdir(parents=True, exist_ok=True)
+    written = [pipe.write_map(out / "map.html")]
+    if title:
+        pipe.report.title = title
+    written.append(pipe.write_report(out / "report.html"))
+    if pdf:
+        written.append(pipe.write_report(out / "report.pdf"))
+    for step in (catalogue_step, matching_step, spend_step):
+        written += step(pipe, tables)
+    return written

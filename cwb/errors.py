@@ -63,6 +63,23 @@ class UsageError(CwbError):
         self.argument = argument
         super().__init__(f"{argument}: {message}" if argument else message)
 
+    @classmethod
+    def check_suffix(
+        cls, path: object, suffixes: tuple[str, ...], what: str, argument: str = "output"
+    ) -> None:
+        """Raise unless ``path`` ends in one of ``suffixes`` (cwb never writes HTML into a .png).
+
+        >>> UsageError.check_suffix("map.png", (".html",), "a map")
+        Traceback (most recent call last):
+        cwb.errors.UsageError: output: cannot write a map to 'map.png': use a file ending in .html
+        """
+        name = str(path)
+        if not name.lower().endswith(tuple(s.lower() for s in suffixes)):
+            raise cls(
+                f"cannot write {what} to {name!r}: use a file ending in " + ", ".join(suffixes),
+                argument=argument,
+            )
+
 
 class MissingDependencyError(CwbError, ImportError):
     """An optional dependency is not installed; the message says how to install it."""

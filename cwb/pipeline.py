@@ -38,6 +38,7 @@ from cwb.catalogue import Catalogue, catalogue
 from cwb.commons.matching import CommonsResult, match_places
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
+from cwb.errors import UsageError
 from cwb.flows.atlas import FlowAtlas, flow_atlas, with_flows
 from cwb.graph.build import build_graph
 from cwb.graph.io import graph_format, write_graph, write_metrics_csv
@@ -47,6 +48,9 @@ from cwb.matching.core import MatchResult, MatchSettings, complete_matching, mat
 from cwb.privacy import Residents, aggregate_human, with_area_codes
 from cwb.report import Report, build_report, write_report
 from cwb.spend.analysis import SpendAnalysis, analyse_spend
+
+#: The suffixes of the interactive map (HTML only).
+MAP_SUFFIXES = (".html", ".htm")
 
 
 @dataclass
@@ -198,12 +202,17 @@ class Pipeline:
             residents=self.residents,
             map_href=self.map_href,
             date=self.report_date,
+            indicator=self.map_options.get("indicator", "imd_decile"),
         )
 
     # ------------------------------------------------------------------ writing
 
     def write_map(self, path: str | Path) -> Path:
-        """Write :attr:`map` as HTML; a folder ``assets_prefix`` is made relative to ``path``."""
+        """Write :attr:`map` as HTML; a folder ``assets_prefix`` is made relative to ``path``.
+
+        Raises :class:`~cwb.errors.UsageError` unless ``path`` ends in ``.html``/``.htm``.
+        """
+        UsageError.check_suffix(path, MAP_SUFFIXES, "a map")
         if "map" not in self.__dict__ and self.map_options.get("assets_prefix"):
             prefix = relative_assets_prefix(self.map_options["assets_prefix"], path)
             self.map_options = {**self.map_options, "assets_prefix": prefix}
@@ -220,7 +229,7 @@ class Pipeline:
         """
         graph_format(path)
         metrics = self.graph_metrics  # first, so that the file carries the metric attributes
-        written = [write_graph(self.graph, path)]
+        written = [write_graph(self.graph, path, areas=self.dataset.areas)]
         if metrics_csv is not None:
             written.append(write_metrics_csv(metrics, metrics_csv))
         return written

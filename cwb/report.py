@@ -15,23 +15,31 @@ only as counts and groups, never a name or location.
 from __future__ import annotations
 
 import html
+import importlib.util
 import logging
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 
-from cwb._atomic import write_text_atomic
+from cwb import settings
+from cwb._atomic import atomic_path, write_text_atomic
 from cwb._version import __version__
 from cwb.commons.pacts import commons_figures, pacts_over_time
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
-from cwb.errors import UsageError
+from cwb.errors import CwbError, MissingDependencyError, UsageError
 from cwb.flows.summary import draw_flow_map, strongest_across
 from cwb.maps.compose import KIND_STYLE
+from cwb.maps.tables import indicator_classes
 from cwb.matching.impact import impact_figures
 from cwb.privacy import aggregate_human
 from cwb.report_parts import (
@@ -48,6 +56,7 @@ from cwb.report_parts import (
     fmt_money,
     fmt_pct,
     new_figure,
+    scale_bar,
     shorten,
     svg_markup,
 )
@@ -62,31 +71,29 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("html", "md")
+FORMATS = ("html", "md", "pdf")
 
 
-def static_map_svg(ds: Dataset, residents: Residents | None = None) -> str:
-    """A static map: areas by IMD decile, public assets, residents per area, rings, project.
+def static_map_svg(
+    ds: Dataset, residents: Residents | None = None, indicator: str | None = "imd_decile"
+) -> str:
+    """A static map: areas by an indicator, public assets, residents per area, rings, project.
 
+    The areas are shaded with the interactive map's classes and colours
+    (:func:`cwb.maps.tables.indicator_classes`); a scale bar shows the distance.
     ``residents`` is :func:`cwb.privacy.aggregate_human` of the dataset when
     already computed (it is computed here otherwise).
     """
     fig, ax = new_figure(6.4, 6.0)
     metric = ds.metric_crs
     areas = ds.in_metric("areas")
-    if "imd_decile" in areas:
-        areas.plot(
-            ax=ax,
-            column="imd_decile",
-            cmap="RdPu_r",
-            vmin=1,
-            vmax=10,
-            edgecolor="#777777",
-            linewidth=0.4,
-            alpha=0.7,
-            legend=True,
-            legend_kwds={"label": "IMD decile (1 = most deprived)", "shrink": 0.6},
-        )
+    handles: list[Any] = []
+    if indicator and indicator in areas:
+        fills, items = indicator_classes(areas[indicator], indicator)
+        areas.plot(ax=ax, color=fills.to_numpy(), edgecolor="#777777", linewidth=0.4, alpha=0.8)
+        handles = [
+            Patch(facecolor=i["colour"], edgecolor="#777777", label=str(i["label"])) for i in items
+        ]
     else:
         areas.plot(ax=ax, facecolor="#f0f0f0", edgecolor="#777777", linewidth=0.4)
     public = ds.assets[(ds.assets["kind"] != "human") & ds.assets.geometry.notna()]
@@ -140,6 +147,17 @@ def static_map_svg(ds: Dataset, residents: Residents | None = None) -> str:
     ax.set_axis_off()
     ax.set_aspect("equal")
     ax.legend(loc="lower left", fontsize=7, frameon=True)
+    if handles:
+        title = "IMD decile" if indicator == "imd_decile" else str(indicator).replace("_", " ")
+        fig.legend(
+            handles=handles,
+            title=title,
+            loc="center left",
+            bbox_to_anchor=(0.9, 0.5),
+            fontsize=7,
+            frameon=False,
+        )
+    scale_bar(ax)
     return svg_markup(fig)
 
 
@@ -151,17 +169,30 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
     demand, gaps, consortia = result.allocation.demand, result.gaps, result.consortia
     needs, untapped = gaps.training_needs, gaps.untapped
     posts = fig.posts_offered
+    share = fmt_pct(fig.posts_filled / posts) + " of the posts on offer" if posts else ""
+    if fig.residents_to_posts == fig.posts_filled:  # one figure, not the same number twice
+        people = [
+            Figure(
+                "Posts local residents could fill",
+                f"{fmt_int(fig.posts_filled)} of {fmt_int(posts)}",
+                share + ", one resident of a local skills group per post",
+            )
+        ]
+    else:
+        people = [
+            Figure(
+                "Residents linked to posts",
+                fmt_int(fig.residents_to_posts),
+                "residents in local skills groups allocated to jobs",
+            ),
+            Figure(
+                "Posts that could be filled locally",
+                f"{fmt_int(fig.posts_filled)} of {fmt_int(posts)}",
+                share,
+            ),
+        ]
     headline = [
-        Figure(
-            "Residents linked to posts",
-            fmt_int(fig.residents_to_posts),
-            "residents in local skills groups allocated to jobs",
-        ),
-        Figure(
-            "Posts that could be filled locally",
-            f"{fmt_int(fig.posts_filled)} of {fmt_int(posts)}",
-            fmt_pct(fig.posts_filled / posts) + " of the posts on offer" if posts else "",
-        ),
+        *people,
         Figure(
             "Enterprises linked to contracts",
             fmt_int(fig.enterprises_to_contracts),
@@ -309,6 +340,7 @@ def _spend_section(analysis: SpendAnalysis) -> tuple[list[Figure], Section]:
             fmt_pct(total["local_share"]),
             f"{fmt_money(float(total['local_gbp']))} in the {analysis.local} geography",
         ),
+        *_spend_trend(analysis.by_year),
         Figure("Spend with SMEs", fmt_pct(total["sme_share"]), ""),
         Figure("Spend with social enterprises", fmt_pct(total["social_enterprise_share"]), ""),
     ]
@@ -368,6 +400,26 @@ def _spend_section(analysis: SpendAnalysis) -> tuple[list[Figure], Section]:
             table[c] = table[c].map(fmt_pct)
     s.tables.append(Table("Spend by buyer", as_text(table)))
     return figures, s
+
+
+def _spend_trend(by_year: pd.DataFrame) -> list[Figure]:
+    """The local share of all buyers' spend, first year against last (none for one year)."""
+    if not len(by_year) or not {"year", "total_gbp", "local_gbp"} <= set(by_year):
+        return []
+    years = by_year.groupby("year")[["total_gbp", "local_gbp"]].sum().sort_index()
+    years = years[years["total_gbp"] > 0]
+    if len(years) < 2:
+        return []
+    shares = years["local_gbp"] / years["total_gbp"]
+    change = 100 * (shares.iloc[-1] - shares.iloc[0])
+    return [
+        Figure(
+            "Local share of spend, trend",
+            f"{change:+.1f} pts",
+            f"{years.index[0]} → {years.index[-1]}: "
+            f"{fmt_pct(shares.iloc[0])} → {fmt_pct(shares.iloc[-1])} of all buyers' spend",
+        )
+    ]
 
 
 def _flows_section(ds: Dataset, atlas: FlowAtlas) -> tuple[list[Figure], Section | None]:
@@ -530,6 +582,7 @@ def build_report(
     places: CommonsResult | None = None,
     map_href: str | None = None,
     date: str | None = None,
+    indicator: str | None = "imd_decile",
 ) -> Report:
     """Gather the figures, charts and tables of a dataset's report.
 
@@ -557,6 +610,8 @@ def build_report(
         The interactive map to link to.
     date
         Date shown on the report (default: today).
+    indicator
+        Area column the static map shades the areas by (None: outlines only).
 
     Returns
     -------
@@ -568,7 +623,9 @@ def build_report(
     notes: list[str] = []
     catalogue = Section("The catalogue", "What the neighbourhood already has, by kind of asset.")
     catalogue.charts.append(Chart("Assets by kind", assets_chart(ds.assets), "assets"))
-    catalogue.charts.append(Chart("Map of the catchment", static_map_svg(ds, residents), "map"))
+    catalogue.charts.append(
+        Chart("Map of the catchment", static_map_svg(ds, residents, indicator), "map")
+    )
     sections.append(catalogue)
     if matches is None:
         notes.append("No matching result was given: no links, allocation or gaps.")
@@ -587,7 +644,7 @@ def build_report(
         sections.append(commons)
     if spend is not None:
         spend_figures, spend_section = _spend_section(spend)
-        headline += spend_figures[:2]
+        headline += spend_figures[:3]  # the total, the local share and its trend
         sections.append(spend_section)
     if flows is not None:
         flow_figures, flows_section = _flows_section(ds, flows)
@@ -699,23 +756,136 @@ def save_report(
     return write_report(report, path, format=fmt)
 
 
+#: Report suffix → format.
+REPORT_SUFFIXES: dict[str, str] = {
+    ".html": "html",
+    ".htm": "html",
+    ".md": "md",
+    ".markdown": "md",
+    ".pdf": "pdf",
+}
+#: Environment variable choosing the PDF engine: ``chromium`` or ``weasyprint``.
+PDF_ENGINE_ENV = "CWB_PDF_ENGINE"
+#: Environment variable naming the Chromium (or Chrome) binary to print PDFs with.
+CHROMIUM_ENV = "CWB_CHROMIUM"
+_CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+PDF_HINT = (
+    "writing a PDF needs headless Chromium (apt install chromium, or set CWB_CHROMIUM to its "
+    "path) or cwb's optional 'pdf' dependencies: pip install 'cwb[pdf]'"
+)
+
+
 def report_format(path: str | Path, format: str | None = None) -> str:
-    """The format to write ``path`` in: ``format`` if given, else ``md`` for .md files, else html.
+    """The format to write ``path`` in: ``format`` if given, else the suffix's (html by default).
 
     Raises
     ------
     UsageError
-        The format is not one of :data:`FORMATS`.
+        The format is not one of :data:`FORMATS`, the suffix is not one cwb
+        writes (:data:`REPORT_SUFFIXES`), or the two disagree: cwb never writes
+        HTML into a ``.pdf`` or ``.png``.
     """
     suffix = Path(path).suffix.lower()
-    fmt = (format or ("md" if suffix in (".md", ".markdown") else "html")).lower()
+    by_suffix = REPORT_SUFFIXES.get(suffix)
+    if str(path) == "-" or (suffix and by_suffix is None):
+        raise UsageError(
+            f"cannot write a report to {str(path)!r}: use a file ending in "
+            + ", ".join(REPORT_SUFFIXES),
+            argument="output",
+        )
+    fmt = (format or by_suffix or "html").lower()
     if fmt not in FORMATS:
         raise UsageError(f"{fmt!r} is not one of {', '.join(FORMATS)}", argument="format")
+    if by_suffix is not None and fmt != by_suffix:
+        raise UsageError(
+            f"{fmt!r} does not match the file {Path(path).name!r} (a {by_suffix} file)",
+            argument="format",
+        )
     return fmt
 
 
+def pdf_engine() -> str:
+    """The PDF engine to use: ``chromium`` first when found, else ``weasyprint``.
+
+    :data:`PDF_ENGINE_ENV` forces one. Raises :class:`MissingDependencyError`
+    (with the install hint) when neither is available.
+    """
+    forced = os.environ.get(PDF_ENGINE_ENV, "").strip().lower()
+    if forced not in ("", "chromium", "weasyprint"):
+        raise UsageError(f"{PDF_ENGINE_ENV}={forced!r}: use chromium or weasyprint")
+    if forced in ("", "chromium") and chromium_binary() is not None:
+        return "chromium"
+    if forced in ("", "weasyprint") and importlib.util.find_spec("weasyprint") is not None:
+        return "weasyprint"
+    raise MissingDependencyError(PDF_HINT)
+
+
+def chromium_binary() -> str | None:
+    """The Chromium binary: :data:`CHROMIUM_ENV`, else chromium, google-chrome … on the PATH."""
+    named = os.environ.get(CHROMIUM_ENV)
+    if named:
+        return named if Path(named).is_file() else shutil.which(named)
+    for name in _CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def write_pdf(html_text: str, path: str | Path, *, engine: str | None = None) -> Path:
+    """Print an HTML page (its print stylesheet, A4) to a PDF file, atomically.
+
+    Parameters
+    ----------
+    html_text
+        A self-contained page (:func:`render_html`).
+    path
+        The PDF to write.
+    engine
+        ``chromium`` or ``weasyprint``; default :func:`pdf_engine`.
+    """
+    engine = engine or pdf_engine()
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if engine == "weasyprint":
+            import weasyprint  # noqa: PLC0415 - optional dependency
+
+            weasyprint.HTML(string=html_text).write_pdf(tmp)
+        else:
+            _chromium_pdf(html_text, Path(tmp))
+    return path
+
+
+def _chromium_pdf(html_text: str, target: Path) -> None:
+    binary = chromium_binary()
+    if binary is None:
+        raise MissingDependencyError(PDF_HINT)
+    with tempfile.TemporaryDirectory(prefix="cwb-pdf-") as folder:
+        page = Path(folder) / "report.html"
+        page.write_text(html_text, encoding="utf-8")
+        command = [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={folder}/profile",
+            f"--print-to-pdf={target}",
+            page.as_uri(),
+        ]
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=settings.PDF_TIMEOUT_S
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise CwbError(f"Chromium could not print the report: {exc}") from None
+    if done.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-3:])
+        raise CwbError(f"Chromium could not print the report (exit {done.returncode}): {tail}")
+
+
 def write_report(report: Report, path: str | Path, *, format: str | None = None) -> Path:
-    """Write a report: HTML, or Markdown with its charts as SVG files beside it.
+    """Write a report: HTML, a PDF, or Markdown with its charts as SVG files beside it.
 
     Parameters
     ----------
@@ -724,7 +894,8 @@ def write_report(report: Report, path: str | Path, *, format: str | None = None)
     path
         The file to write.
     format
-        ``html`` or ``md`` (default: from the suffix, see :func:`report_format`).
+        ``html``, ``md`` or ``pdf`` (default: from the suffix, see :func:`report_format`).
+        A PDF is printed from the HTML by :func:`write_pdf`.
 
     Returns
     -------
@@ -732,8 +903,11 @@ def write_report(report: Report, path: str | Path, *, format: str | None = None)
         ``path``.
     """
     path = Path(path)
-    if report_format(path, format) == "html":
+    fmt = report_format(path, format)
+    if fmt == "html":
         return write_text_atomic(path, render_html(report))
+    if fmt == "pdf":
+        return write_pdf(render_html(report), path)
     chart_dir = f"{path.stem}_charts"
     text, files = render_markdown(report, chart_dir)
     for name, svg in files.items():

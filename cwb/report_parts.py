@@ -7,6 +7,7 @@ every chart is drawn here with matplotlib's object API as bare SVG markup.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,11 +30,57 @@ class Figure:
 
 @dataclass
 class Table:
-    """A table of the report (already formatted as strings)."""
+    """A table of the report (already formatted as strings).
+
+    Column names become headers a person reads (:func:`column_label`);
+    :attr:`numeric` names the columns whose cells are all figures (right-aligned).
+    """
 
     title: str
     frame: pd.DataFrame
     note: str = ""
+
+    def __post_init__(self) -> None:
+        self.frame = self.frame.rename(columns=lambda c: column_label(str(c)))
+
+    @property
+    def numeric(self) -> list[bool]:
+        """Per column: whether every non-empty cell is a figure (a number, £, %, 'x of y')."""
+        return [
+            bool(len(col)) and all(_FIGURE.match(str(v)) for v in col if str(v) != "")
+            for _, col in self.frame.items()
+        ]
+
+
+#: Column names of cwb's tables → the headers a report shows.
+COLUMN_LABELS: dict[str, str] = {
+    "total_gbp": "Total spend",
+    "local_gbp": "Spend in the area",
+    "leakage_gbp": "Spend leaving the area",
+    "addressable_gbp": "Re-localisable spend",
+    "local_share": "Local share",
+    "sme_share": "SME share",
+    "social_enterprise_share": "Social enterprise share",
+    "lm3": "LM3 (local multiplier)",
+    "unfilled_units": "Units left unfilled",
+    "filled_needing_training": "Filled, needing training",
+    "soc2020": "SOC 2020 code",
+    "capacity cover": "Capacity covered",
+    "hours a week": "Hours a week",
+}
+_FIGURE = re.compile(r"^[-+−]?[£$€]?[\d.,]+\s*(k|m|%|pts)?( of [\d,]+)?$")
+
+
+def column_label(name: str) -> str:
+    """The header of a column: :data:`COLUMN_LABELS`, else words with a capital first letter.
+
+    >>> column_label("unfilled_units"), column_label("opportunity")
+    ('Units left unfilled', 'Opportunity')
+    """
+    if name in COLUMN_LABELS:
+        return COLUMN_LABELS[name]
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 @dataclass
@@ -162,3 +209,33 @@ def assets_chart(assets: pd.DataFrame) -> str:
     ax.invert_yaxis()
     ax.set_xlabel("rows in the catalogue")
     return svg_markup(fig)
+
+
+def scale_bar(ax: Any) -> None:
+    """Draw a scale bar (a round number of metres or km) at the lower right of a metric map."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    target = (x1 - x0) / 5
+    length = next((n for n in _SCALE_STEPS if n >= target * 0.6), _SCALE_STEPS[-1])
+    right, base = x1 - (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
+    ax.plot(
+        [right - length, right],
+        [base, base],
+        color="#222222",
+        linewidth=2.5,
+        solid_capstyle="butt",
+        zorder=6,
+    )
+    text = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(
+        right - length / 2,
+        base + (y1 - y0) * 0.015,
+        text,
+        ha="center",
+        va="bottom",
+        fontsize=7,
+        zorder=6,
+    )
+
+
+_SCALE_STEPS = (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000, 100_000)

@@ -120,3 +120,8 @@ MAX_COLUMNS: Final[int] = 2000
 #: An .xlsx workbook whose parts unzip to more than this (MiB) is refused, a
 #: guard against zip bombs (``[limits] max_xlsx_unzipped_mb``).
 MAX_XLSX_UNZIPPED_MB: Final[float] = 512.0
+
+# --------------------------------------------------------------------------- outputs
+
+#: Seconds headless Chromium may take to print a report to PDF (``cwb report -o report.pdf``).
+PDF_TIMEOUT_S: Final[float] = 120.0

@@ -131,9 +131,9 @@ def test_report_has_interdependencies_with_names_escaped(demo) -> None:
     assert "Strongest flows out of the catchment" in titles
     assert "Self-containment of the catchment by kind" in titles
     out = next(t for t in section.tables if t.title == "Strongest flows out of the catchment")
-    assert "Birmingham" in set(out.frame["from"]) and "Solihull" in set(out.frame["to"])
+    assert "Birmingham" in set(out.frame["From"]) and "Solihull" in set(out.frame["To"])
     assert any("Commuting staying in the catchment" == f.label for f in section.figures)
     html = render_html(report)
-    assert HOSTILE in set(out.frame["to"])
+    assert HOSTILE in set(out.frame["To"])
     assert HOSTILE not in html and "&lt;script&gt;alert" in html
     assert "Flows to and from the catchment" in html

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import pandas as pd
 import pyogrio
 import pytest
 from test_graph import PRIVATE_TEXT, make_dataset, make_matching
@@ -68,18 +71,26 @@ def test_round_trip(graph, tmp_path, suffix):
     assert_same_graph(graph, H, graph_attrs=True)
 
 
+def nx_read_gexf13(path):
+    """networkx's own GEXF reader (it knows 1.1draft and 1.2draft) on a GEXF 1.3 file."""
+    text = Path(path).read_bytes()
+    text = text.replace(b"http://gexf.net/1.3/viz", b"http://www.gexf.net/1.2draft/viz")
+    text = text.replace(b'"http://gexf.net/1.3"', b'"http://www.gexf.net/1.2draft"')
+    return nx.read_gexf(io.BytesIO(text))
+
+
 def test_gexf_meta_description_holds_the_suppression_counts(graph, tmp_path):
     """What Gephi shows as the graph's description: the graph attributes, escaped XML."""
     graph.graph["name"] = 'Smethwick <&> "test"'
     path = write_graph(graph, tmp_path / "g.gexf")
-    ns = {"g": "http://www.gexf.net/1.2draft"}
+    ns = {"g": "http://gexf.net/1.3"}
     text = ET.parse(path).getroot().find("g:meta/g:description", ns).text
     assert text.startswith("cwb graph attributes: ")
     attrs = json.loads(text.split(": ", 1)[1])
     assert attrs["name"] == 'Smethwick <&> "test"'
     assert attrs["suppressed_residents"] == graph.graph["suppressed_residents"]
     assert read_graph(path).graph == attrs
-    assert nx.read_gexf(path).number_of_nodes() == graph.number_of_nodes()
+    assert nx_read_gexf13(path).number_of_nodes() == graph.number_of_nodes()
 
 
 def test_round_trip_with_plain_networkx_readers(graph, tmp_path):
@@ -88,7 +99,7 @@ def test_round_trip_with_plain_networkx_readers(graph, tmp_path):
     write_graph(graph, tmp_path / "g.gexf")
     write_graph(graph, tmp_path / "g.json")
     G1 = nx.read_graphml(tmp_path / "g.graphml")
-    G2 = nx.read_gexf(tmp_path / "g.gexf")
+    G2 = nx_read_gexf13(tmp_path / "g.gexf")
     data = json.loads((tmp_path / "g.json").read_text(encoding="utf-8"))
     G3 = nx.node_link_graph(data, edges="links")
     for H in (G1, G2, G3):
@@ -102,8 +113,13 @@ def test_round_trip_with_plain_networkx_readers(graph, tmp_path):
 def test_gpkg_layers_open_with_geopandas(graph, tmp_path):
     path = write_graph(graph, tmp_path / "g.gpkg")
     layers = dict(pyogrio.list_layers(path))
-    assert layers["nodes"] == "Point" and layers["edges"] == "LineString"
-    nodes = gpd.read_file(path, layer="nodes")
+    assert layers["nodes_asset"] == "Point" and layers["edges"] == "LineString"
+    node_layers = [name for name in layers if name.startswith("nodes_")]
+    types = {t for _, t in graph.nodes(data="node_type")}
+    assert sorted(node_layers) == sorted(f"nodes_{t}" for t in types)
+    nodes = pd.concat([gpd.read_file(path, layer=name) for name in node_layers])
+    for name in node_layers:  # each layer holds one type
+        assert set(gpd.read_file(path, layer=name)["node_type"]) == {name.removeprefix("nodes_")}
     edges = gpd.read_file(path, layer="edges")
     assert nodes.crs.to_epsg() == 4326 and edges.crs.to_epsg() == 4326
     assert len(nodes) == graph.number_of_nodes() and len(edges) == graph.number_of_edges()
@@ -114,6 +130,29 @@ def test_gpkg_layers_open_with_geopandas(graph, tmp_path):
     coords = [c for xy in match.geometry.coords for c in xy]
     assert coords == pytest.approx([-1.97, 52.49, -1.955, 52.495])  # O002 sits at the hospital
     assert match["score"] == 0.8
+
+
+def test_gpkg_areas_are_polygons_and_dates_are_dates(graph, tmp_path):
+    ds = make_dataset()
+    opportunity = next(n for n, t in graph.nodes(data="node_type") if t == "opportunity")
+    for n, t in graph.nodes(data="node_type"):
+        if t == "opportunity":
+            graph.nodes[n]["starts"] = "2026-04-01" if n == opportunity else ""
+    path = write_graph(graph, tmp_path / "g.gpkg", areas=ds.areas)
+    layers = dict(pyogrio.list_layers(path))
+    assert layers["nodes_area"] == "MultiPolygon"
+    areas = gpd.read_file(path, layer="nodes_area")
+    assert len(areas) == len(ds.areas) and set(areas.geom_type) == {"MultiPolygon"}
+    assert not areas.geometry.is_empty.any()
+    info = pyogrio.read_info(path, layer="nodes_opportunity")
+    fields = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert fields["starts"].startswith("datetime64")  # a DATE field, not text
+    with sqlite3.connect(path) as db:
+        sql = db.execute("select sql from sqlite_master where name='nodes_opportunity'").fetchone()
+    assert '"starts" DATE' in sql[0]
+    H = read_graph(path)
+    assert H.nodes[opportunity]["starts"] == "2026-04-01"
+    assert_same_graph(graph, H)
 
 
 def test_gdfs_dtypes(graph):

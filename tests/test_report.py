@@ -100,10 +100,11 @@ def report():
 
 def test_headline_figures_from_known_allocation(report) -> None:
     figures = {f.label: (f.value, f.note) for f in report.headline}
-    assert figures["Residents linked to posts"][0] == "12"
-    assert figures["Posts that could be filled locally"] == (
+    # 12 residents on 12 posts: one figure, not the number 12 twice
+    assert "Residents linked to posts" not in figures
+    assert figures["Posts local residents could fill"] == (
         "12 of 40",
-        "30.0% of the posts on offer",
+        "30.0% of the posts on offer, one resident of a local skills group per post",
     )
     assert figures["Enterprises linked to contracts"] == ("1", "£1.2m of contract value")
     assert figures["Consortia proposed"] == ("2", "for 1 contract(s) no single firm can take")
@@ -160,7 +161,12 @@ def test_save_report_formats(tmp_path: Path) -> None:
     assert out.read_text().startswith("<!DOCTYPE html>")
 
     with pytest.raises(UsageError, match="^format: "):
-        save_report(ds, tmp_path / "r.pdf", format="pdf", matches=hand_result())
+        save_report(ds, tmp_path / "r", format="docx", matches=hand_result())
+    with pytest.raises(UsageError, match="^format: "):  # never HTML in a .pdf
+        save_report(ds, tmp_path / "r.pdf", format="html", matches=hand_result())
+    with pytest.raises(UsageError, match="^output: "):
+        save_report(ds, tmp_path / "r.png", matches=hand_result())
+    assert not (tmp_path / "r.pdf").exists() and not (tmp_path / "r.png").exists()
 
 
 runner = CliRunner()

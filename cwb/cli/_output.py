@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+import csv
+import json
+import sys
+import tempfile
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from cwb.cli.app import out
 
@@ -83,6 +91,24 @@ def table_of(
     return table
 
 
+#: How :func:`print_table` prints: ``table`` (rich), ``json`` or ``csv`` (``cwb --format``).
+TABLE_FORMATS = ("table", "json", "csv")
+_STATE: dict[str, str] = {"format": "table"}
+
+
+def set_table_format(fmt: str) -> None:
+    """Print every later table as ``fmt`` (:data:`TABLE_FORMATS`).
+
+    With ``json`` or ``csv`` the tables alone go to stdout (one JSON document per
+    line, or CSV tables separated by a blank line) and every other message to stderr.
+    """
+    if fmt not in TABLE_FORMATS:
+        raise ValueError(f"unknown table format {fmt!r}")
+    _STATE.clear()
+    _STATE["format"] = fmt
+    out.stderr = fmt != "table"  # the console follows sys.stdout/sys.stderr as they are swapped
+
+
 def print_table(
     data: pd.DataFrame | Iterable[Sequence[object]],
     title: str,
@@ -93,8 +119,67 @@ def print_table(
     """Print ``data`` as a table on ``console`` (default stdout).
 
     ``options`` are those of :func:`table_of`: ``columns``, ``right``, ``na``, ``cell``.
+    In the ``json``/``csv`` formats (:func:`set_table_format`) the cells are
+    printed as text, as the table shows them. When stdout is not a terminal the
+    table is printed at its full width: no cell is cut.
     """
-    (console or out).print(table_of(data, title, **options))
+    table = table_of(data, title, **options)
+    fmt = _STATE["format"]
+    if fmt != "table" and console is None:
+        _print_data(table, title, fmt)
+        return
+    target = console or out
+    if not target.is_terminal:
+        wide = target.options.update_width(100_000)
+        width = max(Measurement.get(target, wide, table).maximum, 20)
+        target = Console(file=target.file, width=width, no_color=True, highlight=False)
+    target.print(table)
+
+
+@contextmanager
+def output_target(output: Path | None, suffix: str) -> Iterator[Path | None]:
+    """The file a command writes: ``output``, or for ``-o -`` a temporary ``*suffix`` file.
+
+    With ``-o -`` the file's text goes to stdout when the command succeeds, and
+    every message and table to stderr (stdout holds the data alone).
+    """
+    if output is None or str(output) != "-":
+        yield output
+        return
+    out.stderr = True
+    _STATE["stdout_taken"] = "1"
+    with tempfile.TemporaryDirectory(prefix="cwb-stdout-") as folder:
+        path = Path(folder) / f"stdout{suffix}"
+        yield path
+        sys.stdout.write(path.read_text(encoding="utf-8"))
+        sys.stdout.flush()
+
+
+def is_stdout(output: Path | None) -> bool:
+    """Whether ``output`` is ``-`` (standard output)."""
+    return output is not None and str(output) == "-"
+
+
+def _print_data(table: Table, title: str, fmt: str) -> None:
+    stream = sys.stderr if _STATE.get("stdout_taken") else sys.stdout
+    labels = [Text.from_markup(str(c.header)).plain for c in table.columns]
+    rows = list(zip(*(list(c.cells) for c in table.columns), strict=True))
+    cells = [[Text.from_markup(str(v)).plain for v in row] for row in rows]
+    if fmt == "json":
+        rows_out = [dict(zip(labels, row, strict=True)) for row in cells]
+        doc = {"title": title, "columns": labels, "rows": rows_out}
+        stream.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    else:
+        writer = csv.writer(stream, lineterminator="\n")
+        if _STATE.get("csv_started"):
+            stream.write("\n")
+        writer.writerow(labels)
+        from cwb.safe_output import formula_safe_default, neutralise_cell
+
+        safe = formula_safe_default()
+        writer.writerows([[neutralise_cell(v) if safe else v for v in row] for row in cells])
+        _STATE["csv_started"] = "1"
+    stream.flush()
 
 
 def _is_number(value: object) -> bool:

@@ -99,9 +99,25 @@ def _root(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    table_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="How commands print their tables: table, json (one document per table and "
+            "line) or csv (tables separated by a blank line); with json or csv, other messages "
+            "go to stderr. Example: cwb --format json catalogue data/birmingham",
+        ),
+    ] = "table",
 ) -> None:
     """Community wealth building toolkit."""
+    from cwb.cli._output import TABLE_FORMATS, set_table_format
     from cwb.safe_output import set_formula_safe
+
+    if table_format not in TABLE_FORMATS:
+        raise typer.BadParameter(
+            f"{table_format!r} is not one of {', '.join(TABLE_FORMATS)}", param_hint="--format"
+        )
+    set_table_format(table_format)
 
     set_formula_safe(None)  # each command starts from the default (--raw-csv turns it off)
     if quiet:

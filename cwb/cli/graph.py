@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cwb.cli._output import print_table
+from cwb.cli._output import is_stdout, output_target, print_table
 from cwb.cli.app import DatasetArg, RawCsvOpt, app, library_errors, out
 
 
@@ -21,9 +21,16 @@ def graph_command(
             "--output",
             "-o",
             help="Graph file; the suffix picks the format: .graphml or .gexf (Gephi), "
-            ".json (node-link, for the web), .gpkg (GeoPackage, for QGIS).",
+            ".json (node-link, for the web), .gpkg (GeoPackage, for QGIS). "
+            "'-': standard output, in the --to format.",
         ),
     ],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", help="Format written to standard output with -o -: gexf, graphml or json."
+        ),
+    ] = "json",
     metrics_csv: Annotated[
         Path | None,
         typer.Option("--metrics-csv", help="Also write per-node metrics to this CSV file."),
@@ -46,14 +53,21 @@ def graph_command(
     components and the top brokers (betweenness).
 
     Example: cwb graph data/birmingham -o graph.gexf --metrics-csv graph_metrics.csv
+
+    Example: cwb graph data/birmingham -o - --to gexf > graph.gexf
     """
     from cwb.graph.io import graph_format
     from cwb.pipeline import Pipeline
 
-    with library_errors():
-        graph_format(output)  # a wrong suffix fails before any work is done
+    if is_stdout(output) and to not in ("gexf", "graphml", "json"):
+        raise typer.BadParameter(f"{to!r}: use gexf, graphml or json", param_hint="--to")
+    with library_errors(), output_target(output, f".{to}") as target:
+        assert target is not None
+        graph_format(target)  # a wrong suffix fails before any work is done
         pipe = Pipeline.open(dataset, matching=matching, seed=seed)
-        written = pipe.write_graph(output, metrics_csv=metrics_csv)
+        written = pipe.write_graph(target, metrics_csv=metrics_csv)
+    if is_stdout(output):
+        written = written[1:]
     metrics, graph = pipe.graph_metrics, pipe.graph
     s = metrics.summary
     node_rows, edge_rows = list(s["nodes_by_type"].items()), list(s["edges_by_type"].items())

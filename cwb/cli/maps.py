@@ -1,4 +1,4 @@
-"""Commands ``map`` and ``report``: the interactive map and the summary a planner can send."""
+"""Commands ``map``, ``report`` and ``publish``: the map, the summary and both at once."""
 
 from __future__ import annotations
 
@@ -67,9 +67,11 @@ def map_command(
         "title": title,
     }
     catchment = parse_bands(bands)
-    from cwb.pipeline import Pipeline
+    from cwb.errors import UsageError
+    from cwb.pipeline import MAP_SUFFIXES, Pipeline
 
     with library_errors():
+        UsageError.check_suffix(output, MAP_SUFFIXES, "a map")  # before any work is done
         pipe = Pipeline.open(dataset, bands_m=catchment, matching=not no_links, map_options=options)
         path = pipe.write_map(output)
     out.print(f"wrote {path}")
@@ -79,10 +81,18 @@ def map_command(
 def report_command(
     dataset: DatasetArg,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="File to write (.html or .md).", dir_okay=False)
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write: .html, .md (charts as SVG files beside it) or .pdf (printed "
+            "by headless Chromium, else WeasyPrint: pip install 'cwb[pdf]').",
+            dir_okay=False,
+        ),
     ] = Path("report.html"),
     fmt: Annotated[
-        str | None, typer.Option("--format", help="html or md (default: from the file's suffix).")
+        str | None,
+        typer.Option("--format", help="html, md or pdf (default: from the file's suffix)."),
     ] = None,
     map_file: Annotated[
         str | None,
@@ -98,6 +108,8 @@ def report_command(
     spend, the Preston-model spend figures.
 
     Example: cwb report data/birmingham -o report.html --map map.html
+
+    Example: cwb report data/birmingham -o report.pdf
     """
     catchment = parse_bands(bands)
     from cwb.pipeline import Pipeline
@@ -108,3 +120,63 @@ def report_command(
         pipe = Pipeline.open(dataset, bands_m=catchment, map_href=map_file)
         path = pipe.write_report(output, format=fmt)
     out.print(f"wrote {path}")
+
+
+@app.command("publish")
+def publish_command(
+    dataset: DatasetArg,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Folder to write map.html, report.html and tables/ into."
+        ),
+    ] = Path("published"),
+    indicator: Annotated[
+        str,
+        typer.Option(help="Area column to shade areas by on both maps; 'none': outlines."),
+    ] = "imd_decile",
+    bands: BandsOpt = None,
+    title: Annotated[
+        str | None,
+        typer.Option(help="Title of the map and the report (default: the dataset's name)."),
+    ] = None,
+    assets: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the map loads Leaflet from: cdn (default), inline, or a URL or folder "
+            "prefix (node_modules layout) for self-hosted assets."
+        ),
+    ] = None,
+    tiles: Annotated[
+        str | None,
+        typer.Option(help="Base map tiles: a provider name or URL template; 'none': no tiles."),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also print the report to report.pdf.")
+    ] = False,
+) -> None:
+    """Write what a planner sends, in one command: the map, the report and the tables.
+
+    DIR/map.html (interactive), DIR/report.html (linking the map; --pdf adds
+    report.pdf) and DIR/tables/*.csv (catalogue, matches, allocation,
+    consortia, gaps, spend summary). Each stage runs once.
+
+    Example: cwb publish data/birmingham -o smethwick --indicator imd_decile --bands 1km,2km
+    --title "Smethwick: Midland Metropolitan University Hospital"
+    """
+    catchment = parse_bands(bands)
+    from cwb.demo import publish
+
+    with library_errors():
+        written = publish(
+            dataset,
+            output,
+            bands_m=catchment,
+            indicator=None if indicator.lower() == "none" else indicator,
+            title=title,
+            assets=assets,
+            tiles=tiles,
+            pdf=pdf,
+        )
+    for path in written:
+        out.print(f"wrote {path}", highlight=False, soft_wrap=True)

@@ -8,11 +8,14 @@ from typing import Annotated
 import typer
 
 from cwb import settings
-from cwb.cli._output import print_table
+from cwb.cli._output import output_target, print_table
 from cwb.cli.app import DatasetArg, RawCsvOpt, app, library_errors, out
 
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="CSV file to write.", dir_okay=False)
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="CSV file to write ('-': standard output).", dir_okay=False
+    ),
 ]
 ProjectOpt = Annotated[
     str | None, typer.Option("--project", help="Only the opportunities of this project id.")
@@ -55,9 +58,9 @@ def match(
     """
     from cwb.matching.core import run_match
 
-    with library_errors():
+    with library_errors(), output_target(output, ".csv") as target:
         result = run_match(
-            dataset, output=output, top_k=top_k, min_score=min_score, project=project
+            dataset, output=target, top_k=top_k, min_score=min_score, project=project
         )
     summary = result.summary()
     right = [c for c in summary.columns if c not in ("project", "type")]

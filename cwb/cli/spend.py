@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cwb.cli._output import is_missing, print_table
+from cwb.cli._output import is_missing, is_stdout, output_target, print_table
 from cwb.cli.app import DatasetArg, RawCsvOpt, app, library_errors, out
 
 if TYPE_CHECKING:
@@ -71,7 +71,10 @@ def spend_command(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="Write spend.json (every table) or spend.csv (the summary)."
+            "--output",
+            "-o",
+            help="Write spend.json (every table) or spend.csv (the summary); '-': the JSON "
+            "to standard output.",
         ),
     ] = None,
     top: Annotated[int, typer.Option(help="Rows shown in the leakage and supplier tables.")] = 8,
@@ -93,7 +96,7 @@ def spend_command(
     """
     from cwb.spend.analysis import run_spend
 
-    with library_errors():
+    with library_errors(), output_target(output, ".json") as target:
         analysis = run_spend(
             dataset,
             file=file,
@@ -102,7 +105,7 @@ def spend_command(
             local=local,
             buyer=buyer,
             survey=survey,
-            output=output,
+            output=target,
             sheet=sheet,
         )
     geos = " ⊂ ".join(analysis.geography_names)
@@ -146,7 +149,7 @@ def spend_command(
     print_table(m, "Local multiplier (LM3), an estimate", cell=_cell)
     for note in analysis.notes:
         out.print(f"• {note}", highlight=False, markup=False)
-    if output is not None:
+    if output is not None and not is_stdout(output):
         out.print(f"wrote {output}")
 
 
