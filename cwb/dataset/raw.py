@@ -272,10 +272,11 @@ def _read_csv(path: Path, shown: str, problems: ProblemLog, limits: ReadLimits) 
 
 
 def _check_csv_shape(text: str, shown: str, problems: ProblemLog, limits: ReadLimits) -> None:
-    """Refuse a header wider than the limit; report NUL bytes and rows shorter than the header.
+    """Refuse a header wider than the limit or a NUL byte; warn of rows shorter than the header.
 
-    pandas pads a short row with empty cells, which shifts nothing back into place:
-    the row's values may belong to other columns, so it is an error, not a guess.
+    pandas pads a short row with empty cells at its end; a warning names each such
+    row, since its values may belong to other columns (the type checks then usually
+    catch it).
     """
     first = text[: text.find("\n") if "\n" in text else len(text)]
     if first.count(",") + 1 > limits.max_columns:
@@ -298,16 +299,16 @@ def _check_csv_shape(text: str, shown: str, problems: ProblemLog, limits: ReadLi
         if values and len(values) < len(header):
             short.append(reader.line_num)
     for line in short[:20]:
-        problems.add(
+        problems.warn(
             shown,
-            f"row has fewer cells than the header's {len(header)}; cwb will not guess "
-            "which are missing",
+            f"row has fewer cells than the header's {len(header)}; its last cells are "
+            "read as empty",
             row=line,
             code="ragged_row",
             hint="add the missing commas so every row has a cell for every column",
         )
     if len(short) > 20:
-        problems.add(shown, f"{len(short) - 20} more short rows are not listed", code="ragged_row")
+        problems.warn(shown, f"{len(short) - 20} more short rows are not listed", code="ragged_row")
 
 
 def _wkt_geometry(text: pd.Series, shown: str, problems: ProblemLog) -> gpd.GeoSeries:
