@@ -272,7 +272,7 @@ def _read_csv(path: Path, shown: str, problems: ProblemLog, limits: ReadLimits) 
 
 
 def _check_csv_shape(text: str, shown: str, problems: ProblemLog, limits: ReadLimits) -> None:
-    """Refuse a header wider than the limit or a NUL byte; warn of rows shorter than the header.
+    """Refuse a header wider than the limit; warn of rows shorter than the header.
 
     pandas pads a short row with empty cells at its end; a warning names each such
     row, since its values may belong to other columns (the type checks then usually
@@ -281,16 +281,6 @@ def _check_csv_shape(text: str, shown: str, problems: ProblemLog, limits: ReadLi
     first = text[: text.find("\n") if "\n" in text else len(text)]
     if first.count(",") + 1 > limits.max_columns:
         _too_wide(shown, first.count(",") + 1, limits, problems)
-        raise _Unreadable
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        problems.add(
-            shown,
-            f"holds a NUL byte (first on line {line}); the file is binary or corrupt",
-            row=line,
-            code="nul_byte",
-            hint="re-export it as CSV UTF-8",
-        )
         raise _Unreadable
     reader = csv.reader(StringIO(text, newline=""))
     header = next(reader, [])
