@@ -272,24 +272,15 @@ def _read_csv(path: Path, shown: str, problems: ProblemLog, limits: ReadLimits) 
 
 
 def _check_csv_shape(text: str, shown: str, problems: ProblemLog, limits: ReadLimits) -> None:
-    """Refuse a header wider than the limit; report NUL bytes and rows shorter than the header.
+    """Refuse a header wider than the limit; warn of rows shorter than the header.
 
-    pandas pads a short row with empty cells, which shifts nothing back into place:
-    the row's values may belong to other columns, so it is an error, not a guess.
+    pandas pads a short row with empty cells at its end; a warning names each such
+    row, since its values may belong to other columns (the type checks then usually
+    catch it).
     """
     first = text[: text.find("\n") if "\n" in text else len(text)]
     if first.count(",") + 1 > limits.max_columns:
         _too_wide(shown, first.count(",") + 1, limits, problems)
-        raise _Unreadable
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        problems.add(
-            shown,
-            f"holds a NUL byte (first on line {line}); the file is binary or corrupt",
-            row=line,
-            code="nul_byte",
-            hint="re-export it as CSV UTF-8",
-        )
         raise _Unreadable
     reader = csv.reader(StringIO(text, newline=""))
     header = next(reader, [])
@@ -298,16 +289,16 @@ def _check_csv_shape(text: str, shown: str, problems: ProblemLog, limits: ReadLi
         if values and len(values) < len(header):
             short.append(reader.line_num)
     for line in short[:20]:
-        problems.add(
+        problems.warn(
             shown,
-            f"row has fewer cells than the header's {len(header)}; cwb will not guess "
-            "which are missing",
+            f"row has fewer cells than the header's {len(header)}; its last cells are "
+            "read as empty",
             row=line,
             code="ragged_row",
             hint="add the missing commas so every row has a cell for every column",
         )
     if len(short) > 20:
-        problems.add(shown, f"{len(short) - 20} more short rows are not listed", code="ragged_row")
+        problems.warn(shown, f"{len(short) - 20} more short rows are not listed", code="ragged_row")
 
 
 def _wkt_geometry(text: pd.Series, shown: str, problems: ProblemLog) -> gpd.GeoSeries:
