@@ -29,6 +29,9 @@ MAX_OUTSIDE_M: Final[float] = 25_000.0
 #: Human-asset groups of fewer residents than this are suppressed in every output
 #: (``[privacy] min_count``).
 MIN_COUNT: Final[int] = 5
+#: Without area polygons, residents are grouped per postcode district (``B66``) or, with
+#: no postcode, per grid square of this side in metres; the square's centre is shown.
+RESIDENT_GRID_M: Final[float] = 1000.0
 
 # --------------------------------------------------------------------------- matching
 

@@ -282,7 +282,7 @@ def parse_amounts(values: pd.Series) -> pd.Series:
 
 def parse_sme(sme: pd.Series, size_band: pd.Series) -> pd.Series:
     """SME flag as ``"sme"``, ``"not_sme"`` or ``"unknown"`` from ``sme``, else ``size_band``."""
-    flag = sme.map(_bool_word)
+    flag = sme.astype(object).map(_bool_word).astype(object)  # all-missing stays text
     band = size_band.fillna("").astype(str).str.strip().str.casefold()
     from_band = pd.Series(
         np.where(
