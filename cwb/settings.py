@@ -33,6 +33,17 @@ MIN_COUNT: Final[int] = 5
 #: no postcode, per grid square of this side in metres; the square's centre is shown.
 RESIDENT_GRID_M: Final[float] = 1000.0
 
+# --------------------------------------------------------------------------- postcodes
+
+#: ``cwb geocode --online``: the postcodes.io service (or a self-hosted copy of it).
+POSTCODES_IO_URL: Final[str] = "https://api.postcodes.io"
+#: Postcodes per request to postcodes.io's bulk lookup (its maximum).
+POSTCODES_IO_BATCH: Final[int] = 100
+#: An unknown postcode gets the lookup's postcodes at most this many typing slips away.
+POSTCODE_SUGGESTION_EDITS: Final[int] = 1
+#: Distinct unknown postcodes per table that get suggestions (each searches the lookup).
+MAX_POSTCODE_SUGGESTIONS: Final[int] = 500
+
 # --------------------------------------------------------------------------- matching
 
 #: Weight of each score component (``[matching] weights``), normalised over the

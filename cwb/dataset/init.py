@@ -9,6 +9,7 @@ import pandas as pd
 
 from cwb import settings
 from cwb._atomic import write_text_atomic
+from cwb.dataset.geocode import extract_districts, install_lookup, parse_districts
 from cwb.dataset.io import write_table
 from cwb.dataset.manifest import MANIFEST_NAME
 from cwb.dataset.schema import (
@@ -114,8 +115,14 @@ def init_dataset(
     lon: float = -1.9447,
     excel: bool = False,
     force: bool = False,
+    postcodes: str | Path | None = None,
+    districts: str | list[str] | None = None,
 ) -> list[Path]:
     """Create a blank dataset folder; return the files written.
+
+    With ``postcodes`` (a national lookup file such as the ONS Postcode Directory)
+    and ``districts`` (``"B66,B67"``), the lookup's rows for those districts become
+    the dataset's ``postcodes.csv``, so postcodes are located from the first run.
 
     Raises
     ------
@@ -123,6 +130,17 @@ def init_dataset(
         When the folder already holds a dataset and ``force`` is False.
     """
     folder = Path(folder)
+    if (postcodes is None) != (districts is None):
+        raise UsageError(
+            "give the postcode file and the districts to keep together, "
+            "e.g. --postcodes ONSPD.csv --districts B66,B67",
+            argument="districts" if postcodes is not None else "postcodes",
+        )
+    lookup_rows = (
+        extract_districts(postcodes, parse_districts(districts))
+        if postcodes is not None and districts is not None
+        else None
+    )
     if (folder / MANIFEST_NAME).exists() and not force:
         raise UsageError(
             f"{folder} already holds a dataset ({MANIFEST_NAME}); set force to overwrite it",
@@ -181,4 +199,6 @@ def init_dataset(
         written.append(write_table(frame, folder / f"{stem}{suffix}"))
     areas = {"type": "FeatureCollection", "features": []}
     written.append(write_text_atomic(folder / "areas.geojson", json.dumps(areas)))
+    if lookup_rows is not None:
+        written.append(install_lookup(folder, lookup_rows))
     return written

@@ -25,7 +25,7 @@ from cwb.dataset.model import WGS84, Dataset
 from cwb.dataset.postcodes import PostcodeLookup
 from cwb.dataset.raw import RawTable, read_raw_table
 from cwb.dataset.schema import ASSET_CATEGORIES, CATEGORY_KIND, TABLES, Column, TableSpec
-from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
+from cwb.errors import DatasetError, Problem, ProblemLog, UsageError, tidy_problems
 from cwb.progress import track
 
 _TRUE = {"true", "yes", "y", "1", "t"}
@@ -429,6 +429,7 @@ def validate_folder(folder: Path, *, files: dict[str, Path] | None = None) -> Va
         if spec.id_column:
             known[name] = pd.Index(frame[spec.id_column].dropna().unique(), dtype="str")
         tables[name] = frame
+    log.problems[:] = tidy_problems(log.problems)
     dataset = Dataset(
         manifest=manifest,
         assets=_or_empty(tables["assets"], TABLES["assets"]),
