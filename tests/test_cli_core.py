@@ -45,7 +45,7 @@ def test_init_then_validate(tmp_path: Path) -> None:
         )
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
-        assert (folder / ("assets.xlsx" if excel else "assets.csv")).exists()
+        assert (folder / ("dataset.xlsx" if excel else "assets.csv")).exists()
         assert "Test Stadium" in (folder / "dataset.toml").read_text()
         checked = runner.invoke(app, ["validate", str(folder)])
         assert checked.exit_code == 0, checked.output

@@ -1,4 +1,10 @@
-"""``cwb init``: a blank dataset folder with headed templates and a commented manifest."""
+"""``cwb init``: a blank dataset folder with headed templates and a commented manifest.
+
+CSV templates by default (``assets.csv``, ``opportunities.csv``, ``links.csv``); with
+``excel`` one workbook, ``dataset.xlsx``, with a sheet per table, drop-down lists and
+instructions (:mod:`cwb.dataset.workbook`). Either way the example rows say
+``example = yes`` and are left out of every figure until they are deleted.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from cwb.dataset.schema import (
     OPPORTUNITY_TYPES,
     TableSpec,
 )
+from cwb.dataset.workbook import EXAMPLE, WORKBOOK_NAME, write_template_workbook
 from cwb.errors import UsageError
 
 _MANIFEST = """\
@@ -61,10 +68,8 @@ min_count = {min_count}   # groups of fewer residents than this are never shown
 # A file with coordinates in another CRS:  assets = {{ path = "assets.shp", crs = "EPSG:27700" }}
 # Different column headings:  assets = {{ path = "assets.xlsx", columns = {{ postcode = "Post Code" }} }}
 [files]
-assets = "assets{suffix}"
-opportunities = "opportunities{suffix}"
+{files}
 areas = "areas.geojson"
-links = "links{suffix}"
 # spend = "spend.csv"
 # needs = "needs.csv"   # what community groups need: group, space_type, sessions_per_week …
 # pacts = "pacts.csv"   # pacts of collaboration: asset (a place), partners, status, dates …
@@ -147,7 +152,11 @@ def init_dataset(
             argument="force",
         )
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = ".xlsx" if excel else ".csv"
+    tables = ("assets", "opportunities", "links")
+    if excel:
+        files = "\n".join(f'{t} = {{ path = "{WORKBOOK_NAME}", sheet = "{t}" }}' for t in tables)
+    else:
+        files = "\n".join(f'{t} = "{t}.csv"' for t in tables)
     vocabulary = "\n".join(
         f"#   {kind}: {', '.join(cats)}" for kind, cats in ASSET_CATEGORIES.items()
     )
@@ -161,7 +170,7 @@ def init_dataset(
                 project_name=project_name,
                 lat=lat,
                 lon=lon,
-                suffix=suffix,
+                files=files,
                 vocabulary=vocabulary,
                 types=", ".join(OPPORTUNITY_TYPES),
                 **_settings_fields(),
@@ -195,8 +204,13 @@ def init_dataset(
         ]
     )
     links = pd.DataFrame([_example_row(LINKS, source="A0001", target="A0001", relation="partner")])
-    for stem, frame in (("assets", assets), ("opportunities", opportunities), ("links", links)):
-        written.append(write_table(frame, folder / f"{stem}{suffix}"))
+    examples = {"assets": assets, "opportunities": opportunities, "links": links}
+    if excel:
+        rows = {name: frame.to_dict("records") for name, frame in examples.items()}
+        written.append(write_template_workbook(folder / WORKBOOK_NAME, rows))
+    else:
+        for stem, frame in examples.items():
+            written.append(write_table(frame.assign(**{EXAMPLE: "yes"}), folder / f"{stem}.csv"))
     areas = {"type": "FeatureCollection", "features": []}
     written.append(write_text_atomic(folder / "areas.geojson", json.dumps(areas)))
     if lookup_rows is not None:

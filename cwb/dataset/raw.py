@@ -117,7 +117,7 @@ def read_raw_table(folder: Path, entry: FileEntry, problems: ProblemLog) -> RawT
     Returns None when the file cannot be read at all (missing, empty, unparseable).
     """
     path = (folder / entry.path) if not Path(entry.path).is_absolute() else Path(entry.path)
-    shown = entry.path
+    shown = f"{entry.path}, sheet {entry.sheet}" if entry.sheet else entry.path
     if not path.exists():
         problems.add(
             shown,
