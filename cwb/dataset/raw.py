@@ -287,6 +287,9 @@ def _read_xlsx(path: Path, shown: str, entry: FileEntry) -> RawTable:
     except ValueError as exc:
         raise UsageError(f"{shown}: {exc}") from None
     frame.columns = [str(c) for c in frame.columns]
+    filled = frame.notna().any(axis=1).to_numpy()
+    last = int(filled.nonzero()[0].max()) + 1 if filled.any() else 0
+    frame = frame.iloc[:last]  # formatted but empty rows below the data are not rows
     cells = _to_cells(frame)
     geometry = None
     header = [normalise_header(c) for c in cells.columns]

@@ -8,6 +8,7 @@ the counts add up to the rows read.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from cwb.dataset.schema import ASSET_CATEGORIES, CATEGORY_KIND, TABLES, Column, 
 from cwb.dataset.synonyms import Synonyms, load_synonyms, suggest_category
 from cwb.errors import DatasetError, Problem, ProblemLog, UsageError, tidy_problems
 from cwb.progress import track
+
+log = logging.getLogger(__name__)
 
 _TRUE = {"true", "yes", "y", "1", "t"}
 #: Rows whose ``example`` cell says yes are the template's examples: read, warned about,
@@ -550,4 +553,12 @@ def load_dataset(folder: Path, *, strict: bool = False) -> Dataset:
             f"{sum(p.severity == 'error' for p in problems)} error(s)",
         )
     assert report.dataset is not None
+    examples = sum(p.code == "example_row" and p.row is not None for p in problems)
+    if examples:
+        log.warning(
+            "%s: %d example row(s) of the template are left out of every figure; "
+            "delete them once your own rows are in",
+            folder,
+            examples,
+        )
     return report.dataset

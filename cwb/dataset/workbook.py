@@ -108,6 +108,8 @@ def _write_table_sheet(
         for j, column in enumerate(columns, start=1):
             cell = sheet.cell(row=i, column=j, value=_typed(row.get(column.name, ""), column))
             cell.font = grey
+            if column.type == "date":
+                cell.number_format = "yyyy-mm-dd"
         sheet.cell(row=i, column=len(headings), value="yes").font = grey
     last = TEMPLATE_ROWS + 1
     for j, maybe in enumerate([*columns, None], start=1):
@@ -125,9 +127,6 @@ def _write_table_sheet(
             )
             check.add(area)
             sheet.add_data_validation(check)
-        if maybe is not None and maybe.type == "date":
-            for (cell,) in sheet[area]:
-                cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"
 
 
