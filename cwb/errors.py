@@ -8,7 +8,7 @@ can catch one class. The CLI catches it once and turns it into an exit code:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -140,3 +140,78 @@ def require_path(path: str | Path) -> Path:
     if not p.exists():
         raise UsageError(f"{p} does not exist")
     return p
+
+
+def tidy_problems(problems: list[Problem]) -> list[Problem]:
+    """Problems sorted by file (in the order files were read) and row, each cell once.
+
+    File-level problems come before the rows of their file. When one cell (file, row,
+    column) has several problems, the first error is kept, else the first warning.
+    """
+    file_order: dict[str, int] = {}
+    for p in problems:
+        file_order.setdefault(p.file, len(file_order))
+    kept: dict[tuple[str, int, str], int] = {}
+    out: list[Problem] = []
+    for p in problems:
+        if p.row is None or not p.column:
+            out.append(p)
+            continue
+        key = (p.file, p.row, p.column)
+        if key not in kept:
+            kept[key] = len(out)
+            out.append(p)
+        elif p.severity == "error" and out[kept[key]].severity != "error":
+            out[kept[key]] = p
+    return sorted(
+        out, key=lambda p: (file_order[p.file], p.row is not None, p.row or 0, p.column or "")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemGroup:
+    """Identical problems on several rows: one line with a count and the first rows."""
+
+    first: Problem
+    rows: tuple[int, ...]
+
+    @property
+    def count(self) -> int:
+        """How many problems the group stands for."""
+        return max(len(self.rows), 1)
+
+    def __str__(self) -> str:
+        if len(self.rows) <= 1:
+            return str(self.first)
+        p = self.first
+        where = p.file + (f", column {p.column}" if p.column else "")
+        shown = ", ".join(map(str, self.rows[:MAX_ROWS_SHOWN]))
+        more = " …" if len(self.rows) > MAX_ROWS_SHOWN else ""
+        text = f"{where}: {len(self.rows)} rows ({shown}{more}): {p.reason}"
+        return text + (f" ({p.hint})" if p.hint else "")
+
+
+#: Rows named in a grouped problem's line.
+MAX_ROWS_SHOWN = 5
+
+
+def group_problems(problems: list[Problem]) -> list[ProblemGroup]:
+    """Identical problems (same file, column, reason, hint, severity) as one group each.
+
+    Groups keep the order of their first problem; the value is left out of a group's
+    line (it differs between rows).
+    """
+    groups: dict[tuple[object, ...], list[Problem]] = {}
+    for i, p in enumerate(problems):
+        key: tuple[object, ...] = (
+            (p.severity, p.file, p.column, p.reason, p.hint, p.code) if p.row is not None else (i,)
+        )
+        groups.setdefault(key, []).append(p)
+    out = []
+    for members in groups.values():
+        rows = tuple(p.row for p in members if p.row is not None)
+        first = members[0]
+        if len(members) > 1:
+            first = replace(first, row=None, value=None)
+        out.append(ProblemGroup(first=first, rows=rows))
+    return out

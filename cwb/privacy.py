@@ -16,7 +16,7 @@ import pandas as pd
 
 from cwb import settings
 from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
-from cwb.dataset.model import Dataset
+from cwb.dataset.model import Dataset, metric_crs_for
 from cwb.dataset.schema import is_private_column
 
 #: Residents in aggregate, as :func:`aggregate_human` returns them: the groups and the
@@ -62,7 +62,7 @@ def aggregate_human(
     columns = ["area_code", "area_name", *by, "count", "members", "geometry"]
     if human.empty:
         return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=assets.crs), 0
-    area_of = assign_area_codes(human, areas)
+    area_of = assign_area_codes(human, areas) if len(areas) else _fallback_zones(human)
     counts = pd.to_numeric(human["count"], errors="coerce").fillna(1).astype("int64")
     frame = pd.DataFrame({"area_code": area_of.to_numpy(), "count": counts.to_numpy()})
     for col in by:
@@ -80,12 +80,72 @@ def aggregate_human(
         else pd.Series(dtype=object)
     )
     names = areas.set_index("code")["name"] if len(areas) else pd.Series(dtype=object)
-    grouped["area_name"] = grouped["area_code"].map(names).fillna(OUTSIDE_AREAS)
-    geometry = grouped["area_code"].map(points)
+    grouped["area_name"] = grouped["area_code"].map(names).astype(object).fillna(OUTSIDE_AREAS)
+    geometry = grouped["area_code"].map(points).astype(object)
+    if not len(areas):
+        grouped["area_name"] = grouped["area_code"].map(_zone_name)
+        geometry = _zone_points(human, area_of, grouped["area_code"])
     out = gpd.GeoDataFrame(
-        grouped, geometry=gpd.GeoSeries(geometry.to_numpy(), crs=areas.crs or assets.crs)
+        grouped,
+        geometry=gpd.GeoSeries(list(geometry), index=grouped.index, crs=areas.crs or assets.crs),
     )
     return out[columns], suppressed
+
+
+def _grid_cells(points: gpd.GeoSeries) -> pd.Series:
+    """The grid square (``RESIDENT_GRID_M``) each point falls in, as ``(col, row)`` labels."""
+    crs = metric_crs_for(gpd.GeoDataFrame(geometry=points))
+    metric = points.to_crs(crs)
+    side = settings.RESIDENT_GRID_M
+    col = np.floor(metric.x.to_numpy() / side)
+    row = np.floor(metric.y.to_numpy() / side)
+    labels = [
+        f"grid {int(c)},{int(r)}" if np.isfinite(c) and np.isfinite(r) else OUTSIDE_AREAS
+        for c, r in zip(col, row, strict=True)
+    ]
+    return pd.Series(labels, index=points.index, dtype=object)
+
+
+def _fallback_zones(human: gpd.GeoDataFrame) -> pd.Series:
+    """Zones of residents when the dataset has no areas: postcode district, else grid square."""
+    district = (
+        human["postcode"].astype(object).where(human["postcode"].notna(), "")
+        if "postcode" in human
+        else pd.Series("", index=human.index, dtype=object)
+    )
+    district = district.astype(str).str.strip().str.upper().str.split(" ").str[0]
+    cells = _grid_cells(human.geometry)
+    return district.where(district.str.len() >= 2, cells).astype(str)
+
+
+def _zone_name(code: str) -> str:
+    if code.startswith("grid "):
+        return f"{settings.RESIDENT_GRID_M / 1000:g} km square {code[5:]}"
+    return OUTSIDE_AREAS if code == OUTSIDE_AREAS else f"postcode district {code}"
+
+
+def _zone_points(human: gpd.GeoDataFrame, zone: pd.Series, codes: pd.Series) -> list[object]:
+    """A point per zone that is never a resident's location: a grid square's centre.
+
+    A postcode district is shown at the centre of the grid square holding the mean
+    position of its residents' rows.
+    """
+    located = human.geometry.notna() & ~human.geometry.is_empty
+    if not located.any():
+        return [None] * len(codes)
+    crs = metric_crs_for(gpd.GeoDataFrame(geometry=human.geometry[located]))
+    metric = human.geometry[located].to_crs(crs)
+    frame = pd.DataFrame({"zone": zone[located].to_numpy(), "x": metric.x, "y": metric.y})
+    mean = frame.groupby("zone")[["x", "y"]].mean()
+    side = settings.RESIDENT_GRID_M
+    centres = gpd.GeoSeries(
+        gpd.points_from_xy(
+            (np.floor(mean["x"] / side) + 0.5) * side, (np.floor(mean["y"] / side) + 0.5) * side
+        ),
+        index=mean.index,
+        crs=crs,
+    ).to_crs(human.crs)
+    return [centres.get(c) for c in codes]
 
 
 def with_area_codes(ds: Dataset) -> Dataset:

@@ -29,6 +29,20 @@ MAX_OUTSIDE_M: Final[float] = 25_000.0
 #: Human-asset groups of fewer residents than this are suppressed in every output
 #: (``[privacy] min_count``).
 MIN_COUNT: Final[int] = 5
+#: Without area polygons, residents are grouped per postcode district (``B66``) or, with
+#: no postcode, per grid square of this side in metres; the square's centre is shown.
+RESIDENT_GRID_M: Final[float] = 1000.0
+
+# --------------------------------------------------------------------------- postcodes
+
+#: ``cwb geocode --online``: the postcodes.io service (or a self-hosted copy of it).
+POSTCODES_IO_URL: Final[str] = "https://api.postcodes.io"
+#: Postcodes per request to postcodes.io's bulk lookup (its maximum).
+POSTCODES_IO_BATCH: Final[int] = 100
+#: An unknown postcode gets the lookup's postcodes at most this many typing slips away.
+POSTCODE_SUGGESTION_EDITS: Final[int] = 1
+#: Distinct unknown postcodes per table that get suggestions (each searches the lookup).
+MAX_POSTCODE_SUGGESTIONS: Final[int] = 500
 
 # --------------------------------------------------------------------------- matching
 

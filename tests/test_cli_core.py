@@ -45,12 +45,11 @@ def test_init_then_validate(tmp_path: Path) -> None:
         )
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
-        suffix = ".xlsx" if excel else ".csv"
-        assert (folder / f"assets{suffix}").exists()
-        # the CO-CITY tables start with their headings, named in the manifest
+        assert (folder / ("dataset.xlsx" if excel else "assets.csv")).exists()
+        # the CO-CITY tables start with their headings (CSV also beside a workbook)
         for table in ("needs", "pacts"):
-            assert (folder / f"{table}{suffix}").exists()
-            assert f'{table} = "{table}{suffix}"' in (folder / "dataset.toml").read_text()
+            assert (folder / f"{table}.csv").exists()
+            assert f'{table} = "{table}.csv"' in (folder / "dataset.toml").read_text()
         assert "Test Stadium" in (folder / "dataset.toml").read_text()
         checked = runner.invoke(app, ["validate", str(folder)])
         assert checked.exit_code == 0, checked.output

@@ -5,7 +5,7 @@ command, so that ``cwb --help`` starts without loading it.
 
 - ``app``: the typer application, shared options and the error-to-exit-code mapping.
 - ``_output``: the one table printer every command uses.
-- ``core``: ``init``, ``validate``, ``catalogue``, ``demo``.
+- ``core``: ``init``, ``geocode``, ``validate``, ``catalogue``, ``demo``.
 - ``data``: ``import``, ``stale``, ``areas``, ``build``.
 - ``match``: ``match``, ``gaps``, ``compare``.
 - ``spend``: ``spend``.

@@ -127,15 +127,25 @@ def _root(
 
 
 def print_problems(problems: list[Problem], limit: int = 50) -> None:
-    """Print problems to stderr, errors first, at most ``limit`` of each severity."""
+    """Print problems to stderr, errors first, at most ``limit`` lines of each severity.
+
+    Problems are sorted by file and row, one per cell; identical ones on several rows
+    are one line with a count and the first rows.
+    """
+    from cwb.errors import group_problems, tidy_problems
+
+    tidy = tidy_problems(problems)
     for severity, style in (("error", "red"), ("warning", "yellow")):
-        group = [p for p in problems if p.severity == severity]
-        for p in group[:limit]:
+        lines = group_problems([p for p in tidy if p.severity == severity])
+        for line in lines[:limit]:
             err.print(
-                f"[{style}]{severity}[/{style}]: {escape(str(p))}", highlight=False, soft_wrap=True
+                f"[{style}]{severity}[/{style}]: {escape(str(line))}",
+                highlight=False,
+                soft_wrap=True,
             )
-        if len(group) > limit:
-            err.print(f"[{style}]… and {len(group) - limit} more {severity}s[/{style}]")
+        rest = sum(line.count for line in lines[limit:])
+        if rest:
+            err.print(f"[{style}]… and {rest} more {severity}s[/{style}]")
 
 
 def usage_message(exc: UsageError, flags: Mapping[str, str] | None = None) -> str:

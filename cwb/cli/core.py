@@ -1,4 +1,4 @@
-"""Core commands: init, validate, catalogue, demo."""
+"""Core commands: init, geocode, validate, catalogue, demo."""
 
 from __future__ import annotations
 
@@ -23,6 +23,18 @@ from cwb.cli.app import (
 if TYPE_CHECKING:
     pass
 
+PostcodesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="A national postcode file (ONS Postcode Directory, or any CSV with postcode, "
+        "lat and lon columns): its rows for --districts go into the dataset's lookup."
+    ),
+]
+DistrictsOpt = Annotated[
+    str | None,
+    typer.Option(help="Postcode districts to keep from --postcodes, e.g. B66,B67 (or B)."),
+]
+
 
 @app.command()
 def init(
@@ -40,10 +52,14 @@ def init(
         bool, typer.Option("--excel", help="Write Excel (.xlsx) templates instead of CSV.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing dataset.")] = False,
+    postcodes: PostcodesOpt = None,
+    districts: DistrictsOpt = None,
 ) -> None:
     """Create a blank dataset: a commented dataset.toml and headed templates with one example row.
 
     Example: cwb init smethwick --excel --project-name "Midland Metropolitan University Hospital"
+
+    Example: cwb init smethwick --excel --postcodes ONSPD_NOV_2024_UK.csv --districts B66,B67
     """
     from cwb.dataset.init import init_dataset
 
@@ -57,10 +73,74 @@ def init(
             lon=lon,
             excel=excel,
             force=force,
+            postcodes=postcodes,
+            districts=districts,
         )
     for path in written:
         out.print(f"wrote {path}")
     out.print(f"Fill in the templates, then run: cwb validate {folder}")
+
+
+@app.command()
+def geocode(
+    dataset: DatasetArg,
+    postcodes: PostcodesOpt = None,
+    districts: DistrictsOpt = None,
+    online: Annotated[
+        bool,
+        typer.Option(
+            "--online",
+            help="Ask postcodes.io for the postcodes the lookup lacks (sends the postcodes only, "
+            "never those of human assets) and keep the answers in the lookup.",
+        ),
+    ] = False,
+    base_url: Annotated[
+        str | None, typer.Option(help="postcodes.io address (a self-hosted copy works too).")
+    ] = None,
+) -> None:
+    """Fill the dataset's postcode lookup (postcodes.csv) so rows with a postcode only are placed.
+
+    Offline, from a national file: cwb geocode smethwick --postcodes ONSPD.csv --districts B66,B67
+
+    Online (opt-in): cwb geocode smethwick --online
+    """
+    from cwb import settings
+    from cwb.dataset.geocode import (
+        extract_districts,
+        geocode_online,
+        install_lookup,
+        parse_districts,
+        postcodes_to_geocode,
+    )
+    from cwb.errors import UsageError
+
+    with library_errors():
+        if (postcodes is None) != (districts is None):
+            raise UsageError("give --postcodes and --districts together")
+        if postcodes is not None and districts is not None:
+            rows = extract_districts(postcodes, parse_districts(districts))
+            path = install_lookup(dataset, rows)
+            out.print(f"added {len(rows)} postcodes of {districts} to {path}")
+        if online:
+            result = geocode_online(dataset, base_url=base_url or settings.POSTCODES_IO_URL)
+            out.print(
+                f"postcodes.io located {len(result.found)} of {len(result.asked)} postcode(s)"
+                + (f"; added to {result.lookup}" if result.lookup else "")
+            )
+            if result.not_found:
+                shown = ", ".join(result.not_found[:10])
+                more = " …" if len(result.not_found) > 10 else ""
+                out.print(f"not found ({len(result.not_found)}): {shown}{more}")
+        missing, human = postcodes_to_geocode(dataset)
+    if human:
+        out.print(f"{human} postcode(s) of human assets are never sent online")
+    if missing:
+        shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+        out.print(f"{len(missing)} postcode(s) are not in the lookup: {shown}")
+        if not online:
+            out.print("add them with --postcodes FILE --districts …, or look them up with --online")
+    else:
+        out.print("every well-formed postcode is in the lookup")
 
 
 @app.command()

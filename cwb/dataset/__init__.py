@@ -21,6 +21,9 @@ First stage of the pipeline (read + validate → catalogue); every later stage t
 - ``sheets``: CSV of any encoding and delimiter, Excel sheets with titles and repeated headers.
 - ``stale``: rows not verified for a number of months.
 - ``init``: a blank dataset folder with headed templates (``cwb init``).
+- ``workbook``: the Excel template workbook: named sheets, drop-downs, instructions.
+- ``synonyms``: everyday words for categories ("mosque" → place_of_worship), extendable.
+- ``geocode``: a lookup from a national postcode file, typo suggestions, postcodes.io (opt-in).
 """
 
 from cwb.dataset.geography import (

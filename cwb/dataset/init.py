@@ -1,4 +1,10 @@
-"""``cwb init``: a blank dataset folder with headed templates and a commented manifest."""
+"""``cwb init``: a blank dataset folder with headed templates and a commented manifest.
+
+CSV templates by default (``assets.csv``, ``opportunities.csv``, ``links.csv``); with
+``excel`` one workbook, ``dataset.xlsx``, with a sheet per table, drop-down lists and
+instructions (:mod:`cwb.dataset.workbook`). Either way the example rows say
+``example = yes`` and are left out of every figure until they are deleted.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import pandas as pd
 
 from cwb import settings
 from cwb._atomic import write_text_atomic
+from cwb.dataset.geocode import extract_districts, install_lookup, parse_districts
 from cwb.dataset.io import write_table
 from cwb.dataset.manifest import MANIFEST_NAME
 from cwb.dataset.schema import (
@@ -21,6 +28,7 @@ from cwb.dataset.schema import (
     PACTS,
     TableSpec,
 )
+from cwb.dataset.workbook import EXAMPLE, WORKBOOK_NAME, write_template_workbook
 from cwb.errors import UsageError
 
 _MANIFEST = """\
@@ -62,13 +70,11 @@ min_count = {min_count}   # groups of fewer residents than this are never shown
 # A file with coordinates in another CRS:  assets = {{ path = "assets.shp", crs = "EPSG:27700" }}
 # Different column headings:  assets = {{ path = "assets.xlsx", columns = {{ postcode = "Post Code" }} }}
 [files]
-assets = "assets{suffix}"
-opportunities = "opportunities{suffix}"
+{files}
 areas = "areas.geojson"
-links = "links{suffix}"
 # spend = "spend.csv"
-needs = "needs{suffix}"   # what community groups need: group, space_type, sessions_per_week …
-pacts = "pacts{suffix}"   # pacts of collaboration: asset (a place), partners, status, dates …
+needs = "needs.csv"   # what community groups need: group, space_type, sessions_per_week …
+pacts = "pacts.csv"   # pacts of collaboration: asset (a place), partners, status, dates …
 # postcodes = "postcodes.csv"   # postcode, lat, lon: locates rows that have a postcode only.
 #   Get one from the ONS Postcode Directory (free, Open Government Licence): keep the rows of
 #   your area, or map its columns:  postcodes = {{ path = "ONSPD.csv", columns = {{ postcode = "pcds", lat = "lat", lon = "long" }} }}
@@ -116,8 +122,14 @@ def init_dataset(
     lon: float = -1.9447,
     excel: bool = False,
     force: bool = False,
+    postcodes: str | Path | None = None,
+    districts: str | list[str] | None = None,
 ) -> list[Path]:
     """Create a blank dataset folder; return the files written.
+
+    With ``postcodes`` (a national lookup file such as the ONS Postcode Directory)
+    and ``districts`` (``"B66,B67"``), the lookup's rows for those districts become
+    the dataset's ``postcodes.csv``, so postcodes are located from the first run.
 
     Raises
     ------
@@ -125,13 +137,28 @@ def init_dataset(
         When the folder already holds a dataset and ``force`` is False.
     """
     folder = Path(folder)
+    if (postcodes is None) != (districts is None):
+        raise UsageError(
+            "give the postcode file and the districts to keep together, "
+            "e.g. --postcodes ONSPD.csv --districts B66,B67",
+            argument="districts" if postcodes is not None else "postcodes",
+        )
+    lookup_rows = (
+        extract_districts(postcodes, parse_districts(districts))
+        if postcodes is not None and districts is not None
+        else None
+    )
     if (folder / MANIFEST_NAME).exists() and not force:
         raise UsageError(
             f"{folder} already holds a dataset ({MANIFEST_NAME}); set force to overwrite it",
             argument="force",
         )
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = ".xlsx" if excel else ".csv"
+    tables = ("assets", "opportunities", "links")
+    if excel:
+        files = "\n".join(f'{t} = {{ path = "{WORKBOOK_NAME}", sheet = "{t}" }}' for t in tables)
+    else:
+        files = "\n".join(f'{t} = "{t}.csv"' for t in tables)
     vocabulary = "\n".join(
         f"#   {kind}: {', '.join(cats)}" for kind, cats in ASSET_CATEGORIES.items()
     )
@@ -145,7 +172,7 @@ def init_dataset(
                 project_name=project_name,
                 lat=lat,
                 lon=lon,
-                suffix=suffix,
+                files=files,
                 vocabulary=vocabulary,
                 types=", ".join(OPPORTUNITY_TYPES),
                 **_settings_fields(),
@@ -179,18 +206,20 @@ def init_dataset(
         ]
     )
     links = pd.DataFrame([_example_row(LINKS, source="A0001", target="A0001", relation="partner")])
-    # needs and pacts start with their headings only: a row there names real groups and places
-    needs = pd.DataFrame(columns=[c.name for c in NEEDS.columns])
-    pacts = pd.DataFrame(columns=[c.name for c in PACTS.columns])
-    tables = {
-        "assets": assets,
-        "opportunities": opportunities,
-        "links": links,
-        "needs": needs,
-        "pacts": pacts,
-    }
-    for stem, frame in tables.items():
-        written.append(write_table(frame, folder / f"{stem}{suffix}"))
+    examples = {"assets": assets, "opportunities": opportunities, "links": links}
+    if excel:
+        rows = {name: frame.to_dict("records") for name, frame in examples.items()}
+        written.append(write_template_workbook(folder / WORKBOOK_NAME, rows))
+    else:
+        for stem, frame in examples.items():
+            written.append(write_table(frame.assign(**{EXAMPLE: "yes"}), folder / f"{stem}.csv"))
+    # needs and pacts start with their headings only (a row there names real groups and
+    # places), as CSV also beside a workbook
+    for stem, spec in (("needs", NEEDS), ("pacts", PACTS)):
+        heading = pd.DataFrame(columns=[c.name for c in spec.columns])
+        written.append(write_table(heading, folder / f"{stem}.csv"))
     areas = {"type": "FeatureCollection", "features": []}
     written.append(write_text_atomic(folder / "areas.geojson", json.dumps(areas)))
+    if lookup_rows is not None:
+        written.append(install_lookup(folder, lookup_rows))
     return written

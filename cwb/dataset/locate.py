@@ -38,6 +38,7 @@ from cwb.dataset.postcodes import (
     PostcodeLookup,
     as_postcode_lookup,
     is_valid_postcode,
+    nearest_postcodes,
     normalise_postcodes,
 )
 from cwb.dataset.raw import RawTable
@@ -328,6 +329,11 @@ def _locate(
         has_pc = unplaced & postcode.notna().to_numpy()
         if has_pc.any():
             well_formed = is_valid_postcode(postcode).to_numpy()
+            bad_hints = (
+                _postcode_hints(postcode[has_pc & ~well_formed], place.postcodes)
+                if place.postcodes is not None
+                else {}
+            )
             chk.flag(
                 has_pc & ~well_formed,
                 "postcode",
@@ -335,7 +341,7 @@ def _locate(
                 "is not a valid UK postcode",
                 code="bad_postcode",
                 severity="warning",
-                hint="check it, e.g. B66 2QT",
+                hint=lambda i: bad_hints.get(postcode.iloc[i], "check it, e.g. B66 2QT"),
             )
             if place.postcodes is None:
                 chk.flag(
@@ -345,21 +351,24 @@ def _locate(
                     "cannot be located: the dataset has no postcode lookup",
                     code="no_postcode_lookup",
                     severity="warning",
-                    hint=f'name one in {MANIFEST_NAME}: [files] postcodes = "postcodes.csv"',
+                    hint="add one: cwb geocode DATASET --postcodes ONSPD.csv --districts B66 "
+                    f'(or --online), or name one in {MANIFEST_NAME}: [files] postcodes = "…"',
                 )
             else:
                 plat, plon, found = place.postcodes.locate(postcode)
                 hit = has_pc & found
                 lat[hit], lon[hit] = plat[hit], plon[hit]
                 how[hit] = "postcode"
+                unknown = has_pc & ~found
+                hints = _postcode_hints(postcode[unknown], place.postcodes)
                 chk.flag(
-                    has_pc & well_formed & ~found,
+                    unknown & well_formed,
                     "postcode",
                     pc_text,
                     "is not a known postcode",
                     code="unknown_postcode",
                     severity="warning",
-                    hint="check it",
+                    hint=lambda i: hints.get(postcode.iloc[i], "check it"),
                 )
         unplaced = how == ""
     # area codes
@@ -413,6 +422,16 @@ def _locate(
         located_by=pd.Series(how, index=index, dtype=object),
         postcode=None if postcode is None else postcode.set_axis(index),
     )
+
+
+def _postcode_hints(postcodes: pd.Series, lookup: PostcodeLookup) -> dict[str, str]:
+    """'did you mean …?' for each distinct postcode that has near ones in the lookup."""
+    hints: dict[str, str] = {}
+    for code in postcodes.dropna().unique()[: settings.MAX_POSTCODE_SUGGESTIONS]:
+        near = nearest_postcodes(str(code), lookup, max_edits=settings.POSTCODE_SUGGESTION_EDITS)
+        if near:
+            hints[str(code)] = "did you mean " + " or ".join(near) + "?"
+    return hints
 
 
 def _area_points(areas: gpd.GeoDataFrame | None) -> pd.Series:

@@ -14,6 +14,8 @@ from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from cwb.errors import UsageError
 
@@ -135,3 +137,36 @@ def as_postcode_lookup(postcodes: PostcodeSource | None) -> PostcodeLookup | Non
             )
         names[role] = hit
     return PostcodeLookup.from_csv(path, **names)
+
+
+def nearest_postcodes(
+    postcode: str, lookup: PostcodeLookup, *, limit: int = 3, max_edits: int = 1
+) -> list[str]:
+    """Postcodes of ``lookup`` at most ``max_edits`` typing slips from ``postcode``, nearest first.
+
+    Postcodes of the same length are compared (a slip replaces a character; one
+    swapped pair counts as two). Ties keep the lookup's order.
+    """
+    normal = normalise_postcodes(pd.Series([postcode])).iloc[0]
+    if not isinstance(normal, str) or not len(lookup):
+        return []
+    choices = _choices_of(lookup)
+    hits = process.extract(
+        normal,
+        choices,
+        scorer=Levenshtein.distance,
+        score_cutoff=max_edits,
+        limit=limit + 1,
+    )
+    return [h[0] for h in sorted(hits, key=lambda h: (h[1], h[0])) if h[0] != normal][:limit]
+
+
+_CHOICES: dict[int, list[str]] = {}
+
+
+def _choices_of(lookup: PostcodeLookup) -> list[str]:
+    key = id(lookup.table)
+    if key not in _CHOICES:
+        _CHOICES.clear()
+        _CHOICES[key] = lookup.table.index.astype(str).tolist()
+    return _CHOICES[key]

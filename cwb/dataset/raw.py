@@ -127,7 +127,7 @@ def read_raw_table(
     """
     limits = limits or ReadLimits()
     path = (folder / entry.path) if not Path(entry.path).is_absolute() else Path(entry.path)
-    shown = entry.path
+    shown = f"{entry.path}, sheet {entry.sheet}" if entry.sheet else entry.path
     if not path.exists():
         problems.add(
             shown,
@@ -379,6 +379,9 @@ def _read_xlsx(
         _too_wide(shown, len(frame.columns), limits, problems)
         raise _Unreadable
     _check_formulas(path, entry, frame, shown, problems)
+    filled = frame.notna().any(axis=1).to_numpy()
+    last = int(filled.nonzero()[0].max()) + 1 if filled.any() else 0
+    frame = frame.iloc[:last]  # formatted but empty rows below the data are not rows
     cells = _to_cells(frame)
     geometry = None
     header = [normalise_header(c) for c in cells.columns]

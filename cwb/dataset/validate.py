@@ -8,6 +8,7 @@ the counts add up to the rows read.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,10 +27,16 @@ from cwb.dataset.model import WGS84, Dataset
 from cwb.dataset.postcodes import PostcodeLookup, normalise_postcodes
 from cwb.dataset.raw import RawTable, read_raw_table
 from cwb.dataset.schema import ASSET_CATEGORIES, CATEGORY_KIND, TABLES, Column, TableSpec
-from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
+from cwb.dataset.synonyms import Synonyms, load_synonyms, suggest_category
+from cwb.errors import DatasetError, Problem, ProblemLog, UsageError, tidy_problems
 from cwb.progress import track
 
+log = logging.getLogger(__name__)
+
 _TRUE = {"true", "yes", "y", "1", "t"}
+#: Rows whose ``example`` cell says yes are the template's examples: read, warned about,
+#: and left out of the dataset (every stage sees the same rows).
+EXAMPLE_COLUMN = "example"
 _FALSE = {"false", "no", "n", "0", "f"}
 
 
@@ -309,7 +316,9 @@ def _check_control_characters(chk: Checker, cells: pd.DataFrame) -> None:
         )
 
 
-def _check_categories(chk: Checker, frame: pd.DataFrame, cells: pd.DataFrame) -> None:
+def _check_categories(
+    chk: Checker, frame: pd.DataFrame, cells: pd.DataFrame, synonyms: Synonyms
+) -> None:
     kind = frame["kind"].fillna("")
     text = cells["category"] if "category" in cells else pd.Series("", index=cells.index)
     category = _normalise_word(text)
@@ -321,9 +330,15 @@ def _check_categories(chk: Checker, frame: pd.DataFrame, cells: pd.DataFrame) ->
     hints: dict[tuple[str, str], str | None] = {}
     for k, c in set(zip(kinds[bad.to_numpy()], cats[bad.to_numpy()], strict=True)):
         other = CATEGORY_KIND.get(c)
-        hints[(k, c)] = (
-            f"{c!r} is a category of kind {other!r}" if other else _suggest(c, ASSET_CATEGORIES[k])
-        )
+        meant = suggest_category(c, k, synonyms) if c else None
+        if other:
+            hints[(k, c)] = f"{c!r} is a category of kind {other!r}"
+        elif meant and meant[0] == k:
+            hints[(k, c)] = f"did you mean {meant[1]!r}?"
+        elif meant:
+            hints[(k, c)] = f"did you mean {meant[1]!r} (kind {meant[0]!r})?"
+        else:
+            hints[(k, c)] = _suggest(c, ASSET_CATEGORIES[k])
     chk.flag(
         bad.to_numpy(),
         "category",
@@ -349,6 +364,7 @@ def _validate_table(
     place: Place | None,
     log: ProblemLog,
     known: dict[str, pd.Index],
+    synonyms: Synonyms | None = None,
 ) -> tuple[pd.DataFrame, TableCounts]:
     chk = Checker(raw, log)
     if chk.n == 0 and spec.name == "assets":
@@ -366,7 +382,7 @@ def _validate_table(
     _check_duplicates(chk, cells, spec)
     frame = _type_columns(chk, cells, spec)
     if spec.name == "assets":
-        _check_categories(chk, frame, cells)
+        _check_categories(chk, frame, cells, synonyms or {})
     if spec.name == "opportunities" and "project" in cells:
         projects = sorted(known.get("projects", pd.Index([], dtype="str")))
         bad = (frame["project"].notna() & ~frame["project"].isin(projects)).to_numpy()
@@ -384,12 +400,17 @@ def _validate_table(
         )
     if spec.name == "links":
         empty = pd.Index([], dtype="str")
-        known_ids = known.get("assets", empty).append(known.get("opportunities", empty)).unique()
+        examples = known.get("examples", empty)
+        known_ids = (
+            known.get("assets", empty)
+            .append([known.get("opportunities", empty), examples])
+            .unique()
+        )
         for column in ("source", "target"):
             found = (
                 known_ids.get_indexer(frame[column]) >= 0
             )  # hashed; isin() on arrow strings is slow
-            bad = (frame[column].notna() & ~found).to_numpy()
+            bad = (frame[column].notna() & ~found).to_numpy() & ~_examples(cells).to_numpy()
             chk.flag(
                 bad,
                 column,
@@ -406,7 +427,57 @@ def _validate_table(
         frame = gpd.GeoDataFrame(
             frame.drop(columns=["lat", "lon"], errors="ignore"), geometry=geometry, crs=WGS84
         )
+    frame = _drop_examples(chk, cells, frame, spec, known)
     return frame, chk.counts()
+
+
+def _examples(cells: pd.DataFrame) -> pd.Series:
+    """Which rows are the template's examples (``example`` says yes)."""
+    if EXAMPLE_COLUMN not in cells:
+        return pd.Series(False, index=cells.index)
+    return cells[EXAMPLE_COLUMN].str.strip().str.lower().isin(_TRUE)
+
+
+def _drop_examples(
+    chk: Checker,
+    cells: pd.DataFrame,
+    frame: pd.DataFrame,
+    spec: TableSpec,
+    known: dict[str, pd.Index],
+) -> pd.DataFrame:
+    """Leave out the rows marked ``example = yes`` (the template's), with a warning each.
+
+    Their ids go to ``known["examples"]``; a link to an example row is left out too.
+    """
+    marked = _examples(cells)
+    examples = known.get("examples", pd.Index([], dtype="str"))
+    if spec.id_column and spec.id_column in frame and marked.any():
+        ids = frame.loc[marked.to_numpy(), spec.id_column].dropna().astype(str)
+        known["examples"] = examples.append(pd.Index(ids, dtype="str"))
+    if spec.name == "links" and len(examples):
+        to_example = (frame["source"].isin(examples) | frame["target"].isin(examples)).to_numpy()
+        chk.flag(
+            to_example & ~marked.to_numpy(),
+            "source",
+            frame["source"],
+            "links an example row of the template: left out",
+            code="example_row",
+            severity="warning",
+            hint="delete the link, or use the id of one of your own rows",
+        )
+        marked |= to_example
+    if not marked.any():
+        return frame.drop(columns=EXAMPLE_COLUMN, errors="ignore")
+    chk.flag(
+        marked.to_numpy(),
+        EXAMPLE_COLUMN,
+        cells[EXAMPLE_COLUMN],
+        "example row from the template: left out of every figure",
+        code="example_row",
+        severity="warning",
+        hint="delete it once your own rows are in",
+    )
+    return frame.loc[~marked.to_numpy()].drop(columns=EXAMPLE_COLUMN, errors="ignore")
 
 
 def _read_postcodes(
@@ -479,6 +550,7 @@ def validate_folder(folder: Path, *, files: dict[str, Path] | None = None) -> Va
     manifest = read_manifest(folder, log)
     counts: dict[str, TableCounts] = {}
     lookup, postcodes = _read_postcodes(folder, manifest, log)
+    synonyms = load_synonyms(folder, log)
     known: dict[str, pd.Index] = {
         "projects": pd.Index([p.id for p in manifest.projects], dtype="str")
     }
@@ -506,10 +578,11 @@ def validate_folder(folder: Path, *, files: dict[str, Path] | None = None) -> Va
             place = place_for(manifest, frame, lookup)
         else:
             place = place or place_for(manifest, None, lookup)
-            frame, counts[name] = _validate_table(raw, spec, place, log, known)
+            frame, counts[name] = _validate_table(raw, spec, place, log, known, synonyms)
         if spec.id_column:
             known[name] = pd.Index(frame[spec.id_column].dropna().unique(), dtype="str")
         tables[name] = frame
+    log.problems[:] = tidy_problems(log.problems)
     dataset = Dataset(
         manifest=manifest,
         assets=_or_empty(tables["assets"], TABLES["assets"]),
@@ -561,4 +634,12 @@ def load_dataset(folder: Path, *, strict: bool = False) -> Dataset:
             f"{sum(p.severity == 'error' for p in problems)} error(s)",
         )
     assert report.dataset is not None
+    examples = sum(p.code == "example_row" and p.row is not None for p in problems)
+    if examples:
+        log.warning(
+            "%s: %d example row(s) of the template are left out of every figure; "
+            "delete them once your own rows are in",
+            folder,
+            examples,
+        )
     return report.dataset
