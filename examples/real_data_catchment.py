@@ -62,6 +62,8 @@ def manifest_text(postcodes: Path) -> str:
             "dataset": {
                 "name": "Midland Metropolitan University Hospital catchment (real public data)",
                 "description": "Built by examples/real_data_catchment.py from ../shared/realdata.",
+                # the shared postcode lookup is read where it lies, outside the folder
+                "allow_outside": True,
             },
             "projects": [{**HOSPITAL, "kind": "hospital", "opened": "2024-10-06"}],
             "catchment": {"bands_m": [1000.0, 2000.0, 3000.0, 5000.0], "max_outside_m": 2000.0},
