@@ -77,7 +77,7 @@ def make_dataset(
     raw = {
         "dataset": {"name": "test", "metric_crs": BNG},
         "projects": [{"id": "p", "name": "The Hospital", "lat": lat, "lon": lon}],
-        "privacy": {"min_count": min_count},
+        "privacy": {"min_count": min_count, "allow_small_groups": min_count < 2},
     }
     if matching:
         raw["matching"] = matching

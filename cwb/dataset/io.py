@@ -7,6 +7,7 @@ read gives equal tables.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,7 +16,7 @@ import pandas as pd
 import shapely
 
 from cwb._atomic import atomic_path, write_text_atomic
-from cwb.dataset.manifest import MANIFEST_NAME, FileEntry, Manifest
+from cwb.dataset.manifest import MANIFEST_NAME, FileEntry
 from cwb.dataset.model import WGS84, Dataset
 from cwb.dataset.raw import SHAPEFILE_NAMES, SUFFIXES, table_format
 from cwb.dataset.validate import load_dataset
@@ -160,16 +161,6 @@ def write_dataset(ds: Dataset, folder: str | Path, *, format: str = "csv") -> Pa
     if ds.postcodes is not None:
         write_table(ds.postcodes, folder / "postcodes.csv")
         files["postcodes"] = FileEntry(path="postcodes.csv")
-    manifest = Manifest(
-        name=ds.manifest.name,
-        description=ds.manifest.description,
-        metric_crs=ds.manifest.metric_crs,
-        projects=ds.manifest.projects,
-        files=files,
-        bands_m=ds.manifest.bands_m,
-        max_outside_m=ds.manifest.max_outside_m,
-        min_count=ds.manifest.min_count,
-        settings=ds.manifest.settings,
-    )
+    manifest = replace(ds.manifest, files=files)  # every setting kept, flags included
     write_text_atomic(folder / MANIFEST_NAME, manifest.to_toml())
     return folder
