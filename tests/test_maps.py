@@ -562,7 +562,7 @@ def test_folium_assets_kept_on_request(ds: Dataset) -> None:
 
 @pytest.mark.skipif(not WEBASSETS.is_dir(), reason="tests/webassets not installed")
 def test_every_linked_file_exists_in_the_npm_packages(ds: Dataset) -> None:
-    fmap = make_map(ds, links=False, folium_assets=True)
+    fmap = make_map(ds, links=False, folium_assets=True, assets="cdn")
     FastMarkerCluster([[52.49, -1.94]]).add_to(fmap)
     html = fmap.get_root().render()
     for url in re.findall(r'(?:src|href)="(https?://[^"]+)"', html):
@@ -570,6 +570,42 @@ def test_every_linked_file_exists_in_the_npm_packages(ds: Dataset) -> None:
         assert local is not None, url
         path = WEBASSETS / local
         assert path.is_file(), (url, path)
+
+
+def test_default_map_is_self_contained_with_a_title(ds: Dataset) -> None:
+    html = make_map(ds, links=False).get_root().render()
+    assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="', html)  # nothing fetched
+    assert 't.version="1.9.3"' in html  # Leaflet inlined from cwb/maps/vendor
+    assert "<title>Map test &lt;b&gt;dataset&lt;/b&gt;</title>" in html
+    assert "could not load its map library" in html and "<noscript>" in html
+
+
+def test_cdn_assets_link_leaflet(ds: Dataset) -> None:
+    html = make_map(ds, links=False, assets="cdn").get_root().render()
+    assert 'src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"' in html
+    assert 't.version="1.9.3"' not in html
+
+
+@pytest.mark.parametrize(
+    ("tiles", "url"),
+    [
+        ("openstreetmap", "tile.openstreetmap.org"),
+        ("cartodb-positron", "basemaps.cartocdn.com"),
+        ("CartoDB positron", "basemaps.cartocdn.com"),
+        ("none", None),
+        (None, None),
+    ],
+)
+def test_tiles_choice(ds: Dataset, tiles: str | None, url: str | None) -> None:
+    html = make_map(ds, links=False, tiles=tiles).get_root().render()
+    assert ("L.tileLayer(" in html) == (url is not None)
+    if url:
+        assert url in html
+
+
+def test_unknown_tiles_is_a_usage_error(ds: Dataset) -> None:
+    with pytest.raises(UsageError, match="cartodb-positron"):
+        make_map(ds, links=False, tiles="no-such-tiles")
 
 
 def test_save_map_writes_relative_prefix(tmp_path: Path, ds: Dataset) -> None:

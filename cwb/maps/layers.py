@@ -107,7 +107,8 @@ class MapOptions:
     tiles: str | None = "OpenStreetMap"
     title: str | None = None
     date: str | None = None
-    assets_prefix: str | None = None
+    assets: str = settings.MAP_ASSETS
+    links_on: bool = settings.MAP_LINKS_ON
     extra_sources: Sequence[str] = field(default_factory=tuple)
 
 

@@ -171,7 +171,8 @@
     if (typeof module === "object" && module && module.exports) { module.exports = codec; }
     return;
   }
-  if (window.cwbMap) { return; }
+  /* no Leaflet (it could not load): the page's fallback says so in words */
+  if (window.cwbMap || typeof L === "undefined") { return; }
   var cwb = window.cwbMap = {};
   cwb.codec = codec;
   cwb.decodePoints = decodePoints;
