@@ -226,6 +226,7 @@ def make_map(
     CwbControl("title", _title_spec(ds, options)).add_to(fmap)
     for control in build.controls:
         control.add_to(fmap)
+    CwbControl("arrange").add_to(fmap)  # lays out the controls, once all are on the map
     if options.tiles:  # added last: tiles load once, for the fitted view
         folium.TileLayer(
             options.tiles,

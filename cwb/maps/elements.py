@@ -319,7 +319,7 @@ class CwbLayer(JSCSSMixin, Layer):
 
 
 class CwbControl(JSCSSMixin, MacroElement):
-    """A cwb map call: ``title``, ``legend``, ``search``, ``fullscreen``, or ``fit`` (the view)."""
+    """A cwb map call: ``title``, ``legend``, ``search``, ``fullscreen``, ``fit``, ``arrange``."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
