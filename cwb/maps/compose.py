@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,7 @@ from cwb.maps.layers import (
     add_rings,
     add_spend,
 )
+from cwb.privacy import hide_locations
 from cwb.reproducible import output_date, stable_ids
 
 if TYPE_CHECKING:
@@ -188,6 +190,10 @@ def make_map(
             f"--level: the areas have no level {area_level!r}; "
             f"levels: {', '.join(sorted(levels)) or 'none (no level column)'}"
         )
+    # rows marked publish_location = no stay (counted), without a location, on every layer
+    ds = replace(
+        ds, assets=hide_locations(ds.assets), opportunities=hide_locations(ds.opportunities)
+    )
     build = MapBuild(ds, options)
     fmap = _base_map(ds, options)
     add_areas(build)

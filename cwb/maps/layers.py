@@ -46,7 +46,7 @@ from cwb.maps.tables import (
     opportunity_points,
     text_of,
 )
-from cwb.privacy import Residents, aggregate_human, drop_private_columns
+from cwb.privacy import Residents, aggregate_human, drop_private_columns, location_hidden
 
 if TYPE_CHECKING:
     from cwb.spend.analysis import SpendAnalysis
@@ -334,10 +334,16 @@ def add_asset_kind(build: MapBuild, kind: str) -> None:
     if rows.empty:
         return
     placed = located(rows)
-    unlocated = int((~placed).sum())
+    hidden = location_hidden(rows)
+    unlocated = int((~placed & ~hidden).sum())
     rows = rows[placed]
     if unlocated:
         build.notes.append(f"{unlocated:,} {kind} asset(s) could not be located and are not drawn.")
+    if hidden.any():
+        build.notes.append(
+            f"{int(hidden.sum()):,} {kind} asset(s) are counted but not drawn "
+            "(their location is not published)."
+        )
     if rows.empty:
         return
     style = KIND_STYLE[kind]
@@ -486,8 +492,15 @@ def add_opportunities(build: MapBuild) -> None:
     """The opportunities at their own location, else at their project's."""
     ds = build.ds
     opps, unplaced = opportunity_points(ds)
-    if unplaced:
-        build.notes.append(f"{unplaced:,} opportunit(ies) have no location and no known project.")
+    hidden = int(location_hidden(ds.opportunities).sum())
+    if unplaced - hidden:
+        build.notes.append(
+            f"{unplaced - hidden:,} opportunit(ies) have no location and no known project."
+        )
+    if hidden:
+        build.notes.append(
+            f"{hidden:,} opportunit(ies) are counted but not drawn (location not published)."
+        )
     if opps.empty:
         return
     keys = list(OPPORTUNITY_TYPES) + sorted(set(opps["type"].astype(str)) - set(OPPORTUNITY_TYPES))

@@ -19,6 +19,7 @@ import shapely
 from cwb.dataset.geography import assign_area_codes
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
+from cwb.privacy import location_hidden
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +64,17 @@ def text_of(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def opportunity_points(ds: Dataset) -> tuple[gpd.GeoDataFrame, int]:
-    """Opportunities at their own geometry, else at their project; and how many have neither."""
+    """Opportunities at their own geometry, else at their project; and how many have neither.
+
+    An opportunity whose location is withheld (``publish_location`` = no) is not
+    placed at its project either: it is left out (and counted as not placed).
+    """
     opps = ds.opportunities.copy()
     if opps.empty:
         return opps, 0
     projects = {p.id: shapely.Point(p.lon, p.lat) for p in ds.manifest.projects}
     own = located(opps)
-    fallback = opps["project"].astype(str).map(projects)
+    fallback = opps["project"].astype(str).map(projects).where(~location_hidden(opps), None)
     geometry = [g if ok else fb for g, ok, fb in zip(opps.geometry, own, fallback, strict=True)]
     opps = opps.set_geometry(gpd.GeoSeries(geometry, index=opps.index, crs="EPSG:4326"))
     placed = located(opps)
