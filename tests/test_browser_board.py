@@ -102,8 +102,10 @@ def _drawn(page: Any) -> dict[str, list[Any]]:
 
 @pytest.mark.parametrize("name", ["no_tiles", "default"])
 def test_the_emailed_map_opens_with_no_network(
-    browser: Any, maps: dict[str, Path], name: str
-) -> None:  # noqa: F811
+    browser: Any,  # noqa: F811
+    maps: dict[str, Path],
+    name: str,
+) -> None:
     page, log = _open_offline(browser, maps[name], 1280, 800)
     try:
         _switch_everything_on(page)
