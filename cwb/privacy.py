@@ -27,14 +27,14 @@ CODED_TABLES: tuple[str, ...] = ("assets", "opportunities", "spend")
 
 
 #: The column a row sets to ``no`` to keep its location off every map and export.
-PUBLISH_LOCATION = "publish_location"
+PUBLISH_LOCATION = "map"
 #: Columns that give a row's location away, blanked with its geometry when it is hidden.
 LOCATION_COLUMNS: tuple[str, ...] = ("lat", "lon", "postcode")
 _NO = frozenset({"false", "no", "n", "0", "f"})
 
 
 def location_hidden(frame: pd.DataFrame) -> np.ndarray:
-    """Whether each row's location must stay unpublished (``publish_location`` = no).
+    """Whether each row's location must stay unpublished (``map`` = no).
 
     Residents (``kind`` human) are never hidden here: they leave cwb only in
     aggregate per area, so their own location is never published anyway.

@@ -1,4 +1,4 @@
-"""``publish_location = no``: a row is counted everywhere but its location is on no map or export.
+"""``map = no``: a row is counted everywhere but its location is on no map or export.
 
 The mini dataset's library (A2, exact lat/lon) and its first job (O1, placed at
 its project) are marked ``no``; the map, the graph (GPKG and node-link JSON)
@@ -30,9 +30,9 @@ LIBRARY = (-1.9667, 52.4969)  # A2's lon/lat in tests/data/mini/assets.csv
 
 def _mark(folder: Path, file: str, row_id: str, value: str) -> None:
     frame = pd.read_csv(folder / file, dtype=str, keep_default_na=False)
-    if "publish_location" not in frame:
-        frame["publish_location"] = ""
-    frame.loc[frame["id"] == row_id, "publish_location"] = value
+    if "map" not in frame:
+        frame["map"] = ""
+    frame.loc[frame["id"] == row_id, "map"] = value
     frame.to_csv(folder / file, index=False)
 
 
@@ -57,9 +57,7 @@ def _layers(ds: Dataset) -> tuple[str, dict[str, CwbLayer]]:
 def test_the_column_is_validated(mini_copy: Path) -> None:
     _mark(mini_copy, "assets.csv", "A2", "maybe")
     problems = validate_dataset(mini_copy).problems
-    assert any(p.column == "publish_location" and p.code == "not_a_bool" for p in problems), (
-        problems
-    )
+    assert any(p.column == "map" and p.code == "not_a_bool" for p in problems), problems
 
 
 def test_hidden_rows_are_known(hidden_ds: Dataset) -> None:

@@ -144,7 +144,7 @@ _LOCATION = (
     ),
     Column("precision", "str", "How the row was located; filled in by cwb.", choices=PRECISIONS),
     Column(
-        "publish_location",
+        "map",
         "bool",
         "no: keep this row's location off every map and export (it is still counted), "
         "e.g. a refuge whose address must not be published; empty means yes.",

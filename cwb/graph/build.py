@@ -353,7 +353,7 @@ class _Builder:
         opps = self.ds.opportunities
         codes = assign_area_codes(opps, self.ds.areas)
         project_points = {p.id: p for p in self.ds.manifest.projects}
-        hidden = location_hidden(opps)  # publish_location = no: counted, never placed
+        hidden = location_hidden(opps)  # map = no: counted, never placed
         for i, (row, geom, code) in enumerate(
             zip(_records(opps), opps.geometry, codes, strict=True)
         ):
@@ -401,7 +401,7 @@ class _Builder:
             if not is_private_column(c)
         ]
         ids, names = _plain_column(public["id"]), _plain_column(public["name"])
-        hidden = location_hidden(public)  # publish_location = no: a node without a location
+        hidden = location_hidden(public)  # map = no: a node without a location
         nodes = []
         edges = []
         points = [

@@ -190,7 +190,7 @@ def make_map(
             f"--level: the areas have no level {area_level!r}; "
             f"levels: {', '.join(sorted(levels)) or 'none (no level column)'}"
         )
-    # rows marked publish_location = no stay (counted), without a location, on every layer
+    # rows marked map = no stay (counted), without a location, on every layer
     ds = replace(
         ds, assets=hide_locations(ds.assets), opportunities=hide_locations(ds.opportunities)
     )

@@ -66,7 +66,7 @@ def text_of(frame: pd.DataFrame, column: str) -> pd.Series:
 def opportunity_points(ds: Dataset) -> tuple[gpd.GeoDataFrame, int]:
     """Opportunities at their own geometry, else at their project; and how many have neither.
 
-    An opportunity whose location is withheld (``publish_location`` = no) is not
+    An opportunity whose location is withheld (``map`` = no) is not
     placed at its project either: it is left out (and counted as not placed).
     """
     opps = ds.opportunities.copy()
