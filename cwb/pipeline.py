@@ -208,14 +208,16 @@ class Pipeline:
     # ------------------------------------------------------------------ writing
 
     def write_map(self, path: str | Path) -> Path:
-        """Write :attr:`map` as HTML; a folder ``assets_prefix`` is made relative to ``path``.
+        """Write :attr:`map` as HTML; a folder ``assets`` prefix is made relative to ``path``.
 
         Raises :class:`~cwb.errors.UsageError` unless ``path`` ends in ``.html``/``.htm``.
         """
         UsageError.check_suffix(path, MAP_SUFFIXES, "a map")
-        if "map" not in self.__dict__ and self.map_options.get("assets_prefix"):
-            prefix = relative_assets_prefix(self.map_options["assets_prefix"], path)
-            self.map_options = {**self.map_options, "assets_prefix": prefix}
+        if "map" not in self.__dict__:
+            for key in ("assets", "assets_prefix"):
+                if self.map_options.get(key):
+                    prefix = relative_assets_prefix(self.map_options[key], path)
+                    self.map_options = {**self.map_options, key: prefix}
         return write_map(self.map, path)
 
     def write_report(self, path: str | Path, *, format: str | None = None) -> Path:

@@ -26,6 +26,46 @@ Residents = tuple[gpd.GeoDataFrame, int]
 CODED_TABLES: tuple[str, ...] = ("assets", "opportunities", "spend")
 
 
+#: The column a row sets to ``no`` to keep its location off every map and export.
+PUBLISH_LOCATION = "map"
+#: Columns that give a row's location away, blanked with its geometry when it is hidden.
+LOCATION_COLUMNS: tuple[str, ...] = ("lat", "lon", "postcode")
+_NO = frozenset({"false", "no", "n", "0", "f"})
+
+
+def location_hidden(frame: pd.DataFrame) -> np.ndarray:
+    """Whether each row's location must stay unpublished (``map`` = no).
+
+    Residents (``kind`` human) are never hidden here: they leave cwb only in
+    aggregate per area, so their own location is never published anyway.
+    """
+    if PUBLISH_LOCATION not in frame or frame.empty:
+        return np.zeros(len(frame), dtype=bool)
+    values = frame[PUBLISH_LOCATION]
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.lower()
+    hidden = text.isin(_NO).to_numpy().copy()
+    if "kind" in frame:
+        hidden &= (frame["kind"].astype(str) != "human").to_numpy()
+    return hidden
+
+
+def hide_locations(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with the geometry, lat/lon and postcode of hidden rows emptied (a copy if any).
+
+    The rows stay (they are still counted); only where they are is withheld.
+    See :func:`location_hidden`.
+    """
+    hidden = location_hidden(frame)
+    if not hidden.any():
+        return frame
+    out = frame.copy()
+    out.loc[hidden, out.geometry.name] = None
+    for column in LOCATION_COLUMNS:
+        if column in out:
+            out[column] = out[column].astype(object).where(~hidden, None)
+    return out
+
+
 def drop_private_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` without personal columns (contact details and the like)."""
     return frame.drop(columns=[c for c in frame.columns if is_private_column(c)])
@@ -206,8 +246,8 @@ def _given_codes(table: gpd.GeoDataFrame) -> pd.Series:
 
 
 def public_assets(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Non-human assets without private columns: safe to publish as points."""
-    return drop_private_columns(assets[assets["kind"] != "human"])
+    """Non-human assets without private columns or hidden locations: safe to publish as points."""
+    return hide_locations(drop_private_columns(assets[assets["kind"] != "human"]))
 
 
 def suppress_small(values: pd.Series, min_count: int = settings.MIN_COUNT) -> pd.Series:

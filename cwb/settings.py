@@ -124,6 +124,16 @@ DUPLICATE_SIMILARITY: Final[float] = 90.0
 STALE_MONTHS: Final[int] = 24
 #: Links drawn on a map at most, best scores first (``cwb map --max-links``).
 MAX_LINKS: Final[int] = 5000
+#: Where a map's Leaflet script and stylesheet come from (``cwb map --assets``): ``inline``
+#: (in the file: it opens with no network), ``cdn`` (the public CDN), or a URL or folder prefix.
+MAP_ASSETS: Final[str] = "inline"
+#: The base map under a cwb map (``cwb map --tiles``): ``openstreetmap``, ``cartodb-positron``
+#: or ``none``.
+MAP_TILES: Final[str] = "openstreetmap"
+#: Whether the matched links are on when a map opens (they are a layer to switch on).
+MAP_LINKS_ON: Final[bool] = False
+#: Provenance columns shown in map popups, in order (``collected_by`` names volunteers: left out).
+MAP_POPUP_PROVENANCE: Final[tuple[str, ...]] = ("source", "collected_on", "licence")
 
 # --------------------------------------------------------------------------- reading limits
 

@@ -106,3 +106,19 @@ def test_unknown_project_names_the_flag(tmp_path: Path) -> None:
     result = runner.invoke(app, ["match", str(folder), "--project", "nope"])
     assert result.exit_code == 2
     assert "--project: 'nope' is not a project" in " ".join(result.output.split())
+
+
+def test_map_assets_and_tiles_options(mini_path: Path, tmp_path: Path) -> None:
+    base = ["map", str(mini_path), "--no-links"]
+    out = tmp_path / "cdn.html"
+    result = runner.invoke(app, [*base, "-o", str(out), "--assets", "cdn", "--tiles", "none"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "cdn.jsdelivr.net/npm/leaflet@1.9.3" in page and "L.tileLayer(" not in page
+    out = tmp_path / "old.html"
+    result = runner.invoke(app, [*base, "-o", str(out), "--assets-prefix", "https://x.example/npm"])
+    assert result.exit_code == 0, result.output
+    assert "deprecated" in result.output
+    assert 'src="https://x.example/npm/leaflet/dist/leaflet.js"' in out.read_text(encoding="utf-8")
+    result = runner.invoke(app, [*base, "-o", str(tmp_path / "t.html"), "--tiles", "nope"])
+    assert result.exit_code == 2 and "cartodb-positron" in result.output

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import html as html_module
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -16,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
+from cwb import settings as settings_module
 from cwb.dataset.manifest import manifest_from_dict
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES
@@ -36,7 +41,8 @@ from cwb.maps.elements import (
     unpack_fields,
     zigzag_varints,
 )
-from cwb.maps.tables import link_table
+from cwb.maps.layers import strongest_first
+from cwb.maps.tables import indicator_classes, link_table
 
 WEBASSETS = Path(__file__).resolve().parent / "webassets" / "node_modules"
 HOSTILE_SCRIPT = "</script><script>window.__pwned=1</script>"
@@ -562,7 +568,7 @@ def test_folium_assets_kept_on_request(ds: Dataset) -> None:
 
 @pytest.mark.skipif(not WEBASSETS.is_dir(), reason="tests/webassets not installed")
 def test_every_linked_file_exists_in_the_npm_packages(ds: Dataset) -> None:
-    fmap = make_map(ds, links=False, folium_assets=True)
+    fmap = make_map(ds, links=False, folium_assets=True, assets="cdn")
     FastMarkerCluster([[52.49, -1.94]]).add_to(fmap)
     html = fmap.get_root().render()
     for url in re.findall(r'(?:src|href)="(https?://[^"]+)"', html):
@@ -570,6 +576,42 @@ def test_every_linked_file_exists_in_the_npm_packages(ds: Dataset) -> None:
         assert local is not None, url
         path = WEBASSETS / local
         assert path.is_file(), (url, path)
+
+
+def test_default_map_is_self_contained_with_a_title(ds: Dataset) -> None:
+    html = make_map(ds, links=False).get_root().render()
+    assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="', html)  # nothing fetched
+    assert 't.version="1.9.3"' in html  # Leaflet inlined from cwb/maps/vendor
+    assert "<title>Map test &lt;b&gt;dataset&lt;/b&gt;</title>" in html
+    assert "could not load its map library" in html and "<noscript>" in html
+
+
+def test_cdn_assets_link_leaflet(ds: Dataset) -> None:
+    html = make_map(ds, links=False, assets="cdn").get_root().render()
+    assert 'src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"' in html
+    assert 't.version="1.9.3"' not in html
+
+
+@pytest.mark.parametrize(
+    ("tiles", "url"),
+    [
+        ("openstreetmap", "tile.openstreetmap.org"),
+        ("cartodb-positron", "basemaps.cartocdn.com"),
+        ("CartoDB positron", "basemaps.cartocdn.com"),
+        ("none", None),
+        (None, None),
+    ],
+)
+def test_tiles_choice(ds: Dataset, tiles: str | None, url: str | None) -> None:
+    html = make_map(ds, links=False, tiles=tiles).get_root().render()
+    assert ("L.tileLayer(" in html) == (url is not None)
+    if url:
+        assert url in html
+
+
+def test_unknown_tiles_is_a_usage_error(ds: Dataset) -> None:
+    with pytest.raises(UsageError, match="cartodb-positron"):
+        make_map(ds, links=False, tiles="no-such-tiles")
 
 
 def test_save_map_writes_relative_prefix(tmp_path: Path, ds: Dataset) -> None:
@@ -590,3 +632,80 @@ def test_missing_tables_still_map(ds: Dataset) -> None:
     )
     layers = layers_of(make_map(empty))
     assert set(layers) == {"areas", "rings", "projects"}
+
+
+# ---------------------------------------------------------------- board-ready defaults
+
+
+def _legend_section(fmap: folium.Map, section: str) -> dict[str, Any]:
+    legend = next(e for e in iter_elements(fmap) if getattr(e, "factory", None) == "legend")
+    return next(s for s in legend.spec["sections"] if s["id"] == section)
+
+
+def test_links_are_off_until_switched_on(ds: Dataset) -> None:
+    off = make_map(ds, matches=MATCHES)
+    assert layers_of(off)["links"].show is False
+    on = make_map(ds, matches=MATCHES, links_on=True)
+    assert layers_of(on)["links"].show is True
+    assert "0.80 – 1.00" in [i["label"] for i in _legend_section(off, "links")["items"]]
+
+
+def test_capped_links_keep_each_opportunitys_strongest() -> None:
+    table = pd.DataFrame(
+        {
+            "opportunity_id": ["A", "A", "A", "B", "C"],
+            "score": [0.99, 0.98, 0.97, 0.40, 0.30],
+            "name": ["a1", "a2", "a3", "b1", "c1"],
+        }
+    )
+    ordered = strongest_first(table)
+    assert ordered["name"].tolist() == ["a1", "b1", "c1", "a2", "a3"]
+    assert strongest_first(table.iloc[:0]).empty
+
+
+def test_indicator_classes_are_whole_and_say_which_way() -> None:
+    ds = make_dataset()  # the module's dataset is changed by other tests
+    areas = ds.areas.copy()
+    rank = pd.Series(np.linspace(8275, 32800, 20).round(), dtype=float)
+    _, items = indicator_classes(rank, "imd_rank")
+    labels = [i["label"] for i in items]
+    assert labels[0] == "8,275 – 12,147 (most deprived)", labels
+    assert labels[-1].endswith("(least deprived)")
+    assert not any("e+" in label for label in labels)
+    # a ward's mean of its neighbourhoods' deciles shows as its whole decile, nowhere as a mean
+    areas["imd_decile"] = [1.9, 4.2]
+    fmap = make_map(replace(ds, areas=areas), links=False)
+    feats = layers_of(fmap)["areas"].spec["geojson"]["features"]
+    assert sorted(f["properties"]["value"] for f in feats) == [2, 4]
+    section = _legend_section(fmap, "areas")
+    assert section["note"].startswith("1 = most deprived")
+    legend = json.dumps(section)
+    assert "mean" not in legend and "1.9" not in legend
+
+
+def test_popups_show_provenance_from_settings_without_collectors(ds: Dataset) -> None:
+    assets = ds.assets.copy()
+    assets["collected_by"] = "Volunteer Alice"
+    assets["source"] = "Asset walk 2024"
+    fmap = make_map(replace(ds, assets=assets), links=False)
+    values = all_field_values(fmap)
+    assert any("Asset walk 2024" in v for v in values)
+    assert not any("Volunteer Alice" in v for v in values)
+    assert "collected_by" not in settings_module.MAP_POPUP_PROVENANCE
+
+
+def test_project_popup_counts_its_opportunities_by_type(ds: Dataset) -> None:
+    fields = unpack_fields(layers_of(make_map(ds, links=False))["projects"].spec)
+    assert fields["Opportunities"] == ["3: 1 job, 1 contract, 1 space"]
+
+
+def test_jupyter_repr_is_offline(ds: Dataset) -> None:
+    shown = make_map(ds, links=False)._repr_html_()
+    encoded = re.search(r'src="data:text/html;charset=utf-8;base64,([^"]+)"', shown)
+    page = (
+        base64.b64decode(encoded.group(1)).decode("utf-8")
+        if encoded
+        else html_module.unescape(shown)
+    )
+    assert 't.version="1.9.3"' in page
+    assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cwb import settings
-from cwb.cli.app import BandsOpt, DatasetArg, app, library_errors, out, parse_bands
+from cwb.cli.app import BandsOpt, DatasetArg, app, err, library_errors, out, parse_bands
 
 
 @app.command("map")
@@ -31,19 +31,50 @@ def map_command(
             "(default: the first).",
         ),
     ] = None,
+    assets: Annotated[
+        str,
+        typer.Option(
+            "--assets",
+            help="Where the map library (Leaflet) comes from: 'inline' (in the file, opens "
+            "offline and by email), 'cdn' (smaller file, needs internet), or a URL or folder "
+            "holding node_modules-style packages.",
+        ),
+    ] = settings.MAP_ASSETS,
     assets_prefix: Annotated[
         str | None,
         typer.Option(
             "--assets-prefix",
             "--assets-js-prefix",
-            help="Load Leaflet's JS/CSS from this URL or folder (node_modules layout), not CDNs.",
+            help="Deprecated: same as --assets PREFIX.",
+            hidden=True,
         ),
     ] = None,
+    tiles: Annotated[
+        str,
+        typer.Option(
+            "--tiles",
+            help="Base map: openstreetmap, cartodb-positron (light, for print) or none "
+            "(offline, no tiles requested).",
+        ),
+    ] = settings.MAP_TILES,
     no_links: Annotated[
         bool, typer.Option("--no-links", help="Do not compute or draw the matched links.")
     ] = False,
+    show_links: Annotated[
+        bool,
+        typer.Option(
+            "--show-links",
+            help="Switch the matched links layer on when the map opens (off by "
+            "default: a layer to switch on).",
+        ),
+    ] = settings.MAP_LINKS_ON,
     max_links: Annotated[
-        int, typer.Option(min=0, help="Draw at most this many links (best scores first).")
+        int,
+        typer.Option(
+            min=0,
+            help="Draw at most this many links: each opportunity's strongest first, "
+            "then the next strongest of each.",
+        ),
     ] = settings.MAX_LINKS,
     title: Annotated[
         str | None, typer.Option(help="Title shown on the map (default: the dataset's name).")
@@ -53,17 +84,27 @@ def map_command(
     """Write an interactive HTML map: project, catchment, assets, opportunities, links, areas.
 
     Residents appear only as counts per area (groups smaller than the dataset's
-    privacy threshold are left out). The file opens in any browser; with
-    --assets-prefix it loads its scripts from an intranet or a local folder.
+    privacy threshold are left out). The file is self-contained: it opens in any
+    browser, offline and as an email attachment (only the base map needs the
+    internet; --tiles none draws none). The links are a layer to switch on.
 
     Example: cwb map data/birmingham -o map.html --indicator imd_decile --bands 1km,3km
+
+    Example: cwb map data/birmingham -o board.html --tiles cartodb-positron --show-links
+
+    Example: cwb map data/birmingham -o small.html --assets cdn
     """
+    if assets_prefix:
+        err.print("--assets-prefix is deprecated: use --assets PREFIX")
+        assets = assets_prefix
     options = {
         "indicator": None if indicator.lower() == "none" else indicator,
         "area_level": level,
         "links": not no_links,
         "max_links": max_links,
-        "assets_prefix": assets_prefix,
+        "assets": assets,
+        "tiles": tiles,
+        "links_on": show_links,
         "title": title,
     }
     catchment = parse_bands(bands)

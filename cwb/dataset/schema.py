@@ -143,6 +143,13 @@ _LOCATION = (
         example="E05011101",
     ),
     Column("precision", "str", "How the row was located; filled in by cwb.", choices=PRECISIONS),
+    Column(
+        "map",
+        "bool",
+        "no: keep this row's location off every map and export (it is still counted), "
+        "e.g. a refuge whose address must not be published; empty means yes.",
+        example="no",
+    ),
 )
 
 _PROVENANCE = (

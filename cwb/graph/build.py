@@ -64,7 +64,7 @@ from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
 from cwb.flows.table import aggregate_pairs, place_points, suppress_resident_flows
 from cwb.graph.pacts import add_pacts
-from cwb.privacy import Residents, aggregate_human
+from cwb.privacy import Residents, aggregate_human, location_hidden
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
@@ -355,13 +355,16 @@ class _Builder:
         opps = self.ds.opportunities
         codes = assign_area_codes(opps, self.ds.areas)
         project_points = {p.id: p for p in self.ds.manifest.projects}
-        for row, geom, code in zip(_records(opps), opps.geometry, codes, strict=True):
+        hidden = location_hidden(opps)  # map = no: counted, never placed
+        for i, (row, geom, code) in enumerate(
+            zip(_records(opps), opps.geometry, codes, strict=True)
+        ):
             nid = node_id("opportunity", row["id"])
             attrs = {c: row.get(c) for c in OPPORTUNITY_ATTRIBUTES}
             attrs["opportunity_type"] = attrs.pop("type")
-            where = _point(geom)
+            where: dict[str, Scalar] = {"located": False} if hidden[i] else _point(geom)
             project = project_points.get(str(row["project"]))
-            if not where["located"] and project is not None:
+            if not where["located"] and project is not None and not hidden[i]:
                 # an opportunity without its own place is at its project's site
                 where = {"located": True, "lon": project.lon, "lat": project.lat}
                 attrs["precision"] = "project"
@@ -400,9 +403,14 @@ class _Builder:
             if not is_private_column(c)
         ]
         ids, names = _plain_column(public["id"]), _plain_column(public["name"])
+        hidden = location_hidden(public)  # map = no: a node without a location
         nodes = []
         edges = []
-        for i, (where, code) in enumerate(zip(_points(public.geometry), codes, strict=True)):
+        points = [
+            {"located": False} if h else w
+            for w, h in zip(_points(public.geometry), hidden, strict=True)
+        ]
+        for i, (where, code) in enumerate(zip(points, codes, strict=True)):
             nid = node_id("asset", ids[i])
             attrs: dict[str, Scalar | None] = {
                 "node_type": "asset",

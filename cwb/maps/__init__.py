@@ -10,6 +10,7 @@ only in aggregate.
 - ``commons``: places by use status and pacts by status (CO-CITY).
 - ``compose``: :func:`make_map` and :func:`save_map`.
 - ``js/``: the map's JavaScript and CSS.
+- ``vendor/``: Leaflet 1.9.3 (BSD-2-Clause), inlined into maps so that they open offline.
 """
 
 from cwb.maps.compose import KIND_STYLE, make_map, save_map

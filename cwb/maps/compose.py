@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import folium
 import numpy as np
 import pandas as pd
+import xyzservices  # type: ignore[import-untyped]  # folium depends on it
 
 from cwb import settings
 from cwb._atomic import atomic_path
@@ -39,7 +41,12 @@ from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
 from cwb.maps.commons import add_pacts, add_places
-from cwb.maps.elements import CwbControl, drop_unused_links, set_asset_prefix
+from cwb.maps.elements import (
+    CwbControl,
+    add_page_parts,
+    drop_unused_links,
+    set_asset_prefix,
+)
 from cwb.maps.layers import (
     CATEGORY_COLOURS,
     KIND_STYLE,
@@ -56,6 +63,7 @@ from cwb.maps.layers import (
     add_rings,
     add_spend,
 )
+from cwb.privacy import hide_locations
 from cwb.reproducible import output_date, stable_ids
 
 if TYPE_CHECKING:
@@ -71,6 +79,7 @@ __all__ = [
     "make_map",
     "relative_assets_prefix",
     "save_map",
+    "tile_source",
     "write_map",
 ]
 
@@ -91,11 +100,13 @@ def make_map(
     links: bool = True,
     max_links: int = settings.MAX_LINKS,
     cluster_above: int = 10_000,
-    tiles: str | None = "OpenStreetMap",
+    tiles: str | None = settings.MAP_TILES,
     title: str | None = None,
     date: str | None = None,
+    assets: str = settings.MAP_ASSETS,
     assets_prefix: str | None = None,
     folium_assets: bool = False,
+    links_on: bool = settings.MAP_LINKS_ON,
 ) -> folium.Map:
     """Build the interactive map of a dataset.
 
@@ -118,18 +129,27 @@ def make_map(
         When the areas hold several levels (``ward22``, ``lsoa11`` … as ``cwb areas``
         writes them), the one to draw; default the first.
     links
-        Whether to draw the matched links.
+        Whether to add the matched links layer.
     max_links
-        Draw at most this many links (the best scores first).
+        Draw at most this many links: the strongest link of each opportunity
+        first, then the next strongest of each, and so on.
+    links_on
+        Whether the links layer is on when the map opens (off by default: a
+        layer to switch on, so that a board sees the places first).
     cluster_above
         Above this many points in view, a layer draws grid clusters with counts.
     tiles
-        Folium tile set for the base map (None: no base map).
+        Base map: ``openstreetmap``, ``cartodb-positron`` or ``none`` (None too);
+        any other folium tile set name or a tile URL template is passed to folium.
     title, date
         Title and date shown on the map (dataset name and today by default).
+    assets
+        Where Leaflet's script and stylesheet come from: ``inline`` (written into
+        the page from cwb's vendored copy: the file opens with no network),
+        ``cdn`` (folium's public CDN links), or a URL or relative folder holding
+        the JS/CSS packages (``node_modules`` layout).
     assets_prefix
-        URL or relative folder holding the JS/CSS packages (``node_modules``
-        layout) to load instead of the public CDNs.
+        Deprecated alias of ``assets`` with a prefix (kept for old scripts).
     folium_assets
         Keep every script and stylesheet folium links by default (jQuery,
         Bootstrap, Font Awesome, awesome-markers); needed only if you add
@@ -139,16 +159,19 @@ def make_map(
     -------
     folium.Map
     """
+    if assets_prefix:
+        assets = assets_prefix
     options = MapOptions(
         indicator=indicator,
         area_level=area_level,
         links=links,
         max_links=max_links,
         cluster_above=cluster_above,
-        tiles=tiles,
+        tiles=tile_source(tiles),
         title=title,
         date=date,
-        assets_prefix=assets_prefix,
+        assets=assets,
+        links_on=links_on,
     )
     if indicator is not None and indicator not in ds.areas.columns:
         numeric = [
@@ -167,6 +190,10 @@ def make_map(
             f"--level: the areas have no level {area_level!r}; "
             f"levels: {', '.join(sorted(levels)) or 'none (no level column)'}"
         )
+    # rows marked map = no stay (counted), without a location, on every layer
+    ds = replace(
+        ds, assets=hide_locations(ds.assets), opportunities=hide_locations(ds.opportunities)
+    )
     build = MapBuild(ds, options)
     fmap = _base_map(ds, options)
     add_areas(build)
@@ -205,29 +232,73 @@ def make_map(
     CwbControl("title", _title_spec(ds, options)).add_to(fmap)
     for control in build.controls:
         control.add_to(fmap)
+    CwbControl("arrange").add_to(fmap)  # lays out the controls, once all are on the map
     if options.tiles:  # added last: tiles load once, for the fitted view
-        folium.TileLayer(options.tiles, name="Base map", control=False, max_zoom=19).add_to(fmap)
+        folium.TileLayer(
+            options.tiles,
+            name="Base map",
+            control=False,
+            max_zoom=19,
+            attr=TILE_ATTRIBUTION.get(options.tiles),
+            subdomains="abcd" if options.tiles == POSITRON else "abc",
+        ).add_to(fmap)
     if folium_assets:
         drop_unused_links(fmap)
     else:  # a cwb map itself needs only Leaflet
         fmap.default_js = [(n, u) for n, u in fmap.default_js if n == "leaflet"]
         fmap.default_css = [(n, u) for n, u in fmap.default_css if n == "leaflet_css"]
-    if assets_prefix:
-        unknown = set_asset_prefix(fmap, assets_prefix)
+    page_title = _title_spec(ds, options)["title"]
+    add_page_parts(fmap, page_title, assets)
+    if assets not in ("inline", "cdn"):
+        unknown = set_asset_prefix(fmap, assets)
         for url in unknown:
             log.warning("no local path known for %s; it still loads from the CDN", url)
     return fmap
 
 
+#: CARTO's light base map (public tiles; xyzservices' entry warns about a key it does not need).
+POSITRON = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
+
+#: ``--tiles`` names and the folium tile sets they stand for (None: no base map).
+TILES: dict[str, str | None] = {
+    "openstreetmap": "OpenStreetMap",
+    "cartodb-positron": POSITRON,
+    "none": None,
+}
+TILE_ATTRIBUTION: dict[str, str] = {
+    POSITRON: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+    'contributors &copy; <a href="https://carto.com/attributions">CARTO</a>',
+}
+
+
+def tile_source(tiles: str | None) -> str | None:
+    """The folium tile set of a ``--tiles`` name (other names and URL templates pass through)."""
+    if tiles is None:
+        return None
+    key = tiles.strip().lower().replace("_", "-")
+    key = "cartodb-positron" if key == "cartodb positron" else key
+    if key in TILES:
+        return TILES[key]
+    if "{" not in tiles and not _known_tiles(tiles):
+        raise UsageError(
+            f"--tiles: unknown base map {tiles!r}; choose {', '.join(TILES)} or a URL template "
+            "like https://tile.example/{z}/{x}/{y}.png",
+            argument="tiles",
+        )
+    return tiles
+
+
 def save_map(ds: Dataset | str | Path, path: str | Path, **kwargs: Any) -> Path:
     """Build the map (see :func:`make_map` for keyword arguments) and write it atomically.
 
-    ``ds`` is a dataset or its folder. A folder given as ``assets_prefix`` is
-    written relative to the HTML file.
+    ``ds`` is a dataset or its folder. A folder given as ``assets`` (or
+    ``assets_prefix``) is written relative to the HTML file.
     """
     if not isinstance(ds, Dataset):
         ds = read_dataset(ds)
-    kwargs["assets_prefix"] = relative_assets_prefix(kwargs.get("assets_prefix"), path)
+    for key in ("assets", "assets_prefix"):
+        if kwargs.get(key):
+            kwargs[key] = relative_assets_prefix(kwargs[key], path)
     return write_map(make_map(ds, **kwargs), path)
 
 
@@ -246,7 +317,7 @@ def relative_assets_prefix(prefix: str | None, path: str | Path) -> str | None:
     str or None
         The folder relative to ``path``'s folder; a URL or a missing folder unchanged.
     """
-    if prefix and "://" not in prefix and Path(prefix).is_dir():
+    if prefix and prefix not in ("inline", "cdn") and "://" not in prefix and Path(prefix).is_dir():
         relative = os.path.relpath(Path(prefix).resolve(), Path(path).resolve().parent)
         return Path(relative).as_posix()
     return prefix
@@ -287,3 +358,12 @@ def _title_spec(ds: Dataset, options: MapOptions) -> dict[str, str]:
     note = f"Sources: {listed}. Made {date} with cwb {__version__}."
     subtitle = "; ".join(p.name for p in ds.manifest.projects)
     return {"title": options.title or ds.name, "subtitle": subtitle, "note": note}
+
+
+def _known_tiles(name: str) -> bool:
+    """Whether folium knows a tile set by this name (xyzservices' providers)."""
+    try:
+        xyzservices.providers.query_name(name)
+    except ValueError:
+        return False
+    return True

@@ -319,7 +319,7 @@ class CwbLayer(JSCSSMixin, Layer):
 
 
 class CwbControl(JSCSSMixin, MacroElement):
-    """A cwb map call: ``title``, ``legend``, ``search``, ``fullscreen``, or ``fit`` (the view)."""
+    """A cwb map call: ``title``, ``legend``, ``search``, ``fullscreen``, ``fit``, ``arrange``."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
@@ -358,6 +358,69 @@ class CwbControl(JSCSSMixin, MacroElement):
         """Render, adding cwb's script to the page header first."""
         _add_cwb_code(self)
         super().render(**kwargs)
+
+
+# ---------------------------------------------------------------- the page itself
+
+#: Shown in words when the map library did not load (no network for the CDN, or a blocked script).
+NO_LEAFLET_MESSAGE = (
+    "This map could not load its map library (Leaflet), so nothing can be drawn. "
+    "It was probably made with --assets cdn and this computer cannot reach the internet: "
+    "ask for the map made with the default --assets inline, which opens offline."
+)
+NO_SCRIPT_MESSAGE = "This map needs JavaScript: open the file in a web browser with it enabled."
+
+_FALLBACK_CSS = (
+    ".cwb-no-map { position: fixed; inset: 0; z-index: 10000; display: flex; align-items: center;"
+    " justify-content: center; padding: 2em; background: #fff; color: #222;"
+    " font: 16px/1.5 system-ui, sans-serif; text-align: center; }"
+)
+
+
+@cache
+def vendored(name: str) -> str:
+    """A vendored file of the map library (``cwb/maps/vendor``: Leaflet 1.9.3, BSD-2-Clause)."""
+    return (resources.files("cwb.maps") / "vendor" / name).read_text(encoding="utf-8")
+
+
+def add_page_parts(fmap: Element, title: str, assets: str) -> None:
+    """The page's ``<title>``, Leaflet inlined when ``assets`` is ``inline``, and the fallbacks.
+
+    The fallbacks say in words what went wrong instead of a blank page: a
+    ``<noscript>`` message, and a message shown when ``L`` is undefined once the
+    page's scripts have run (the library could not load).
+    """
+    figure = cast(Figure, fmap.get_root())
+    figure.title = html.escape(title)  # branca writes it as is, in <title>
+    if assets == "inline":
+        for element in iter_elements(fmap):
+            if isinstance(element, JSCSSMixin):
+                element.default_js = [(n, u) for n, u in element.default_js if n != "leaflet"]
+                element.default_css = [(n, u) for n, u in element.default_css if n != "leaflet_css"]
+        figure.header.add_child(
+            RawHtml(f"<style>{vendored('leaflet.css')}</style>"), name="leaflet_css_inline"
+        )
+        figure.header.add_child(
+            RawHtml(f"<script>{vendored('leaflet.js')}</script>"), name="leaflet_inline"
+        )
+    message = safe_json(NO_LEAFLET_MESSAGE)
+    figure.header.add_child(
+        RawHtml(
+            f"<style>{_FALLBACK_CSS}</style>"
+            "<script>window.addEventListener('DOMContentLoaded', function () {"
+            "if (typeof L !== 'undefined') { return; }"
+            "var box = document.createElement('div'); box.className = 'cwb-no-map';"
+            "box.setAttribute('role', 'alert');"
+            f"box.textContent = {message}; document.body.appendChild(box); }});</script>"
+        ),
+        name="cwb_no_leaflet",
+    )
+    figure.html.add_child(
+        RawHtml(
+            f'<noscript><div class="cwb-no-map">{html.escape(NO_SCRIPT_MESSAGE)}</div></noscript>'
+        ),
+        name="cwb_noscript",
+    )
 
 
 # ---------------------------------------------------------------- self-hosted assets

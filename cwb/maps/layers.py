@@ -38,13 +38,15 @@ from cwb.maps.elements import (
 from cwb.maps.flows import flow_layer
 from cwb.maps.tables import (
     indicator_classes,
+    indicator_direction,
+    is_decile,
     link_table,
     located,
     lon_lat,
     opportunity_points,
     text_of,
 )
-from cwb.privacy import Residents, aggregate_human, drop_private_columns
+from cwb.privacy import Residents, aggregate_human, drop_private_columns, location_hidden
 
 if TYPE_CHECKING:
     from cwb.spend.analysis import SpendAnalysis
@@ -107,7 +109,8 @@ class MapOptions:
     tiles: str | None = "OpenStreetMap"
     title: str | None = None
     date: str | None = None
-    assets_prefix: str | None = None
+    assets: str = settings.MAP_ASSETS
+    links_on: bool = settings.MAP_LINKS_ON
     extra_sources: Sequence[str] = field(default_factory=tuple)
 
 
@@ -144,9 +147,8 @@ def _list_display(text: str) -> str:
 
 
 def _provenance(frame: pd.DataFrame) -> dict[str, Any]:
-    return joined_column(
-        [_column(frame, c) for c in ("source", "collected_by", "collected_on", "licence")]
-    )
+    """The provenance fields a popup shows (:data:`cwb.settings.MAP_POPUP_PROVENANCE`)."""
+    return joined_column([_column(frame, c) for c in settings.MAP_POPUP_PROVENANCE])
 
 
 def _ordered(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
@@ -245,6 +247,8 @@ def add_areas(build: MapBuild) -> None:
     if indicator:
         fills, items = indicator_classes(areas[indicator], indicator)
         values = pd.to_numeric(areas[indicator], errors="coerce")
+        if is_decile(values.dropna(), indicator):  # the tooltip names the area's whole class
+            values = values.round().clip(1, 10)
         # object dtype: a missing value stays None ("no data"), never a NaN that JSON rejects
         props["value"] = pd.Series(
             [
@@ -266,10 +270,7 @@ def add_areas(build: MapBuild) -> None:
     name = f"Areas by {label}" if indicator else "Areas"
     build.layers["areas"] = CwbLayer(spec, name=name, factory="areas")
     if items:
-        note = "1 = most deprived 10% in England" if indicator == "imd_decile" else None
-        values = pd.to_numeric(areas[indicator], errors="coerce").dropna()
-        if note and not ((values % 1) == 0).all():
-            note += "; area means rounded to the nearest decile"
+        note = indicator_direction(indicator)
         build.sections.append(
             {"id": "areas", "title": f"Areas: {label}", "items": items, "note": note}
         )
@@ -320,10 +321,7 @@ _ASSET_FIELDS = (
     "skills",
     "sector",
     "capacity",
-    "source",
-    "collected_by",
-    "collected_on",
-    "licence",
+    *settings.MAP_POPUP_PROVENANCE,
     "last_verified",
     "precision",
 )
@@ -336,10 +334,16 @@ def add_asset_kind(build: MapBuild, kind: str) -> None:
     if rows.empty:
         return
     placed = located(rows)
-    unlocated = int((~placed).sum())
+    hidden = location_hidden(rows)
+    unlocated = int((~placed & ~hidden).sum())
     rows = rows[placed]
     if unlocated:
         build.notes.append(f"{unlocated:,} {kind} asset(s) could not be located and are not drawn.")
+    if hidden.any():
+        build.notes.append(
+            f"{int(hidden.sum()):,} {kind} asset(s) are counted but not drawn "
+            "(their location is not published)."
+        )
     if rows.empty:
         return
     style = KIND_STYLE[kind]
@@ -488,8 +492,15 @@ def add_opportunities(build: MapBuild) -> None:
     """The opportunities at their own location, else at their project's."""
     ds = build.ds
     opps, unplaced = opportunity_points(ds)
-    if unplaced:
-        build.notes.append(f"{unplaced:,} opportunit(ies) have no location and no known project.")
+    hidden = int(location_hidden(ds.opportunities).sum())
+    if unplaced - hidden:
+        build.notes.append(
+            f"{unplaced - hidden:,} opportunit(ies) have no location and no known project."
+        )
+    if hidden:
+        build.notes.append(
+            f"{hidden:,} opportunit(ies) are counted but not drawn (location not published)."
+        )
     if opps.empty:
         return
     keys = list(OPPORTUNITY_TYPES) + sorted(set(opps["type"].astype(str)) - set(OPPORTUNITY_TYPES))
@@ -551,9 +562,11 @@ def add_links(build: MapBuild, matches: pd.DataFrame | None) -> None:
     table = link_table(ds, matches)
     if table.empty:
         return
+    table = strongest_first(table)
     if len(table) > build.options.max_links:
         build.notes.append(
-            f"The {build.options.max_links:,} best of {len(table):,} links are drawn."
+            f"{build.options.max_links:,} of {len(table):,} links are drawn "
+            "(each opportunity's strongest first)."
         )
         table = table.head(build.options.max_links)
     lon = np.column_stack([table["x1"], table["x2"]]).ravel()
@@ -569,16 +582,40 @@ def add_links(build: MapBuild, matches: pd.DataFrame | None) -> None:
     )
     spec["nameField"] = 0
     spec["options"] = {"id": "links", "title": "Matched links"}
-    build.layers["links"] = CwbLayer(spec, name=f"Matched links ({len(table):,})", factory="lines")
+    build.layers["links"] = CwbLayer(
+        spec,
+        name=f"Matched links ({len(table):,})",
+        factory="lines",
+        show=build.options.links_on,
+    )
     build.sections.append(
         {
             "id": "links",
-            "title": "Matched links (score)",
+            "title": "Matched links (score 0–1)",
             "items": [
-                {"label": f"{lo:.1f} – {lo + 0.2:.1f}", "colour": colour, "shape": "line"}
+                {"label": f"{lo:.2f} – {lo + 0.2:.2f}", "colour": colour, "shape": "line"}
                 for lo, colour in zip(np.arange(0, 1, 0.2), _LINK_COLOURS, strict=True)
             ],
+            "note": "Off when the map opens: switch on in the layers list.",
         }
+    )
+
+
+def strongest_first(table: pd.DataFrame) -> pd.DataFrame:
+    """Links ordered so that a cap keeps every opportunity's best links.
+
+    Each opportunity's strongest link comes first (best scores first among
+    them), then each one's second strongest, and so on.
+    """
+    if table.empty:
+        return table
+    ordered = table.sort_values("score", ascending=False, kind="stable")
+    rank = ordered.groupby("opportunity_id", sort=False).cumcount()
+    return (
+        ordered.assign(_rank=rank.to_numpy())
+        .sort_values(["_rank", "score"], ascending=[True, False], kind="stable")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
     )
 
 
@@ -650,6 +687,7 @@ def add_projects(build: MapBuild) -> None:
             "Postcode": [p.postcode for p in projects],
             "Opens": [p.opened for p in projects],
             "Investment": [_money(p.investment) if p.investment else "" for p in projects],
+            "Opportunities": [opportunity_summary(ds.opportunities, p.id) for p in projects],
             "About": [p.description for p in projects],
         }
     )
@@ -718,3 +756,34 @@ def add_flows(build: MapBuild) -> None:
             "note": note,
         }
     )
+
+
+def opportunity_summary(opportunities: pd.DataFrame, project: str) -> str:
+    """A project's opportunities by type with counts: ``67: 40 jobs, 15 contracts, 12 spaces``."""
+    if opportunities.empty or "project" not in opportunities:
+        return ""
+    mine = opportunities[opportunities["project"].astype(str) == str(project)]
+    if mine.empty:
+        return ""
+    counts = mine["type"].astype(str).value_counts()
+    order = [t for t in OPPORTUNITY_TYPES if t in counts] + sorted(
+        set(counts.index) - set(OPPORTUNITY_TYPES)
+    )
+    parts = [f"{int(counts[t]):,} {_plural(t, int(counts[t]))}" for t in order]
+    return f"{len(mine):,}: " + ", ".join(parts)
+
+
+_PLURALS = {
+    "job": "jobs",
+    "contract": "contracts",
+    "training": "training courses",
+    "volunteering": "volunteering roles",
+    "space": "spaces",
+}
+
+
+def _plural(kind: str, n: int) -> str:
+    label = kind.replace("_", " ")
+    if n == 1:
+        return {"training": "training course", "volunteering": "volunteering role"}.get(kind, label)
+    return _PLURALS.get(kind, label)

@@ -19,6 +19,7 @@ import shapely
 from cwb.dataset.geography import assign_area_codes
 from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
+from cwb.privacy import location_hidden
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +64,17 @@ def text_of(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def opportunity_points(ds: Dataset) -> tuple[gpd.GeoDataFrame, int]:
-    """Opportunities at their own geometry, else at their project; and how many have neither."""
+    """Opportunities at their own geometry, else at their project; and how many have neither.
+
+    An opportunity whose location is withheld (``map`` = no) is not
+    placed at its project either: it is left out (and counted as not placed).
+    """
     opps = ds.opportunities.copy()
     if opps.empty:
         return opps, 0
     projects = {p.id: shapely.Point(p.lon, p.lat) for p in ds.manifest.projects}
     own = located(opps)
-    fallback = opps["project"].astype(str).map(projects)
+    fallback = opps["project"].astype(str).map(projects).where(~location_hidden(opps), None)
     geometry = [g if ok else fb for g, ok, fb in zip(opps.geometry, own, fallback, strict=True)]
     opps = opps.set_geometry(gpd.GeoSeries(geometry, index=opps.index, crs="EPSG:4326"))
     placed = located(opps)
@@ -94,13 +99,14 @@ def link_table(ds: Dataset, matches: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``x1, y1, x2, y2, score, name, reasons, kind`` (lon/lat), best score first.
+        ``x1, y1, x2, y2, score, name, reasons, kind, opportunity_id`` (lon/lat), best
+        score first.
     """
     needed = {"asset_id", "opportunity_id", "score"}
     missing = needed - set(matches.columns)
     if missing:
         raise UsageError(f"matches: missing column(s) {', '.join(sorted(missing))}")
-    columns = ["x1", "y1", "x2", "y2", "score", "name", "reasons", "kind"]
+    columns = ["x1", "y1", "x2", "y2", "score", "name", "reasons", "kind", "opportunity_id"]
     opps, _ = opportunity_points(ds)
     if opps.empty or matches.empty:
         return pd.DataFrame(columns=columns)
@@ -135,6 +141,7 @@ def link_table(ds: Dataset, matches: pd.DataFrame) -> pd.DataFrame:
                 "name": direct["aname"] + " → " + direct["title"],
                 "reasons": direct["reasons"].map(_reasons_text),
                 "kind": "asset",
+                "opportunity_id": direct["opportunity_id"],
             }
         )
     ]
@@ -182,6 +189,7 @@ def link_table(ds: Dataset, matches: pd.DataFrame) -> pd.DataFrame:
                             f"{ds.min_count} residents are not shown)"
                         ),
                         "kind": "residents",
+                        "opportunity_id": agg["opportunity_id"].to_numpy(),
                     }
                 )
             )
@@ -219,8 +227,30 @@ def _human_counts(ds: Dataset, human: pd.DataFrame) -> pd.Series:
     return counts.fillna(human["asset_id"].map(by_id)).fillna(1)
 
 
+def indicator_direction(indicator: str | None) -> str | None:
+    """How to read an indicator's classes ("1 = most deprived …"), when cwb knows it."""
+    if indicator == "imd_decile":
+        return "1 = most deprived 10% of areas in England, 10 = least deprived"
+    if indicator == "imd_rank":
+        return "rank 1 = most deprived area in England (darker = more deprived)"
+    return None
+
+
+def _class_bound(value: float, whole: bool) -> str:
+    """A class bound as a legend shows it: whole numbers grouped, others to 2 decimals."""
+    if whole or abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
 def indicator_classes(values: pd.Series, indicator: str) -> tuple[pd.Series, list[dict[str, Any]]]:
-    """A fill colour per area and the legend items of the classes."""
+    """A fill colour per area and the legend items of the classes.
+
+    Deciles (1-10) are classes of their own, an area's value taken to the
+    nearest whole decile; other indicators fall into up to five classes of equal
+    counts, labelled with whole bounds (``8,275 – 17,400``) and, for an
+    indicator where low means deprived, which end is the most deprived.
+    """
     v = pd.to_numeric(values, errors="coerce")
     low_dark = indicator in LOW_IS_DEPRIVED
     present = v.dropna()
@@ -229,10 +259,8 @@ def indicator_classes(values: pd.Series, indicator: str) -> tuple[pd.Series, lis
     if present.empty:
         return fills, items
     whole = bool(((present % 1) == 0).all())
-    if (indicator == "imd_decile" and present.between(0.5, 10.5).all()) or (
-        whole and present.between(1, 10).all() and present.nunique() > 5
-    ):
-        classes = v.round().clip(1, 10)  # area means of deciles are rounded to the nearest decile
+    if is_decile(present, indicator):
+        classes = v.round().clip(1, 10)
         for d in range(1, 11):
             colour = DECILE_COLOURS[d - 1]
             hit = classes == d
@@ -255,13 +283,11 @@ def indicator_classes(values: pd.Series, indicator: str) -> tuple[pd.Series, lis
         for b in range(k):
             members = present[bins == b]
             fills[members.index] = colours[b]
+            label = f"{_class_bound(members.min(), whole)} – {_class_bound(members.max(), whole)}"
+            if low_dark and k > 1 and b in (0, k - 1):
+                label += " (most deprived)" if b == 0 else " (least deprived)"
             items.append(
-                {
-                    "label": f"{members.min():,.4g} – {members.max():,.4g}",
-                    "colour": colours[b],
-                    "shape": "area",
-                    "count": int(len(members)),
-                }
+                {"label": label, "colour": colours[b], "shape": "area", "count": int(len(members))}
             )
     if (v.isna()).any():
         items.append(
@@ -273,3 +299,12 @@ def indicator_classes(values: pd.Series, indicator: str) -> tuple[pd.Series, lis
             }
         )
     return fills, items
+
+
+def is_decile(present: pd.Series, indicator: str | None) -> bool:
+    """Whether an indicator's values are deciles (1-10), drawn as ten whole classes."""
+    whole = bool(((present % 1) == 0).all())
+    return bool(
+        (indicator == "imd_decile" and present.between(0.5, 10.5).all())
+        or (whole and present.between(1, 10).all() and present.nunique() > 5)
+    )

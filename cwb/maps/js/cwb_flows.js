@@ -306,6 +306,14 @@
         return box;
       }
     });
-    return new Control().addTo(map);
+    var control = new Control().addTo(map);
+    /* shown only while the flows are on the map: it never takes room from the other controls */
+    function sync() {
+      control.getContainer().style.display = map.hasLayer(layer) ? "" : "none";
+      if (cwb.layout) { cwb.layout(map); }
+    }
+    map.on("layeradd layerremove", function (e) { if (e.layer === layer) { sync(); } });
+    sync();
+    return control;
   };
 })();

@@ -171,7 +171,8 @@
     if (typeof module === "object" && module && module.exports) { module.exports = codec; }
     return;
   }
-  if (window.cwbMap) { return; }
+  /* no Leaflet (it could not load): the page's fallback says so in words */
+  if (window.cwbMap || typeof L === "undefined") { return; }
   var cwb = window.cwbMap = {};
   cwb.codec = codec;
   cwb.decodePoints = decodePoints;
@@ -278,12 +279,39 @@
     Promise.all(hits.map(function (h) { return h.layer.ready; })).then(function () { openHits(map, first, hits); });
   }
 
+  /* Items of a popup grouped by layer and category: a few show as cards, many as one
+   * collapsed group per type with its count (a project with 67 opportunities is one line each type). */
+  function groupHits(hits) {
+    var groups = [], byKey = {};
+    hits.forEach(function (h) {
+      var cat = h.layer.categoryOf ? h.layer.categoryOf(h.index) : null;
+      var key = (h.layer.options.id || h.layer.options.title) + "|" + (cat ? cat.key : "");
+      if (!byKey[key]) {
+        byKey[key] = { title: cat && h.layer.categories.length > 1 ? cat.label : h.layer.options.title, hits: [] };
+        groups.push(byKey[key]);
+      }
+      byKey[key].hits.push(h);
+    });
+    return groups;
+  }
+
   function openHits(map, first, hits) {
     var box = el("div", "cwb-popup"), shown = hits.filter(function (h) { return !h.cluster; });
     if (shown.length > 1) { box.appendChild(el("div", "cwb-popup-count", shown.length + " items here")); }
-    shown.slice(0, 40).forEach(function (h) { box.appendChild(h.layer.describe(h.index)); });
-    if (shown.length > 40) { box.appendChild(el("div", "cwb-popup-more", "… and " + (shown.length - 40) + " more: zoom in")); }
-    L.popup({ maxWidth: 340, maxHeight: 360, autoPanPaddingTopLeft: L.point(20, 110) }).setLatLng(first.latlng).setContent(box).openOn(map);
+    if (shown.length <= 4) {
+      shown.forEach(function (h) { box.appendChild(h.layer.describe(h.index)); });
+    } else {
+      var groups = groupHits(shown);
+      groups.forEach(function (g) {
+        if (g.hits.length === 1) { box.appendChild(g.hits[0].layer.describe(g.hits[0].index)); return; }
+        var det = el("details", "cwb-popup-group"), sum = el("summary", null, g.title + " (" + g.hits.length + ")");
+        det.appendChild(sum);
+        g.hits.slice(0, 40).forEach(function (h) { det.appendChild(h.layer.describe(h.index)); });
+        if (g.hits.length > 40) { det.appendChild(el("div", "cwb-popup-more", "… and " + (g.hits.length - 40) + " more: zoom in")); }
+        box.appendChild(det);
+      });
+    }
+    L.popup({ maxWidth: 340, maxHeight: 360, autoPanPadding: L.point(12, 12) }).setLatLng(first.latlng).setContent(box).openOn(map);
   }
 
   function onHover(map, e) {
@@ -422,6 +450,8 @@
       var cat = this.categories[this._cat[i]];
       return this._name(i) || (cat ? cat.label : "");
     },
+
+    categoryOf: function (i) { return this.categories[this._cat[i]]; },
 
     describe: function (i) {
       var rows = [], cat = this.categories[this._cat[i]];
@@ -582,6 +612,9 @@
 
   var LINE_COLOURS = ["#c6dbef", "#6baed6", "#3182bd", "#08519c", "#08306b"];
 
+  /* One score scale everywhere (tooltips, popups, legend, CSV): 0 to 1, two decimals. */
+  function score(percent) { return (percent / 100).toFixed(2); }
+
   var LineLayer = CanvasLayer.extend({
     options: { priority: 2 },
 
@@ -597,10 +630,10 @@
       this.mode = "lines";
     },
 
-    label: function (i) { return this._name(i) + " (score " + this._score[i] + ")"; },
+    label: function (i) { return this._name(i) + " (score " + score(this._score[i]) + ")"; },
 
     describe: function (i) {
-      var rows = [["Score", String(this._score[i] / 100)]];
+      var rows = [["Score (0–1)", score(this._score[i])]];
       for (var k = 0; k < this._fields.length; k++) {
         if (k === (this.spec.nameField || 0)) { continue; }
         var v = this._fields[k].get(i);
@@ -717,24 +750,96 @@
     return new Full().addTo(map);
   };
 
+  /* The title: first in the top-left corner, so Leaflet stacks it with the zoom, never over it. */
   cwb.title = function (map, spec) {
-    var box = el("div", "cwb-title");
+    var box = el("div", "cwb-title leaflet-control");
     box.appendChild(el("div", "cwb-title-main", spec.title));
     if (spec.subtitle) { box.appendChild(el("div", "cwb-title-sub", spec.subtitle)); }
     if (spec.note) { box.appendChild(el("div", "cwb-title-note", spec.note)); }
     L.DomEvent.disableClickPropagation(box);
-    map.getContainer().appendChild(box);
+    var corner = map._controlCorners.topleft;
+    corner.insertBefore(box, corner.firstChild);
+    layout(map);
     return box;
   };
 
+  /* ---------- layout: controls stack in two columns that never overlap ----------
+   * Left: title, zoom, full screen, search. Right: the layer list, then the legend, whose
+   * height is what the map leaves under the layer list. On a narrow map (a notebook cell)
+   * the layer list folds to its button and the legend starts folded. While a popup is open,
+   * any control it would sit under steps aside (hidden) until the popup closes. */
+  var NARROW = 1000;
+
+  function layout(map) {
+    var size = map.getSize(), box = map.getContainer();
+    box.classList.toggle("cwb-narrow", size.x < NARROW);
+    var legend = box.querySelector(".cwb-legend-body"), right = map._controlCorners.topright;
+    if (!legend || !right) { return; }
+    var above = 0;
+    Array.prototype.forEach.call(right.children, function (c) {
+      if (!c.classList.contains("cwb-legend")) { above += c.offsetHeight + 10; }
+    });
+    /* 10 px margin, the legend's head (~24 px) and the attribution line (~20 px) */
+    legend.style.maxHeight = Math.max(60, size.y - above - 70) + "px";
+  }
+  cwb.layout = layout;
+
+  function rectOf(node) { return node.getBoundingClientRect(); }
+  function meets(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
+
+  function tuck(map, popup) {
+    var at = rectOf(popup.getElement());
+    map.getContainer().querySelectorAll(".leaflet-control").forEach(function (c) {
+      c.classList.toggle("cwb-tucked", c.offsetParent !== null && meets(at, rectOf(c)));
+    });
+  }
+  function untuck(map) {
+    map.getContainer().querySelectorAll(".cwb-tucked").forEach(function (c) { c.classList.remove("cwb-tucked"); });
+  }
+
+  /* Called once per map, after its controls are added (see make_map). */
+  cwb.arrange = function (map) {
+    var box = map.getContainer(), layers = box.querySelector(".leaflet-control-layers");
+    layout(map);
+    if (map.getSize().x < NARROW) {
+      if (layers) { layers.classList.remove("leaflet-control-layers-expanded"); }
+      var body = box.querySelector(".cwb-legend-body");
+      if (body) { setFolded(box.querySelector(".cwb-legend"), true); }
+    }
+    layout(map);
+    map.on("resize", function () { layout(map); });
+    if (layers) {
+      L.DomEvent.on(layers, "mouseenter mouseleave click", function () { setTimeout(function () { layout(map); }, 0); });
+    }
+    map.on("popupopen", function (e) {
+      untuck(map);
+      /* after Leaflet has panned the popup into view */
+      setTimeout(function () { if (e.popup.isOpen()) { tuck(map, e.popup); } }, 300);
+      map.once("moveend", function () { if (e.popup.isOpen()) { tuck(map, e.popup); } });
+    });
+    map.on("popupclose", function () { untuck(map); });
+  };
+
+  function setFolded(legend, folded) {
+    if (!legend) { return; }
+    legend.classList.toggle("cwb-folded", folded);
+    var head = legend.querySelector(".cwb-legend-head");
+    head.setAttribute("aria-expanded", folded ? "false" : "true");
+  }
+
   cwb.legend = function (map, spec, layers) {
     var Legend = L.Control.extend({
-      options: { position: "bottomright" },
+      options: { position: "topright" },
       onAdd: function () {
         var box = el("div", "cwb-legend leaflet-bar");
-        var head = el("div", "cwb-legend-head", spec.title || "Legend");
+        var head = el("button", "cwb-legend-head", spec.title || "Legend");
         var body = el("div", "cwb-legend-body");
-        head.addEventListener("click", function () { body.style.display = body.style.display === "none" ? "" : "none"; });
+        head.type = "button"; head.setAttribute("aria-expanded", "true");
+        head.title = "Show or hide the legend";
+        head.addEventListener("click", function () {
+          setFolded(box, !box.classList.contains("cwb-folded"));
+          layout(map);
+        });
         box.appendChild(head);
         box.appendChild(body);
         spec.sections.forEach(function (s) {

@@ -1,0 +1,276 @@
+"""The map a coordinator emails, and the map a board sees, in headless Chromium.
+
+- The emailed map: the HTML file alone, copied to an empty folder, opened with
+  every network request aborted, draws every layer (all switched on) without a
+  page error. With ``tiles="none"`` there is no console error at all; with the
+  default base map the only console errors are the browser's own "Failed to
+  load resource" lines of the tile requests it could not make (each one checked
+  to be a tile).
+- The board map: at 1280×800 and in a 900 px notebook cell (900×540, folium's
+  60% aspect), the title, legend, layer control, zoom, search, scale and
+  attribution never overlap each other, and an open popup (the project's) is
+  inside the map and overlaps no visible control. Screenshots are saved under
+  ``tests/output/screenshots/`` (gitignored; CI keeps them as an artefact).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser import browser, wait_drawn  # noqa: F401
+
+from cwb.demo import demo_dataset_path
+from cwb.maps.elements import NO_LEAFLET_MESSAGE
+from cwb.pipeline import Pipeline
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).parent / "output" / "screenshots"
+TILE = re.compile(r"^https://[a-z.]*(tile\.openstreetmap\.org|basemaps\.cartocdn\.com)/")
+MAP = "Object.values(window).find(v => v instanceof L.Map)"
+CWB_LAYERS = (
+    "Object.values(window).filter("
+    "v => v instanceof cwbMap.PointLayer || v instanceof cwbMap.LineLayer)"
+)
+CONTROLS = {
+    "title": ".cwb-title",
+    "legend": ".cwb-legend",
+    "layers": ".leaflet-control-layers",
+    "zoom": ".leaflet-control-zoom",
+    "search": ".cwb-search",
+    "fullscreen": ".cwb-fullscreen",
+    "scale": ".leaflet-control-scale",
+    "attribution": ".leaflet-control-attribution",
+}
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    return Pipeline.open(demo_dataset_path())
+
+
+@pytest.fixture(scope="module")
+def maps(tmp_path_factory: pytest.TempPathFactory, pipeline: Pipeline) -> dict[str, Path]:
+    """The demo's default map and one without tiles, each alone in an empty folder."""
+    made = tmp_path_factory.mktemp("made")
+    out = {}
+    default = pipeline.write_map(made / "map.html")
+    no_tiles = Pipeline.open(demo_dataset_path(), map_options={"tiles": "none"})
+    plain = no_tiles.write_map(made / "plain.html")
+    for name, path in (("default", default), ("no_tiles", plain)):
+        folder = tmp_path_factory.mktemp(f"email_{name}")  # the attachment, saved alone
+        out[name] = Path(shutil.copy(path, folder / "map.html"))
+        assert [p.name for p in folder.iterdir()] == ["map.html"]
+    return out
+
+
+def _open_offline(browser: Any, html: Path, width: int, height: int) -> tuple[Any, dict]:  # noqa: F811
+    """Open ``html`` with every http(s) request aborted; the page and what it logged."""
+    log: dict[str, list[str]] = {"console": [], "page": [], "aborted": []}
+    context = browser.new_context(viewport={"width": width, "height": height})
+
+    def abort(route: Any) -> None:
+        log["aborted"].append(route.request.url)
+        route.abort()
+
+    context.route(re.compile(r"^https?://"), abort)
+    page = context.new_page()
+    page.on("console", lambda m: log["console"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: log["page"].append(str(e)))
+    page.goto(html.resolve().as_uri(), wait_until="load")
+    page.evaluate(f"() => Promise.all({CWB_LAYERS}.map(l => l.ready))")
+    wait_drawn(page)
+    return page, log
+
+
+def _switch_everything_on(page: Any) -> None:
+    page.evaluate(
+        "() => document.querySelectorAll('.leaflet-control-layers-overlays input')"
+        ".forEach(i => { if (!i.checked) i.click(); })"
+    )
+    wait_drawn(page)
+
+
+def _drawn(page: Any) -> dict[str, list[Any]]:
+    drawn = page.evaluate(f"() => {CWB_LAYERS}.map(l => [l.options.id, !!l._map, l.drawn])")
+    return {i: [on, n] for i, on, n in drawn}
+
+
+@pytest.mark.parametrize("name", ["no_tiles", "default"])
+def test_the_emailed_map_opens_with_no_network(
+    browser: Any,  # noqa: F811
+    maps: dict[str, Path],
+    name: str,
+) -> None:
+    page, log = _open_offline(browser, maps[name], 1280, 800)
+    try:
+        _switch_everything_on(page)
+        assert log["page"] == []
+        non_tiles = [u for u in log["aborted"] if not TILE.match(u)]
+        assert non_tiles == []  # the page fetches nothing but tiles
+        if name == "no_tiles":
+            assert log["console"] == [] and log["aborted"] == []
+        else:
+            assert log["aborted"], "the base map was requested"
+            assert all(m.startswith("Failed to load resource") for m in log["console"])
+            assert len(log["console"]) <= len(log["aborted"])
+        assert page.locator(".cwb-no-map").count() == 0
+        drawn = _drawn(page)
+        for layer in (
+            "physical",
+            "financial",
+            "community",
+            "human",
+            "opportunities",
+            "links",
+            "spend",
+            "projects",
+        ):
+            on, n = drawn[layer]
+            assert on and n > 0, (layer, drawn[layer])
+        # vector layers: area and ring outlines are SVG paths
+        paths = page.evaluate(
+            "() => document.querySelectorAll('.leaflet-overlay-pane svg path').length"
+        )
+        assert paths >= 14 + 4
+        assert page.title().startswith("Birmingham and Sandwell")
+    finally:
+        page.context.close()
+
+
+def test_without_the_map_library_the_page_says_so(browser: Any, tmp_path: Path) -> None:  # noqa: F811
+    html = Pipeline.open(demo_dataset_path(), map_options={"assets": "cdn", "tiles": "none"})
+    path = html.write_map(tmp_path / "cdn.html")
+    log: list[str] = []
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.route(re.compile(r"^https?://"), lambda route: route.abort())
+    page = context.new_page()
+    page.on("pageerror", lambda e: log.append(str(e)))
+    try:
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        message = page.locator(".cwb-no-map")
+        assert message.is_visible()
+        assert message.inner_text() == NO_LEAFLET_MESSAGE
+    finally:
+        context.close()
+
+
+def _boxes(page: Any) -> dict[str, dict[str, float]]:
+    """Bounding boxes of the visible controls, by name."""
+    out = {}
+    for name, selector in CONTROLS.items():
+        box = page.evaluate(
+            """(sel) => { const e = document.querySelector(sel);
+                if (!e || e.offsetParent === null) return null;
+                if (getComputedStyle(e).visibility === 'hidden') return null;
+                const r = e.getBoundingClientRect();
+                return {x: r.left, y: r.top, w: r.width, h: r.height}; }""",
+            selector,
+        )
+        if box and box["w"] > 0 and box["h"] > 0:
+            out[name] = box
+    return out
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["w"]
+        and b["x"] < a["x"] + a["w"]
+        and a["y"] < b["y"] + b["h"]
+        and b["y"] < a["y"] + a["h"]
+    )
+
+
+def _inside(a: dict[str, float], width: int, height: int) -> bool:
+    return a["x"] >= 0 and a["y"] >= 0 and a["x"] + a["w"] <= width and a["y"] + a["h"] <= height
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (900, 540)])
+def test_controls_and_popups_never_overlap(
+    browser: Any,  # noqa: F811
+    maps: dict[str, Path],
+    width: int,
+    height: int,
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page, _ = _open_offline(browser, maps["no_tiles"], width, height)
+    try:
+        boxes = _boxes(page)
+        for name in ("title", "legend", "layers", "zoom", "search", "scale", "attribution"):
+            assert name in boxes, (name, boxes)
+            assert _inside(boxes[name], width, height), (name, boxes[name])
+        names = sorted(boxes)
+        clashes = [
+            (a, b)
+            for i, a in enumerate(names)
+            for b in names[i + 1 :]
+            if _overlap(boxes[a], boxes[b])
+        ]
+        assert clashes == [], boxes
+        page.screenshot(path=str(SCREENSHOTS / f"map_{width}x{height}.png"))
+        # the legend unfolds (on a narrow map it starts folded) and still overlaps nothing
+        if page.locator(".cwb-legend.cwb-folded").count():
+            assert width < 1000
+            page.click(".cwb-legend-head")
+        boxes = _boxes(page)
+        assert page.locator(".cwb-legend .cwb-legend-item").first.is_visible()
+        assert all(
+            not _overlap(boxes["legend"], box) for name, box in boxes.items() if name != "legend"
+        ), boxes
+        assert _inside(boxes["legend"], width, height)
+        page.screenshot(path=str(SCREENSHOTS / f"map_{width}x{height}_legend.png"))
+        # click the project: its popup (grouped by type) opens clear of every control
+        point = page.evaluate(
+            f"""() => {{ const m = {MAP};
+                const p = {CWB_LAYERS}.find(l => l.options.id === 'projects');
+                const c = m.latLngToContainerPoint(p.latLngOf(0));
+                const r = m.getContainer().getBoundingClientRect();
+                return [c.x + r.left, c.y + r.top]; }}"""
+        )
+        page.mouse.click(point[0], point[1])
+        page.wait_for_selector(".leaflet-popup")
+        page.wait_for_timeout(600)  # the pan into view and the controls stepping aside
+        popup = page.evaluate(
+            """() => { const r = document.querySelector('.leaflet-popup').getBoundingClientRect();
+                return {x: r.left, y: r.top, w: r.width, h: r.height}; }"""
+        )
+        found = page.locator(".leaflet-popup-close-button").bounding_box()
+        close = {"x": found["x"], "y": found["y"], "w": found["width"], "h": found["height"]}
+        assert _inside(popup, width, height), popup
+        assert _inside(close, width, height), close
+        visible = _boxes(page)
+        assert [n for n, b in visible.items() if _overlap(popup, b)] == [], (popup, visible)
+        text = page.inner_text(".leaflet-popup-content")
+        assert "Midland Metropolitan University Hospital" in text
+        assert re.search(r"Opportunities\s+\d+: \d+ jobs", text), text
+        groups = page.locator(".cwb-popup-group summary").all_inner_texts()
+        assert any(re.fullmatch(r"Job \(\d+\)", g) for g in groups), groups
+        page.screenshot(path=str(SCREENSHOTS / f"map_{width}x{height}_popup.png"))
+        # closing the popup brings every control back
+        page.click(".leaflet-popup-close-button")
+        assert set(_boxes(page)) >= {"title", "legend", "layers", "zoom"}
+    finally:
+        page.context.close()
+
+
+def test_link_tooltip_and_popup_share_one_score_scale(browser: Any, maps: dict[str, Path]) -> None:  # noqa: F811
+    page, _ = _open_offline(browser, maps["no_tiles"], 1280, 800)
+    try:
+        assert not page.evaluate(f"() => {CWB_LAYERS}.find(l => l.options.id === 'links')._map")
+        page.click("text=Matched links")
+        wait_drawn(page)
+        shown = page.evaluate(
+            f"""() => {{ const l = {CWB_LAYERS}.find(l => l.options.id === 'links');
+                const i = l._vis[0];
+                return [l.label(i), l.describe(i).textContent, l._score[i]]; }}"""
+        )
+        label, card, percent = shown
+        value = f"{percent / 100:.2f}"
+        assert label.endswith(f"(score {value})"), label
+        assert f"Score (0–1){value}" in card, card
+    finally:
+        page.context.close()
