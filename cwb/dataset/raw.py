@@ -9,10 +9,12 @@ checks and types the cells; :mod:`cwb.dataset.io` reads and writes whole dataset
 from __future__ import annotations
 
 import math
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import StringIO
 from pathlib import Path
+from xml.etree import ElementTree
 
 import geopandas as gpd
 import numpy as np
@@ -134,7 +136,7 @@ def read_raw_table(folder: Path, entry: FileEntry, problems: ProblemLog) -> RawT
         if fmt == "csv":
             raw = _read_csv(path, shown, problems)
         elif fmt == "xlsx":
-            raw = _read_xlsx(path, shown, entry)
+            raw = _read_xlsx(path, shown, entry, problems)
         elif fmt == "parquet":
             raw = _read_parquet(path, shown, entry, problems)
         else:
@@ -281,11 +283,20 @@ def cells_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return _to_cells(frame)
 
 
-def _read_xlsx(path: Path, shown: str, entry: FileEntry) -> RawTable:
+def _read_xlsx(path: Path, shown: str, entry: FileEntry, problems: ProblemLog) -> RawTable:
     try:
         frame = pd.read_excel(path, sheet_name=entry.sheet or 0, dtype=object, engine="openpyxl")
     except ValueError as exc:
         raise UsageError(f"{shown}: {exc}") from None
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ElementTree.ParseError) as exc:
+        # a damaged workbook: not a zip, a part missing or truncated, broken XML inside
+        problems.add(
+            shown,
+            f"could not be read as an Excel workbook: {exc}",
+            code="parse",
+            hint="open it in Excel or LibreOffice and save it again as .xlsx",
+        )
+        raise _Unreadable from None
     frame.columns = [str(c) for c in frame.columns]
     cells = _to_cells(frame)
     geometry = None

@@ -1,0 +1,132 @@
+"""Fuzzing the readers (issue 11, item 7): hostile files raise only cwb's own errors.
+
+The strategies live in :mod:`cwb.bench.fuzz` (``cwb bench --stages fuzz`` runs thousands
+of cases). Here a short, derandomised profile runs a few dozen cases per kind of file
+through :func:`cwb.read_dataset` and ``cwb validate``: anything but a
+:class:`cwb.errors.CwbError` fails the test. Cases the fuzzer once crashed on are kept
+below as plain example tests.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+from cwb.bench.fuzz import STRATEGIES, FuzzCase, outcome, run_fuzz, write_case
+from cwb.cli.app import app
+from cwb.dataset import read_dataset
+from cwb.errors import CwbError, DatasetError
+
+#: The suite's profile: ~30 derandomised cases per kind of file (CWB_FUZZ_EXAMPLES overrides).
+settings.register_profile(
+    "cwb-fuzz-ci",
+    max_examples=int(os.environ.get("CWB_FUZZ_EXAMPLES", "30")),
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+FUZZ = settings.get_profile("cwb-fuzz-ci")
+
+
+def _read(case: FuzzCase) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_case(case, Path(tmp))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                read_dataset(folder)
+            except CwbError:
+                pass
+
+
+@pytest.mark.parametrize("kind", sorted(STRATEGIES))
+def test_reading_hostile_files_raises_only_cwb_errors(kind: str) -> None:
+    @FUZZ
+    @given(case=STRATEGIES[kind]())
+    def check(case: FuzzCase) -> None:
+        _read(case)
+
+    check()
+
+
+@settings(FUZZ, max_examples=max(5, FUZZ.max_examples // 3))
+@given(case=STRATEGIES["csv"]() | STRATEGIES["geojson"]() | STRATEGIES["toml"]())
+def test_cwb_validate_on_hostile_files_exits_cleanly(case: FuzzCase) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_case(case, Path(tmp))
+        result = CliRunner().invoke(app, ["validate", str(folder)])
+    assert result.exit_code in (0, 1, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+
+
+# --- cases the fuzzer found, kept as examples ------------------------------------------
+
+
+def _xlsx_bytes() -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["id", "name", "kind", "category", "lat", "lon"])
+    sheet.append(["A9", "Formula", "physical", "library", "=1/0", "=A1+"])
+    sheet.merge_cells("A3:C4")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _problems(case: FuzzCase, tmp_path: Path) -> list[str]:
+    with pytest.raises(DatasetError) as caught:
+        read_dataset(write_case(case, tmp_path))
+    return [str(p) for p in caught.value.errors]
+
+
+def test_a_truncated_workbook_is_a_clean_dataset_error(tmp_path: Path) -> None:
+    data = _xlsx_bytes()
+    for cut in (len(data) // 2, 300, 30):
+        folder = tmp_path / str(cut)
+        problems = _problems(FuzzCase("xlsx", "assets", "assets.xlsx", data[:cut]), folder)
+        assert any(
+            p.startswith("assets.xlsx: could not be read as an Excel workbook") for p in problems
+        ), problems
+
+
+def test_a_workbook_with_a_flipped_byte_is_a_clean_dataset_error(tmp_path: Path) -> None:
+    data = bytearray(_xlsx_bytes())
+    data[40] ^= 0xFF  # inside the first part's compressed data
+    name, exc = outcome(FuzzCase("xlsx", "assets", "assets.xlsx", bytes(data)), tmp_path)
+    assert exc is None and name in ("DatasetError", "ok"), (name, exc)
+
+
+def test_formulas_without_cached_values_and_merged_cells_read_cleanly(tmp_path: Path) -> None:
+    case = FuzzCase("xlsx", "assets", "assets.xlsx", _xlsx_bytes())
+    ds = read_dataset(write_case(case, tmp_path))
+    # formulas with no cached value read as empty cells: A9 has no lat/lon, so no location
+    assert ds.assets["id"].tolist() == ["A9"]
+    assert ds.assets.geometry.isna().all() or ds.assets.geometry.is_empty.all()
+
+
+def test_the_base_dataset_of_the_fuzzer_is_valid(tmp_path: Path) -> None:
+    """Each case damages one file of a valid dataset (so the other checks run too)."""
+    assets = b"id,name,kind,category,lat,lon\r\nA1,Library,physical,library,52.49,-1.95\r\n"
+    folder = write_case(FuzzCase("csv", "assets", "assets.csv", assets), tmp_path)
+    ds = read_dataset(folder)
+    assert ds.assets["id"].tolist() == ["A1"] and len(ds.areas) == 2
+
+
+def test_the_bench_run_counts_every_case_by_outcome(tmp_path: Path) -> None:
+    report = run_fuzz(8, seed=3, scratch=tmp_path)
+    assert report.cases == 8 == sum(report.outcomes.values())
+    assert set(report.by_kind) == set(STRATEGIES)
+    assert report.non_cwb == 0, report.crashes
+    assert set(report.to_dict()) >= {"cases", "non_cwb_errors", "outcomes", "by_kind"}
