@@ -17,6 +17,12 @@ from cwb.dataset.generation import (
 )
 from cwb.errors import UsageError
 
+#: A writer that holds the dataset's lock for a minute.
+HOLD = (
+    "import time\nfrom filelock import FileLock\nlock = FileLock({path!r})\nlock.acquire()\n"
+    "print('held', flush=True)\ntime.sleep(60)\n"
+)
+
 
 def test_a_read_that_overlapped_a_change_is_done_again(tmp_path: Path) -> None:
     table = tmp_path / "assets.csv"
@@ -57,13 +63,8 @@ def test_an_interrupted_commit_is_reported_not_waited_for(tmp_path: Path) -> Non
 def test_a_commit_under_way_is_waited_for_up_to_the_timeout(tmp_path: Path) -> None:
     (tmp_path / SCRATCH_PREFIX).mkdir()
     (tmp_path / SCRATCH_PREFIX / JOURNAL_NAME).write_text("[]")
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import time; from filelock import FileLock; "
-         f"l = FileLock({str(tmp_path / LOCK_NAME)!r}); l.acquire(); print('held', flush=True); "
-         "time.sleep(60)"],
-        stdout=subprocess.PIPE,
-    )  # fmt: skip
+    code = HOLD.format(path=str(tmp_path / LOCK_NAME))
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
         calls: list[int] = []

@@ -69,7 +69,8 @@ def _writer_alive(folder: Path) -> bool:
     return False
 
 
-def _timeout() -> float:
+def lock_timeout() -> float:
+    """Seconds to wait for a dataset's lock or a steady folder (``CWB_LOCK_TIMEOUT``, 600)."""
     try:
         return float(os.environ.get("CWB_LOCK_TIMEOUT", "600"))
     except ValueError:
@@ -87,7 +88,7 @@ def read_consistent(folder: Path, read: Callable[[], T], *, timeout: float | Non
         When an interrupted import left a commit journal, or the folder kept changing
         for ``timeout`` seconds (default ``CWB_LOCK_TIMEOUT``, 600).
     """
-    wait = _timeout() if timeout is None else timeout
+    wait = lock_timeout() if timeout is None else timeout
     deadline = time.monotonic() + wait
     delay = 0.02
     while True:
