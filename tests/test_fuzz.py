@@ -131,3 +131,14 @@ def test_the_bench_run_counts_every_case_by_outcome(tmp_path: Path) -> None:
     assert set(report.by_kind) == set(STRATEGIES)
     assert report.non_cwb == 0, report.crashes
     assert set(report.to_dict()) >= {"cases", "non_cwb_errors", "outcomes", "by_kind"}
+
+
+def test_the_bench_stage_runs_once_at_the_first_size(tmp_path: Path) -> None:
+    from cwb.bench.harness import BenchContext, execute_stage  # noqa: PLC0415 - the bench
+
+    params = {"fuzz_cases": 4, "sizes": [10, 20], "seed": 1}
+    first = execute_stage("fuzz", BenchContext(tmp_path, tmp_path / "a", 10, params))
+    assert first.ok and first.detail["cases"] == 4, first
+    assert first.detail["non_cwb_errors"] == 0 and sum(first.detail["outcomes"].values()) == 4
+    later = execute_stage("fuzz", BenchContext(tmp_path, tmp_path / "b", 20, params))
+    assert later.ok and later.detail["cases"] == 0

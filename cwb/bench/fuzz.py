@@ -508,6 +508,8 @@ def run_fuzz(
     Seeded with ``seed`` (the same seed runs the same cases), without shrinking.
     """
     report = FuzzReport()
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="cwb-fuzz-", dir=scratch))
     per_kind = max(1, math.ceil(cases / len(STRATEGIES)))
     try:
