@@ -46,6 +46,8 @@ except ImportError as exc:  # pragma: no cover - hypothesis is in the test extra
 
 #: Cases run by ``cwb bench --stages fuzz`` unless ``params["fuzz_cases"]`` says otherwise.
 DEFAULT_CASES = 2_000
+#: Cases per kind of file in one round of :func:`run_fuzz`.
+ROUND = 25
 
 _MANIFEST = """\
 [dataset]
@@ -501,11 +503,17 @@ def outcome(case: FuzzCase, scratch: Path) -> tuple[str, BaseException | None]:
 
 
 def run_fuzz(
-    cases: int = DEFAULT_CASES, *, seed: int = 0, scratch: Path | None = None
+    cases: int = DEFAULT_CASES,
+    *,
+    seed: int = 0,
+    scratch: Path | None = None,
+    on_round: Callable[[FuzzReport], None] | None = None,
 ) -> FuzzReport:
     """Run ``cases`` cases spread evenly over the strategies; count the outcome of each.
 
-    Seeded with ``seed`` (the same seed runs the same cases), without shrinking.
+    The cases run in rounds of :data:`ROUND` per kind of file, each round seeded from
+    ``seed`` (the same seed runs the same cases), without shrinking; ``on_round`` is
+    called with the report so far after each round.
     """
     report = FuzzReport()
     if scratch is not None:
@@ -513,10 +521,13 @@ def run_fuzz(
     root = Path(tempfile.mkdtemp(prefix="cwb-fuzz-", dir=scratch))
     per_kind = max(1, math.ceil(cases / len(STRATEGIES)))
     try:
-        for kind, make in STRATEGIES.items():
-            _run_strategy(
-                make(), per_kind, seed, root, report, report.by_kind.setdefault(kind, Counter())
-            )
+        for start in range(0, per_kind, ROUND):
+            for kind, make in STRATEGIES.items():
+                counts = report.by_kind.setdefault(kind, Counter())
+                size = min(ROUND, per_kind - start)
+                _run_strategy(make(), size, seed * 100_003 + start, root, report, counts)
+            if on_round is not None:
+                on_round(report)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return report
@@ -561,8 +572,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cwb.bench.fuzz", description=main.__doc__)
     parser.add_argument("--cases", type=int, default=DEFAULT_CASES)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--progress", type=Path, help="rewrite the counts so far here each round")
     args = parser.parse_args(argv)
-    report = run_fuzz(args.cases, seed=args.seed)
+
+    def progress(so_far: FuzzReport) -> None:
+        if args.progress is not None:
+            args.progress.write_text(json.dumps(so_far.to_dict(), indent=2, ensure_ascii=False))
+
+    report = run_fuzz(args.cases, seed=args.seed, on_round=progress)
     print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     return 1 if report.non_cwb else 0
 
