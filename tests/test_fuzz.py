@@ -12,7 +12,9 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import traceback
 import warnings
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,16 @@ def _read(case: FuzzCase) -> None:
                 read_dataset(folder)
             except CwbError:
                 pass
+            except (TypeError, ValueError) as exc:
+                if not _in_manifest_parsing(exc):
+                    raise
+                # known: recorded as xfail below, to be fixed by the manifest schema work
+
+
+def _in_manifest_parsing(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised by cwb/dataset/manifest.py itself (not by a reader)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/cwb/" in f.filename]
+    return bool(frames) and frames[-1].filename.endswith("cwb/dataset/manifest.py")
 
 
 @pytest.mark.parametrize("kind", sorted(STRATEGIES))
@@ -107,6 +119,51 @@ def test_a_workbook_with_a_flipped_byte_is_a_clean_dataset_error(tmp_path: Path)
     data[40] ^= 0xFF  # inside the first part's compressed data
     name, exc = outcome(FuzzCase("xlsx", "assets", "assets.xlsx", bytes(data)), tmp_path)
     assert exc is None and name in ("DatasetError", "ok"), (name, exc)
+
+
+def _with_sheet_text(data: bytes, old: bytes, new: bytes) -> bytes:
+    """The workbook with ``old`` replaced by ``new`` in its first sheet's XML."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            part = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                part = part.replace(old, new)
+            target.writestr(item, part)
+    return out.getvalue()
+
+
+def test_a_number_cell_of_1e999_is_a_clean_dataset_error(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["id", "name", "kind", "category", "lat", "lon"])
+    sheet.append(["A9", "Infinite", "physical", "library", 12345.5, -1.95])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = _with_sheet_text(buffer.getvalue(), b"12345.5", b"1e999")
+    problems = _problems(FuzzCase("xlsx", "assets", "assets.xlsx", data), tmp_path)
+    assert any(p.startswith("assets.xlsx: could not be read") for p in problems), problems
+
+
+@pytest.mark.xfail(
+    reason="manifest parsing (cwb/dataset/manifest.py, owned by the schema work) does int() on "
+    "[privacy] min_count without checking its type: TypeError instead of a DatasetError",
+    raises=TypeError,
+    strict=True,
+)
+@pytest.mark.parametrize("value", ["1979-05-27", "[1, 2]"])
+def test_a_min_count_of_the_wrong_type_is_a_clean_dataset_error(tmp_path: Path, value: str) -> None:
+    """Found by the fuzzer (seeds 10 and 11); expected to be fixed by the manifest schema work."""
+    manifest = (
+        '[dataset]\nname = "x"\n[[projects]]\nid = "p"\nname = "P"\nlat = 52.49\n'
+        f'lon = -1.95\n[privacy]\nmin_count = {value}\n[files]\nassets = "assets.csv"\n'
+    )
+    case = FuzzCase("toml", "manifest", "dataset.toml", manifest.encode())
+    name, exc = outcome(case, tmp_path)
+    if exc is not None:
+        raise exc
+    assert name == "DatasetError"
 
 
 def test_formulas_without_cached_values_and_merged_cells_read_cleanly(tmp_path: Path) -> None:

@@ -288,8 +288,16 @@ def _read_xlsx(path: Path, shown: str, entry: FileEntry, problems: ProblemLog) -
         frame = pd.read_excel(path, sheet_name=entry.sheet or 0, dtype=object, engine="openpyxl")
     except ValueError as exc:
         raise UsageError(f"{shown}: {exc}") from None
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ElementTree.ParseError) as exc:
-        # a damaged workbook: not a zip, a part missing or truncated, broken XML inside
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        EOFError,
+        ElementTree.ParseError,
+        OverflowError,
+    ) as exc:
+        # a damaged workbook: not a zip, a part missing or truncated, broken XML inside, a
+        # number cell holding 1e999 (pandas turns whole numbers to int, and inf overflows)
         problems.add(
             shown,
             f"could not be read as an Excel workbook: {exc}",
