@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import StringIO
@@ -295,6 +296,7 @@ def _read_xlsx(path: Path, shown: str, entry: FileEntry, problems: ProblemLog) -
         EOFError,
         ElementTree.ParseError,
         OverflowError,
+        zlib.error,
     ) as exc:
         # a damaged workbook: not a zip, a part missing or truncated, broken XML inside, a
         # number cell holding 1e999 (pandas turns whole numbers to int, and inf overflows)
