@@ -250,6 +250,29 @@ def public_assets(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return hide_locations(drop_private_columns(assets[assets["kind"] != "human"]))
 
 
+def published_suppressed(count: int, min_count: int = settings.MIN_COUNT) -> int:
+    """The number of residents in suppressed groups as outputs may state it.
+
+    The exact figure would give a suppressed group's size away whenever one group
+    is suppressed (or a reader knows all but one of them), so it is rounded down to
+    a multiple of ``min_count``: 0 below k, then k, 2k …
+
+    >>> published_suppressed(3, 5), published_suppressed(7, 5), published_suppressed(12, 5)
+    (0, 5, 10)
+    """
+    return count // min_count * min_count if min_count > 1 else count
+
+
+def describe_suppressed(count: int, min_count: int = settings.MIN_COUNT) -> str:
+    """``count`` residents in suppressed groups, as text that never states a group's size.
+
+    >>> describe_suppressed(3, 5), describe_suppressed(7, 5)
+    ('fewer than 5', 'at least 5')
+    """
+    shown = published_suppressed(count, min_count)
+    return f"at least {shown:,}" if shown else f"fewer than {min_count}"
+
+
 def suppress_small(values: pd.Series, min_count: int = settings.MIN_COUNT) -> pd.Series:
     """Counts below ``min_count`` replaced by missing values (shown as "<k" by callers)."""
     return values.where(values >= min_count, np.nan)

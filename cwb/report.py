@@ -41,7 +41,7 @@ from cwb.flows.summary import draw_flow_map, strongest_across
 from cwb.maps.compose import KIND_STYLE
 from cwb.maps.tables import indicator_classes
 from cwb.matching.impact import impact_figures
-from cwb.privacy import aggregate_human
+from cwb.privacy import aggregate_human, describe_suppressed
 from cwb.report_parts import (
     Chart,
     Figure,
@@ -635,8 +635,9 @@ def build_report(
         sections += more
         if matches.suppressed_residents:
             notes.append(
-                f"{matches.suppressed_residents:,} residents in groups smaller than "
-                f"{ds.min_count} are left out of every figure."
+                f"Residents in groups smaller than {ds.min_count} are left out of every "
+                f"figure ({describe_suppressed(matches.suppressed_residents, ds.min_count)} "
+                "of them)."
             )
     commons_headline, commons = _commons_section(ds, places)
     if commons is not None:

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cwb.cli import app
+from cwb.dataset.io import read_dataset
 from cwb.importers.transaction import (
     JOURNAL_NAME,
     LOCK_NAME,
@@ -78,6 +79,31 @@ def test_concurrent_imports_lose_no_row(mini_copy: Path, tmp_path: Path, workers
     assert len(ids) == len(before) + 3 * workers
     assert not (mini_copy / SCRATCH_NAME).exists()
     assert runner.invoke(app, ["validate", str(mini_copy)]).exit_code == 0
+
+
+def test_reads_during_concurrent_imports_see_whole_imports(mini_copy: Path, tmp_path: Path) -> None:
+    """``cwb validate``/``cwb map`` reading while imports write see each import whole or not at all.
+
+    Readers take no lock (see cwb/dataset/generation.py): a read that overlapped a
+    commit is done again, so every read here holds either none or all 3 rows of each import.
+    """
+    before = _ids(mini_copy)
+    workers = 4
+    sources = [_register(tmp_path / f"r{i}.csv", f"W{i}", 3) for i in range(workers)]
+    procs = [_cli(*_import_args(src, mini_copy)) for src in sources]
+    seen = []
+    while any(p.poll() is None for p in procs) or not seen:
+        seen.append(set(read_dataset(mini_copy).assets["id"]))
+        assert runner.invoke(app, ["validate", str(mini_copy)]).exit_code == 0
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=900)
+        assert proc.returncode == 0, stderr.decode()
+    seen.append(set(read_dataset(mini_copy).assets["id"]))
+    for ids in seen:
+        assert before <= ids
+        for i in range(workers):
+            assert len({x for x in ids - before if f"W{i}-" in x}) in (0, 3), sorted(ids)
+    assert len(seen[-1]) == len(before) + 3 * workers
 
 
 @pytest.mark.parametrize(

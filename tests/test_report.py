@@ -114,7 +114,10 @@ def test_headline_figures_from_known_allocation(report) -> None:
     )
     assert figures["Training needs"][0] == "28"
     assert figures["Untapped assets"][0] == "1"
-    assert any("2 residents in groups smaller than 5" in n for n in report.notes)
+    assert any(
+        "groups smaller than 5 are left out of every figure (fewer than 5 of them)" in n
+        for n in report.notes
+    )
 
 
 def test_charts_are_inline_svg_without_text(report) -> None:

@@ -406,6 +406,7 @@ def run_benchmark(
                 "seed": seed,
                 "format": fmt,
                 "opportunities": opportunities or default_opportunities(size),
+                "sizes": sizes,
             }
             dataset_ok = True
             for name in names:
@@ -775,6 +776,24 @@ def _stage_flows_drawn(ctx: BenchContext) -> dict[str, Any]:
     return bench_flows(
         ctx.size, ctx.scratch, baseline=ctx.size <= 10_000, repeats=3 if ctx.size < 500_000 else 1
     )
+
+
+@register_stage("fuzz", needs_dataset=False)
+def _stage_fuzz(ctx: BenchContext) -> dict[str, Any]:
+    """Hostile CSV/XLSX/GeoJSON/TOML files read; a count per exception type (first size only).
+
+    Runs ``params["fuzz_cases"]`` cases (2,000 by default) once, at the first size;
+    needs hypothesis (``pip install 'cwb[test]'``): without it the stage is skipped
+    with that hint. Anything but a CwbError is a crash (``non_cwb_errors``).
+    """
+    fuzz = importlib.import_module("cwb.bench.fuzz")  # needs hypothesis: imported here
+
+    sizes = ctx.params.get("sizes") or [ctx.size]
+    if ctx.size != sizes[0]:
+        return {"cases": 0, "note": f"runs once, at the first size ({sizes[0]:,})"}
+    cases = int(ctx.params.get("fuzz_cases", fuzz.DEFAULT_CASES))
+    report = fuzz.run_fuzz(cases, seed=int(ctx.params.get("seed", 0)), scratch=ctx.scratch)
+    return dict(report.to_dict())
 
 
 if __name__ == "__main__":

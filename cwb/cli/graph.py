@@ -85,9 +85,12 @@ def graph_command(
         f"{s['isolated_nodes']} isolated; {s['communities']} communities"
     )
     if s.get("suppressed_groups"):
+        from cwb.privacy import describe_suppressed
+
+        k = graph.graph["min_count"]
         out.print(
             f"privacy: {s['suppressed_groups']} residents' group(s) smaller than "
-            f"{graph.graph['min_count']} left out ({s['suppressed_residents']} residents, "
+            f"{k} left out ({describe_suppressed(s['suppressed_residents'], k)} residents, "
             f"{s['suppressed_edges']} edges)"
         )
     brokers = metrics.brokers(top)

@@ -72,11 +72,8 @@ def match(
             "`cwb gaps -o gaps.csv` lists them: add them to a vocabulary file."
         )
     if result.suppressed_residents:
-        out.print(
-            f"{result.suppressed_residents} resident(s) in groups smaller than the "
-            "privacy threshold "
-            "were left out."
-        )
+        # no figure: the exact number would give a lone suppressed group's size away
+        out.print("Residents in groups smaller than the privacy threshold were left out.")
     if len(result.unlocated):
         out.print(f"{len(result.unlocated)} row(s) could not be located and were not matched.")
     if output is not None:

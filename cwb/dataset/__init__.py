@@ -12,6 +12,7 @@ First stage of the pipeline (read + validate → catalogue); every later stage t
 - ``_flow_checks``, ``_commons_checks``: checks of the flows, needs and pacts tables.
 - ``postcodes``: offline postcode geocoding from a lookup table.
 - ``locate``: placing each row by geometry, lat/lon, postcode, area code or project.
+- ``generation``: reads that see one generation of the tables while an import writes.
 - ``validate``: row-level checks and typing of every table; the validation report.
 - ``io``: read (and validate) a dataset folder; write tables and datasets.
 - ``geography``: area polygons, IMD 2019 deciles, area codes and indicators for any table.

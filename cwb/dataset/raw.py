@@ -12,10 +12,12 @@ import csv
 import math
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import StringIO
 from pathlib import Path
+from xml.etree import ElementTree
 
 import geopandas as gpd
 import numpy as np
@@ -374,6 +376,24 @@ def _read_xlsx(
         if "not found" not in str(exc):
             raise
         raise UsageError(f"{shown}: {exc}") from None
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        EOFError,
+        ElementTree.ParseError,
+        OverflowError,
+        zlib.error,
+    ) as exc:
+        # a damaged workbook: not a zip, a part missing or truncated, broken XML inside, a
+        # number cell holding 1e999 (pandas turns whole numbers to int, and inf overflows)
+        problems.add(
+            shown,
+            f"could not be read as an Excel workbook: {exc}",
+            code="parse",
+            hint="open it in Excel or LibreOffice and save it again as .xlsx",
+        )
+        raise _Unreadable from None
     frame.columns = [str(c) for c in frame.columns]
     if len(frame.columns) > limits.max_columns:
         _too_wide(shown, len(frame.columns), limits, problems)

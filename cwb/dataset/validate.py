@@ -21,6 +21,7 @@ from rapidfuzz import process
 from cwb.dataset._checks import Checker, TableCounts, parse_numbers, text_or_missing
 from cwb.dataset._commons_checks import COMMONS_CHECKS
 from cwb.dataset._flow_checks import check_flows
+from cwb.dataset.generation import read_consistent
 from cwb.dataset.locate import Place, locate_rows, place_for
 from cwb.dataset.manifest import MANIFEST_NAME, Manifest, read_manifest
 from cwb.dataset.model import WGS84, Dataset
@@ -618,12 +619,13 @@ def validate_dataset(path: str | Path) -> ValidationReport:
     UsageError
         When ``path`` is not a folder.
     """
-    return validate_folder(Path(path))
+    folder = Path(path)
+    return read_consistent(folder, lambda: validate_folder(folder))
 
 
 def load_dataset(folder: Path, *, strict: bool = False) -> Dataset:
     """Validate and return the dataset; raise :class:`DatasetError` when it has errors."""
-    report = validate_folder(folder)
+    report = read_consistent(folder, lambda: validate_folder(folder))
     problems = report.problems
     if strict:
         problems = [replace(p, severity="error") for p in problems]

@@ -26,7 +26,7 @@ import pandas as pd
 
 from cwb.dataset.model import Dataset
 from cwb.flows.table import FLOW_COLUMNS, flow_frame, suppress_resident_flows
-from cwb.privacy import OUTSIDE_AREAS, assign_area_codes
+from cwb.privacy import OUTSIDE_AREAS, assign_area_codes, describe_suppressed
 from cwb.spend.geo import postcode_parts
 
 #: ``source`` of every derived row starts with this (so that they are never derived twice).
@@ -118,7 +118,7 @@ def _suppress(flows: pd.DataFrame, min_count: int, label: str, notes: list[str])
     if hidden:
         notes.append(
             f"{label}: {len(flows) - len(kept)} flow(s) of fewer than {min_count} residents "
-            f"({hidden} residents) suppressed for privacy"
+            f"({describe_suppressed(hidden, min_count)} residents) suppressed for privacy"
         )
     return kept
 

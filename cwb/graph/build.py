@@ -64,7 +64,7 @@ from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
 from cwb.flows.table import aggregate_pairs, place_points, suppress_resident_flows
 from cwb.graph.pacts import add_pacts
-from cwb.privacy import Residents, aggregate_human, location_hidden
+from cwb.privacy import Residents, aggregate_human, location_hidden, published_suppressed
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
@@ -801,7 +801,10 @@ def build_graph(
         crs="EPSG:4326",
         min_count=int(ds.min_count),
         suppressed_groups=int(b.counters["suppressed_groups"]),
-        suppressed_residents=int(b.counters["suppressed_residents"]),
+        # rounded down to a multiple of k: the exact figure would give a lone group away
+        suppressed_residents=published_suppressed(
+            int(b.counters["suppressed_residents"]), int(ds.min_count)
+        ),
         suppressed_edges=int(b.counters["suppressed_edges"]),
         unknown_references=int(b.counters["unknown_references"]),
         unlocated_nodes=sum(1 for _, d in G.nodes(data=True) if not d.get("located")),

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from filelock import FileLock, Timeout
 
 from cwb._atomic import write_text_atomic
+from cwb.dataset.generation import lock_timeout
 from cwb.dataset.manifest import MANIFEST_NAME, FileEntry, leads_outside
 from cwb.dataset.validate import validate_folder
 from cwb.errors import CwbError, DatasetError, UsageError
@@ -50,16 +51,6 @@ _held_guard = threading.Lock()
 
 class LockTimeout(CwbError):
     """Another process held the dataset's lock for longer than the timeout."""
-
-
-def lock_timeout() -> float:
-    """Seconds to wait for a dataset's lock: ``CWB_LOCK_TIMEOUT``, default 600."""
-    try:
-        return float(os.environ.get("CWB_LOCK_TIMEOUT", "600"))
-    except ValueError:
-        raise UsageError(
-            f"CWB_LOCK_TIMEOUT={os.environ['CWB_LOCK_TIMEOUT']!r} is not a number of seconds"
-        ) from None
 
 
 @contextmanager

@@ -46,7 +46,13 @@ from cwb.maps.tables import (
     opportunity_points,
     text_of,
 )
-from cwb.privacy import Residents, aggregate_human, drop_private_columns, location_hidden
+from cwb.privacy import (
+    Residents,
+    aggregate_human,
+    describe_suppressed,
+    drop_private_columns,
+    location_hidden,
+)
 
 if TYPE_CHECKING:
     from cwb.spend.analysis import SpendAnalysis
@@ -403,7 +409,10 @@ def add_human(build: MapBuild, residents: Residents | None = None) -> None:
     groups, suppressed = residents or aggregate_human(ds.assets, ds.areas, min_count=ds.min_count)
     k = ds.min_count
     if suppressed:
-        build.notes.append(f"{suppressed:,} resident(s) in groups smaller than {k} are not shown.")
+        build.notes.append(
+            f"Residents in groups smaller than {k} are not shown "
+            f"({describe_suppressed(suppressed, k)} of them)."
+        )
     if groups.empty:
         return
     placed = groups[located(groups)]
