@@ -151,12 +151,15 @@ def test_a_min_count_of_the_wrong_type_is_a_clean_dataset_error(tmp_path: Path, 
     assert name == "DatasetError"
 
 
-def test_formulas_without_cached_values_and_merged_cells_read_cleanly(tmp_path: Path) -> None:
+def test_formulas_without_cached_values_are_errors_naming_the_cell(tmp_path: Path) -> None:
     case = FuzzCase("xlsx", "assets", "assets.xlsx", _xlsx_bytes())
-    ds = read_dataset(write_case(case, tmp_path))
-    # formulas with no cached value read as empty cells: A9 has no lat/lon, so no location
-    assert ds.assets["id"].tolist() == ["A9"]
-    assert ds.assets.geometry.isna().all() or ds.assets.geometry.is_empty.all()
+    problems = _problems(case, tmp_path)
+    # a formula with no saved value is an error, never read as an empty cell (a guess)
+    for column in ("lat", "lon"):
+        assert any(
+            p.startswith(f"assets.xlsx, row 2, column {column}: formula") and "no saved value" in p
+            for p in problems
+        ), problems
 
 
 def test_the_base_dataset_of_the_fuzzer_is_valid(tmp_path: Path) -> None:
