@@ -87,3 +87,10 @@ DUPLICATE_SIMILARITY: Final[float] = 90.0
 STALE_MONTHS: Final[int] = 24
 #: Links drawn on a map at most, best scores first (``cwb map --max-links``).
 MAX_LINKS: Final[int] = 5000
+
+# --------------------------------------------------------------------------- national scale
+
+#: Rows per GeoParquet file of a national store (``cwb store build --rows-per-file``).
+STORE_ROWS_PER_FILE: Final[int] = 500_000
+#: Rows per Parquet row group inside a store file: the unit a bbox read skips or reads.
+STORE_ROW_GROUP: Final[int] = 20_000
