@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from cwb._atomic import atomic_path
-from cwb.catalogue import band_labels, distance_bands
+from cwb.catalogue import band_labels
 from cwb.dataset.manifest import Project
 from cwb.dataset.model import WGS84, Dataset
 from cwb.matching.core import match
@@ -102,18 +102,20 @@ def read_item(item: PartItem) -> gpd.GeoDataFrame:
     return gpd.read_parquet(item.path, bbox=item.bbox, columns=[*item.columns, "geometry"])
 
 
-def _banded(frame: gpd.GeoDataFrame, scope: Scope) -> list[tuple[str, np.ndarray, pd.Series]]:
-    """Per project: which rows lie in the catchment, and their band labels."""
-    out = []
-    if not len(frame):
-        return out
+def _banded(frame: gpd.GeoDataFrame, scope: Scope) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (row, project) pair within the catchment: row positions, project ids, bands."""
+    none = np.array([], dtype=object)
+    if not len(frame) or not scope.projects:
+        return np.array([], dtype=np.int64), none, none
     distances = metre_distances(frame.geometry, list(scope.projects), scope.metric_crs)
-    for j, project in enumerate(scope.projects):
-        inside = distances[:, j] <= scope.radius_m
-        if inside.any():
-            bands = distance_bands(pd.Series(distances[inside, j]), scope.bands_m)
-            out.append((project.id, inside, bands))
-    return out
+    with np.errstate(invalid="ignore"):
+        rows, cols = np.nonzero(distances <= scope.radius_m)
+    edges = np.array(sorted(scope.bands_m))
+    labels = np.array(band_labels(scope.bands_m)[: len(edges)], dtype=object)
+    # a distance on an edge belongs to the band below it, as in cwb catalogue
+    band = labels[np.searchsorted(edges, distances[rows, cols], side="left")]
+    ids = np.array([p.id for p in scope.projects], dtype=object)
+    return rows, ids[cols], band
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -121,52 +123,44 @@ def _banded(frame: gpd.GeoDataFrame, scope: Scope) -> list[tuple[str, np.ndarray
 
 def catalogue_counts(frame: gpd.GeoDataFrame, scope: Scope) -> pd.DataFrame:
     """Assets and residents per project, band, kind and category of one partition."""
-    parts = []
-    for pid, inside, bands in _banded(frame, scope):
-        rows = frame.loc[inside]
-        counts = pd.to_numeric(rows["count"], errors="coerce").fillna(1)
-        residents = counts.where(rows["kind"] == "human", 0).astype("int64")
-        part = pd.DataFrame(
-            {
-                "project": pid,
-                "band": bands.to_numpy(),
-                "kind": rows["kind"].astype(str).to_numpy(),
-                "category": rows["category"].astype(str).to_numpy(),
-                "residents": residents.to_numpy(),
-            }
-        )
-        parts.append(
-            part.groupby(["project", "band", "kind", "category"], sort=True)
-            .agg(assets=("kind", "size"), residents=("residents", "sum"))
-            .reset_index()
-        )
-    if not parts:
+    rows, projects, bands = _banded(frame, scope)
+    if not len(rows):
         return _empty(CATALOGUE_COLUMNS, {"assets": "int64", "residents": "int64"})
-    return pd.concat(parts, ignore_index=True)[CATALOGUE_COLUMNS]
+    kind = frame["kind"].astype(str).to_numpy()[rows]
+    counts = pd.to_numeric(frame["count"], errors="coerce").fillna(1).to_numpy()[rows]
+    pairs = pd.DataFrame(
+        {
+            "project": projects,
+            "band": bands,
+            "kind": kind,
+            "category": frame["category"].astype(str).to_numpy()[rows],
+            "residents": np.where(kind == "human", counts, 0).astype("int64"),
+        }
+    )
+    return (
+        pairs.groupby(["project", "band", "kind", "category"], sort=True)
+        .agg(assets=("kind", "size"), residents=("residents", "sum"))
+        .reset_index()[CATALOGUE_COLUMNS]
+    )
 
 
 def spend_counts(frame: gpd.GeoDataFrame, scope: Scope) -> pd.DataFrame:
     """Transactions, amount and SME amount per project and band of one spend partition."""
-    parts = []
-    for pid, inside, bands in _banded(frame, scope):
-        rows = frame.loc[inside]
-        amount = pd.to_numeric(rows["amount"], errors="coerce").fillna(0.0).to_numpy()
-        sme = rows["sme"].fillna(False).astype(bool).to_numpy()
-        part = pd.DataFrame(
-            {"project": pid, "band": bands.to_numpy(), "amount": amount, "sme": amount * sme}
-        )
-        parts.append(
-            part.groupby(["project", "band"], sort=True)
-            .agg(
-                transactions=("amount", "size"), amount=("amount", "sum"), sme_amount=("sme", "sum")
-            )
-            .reset_index()
-        )
-    if not parts:
+    rows, projects, bands = _banded(frame, scope)
+    if not len(rows):
         return _empty(
             SPEND_COLUMNS, {"transactions": "int64", "amount": "float64", "sme_amount": "float64"}
         )
-    return pd.concat(parts, ignore_index=True)[SPEND_COLUMNS]
+    amount = pd.to_numeric(frame["amount"], errors="coerce").fillna(0.0).to_numpy()[rows]
+    sme = frame["sme"].fillna(False).astype(bool).to_numpy()[rows]
+    pairs = pd.DataFrame(
+        {"project": projects, "band": bands, "amount": amount, "sme": amount * sme}
+    )
+    return (
+        pairs.groupby(["project", "band"], sort=True)
+        .agg(transactions=("amount", "size"), amount=("amount", "sum"), sme_amount=("sme", "sum"))
+        .reset_index()[SPEND_COLUMNS]
+    )
 
 
 def _empty(columns: list[str], numeric: dict[str, str]) -> pd.DataFrame:

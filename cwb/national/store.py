@@ -5,9 +5,14 @@ A store is a folder::
     STORE/
       store.json            # the manifest: every partition file, its rows and bounding box
       dataset.toml          # projects, bands and settings of the source dataset(s)
-      assets/part-00000.parquet …   # Hilbert-sorted, at most rows_per_file rows each
-      spend/part-00000.parquet …
+      assets.parquet/part-00000.parquet …   # Hilbert-sorted, about rows_per_file rows each
+      spend.parquet/part-00000.parquet …
       opportunities.parquet, areas.parquet
+
+The ``dataset.toml`` names the folders of parts as the tables' files, so a store is also
+a dataset folder: every ``cwb`` command that takes a dataset reads a store whole (as one
+GeoDataFrame per table, validated as usual); the ``cwb national`` commands read it by
+partition and by catchment.
 
 Every partition is GeoParquet 1.1 with a ``bbox`` covering column and small row groups,
 so a project's catchment is read with ``geopandas.read_parquet(bbox=…)`` from the few
@@ -19,6 +24,7 @@ bounded by the largest source, not the store.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import time
@@ -35,7 +41,7 @@ from pyproj import Transformer
 from cwb import settings
 from cwb._atomic import write_text_atomic
 from cwb.dataset.io import read_dataset
-from cwb.dataset.manifest import MANIFEST_NAME, Manifest, Project, read_manifest
+from cwb.dataset.manifest import MANIFEST_NAME, FileEntry, Manifest, Project, read_manifest
 from cwb.dataset.model import WGS84, Dataset
 from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
 
@@ -188,13 +194,18 @@ def _meets(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
+@functools.lru_cache(maxsize=16)
+def transformer(source: str, target: str) -> Transformer:
+    """A cached lon/lat-ordered transformer (making one costs ~0.1 s)."""
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
 def catchment_bbox(
     project: Project, radius_m: float, metric_crs: str = "EPSG:27700"
 ) -> tuple[float, float, float, float]:
     """Lon/lat box around the disc of ``radius_m`` metres about ``project``."""
-    to_metric = Transformer.from_crs(WGS84, metric_crs, always_xy=True)
-    x, y = to_metric.transform(project.lon, project.lat)
-    back = Transformer.from_crs(metric_crs, WGS84, always_xy=True)
+    x, y = transformer(WGS84, metric_crs).transform(project.lon, project.lat)
+    back = transformer(metric_crs, WGS84)
     box = back.transform_bounds(
         x - radius_m, y - radius_m, x + radius_m, y + radius_m, densify_pts=21
     )
@@ -215,7 +226,7 @@ def metre_distances(
     points = geometry[located]
     if not bool((points.geom_type == "Point").all()):
         points = points.representative_point()
-    to_metric = Transformer.from_crs(WGS84, metric_crs, always_xy=True)
+    to_metric = transformer(WGS84, metric_crs)
     x, y = to_metric.transform(points.x.to_numpy(), points.y.to_numpy())
     px, py = to_metric.transform([p.lon for p in projects], [p.lat for p in projects])
     out[located] = np.hypot(
@@ -353,7 +364,7 @@ def build_store(
             frame = frame.drop_duplicates("code").reset_index(drop=True)
         frame.to_parquet(out / f"{table}.parquet", index=False, write_covering_bbox=True)
     shutil.rmtree(tmp)
-    manifest.files = {}
+    manifest.files = {t: FileEntry(f"{t}.parquet") for t in (*partitions, *SMALL)}
     write_text_atomic(out / MANIFEST_NAME, manifest.to_toml())
     meta = {
         "version": STORE_VERSION,
@@ -384,7 +395,7 @@ def _cut(
     ordered = np.sort(keys, kind="stable")
     edges = np.unique(ordered[::rows_per_file])
     bounds = [*edges.tolist(), None]
-    parts_dir = out / table
+    parts_dir = out / f"{table}.parquet"
     parts_dir.mkdir(parents=True, exist_ok=True)
     temps = sorted(tmp.glob(f"{table}-*.parquet"))
     partitions = []
@@ -394,7 +405,7 @@ def _cut(
         piece = pd.concat([p for p in pieces if len(p)], ignore_index=True)
         piece = piece.sort_values(_KEY, kind="stable").drop(columns=_KEY)
         frame = gpd.GeoDataFrame(piece, crs=WGS84)
-        rel = f"{table}/part-{i:05d}.parquet"
+        rel = f"{table}.parquet/part-{i:05d}.parquet"
         frame.to_parquet(
             out / rel,
             index=False,
