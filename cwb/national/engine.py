@@ -117,8 +117,21 @@ def run_parts(
 
     frames = dd.from_map(read, list(items), enforce_metadata=False)
     result = frames.map_partitions(apply, **kwargs, meta=meta, enforce_metadata=False)
-    result.to_parquet(out, write_index=False, write_metadata_file=False, compute=True)
+    result.to_parquet(
+        out, write_index=False, write_metadata_file=False, schema=_schema(meta), compute=True
+    )
     return out
+
+
+def _schema(meta: pd.DataFrame) -> Any:
+    """The Arrow schema of the result parts (text columns as strings, not Python objects)."""
+    import pyarrow as pa
+
+    fields = []
+    for name, dtype in meta.dtypes.items():
+        kind = pa.string() if dtype == object else pa.from_numpy_dtype(dtype)
+        fields.append(pa.field(str(name), kind))
+    return pa.schema(fields)
 
 
 def read_parts(folder: Path) -> pd.DataFrame:
