@@ -10,9 +10,11 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from cwb.catalogue import catalogue
 from cwb.cli import app
 from cwb.dataset.io import read_dataset
 from cwb.errors import UsageError
@@ -85,8 +87,6 @@ def test_store_partitions_are_bounded_sorted_and_cover_every_row(
     assert all(p.rows <= 560 for p in store.partitions["assets"])
     first = pd.read_parquet(store.files("assets")[0])
     assert "bbox" in first.columns  # the GeoParquet 1.1 covering column
-    import pyarrow.parquet as pq
-
     meta = pq.read_schema(store.files("assets")[0]).metadata[b"geo"].decode()
     assert '"covering"' in meta
     # the ids of both sources, each once
@@ -172,8 +172,7 @@ def test_plain_localcluster_and_external_scheduler_agree(store_path: Path, tmp_p
         local = _run_all(run, store_path, tmp_path / "local")
     address, procs = _external_cluster(tmp_path)
     try:
-        import distributed
-
+        distributed = pytest.importorskip("distributed")
         with distributed.Client(address, timeout="30s") as probe:
             probe.wait_for_workers(2, timeout=60)
         with executor(scheduler=address) as run:
@@ -199,8 +198,6 @@ def test_plain_localcluster_and_external_scheduler_agree(store_path: Path, tmp_p
 
 def test_catalogue_matches_the_single_dataset_catalogue(store_path: Path, tmp_path: Path) -> None:
     """The national catalogue of a project equals cwb catalogue's band counts for it."""
-    from cwb.catalogue import catalogue
-
     ds = read_dataset(store_path)
     expected = catalogue(ds).by_band
     with executor() as run:

@@ -123,8 +123,8 @@ def national_command(
     summary per stage (OUT/national_catalogue.csv …). Without --workers or --scheduler it
     runs in plain geopandas; the results are the same on all three.
 
-    Examples:
-
+    Examples
+    --------
       cwb national national-store --projects nhp -o out/national
 
       cwb national national-store --projects sites.csv --stage catalogue --workers 2 -o out

@@ -1,4 +1,4 @@
-"""National scale: a GeoParquet store, many projects at once, Dask (``cwb store``, ``cwb national``).
+"""National scale: a GeoParquet store, many projects at once, Dask (``cwb national``).
 
 Above the stages it runs (dataset, catalogue, matching); only the benchmark and the CLI
 are above it. Dask is optional (the ``national`` extra); without it everything runs in

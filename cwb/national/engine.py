@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from cwb.errors import MissingDependencyError, UsageError
 
@@ -46,8 +47,8 @@ class Executor:
 
 def _distributed() -> Any:
     try:
-        import dask_geopandas  # noqa: F401
-        import distributed
+        import dask_geopandas  # noqa: F401, PLC0415 - optional dependency
+        import distributed  # noqa: PLC0415 - optional dependency
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise MissingDependencyError.for_extra("national", "running on Dask") from exc
     return distributed
@@ -112,8 +113,8 @@ def run_parts(
         for i, item in enumerate(items):
             apply(read(item), **kwargs).to_parquet(out / f"part.{i}.parquet", index=False)
         return out
-    import dask.dataframe as dd
-    import dask_geopandas  # noqa: F401  (registers the GeoDataFrame backend)
+    import dask.dataframe as dd  # noqa: PLC0415 - optional dependency
+    import dask_geopandas  # noqa: F401, PLC0415 - optional; registers the GeoDataFrame backend
 
     frames = dd.from_map(read, list(items), enforce_metadata=False)
     result = frames.map_partitions(apply, **kwargs, meta=meta, enforce_metadata=False)
@@ -125,11 +126,10 @@ def run_parts(
 
 def _schema(meta: pd.DataFrame) -> Any:
     """The Arrow schema of the result parts (text columns as strings, not Python objects)."""
-    import pyarrow as pa
-
     fields = []
     for name, dtype in meta.dtypes.items():
-        kind = pa.string() if dtype == object else pa.from_numpy_dtype(dtype)
+        text = pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+        kind = pa.string() if text else pa.from_numpy_dtype(dtype)
         fields.append(pa.field(str(name), kind))
     return pa.schema(fields)
 
