@@ -134,12 +134,24 @@ def test_extras_in_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     base = " ".join(project["dependencies"])
     extras = project["optional-dependencies"]
-    for heavy in ("ocdskit", "ocdsmerge", "flattentool", "playwright"):
+    for heavy in ("ocdskit", "ocdsmerge", "flattentool", "playwright", "dask", "distributed"):
         assert heavy not in base
     assert any(d.startswith("ocdskit") for d in extras["ocds"])
     assert any(d.startswith("flattentool") for d in extras["360giving"])
-    assert extras["all"] == ["cwb[ocds,360giving,bench]"]
+    assert extras["all"] == ["cwb[ocds,360giving,bench,national]"]
+    assert any(d.startswith("dask-geopandas") for d in extras["national"])
     assert "cwb[all]" in extras["test"]
     # the dev tools are pinned exactly so CI does not change under us
     tools = [d for d in extras["test"] if not d.startswith("cwb[")]
     assert tools and all("==" in d for d in tools)
+
+
+def test_national_dask_without_its_extra(monkeypatch):
+    from cwb.national import executor
+
+    hide(monkeypatch, "distributed")
+    with (
+        pytest.raises(MissingDependencyError, match=r"pip install 'cwb\[national\]'$"),
+        executor(workers=1),
+    ):
+        pass
