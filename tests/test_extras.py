@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from cwb.bench.maps import chromium
 from cwb.cli import app
 from cwb.errors import CwbError, MissingDependencyError
+from cwb.national import executor as national_executor
 from cwb.importers.ocds import import_ocds
 from cwb.importers.ocds_schema import _rules_resolve, core_schema
 from cwb.importers.threesixtygiving import import_360giving
@@ -147,11 +148,9 @@ def test_extras_in_pyproject():
 
 
 def test_national_dask_without_its_extra(monkeypatch):
-    from cwb.national import executor
-
     hide(monkeypatch, "distributed")
     with (
         pytest.raises(MissingDependencyError, match=r"pip install 'cwb\[national\]'$"),
-        executor(workers=1),
+        national_executor(workers=1),
     ):
         pass
