@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 from cwb.bench.maps import chromium
 from cwb.cli import app
 from cwb.errors import CwbError, MissingDependencyError
-from cwb.national import executor as national_executor
 from cwb.importers.ocds import import_ocds
 from cwb.importers.ocds_schema import _rules_resolve, core_schema
 from cwb.importers.threesixtygiving import import_360giving
+from cwb.national import executor as national_executor
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
