@@ -149,3 +149,10 @@ MAX_XLSX_UNZIPPED_MB: Final[float] = 512.0
 
 #: Seconds headless Chromium may take to print a report to PDF (``cwb report -o report.pdf``).
 PDF_TIMEOUT_S: Final[float] = 120.0
+
+# --------------------------------------------------------------------------- national scale
+
+#: Rows per GeoParquet file of a national store (``cwb store build --rows-per-file``).
+STORE_ROWS_PER_FILE: Final[int] = 500_000
+#: Rows per Parquet row group inside a store file: the unit a bbox read skips or reads.
+STORE_ROW_GROUP: Final[int] = 20_000

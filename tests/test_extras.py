@@ -21,6 +21,7 @@ from cwb.errors import CwbError, MissingDependencyError
 from cwb.importers.ocds import import_ocds
 from cwb.importers.ocds_schema import _rules_resolve, core_schema
 from cwb.importers.threesixtygiving import import_360giving
+from cwb.national import executor as national_executor
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -134,12 +135,22 @@ def test_extras_in_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     base = " ".join(project["dependencies"])
     extras = project["optional-dependencies"]
-    for heavy in ("ocdskit", "ocdsmerge", "flattentool", "playwright"):
+    for heavy in ("ocdskit", "ocdsmerge", "flattentool", "playwright", "dask", "distributed"):
         assert heavy not in base
     assert any(d.startswith("ocdskit") for d in extras["ocds"])
     assert any(d.startswith("flattentool") for d in extras["360giving"])
-    assert extras["all"] == ["cwb[ocds,360giving,bench]"]
+    assert extras["all"] == ["cwb[ocds,360giving,bench,national]"]
+    assert any(d.startswith("dask-geopandas") for d in extras["national"])
     assert "cwb[all]" in extras["test"]
     # the dev tools are pinned exactly so CI does not change under us
     tools = [d for d in extras["test"] if not d.startswith("cwb[")]
     assert tools and all("==" in d for d in tools)
+
+
+def test_national_dask_without_its_extra(monkeypatch):
+    hide(monkeypatch, "distributed")
+    with (
+        pytest.raises(MissingDependencyError, match=r"pip install 'cwb\[national\]'$"),
+        national_executor(workers=1),
+    ):
+        pass

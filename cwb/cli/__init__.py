@@ -14,6 +14,7 @@ command, so that ``cwb --help`` starts without loading it.
 - ``flows``: ``import-flows``, ``flows``.
 - ``commons``: ``commons``.
 - ``tools``: ``synth``, ``bench``.
+- ``national``: ``store build``, ``store info``, ``national``.
 """
 
 from cwb.cli import (
@@ -24,6 +25,7 @@ from cwb.cli import (
     graph,  # noqa: F401
     maps,  # noqa: F401
     match,  # noqa: F401
+    national,  # noqa: F401
     spend,  # noqa: F401
     tools,  # noqa: F401
 )

@@ -97,15 +97,45 @@ def bench(
         Path | None, typer.Option("--work-dir", help="Keep the generated datasets in this folder.")
     ] = None,
     list_stages: Annotated[bool, typer.Option("--list", help="List the stages and exit.")] = False,
+    national: Annotated[
+        bool,
+        typer.Option(
+            "--national",
+            help="The national steps instead: store build, catchment reads, catalogue and "
+            "matching over the New Hospital Programme sites, plain and on Dask.",
+        ),
+    ] = False,
+    workers: Annotated[int, typer.Option(help="--national: Dask workers.", min=1)] = 2,
 ) -> None:
     """Time each pipeline stage and its peak memory at growing dataset sizes.
 
     Each stage runs in a fresh process on a synthetic dataset; peak memory is
-    the resident memory of that process during the stage.
+    the resident memory of that process during the stage (with --national: of the
+    process and every process it starts, Dask workers included).
 
-    Example: cwb bench --sizes 10k,100k --stages read,validate,catalogue --markdown
+    Examples: cwb bench --sizes 10k,100k --stages read,validate,catalogue --markdown
+
+      cwb bench --national --sizes 1M,10M --work-dir /tmp/nat --out national.json
     """
     from cwb.bench import harness as b
+
+    if national:
+        from cwb.bench.national import NATIONAL_STEPS, bench_national, write_results
+
+        chosen = tuple(stages.split(",")) if stages else NATIONAL_STEPS
+        with library_errors():
+            results = bench_national(
+                b.parse_sizes(sizes),
+                work_dir or Path("bench-national"),
+                steps=chosen,
+                workers=workers,
+                seed=seed,
+                timeout=timeout,
+                progress=lambda msg: err.print(msg),
+            )
+        write_results(results, out_path)
+        out.print(out_path.with_suffix(".md").read_text(encoding="utf-8"))
+        return
 
     if list_stages:
         for name, stage in b.STAGES.items():

@@ -472,7 +472,9 @@ def _check_formulas(
 
 
 def _read_parquet(path: Path, shown: str, entry: FileEntry, problems: ProblemLog) -> RawTable:
-    metadata = pq.read_schema(path).metadata or {}
+    # a folder of parts (a national store's partitioned table) reads as one table
+    first = min(path.glob("*.parquet"), default=path) if path.is_dir() else path
+    metadata = pq.read_schema(first).metadata or {}
     if b"geo" in metadata:
         gdf = gpd.read_parquet(path)
         return _from_geodataframe(gdf, shown, entry, problems)

@@ -59,10 +59,20 @@ class Geography:
     sub_centres: np.ndarray  # (P, S, 2) "high streets"
 
 
-def make_geography(rng: np.random.Generator, n_projects: int) -> Geography:
-    """The first ``n_projects`` sites (random ones beyond the five known), with high streets."""
+def make_geography(
+    rng: np.random.Generator, n_projects: int, sites: list[Project] | None = None
+) -> Geography:
+    """The first ``n_projects`` sites (random ones beyond the five known), with high streets.
+
+    ``sites`` (a national projects table, e.g. the New Hospital Programme schemes) replaces
+    the West Midlands sites: the data then spans every site, across England.
+    """
     projects, authority = [], []
-    for i in range(n_projects):
+    if sites:
+        projects = list(sites)
+        authority = [str(p.extra.get("trust") or p.name) for p in sites]
+        n_projects = len(sites)
+    for i in range(len(projects), n_projects):
         if i < len(PROJECT_SITES):
             pid, name, kind, lat, lon, la = PROJECT_SITES[i]
         else:

@@ -1,0 +1,247 @@
+"""The national benchmark: store build, catchment reads, catalogue and matching at 1M–20M assets.
+
+``cwb bench --national --sizes 1M,10M`` generates synthetic assets around the New Hospital
+Programme sites (:func:`cwb.synth.generate.synth_tables` with ``sites``) in chunks of at
+most a million rows (one dataset folder each), builds a store from them, and times each
+step in a fresh child process while a sampler adds up the resident memory of the child
+*and every process it started* (Dask workers included): ``peak_mb`` is the process
+tree's peak. Steps:
+
+- ``store_build``: read and validate every chunk, Hilbert-sort, write the partitions;
+- ``catchment_read``: each scheme's catchment read by bbox (median and slowest);
+- ``catalogue_plain_whole``: the whole asset table read into one GeoDataFrame, then the
+  catalogue of every catchment (what cwb did before the store);
+- ``catalogue_store`` / ``catalogue_dask``: the national catalogue over the store, plainly
+  and on a LocalCluster (``workers``);
+- ``match_store`` / ``match_dask``: candidate matching per catchment (the first
+  ``match_projects`` schemes: matching is per catchment, so the time scales with them).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cwb.national import (
+    build_store,
+    executor,
+    national_catalogue,
+    national_match,
+    open_store,
+    read_projects,
+    scope_for,
+)
+from cwb.national.stages import catalogue_counts
+from cwb.synth.generate import synth_tables, write_synth
+
+NATIONAL_STEPS = (
+    "store_build",
+    "catchment_read",
+    "catalogue_plain_whole",
+    "catalogue_store",
+    "catalogue_dask",
+    "match_store",
+    "match_dask",
+)
+CHUNK = 1_000_000
+
+
+@dataclass
+class StepResult:
+    """One timed step at one size."""
+
+    size: int
+    step: str
+    seconds: float
+    peak_mb: float
+    detail: dict[str, Any]
+    error: str | None = None
+
+
+def synth_chunks(folder: Path, size: int, *, seed: int = 0, chunk: int = CHUNK) -> list[Path]:
+    """Write ``size`` synthetic national assets as dataset folders of at most ``chunk`` rows."""
+    sites = read_projects("nhp")
+    folders = []
+    for i, start in enumerate(range(0, size, chunk)):
+        n = min(chunk, size - start)
+        target = folder / f"chunk{i:03d}"
+        if not (target / "dataset.toml").exists():
+            tables = synth_tables(
+                assets=n,
+                opportunities=max(40, min(2_000, n // 500)),
+                seed=seed + i,
+                sites=sites,
+                id_prefix=f"c{i}-",
+            )
+            target.mkdir(parents=True, exist_ok=True)
+            write_synth(tables, target, fmt="parquet")
+            del tables
+        folders.append(target)
+    return folders
+
+
+def _tree_rss(pid: int) -> float:
+    import psutil  # noqa: PLC0415 - optional dependency (comes with distributed)
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total / 1e6
+
+
+def _run_child(args: list[str], timeout: float) -> tuple[dict[str, Any], float]:
+    """Run one step in a child process; its result and the peak RSS of its process tree."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cwb.bench.national", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    finally:
+        done.set()
+        sampler.join()
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        return {"error": (stderr.strip().splitlines() or ["failed"])[-1]}, peak[0]
+    return json.loads(lines[-1]), peak[0]
+
+
+def bench_national(
+    sizes: list[int],
+    work_dir: Path,
+    *,
+    steps: tuple[str, ...] = NATIONAL_STEPS,
+    workers: int = 2,
+    match_projects: int = 5,
+    seed: int = 0,
+    timeout: float = 3600.0,
+    progress: Any = None,
+) -> list[StepResult]:
+    """Run the national steps at each size (see the module notes); keeps data in ``work_dir``."""
+    results = []
+    for size in sizes:
+        base = work_dir / f"national-{size}"
+        start = time.perf_counter()
+        chunks = synth_chunks(base / "chunks", size, seed=seed)
+        if progress:
+            progress(f"{size:,} assets generated in {time.perf_counter() - start:.0f} s")
+        store = base / "store"
+        for step in steps:
+            if step == "store_build":
+                shutil.rmtree(store, ignore_errors=True)
+                args = [step, str(store), *map(str, chunks)]
+            else:
+                args = [
+                    step,
+                    str(store),
+                    str(base / "out" / step),
+                    str(workers),
+                    str(match_projects),
+                ]
+            t0 = time.perf_counter()
+            detail, peak = _run_child(args, timeout)
+            seconds = float(detail.pop("seconds", time.perf_counter() - t0))
+            result = StepResult(
+                size, step, round(seconds, 2), round(peak, 1), detail, detail.pop("error", None)
+            )
+            results.append(result)
+            if progress:
+                progress(f"{size:,} {step}: {seconds:.1f} s, {peak:,.0f} MB {result.detail}")
+    return results
+
+
+def write_results(results: list[StepResult], path: Path) -> Path:
+    """The results as JSON and a Markdown table beside it (``.md``)."""
+    path.write_text(json.dumps([asdict(r) for r in results], indent=1), encoding="utf-8")
+    lines = [
+        "| assets | step | seconds | peak MB (process tree) | detail |",
+        "|---:|---|---:|---:|---|",
+    ]
+    for r in results:
+        facts = r.error or ", ".join(f"{k} {v}" for k, v in r.detail.items())
+        lines.append(f"| {r.size:,} | {r.step} | {r.seconds:.1f} | {r.peak_mb:,.0f} | {facts} |")
+    path.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- child steps
+
+
+def _step(step: str, store_path: str, rest: list[str]) -> dict[str, Any]:
+    if step == "store_build":
+        t0 = time.perf_counter()
+        built = build_store(rest, store_path)
+        return {
+            "seconds": time.perf_counter() - t0,
+            "files": len(built.store.partitions["assets"]),
+            "store_mb": round(built.store.bytes / 1e6, 1),
+        }
+    out, workers, match_projects = Path(rest[0]), int(rest[1]), int(rest[2])
+    shutil.rmtree(out, ignore_errors=True)
+    store = open_store(store_path)
+    projects = read_projects("nhp")
+    scope = scope_for(store, projects)
+    t0 = time.perf_counter()
+    if step == "catchment_read":
+        times, rows = [], 0
+        for project in projects:
+            t = time.perf_counter()
+            rows += len(store.read_catchment("assets", project, scope.radius_m))
+            times.append(time.perf_counter() - t)
+        return {
+            "seconds": time.perf_counter() - t0,
+            "median_s": round(float(np.median(times)), 3),
+            "slowest_s": round(max(times), 3),
+            "rows": rows,
+        }
+    if step == "catalogue_plain_whole":
+        every = store.read_all("assets")
+        counts = catalogue_counts(every, scope)
+        return {"seconds": time.perf_counter() - t0, "assets": int(counts["assets"].sum())}
+    dask = step.endswith("_dask")
+    with executor(workers if dask else None) as run:
+        t0 = time.perf_counter()
+        if step.startswith("catalogue"):
+            result = national_catalogue(run, scope, out)
+            detail = {"assets": int(result.summary["assets"].sum())}
+        else:
+            scope = scope_for(store, projects[:match_projects])
+            result = national_match(run, scope, out)
+            detail = {
+                "projects": len(scope.projects),
+                "matches": int(result.summary["matches"].sum()),
+            }
+        return {"seconds": time.perf_counter() - t0, **detail}
+
+
+if __name__ == "__main__":  # one step in a child process (the LocalCluster needs this guard)
+    print(json.dumps(_step(sys.argv[1], sys.argv[2], sys.argv[3:])))

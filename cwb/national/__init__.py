@@ -1,0 +1,42 @@
+"""National scale: a GeoParquet store, many projects at once, Dask (``cwb national``).
+
+Above the stages it runs (dataset, catalogue, matching); only the benchmark and the CLI
+are above it. Dask is optional (the ``national`` extra); without it everything runs in
+plain geopandas.
+
+- ``projects``: a projects table of any length; the bundled New Hospital Programme schemes.
+- ``store``: building and reading the store (Hilbert-sorted GeoParquet, bbox reads).
+- ``engine``: the executors (plain, LocalCluster, existing scheduler) and result parts.
+- ``stages``: catalogue, candidate matching and spend per project catchment.
+"""
+
+from cwb.national.engine import Executor, executor
+from cwb.national.projects import NHP, nhp_schemes_path, read_projects
+from cwb.national.stages import (
+    NationalResult,
+    Scope,
+    national_catalogue,
+    national_match,
+    national_spend,
+    scope_for,
+)
+from cwb.national.store import Store, StoreBuild, build_store, is_store, open_store
+
+__all__ = [
+    "NHP",
+    "Executor",
+    "NationalResult",
+    "Scope",
+    "Store",
+    "StoreBuild",
+    "build_store",
+    "executor",
+    "is_store",
+    "national_catalogue",
+    "national_match",
+    "national_spend",
+    "nhp_schemes_path",
+    "open_store",
+    "read_projects",
+    "scope_for",
+]

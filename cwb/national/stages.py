@@ -1,0 +1,325 @@
+"""The national stages: catalogue, candidate matching and spend, per project catchment.
+
+Each stage has a partition function (a GeoDataFrame of store rows in, a small frame of
+counts out) or a catchment task (one project in, its files written, one summary row
+out); :mod:`cwb.national.engine` runs them plainly or on Dask. A project's catchment is
+the disc of the largest distance band (``bands_m`` of the store's ``dataset.toml``).
+
+Outputs, in ``OUT``: ``<project>/catalogue.csv``, ``<project>/matches.csv``,
+``<project>/spend.csv`` (one result set per project) and ``national_catalogue.csv``,
+``national_match.csv``, ``national_spend.csv`` (one row per project); ``_parts/`` keeps
+the per-partition results the summaries were made from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from cwb._atomic import atomic_path
+from cwb.catalogue import band_labels
+from cwb.dataset.manifest import Project
+from cwb.dataset.model import WGS84, Dataset
+from cwb.matching.core import match
+from cwb.matching.model import write_csv
+from cwb.national.engine import Executor, read_parts, run_parts, run_tasks
+from cwb.national.store import Store, catchment_bbox, metre_distances, open_store
+from cwb.safe_output import neutralise_frame
+
+CATALOGUE_COLUMNS = ["project", "band", "kind", "category", "assets", "residents"]
+SPEND_COLUMNS = ["project", "band", "transactions", "amount", "sme_amount"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a national run covers: the store, the projects and the distance bands."""
+
+    store: Path
+    projects: tuple[Project, ...]
+    bands_m: tuple[float, ...]
+    metric_crs: str
+    min_count: int
+
+    @property
+    def radius_m(self) -> float:
+        """The catchment radius: the largest band edge."""
+        return max(self.bands_m)
+
+
+def scope_for(store: Store, projects: Sequence[Project] | None = None) -> Scope:
+    """The scope of ``projects`` (default: the store's own) over ``store``."""
+    chosen = tuple(projects) if projects is not None else tuple(store.manifest.projects)
+    return Scope(
+        store.path,
+        chosen,
+        tuple(store.manifest.bands_m),
+        store.manifest.metric_crs or "EPSG:27700",
+        store.manifest.min_count,
+    )
+
+
+# --------------------------------------------------------------------------- work lists
+
+
+@dataclass(frozen=True)
+class PartItem:
+    """One partition file to read, restricted to the box around the catchments it meets."""
+
+    path: str
+    bbox: tuple[float, float, float, float]
+    columns: tuple[str, ...]
+
+
+def work_items(store: Store, table: str, scope: Scope, columns: Sequence[str]) -> list[PartItem]:
+    """The partitions of ``table`` that meet some catchment, with the box to read."""
+    boxes = [catchment_bbox(p, scope.radius_m, scope.metric_crs) for p in scope.projects]
+    items = []
+    for part in store.partitions.get(table, []):
+        meeting = [b for b in boxes if part.bbox is not None and _meets(part.bbox, b)]
+        if meeting:
+            box = (
+                min(b[0] for b in meeting),
+                min(b[1] for b in meeting),
+                max(b[2] for b in meeting),
+                max(b[3] for b in meeting),
+            )
+            items.append(PartItem(str(store.path / part.path), box, tuple(columns)))
+    return items
+
+
+def _meets(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def read_item(item: PartItem) -> gpd.GeoDataFrame:
+    """Read one work item (a partition by bbox, only the columns needed)."""
+    return gpd.read_parquet(item.path, bbox=item.bbox, columns=[*item.columns, "geometry"])
+
+
+def _banded(frame: gpd.GeoDataFrame, scope: Scope) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (row, project) pair within the catchment: row positions, project ids, bands."""
+    none = np.array([], dtype=object)
+    if not len(frame) or not scope.projects:
+        return np.array([], dtype=np.int64), none, none
+    distances = metre_distances(frame.geometry, list(scope.projects), scope.metric_crs)
+    with np.errstate(invalid="ignore"):
+        rows, cols = np.nonzero(distances <= scope.radius_m)
+    edges = np.array(sorted(scope.bands_m))
+    labels = np.array(band_labels(scope.bands_m)[: len(edges)], dtype=object)
+    # a distance on an edge belongs to the band below it, as in cwb catalogue
+    band = labels[np.searchsorted(edges, distances[rows, cols], side="left")]
+    ids = np.array([p.id for p in scope.projects], dtype=object)
+    return rows, ids[cols], band
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+def catalogue_counts(frame: gpd.GeoDataFrame, scope: Scope) -> pd.DataFrame:
+    """Assets and residents per project, band, kind and category of one partition."""
+    rows, projects, bands = _banded(frame, scope)
+    if not len(rows):
+        return _empty(CATALOGUE_COLUMNS, {"assets": "int64", "residents": "int64"})
+    kind = frame["kind"].astype(str).to_numpy()[rows]
+    counts = pd.to_numeric(frame["count"], errors="coerce").fillna(1).to_numpy()[rows]
+    pairs = pd.DataFrame(
+        {
+            "project": projects,
+            "band": bands,
+            "kind": kind,
+            "category": frame["category"].astype(str).to_numpy()[rows],
+            "residents": np.where(kind == "human", counts, 0).astype("int64"),
+        }
+    )
+    return (
+        pairs.groupby(["project", "band", "kind", "category"], sort=True)
+        .agg(assets=("kind", "size"), residents=("residents", "sum"))
+        .reset_index()[CATALOGUE_COLUMNS]
+    )
+
+
+def spend_counts(frame: gpd.GeoDataFrame, scope: Scope) -> pd.DataFrame:
+    """Transactions, amount and SME amount per project and band of one spend partition."""
+    rows, projects, bands = _banded(frame, scope)
+    if not len(rows):
+        return _empty(
+            SPEND_COLUMNS, {"transactions": "int64", "amount": "float64", "sme_amount": "float64"}
+        )
+    amount = pd.to_numeric(frame["amount"], errors="coerce").fillna(0.0).to_numpy()[rows]
+    sme = frame["sme"].fillna(False).astype(bool).to_numpy()[rows]
+    pairs = pd.DataFrame(
+        {"project": projects, "band": bands, "amount": amount, "sme": amount * sme}
+    )
+    return (
+        pairs.groupby(["project", "band"], sort=True)
+        .agg(transactions=("amount", "size"), amount=("amount", "sum"), sme_amount=("sme", "sum"))
+        .reset_index()[SPEND_COLUMNS]
+    )
+
+
+def _empty(columns: list[str], numeric: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=numeric.get(c, "object")) for c in columns})
+
+
+def _write(frame: pd.DataFrame, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        neutralise_frame(frame).to_csv(tmp, index=False)
+    return path
+
+
+def _band_order(scope: Scope) -> dict[str, int]:
+    return {label: i for i, label in enumerate(band_labels(scope.bands_m))}
+
+
+def _sorted(frame: pd.DataFrame, scope: Scope, keys: list[str]) -> pd.DataFrame:
+    order = _band_order(scope)
+    return frame.sort_values(
+        keys, key=lambda s: s.map(order) if s.name == "band" else s, kind="stable"
+    ).reset_index(drop=True)
+
+
+@dataclass
+class NationalResult:
+    """What a national stage wrote: the summary table and every file."""
+
+    summary: pd.DataFrame
+    files: list[Path]
+
+
+def _partitioned_stage(
+    run: Executor,
+    scope: Scope,
+    out: Path,
+    table: str,
+    columns: list[str],
+    apply: Callable[..., pd.DataFrame],
+    meta: pd.DataFrame,
+) -> pd.DataFrame:
+    store = open_store(scope.store)
+    items = work_items(store, table, scope, columns)
+    parts = run_parts(run, read_item, items, apply, meta, out / "_parts" / table, scope=scope)
+    return read_parts(parts)
+
+
+def national_catalogue(run: Executor, scope: Scope, out: str | Path) -> NationalResult:
+    """Catalogue every project's catchment: ``<project>/catalogue.csv`` and a summary.
+
+    Human rows (resident groups) whose residents in a band and category number fewer
+    than ``min_count`` are suppressed (assets and residents left empty) and counted in
+    the summary's ``suppressed_residents`` only.
+    """
+    out = Path(out)
+    meta = catalogue_counts(gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84)), scope)
+    parts = _partitioned_stage(
+        run, scope, out, "assets", ["kind", "category", "count"], catalogue_counts, meta
+    )
+    keys = ["project", "band", "kind", "category"]
+    table = parts.groupby(keys, sort=False)[["assets", "residents"]].sum().reset_index()
+    table = _sorted(table, scope, keys)
+    small = (table["kind"] == "human") & (table["residents"] < scope.min_count)
+    files, rows = [], []
+    for project in scope.projects:
+        mine = table["project"] == project.id
+        shown = table[mine].copy()
+        shown["residents"] = shown["residents"].astype("Int64").mask(small[mine])
+        shown["assets"] = shown["assets"].astype("Int64").mask(small[mine])
+        files.append(_write(shown, out / project.id / "catalogue.csv"))
+        published = table[mine & ~small]
+        row: dict[str, Any] = {"project": project.id, "name": project.name}
+        row["assets"] = int(published["assets"].sum())
+        for kind in ("physical", "financial", "community", "human"):
+            row[kind] = int(published.loc[published["kind"] == kind, "assets"].sum())
+        row["residents"] = int(published["residents"].sum())
+        row["suppressed_residents"] = int(table.loc[mine & small, "residents"].sum())
+        rows.append(row)
+    summary = pd.DataFrame(rows)
+    files.append(_write(summary, out / "national_catalogue.csv"))
+    return NationalResult(summary, files)
+
+
+def national_spend(run: Executor, scope: Scope, out: str | Path) -> NationalResult:
+    """Spend with suppliers in each project's catchment, by band; ``national_spend.csv``."""
+    out = Path(out)
+    meta = spend_counts(gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84)), scope)
+    parts = _partitioned_stage(run, scope, out, "spend", ["amount", "sme"], spend_counts, meta)
+    keys = ["project", "band"]
+    table = parts.groupby(keys, sort=False)[["transactions", "amount", "sme_amount"]].sum()
+    table = _sorted(table.reset_index(), scope, keys)
+    total = float(sum(p.rows for p in open_store(scope.store).partitions.get("spend", [])))
+    files, rows = [], []
+    for project in scope.projects:
+        mine = table[table["project"] == project.id]
+        files.append(_write(mine, out / project.id / "spend.csv"))
+        amount = float(mine["amount"].sum())
+        rows.append(
+            {
+                "project": project.id,
+                "name": project.name,
+                "transactions": int(mine["transactions"].sum()),
+                "amount": round(amount, 2),
+                "sme_amount": round(float(mine["sme_amount"].sum()), 2),
+                "sme_share": round(float(mine["sme_amount"].sum()) / amount, 4) if amount else None,
+            }
+        )
+    summary = pd.DataFrame(rows)
+    summary.attrs["store_transactions"] = int(total)
+    files.append(_write(summary, out / "national_spend.csv"))
+    return NationalResult(summary, files)
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def match_catchment(project: Project, scope: Scope, out: str) -> dict[str, Any]:
+    """Match one project's catchment (assets read by bbox) with its opportunities.
+
+    Writes ``out/<project>/matches.csv``; returns the project's summary row.
+    """
+    store = open_store(scope.store)
+    assets = store.read_catchment("assets", project, scope.radius_m)
+    opportunities = store.read_small("opportunities")
+    if "project" in opportunities:
+        opportunities = opportunities[opportunities["project"].astype(str) == project.id]
+    opportunities = opportunities.reset_index(drop=True)
+    bbox = catchment_bbox(project, scope.radius_m, scope.metric_crs)
+    areas_path = store.path / "areas.parquet"
+    areas = gpd.read_parquet(areas_path, bbox=bbox) if areas_path.exists() else store.empty("areas")
+    manifest = replace(store.manifest, projects=[project], files={})
+    ds = Dataset(manifest=manifest, assets=assets, opportunities=opportunities, areas=areas)
+    path = Path(out) / project.id / "matches.csv"
+    row: dict[str, Any] = {
+        "project": project.id,
+        "name": project.name,
+        "assets_in_catchment": len(assets),
+        "opportunities": len(opportunities),
+    }
+    if not len(opportunities) or not len(assets):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(pd.DataFrame(), path)
+        return {**row, "matches": 0, "opportunities_matched": 0, "assets_matched": 0}
+    result = match(ds)
+    write_csv(result.matches, path)
+    matches = result.matches
+    return {
+        **row,
+        "matches": len(matches),
+        "opportunities_matched": int(matches["opportunity_id"].nunique()),
+        "assets_matched": int(matches["asset_id"].nunique()),
+    }
+
+
+def national_match(run: Executor, scope: Scope, out: str | Path) -> NationalResult:
+    """Candidate matching per catchment: ``<project>/matches.csv`` and ``national_match.csv``."""
+    out = Path(out)
+    rows = run_tasks(run, match_catchment, list(scope.projects), scope=scope, out=str(out))
+    summary = pd.DataFrame(rows)
+    files = [out / p.id / "matches.csv" for p in scope.projects]
+    files.append(_write(summary, out / "national_match.csv"))
+    return NationalResult(summary, files)

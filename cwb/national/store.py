@@ -1,0 +1,421 @@
+"""The national store: assets and spend as Hilbert-sorted GeoParquet files with a bbox column.
+
+A store is a folder::
+
+    STORE/
+      store.json            # the manifest: every partition file, its rows and bounding box
+      dataset.toml          # projects, bands and settings of the source dataset(s)
+      assets.parquet/part-00000.parquet …   # Hilbert-sorted, about rows_per_file rows each
+      spend.parquet/part-00000.parquet …
+      opportunities.parquet, areas.parquet
+
+The ``dataset.toml`` names the folders of parts as the tables' files, so a store is also
+a dataset folder: every ``cwb`` command that takes a dataset reads a store whole (as one
+GeoDataFrame per table, validated as usual); the ``cwb national`` commands read it by
+partition and by catchment.
+
+Every partition is GeoParquet 1.1 with a ``bbox`` covering column and small row groups,
+so a project's catchment is read with ``geopandas.read_parquet(bbox=…)`` from the few
+files whose extent meets it, never the whole table. Building is an external sort: each
+source is read (and validated, as ``cwb validate`` does) on its own, sorted by Hilbert
+distance into a temporary file, then the files are cut by Hilbert ranges, so memory is
+bounded by the largest source, not the store.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from cwb import settings
+from cwb._atomic import write_text_atomic
+from cwb.dataset.io import read_dataset
+from cwb.dataset.manifest import MANIFEST_NAME, FileEntry, Manifest, Project, read_manifest
+from cwb.dataset.model import WGS84, Dataset
+from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
+
+STORE_MANIFEST = "store.json"
+STORE_VERSION = 1
+#: Tables cut into Hilbert-sorted partitions; the others are one small file each.
+PARTITIONED = ("assets", "spend")
+SMALL = ("opportunities", "areas")
+#: Extent of the Hilbert curve (lon/lat of Great Britain and Ireland, widened by the data).
+GB_BOUNDS = (-11.0, 49.0, 2.5, 61.0)
+_KEY = "_hilbert"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One file of a partitioned table: its path (relative to the store), rows and extent."""
+
+    path: str
+    rows: int
+    bytes: int
+    bbox: tuple[float, float, float, float] | None  # None: no located row
+
+
+@dataclass
+class Store:
+    """An opened national store (see the module notes)."""
+
+    path: Path
+    manifest: Manifest
+    partitions: dict[str, list[Partition]]
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """Rows per partitioned table."""
+        return {t: sum(p.rows for p in parts) for t, parts in self.partitions.items()}
+
+    @property
+    def bytes(self) -> int:
+        """Size of every file in the store."""
+        return sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
+
+    def files(self, table: str) -> list[Path]:
+        """The partition files of ``table``, in Hilbert order."""
+        return [self.path / p.path for p in self.partitions.get(table, [])]
+
+    def overlapping(
+        self, table: str, bbox: tuple[float, float, float, float]
+    ) -> list[tuple[int, Partition]]:
+        """The partitions (index, partition) of ``table`` whose extent meets ``bbox``."""
+        return [
+            (i, p)
+            for i, p in enumerate(self.partitions.get(table, []))
+            if p.bbox is not None and _meets(p.bbox, bbox)
+        ]
+
+    def read_bbox(self, table: str, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+        """Rows of ``table`` whose bounding box meets ``bbox`` (lon/lat), read by bbox only."""
+        frames = [
+            gpd.read_parquet(self.path / p.path, bbox=bbox)
+            for _, p in self.overlapping(table, bbox)
+        ]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return self.empty(table)
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+
+    def read_catchment(self, table: str, project: Project, radius_m: float) -> gpd.GeoDataFrame:
+        """Rows of ``table`` within ``radius_m`` metres of ``project`` (read by bbox)."""
+        metric = self.manifest.metric_crs or "EPSG:27700"
+        bbox = catchment_bbox(project, radius_m, metric)
+        rows = self.read_bbox(table, bbox)
+        if not len(rows):
+            return rows
+        distance = metre_distances(rows.geometry, [project], metric)[:, 0]
+        return rows[distance <= radius_m].reset_index(drop=True)
+
+    def empty(self, table: str) -> gpd.GeoDataFrame:
+        """``table`` with its columns and no row."""
+        files = self.files(table) if table in PARTITIONED else [self.path / f"{table}.parquet"]
+        if not files or not files[0].exists():
+            return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84))
+        return gpd.read_parquet(files[0]).iloc[:0]
+
+    def read_small(self, table: str) -> gpd.GeoDataFrame:
+        """A small table (opportunities, areas) whole."""
+        path = self.path / f"{table}.parquet"
+        if not path.exists():
+            return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84))
+        return gpd.read_parquet(path)
+
+    def read_all(self, table: str) -> gpd.GeoDataFrame:
+        """Every row of ``table`` (the plain-geopandas path; memory grows with the store)."""
+        if table in SMALL:
+            return self.read_small(table)
+        frames = [gpd.read_parquet(f) for f in self.files(table)]
+        if not frames:
+            return self.empty(table)
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+
+    def to_dataset(self) -> Dataset:
+        """The whole store as one in-memory :class:`Dataset` (for the single-dataset commands)."""
+        return Dataset(
+            manifest=self.manifest,
+            assets=self.read_all("assets"),
+            opportunities=self.read_small("opportunities"),
+            areas=self.read_small("areas"),
+            spend=self.read_all("spend") if self.partitions.get("spend") else None,
+            path=self.path,
+        )
+
+
+@dataclass
+class StoreBuild:
+    """What :func:`build_store` wrote."""
+
+    store: Store
+    seconds: float
+    sources: int
+
+
+def is_store(path: str | Path) -> bool:
+    """Whether ``path`` is a national store folder."""
+    return (Path(path) / STORE_MANIFEST).is_file()
+
+
+def open_store(path: str | Path) -> Store:
+    """Open a store folder written by :func:`build_store`."""
+    path = Path(path)
+    if not is_store(path):
+        raise UsageError(f"{path} is not a cwb store (no {STORE_MANIFEST}); see cwb store build")
+    meta = json.loads((path / STORE_MANIFEST).read_text(encoding="utf-8"))
+    if meta.get("version") != STORE_VERSION:
+        raise UsageError(f"{path}: store version {meta.get('version')} is not {STORE_VERSION}")
+    partitions = {
+        table: [
+            Partition(p["path"], p["rows"], p["bytes"], tuple(p["bbox"]) if p["bbox"] else None)
+            for p in parts
+        ]
+        for table, parts in meta["tables"].items()
+    }
+    log = ProblemLog()
+    manifest = read_manifest(path, log)
+    if log.has_errors:
+        raise DatasetError(log.problems, f"{path / MANIFEST_NAME} has errors")
+    return Store(path, manifest, partitions, meta.get("problems", []))
+
+
+def _meets(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+@functools.lru_cache(maxsize=16)
+def transformer(source: str, target: str) -> Transformer:
+    """A cached lon/lat-ordered transformer (making one costs ~0.1 s)."""
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def catchment_bbox(
+    project: Project, radius_m: float, metric_crs: str = "EPSG:27700"
+) -> tuple[float, float, float, float]:
+    """Lon/lat box around the disc of ``radius_m`` metres about ``project``."""
+    x, y = transformer(WGS84, metric_crs).transform(project.lon, project.lat)
+    back = transformer(metric_crs, WGS84)
+    box = back.transform_bounds(
+        x - radius_m, y - radius_m, x + radius_m, y + radius_m, densify_pts=21
+    )
+    return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+
+
+def metre_distances(
+    geometry: gpd.GeoSeries, projects: list[Project], metric_crs: str = "EPSG:27700"
+) -> np.ndarray:
+    """(rows, projects) distances in metres from each geometry's point to each project.
+
+    Non-point geometries are measured from their representative point; empty rows get NaN.
+    """
+    located = (geometry.notna() & ~geometry.is_empty).to_numpy()
+    out = np.full((len(geometry), len(projects)), np.nan)
+    if not located.any() or not projects:
+        return out
+    points = geometry[located]
+    if not bool((points.geom_type == "Point").all()):
+        points = points.representative_point()
+    to_metric = transformer(WGS84, metric_crs)
+    x, y = to_metric.transform(points.x.to_numpy(), points.y.to_numpy())
+    px, py = to_metric.transform([p.lon for p in projects], [p.lat for p in projects])
+    out[located] = np.hypot(
+        np.asarray(x)[:, None] - np.asarray(px)[None, :], np.asarray(y)[:, None] - np.asarray(py)
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _hilbert_sorted(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with its Hilbert key (unlocated rows last) and sorted by it."""
+    geometry = frame.geometry
+    located = (geometry.notna() & ~geometry.is_empty).to_numpy()
+    key = np.full(len(frame), np.iinfo(np.int64).max, dtype=np.int64)
+    if located.any():
+        points = geometry[located]
+        if not bool((points.geom_type == "Point").all()):
+            points = points.representative_point()
+        x0, y0, x1, y1 = GB_BOUNDS
+        bx0, by0, bx1, by1 = points.total_bounds
+        bounds = (min(x0, bx0), min(y0, by0), max(x1, bx1), max(y1, by1))
+        key[located] = points.hilbert_distance(total_bounds=bounds, level=16).to_numpy()
+    frame = frame.assign(**{_KEY: key})
+    return frame.sort_values(_KEY, kind="stable").reset_index(drop=True)
+
+
+def _sources(items: Iterable[str | Path | Dataset]) -> Iterable[tuple[str, Dataset]]:
+    for item in items:
+        if isinstance(item, Dataset):
+            yield (str(item.path or item.name), item)
+        else:
+            path = Path(item)
+            if is_store(path):
+                yield (str(path), open_store(path).to_dataset())
+            else:
+                yield (str(path), read_dataset(path))
+
+
+def _merge_projects(manifest: Manifest | None, extra: Manifest) -> Manifest:
+    if manifest is None:
+        return Manifest(
+            name=extra.name,
+            projects=list(extra.projects),
+            files={},
+            description=extra.description,
+            metric_crs=extra.metric_crs,
+            bands_m=extra.bands_m,
+            max_outside_m=extra.max_outside_m,
+            min_count=extra.min_count,
+            settings=dict(extra.settings),
+        )
+    known = {p.id for p in manifest.projects}
+    manifest.projects += [p for p in extra.projects if p.id not in known]
+    return manifest
+
+
+def build_store(
+    sources: Iterable[str | Path | Dataset],
+    out: str | Path,
+    *,
+    rows_per_file: int = settings.STORE_ROWS_PER_FILE,
+    overwrite: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> StoreBuild:
+    """Build a national store from dataset folders (or stores, or in-memory datasets).
+
+    Each source is read and validated on its own (a source with errors stops the build
+    with the same :class:`cwb.errors.DatasetError` as ``cwb validate``; warnings are kept
+    in ``store.json``). Ids must be unique across sources.
+
+    Parameters
+    ----------
+    sources
+        Dataset folders, stores or :class:`Dataset` objects; their assets and spend are
+        merged, opportunities and areas concatenated, projects merged by id.
+    out
+        The store folder to write (must be absent or empty unless ``overwrite``).
+    rows_per_file
+        The most rows in one partition file.
+    """
+    start = time.perf_counter()
+    if rows_per_file < 1:
+        raise UsageError("must be at least 1", argument="rows-per-file")
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise UsageError(f"{out} is not empty; pick another folder or overwrite it")
+        shutil.rmtree(out)
+    tmp = out / ".build"
+    tmp.mkdir(parents=True)
+    say = progress or (lambda _msg: None)
+    manifest: Manifest | None = None
+    keys: dict[str, list[np.ndarray]] = {t: [] for t in PARTITIONED}
+    small: dict[str, list[gpd.GeoDataFrame]] = {t: [] for t in SMALL}
+    problems: list[dict[str, Any]] = []
+    seen_ids: dict[str, set[str]] = {t: set() for t in PARTITIONED}
+    n_sources = 0
+    for n_sources, (name, ds) in enumerate(_sources(sources), start=1):
+        say(f"source {n_sources}: {name} ({len(ds.assets):,} assets)")
+        problems += [_problem_dict(name, p) for p in ds.problems]
+        manifest = _merge_projects(manifest, ds.manifest)
+        for table in PARTITIONED:
+            frame = getattr(ds, table)
+            if frame is None or not len(frame):
+                continue
+            ids = set(frame["id"].astype(str))
+            clash = ids & seen_ids[table]
+            if clash:
+                raise UsageError(
+                    f"{name}: {table} ids also in an earlier source, e.g. {sorted(clash)[:3]}"
+                )
+            seen_ids[table] |= ids
+            ordered = _hilbert_sorted(frame)
+            ordered.to_parquet(
+                tmp / f"{table}-{n_sources:05d}.parquet",
+                index=False,
+                row_group_size=settings.STORE_ROW_GROUP,
+            )
+            keys[table].append(ordered[_KEY].to_numpy())
+        for table in SMALL:
+            small[table].append(getattr(ds, table))
+        del ds
+    if manifest is None:
+        raise UsageError("no source to build a store from")
+    partitions = {
+        table: _cut(tmp, table, np.concatenate(keys[table]), out, rows_per_file, say)
+        for table in PARTITIONED
+        if keys[table]
+    }
+    for table, frames in small.items():
+        frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+        if table == "areas" and "code" in frame:
+            frame = frame.drop_duplicates("code").reset_index(drop=True)
+        frame.to_parquet(out / f"{table}.parquet", index=False, write_covering_bbox=True)
+    shutil.rmtree(tmp)
+    manifest.files = {t: FileEntry(f"{t}.parquet") for t in (*partitions, *SMALL)}
+    write_text_atomic(out / MANIFEST_NAME, manifest.to_toml())
+    meta = {
+        "version": STORE_VERSION,
+        "tables": {
+            t: [{"path": p.path, "rows": p.rows, "bytes": p.bytes, "bbox": p.bbox} for p in parts]
+            for t, parts in partitions.items()
+        },
+        "problems": problems,
+    }
+    write_text_atomic(out / STORE_MANIFEST, json.dumps(meta, indent=1))
+    store = open_store(out)
+    return StoreBuild(store, time.perf_counter() - start, n_sources)
+
+
+def _problem_dict(source: str, problem: Problem) -> dict[str, Any]:
+    return {"source": source, "severity": problem.severity, "problem": str(problem)}
+
+
+def _cut(
+    tmp: Path,
+    table: str,
+    keys: np.ndarray,
+    out: Path,
+    rows_per_file: int,
+    say: Callable[[str], None],
+) -> list[Partition]:
+    """Cut the sorted temporary files of ``table`` into partitions by Hilbert ranges."""
+    ordered = np.sort(keys, kind="stable")
+    edges = np.unique(ordered[::rows_per_file])
+    bounds = [*edges.tolist(), None]
+    parts_dir = out / f"{table}.parquet"
+    parts_dir.mkdir(parents=True, exist_ok=True)
+    temps = sorted(tmp.glob(f"{table}-*.parquet"))
+    partitions = []
+    for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        filters = [(_KEY, ">=", lo)] + ([(_KEY, "<", hi)] if hi is not None else [])
+        pieces = [gpd.read_parquet(t, filters=filters) for t in temps]
+        piece = pd.concat([p for p in pieces if len(p)], ignore_index=True)
+        piece = piece.sort_values(_KEY, kind="stable").drop(columns=_KEY)
+        frame = gpd.GeoDataFrame(piece, crs=WGS84)
+        rel = f"{table}.parquet/part-{i:05d}.parquet"
+        frame.to_parquet(
+            out / rel,
+            index=False,
+            write_covering_bbox=True,
+            row_group_size=settings.STORE_ROW_GROUP,
+        )
+        located = frame.geometry.notna() & ~frame.geometry.is_empty
+        bbox = (
+            tuple(float(v) for v in frame.geometry[located].total_bounds) if located.any() else None
+        )
+        partitions.append(Partition(rel, len(frame), (out / rel).stat().st_size, bbox))  # type: ignore[arg-type]
+        say(f"{table}: part {i + 1}/{len(bounds) - 1}, {len(frame):,} rows")
+    return partitions

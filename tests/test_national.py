@@ -1,0 +1,237 @@
+"""The national store and the national stages: bbox reads, per-project outputs, three executors."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from cwb.catalogue import catalogue
+from cwb.cli import app
+from cwb.dataset.io import read_dataset
+from cwb.errors import UsageError
+from cwb.national import (
+    build_store,
+    executor,
+    national_catalogue,
+    national_match,
+    national_spend,
+    open_store,
+    read_projects,
+    scope_for,
+)
+from cwb.national.store import catchment_bbox, metre_distances
+from cwb.synth.generate import synth_tables, write_synth
+
+SITES = 3  # the first New Hospital Programme schemes (Smethwick, Liverpool, Carlisle)
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Two synthetic chunks around six NHP sites (ids prefixed so they can share a store)."""
+    base = tmp_path_factory.mktemp("national")
+    sites = read_projects("nhp")[:SITES]
+    folders = []
+    for i in range(2):
+        tables = synth_tables(
+            assets=1_500, opportunities=30, spend=300, seed=i, sites=sites, id_prefix=f"c{i}-"
+        )
+        folder = base / f"chunk{i}"
+        folder.mkdir()
+        write_synth(tables, folder, fmt="parquet")
+        folders.append(folder)
+    return folders
+
+
+@pytest.fixture(scope="module")
+def store_path(sources: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("store") / "store"
+    build_store(sources, out, rows_per_file=500)
+    return out
+
+
+def test_nhp_table_has_the_schemes_in_england() -> None:
+    projects = read_projects("nhp")
+    assert 38 <= len(projects) <= 45
+    assert len({p.id for p in projects}) == len(projects)
+    assert all(49.9 < p.lat < 55.9 and -6.5 < p.lon < 1.9 for p in projects)
+    assert projects[0].name == "Midland Metropolitan University Hospital"
+    assert projects[0].extra["trust"].startswith("Sandwell")
+
+
+def test_projects_csv_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "p.csv"
+    bad.write_text("id,name,lat\na,A,52\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="lon"):
+        read_projects(bad)
+    bad.write_text("id,name,lat,lon\na,A,52,-1\na,B,91,-1\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="repeated"):
+        read_projects(bad)
+
+
+def test_store_partitions_are_bounded_sorted_and_cover_every_row(
+    store_path: Path, sources: list[Path]
+) -> None:
+    store = open_store(store_path)
+    assert store.rows["assets"] == 3_000
+    assert store.rows["spend"] == 600
+    assert len(store.partitions["assets"]) >= 5
+    assert all(p.rows <= 560 for p in store.partitions["assets"])
+    first = pd.read_parquet(store.files("assets")[0])
+    assert "bbox" in first.columns  # the GeoParquet 1.1 covering column
+    meta = pq.read_schema(store.files("assets")[0]).metadata[b"geo"].decode()
+    assert '"covering"' in meta
+    # the ids of both sources, each once
+    every = pd.concat([pd.read_parquet(f, columns=["id"]) for f in store.files("assets")])
+    assert every["id"].is_unique
+    assert every["id"].str.startswith("c1-").sum() == 1_500
+
+
+def test_store_is_a_dataset_folder(store_path: Path) -> None:
+    ds = read_dataset(store_path)
+    assert len(ds.assets) == 3_000
+    assert len(ds.projects) == SITES
+    result = CliRunner().invoke(app, ["catalogue", str(store_path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_catchment_read_by_bbox_equals_the_full_filter(store_path: Path) -> None:
+    store = open_store(store_path)
+    project = store.manifest.projects[0]
+    near = store.read_catchment("assets", project, 3_000)
+    every = store.read_all("assets")
+    distance = metre_distances(every.geometry, [project])[:, 0]
+    expected = set(every.loc[distance <= 3_000, "id"])
+    assert set(near["id"]) == expected
+    assert 0 < len(expected) < len(every)
+    box = catchment_bbox(project, 3_000)
+    assert len(store.overlapping("assets", box)) < len(store.partitions["assets"])
+
+
+def test_duplicate_ids_across_sources_stop_the_build(sources: list[Path], tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="earlier source"):
+        build_store([sources[0], sources[0]], tmp_path / "s")
+
+
+def _run_all(run: object, store_path: Path, out: Path) -> dict[str, pd.DataFrame]:
+    scope = scope_for(open_store(store_path))
+    national_catalogue(run, scope, out)  # type: ignore[arg-type]
+    national_match(run, scope, out)  # type: ignore[arg-type]
+    national_spend(run, scope, out)  # type: ignore[arg-type]
+    tables = {}
+    for path in sorted(out.rglob("*.csv")):
+        tables[str(path.relative_to(out))] = pd.read_csv(path)
+    return tables
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _external_cluster(tmp_path: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:
+    dask = Path(sys.executable).with_name("dask")
+    if not dask.exists():
+        pytest.skip("the dask command is not installed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    log = (tmp_path / "cluster.log").open("wb")
+    procs = [
+        subprocess.Popen(
+            [str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+             "--no-dashboard"],
+            stdout=log, stderr=log,
+        )
+    ]  # fmt: skip
+    time.sleep(1.5)
+    for _ in range(2):
+        procs.append(
+            subprocess.Popen(
+                [str(dask), "worker", address, "--nthreads", "1", "--no-dashboard",
+                 "--local-directory", str(tmp_path / "workers")],
+                stdout=log, stderr=log,
+            )
+        )  # fmt: skip
+    return address, procs
+
+
+def test_plain_localcluster_and_external_scheduler_agree(store_path: Path, tmp_path: Path) -> None:
+    with executor() as run:
+        plain = _run_all(run, store_path, tmp_path / "plain")
+    with executor(workers=2) as run:
+        assert run.kind == "local"
+        local = _run_all(run, store_path, tmp_path / "local")
+    address, procs = _external_cluster(tmp_path)
+    try:
+        distributed = pytest.importorskip("distributed")
+        with distributed.Client(address, timeout="30s") as probe:
+            probe.wait_for_workers(2, timeout=60)
+        with executor(scheduler=address) as run:
+            assert run.kind == "cluster"
+            cluster = _run_all(run, store_path, tmp_path / "cluster")
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+    names = set(plain)
+    assert f"{read_projects('nhp')[0].id}/catalogue.csv" in names
+    assert {"national_catalogue.csv", "national_match.csv", "national_spend.csv"} <= names
+    assert set(local) == names and set(cluster) == names
+    for name in names:
+        pd.testing.assert_frame_equal(plain[name], local[name], check_exact=True, obj=name)
+        pd.testing.assert_frame_equal(plain[name], cluster[name], check_exact=True, obj=name)
+    summary = plain["national_catalogue.csv"]
+    assert (summary["assets"] > 0).all()
+    assert (plain["national_match.csv"]["matches"] > 0).any()
+    assert plain["national_spend.csv"]["amount"].sum() > 0
+
+
+def test_catalogue_matches_the_single_dataset_catalogue(store_path: Path, tmp_path: Path) -> None:
+    """The national catalogue of a project equals cwb catalogue's band counts for it.
+
+    Non-human assets only: resident groups are suppressed by another rule (see the README).
+    """
+    ds = read_dataset(store_path)
+    expected = catalogue(ds).by_band
+    with executor() as run:
+        national_catalogue(run, scope_for(open_store(store_path)), tmp_path)
+    pid = ds.manifest.projects[0].id
+    got = pd.read_csv(tmp_path / pid / "catalogue.csv")
+    want = expected[(expected["project"] == pid) & ~expected["band"].str.startswith(">")]
+    want = want[want["band"] != "unlocated"]
+    got, want = got[got["kind"] != "human"], want[want["kind"] != "human"]
+    by_kind = got.groupby(["band", "kind"])["assets"].sum()
+    assert len(by_kind) >= 8
+    assert by_kind.to_dict() == want.set_index(["band", "kind"])["assets"].to_dict()
+
+
+def test_cli_store_and_national(sources: list[Path], tmp_path: Path) -> None:
+    runner = CliRunner()
+    store = tmp_path / "store"
+    result = runner.invoke(app, ["store", "build", str(sources[0]), "-o", str(store)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["store", "info", str(store)])
+    assert result.exit_code == 0 and "assets.parquet" in result.output
+    sites = tmp_path / "sites.csv"
+    sites.write_text("id,name,lat,lon\nmmuh,MMUH,52.4951,-1.9447\n", encoding="utf-8")
+    outdir = tmp_path / "out"
+    args = ["national", str(store), "-o", str(outdir), "--projects", str(sites)]
+    result = runner.invoke(app, [*args, "--stage", "catalogue"])
+    assert result.exit_code == 0, result.output
+    assert (outdir / "mmuh" / "catalogue.csv").exists()
+    assert not (outdir / "national_match.csv").exists()
+    result = runner.invoke(app, [*args, "--stage", "nope"])
+    assert result.exit_code == 2
+    result = runner.invoke(app, [*args, "--workers", "1", "--scheduler", "tcp://x:1"])
+    assert result.exit_code == 2
+    shutil.rmtree(outdir)
