@@ -147,10 +147,12 @@ def read_raw_table(
             hint=f"use one of {', '.join(sorted(FORMATS))}",
         )
         return None
-    if not path.is_file():
+    # a folder of Parquet parts (a national store's partitioned table) is one table
+    parts = sorted(path.glob("*.parquet")) if fmt == "parquet" and path.is_dir() else []
+    if not path.is_file() and not parts:
         problems.add(shown, "is a folder, not a file", code="not_a_file")
         return None
-    size = path.stat().st_size
+    size = sum(p.stat().st_size for p in parts) if parts else path.stat().st_size
     if size == 0:
         problems.add(shown, "file is empty", code="empty_file")
         return None
