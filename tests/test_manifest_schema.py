@@ -66,3 +66,17 @@ def test_leads_outside(tmp_path: Path) -> None:
     assert leads_outside(tmp_path / "ds", "../a.csv")
     assert leads_outside(tmp_path / "ds", "/etc/passwd")
     assert leads_outside(tmp_path / "ds", "link/a.csv")  # symlinks are followed
+
+
+def test_a_table_path_with_a_nul_is_an_error_naming_the_key(tmp_path) -> None:
+    """Found by the fuzzer (2,000-case run): a NUL in a path crashed the inside-the-folder check."""
+    log = ProblemLog()
+    raw = {
+        "dataset": {"name": "x"},
+        "projects": [{"id": "p", "name": "P", "lat": 52.49, "lon": -1.95}],
+        "files": {"spend": "\x00", "postcodes": {"path": "a\x00b.csv"}},
+    }
+    manifest = manifest_from_dict(raw, log)
+    keys = {p.column for p in log.problems if "control character" in p.reason}
+    assert keys == {"files.spend", "files.postcodes"}
+    assert "spend" not in manifest.files and "postcodes" not in manifest.files

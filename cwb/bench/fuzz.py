@@ -187,7 +187,9 @@ def csv_cases(draw: Any) -> FuzzCase:
         if draw(st.booleans())
         else draw(st.lists(st.sampled_from(_COLUMNS), min_size=1, max_size=8))
     )
-    text_cell = st.one_of(st.sampled_from(_TEXT), st.text(max_size=12))
+    # no lone surrogates: openpyxl cannot write them, so such a case would never reach cwb
+    no_surrogates = st.characters(exclude_categories=["Cs"])
+    text_cell = st.one_of(st.sampled_from(_TEXT), st.text(no_surrogates, max_size=12))
     rows = draw(st.lists(st.lists(text_cell, max_size=len(header) + 2), max_size=6))
     delimiter = draw(st.sampled_from([",", ",", ";", "\t", "|"]))
     quoting = draw(st.sampled_from(["minimal", "all", "none"]))

@@ -326,7 +326,8 @@ def _files(raw: dict[str, Any], log: ProblemLog) -> dict[str, FileEntry]:
             continue  # optional tables are read only when the manifest names them
         entry = declared.get(table, default)
         if isinstance(entry, str) and entry.strip():
-            files[table] = FileEntry(path=entry.strip())
+            if not _bad_path(table, entry, log):
+                files[table] = FileEntry(path=entry.strip())
             continue
         if not isinstance(entry, dict):
             log.add(
@@ -340,6 +341,8 @@ def _files(raw: dict[str, Any], log: ProblemLog) -> dict[str, FileEntry]:
             continue
         checked = schema.check_model(schema.FileSection, entry, f"files.{table}", log)
         if isinstance(checked, schema.FileSection):
+            if _bad_path(table, checked.path, log):
+                continue
             files[table] = FileEntry(
                 path=checked.path,
                 crs=checked.crs,
@@ -348,6 +351,21 @@ def _files(raw: dict[str, Any], log: ProblemLog) -> dict[str, FileEntry]:
                 columns=dict(checked.columns),
             )
     return files
+
+
+def _bad_path(table: str, path: str, log: ProblemLog) -> bool:
+    """Report a table path holding a control character (NUL included): no file has one."""
+    if not re.search(r"[\x00-\x1f\x7f]", path):
+        return False
+    log.add(
+        MANIFEST_NAME,
+        f"[files] {table} is not a file path: it holds a control character",
+        column=f"files.{table}",
+        value=ascii(path),
+        code="invalid",
+        hint="write the file's name as it appears in the folder",
+    )
+    return True
 
 
 def _toml_key(key: str) -> str:
