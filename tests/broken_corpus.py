@@ -649,13 +649,13 @@ CASES: list[Case] = [
         "xlsx:zip-not-workbook",
         convert("assets", "xlsx"),
         lambda f: zipfile.ZipFile(f / "assets.xlsx", "w").writestr("hello.txt", "hi"),
-        expect=("assets.xlsx", "could not be read as a xlsx file"),
+        expect=("assets.xlsx", "could not be read as an Excel workbook"),
     ),
     _c(
         "xlsx:corrupt-part",
         convert("assets", "xlsx"),
         lambda f: _corrupt_zip_member(f / "assets.xlsx", "xl/worksheets/sheet1.xml"),
-        expect=("assets.xlsx", "could not be read as a xlsx file"),
+        expect=("assets.xlsx", "could not be read as an Excel workbook"),
     ),
     _c(
         "xlsx:zip-bomb",

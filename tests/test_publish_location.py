@@ -103,7 +103,8 @@ def test_graph_exports_keep_the_node_without_its_location(
     assert job["located"] is False and "lon" not in job
     assert G.nodes["asset:A1"]["located"] is True  # others unchanged
     gpkg = write_gpkg(G, tmp_path / "graph.gpkg")
-    nodes = pyogrio.read_dataframe(gpkg, layer="nodes")
+    layers = [name for name, _ in pyogrio.list_layers(gpkg) if name.startswith("nodes_")]
+    nodes = pd.concat([pyogrio.read_dataframe(gpkg, layer=name) for name in layers])
     for node in ("asset:A2", "opportunity:O1"):
         geom = nodes.loc[nodes["node"] == node].geometry.iloc[0]
         assert geom is None or geom.is_empty, node
