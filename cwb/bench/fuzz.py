@@ -216,7 +216,8 @@ def csv_cases(draw: Any) -> FuzzCase:
 def _excel_value(draw: Any) -> object:
     return draw(
         st.one_of(
-            st.sampled_from(_TEXT).map(lambda t: t.replace("\x00", "")),
+            # openpyxl writes neither NUL nor a lone surrogate: such a case would not reach cwb
+            st.sampled_from(_TEXT).map(lambda t: t.replace("\x00", "").replace("\ud800", "")),
             st.integers(-(2**62), 2**62),
             st.floats(allow_nan=False, allow_infinity=False),
             st.booleans(),
