@@ -23,7 +23,19 @@ import pytest
 from cwb.bench.maps import WEBASSETS, PageLog, chromium, open_page, wait_drawn
 from cwb.errors import MissingDependencyError
 
-__all__ = ["PageLog", "browser", "open_page", "unavailable", "wait_drawn"]
+#: The demo map's point and link layers, as ids of the canvas layers the page registers.
+DEMO_LAYERS = (
+    "physical",
+    "financial",
+    "community",
+    "human",
+    "opportunities",
+    "links",
+    "spend",
+    "projects",
+)
+
+__all__ = ["DEMO_LAYERS", "PageLog", "browser", "open_page", "unavailable", "wait_drawn"]
 
 
 def unavailable(reason: str) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import browser, wait_drawn  # noqa: F401
+from browser import DEMO_LAYERS, browser, wait_drawn  # noqa: F401
 
 from cwb.demo import demo_dataset_path
 from cwb.maps.elements import NO_LEAFLET_MESSAGE
@@ -120,16 +120,7 @@ def test_the_emailed_map_opens_with_no_network(
             assert len(log["console"]) <= len(log["aborted"])
         assert page.locator(".cwb-no-map").count() == 0
         drawn = _drawn(page)
-        for layer in (
-            "physical",
-            "financial",
-            "community",
-            "human",
-            "opportunities",
-            "links",
-            "spend",
-            "projects",
-        ):
+        for layer in DEMO_LAYERS:
             on, n = drawn[layer]
             assert on and n > 0, (layer, drawn[layer])
         # vector layers: area and ring outlines are SVG paths

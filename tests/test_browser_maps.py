@@ -15,7 +15,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pytest
-from browser import browser, open_page, wait_drawn  # noqa: F401
+from browser import DEMO_LAYERS, browser, open_page, wait_drawn  # noqa: F401
 from shapely.geometry import Point
 
 from cwb.bench.maps import bench_map, to_markdown
@@ -134,16 +134,7 @@ def test_every_layer_is_present_and_drawn(page: Any) -> None:
         f"() => {CWB_LAYERS}.map(l => [l.options.id, !!l._map, l.drawn, l.paintedPixels()])"
     )
     by_id = {i: (on, n, px) for i, on, n, px in drawn}
-    for layer in (
-        "physical",
-        "financial",
-        "community",
-        "human",
-        "opportunities",
-        "links",
-        "spend",
-        "projects",
-    ):
+    for layer in DEMO_LAYERS:
         on, n, px = by_id[layer]
         assert on and n > 0 and px > 50, (layer, by_id[layer])
     # vector layers: an SVG path per area and per ring
