@@ -28,9 +28,9 @@ from cwb.errors import UsageError
 from cwb.graph.io import write_graph
 from cwb.maps.compose import make_map
 from cwb.matching.core import write_csv
+from cwb.pdf import pdf_engine
 from cwb.pipeline import Pipeline
 from cwb.progress import track
-from cwb.report import pdf_engine
 from cwb.spend.analysis import write_spend
 
 log = logging.getLogger(__name__)
@@ -217,7 +217,7 @@ def publish(
     assets, tiles
         The map's script source and base map (see :func:`map_asset_options`).
     pdf
-        Also print the report to ``report.pdf`` (see :func:`cwb.report.write_pdf`).
+        Also print the report to ``report.pdf`` (see :func:`cwb.pdf.write_pdf`).
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():

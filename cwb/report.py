@@ -15,13 +15,8 @@ only as counts and groups, never a name or location.
 from __future__ import annotations
 
 import html
-import importlib.util
 import logging
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,17 +25,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from cwb import settings
-from cwb._atomic import atomic_path, write_text_atomic
+from cwb._atomic import write_text_atomic
 from cwb._version import __version__
 from cwb.commons.pacts import commons_figures, pacts_over_time
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
-from cwb.errors import CwbError, MissingDependencyError, UsageError
+from cwb.errors import UsageError
 from cwb.flows.summary import draw_flow_map, strongest_across
 from cwb.maps.compose import KIND_STYLE
 from cwb.maps.tables import indicator_classes
 from cwb.matching.impact import impact_figures
+from cwb.pdf import write_pdf
 from cwb.privacy import aggregate_human, describe_suppressed
 from cwb.report_parts import (
     Chart,
@@ -765,15 +760,6 @@ REPORT_SUFFIXES: dict[str, str] = {
     ".markdown": "md",
     ".pdf": "pdf",
 }
-#: Environment variable choosing the PDF engine: ``chromium`` or ``weasyprint``.
-PDF_ENGINE_ENV = "CWB_PDF_ENGINE"
-#: Environment variable naming the Chromium (or Chrome) binary to print PDFs with.
-CHROMIUM_ENV = "CWB_CHROMIUM"
-_CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-PDF_HINT = (
-    "writing a PDF needs headless Chromium (apt install chromium, or set CWB_CHROMIUM to its "
-    "path) or cwb's optional 'pdf' dependencies: pip install 'cwb[pdf]'"
-)
 
 
 def report_format(path: str | Path, format: str | None = None) -> str:
@@ -803,86 +789,6 @@ def report_format(path: str | Path, format: str | None = None) -> str:
             argument="format",
         )
     return fmt
-
-
-def pdf_engine() -> str:
-    """The PDF engine to use: ``chromium`` first when found, else ``weasyprint``.
-
-    :data:`PDF_ENGINE_ENV` forces one. Raises :class:`MissingDependencyError`
-    (with the install hint) when neither is available.
-    """
-    forced = os.environ.get(PDF_ENGINE_ENV, "").strip().lower()
-    if forced not in ("", "chromium", "weasyprint"):
-        raise UsageError(f"{PDF_ENGINE_ENV}={forced!r}: use chromium or weasyprint")
-    if forced in ("", "chromium") and chromium_binary() is not None:
-        return "chromium"
-    if forced in ("", "weasyprint") and importlib.util.find_spec("weasyprint") is not None:
-        return "weasyprint"
-    raise MissingDependencyError(PDF_HINT)
-
-
-def chromium_binary() -> str | None:
-    """The Chromium binary: :data:`CHROMIUM_ENV`, else chromium, google-chrome … on the PATH."""
-    named = os.environ.get(CHROMIUM_ENV)
-    if named:
-        return named if Path(named).is_file() else shutil.which(named)
-    for name in _CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def write_pdf(html_text: str, path: str | Path, *, engine: str | None = None) -> Path:
-    """Print an HTML page (its print stylesheet, A4) to a PDF file, atomically.
-
-    Parameters
-    ----------
-    html_text
-        A self-contained page (:func:`render_html`).
-    path
-        The PDF to write.
-    engine
-        ``chromium`` or ``weasyprint``; default :func:`pdf_engine`.
-    """
-    engine = engine or pdf_engine()
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        if engine == "weasyprint":
-            import weasyprint  # noqa: PLC0415 - optional dependency
-
-            weasyprint.HTML(string=html_text).write_pdf(tmp)
-        else:
-            _chromium_pdf(html_text, Path(tmp))
-    return path
-
-
-def _chromium_pdf(html_text: str, target: Path) -> None:
-    binary = chromium_binary()
-    if binary is None:
-        raise MissingDependencyError(PDF_HINT)
-    with tempfile.TemporaryDirectory(prefix="cwb-pdf-") as folder:
-        page = Path(folder) / "report.html"
-        page.write_text(html_text, encoding="utf-8")
-        command = [
-            binary,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-pdf-header-footer",
-            f"--user-data-dir={folder}/profile",
-            f"--print-to-pdf={target}",
-            page.as_uri(),
-        ]
-        try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=settings.PDF_TIMEOUT_S
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise CwbError(f"Chromium could not print the report: {exc}") from None
-    if done.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
-        tail = "\n".join(done.stderr.strip().splitlines()[-3:])
-        raise CwbError(f"Chromium could not print the report (exit {done.returncode}): {tail}")
 
 
 def write_report(report: Report, path: str | Path, *, format: str | None = None) -> Path:

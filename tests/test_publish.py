@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from cwb.cli import app
 from cwb.demo import demo_dataset_path, map_asset_options
 from cwb.graph.io import read_graph
-from cwb.report import chromium_binary
+from cwb.pdf import chromium_binary
 
 runner = CliRunner()
 MINI = Path(__file__).resolve().parent / "data" / "mini"
