@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from cwb.cli import app
+from cwb.catalogue import catalogue
+from cwb.cli import _output, app
+from cwb.cli._output import csv_cell, field_name, plain_value
+from cwb.dataset.io import read_dataset
 from cwb.demo import demo_dataset_path
+from cwb.spend.analysis import run_spend
 
 runner = CliRunner()
 TESTS = Path(__file__).resolve().parent
@@ -107,8 +113,6 @@ def test_html_outputs_go_to_stdout(args: list[str], in_empty_folder: Path) -> No
 
 
 def test_spend_json_to_stdout_is_the_library_result() -> None:
-    from cwb.spend.analysis import run_spend
-
     result = _ok(["spend", str(MINI), "-o", "-"])
     doc = json.loads(result.stdout)
     summary = run_spend(MINI).summary
@@ -144,8 +148,6 @@ def test_folders_binaries_and_a_second_dash_are_usage_errors(
 
 
 def test_json_tables_carry_the_library_numbers() -> None:
-    from cwb.spend.analysis import run_spend
-
     demo = demo_dataset_path()
     tables = _tables(_ok(["--format", "json", "spend", str(demo)]).stdout)
     doc = tables["Spend by buyer (£ and share of included spend)"]
@@ -160,8 +162,6 @@ def test_json_tables_carry_the_library_numbers() -> None:
 
 
 def test_csv_tables_are_plain_numbers() -> None:
-    from cwb.spend.analysis import run_spend
-
     demo = demo_dataset_path()
     text = _ok(["--format", "csv", "spend", str(demo)]).stdout
     first = text.split("\n\n")[0]
@@ -174,9 +174,6 @@ def test_csv_tables_are_plain_numbers() -> None:
 
 
 def test_suppressed_counts_are_null_and_counts_are_integers() -> None:
-    from cwb.catalogue import catalogue
-    from cwb.dataset.io import read_dataset
-
     tables = _tables(_ok(["--format", "json", "catalogue", str(MINI)]).stdout)
     by_area = next(doc for title, doc in tables.items() if title.startswith("Assets by area"))
     expected = catalogue(read_dataset(MINI)).by_area
@@ -221,12 +218,6 @@ def test_commons_figures_are_typed() -> None:
 
 
 def test_plain_values() -> None:
-    from datetime import date, datetime
-
-    import numpy as np
-
-    from cwb.cli._output import csv_cell, field_name, plain_value
-
     assert plain_value(np.int64(3)) == 3 and isinstance(plain_value(np.int64(3)), int)
     assert plain_value(np.float32(0.5)) == 0.5
     assert plain_value(pd.NA) is None and plain_value(pd.NaT) is None
@@ -241,22 +232,15 @@ def test_plain_values() -> None:
     assert field_name("with warnings") == "with_warnings" and field_name("£") == "value"
 
 
-def test_csv_neutralises_text_formulas_not_negative_numbers() -> None:
-    from cwb.cli import _output
-
+def test_csv_neutralises_text_formulas_not_negative_numbers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     frame = pd.DataFrame({"name": ["=HYPERLINK(1)", "ok"], "net": [-5.0, 2.0]})
-    buffer = io.StringIO()
     _output.set_table_format("csv")
     try:
-        import sys
-
-        saved, sys.stdout = sys.stdout, buffer
-        try:
-            _output.print_table(frame, "t")
-        finally:
-            sys.stdout = saved
+        _output.print_table(frame, "t")
     finally:
         _output.set_table_format("table")
-    table = pd.read_csv(io.StringIO(buffer.getvalue()))
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert table["name"].tolist() == ["'=HYPERLINK(1)", "ok"]
     assert table["net"].tolist() == [-5.0, 2.0]
