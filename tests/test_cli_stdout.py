@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from realdata_paths import REALDATA
 from typer.testing import CliRunner
 
 from cwb.catalogue import catalogue
@@ -95,6 +96,46 @@ def test_import_duplicates_to_stdout(mini_copy: Path) -> None:
     )
     listing = pd.read_csv(io.StringIO(result.stdout))
     assert "osm:node/1001" in set(listing.iloc[:, 0]) | set(listing.get("incoming_id", []))
+
+
+def test_areas_to_stdout_are_geojson(tmp_path: Path, in_empty_folder: Path) -> None:
+    """Real ONS 2011 LSOA boundaries with IMD 2019, written as GeoJSON to stdout."""
+    geo, imd = REALDATA / "boundaries_geographr", REALDATA / "imd2019_energy_flex"
+    lsoa11 = geo / "lsoa11_west_midlands_met.geojson"
+    if not lsoa11.exists():
+        pytest.skip("../shared/realdata is absent")
+    folder = tmp_path / "ds"
+    _ok(["init", str(folder), "--lat", "52.495", "--lon", "-1.945"])
+    before = (folder / "areas.geojson").read_bytes()
+    imd_file = imd / "File_1_-_IMD2019_Index_of_Multiple_Deprivation_ENGLAND.csv"
+    args = ["areas", str(folder), "-b", str(lsoa11), "--imd", str(imd_file), "--within", "1km"]
+    result = _ok([*args, "-o", "-"])
+    doc = json.loads(result.stdout)
+    assert doc["type"] == "FeatureCollection" and len(doc["features"]) > 3
+    assert {f["geometry"]["type"] for f in doc["features"]} <= {"Polygon", "MultiPolygon"}
+    assert all(1 <= f["properties"]["imd_decile"] <= 10 for f in doc["features"])
+    assert (folder / "areas.geojson").read_bytes() == before  # -o - replaces nothing
+    assert list(in_empty_folder.iterdir()) == []
+
+
+def test_bench_report_to_stdout(in_empty_folder: Path) -> None:
+    args = ["--format", "json", "bench", "--sizes", "150", "--stages", "validate"]
+    result = _ok([*args, "--opportunities", "10", "--out", "-"])
+    report = json.loads(result.stdout)
+    assert [r["stage"] for r in report["results"]] == ["synth", "validate"]
+    lines = [line for line in result.stderr.splitlines() if line.startswith('{"title"')]
+    table = json.loads(lines[0])
+    assert table["columns"] == [
+        "stage",
+        "size",
+        "status",
+        "seconds",
+        "peak_rss_mb",
+        "rss_before_mb",
+    ]
+    seconds = {r["stage"]: r["seconds"] for r in report["results"]}
+    assert {r["stage"]: r["seconds"] for r in table["rows"]} == pytest.approx(seconds)
+    assert list(in_empty_folder.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -244,3 +285,12 @@ def test_csv_neutralises_text_formulas_not_negative_numbers(
     table = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert table["name"].tolist() == ["'=HYPERLINK(1)", "ok"]
     assert table["net"].tolist() == [-5.0, 2.0]
+
+
+def test_tables_on_stderr_are_not_cut_either() -> None:
+    """With -o -, the terminal tables go to stderr, at full width when it is not a terminal."""
+    result = runner.invoke(app, ["spend", str(demo_dataset_path()), "-o", "-"], terminal_width=60)
+    assert result.exit_code == 0, result.output
+    assert "Sandwell and West Birmingham NHS Trust" in result.stderr
+    assert "…" not in result.stderr
+    assert json.loads(result.stdout)["summary"]
