@@ -205,7 +205,7 @@ def test_tables_as_json_and_csv_parse(mini_path: Path) -> None:
     result = runner.invoke(app, ["--format", "csv", "validate", str(mini_path)])
     assert result.exit_code in (0, 1), result.output
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows[0] == ["table", "read", "clean", "with warnings", "with errors"]
+    assert rows[0] == ["table", "read", "clean", "with_warnings", "with_errors"]
     assert "is valid" not in result.stdout and "has errors" not in result.stdout
     bad = runner.invoke(app, ["--format", "xml", "catalogue", str(mini_path)])
     assert bad.exit_code == 2
@@ -244,9 +244,14 @@ def test_gexf_is_1_3_with_weights_colours_and_positions(tmp_path: Path) -> None:
             assert weights[f"{u}->{v}#{k}"] == pytest.approx(d["score"])
 
 
-def test_report_to_dash_is_a_usage_error() -> None:
+def test_report_to_dash_is_html_on_stdout_and_pdf_a_usage_error() -> None:
     result = runner.invoke(app, ["report", str(MINI), "-o", "-"])
-    assert result.exit_code == 2
+    assert result.exit_code == 0, result.output
+    assert result.stdout.lstrip().lower().startswith("<!doctype html")
+    assert "wrote" not in result.stdout
+    for fmt in ("pdf", "md"):
+        result = runner.invoke(app, ["report", str(MINI), "-o", "-", "--format", fmt])
+        assert result.exit_code == 2 and "standard output" in result.output
 
 
 def test_dash_writes_to_stdout(tmp_path: Path, monkeypatch: Any) -> None:

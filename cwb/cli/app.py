@@ -104,8 +104,9 @@ def _root(
         typer.Option(
             "--format",
             help="How commands print their tables: table, json (one document per table and "
-            "line) or csv (tables separated by a blank line); with json or csv, other messages "
-            "go to stderr. Example: cwb --format json catalogue data/birmingham",
+            "line) or csv (tables separated by a blank line). JSON and CSV hold the values "
+            "(numbers, null, ISO dates) under snake_case column names, not the display text; "
+            "other messages go to stderr. Example: cwb --format json catalogue data/birmingham",
         ),
     ] = "table",
 ) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cwb.cli._output import print_table
+from cwb.cli._output import FOLDER, is_stdout, output_target, print_table
 from cwb.cli.app import (
     BandsOpt,
     DatasetArg,
@@ -63,7 +63,7 @@ def init(
     """
     from cwb.dataset.init import init_dataset
 
-    with library_errors():
+    with library_errors({"folder": "FOLDER"}), output_target(folder, FOLDER, option="folder"):
         written = init_dataset(
             folder,
             name=name,
@@ -181,7 +181,10 @@ def validate(
 def catalogue_command(
     dataset: DatasetArg,
     csv: Annotated[
-        Path | None, typer.Option("--csv", help="Also write the tables to this CSV file.")
+        Path | None,
+        typer.Option(
+            "--csv", help="Also write the tables to this CSV file ('-': standard output)."
+        ),
     ] = None,
     bands: BandsOpt = None,
     raw_csv: RawCsvOpt = False,
@@ -189,17 +192,19 @@ def catalogue_command(
     """Count assets by kind and category, by distance band from each project, and by area.
 
     Example: cwb catalogue data/birmingham --csv catalogue.csv --bands 1km,2km,5km
+
+    Example: cwb catalogue data/birmingham --csv - > catalogue.csv
     """
     from cwb.catalogue import catalogue, write_catalogue
     from cwb.dataset.io import read_dataset
 
     catchment = parse_bands(bands)
-    with library_errors():
+    with library_errors(), output_target(csv, ".csv", option="csv") as target:
         ds = read_dataset(dataset)
         ds = ds.with_catchment(catchment) if catchment else ds
         cat = catalogue(ds)
-        if csv:
-            write_catalogue(cat, csv)
+        if target:
+            write_catalogue(cat, target)
     print_table(cat.by_category, f"{ds.name}: assets by kind and category")
     print_table(cat.by_band, "Assets by distance band from each project")
     print_table(
@@ -210,7 +215,7 @@ def catalogue_command(
     if len(cat.areas_by_band):
         shown = cat.areas_by_band.drop(columns=["codes"])
         print_table(shown, "Areas whose polygons come within each band of each project")
-    if csv:
+    if csv and not is_stdout(csv):
         out.print(f"wrote {csv}")
 
 
@@ -230,7 +235,7 @@ def demo(
     """
     from cwb.demo import run_demo
 
-    with library_errors():
+    with library_errors(), output_target(out_dir, FOLDER, option="out"):
         results = run_demo(out_dir, dataset)
     failed = False
     for result in results:

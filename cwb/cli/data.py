@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cwb import settings
-from cwb.cli._output import print_table
+from cwb.cli._output import FOLDER, is_stdout, output_target, print_table
 from cwb.cli.app import (
     DatasetArg,
     RawCsvOpt,
@@ -195,7 +195,8 @@ def import_command(
         typer.Option(
             "--duplicates-csv",
             help="Write the likely duplicates found to this CSV "
-            "(scope: dataset = of an existing row, import = within the import).",
+            "(scope: dataset = of an existing row, import = within the import); "
+            "'-': standard output.",
         ),
     ] = None,
     dry_run: Annotated[
@@ -245,7 +246,10 @@ def import_command(
         "buyer_region": "--buyer-region",
         "delivery_region": "--delivery-region",
     }
-    with library_errors(flags=flags):
+    with (
+        library_errors(flags=flags),
+        output_target(duplicates_csv, ".csv", option="duplicates_csv") as duplicates_target,
+    ):
         if kind != "register" and (keep or category_from or category_map):
             raise UsageError("--keep, --category-from and --category-map are register options")
         ocds_filter = OcdsFilter(
@@ -297,11 +301,11 @@ def import_command(
                 max_distance_m=max_distance, min_similarity=similarity, same_kind=not any_kind
             ),
         )
-        if duplicates_csv is not None:
+        if duplicates_target is not None:
             from cwb.dataset.io import write_table
             from cwb.importers.merge import duplicates_listing
 
-            write_table(duplicates_listing(result), duplicates_csv)
+            write_table(duplicates_listing(result), duplicates_target)
     print_problems(result.skipped, limit=20)
     out.print(result.summary(), highlight=False, markup=False)
     for found, label in (
@@ -334,7 +338,8 @@ def stale(
         int, typer.Option(help="List rows not verified for more than this many months.")
     ] = settings.STALE_MONTHS,
     csv: Annotated[
-        Path | None, typer.Option("--csv", help="Write the listing to this CSV file.")
+        Path | None,
+        typer.Option("--csv", help="Write the listing to this CSV file ('-': standard output)."),
     ] = None,
     include_undated: Annotated[
         bool, typer.Option(help="Also list rows with no date at all.")
@@ -350,9 +355,9 @@ def stale(
     from cwb.dataset.io import read_dataset
     from cwb.dataset.stale import stale_records
 
-    with library_errors():
+    with library_errors(), output_target(csv, ".csv", option="csv") as target:
         ds = read_dataset(dataset)
-        listing = stale_records(ds, months=months, include_undated=include_undated, out=csv)
+        listing = stale_records(ds, months=months, include_undated=include_undated, out=target)
     for row in listing.head(50).itertuples():
         out.print(
             f"{row.table} {row.id}: {row.name} — {row.reason}"
@@ -363,7 +368,7 @@ def stale(
     if len(listing) > 50:
         out.print(
             f"… and {len(listing) - 50} more"
-            + (f"; see {csv}" if csv else "; use --csv to see all")
+            + (f"; see {csv}" if csv and not is_stdout(csv) else "; use --csv to see all")
         )
     out.print(f"{len(listing)} stale row(s) (older than {months} months)")
 
@@ -419,7 +424,12 @@ def areas_command(
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write here instead of the dataset's areas file."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write here instead of the dataset's areas file ('-': GeoJSON to standard "
+            "output).",
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace the dataset's existing areas file.")
@@ -440,9 +450,9 @@ def areas_command(
     from cwb.dataset.manifest import read_manifest
     from cwb.errors import ProblemLog, UsageError
 
-    with library_errors():
+    with library_errors(), output_target(output, ".geojson") as written:
         manifest = read_manifest(dataset, ProblemLog())
-        target = output or dataset / manifest.files["areas"].path
+        target = written or dataset / manifest.files["areas"].path
         if target.exists() and output is None and not force:
             raise UsageError(f"{target} exists: give --force to replace it, or -o another file")
         bands = parse_bands(within) or manifest.bands_m
@@ -460,7 +470,8 @@ def areas_command(
     print_table(built.levels(), f"Areas within {max(bands) / 1000:g} km of the projects")
     for report in built.reports:
         out.print(f"• {report.message()}", highlight=False, markup=False)
-    out.print(f"wrote {target}")
+    if not is_stdout(output):
+        out.print(f"wrote {target}")
 
 
 @app.command("build")
@@ -496,7 +507,10 @@ def build_command(
     """
     from cwb.build import build
 
-    with library_errors(flags={"recipe": "RECIPE", "output": "--output"}):
+    with (
+        library_errors(flags={"recipe": "RECIPE", "output": "--output"}),
+        output_target(output, FOLDER),
+    ):
         build(
             recipe,
             output,

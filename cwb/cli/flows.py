@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cwb.cli._output import is_missing, print_table
+from cwb.cli._output import FOLDER, is_missing, is_stdout, output_target, print_table
 from cwb.cli.app import DatasetArg, app, err, library_errors, out, print_problems
 
 if TYPE_CHECKING:
@@ -195,7 +195,10 @@ def flows_command(
         typer.Option("--csv-dir", help="Write the flows and every measure table here as CSV."),
     ] = None,
     map_: Annotated[
-        Path | None, typer.Option("--map", help="Write a map of the flows to this HTML file.")
+        Path | None,
+        typer.Option(
+            "--map", help="Write a map of the flows to this HTML file ('-': standard output)."
+        ),
     ] = None,
 ) -> None:
     """Print the measures of a dataset's flows between places.
@@ -211,7 +214,11 @@ def flows_command(
     from cwb.flows.atlas import flow_atlas
     from cwb.pipeline import Pipeline
 
-    with library_errors():
+    with (
+        library_errors(),
+        output_target(csv_dir, FOLDER, option="csv_dir"),
+        output_target(map_, ".html", option="map") as map_target,
+    ):
         pipe = Pipeline(read_dataset(dataset), matching=derived)
         ds = pipe.dataset
         atlas = flow_atlas(
@@ -226,13 +233,14 @@ def flows_command(
             written.append(write_table(atlas.flows, csv_dir / "flows.csv"))
             for name, frame in atlas.measures.tables().items():
                 written.append(write_table(frame, csv_dir / f"flows_{name}.csv"))
-        if map_ is not None:
+        if map_target is not None:
             from cwb._atomic import atomic_path
             from cwb.maps.flows import flow_map
 
-            with atomic_path(map_) as tmp:
+            with atomic_path(map_target) as tmp:
                 flow_map(atlas.flows, atlas.places, title=f"Flows: {ds.name}").save(str(tmp))
-            written.append(map_)
+            if not is_stdout(map_):
+                written.append(map_target)
     if atlas.flows.empty:
         out.print(f"{dataset}: no flows (add a flows table, or use --derived)")
         raise typer.Exit(0)

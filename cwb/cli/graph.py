@@ -33,7 +33,10 @@ def graph_command(
     ] = "json",
     metrics_csv: Annotated[
         Path | None,
-        typer.Option("--metrics-csv", help="Also write per-node metrics to this CSV file."),
+        typer.Option(
+            "--metrics-csv",
+            help="Also write per-node metrics to this CSV file ('-': standard output).",
+        ),
     ] = None,
     matching: Annotated[
         bool,
@@ -61,21 +64,29 @@ def graph_command(
 
     if is_stdout(output) and to not in ("gexf", "graphml", "json"):
         raise typer.BadParameter(f"{to!r}: use gexf, graphml or json", param_hint="--to")
-    with library_errors(), output_target(output, f".{to}") as target:
+    with (
+        library_errors(),
+        output_target(output, f".{to}") as target,
+        output_target(metrics_csv, ".csv", option="metrics_csv") as metrics_target,
+    ):
         assert target is not None
         graph_format(target)  # a wrong suffix fails before any work is done
         pipe = Pipeline.open(dataset, matching=matching, seed=seed)
-        written = pipe.write_graph(target, metrics_csv=metrics_csv)
-    if is_stdout(output):
-        written = written[1:]
+        written = pipe.write_graph(target, metrics_csv=metrics_target)
+    shown = [p for p, o in zip(written, (output, metrics_csv), strict=False) if not is_stdout(o)]
     metrics, graph = pipe.graph_metrics, pipe.graph
     s = metrics.summary
     node_rows, edge_rows = list(s["nodes_by_type"].items()), list(s["edges_by_type"].items())
     print_table(
-        [(*n, *e) for n, e in zip_longest(node_rows, edge_rows, fillvalue=("", ""))],
+        [(*n, *e) for n, e in zip_longest(node_rows, edge_rows, fillvalue=(None, None))],
         f"{dataset}: {s['nodes']} nodes, {s['edges']} edges",
-        columns=("nodes by type", "n", "edges by type", "n"),
-        right=("n",),
+        columns={
+            "node_type": "nodes by type",
+            "nodes": "n",
+            "edge_type": "edges by type",
+            "edges": "n",
+        },
+        right=("nodes", "edges"),
     )
     sample = (
         f" (estimated from {s['betweenness_sample']} sources)" if s["betweenness_sample"] else ""
@@ -108,5 +119,5 @@ def graph_command(
             right=("betweenness", "degree"),
             cell=lambda key, value: f"{value:.3f}" if key == "betweenness" else str(value),
         )
-    for path in written:
+    for path in shown:
         out.print(f"wrote {path}")

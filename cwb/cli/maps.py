@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cwb import settings
+from cwb.cli._output import FOLDER, is_stdout, output_target
 from cwb.cli.app import BandsOpt, DatasetArg, app, err, library_errors, out, parse_bands
 
 
@@ -15,7 +16,10 @@ from cwb.cli.app import BandsOpt, DatasetArg, app, err, library_errors, out, par
 def map_command(
     dataset: DatasetArg,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="HTML file to write.", dir_okay=False)
+        Path,
+        typer.Option(
+            "--output", "-o", help="HTML file to write ('-': standard output).", dir_okay=False
+        ),
     ] = Path("map.html"),
     indicator: Annotated[
         str,
@@ -93,6 +97,8 @@ def map_command(
     Example: cwb map data/birmingham -o board.html --tiles cartodb-positron --show-links
 
     Example: cwb map data/birmingham -o small.html --assets cdn
+
+    Example: cwb map data/birmingham -o - > map.html
     """
     if assets_prefix:
         err.print("--assets-prefix is deprecated: use --assets PREFIX")
@@ -111,11 +117,13 @@ def map_command(
     from cwb.errors import UsageError
     from cwb.pipeline import MAP_SUFFIXES, Pipeline
 
-    with library_errors():
-        UsageError.check_suffix(output, MAP_SUFFIXES, "a map")  # before any work is done
+    with library_errors(), output_target(output, ".html") as target:
+        assert target is not None
+        UsageError.check_suffix(target, MAP_SUFFIXES, "a map")  # before any work is done
         pipe = Pipeline.open(dataset, bands_m=catchment, matching=not no_links, map_options=options)
-        path = pipe.write_map(output)
-    out.print(f"wrote {path}")
+        path = pipe.write_map(target)
+    if not is_stdout(output):
+        out.print(f"wrote {path}")
 
 
 @app.command("report")
@@ -127,7 +135,8 @@ def report_command(
             "--output",
             "-o",
             help="File to write: .html, .md (charts as SVG files beside it) or .pdf (printed "
-            "by headless Chromium, else WeasyPrint: pip install 'cwb[pdf]').",
+            "by headless Chromium, else WeasyPrint: pip install 'cwb[pdf]'); '-': the HTML "
+            "to standard output.",
             dir_okay=False,
         ),
     ] = Path("report.html"),
@@ -151,16 +160,25 @@ def report_command(
     Example: cwb report data/birmingham -o report.html --map map.html
 
     Example: cwb report data/birmingham -o report.pdf
+
+    Example: cwb report data/birmingham -o - > report.html
     """
     catchment = parse_bands(bands)
     from cwb.pipeline import Pipeline
     from cwb.report import report_format
 
-    with library_errors():
-        report_format(output, fmt)  # a bad format fails before any work is done
+    with library_errors():  # a bad format fails before any work is done
+        kind = report_format(Path("stdout") if is_stdout(output) else output, fmt)
+    beside = "a Markdown report writes its charts as SVG files beside it: give a file name"
+    with (
+        library_errors(),
+        output_target(output, f".{kind}", refuse=beside if kind == "md" else None) as target,
+    ):
+        assert target is not None
         pipe = Pipeline.open(dataset, bands_m=catchment, map_href=map_file)
-        path = pipe.write_report(output, format=fmt)
-    out.print(f"wrote {path}")
+        path = pipe.write_report(target, format=fmt)
+    if not is_stdout(output):
+        out.print(f"wrote {path}")
 
 
 @app.command("publish")
@@ -208,7 +226,7 @@ def publish_command(
     catchment = parse_bands(bands)
     from cwb.demo import publish
 
-    with library_errors():
+    with library_errors(), output_target(output, FOLDER):
         written = publish(
             dataset,
             output,

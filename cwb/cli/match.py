@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cwb import settings
-from cwb.cli._output import output_target, print_table
+from cwb.cli._output import is_stdout, output_target, print_table
 from cwb.cli.app import DatasetArg, RawCsvOpt, app, library_errors, out
 
 OutputOpt = Annotated[
@@ -76,7 +76,7 @@ def match(
         out.print("Residents in groups smaller than the privacy threshold were left out.")
     if len(result.unlocated):
         out.print(f"{len(result.unlocated)} row(s) could not be located and were not matched.")
-    if output is not None:
+    if output is not None and not is_stdout(output):
         out.print(f"wrote {len(result.matches)} matches to {output}")
 
 
@@ -91,11 +91,13 @@ def gaps(
     """List the training needs (demand left unmet by local assets) and the untapped assets.
 
     Example: cwb gaps data/birmingham -o gaps.csv
+
+    Example: cwb --format json gaps data/birmingham -o - > gaps.csv 2> tables.json
     """
     from cwb.matching.core import run_gaps
 
-    with library_errors():
-        found = run_gaps(dataset, output=output, project=project)
+    with library_errors(), output_target(output, ".csv") as target:
+        found = run_gaps(dataset, output=target, project=project)
     print_table(
         found.training_needs.head(limit),
         "Training needs (units by skill)",
@@ -113,15 +115,15 @@ def gaps(
     print_table(
         [(kind, reason, int(n)) for (kind, reason), n in counts.items()],
         f"Untapped assets: {len(untapped)}",
-        columns={"kind": "kind", "reason": "reason", "n": "assets"},
-        right=("n",),
+        columns={"kind": "kind", "reason": "reason", "assets": "assets"},
+        right=("assets",),
     )
     if found.unknown_skills is not None and len(found.unknown_skills):
         out.print(
             f"{len(found.unknown_skills)} skill term(s) are not in the vocabulary "
             "(listed in the CSV)."
         )
-    if output is not None:
+    if output is not None and not is_stdout(output):
         out.print(f"wrote {output}")
 
 
@@ -141,7 +143,8 @@ def compare(
         Path | None,
         typer.Option(
             "--opportunities",
-            help="CSV file for the local take-up of each opportunity in each scenario.",
+            help="CSV file for the local take-up of each opportunity in each scenario "
+            "('-': standard output).",
             dir_okay=False,
         ),
     ] = None,
@@ -159,12 +162,16 @@ def compare(
     """
     from cwb.scenarios import run_compare
 
-    with library_errors():
+    with (
+        library_errors(),
+        output_target(output, ".csv") as target,
+        output_target(opportunities, ".csv", option="opportunities") as take_up,
+    ):
         result = run_compare(
             dataset,
             scenarios,
-            output=output,
-            opportunities_output=opportunities,
+            output=target,
+            opportunities_output=take_up,
             project=project,
         )
     labels = {
@@ -182,5 +189,5 @@ def compare(
     if len(result.settings):
         print_table(result.settings, "Settings that differ", right=result.scenarios)
     for path in (output, opportunities):
-        if path is not None:
+        if path is not None and not is_stdout(path):
             out.print(f"wrote {path}")

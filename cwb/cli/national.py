@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cwb.cli._output import print_table
+from cwb.cli._output import FOLDER, output_target, print_table
 from cwb.cli.app import app, err, library_errors, out
 
 store_app = typer.Typer(
@@ -44,7 +44,7 @@ def store_build_command(
     from cwb import settings
     from cwb.national.store import build_store
 
-    with library_errors():
+    with library_errors(), output_target(output, FOLDER, option="out"):
         built = build_store(
             sources,
             output,
@@ -79,13 +79,28 @@ def _print_store(store: object) -> None:
             "table": table,
             "file": part.path,
             "rows": part.rows,
-            "MB": round(part.bytes / 1e6, 1),
-            "extent": "" if part.bbox is None else " ".join(f"{v:.3f}" for v in part.bbox),
+            "mb": part.bytes / 1e6,
+            "extent": None if part.bbox is None else [float(v) for v in part.bbox],
         }
         for table, parts in store.partitions.items()  # type: ignore[attr-defined]
         for part in parts
     ]
-    print_table(pd.DataFrame(rows), f"{store.path}: {store.bytes / 1e6:,.1f} MB")  # type: ignore[attr-defined]
+    frame = pd.DataFrame(rows, columns=["table", "file", "rows", "mb", "extent"])
+
+    def cell(key: str, value: object) -> str:
+        if key == "mb":
+            return f"{value:,.1f}"
+        if key == "extent":
+            return "" if value is None else " ".join(f"{v:.3f}" for v in value)  # type: ignore[attr-defined]
+        return str(value)
+
+    print_table(
+        frame,
+        f"{store.path}: {store.bytes / 1e6:,.1f} MB",  # type: ignore[attr-defined]
+        columns={"table": "table", "file": "file", "rows": "rows", "mb": "MB", "extent": "extent"},
+        right=("rows", "mb"),
+        cell=cell,
+    )
     problems = store.problems  # type: ignore[attr-defined]
     if problems:
         err.print(f"{len(problems)} warning(s) from validation; see store.json")
@@ -148,7 +163,7 @@ def national_command(
         raise typer.Exit(2)
     runs = {"catalogue": national_catalogue, "match": national_match, "spend": national_spend}
     flags = {"workers": "--workers", "scheduler": "--scheduler", "projects": "--projects"}
-    with library_errors(flags):
+    with library_errors(flags), output_target(output, FOLDER, option="out"):
         opened = open_store(store)
         scope = scope_for(opened, read_projects(projects) if projects else None)
         with executor(workers, scheduler) as run:

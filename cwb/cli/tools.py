@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cwb.cli._output import print_table
+from cwb.cli._output import FOLDER, is_stdout, output_target, print_table
 from cwb.cli.app import app, err, library_errors, out
 
 
@@ -45,7 +45,10 @@ def synth(
     """
     from cwb.synth.generate import synth_dataset
 
-    with library_errors(flags={"overwrite": "--force"}):
+    with (
+        library_errors(flags={"overwrite": "--force", "folder": "FOLDER"}),
+        output_target(folder, FOLDER, option="folder"),
+    ):
         result = synth_dataset(
             folder,
             assets=assets,
@@ -71,9 +74,9 @@ def bench(
     stages: Annotated[
         str | None, typer.Option("--stages", help="Stages to run, comma-separated (default: all).")
     ] = None,
-    out_path: Annotated[Path, typer.Option("--out", help="JSON report to write.")] = Path(
-        "bench.json"
-    ),
+    out_path: Annotated[
+        Path, typer.Option("--out", help="JSON report to write ('-': standard output).")
+    ] = Path("bench.json"),
     markdown: Annotated[
         bool,
         typer.Option(
@@ -117,13 +120,16 @@ def bench(
 
       cwb bench --national --sizes 1M,10M --work-dir /tmp/nat --out national.json
     """
+    import pandas as pd
+
     from cwb.bench import harness as b
 
     if national:
         from cwb.bench.national import NATIONAL_STEPS, bench_national, write_results
 
         chosen = tuple(stages.split(",")) if stages else NATIONAL_STEPS
-        with library_errors():
+        with library_errors(), output_target(out_path, ".json", option="out") as target:
+            assert target is not None
             results = bench_national(
                 b.parse_sizes(sizes),
                 work_dir or Path("bench-national"),
@@ -133,8 +139,9 @@ def bench(
                 timeout=timeout,
                 progress=lambda msg: err.print(msg),
             )
-        write_results(results, out_path)
-        out.print(out_path.with_suffix(".md").read_text(encoding="utf-8"))
+            write_results(results, target)
+            table = target.with_suffix(".md").read_text(encoding="utf-8")
+        out.print(table)
         return
 
     if list_stages:
@@ -148,7 +155,7 @@ def bench(
         text = b.format_cell(r) if r.ok else f"{r.status}: {r.reason}"
         err.print(f"{r.size:>10,}  {r.stage:<12} {text}", highlight=False)
 
-    with library_errors():
+    with library_errors(), output_target(out_path, ".json", option="out") as target:
         names = [s.strip() for s in stages.split(",") if s.strip()] if stages else None
         report = b.run_benchmark(
             b.parse_sizes(sizes),
@@ -160,8 +167,10 @@ def bench(
             timeout_s=timeout,
             on_result=progress,
         )
-        md_path = out_path.with_suffix(".md") if markdown else None
-        written = b.write_report(report, out_path, md_path)
+        md_path = out_path.with_suffix(".md") if markdown and not is_stdout(out_path) else None
+        written = b.write_report(report, target, md_path)
+    if is_stdout(out_path):
+        written = written[1:]
     size_labels = [f"{size:,}" for size in report.sizes]
     print_table(
         [
@@ -171,6 +180,13 @@ def bench(
         "cwb bench: seconds · peak memory (MB)",
         columns=("stage", *size_labels),
         right=size_labels,
+        typed=pd.DataFrame(
+            [
+                (r.stage, r.size, r.status, r.seconds, r.peak_rss_mb, r.rss_before_mb)
+                for r in report.results
+            ],
+            columns=["stage", "size", "status", "seconds", "peak_rss_mb", "rss_before_mb"],
+        ),
     )
     for r in report.results:
         if r.status != "ok":
