@@ -15,7 +15,8 @@
   score with their reasons (links from residents are aggregated per area);
 - the areas shaded by an indicator, supplier spend per area when a spend
   analysis is given, a layer control, legend, title with sources and date, scale bar,
-  fullscreen button and search by name.
+  fullscreen button and search by name; while the template's example rows
+  remain in the dataset (left out of every layer), the title panel says so.
 
 The layers themselves are built in :mod:`cwb.maps.layers`; this module composes
 them with the controls into one folium map.
@@ -39,10 +40,12 @@ from cwb._atomic import atomic_path
 from cwb._version import __version__
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
+from cwb.dataset.validate import example_rows_note
 from cwb.errors import UsageError
 from cwb.maps.commons import add_pacts, add_places
 from cwb.maps.elements import (
     CwbControl,
+    add_base_map,
     add_page_parts,
     drop_unused_links,
     set_asset_prefix,
@@ -233,15 +236,13 @@ def make_map(
     for control in build.controls:
         control.add_to(fmap)
     CwbControl("arrange").add_to(fmap)  # lays out the controls, once all are on the map
-    if options.tiles:  # added last: tiles load once, for the fitted view
-        folium.TileLayer(
+    if options.tiles:  # added last: tiles load once, for the fitted view (and only online)
+        add_base_map(
+            fmap,
             options.tiles,
-            name="Base map",
-            control=False,
-            max_zoom=19,
             attr=TILE_ATTRIBUTION.get(options.tiles),
             subdomains="abcd" if options.tiles == POSITRON else "abc",
-        ).add_to(fmap)
+        )
     if folium_assets:
         drop_unused_links(fmap)
     else:  # a cwb map itself needs only Leaflet
@@ -357,7 +358,11 @@ def _title_spec(ds: Dataset, options: MapOptions) -> dict[str, str]:
     listed = "; ".join(sources) if sources else "dataset " + ds.name
     note = f"Sources: {listed}. Made {date} with cwb {__version__}."
     subtitle = "; ".join(p.name for p in ds.manifest.projects)
-    return {"title": options.title or ds.name, "subtitle": subtitle, "note": note}
+    spec = {"title": options.title or ds.name, "subtitle": subtitle, "note": note}
+    warning = example_rows_note(ds.problems)
+    if warning:  # shown in the title panel (as text) until the rows are deleted
+        spec["warning"] = warning
+    return spec
 
 
 def _known_tiles(name: str) -> bool:
