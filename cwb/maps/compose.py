@@ -254,6 +254,9 @@ def make_map(
         unknown = set_asset_prefix(fmap, assets)
         for url in unknown:
             log.warning("no local path known for %s; it still loads from the CDN", url)
+    # ids fixed now, before any render: a map shown in Jupyter and then saved renders each
+    # element once (new ids at save time would add every script a second time)
+    stable_ids(fmap.get_root())
     return fmap
 
 
