@@ -563,11 +563,13 @@ def test_assets_prefix_points_every_link_at_the_prefix(ds: Dataset) -> None:
     assert "https://intranet.example/npm/leaflet/dist/leaflet.js" in links
 
 
-def test_folium_assets_kept_on_request(ds: Dataset) -> None:
+def test_folium_assets_kept_on_request(ds: Dataset, caplog: pytest.LogCaptureFixture) -> None:
     lean = make_map(ds, links=False).get_root().render()
+    assert "CDNs" not in caplog.text
     full = make_map(ds, links=False, folium_assets=True).get_root().render()
     assert "jquery" not in lean and "jquery" in full
     assert "bootstrap-glyphicons" not in full
+    assert "stay linked from their CDNs" in caplog.text  # said, since the map is not offline
 
 
 @pytest.mark.skipif(not WEBASSETS.is_dir(), reason="tests/webassets not installed")

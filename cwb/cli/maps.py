@@ -184,8 +184,8 @@ def publish_command(
     assets: Annotated[
         str | None,
         typer.Option(
-            help="Where the map loads Leaflet from: cdn (default), inline, or a URL or folder "
-            "prefix (node_modules layout) for self-hosted assets."
+            help="Where the map loads Leaflet from: inline (default: written into the file, "
+            "which opens offline), cdn, or a URL or folder prefix (node_modules layout)."
         ),
     ] = None,
     tiles: Annotated[

@@ -156,7 +156,8 @@ def make_map(
     folium_assets
         Keep every script and stylesheet folium links by default (jQuery,
         Bootstrap, Font Awesome, awesome-markers); needed only if you add
-        ``folium.Icon`` markers to the returned map yourself.
+        ``folium.Icon`` markers to the returned map yourself. They are linked
+        (from their CDNs, or ``assets`` when a prefix), never inlined.
 
     Returns
     -------
@@ -245,6 +246,12 @@ def make_map(
         )
     if folium_assets:
         drop_unused_links(fmap)
+        if assets == "inline":
+            log.warning(
+                "folium_assets=True: jQuery, Bootstrap, Font Awesome and awesome-markers stay "
+                "linked from their CDNs (only Leaflet is inlined): the map needs the internet "
+                "for the markers that use them"
+            )
     else:  # a cwb map itself needs only Leaflet
         fmap.default_js = [(n, u) for n, u in fmap.default_js if n == "leaflet"]
         fmap.default_css = [(n, u) for n, u in fmap.default_css if n == "leaflet_css"]
