@@ -195,7 +195,11 @@ def flows_command(
         typer.Option("--csv-dir", help="Write the flows and every measure table here as CSV."),
     ] = None,
     map_: Annotated[
-        Path | None, typer.Option("--map", help="Write a map of the flows to this HTML file.")
+        Path | None,
+        typer.Option(
+            "--map",
+            help="Write a map of the flows to this HTML file (self-contained: opens offline).",
+        ),
     ] = None,
 ) -> None:
     """Print the measures of a dataset's flows between places.
