@@ -961,11 +961,14 @@
     }
     function start() {
       if (probing || map.hasLayer(tiles)) { return; }
+      var url;
+      /* a template with keys of its own ({-y}, an API key): no probe, Leaflet fills it */
+      try { url = probeUrl(map, tiles); } catch (e) { add(); return; }
       probing = true;
       var img = new Image();
       img.onload = add;
       img.onerror = function () { probing = false; say(spec.failed); };
-      img.src = probeUrl(map, tiles);
+      img.src = url;
     }
     tiles.on("tileload", function () { loaded += 1; });
     tiles.on("tileerror", function () {
