@@ -393,3 +393,30 @@ def test_example_rows_are_named_in_the_title_panel(
         assert log == {"console": [], "page": [], "aborted": []}
     finally:
         page.context.close()
+
+
+def test_a_tile_template_with_keys_of_its_own_still_loads(
+    browser: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """``{-y}`` (TMS rows) cannot be probed from the template: the layer is added as is."""
+    options = {"tiles": "https://tiles.example/{z}/{x}/{-y}.png", "links": False}
+    path = Pipeline.open(demo_dataset_path(), map_options=options).write_map(tmp_path / "m.html")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    asked: list[str] = []
+    tile = png_1px((200, 220, 200))
+
+    def serve(route: Any) -> None:
+        asked.append(route.request.url)
+        route.fulfill(body=tile, content_type="image/png")
+
+    context.route(re.compile(r"^https?://"), serve)
+    page = context.new_page()
+    try:
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        page.wait_for_selector(".leaflet-tile-loaded")
+        assert page.evaluate(TILES_ON) is True
+        assert asked and all(u.startswith("https://tiles.example/") for u in asked)
+        assert page.locator(".cwb-basemap-note").count() == 0
+    finally:
+        context.close()

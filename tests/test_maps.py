@@ -799,3 +799,12 @@ def test_a_map_shown_in_jupyter_then_saved_is_the_same_page(ds: Dataset, tmp_pat
     assert saved.count("cwbMap.title(") == 1 and saved.count("cwbMap.basemap(") == 1
     again = make_map(ds, matches=MATCHES, date="2025-01-31")
     assert write_map(again, tmp_path / "again.html").read_text(encoding="utf-8") == saved
+
+
+def test_a_tile_url_template_gets_its_servers_name_as_attribution(ds: Dataset) -> None:
+    fmap = make_map(ds, links=False, tiles="https://{s}.tiles.example/{z}/{x}/{y}.png")
+    tiles = next(e for e in iter_elements(fmap) if isinstance(e, folium.TileLayer))
+    assert tiles.options["attribution"] == "Base map: a.tiles.example"
+    hostile = make_map(ds, links=False, tiles="https://<b>x/{z}/{x}/{y}.png")
+    tiles = next(e for e in iter_elements(hostile) if isinstance(e, folium.TileLayer))
+    assert "<b>" not in tiles.options["attribution"]  # Leaflet writes attributions as HTML

@@ -24,11 +24,13 @@ them with the controls into one folium map.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import folium
 import numpy as np
@@ -241,7 +243,7 @@ def make_map(
         add_base_map(
             fmap,
             options.tiles,
-            attr=TILE_ATTRIBUTION.get(options.tiles),
+            attr=tile_attribution(options.tiles),
             subdomains="abcd" if options.tiles == POSITRON else "abc",
         )
     if folium_assets:
@@ -280,6 +282,20 @@ TILE_ATTRIBUTION: dict[str, str] = {
     POSITRON: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
     'contributors &copy; <a href="https://carto.com/attributions">CARTO</a>',
 }
+
+
+def tile_attribution(tiles: str) -> str | None:
+    """The attribution shown for a base map (HTML, as Leaflet writes it).
+
+    cwb's named base maps have their own; folium knows its providers' (None);
+    a URL template names its server (folium refuses custom tiles without one).
+    """
+    if tiles in TILE_ATTRIBUTION:
+        return TILE_ATTRIBUTION[tiles]
+    if "{" not in tiles:
+        return None
+    host = urlsplit(tiles.replace("{s}", "a")).hostname or tiles
+    return "Base map: " + html.escape(host)
 
 
 def tile_source(tiles: str | None) -> str | None:
