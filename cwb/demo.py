@@ -11,7 +11,6 @@ so each stage (matching, spend analysis, graph, map, report …) is computed onc
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from cwb.commons.pacts import commons_figures, write_commons
 from cwb.dataset.io import read_dataset, write_table
 from cwb.errors import UsageError
 from cwb.graph.io import write_graph
-from cwb.maps.compose import make_map
 from cwb.matching.core import write_csv
 from cwb.pdf import pdf_engine
 from cwb.pipeline import Pipeline
@@ -164,23 +162,14 @@ ASSET_MODES = ("cdn", "inline")
 def map_asset_options(assets: str | None, tiles: str | None) -> dict[str, Any]:
     """Keyword arguments of :func:`cwb.maps.compose.make_map` for ``--assets`` and ``--tiles``.
 
-    ``assets`` is ``cdn`` (the default), ``inline`` or a URL/folder prefix. When
-    ``make_map`` takes an ``assets`` argument it gets the value as it is; otherwise
-    a prefix goes to ``assets_prefix`` and ``inline`` is a usage error.
-    ``tiles`` ``none`` draws no base map.
+    ``assets`` is ``inline`` (the default: the map opens offline), ``cdn`` or a
+    URL/folder prefix; ``tiles`` ``none`` draws no base map.
     """
-    accepted = inspect.signature(make_map).parameters
     options: dict[str, Any] = {}
     if tiles is not None:
         options["tiles"] = None if tiles.lower() == "none" else tiles
-    if assets is None or assets == "cdn":
-        return options
-    if "assets" in accepted:
+    if assets is not None:
         options["assets"] = assets
-    elif assets == "inline":
-        raise UsageError("inline map assets are not available in this version", argument="assets")
-    else:
-        options["assets_prefix"] = assets
     return options
 
 

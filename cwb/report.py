@@ -30,6 +30,7 @@ from cwb._version import __version__
 from cwb.commons.pacts import commons_figures, pacts_over_time
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
+from cwb.dataset.validate import example_rows_note
 from cwb.errors import UsageError
 from cwb.flows.summary import draw_flow_map, strongest_across
 from cwb.maps.compose import KIND_STYLE
@@ -659,6 +660,7 @@ def build_report(
         sections=sections,
         map_href=map_href,
         notes=notes + [f"Made with cwb {__version__}."],
+        warnings=[w for w in [example_rows_note(ds.problems)] if w],
     )
 
 
@@ -694,6 +696,7 @@ def render_markdown(report: Report, chart_dir: str | None = None) -> tuple[str, 
     lines = [f"# {_md(report.title)}", "", f"*{_md(report.subtitle)}* — {_md(report.date)}", ""]
     if report.map_href:
         lines += [f"Interactive map: [{_md(report.map_href)}](<{_safe_href(report.map_href)}>)", ""]
+    lines += [f"> **Note:** {_md(w)}\n" for w in report.warnings]
     lines += ["| figure | value | |", "|---|---|---|"]
     lines += [f"| {_md(f.label)} | **{_md(f.value)}** | {_md(f.note)} |" for f in report.headline]
     files: dict[str, str] = {}

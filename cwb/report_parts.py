@@ -115,6 +115,8 @@ class Report:
     sections: list[Section]
     map_href: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: Shown under the title, before any figure (e.g. template example rows left out).
+    warnings: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- formatting

@@ -7,6 +7,7 @@ group in it, the commands used to crash in the residents' aggregation.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,11 @@ from typer.testing import CliRunner
 
 import cwb
 from cwb.cli import app
+from cwb.dataset.validate import example_rows_note
+from cwb.errors import Problem
 from cwb.pipeline import Pipeline
+from cwb.report import render_html, render_markdown
+from cwb.report_parts import Report
 
 runner = CliRunner()
 
@@ -133,6 +138,64 @@ def test_demo_runs_on_a_fresh_dataset(fresh: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "failed" not in result.output
     assert any((tmp_path / "d").iterdir())
+
+
+EXAMPLES_NOTE = (
+    "3 example rows from the template are still in the dataset and were left out of every "
+    "figure: delete them once your own rows are in."
+)
+
+
+def _title_spec(page: str) -> dict[str, str]:
+    found = re.search(r"cwbMap\.title\(map_\w+, (\{.*?\})\);", page)
+    assert found, "no title panel"
+    return json.loads(found.group(1))
+
+
+def _drop_example_rows(folder: Path) -> None:
+    for name in ("assets.csv", "opportunities.csv", "links.csv"):
+        path = folder / name
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        column = rows[0].index("example")
+        kept = [r for r in rows if r is rows[0] or r[column].strip().lower() != "yes"]
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle, lineterminator="\r\n").writerows(kept)
+
+
+def test_example_rows_are_named_in_the_map_and_the_report(fresh: Path, tmp_path: Path) -> None:
+    """The template's example rows (left out) are named in the outputs, not only in the log."""
+    outputs = {suffix: tmp_path / f"out{suffix}" for suffix in (".map.html", ".html", ".md")}
+    for suffix, path in outputs.items():
+        command = "map" if suffix == ".map.html" else "report"
+        result = runner.invoke(app, [command, str(fresh), "--output", str(path)])
+        assert result.exit_code == 0, result.output
+    assert _title_spec(outputs[".map.html"].read_text(encoding="utf-8"))["warning"] == EXAMPLES_NOTE
+    report = outputs[".html"].read_text(encoding="utf-8")
+    assert f'<p class="warning" role="note">{EXAMPLES_NOTE}</p>' in report
+    assert report.index(EXAMPLES_NOTE) < report.index('aria-label="Headline figures"')
+    assert f"> **Note:** {EXAMPLES_NOTE}" in outputs[".md"].read_text(encoding="utf-8")
+
+    _drop_example_rows(fresh)  # once deleted, the outputs say nothing more
+    for suffix, path in outputs.items():
+        command = "map" if suffix == ".map.html" else "report"
+        assert runner.invoke(app, [command, str(fresh), "--output", str(path)]).exit_code == 0
+        assert "example row" not in path.read_text(encoding="utf-8"), suffix
+    assert "warning" not in _title_spec(outputs[".map.html"].read_text(encoding="utf-8"))
+
+
+def test_example_rows_note_counts_and_report_escapes_it() -> None:
+    one = [Problem("assets.csv", "example row", row=2, column="example", code="example_row")]
+    link = [Problem("links.csv", "links an example", row=3, column="source", code="example_row")]
+    assert example_rows_note(one + link) == (
+        "1 example row from the template is still in the dataset and was left out of every "
+        "figure: delete it once your own rows are in."
+    )
+    assert example_rows_note(link) is None
+    report = Report("T", "S", "2025-01-31", [], [], [], warnings=["<b>3</b> & more"])
+    page = render_html(report)
+    assert '<p class="warning" role="note">&lt;b&gt;3&lt;/b&gt; &amp; more</p>' in page
+    assert "> **Note:** &lt;b&gt;3&lt;/b&gt; &amp; more" in render_markdown(report)[0]
 
 
 # --------------------------------------------------------------------------- the Excel template

@@ -7,6 +7,7 @@ import html as html_module
 import json
 import re
 from dataclasses import replace
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,10 @@ from cwb.dataset.manifest import manifest_from_dict
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES
 from cwb.errors import UsageError
-from cwb.maps.compose import CATEGORY_COLOURS, make_map, save_map
+from cwb.flows.census import flows_from_shares
+from cwb.maps.compose import CATEGORY_COLOURS, make_map, save_map, write_map
 from cwb.maps.elements import (
+    BASEMAP_OFFLINE,
     QUANTUM,
     CwbLayer,
     _read_varints,
@@ -41,6 +44,7 @@ from cwb.maps.elements import (
     unpack_fields,
     zigzag_varints,
 )
+from cwb.maps.flows import flow_map
 from cwb.maps.layers import strongest_first
 from cwb.maps.tables import indicator_classes, link_table
 
@@ -559,11 +563,13 @@ def test_assets_prefix_points_every_link_at_the_prefix(ds: Dataset) -> None:
     assert "https://intranet.example/npm/leaflet/dist/leaflet.js" in links
 
 
-def test_folium_assets_kept_on_request(ds: Dataset) -> None:
+def test_folium_assets_kept_on_request(ds: Dataset, caplog: pytest.LogCaptureFixture) -> None:
     lean = make_map(ds, links=False).get_root().render()
+    assert "CDNs" not in caplog.text
     full = make_map(ds, links=False, folium_assets=True).get_root().render()
     assert "jquery" not in lean and "jquery" in full
     assert "bootstrap-glyphicons" not in full
+    assert "stay linked from their CDNs" in caplog.text  # said, since the map is not offline
 
 
 @pytest.mark.skipif(not WEBASSETS.is_dir(), reason="tests/webassets not installed")
@@ -709,3 +715,96 @@ def test_jupyter_repr_is_offline(ds: Dataset) -> None:
     )
     assert 't.version="1.9.3"' in page
     assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)
+
+
+# ---------------------------------------------------------------- no CDN at all
+
+
+class _Fetches(HTMLParser):
+    """What a page asks the network for as it loads: script, link, img, iframe, CSS urls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        wanted = {"script": "src", "link": "href", "img": "src", "iframe": "src"}.get(tag)
+        for name, value in attrs:
+            if name == wanted and value:
+                self.urls.append(value)
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.urls += re.findall(r"""(?:url\(|@import)\s*["']?([^"')\s]+)""", data)
+
+
+def _remote(page: str) -> list[str]:
+    parser = _Fetches()
+    parser.feed(page)
+    return [u for u in parser.urls if re.match(r"(?i)^(https?:)?//", u)]
+
+
+def _srcdoc(shown: str) -> str:
+    return html_module.unescape(re.search(r'srcdoc="([^"]*)"', shown).group(1))
+
+
+def test_default_maps_fetch_nothing_from_a_cdn(ds: Dataset) -> None:
+    shares = pd.DataFrame({"origin": ["W", "E"], "destination": ["H", "H"], "share": [0.6, 0.4]})
+    flows = flows_from_shares(shares, kind="patients", unit="patients", total=1000)
+    places = pd.DataFrame(
+        {"place": ["W", "E", "H"], "name": ["West", "East", "Hospital"],
+         "lat": [52.49, 52.50, 52.4951], "lon": [-1.95, -1.93, -1.9447]}
+    )  # fmt: skip
+    pages = {
+        "map": make_map(ds, matches=MATCHES).get_root().render(),
+        "notebook": _srcdoc(make_map(ds, matches=MATCHES)._repr_html_()),
+        "flows": flow_map(flows, places).get_root().render(),
+    }
+    for name, page in pages.items():
+        assert _remote(page) == [], name
+        assert 't.version="1.9.3"' in page, name  # Leaflet inlined
+        for lib in ("jquery", "bootstrap", "fontawesome", "awesome-markers", "markercluster"):
+            assert lib not in page.lower(), (name, lib)
+    # the parser does see links: the cdn variant has exactly Leaflet's two
+    cdn = make_map(ds, links=False, assets="cdn").get_root().render()
+    assert sorted(_remote(cdn)) == [
+        "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css",
+        "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js",
+    ]
+    cdn_flows = flow_map(flows, places, assets="cdn").get_root().render()
+    assert len(_remote(cdn_flows)) == 2
+
+
+def test_base_map_waits_for_the_network(ds: Dataset) -> None:
+    fmap = make_map(ds, links=False)
+    page = fmap.get_root().render()
+    tiles = next(e for e in iter_elements(fmap) if isinstance(e, folium.TileLayer))
+    assert tiles.show is False  # the page adds it, when online (cwbMap.basemap)
+    assert f"{tiles.get_name()}.addTo(" not in page
+    assert f"cwbMap.basemap({fmap.get_name()}, " in page and f"[{tiles.get_name()}]);" in page
+    assert BASEMAP_OFFLINE in page
+    assert "cwbMap.basemap(" not in make_map(ds, links=False, tiles="none").get_root().render()
+
+
+def test_a_map_shown_in_jupyter_then_saved_is_the_same_page(ds: Dataset, tmp_path: Path) -> None:
+    fmap = make_map(ds, matches=MATCHES, date="2025-01-31")
+    shown = _srcdoc(fmap._repr_html_())
+    saved = write_map(fmap, tmp_path / "map.html").read_text(encoding="utf-8")
+    assert saved == shown
+    assert saved.count("cwbMap.title(") == 1 and saved.count("cwbMap.basemap(") == 1
+    again = make_map(ds, matches=MATCHES, date="2025-01-31")
+    assert write_map(again, tmp_path / "again.html").read_text(encoding="utf-8") == saved
+
+
+def test_a_tile_url_template_gets_its_servers_name_as_attribution(ds: Dataset) -> None:
+    fmap = make_map(ds, links=False, tiles="https://{s}.tiles.example/{z}/{x}/{y}.png")
+    tiles = next(e for e in iter_elements(fmap) if isinstance(e, folium.TileLayer))
+    assert tiles.options["attribution"] == "Base map: a.tiles.example"
+    hostile = make_map(ds, links=False, tiles="https://<b>x/{z}/{x}/{y}.png")
+    tiles = next(e for e in iter_elements(hostile) if isinstance(e, folium.TileLayer))
+    assert "<b>" not in tiles.options["attribution"]  # Leaflet writes attributions as HTML

@@ -191,7 +191,9 @@ def test_report_format_must_match_the_suffix(tmp_path: Path) -> None:
 def test_publish_map_asset_options() -> None:
     options = map_asset_options("vendor/", "none")
     assert options["tiles"] is None
-    assert options.get("assets_prefix") == "vendor/" or options.get("assets") == "vendor/"
+    assert options["assets"] == "vendor/"
+    assert map_asset_options("cdn", None) == {"assets": "cdn"}  # not silently inline
+    assert map_asset_options(None, None) == {}  # make_map's default: inline
 
 
 def test_tables_as_json_and_csv_parse(mini_path: Path) -> None:

@@ -197,7 +197,9 @@ def flows_command(
     map_: Annotated[
         Path | None,
         typer.Option(
-            "--map", help="Write a map of the flows to this HTML file ('-': standard output)."
+            "--map",
+            help="Write a map of the flows to this HTML file (self-contained: opens offline;"
+            " '-': standard output).",
         ),
     ] = None,
 ) -> None:

@@ -89,8 +89,11 @@ def map_command(
 
     Residents appear only as counts per area (groups smaller than the dataset's
     privacy threshold are left out). The file is self-contained: it opens in any
-    browser, offline and as an email attachment (only the base map needs the
-    internet; --tiles none draws none). The links are a layer to switch on.
+    browser, offline and as an email attachment. Only the base map needs the
+    internet: offline the page requests no tile and says so in a small note
+    (the tiles come when the browser is back online); --tiles none draws none.
+    The title panel says when the template's example rows are still in the
+    dataset (they are left out). The links are a layer to switch on.
 
     Example: cwb map data/birmingham -o map.html --indicator imd_decile --bands 1km,3km
 
@@ -202,8 +205,8 @@ def publish_command(
     assets: Annotated[
         str | None,
         typer.Option(
-            help="Where the map loads Leaflet from: cdn (default), inline, or a URL or folder "
-            "prefix (node_modules layout) for self-hosted assets."
+            help="Where the map loads Leaflet from: inline (default: written into the file, "
+            "which opens offline), cdn, or a URL or folder prefix (node_modules layout)."
         ),
     ] = None,
     tiles: Annotated[

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -39,6 +40,26 @@ _TRUE = {"true", "yes", "y", "1", "t"}
 #: and left out of the dataset (every stage sees the same rows).
 EXAMPLE_COLUMN = "example"
 _FALSE = {"false", "no", "n", "0", "f"}
+
+
+def count_example_rows(problems: Iterable[Problem]) -> int:
+    """How many rows marked ``example = yes`` (the template's) were left out of a dataset."""
+    return sum(
+        p.code == "example_row" and p.row is not None and p.column == EXAMPLE_COLUMN
+        for p in problems
+    )
+
+
+def example_rows_note(problems: Iterable[Problem]) -> str | None:
+    """The line maps and reports show while template example rows remain (None when none do)."""
+    n = count_example_rows(problems)
+    if not n:
+        return None
+    rows, are, were, them = ("rows", "are", "were", "them") if n > 1 else ("row", "is", "was", "it")
+    return (
+        f"{n} example {rows} from the template {are} still in the dataset and {were} left out "
+        f"of every figure: delete {them} once your own rows are in."
+    )
 
 
 @dataclass
@@ -636,7 +657,7 @@ def load_dataset(folder: Path, *, strict: bool = False) -> Dataset:
             f"{sum(p.severity == 'error' for p in problems)} error(s)",
         )
     assert report.dataset is not None
-    examples = sum(p.code == "example_row" and p.row is not None for p in problems)
+    examples = count_example_rows(problems)
     if examples:
         log.warning(
             "%s: %d example row(s) of the template are left out of every figure; "

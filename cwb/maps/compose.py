@@ -15,7 +15,8 @@
   score with their reasons (links from residents are aggregated per area);
 - the areas shaded by an indicator, supplier spend per area when a spend
   analysis is given, a layer control, legend, title with sources and date, scale bar,
-  fullscreen button and search by name.
+  fullscreen button and search by name; while the template's example rows
+  remain in the dataset (left out of every layer), the title panel says so.
 
 The layers themselves are built in :mod:`cwb.maps.layers`; this module composes
 them with the controls into one folium map.
@@ -23,11 +24,13 @@ them with the controls into one folium map.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import folium
 import numpy as np
@@ -39,10 +42,12 @@ from cwb._atomic import atomic_path
 from cwb._version import __version__
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
+from cwb.dataset.validate import example_rows_note
 from cwb.errors import UsageError
 from cwb.maps.commons import add_pacts, add_places
 from cwb.maps.elements import (
     CwbControl,
+    add_base_map,
     add_page_parts,
     drop_unused_links,
     set_asset_prefix,
@@ -153,7 +158,8 @@ def make_map(
     folium_assets
         Keep every script and stylesheet folium links by default (jQuery,
         Bootstrap, Font Awesome, awesome-markers); needed only if you add
-        ``folium.Icon`` markers to the returned map yourself.
+        ``folium.Icon`` markers to the returned map yourself. They are linked
+        (from their CDNs, or ``assets`` when a prefix), never inlined.
 
     Returns
     -------
@@ -233,17 +239,21 @@ def make_map(
     for control in build.controls:
         control.add_to(fmap)
     CwbControl("arrange").add_to(fmap)  # lays out the controls, once all are on the map
-    if options.tiles:  # added last: tiles load once, for the fitted view
-        folium.TileLayer(
+    if options.tiles:  # added last: tiles load once, for the fitted view (and only online)
+        add_base_map(
+            fmap,
             options.tiles,
-            name="Base map",
-            control=False,
-            max_zoom=19,
-            attr=TILE_ATTRIBUTION.get(options.tiles),
+            attr=tile_attribution(options.tiles),
             subdomains="abcd" if options.tiles == POSITRON else "abc",
-        ).add_to(fmap)
+        )
     if folium_assets:
         drop_unused_links(fmap)
+        if assets == "inline":
+            log.warning(
+                "folium_assets=True: jQuery, Bootstrap, Font Awesome and awesome-markers stay "
+                "linked from their CDNs (only Leaflet is inlined): the map needs the internet "
+                "for the markers that use them"
+            )
     else:  # a cwb map itself needs only Leaflet
         fmap.default_js = [(n, u) for n, u in fmap.default_js if n == "leaflet"]
         fmap.default_css = [(n, u) for n, u in fmap.default_css if n == "leaflet_css"]
@@ -253,6 +263,9 @@ def make_map(
         unknown = set_asset_prefix(fmap, assets)
         for url in unknown:
             log.warning("no local path known for %s; it still loads from the CDN", url)
+    # ids fixed now, before any render: a map shown in Jupyter and then saved renders each
+    # element once (new ids at save time would add every script a second time)
+    stable_ids(fmap.get_root())
     return fmap
 
 
@@ -269,6 +282,20 @@ TILE_ATTRIBUTION: dict[str, str] = {
     POSITRON: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
     'contributors &copy; <a href="https://carto.com/attributions">CARTO</a>',
 }
+
+
+def tile_attribution(tiles: str) -> str | None:
+    """The attribution shown for a base map (HTML, as Leaflet writes it).
+
+    cwb's named base maps have their own; folium knows its providers' (None);
+    a URL template names its server (folium refuses custom tiles without one).
+    """
+    if tiles in TILE_ATTRIBUTION:
+        return TILE_ATTRIBUTION[tiles]
+    if "{" not in tiles:
+        return None
+    host = urlsplit(tiles.replace("{s}", "a")).hostname or tiles
+    return "Base map: " + html.escape(host)
 
 
 def tile_source(tiles: str | None) -> str | None:
@@ -357,7 +384,11 @@ def _title_spec(ds: Dataset, options: MapOptions) -> dict[str, str]:
     listed = "; ".join(sources) if sources else "dataset " + ds.name
     note = f"Sources: {listed}. Made {date} with cwb {__version__}."
     subtitle = "; ".join(p.name for p in ds.manifest.projects)
-    return {"title": options.title or ds.name, "subtitle": subtitle, "note": note}
+    spec = {"title": options.title or ds.name, "subtitle": subtitle, "note": note}
+    warning = example_rows_note(ds.problems)
+    if warning:  # shown in the title panel (as text) until the rows are deleted
+        spec["warning"] = warning
+    return spec
 
 
 def _known_tiles(name: str) -> bool:

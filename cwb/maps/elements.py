@@ -31,6 +31,7 @@ import pandas as pd
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.elements import JSCSSMixin
 from folium.map import Layer
+from folium.raster_layers import TileLayer
 from folium.template import Template
 
 #: Size of one coordinate step, in degrees (about 1.1 m of latitude).
@@ -319,7 +320,7 @@ class CwbLayer(JSCSSMixin, Layer):
 
 
 class CwbControl(JSCSSMixin, MacroElement):
-    """A cwb map call: ``title``, ``legend``, ``search``, ``fullscreen``, ``fit``, ``arrange``."""
+    """A ``cwbMap.<factory>(map, …)`` call: a control (title, legend, search, basemap …)."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
@@ -333,7 +334,7 @@ class CwbControl(JSCSSMixin, MacroElement):
         self,
         factory: str,
         spec: dict[str, Any] | list[Any] | None = None,
-        layers: dict[str, CwbLayer] | list[CwbLayer] | None = None,
+        layers: dict[str, CwbLayer] | Sequence[Layer] | None = None,
     ) -> None:
         super().__init__()
         self._name = "CwbControl"
@@ -358,6 +359,41 @@ class CwbControl(JSCSSMixin, MacroElement):
         """Render, adding cwb's script to the page header first."""
         _add_cwb_code(self)
         super().render(**kwargs)
+
+
+# ---------------------------------------------------------------- the base map
+
+#: The base map's note when the browser is offline (no tile is requested then).
+BASEMAP_OFFLINE = "Offline: no base map. Every layer is drawn; the base map comes back online."
+#: The base map's note when its first tiles could not be fetched (a firewall, a proxy).
+BASEMAP_FAILED = "The base map could not be loaded from its server. Every layer is drawn."
+
+
+def add_base_map(
+    fmap: Element, tiles: str, *, attr: str | None = None, subdomains: str = "abc"
+) -> TileLayer:
+    """Add the tile layer ``tiles`` as cwb's base map: requested only while the browser is online.
+
+    The page adds the tiles when ``navigator.onLine`` is true (and whenever the
+    browser comes back online); offline, or when the first tiles fail before any
+    has loaded, it shows a small note instead (:data:`BASEMAP_OFFLINE`,
+    :data:`BASEMAP_FAILED`), so an emailed map opened offline logs no failed request.
+    Add it after the layers and the ``fit`` control, so that tiles load once, for the
+    fitted view.
+    """
+    layer = TileLayer(
+        tiles,
+        name="Base map",
+        control=False,
+        show=False,  # the basemap control adds it, when online
+        max_zoom=19,
+        attr=attr,
+        subdomains=subdomains,
+    )
+    layer.add_to(fmap)
+    spec = {"offline": BASEMAP_OFFLINE, "failed": BASEMAP_FAILED}
+    CwbControl("basemap", spec, layers=[layer]).add_to(fmap)
+    return layer
 
 
 # ---------------------------------------------------------------- the page itself

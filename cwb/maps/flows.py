@@ -21,13 +21,17 @@ import numpy as np
 import pandas as pd
 from branca.element import Figure
 
+from cwb import settings
 from cwb.flows.table import KIND_COLOURS, PAIR_KEYS, pair_codes, place_points
 from cwb.maps.elements import (
     CwbControl,
     CwbLayer,
     RawHtml,
+    add_base_map,
+    add_page_parts,
     encode_array,
     encode_points,
+    set_asset_prefix,
     text_column,
 )
 
@@ -196,8 +200,14 @@ def flow_map(
     top: int = DEFAULT_TOP,
     tiles: str | None = "OpenStreetMap",
     title: str = "Flows between places",
+    assets: str = settings.MAP_ASSETS,
 ) -> folium.Map:
-    """A map of flows alone (e.g. the Census commuting flows of England and Wales)."""
+    """A map of flows alone (e.g. the Census commuting flows of England and Wales).
+
+    Self-contained like every cwb map: ``assets="inline"`` (the default) writes
+    Leaflet into the page, ``cdn`` links it, a URL or folder prefix points at
+    self-hosted copies; the base map is requested only online.
+    """
     parts = flow_layer(flows, places, top=top, name=title)
     fmap = folium.Map(location=[52.5, -1.9], zoom_start=7, tiles=None, max_zoom=19, maxZoom=19)
     fmap.default_js = [(n, u) for n, u in fmap.default_js if n == "leaflet"]
@@ -208,5 +218,8 @@ def flow_map(
     add_flow_layer(fmap, parts)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     if tiles:
-        folium.TileLayer(tiles, name="Base map", control=False, max_zoom=19).add_to(fmap)
+        add_base_map(fmap, tiles)
+    add_page_parts(fmap, title, assets)
+    if assets not in ("inline", "cdn"):
+        set_asset_prefix(fmap, assets)
     return fmap

@@ -756,6 +756,11 @@
     box.appendChild(el("div", "cwb-title-main", spec.title));
     if (spec.subtitle) { box.appendChild(el("div", "cwb-title-sub", spec.subtitle)); }
     if (spec.note) { box.appendChild(el("div", "cwb-title-note", spec.note)); }
+    if (spec.warning) {
+      var warn = el("div", "cwb-title-warning", spec.warning);
+      warn.setAttribute("role", "note");
+      box.appendChild(warn);
+    }
     L.DomEvent.disableClickPropagation(box);
     var corner = map._controlCorners.topleft;
     corner.insertBefore(box, corner.firstChild);
@@ -919,6 +924,61 @@
       }
     });
     return new Search().addTo(map);
+  };
+
+  /* ---------- the base map: only when the browser is online ----------
+   * Offline (navigator.onLine false: an emailed map on a train, a notebook without internet)
+   * the tile layer is not added, so no tile is requested and the console stays clean; a small
+   * note says why the background is grey, and the tiles come as soon as the browser is online.
+   * Online, one tile (the centre's) is fetched first: if it fails (a firewall, a proxy) the
+   * layer is not added and the note says so, so the page logs one failed request, not dozens.
+   * Should tiles still fail before any has loaded, the layer is removed the same way. */
+  function probeUrl(map, tiles) {
+    var o = tiles.options, z = Math.min(Math.round(map.getZoom()), o.maxNativeZoom || o.maxZoom || 19);
+    var at = map.project(map.getCenter(), z).divideBy(256).floor();
+    var s = o.subdomains ? o.subdomains[0] : "";
+    return L.Util.template(tiles._url, L.extend({}, o, { s: s, x: at.x, y: at.y, z: z, r: "" }));
+  }
+
+  cwb.basemap = function (map, spec, layers) {
+    var tiles = layers[0], loaded = 0, note = null, probing = false;
+    var Note = L.Control.extend({
+      options: { position: "bottomleft" },
+      onAdd: function () {
+        var box = el("div", "cwb-basemap-note leaflet-control", this.options.text);
+        box.setAttribute("role", "status");
+        return box;
+      }
+    });
+    function hush() { if (note) { map.removeControl(note); note = null; } }
+    function say(text) { hush(); note = new Note({ text: text }).addTo(map); }
+    function add() {
+      probing = false;
+      hush();
+      loaded = 0;
+      tiles.addTo(map);
+      tiles.bringToBack();
+    }
+    function start() {
+      if (probing || map.hasLayer(tiles)) { return; }
+      var url;
+      /* a template with keys of its own ({-y}, an API key): no probe, Leaflet fills it */
+      try { url = probeUrl(map, tiles); } catch (e) { add(); return; }
+      probing = true;
+      var img = new Image();
+      img.onload = add;
+      img.onerror = function () { probing = false; say(spec.failed); };
+      img.src = url;
+    }
+    tiles.on("tileload", function () { loaded += 1; });
+    tiles.on("tileerror", function () {
+      if (loaded || !map.hasLayer(tiles)) { return; }
+      map.removeLayer(tiles);
+      say(spec.failed);
+    });
+    window.addEventListener("online", start);
+    if (navigator.onLine === false) { say(spec.offline); } else { start(); }
+    return tiles;
   };
 
   cwb.PointLayer = PointLayer;
