@@ -4,7 +4,7 @@ Each module registers its commands on ``app`` and imports the library inside eac
 command, so that ``cwb --help`` starts without loading it.
 
 - ``app``: the typer application, shared options and the error-to-exit-code mapping.
-- ``_output``: the one table printer every command uses.
+- ``_output``: the one table printer every command uses (typed JSON/CSV), and ``-o -``.
 - ``core``: ``init``, ``geocode``, ``validate``, ``catalogue``, ``demo``.
 - ``data``: ``import``, ``stale``, ``areas``, ``build``.
 - ``match``: ``match``, ``gaps``, ``compare``.
