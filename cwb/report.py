@@ -190,6 +190,16 @@ def opportunity_notes(ds: Dataset) -> list[str]:
     return notes
 
 
+def _illustrative_share(ds: Dataset, shown: set[str]) -> str:
+    """``""``, or how many of the contracts are illustrative (awarded, not open)."""
+    if not shown:
+        return ""
+    contracts = int((ds.opportunities["type"] == "contract").sum())
+    if len(shown) >= contracts:
+        return "; all of them illustrative (awarded), none open"
+    return f"; {len(shown)} of the {contracts} contracts illustrative (awarded)"
+
+
 def _mark_illustrative(titles: pd.Series, ids: pd.Series, shown: set[str]) -> list[str]:
     return [
         f"{t} [illustrative]" if str(i) in shown else str(t)
@@ -230,7 +240,7 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
         Figure(
             "Enterprises linked to contracts",
             fmt_int(fig.enterprises_to_contracts),
-            f"{fmt_money(fig.contract_value)} of contract value",
+            f"{fmt_money(fig.contract_value)} of contract value" + _illustrative_share(ds, shown),
         ),
         Figure(
             "Consortia proposed",

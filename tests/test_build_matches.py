@@ -136,5 +136,6 @@ def test_report_names_illustrative_contracts_and_the_empty_human_catalogue(built
     text = _text((built[0] / "report.html").read_text("utf-8"))
     assert "8 contract(s) marked [illustrative] are notices already awarded" in text
     assert "none of them is open" in text
+    assert "of contract value; all of them illustrative (awarded), none open" in text
     assert f"{EARLY_YEARS} [illustrative]" in text
     assert "The human catalogue is empty" in text and "11 job opportunities" in text
