@@ -94,7 +94,7 @@ def test_contract_skills_come_from_the_sector_table(built):
     assert opps.loc["Minor Building Works", "skills"] == "construction"
     # a sector the vocabulary has no skill for is asked as itself, and says so
     consultancy = opps.loc["Professional Consultancy Services"]
-    assert consultancy["skills"] == "architecture and engineering"
+    assert consultancy["skills"] == "sector architecture and engineering"
     assert "names no skill in the vocabulary" in consultancy["skills_basis"]
 
 
@@ -124,6 +124,10 @@ def test_matches_a_researcher_would_agree_with(matches):
     # a training charity → an early-years expert contract
     assert "has teaching and training delivery" in reasons(
         EARLY_YEARS, "Birmingham Churches Together Training"
+    )
+    # a sector with no vocabulary skill: its own supplier, by the sector alone
+    assert "has sector architecture and engineering" in reasons(
+        "Professional Consultancy Services", "Waterman Infrastructure & Environment Ltd"
     )
     # nobody nearby works in law or IT: those notices stay unmatched
     for title in ("Legal Panel", "Digital Advantage (ERDF) - AWARD"):

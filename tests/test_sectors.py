@@ -59,7 +59,7 @@ def test_notice_sector_is_the_one_most_codes_fall_in():
     assert notice_sector(["99999999"]) is None
     assert sector_terms("catering") == ("catering", "sector catering → catering")
     skills, basis = sector_terms("medical supplies")
-    assert skills == "medical supplies" and "names no skill" in basis
+    assert skills == "sector medical supplies" and "names no skill" in basis
     assert sector_terms(None)[0] is None
 
 
@@ -91,6 +91,7 @@ def test_a_sector_only_contract_matches_by_its_sector_not_everyone():
             _org("F2", "Food Social Enterprise", "social_enterprise", sector="food"),
             _org("C1", "Any Charity", "charity"),  # nothing recorded
             _org("C2", "Advice Charity", "charity", skills="advice"),
+            _org("F3", "Scanners Ltd", "business", sector="medical supplies"),
         ],
         [
             {"id": "K1", "type": "contract", "title": "Patient catering", "sector": "catering"},
@@ -104,8 +105,10 @@ def test_a_sector_only_contract_matches_by_its_sector_not_everyone():
     assert "has catering" in catering.loc["F1", "reasons"]
     assert "has catering" in catering.loc["F2", "reasons"]
     assert not m["reasons"].str.contains("no particular skills asked").any()
-    # a sector with no skill in the vocabulary is not matched to everyone
-    assert not (m["opportunity_id"] == "K2").any()
+    # a sector with no skill in the vocabulary is matched by that sector alone, and says so
+    scanners = m[m["opportunity_id"] == "K2"]
+    assert scanners["asset_id"].tolist() == ["F3"]
+    assert "has sector medical supply" in scanners["reasons"].iloc[0]
 
 
 def test_nhs_workforce_jobs(tmp_path):

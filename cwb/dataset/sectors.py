@@ -8,8 +8,9 @@ importer and the 360Giving importer read:
   (``cwb/resources/skills.csv``) that can deliver it (``catering`` → ``catering``;
   ``health and care`` → ``care_worker;health_promotion``). An empty ``skills``
   cell says the vocabulary has no skill for it (medical supplies, energy …): a
-  contract of that sector is matched only to organisations of the same sector,
-  never to everyone;
+  contract of that sector asks for :func:`sector_term` (``sector medical
+  supplies``) and is matched only to organisations of the same sector, never to
+  everyone;
 - ``cpv`` and ``sic`` rows: a code prefix → a sector (the longest prefix wins);
 - ``text`` rows: a buyer's expense category, normalised (``Purchases Food`` → food);
 - ``activity`` rows: a word or phrase found, as whole words, in an organisation's
@@ -34,6 +35,7 @@ __all__ = [
     "find_activities",
     "sector_skills",
     "sector_table",
+    "sector_term",
 ]
 
 #: Schemes of the table's rows.
@@ -69,6 +71,16 @@ def sector_skills(sector: object) -> tuple[str, ...]:
     if not isinstance(sector, str):
         return ()
     return _skills_of_sector().get(sector.strip().casefold(), ())
+
+
+def sector_term(sector: str) -> str:
+    """The one thing asked of a sector that names no skill: ``"sector medical supplies"``.
+
+    Matching treats it as a term of its own (unknown to the vocabulary), so only
+    organisations of the same sector match, and a match's reasons read
+    "has sector medical supplies": the link rests on the sector alone.
+    """
+    return f"sector {sector.strip()}"
 
 
 @lru_cache(maxsize=1)

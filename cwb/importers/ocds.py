@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cwb.dataset.sectors import cpv_sector, sector_skills
+from cwb.dataset.sectors import cpv_sector, sector_skills, sector_term
 from cwb.errors import DatasetError, MissingDependencyError, Problem, UsageError, require_path
 from cwb.importers.common import (
     ImportResult,
@@ -80,15 +80,15 @@ def sector_terms(sector: str | None) -> tuple[str | None, str]:
     """``(skills cell, basis)`` of a contract of ``sector``, from the sector table.
 
     The skills are the vocabulary codes that deliver the sector; a sector the
-    vocabulary has no skill for keeps its own name as the one thing asked, so
-    that only organisations of that sector match it (never everyone).
+    vocabulary has no skill for asks for ``sector NAME`` (its suppliers hold the
+    same term), so that only organisations of that sector match it (never everyone).
     """
     if not sector:
         return None, "no CPV code with a known sector: no particular skills asked"
     codes = sector_skills(sector)
     if codes:
         return ";".join(codes), f"sector {sector} → " + ", ".join(codes)
-    return sector, (
+    return sector_term(sector), (
         f"sector {sector} names no skill in the vocabulary: only organisations "
         "of the same sector match"
     )

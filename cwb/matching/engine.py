@@ -27,7 +27,7 @@ from scipy import sparse
 from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import WGS84, Dataset
 from cwb.dataset.schema import ALL_CATEGORIES, OPPORTUNITY_TYPES
-from cwb.dataset.sectors import sector_skills
+from cwb.dataset.sectors import sector_skills, sector_term
 from cwb.matching.model import (
     ASSET_COLUMNS,
     MATCH_COLUMNS,
@@ -277,9 +277,9 @@ class Engine:
                 for c in self.vocab.codes(sector):
                     if not is_unknown_code(c) and c not in own:
                         own.append(c)
-                if all(is_unknown_code(c) for c in own):
-                    # nothing known of its own: the skills that deliver its sector (sectors.csv)
-                    own += [c for c in sector_skills(sector) if c in self.vocab and c not in own]
+                if all(is_unknown_code(c) for c in own) and isinstance(sector, str):
+                    # nothing known of its own: what delivers its sector (sectors.csv)
+                    own += [c for c in self._sector_codes(sector) if c not in own]
                 j = memo[key] = len(distinct)
                 distinct.append(own)
             index[row] = j
@@ -363,16 +363,22 @@ class Engine:
     def _opportunity_codes(self, skills: object, sector: object) -> list[str]:
         """What an opportunity asks: its skills, else its sector's (sectors.csv, the vocabulary).
 
-        A sector that names no known skill stays the one thing asked (an unknown
-        code), so that the opportunity is matched only to assets naming it, never
-        to everyone as if it asked for nothing.
+        A sector that names no known skill asks for ``sector NAME`` (an unknown
+        code, which assets of that sector hold too), so that the opportunity is
+        matched only to them, never to everyone as if it asked for nothing.
         """
         own = self.vocab.codes(skills)
-        if own or not isinstance(sector, str) or not sector.strip():
+        if own or not isinstance(sector, str):
             return own
+        return self._sector_codes(sector)
+
+    def _sector_codes(self, sector: str) -> list[str]:
+        """The codes that deliver a sector (sectors.csv, the vocabulary), else its own term."""
+        if not sector.strip():
+            return []
         own = [c for c in sector_skills(sector) if c in self.vocab]
         own += [c for c in self.vocab.codes(sector) if not is_unknown_code(c) and c not in own]
-        return own or [UNKNOWN_PREFIX + normalise_term(sector)]
+        return own or [UNKNOWN_PREFIX + normalise_term(sector_term(sector))]
 
     def _prepare_codes(self) -> None:
         unknown = sorted(
