@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 from match_helpers import make_dataset
+from typer.testing import CliRunner
 
+from cwb.cli import app
+from cwb.dataset.io import read_dataset
 from cwb.dataset.sectors import cpv_sector, find_activities, sector_skills, sector_table
 from cwb.importers.ocds import notice_sector, sector_terms
 from cwb.importers.workforce import import_nhs_workforce
@@ -111,7 +114,7 @@ def test_a_sector_only_contract_matches_by_its_sector_not_everyone():
     assert "has sector medical supply" in scanners["reasons"].iloc[0]
 
 
-def test_nhs_workforce_jobs(tmp_path):
+def _hchs(tmp_path):
     path = tmp_path / "hchs.csv"
     path.write_text(
         "Month,Organisation code,Organisation name,Staff group,FTE\n"
@@ -123,6 +126,11 @@ def test_nhs_workforce_jobs(tmp_path):
         "2018-JUN,RBK,Trust Y,Midwives,100.0\n",
         encoding="utf-8",
     )
+    return path
+
+
+def test_nhs_workforce_jobs(tmp_path):
+    path = _hchs(tmp_path)
     result = import_nhs_workforce(path, project="mmuh", organisation="rxk", turnover=0.1)
     jobs = result.tables["opportunities"].set_index("id")
     assert jobs["quantity"].to_dict() == {
@@ -138,3 +146,17 @@ def test_nhs_workforce_jobs(tmp_path):
     assert reasons["staff group without skills (nhs_staff_groups.csv)"] == 1
     assert reasons["another organisation than rxk"] == 1
     assert result.read == len(jobs) + len(result.skipped)
+
+
+def test_cli_imports_workforce_jobs_into_a_dataset(tmp_path, mini_copy):
+    path = _hchs(tmp_path)
+    args = ["import", "nhs_workforce", str(path), "--into", str(mini_copy)]
+    result = CliRunner().invoke(app, [*args, "--organisation", "RXK", "--turnover", "0.2"])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "accounted for: 6 read = 3 opportunities imported + 3 skipped" in output
+    assert "posts = 20% of FTE a year (assumed turnover)" in output
+    jobs = read_dataset(mini_copy).opportunities.set_index("id")
+    assert jobs.loc["nhs:RXK:nurses_health_visitors", "quantity"] == 330
+    bad = CliRunner().invoke(app, [*args, "--turnover", "2"])
+    assert bad.exit_code == 2

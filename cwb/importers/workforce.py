@@ -137,6 +137,6 @@ def import_nhs_workforce(
     )
     result.notes.append(
         f"jobs: {len(rows)} staff groups of {organisation or 'every organisation'} "
-        f"({'-'.join(map(str, latest))}), posts = {turnover:.0%} of FTE a year (assumed turnover)"
+        f"({latest[0]}-{latest[1]:02d}), posts = {turnover:.0%} of FTE a year (assumed turnover)"
     )
     return result
