@@ -13,7 +13,8 @@ A recipe is a ``dataset.toml`` (``[dataset]``, ``[[projects]]``, ``[catchment]``
   dataset is whole on its own;
 - ``[[build.import]]``: each an import as ``cwb import`` runs it (``kind``,
   ``path`` and that kind's options; OCDS filters as in
-  :class:`cwb.importers.ocds_filter.OcdsFilter`), in order, through
+  :class:`cwb.importers.ocds_filter.OcdsFilter`; ``within_m`` keeps an import
+  local; ``nhs_workforce`` takes ``organisation`` and ``turnover``), in order, through
   :func:`cwb.importers.merge.import_into`;
 - ``[[build.spend]]``: raw spend files (``path``, ``mapping``, ``sheet``) read by
   :func:`cwb.spend.load.read_spend_file` and added to the spend table;
@@ -66,8 +67,10 @@ BUILD_KEYS = frozenset(
 )
 #: Keys of one ``[[build.import]]`` passed to :func:`import_into` as they are.
 IMPORT_KEYS = frozenset(
-    {"preset", "category", "project", "on_duplicate", "drop_unlocated", "mapping"}
+    {"preset", "category", "project", "on_duplicate", "drop_unlocated", "mapping", "within_m"}
 )
+#: Keys of an ``nhs_workforce`` ``[[build.import]]`` (see :mod:`cwb.importers.workforce`).
+WORKFORCE_KEYS = frozenset({"organisation", "turnover"})
 #: Keys of one ``[[build.import]]`` that make its OCDS filter.
 OCDS_FILTER_KEYS = frozenset(
     {
@@ -299,6 +302,8 @@ def _import_step(base: Path, entry: object, n: int) -> tuple[str, Path, dict[str
     known = IMPORT_KEYS | {"kind", "path", "extension_schemas"}
     if kind == "ocds":
         known |= OCDS_FILTER_KEYS
+    if kind == "nhs_workforce":
+        known |= WORKFORCE_KEYS
     unknown = sorted(set(entry) - known)
     if unknown:
         raise UsageError(
@@ -307,6 +312,8 @@ def _import_step(base: Path, entry: object, n: int) -> tuple[str, Path, dict[str
     options: dict[str, Any] = {k: entry[k] for k in IMPORT_KEYS if k in entry}
     options.setdefault("on_duplicate", "fill")
     options.setdefault("drop_unlocated", True)
+    if kind == "nhs_workforce":
+        options["workforce_options"] = {k: entry[k] for k in WORKFORCE_KEYS if k in entry}
     if kind == "ocds":
         options["ocds_filter"] = OcdsFilter(**{k: entry[k] for k in OCDS_FILTER_KEYS if k in entry})
         if entry.get("extension_schemas"):

@@ -160,8 +160,57 @@ def static_map_svg(
 # ---------------------------------------------------------------- figures
 
 
+def _illustrative_ids(ds: Dataset) -> set[str]:
+    """Ids of opportunities kept only as examples (awarded notices), never open ones."""
+    opps = ds.opportunities
+    if opps is None or "illustrative" not in opps:
+        return set()
+    flag = opps["illustrative"].astype(str).str.strip().str.casefold().isin(["true", "1", "yes"])
+    return set(opps.loc[flag, "id"].astype(str))
+
+
+def opportunity_notes(ds: Dataset) -> list[str]:
+    """What a reader must know about the opportunities: illustrative contracts, no residents."""
+    notes = []
+    shown = _illustrative_ids(ds)
+    if shown:
+        notes.append(
+            f"{len(shown)} contract(s) marked [illustrative] are notices already awarded "
+            "(status awarded): examples of the contracts such buyers let, shown to find the "
+            "local organisations that could deliver the like; none of them is open."
+        )
+    opps, assets = ds.opportunities, ds.assets
+    jobs = int((opps["type"] == "job").sum()) if opps is not None and len(opps) else 0
+    residents = int((assets["kind"] == "human").sum()) if len(assets) else 0
+    if jobs and not residents:
+        notes.append(
+            "The human catalogue is empty: no real source of residents' skills was given, so "
+            f"the {jobs} job opportunities are demand with no local match, not a finding "
+            "that residents lack the skills."
+        )
+    return notes
+
+
+def _illustrative_share(ds: Dataset, shown: set[str]) -> str:
+    """``""``, or how many of the contracts are illustrative (awarded, not open)."""
+    if not shown:
+        return ""
+    contracts = int((ds.opportunities["type"] == "contract").sum())
+    if len(shown) >= contracts:
+        return "; all of them illustrative (awarded), none open"
+    return f"; {len(shown)} of the {contracts} contracts illustrative (awarded)"
+
+
+def _mark_illustrative(titles: pd.Series, ids: pd.Series, shown: set[str]) -> list[str]:
+    return [
+        f"{t} [illustrative]" if str(i) in shown else str(t)
+        for t, i in zip(titles.tolist(), ids.tolist(), strict=True)
+    ]
+
+
 def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], list[Section]]:
     fig = impact_figures(ds, result)
+    shown = _illustrative_ids(ds)
     demand, gaps, consortia = result.allocation.demand, result.gaps, result.consortia
     needs, untapped = gaps.training_needs, gaps.untapped
     posts = fig.posts_offered
@@ -192,7 +241,7 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
         Figure(
             "Enterprises linked to contracts",
             fmt_int(fig.enterprises_to_contracts),
-            f"{fmt_money(fig.contract_value)} of contract value",
+            f"{fmt_money(fig.contract_value)} of contract value" + _illustrative_share(ds, shown),
         ),
         Figure(
             "Consortia proposed",
@@ -221,7 +270,8 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
     s = Section(
         "Opportunities filled locally",
         "The best assignment of local assets to the project's opportunities, respecting the posts, "
-        "places and lots on offer and what each group or firm can take (a min-cost flow).",
+        "places and lots on offer and what each group or firm can take (a min-cost flow). "
+        + " ".join(opportunity_notes(ds)),
     )
     if len(demand):
         s.charts.append(
@@ -234,6 +284,12 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
         table = demand.sort_values("unfilled", ascending=False)[
             ["title", "type", "demand", "filled", "unfilled"]
         ]
+        if shown and "opportunity_id" in demand:
+            table = table.assign(
+                title=_mark_illustrative(
+                    table["title"], demand.loc[table.index, "opportunity_id"], shown
+                )
+            )
         s.tables.append(Table("Opportunities with the most demand left", as_text(table.head(15))))
     sections.append(s)
     s = Section(
@@ -249,7 +305,9 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
                     pd.DataFrame(
                         {
                             "asset": names,
-                            "opportunity": top["opportunity_title"].to_numpy(),
+                            "opportunity": _mark_illustrative(
+                                top["opportunity_title"], top["opportunity_id"], shown
+                            ),
                             "score": top["score"].round(2).to_numpy(),
                             "reasons": top["reasons"].to_numpy(),
                         }
@@ -624,6 +682,7 @@ def build_report(
     )
     sections.append(catalogue)
     if matches is None:
+        notes += opportunity_notes(ds)
         notes.append("No matching result was given: no links, allocation or gaps.")
     else:
         figures, more = _match_sections(ds, matches)

@@ -139,8 +139,13 @@ def test_real_data_example_builds_a_valid_dataset(realdata, tmp_path):
     ds = read_dataset(out)  # valid: read_dataset raises on errors
     counts = ds.assets.groupby("category").size()
     assert counts["library"] == 63 and counts["health_facility"] > 800
-    # the sample's West Midlands notices were all awarded: history (suppliers), not openings
-    assert len(ds.opportunities) == 0
+    # the sample's West Midlands notices were all awarded: illustrative contracts, never open;
+    # the jobs are the hospital trust's estimated yearly openings
+    opps = ds.opportunities
+    contracts = opps[opps["type"] == "contract"]
+    assert len(contracts) == 8 and set(contracts["status"]) == {"awarded"}
+    assert contracts["illustrative"].astype(str).str.lower().eq("true").all()
+    assert (opps["type"] == "job").sum() == 11
     assert (ds.spend["buyer"] == "Birmingham City Council").all() and len(ds.spend) > 50_000
     assert ds.areas["imd_decile"].dropna().between(1, 10).all()
     assert (out / "map.html").exists() and (out / "report.html").exists()

@@ -143,10 +143,14 @@ def test_releases_are_compiled_per_ocid(package):
         "2024-10-01",
         "2027-09-30",
     ]
-    assert lot1["skills"] == "catering services"
+    # the skills are the sector's vocabulary codes (the one sector table); CPV labels kept
+    assert lot1["skills"] == "catering"
+    assert lot1["cpv_labels"] == "Catering services"
+    assert lot1["skills_basis"] == "sector catering → catering"
     assert lot1["buyer"] == "Sandwell and West Birmingham NHS Trust"
     assert lot1["deadline"] == "2024-03-01"
-    assert opps.loc["ocds:ocds-test-001/lot/2", "sector"] == "food and drink"
+    assert opps.loc["ocds:ocds-test-001/lot/2", "sector"] == "food"
+    assert opps.loc["ocds:ocds-test-001/lot/2", "skills"] == "catering;cook"
     assert set(opps["licence"]) == {"https://example.org/licence"}
 
 

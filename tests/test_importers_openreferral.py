@@ -24,12 +24,15 @@ def test_small_csv_folder():
     assert advice[["kind", "category"]].tolist() == ["community", "charity"]
     assert advice["skills"] == "Benefits advice;Debt advice"  # the inactive service is left out
     assert advice["services"] == 2
+    # its activity words give its sector (cwb/resources/sectors.csv); the shed has none
+    assert advice[["sector", "activities"]].tolist() == ["community services", "advice"]
     assert advice["precision"] == "exact"
     assert (advice.geometry.y, advice.geometry.x) == (52.495, -1.962)
     assert advice["contact_email"] == "info@advice.example"
     assert advice["last_verified"] == "2023-09-01"
     shed = assets.loc["hsds:org-2"]
     assert shed["category"] == "voluntary_group"
+    assert shed.isna()[["sector", "activities"]].all()
     assert shed["postcode"] == "B66 3AA" and shed["precision"] == "postcode"
     assert any("inactive" in n for n in result.notes)
 

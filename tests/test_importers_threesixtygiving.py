@@ -47,6 +47,21 @@ def test_funders_and_recipients(small):
     ]
 
 
+def test_recipients_activities_give_sector_and_skills(small):
+    assets = small.tables["assets"].set_index("id")
+    kitchen = assets.loc["GB-CHC-1100001"]
+    assert kitchen[["sector", "skills", "activities"]].tolist() == [
+        "catering",
+        "catering;cook",
+        "kitchen",
+    ]
+    sports = assets.loc["GB-COH-12345678"]
+    assert sports["sector"] == "arts and leisure"  # "Sports" in its name comes first
+    assert sports["skills"] == "fitness;youth_work"
+    assert pd.isna(assets.loc["GB-CHC-999001", "sector"])  # funders get none
+    assert any(n.startswith("activities: 2 of the file's 2 recipient(s)") for n in small.notes)
+
+
 def test_recipients_located_by_postcode_then_area(small):
     assets = small.tables["assets"].set_index("id")
     kitchen = assets.loc["GB-CHC-1100001"]

@@ -27,7 +27,8 @@ def import_command(
         str,
         typer.Argument(
             help="osm, openreferral, 360giving, ocds, register, brownfield "
-            "(a brownfield land register) or acv (Assets of Community Value)."
+            "(a brownfield land register), acv (Assets of Community Value) or "
+            "nhs_workforce (NHS staff by staff group → a trust's estimated yearly job openings)."
         ),
     ],
     file: Annotated[
@@ -115,6 +116,18 @@ def import_command(
             "gives its suppliers and spend only.",
         ),
     ] = False,
+    organisation: Annotated[
+        str | None,
+        typer.Option(help="nhs_workforce: the trust's ODS code (RXK); default every one."),
+    ] = None,
+    turnover: Annotated[
+        float,
+        typer.Option(
+            min=0.001,
+            max=1.0,
+            help="nhs_workforce: assumed yearly turnover; posts = round(FTE × turnover).",
+        ),
+    ] = 0.10,
     source: Annotated[
         str | None, typer.Option(help="Provenance: where the rows came from.")
     ] = None,
@@ -227,6 +240,9 @@ def import_command(
 
     Example: cwb import ocds contracts_finder/ --into data/smethwick --region "West Midlands"
     --cpv 45 --cpv 55 --since 2024-01-01 --open-only
+
+    Example: cwb import nhs_workforce hchs_staff_fte_by_staff_group.csv --into data/smethwick
+    --organisation RXK --turnover 0.10
     """
     from cwb.errors import UsageError
     from cwb.importers.common import Provenance
@@ -295,6 +311,9 @@ def import_command(
                 "category_map": parse_category_map(category_map),
             }
             if kind == "register"
+            else None,
+            workforce_options={"organisation": organisation, "turnover": turnover}
+            if kind == "nhs_workforce"
             else None,
             dry_run=dry_run,
             rule=DuplicateRule(

@@ -23,6 +23,7 @@ First stage of the pipeline (read + validate → catalogue); every later stage t
 - ``stale``: rows not verified for a number of months.
 - ``init``: a blank dataset folder with headed templates (``cwb init``).
 - ``workbook``: the Excel template workbook: named sheets, drop-downs, instructions.
+- ``sectors``: the one sector table: CPV/SIC codes and activity words → sector → skills.
 - ``synonyms``: everyday words for categories ("mosque" → place_of_worship), extendable.
 - ``geocode``: a lookup from a national postcode file, typo suggestions, postcodes.io (opt-in).
 """

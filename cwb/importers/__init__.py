@@ -15,6 +15,7 @@ columns and an account of every record read, imported and skipped.
 - ``registers``: public registers as CSV (charities, companies, NHS, libraries, GPs).
 - ``brownfield``: brownfield land registers (the 2017 standard and councils' variants).
 - ``acv``: Assets of Community Value lists.
+- ``workforce``: NHS staff by staff group → a hospital's estimated yearly job openings.
 - ``places``: what the registers of places share: forgiving headers, dates, coordinates.
 - ``local``: keep an import local (within a distance of the projects, or in chosen areas).
 - ``duplicates``: likely duplicates by name and distance.

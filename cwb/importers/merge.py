@@ -60,6 +60,7 @@ from cwb.importers.duplicates import (
 from cwb.importers.local import keep_local
 from cwb.importers.ocds_filter import OcdsFilter
 from cwb.importers.transaction import check_inside, commit, locked, staging, validate_staged
+from cwb.importers.workforce import import_nhs_workforce
 from cwb.text import normalise_name, normalise_names
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ IMPORT_KINDS: tuple[str, ...] = (
     "register",
     "brownfield",
     "acv",
+    "nhs_workforce",
 )
 #: Registers keyed by their own reference: importing a newer one updates the same rows.
 UPDATED_BY_REFERENCE: frozenset[str] = frozenset({"brownfield", "acv"})
@@ -349,6 +351,7 @@ def run_importer(
     ocds_extensions: str | Path | None = None,
     register_options: dict[str, Any] | None = None,
     ocds_filter: OcdsFilter | None = None,
+    workforce_options: dict[str, Any] | None = None,
 ) -> ImportResult:
     """Run the importer for ``kind`` (one of :data:`IMPORT_KINDS`) on ``path``."""
     common: _ImporterArgs = {"provenance": provenance, "postcodes": postcodes, "areas": areas}
@@ -379,6 +382,10 @@ def run_importer(
         return import_brownfield(path, **common)
     if kind == "acv":
         return import_acv(path, category=category, **common)
+    if kind == "nhs_workforce":
+        return import_nhs_workforce(
+            path, project=project or "", **(workforce_options or {}), **common
+        )
     raise UsageError(f"unknown import kind {kind!r}; choose one of {', '.join(IMPORT_KINDS)}")
 
 
@@ -433,6 +440,7 @@ def import_into(
     within_m: float | None = None,
     area_codes: list[str] | None = None,
     register_options: dict[str, Any] | None = None,
+    workforce_options: dict[str, Any] | None = None,
     dry_run: bool = False,
 ) -> ImportResult:
     """Import a source file into a dataset folder and write the changed tables (atomically).
@@ -440,7 +448,8 @@ def import_into(
     Parameters
     ----------
     kind
-        ``osm``, ``openreferral``, ``360giving``, ``ocds`` or ``register``.
+        One of :data:`IMPORT_KINDS` (``osm``, ``openreferral``, ``360giving``, ``ocds``,
+        ``register``, ``brownfield``, ``acv``, ``nhs_workforce``).
     path
         The source file or folder.
     dataset
@@ -451,8 +460,11 @@ def import_into(
     register_options
         Further keyword arguments of :func:`cwb.importers.import_register`
         (``category_from``, ``category_map``, ``keep``).
+    workforce_options
+        ``nhs_workforce``: ``organisation`` (ODS code) and ``turnover`` (a yearly
+        fraction) of :func:`cwb.importers.workforce.import_nhs_workforce`.
     project
-        Project id for OCDS contracts (default: the dataset's first project).
+        Project id for OCDS contracts and workforce jobs (default: the dataset's first project).
     ocds_extensions
         OCDS: a folder or file of the listed extensions' release-schema patches, whose
         merge rules compile the releases (see :mod:`cwb.importers.ocds_schema`).
@@ -520,6 +532,7 @@ def import_into(
         ocds_extensions=ocds_extensions,
         register_options=register_options,
         ocds_filter=ocds_filter,
+        workforce_options=workforce_options,
     )
     blocking = _blocking(ds.problems, set(result.tables))
     if blocking:

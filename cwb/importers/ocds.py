@@ -13,12 +13,16 @@ for; text is repaired (HTML entities, escape debris, mojibake) and counted. Then
 
 - each tender, or each of its lots, → a ``contract`` opportunity of ``project``:
   title, CPV codes (items', the lot's and ``tender.classification``) → ``sector``
-  (see :data:`CPV_SECTORS`) and ``skills`` (the CPV descriptions), value, buyer,
+  (the sector most of its CPV codes fall in, by the one sector table
+  ``cwb/resources/sectors.csv``, :mod:`cwb.dataset.sectors`) and ``skills`` (the
+  vocabulary codes that deliver that sector; ``skills_basis`` says how; the CPV
+  descriptions stay in ``cpv_labels``), value, buyer,
   start/end, deadline and ``status`` (``awarded`` when the process has an award or
   contract or its tender is over; with ``open_only`` such a process gives no
   opportunity, only suppliers and spend);
 - each supplier of an active award → a ``financial`` asset (``business``; a
-  voluntary or community organisation (``vco``) → ``social_enterprise``);
+  voluntary or community organisation (``vco``) → ``social_enterprise``) whose
+  ``sector`` and ``skills`` are those of the notice it won;
 - each award × supplier → a ``spend`` row (buyer, supplier, amount). A framework
   agreement, dynamic purchasing system, or award to several suppliers without
   their own shares gives no spend row: its value is a ceiling on call-offs, not
@@ -38,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cwb.dataset.sectors import cpv_sector, sector_skills, sector_term
 from cwb.errors import DatasetError, MissingDependencyError, Problem, UsageError, require_path
 from cwb.importers.common import (
     ImportResult,
@@ -61,72 +66,32 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: CPV divisions (first two digits) → a sector word; some groups (more digits) are more precise.
-CPV_SECTORS: dict[str, str] = {
-    "03": "agriculture",
-    "09": "energy",
-    "14": "mining",
-    "15": "food and drink",
-    "16": "agricultural machinery",
-    "18": "clothing",
-    "19": "textiles",
-    "22": "printing",
-    "24": "chemicals",
-    "30": "office equipment",
-    "31": "electrical equipment",
-    "32": "telecoms equipment",
-    "33": "medical equipment",
-    "34": "vehicles",
-    "35": "security equipment",
-    "37": "sports and leisure goods",
-    "38": "laboratory equipment",
-    "39": "furniture",
-    "41": "water",
-    "42": "machinery",
-    "43": "construction machinery",
-    "44": "building materials",
-    "45": "construction",
-    "48": "software",
-    "50": "repair and maintenance",
-    "51": "installation",
-    "55": "catering",
-    "60": "transport",
-    "63": "logistics",
-    "64": "postal and telecoms",
-    "65": "utilities",
-    "66": "finance and insurance",
-    "70": "property",
-    "71": "architecture and engineering",
-    "72": "IT services",
-    "73": "research",
-    "75": "public administration",
-    "76": "oil and gas services",
-    "77": "grounds maintenance",
-    "79": "business services",
-    "80": "education and training",
-    "85": "health and social care",
-    "90": "waste and environment",
-    "92": "culture and sport",
-    "98": "community services",
-    "909": "cleaning",
-    "7971": "security",
-    "7995": "events",
-    "7953": "translation",
-    "796": "recruitment",
-    "5552": "catering",
-    "5551": "catering",
-    "8551": "health and social care",
-    "8531": "social care",
-}
+
+def notice_sector(codes: list[str]) -> str | None:
+    """The sector of a notice: the one most of its CPV codes fall in (ties: the first named)."""
+    found = [s for s in map(cpv_sector, codes) if s]
+    if not found:
+        return None
+    counts = Counter(found)
+    return max(found, key=lambda s: (counts[s], -found.index(s)))
 
 
-def cpv_sector(code: object) -> str | None:
-    """The sector word of a CPV code (``"55520000"`` → ``"catering"``), or None."""
-    digits = re.sub(r"\D", "", str(code or ""))
-    for n in (4, 3, 2):
-        if len(digits) >= n and digits[:n] in CPV_SECTORS:
-            return CPV_SECTORS[digits[:n]]
-    return None
+def sector_terms(sector: str | None) -> tuple[str | None, str]:
+    """``(skills cell, basis)`` of a contract of ``sector``, from the sector table.
+
+    The skills are the vocabulary codes that deliver the sector; a sector the
+    vocabulary has no skill for asks for ``sector NAME`` (its suppliers hold the
+    same term), so that only organisations of that sector match it (never everyone).
+    """
+    if not sector:
+        return None, "no CPV code with a known sector: no particular skills asked"
+    codes = sector_skills(sector)
+    if codes:
+        return ";".join(codes), f"sector {sector} → " + ", ".join(codes)
+    return sector_term(sector), (
+        f"sector {sector} names no skill in the vocabulary: only organisations "
+        "of the same sector match"
+    )
 
 
 def _json_files(path: Path) -> list[Path]:
@@ -374,14 +339,17 @@ def _opportunity(
     title = cleaner.clean(tender.get("title"), 200) or ocid
     if lot is not None:
         title = f"{title} – {cleaner.clean(lot.get('title'), 120) or 'lot ' + str(lot.get('id'))}"
-    sector = next((s for s in (cpv_sector(c) for c, _ in cpv) if s), None)
+    sector = notice_sector([c for c, _ in cpv])
+    skills, basis = sector_terms(sector)
     return {
         "id": f"ocds:{ocid}" + (f"/lot/{lot.get('id')}" if lot is not None else ""),
         "project": project,
         "type": "contract",
         "title": title,
-        "skills": ";".join(label.lower() for _, label in cpv if label) or sector,
+        "skills": skills,
         "sector": sector,
+        "skills_basis": basis,
+        "cpv_labels": ";".join(label for _, label in cpv if label) or None,
         "value": value if currency in (None, "GBP") else None,
         "starts": iso_date(period.get("startDate")),
         "ends": iso_date(period.get("endDate")),
@@ -393,6 +361,8 @@ def _opportunity(
         "cpv": ";".join(c for c, _ in cpv) or None,
         "deadline": iso_date((tender.get("tenderPeriod") or {}).get("endDate")),
         "status": status,
+        # an awarded notice is kept only as an example of the contracts such buyers let
+        "illustrative": status == "awarded",
         "ocid": ocid,
         "currency": currency or "GBP",
         "suitable_for_sme": (tender.get("xClassifications") or {}).get("isSuitableForSme"),
@@ -555,7 +525,7 @@ def import_ocds(
                 else "open notices (opportunities)"
             ] += 1
         elif awarded:
-            sector = next((s for s in map(cpv_sector, release_cpv(release)) if s), None)
+            sector = notice_sector(release_cpv(release))
             tally.counts["awarded or closed processes (spend and suppliers only)"] += 1
         else:
             tally.counts["awards without a tender (spend and suppliers only)"] += 1
@@ -572,6 +542,9 @@ def import_ocds(
             amount, currency = _amount(award.get("value"))
             for ref in refs:
                 supplier = _supplier(parties.get(str(ref.get("id")), {}), ref, cleaner)
+                # a supplier works in the sector of the notice it won (its first, if several)
+                supplier["sector"] = sector
+                supplier["skills"] = sector_terms(sector)[0]
                 suppliers.setdefault(supplier["id"], supplier)
             # Contracts Finder gives each supplier's own share as x_awardValue when it knows it
             own = [

@@ -8,7 +8,10 @@ returns it (a full organisation or service, or a paginated ``contents`` list).
 Each organisation becomes one ``community`` asset (``charity`` when it carries a
 charity number or says it is a charity, else ``voluntary_group``); the names of its
 active services become the asset's ``skills`` (its capabilities) and the services
-themselves are counted in ``services``. It is placed at the first of its locations
+themselves are counted in ``services``. Activity words in its name, description
+and services (the ``activity`` rows of ``cwb/resources/sectors.csv``) give its
+``sector`` and ``activities``; matching gives an organisation whose skills are all
+unknown to the vocabulary the skills of that sector. It is placed at the first of its locations
 that has valid coordinates, else at the first address postcode. The
 organisation's e-mail goes to the private ``contact_email`` column.
 
@@ -24,6 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cwb.dataset.sectors import find_activities
 from cwb.errors import DatasetError, Problem, UsageError, require_path
 from cwb.importers.common import (
     ImportResult,
@@ -278,6 +282,12 @@ def import_openreferral(
             ),
             None,
         )
+        # what it does, in the sector table's activity words (services, descriptions)
+        acts = find_activities(
+            name,
+            org.get("description"),
+            *(t for s in active for t in (s.get("name"), s.get("description"))),
+        )
         records.append(
             {
                 "id": f"hsds:{oid}",
@@ -292,6 +302,8 @@ def import_openreferral(
                 )
                 or None,
                 "registered_number": charity_number,
+                "sector": acts.sectors[0] if acts.sectors else None,
+                "activities": ";".join(acts.words) or None,
                 "description": clean_str(org.get("description")),
                 "last_verified": iso_date(
                     next((s.get("assured_date") for s in active if s.get("assured_date")), None)

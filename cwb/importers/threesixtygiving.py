@@ -12,6 +12,9 @@ co-operatives and community benefit societies ``financial/cooperative``,
 community interest companies and other companies ``financial/social_enterprise``,
 charities (a charity number, or a charity type) ``community/charity``, anything
 else ``community/voluntary_group``; ``recipient_category`` overrides this.
+A recipient's activity words (in its name, its grants' titles and descriptions;
+the ``activity`` rows of ``cwb/resources/sectors.csv``) give its ``sector``,
+``skills`` and ``activities``, so it can be matched to contracts of its trade.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cwb.dataset.schema import CATEGORY_KIND
+from cwb.dataset.sectors import find_activities
 from cwb.errors import DatasetError, MissingDependencyError, Problem, UsageError, require_path
 from cwb.importers.common import (
     ImportResult,
@@ -85,6 +89,31 @@ def _first(value: Any) -> dict[str, Any]:
     if isinstance(value, list):
         return value[0] if value and isinstance(value[0], dict) else {}
     return value if isinstance(value, dict) else {}
+
+
+def _add_activities(
+    assets: dict[str, dict[str, Any]], texts: dict[str, list[object]], result: ImportResult
+) -> None:
+    """Each recipient's activity words (name, grant titles and descriptions) → sector, skills.
+
+    The words and their sectors come from the ``activity`` rows of the one sector
+    table (:func:`cwb.dataset.sectors.find_activities`); ``activities`` keeps the
+    words found, so a match's skills can be traced to them.
+    """
+    found = 0
+    for rid, parts in texts.items():
+        acts = find_activities(*parts)
+        if acts.words:
+            found += 1
+            assets[rid].update(
+                sector=acts.sectors[0],
+                skills=";".join(acts.skills),
+                activities=";".join(acts.words),
+            )
+    result.notes.append(
+        f"activities: {found} of the file's {len(texts)} recipient(s) have activity words in "
+        "their name or grants (→ sector and skills, by the sector table); the others have none"
+    )
 
 
 def recipient_category(org: dict[str, Any]) -> str:
@@ -228,6 +257,7 @@ def import_360giving(
     no_amount = 0
     seen_grants: set[str] = set()
     modified: list[str] = []
+    texts: dict[str, list[object]] = {}
     for i, grant in enumerate(grants, start=1):
         result.read += 1
         if not isinstance(grant, dict):
@@ -288,6 +318,9 @@ def import_360giving(
                 "lsoa_code": lsoa,
                 "area_code": _pick_area(ward, lsoa, areas),
             }
+        texts.setdefault(rid, [assets[rid]["name"]]).extend(
+            [grant.get("title"), grant.get("description")]
+        )
         amount = to_float(grant.get("amountAwarded"))
         no_amount += amount is None
         links.append(
@@ -307,6 +340,7 @@ def import_360giving(
         result.notes.append(
             f"{no_amount} grant(s) have no numeric amountAwarded; their links have no amount"
         )
+    _add_activities(assets, texts, result)
     if not provenance.collected_on:
         latest = max(modified, default="")
         if latest:  # the publication's own date: its grants' latest modification

@@ -27,6 +27,7 @@ from scipy import sparse
 from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import WGS84, Dataset
 from cwb.dataset.schema import ALL_CATEGORIES, OPPORTUNITY_TYPES
+from cwb.dataset.sectors import sector_skills, sector_term
 from cwb.matching.model import (
     ASSET_COLUMNS,
     MATCH_COLUMNS,
@@ -49,7 +50,13 @@ from cwb.matching.scoring import (
     popcount,
     to_bits,
 )
-from cwb.matching.skills import Vocabulary, is_unknown_code, unknown_skills
+from cwb.matching.skills import (
+    UNKNOWN_PREFIX,
+    Vocabulary,
+    is_unknown_code,
+    normalise_term,
+    unknown_skills,
+)
 
 if TYPE_CHECKING:
     from pyproj import CRS
@@ -270,6 +277,9 @@ class Engine:
                 for c in self.vocab.codes(sector):
                     if not is_unknown_code(c) and c not in own:
                         own.append(c)
+                if all(is_unknown_code(c) for c in own) and isinstance(sector, str):
+                    # nothing known of its own: what delivers its sector (sectors.csv)
+                    own += [c for c in self._sector_codes(sector) if c not in own]
                 j = memo[key] = len(distinct)
                 distinct.append(own)
             index[row] = j
@@ -347,11 +357,28 @@ class Engine:
             frame["sector"].to_numpy(dtype=object),
             strict=True,
         ):
-            own = self.vocab.codes(skills)
-            if not own:
-                own = [c for c in self.vocab.codes(sector) if not is_unknown_code(c)]
-            codes.append(own)
+            codes.append(self._opportunity_codes(skills, sector))
         self.opps = _Side(frame, frame["opportunity_id"].to_numpy(dtype=object), x, y, codes)
+
+    def _opportunity_codes(self, skills: object, sector: object) -> list[str]:
+        """What an opportunity asks: its skills, else its sector's (sectors.csv, the vocabulary).
+
+        A sector that names no known skill asks for ``sector NAME`` (an unknown
+        code, which assets of that sector hold too), so that the opportunity is
+        matched only to them, never to everyone as if it asked for nothing.
+        """
+        own = self.vocab.codes(skills)
+        if own or not isinstance(sector, str):
+            return own
+        return self._sector_codes(sector)
+
+    def _sector_codes(self, sector: str) -> list[str]:
+        """The codes that deliver a sector (sectors.csv, the vocabulary), else its own term."""
+        if not sector.strip():
+            return []
+        own = [c for c in sector_skills(sector) if c in self.vocab]
+        own += [c for c in self.vocab.codes(sector) if not is_unknown_code(c) and c not in own]
+        return own or [UNKNOWN_PREFIX + normalise_term(sector_term(sector))]
 
     def _prepare_codes(self) -> None:
         unknown = sorted(

@@ -136,7 +136,7 @@ class SpendSettings:
         Organisation types counted in the social-enterprise share.
     sector_map
         Spend sector cell → cwb sector (case-insensitive). It wins over the
-        bundled vocabulary ``cwb/resources/spend_sectors.csv`` (CPV codes,
+        bundled vocabulary ``cwb/resources/sectors.csv`` (CPV codes,
         SIC codes, common expense categories); cells neither names keep
         their value (see :mod:`cwb.spend.sectors`).
     buyer_projects

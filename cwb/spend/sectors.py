@@ -3,10 +3,11 @@
 Spend files describe what was bought in many ways: a CPV 2008 code from a
 tender (``45000000-7``), a supplier's SIC 2007 code (``81.21``, ``8121``,
 ``81210``) or a buyer's own expense category (``Purchases Food``). The
-bundled table ``cwb/resources/spend_sectors.csv`` (columns ``scheme, code,
-label, sector``) turns each into one of the sectors cwb uses for enterprises
-and spend (``catering``, ``cleaning``, ``construction`` ...), so that leaking
-spend can be compared with local enterprises.
+bundled table ``cwb/resources/sectors.csv`` (the one sector table, shared
+with the importers: :mod:`cwb.dataset.sectors`) turns each into one of the
+sectors cwb uses for enterprises and spend (``catering``, ``cleaning``,
+``construction`` ...), so that leaking spend can be compared with local
+enterprises.
 
 Rules, in order, for each ``sector`` cell (see :func:`classify_sectors`):
 
@@ -29,10 +30,10 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache
-from importlib import resources
 
 import pandas as pd
 
+from cwb.dataset.sectors import sector_table
 from cwb.text import normalise_text
 
 __all__ = [
@@ -52,13 +53,12 @@ _SIC_DOTTED = re.compile(r"^(\d{2})\.(\d{1,2})(?:/\d+)?$")
 _SIC_DIGITS = re.compile(r"^\d{4,5}$")
 
 
-@lru_cache(maxsize=1)
 def sector_vocabulary() -> pd.DataFrame:
-    """The bundled table ``spend_sectors.csv``: ``scheme, code, label, sector`` (all text)."""
-    path = resources.files("cwb") / "resources" / "spend_sectors.csv"
-    with path.open(encoding="utf-8") as handle:
-        table = pd.read_csv(handle, dtype=str, keep_default_na=False)
-    return table
+    """The code and text rows of the bundled ``sectors.csv``: ``scheme, code, label, sector``."""
+    table = sector_table()
+    return table.loc[
+        table["scheme"].isin(["cpv", "sic", "text"]), ["scheme", "code", "label", "sector"]
+    ]
 
 
 @lru_cache(maxsize=1)
