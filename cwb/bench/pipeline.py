@@ -165,7 +165,7 @@ def bench_pipeline(
         "allocated": int(getattr(allocation, "filled", 0) or 0),
         "flows": 0 if flows is None else len(flows),
         "nodes": graph.number_of_nodes(),
-        "edges": graph.number_of_edges(),
+        "edges": summary["edges"],
         "components": summary["components"],
         "communities": summary["communities"],
         "betweenness_sample": summary["betweenness_sample"],

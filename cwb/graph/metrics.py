@@ -10,7 +10,9 @@ seeded, so the same graph always gives the same result.
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+import random
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -114,52 +116,50 @@ def _components_sparse(H: nx.Graph) -> dict[str, int]:
 def asset_reach(G: nx.MultiDiGraph) -> dict[str, set[str]]:
     """Map each asset node to the opportunities it reaches (match, allocation, consortium)."""
     assets = [n for n, t in G.nodes(data="node_type") if t == "asset"]
-    return _reach_of(assets, G.edges(data="edge_type"))
+    reach = _reach_of(assets, G.edges(data="edge_type"))
+    return {n: reach.get(n, set()) for n in assets}
 
 
 def _reach_of(assets: Iterable[str], edges: Iterable[tuple[str, str, str]]) -> dict[str, set[str]]:
-    reach: dict[str, set[str]] = {n: set() for n in assets}
+    """The opportunities each of ``assets`` reaches; assets reaching none are left out."""
+    is_asset = set(assets)
+    reach: dict[str, set[str]] = {}
     joined: list[tuple[str, str]] = []  # (asset, consortium)
     proposed: dict[str, set[str]] = {}  # consortium → opportunities
     for u, v, edge_type in edges:  # one pass over the edges
-        if edge_type in _REACH_EDGES and u in reach:
-            reach[u].add(v)
-        elif edge_type == "consortium_member" and u in reach:
+        if edge_type in _REACH_EDGES and u in is_asset:
+            reach.setdefault(u, set()).add(v)
+        elif edge_type == "consortium_member" and u in is_asset:
             joined.append((u, v))
         elif edge_type == "proposed_for":
             proposed.setdefault(u, set()).add(v)
     for asset, consortium in joined:
-        reach[asset].update(proposed.get(consortium, ()))
+        reach.setdefault(asset, set()).update(proposed.get(consortium, ()))
     return reach
 
 
 def _reach(rel: _Relations) -> dict[str, set[str]]:
-    return _reach_of(
-        (n for n, t in zip(rel.nodes, rel.types, strict=True) if t == "asset"), rel.edges
-    )
+    assets = (n for n, t in zip(rel.nodes, rel.types, strict=True) if t == "asset")
+    return _reach_of(assets, rel.edges)
 
 
 def _reach_table(G: nx.MultiDiGraph, rel: _Relations, reach: dict[str, set[str]]) -> pd.DataFrame:
     project_of = {v: u for u, v, t in rel.edges if t == "offers"}
     rows = []
     by_kind: dict[str, list[str]] = {}
-    counts: dict[str, int] = {}
-    for n, attrs in G.nodes(data=True):
-        if n in reach:
-            kind = attrs.get("kind", "")
-            by_kind.setdefault(kind, []).append(n)
-            if kind == "human":
-                counts[n] = int(attrs.get("count", 0))
+    for node, node_type, kind in zip(rel.nodes, rel.types, rel.kinds, strict=True):
+        if node_type == "asset":
+            by_kind.setdefault(kind, []).append(node)
     for kind in sorted(by_kind):
         nodes = by_kind[kind]
-        opps = set().union(*(reach[n] for n in nodes)) if nodes else set()
-        residents = sum(counts[n] for n in nodes) if kind == "human" else 0
+        opps = set().union(*(reach.get(n, ()) for n in nodes))
+        residents = sum(int(G.nodes[n].get("count", 0)) for n in nodes) if kind == "human" else 0
         rows.append(
             {
                 "kind": kind,
                 "assets": len(nodes),
                 "residents": residents,
-                "linked_assets": sum(1 for n in nodes if reach[n]),
+                "linked_assets": sum(1 for n in nodes if reach.get(n)),
                 "opportunities": len(opps),
                 "projects": len({project_of[o] for o in opps if o in project_of}),
             }
@@ -168,12 +168,63 @@ def _reach_table(G: nx.MultiDiGraph, rel: _Relations, reach: dict[str, set[str]]
     return pd.DataFrame(rows, columns=columns)
 
 
+def sampled_betweenness(G: nx.Graph, k: int, *, seed: int = 0) -> dict[str, float]:
+    """``nx.betweenness_centrality(G, k=k, normalized=False, seed=seed)``: the same values.
+
+    networkx sets up a table of every node of ``G`` for each sampled source; here
+    each source's breadth-first search touches only its own component, so a
+    sample over a million mostly unrelated nodes costs what their components cost.
+    """
+    sources = random.Random(seed).sample(list(G), k)
+    betweenness = dict.fromkeys(G, 0.0)
+    adj = G.adj
+    for s in sources:
+        order: list[str] = []
+        preds: dict[str, list[str]] = {s: []}
+        sigma = {s: 1.0}
+        dist = {s: 0}
+        queue = deque([s])
+        while queue:  # breadth first: shortest paths and how many there are (Brandes)
+            v = queue.popleft()
+            order.append(v)
+            dv, sigmav = dist[v], sigma[v]
+            for w in adj[v]:
+                if w not in dist:
+                    queue.append(w)
+                    dist[w] = dv + 1
+                    sigma[w] = 0.0
+                    preds[w] = []
+                if dist[w] == dv + 1:
+                    sigma[w] += sigmav
+                    preds[w].append(v)
+        delta = dict.fromkeys(order, 0.0)
+        while order:  # dependencies, back from the farthest
+            w = order.pop()
+            coeff = (1 + delta[w]) / sigma[w]
+            for v in preds[w]:
+                delta[v] += sigma[v] * coeff
+            if w != s:
+                betweenness[w] += delta[w]
+    pairs = len(G) - 1  # networkx's rescaling of a sample (undirected, no endpoints)
+    if pairs < 2:
+        return betweenness
+    scale_source = pairs / ((k - 1) * 2) if k > 1 else math.nan
+    scale_other = pairs / (k * 2)
+    sampled = set(sources)
+    for v in betweenness:
+        betweenness[v] *= scale_source if v in sampled else scale_other
+    return betweenness
+
+
 @dataclass
 class _Relations:
     """The graph as arrays, read in one pass: positions are positions in ``G``'s node order."""
 
     nodes: list[str]
     types: list[str]
+    labels: list[str]
+    kinds: list[str]
+    index: dict[str, int]
     #: (source, target, edge_type) of every edge, in ``G.edges`` order
     edges: list[tuple[str, str, str]]
     #: node positions of every edge's ends
@@ -188,10 +239,24 @@ class _Relations:
 
 def _relations(G: nx.MultiDiGraph) -> _Relations:
     """:func:`relational_view` of ``G`` as arrays (same nodes, edges, weights and order)."""
-    nodes = list(G)
+    nodes, types, labels, kinds = [], [], [], []
+    for node, attrs in G.nodes(data=True):
+        nodes.append(node)
+        types.append(attrs.get("node_type", ""))
+        labels.append(attrs.get("label", ""))
+        kinds.append(attrs.get("kind", ""))
     index = {node: i for i, node in enumerate(nodes)}
-    types = [t for _, t in G.nodes(data="node_type", default="")]
-    edges = list(G.edges(data="edge_type", default=""))
+    if G.is_multigraph():
+        # G.edges(data=…) in the same order, read from the adjacency itself: the edge view
+        # counts every edge before a list of it is made, and is several times slower
+        edges = [
+            (u, v, attrs.get("edge_type", ""))
+            for u, nbrs in G._adj.items()  # noqa: SLF001 - G.edges' own source, read only
+            for v, keyed in nbrs.items()
+            for attrs in keyed.values()
+        ]
+    else:
+        edges = list(G.edges(data="edge_type", default=""))
     n_nodes, n_edges = len(nodes), len(edges)
     src = np.fromiter((index[u] for u, _, _ in edges), dtype=np.int64, count=n_edges)
     dst = np.fromiter((index[v] for _, v, _ in edges), dtype=np.int64, count=n_edges)
@@ -207,7 +272,9 @@ def _relations(G: nx.MultiDiGraph) -> _Relations:
     # pair was first met among G's edges (the order of the earlier end's adjacency)
     order = np.lexsort((first, a))
     pairs = np.column_stack([a[order], b[order]]) if len(keys) else np.empty((0, 2), np.int64)
-    return _Relations(nodes, types, edges, src, dst, relational, pairs, counts[order])
+    return _Relations(
+        nodes, types, labels, kinds, index, edges, src, dst, relational, pairs, counts[order]
+    )
 
 
 def _name_ranks(nodes: list[str]) -> np.ndarray:
@@ -264,7 +331,7 @@ def _louvain_labels(
     :data:`LARGE_GRAPH_NODES` nodes lie in those larger components.
     """
     labels = np.arange(len(rel.nodes), dtype=np.int64) + len(rel.nodes)  # alone: own label
-    index = {node: i for i, node in enumerate(rel.nodes)} if core.number_of_nodes() else {}
+    index = rel.index
     note = None
     if not large:
         groups = nx.community.louvain_communities(core, weight="weight", seed=seed) if index else []
@@ -375,9 +442,14 @@ def graph_metrics(
     elif betweenness_k is None and m > BETWEENNESS_EXACT_MAX_NODES:
         betweenness_k = BETWEENNESS_SAMPLE
     k = betweenness_k if betweenness_k is not None and betweenness_k < m else None
-    raw = nx.betweenness_centrality(core, k=k, normalized=False, seed=seed) if m else {}
+    if not m:
+        raw: dict[str, float] = {}
+    elif k is None:
+        raw = nx.betweenness_centrality(core, normalized=False, seed=seed)
+    else:
+        raw = sampled_betweenness(core, k, seed=seed)
     scale = 2 / ((n - 1) * (n - 2)) if n > 2 else 0.0  # normalised over the whole view
-    index = {node: i for i, node in enumerate(nodes)}
+    index = rel.index
     betweenness = np.where(rel.relational, 0.0, np.nan)
     for node, value in raw.items():
         betweenness[index[node]] = value * scale
@@ -401,15 +473,15 @@ def graph_metrics(
             notes["communities_method"] = note
     reach = _reach(rel)
     degree = np.bincount(rel.src, minlength=n_nodes) + np.bincount(rel.dst, minlength=n_nodes)
-    reach_count = np.full(n_nodes, -1, dtype=np.int64)
+    reach_count = np.where(np.array(rel.types, dtype=object) == "asset", 0, -1)
     for node, opps in reach.items():
         reach_count[index[node]] = len(opps)
     table = pd.DataFrame(
         {
             "node": nodes,
             "node_type": rel.types,
-            "label": [label for _, label in G.nodes(data="label", default="")],
-            "kind": [kind for _, kind in G.nodes(data="kind", default="")],
+            "label": rel.labels,
+            "kind": rel.kinds,
             "degree": degree.astype(np.int64),
             "betweenness": betweenness,
             "component": _nullable(component),
