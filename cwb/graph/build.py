@@ -260,8 +260,9 @@ def _located(geometry: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray, np.ndarra
     present = ~(shapely.is_missing(arr) | shapely.is_empty(arr)) if len(arr) else np.zeros(0, bool)
     if present.any():
         located = arr[present]
-        is_point = shapely.get_type_id(located) == 0
-        located = np.where(is_point, located, shapely.point_on_surface(located))
+        other = shapely.get_type_id(located) != 0
+        if other.any():
+            located[other] = shapely.point_on_surface(located[other])
         xs[present], ys[present] = shapely.get_x(located), shapely.get_y(located)
     return present, xs, ys
 
@@ -271,10 +272,15 @@ def _plain_values(series: pd.Series) -> list[Scalar | None]:
 
     Text and float columns (nearly all of a table) skip the value-by-value
     conversion: their values are already plain once missing ones are None.
+    Equal texts are one shared object.
     """
     dtype = series.dtype
     if isinstance(dtype, pd.StringDtype):
-        return series.astype(object).where(series.notna(), None).tolist()
+        # one str object per distinct value, shared by every row holding it: a million
+        # nodes would otherwise hold a million copies of "physical", "business" …
+        codes, uniques = pd.factorize(series)
+        lookup: list[Scalar | None] = [*uniques.tolist(), None]  # code -1 (missing) → None
+        return [lookup[c] for c in codes.tolist()]
     if dtype == np.float64:
         return [None if v != v else v for v in series.tolist()]
     return [plain(v) for v in series.tolist()]
@@ -546,9 +552,9 @@ class _Builder:
             self.link_area(nid, key[0])
         codes = assign_area_codes(human, self.ds.areas)
         dropped: set[tuple[str | None, str, str]] = set()
-        ids, names = _plain_column(human["id"]), human["name"].tolist()
-        categories = [str(v) if v is not None else "" for v in _plain_column(human["category"])]
-        skills = [str(v) if v is not None else "" for v in _plain_column(human["skills"])]
+        ids, names = _plain_values(human["id"]), human["name"].tolist()
+        categories = [str(v) if v is not None else "" for v in _plain_values(human["category"])]
+        skills = [str(v) if v is not None else "" for v in _plain_values(human["skills"])]
         for aid, name, code, category, skill in zip(
             ids, names, codes, categories, skills, strict=True
         ):
