@@ -169,7 +169,7 @@ def bench_pipeline(
         "components": summary["components"],
         "communities": summary["communities"],
         "betweenness_sample": summary["betweenness_sample"],
-        **{k: summary[k] for k in ("betweenness_note", "communities_note") if k in summary},
+        **{k: v for k, v in summary.items() if k.endswith(("_note", "_method"))},
     }
 
 
