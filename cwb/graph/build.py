@@ -466,7 +466,7 @@ class _Builder:
         assets = self.ds.assets
         human = assets["kind"] == "human"
         public = assets.loc[~human]
-        codes = assign_area_codes(public, self.ds.areas)
+        codes = assign_area_codes(public, self.ds.areas).tolist()
         text = _text_columns(ASSETS, ASSET_ATTRIBUTES)
         # column by column (a dict per row only at the end, at 1M assets); the same values
         # as clean_attributes: missing texts become "", missing numbers are left out
@@ -550,7 +550,7 @@ class _Builder:
             kept[key] = nid
             self.groups[nid] = (str(g["area_name"]), set())
             self.link_area(nid, key[0])
-        codes = assign_area_codes(human, self.ds.areas)
+        codes = assign_area_codes(human, self.ds.areas).tolist()
         dropped: set[tuple[str | None, str, str]] = set()
         ids, names = _plain_values(human["id"]), human["name"].tolist()
         categories = [str(v) if v is not None else "" for v in _plain_values(human["category"])]
