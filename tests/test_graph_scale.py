@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import cwb.graph.metrics as stats
-from cwb.graph.build import _plain_column, _plain_values, add_new_edges, add_new_nodes
+from cwb.graph.build import _plain_values, add_new_edges, add_new_nodes, plain
 from cwb.graph.metrics import (
     _numbered,
     _relations,
@@ -179,6 +179,7 @@ def test_new_nodes_and_edges_are_networkx_nodes_and_edges() -> None:
 )
 def test_plain_values_are_plain(series: pd.Series) -> None:
     got = _plain_values(series)
-    assert got == _plain_column(series)
-    assert [type(v) for v in got] == [type(v) for v in _plain_column(series)]
+    expected = [plain(v) for v in series.tolist()]  # value by value, as before
+    assert got == expected
+    assert [type(v) for v in got] == [type(v) for v in expected]
     assert got[1] is None

@@ -237,22 +237,6 @@ def _point(geom: BaseGeometry | None) -> dict[str, Scalar]:
     return {"located": True, "lon": float(geom.x), "lat": float(geom.y)}
 
 
-def _points(geometry: gpd.GeoSeries) -> list[dict[str, Scalar]]:
-    """:func:`_point` of every geometry, vectorised (representative points of non-points)."""
-    arr = np.asarray(geometry.values, dtype=object)
-    out: list[dict[str, Scalar]] = [{"located": False} for _ in range(len(arr))]
-    if not len(arr):
-        return out
-    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-    located = arr[present]
-    is_point = shapely.get_type_id(located) == 0
-    located = np.where(is_point, located, shapely.point_on_surface(located))
-    xs, ys = shapely.get_x(located).tolist(), shapely.get_y(located).tolist()
-    for i, x, y in zip(np.flatnonzero(present).tolist(), xs, ys, strict=True):
-        out[i] = {"located": True, "lon": x, "lat": y}
-    return out
-
-
 def _located(geometry: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Whether each geometry is present, and its lon/lat (representative points of non-points)."""
     arr = np.asarray(geometry.values, dtype=object)
@@ -323,11 +307,6 @@ def add_new_edges(
             keyed[key] = data = G.edge_attr_dict_factory()
         data.update(attrs)
     nx._clear_cache(G)
-
-
-def _plain_column(series: pd.Series) -> list[Scalar | None]:
-    """:func:`plain` of every value of ``series`` (None when missing)."""
-    return [plain(v) for v in series.tolist()]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
