@@ -28,11 +28,11 @@ from scipy.sparse.csgraph import connected_components
 #: seeded); time grows with sample × edges, and the top brokers keep their rank.
 BETWEENNESS_EXACT_MAX_NODES = 2000
 BETWEENNESS_SAMPLE = 100
-#: Above this many nodes in the relational view the graph counts as *large*: components come
-#: from ``scipy.sparse.csgraph`` (same numbering) and betweenness is estimated from only
-#: :data:`BETWEENNESS_SAMPLE_LARGE` sources. Louvain communities are skipped when more than
-#: this many nodes are *connected* (isolated nodes are communities of one and cost nothing).
-#: Both choices are recorded in the summary (``betweenness_note``, ``communities_note``).
+#: Above this many nodes in the relational view the graph counts as *large*: betweenness is
+#: estimated from only :data:`BETWEENNESS_SAMPLE_LARGE` sources and Louvain runs component by
+#: component, skipped when more than this many nodes lie in components it must split.
+#: Each choice is recorded in the summary (``betweenness_note``, ``communities_method``,
+#: ``communities_note``).
 LARGE_GRAPH_NODES = 200_000
 BETWEENNESS_SAMPLE_LARGE = 20
 #: Edges that place a node rather than relate it; left out of the relational metrics.
@@ -411,14 +411,17 @@ def graph_metrics(
     are computed on :func:`relational_view` (areas and ``located_in`` edges left
     out, undirected, parallel edges merged).
 
+    Everything is computed from arrays read in one pass over ``G`` (components
+    with ``scipy.sparse.csgraph``); networkx runs only on the connected nodes.
+
     Large graphs: above :data:`LARGE_GRAPH_NODES` nodes in the relational view,
-    components come from ``scipy.sparse.csgraph`` (numbered exactly as below the
-    threshold) and betweenness is estimated from :data:`BETWEENNESS_SAMPLE_LARGE`
-    seeded sources unless ``betweenness_k`` is given. Louvain communities are
-    skipped only when more than :data:`LARGE_GRAPH_NODES` nodes are connected (the
-    ``community`` column is then empty, ``summary["communities"]`` is 0).
-    Both choices are recorded in ``summary["betweenness_note"]`` and
-    ``summary["communities_note"]``, never silently.
+    betweenness is estimated from :data:`BETWEENNESS_SAMPLE_LARGE` seeded sources
+    unless ``betweenness_k`` is given, and Louvain runs component by component (see
+    :func:`_louvain_labels`; ``summary["communities_method"]`` says so). Louvain is
+    skipped when more than :data:`LARGE_GRAPH_NODES` nodes lie in components it must
+    split (the ``community`` column is then empty, ``summary["communities"]`` is 0).
+    Each choice is recorded in ``summary["betweenness_note"]``,
+    ``summary["communities_method"]`` or ``summary["communities_note"]``, never silently.
     """
     rel = _relations(G)
     nodes, n_nodes = rel.nodes, len(rel.nodes)
