@@ -39,8 +39,6 @@ BETWEENNESS_SAMPLE_LARGE = 20
 GEOGRAPHIC_EDGES = frozenset({"located_in"})
 #: Edges by which an asset reaches an opportunity (directly, or through a consortium).
 _REACH_EDGES = frozenset({"match", "allocated"})
-#: Metrics stored as node attributes by ``graph_metrics(set_attributes=True)``.
-_METRIC_ATTRIBUTES = ("degree", "betweenness", "component", "community", "reach")
 
 
 @dataclass
@@ -90,27 +88,22 @@ def _numbered(groups: Iterable[Iterable[str]]) -> dict[str, int]:
 
 
 def _components_sparse(H: nx.Graph) -> dict[str, int]:
-    """:func:`_numbered` connected components of ``H``, computed with scipy (large graphs)."""
+    """:func:`_numbered` connected components of ``H``, computed with scipy."""
     nodes = list(H)
-    n = len(nodes)
-    if not n:
+    if not nodes:
         return {}
     index = {node: i for i, node in enumerate(nodes)}
     pairs = np.array([(index[u], index[v]) for u, v in H.edges()], dtype=np.int64).reshape(-1, 2)
+    labels = _component_labels(pairs, len(nodes))
+    return dict(zip(nodes, _group_numbers(labels, _name_ranks(nodes)).tolist(), strict=True))
+
+
+def _component_labels(pairs: np.ndarray, n: int) -> np.ndarray:
+    """A connected component label for each of ``n`` nodes joined by ``pairs`` (scipy)."""
     adjacency = coo_matrix(
         (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
     ).tocsr()
-    count, labels = connected_components(adjacency, directed=False)
-    sizes = np.bincount(labels, minlength=count)
-    # rank of each node in name order; a component is known by its smallest member
-    rank = np.empty(n, dtype=np.int64)
-    rank[sorted(range(n), key=nodes.__getitem__)] = np.arange(n)
-    smallest = np.full(count, n, dtype=np.int64)
-    np.minimum.at(smallest, labels, rank)
-    order = np.lexsort((smallest, -sizes))  # largest first, then by smallest member
-    number = np.empty(count, dtype=np.int64)
-    number[order] = np.arange(count)
-    return dict(zip(nodes, number[labels].tolist(), strict=True))
+    return connected_components(adjacency, directed=False)[1]
 
 
 def asset_reach(G: nx.MultiDiGraph) -> dict[str, set[str]]:
@@ -457,11 +450,7 @@ def graph_metrics(
     for node, value in raw.items():
         betweenness[index[node]] = value * scale
     # components over every node (areas are isolated there, and left out below)
-    adjacency = coo_matrix(
-        (np.ones(len(rel.pairs), dtype=np.int8), (rel.pairs[:, 0], rel.pairs[:, 1])),
-        shape=(n_nodes, n_nodes),
-    ).tocsr()
-    _, labels = connected_components(adjacency, directed=False)
+    labels = _component_labels(rel.pairs, n_nodes)
     rank = _name_ranks(nodes)
     related = np.flatnonzero(rel.relational)
     component = np.full(n_nodes, -1, dtype=np.int64)
