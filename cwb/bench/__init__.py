@@ -6,6 +6,7 @@ Sits above every stage (it runs them all; ``cwb bench``); only the CLI is above 
 - ``maps``: map size, build time and time-to-drawn in Chromium, beside FastMarkerCluster.
 - ``flows``: the flow layer's size and time-to-drawn, beside a folium ``PolyLine`` per flow.
 - ``fuzz``: hostile table files and manifests read; the exceptions counted by type (hypothesis).
+- ``pipeline``: the whole pipeline in one process, as a user runs it; each step timed.
 - ``national``: store build, catchment reads, national catalogue and matching (``--national``).
 
 Both modules also run as scripts (``python -m cwb.bench.harness`` is each timed child

@@ -79,6 +79,7 @@ from cwb._atomic import write_text_atomic
 from cwb._version import __version__
 from cwb.bench.flows import bench_flows
 from cwb.bench.maps import bench_map
+from cwb.bench.pipeline import bench_pipeline
 from cwb.catalogue import catalogue
 from cwb.dataset.io import read_dataset, write_dataset
 from cwb.dataset.validate import validate_dataset
@@ -751,6 +752,12 @@ def _stage_graph(ctx: BenchContext) -> dict[str, Any]:
         "communities": summary["communities"],
         "betweenness_sample": summary["betweenness_sample"],
     }
+
+
+@register_stage("pipeline", requires=("cwb.pipeline",), needs_dataset=False)
+def _stage_pipeline(ctx: BenchContext) -> dict[str, Any]:
+    """Read → catalogue → match → allocate → graph + metrics in one process (steps in detail)."""
+    return bench_pipeline(ctx.folder, seed=int(ctx.params.get("seed", 0)))
 
 
 @register_stage("map", requires=("cwb.maps.compose",))

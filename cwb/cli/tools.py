@@ -118,6 +118,8 @@ def bench(
 
     Examples: cwb bench --sizes 10k,100k --stages read,validate,catalogue --markdown
 
+      cwb bench --sizes 10k,100k,1M --stages pipeline   (the whole pipeline, one process)
+
       cwb bench --national --sizes 1M,10M --work-dir /tmp/nat --out national.json
     """
     import pandas as pd

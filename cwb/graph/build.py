@@ -49,8 +49,9 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -236,25 +237,76 @@ def _point(geom: BaseGeometry | None) -> dict[str, Scalar]:
     return {"located": True, "lon": float(geom.x), "lat": float(geom.y)}
 
 
-def _points(geometry: gpd.GeoSeries) -> list[dict[str, Scalar]]:
-    """:func:`_point` of every geometry, vectorised (representative points of non-points)."""
+def _located(geometry: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whether each geometry is present, and its lon/lat (representative points of non-points)."""
     arr = np.asarray(geometry.values, dtype=object)
-    out: list[dict[str, Scalar]] = [{"located": False} for _ in range(len(arr))]
-    if not len(arr):
-        return out
-    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-    located = arr[present]
-    is_point = shapely.get_type_id(located) == 0
-    located = np.where(is_point, located, shapely.point_on_surface(located))
-    xs, ys = shapely.get_x(located).tolist(), shapely.get_y(located).tolist()
-    for i, x, y in zip(np.flatnonzero(present).tolist(), xs, ys, strict=True):
-        out[i] = {"located": True, "lon": x, "lat": y}
-    return out
+    xs, ys = np.full(len(arr), np.nan), np.full(len(arr), np.nan)
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr)) if len(arr) else np.zeros(0, bool)
+    if present.any():
+        located = arr[present]
+        other = shapely.get_type_id(located) != 0
+        if other.any():
+            located[other] = shapely.point_on_surface(located[other])
+        xs[present], ys[present] = shapely.get_x(located), shapely.get_y(located)
+    return present, xs, ys
 
 
-def _plain_column(series: pd.Series) -> list[Scalar | None]:
-    """:func:`plain` of every value of ``series`` (None when missing)."""
+def _plain_values(series: pd.Series) -> list[Scalar | None]:
+    """:func:`plain` of every value of ``series`` (None when missing), vectorised for text.
+
+    Text and float columns (nearly all of a table) skip the value-by-value
+    conversion: their values are already plain once missing ones are None.
+    Equal texts are one shared object.
+    """
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype):
+        # one str object per distinct value, shared by every row holding it: a million
+        # nodes would otherwise hold a million copies of "physical", "business" …
+        codes, uniques = pd.factorize(series)
+        lookup: list[Scalar | None] = [*uniques.tolist(), None]  # code -1 (missing) → None
+        return [lookup[c] for c in codes.tolist()]
+    if dtype == np.float64:
+        return [None if v != v else v for v in series.tolist()]
     return [plain(v) for v in series.tolist()]
+
+
+def add_new_nodes(G: nx.MultiDiGraph, nodes: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    """``G.add_nodes_from(nodes)`` for nodes not yet in ``G``, keeping each dict as given.
+
+    networkx copies every attribute dict twice; at a million nodes that is seconds
+    and a gigabyte held twice. A node already in ``G`` is merged as networkx does.
+    """
+    succ, pred, attrs_of = G._succ, G._pred, G._node  # noqa: SLF001 - see the docstring
+    for node, attrs in nodes:
+        if node in attrs_of:
+            G.add_node(node, **attrs)
+            continue
+        succ[node] = G.adjlist_inner_dict_factory()
+        pred[node] = G.adjlist_inner_dict_factory()
+        attrs_of[node] = attrs
+    nx._clear_cache(G)
+
+
+def add_new_edges(
+    G: nx.MultiDiGraph, edges: Iterable[tuple[str, str, str, dict[str, Any]]]
+) -> None:
+    """``G.add_edges_from(edges)`` of keyed edges between nodes already in ``G``.
+
+    The same graph as networkx's own method (the same adjacency order), without its
+    views and copies; an edge whose key already joins the two nodes is updated.
+    """
+    succ, pred = G._succ, G._pred  # noqa: SLF001 - see add_new_nodes
+    for u, v, key, attrs in edges:
+        keyed = succ[u].get(v)
+        if keyed is None:
+            keyed = G.edge_key_dict_factory()
+            succ[u][v] = keyed
+            pred[v][u] = keyed
+        data = keyed.get(key)
+        if data is None:
+            keyed[key] = data = G.edge_attr_dict_factory()
+        data.update(attrs)
+    nx._clear_cache(G)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -393,46 +445,55 @@ class _Builder:
         assets = self.ds.assets
         human = assets["kind"] == "human"
         public = assets.loc[~human]
-        codes = assign_area_codes(public, self.ds.areas)
+        codes = assign_area_codes(public, self.ds.areas).tolist()
         text = _text_columns(ASSETS, ASSET_ATTRIBUTES)
-        # column by column (much faster than one dict per row at 1M assets); same values as
-        # clean_attributes: missing texts become "", missing numbers are left out
-        columns = [
-            (c, _plain_column(public[c]) if c in public else [None] * len(public), c in text)
-            for c in ASSET_ATTRIBUTES
-            if not is_private_column(c)
-        ]
-        ids, names = _plain_column(public["id"]), _plain_column(public["name"])
-        hidden = location_hidden(public)  # map = no: a node without a location
-        nodes = []
-        edges = []
-        points = [
-            {"located": False} if h else w
-            for w, h in zip(_points(public.geometry), hidden, strict=True)
-        ]
-        for i, (where, code) in enumerate(zip(points, codes, strict=True)):
-            nid = node_id("asset", ids[i])
-            attrs: dict[str, Scalar | None] = {
-                "node_type": "asset",
-                "record_id": ids[i],
-                "label": names[i],
-                "is_group": False,
-                "area_code": code,
-            }
-            for c, values, is_text in columns:
-                v = values[i]
-                if v is not None:
-                    attrs[c] = v
-                elif is_text:
-                    attrs[c] = ""
-            attrs.update(where)
-            nodes.append((nid, attrs))
-            self.asset_nodes[str(ids[i])] = nid
-            anode = self.area_node(code)
-            if anode is not None:
-                edges.append((nid, anode, "located_in", {"edge_type": "located_in"}))
-        self.G.add_nodes_from(nodes)
-        self.G.add_edges_from(edges)
+        # column by column (a dict per row only at the end, at 1M assets); the same values
+        # as clean_attributes: missing texts become "", missing numbers are left out
+        names = [c for c in ASSET_ATTRIBUTES if not is_private_column(c)]
+        missing: list[Scalar | None] = [None] * len(public)
+        columns = [_plain_values(public[c]) if c in public else list(missing) for c in names]
+        for c, values in zip(names, columns, strict=True):
+            if c in text:
+                values[:] = ["" if v is None else v for v in values]
+        optional = [c for c in names if c not in text]  # numbers: left out when missing
+        ids = _plain_values(public["id"])
+        nids = [node_id("asset", i) for i in ids]
+        located, xs, ys = _located(public.geometry)
+        located &= ~location_hidden(public)  # map = no: a node without a location
+        keys = ("node_type", "record_id", "label", "is_group", "area_code", *names, "located")
+        rows = zip(
+            repeat("asset"),
+            ids,
+            _plain_values(public["name"]),
+            repeat(False),
+            codes,
+            *columns,
+            located.tolist(),
+            strict=False,
+        )
+        area_nodes = {code: self.area_node(code) for code in dict.fromkeys(codes)}
+
+        def attributes() -> Iterator[tuple[str, dict[str, Any]]]:
+            for nid, row, x, y in zip(nids, rows, xs.tolist(), ys.tolist(), strict=True):
+                attrs = dict(zip(keys, row, strict=True))
+                for c in optional:
+                    if attrs[c] is None:
+                        del attrs[c]
+                if attrs["located"]:
+                    attrs["lon"] = x
+                    attrs["lat"] = y
+                yield nid, attrs
+
+        add_new_nodes(self.G, attributes())
+        self.asset_nodes.update(zip(map(str, ids), nids, strict=True))
+        add_new_edges(
+            self.G,
+            (
+                (nid, anode, "located_in", {"edge_type": "located_in"})
+                for nid, code in zip(nids, codes, strict=True)
+                if (anode := area_nodes[code]) is not None
+            ),
+        )
         self.add_resident_groups(assets.loc[human])
 
     def add_resident_groups(self, human: gpd.GeoDataFrame) -> None:
@@ -468,11 +529,11 @@ class _Builder:
             kept[key] = nid
             self.groups[nid] = (str(g["area_name"]), set())
             self.link_area(nid, key[0])
-        codes = assign_area_codes(human, self.ds.areas)
+        codes = assign_area_codes(human, self.ds.areas).tolist()
         dropped: set[tuple[str | None, str, str]] = set()
-        ids, names = _plain_column(human["id"]), human["name"].tolist()
-        categories = [str(v) if v is not None else "" for v in _plain_column(human["category"])]
-        skills = [str(v) if v is not None else "" for v in _plain_column(human["skills"])]
+        ids, names = _plain_values(human["id"]), human["name"].tolist()
+        categories = [str(v) if v is not None else "" for v in _plain_values(human["category"])]
+        skills = [str(v) if v is not None else "" for v in _plain_values(human["skills"])]
         for aid, name, code, category, skill in zip(
             ids, names, codes, categories, skills, strict=True
         ):
@@ -809,5 +870,6 @@ def build_graph(
         unknown_references=int(b.counters["unknown_references"]),
         unlocated_nodes=sum(1 for _, d in G.nodes(data=True) if not d.get("located")),
     )
-    log.info("graph of %s: %d nodes, %d edges", ds.name, G.number_of_nodes(), G.number_of_edges())
+    if log.isEnabledFor(logging.INFO):  # counting a multigraph's edges walks all of them
+        log.info("graph of %s: %d nodes, %d edges", ds.name, len(G), G.number_of_edges())
     return G

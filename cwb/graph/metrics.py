@@ -10,7 +10,9 @@ seeded, so the same graph always gives the same result.
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+import random
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -26,19 +28,17 @@ from scipy.sparse.csgraph import connected_components
 #: seeded); time grows with sample × edges, and the top brokers keep their rank.
 BETWEENNESS_EXACT_MAX_NODES = 2000
 BETWEENNESS_SAMPLE = 100
-#: Above this many nodes in the relational view the graph counts as *large*: components come
-#: from ``scipy.sparse.csgraph`` (same numbering) and betweenness is estimated from only
-#: :data:`BETWEENNESS_SAMPLE_LARGE` sources. Louvain communities are skipped when more than
-#: this many nodes are *connected* (isolated nodes are communities of one and cost nothing).
-#: Both choices are recorded in the summary (``betweenness_note``, ``communities_note``).
+#: Above this many nodes in the relational view the graph counts as *large*: betweenness is
+#: estimated from only :data:`BETWEENNESS_SAMPLE_LARGE` sources and Louvain runs component by
+#: component, skipped when more than this many nodes lie in components it must split.
+#: Each choice is recorded in the summary (``betweenness_note``, ``communities_method``,
+#: ``communities_note``).
 LARGE_GRAPH_NODES = 200_000
 BETWEENNESS_SAMPLE_LARGE = 20
 #: Edges that place a node rather than relate it; left out of the relational metrics.
 GEOGRAPHIC_EDGES = frozenset({"located_in"})
 #: Edges by which an asset reaches an opportunity (directly, or through a consortium).
 _REACH_EDGES = frozenset({"match", "allocated"})
-#: Metrics stored as node attributes by ``graph_metrics(set_attributes=True)``.
-_METRIC_ATTRIBUTES = ("degree", "betweenness", "component", "community", "reach")
 
 
 @dataclass
@@ -88,68 +88,284 @@ def _numbered(groups: Iterable[Iterable[str]]) -> dict[str, int]:
 
 
 def _components_sparse(H: nx.Graph) -> dict[str, int]:
-    """:func:`_numbered` connected components of ``H``, computed with scipy (large graphs)."""
+    """:func:`_numbered` connected components of ``H``, computed with scipy."""
     nodes = list(H)
-    n = len(nodes)
-    if not n:
+    if not nodes:
         return {}
     index = {node: i for i, node in enumerate(nodes)}
     pairs = np.array([(index[u], index[v]) for u, v in H.edges()], dtype=np.int64).reshape(-1, 2)
+    labels = _component_labels(pairs, len(nodes))
+    return dict(zip(nodes, _group_numbers(labels, _name_ranks(nodes)).tolist(), strict=True))
+
+
+def _component_labels(pairs: np.ndarray, n: int) -> np.ndarray:
+    """A connected component label for each of ``n`` nodes joined by ``pairs`` (scipy)."""
     adjacency = coo_matrix(
         (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
     ).tocsr()
-    count, labels = connected_components(adjacency, directed=False)
-    sizes = np.bincount(labels, minlength=count)
-    # rank of each node in name order; a component is known by its smallest member
-    rank = np.empty(n, dtype=np.int64)
-    rank[sorted(range(n), key=nodes.__getitem__)] = np.arange(n)
-    smallest = np.full(count, n, dtype=np.int64)
-    np.minimum.at(smallest, labels, rank)
-    order = np.lexsort((smallest, -sizes))  # largest first, then by smallest member
-    number = np.empty(count, dtype=np.int64)
-    number[order] = np.arange(count)
-    return dict(zip(nodes, number[labels].tolist(), strict=True))
+    return connected_components(adjacency, directed=False)[1]
 
 
 def asset_reach(G: nx.MultiDiGraph) -> dict[str, set[str]]:
     """Map each asset node to the opportunities it reaches (match, allocation, consortium)."""
-    reach: dict[str, set[str]] = {n: set() for n, t in G.nodes(data="node_type") if t == "asset"}
+    assets = [n for n, t in G.nodes(data="node_type") if t == "asset"]
+    reach = _reach_of(assets, G.edges(data="edge_type"))
+    return {n: reach.get(n, set()) for n in assets}
+
+
+def _reach_of(assets: Iterable[str], edges: Iterable[tuple[str, str, str]]) -> dict[str, set[str]]:
+    """The opportunities each of ``assets`` reaches; assets reaching none are left out."""
+    is_asset = set(assets)
+    reach: dict[str, set[str]] = {}
     joined: list[tuple[str, str]] = []  # (asset, consortium)
     proposed: dict[str, set[str]] = {}  # consortium → opportunities
-    for u, v, edge_type in G.edges(data="edge_type"):  # one pass over the edges
-        if edge_type in _REACH_EDGES and u in reach:
-            reach[u].add(v)
-        elif edge_type == "consortium_member" and u in reach:
+    for u, v, edge_type in edges:  # one pass over the edges
+        if edge_type in _REACH_EDGES and u in is_asset:
+            reach.setdefault(u, set()).add(v)
+        elif edge_type == "consortium_member" and u in is_asset:
             joined.append((u, v))
         elif edge_type == "proposed_for":
             proposed.setdefault(u, set()).add(v)
     for asset, consortium in joined:
-        reach[asset].update(proposed.get(consortium, ()))
+        reach.setdefault(asset, set()).update(proposed.get(consortium, ()))
     return reach
 
 
-def _reach_table(G: nx.MultiDiGraph, reach: dict[str, set[str]]) -> pd.DataFrame:
-    project_of = {v: u for u, v, d in G.edges(data=True) if d.get("edge_type") == "offers"}
+def _reach(rel: _Relations) -> dict[str, set[str]]:
+    assets = (n for n, t in zip(rel.nodes, rel.types, strict=True) if t == "asset")
+    return _reach_of(assets, rel.edges)
+
+
+def _reach_table(G: nx.MultiDiGraph, rel: _Relations, reach: dict[str, set[str]]) -> pd.DataFrame:
+    project_of = {v: u for u, v, t in rel.edges if t == "offers"}
     rows = []
     by_kind: dict[str, list[str]] = {}
-    for n in reach:
-        by_kind.setdefault(G.nodes[n].get("kind", ""), []).append(n)
+    for node, node_type, kind in zip(rel.nodes, rel.types, rel.kinds, strict=True):
+        if node_type == "asset":
+            by_kind.setdefault(kind, []).append(node)
     for kind in sorted(by_kind):
         nodes = by_kind[kind]
-        opps = set().union(*(reach[n] for n in nodes)) if nodes else set()
+        opps = set().union(*(reach.get(n, ()) for n in nodes))
         residents = sum(int(G.nodes[n].get("count", 0)) for n in nodes) if kind == "human" else 0
         rows.append(
             {
                 "kind": kind,
                 "assets": len(nodes),
                 "residents": residents,
-                "linked_assets": sum(1 for n in nodes if reach[n]),
+                "linked_assets": sum(1 for n in nodes if reach.get(n)),
                 "opportunities": len(opps),
                 "projects": len({project_of[o] for o in opps if o in project_of}),
             }
         )
     columns = ["kind", "assets", "residents", "linked_assets", "opportunities", "projects"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def sampled_betweenness(G: nx.Graph, k: int, *, seed: int = 0) -> dict[str, float]:
+    """``nx.betweenness_centrality(G, k=k, normalized=False, seed=seed)``: the same values.
+
+    networkx sets up a table of every node of ``G`` for each sampled source; here
+    each source's breadth-first search touches only its own component, so a
+    sample over a million mostly unrelated nodes costs what their components cost.
+    """
+    sources = random.Random(seed).sample(list(G), k)
+    betweenness = dict.fromkeys(G, 0.0)
+    adj = G.adj
+    for s in sources:
+        order: list[str] = []
+        preds: dict[str, list[str]] = {s: []}
+        sigma = {s: 1.0}
+        dist = {s: 0}
+        queue = deque([s])
+        while queue:  # breadth first: shortest paths and how many there are (Brandes)
+            v = queue.popleft()
+            order.append(v)
+            dv, sigmav = dist[v], sigma[v]
+            for w in adj[v]:
+                if w not in dist:
+                    queue.append(w)
+                    dist[w] = dv + 1
+                    sigma[w] = 0.0
+                    preds[w] = []
+                if dist[w] == dv + 1:
+                    sigma[w] += sigmav
+                    preds[w].append(v)
+        delta = dict.fromkeys(order, 0.0)
+        while order:  # dependencies, back from the farthest
+            w = order.pop()
+            coeff = (1 + delta[w]) / sigma[w]
+            for v in preds[w]:
+                delta[v] += sigma[v] * coeff
+            if w != s:
+                betweenness[w] += delta[w]
+    pairs = len(G) - 1  # networkx's rescaling of a sample (undirected, no endpoints)
+    if pairs < 2:
+        return betweenness
+    scale_source = pairs / ((k - 1) * 2) if k > 1 else math.nan
+    scale_other = pairs / (k * 2)
+    sampled = set(sources)
+    for v in betweenness:
+        betweenness[v] *= scale_source if v in sampled else scale_other
+    return betweenness
+
+
+@dataclass
+class _Relations:
+    """The graph as arrays, read in one pass: positions are positions in ``G``'s node order."""
+
+    nodes: list[str]
+    types: list[str]
+    labels: list[str]
+    kinds: list[str]
+    index: dict[str, int]
+    #: (source, target, edge_type) of every edge, in ``G.edges`` order
+    edges: list[tuple[str, str, str]]
+    #: node positions of every edge's ends
+    src: np.ndarray
+    dst: np.ndarray
+    #: not an area: a node of :func:`relational_view`
+    relational: np.ndarray
+    #: the relational view's edges (a < b) in the order ``relational_view(G).edges`` yields them
+    pairs: np.ndarray
+    weights: np.ndarray
+
+
+def _relations(G: nx.MultiDiGraph) -> _Relations:
+    """:func:`relational_view` of ``G`` as arrays (same nodes, edges, weights and order)."""
+    nodes, types, labels, kinds = [], [], [], []
+    for node, attrs in G.nodes(data=True):
+        nodes.append(node)
+        types.append(attrs.get("node_type", ""))
+        labels.append(attrs.get("label", ""))
+        kinds.append(attrs.get("kind", ""))
+    index = {node: i for i, node in enumerate(nodes)}
+    if G.is_multigraph():
+        # G.edges(data=…) in the same order, read from the adjacency itself: the edge view
+        # counts every edge before a list of it is made, and is several times slower
+        edges = [
+            (u, v, attrs.get("edge_type", ""))
+            for u, nbrs in G._adj.items()  # noqa: SLF001 - G.edges' own source, read only
+            for v, keyed in nbrs.items()
+            for attrs in keyed.values()
+        ]
+    else:
+        edges = list(G.edges(data="edge_type", default=""))
+    n_nodes, n_edges = len(nodes), len(edges)
+    src = np.fromiter((index[u] for u, _, _ in edges), dtype=np.int64, count=n_edges)
+    dst = np.fromiter((index[v] for _, v, _ in edges), dtype=np.int64, count=n_edges)
+    relational = np.fromiter((t != "area" for t in types), dtype=bool, count=n_nodes)
+    placing = np.fromiter((t in GEOGRAPHIC_EDGES for *_, t in edges), dtype=bool, count=n_edges)
+    keep = ~placing & relational[src] & relational[dst] & (src != dst)
+    low, high = np.minimum(src, dst)[keep], np.maximum(src, dst)[keep]
+    keys, first, counts = np.unique(
+        low * max(n_nodes, 1) + high, return_index=True, return_counts=True
+    )
+    a, b = np.divmod(keys, max(n_nodes, 1))
+    # relational_view(G).edges: by the earlier end in node order, then in the order each
+    # pair was first met among G's edges (the order of the earlier end's adjacency)
+    order = np.lexsort((first, a))
+    pairs = np.column_stack([a[order], b[order]]) if len(keys) else np.empty((0, 2), np.int64)
+    return _Relations(
+        nodes, types, labels, kinds, index, edges, src, dst, relational, pairs, counts[order]
+    )
+
+
+def _name_ranks(nodes: list[str]) -> np.ndarray:
+    """The rank of each node id in sorted order."""
+    rank = np.empty(len(nodes), dtype=np.int64)
+    rank[sorted(range(len(nodes)), key=nodes.__getitem__)] = np.arange(len(nodes))
+    return rank
+
+
+def _group_numbers(labels: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """:func:`_numbered` of groups given as labels: largest group 0, ties by smallest member."""
+    if not len(labels):
+        return np.empty(0, dtype=np.int64)
+    _, dense = np.unique(labels, return_inverse=True)
+    count = int(dense.max()) + 1
+    sizes = np.bincount(dense, minlength=count)
+    smallest = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(smallest, dense, rank)
+    order = np.lexsort((smallest, -sizes))
+    number = np.empty(count, dtype=np.int64)
+    number[order] = np.arange(count)
+    return number[dense]
+
+
+def _core_graph(rel: _Relations, keep: np.ndarray) -> nx.Graph:
+    """The related nodes of ``keep`` (a node mask) and their edges, as a plain graph.
+
+    Nodes in ``G``'s order and edges in the relational view's order, so that seeded
+    sampling and Louvain see the same graph in every process.
+    """
+    core = nx.Graph()
+    core.add_nodes_from(rel.nodes[i] for i in np.flatnonzero(keep).tolist())
+    chosen = keep[rel.pairs[:, 0]]
+    names = rel.nodes
+    core.add_edges_from(
+        (names[a], names[b], {"weight": w})
+        for (a, b), w in zip(rel.pairs[chosen].tolist(), rel.weights[chosen].tolist(), strict=True)
+    )
+    return core
+
+
+def _louvain_labels(
+    rel: _Relations, core: nx.Graph, components: np.ndarray, *, large: bool, seed: int
+) -> tuple[np.ndarray | None, str | None]:
+    """A community label per node (None: skipped) and the note to keep in the summary.
+
+    Isolated nodes are communities of one. Small views run Louvain on ``core`` whole.
+    Large views (:data:`LARGE_GRAPH_NODES`) run it component by component: Louvain
+    never joins two components, and a component whose edge weight ``W`` has
+    ``W² ≤ M`` (``M`` the view's total weight) gains modularity from every merge of
+    two of its parts, so Louvain leaves it whole. Such components are one community
+    each; Louvain runs only on the larger ones, with their share of ``M`` kept (a
+    padding edge carries the rest). Skipped when more than
+    :data:`LARGE_GRAPH_NODES` nodes lie in those larger components.
+    """
+    labels = np.arange(len(rel.nodes), dtype=np.int64) + len(rel.nodes)  # alone: own label
+    index = rel.index
+    note = None
+    if not large:
+        groups = nx.community.louvain_communities(core, weight="weight", seed=seed) if index else []
+    else:
+        total = int(rel.weights.sum())
+        pair_component = components[rel.pairs[:, 0]]
+        weight = np.bincount(pair_component, weights=rel.weights, minlength=len(rel.nodes))
+        split = weight**2 > total
+        connected = np.zeros(len(rel.nodes), dtype=bool)
+        connected[rel.pairs.ravel()] = True
+        in_split = connected & split[components]
+        count = int(in_split.sum())
+        if count > LARGE_GRAPH_NODES:
+            return None, (
+                f"Louvain communities skipped: {count} nodes of the relational view lie in "
+                f"components too large to be one community each (more than "
+                f"{LARGE_GRAPH_NODES}); the community column is empty"
+            )
+        whole = connected & ~in_split
+        labels[whole] = components[whole]
+        groups = []
+        if count:
+            sub = _core_graph(rel, in_split)
+            rest = total - int(rel.weights[in_split[rel.pairs[:, 0]]].sum())
+            if rest:  # the other components' weight: modularity stays the whole view's
+                sub.add_edge(_PAD[0], _PAD[1], weight=rest)
+            found = nx.community.louvain_communities(sub, weight="weight", seed=seed)
+            groups = [g for g in found if _PAD[0] not in g]
+        note = (
+            f"Louvain ran on {count} nodes in {int((split & (weight > 0)).sum())} component(s); "
+            f"each other component (edge weight W with W² ≤ {total}, the relational view's "
+            "weight) is one community, as Louvain leaves it"
+        )
+    offset = 2 * len(rel.nodes)
+    for number, group in enumerate(groups):
+        labels[[index[node] for node in group]] = offset + number
+    return labels, note
+
+
+#: Two nodes no cwb graph has (tuples, never strings): the padding edge of a split view.
+_PAD = (("", "pad", 0), ("", "pad", 1))
 
 
 def graph_metrics(
@@ -188,24 +404,28 @@ def graph_metrics(
     are computed on :func:`relational_view` (areas and ``located_in`` edges left
     out, undirected, parallel edges merged).
 
+    Everything is computed from arrays read in one pass over ``G`` (components
+    with ``scipy.sparse.csgraph``); networkx runs only on the connected nodes.
+
     Large graphs: above :data:`LARGE_GRAPH_NODES` nodes in the relational view,
-    components come from ``scipy.sparse.csgraph`` (numbered exactly as below the
-    threshold) and betweenness is estimated from :data:`BETWEENNESS_SAMPLE_LARGE`
-    seeded sources unless ``betweenness_k`` is given. Louvain communities are
-    skipped only when more than :data:`LARGE_GRAPH_NODES` nodes are connected (the
-    ``community`` column is then empty, ``summary["communities"]`` is 0).
-    Both choices are recorded in ``summary["betweenness_note"]`` and
-    ``summary["communities_note"]``, never silently.
+    betweenness is estimated from :data:`BETWEENNESS_SAMPLE_LARGE` seeded sources
+    unless ``betweenness_k`` is given, and Louvain runs component by component (see
+    :func:`_louvain_labels`; ``summary["communities_method"]`` says so). Louvain is
+    skipped when more than :data:`LARGE_GRAPH_NODES` nodes lie in components it must
+    split (the ``community`` column is then empty, ``summary["communities"]`` is 0).
+    Each choice is recorded in ``summary["betweenness_note"]``,
+    ``summary["communities_method"]`` or ``summary["communities_note"]``, never silently.
     """
-    H = relational_view(G)
-    # isolated nodes broker nothing and form communities of one: leave them out of the work
-    # a plain graph in H's node order: a subgraph view of a node set iterates that set in
+    rel = _relations(G)
+    nodes, n_nodes = rel.nodes, len(rel.nodes)
+    connected = np.zeros(n_nodes, dtype=bool)
+    connected[rel.pairs.ravel()] = True
+    # isolated nodes broker nothing and form communities of one: leave them out of the work.
+    # A plain graph in G's node order: a subgraph view of a node set iterates that set in
     # string-hash order, which changes from one Python process to the next (so did the
     # betweenness sample), and walking a view is slow
-    core = nx.Graph()
-    core.add_nodes_from(node for node, nbrs in H.adj.items() if nbrs)
-    core.add_edges_from(H.edges(data=True))
-    n, m = H.number_of_nodes(), core.number_of_nodes()
+    core = _core_graph(rel, connected)
+    n, m = int(rel.relational.sum()), core.number_of_nodes()
     large = n > LARGE_GRAPH_NODES
     notes: dict[str, str] = {}
     if large:
@@ -218,73 +438,61 @@ def graph_metrics(
     elif betweenness_k is None and m > BETWEENNESS_EXACT_MAX_NODES:
         betweenness_k = BETWEENNESS_SAMPLE
     k = betweenness_k if betweenness_k is not None and betweenness_k < m else None
-    raw = nx.betweenness_centrality(core, k=k, normalized=False, seed=seed) if m else {}
-    scale = 2 / ((n - 1) * (n - 2)) if n > 2 else 0.0  # normalised over the whole view
-    betweenness = {node: raw.get(node, 0.0) * scale for node in H}
-    components = _components_sparse(H) if large else _numbered(nx.connected_components(H))
-    communities: dict[str, int] = {}
-    if m > LARGE_GRAPH_NODES:
-        notes["communities_note"] = (
-            f"Louvain communities skipped: {m} nodes of the relational view are connected "
-            f"(more than {LARGE_GRAPH_NODES}); the community column is empty"
-        )
+    if not m:
+        raw: dict[str, float] = {}
+    elif k is None:
+        raw = nx.betweenness_centrality(core, normalized=False, seed=seed)
     else:
-        groups = nx.community.louvain_communities(core, weight="weight", seed=seed) if m else []
-        isolated = sorted(set(H) - set(core))
-        communities = _numbered([*groups, *([node] for node in isolated)])
-    reach = asset_reach(G)
-    degrees = dict(G.degree())
-    rows = []
-    for node, d in G.nodes(data=True):
-        rows.append(
-            {
-                "node": node,
-                "node_type": d.get("node_type", ""),
-                "label": d.get("label", ""),
-                "kind": d.get("kind", ""),
-                "degree": int(degrees[node]),
-                "betweenness": betweenness.get(node, np.nan),
-                "component": components.get(node, pd.NA),
-                "community": communities.get(node, pd.NA),
-                "reach": len(reach[node]) if node in reach else pd.NA,
-            }
-        )
+        raw = sampled_betweenness(core, k, seed=seed)
+    scale = 2 / ((n - 1) * (n - 2)) if n > 2 else 0.0  # normalised over the whole view
+    index = rel.index
+    betweenness = np.where(rel.relational, 0.0, np.nan)
+    for node, value in raw.items():
+        betweenness[index[node]] = value * scale
+    # components over every node (areas are isolated there, and left out below)
+    labels = _component_labels(rel.pairs, n_nodes)
+    rank = _name_ranks(nodes)
+    related = np.flatnonzero(rel.relational)
+    component = np.full(n_nodes, -1, dtype=np.int64)
+    component[related] = _group_numbers(labels[related], rank[related])
+    community_labels, note = _louvain_labels(rel, core, labels, large=large, seed=seed)
+    community = np.full(n_nodes, -1, dtype=np.int64)
+    if community_labels is None:
+        notes["communities_note"] = note or ""
+    else:
+        community[related] = _group_numbers(community_labels[related], rank[related])
+        if note:
+            notes["communities_method"] = note
+    reach = _reach(rel)
+    degree = np.bincount(rel.src, minlength=n_nodes) + np.bincount(rel.dst, minlength=n_nodes)
+    reach_count = np.where(np.array(rel.types, dtype=object) == "asset", 0, -1)
+    for node, opps in reach.items():
+        reach_count[index[node]] = len(opps)
     table = pd.DataFrame(
-        rows,
-        columns=[
-            "node",
-            "node_type",
-            "label",
-            "kind",
-            "degree",
-            "betweenness",
-            "component",
-            "community",
-            "reach",
-        ],
+        {
+            "node": nodes,
+            "node_type": rel.types,
+            "label": rel.labels,
+            "kind": rel.kinds,
+            "degree": degree.astype(np.int64),
+            "betweenness": betweenness,
+            "component": _nullable(component),
+            "community": _nullable(community),
+            "reach": _nullable(reach_count),
+        }
     )
-    for col in ("component", "community", "reach"):
-        table[col] = table[col].astype("Int64")
     if set_attributes:
-        for row in rows:  # the same values as the table's (ints, NaN and pd.NA for missing)
-            # plain ints and floats already: missing (NaN, pd.NA) values are left out
-            G.nodes[row["node"]].update(
-                {c: v for c in _METRIC_ATTRIBUTES if (v := row[c]) is not pd.NA and v == v}
-            )
-    sizes = Counter(components.values())
+        _set_metric_attributes(G, degree, betweenness, component, community, reach_count)
+    sizes = np.bincount(component[related]) if len(related) else np.empty(0, np.int64)
     summary: dict[str, Any] = {
-        "nodes": G.number_of_nodes(),
-        "edges": G.number_of_edges(),
-        "nodes_by_type": dict(
-            sorted(Counter(d.get("node_type", "") for _, d in G.nodes(data=True)).items())
-        ),
-        "edges_by_type": dict(
-            sorted(Counter(d.get("edge_type", "") for *_, d in G.edges(data=True)).items())
-        ),
+        "nodes": n_nodes,
+        "edges": len(rel.edges),
+        "nodes_by_type": dict(sorted(Counter(rel.types).items())),
+        "edges_by_type": dict(sorted(Counter(t for *_, t in rel.edges).items())),
         "components": len(sizes),
-        "largest_component": max(sizes.values(), default=0),
-        "isolated_nodes": sum(1 for s in sizes.values() if s == 1),
-        "communities": len(set(communities.values())),
+        "largest_component": int(sizes.max(initial=0)),
+        "isolated_nodes": int((sizes == 1).sum()),
+        "communities": len(np.unique(community[community >= 0])),
         "betweenness_sample": k or 0,
         **notes,
         **{
@@ -299,4 +507,38 @@ def graph_metrics(
             if key in G.graph
         },
     }
-    return GraphMetrics(summary=summary, nodes=table, reach=_reach_table(G, reach))
+    return GraphMetrics(summary=summary, nodes=table, reach=_reach_table(G, rel, reach))
+
+
+def _nullable(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Integers with -1 as missing, as a nullable ``Int64`` array."""
+    return pd.arrays.IntegerArray(values.astype(np.int64), values < 0)
+
+
+def _set_metric_attributes(
+    G: nx.MultiDiGraph,
+    degree: np.ndarray,
+    betweenness: np.ndarray,
+    component: np.ndarray,
+    community: np.ndarray,
+    reach: np.ndarray,
+) -> None:
+    """Store the metrics as node attributes (plain ints and floats; missing ones left out)."""
+    columns = zip(
+        degree.tolist(),
+        betweenness.tolist(),
+        component.tolist(),
+        community.tolist(),
+        reach.tolist(),
+        strict=True,
+    )
+    for (_, attrs), (deg, btw, comp, comm, rch) in zip(G.nodes(data=True), columns, strict=True):
+        attrs["degree"] = deg
+        if btw == btw:
+            attrs["betweenness"] = btw
+        if comp >= 0:
+            attrs["component"] = comp
+        if comm >= 0:
+            attrs["community"] = comm
+        if rch >= 0:
+            attrs["reach"] = rch
