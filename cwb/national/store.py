@@ -40,15 +40,29 @@ from pyproj import Transformer
 
 from cwb import settings
 from cwb._atomic import write_text_atomic
-from cwb.dataset.io import read_dataset
 from cwb.dataset.manifest import MANIFEST_NAME, FileEntry, Manifest, Project, read_manifest
 from cwb.dataset.model import WGS84, Dataset
-from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
+from cwb.dataset.raw import read_raw_table
+from cwb.dataset.schema import TABLES
+from cwb.dataset.validate import SourceContext, source_context, validate_rows
+from cwb.errors import DatasetError, Problem, ProblemLog, UsageError, tidy_problems
+from cwb.national.build import (
+    PARTITIONED,
+    check_new_ids,
+    cross_row_problems,
+    merge_problems,
+    plan_batches,
+    plan_cuts,
+    raise_on_errors,
+    run_batches,
+    run_cuts,
+    write_dataset_runs,
+)
+from cwb.national.engine import Executor
 
 STORE_MANIFEST = "store.json"
 STORE_VERSION = 1
-#: Tables cut into Hilbert-sorted partitions; the others are one small file each.
-PARTITIONED = ("assets", "spend")
+#: Tables cut into Hilbert-sorted partitions: ``PARTITIONED``; the others are one file each.
 SMALL = ("opportunities", "areas")
 #: Extent of the Hilbert curve (lon/lat of Great Britain and Ireland, widened by the data).
 GB_BOUNDS = (-11.0, 49.0, 2.5, 61.0)
@@ -238,35 +252,6 @@ def metre_distances(
 # --------------------------------------------------------------------------- building
 
 
-def _hilbert_sorted(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """``frame`` with its Hilbert key (unlocated rows last) and sorted by it."""
-    geometry = frame.geometry
-    located = (geometry.notna() & ~geometry.is_empty).to_numpy()
-    key = np.full(len(frame), np.iinfo(np.int64).max, dtype=np.int64)
-    if located.any():
-        points = geometry[located]
-        if not bool((points.geom_type == "Point").all()):
-            points = points.representative_point()
-        x0, y0, x1, y1 = GB_BOUNDS
-        bx0, by0, bx1, by1 = points.total_bounds
-        bounds = (min(x0, bx0), min(y0, by0), max(x1, bx1), max(y1, by1))
-        key[located] = points.hilbert_distance(total_bounds=bounds, level=16).to_numpy()
-    frame = frame.assign(**{_KEY: key})
-    return frame.sort_values(_KEY, kind="stable").reset_index(drop=True)
-
-
-def _sources(items: Iterable[str | Path | Dataset]) -> Iterable[tuple[str, Dataset]]:
-    for item in items:
-        if isinstance(item, Dataset):
-            yield (str(item.path or item.name), item)
-        else:
-            path = Path(item)
-            if is_store(path):
-                yield (str(path), open_store(path).to_dataset())
-            else:
-                yield (str(path), read_dataset(path))
-
-
 def _merge_projects(manifest: Manifest | None, extra: Manifest) -> Manifest:
     if manifest is None:
         return Manifest(
@@ -290,14 +275,17 @@ def build_store(
     out: str | Path,
     *,
     rows_per_file: int = settings.STORE_ROWS_PER_FILE,
+    batch_rows: int = settings.STORE_BATCH_ROWS,
     overwrite: bool = False,
     progress: Callable[[str], None] | None = None,
+    run: Executor | None = None,
 ) -> StoreBuild:
     """Build a national store from dataset folders (or stores, or in-memory datasets).
 
-    Each source is read and validated on its own (a source with errors stops the build
-    with the same :class:`cwb.errors.DatasetError` as ``cwb validate``; warnings are kept
-    in ``store.json``). Ids must be unique across sources.
+    Each source folder is validated batch by batch (see :mod:`cwb.national.build`) with
+    the validators of ``cwb validate``: a source with errors stops the build with the
+    same :class:`cwb.errors.DatasetError` (the same problems, row numbers as in the
+    source file); warnings are kept in ``store.json``. Ids must be unique across sources.
 
     Parameters
     ----------
@@ -308,57 +296,78 @@ def build_store(
         The store folder to write (must be absent or empty unless ``overwrite``).
     rows_per_file
         The most rows in one partition file.
+    batch_rows
+        Rows validated and sorted at once (a Parquet source is read by row groups).
+    run
+        Where the batches and partitions run (:func:`cwb.national.executor`); plainly
+        in this process by default.
     """
     start = time.perf_counter()
-    if rows_per_file < 1:
+    if rows_per_file < 1 or batch_rows < 1:
         raise UsageError("must be at least 1", argument="rows-per-file")
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise UsageError(f"{out} is not empty; pick another folder or overwrite it")
         shutil.rmtree(out)
-    tmp = out / ".build"
+    tmp = (out / ".build").resolve()
     tmp.mkdir(parents=True)
     say = progress or (lambda _msg: None)
+    run = run or Executor()
     manifest: Manifest | None = None
-    keys: dict[str, list[np.ndarray]] = {t: [] for t in PARTITIONED}
     small: dict[str, list[gpd.GeoDataFrame]] = {t: [] for t in SMALL}
     problems: list[dict[str, Any]] = []
-    seen_ids: dict[str, set[str]] = {t: set() for t in PARTITIONED}
-    n_sources = 0
-    for n_sources, (name, ds) in enumerate(_sources(sources), start=1):
-        say(f"source {n_sources}: {name} ({len(ds.assets):,} assets)")
-        problems += [_problem_dict(name, p) for p in ds.problems]
-        manifest = _merge_projects(manifest, ds.manifest)
-        for table in PARTITIONED:
-            frame = getattr(ds, table)
-            if frame is None or not len(frame):
-                continue
-            ids = set(frame["id"].astype(str))
-            clash = ids & seen_ids[table]
-            if clash:
-                raise UsageError(
-                    f"{name}: {table} ids also in an earlier source, e.g. {sorted(clash)[:3]}"
-                )
-            seen_ids[table] |= ids
-            ordered = _hilbert_sorted(frame)
-            ordered.to_parquet(
-                tmp / f"{table}-{n_sources:05d}.parquet",
-                index=False,
-                row_group_size=settings.STORE_ROW_GROUP,
-            )
-            keys[table].append(ordered[_KEY].to_numpy())
+    seen: dict[str, np.ndarray] = {}
+    n_batches = n_sources = 0
+    for item in sources:
+        n_sources += 1
+        if isinstance(item, Dataset) or is_store(item):
+            ds = item if isinstance(item, Dataset) else open_store(item).to_dataset()
+            name = str(ds.path or ds.name)
+            problems += [_problem_dict(name, p) for p in ds.problems]
+            manifest = _merge_projects(manifest, ds.manifest)
+            for table in PARTITIONED:
+                frame = getattr(ds, table)
+                if frame is not None and len(frame):
+                    ids = np.unique(
+                        pd.util.hash_array(frame["id"].astype(str).to_numpy(dtype=object))
+                    )
+                    check_new_ids(table, name, ids, seen)
+            n_batches += write_dataset_runs(ds, tmp, n_batches, batch_rows)
+            for table in SMALL:
+                small[table].append(getattr(ds, table))
+            continue
+        folder = Path(item).resolve()
+        name = str(item)
+        found, ds_small, source_manifest = _build_source(
+            run, folder, name, tmp, n_batches, batch_rows, seen, say
+        )
+        n_batches += found[0]
+        problems += [_problem_dict(name, p) for p in found[1]]
+        manifest = _merge_projects(manifest, source_manifest)
         for table in SMALL:
-            small[table].append(getattr(ds, table))
-        del ds
+            small[table].append(ds_small[table])
     if manifest is None:
         raise UsageError("no source to build a store from")
-    partitions = {
-        table: _cut(tmp, table, np.concatenate(keys[table]), out, rows_per_file, say)
-        for table in PARTITIONED
-        if keys[table]
-    }
+    partitions = {}
+    for table in PARTITIONED:
+        runs = sorted(tmp.glob(f"run-{table}-*.parquet"))
+        if not runs:
+            continue
+        cuts = plan_cuts(table, runs, out, rows_per_file)
+        say(f"{table}: {len(cuts)} partition(s) from {len(runs)} sorted batch(es)")
+        written = run_cuts(run, cuts, tmp)
+        partitions[table] = [
+            Partition(
+                f"{table}.parquet/part-{int(r['index']):05d}.parquet",
+                int(r["rows"]),
+                int(r["bytes"]),
+                tuple(json.loads(r["bbox"])) if json.loads(r["bbox"]) else None,
+            )
+            for r in written.to_dict("records")
+        ]
     for table, frames in small.items():
+        frames = [f for f in frames if f is not None]
         frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
         if table == "areas" and "code" in frame:
             frame = frame.drop_duplicates("code").reset_index(drop=True)
@@ -379,43 +388,64 @@ def build_store(
     return StoreBuild(store, time.perf_counter() - start, n_sources)
 
 
+def _build_source(
+    run: Executor,
+    folder: Path,
+    name: str,
+    tmp: Path,
+    start: int,
+    batch_rows: int,
+    seen: dict[str, np.ndarray],
+    say: Callable[[str], None],
+) -> tuple[tuple[int, list[Problem]], dict[str, gpd.GeoDataFrame], Manifest]:
+    """Pass 1 of one source folder: its batches, problems and small tables."""
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a dataset folder")
+    log = ProblemLog()
+    context = source_context(folder, log)
+    batches = plan_batches(0, folder, context.manifest, tmp, start, batch_rows)
+    say(f"{name}: validating {len(batches)} batch(es)")
+    results = run_batches(run, batches, tmp / f"source-{start:05d}")
+    by_index = {int(r["index"]): json.loads(r["problems"]) for r in results.to_dict("records")}
+    problems = list(log.problems)  # the manifest's, postcodes', synonyms' and areas'
+    merged: dict[str, list[Problem]] = {}
+    for table in PARTITIONED:
+        mine = [b for b in batches if b.table == table]
+        keys = [tmp / f"keys-{b.index:05d}.parquet" for b in mine]
+        keys = [k for k in keys if k.exists()]
+        if not keys:
+            merged[table] = merge_problems([by_index.get(b.index, []) for b in mine])
+            continue
+        entry = context.manifest.files[table]
+        shown = f"{entry.path}, sheet {entry.sheet}" if entry.sheet else entry.path
+        cross, ids = cross_row_problems(shown, table, keys, TABLES[table].id_column)
+        merged[table] = merge_problems([by_index.get(b.index, []) for b in mine], cross)
+        check_new_ids(table, name, ids, seen)
+    small_log = ProblemLog()
+    opportunities = _validate_small(context, "opportunities", small_log)
+    # in cwb validate's order: areas, assets, opportunities, spend
+    problems += merged.get("assets", []) + small_log.problems + merged.get("spend", [])
+    problems = tidy_problems(problems)
+    raise_on_errors(problems, name)
+    areas = context.areas if context.areas is not None else _no_rows()
+    small = {"areas": areas, "opportunities": opportunities}
+    return (len(batches), problems), small, context.manifest
+
+
+def _no_rows() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84))
+
+
+def _validate_small(context: SourceContext, table: str, log: ProblemLog) -> gpd.GeoDataFrame:
+    """A small table of the source (opportunities), read and validated whole."""
+    entry = context.manifest.files.get(table)
+    if entry is None:
+        return _no_rows()
+    raw = read_raw_table(context.folder, entry, log, context.manifest.limits)
+    if raw is None:
+        return _no_rows()
+    return validate_rows(raw, table, context, log)
+
+
 def _problem_dict(source: str, problem: Problem) -> dict[str, Any]:
     return {"source": source, "severity": problem.severity, "problem": str(problem)}
-
-
-def _cut(
-    tmp: Path,
-    table: str,
-    keys: np.ndarray,
-    out: Path,
-    rows_per_file: int,
-    say: Callable[[str], None],
-) -> list[Partition]:
-    """Cut the sorted temporary files of ``table`` into partitions by Hilbert ranges."""
-    ordered = np.sort(keys, kind="stable")
-    edges = np.unique(ordered[::rows_per_file])
-    bounds = [*edges.tolist(), None]
-    parts_dir = out / f"{table}.parquet"
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    temps = sorted(tmp.glob(f"{table}-*.parquet"))
-    partitions = []
-    for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
-        filters = [(_KEY, ">=", lo)] + ([(_KEY, "<", hi)] if hi is not None else [])
-        pieces = [gpd.read_parquet(t, filters=filters) for t in temps]
-        piece = pd.concat([p for p in pieces if len(p)], ignore_index=True)
-        piece = piece.sort_values(_KEY, kind="stable").drop(columns=_KEY)
-        frame = gpd.GeoDataFrame(piece, crs=WGS84)
-        rel = f"{table}.parquet/part-{i:05d}.parquet"
-        frame.to_parquet(
-            out / rel,
-            index=False,
-            write_covering_bbox=True,
-            row_group_size=settings.STORE_ROW_GROUP,
-        )
-        located = frame.geometry.notna() & ~frame.geometry.is_empty
-        bbox = (
-            tuple(float(v) for v in frame.geometry[located].total_bounds) if located.any() else None
-        )
-        partitions.append(Partition(rel, len(frame), (out / rel).stat().st_size, bbox))  # type: ignore[arg-type]
-        say(f"{table}: part {i + 1}/{len(bounds) - 1}, {len(frame):,} rows")
-    return partitions
