@@ -131,7 +131,9 @@ def _arrow_text(text: pd.Series) -> pa.Array | None:
     """The Arrow array under an Arrow-backed text column (None for other columns)."""
     array = text.array
     data = getattr(array, "_pa_array", None)
-    if isinstance(data, pa.ChunkedArray) and pa.types.is_string(data.type):
+    if isinstance(data, pa.ChunkedArray) and (
+        pa.types.is_string(data.type) or pa.types.is_large_string(data.type)
+    ):
         return data
     return None
 

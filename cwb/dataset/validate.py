@@ -286,14 +286,30 @@ _INVISIBLE = r"[\u200b-\u200f\u2060\ufeff\u00ad]"
 CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
+def fold_ids(ids: pd.Series) -> pd.Series:
+    """Ids as a reader sees them: NFKC, case-folded, without invisible characters.
+
+    ASCII ids (nearly all) are only lower-cased: NFKC leaves ASCII alone and ``casefold``
+    is ``lower`` there; the others go through :mod:`unicodedata` one by one.
+    """
+    text = ids.astype("str")
+    plain = text.str.isascii().to_numpy(dtype=bool, na_value=False)
+    folded = text.str.lower()
+    if not plain.all():
+        other = text[~plain].map(lambda v: unicodedata.normalize("NFKC", str(v)).casefold())
+        folded = folded.astype(object)
+        folded[~plain] = other.str.replace(_INVISIBLE, "", regex=True).to_numpy(dtype=object)
+        folded = folded.astype("str")
+    return folded
+
+
 def _check_lookalike_ids(chk: Checker, ids: pd.Series, id_col: str, already: np.ndarray) -> None:
     """Report ids that differ from an earlier one only by case, width or invisible characters.
 
     They would be two rows to cwb but one to a reader (full-width digits, a
     zero-width space): an error, not a guess.
     """
-    folded = ids.map(lambda v: unicodedata.normalize("NFKC", str(v)).casefold())
-    folded = folded.str.replace(_INVISIBLE, "", regex=True)
+    folded = fold_ids(ids)
     lookalike = (folded.duplicated(keep="first").to_numpy() & ~already) & (ids != "").to_numpy()
     if not lookalike.any():
         return
@@ -729,8 +745,7 @@ def row_keys(raw: RawTable, table: str) -> pd.DataFrame:
         if id_col and id_col in cells
         else pd.Series("", index=cells.index, dtype="str")
     )
-    folded = ids.map(lambda v: unicodedata.normalize("NFKC", str(v)).casefold())
-    folded = folded.str.replace(_INVISIBLE, "", regex=True)
+    folded = fold_ids(ids)
     return pd.DataFrame(
         {
             "row_hash": row_hash,

@@ -1,0 +1,117 @@
+"""Building a store batch by batch: the same problems as cwb validate, on every executor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from cwb.dataset.validate import validate_dataset
+from cwb.errors import DatasetError
+from cwb.national import build_store, executor, open_store, read_projects
+from cwb.national.build import GB_BOUNDS, hilbert_keys
+from cwb.synth.generate import synth_tables, write_synth
+from cwb.synth.national import town_centres, write_national_synth
+
+STORED = ("assets.parquet", "spend.parquet", "opportunities.parquet", "areas.parquet")
+
+
+def _rewrite(path: Path, frame: gpd.GeoDataFrame, row_group: int) -> None:
+    frame.to_parquet(path, index=False, row_group_size=row_group)
+
+
+@pytest.fixture(scope="module")
+def bad_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3,000 synthetic assets in three row groups, with known bad rows across them."""
+    folder = tmp_path_factory.mktemp("bad")
+    tables = synth_tables(assets=3_000, opportunities=20, spend=400, seed=3)
+    write_synth(tables, folder, fmt="parquet")
+    assets = gpd.read_parquet(folder / "assets.parquet")
+    assets.loc[5, "category"] = "spaceship"  # row 7
+    assets.loc[1_500, "id"] = assets.loc[10, "id"]  # a repeated id two batches later
+    assets.loc[2_500, "id"] = assets.loc[10, "id"]  # and again in the third
+    assets.loc[2_999] = assets.loc[20]  # a repeated row, first in batch one
+    assets.loc[2_100, "id"] = str(assets.loc[30, "id"]).lower()  # a look-alike id
+    assets.loc[1_200, "name"] = "bad\x07name"  # a control character
+    negative = assets.index[(assets["capacity"] > 0)][:260]  # more than the 200 listed
+    assets.loc[negative, "capacity"] = -1.0
+    _rewrite(folder / "assets.parquet", assets, 1_000)
+    spend = gpd.read_parquet(folder / "spend.parquet")
+    spend["amount"] = spend["amount"].astype(str)
+    spend.loc[300, "amount"] = "lots"  # a spend row in its second batch
+    spend.to_parquet(folder / "spend.parquet", index=False, row_group_size=250)
+    return folder
+
+
+def _stored_problems(folder: Path) -> list[str]:
+    report = validate_dataset(folder)
+    return [str(p) for p in report.problems if p.file in STORED or p.file.endswith(".toml")]
+
+
+@pytest.mark.parametrize("workers", [None, 2])
+def test_store_build_reports_what_validate_reports(
+    bad_dataset: Path, tmp_path: Path, workers: int | None
+) -> None:
+    expected = _stored_problems(bad_dataset)
+    assert any("spaceship" in p for p in expected)
+    assert any("is already used on row 12" in p for p in expected)
+    assert any("more rows with the same problem (negative)" in p for p in expected)
+    with executor(workers) as run, pytest.raises(DatasetError) as raised:
+        build_store([bad_dataset], tmp_path / "store", batch_rows=1_000, run=run)
+    got = [str(p) for p in raised.value.problems]
+    rows = [p for p in expected if ", row " in p]
+    assert [p for p in got if ", row " in p] == rows  # same rows, same order
+    assert sorted(got) == sorted(expected)
+    assert "spend.parquet, row 302" in "\n".join(got)
+    assert "assets.parquet, row 3001: duplicate row: the same as row 22" in "\n".join(got)
+
+
+def test_clean_build_plain_and_localcluster_write_the_same_store(tmp_path: Path) -> None:
+    sites = read_projects("nhp")[:4]
+    source = write_national_synth(tmp_path / "src", 4_000, sites=sites, chunk=1_000).folder
+    stores = {}
+    for workers in (None, 2):
+        out = tmp_path / f"store-{workers}"
+        with executor(workers) as run:
+            build_store([source], out, batch_rows=1_500, rows_per_file=1_200, run=run)
+        stores[workers] = open_store(out)
+    plain, local = stores[None], stores[2]
+    assert plain.rows == local.rows == {"assets": 4_000, "spend": 400}
+    assert [p.rows for p in plain.partitions["assets"]] == [
+        p.rows for p in local.partitions["assets"]
+    ]
+    for a, b in zip(plain.files("assets"), local.files("assets"), strict=True):
+        pd.testing.assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b))
+    every = pd.concat([gpd.read_parquet(f) for f in plain.files("assets")], ignore_index=True)
+    assert every["id"].is_unique
+    keys = hilbert_keys(every.geometry)
+    assert (np.diff(keys) >= 0).all()  # one curve across batches and files
+    meta = pq.read_schema(plain.files("assets")[0]).metadata[b"geo"].decode()
+    assert '"covering"' in meta
+
+
+def test_hilbert_keys_clamp_to_the_national_extent() -> None:
+    points = gpd.GeoSeries.from_xy([GB_BOUNDS[0] - 5, -1.9, 40.0, None], [52.0, 52.5, 70.0, None])
+    points.iloc[3] = None
+    keys = hilbert_keys(points)
+    assert keys[3] == np.iinfo(np.int64).max
+    assert len(set(keys[:3])) == 3
+
+
+def test_synthetic_national_assets_follow_the_towns(tmp_path: Path) -> None:
+    sites = read_projects("nhp")
+    towns = town_centres()
+    assert len(towns) > 300 and towns["lsoas"].sum() == 32_844
+    folder = write_national_synth(tmp_path / "n", 20_000, sites=sites, chunk=5_000).folder
+    assert pq.ParquetFile(folder / "assets.parquet").metadata.num_row_groups == 4
+    assets = gpd.read_parquet(folder / "assets.parquet")
+    located = assets.geometry.dropna().to_crs("EPSG:27700")
+    smethwick = gpd.GeoSeries.from_xy([sites[0].lon], [sites[0].lat], crs=4326).to_crs(27700)
+    share = float((located.distance(smethwick.iloc[0]) <= 5_000).mean())
+    assert 0.001 < share < 0.05  # a catchment holds a small share, not an eighth
+    london = gpd.GeoSeries.from_xy([-0.1276], [51.5072], crs=4326).to_crs(27700).iloc[0]
+    assert float((located.distance(london) <= 30_000).mean()) > 0.08  # people live there
