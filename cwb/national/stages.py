@@ -13,8 +13,9 @@ the per-partition results the summaries were made from.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,16 @@ import pandas as pd
 from cwb._atomic import atomic_path
 from cwb.catalogue import band_labels
 from cwb.dataset.manifest import Project
-from cwb.dataset.model import WGS84, Dataset
-from cwb.matching.core import match
-from cwb.matching.model import write_csv
+from cwb.dataset.model import WGS84
+from cwb.national.candidates import (
+    COUNT_META,
+    candidate_rows,
+    eligible_categories,
+    match_candidates,
+    read_for_candidates,
+)
 from cwb.national.engine import Executor, read_parts, run_parts, run_tasks
-from cwb.national.store import Store, catchment_bbox, metre_distances, open_store
+from cwb.national.store import Store, catchment_bbox, metric_xy, open_store, transformer
 from cwb.safe_output import neutralise_frame
 
 CATALOGUE_COLUMNS = ["project", "band", "kind", "category", "assets", "residents"]
@@ -98,22 +104,41 @@ def _meets(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 
 
 def read_item(item: PartItem) -> gpd.GeoDataFrame:
-    """Read one work item (a partition by bbox, only the columns needed)."""
-    return gpd.read_parquet(item.path, bbox=item.bbox, columns=[*item.columns, "geometry"])
+    """Read one work item (a partition by bbox, only the columns needed; all when none)."""
+    columns = [*item.columns, "geometry"] if item.columns else None
+    frame = gpd.read_parquet(item.path, bbox=item.bbox, columns=columns)
+    return frame.drop(columns=["bbox"], errors="ignore")
 
 
 def _banded(frame: gpd.GeoDataFrame, scope: Scope) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every (row, project) pair within the catchment: row positions, project ids, bands."""
+    """Every (row, project) pair within the catchment: row positions, project ids, bands.
+
+    One projection of the partition, then per project a box test and distances for the
+    rows in its box only (no rows × projects matrix); pairs in row order.
+    """
     none = np.array([], dtype=object)
     if not len(frame) or not scope.projects:
         return np.array([], dtype=np.int64), none, none
-    distances = metre_distances(frame.geometry, list(scope.projects), scope.metric_crs)
-    with np.errstate(invalid="ignore"):
-        rows, cols = np.nonzero(distances <= scope.radius_m)
+    x, y, located = metric_xy(frame.geometry, scope.metric_crs)
+    px, py = transformer(WGS84, scope.metric_crs).transform(
+        [p.lon for p in scope.projects], [p.lat for p in scope.projects]
+    )
+    radius = scope.radius_m
+    found_rows, found_cols, found_d = [], [], []
+    for col, (cx, cy) in enumerate(zip(px, py, strict=True)):
+        near = np.flatnonzero(located & (np.abs(x - cx) <= radius) & (np.abs(y - cy) <= radius))
+        d = np.hypot(x[near] - cx, y[near] - cy)
+        inside = d <= radius
+        found_rows.append(near[inside])
+        found_cols.append(np.full(int(inside.sum()), col, dtype=np.int64))
+        found_d.append(d[inside])
+    rows, cols, dist = (np.concatenate(v) for v in (found_rows, found_cols, found_d))
+    order = np.lexsort((cols, rows))
+    rows, cols, dist = rows[order], cols[order], dist[order]
     edges = np.array(sorted(scope.bands_m))
     labels = np.array(band_labels(scope.bands_m)[: len(edges)], dtype=object)
     # a distance on an edge belongs to the band below it, as in cwb catalogue
-    band = labels[np.searchsorted(edges, distances[rows, cols], side="left")]
+    band = labels[np.searchsorted(edges, dist, side="left")]
     ids = np.array([p.id for p in scope.projects], dtype=object)
     return rows, ids[cols], band
 
@@ -277,49 +302,56 @@ def national_spend(run: Executor, scope: Scope, out: str | Path) -> NationalResu
 # --------------------------------------------------------------------------- matching
 
 
-def match_catchment(project: Project, scope: Scope, out: str) -> dict[str, Any]:
-    """Match one project's catchment (assets read by bbox) with its opportunities.
-
-    Writes ``out/<project>/matches.csv``; returns the project's summary row.
-    """
-    store = open_store(scope.store)
-    assets = store.read_catchment("assets", project, scope.radius_m)
-    opportunities = store.read_small("opportunities")
-    if "project" in opportunities:
-        opportunities = opportunities[opportunities["project"].astype(str) == project.id]
-    opportunities = opportunities.reset_index(drop=True)
-    bbox = catchment_bbox(project, scope.radius_m, scope.metric_crs)
-    areas_path = store.path / "areas.parquet"
-    areas = gpd.read_parquet(areas_path, bbox=bbox) if areas_path.exists() else store.empty("areas")
-    manifest = replace(store.manifest, projects=[project], files={})
-    ds = Dataset(manifest=manifest, assets=assets, opportunities=opportunities, areas=areas)
-    path = Path(out) / project.id / "matches.csv"
-    row: dict[str, Any] = {
-        "project": project.id,
-        "name": project.name,
-        "assets_in_catchment": len(assets),
-        "opportunities": len(opportunities),
-    }
-    if not len(opportunities) or not len(assets):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_csv(pd.DataFrame(), path)
-        return {**row, "matches": 0, "opportunities_matched": 0, "assets_matched": 0}
-    result = match(ds)
-    write_csv(result.matches, path)
-    matches = result.matches
-    return {
-        **row,
-        "matches": len(matches),
-        "opportunities_matched": int(matches["opportunity_id"].nunique()),
-        "assets_matched": int(matches["asset_id"].nunique()),
-    }
-
-
 def national_match(run: Executor, scope: Scope, out: str | Path) -> NationalResult:
-    """Candidate matching per catchment: ``<project>/matches.csv`` and ``national_match.csv``."""
+    """Candidate matching: ``<project>/matches.csv`` and ``national_match.csv``.
+
+    Candidates come from a partition function over the store files meeting any
+    catchment (:func:`cwb.national.candidates.candidate_rows`, written per partition);
+    each project is then scored from its own candidates only.
+    """
     out = Path(out)
-    rows = run_tasks(run, match_catchment, list(scope.projects), scope=scope, out=str(out))
+    store = open_store(scope.store)
+    opportunities = store.read_small("opportunities")
+    eligible = {p.id: eligible_categories(opportunities, p.id) for p in scope.projects}
+    items = work_items(store, "assets", scope, ())
+    folder = out / "_parts" / "candidates"
+    shutil.rmtree(folder, ignore_errors=True)
+    counts = read_parts(
+        run_parts(
+            run,
+            read_for_candidates,
+            items,
+            candidate_rows,
+            COUNT_META,
+            out / "_parts" / "candidate_counts",
+            scope=scope,
+            eligible=eligible,
+            folder=str(folder),
+        )
+    )
+    holding = {
+        p.id: sorted(counts.loc[counts["project"] == p.id, "file"].astype(str).unique())
+        for p in scope.projects
+    }
+    rows = [
+        row
+        for row in run_tasks(
+            run,
+            _match_one,
+            [(p, holding[p.id]) for p in scope.projects],
+            scope=scope,
+            out=str(out),
+            candidates=str(folder),
+        )
+    ]
     summary = pd.DataFrame(rows)
     files = [out / p.id / "matches.csv" for p in scope.projects]
     files.append(_write(summary, out / "national_match.csv"))
     return NationalResult(summary, files)
+
+
+def _match_one(
+    item: tuple[Project, list[str]], scope: Scope, out: str, candidates: str
+) -> dict[str, Any]:
+    project, files = item
+    return match_candidates(project, scope, out, candidates, files)

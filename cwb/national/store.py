@@ -36,6 +36,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import Transformer
 
 from cwb import settings
@@ -226,6 +227,25 @@ def catchment_bbox(
     return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
 
 
+def metric_xy(
+    geometry: gpd.GeoSeries, metric_crs: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Metric x, y of each row's point (representative point of other shapes) and located."""
+    values = geometry.to_numpy()
+    located = ~(shapely.is_missing(values) | shapely.is_empty(values))
+    x = np.full(len(values), np.nan)
+    y = np.full(len(values), np.nan)
+    if located.any():
+        points = values[located]
+        if not bool((shapely.get_type_id(points) == 0).all()):
+            points = shapely.point_on_surface(points)
+        mx, my = transformer(WGS84, metric_crs).transform(
+            shapely.get_x(points), shapely.get_y(points)
+        )
+        x[located], y[located] = mx, my
+    return x, y, located
+
+
 def metre_distances(
     geometry: gpd.GeoSeries, projects: list[Project], metric_crs: str = "EPSG:27700"
 ) -> np.ndarray:
@@ -233,20 +253,13 @@ def metre_distances(
 
     Non-point geometries are measured from their representative point; empty rows get NaN.
     """
-    located = (geometry.notna() & ~geometry.is_empty).to_numpy()
-    out = np.full((len(geometry), len(projects)), np.nan)
-    if not located.any() or not projects:
-        return out
-    points = geometry[located]
-    if not bool((points.geom_type == "Point").all()):
-        points = points.representative_point()
-    to_metric = transformer(WGS84, metric_crs)
-    x, y = to_metric.transform(points.x.to_numpy(), points.y.to_numpy())
-    px, py = to_metric.transform([p.lon for p in projects], [p.lat for p in projects])
-    out[located] = np.hypot(
-        np.asarray(x)[:, None] - np.asarray(px)[None, :], np.asarray(y)[:, None] - np.asarray(py)
+    x, y, _ = metric_xy(geometry, metric_crs)
+    if not projects:
+        return np.full((len(geometry), 0), np.nan)
+    px, py = transformer(WGS84, metric_crs).transform(
+        [p.lon for p in projects], [p.lat for p in projects]
     )
-    return out
+    return np.hypot(x[:, None] - np.asarray(px)[None, :], y[:, None] - np.asarray(py)[None, :])
 
 
 # --------------------------------------------------------------------------- building
