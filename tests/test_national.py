@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,10 @@ from typer.testing import CliRunner
 from cwb.catalogue import catalogue
 from cwb.cli import app
 from cwb.dataset.io import read_dataset
+from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
+from cwb.matching.core import match
+from cwb.matching.model import write_csv
 from cwb.national import (
     build_store,
     executor,
@@ -241,12 +245,6 @@ def test_candidate_matching_equals_matching_the_whole_catchment(
     store_path: Path, tmp_path: Path
 ) -> None:
     """Candidates (a partition function) leave out only rows that could not be matched."""
-    from dataclasses import replace
-
-    from cwb.dataset.model import Dataset
-    from cwb.matching.core import match
-    from cwb.matching.model import write_csv
-
     store = open_store(store_path)
     scope = scope_for(store)
     with executor() as run:
