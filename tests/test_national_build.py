@@ -9,11 +9,14 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
+from cwb.cli import app
 from cwb.dataset.validate import validate_dataset
 from cwb.errors import DatasetError
 from cwb.national import build_store, executor, open_store, read_projects
 from cwb.national.build import GB_BOUNDS, hilbert_keys
+from cwb.national.checks import validate_store
 from cwb.synth.generate import synth_tables, write_synth
 from cwb.synth.national import town_centres, write_national_synth
 
@@ -115,3 +118,43 @@ def test_synthetic_national_assets_follow_the_towns(tmp_path: Path) -> None:
     assert 0.001 < share < 0.05  # a catchment holds a small share, not an eighth
     london = gpd.GeoSeries.from_xy([-0.1276], [51.5072], crs=4326).to_crs(27700).iloc[0]
     assert float((located.distance(london) <= 30_000).mean()) > 0.08  # people live there
+
+
+@pytest.fixture(scope="module")
+def damaged_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store whose second asset file has a negative capacity and an id of the first file."""
+    base = tmp_path_factory.mktemp("damaged")
+    source = write_national_synth(
+        base / "src", 3_000, sites=read_projects("nhp")[:3], chunk=1_000
+    ).folder
+    out = base / "store"
+    build_store([source], out, rows_per_file=1_000)
+    files = open_store(out).files("assets")
+    first, second = gpd.read_parquet(files[0]), gpd.read_parquet(files[1])
+    second = second.drop(columns=["bbox"], errors="ignore")
+    second.loc[3, "id"] = first.loc[7, "id"]
+    second.loc[9, "capacity"] = -5.0
+    second.to_parquet(files[1], index=False, write_covering_bbox=True, row_group_size=200)
+    return out
+
+
+@pytest.mark.parametrize("workers", [None, 2])
+def test_store_validation_by_partition_equals_validating_it_whole(
+    damaged_store: Path, workers: int | None
+) -> None:
+    whole = [str(p) for p in validate_dataset(damaged_store).problems]
+    rows = len(pd.read_parquet(open_store(damaged_store).files("assets")[0]))
+    assert f"assets.parquet, row {rows + 5}, column id" in "\n".join(whole)
+    assert f"assets.parquet, row {rows + 11}, column capacity" in "\n".join(whole)
+    with executor(workers) as run:
+        by_part = [str(p) for p in validate_store(damaged_store, run, batch_rows=300)]
+    assert by_part == whole
+
+
+def test_cli_store_validate_and_validate_of_a_store(damaged_store: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["store", "validate", str(damaged_store)])
+    assert result.exit_code == 1, result.output
+    assert "is already used on row 9" in result.output
+    result = runner.invoke(app, ["validate", str(damaged_store)])
+    assert result.exit_code == 1 and "is already used on row 9" in result.output

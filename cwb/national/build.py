@@ -101,6 +101,8 @@ class Batch:
     row_groups: tuple[int, ...] | None  # None: the whole file
     first_row: int  # rows of the file before the batch
     tmp: str
+    part: str = ""  # a file of a folder of parts (a store's table), relative to the folder
+    write: bool = True  # False: validate only (cwb store validate), no sorted run
 
 
 def plan_batches(
@@ -193,7 +195,9 @@ def _groups(record: dict[str, Any]) -> tuple[int, ...] | None:
 
 def _validate_batch(batch: Batch) -> dict[str, Any]:
     context = _context(batch.folder)
-    entry = context.manifest.files[batch.table]
+    entry = shown = context.manifest.files[batch.table]
+    if batch.part:  # one file of a folder of parts, named in problems as the folder
+        entry = replace(entry, path=batch.part)
     log = ProblemLog()
     raw = read_raw_table(
         Path(batch.folder), entry, log, context.manifest.limits, row_groups=batch.row_groups
@@ -204,9 +208,16 @@ def _validate_batch(batch: Batch) -> dict[str, Any]:
         n = len(raw.cells)
         row_keys(raw, batch.table).to_parquet(tmp / f"keys-{batch.index:05d}.parquet", index=False)
         frame = validate_rows(raw, batch.table, context, log)
-        _write_run(frame, tmp / f"run-{batch.table}-{batch.index:05d}.parquet")
+        if batch.write:
+            _write_run(frame, tmp / f"run-{batch.table}-{batch.index:05d}.parquet")
     problems = [
-        asdict(replace(p, row=p.row + batch.first_row) if p.row is not None else p)
+        asdict(
+            replace(
+                p,
+                row=p.row + batch.first_row if p.row is not None else None,
+                file=shown.path if p.file == entry.path else p.file,
+            )
+        )
         for p in log.problems
     ]
     return {"index": batch.index, "rows": n, "problems": json.dumps(problems)}

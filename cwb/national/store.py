@@ -43,22 +43,16 @@ from cwb import settings
 from cwb._atomic import write_text_atomic
 from cwb.dataset.manifest import MANIFEST_NAME, FileEntry, Manifest, Project, read_manifest
 from cwb.dataset.model import WGS84, Dataset
-from cwb.dataset.raw import read_raw_table
-from cwb.dataset.schema import TABLES
-from cwb.dataset.validate import SourceContext, source_context, validate_rows
-from cwb.errors import DatasetError, Problem, ProblemLog, UsageError, tidy_problems
+from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
 from cwb.national.build import (
     PARTITIONED,
     check_new_ids,
-    cross_row_problems,
-    merge_problems,
-    plan_batches,
     plan_cuts,
     raise_on_errors,
-    run_batches,
     run_cuts,
     write_dataset_runs,
 )
+from cwb.national.checks import validate_source
 from cwb.national.engine import Executor
 
 STORE_MANIFEST = "store.json"
@@ -351,15 +345,16 @@ def build_store(
                 small[table].append(getattr(ds, table))
             continue
         folder = Path(item).resolve()
-        name = str(item)
-        found, ds_small, source_manifest = _build_source(
-            run, folder, name, tmp, n_batches, batch_rows, seen, say
+        say(f"{item}: validating")
+        check = validate_source(
+            run, folder, tmp, n_batches, batch_rows=batch_rows, seen=seen, name=str(item)
         )
-        n_batches += found[0]
-        problems += [_problem_dict(name, p) for p in found[1]]
-        manifest = _merge_projects(manifest, source_manifest)
-        for table in SMALL:
-            small[table].append(ds_small[table])
+        raise_on_errors(check.problems, str(item))
+        n_batches += check.batches
+        problems += [_problem_dict(str(item), p) for p in check.problems]
+        manifest = _merge_projects(manifest, check.context.manifest)
+        small["areas"].append(check.areas)
+        small["opportunities"].append(check.opportunities)
     if manifest is None:
         raise UsageError("no source to build a store from")
     partitions = {}
@@ -399,65 +394,6 @@ def build_store(
     write_text_atomic(out / STORE_MANIFEST, json.dumps(meta, indent=1))
     store = open_store(out)
     return StoreBuild(store, time.perf_counter() - start, n_sources)
-
-
-def _build_source(
-    run: Executor,
-    folder: Path,
-    name: str,
-    tmp: Path,
-    start: int,
-    batch_rows: int,
-    seen: dict[str, np.ndarray],
-    say: Callable[[str], None],
-) -> tuple[tuple[int, list[Problem]], dict[str, gpd.GeoDataFrame], Manifest]:
-    """Pass 1 of one source folder: its batches, problems and small tables."""
-    if not folder.is_dir():
-        raise UsageError(f"{folder} is not a dataset folder")
-    log = ProblemLog()
-    context = source_context(folder, log)
-    batches = plan_batches(0, folder, context.manifest, tmp, start, batch_rows)
-    say(f"{name}: validating {len(batches)} batch(es)")
-    results = run_batches(run, batches, tmp / f"source-{start:05d}")
-    by_index = {int(r["index"]): json.loads(r["problems"]) for r in results.to_dict("records")}
-    problems = list(log.problems)  # the manifest's, postcodes', synonyms' and areas'
-    merged: dict[str, list[Problem]] = {}
-    for table in PARTITIONED:
-        mine = [b for b in batches if b.table == table]
-        keys = [tmp / f"keys-{b.index:05d}.parquet" for b in mine]
-        keys = [k for k in keys if k.exists()]
-        if not keys:
-            merged[table] = merge_problems([by_index.get(b.index, []) for b in mine])
-            continue
-        entry = context.manifest.files[table]
-        shown = f"{entry.path}, sheet {entry.sheet}" if entry.sheet else entry.path
-        cross, ids = cross_row_problems(shown, table, keys, TABLES[table].id_column)
-        merged[table] = merge_problems([by_index.get(b.index, []) for b in mine], cross)
-        check_new_ids(table, name, ids, seen)
-    small_log = ProblemLog()
-    opportunities = _validate_small(context, "opportunities", small_log)
-    # in cwb validate's order: areas, assets, opportunities, spend
-    problems += merged.get("assets", []) + small_log.problems + merged.get("spend", [])
-    problems = tidy_problems(problems)
-    raise_on_errors(problems, name)
-    areas = context.areas if context.areas is not None else _no_rows()
-    small = {"areas": areas, "opportunities": opportunities}
-    return (len(batches), problems), small, context.manifest
-
-
-def _no_rows() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84))
-
-
-def _validate_small(context: SourceContext, table: str, log: ProblemLog) -> gpd.GeoDataFrame:
-    """A small table of the source (opportunities), read and validated whole."""
-    entry = context.manifest.files.get(table)
-    if entry is None:
-        return _no_rows()
-    raw = read_raw_table(context.folder, entry, log, context.manifest.limits)
-    if raw is None:
-        return _no_rows()
-    return validate_rows(raw, table, context, log)
 
 
 def _problem_dict(source: str, problem: Problem) -> dict[str, Any]:
