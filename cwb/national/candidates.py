@@ -23,6 +23,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from geopandas.io.arrow import _arrow_to_geopandas
 
 from cwb.dataset.model import WGS84, Dataset
 from cwb.matching.core import match
@@ -41,8 +42,11 @@ COUNT_META = pd.DataFrame(
 
 
 def read_for_candidates(item: Any) -> gpd.GeoDataFrame:
-    """A work item read whole (every column), with its file's name in ``_file``."""
-    frame = gpd.read_parquet(item.path, bbox=item.bbox).drop(columns=["bbox"], errors="ignore")
+    """A work item's rows in its boxes, every column, with its file's name in ``_file``."""
+    from cwb.national.stages import read_table  # noqa: PLC0415 - stages imports this module
+
+    table = read_table(item)
+    frame = _arrow_to_geopandas(table).drop(columns=["bbox"], errors="ignore")
     frame[FILE] = Path(item.path).name
     return frame
 

@@ -22,6 +22,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
 
 from cwb._atomic import atomic_path
 from cwb.catalogue import band_labels
@@ -75,27 +78,21 @@ def scope_for(store: Store, projects: Sequence[Project] | None = None) -> Scope:
 
 @dataclass(frozen=True)
 class PartItem:
-    """One partition file to read, restricted to the box around the catchments it meets."""
+    """One partition file to read: only the rows in the boxes of the catchments it meets."""
 
     path: str
-    bbox: tuple[float, float, float, float]
+    boxes: tuple[tuple[float, float, float, float], ...]
     columns: tuple[str, ...]
 
 
 def work_items(store: Store, table: str, scope: Scope, columns: Sequence[str]) -> list[PartItem]:
-    """The partitions of ``table`` that meet some catchment, with the box to read."""
+    """The partitions of ``table`` that meet some catchment, with the boxes to read."""
     boxes = [catchment_bbox(p, scope.radius_m, scope.metric_crs) for p in scope.projects]
     items = []
     for part in store.partitions.get(table, []):
-        meeting = [b for b in boxes if part.bbox is not None and _meets(part.bbox, b)]
+        meeting = tuple(b for b in boxes if part.bbox is not None and _meets(part.bbox, b))
         if meeting:
-            box = (
-                min(b[0] for b in meeting),
-                min(b[1] for b in meeting),
-                max(b[2] for b in meeting),
-                max(b[3] for b in meeting),
-            )
-            items.append(PartItem(str(store.path / part.path), box, tuple(columns)))
+            items.append(PartItem(str(store.path / part.path), meeting, tuple(columns)))
     return items
 
 
@@ -103,38 +100,113 @@ def _meets(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
-def read_item(item: PartItem) -> gpd.GeoDataFrame:
-    """Read one work item (a partition by bbox, only the columns needed; all when none)."""
-    columns = [*item.columns, "geometry"] if item.columns else None
-    frame = gpd.read_parquet(item.path, bbox=item.bbox, columns=columns)
-    return frame.drop(columns=["bbox"], errors="ignore")
+def _groups_meeting(handle: pq.ParquetFile, boxes: Sequence[tuple[float, ...]]) -> list[int]:
+    """Row groups whose bbox statistics meet some box (all when statistics are missing)."""
+    meta = handle.metadata
+    index = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
+    keys = ("bbox.xmin", "bbox.ymin", "bbox.xmax", "bbox.ymax")
+    if not all(k in index for k in keys):
+        return list(range(meta.num_row_groups))
+    found = []
+    for g in range(meta.num_row_groups):
+        stats = [meta.row_group(g).column(index[k]).statistics for k in keys]
+        if any(s is None or not s.has_min_max for s in stats):
+            found.append(g)
+            continue
+        x0, y0, x1, y1 = stats[0].min, stats[1].min, stats[2].max, stats[3].max
+        if any(x0 <= b[2] and b[0] <= x1 and y0 <= b[3] and b[1] <= y1 for b in boxes):
+            found.append(g)
+    return found
 
 
-def _banded(frame: gpd.GeoDataFrame, scope: Scope) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def read_table(item: PartItem, columns: Sequence[str] | None = None) -> pa.Table:
+    """The rows of one work item in any of its boxes, as Arrow (one read per partition).
+
+    Row groups are pruned by their bbox statistics, rows by their bbox (vectorised).
+    """
+    handle = pq.ParquetFile(item.path)
+    wanted = None if columns is None else list(dict.fromkeys([*columns, "bbox"]))
+    table = handle.read_row_groups(_groups_meeting(handle, item.boxes), columns=wanted)
+    box = table["bbox"].combine_chunks()
+    valid = np.asarray(box.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    xmin, ymin, xmax, ymax = (
+        np.asarray(box.field(k).to_numpy(zero_copy_only=False), dtype=float)
+        for k in ("xmin", "ymin", "xmax", "ymax")
+    )
+    keep = np.zeros(len(valid), dtype=bool)
+    for x0, y0, x1, y1 in item.boxes:
+        keep |= (xmin <= x1) & (xmax >= x0) & (ymin <= y1) & (ymax >= y0)
+    table = table.filter(pa.array(keep & valid))
+    return table if columns is None or "bbox" in columns else table.drop_columns(["bbox"])
+
+
+def read_item(item: PartItem) -> pd.DataFrame:
+    """One work item: the columns needed and each row's point (``_lon``, ``_lat``).
+
+    Points come from the bbox covering column (a point's box is the point); only other
+    shapes are decoded, to their representative point — no geometry is built otherwise.
+    """
+    table = read_table(item, [*item.columns, "bbox"])
+    box = table["bbox"].combine_chunks()
+    valid = np.asarray(box.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    xmin, ymin, xmax, ymax = (
+        np.asarray(box.field(k).to_numpy(zero_copy_only=False), dtype=float)
+        for k in ("xmin", "ymin", "xmax", "ymax")
+    )
+    located = valid & ~np.isnan(xmin)
+    lon, lat = np.where(located, xmin, np.nan), np.where(located, ymin, np.nan)
+    shapes = np.flatnonzero(located & ((xmin != xmax) | (ymin != ymax)))
+    if len(shapes):  # not points: their geometry, read for these rows only
+        every = read_table(item, ["geometry"])["geometry"]
+        wkb = every.take(pa.array(shapes)).to_numpy(zero_copy_only=False)
+        points = shapely.point_on_surface(shapely.from_wkb(wkb))
+        lon[shapes], lat[shapes] = shapely.get_x(points), shapely.get_y(points)
+    frame = table.drop_columns(["bbox"]).to_pandas()
+    frame["_lon"], frame["_lat"] = lon, lat
+    return frame
+
+
+def _banded(frame: pd.DataFrame, scope: Scope) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every (row, project) pair within the catchment: row positions, project ids, bands.
 
-    One projection of the partition, then per project a box test and distances for the
-    rows in its box only (no rows × projects matrix); pairs in row order.
+    One projection of the rows' points (``_lon``/``_lat`` from :func:`read_item`, else the
+    geometry), rows sorted by x once, then per project a binary search for the x slice,
+    a y test and distances for those rows only (no rows × projects matrix); pairs in row
+    order.
     """
     none = np.array([], dtype=object)
     if not len(frame) or not scope.projects:
         return np.array([], dtype=np.int64), none, none
-    x, y, located = metric_xy(frame.geometry, scope.metric_crs)
+    if "_lon" in frame:
+        lon, lat = frame["_lon"].to_numpy(float), frame["_lat"].to_numpy(float)
+        located = ~np.isnan(lon)
+        x, y = np.full(len(frame), np.nan), np.full(len(frame), np.nan)
+        if located.any():
+            mx, my = transformer(WGS84, scope.metric_crs).transform(lon[located], lat[located])
+            x[located], y[located] = mx, my
+    else:
+        x, y, located = metric_xy(frame.geometry, scope.metric_crs)
     px, py = transformer(WGS84, scope.metric_crs).transform(
         [p.lon for p in scope.projects], [p.lat for p in scope.projects]
     )
     radius = scope.radius_m
+    where = np.flatnonzero(located)
+    order = where[np.argsort(x[where], kind="stable")]
+    xs = x[order]
     found_rows, found_cols, found_d = [], [], []
     for col, (cx, cy) in enumerate(zip(px, py, strict=True)):
-        near = np.flatnonzero(located & (np.abs(x - cx) <= radius) & (np.abs(y - cy) <= radius))
+        lo = np.searchsorted(xs, cx - radius, side="left")
+        hi = np.searchsorted(xs, cx + radius, side="right")
+        near = order[lo:hi]
+        near = near[np.abs(y[near] - cy) <= radius]
         d = np.hypot(x[near] - cx, y[near] - cy)
         inside = d <= radius
         found_rows.append(near[inside])
         found_cols.append(np.full(int(inside.sum()), col, dtype=np.int64))
         found_d.append(d[inside])
     rows, cols, dist = (np.concatenate(v) for v in (found_rows, found_cols, found_d))
-    order = np.lexsort((cols, rows))
-    rows, cols, dist = rows[order], cols[order], dist[order]
+    pairs = np.lexsort((cols, rows))
+    rows, cols, dist = rows[pairs], cols[pairs], dist[pairs]
     edges = np.array(sorted(scope.bands_m))
     labels = np.array(band_labels(scope.bands_m)[: len(edges)], dtype=object)
     # a distance on an edge belongs to the band below it, as in cwb catalogue
@@ -249,20 +321,26 @@ def national_catalogue(run: Executor, scope: Scope, out: str | Path) -> National
     table = parts.groupby(keys, sort=False)[["assets", "residents"]].sum().reset_index()
     table = _sorted(table, scope, keys)
     small = (table["kind"] == "human") & (table["residents"] < scope.min_count)
+    shown = table.copy()
+    shown["residents"] = shown["residents"].astype("Int64").mask(small)
+    shown["assets"] = shown["assets"].astype("Int64").mask(small)
+    published = table[~small]
+    by_kind = published.pivot_table(
+        index="project", columns="kind", values="assets", aggfunc="sum", fill_value=0
+    )
+    totals = published.groupby("project")[["assets", "residents"]].sum()
+    hidden = table[small].groupby("project")["residents"].sum()
+    groups = dict(tuple(shown.groupby("project", sort=False)))
     files, rows = [], []
     for project in scope.projects:
-        mine = table["project"] == project.id
-        shown = table[mine].copy()
-        shown["residents"] = shown["residents"].astype("Int64").mask(small[mine])
-        shown["assets"] = shown["assets"].astype("Int64").mask(small[mine])
-        files.append(_write(shown, out / project.id / "catalogue.csv"))
-        published = table[mine & ~small]
+        mine = groups.get(project.id, shown.iloc[:0])
+        files.append(_write(mine, out / project.id / "catalogue.csv"))
         row: dict[str, Any] = {"project": project.id, "name": project.name}
-        row["assets"] = int(published["assets"].sum())
+        row["assets"] = int(totals["assets"].get(project.id, 0))
         for kind in ("physical", "financial", "community", "human"):
-            row[kind] = int(published.loc[published["kind"] == kind, "assets"].sum())
-        row["residents"] = int(published["residents"].sum())
-        row["suppressed_residents"] = int(table.loc[mine & small, "residents"].sum())
+            row[kind] = int(by_kind[kind].get(project.id, 0)) if kind in by_kind else 0
+        row["residents"] = int(totals["residents"].get(project.id, 0))
+        row["suppressed_residents"] = int(hidden.get(project.id, 0))
         rows.append(row)
     summary = pd.DataFrame(rows)
     files.append(_write(summary, out / "national_catalogue.csv"))
