@@ -132,7 +132,7 @@ def bench_national(
     *,
     steps: tuple[str, ...] = NATIONAL_STEPS,
     workers: int = 2,
-    match_projects: int = 0,
+    match_projects: int = 5,
     plain_max: int = 10_000_000,
     seed: int = 0,
     timeout: float = 3600.0,
