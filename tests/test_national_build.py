@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from cwb.bench.national import bench_national, write_results
 from cwb.cli import app
 from cwb.dataset.validate import validate_dataset
 from cwb.errors import DatasetError
@@ -158,3 +159,23 @@ def test_cli_store_validate_and_validate_of_a_store(damaged_store: Path, tmp_pat
     assert "is already used on row 9" in result.output
     result = runner.invoke(app, ["validate", str(damaged_store)])
     assert result.exit_code == 1 and "is already used on row 9" in result.output
+
+
+def test_bench_national_reports_each_step(tmp_path: Path) -> None:
+    steps = ("store_build", "catchment_read", "catalogue_plain_whole", "catalogue_store")
+    results = bench_national([3_000], tmp_path, steps=steps, plain_max=1_000)
+    by_step = {r.step: r for r in results}
+    assert set(by_step) == set(steps)
+    assert all(r.error is None for r in results), [r.error for r in results]
+    assert by_step["store_build"].detail["files"] >= 1
+    assert by_step["store_build"].peak_mb > 0
+    assert (
+        0
+        <= by_step["catchment_read"].detail["median_s"]
+        <= by_step["catchment_read"].detail["slowest_s"]
+    )
+    assert by_step["catalogue_plain_whole"].detail["not_run"] == "needs ~0 GB"
+    assert by_step["catalogue_store"].detail["assets"] > 0
+    assert "load" in by_step["catalogue_store"].detail
+    table = write_results(results, tmp_path / "n.json").with_suffix(".md").read_text()
+    assert "| 3,000 | catalogue_plain_whole | – | – |" in table
