@@ -312,7 +312,7 @@ def build_store(
     start = time.perf_counter()
     if rows_per_file < 1 or batch_rows < 1:
         raise UsageError("must be at least 1", argument="rows-per-file")
-    out = Path(out)
+    out = Path(out).resolve()  # workers may run elsewhere: absolute paths
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise UsageError(f"{out} is not empty; pick another folder or overwrite it")
