@@ -23,12 +23,11 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from geopandas.io.arrow import _arrow_to_geopandas
 
 from cwb.dataset.model import WGS84, Dataset
 from cwb.matching.core import match
 from cwb.matching.model import load_eligibility, write_csv
-from cwb.national.store import open_store
+from cwb.national.store import open_store, to_geoframe
 
 PROJECT = "_project"
 FILE = "_file"
@@ -46,7 +45,7 @@ def read_for_candidates(item: Any) -> gpd.GeoDataFrame:
     from cwb.national.stages import read_table  # noqa: PLC0415 - stages imports this module
 
     table = read_table(item)
-    frame = _arrow_to_geopandas(table).drop(columns=["bbox"], errors="ignore")
+    frame = to_geoframe(table)
     frame[FILE] = Path(item.path).name
     return frame
 

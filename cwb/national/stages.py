@@ -23,7 +23,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 import shapely
 
 from cwb._atomic import atomic_path
@@ -38,7 +37,14 @@ from cwb.national.candidates import (
     read_for_candidates,
 )
 from cwb.national.engine import Executor, read_parts, run_parts, run_tasks
-from cwb.national.store import Store, catchment_bbox, metric_xy, open_store, transformer
+from cwb.national.store import (
+    Store,
+    catchment_bbox,
+    metric_xy,
+    open_store,
+    read_boxes,
+    transformer,
+)
 from cwb.safe_output import neutralise_frame
 
 CATALOGUE_COLUMNS = ["project", "band", "kind", "category", "assets", "residents"]
@@ -100,44 +106,9 @@ def _meets(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
-def _groups_meeting(handle: pq.ParquetFile, boxes: Sequence[tuple[float, ...]]) -> list[int]:
-    """Row groups whose bbox statistics meet some box (all when statistics are missing)."""
-    meta = handle.metadata
-    index = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
-    keys = ("bbox.xmin", "bbox.ymin", "bbox.xmax", "bbox.ymax")
-    if not all(k in index for k in keys):
-        return list(range(meta.num_row_groups))
-    found = []
-    for g in range(meta.num_row_groups):
-        stats = [meta.row_group(g).column(index[k]).statistics for k in keys]
-        if any(s is None or not s.has_min_max for s in stats):
-            found.append(g)
-            continue
-        x0, y0, x1, y1 = stats[0].min, stats[1].min, stats[2].max, stats[3].max
-        if any(x0 <= b[2] and b[0] <= x1 and y0 <= b[3] and b[1] <= y1 for b in boxes):
-            found.append(g)
-    return found
-
-
 def read_table(item: PartItem, columns: Sequence[str] | None = None) -> pa.Table:
-    """The rows of one work item in any of its boxes, as Arrow (one read per partition).
-
-    Row groups are pruned by their bbox statistics, rows by their bbox (vectorised).
-    """
-    handle = pq.ParquetFile(item.path)
-    wanted = None if columns is None else list(dict.fromkeys([*columns, "bbox"]))
-    table = handle.read_row_groups(_groups_meeting(handle, item.boxes), columns=wanted)
-    box = table["bbox"].combine_chunks()
-    valid = np.asarray(box.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    xmin, ymin, xmax, ymax = (
-        np.asarray(box.field(k).to_numpy(zero_copy_only=False), dtype=float)
-        for k in ("xmin", "ymin", "xmax", "ymax")
-    )
-    keep = np.zeros(len(valid), dtype=bool)
-    for x0, y0, x1, y1 in item.boxes:
-        keep |= (xmin <= x1) & (xmax >= x0) & (ymin <= y1) & (ymax >= y0)
-    table = table.filter(pa.array(keep & valid))
-    return table if columns is None or "bbox" in columns else table.drop_columns(["bbox"])
+    """The rows of one work item in any of its boxes, as Arrow (one read per partition)."""
+    return read_boxes(item.path, item.boxes, columns)
 
 
 def read_item(item: PartItem) -> pd.DataFrame:
