@@ -156,3 +156,5 @@ PDF_TIMEOUT_S: Final[float] = 120.0
 STORE_ROWS_PER_FILE: Final[int] = 500_000
 #: Rows per Parquet row group inside a store file: the unit a bbox read skips or reads.
 STORE_ROW_GROUP: Final[int] = 20_000
+#: Rows validated, keyed and sorted at once while a store is built (``--batch-rows``).
+STORE_BATCH_ROWS: Final[int] = 250_000

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,10 @@ from typer.testing import CliRunner
 from cwb.catalogue import catalogue
 from cwb.cli import app
 from cwb.dataset.io import read_dataset
+from cwb.dataset.model import Dataset
 from cwb.errors import UsageError
+from cwb.matching.core import match
+from cwb.matching.model import write_csv
 from cwb.national import (
     build_store,
     executor,
@@ -235,3 +239,33 @@ def test_cli_store_and_national(sources: list[Path], tmp_path: Path) -> None:
     result = runner.invoke(app, [*args, "--workers", "1", "--scheduler", "tcp://x:1"])
     assert result.exit_code == 2
     shutil.rmtree(outdir)
+
+
+def test_candidate_matching_equals_matching_the_whole_catchment(
+    store_path: Path, tmp_path: Path
+) -> None:
+    """Candidates (a partition function) leave out only rows that could not be matched."""
+    store = open_store(store_path)
+    scope = scope_for(store)
+    with executor() as run:
+        result = national_match(run, scope, tmp_path / "out")
+    for project in scope.projects:
+        assets = store.read_catchment("assets", project, scope.radius_m)
+        opportunities = store.read_small("opportunities")
+        opportunities = opportunities[opportunities["project"] == project.id]
+        ds = Dataset(
+            manifest=replace(store.manifest, projects=[project], files={}),
+            assets=assets.drop(columns=["bbox"], errors="ignore"),
+            opportunities=opportunities.reset_index(drop=True),
+            areas=store.read_small("areas"),
+        )
+        write_csv(match(ds).matches, tmp_path / f"{project.id}.csv")
+        want = pd.read_csv(tmp_path / f"{project.id}.csv")
+        got = pd.read_csv(tmp_path / "out" / project.id / "matches.csv")
+        assert len(want) > 0
+        pd.testing.assert_frame_equal(got, want, obj=project.id)
+    summary = result.summary.set_index("project")
+    assert (summary["candidates"] > 0).all()
+    counts = pd.read_parquet(tmp_path / "out" / "_parts" / "candidate_counts")
+    assert set(counts["project"]) == {p.id for p in scope.projects}
+    assert (tmp_path / "out" / "_parts" / "candidates").is_dir()

@@ -1,25 +1,29 @@
 """The national benchmark: store build, catchment reads, catalogue and matching at 1M–20M assets.
 
-``cwb bench --national --sizes 1M,10M`` generates synthetic assets around the New Hospital
-Programme sites (:func:`cwb.synth.generate.synth_tables` with ``sites``) in chunks of at
-most a million rows (one dataset folder each), builds a store from them, and times each
-step in a fresh child process while a sampler adds up the resident memory of the child
-*and every process it started* (Dask workers included): ``peak_mb`` is the process
-tree's peak. Steps:
+``cwb bench --national --sizes 1M,10M`` writes a synthetic national dataset around England's
+towns and the New Hospital Programme sites (:func:`cwb.synth.national.write_national_synth`:
+one GeoParquet file per table, written a row group at a time), builds a store from it, and
+times each step in a fresh child process while a sampler adds up the resident memory of the
+child *and every process it started* (Dask workers included): ``peak_mb`` is the process
+tree's peak. Each step's detail records the machine's load average (``uptime``) when it
+started. Steps:
 
-- ``store_build``: read and validate every chunk, Hilbert-sort, write the partitions;
+- ``store_build`` / ``store_build_dask``: validate batch by batch, Hilbert-sort, write the
+  partitions, plainly and on a LocalCluster of ``workers``;
 - ``catchment_read``: each scheme's catchment read by bbox (median and slowest);
 - ``catalogue_plain_whole``: the whole asset table read into one GeoDataFrame, then the
-  catalogue of every catchment (what cwb did before the store);
+  catalogue of every catchment (what cwb did before the store); above ``plain_max`` assets
+  it is not run and its detail says how much memory it would need;
 - ``catalogue_store`` / ``catalogue_dask``: the national catalogue over the store, plainly
-  and on a LocalCluster (``workers``);
-- ``match_store`` / ``match_dask``: candidate matching per catchment (the first
-  ``match_projects`` schemes: matching is per catchment, so the time scales with them).
+  and on a LocalCluster;
+- ``match_store`` / ``match_dask``: candidate matching (a partition function over the
+  store) and scoring per project, for the first ``match_projects`` schemes (0: all).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -41,10 +45,11 @@ from cwb.national import (
     scope_for,
 )
 from cwb.national.stages import catalogue_counts
-from cwb.synth.generate import synth_tables, write_synth
+from cwb.synth.national import write_national_synth
 
 NATIONAL_STEPS = (
     "store_build",
+    "store_build_dask",
     "catchment_read",
     "catalogue_plain_whole",
     "catalogue_store",
@@ -52,7 +57,8 @@ NATIONAL_STEPS = (
     "match_store",
     "match_dask",
 )
-CHUNK = 1_000_000
+#: Memory of the whole table in one GeoDataFrame, per million assets (measured: 0.42–0.45 GB).
+PLAIN_GB_PER_MILLION = 0.45
 
 
 @dataclass
@@ -67,26 +73,11 @@ class StepResult:
     error: str | None = None
 
 
-def synth_chunks(folder: Path, size: int, *, seed: int = 0, chunk: int = CHUNK) -> list[Path]:
-    """Write ``size`` synthetic national assets as dataset folders of at most ``chunk`` rows."""
-    sites = read_projects("nhp")
-    folders = []
-    for i, start in enumerate(range(0, size, chunk)):
-        n = min(chunk, size - start)
-        target = folder / f"chunk{i:03d}"
-        if not (target / "dataset.toml").exists():
-            tables = synth_tables(
-                assets=n,
-                opportunities=max(40, min(2_000, n // 500)),
-                seed=seed + i,
-                sites=sites,
-                id_prefix=f"c{i}-",
-            )
-            target.mkdir(parents=True, exist_ok=True)
-            write_synth(tables, target, fmt="parquet")
-            del tables
-        folders.append(target)
-    return folders
+def synth_source(folder: Path, size: int, *, seed: int = 0) -> Path:
+    """The synthetic national dataset of ``size`` assets (written once, then reused)."""
+    if not (folder / "dataset.toml").exists():
+        write_national_synth(folder, size, sites=read_projects("nhp"), seed=seed)
+    return folder
 
 
 def _tree_rss(pid: int) -> float:
@@ -142,6 +133,7 @@ def bench_national(
     steps: tuple[str, ...] = NATIONAL_STEPS,
     workers: int = 2,
     match_projects: int = 5,
+    plain_max: int = 10_000_000,
     seed: int = 0,
     timeout: float = 3600.0,
     progress: Any = None,
@@ -151,14 +143,21 @@ def bench_national(
     for size in sizes:
         base = work_dir / f"national-{size}"
         start = time.perf_counter()
-        chunks = synth_chunks(base / "chunks", size, seed=seed)
+        source = synth_source(base / "source", size, seed=seed)
         if progress:
             progress(f"{size:,} assets generated in {time.perf_counter() - start:.0f} s")
         store = base / "store"
         for step in steps:
-            if step == "store_build":
-                shutil.rmtree(store, ignore_errors=True)
-                args = [step, str(store), *map(str, chunks)]
+            load = round(os.getloadavg()[0], 2)
+            if step == "catalogue_plain_whole" and size > plain_max:
+                need = size / 1e6 * PLAIN_GB_PER_MILLION
+                skipped: dict[str, Any] = {"load": load, "not_run": f"needs ~{need:.0f} GB"}
+                results.append(StepResult(size, step, float("nan"), float("nan"), skipped))
+                continue
+            if step.startswith("store_build"):
+                target = store if step == "store_build" else base / "store_dask"
+                shutil.rmtree(target, ignore_errors=True)
+                args = [step, str(target), str(workers), str(source)]
             else:
                 args = [
                     step,
@@ -170,12 +169,15 @@ def bench_national(
             t0 = time.perf_counter()
             detail, peak = _run_child(args, timeout)
             seconds = float(detail.pop("seconds", time.perf_counter() - t0))
+            detail = {"load": load, **detail}
             result = StepResult(
                 size, step, round(seconds, 2), round(peak, 1), detail, detail.pop("error", None)
             )
             results.append(result)
             if progress:
                 progress(f"{size:,} {step}: {seconds:.1f} s, {peak:,.0f} MB {result.detail}")
+            if step == "store_build_dask":
+                shutil.rmtree(base / "store_dask", ignore_errors=True)
     return results
 
 
@@ -188,6 +190,9 @@ def write_results(results: list[StepResult], path: Path) -> Path:
     ]
     for r in results:
         facts = r.error or ", ".join(f"{k} {v}" for k, v in r.detail.items())
+        if r.seconds != r.seconds:  # not run
+            lines.append(f"| {r.size:,} | {r.step} | – | – | {facts} |")
+            continue
         lines.append(f"| {r.size:,} | {r.step} | {r.seconds:.1f} | {r.peak_mb:,.0f} | {facts} |")
     path.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -197,14 +202,16 @@ def write_results(results: list[StepResult], path: Path) -> Path:
 
 
 def _step(step: str, store_path: str, rest: list[str]) -> dict[str, Any]:
-    if step == "store_build":
-        t0 = time.perf_counter()
-        built = build_store(rest, store_path)
-        return {
-            "seconds": time.perf_counter() - t0,
-            "files": len(built.store.partitions["assets"]),
-            "store_mb": round(built.store.bytes / 1e6, 1),
-        }
+    if step.startswith("store_build"):
+        workers = int(rest[0]) if step.endswith("_dask") else None
+        with executor(workers) as run:
+            t0 = time.perf_counter()
+            built = build_store(rest[1:], store_path, run=run)
+            return {
+                "seconds": time.perf_counter() - t0,
+                "files": len(built.store.partitions["assets"]),
+                "store_mb": round(built.store.bytes / 1e6, 1),
+            }
     out, workers, match_projects = Path(rest[0]), int(rest[1]), int(rest[2])
     shutil.rmtree(out, ignore_errors=True)
     store = open_store(store_path)
@@ -234,10 +241,11 @@ def _step(step: str, store_path: str, rest: list[str]) -> dict[str, Any]:
             result = national_catalogue(run, scope, out)
             detail = {"assets": int(result.summary["assets"].sum())}
         else:
-            scope = scope_for(store, projects[:match_projects])
+            scope = scope_for(store, projects[:match_projects] if match_projects else projects)
             result = national_match(run, scope, out)
             detail = {
                 "projects": len(scope.projects),
+                "candidates": int(result.summary["candidates"].sum()),
                 "matches": int(result.summary["matches"].sum()),
             }
         return {"seconds": time.perf_counter() - t0, **detail}

@@ -154,9 +154,18 @@ def validate(
     """Check every table of a dataset, row by row. Exit 0 when clean, 1 when the data has errors.
 
     Example: cwb validate data/birmingham
+
+    A national store (cwb store build) is validated partition file by partition file,
+    as cwb store validate does.
     """
     from cwb.dataset.validate import validate_dataset
+    from cwb.national.store import is_store
 
+    if is_store(dataset):
+        from cwb.cli.national import validate_store_report
+
+        validate_store_report(dataset, strict=strict, limit=limit)
+        return
     with library_errors():
         report = validate_dataset(dataset)
     print_problems(report.problems, limit=limit)

@@ -17,6 +17,15 @@ store_app = typer.Typer(
 app.add_typer(store_app, name="store")
 
 STAGES = ("catalogue", "match", "spend")
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(help="Run on a local Dask cluster of this many worker processes.", min=1),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786."),
+]
+DASK_FLAGS = {"workers": "--workers", "scheduler": "--scheduler"}
 
 
 @store_app.command("build")
@@ -31,26 +40,43 @@ def store_build_command(
         typer.Option(help="Rows per GeoParquet file (default 500,000).", min=1),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace a store already there.")] = False,
+    batch_rows: Annotated[
+        int | None,
+        typer.Option(help="Rows validated and sorted at once (default 250,000).", min=1),
+    ] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Build a national store from one or more dataset folders.
 
-    Each source is read and validated on its own (errors stop the build, as in cwb
-    validate), sorted along a Hilbert curve and cut into GeoParquet files with a bbox
-    column, so that a project's catchment is read by bounding box. The store is also a
-    dataset folder: every command that takes a dataset accepts it.
+    Each source is validated batch by batch (a Parquet file by its row groups) with the
+    checks of cwb validate — errors stop the build with the same report, rows numbered as
+    in the source — then sorted along a Hilbert curve and cut into GeoParquet files with
+    a bbox column, so that a project's catchment is read by bounding box. The store is
+    also a dataset folder: every command that takes a dataset accepts it. --workers or
+    --scheduler run the batches and the files on Dask.
 
-    Example: cwb store build data/north data/midlands data/south -o national-store
+    Examples: cwb store build data/north data/midlands data/south -o national-store
+
+      cwb store build national-source -o national-store --workers 2
     """
     from cwb import settings
+    from cwb.national import executor
     from cwb.national.store import build_store
 
-    with library_errors(), output_target(output, FOLDER, option="out"):
+    with (
+        library_errors(DASK_FLAGS),
+        output_target(output, FOLDER, option="out"),
+        executor(workers, scheduler) as run,
+    ):
         built = build_store(
             sources,
             output,
             rows_per_file=rows_per_file or settings.STORE_ROWS_PER_FILE,
+            batch_rows=batch_rows or settings.STORE_BATCH_ROWS,
             overwrite=overwrite,
             progress=lambda msg: err.print(msg),
+            run=run,
         )
     _print_store(built.store)
     out.print(f"wrote {output} in {built.seconds:.1f} s from {built.sources} source(s)")
@@ -69,6 +95,54 @@ def store_info_command(
     with library_errors():
         opened = open_store(store)
     _print_store(opened)
+
+
+@store_app.command("validate")
+def store_validate_command(
+    store: Annotated[Path, typer.Argument(help="A store folder.", exists=True, file_okay=False)],
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    limit: Annotated[
+        int, typer.Option(help="Show at most this many problems of each severity.")
+    ] = 50,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+) -> None:
+    """Validate a store partition file by partition file (what cwb validate does for a store).
+
+    The problems are those cwb validate finds reading the store whole (each table's
+    files numbered as one table); memory follows a batch, not the store. Exit 0 when
+    clean, 1 when it has errors.
+
+    Examples: cwb store validate national-store
+
+      cwb store validate /shared/national-store --scheduler tcp://10.0.0.5:8786
+    """
+    validate_store_report(store, strict=strict, limit=limit, workers=workers, scheduler=scheduler)
+
+
+def validate_store_report(
+    store: Path,
+    *,
+    strict: bool = False,
+    limit: int = 50,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> None:
+    """Validate ``store`` by partition, print its problems and exit 1 on errors."""
+    from cwb.cli.app import print_problems
+    from cwb.national import executor
+    from cwb.national.checks import validate_store
+
+    with library_errors(DASK_FLAGS), executor(workers, scheduler) as run:
+        problems = validate_store(store, run)
+    print_problems(problems, limit=limit)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    failed = errors or (strict and warnings)
+    verdict = "[red]has errors[/red]" if failed else "[green]is valid[/green]"
+    out.print(f"{store} {verdict}: {errors} error(s), {warnings} warning(s)")
+    if failed:
+        raise typer.Exit(1)
 
 
 def _print_store(store: object) -> None:
@@ -123,14 +197,8 @@ def national_command(
         list[str] | None,
         typer.Option(help="catalogue, match or spend (repeat; default: all three)."),
     ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(help="Run on a local Dask cluster of this many worker processes.", min=1),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786."),
-    ] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Catalogue, match and analyse spend in every project's catchment over a store.
 

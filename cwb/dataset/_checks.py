@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cwb.dataset.raw import RawTable
 from cwb.errors import ProblemLog
@@ -124,9 +127,56 @@ def text_or_missing(values: pd.Series) -> pd.Series:
 _NUMBER_TEXT = r"^\s*[+-]?[£$€]?[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?\s*$"
 
 
+def _arrow_text(text: pd.Series) -> pa.Array | None:
+    """The Arrow array under an Arrow-backed text column (None for other columns)."""
+    array = text.array
+    data = getattr(array, "_pa_array", None)
+    if isinstance(data, pa.ChunkedArray) and (
+        pa.types.is_string(data.type) or pa.types.is_large_string(data.type)
+    ):
+        return data
+    return None
+
+
+def regex_contains(text: pd.Series, pattern: str) -> np.ndarray:
+    """``text.str.contains(pattern)`` as booleans, in Arrow's RE2 when the column is Arrow text.
+
+    Only for patterns whose meaning RE2 and Python share (explicit ASCII classes).
+    """
+    data = _arrow_text(text)
+    if data is None:
+        return text.str.contains(pattern, regex=True).to_numpy(dtype=bool, na_value=False)
+    found = pc.match_substring_regex(data, pattern)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=object) == True  # noqa: E712
+
+
+def regex_match(text: pd.Series, pattern: str) -> np.ndarray:
+    """``text.str.match(pattern)`` as booleans; Arrow's RE2 first, Python's ``re`` for the rest.
+
+    RE2's digit and space classes are ASCII, Python's are Unicode: a cell RE2 matches, Python
+    matches too; the cells RE2 refuses are checked again with ``re`` (usually none), so
+    the result is exactly Python's.
+    """
+    data = _arrow_text(text)
+    if data is None:
+        return text.str.match(pattern).to_numpy(dtype=bool, na_value=False)
+    anchored = pattern if pattern.startswith("^") else "^(?:" + pattern + ")"
+    found = pc.match_substring_regex(data, anchored).to_numpy(zero_copy_only=False)
+    matched = np.asarray(found, dtype=object) == True  # noqa: E712
+    missing = np.asarray(pd.isna(text))
+    again = np.flatnonzero(~matched & ~missing)
+    if len(again):
+        compiled = re.compile(pattern)
+        values = text.to_numpy(dtype=object)
+        matched[again] = [compiled.match(values[i]) is not None for i in again]
+    return matched
+
+
 def parse_numbers(text: pd.Series) -> pd.Series:
     """Numbers from text cells: NaN for empty cells and for anything ambiguous."""
-    well_formed = text.str.match(_NUMBER_TEXT) | text.str.strip().str.lower().isin(["nan", "inf"])
+    well_formed = pd.Series(
+        regex_match(text, _NUMBER_TEXT), index=text.index
+    ) | text.str.strip().str.lower().isin(["nan", "inf"])
     cleaned = text.where(well_formed, "x").str.replace(r"[£$€, \t\r\n]", "", regex=True)
     numbers = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype("float64")
     return numbers.where(np.isfinite(numbers))  # 'inf' and 'nan' are not numbers a person means

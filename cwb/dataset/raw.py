@@ -9,10 +9,12 @@ checks and types the cells; :mod:`cwb.dataset.io` reads and writes whole dataset
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import StringIO
@@ -25,6 +27,7 @@ import openpyxl
 import pandas as pd
 import pyarrow.parquet as pq
 import shapely
+from geopandas.io.arrow import _arrow_to_geopandas
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -120,12 +123,19 @@ def normalise_header(name: object) -> str:
 
 
 def read_raw_table(
-    folder: Path, entry: FileEntry, problems: ProblemLog, limits: ReadLimits | None = None
+    folder: Path,
+    entry: FileEntry,
+    problems: ProblemLog,
+    limits: ReadLimits | None = None,
+    *,
+    row_groups: Sequence[int] | None = None,
 ) -> RawTable | None:
     """Read one table file named by a manifest entry; record file-level problems.
 
     Returns None when the file cannot be read at all (missing, a folder, empty,
     too big, unparseable); the problem, naming the file, is then in ``problems``.
+    ``row_groups`` reads only these row groups of a Parquet file (a national store
+    build validates a big file batch by batch); other formats are read whole.
     """
     limits = limits or ReadLimits()
     path = (folder / entry.path) if not Path(entry.path).is_absolute() else Path(entry.path)
@@ -170,7 +180,7 @@ def read_raw_table(
         elif fmt == "xlsx":
             raw = _read_xlsx(path, shown, entry, problems, limits)
         elif fmt == "parquet":
-            raw = _read_parquet(path, shown, entry, problems)
+            raw = _read_parquet(path, shown, entry, problems, row_groups)
         else:
             raw = _read_vector(path, shown, entry, problems)
     except _Unreadable:
@@ -473,10 +483,30 @@ def _check_formulas(
         book.close()
 
 
-def _read_parquet(path: Path, shown: str, entry: FileEntry, problems: ProblemLog) -> RawTable:
+def _read_parquet(
+    path: Path,
+    shown: str,
+    entry: FileEntry,
+    problems: ProblemLog,
+    row_groups: Sequence[int] | None = None,
+) -> RawTable:
     # a folder of parts (a national store's partitioned table) reads as one table
     first = min(path.glob("*.parquet"), default=path) if path.is_dir() else path
     metadata = pq.read_schema(first).metadata or {}
+    if row_groups is not None and path.is_file():
+        table = pq.ParquetFile(path).read_row_groups(list(row_groups))
+        if b"geo" in metadata:
+            # the GeoParquet 1.1 covering column is not a column of the table
+            geo = json.loads(metadata[b"geo"])
+            covering = [
+                c["covering"]["bbox"]["xmin"][0]
+                for c in geo.get("columns", {}).values()
+                if "covering" in c
+            ]
+            table = table.drop_columns([c for c in covering if c in table.column_names])
+            gdf = _arrow_to_geopandas(table)
+            return _from_geodataframe(gdf, shown, entry, problems)
+        return RawTable(shown, _to_cells(table.to_pandas()))
     if b"geo" in metadata:
         gdf = gpd.read_parquet(path)
         return _from_geodataframe(gdf, shown, entry, problems)

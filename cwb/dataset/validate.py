@@ -19,7 +19,14 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import process
 
-from cwb.dataset._checks import Checker, TableCounts, parse_numbers, text_or_missing
+from cwb.dataset._checks import (
+    Checker,
+    TableCounts,
+    parse_numbers,
+    regex_contains,
+    regex_match,
+    text_or_missing,
+)
 from cwb.dataset._commons_checks import COMMONS_CHECKS
 from cwb.dataset._flow_checks import check_flows
 from cwb.dataset.generation import read_consistent
@@ -141,8 +148,9 @@ _ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+
 
 def _check_date(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
     given = text != ""
-    dated = given & text.str.match(
-        r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+    dated = given & regex_match(
+        text,
+        r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$",
     )
     iso = pd.to_datetime(text.str.slice(0, 10).where(dated), format="%Y-%m-%d", errors="coerce")
     uk = pd.to_datetime(text.where(given & ~dated), format="%d/%m/%Y", errors="coerce")
@@ -299,14 +307,30 @@ _INVISIBLE = r"[\u200b-\u200f\u2060\ufeff\u00ad]"
 CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
+def fold_ids(ids: pd.Series) -> pd.Series:
+    """Ids as a reader sees them: NFKC, case-folded, without invisible characters.
+
+    ASCII ids (nearly all) are only lower-cased: NFKC leaves ASCII alone and ``casefold``
+    is ``lower`` there; the others go through :mod:`unicodedata` one by one.
+    """
+    text = ids.astype("str")
+    plain = text.str.isascii().to_numpy(dtype=bool, na_value=False)
+    folded = text.str.lower()
+    if not plain.all():
+        other = text[~plain].map(lambda v: unicodedata.normalize("NFKC", str(v)).casefold())
+        folded = folded.astype(object)
+        folded[~plain] = other.str.replace(_INVISIBLE, "", regex=True).to_numpy(dtype=object)
+        folded = folded.astype("str")
+    return folded
+
+
 def _check_lookalike_ids(chk: Checker, ids: pd.Series, id_col: str, already: np.ndarray) -> None:
     """Report ids that differ from an earlier one only by case, width or invisible characters.
 
     They would be two rows to cwb but one to a reader (full-width digits, a
     zero-width space): an error, not a guess.
     """
-    folded = ids.map(lambda v: unicodedata.normalize("NFKC", str(v)).casefold())
-    folded = folded.str.replace(_INVISIBLE, "", regex=True)
+    folded = fold_ids(ids)
     lookalike = (folded.duplicated(keep="first").to_numpy() & ~already) & (ids != "").to_numpy()
     if not lookalike.any():
         return
@@ -327,7 +351,7 @@ def _check_lookalike_ids(chk: Checker, ids: pd.Series, id_col: str, already: np.
 
 def _check_control_characters(chk: Checker, cells: pd.DataFrame) -> None:
     for column in cells.columns:
-        bad = cells[column].str.contains(CONTROL_CHARACTERS, regex=True).to_numpy(dtype=bool)
+        bad = regex_contains(cells[column], CONTROL_CHARACTERS)
         chk.flag(
             bad,
             column,
@@ -666,3 +690,88 @@ def load_dataset(folder: Path, *, strict: bool = False) -> Dataset:
             examples,
         )
     return report.dataset
+
+
+# --------------------------------------------------------------------------- batch by batch
+
+
+@dataclass
+class SourceContext:
+    """What validating one table of a folder needs from the rest of it (a store build's batches).
+
+    The manifest, the postcode lookup, the synonyms and the areas (validated), exactly as
+    :func:`validate_folder` has them when it reaches the assets.
+    """
+
+    folder: Path
+    manifest: Manifest
+    place: Place | None
+    synonyms: Synonyms
+    known: dict[str, pd.Index]
+    areas: gpd.GeoDataFrame | None
+    postcodes: pd.DataFrame | None
+
+
+def source_context(folder: Path, log: ProblemLog) -> SourceContext:
+    """Read the manifest, postcodes, synonyms and areas of ``folder`` (problems into ``log``)."""
+    manifest = read_manifest(folder, log)
+    lookup, postcodes = _read_postcodes(folder, manifest, log)
+    synonyms = load_synonyms(folder, log)
+    known: dict[str, pd.Index] = {
+        "projects": pd.Index([p.id for p in manifest.projects], dtype="str")
+    }
+    areas = None
+    entry = manifest.files.get("areas")
+    raw = read_raw_table(folder, entry, log, manifest.limits) if entry is not None else None
+    if raw is not None:
+        areas, _ = _validate_table(
+            raw, TABLES["areas"], place_for(manifest, None, lookup), log, known
+        )
+        known["areas"] = pd.Index(areas["code"].dropna().unique(), dtype="str")
+    place = place_for(manifest, areas, lookup)
+    return SourceContext(folder, manifest, place, synonyms, known, areas, postcodes)
+
+
+def validate_rows(
+    raw: RawTable, table: str, context: SourceContext, log: ProblemLog
+) -> pd.DataFrame:
+    """Check and type the rows of ``raw`` (one table, or a batch of it) as ``cwb validate`` does.
+
+    Row numbers in the problems count from the batch's first row.
+    """
+    frame, _ = _validate_table(
+        raw, TABLES[table], context.place, log, context.known, context.synonyms
+    )
+    return frame
+
+
+#: The checks that compare rows with each other; a batch-by-batch validation leaves
+#: them out of each batch and runs them over the keys of every batch (:func:`row_keys`).
+CROSS_ROW_CODES = ("duplicate_row", "duplicate_id", "lookalike_id")
+
+
+def row_keys(raw: RawTable, table: str) -> pd.DataFrame:
+    """Per row: hashes of the whole row, of the id and of its folded form, and the id.
+
+    The same cells and foldings as the duplicate checks of ``cwb validate``; a 64-bit
+    hash stands for the text.
+    """
+    spec = TABLES[table]
+    chk = Checker(raw, ProblemLog())
+    cells = _check_columns(chk, raw.cells, spec, spec.located).fillna("").astype("str")
+    row_hash = pd.util.hash_pandas_object(cells, index=False).to_numpy()
+    id_col = spec.id_column
+    ids = (
+        cells[id_col].str.strip()
+        if id_col and id_col in cells
+        else pd.Series("", index=cells.index, dtype="str")
+    )
+    folded = fold_ids(ids)
+    return pd.DataFrame(
+        {
+            "row_hash": row_hash,
+            "id_hash": pd.util.hash_array(ids.to_numpy(dtype=object)),
+            "fold_hash": pd.util.hash_array(folded.to_numpy(dtype=object)),
+            "id": ids.to_numpy(dtype=object),
+        }
+    )

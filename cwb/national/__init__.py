@@ -5,9 +5,13 @@ are above it. Dask is optional (the ``national`` extra); without it everything r
 plain geopandas.
 
 - ``projects``: a projects table of any length; the bundled New Hospital Programme schemes.
-- ``store``: building and reading the store (Hilbert-sorted GeoParquet, bbox reads).
+- ``store``: opening, reading (bbox reads) and building the store.
+- ``build``: the build's two passes (batches validated, keyed and sorted; key ranges cut
+  into files) and the merging of the batches' problems.
+- ``checks``: validation batch by batch, of a source folder or of a store.
 - ``engine``: the executors (plain, LocalCluster, existing scheduler) and result parts.
 - ``stages``: catalogue, candidate matching and spend per project catchment.
+- ``candidates``: candidate matching's partition function and per-project scoring.
 """
 
 from cwb.national.engine import Executor, executor

@@ -13,23 +13,38 @@ the per-partition results the summaries were made from.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import shapely
 
 from cwb._atomic import atomic_path
 from cwb.catalogue import band_labels
 from cwb.dataset.manifest import Project
-from cwb.dataset.model import WGS84, Dataset
-from cwb.matching.core import match
-from cwb.matching.model import write_csv
+from cwb.dataset.model import WGS84
+from cwb.national.candidates import (
+    COUNT_META,
+    candidate_rows,
+    eligible_categories,
+    match_candidates,
+    read_for_candidates,
+)
 from cwb.national.engine import Executor, read_parts, run_parts, run_tasks
-from cwb.national.store import Store, catchment_bbox, metre_distances, open_store
+from cwb.national.store import (
+    Store,
+    catchment_bbox,
+    metric_xy,
+    open_store,
+    read_boxes,
+    transformer,
+)
 from cwb.safe_output import neutralise_frame
 
 CATALOGUE_COLUMNS = ["project", "band", "kind", "category", "assets", "residents"]
@@ -69,27 +84,21 @@ def scope_for(store: Store, projects: Sequence[Project] | None = None) -> Scope:
 
 @dataclass(frozen=True)
 class PartItem:
-    """One partition file to read, restricted to the box around the catchments it meets."""
+    """One partition file to read: only the rows in the boxes of the catchments it meets."""
 
     path: str
-    bbox: tuple[float, float, float, float]
+    boxes: tuple[tuple[float, float, float, float], ...]
     columns: tuple[str, ...]
 
 
 def work_items(store: Store, table: str, scope: Scope, columns: Sequence[str]) -> list[PartItem]:
-    """The partitions of ``table`` that meet some catchment, with the box to read."""
+    """The partitions of ``table`` that meet some catchment, with the boxes to read."""
     boxes = [catchment_bbox(p, scope.radius_m, scope.metric_crs) for p in scope.projects]
     items = []
     for part in store.partitions.get(table, []):
-        meeting = [b for b in boxes if part.bbox is not None and _meets(part.bbox, b)]
+        meeting = tuple(b for b in boxes if part.bbox is not None and _meets(part.bbox, b))
         if meeting:
-            box = (
-                min(b[0] for b in meeting),
-                min(b[1] for b in meeting),
-                max(b[2] for b in meeting),
-                max(b[3] for b in meeting),
-            )
-            items.append(PartItem(str(store.path / part.path), box, tuple(columns)))
+            items.append(PartItem(str(store.path / part.path), meeting, tuple(columns)))
     return items
 
 
@@ -97,23 +106,82 @@ def _meets(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
-def read_item(item: PartItem) -> gpd.GeoDataFrame:
-    """Read one work item (a partition by bbox, only the columns needed)."""
-    return gpd.read_parquet(item.path, bbox=item.bbox, columns=[*item.columns, "geometry"])
+def read_table(item: PartItem, columns: Sequence[str] | None = None) -> pa.Table:
+    """The rows of one work item in any of its boxes, as Arrow (one read per partition)."""
+    return read_boxes(item.path, item.boxes, columns)
 
 
-def _banded(frame: gpd.GeoDataFrame, scope: Scope) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every (row, project) pair within the catchment: row positions, project ids, bands."""
+def read_item(item: PartItem) -> pd.DataFrame:
+    """One work item: the columns needed and each row's point (``_lon``, ``_lat``).
+
+    Points come from the bbox covering column (a point's box is the point); only other
+    shapes are decoded, to their representative point — no geometry is built otherwise.
+    """
+    table = read_table(item, [*item.columns, "bbox"])
+    box = table["bbox"].combine_chunks()
+    valid = np.asarray(box.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    xmin, ymin, xmax, ymax = (
+        np.asarray(box.field(k).to_numpy(zero_copy_only=False), dtype=float)
+        for k in ("xmin", "ymin", "xmax", "ymax")
+    )
+    located = valid & ~np.isnan(xmin)
+    lon, lat = np.where(located, xmin, np.nan), np.where(located, ymin, np.nan)
+    shapes = np.flatnonzero(located & ((xmin != xmax) | (ymin != ymax)))
+    if len(shapes):  # not points: their geometry, read for these rows only
+        every = read_table(item, ["geometry"])["geometry"]
+        wkb = every.take(pa.array(shapes)).to_numpy(zero_copy_only=False)
+        points = shapely.point_on_surface(shapely.from_wkb(wkb))
+        lon[shapes], lat[shapes] = shapely.get_x(points), shapely.get_y(points)
+    frame = table.drop_columns(["bbox"]).to_pandas()
+    frame["_lon"], frame["_lat"] = lon, lat
+    return frame
+
+
+def _banded(frame: pd.DataFrame, scope: Scope) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (row, project) pair within the catchment: row positions, project ids, bands.
+
+    One projection of the rows' points (``_lon``/``_lat`` from :func:`read_item`, else the
+    geometry), rows sorted by x once, then per project a binary search for the x slice,
+    a y test and distances for those rows only (no rows × projects matrix); pairs in row
+    order.
+    """
     none = np.array([], dtype=object)
     if not len(frame) or not scope.projects:
         return np.array([], dtype=np.int64), none, none
-    distances = metre_distances(frame.geometry, list(scope.projects), scope.metric_crs)
-    with np.errstate(invalid="ignore"):
-        rows, cols = np.nonzero(distances <= scope.radius_m)
+    if "_lon" in frame:
+        lon, lat = frame["_lon"].to_numpy(float), frame["_lat"].to_numpy(float)
+        located = ~np.isnan(lon)
+        x, y = np.full(len(frame), np.nan), np.full(len(frame), np.nan)
+        if located.any():
+            mx, my = transformer(WGS84, scope.metric_crs).transform(lon[located], lat[located])
+            x[located], y[located] = mx, my
+    else:
+        x, y, located = metric_xy(frame.geometry, scope.metric_crs)
+    px, py = transformer(WGS84, scope.metric_crs).transform(
+        [p.lon for p in scope.projects], [p.lat for p in scope.projects]
+    )
+    radius = scope.radius_m
+    where = np.flatnonzero(located)
+    order = where[np.argsort(x[where], kind="stable")]
+    xs = x[order]
+    found_rows, found_cols, found_d = [], [], []
+    for col, (cx, cy) in enumerate(zip(px, py, strict=True)):
+        lo = np.searchsorted(xs, cx - radius, side="left")
+        hi = np.searchsorted(xs, cx + radius, side="right")
+        near = order[lo:hi]
+        near = near[np.abs(y[near] - cy) <= radius]
+        d = np.hypot(x[near] - cx, y[near] - cy)
+        inside = d <= radius
+        found_rows.append(near[inside])
+        found_cols.append(np.full(int(inside.sum()), col, dtype=np.int64))
+        found_d.append(d[inside])
+    rows, cols, dist = (np.concatenate(v) for v in (found_rows, found_cols, found_d))
+    pairs = np.lexsort((cols, rows))
+    rows, cols, dist = rows[pairs], cols[pairs], dist[pairs]
     edges = np.array(sorted(scope.bands_m))
     labels = np.array(band_labels(scope.bands_m)[: len(edges)], dtype=object)
     # a distance on an edge belongs to the band below it, as in cwb catalogue
-    band = labels[np.searchsorted(edges, distances[rows, cols], side="left")]
+    band = labels[np.searchsorted(edges, dist, side="left")]
     ids = np.array([p.id for p in scope.projects], dtype=object)
     return rows, ids[cols], band
 
@@ -224,20 +292,26 @@ def national_catalogue(run: Executor, scope: Scope, out: str | Path) -> National
     table = parts.groupby(keys, sort=False)[["assets", "residents"]].sum().reset_index()
     table = _sorted(table, scope, keys)
     small = (table["kind"] == "human") & (table["residents"] < scope.min_count)
+    shown = table.copy()
+    shown["residents"] = shown["residents"].astype("Int64").mask(small)
+    shown["assets"] = shown["assets"].astype("Int64").mask(small)
+    published = table[~small]
+    by_kind = published.pivot_table(
+        index="project", columns="kind", values="assets", aggfunc="sum", fill_value=0
+    )
+    totals = published.groupby("project")[["assets", "residents"]].sum()
+    hidden = table[small].groupby("project")["residents"].sum()
+    groups = dict(tuple(shown.groupby("project", sort=False)))
     files, rows = [], []
     for project in scope.projects:
-        mine = table["project"] == project.id
-        shown = table[mine].copy()
-        shown["residents"] = shown["residents"].astype("Int64").mask(small[mine])
-        shown["assets"] = shown["assets"].astype("Int64").mask(small[mine])
-        files.append(_write(shown, out / project.id / "catalogue.csv"))
-        published = table[mine & ~small]
+        mine = groups.get(project.id, shown.iloc[:0])
+        files.append(_write(mine, out / project.id / "catalogue.csv"))
         row: dict[str, Any] = {"project": project.id, "name": project.name}
-        row["assets"] = int(published["assets"].sum())
+        row["assets"] = int(totals["assets"].get(project.id, 0))
         for kind in ("physical", "financial", "community", "human"):
-            row[kind] = int(published.loc[published["kind"] == kind, "assets"].sum())
-        row["residents"] = int(published["residents"].sum())
-        row["suppressed_residents"] = int(table.loc[mine & small, "residents"].sum())
+            row[kind] = int(by_kind[kind].get(project.id, 0)) if kind in by_kind else 0
+        row["residents"] = int(totals["residents"].get(project.id, 0))
+        row["suppressed_residents"] = int(hidden.get(project.id, 0))
         rows.append(row)
     summary = pd.DataFrame(rows)
     files.append(_write(summary, out / "national_catalogue.csv"))
@@ -277,49 +351,56 @@ def national_spend(run: Executor, scope: Scope, out: str | Path) -> NationalResu
 # --------------------------------------------------------------------------- matching
 
 
-def match_catchment(project: Project, scope: Scope, out: str) -> dict[str, Any]:
-    """Match one project's catchment (assets read by bbox) with its opportunities.
-
-    Writes ``out/<project>/matches.csv``; returns the project's summary row.
-    """
-    store = open_store(scope.store)
-    assets = store.read_catchment("assets", project, scope.radius_m)
-    opportunities = store.read_small("opportunities")
-    if "project" in opportunities:
-        opportunities = opportunities[opportunities["project"].astype(str) == project.id]
-    opportunities = opportunities.reset_index(drop=True)
-    bbox = catchment_bbox(project, scope.radius_m, scope.metric_crs)
-    areas_path = store.path / "areas.parquet"
-    areas = gpd.read_parquet(areas_path, bbox=bbox) if areas_path.exists() else store.empty("areas")
-    manifest = replace(store.manifest, projects=[project], files={})
-    ds = Dataset(manifest=manifest, assets=assets, opportunities=opportunities, areas=areas)
-    path = Path(out) / project.id / "matches.csv"
-    row: dict[str, Any] = {
-        "project": project.id,
-        "name": project.name,
-        "assets_in_catchment": len(assets),
-        "opportunities": len(opportunities),
-    }
-    if not len(opportunities) or not len(assets):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_csv(pd.DataFrame(), path)
-        return {**row, "matches": 0, "opportunities_matched": 0, "assets_matched": 0}
-    result = match(ds)
-    write_csv(result.matches, path)
-    matches = result.matches
-    return {
-        **row,
-        "matches": len(matches),
-        "opportunities_matched": int(matches["opportunity_id"].nunique()),
-        "assets_matched": int(matches["asset_id"].nunique()),
-    }
-
-
 def national_match(run: Executor, scope: Scope, out: str | Path) -> NationalResult:
-    """Candidate matching per catchment: ``<project>/matches.csv`` and ``national_match.csv``."""
+    """Candidate matching: ``<project>/matches.csv`` and ``national_match.csv``.
+
+    Candidates come from a partition function over the store files meeting any
+    catchment (:func:`cwb.national.candidates.candidate_rows`, written per partition);
+    each project is then scored from its own candidates only.
+    """
     out = Path(out)
-    rows = run_tasks(run, match_catchment, list(scope.projects), scope=scope, out=str(out))
+    store = open_store(scope.store)
+    opportunities = store.read_small("opportunities")
+    eligible = {p.id: eligible_categories(opportunities, p.id) for p in scope.projects}
+    items = work_items(store, "assets", scope, ())
+    folder = out / "_parts" / "candidates"
+    shutil.rmtree(folder, ignore_errors=True)
+    counts = read_parts(
+        run_parts(
+            run,
+            read_for_candidates,
+            items,
+            candidate_rows,
+            COUNT_META,
+            out / "_parts" / "candidate_counts",
+            scope=scope,
+            eligible=eligible,
+            folder=str(folder),
+        )
+    )
+    holding = {
+        p.id: sorted(counts.loc[counts["project"] == p.id, "file"].astype(str).unique())
+        for p in scope.projects
+    }
+    rows = [
+        row
+        for row in run_tasks(
+            run,
+            _match_one,
+            [(p, holding[p.id]) for p in scope.projects],
+            scope=scope,
+            out=str(out),
+            candidates=str(folder),
+        )
+    ]
     summary = pd.DataFrame(rows)
     files = [out / p.id / "matches.csv" for p in scope.projects]
     files.append(_write(summary, out / "national_match.csv"))
     return NationalResult(summary, files)
+
+
+def _match_one(
+    item: tuple[Project, list[str]], scope: Scope, out: str, candidates: str
+) -> dict[str, Any]:
+    project, files = item
+    return match_candidates(project, scope, out, candidates, files)

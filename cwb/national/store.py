@@ -28,7 +28,7 @@ import functools
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,19 +36,30 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
 from pyproj import Transformer
 
 from cwb import settings
 from cwb._atomic import write_text_atomic
-from cwb.dataset.io import read_dataset
 from cwb.dataset.manifest import MANIFEST_NAME, FileEntry, Manifest, Project, read_manifest
 from cwb.dataset.model import WGS84, Dataset
 from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
+from cwb.national.build import (
+    PARTITIONED,
+    check_new_ids,
+    plan_cuts,
+    raise_on_errors,
+    run_cuts,
+    write_dataset_runs,
+)
+from cwb.national.checks import validate_source
+from cwb.national.engine import Executor
 
 STORE_MANIFEST = "store.json"
 STORE_VERSION = 1
-#: Tables cut into Hilbert-sorted partitions; the others are one small file each.
-PARTITIONED = ("assets", "spend")
+#: Tables cut into Hilbert-sorted partitions: ``PARTITIONED``; the others are one file each.
 SMALL = ("opportunities", "areas")
 #: Extent of the Hilbert curve (lon/lat of Great Britain and Ireland, widened by the data).
 GB_BOUNDS = (-11.0, 49.0, 2.5, 61.0)
@@ -100,14 +111,11 @@ class Store:
 
     def read_bbox(self, table: str, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
         """Rows of ``table`` whose bounding box meets ``bbox`` (lon/lat), read by bbox only."""
-        frames = [
-            gpd.read_parquet(self.path / p.path, bbox=bbox)
-            for _, p in self.overlapping(table, bbox)
-        ]
-        frames = [f for f in frames if len(f)]
-        if not frames:
+        found = [read_boxes(self.path / p.path, [bbox]) for _, p in self.overlapping(table, bbox)]
+        found = [t for t in found if t.num_rows]
+        if not found:
             return self.empty(table)
-        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+        return to_geoframe(pa.concat_tables(found))
 
     def read_catchment(self, table: str, project: Project, radius_m: float) -> gpd.GeoDataFrame:
         """Rows of ``table`` within ``radius_m`` metres of ``project`` (read by bbox)."""
@@ -212,6 +220,25 @@ def catchment_bbox(
     return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
 
 
+def metric_xy(
+    geometry: gpd.GeoSeries, metric_crs: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Metric x, y of each row's point (representative point of other shapes) and located."""
+    values = geometry.to_numpy()
+    located = ~(shapely.is_missing(values) | shapely.is_empty(values))
+    x = np.full(len(values), np.nan)
+    y = np.full(len(values), np.nan)
+    if located.any():
+        points = values[located]
+        if not bool((shapely.get_type_id(points) == 0).all()):
+            points = shapely.point_on_surface(points)
+        mx, my = transformer(WGS84, metric_crs).transform(
+            shapely.get_x(points), shapely.get_y(points)
+        )
+        x[located], y[located] = mx, my
+    return x, y, located
+
+
 def metre_distances(
     geometry: gpd.GeoSeries, projects: list[Project], metric_crs: str = "EPSG:27700"
 ) -> np.ndarray:
@@ -219,52 +246,77 @@ def metre_distances(
 
     Non-point geometries are measured from their representative point; empty rows get NaN.
     """
-    located = (geometry.notna() & ~geometry.is_empty).to_numpy()
-    out = np.full((len(geometry), len(projects)), np.nan)
-    if not located.any() or not projects:
-        return out
-    points = geometry[located]
-    if not bool((points.geom_type == "Point").all()):
-        points = points.representative_point()
-    to_metric = transformer(WGS84, metric_crs)
-    x, y = to_metric.transform(points.x.to_numpy(), points.y.to_numpy())
-    px, py = to_metric.transform([p.lon for p in projects], [p.lat for p in projects])
-    out[located] = np.hypot(
-        np.asarray(x)[:, None] - np.asarray(px)[None, :], np.asarray(y)[:, None] - np.asarray(py)
+    x, y, _ = metric_xy(geometry, metric_crs)
+    if not projects:
+        return np.full((len(geometry), 0), np.nan)
+    px, py = transformer(WGS84, metric_crs).transform(
+        [p.lon for p in projects], [p.lat for p in projects]
     )
-    return out
+    return np.hypot(x[:, None] - np.asarray(px)[None, :], y[:, None] - np.asarray(py)[None, :])
+
+
+def _groups_meeting(handle: pq.ParquetFile, boxes: Sequence[tuple[float, ...]]) -> list[int]:
+    """Row groups whose bbox statistics meet some box (all when statistics are missing)."""
+    meta = handle.metadata
+    index = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
+    keys = ("bbox.xmin", "bbox.ymin", "bbox.xmax", "bbox.ymax")
+    if not all(k in index for k in keys):
+        return list(range(meta.num_row_groups))
+    found = []
+    for g in range(meta.num_row_groups):
+        stats = [meta.row_group(g).column(index[k]).statistics for k in keys]
+        if any(s is None or not s.has_min_max for s in stats):
+            found.append(g)
+            continue
+        x0, y0, x1, y1 = stats[0].min, stats[1].min, stats[2].max, stats[3].max
+        if any(x0 <= b[2] and b[0] <= x1 and y0 <= b[3] and b[1] <= y1 for b in boxes):
+            found.append(g)
+    return found
+
+
+def read_boxes(
+    path: str | Path, boxes: Sequence[tuple[float, ...]], columns: Sequence[str] | None = None
+) -> pa.Table:
+    """Rows of one store file whose bbox meets any of ``boxes``, as Arrow.
+
+    Row groups are pruned by their bbox statistics, rows by their bbox (vectorised): one
+    read, whatever the number of boxes.
+    """
+    handle = pq.ParquetFile(path)
+    groups = _groups_meeting(handle, boxes)
+    # first the bbox column alone: which rows, hence which row groups, are wanted
+    box = handle.read_row_groups(groups, columns=["bbox"])["bbox"].combine_chunks()
+    valid = np.asarray(box.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    xmin, ymin, xmax, ymax = (
+        np.asarray(box.field(k).to_numpy(zero_copy_only=False), dtype=float)
+        for k in ("xmin", "ymin", "xmax", "ymax")
+    )
+    keep = np.zeros(len(valid), dtype=bool)
+    for x0, y0, x1, y1 in boxes:
+        keep |= (xmin <= x1) & (xmax >= x0) & (ymin <= y1) & (ymax >= y0)
+    keep &= valid
+    sizes = [handle.metadata.row_group(g).num_rows for g in groups]
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    hits = [i for i in range(len(groups)) if keep[starts[i] : starts[i + 1]].any()]
+    wanted = None if columns is None else list(dict.fromkeys([*columns, "bbox"]))
+    table = handle.read_row_groups([groups[i] for i in hits], columns=wanted)
+    mask = np.concatenate([keep[starts[i] : starts[i + 1]] for i in hits]) if hits else keep[:0]
+    table = table.filter(pa.array(mask))
+    return table if columns is None or "bbox" in columns else table.drop_columns(["bbox"])
+
+
+def to_geoframe(table: pa.Table) -> gpd.GeoDataFrame:
+    """A store table (Arrow, WKB geometry in WGS84) as a GeoDataFrame, without the bbox column.
+
+    Quicker than geopandas' reader for small tables: the CRS is not parsed from the file.
+    """
+    wkb = table["geometry"].to_numpy(zero_copy_only=False)
+    frame = table.drop_columns([c for c in ("geometry", "bbox") if c in table.column_names])
+    geometry = gpd.GeoSeries(shapely.from_wkb(wkb), crs=WGS84)
+    return gpd.GeoDataFrame(frame.to_pandas(), geometry=geometry, crs=WGS84)
 
 
 # --------------------------------------------------------------------------- building
-
-
-def _hilbert_sorted(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """``frame`` with its Hilbert key (unlocated rows last) and sorted by it."""
-    geometry = frame.geometry
-    located = (geometry.notna() & ~geometry.is_empty).to_numpy()
-    key = np.full(len(frame), np.iinfo(np.int64).max, dtype=np.int64)
-    if located.any():
-        points = geometry[located]
-        if not bool((points.geom_type == "Point").all()):
-            points = points.representative_point()
-        x0, y0, x1, y1 = GB_BOUNDS
-        bx0, by0, bx1, by1 = points.total_bounds
-        bounds = (min(x0, bx0), min(y0, by0), max(x1, bx1), max(y1, by1))
-        key[located] = points.hilbert_distance(total_bounds=bounds, level=16).to_numpy()
-    frame = frame.assign(**{_KEY: key})
-    return frame.sort_values(_KEY, kind="stable").reset_index(drop=True)
-
-
-def _sources(items: Iterable[str | Path | Dataset]) -> Iterable[tuple[str, Dataset]]:
-    for item in items:
-        if isinstance(item, Dataset):
-            yield (str(item.path or item.name), item)
-        else:
-            path = Path(item)
-            if is_store(path):
-                yield (str(path), open_store(path).to_dataset())
-            else:
-                yield (str(path), read_dataset(path))
 
 
 def _merge_projects(manifest: Manifest | None, extra: Manifest) -> Manifest:
@@ -290,14 +342,17 @@ def build_store(
     out: str | Path,
     *,
     rows_per_file: int = settings.STORE_ROWS_PER_FILE,
+    batch_rows: int = settings.STORE_BATCH_ROWS,
     overwrite: bool = False,
     progress: Callable[[str], None] | None = None,
+    run: Executor | None = None,
 ) -> StoreBuild:
     """Build a national store from dataset folders (or stores, or in-memory datasets).
 
-    Each source is read and validated on its own (a source with errors stops the build
-    with the same :class:`cwb.errors.DatasetError` as ``cwb validate``; warnings are kept
-    in ``store.json``). Ids must be unique across sources.
+    Each source folder is validated batch by batch (see :mod:`cwb.national.build`) with
+    the validators of ``cwb validate``: a source with errors stops the build with the
+    same :class:`cwb.errors.DatasetError` (the same problems, row numbers as in the
+    source file); warnings are kept in ``store.json``. Ids must be unique across sources.
 
     Parameters
     ----------
@@ -308,57 +363,79 @@ def build_store(
         The store folder to write (must be absent or empty unless ``overwrite``).
     rows_per_file
         The most rows in one partition file.
+    batch_rows
+        Rows validated and sorted at once (a Parquet source is read by row groups).
+    run
+        Where the batches and partitions run (:func:`cwb.national.executor`); plainly
+        in this process by default.
     """
     start = time.perf_counter()
-    if rows_per_file < 1:
+    if rows_per_file < 1 or batch_rows < 1:
         raise UsageError("must be at least 1", argument="rows-per-file")
-    out = Path(out)
+    out = Path(out).resolve()  # workers may run elsewhere: absolute paths
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise UsageError(f"{out} is not empty; pick another folder or overwrite it")
         shutil.rmtree(out)
-    tmp = out / ".build"
+    tmp = (out / ".build").resolve()
     tmp.mkdir(parents=True)
     say = progress or (lambda _msg: None)
+    run = run or Executor()
     manifest: Manifest | None = None
-    keys: dict[str, list[np.ndarray]] = {t: [] for t in PARTITIONED}
     small: dict[str, list[gpd.GeoDataFrame]] = {t: [] for t in SMALL}
     problems: list[dict[str, Any]] = []
-    seen_ids: dict[str, set[str]] = {t: set() for t in PARTITIONED}
-    n_sources = 0
-    for n_sources, (name, ds) in enumerate(_sources(sources), start=1):
-        say(f"source {n_sources}: {name} ({len(ds.assets):,} assets)")
-        problems += [_problem_dict(name, p) for p in ds.problems]
-        manifest = _merge_projects(manifest, ds.manifest)
-        for table in PARTITIONED:
-            frame = getattr(ds, table)
-            if frame is None or not len(frame):
-                continue
-            ids = set(frame["id"].astype(str))
-            clash = ids & seen_ids[table]
-            if clash:
-                raise UsageError(
-                    f"{name}: {table} ids also in an earlier source, e.g. {sorted(clash)[:3]}"
-                )
-            seen_ids[table] |= ids
-            ordered = _hilbert_sorted(frame)
-            ordered.to_parquet(
-                tmp / f"{table}-{n_sources:05d}.parquet",
-                index=False,
-                row_group_size=settings.STORE_ROW_GROUP,
-            )
-            keys[table].append(ordered[_KEY].to_numpy())
-        for table in SMALL:
-            small[table].append(getattr(ds, table))
-        del ds
+    seen: dict[str, np.ndarray] = {}
+    n_batches = n_sources = 0
+    for item in sources:
+        n_sources += 1
+        if isinstance(item, Dataset) or is_store(item):
+            ds = item if isinstance(item, Dataset) else open_store(item).to_dataset()
+            name = str(ds.path or ds.name)
+            problems += [_problem_dict(name, p) for p in ds.problems]
+            manifest = _merge_projects(manifest, ds.manifest)
+            for table in PARTITIONED:
+                frame = getattr(ds, table)
+                if frame is not None and len(frame):
+                    ids = np.unique(
+                        pd.util.hash_array(frame["id"].astype(str).to_numpy(dtype=object))
+                    )
+                    check_new_ids(table, name, ids, seen)
+            n_batches += write_dataset_runs(ds, tmp, n_batches, batch_rows)
+            for table in SMALL:
+                small[table].append(getattr(ds, table))
+            continue
+        folder = Path(item).resolve()
+        say(f"{item}: validating")
+        check = validate_source(
+            run, folder, tmp, n_batches, batch_rows=batch_rows, seen=seen, name=str(item)
+        )
+        raise_on_errors(check.problems, str(item))
+        n_batches += check.batches
+        problems += [_problem_dict(str(item), p) for p in check.problems]
+        manifest = _merge_projects(manifest, check.context.manifest)
+        small["areas"].append(check.areas)
+        small["opportunities"].append(check.opportunities)
     if manifest is None:
         raise UsageError("no source to build a store from")
-    partitions = {
-        table: _cut(tmp, table, np.concatenate(keys[table]), out, rows_per_file, say)
-        for table in PARTITIONED
-        if keys[table]
-    }
+    partitions = {}
+    for table in PARTITIONED:
+        runs = sorted(tmp.glob(f"run-{table}-*.parquet"))
+        if not runs:
+            continue
+        cuts = plan_cuts(table, runs, out, rows_per_file)
+        say(f"{table}: {len(cuts)} partition(s) from {len(runs)} sorted batch(es)")
+        written = run_cuts(run, cuts, tmp)
+        partitions[table] = [
+            Partition(
+                f"{table}.parquet/part-{int(r['index']):05d}.parquet",
+                int(r["rows"]),
+                int(r["bytes"]),
+                tuple(json.loads(r["bbox"])) if json.loads(r["bbox"]) else None,
+            )
+            for r in written.to_dict("records")
+        ]
     for table, frames in small.items():
+        frames = [f for f in frames if f is not None]
         frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
         if table == "areas" and "code" in frame:
             frame = frame.drop_duplicates("code").reset_index(drop=True)
@@ -381,41 +458,3 @@ def build_store(
 
 def _problem_dict(source: str, problem: Problem) -> dict[str, Any]:
     return {"source": source, "severity": problem.severity, "problem": str(problem)}
-
-
-def _cut(
-    tmp: Path,
-    table: str,
-    keys: np.ndarray,
-    out: Path,
-    rows_per_file: int,
-    say: Callable[[str], None],
-) -> list[Partition]:
-    """Cut the sorted temporary files of ``table`` into partitions by Hilbert ranges."""
-    ordered = np.sort(keys, kind="stable")
-    edges = np.unique(ordered[::rows_per_file])
-    bounds = [*edges.tolist(), None]
-    parts_dir = out / f"{table}.parquet"
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    temps = sorted(tmp.glob(f"{table}-*.parquet"))
-    partitions = []
-    for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
-        filters = [(_KEY, ">=", lo)] + ([(_KEY, "<", hi)] if hi is not None else [])
-        pieces = [gpd.read_parquet(t, filters=filters) for t in temps]
-        piece = pd.concat([p for p in pieces if len(p)], ignore_index=True)
-        piece = piece.sort_values(_KEY, kind="stable").drop(columns=_KEY)
-        frame = gpd.GeoDataFrame(piece, crs=WGS84)
-        rel = f"{table}.parquet/part-{i:05d}.parquet"
-        frame.to_parquet(
-            out / rel,
-            index=False,
-            write_covering_bbox=True,
-            row_group_size=settings.STORE_ROW_GROUP,
-        )
-        located = frame.geometry.notna() & ~frame.geometry.is_empty
-        bbox = (
-            tuple(float(v) for v in frame.geometry[located].total_bounds) if located.any() else None
-        )
-        partitions.append(Partition(rel, len(frame), (out / rel).stat().st_size, bbox))  # type: ignore[arg-type]
-        say(f"{table}: part {i + 1}/{len(bounds) - 1}, {len(frame):,} rows")
-    return partitions

@@ -57,6 +57,9 @@ class Geography:
     centres: np.ndarray  # (P, 2) metres
     bbox: tuple[float, float, float, float]
     sub_centres: np.ndarray  # (P, S, 2) "high streets"
+    #: National mode: the chance of each centre (towns by population) and its spread (m).
+    weights: np.ndarray | None = None
+    spread: np.ndarray | None = None
 
 
 def make_geography(
@@ -95,9 +98,19 @@ def make_geography(
 
 
 def sample_points(rng: np.random.Generator, geo: Geography, n: int) -> np.ndarray:
-    """``n`` points (metres): 45% near a high street, 45% around a project, 10% background."""
-    weights = 1.0 / (1.0 + 0.4 * np.arange(len(geo.projects)))
-    cluster = rng.choice(len(geo.projects), size=n, p=weights / weights.sum())
+    """``n`` points (metres): 45% near a high street, 45% around a centre, 10% background.
+
+    Centres are the projects (weights falling with their order), or with
+    :attr:`Geography.weights` the towns of a national geography (the background is then
+    rural: a wide spread around the towns, not a uniform box that holds the sea).
+    """
+    n_centres = len(geo.centres)
+    if geo.weights is None:
+        weights = 1.0 / (1.0 + 0.4 * np.arange(n_centres))
+    else:
+        weights = geo.weights
+    spread = np.full(n_centres, 1_800.0) if geo.spread is None else geo.spread
+    cluster = rng.choice(n_centres, size=n, p=weights / weights.sum())
     mode = rng.random(n)
     xy = np.empty((n, 2))
     street = mode < 0.45
@@ -105,10 +118,17 @@ def sample_points(rng: np.random.Generator, geo: Geography, n: int) -> np.ndarra
     jitter = rng.normal(0, 350.0, (street.sum(), 2))
     xy[street] = geo.sub_centres[cluster[street], s_idx[street]] + jitter
     wide = (mode >= 0.45) & (mode < 0.9)
-    xy[wide] = geo.centres[cluster[wide]] + rng.normal(0, 1_800.0, (wide.sum(), 2))
+    sigma = spread[cluster[wide]][:, None]
+    xy[wide] = geo.centres[cluster[wide]] + rng.normal(0, 1.0, (wide.sum(), 2)) * sigma
     back = mode >= 0.9
     x0, y0, x1, y1 = geo.bbox
-    xy[back] = np.column_stack([rng.uniform(x0, x1, back.sum()), rng.uniform(y0, y1, back.sum())])
+    if geo.weights is None:
+        xy[back] = np.column_stack(
+            [rng.uniform(x0, x1, back.sum()), rng.uniform(y0, y1, back.sum())]
+        )
+    else:
+        sigma = 5.0 * spread[cluster[back]][:, None]
+        xy[back] = geo.centres[cluster[back]] + rng.normal(0, 1.0, (back.sum(), 2)) * sigma
     xy[:, 0] = np.clip(xy[:, 0], x0 + 1, x1 - 1)
     xy[:, 1] = np.clip(xy[:, 1], y0 + 1, y1 - 1)
     return xy

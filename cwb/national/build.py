@@ -1,0 +1,573 @@
+"""Building a national store: validated batch by batch, Hilbert-sorted, cut by key ranges.
+
+Two passes, each a partition function run by :func:`cwb.national.engine.run_parts` (in
+turn without Dask, with ``map_partitions`` on a LocalCluster or a cluster):
+
+1. **Batches.** Each partitioned table (assets, spend) of each source folder is cut into
+   batches of about ``batch_rows`` rows (a Parquet file by its row groups; a file of any
+   other format is one batch). A batch is read, validated with the validators of ``cwb
+   validate`` (row numbers shifted to the file's), given its Hilbert key on a fixed
+   national extent (so keys compare across batches), sorted and written as a *run*; the
+   per-row hashes of the duplicate checks are written beside it.
+2. **Partitions.** Key ranges of about ``rows_per_file`` rows are cut from the keys of
+   every run; each partition gathers its range from every run (only the row groups whose
+   key statistics meet it), sorts and writes one GeoParquet 1.1 file with a ``bbox``
+   covering column.
+
+Between the passes the client merges the batches' problems (at most
+``MAX_LISTED_PER_CHECK`` listed per check, as ``cwb validate`` lists them) and runs the
+checks that compare rows with each other (repeated rows, ids and look-alike ids) over the
+hashes of the whole file. Memory follows a batch and a partition, not the store.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import shapely
+from geopandas.tools.hilbert_curve import _encode
+
+from cwb import settings
+from cwb.dataset._checks import MAX_LISTED_PER_CHECK, clip_text
+from cwb.dataset.manifest import Manifest
+from cwb.dataset.model import Dataset
+from cwb.dataset.raw import read_raw_table
+from cwb.dataset.validate import (
+    CROSS_ROW_CODES,
+    SourceContext,
+    row_keys,
+    source_context,
+    validate_rows,
+)
+from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
+from cwb.national.engine import Executor, read_parts, run_parts
+
+PARTITIONED = ("assets", "spend")
+#: Extent of the Hilbert curve (lon/lat around Great Britain and Ireland); rows outside
+#: it are clamped to its edge, so every batch's keys are on one curve.
+GB_BOUNDS = (-11.0, 49.0, 2.5, 61.0)
+HILBERT_LEVEL = 16
+KEY = "_hilbert"
+UNLOCATED = np.iinfo(np.int64).max
+_MORE = re.compile(r"^(\d+) more rows with the same problem \(")
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def hilbert_keys(geometry: gpd.GeoSeries) -> np.ndarray:
+    """Hilbert distance of each row's point on the fixed national extent; unlocated last."""
+    values = geometry.to_numpy()
+    located = ~(shapely.is_missing(values) | shapely.is_empty(values))
+    key = np.full(len(values), UNLOCATED, dtype=np.int64)
+    if not located.any():
+        return key
+    points = values[located]
+    if not bool((shapely.get_type_id(points) == 0).all()):
+        points = shapely.point_on_surface(points)
+    x0, y0, x1, y1 = GB_BOUNDS
+    side = 2**HILBERT_LEVEL - 1
+    x = np.clip(shapely.get_x(points), x0, x1)
+    y = np.clip(shapely.get_y(points), y0, y1)
+    ix = ((x - x0) / (x1 - x0) * side).astype(np.uint32)
+    iy = ((y - y0) / (y1 - y0) * side).astype(np.uint32)
+    key[located] = _encode(HILBERT_LEVEL, ix, iy).astype(np.int64)
+    return key
+
+
+# --------------------------------------------------------------------------- pass 1
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Rows of one table file to validate, key and sort into one run."""
+
+    index: int  # global order of the batch
+    source: int
+    folder: str
+    table: str
+    row_groups: tuple[int, ...] | None  # None: the whole file
+    first_row: int  # rows of the file before the batch
+    tmp: str
+    part: str = ""  # a file of a folder of parts (a store's table), relative to the folder
+    write: bool = True  # False: validate only (cwb store validate), no sorted run
+
+
+def plan_batches(
+    source: int, folder: Path, manifest: Manifest, tmp: Path, start: int, batch_rows: int
+) -> list[Batch]:
+    """The batches of the partitioned tables of one source folder."""
+    batches: list[Batch] = []
+    for table in PARTITIONED:
+        entry = manifest.files.get(table)
+        if entry is None:
+            continue
+        path = folder / entry.path
+        if path.suffix.lower() != ".parquet" or not path.is_file():
+            batches.append(
+                Batch(start + len(batches), source, str(folder), table, None, 0, str(tmp))
+            )
+            continue
+        meta = pq.ParquetFile(path).metadata
+        groups: list[int] = []
+        rows = first = 0
+        for g in range(meta.num_row_groups):
+            groups.append(g)
+            rows += meta.row_group(g).num_rows
+            if rows >= batch_rows or g == meta.num_row_groups - 1:
+                batches.append(
+                    Batch(
+                        start + len(batches),
+                        source,
+                        str(folder),
+                        table,
+                        tuple(groups),
+                        first,
+                        str(tmp),
+                    )
+                )
+                first += rows
+                groups, rows = [], 0
+        if not meta.num_row_groups:
+            batches.append(
+                Batch(start + len(batches), source, str(folder), table, None, 0, str(tmp))
+            )
+    return batches
+
+
+_CONTEXTS: dict[str, tuple[SourceContext, list[Problem]]] = {}
+
+
+def _context(folder: str) -> SourceContext:
+    """The source's manifest, postcodes and areas, read once per process."""
+    if folder not in _CONTEXTS:
+        log = ProblemLog()
+        _CONTEXTS.clear()  # one source at a time: batches come in source order
+        _CONTEXTS[folder] = (source_context(Path(folder), log), log.problems)
+    return _CONTEXTS[folder][0]
+
+
+def batch_frame(batch: Batch) -> pd.DataFrame:
+    """A batch as a one-row frame (the partitions of pass 1 are batches)."""
+    row = asdict(batch)
+    row["row_groups"] = json.dumps(batch.row_groups)
+    return pd.DataFrame([row])
+
+
+BATCH_META = pd.DataFrame(
+    {
+        "index": pd.Series(dtype="int64"),
+        "rows": pd.Series(dtype="int64"),
+        "problems": pd.Series(dtype="object"),
+    }
+)
+
+
+def validate_batches(frame: pd.DataFrame) -> pd.DataFrame:
+    """Pass 1 on each batch of ``frame``: validate, key, sort, write the run and the hashes."""
+    rows = [_validate_batch(Batch(**{**r, "row_groups": _groups(r)})) for r in _records(frame)]
+    return pd.DataFrame(rows, columns=list(BATCH_META.columns)) if rows else BATCH_META.copy()
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+        for r in frame.to_dict("records")
+    ]
+
+
+def _groups(record: dict[str, Any]) -> tuple[int, ...] | None:
+    groups = json.loads(record["row_groups"])
+    return None if groups is None else tuple(groups)
+
+
+def _validate_batch(batch: Batch) -> dict[str, Any]:
+    context = _context(batch.folder)
+    entry = shown = context.manifest.files[batch.table]
+    if batch.part:  # one file of a folder of parts, named in problems as the folder
+        entry = replace(entry, path=batch.part)
+    log = ProblemLog()
+    raw = read_raw_table(
+        Path(batch.folder), entry, log, context.manifest.limits, row_groups=batch.row_groups
+    )
+    tmp = Path(batch.tmp)
+    n = 0
+    if raw is not None:
+        n = len(raw.cells)
+        row_keys(raw, batch.table).to_parquet(tmp / f"keys-{batch.index:05d}.parquet", index=False)
+        frame = validate_rows(raw, batch.table, context, log)
+        if batch.write:
+            _write_run(frame, tmp / f"run-{batch.table}-{batch.index:05d}.parquet")
+    problems = [
+        asdict(
+            replace(
+                p,
+                row=p.row + batch.first_row if p.row is not None else None,
+                file=shown.path if p.file == entry.path else p.file,
+            )
+        )
+        for p in log.problems
+    ]
+    return {"index": batch.index, "rows": n, "problems": json.dumps(problems)}
+
+
+def _write_run(frame: pd.DataFrame, path: Path) -> None:
+    """A batch sorted by its Hilbert key, with the bbox covering column."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        frame = gpd.GeoDataFrame(
+            frame, geometry=gpd.GeoSeries([None] * len(frame), index=frame.index), crs="EPSG:4326"
+        )
+    frame = frame.assign(**{KEY: hilbert_keys(frame.geometry)})
+    frame = frame.sort_values(KEY, kind="stable").reset_index(drop=True)
+    frame.to_parquet(
+        path, index=False, write_covering_bbox=True, row_group_size=settings.STORE_ROW_GROUP
+    )
+
+
+def write_dataset_runs(ds: Dataset, tmp: Path, start: int, batch_rows: int) -> int:
+    """Runs of an in-memory (already validated) dataset's partitioned tables; batches written."""
+    index = start
+    for table in PARTITIONED:
+        frame = getattr(ds, table)
+        if frame is None or not len(frame):
+            continue
+        for first in range(0, len(frame), batch_rows):
+            part = frame.iloc[first : first + batch_rows]
+            keys = pd.DataFrame(
+                {"id_hash": pd.util.hash_array(part["id"].astype(str).to_numpy(dtype=object))}
+            )
+            keys.to_parquet(tmp / f"keys-{index:05d}.parquet", index=False)
+            _write_run(part, tmp / f"run-{table}-{index:05d}.parquet")
+            index += 1
+    return index - start
+
+
+# --------------------------------------------------------------------------- problems
+
+
+def merge_problems(
+    batch_problems: Iterable[list[dict[str, Any]]], cross_row: list[dict[str, Any]] | None = None
+) -> list[Problem]:
+    """The batches' problems as one file's: each check listed up to the cap, the rest counted.
+
+    Problems of the cross-row checks are left out (:func:`cross_row_problems` redoes
+    them over the whole file); file-level problems repeated by every batch appear once.
+    """
+    listed: dict[tuple[str, str, str | None, str], list[Problem]] = {}
+    totals: dict[tuple[str, str, str | None, str], int] = {}
+    order: list[Problem | tuple[str, str, str | None, str]] = []
+    seen: set[Problem] = set()
+    sources = [(b, True) for b in batch_problems] + [(cross_row or [], False)]
+    for problems, batched in sources:
+        for raw in problems:
+            p = Problem(**raw)
+            if batched and p.code in CROSS_ROW_CODES:
+                continue
+            key = (p.file, p.code, p.column, p.severity)
+            more = _MORE.match(p.reason) if p.row is None else None
+            if p.row is not None or more:
+                if key not in totals:
+                    order.append(key)
+                    totals[key] = 0
+                    listed[key] = []
+                if more:
+                    totals[key] += int(more.group(1))
+                else:
+                    totals[key] += 1
+                    listed[key].append(p)
+            elif p not in seen:
+                seen.add(p)
+                order.append(p)
+    return _capped(order, listed, totals)
+
+
+def _capped(
+    order: list[Any],
+    listed: dict[tuple[str, str, str | None, str], list[Problem]],
+    totals: dict[tuple[str, str, str | None, str], int],
+) -> list[Problem]:
+    out: list[Problem] = []
+    for item in order:
+        if isinstance(item, Problem):
+            out.append(item)
+            continue
+        file, code, column, severity = item
+        rows = sorted(listed[item], key=lambda p: p.row or 0)[:MAX_LISTED_PER_CHECK]
+        out += rows
+        if totals[item] > len(rows):
+            out.append(
+                Problem(
+                    file,
+                    f"{totals[item] - len(rows)} more rows with the same problem ({code}) "
+                    "are not listed",
+                    column=column,
+                    severity=severity,
+                    code=code,
+                )
+            )
+    return out
+
+
+def _firsts(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each row repeats an earlier row's hash, and the position of the first."""
+    n = len(hashes)
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    starts = np.maximum.accumulate(np.where(new, np.arange(n), 0))
+    first = np.empty(n, dtype=np.int64)
+    first[order] = order[starts]
+    repeated = np.empty(n, dtype=bool)
+    repeated[order] = ~new
+    return repeated, first
+
+
+def cross_row_problems(
+    file: str, table: str, keys: list[Path], id_col: str | None
+) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Repeated rows, repeated ids and look-alike ids over every batch of one file.
+
+    Returns the problems (as :meth:`Checker.flag` would list them, uncapped) and the
+    hashes of the file's distinct non-empty ids (for the check across sources).
+    """
+    read = lambda column: np.concatenate(  # noqa: E731
+        [pq.read_table(k, columns=[column])[column].to_numpy() for k in keys]
+    )
+    dup_rows, first_row = _firsts(read("row_hash"))
+    problems: list[dict[str, Any]] = [
+        {"file": file, "reason": f"duplicate row: the same as row {int(f) + 2}", "row": int(i) + 2,
+         "column": None, "value": None, "hint": "delete one of them", "severity": "error",
+         "code": "duplicate_row"}
+        for i, f in zip(np.flatnonzero(dup_rows), first_row[dup_rows], strict=True)
+    ]  # fmt: skip
+    ids_hash = read("id_hash")
+    if id_col is None:
+        return problems, np.unique(ids_hash)
+    ids = None
+    empty_hash = pd.util.hash_array(np.array([""], dtype=object))[0]
+    given = ids_hash != empty_hash
+    repeated, first_id = _firsts(ids_hash)
+    repeated &= ~dup_rows & given
+    folded_dup, first_fold = _firsts(read("fold_hash"))
+    lookalike = folded_dup & ~(dup_rows | repeated) & given
+    if repeated.any() or lookalike.any():
+        ids = np.concatenate(
+            [pq.read_table(k, columns=["id"])["id"].to_numpy(zero_copy_only=False) for k in keys]
+        )
+        for i in np.flatnonzero(repeated | lookalike):
+            if repeated[i]:
+                problems.append(
+                    {"file": file,
+                     "reason": f"{id_col} is already used on row {int(first_id[i]) + 2}",
+                     "row": int(i) + 2, "column": id_col, "value": clip_text(ids[i]),
+                     "hint": f"give each row its own {id_col}", "severity": "error",
+                     "code": "duplicate_id"}
+                )  # fmt: skip
+            else:
+                problems.append(
+                    {"file": file, "row": int(i) + 2, "column": id_col,
+                     "reason": f"{id_col} differs from the {id_col} on row "
+                     f"{int(first_fold[i]) + 2} only by case, character width or invisible "
+                     "characters", "value": clip_text(ascii(ids[i])),
+                     "hint": "make ids differ in what a reader sees, or make them equal",
+                     "severity": "error", "code": "lookalike_id"}
+                )  # fmt: skip
+    return problems, np.unique(ids_hash[given & ~repeated & ~dup_rows])
+
+
+# --------------------------------------------------------------------------- pass 2
+
+
+@dataclass(frozen=True)
+class Cut:
+    """One partition to write: the rows of ``table`` with ``lo <= key < hi``."""
+
+    index: int
+    table: str
+    lo: int
+    hi: int | None
+    runs: str  # JSON list of run paths
+    path: str
+    schema: str  # the store-wide Arrow schema, serialised (hex)
+
+
+CUT_META = pd.DataFrame(
+    {
+        "index": pd.Series(dtype="int64"),
+        "rows": pd.Series(dtype="int64"),
+        "bytes": pd.Series(dtype="int64"),
+        "bbox": pd.Series(dtype="object"),
+    }
+)
+
+
+def cut_frame(cut: Cut) -> pd.DataFrame:
+    """A cut as a one-row frame (the partitions of pass 2 are cuts)."""
+    return pd.DataFrame([asdict(cut)])
+
+
+def write_cuts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Pass 2 on each cut of ``frame``: gather its key range from every run, sort, write."""
+    rows = [_write_cut(Cut(**r)) for r in _records(frame)]
+    return pd.DataFrame(rows, columns=list(CUT_META.columns)) if rows else CUT_META.copy()
+
+
+def _in_range(column: pa.ChunkedArray | pa.Array, lo: int, hi: int | None) -> pa.Array:
+    mask = pc.greater_equal(column, lo)
+    return pc.and_(mask, pc.less(column, hi)) if hi is not None else mask
+
+
+def _write_cut(cut: Cut) -> dict[str, Any]:
+    schema = pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(cut.schema)))
+    pieces = []
+    for run in json.loads(cut.runs):
+        handle = pq.ParquetFile(run)
+        meta = handle.metadata
+        column = handle.schema_arrow.get_field_index(KEY)
+        groups = []
+        for g in range(meta.num_row_groups):
+            stats = meta.row_group(g).column(column).statistics
+            if stats is None or not stats.has_min_max:
+                groups.append(g)
+            elif stats.max >= cut.lo and (cut.hi is None or stats.min < cut.hi):
+                groups.append(g)
+        if not groups:
+            continue
+        table = handle.read_row_groups(groups)
+        table = table.filter(_in_range(table[KEY], cut.lo, cut.hi))
+        if table.num_rows:
+            pieces.append(_conform(table, schema))
+    table = pa.concat_tables(pieces) if pieces else schema.empty_table()
+    table = table.sort_by(KEY).drop_columns([KEY])
+    bbox = _extent(table)
+    table = table.replace_schema_metadata(_metadata(schema, bbox))
+    pq.write_table(table, cut.path, row_group_size=settings.STORE_ROW_GROUP)
+    return {
+        "index": cut.index,
+        "rows": table.num_rows,
+        "bytes": Path(cut.path).stat().st_size,
+        "bbox": json.dumps(bbox),
+    }
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with the store-wide schema's columns, order and types."""
+    columns = []
+    for field in schema:
+        if field.name in table.column_names:
+            columns.append(table[field.name].cast(field.type))
+        else:
+            columns.append(pa.nulls(table.num_rows, field.type))
+    return pa.table(columns, schema=schema)
+
+
+def _extent(table: pa.Table) -> list[float] | None:
+    if "bbox" not in table.column_names or not table.num_rows:
+        return None
+    box = table["bbox"].combine_chunks()
+    values = [box.field(k).to_numpy(zero_copy_only=False) for k in ("xmin", "ymin", "xmax", "ymax")]
+    values = [np.asarray(v, dtype=float) for v in values]
+    if np.isnan(values[0]).all():
+        return None
+    return [float(np.nanmin(values[0])), float(np.nanmin(values[1])),
+            float(np.nanmax(values[2])), float(np.nanmax(values[3]))]  # fmt: skip
+
+
+def _metadata(schema: pa.Schema, bbox: list[float] | None) -> dict[bytes, bytes]:
+    meta = dict(schema.metadata or {})
+    if b"geo" in meta:
+        geo = json.loads(meta[b"geo"])
+        column = geo["columns"][geo.get("primary_column", "geometry")]
+        column.pop("bbox", None)
+        if bbox is not None:
+            column["bbox"] = bbox
+        meta[b"geo"] = json.dumps(geo).encode()
+    return meta
+
+
+def store_schema(runs: list[Path]) -> pa.Schema:
+    """One schema for every run of a table.
+
+    A column typed alike in every run keeps its type; null in some runs, the others'
+    type; typed differently, text.
+    """
+    schemas = [pq.read_schema(r) for r in runs]
+    fields: dict[str, list[pa.DataType]] = {}
+    for schema in schemas:
+        for field in schema:
+            fields.setdefault(field.name, []).append(field.type)
+    out = []
+    for name, types in fields.items():
+        known = {t for t in types if not pa.types.is_null(t)}
+        kind = known.pop() if len(known) == 1 else (pa.null() if not known else pa.string())
+        if name in ("geometry", "bbox", KEY):
+            kind = next(t for t in types if not pa.types.is_null(t))
+        out.append(pa.field(name, kind))
+    return pa.schema(out, metadata=schemas[0].metadata)
+
+
+def plan_cuts(table: str, runs: list[Path], out: Path, rows_per_file: int) -> list[Cut]:
+    """Key ranges of about ``rows_per_file`` rows over every run (edges from their keys)."""
+    keys = np.sort(np.concatenate([pq.read_table(r, columns=[KEY])[KEY].to_numpy() for r in runs]))
+    edges = np.unique(keys[::rows_per_file]).tolist()
+    del keys
+    schema = store_schema(runs).serialize().to_pybytes().hex()
+    folder = out / f"{table}.parquet"
+    folder.mkdir(parents=True, exist_ok=True)
+    names = json.dumps([str(r) for r in runs])
+    return [
+        Cut(i, table, int(lo), int(hi) if hi is not None else None, names,
+            str(folder / f"part-{i:05d}.parquet"), schema)
+        for i, (lo, hi) in enumerate(zip(edges, [*edges[1:], None], strict=True))
+    ]  # fmt: skip
+
+
+def run_batches(run: Executor, batches: list[Batch], tmp: Path) -> pd.DataFrame:
+    """Pass 1 over ``batches`` on ``run``; one result row per batch, in batch order."""
+    folder = tmp / "_pass1"
+    shutil.rmtree(folder, ignore_errors=True)
+    parts = run_parts(run, batch_frame, batches, validate_batches, BATCH_META, folder)
+    return read_parts(parts)
+
+
+def run_cuts(run: Executor, cuts: list[Cut], tmp: Path) -> pd.DataFrame:
+    """Pass 2 over ``cuts`` on ``run``; one result row per partition, in order."""
+    folder = tmp / "_pass2"
+    shutil.rmtree(folder, ignore_errors=True)
+    parts = run_parts(run, cut_frame, cuts, write_cuts, CUT_META, folder)
+    return read_parts(parts)
+
+
+def source_problems(folder: str) -> list[Problem]:
+    """The problems of the source's manifest, postcodes and areas (read in this process)."""
+    log = ProblemLog()
+    source_context(Path(folder), log)
+    return log.problems
+
+
+def raise_on_errors(problems: list[Problem], name: str) -> None:
+    """A source with errors stops the build, as ``cwb validate`` would report them."""
+    errors = sum(p.severity == "error" for p in problems)
+    if errors:
+        raise DatasetError(problems, summary=f"{name}: the dataset has {errors} error(s)")
+
+
+def check_new_ids(table: str, name: str, ids: np.ndarray, seen: dict[str, np.ndarray]) -> None:
+    """Ids must be unique across sources: stop when ``ids`` meets an earlier source's."""
+    earlier = seen.get(table)
+    if earlier is not None and len(ids) and np.isin(ids, earlier, assume_unique=True).any():
+        raise UsageError(f"{name}: {table} ids also in an earlier source")
+    seen[table] = ids if earlier is None else np.union1d(earlier, ids)
