@@ -1,7 +1,8 @@
 """The parts of a report and their formatting: figures, tables, charts, numbers as text.
 
 :mod:`cwb.report` gathers a dataset's figures into these parts and renders them;
-every chart is drawn here with matplotlib's object API as bare SVG markup.
+every chart (and the static map, :func:`static_map_svg`) is drawn here with matplotlib's object
+API as bare SVG markup.
 """
 
 from __future__ import annotations
@@ -11,11 +12,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import geopandas as gpd
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.patches import Patch
 
+from cwb.dataset.model import Dataset
 from cwb.maps.compose import KIND_STYLE
+from cwb.maps.tables import indicator_classes
+from cwb.privacy import Residents, aggregate_human
 from cwb.reproducible import SVG_HASHSALT
 
 
@@ -241,3 +248,87 @@ def scale_bar(ax: Any) -> None:
 
 
 _SCALE_STEPS = (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000, 100_000)
+
+
+def static_map_svg(
+    ds: Dataset, residents: Residents | None = None, indicator: str | None = "imd_decile"
+) -> str:
+    """A static map: areas by an indicator, public assets, residents per area, rings, project.
+
+    The areas are shaded with the interactive map's classes and colours
+    (:func:`cwb.maps.tables.indicator_classes`); a scale bar shows the distance.
+    ``residents`` is :func:`cwb.privacy.aggregate_human` of the dataset when
+    already computed (it is computed here otherwise).
+    """
+    fig, ax = new_figure(6.4, 6.0)
+    metric = ds.metric_crs
+    areas = ds.in_metric("areas")
+    handles: list[Any] = []
+    if indicator and indicator in areas:
+        fills, items = indicator_classes(areas[indicator], indicator)
+        areas.plot(ax=ax, color=fills.to_numpy(), edgecolor="#777777", linewidth=0.4, alpha=0.8)
+        handles = [
+            Patch(facecolor=i["colour"], edgecolor="#777777", label=str(i["label"])) for i in items
+        ]
+    else:
+        areas.plot(ax=ax, facecolor="#f0f0f0", edgecolor="#777777", linewidth=0.4)
+    public = ds.assets[(ds.assets["kind"] != "human") & ds.assets.geometry.notna()]
+    public = ds.in_metric("assets").loc[public[~public.geometry.is_empty].index]
+    for kind in ("physical", "financial", "community"):
+        part = public[public["kind"] == kind]
+        if len(part):
+            ax.scatter(
+                part.geometry.x,
+                part.geometry.y,
+                s=6,
+                color=KIND_STYLE[kind]["colour"],
+                label=KIND_STYLE[kind]["label"],
+                rasterized=len(part) > 5000,
+                linewidths=0,
+            )
+    groups, _ = residents or aggregate_human(ds.assets, ds.areas, min_count=ds.min_count)
+    groups = groups[groups.geometry.notna()]
+    if len(groups):
+        per = groups.groupby("area_code").agg(
+            count=("count", "sum"), geometry=("geometry", "first")
+        )
+        pts = gpd.GeoSeries(per["geometry"], crs=ds.areas.crs).to_crs(metric)
+        ax.scatter(
+            pts.x,
+            pts.y,
+            s=np.sqrt(per["count"].to_numpy()) * 6,
+            color=KIND_STYLE["human"]["colour"],
+            alpha=0.6,
+            label="Residents per area (groups ≥ k)",
+            linewidths=0,
+        )
+    projects = ds.in_metric("projects")
+    for point in projects.geometry:
+        for band in ds.manifest.bands_m:
+            ring = point.buffer(band).exterior
+            ax.plot(*ring.xy, color="#d7301f", linewidth=0.8, linestyle="--")
+    ax.scatter(
+        projects.geometry.x,
+        projects.geometry.y,
+        marker="*",
+        s=260,
+        color="#d7301f",
+        edgecolor="white",
+        zorder=5,
+        label="Capital project",
+    )
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ax.legend(loc="lower left", fontsize=7, frameon=True)
+    if handles:
+        title = "IMD decile" if indicator == "imd_decile" else str(indicator).replace("_", " ")
+        fig.legend(
+            handles=handles,
+            title=title,
+            loc="center left",
+            bbox_to_anchor=(0.9, 0.5),
+            fontsize=7,
+            frameon=False,
+        )
+    scale_bar(ax)
+    return svg_markup(fig)
