@@ -20,6 +20,7 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import Patch
 
 from cwb.dataset.model import Dataset
+from cwb.flows.summary import finish_static_map
 from cwb.maps.compose import KIND_STYLE
 from cwb.maps.tables import indicator_classes
 from cwb.privacy import Residents, aggregate_human
@@ -307,19 +308,7 @@ def static_map_svg(
         for band in ds.manifest.bands_m:
             ring = point.buffer(band).exterior
             ax.plot(*ring.xy, color="#d7301f", linewidth=0.8, linestyle="--")
-    ax.scatter(
-        projects.geometry.x,
-        projects.geometry.y,
-        marker="*",
-        s=260,
-        color="#d7301f",
-        edgecolor="white",
-        zorder=5,
-        label="Capital project",
-    )
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    ax.legend(loc="lower left", fontsize=7, frameon=True)
+    finish_static_map(ax, projects, size=260, label="Capital project")
     if handles:
         title = "IMD decile" if indicator == "imd_decile" else str(indicator).replace("_", " ")
         fig.legend(

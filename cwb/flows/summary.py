@@ -4,7 +4,8 @@
 project's catchment by kind; :func:`draw_flow_map` draws the flows of an
 atlas on a matplotlib axis (in the dataset's metric CRS): areas as outlines,
 the largest flows as lines whose width is the magnitude, places as circles
-whose area is their internal flow.
+whose area is their internal flow; :func:`finish_static_map` marks the projects
+and draws the legend of every static map.
 """
 
 from __future__ import annotations
@@ -60,6 +61,26 @@ def strongest_across(atlas: FlowAtlas, *, direction: str, top: int = 5) -> pd.Da
             "share": chosen["share"].to_numpy(),
         }
     )
+
+
+def finish_static_map(ax: Any, projects: gpd.GeoDataFrame, *, size: float, label: str) -> None:
+    """Mark the projects with a red star, then hide the axes and draw the legend (lower left).
+
+    The last step of every static map cwb draws (the flow map here, the report's map).
+    """
+    ax.scatter(
+        projects.geometry.x,
+        projects.geometry.y,
+        marker="*",
+        s=size,
+        color="#d7301f",
+        edgecolor="white",
+        zorder=5,
+        label=label,
+    )
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ax.legend(loc="lower left", fontsize=7, frameon=True)
 
 
 def draw_flow_map(ax: Any, atlas: FlowAtlas, ds: Dataset, *, top: int = 60) -> None:
@@ -119,17 +140,4 @@ def draw_flow_map(ax: Any, atlas: FlowAtlas, ds: Dataset, *, top: int = 60) -> N
         pad = max(view["x"].max() - view["x"].min(), view["y"].max() - view["y"].min(), 2000) * 0.25
         ax.set_xlim(view["x"].min() - pad, view["x"].max() + pad)
         ax.set_ylim(view["y"].min() - pad, view["y"].max() + pad)
-    projects = ds.projects.to_crs(crs)
-    ax.scatter(
-        projects.geometry.x,
-        projects.geometry.y,
-        marker="*",
-        s=220,
-        color="#d7301f",
-        edgecolor="white",
-        zorder=5,
-        label="capital project",
-    )
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    ax.legend(loc="lower left", fontsize=7, frameon=True)
+    finish_static_map(ax, ds.projects.to_crs(crs), size=220, label="capital project")
