@@ -314,7 +314,8 @@ def fold_ids(ids: pd.Series) -> pd.Series:
     is ``lower`` there; the others go through :mod:`unicodedata` one by one.
     """
     text = ids.astype("str")
-    plain = text.str.isascii().to_numpy(dtype=bool, na_value=False)
+    # not Series.str.isascii: pandas 2 has none (cwb supports pandas >= 2.1)
+    plain = ~text.str.contains(r"[^\x00-\x7f]", regex=True, na=True).to_numpy(dtype=bool)
     folded = text.str.lower()
     if not plain.all():
         other = text[~plain].map(lambda v: unicodedata.normalize("NFKC", str(v)).casefold())
