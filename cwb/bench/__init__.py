@@ -7,6 +7,7 @@ Sits above every stage (it runs them all; ``cwb bench``); only the CLI is above 
 - ``flows``: the flow layer's size and time-to-drawn, beside a folium ``PolyLine`` per flow.
 - ``fuzz``: hostile table files and manifests read; the exceptions counted by type (hypothesis).
 - ``pipeline``: the whole pipeline in one process, as a user runs it; each step timed.
+- ``memory``: this process's resident memory and its peak, as every benchmark reads it.
 - ``national``: store build, catchment reads, national catalogue and matching (``--national``).
 
 Both modules also run as scripts (``python -m cwb.bench.harness`` is each timed child

@@ -79,6 +79,7 @@ from cwb._atomic import write_text_atomic
 from cwb._version import __version__
 from cwb.bench.flows import bench_flows
 from cwb.bench.maps import bench_map
+from cwb.bench.memory import maxrss_kb, reset_peak, status_kb
 from cwb.bench.pipeline import bench_pipeline
 from cwb.catalogue import catalogue
 from cwb.dataset.io import read_dataset, write_dataset
@@ -518,38 +519,11 @@ def write_report(
 # --------------------------------------------------------------------------- child process
 
 
-def _status_kb(field_name: str) -> float | None:
-    """A ``kB`` field of /proc/self/status (VmRSS, VmHWM), or None off Linux."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith(field_name + ":"):
-                    return float(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    """Reset this process's peak RSS counter; False when the OS does not allow it."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
-            handle.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def _cpu_seconds() -> float:
     """User + system CPU time of this process and of children it waited for."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def _maxrss_kb() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return usage / 1024 if sys.platform == "darwin" else float(usage)  # macOS reports bytes
 
 
 def execute_stage(name: str, ctx: BenchContext) -> StageResult:
@@ -560,8 +534,8 @@ def execute_stage(name: str, ctx: BenchContext) -> StageResult:
             _ = ctx.dataset
         if stage.prepare is not None:
             ctx.prepared = stage.prepare(ctx)
-        scope = "stage" if _reset_peak() else "process"
-        before = _status_kb("VmRSS")
+        scope = "stage" if reset_peak() else "process"
+        before = status_kb("VmRSS")
         cpu_start = _cpu_seconds()
         start = time.perf_counter()
         detail = stage.fn(ctx) or {}
@@ -574,9 +548,9 @@ def execute_stage(name: str, ctx: BenchContext) -> StageResult:
         return StageResult(
             ctx.size, name, "failed", reason=f"{type(exc).__name__}: {str(exc)[:300]}"
         )
-    peak = _status_kb("VmHWM") if scope == "stage" else None
+    peak = status_kb("VmHWM") if scope == "stage" else None
     if peak is None:
-        peak, scope = _maxrss_kb(), "process"
+        peak, scope = maxrss_kb(), "process"
     return StageResult(
         size=ctx.size,
         stage=name,

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
-import resource
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -40,6 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cwb.bench.memory import maxrss_kb, reset_peak, status_kb
 from cwb.pipeline import Pipeline
 
 #: The steps, in the order they run.
@@ -54,35 +54,10 @@ PIPELINE_STEPS: tuple[str, ...] = (
 )
 
 
-def _status_mb(field_name: str) -> float | None:
-    """A ``kB`` field of /proc/self/status in MB (VmRSS, VmHWM), or None off Linux."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith(field_name + ":"):
-                    return round(float(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    """Reset this process's peak RSS counter; False when the OS does not allow it."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
-            handle.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def _peak_mb(resettable: bool) -> float:
     """The peak RSS since the last reset (or of the whole process), in MB."""
-    peak = _status_mb("VmHWM") if resettable else None
-    if peak is None:
-        usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        peak = round((usage / 1024 if sys.platform == "darwin" else usage) / 1024, 1)
-    return peak
+    peak = status_kb("VmHWM") if resettable else None
+    return round((maxrss_kb() if peak is None else peak) / 1024, 1)
 
 
 class StepTimer:
@@ -96,7 +71,7 @@ class StepTimer:
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
         """Time the ``with`` block as step ``name``."""
-        resettable = _reset_peak()
+        resettable = reset_peak()
         start, cpu = time.perf_counter(), time.process_time()
         yield
         figures = {
