@@ -129,6 +129,37 @@ class _Context:
     to_wgs: Transformer
     seed: int
 
+    @classmethod
+    def with_areas(
+        cls,
+        rng: np.random.Generator,
+        geo: Geography,
+        vocab: SkillVocabulary,
+        n_postcodes: int,
+        seed: int,
+    ) -> tuple[_Context, gpd.GeoDataFrame]:
+        """The areas (Voronoi cells) and postcodes of ``geo``, and the context that holds them."""
+        areas, seeds = voronoi_areas(rng, geo)
+        pc_codes, pc_xy, pc_local = synthetic_postcodes(rng, geo, n_postcodes)
+        ctx = cls(
+            rng,
+            geo,
+            vocab,
+            seeds,
+            areas["code"].to_numpy(dtype=object),
+            pc_codes,
+            pc_xy,
+            pc_local,
+            Transformer.from_crs(BNG, WGS84, always_xy=True),
+            seed,
+        )
+        return ctx, areas
+
+    def postcode_table(self) -> pd.DataFrame:
+        """The synthetic postcodes as a lookup table (postcode, lat, lon)."""
+        lon, lat = self.lonlat(self.postcode_xy)
+        return pd.DataFrame({"postcode": self.postcodes, "lat": lat, "lon": lon})
+
     def lonlat(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lon, lat = self.to_wgs.transform(xy[:, 0], xy[:, 1])
         return np.round(lon, 6), np.round(lat, 6)
@@ -457,30 +488,16 @@ def synth_tables(
     rng = np.random.default_rng(seed)
     vocab = vocabulary or load_skill_vocabulary()
     geo = make_geography(rng, projects, sites)
-    areas, seeds = voronoi_areas(rng, geo)
     n_postcodes = int(np.clip(assets // 20, 200, 100_000))
-    pc_codes, pc_xy, pc_local = synthetic_postcodes(rng, geo, n_postcodes)
-    ctx = _Context(
-        rng,
-        geo,
-        vocab,
-        seeds,
-        areas["code"].to_numpy(dtype=object),
-        pc_codes,
-        pc_xy,
-        pc_local,
-        Transformer.from_crs(BNG, WGS84, always_xy=True),
-        seed,
-    )
+    ctx, areas = _Context.with_areas(rng, geo, vocab, n_postcodes, seed)
     asset_frame, asset_xy = _assets(ctx, assets)
-    pc_lon, pc_lat = ctx.lonlat(pc_xy)
     tables: dict[str, pd.DataFrame] = {
         "assets": asset_frame,
         "opportunities": _opportunities(ctx, opportunities),
         "areas": areas,
         "spend": _spend(ctx, spend, asset_frame, asset_xy),
         "links": _links(ctx, links, asset_frame, asset_xy),
-        "postcodes": pd.DataFrame({"postcode": pc_codes, "lat": pc_lat, "lon": pc_lon}),
+        "postcodes": ctx.postcode_table(),
     }
     if id_prefix:
         for table, columns in (("assets", ["id"]), ("opportunities", ["id"]), ("spend", ["id"]),

@@ -39,7 +39,7 @@ from cwb.synth.generate import (
     _spend,
     _write_table,
 )
-from cwb.synth.geography import BNG, WGS84, Geography, synthetic_postcodes, voronoi_areas
+from cwb.synth.geography import BNG, WGS84, Geography
 from cwb.synth.sampling import load_skill_vocabulary
 
 #: Rows generated and written at once (one row group of ``assets.parquet``).
@@ -146,26 +146,11 @@ def write_national_synth(
     rng = np.random.default_rng(seed)
     vocab = load_skill_vocabulary()
     geo = national_geography(rng, sites)
-    areas, seeds = voronoi_areas(rng, geo)
-    pc_codes, pc_xy, pc_local = synthetic_postcodes(rng, geo, 100_000)
-    ctx = _Context(
-        rng,
-        geo,
-        vocab,
-        seeds,
-        areas["code"].to_numpy(dtype=object),
-        pc_codes,
-        pc_xy,
-        pc_local,
-        Transformer.from_crs(BNG, WGS84, always_xy=True),
-        seed,
-    )
+    ctx, areas = _Context.with_areas(rng, geo, vocab, 100_000, seed)
     m = opportunities or max(40, min(2_000, assets // 500))
     _write_table(_point_frame(_opportunities(ctx, m)), folder / "opportunities.parquet")
     _write_table(areas, folder / "areas.parquet")
-    pc_lon, pc_lat = ctx.lonlat(pc_xy)
-    postcodes = pd.DataFrame({"postcode": pc_codes, "lat": pc_lat, "lon": pc_lon})
-    _write_table(postcodes, folder / "postcodes.parquet")
+    _write_table(ctx.postcode_table(), folder / "postcodes.parquet")
     writers = {t: _ChunkWriter(folder / f"{t}.parquet") for t in ("assets", "spend")}
     try:
         for i, first in enumerate(range(0, assets, chunk)):
