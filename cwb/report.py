@@ -28,6 +28,7 @@ from cwb._version import __version__
 from cwb.commons.pacts import commons_figures, pacts_over_time
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import Dataset
+from cwb.dataset.notes import illustrative_ids, mark_illustrative, opportunity_notes
 from cwb.dataset.validate import example_rows_note
 from cwb.errors import UsageError
 from cwb.flows.summary import draw_flow_map, strongest_across
@@ -69,37 +70,6 @@ FORMATS = ("html", "md", "pdf")
 # ---------------------------------------------------------------- figures
 
 
-def _illustrative_ids(ds: Dataset) -> set[str]:
-    """Ids of opportunities kept only as examples (awarded notices), never open ones."""
-    opps = ds.opportunities
-    if opps is None or "illustrative" not in opps:
-        return set()
-    flag = opps["illustrative"].astype(str).str.strip().str.casefold().isin(["true", "1", "yes"])
-    return set(opps.loc[flag, "id"].astype(str))
-
-
-def opportunity_notes(ds: Dataset) -> list[str]:
-    """What a reader must know about the opportunities: illustrative contracts, no residents."""
-    notes = []
-    shown = _illustrative_ids(ds)
-    if shown:
-        notes.append(
-            f"{len(shown)} contract(s) marked [illustrative] are notices already awarded "
-            "(status awarded): examples of the contracts such buyers let, shown to find the "
-            "local organisations that could deliver the like; none of them is open."
-        )
-    opps, assets = ds.opportunities, ds.assets
-    jobs = int((opps["type"] == "job").sum()) if opps is not None and len(opps) else 0
-    residents = int((assets["kind"] == "human").sum()) if len(assets) else 0
-    if jobs and not residents:
-        notes.append(
-            "The human catalogue is empty: no real source of residents' skills was given, so "
-            f"the {jobs} job opportunities are demand with no local match, not a finding "
-            "that residents lack the skills."
-        )
-    return notes
-
-
 def _illustrative_share(ds: Dataset, shown: set[str]) -> str:
     """``""``, or how many of the contracts are illustrative (awarded, not open)."""
     if not shown:
@@ -110,16 +80,9 @@ def _illustrative_share(ds: Dataset, shown: set[str]) -> str:
     return f"; {len(shown)} of the {contracts} contracts illustrative (awarded)"
 
 
-def _mark_illustrative(titles: pd.Series, ids: pd.Series, shown: set[str]) -> list[str]:
-    return [
-        f"{t} [illustrative]" if str(i) in shown else str(t)
-        for t, i in zip(titles.tolist(), ids.tolist(), strict=True)
-    ]
-
-
 def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], list[Section]]:
     fig = impact_figures(ds, result)
-    shown = _illustrative_ids(ds)
+    shown = illustrative_ids(ds.opportunities)
     demand, gaps, consortia = result.allocation.demand, result.gaps, result.consortia
     needs, untapped = gaps.training_needs, gaps.untapped
     posts = fig.posts_offered
@@ -195,7 +158,7 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
         ]
         if shown and "opportunity_id" in demand:
             table = table.assign(
-                title=_mark_illustrative(
+                title=mark_illustrative(
                     table["title"], demand.loc[table.index, "opportunity_id"], shown
                 )
             )
@@ -214,7 +177,7 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
                     pd.DataFrame(
                         {
                             "asset": names,
-                            "opportunity": _mark_illustrative(
+                            "opportunity": mark_illustrative(
                                 top["opportunity_title"], top["opportunity_id"], shown
                             ),
                             "score": top["score"].round(2).to_numpy(),

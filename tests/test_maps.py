@@ -808,3 +808,19 @@ def test_a_tile_url_template_gets_its_servers_name_as_attribution(ds: Dataset) -
     hostile = make_map(ds, links=False, tiles="https://<b>x/{z}/{x}/{y}.png")
     tiles = next(e for e in iter_elements(hostile) if isinstance(e, folium.TileLayer))
     assert "<b>" not in tiles.options["attribution"]  # Leaflet writes attributions as HTML
+
+
+def test_illustrative_contracts_are_marked_in_popups_and_legend(ds: Dataset) -> None:
+    opportunities = ds.opportunities.assign(illustrative=[False, True, False])
+    fmap = make_map(replace(ds, opportunities=opportunities), links=False)
+    names = unpack_fields(layers_of(fmap)["opportunities"].spec)["Name"]
+    assert sorted(names) == [
+        "Catering <i>lot</i> [illustrative]",
+        "Meeting room",
+        "Registered nurse",
+    ]
+    html = fmap.get_root().render()
+    assert "1 contract(s) marked [illustrative] are notices already awarded" in html
+    # an ordinary dataset says nothing of it
+    plain = make_map(ds, links=False).get_root().render()
+    assert "[illustrative]" not in plain

@@ -25,6 +25,7 @@ First stage of the pipeline (read + validate → catalogue); every later stage t
 - ``workbook``: the Excel template workbook: named sheets, drop-downs, instructions.
 - ``sectors``: the one sector table: CPV/SIC codes and activity words → sector → skills.
 - ``synonyms``: everyday words for categories ("mosque" → place_of_worship), extendable.
+- ``notes``: what a reader must know of the opportunities (illustrative contracts, no residents).
 - ``geocode``: a lookup from a national postcode file, typo suggestions, postcodes.io (opt-in).
 """
 

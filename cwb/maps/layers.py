@@ -22,6 +22,7 @@ import shapely
 
 from cwb import settings
 from cwb.dataset.model import Dataset
+from cwb.dataset.notes import illustrative_ids, mark_illustrative, opportunity_notes
 from cwb.dataset.schema import ASSET_CATEGORIES, OPPORTUNITY_TYPES
 from cwb.flows.table import KIND_COLOURS, place_points, suppress_resident_flows
 from cwb.maps.elements import (
@@ -520,8 +521,10 @@ def add_opportunities(build: MapBuild) -> None:
     opps, lon, lat = _ordered(opps)
     index = pd.Categorical(opps["type"].astype(str), categories=keys).codes.astype(np.int64)
     names = {p.id: p.name for p in ds.manifest.projects}
+    build.notes += opportunity_notes(ds)
+    titles = opps["title"].where(opps["title"].notna(), "")
     fields = [
-        ("Name", _column(opps, "title")),
+        ("Name", text_column(mark_illustrative(titles, opps["id"], illustrative_ids(opps)))),
         ("Project", text_column(opps["project"].astype(str).map(names))),
         ("Skills", _column(opps, "skills", display=_list_display)),
         ("Posts / places", number_column(opps["quantity"])),
