@@ -54,6 +54,19 @@ def test_posts_filled_by_the_best_group_first_up_to_its_count():
     assert list(alloc.assignments.columns) == ASSIGNMENT_COLUMNS
 
 
+def test_no_matches_leave_every_post_unfilled():
+    """Nothing matches (pandas 2 once failed here on an empty MultiIndex)."""
+    ds = make_dataset(
+        [_group("G1", "plumbing", 3, (90_000, 0))],
+        [{"id": "J1", "type": "job", "title": "Cook", "skills": "cook", "quantity": 4}],
+    )
+    result = match(ds)
+    assert result.matches.empty
+    alloc = allocate(result)
+    assert alloc.assignments.empty and list(alloc.assignments.columns) == ASSIGNMENT_COLUMNS
+    assert alloc.filled == 0 and alloc.unfilled == 4
+
+
 def test_unmet_demand_becomes_a_training_need():
     ds = make_dataset(
         [_group("G1", "cook", 3, (100, 0)), _group("G2", "chef", 4, (100, 0))],

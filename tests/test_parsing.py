@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cwb.dataset.parsing import name_rows, parse_amounts, parse_dates
+from cwb.dataset._checks import parse_numbers
+from cwb.dataset.parsing import exact_floats, name_rows, parse_amounts, parse_dates
 
 AMOUNTS = {
     "1,800": 1800.0,
@@ -47,6 +48,23 @@ def test_numeric_columns_are_kept():
     parsed = parse_amounts(pd.Series([1.5, np.nan, -2.0]))
     assert parsed.values.tolist()[::2] == [1.5, -2.0]
     assert parsed.how.tolist() == ["number", "empty", "number"]
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "str"])
+def test_numbers_read_back_exactly_from_their_shortest_text(dtype):
+    """Every float's repr reads back as the same float (pandas 2's own parser misses some)."""
+    floats = np.random.default_rng(7).uniform(-3.0, 60.0, 20_000)
+    floats[0] = -1.977853913676168  # a demo longitude pandas 2 read as ...1681
+    text = pd.Series([repr(float(f)) for f in floats], dtype=dtype)
+    assert (exact_floats(text).to_numpy() == floats).all()
+    assert (parse_numbers(text).to_numpy() == floats).all()
+    assert (parse_amounts(text).values.to_numpy() == floats).all()
+
+
+def test_exact_floats_reads_what_to_numeric_reads():
+    values = pd.Series([" 2.5 ", "1e3", "+4", ".5", "x", "", None, "1_000", 7], dtype=object)
+    expected = pd.to_numeric(values, errors="coerce").astype("float64")
+    pd.testing.assert_series_equal(exact_floats(values), expected)
 
 
 DATES = {

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cwb.dataset.parsing import exact_floats
 from cwb.dataset.raw import RawTable
 from cwb.errors import ProblemLog
 
@@ -178,5 +179,5 @@ def parse_numbers(text: pd.Series) -> pd.Series:
         regex_match(text, _NUMBER_TEXT), index=text.index
     ) | text.str.strip().str.lower().isin(["nan", "inf"])
     cleaned = text.where(well_formed, "x").str.replace(r"[£$€, \t\r\n]", "", regex=True)
-    numbers = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype("float64")
+    numbers = exact_floats(cleaned.where(cleaned != ""))
     return numbers.where(np.isfinite(numbers))  # 'inf' and 'nan' are not numbers a person means

@@ -136,7 +136,9 @@ def _shapefile_ready(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
                 "characters; write GeoPackage instead"
             )
         if isinstance(renamed[column].dtype, pd.BooleanDtype):
-            renamed[column] = renamed[column].map({True: "true", False: "false"}).astype("str")
+            # object, not "str": pandas 2 would write a missing value as the text 'nan'
+            text = renamed[column].map({True: "true", False: "false"})
+            renamed[column] = text.astype(object).where(renamed[column].notna(), None)
         elif isinstance(renamed[column].dtype, pd.Int64Dtype):
             renamed[column] = renamed[column].astype("float64")
     return renamed

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: How a cell was read: a value, zero written as a dash, empty, or unreadable.
 AMOUNT_NUMBER, AMOUNT_DASH, AMOUNT_EMPTY, AMOUNT_UNREADABLE = (
@@ -114,6 +116,42 @@ def as_text(values: pd.Series) -> pd.Series:
     return pd.Series(out, index=values.index, dtype=object).str.strip()
 
 
+def exact_floats(values: pd.Series) -> pd.Series:
+    """``pd.to_numeric(values, errors="coerce")`` as float64, each number read exactly.
+
+    pandas 2's number parser may miss the nearest float by one unit in the last place
+    (``-1.977853913676168`` read as ``-1.9778539136761681``), so a coordinate would
+    change on a round trip through CSV; pandas 3's does not. pandas decides which cells
+    are numbers; Arrow's correctly rounded parser (Python's ``float`` if Arrow refuses a
+    cell pandas took) reads them, so both majors give the same floats.
+
+    >>> exact_floats(pd.Series(["-1.977853913676168", " 2 ", "x", None])).tolist()
+    [-1.977853913676168, 2.0, nan, nan]
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return numbers
+    read = numbers.notna().to_numpy()
+    if not read.any():
+        return numbers
+    given = values.to_numpy(dtype=object)[read]
+    try:
+        text = pc.utf8_trim_whitespace(pa.array(given, type=pa.string()))
+        exact = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        exact = np.array([_float_or_nan(str(v)) for v in given], dtype="float64")
+    kept = np.isnan(exact)  # a cell pandas read and neither exact parser could: pandas' value
+    numbers[read] = np.where(kept, numbers.to_numpy()[read], exact)
+    return numbers
+
+
+def _float_or_nan(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
 def parse_amounts(values: pd.Series) -> ParsedAmounts:
     """Read money cells: ``1,800``, ``£32,400``, ``(1,200.50)``, ``-5``, ``£-`` (zero).
 
@@ -134,7 +172,7 @@ def parse_amounts(values: pd.Series) -> ParsedAmounts:
     core = core.str.replace(_CURRENCY, "", regex=True)
     # a sign before the currency sign ("-£5") or after it ("£-5") both survive as a leading sign
     valid = core.str.match(_NUMBER) & ~empty & ~dash
-    numbers = pd.to_numeric(core.where(valid, None), errors="coerce").astype("float64")
+    numbers = exact_floats(core.where(valid, None))
     numbers = numbers.where(np.isfinite(numbers))
     negative = bracketed | credit | trailing_minus
     numbers = numbers.where(~negative, -numbers.abs())

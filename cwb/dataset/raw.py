@@ -265,9 +265,13 @@ def _read_csv(path: Path, shown: str, problems: ProblemLog, limits: ReadLimits) 
         problems.add(shown, "file is empty", code="empty_file")
         raise _Unreadable
     _check_csv_shape(text, shown, problems, limits)
+    stand_in = _nul_stand_in(text)
     try:
         cells = pd.read_csv(
-            StringIO(text), dtype="str", keep_default_na=False, skip_blank_lines=True
+            StringIO(text.replace("\0", stand_in) if stand_in else text),
+            dtype="str",
+            keep_default_na=False,
+            skip_blank_lines=True,
         )
     except (pd.errors.ParserError, ValueError) as exc:
         problems.add(
@@ -277,12 +281,39 @@ def _read_csv(path: Path, shown: str, problems: ProblemLog, limits: ReadLimits) 
             hint="check for unbalanced quotes or a wrong number of commas on that line",
         )
         raise _Unreadable from None
+    if stand_in:
+        cells = _put_back_nul(cells, stand_in)
     geometry = None
     header = [normalise_header(c) for c in cells.columns]
     if "geometry" in header:
         column = cells.columns[header.index("geometry")]
         geometry = _wkt_geometry(cells.pop(column), shown, problems)
     return RawTable(shown, unneutralise_text(cells), geometry)
+
+
+#: Unicode noncharacters: never meant for interchange, so a CSV file will hardly hold them all.
+_NONCHARACTERS = tuple(chr(code) for code in range(0xFDD0, 0xFDF0))
+
+
+def _nul_stand_in(text: str) -> str:
+    """A character to hold each NUL while pandas parses ``text`` ("" when it has none).
+
+    pandas 2's C parser ends a cell at a NUL byte and drops the rest of it, so the
+    data after it would be lost without a word; pandas 3 keeps it. With a stand-in
+    both keep every NUL, and the dataset checks name its row and column.
+    """
+    if "\0" not in text:
+        return ""
+    for char in _NONCHARACTERS:
+        if char not in text:
+            return char
+    raise ValueError("it holds NUL bytes, and every character cwb could put in their place")
+
+
+def _put_back_nul(cells: pd.DataFrame, stand_in: str) -> pd.DataFrame:
+    out = cells.apply(lambda column: column.str.replace(stand_in, "\0", regex=False))
+    out.columns = [str(c).replace(stand_in, "\0") for c in cells.columns]
+    return out
 
 
 def _check_csv_shape(text: str, shown: str, problems: ProblemLog, limits: ReadLimits) -> None:

@@ -171,13 +171,15 @@ def _supply_modes() -> dict[tuple[str, str, str], str]:
 
 def _modes_of(matches: pd.DataFrame) -> np.ndarray:
     """The supply mode (``count`` or ``lots``) of each match, by type, kind and category."""
+    if matches.empty:  # pandas 2 cannot factorize an empty MultiIndex
+        return np.zeros(0, dtype=object)
     modes = _supply_modes()
     keys = pd.MultiIndex.from_arrays(
         [matches["opportunity_type"], matches["asset_kind"], matches["asset_category"]]
     )
     codes, uniques = pd.factorize(keys)
     per_key = np.array([modes.get(tuple(k), "count") for k in uniques], dtype=object)
-    return per_key[codes] if len(codes) else np.zeros(0, dtype=object)
+    return per_key[codes]
 
 
 def _units(values: pd.Series) -> np.ndarray:
@@ -229,6 +231,8 @@ def allocate(result: MatchResult, *, settings: MatchSettings | None = None) -> A
         lots & pairs["capacity"].notna() & lot_value.notna() & (pairs["capacity"] < lot_value)
     )
     pairs = pairs[~too_small]
+    if pairs.empty:  # nothing to allocate (and pandas 2 cannot factorize an empty MultiIndex)
+        return _allocation_tables(result, [], demand_units, count_units, settings)
 
     supply_keys = pd.MultiIndex.from_arrays([pairs["asset_id"], pairs["mode"]])
     s_index, s_uniques = pd.factorize(supply_keys)
