@@ -38,10 +38,7 @@ def distances_to_projects(ds: Dataset, frame: gpd.GeoDataFrame | None = None) ->
     all_points = bool((shapely.get_type_id(points.to_numpy()) == 0).all())
     if len(points) and not all_points:
         points = points.representative_point()
-    if frame is ds.assets and all_points:  # the dataset's own metric copy, made once
-        xy = ds.in_metric("assets").geometry[located]
-        x, y = xy.x.to_numpy(), xy.y.to_numpy()
-    elif all_points:
+    if all_points:
         x, y = _metric_xy(points, metric)
     else:
         xy = points.to_crs(metric)
@@ -151,11 +148,17 @@ def catalogue(ds: Dataset) -> Catalogue:
     """
     published = in_published_group(ds.assets, ds.areas, min_count=ds.min_count)
     withheld = int(_residents(ds.assets)[~published].sum())
-    assets = ds.assets[published]
+    # only the columns counted here, and no copy when every row is published
+    wanted = [c for c in ("kind", "category", "count", "area_code") if c in ds.assets]
+    assets = (
+        ds.assets
+        if published.all()
+        else ds.assets.loc[published, [*wanted, ds.assets.geometry.name]]
+    )
     base = pd.DataFrame(
         {
-            "kind": assets["kind"].to_numpy(),
-            "category": assets["category"].to_numpy(),
+            "kind": assets["kind"].reset_index(drop=True),
+            "category": assets["category"].reset_index(drop=True),
             "residents": _residents(assets).to_numpy(),
         }
     )
