@@ -21,6 +21,7 @@ import cwb.dataset.validate as validate
 from cwb.catalogue import _by_band, distance_bands
 from cwb.dataset._checks import has_control_bytes
 from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
+from cwb.dataset.raw import _cells_by_value, _to_cells
 
 #: Messy cells, repeated so that a column holds few distinct values among many rows.
 MESSY = {
@@ -167,3 +168,13 @@ def test_bands_counted_over_codes_match_cut_labels() -> None:
         expected.sort_values(key).reset_index(drop=True),
         check_exact=True,
     )
+
+
+def test_float_cells_written_once_per_value_match_cell_by_cell() -> None:
+    rng = np.random.default_rng(1)
+    special = [0.0, -0.0, 1.5, np.nan, 1e20, 2.0**53, 2.0**53 + 2, 0.1 + 0.2, -3.0, 1e-300]
+    values = rng.choice(np.array(special), 3000)
+    frame = pd.DataFrame(
+        {"a": values, "text": pd.Series(["x"] * 3000, dtype="str"), "b": values / 3}
+    )
+    pd.testing.assert_frame_equal(_cells_by_value(frame), _to_cells(frame), check_exact=True)

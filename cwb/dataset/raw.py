@@ -373,6 +373,19 @@ def _to_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
+def _cells_by_value(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_to_cells`, each float column written once per distinct value (a big typed file)."""
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c].dtype)]
+    if len(frame) < 1000 or not floats:
+        return _to_cells(frame)
+    out = _to_cells(frame.drop(columns=floats))
+    for column in floats:
+        codes, values = pd.factorize(frame[column], use_na_sentinel=False)
+        text = _to_cells(pd.DataFrame({column: values}))[column]
+        out[column] = pd.Series(text.array.take(codes), index=frame.index)
+    return out[list(frame.columns)]
+
+
 def cells_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell of ``frame`` as text: numbers, dates, booleans written as cwb reads them."""
     return _to_cells(frame)
@@ -506,11 +519,11 @@ def _read_parquet(
             table = table.drop_columns([c for c in covering if c in table.column_names])
             gdf = _arrow_to_geopandas(table)
             return _from_geodataframe(gdf, shown, entry, problems)
-        return RawTable(shown, _to_cells(table.to_pandas()))
+        return RawTable(shown, _cells_by_value(table.to_pandas()))
     if b"geo" in metadata:
         gdf = gpd.read_parquet(path)
         return _from_geodataframe(gdf, shown, entry, problems)
-    return RawTable(shown, _to_cells(pd.read_parquet(path)))
+    return RawTable(shown, _cells_by_value(pd.read_parquet(path)))
 
 
 #: The old GeoJSON ``crs`` member (``{"type": "name", "properties": {"name": "EPSG:…"}}``).
@@ -594,7 +607,7 @@ def _from_geodataframe(
         if not gdf.crs.equals(gpd.GeoSeries(crs=WGS84).crs)
         else gdf.geometry
     )
-    cells = _to_cells(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
+    cells = _cells_by_value(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
     return RawTable(shown, cells, gpd.GeoSeries(geometry.to_numpy(), crs=WGS84))
 
 
