@@ -34,6 +34,7 @@ MESSY = {
     "floor_area_m2": ["100", "", "200.5", "abc", "-1", "100", "7", "8"],
     "extra_number": ["1", "2", "", "3.5", "1", "2", "1", "4"],
     "extra_text": ["a", "b", "", "c", "a", "b", "a", "d"],
+    "category": ["library", "Library ", "libary", "", "charity", "social enterprise", "x", "park"],
 }
 
 
@@ -73,7 +74,7 @@ def test_typing_by_distinct_values_matches_row_by_row(
     plain, fast = _validate_both_ways(mini_copy, monkeypatch)
     codes = {p.code for p in plain.problems}
     assert {"not_a_number", "not_a_date", "unknown_condition", "control_character"} <= codes
-    assert {"duplicate_row", "duplicate_id", "negative"} <= codes
+    assert {"duplicate_row", "duplicate_id", "negative", "unknown_category"} <= codes
     assert fast.problems == plain.problems
     assert fast.counts == plain.counts
     assert fast.dataset is not None and plain.dataset is not None

@@ -265,7 +265,7 @@ def _distinct(cells: pd.DataFrame, name: str) -> tuple[np.ndarray, pd.Series] | 
     head = column.iloc[: 10 * BY_VALUE_MIN_ROWS]
     if head.nunique() > len(head) * 0.9:  # ids, names: nearly all distinct
         return None
-    codes, values = pd.factorize(column)
+    codes, values = pd.factorize(column, use_na_sentinel=False)
     if len(values) > n // 2:
         return None
     return codes, pd.Series(values, dtype=column.dtype)
@@ -480,7 +480,7 @@ def _check_categories(
 ) -> None:
     kind = frame["kind"].fillna("")
     text = cells["category"] if "category" in cells else pd.Series("", index=cells.index)
-    category = _normalise_word(text)
+    category = _per_distinct(text, _normalise_word)
     frame["category"] = text_or_missing(category.where(category != ""))
     bad = kind.isin(list(ASSET_CATEGORIES)) & ~_category_allowed(kind, category)
     if not bad.any():
@@ -506,6 +506,17 @@ def _check_categories(
         code="unknown_category",
         hint=lambda i: hints.get((kinds[i], cats[i])),
     )
+
+
+def _per_distinct(text: pd.Series, change: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``change(text)``, computed once per distinct value when values repeat (cell by cell)."""
+    if len(text) < BY_VALUE_MIN_ROWS:
+        return change(text)
+    codes, values = pd.factorize(text, use_na_sentinel=False)
+    if len(values) > len(text) // 2:
+        return change(text)
+    changed = change(pd.Series(values, dtype=text.dtype))
+    return pd.Series(changed.array.take(codes), index=text.index)
 
 
 def _category_allowed(kind: pd.Series, category: pd.Series) -> pd.Series:
