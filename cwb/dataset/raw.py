@@ -214,7 +214,9 @@ def read_raw_table(
     raw.cells = cells.reset_index(drop=True)
     if raw.geometry is not None:
         # one ring orientation whatever the format (shapefiles store exteriors clockwise)
-        oriented = shapely.orient_polygons(raw.geometry.to_numpy(), exterior_cw=False)
+        geoms = raw.geometry.to_numpy()
+        rings = np.isin(shapely.get_type_id(geoms), (3, 6, 7))  # polygons, multi-, collections
+        oriented = shapely.orient_polygons(geoms, exterior_cw=False) if rings.any() else geoms
         raw.geometry = gpd.GeoSeries(oriented, crs=WGS84)
     return raw
 
