@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+import shapely
 from shapely.geometry import Point, Polygon, box
 
 import cwb.dataset.validate as validate
@@ -179,3 +180,16 @@ def test_float_cells_written_once_per_value_match_cell_by_cell() -> None:
         {"a": values, "text": pd.Series(["x"] * 3000, dtype="str"), "b": values / 3}
     )
     pd.testing.assert_frame_equal(_cells_by_value(frame), _to_cells(frame), check_exact=True)
+
+
+def test_polygon_rings_are_oriented_and_points_kept(mini_copy: Path) -> None:
+    areas = gpd.read_file(mini_copy / "areas.geojson")
+    clockwise = [shapely.orient_polygons(g, exterior_cw=True) for g in areas.geometry]
+    areas.set_geometry(gpd.GeoSeries(clockwise, crs=areas.crs)).to_file(
+        mini_copy / "areas.geojson", driver="GeoJSON"
+    )
+    assert not any(g.exterior.is_ccw for g in gpd.read_file(mini_copy / "areas.geojson").geometry)
+    report = validate.validate_folder(mini_copy)
+    assert report.dataset is not None
+    assert all(g.exterior.is_ccw for g in report.dataset.areas.geometry)
+    assert (report.dataset.assets.geometry.dropna().geom_type == "Point").all()
