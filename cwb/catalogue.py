@@ -13,6 +13,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
 
 from cwb._atomic import atomic_path
 from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
@@ -33,19 +35,20 @@ def distances_to_projects(ds: Dataset, frame: gpd.GeoDataFrame | None = None) ->
     metric = ds.metric_crs
     located = frame.geometry.notna() & ~frame.geometry.is_empty
     points = frame.geometry[located]
-    all_points = bool((points.geom_type == "Point").all())
+    all_points = bool((shapely.get_type_id(points.to_numpy()) == 0).all())
     if len(points) and not all_points:
         points = points.representative_point()
-    if frame is ds.assets and all_points:  # the dataset's own metric copy, made once
-        xy = ds.in_metric("assets").geometry[located]
+    if all_points:
+        x, y = _metric_xy(points, metric)
     else:
         xy = points.to_crs(metric)
+        x, y = xy.x.to_numpy(), xy.y.to_numpy()
     projects = ds.in_metric("projects")
     out = pd.DataFrame(index=frame.index)
     for pid, geom in zip(projects["id"], projects.geometry, strict=True):
         d = np.full(len(frame), np.nan)
-        if len(xy):
-            d[located.to_numpy()] = np.hypot(xy.x.to_numpy() - geom.x, xy.y.to_numpy() - geom.y)
+        if len(x):
+            d[located.to_numpy()] = np.hypot(x - geom.x, y - geom.y)
         out[pid] = d
     if len(projects):
         values = out[list(projects["id"])].to_numpy()
@@ -59,6 +62,19 @@ def distances_to_projects(ds: Dataset, frame: gpd.GeoDataFrame | None = None) ->
         out["nearest_project"] = pd.Series(nearest, index=frame.index, dtype="str")
         out["nearest_m"] = nearest_m
     return out
+
+
+def _metric_xy(points: gpd.GeoSeries, metric: object) -> tuple[np.ndarray, np.ndarray]:
+    """The coordinates of ``points`` in ``metric``, exactly as ``points.to_crs(metric)`` has them.
+
+    Only the coordinates are transformed: no reprojected points are built.
+    """
+    coords = shapely.get_coordinates(points.to_numpy())
+    if points.crs is None or points.crs.is_exact_same(CRS.from_user_input(metric)):
+        return coords[:, 0], coords[:, 1]
+    transformer = Transformer.from_crs(points.crs, metric, always_xy=True)
+    x, y = transformer.transform(coords[:, 0], coords[:, 1])
+    return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
 
 
 def band_labels(bands_m: tuple[float, ...]) -> list[str]:
@@ -132,11 +148,17 @@ def catalogue(ds: Dataset) -> Catalogue:
     """
     published = in_published_group(ds.assets, ds.areas, min_count=ds.min_count)
     withheld = int(_residents(ds.assets)[~published].sum())
-    assets = ds.assets[published]
+    # only the columns counted here, and no copy when every row is published
+    wanted = [c for c in ("kind", "category", "count", "area_code") if c in ds.assets]
+    assets = (
+        ds.assets
+        if published.all()
+        else ds.assets.loc[published, [*wanted, ds.assets.geometry.name]]
+    )
     base = pd.DataFrame(
         {
-            "kind": assets["kind"].to_numpy(),
-            "category": assets["category"].to_numpy(),
+            "kind": assets["kind"].reset_index(drop=True),
+            "category": assets["category"].reset_index(drop=True),
             "residents": _residents(assets).to_numpy(),
         }
     )
@@ -146,20 +168,7 @@ def catalogue(ds: Dataset) -> Catalogue:
         .reset_index()
     )
     distances = distances_to_projects(ds, assets)
-    band_parts = []
-    for pid in ds.projects["id"]:
-        bands = distance_bands(distances[pid], ds.manifest.bands_m)
-        part = base.assign(project=pid, band=bands.to_numpy())
-        band_parts.append(
-            part.groupby(["project", "band", "kind"], sort=False)
-            .agg(assets=("kind", "size"), residents=("residents", "sum"))
-            .reset_index()
-        )
-    by_band = (
-        pd.concat(band_parts, ignore_index=True)
-        if band_parts
-        else pd.DataFrame(columns=["project", "band", "kind", "assets", "residents"])
-    )
+    by_band = _by_band(base, distances, ds.projects["id"], ds.manifest.bands_m)
     order = {label: i for i, label in enumerate([*band_labels(ds.manifest.bands_m), UNLOCATED])}
     by_band = by_band.sort_values(
         ["project", "band", "kind"], key=lambda s: s.map(order) if s.name == "band" else s
@@ -179,6 +188,45 @@ def catalogue(ds: Dataset) -> Catalogue:
     by_area.loc[small, "assets"] = pd.NA
     by_area["assets"] = by_area["assets"].astype("Int64")
     return Catalogue(by_category, by_band, by_area, suppressed, areas_by_band(ds))
+
+
+def _by_band(
+    base: pd.DataFrame, distances: pd.DataFrame, projects: pd.Series, bands_m: tuple[float, ...]
+) -> pd.DataFrame:
+    """Assets and residents per project, distance band and kind.
+
+    The bands are cut as :func:`distance_bands` cuts them, counted over integer codes
+    rather than labels.
+    """
+    columns = ["project", "band", "kind", "assets", "residents"]
+    if not len(projects):
+        return pd.DataFrame(columns=columns)
+    labels = np.array([*band_labels(bands_m), UNLOCATED], dtype=object)
+    edges = np.array([0.0, *sorted(bands_m), np.inf])
+    kind_codes, kinds = pd.factorize(base["kind"])  # missing kinds (-1) are not counted
+    kinds = np.asarray(kinds, dtype=object)
+    counted = kind_codes >= 0
+    residents = base["residents"].to_numpy()[counted]
+    parts = []
+    for pid in projects:
+        d = distances[pid].to_numpy()
+        # bins (a, b] with 0 itself in the first, as pd.cut(right=True, include_lowest=True)
+        band = np.maximum(np.searchsorted(edges, d, side="left") - 1, 0)
+        band = np.where(np.isnan(d), len(labels) - 1, band)[counted]
+        key = band * len(kinds) + kind_codes[counted]
+        sums = pd.Series(residents).groupby(key, sort=False).agg(["size", "sum"])
+        found = sums.index.to_numpy()
+        part = pd.DataFrame(
+            {
+                "band": labels[found // len(kinds)],
+                "kind": kinds[found % len(kinds)],
+                "assets": sums["size"].to_numpy(dtype="int64"),
+                "residents": sums["sum"].to_numpy(dtype="int64"),
+            }
+        )
+        part.insert(0, "project", pid)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def areas_by_band(ds: Dataset, indicator: str = "imd_decile") -> pd.DataFrame:

@@ -151,6 +151,29 @@ def regex_contains(text: pd.Series, pattern: str) -> np.ndarray:
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=object) == True  # noqa: E712
 
 
+def has_control_bytes(text: pd.Series, byte_set: bytes) -> bool:
+    """Whether any cell of ``text`` may hold one of the control characters of ``byte_set``.
+
+    ``byte_set`` holds C0 control bytes and DEL only. For Arrow text this looks at the raw
+    UTF-8 bytes at once (an ASCII byte never occurs inside a multi-byte character), so
+    a False is exact and costs a pass over memory; a True may come from bytes outside a
+    sliced array and calls for a closer look. Other columns always answer True.
+    """
+    data = _arrow_text(text)
+    if data is None:
+        return True
+    wanted = np.frombuffer(byte_set, dtype=np.uint8)
+    for chunk in data.chunks:
+        values = chunk.buffers()[2]
+        if values is None:
+            continue
+        octets = np.frombuffer(values, dtype=np.uint8)
+        near = octets[(octets < 0x20) | (octets == 0x7F)]  # tabs and newlines: usually few
+        if np.isin(near, wanted).any():
+            return True
+    return False
+
+
 def regex_match(text: pd.Series, pattern: str) -> np.ndarray:
     """``text.str.match(pattern)`` as booleans; Arrow's RE2 first, Python's ``re`` for the rest.
 

@@ -24,6 +24,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from cwb.dataset.model import WGS84
 from cwb.errors import UsageError, require_path
@@ -229,16 +230,41 @@ def assign_area_codes(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.S
     missing = codes.isna()
     if missing.any() and len(areas):
         located = points.loc[missing & points.geometry.notna() & ~points.geometry.is_empty]
-        if len(located):
-            hits = gpd.sjoin(
-                located[["geometry"]],
-                areas[["code", "geometry"]].to_crs(points.crs),
-                how="left",
-                predicate="within",
-            )
+        polygons = areas[["code", "geometry"]].to_crs(points.crs)
+        inside = _points_within(located.geometry.to_numpy(), polygons)
+        if inside is not None:
+            codes.loc[located.index] = inside
+        elif len(located):
+            hits = gpd.sjoin(located[["geometry"]], polygons, how="left", predicate="within")
             hits = hits[~hits.index.duplicated(keep="first")]
             codes.loc[hits.index] = hits["code"].to_numpy()
     return codes.fillna(OUTSIDE_AREAS).astype(str)
+
+
+def _points_within(geoms: np.ndarray, areas: gpd.GeoDataFrame) -> np.ndarray | None:
+    """The code of the first area each point lies within (None where none); None if not points.
+
+    What ``gpd.sjoin(…, predicate="within")`` keeping each point's first area gives, with
+    the spatial index over the areas instead of over the points: the points are tested
+    against the (prepared) areas whose bounding box holds them.
+    """
+    if not len(geoms) or not (shapely.get_type_id(geoms) == 0).all():
+        return None
+    polygons = areas.geometry.to_numpy()
+    out = np.full(len(geoms), None, dtype=object)
+    usable = ~(shapely.is_missing(polygons) | shapely.is_empty(polygons))
+    if not usable.any():
+        return out
+    tree = shapely.STRtree(np.where(usable, polygons, None))
+    point, area = tree.query(geoms)
+    shapely.prepare(polygons[usable])
+    inside = shapely.contains(polygons[area], geoms[point])
+    point, area = point[inside], area[inside]
+    order = np.lexsort((area, point))  # per point, its areas in the areas' order
+    point, area = point[order], area[order]
+    first = np.flatnonzero(np.r_[True, point[1:] != point[:-1]]) if len(point) else point
+    out[point[first]] = areas["code"].to_numpy(dtype=object)[area[first]]
+    return out
 
 
 def attach_indicators(

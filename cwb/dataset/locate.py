@@ -19,7 +19,7 @@ records each as a problem. Rows that cannot be located are kept, unlocated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -207,7 +207,9 @@ def _text(cells: pd.DataFrame, name: str) -> pd.Series:
 def _numbers(cells: pd.DataFrame, name: str) -> tuple[pd.Series, np.ndarray]:
     """A column's text and its numbers (NaN where empty or not a number)."""
     text = _text(cells, name)
-    if name in cells and pd.api.types.is_numeric_dtype(cells[name]):
+    if name not in cells:
+        return text, np.full(len(cells), np.nan)
+    if pd.api.types.is_numeric_dtype(cells[name]):
         numbers = pd.to_numeric(cells[name], errors="coerce")
         return text, numbers.to_numpy(dtype="float64", na_value=np.nan)
     return text, parse_numbers(text).to_numpy(dtype="float64")
@@ -215,7 +217,7 @@ def _numbers(cells: pd.DataFrame, name: str) -> tuple[pd.Series, np.ndarray]:
 
 def _pair(
     chk: Checker, cells: pd.DataFrame, names: tuple[str, str]
-) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+) -> tuple[np.ndarray, np.ndarray, Callable[[], pd.Series]]:
     """Two coordinate columns as numbers, flagging non-numbers and halves of a pair."""
     (a_text, a_num), (b_text, b_num) = _numbers(cells, names[0]), _numbers(cells, names[1])
     for name, text, num in ((names[0], a_text, a_num), (names[1], b_text, b_num)):
@@ -234,7 +236,7 @@ def _pair(
         f"give both {names[0]} and {names[1]}, or neither",
         code="half_location",
     )
-    return a_num, b_num, a_text + ", " + b_text
+    return a_num, b_num, lambda: a_text + ", " + b_text  # the cells shown, made when needed
 
 
 def _locate(
@@ -282,7 +284,7 @@ def _locate(
     chk.flag(
         out_of_range,
         "lat",
-        pair,
+        pair() if out_of_range.any() else None,
         "lat/lon out of range (lat must be -90..90, lon -180..180)",
         code="out_of_range",
         hint="are these British National Grid metres? convert them, or give a postcode",
@@ -291,7 +293,7 @@ def _locate(
     chk.flag(
         null_island,
         "lat",
-        pair,
+        pair() if null_island.any() else None,
         "lat/lon 0, 0 is a placeholder, not a place",
         code="out_of_range",
         hint="leave lat and lon empty when unknown, or give a postcode",
@@ -304,7 +306,7 @@ def _locate(
         chk.flag(
             swapped,
             "lat",
-            pair,
+            pair() if swapped.any() else None,
             "lat and lon look swapped",
             code="swapped",
             hint="lat is the north–south number (about 52.5 in Birmingham), lon the east–west one",
@@ -415,7 +417,9 @@ def _locate(
     if place.extent_metric is not None and table in ("assets", "opportunities"):
         # suppliers in spend may be anywhere: only the catalogue must sit near its areas
         _check_far(chk, series, place)
-    precision = pd.Series([LOCATED_BY[h] for h in how], index=index, dtype=object)
+    codes, ways = pd.factorize(how)
+    by_way = np.array([LOCATED_BY[w] for w in ways] + [None], dtype=object)
+    precision = pd.Series(by_way[codes], index=index, dtype=object)
     return Located(
         geometry=series,
         precision=precision,

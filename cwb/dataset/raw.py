@@ -214,7 +214,9 @@ def read_raw_table(
     raw.cells = cells.reset_index(drop=True)
     if raw.geometry is not None:
         # one ring orientation whatever the format (shapefiles store exteriors clockwise)
-        oriented = shapely.orient_polygons(raw.geometry.to_numpy(), exterior_cw=False)
+        geoms = raw.geometry.to_numpy()
+        rings = np.isin(shapely.get_type_id(geoms), (3, 6, 7))  # polygons, multi-, collections
+        oriented = shapely.orient_polygons(geoms, exterior_cw=False) if rings.any() else geoms
         raw.geometry = gpd.GeoSeries(oriented, crs=WGS84)
     return raw
 
@@ -404,6 +406,19 @@ def _to_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
+def _cells_by_value(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_to_cells`, each float column written once per distinct value (a big typed file)."""
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c].dtype)]
+    if len(frame) < 1000 or not floats:
+        return _to_cells(frame)
+    out = _to_cells(frame.drop(columns=floats))
+    for column in floats:
+        codes, values = pd.factorize(frame[column], use_na_sentinel=False)
+        text = _to_cells(pd.DataFrame({column: values}))[column]
+        out[column] = pd.Series(text.array.take(codes), index=frame.index)
+    return out[list(frame.columns)]
+
+
 def cells_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell of ``frame`` as text: numbers, dates, booleans written as cwb reads them."""
     return _to_cells(frame)
@@ -537,11 +552,11 @@ def _read_parquet(
             table = table.drop_columns([c for c in covering if c in table.column_names])
             gdf = _arrow_to_geopandas(table)
             return _from_geodataframe(gdf, shown, entry, problems)
-        return RawTable(shown, _to_cells(table.to_pandas()))
+        return RawTable(shown, _cells_by_value(table.to_pandas()))
     if b"geo" in metadata:
         gdf = gpd.read_parquet(path)
         return _from_geodataframe(gdf, shown, entry, problems)
-    return RawTable(shown, _to_cells(pd.read_parquet(path)))
+    return RawTable(shown, _cells_by_value(pd.read_parquet(path)))
 
 
 #: The old GeoJSON ``crs`` member (``{"type": "name", "properties": {"name": "EPSG:…"}}``).
@@ -625,7 +640,7 @@ def _from_geodataframe(
         if not gdf.crs.equals(gpd.GeoSeries(crs=WGS84).crs)
         else gdf.geometry
     )
-    cells = _to_cells(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
+    cells = _cells_by_value(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
     return RawTable(shown, cells, gpd.GeoSeries(geometry.to_numpy(), crs=WGS84))
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -20,8 +22,10 @@ import pandas as pd
 from rapidfuzz import process
 
 from cwb.dataset._checks import (
+    PANDAS_3,
     Checker,
     TableCounts,
+    has_control_bytes,
     parse_numbers,
     regex_contains,
     regex_match,
@@ -199,32 +203,126 @@ def _check_choice(chk: Checker, text: pd.Series, col: Column) -> pd.Series:
     return text_or_missing(normal.where(normal != ""))
 
 
+#: Columns of at least this many rows are typed value by value (see :class:`_ByValue`)
+#: when they hold few distinct values.
+BY_VALUE_MIN_ROWS = 1000
+
+
+class _ByValue(Checker):
+    """A :class:`Checker` for the distinct values of one column, flagging their rows.
+
+    A check run over the distinct values (``codes[i]`` is row ``i``'s value) records,
+    for each flagged value, every row holding it, in row order: the same problems a
+    row-by-row check records, at a fraction of the work when values repeat.
+    """
+
+    def __init__(self, chk: Checker, codes: np.ndarray, distinct: int) -> None:
+        super().__init__(None, chk.log, file=chk.file, n=distinct)
+        self.rows, self.codes = chk, codes
+
+    def flag(
+        self,
+        mask: np.ndarray,
+        column: str | None,
+        values: pd.Series | np.ndarray | None,
+        reason: str | Callable[[int], str],
+        *,
+        code: str,
+        severity: str = "error",
+        hint: str | Callable[[int], str | None] | None = None,
+    ) -> None:
+        """Flag the rows of the values ``mask`` marks (see :meth:`Checker.flag`)."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        codes = self.codes
+        self.rows.flag(
+            mask[codes],
+            column,
+            None if values is None else np.asarray(values, dtype=object)[codes],
+            _per_row(reason, codes),
+            code=code,
+            severity=severity,
+            hint=_per_row(hint, codes),
+        )
+
+
+def _per_row(text: Callable[[int], str | None] | str | None, codes: np.ndarray) -> Any:
+    """A message given per distinct value, asked for by row."""
+    if not callable(text):
+        return text
+    return lambda i: text(int(codes[i]))
+
+
+def _distinct(cells: pd.DataFrame, name: str) -> tuple[np.ndarray, pd.Series] | None:
+    """The codes and distinct values of a column, when typing them value by value pays."""
+    n = len(cells)
+    if n < BY_VALUE_MIN_ROWS:
+        return None
+    if name not in cells:
+        return np.zeros(n, dtype=np.intp), pd.Series([""], dtype="str")
+    column = cells[name]
+    head = column.iloc[: 10 * BY_VALUE_MIN_ROWS]
+    if head.nunique() > len(head) * 0.9:  # ids, names: nearly all distinct
+        return None
+    codes, values = pd.factorize(column, use_na_sentinel=False)
+    if len(values) > n // 2:
+        return None
+    return codes, pd.Series(values, dtype=column.dtype)
+
+
+def _type_column(
+    chk: Checker, cells: pd.DataFrame, name: str, typer: Callable[[Checker, pd.Series], pd.Series]
+) -> pd.Series:
+    """``typer`` over column ``name`` (``""`` when absent); value by value when few."""
+    distinct = _distinct(cells, name)
+    if distinct is None:
+        text = cells[name] if name in cells else pd.Series("", index=cells.index, dtype="str")
+        return typer(chk, text)
+    codes, values = distinct
+    typed = typer(_ByValue(chk, codes, len(values)), values)
+    return pd.Series(typed.array.take(codes), index=cells.index)
+
+
+def _type_spec_column(chk: Checker, text: pd.Series, *, col: Column) -> pd.Series:
+    if col.choices and col.name != "category":
+        return _check_choice(chk, text, col)
+    if col.type in ("int", "float"):
+        return _check_number(chk, text, col)
+    if col.type == "date":
+        return _check_date(chk, text, col)
+    if col.type == "bool":
+        return _check_bool(chk, text, col)
+    return _text_column(text)
+
+
+def _text_column(text: pd.Series) -> pd.Series:
+    """Text cells, ``""`` read as missing."""
+    empty = text == ""
+    if PANDAS_3 and not empty.any():
+        return text  # nothing to blank: the column as it is (no copy)
+    return text_or_missing(text.where(~empty))
+
+
+def _type_extra_column(_chk: Checker, text: pd.Series) -> pd.Series:
+    """A column cwb does not know: numbers when every given cell is one, else text."""
+    numbers = parse_numbers(text)
+    numeric = (text != "").any() and not ((text != "") & numbers.isna()).any()
+    return numbers.astype("float64") if numeric else _text_column(text)
+
+
 def _type_columns(chk: Checker, cells: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     """Typed frame: spec columns in order (missing ones empty), then the extra columns."""
     typed: dict[str, pd.Series] = {}
     for col in spec.columns:
-        text = (
-            cells[col.name] if col.name in cells else pd.Series("", index=cells.index, dtype="str")
-        )
-        if col.choices and col.name != "category":
-            typed[col.name] = _check_choice(chk, text, col)
-        elif col.type in ("int", "float"):
-            typed[col.name] = _check_number(chk, text, col)
-        elif col.type == "date":
-            typed[col.name] = _check_date(chk, text, col)
-        elif col.type == "bool":
-            typed[col.name] = _check_bool(chk, text, col)
-        else:
-            typed[col.name] = text_or_missing(text.where(text != ""))
+        if col.type == "str" and not col.choices and col.name in cells:
+            typed[col.name] = _text_column(cells[col.name])  # nothing to check value by value
+            continue
+        typed[col.name] = _type_column(chk, cells, col.name, partial(_type_spec_column, col=col))
     for name in cells.columns:
         if name in typed or name in ("lat", "lon"):
             continue
-        text = cells[name]
-        numbers = parse_numbers(text)
-        numeric = (text != "").any() and not ((text != "") & numbers.isna()).any()
-        typed[name] = (
-            numbers.astype("float64") if numeric else text_or_missing(text.where(text != ""))
-        )
+        typed[name] = _type_column(chk, cells, name, _type_extra_column)
     return pd.DataFrame(typed, index=cells.index)
 
 
@@ -260,11 +358,21 @@ def _check_duplicates(chk: Checker, cells: pd.DataFrame, spec: TableSpec) -> np.
     """Flag repeated rows and repeated/empty ids; return the duplicate-row mask."""
     if not len(cells):
         return np.zeros(0, dtype=bool)
-    hashes = pd.util.hash_pandas_object(cells, index=False)
-    dup_rows = hashes.duplicated(keep="first").to_numpy()
+    id_col = spec.id_column
+    dup_rows = np.zeros(len(cells), dtype=bool)
+    # two equal rows have equal ids: only rows whose id cell repeats need hashing
+    maybe = (
+        cells[id_col].duplicated(keep=False).to_numpy()
+        if id_col and id_col in cells
+        else np.ones(len(cells), dtype=bool)
+    )
+    where = np.flatnonzero(maybe)
+    hashes = pd.util.hash_pandas_object(cells.iloc[where], index=False).to_numpy()
+    dup_rows[where] = pd.Series(hashes).duplicated(keep="first").to_numpy()
     if dup_rows.any():
-        first = pd.Series(np.arange(len(cells)), index=hashes.to_numpy()).groupby(level=0).first()
-        first_row = first.reindex(hashes.to_numpy()).to_numpy() + 2
+        first = pd.Series(where, index=hashes).groupby(level=0).first()
+        first_row = np.zeros(len(cells), dtype=np.int64)
+        first_row[where] = first.reindex(hashes).to_numpy() + 2
         chk.flag(
             dup_rows,
             None,
@@ -273,7 +381,6 @@ def _check_duplicates(chk: Checker, cells: pd.DataFrame, spec: TableSpec) -> np.
             code="duplicate_row",
             hint="delete one of them",
         )
-    id_col = spec.id_column
     if id_col and id_col in cells:
         ids = cells[id_col].str.strip()
         chk.flag(
@@ -305,6 +412,7 @@ _INVISIBLE = r"[\u200b-\u200f\u2060\ufeff\u00ad]"
 #: C0 control characters (but tab, line feed, carriage return) and DEL: they break
 #: GraphML/GEXF and most viewers.
 CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
 def fold_ids(ids: pd.Series) -> pd.Series:
@@ -352,7 +460,11 @@ def _check_lookalike_ids(chk: Checker, ids: pd.Series, id_col: str, already: np.
 
 def _check_control_characters(chk: Checker, cells: pd.DataFrame) -> None:
     for column in cells.columns:
+        if not has_control_bytes(cells[column], _CONTROL_BYTES):
+            continue  # the bytes of the whole column hold none: no cell to look at
         bad = regex_contains(cells[column], CONTROL_CHARACTERS)
+        if not bad.any():
+            continue
         chk.flag(
             bad,
             column,
@@ -368,7 +480,7 @@ def _check_categories(
 ) -> None:
     kind = frame["kind"].fillna("")
     text = cells["category"] if "category" in cells else pd.Series("", index=cells.index)
-    category = _normalise_word(text)
+    category = _per_distinct(text, _normalise_word)
     frame["category"] = text_or_missing(category.where(category != ""))
     bad = kind.isin(list(ASSET_CATEGORIES)) & ~_category_allowed(kind, category)
     if not bad.any():
@@ -394,6 +506,17 @@ def _check_categories(
         code="unknown_category",
         hint=lambda i: hints.get((kinds[i], cats[i])),
     )
+
+
+def _per_distinct(text: pd.Series, change: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``change(text)``, computed once per distinct value when values repeat (cell by cell)."""
+    if len(text) < BY_VALUE_MIN_ROWS:
+        return change(text)
+    codes, values = pd.factorize(text, use_na_sentinel=False)
+    if len(values) > len(text) // 2:
+        return change(text)
+    changed = change(pd.Series(values, dtype=text.dtype))
+    return pd.Series(changed.array.take(codes), index=text.index)
 
 
 def _category_allowed(kind: pd.Series, category: pd.Series) -> pd.Series:
