@@ -215,7 +215,7 @@ def _entries(register: pd.DataFrame) -> pd.DataFrame:
     frame = frame[frame["lat"].notna() & frame["lon"].notna()].reset_index(drop=True)
     frame["number_key"] = company_key(frame["company_number"])
     frame["name_key"] = name_key(frame["name"]).replace("", pd.NA)
-    frame["place"] = frame["lat"].round(5).astype(str) + "," + frame["lon"].round(5).astype(str)
+    frame["place"] = _place_keys(frame["lat"], frame["lon"])
     from_assets = frame["source"] == "assets"
     if from_assets.any() and (~from_assets).any():
         own = frame[~from_assets]
@@ -224,6 +224,24 @@ def _entries(register: pd.DataFrame) -> pd.DataFrame:
         )
         frame = frame[~(from_assets & shadowed)].reset_index(drop=True)
     return frame
+
+
+def _place_keys(lat: pd.Series, lon: pd.Series) -> np.ndarray:
+    """One number per distinct place: the coordinates rounded to 5 decimals (about 1 m).
+
+    Two rounded floats are the same place when their bits are: ``-0.0`` and
+    ``0.0`` stay apart, as their text (``"-0.0"``, ``"0.0"``) does.
+    """
+    bits = np.column_stack(
+        [
+            np.round(lat.to_numpy(dtype="float64"), 5).view(np.int64),
+            np.round(lon.to_numpy(dtype="float64"), 5).view(np.int64),
+        ]
+    )
+    if not len(bits):
+        return np.zeros(0, dtype=np.int64)
+    _, place = np.unique(bits, axis=0, return_inverse=True)
+    return np.ravel(place).astype(np.int64)
 
 
 def _by_key(entries: pd.DataFrame, key: str) -> dict[str, list[int]]:
