@@ -190,7 +190,9 @@ def read_supplier_register(
 
 def register_from_assets(assets: gpd.GeoDataFrame) -> pd.DataFrame:
     """The dataset's located financial assets as a supplier register (``source`` = ``assets``)."""
-    firms = assets[(assets["kind"] == "financial") & assets.geometry.notna()]
+    used = ["name", "registered_number", "postcode", "category", "precision"]
+    columns = [c for c in used if c in assets] + [assets.geometry.name]
+    firms = assets.loc[(assets["kind"] == "financial") & assets.geometry.notna(), columns]
     firms = firms[~firms.geometry.is_empty]
     number = firms["registered_number"] if "registered_number" in firms else pd.NA
     return pd.DataFrame(
@@ -232,16 +234,9 @@ def _place_keys(lat: pd.Series, lon: pd.Series) -> np.ndarray:
     Two rounded floats are the same place when their bits are: ``-0.0`` and
     ``0.0`` stay apart, as their text (``"-0.0"``, ``"0.0"``) does.
     """
-    bits = np.column_stack(
-        [
-            np.round(lat.to_numpy(dtype="float64"), 5).view(np.int64),
-            np.round(lon.to_numpy(dtype="float64"), 5).view(np.int64),
-        ]
-    )
-    if not len(bits):
-        return np.zeros(0, dtype=np.int64)
-    _, place = np.unique(bits, axis=0, return_inverse=True)
-    return np.ravel(place).astype(np.int64)
+    lat_of, lats = pd.factorize(np.round(lat.to_numpy(dtype="float64"), 5).view(np.int64))
+    lon_of, _ = pd.factorize(np.round(lon.to_numpy(dtype="float64"), 5).view(np.int64))
+    return lon_of.astype(np.int64) * max(len(lats), 1) + lat_of
 
 
 def _by_key(entries: pd.DataFrame, key: str) -> dict[str, list[int]]:
