@@ -97,6 +97,11 @@ def _area_label(names: dict[object, object], area: str) -> str:
     return "no known area" if area == OUTSIDE_AREAS else str(names.get(area, area))
 
 
+def _at(values: pd.Series, positions: np.ndarray) -> np.ndarray:
+    """``values.to_numpy(dtype=object)[positions]``, converting only the rows taken."""
+    return values.take(positions).to_numpy(dtype=object)
+
+
 def _take(values: pd.Series, positions: np.ndarray, index: pd.Index) -> pd.Series:
     """``values`` (one per distinct value) at ``positions``, as a column with ``index``."""
     return pd.Series(values.take(positions).array, index=index)
@@ -655,9 +660,9 @@ class Engine:
         frame = pd.DataFrame(
             {
                 "asset_id": self.assets.ids[a],
-                "asset_name": af["name"].to_numpy(dtype=object)[a],
-                "asset_kind": af["kind"].to_numpy(dtype=object)[a],
-                "asset_category": af["category"].to_numpy(dtype=object)[a],
+                "asset_name": _at(af["name"], a),
+                "asset_kind": _at(af["kind"], a),
+                "asset_category": _at(af["category"], a),
                 "opportunity_id": self.opps.ids[o],
                 "opportunity_title": of["title"].to_numpy(dtype=object)[o],
                 "opportunity_type": of["type"].to_numpy(dtype=object)[o],
@@ -669,7 +674,7 @@ class Engine:
                 "skills_partial": self.labels(comp["via_r"] & ~comp["via_p"]),
                 "skills_missing": self.labels(missing_bits),
                 "distance_m": comp["distance_m"],
-                "area_code": af["area_code"].to_numpy(dtype=object)[a],
+                "area_code": _at(af["area_code"], a),
                 "imd_decile": af["imd_decile"].to_numpy(dtype=float)[a],
                 "pathway": of["pathway"].to_numpy(dtype=object)[o],
                 "count": af["count"].to_numpy(dtype=float, na_value=np.nan)[a],
@@ -692,8 +697,10 @@ class Engine:
     def assets_frame(self) -> gpd.GeoDataFrame:
         """The asset side as matched (public columns only, ``ASSET_COLUMNS``)."""
         f = self.assets.frame
-        out = f.rename(columns={"id": "asset_id"}).copy()
-        out["skill_codes"] = [";".join(cs) for cs in self.assets.codes]
+        out = f.rename(columns={"id": "asset_id"})
+        # joined once per distinct code list
+        joined = np.array([";".join(cs) for cs in self._code_lists], dtype=object)
+        out["skill_codes"] = joined[self._code_list_of] if len(out) else []
         out["count"] = pd.to_numeric(out["count"], errors="coerce").astype("Int64")
         out["members"] = pd.to_numeric(out["members"], errors="coerce").astype("Int64")
         return gpd.GeoDataFrame(out.reindex(columns=ASSET_COLUMNS), geometry="geometry", crs=f.crs)
