@@ -17,7 +17,7 @@ import shapely
 from cwb.dataset.io import read_dataset
 from cwb.flows.table import dataset_places
 from cwb.matching.core import match, match_dataset
-from cwb.matching.engine import _metric_xy
+from cwb.matching.engine import _id_order, _metric_xy
 from cwb.matching.gaps import _text_column
 from cwb.matching.prune import _ranges, iter_classes, plausible_assets
 from cwb.matching.skills import skill_resolutions, unknown_skills
@@ -176,3 +176,10 @@ def test_dataset_places_of_some_codes_are_those_of_all(demo) -> None:
     found = [w for w in wanted if w in every.index]
     pd.testing.assert_frame_equal(some.loc[found], every.loc[found])
     assert some.dtypes.equals(every.dtypes)
+
+
+def test_ids_are_ordered_as_python_orders_them() -> None:
+    ids = np.array(["b", "a", "A1", "a", "é", "z", "10", "9", "\ud800x"], dtype=object)
+    expected = sorted(range(len(ids)), key=lambda i: ids[i])  # stable, by code points
+    assert _id_order(ids).tolist() == expected  # a lone surrogate: numpy's sort
+    assert _id_order(ids[:8]).tolist() == sorted(range(8), key=lambda i: ids[i])

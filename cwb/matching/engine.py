@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
 import shapely
 from scipy import sparse
@@ -95,6 +97,14 @@ def _metric_xy(geoms: gpd.GeoSeries, crs: object) -> tuple[np.ndarray, np.ndarra
 
 def _area_label(names: dict[object, object], area: str) -> str:
     return "no known area" if area == OUTSIDE_AREAS else str(names.get(area, area))
+
+
+def _id_order(ids: np.ndarray) -> np.ndarray:
+    """A stable argsort of string ids (pyarrow's, by UTF-8 bytes: the order of code points)."""
+    try:
+        return pc.sort_indices(pa.array(ids, type=pa.large_string())).to_numpy().astype(np.int64)
+    except (pa.ArrowException, UnicodeEncodeError):  # not UTF-8 text: numpy's sort
+        return np.argsort(ids.astype(str), kind="stable")
 
 
 def _at(values: pd.Series, positions: np.ndarray) -> np.ndarray:
@@ -192,7 +202,7 @@ def _human_groups(
     small = groups["count"] < min_count
     suppressed = int(groups.loc[small, "count"].sum())
     groups = groups.loc[~small]
-    kept = set(groups["id"])
+    kept = set(groups["id"].to_numpy(dtype=object).tolist())
     kept_members = {g: m for g, m in members.items() if g in kept}
     return gpd.GeoDataFrame(groups, geometry="geometry", crs=human.crs), kept_members, suppressed
 
@@ -314,7 +324,7 @@ class Engine:
         decile = frame["imd_decile"].to_numpy(dtype=float)
         self.deprivation = np.where(np.isnan(decile), 0.5, np.clip((10.0 - decile) / 9.0, 0.0, 1.0))
         self.capacity = frame["capacity"].to_numpy(dtype=float)
-        order = np.argsort(self.assets.ids.astype(str), kind="stable")
+        order = _id_order(self.assets.ids)
         self.asset_rank = np.empty(len(order), dtype=np.int64)
         self.asset_rank[order] = np.arange(len(order))
 
