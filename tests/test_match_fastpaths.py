@@ -15,12 +15,14 @@ import pytest
 import shapely
 
 from cwb.dataset.io import read_dataset
+from cwb.dataset.parsing import parse_dates
 from cwb.flows.table import dataset_places
 from cwb.matching.core import match, match_dataset
 from cwb.matching.engine import _id_order, _metric_xy
 from cwb.matching.gaps import _text_column
 from cwb.matching.prune import _ranges, iter_classes, plausible_assets
 from cwb.matching.skills import skill_resolutions, unknown_skills
+from cwb.spend.load import date_values
 from cwb.spend.register import _place_keys
 from cwb.spend.relocal import _FirmTerms
 from cwb.text import _normalise_names_slow, normalise_names
@@ -183,3 +185,12 @@ def test_ids_are_ordered_as_python_orders_them() -> None:
     expected = sorted(range(len(ids)), key=lambda i: ids[i])  # stable, by code points
     assert _id_order(ids).tolist() == expected  # a lone surrogate: numpy's sort
     assert _id_order(ids[:8]).tolist() == sorted(range(8), key=lambda i: ids[i])
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_spend_dates_read_once_per_distinct_cell_as_parse_dates_reads_them(dtype: object) -> None:
+    cells = ["01/04/2024", "2024-04-01", None, "", "Apr 2024", "45000", "garbage", "01/04/2024"]
+    dates = pd.Series(cells, dtype=dtype, index=range(3, 11))
+    got = date_values(dates)
+    pd.testing.assert_series_equal(got, parse_dates(dates).values, check_exact=True)
+    assert got[3] == got[4] == got[10] == pd.Timestamp("2024-04-01") and pd.isna(got[9])
