@@ -99,6 +99,15 @@ def _area_label(names: dict[object, object], area: str) -> str:
     return "no known area" if area == OUTSIDE_AREAS else str(names.get(area, area))
 
 
+def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values (as objects, missing included) of a column, in order of appearance.
+
+    The same as factorizing ``values.to_numpy(dtype=object)``, without converting every row.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, np.asarray(uniques.to_numpy(dtype=object), dtype=object)
+
+
 def _id_order(ids: np.ndarray) -> np.ndarray:
     """A stable argsort of string ids (pyarrow's, by UTF-8 bytes: the order of code points)."""
     try:
@@ -287,12 +296,8 @@ class Engine:
         )
         frame["capacity"] = pd.to_numeric(frame["capacity"], errors="coerce").astype(float)
         # codes of each distinct (skills, sector) pair, resolved once, in order of appearance
-        skills_of, skills_values = pd.factorize(
-            frame["skills"].to_numpy(dtype=object), use_na_sentinel=False
-        )
-        sector_of, sector_values = pd.factorize(
-            frame["sector"].to_numpy(dtype=object), use_na_sentinel=False
-        )
+        skills_of, skills_values = _distinct(frame["skills"])
+        sector_of, sector_values = _distinct(frame["sector"])
         pair_of, pairs = pd.factorize(skills_of * (len(sector_values) + 1) + sector_of)
         memo: dict[tuple[object, object], int] = {}
         distinct: list[list[str]] = []

@@ -520,9 +520,10 @@ def _resolutions(ds: Dataset, vocab: Vocabulary | None, *, rows_of_known: bool) 
     for table, frame in (("assets", ds.assets), ("opportunities", ds.opportunities)):
         if frame is None or "skills" not in frame:
             continue
-        ids = frame["id"].astype(str).to_numpy(dtype=object)
+        ids = frame["id"].astype(str)  # converted to objects only for the rows listed
         # each distinct cell is split once; a term's rows are those of the cells naming it
-        cell_of, cells = pd.factorize(frame["skills"].to_numpy(dtype=object), use_na_sentinel=False)
+        cell_of, cells = pd.factorize(frame["skills"], use_na_sentinel=False)
+        cells = cells.to_numpy(dtype=object)
         order = np.argsort(cell_of, kind="stable")
         bounds = np.searchsorted(cell_of[order], np.arange(len(cells) + 1))
         term_rows: dict[str, list[np.ndarray]] = {}
@@ -543,7 +544,7 @@ def _resolutions(ds: Dataset, vocab: Vocabulary | None, *, rows_of_known: bool) 
                 "label": res.suggestion if res.method == "unknown" else vocab.label(res.code),
                 "score": res.score,
                 "count": count,
-                "rows": ";".join(ids[rows].tolist()),
+                "rows": ";".join(ids.take(rows).to_numpy(dtype=object).tolist()),
             }
     out = pd.DataFrame(list(records.values()), columns=RESOLUTION_COLUMNS)
     if len(out):
