@@ -132,7 +132,8 @@ def resident_flows(ds: Dataset, result: Any) -> tuple[pd.DataFrame, list[str]]:
     assets = getattr(result, "assets", None)
     if assets is None or "kind" not in assets:
         return _empty(), notes  # a result without the matched assets names no areas
-    groups = assets[assets["kind"] == "human"]
+    # the three columns used, of the resident groups only (a result may hold a million assets)
+    groups = pd.DataFrame(assets.loc[assets["kind"] == "human", ["asset_id", "area_code", "count"]])
     if groups.empty:
         return _empty(), notes
     area_of = groups.set_index("asset_id")["area_code"].astype(str)

@@ -9,6 +9,7 @@ of the dataset (its representative point), an asset, an opportunity or a project
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -173,7 +174,7 @@ def place_points(flows: pd.DataFrame, ds: Dataset | None = None) -> pd.DataFrame
     places = places.set_index("place").sort_index()
     places["name"] = places.index.map(names)
     if ds is not None:
-        known = dataset_places(ds)
+        known = dataset_places(ds, places.index)
         known = known[~known.index.duplicated()]
         codes = pd.Series(places.index, index=places.index)
         missing_xy = places["lat"].isna() | places["lon"].isna()
@@ -187,19 +188,37 @@ def place_points(flows: pd.DataFrame, ds: Dataset | None = None) -> pd.DataFrame
     return places.reset_index()[PLACE_COLUMNS]
 
 
-def dataset_places(ds: Dataset) -> pd.DataFrame:
-    """Every place of a dataset a flow may name, indexed by code or id: name, lat, lon."""
+def dataset_places(ds: Dataset, wanted: Iterable[str] | None = None) -> pd.DataFrame:
+    """Every place of a dataset a flow may name, indexed by code or id: name, lat, lon.
+
+    With ``wanted``, only the places of those codes or ids (a flows table names a
+    few of a million assets).
+    """
+    keep = None if wanted is None else pd.Index([str(w) for w in wanted]).unique()
+
+    def among(table: pd.DataFrame, key: str, name: str, public: bool = False) -> pd.DataFrame:
+        rows = np.ones(len(table), dtype=bool)
+        if public and "kind" in table:
+            rows = (table["kind"] != "human").to_numpy()
+        if keep is None:
+            return table[rows] if public else table
+        wanted_rows = rows & table[key].astype(str).isin(keep).to_numpy()
+        if rows.any() and not wanted_rows.any():
+            # one row no flow names keeps the columns' types as the whole table gives them
+            named = np.flatnonzero(rows & table[name].notna().to_numpy())
+            wanted_rows[named[0] if len(named) else np.flatnonzero(rows)[0]] = True
+        return table[wanted_rows]
+
     frames = []
     projects = ds.projects
-    frames.append(_points(projects, "id", "name"))
+    frames.append(_points(among(projects, "id", "name"), "id", "name"))
     if len(ds.areas):
-        areas = ds.areas.copy()
+        areas = among(ds.areas, "code", "name").copy()
         areas["geometry"] = areas.geometry.representative_point()
         frames.append(_points(areas, "code", "name"))
     for table, name in ((ds.assets, "name"), (ds.opportunities, "title")):
         if len(table):
-            public = table[table["kind"] != "human"] if "kind" in table else table
-            frames.append(_points(public, "id", name))
+            frames.append(_points(among(table, "id", name, public=True), "id", name))
     return pd.concat(frames)
 
 

@@ -206,10 +206,18 @@ def allocate(result: MatchResult, *, settings: MatchSettings | None = None) -> A
     """
     settings = settings or result.settings
     matches = result.matches
-    opps = pd.DataFrame(result.opportunities.drop(columns="geometry"))
-    assets = pd.DataFrame(result.assets.drop(columns="geometry"))
+    opps = result.opportunities
     demand_units = dict(zip(opps["opportunity_id"], _units(opps["quantity"]), strict=True))
-    count_units = dict(zip(assets["asset_id"], _units(assets["count"]), strict=True))
+    # supply units of the matched assets only (a result may hold a million assets)
+    assets = result.assets
+    matched = assets["asset_id"].isin(matches["asset_id"].unique()).to_numpy()
+    count_units = dict(
+        zip(
+            assets["asset_id"].to_numpy(dtype=object)[matched],
+            _units(assets["count"][matched]),
+            strict=True,
+        )
+    )
 
     pairs = matches[
         [
@@ -460,8 +468,10 @@ def _allocation_tables(
     supply["allocated"] = supply["quantity"].fillna(0).astype("int64")
     supply["spare"] = supply["supply"] - supply["allocated"]
     supply["unit"] = np.where(supply["_mode"] == "lots", "contracts", "units")
-    names = result.assets[["asset_id", "name", "kind", "category"]]
-    supply = supply.merge(pd.DataFrame(names), on="asset_id", how="left")
+    assets = result.assets
+    offered_assets = assets["asset_id"].isin(supply["asset_id"].unique()).to_numpy()
+    names = pd.DataFrame(assets.loc[offered_assets, ["asset_id", "name", "kind", "category"]])
+    supply = supply.merge(names, on="asset_id", how="left")
     supply = supply.sort_values(["asset_id", "unit"], ignore_index=True)[SUPPLY_COLUMNS]
     return Allocation(assignments[ASSIGNMENT_COLUMNS], demand[DEMAND_COLUMNS], supply)
 

@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyproj
 import shapely
 from scipy import sparse
 
@@ -70,7 +73,19 @@ def _metric_xy(geoms: gpd.GeoSeries, crs: object) -> tuple[np.ndarray, np.ndarra
     x = np.full(len(geoms), np.nan)
     y = np.full(len(geoms), np.nan)
     if located.any():
-        g = gpd.GeoSeries(geoms.to_numpy()[located], crs=geoms.crs or WGS84).to_crs(crs)
+        shapes = geoms.to_numpy()[located]
+        source = pyproj.CRS.from_user_input(geoms.crs or WGS84)
+        target = pyproj.CRS.from_user_input(crs)
+        if (shapely.get_type_id(shapes) == 0).all() and not shapely.has_z(shapes).any():
+            # plain points: their coordinates through the transformer GeoSeries.to_crs uses
+            px, py = shapely.get_x(shapes), shapely.get_y(shapes)
+            if not source.is_exact_same(target):
+                px, py = pyproj.Transformer.from_crs(source, target, always_xy=True).transform(
+                    px, py
+                )
+            x[located], y[located] = px, py
+            return x, y, located
+        g = gpd.GeoSeries(shapes, crs=source).to_crs(target)
         pts = g.to_numpy()
         not_point = shapely.get_type_id(pts) != 0
         if not_point.any():
@@ -80,8 +95,41 @@ def _metric_xy(geoms: gpd.GeoSeries, crs: object) -> tuple[np.ndarray, np.ndarra
     return x, y, located
 
 
-def _area_label(names: pd.Series, area: str) -> str:
+def _area_label(names: dict[object, object], area: str) -> str:
     return "no known area" if area == OUTSIDE_AREAS else str(names.get(area, area))
+
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values (as objects, missing included) of a column, in order of appearance.
+
+    The same as factorizing ``values.to_numpy(dtype=object)``, without converting every row.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, np.asarray(uniques.to_numpy(dtype=object), dtype=object)
+
+
+def _id_order(ids: np.ndarray) -> np.ndarray:
+    """A stable argsort of string ids (pyarrow's, by UTF-8 bytes: the order of code points)."""
+    try:
+        return pc.sort_indices(pa.array(ids, type=pa.large_string())).to_numpy().astype(np.int64)
+    except (pa.ArrowException, UnicodeEncodeError):  # not UTF-8 text: numpy's sort
+        return np.argsort(ids.astype(str), kind="stable")
+
+
+def _at(values: pd.Series, positions: np.ndarray) -> np.ndarray:
+    """``values.to_numpy(dtype=object)[positions]``, converting only the rows taken."""
+    return values.take(positions).to_numpy(dtype=object)
+
+
+def _take(values: pd.Series, positions: np.ndarray, index: pd.Index) -> pd.Series:
+    """``values`` (one per distinct value) at ``positions``, as a column with ``index``."""
+    return pd.Series(values.take(positions).array, index=index)
+
+
+#: The asset columns the matching uses.
+_ASSET_KEEP = (
+    "id name kind category sector skills capacity count members area_code geometry".split()
+)
 
 
 # -- the two sides ----------------------------------------------------------------------------
@@ -122,11 +170,9 @@ def _human_groups(
         )
         frame = frame.sort_values(["area_code", "key", "id"], kind="stable", ignore_index=True)
         points = (
-            areas.set_index("code").geometry.representative_point()
-            if len(areas)
-            else pd.Series(dtype=object)
+            areas.set_index("code").geometry.representative_point().to_dict() if len(areas) else {}
         )
-        names = areas.set_index("code")["name"] if len(areas) else pd.Series(dtype=object)
+        names = areas.set_index("code")["name"].to_dict() if len(areas) else {}
         area = frame["area_code"].to_numpy(dtype=object)
         key = frame["key"].to_numpy(dtype=object)
         ids = frame["id"].to_numpy(dtype=object)
@@ -165,7 +211,7 @@ def _human_groups(
     small = groups["count"] < min_count
     suppressed = int(groups.loc[small, "count"].sum())
     groups = groups.loc[~small]
-    kept = set(groups["id"])
+    kept = set(groups["id"].to_numpy(dtype=object).tolist())
     kept_members = {g: m for g, m in members.items() if g in kept}
     return gpd.GeoDataFrame(groups, geometry="geometry", crs=human.crs), kept_members, suppressed
 
@@ -208,8 +254,10 @@ class Engine:
         return self
 
     def _prepare_assets(self, ds: Dataset) -> None:
-        assets = ds.assets
-        area_codes = assign_area_codes(assets, ds.areas)
+        area_codes = assign_area_codes(ds.assets, ds.areas)
+        # only the columns used: copying every column of a million assets costs seconds
+        used = [c for c in _ASSET_KEEP if c in ds.assets and c != ds.assets.geometry.name]
+        assets = ds.assets[[*used, ds.assets.geometry.name]]
         human = (assets["kind"] == "human").to_numpy()
         public = assets.loc[~human].copy()
         public["area_code"] = area_codes[~human].to_numpy()
@@ -218,19 +266,7 @@ class Engine:
         groups, self.members, self.suppressed = _human_groups(
             assets.loc[human], area_codes[human], ds.areas, self.vocab, ds.min_count
         )
-        keep = [
-            "id",
-            "name",
-            "kind",
-            "category",
-            "sector",
-            "skills",
-            "capacity",
-            "count",
-            "members",
-            "area_code",
-            "geometry",
-        ]
+        keep = _ASSET_KEEP
         frame = pd.concat(
             [public.reindex(columns=keep), groups.reindex(columns=keep)], ignore_index=True
         )
@@ -253,20 +289,22 @@ class Engine:
             if len(ds.areas) and "imd_decile" in ds.areas
             else pd.Series(dtype=float)
         )
-        frame["area_name"] = frame["area_code"].map(names)
-        frame["imd_decile"] = frame["area_code"].map(deciles).astype(float)
+        area_of, area_values = pd.factorize(frame["area_code"], use_na_sentinel=False)
+        frame["area_name"] = _take(pd.Series(area_values).map(names), area_of, frame.index)
+        frame["imd_decile"] = _take(
+            pd.Series(area_values).map(deciles).astype(float), area_of, frame.index
+        )
         frame["capacity"] = pd.to_numeric(frame["capacity"], errors="coerce").astype(float)
-        # codes of each distinct (skills, sector) pair, resolved once
+        # codes of each distinct (skills, sector) pair, resolved once, in order of appearance
+        skills_of, skills_values = _distinct(frame["skills"])
+        sector_of, sector_values = _distinct(frame["sector"])
+        pair_of, pairs = pd.factorize(skills_of * (len(sector_values) + 1) + sector_of)
         memo: dict[tuple[object, object], int] = {}
         distinct: list[list[str]] = []
-        index = np.empty(len(frame), dtype=np.int64)
-        for row, (skills, sector) in enumerate(
-            zip(
-                frame["skills"].to_numpy(dtype=object),
-                frame["sector"].to_numpy(dtype=object),
-                strict=True,
-            )
-        ):
+        list_of_pair = np.empty(len(pairs), dtype=np.int64)
+        for n, pair in enumerate(pairs.tolist()):
+            skills = skills_values[pair // (len(sector_values) + 1)]
+            sector = sector_values[pair % (len(sector_values) + 1)]
             key = (
                 skills if isinstance(skills, str) else None,
                 sector if isinstance(sector, str) else None,
@@ -282,7 +320,8 @@ class Engine:
                     own += [c for c in self._sector_codes(sector) if c not in own]
                 j = memo[key] = len(distinct)
                 distinct.append(own)
-            index[row] = j
+            list_of_pair[n] = j
+        index = list_of_pair[pair_of]
         frame["located"] = located
         codes = [distinct[j] for j in index.tolist()]
         self.assets = _Side(frame, frame["id"].to_numpy(dtype=object), x, y, codes)
@@ -290,7 +329,7 @@ class Engine:
         decile = frame["imd_decile"].to_numpy(dtype=float)
         self.deprivation = np.where(np.isnan(decile), 0.5, np.clip((10.0 - decile) / 9.0, 0.0, 1.0))
         self.capacity = frame["capacity"].to_numpy(dtype=float)
-        order = np.argsort(self.assets.ids.astype(str), kind="stable")
+        order = _id_order(self.assets.ids)
         self.asset_rank = np.empty(len(order), dtype=np.int64)
         self.asset_rank[order] = np.arange(len(order))
 
@@ -636,9 +675,9 @@ class Engine:
         frame = pd.DataFrame(
             {
                 "asset_id": self.assets.ids[a],
-                "asset_name": af["name"].to_numpy(dtype=object)[a],
-                "asset_kind": af["kind"].to_numpy(dtype=object)[a],
-                "asset_category": af["category"].to_numpy(dtype=object)[a],
+                "asset_name": _at(af["name"], a),
+                "asset_kind": _at(af["kind"], a),
+                "asset_category": _at(af["category"], a),
                 "opportunity_id": self.opps.ids[o],
                 "opportunity_title": of["title"].to_numpy(dtype=object)[o],
                 "opportunity_type": of["type"].to_numpy(dtype=object)[o],
@@ -650,7 +689,7 @@ class Engine:
                 "skills_partial": self.labels(comp["via_r"] & ~comp["via_p"]),
                 "skills_missing": self.labels(missing_bits),
                 "distance_m": comp["distance_m"],
-                "area_code": af["area_code"].to_numpy(dtype=object)[a],
+                "area_code": _at(af["area_code"], a),
                 "imd_decile": af["imd_decile"].to_numpy(dtype=float)[a],
                 "pathway": of["pathway"].to_numpy(dtype=object)[o],
                 "count": af["count"].to_numpy(dtype=float, na_value=np.nan)[a],
@@ -673,8 +712,10 @@ class Engine:
     def assets_frame(self) -> gpd.GeoDataFrame:
         """The asset side as matched (public columns only, ``ASSET_COLUMNS``)."""
         f = self.assets.frame
-        out = f.rename(columns={"id": "asset_id"}).copy()
-        out["skill_codes"] = [";".join(cs) for cs in self.assets.codes]
+        out = f.rename(columns={"id": "asset_id"})
+        # joined once per distinct code list
+        joined = np.array([";".join(cs) for cs in self._code_lists], dtype=object)
+        out["skill_codes"] = joined[self._code_list_of] if len(out) else []
         out["count"] = pd.to_numeric(out["count"], errors="coerce").astype("Int64")
         out["members"] = pd.to_numeric(out["members"], errors="coerce").astype("Int64")
         return gpd.GeoDataFrame(out.reindex(columns=ASSET_COLUMNS), geometry="geometry", crs=f.crs)

@@ -219,43 +219,62 @@ def _untapped(result: MatchResult) -> pd.DataFrame:
     engine = result._engine
     assert engine is not None  # a result of match(), which keeps its engine
     assets = result.assets
-    ids = assets["asset_id"].to_numpy(dtype=object)
     located = assets["located"].to_numpy(dtype=bool)
     # assets with some plausible pair at all (before min_score / top_k)
-    plausible = np.zeros(len(ids), dtype=bool)
-    reachable_types = np.zeros(len(ids), dtype=bool)
+    plausible = np.zeros(len(assets), dtype=bool)
+    reachable_types = np.zeros(len(assets), dtype=bool)
     opp_types = np.unique(engine.opp_type)
     for t in opp_types:
         reachable_types |= engine.eligible[engine.asset_cat, t]
     if len(engine.opps.ids):
         plausible = plausible_assets(engine)
-    reasons = np.where(
-        ~located,
-        "not located",
-        np.where(
-            ~reachable_types,
+    # one reason code per asset; the text only for the assets kept
+    reason_of = np.where(~located, 0, np.where(~reachable_types, 1, np.where(~plausible, 2, 3)))
+    texts = np.array(
+        [
+            "not located",
             "no opportunity of a type this asset can serve",
-            np.where(
-                ~plausible,
-                f"no opportunity within {result.settings.max_distance_m / 1000:g} km asks for "
-                "these skills",
-                f"every link scores below {result.settings.min_score:g} or is outranked",
-            ),
-        ),
+            f"no opportunity within {result.settings.max_distance_m / 1000:g} km asks for "
+            "these skills",
+            f"every link scores below {result.settings.min_score:g} or is outranked",
+        ],
+        dtype=object,
     )
-    keep = ~pd.Index(ids).isin(result.matches["asset_id"].unique())
+    keep = ~assets["asset_id"].isin(result.matches["asset_id"].unique()).to_numpy()
+    # sorted by kind, category and asset id (engine.asset_rank: the ids' order) before
+    # the columns are taken, so that the big table is built once, in order
+    kept = np.flatnonzero(keep)
+    kind = assets["kind"].to_numpy(dtype=object)
+    category = assets["category"].to_numpy(dtype=object)
+    order = np.lexsort(
+        (engine.asset_rank[kept], _sort_codes(category[kept]), _sort_codes(kind[kept]))
+    )
+    rows = kept[order]
+    text = ("asset_id", "name", "kind", "category", "area_code", "skills")
     out = pd.DataFrame(
         {
-            "asset_id": ids[keep],
-            "name": assets["name"].to_numpy(dtype=object)[keep],
-            "kind": assets["kind"].to_numpy(dtype=object)[keep],
-            "category": assets["category"].to_numpy(dtype=object)[keep],
-            "area_code": assets["area_code"].to_numpy(dtype=object)[keep],
-            "count": assets["count"].to_numpy()[keep],
-            "skills": assets["skills"].to_numpy(dtype=object)[keep],
-            "reason": reasons[keep],
+            **{c: _text_column(assets[c], rows) for c in text},
+            "count": assets["count"].to_numpy()[rows],
+            "reason": pd.Series(texts).array.take(reason_of[rows]),
         }
     )
-    return out.reindex(columns=UNTAPPED_COLUMNS).sort_values(
-        ["kind", "category", "asset_id"], ignore_index=True
-    )
+    return out.reindex(columns=UNTAPPED_COLUMNS)
+
+
+def _text_column(values: pd.Series, rows: np.ndarray) -> object:
+    """``values`` at ``rows`` as a table column, typed as a column of those strings would be.
+
+    A column already of the type pandas gives strings is taken as it is (no
+    round trip through Python objects); others go through an object array.
+    """
+    if values.dtype == pd.Series(["text"]).dtype:
+        taken = values.array.take(rows)
+        if len(taken) and not taken.isna().all():
+            return taken
+    return values.to_numpy(dtype=object)[rows]
+
+
+def _sort_codes(values: np.ndarray) -> np.ndarray:
+    """Codes that sort as the values do (missing values last, as ``sort_values`` puts them)."""
+    codes, _ = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(codes) + 1, codes)

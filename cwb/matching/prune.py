@@ -195,10 +195,29 @@ class _Class:
     has_p: bool
 
 
-def iter_classes(
+@dataclass
+class _Site:
+    """Located opportunities of one type at one location, and the plausible assets near it."""
+
+    t: int
+    x: float
+    y: float
+    opps: np.ndarray
+    profiles: np.ndarray
+    profile_of: np.ndarray
+    near: np.ndarray
+
+
+def _sites(
     engine: Engine, opp_index: np.ndarray, asset_mask: np.ndarray | None = None
-) -> Iterator[_Class]:
-    """Every class of the located opportunities in ``opp_index`` with its plausible segments."""
+) -> Iterator[_Site]:
+    """Each (type, location) of the located opportunities in ``opp_index``, with its assets.
+
+    The assets are those located (and in ``asset_mask``), eligible for the type,
+    within reach of the location (an STRtree query, or every asset when there
+    are few sites) and of a skill profile plausible for one of the opportunities
+    there; empty sites are skipped.
+    """
     pairs = engine.profile_pairs()
     max_d = engine.settings.max_distance_m
     opp_index = opp_index[engine.opps.frame["located"].to_numpy()[opp_index]]
@@ -232,25 +251,33 @@ def iter_classes(
             wanted = np.zeros(pairs.n_profiles, dtype=bool)
             wanted[pairs.profile[_ranges(pairs.ptr[qs], pairs.ptr[qs + 1])]] = True
             near = nears[j][wanted[pairs.asset_profile[nears[j]]]]
-            if not len(near):
-                continue
-            pool = _pool(engine, pairs, int(t), near, float(lx), float(ly))
-            for k, q in enumerate(qs):
-                lo, hi = pairs.ptr[q], pairs.ptr[q + 1]
-                ps = pairs.profile[lo:hi]
-                first = np.searchsorted(pool.seg_prof, ps, "left")
-                last = np.searchsorted(pool.seg_prof, ps, "right")
-                count = last - first
-                yield _Class(
-                    t=int(t),
-                    opps=o_l[np.ravel(q_inv) == k],
-                    pool=pool,
-                    segs=_ranges(first, last),
-                    skill=np.repeat(pairs.skill[lo:hi], count),
-                    path=np.repeat(pairs.path[lo:hi], count),
-                    full=np.repeat(pairs.full[lo:hi], count),
-                    has_p=bool(pairs.has_p[q]),
-                )
+            if len(near):
+                yield _Site(int(t), float(lx), float(ly), o_l, qs, np.ravel(q_inv), near)
+
+
+def iter_classes(
+    engine: Engine, opp_index: np.ndarray, asset_mask: np.ndarray | None = None
+) -> Iterator[_Class]:
+    """Every class of the located opportunities in ``opp_index`` with its plausible segments."""
+    pairs = engine.profile_pairs()
+    for site in _sites(engine, opp_index, asset_mask):
+        pool = _pool(engine, pairs, site.t, site.near, site.x, site.y)
+        for k, q in enumerate(site.profiles):
+            lo, hi = pairs.ptr[q], pairs.ptr[q + 1]
+            ps = pairs.profile[lo:hi]
+            first = np.searchsorted(pool.seg_prof, ps, "left")
+            last = np.searchsorted(pool.seg_prof, ps, "right")
+            count = last - first
+            yield _Class(
+                t=site.t,
+                opps=site.opps[site.profile_of == k],
+                pool=pool,
+                segs=_ranges(first, last),
+                skill=np.repeat(pairs.skill[lo:hi], count),
+                path=np.repeat(pairs.path[lo:hi], count),
+                full=np.repeat(pairs.full[lo:hi], count),
+                has_p=bool(pairs.has_p[q]),
+            )
 
 
 def _zero_nan(x: np.ndarray) -> np.ndarray:
@@ -391,10 +418,13 @@ def select_pairs(
 
 def plausible_assets(engine: Engine) -> np.ndarray:
     """Whether each asset has at least one plausible pair (before ``min_score`` and ``top_k``)."""
+    # the pools of iter_classes without their sorting: every entry of a pool is in some
+    # class (the site's assets all have a profile plausible for one of its opportunities)
     out = np.zeros(len(engine.assets.ids), dtype=bool)
-    for c in iter_classes(engine, np.arange(len(engine.opps.ids))):
-        starts, ends = c.pool.seg_start[c.segs], c.pool.seg_end[c.segs]
-        out[c.pool.idx[_ranges(starts, ends)]] = True
+    for site in _sites(engine, np.arange(len(engine.opps.ids))):
+        dx = engine.assets.x[site.near] - site.x
+        dist = np.round(np.hypot(dx, engine.assets.y[site.near] - site.y), 1)
+        out[site.near[dist <= engine.settings.max_distance_m]] = True
     return out
 
 

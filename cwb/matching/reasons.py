@@ -74,7 +74,7 @@ def match_reasons(
             "count",
         )
     }
-    area_names = engine.assets.frame["area_name"].to_numpy(dtype=object)[a].tolist()
+    area_names = engine.assets.frame["area_name"].take(a).to_numpy(dtype=object).tolist()
     free = (engine.opp_nreq[o] == 0).tolist()
     qual = comp["qual"].tolist()
     path_scores = comp["pathway"].tolist()

@@ -506,14 +506,24 @@ def skill_resolutions(ds: Dataset, vocab: Vocabulary | None = None) -> pd.DataFr
     it (``count``) and their ids (``rows``, ``;``-joined). Human assets are
     included by id only; no other field of theirs is reported.
     """
+    return _resolutions(ds, vocab, rows_of_known=True)
+
+
+def _resolutions(ds: Dataset, vocab: Vocabulary | None, *, rows_of_known: bool) -> pd.DataFrame:
+    """:func:`skill_resolutions`; without ``rows_of_known``, ``rows`` is empty for known terms.
+
+    (Joining the ids of every row of a known skill costs seconds on a million
+    assets, and :func:`unknown_skills` drops those rows.)
+    """
     vocab = vocab or Vocabulary.for_dataset(ds)
     records: dict[tuple[str, str], dict[str, object]] = {}
     for table, frame in (("assets", ds.assets), ("opportunities", ds.opportunities)):
         if frame is None or "skills" not in frame:
             continue
-        ids = frame["id"].astype(str).to_numpy(dtype=object)
+        ids = frame["id"].astype(str)  # converted to objects only for the rows listed
         # each distinct cell is split once; a term's rows are those of the cells naming it
-        cell_of, cells = pd.factorize(frame["skills"].to_numpy(dtype=object), use_na_sentinel=False)
+        cell_of, cells = pd.factorize(frame["skills"], use_na_sentinel=False)
+        cells = cells.to_numpy(dtype=object)
         order = np.argsort(cell_of, kind="stable")
         bounds = np.searchsorted(cell_of[order], np.arange(len(cells) + 1))
         term_rows: dict[str, list[np.ndarray]] = {}
@@ -521,8 +531,10 @@ def skill_resolutions(ds: Dataset, vocab: Vocabulary | None = None) -> pd.DataFr
             for term in split_list(cell):
                 term_rows.setdefault(term, []).append(order[bounds[u] : bounds[u + 1]])
         for term, parts in term_rows.items():
-            rows = np.sort(np.concatenate(parts), kind="stable")
             res = vocab.resolve(term)
+            count = sum(len(p) for p in parts)  # the cells' rows do not overlap
+            shown = rows_of_known or res.method == "unknown"
+            rows = np.sort(np.concatenate(parts), kind="stable") if shown else parts[0][:0]
             records[(table, term)] = {
                 "table": table,
                 "term": term,
@@ -531,8 +543,8 @@ def skill_resolutions(ds: Dataset, vocab: Vocabulary | None = None) -> pd.DataFr
                 "code": res.code,
                 "label": res.suggestion if res.method == "unknown" else vocab.label(res.code),
                 "score": res.score,
-                "count": len(rows),
-                "rows": ";".join(ids[rows].tolist()),
+                "count": count,
+                "rows": ";".join(ids.take(rows).to_numpy(dtype=object).tolist()),
             }
     out = pd.DataFrame(list(records.values()), columns=RESOLUTION_COLUMNS)
     if len(out):
@@ -548,7 +560,7 @@ def unknown_skills(ds: Dataset, vocab: Vocabulary | None = None) -> pd.DataFrame
     Unknown terms are still matched (identical terms match each other); this
     list tells researchers which synonyms to add to the vocabulary.
     """
-    res = skill_resolutions(ds, vocab)
+    res = _resolutions(ds, vocab, rows_of_known=False)
     unknown = res[res["method"] == "unknown"].rename(columns={"label": "suggestion"})
     # a term only a few residents name would single them out: see cwb.privacy
     unknown = drop_rare_resident_terms(unknown, ds.assets, min_count=ds.min_count)

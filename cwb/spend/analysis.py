@@ -30,7 +30,6 @@ import pandas as pd
 from cwb._atomic import write_text_atomic
 from cwb.dataset.io import read_dataset
 from cwb.dataset.model import WGS84, Dataset
-from cwb.dataset.parsing import parse_dates
 from cwb.dataset.schema import SPEND
 from cwb.errors import UsageError
 from cwb.safe_output import neutralise_frame
@@ -50,6 +49,7 @@ from cwb.spend.load import (
     MAPPING_SETTINGS,
     READ_NOTES,
     SpendSettings,
+    date_values,
     financial_year,
     prepare_transactions,
     read_spend_file,
@@ -232,7 +232,7 @@ def _complete(table: pd.DataFrame) -> gpd.GeoDataFrame:
 def _before_after(dates: pd.Series, cutoff: str | None) -> pd.Series:
     if not cutoff:
         return pd.Series("unknown", index=dates.index, dtype=object)
-    parsed = parse_dates(dates).values
+    parsed = date_values(dates)
     when = pd.Timestamp(cutoff)
     out = np.where(
         parsed.isna(), "unknown", np.where(parsed < when, f"before {cutoff}", f"from {cutoff}")

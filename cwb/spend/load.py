@@ -307,12 +307,27 @@ def _bool_word(value: object) -> str | None:
     return None
 
 
+def date_values(dates: pd.Series) -> pd.Series:
+    """The dates of :func:`cwb.dataset.parsing.parse_dates`, each distinct cell read once.
+
+    (A spend file repeats a few hundred dates over many thousand rows.)
+    """
+    if not (
+        isinstance(dates.dtype, pd.StringDtype) or pd.api.types.is_datetime64_any_dtype(dates.dtype)
+    ):
+        # objects: 1, 1.0 and True are one key to factorize but three texts to parse_dates
+        return read_dates(dates).values
+    cell_of, cells = pd.factorize(dates, use_na_sentinel=False)
+    distinct = read_dates(pd.Series(cells, dtype=dates.dtype)).values
+    return pd.Series(distinct.to_numpy()[cell_of], index=dates.index, dtype=distinct.dtype)
+
+
 def financial_year(dates: pd.Series, periods: pd.Series, start_month: int) -> pd.Series:
     """Reporting-year label of each row: ``2016-17`` (start_month 4) or ``2016`` (start_month 1).
 
     Rows without a date use their ``period`` text; rows with neither get ``"unknown"``.
     """
-    parsed = read_dates(dates).values
+    parsed = date_values(dates)
     year = parsed.dt.year
     if start_month == 1:
         label = year.astype("Int64").astype("string")

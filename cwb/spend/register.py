@@ -190,7 +190,9 @@ def read_supplier_register(
 
 def register_from_assets(assets: gpd.GeoDataFrame) -> pd.DataFrame:
     """The dataset's located financial assets as a supplier register (``source`` = ``assets``)."""
-    firms = assets[(assets["kind"] == "financial") & assets.geometry.notna()]
+    used = ["name", "registered_number", "postcode", "category", "precision"]
+    columns = [c for c in used if c in assets] + [assets.geometry.name]
+    firms = assets.loc[(assets["kind"] == "financial") & assets.geometry.notna(), columns]
     firms = firms[~firms.geometry.is_empty]
     number = firms["registered_number"] if "registered_number" in firms else pd.NA
     return pd.DataFrame(
@@ -215,7 +217,7 @@ def _entries(register: pd.DataFrame) -> pd.DataFrame:
     frame = frame[frame["lat"].notna() & frame["lon"].notna()].reset_index(drop=True)
     frame["number_key"] = company_key(frame["company_number"])
     frame["name_key"] = name_key(frame["name"]).replace("", pd.NA)
-    frame["place"] = frame["lat"].round(5).astype(str) + "," + frame["lon"].round(5).astype(str)
+    frame["place"] = _place_keys(frame["lat"], frame["lon"])
     from_assets = frame["source"] == "assets"
     if from_assets.any() and (~from_assets).any():
         own = frame[~from_assets]
@@ -224,6 +226,17 @@ def _entries(register: pd.DataFrame) -> pd.DataFrame:
         )
         frame = frame[~(from_assets & shadowed)].reset_index(drop=True)
     return frame
+
+
+def _place_keys(lat: pd.Series, lon: pd.Series) -> np.ndarray:
+    """One number per distinct place: the coordinates rounded to 5 decimals (about 1 m).
+
+    Two rounded floats are the same place when their bits are: ``-0.0`` and
+    ``0.0`` stay apart, as their text (``"-0.0"``, ``"0.0"``) does.
+    """
+    lat_of, lats = pd.factorize(np.round(lat.to_numpy(dtype="float64"), 5).view(np.int64))
+    lon_of, _ = pd.factorize(np.round(lon.to_numpy(dtype="float64"), 5).view(np.int64))
+    return lon_of.astype(np.int64) * max(len(lats), 1) + lat_of
 
 
 def _by_key(entries: pd.DataFrame, key: str) -> dict[str, list[int]]:

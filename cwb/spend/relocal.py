@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from cwb.dataset.model import WGS84, Dataset
@@ -20,7 +21,7 @@ from cwb.dataset.schema import OPPORTUNITIES
 from cwb.errors import UsageError
 from cwb.spend.geo import Geography, as_list
 from cwb.spend.load import ALL_BUYERS, SpendSettings
-from cwb.text import normalise_text, normalise_texts
+from cwb.text import normalise_text
 
 if TYPE_CHECKING:
     from cwb.dataset.manifest import Project
@@ -33,14 +34,32 @@ __all__ = ["relocalisable_opportunities", "relocalisable_table"]
 _NAMES_SHOWN = 10
 
 
-def _firm_terms(firms: pd.DataFrame) -> dict[str, pd.Index]:
-    """Firms by the words they work in: their normalised sector and each of their skills."""
-    if firms.empty:
-        return {}
-    skills = firms["skills"].fillna("").astype(str).str.split(";").explode()
-    terms = pd.concat([normalise_texts(firms["sector"]), normalise_texts(skills)])
-    terms = terms[terms != ""]
-    return {term: idx.unique() for term, idx in terms.groupby(terms).groups.items()}
+class _FirmTerms:
+    """Firms by the words they work in: their normalised sector and each of their skills.
+
+    Positional (row ``i`` of the firms table). :meth:`firms` lists the firms
+    working in a term in the order they first name it: by sector first, then
+    by a skill, each in table order.
+    """
+
+    def __init__(self, firms: pd.DataFrame) -> None:
+        # each distinct value is normalised once; the rows keep codes into the distinct values
+        sector = firms["sector"].fillna("").astype(str)
+        sector_of, sectors = pd.factorize(sector.to_numpy(dtype=object), use_na_sentinel=False)
+        self.sector_terms = np.array([normalise_text(v) for v in sectors], dtype=object)
+        self.sector_of = sector_of
+        skills = firms["skills"].fillna("").astype(str)
+        self.skills_of, cells = pd.factorize(skills.to_numpy(dtype=object), use_na_sentinel=False)
+        self.cell_terms = [{normalise_text(v) for v in str(c).split(";")} for c in cells]
+
+    def firms(self, term: str) -> np.ndarray:
+        """Positions of the firms working in ``term`` (none for the empty term)."""
+        if term == "":
+            return np.zeros(0, dtype=np.int64)
+        by_sector = (self.sector_terms == term)[self.sector_of]
+        cells = np.array([term in terms for terms in self.cell_terms], dtype=bool)
+        by_skill = cells[self.skills_of] & ~by_sector
+        return np.concatenate([np.flatnonzero(by_sector), np.flatnonzero(by_skill)])
 
 
 def relocalisable_table(
@@ -65,33 +84,36 @@ def relocalisable_table(
         & (analysis.leakage["leakage_gbp"] > settings.min_leakage)
     ]
     assets = ds.assets
-    firms = assets[
-        (assets["kind"] == "financial") & assets["category"].isin(settings.enterprise_categories)
-    ]
+    wanted_firms = (assets["kind"] == "financial") & assets["category"].isin(
+        settings.enterprise_categories
+    )
+    # only the columns used: a copy of every column of a million assets costs seconds
+    used = ["id", "name", "sector", "skills", "capacity", "postcode", "area_code"]
+    firms = assets.loc[wanted_firms, [c for c in used if c in assets] + [assets.geometry.name]]
     if len(firms):
         geo = next(g for g in geos if g.name == analysis.local)
         firms = firms[geo.membership(_complete_assets(firms)).fillna(False).astype(bool)]
-    by_term = _firm_terms(firms)
+    terms = _FirmTerms(firms)
     capacity = pd.to_numeric(firms["capacity"], errors="coerce")
+    ids = firms["id"].astype(str).to_numpy(dtype=object)
+    firm_names = firms["name"].astype(str).to_numpy(dtype=object)
     mapped = {str(k).casefold(): str(v) for k, v in settings.sector_map.items()}
     rows = []
     for _, row in leak.iterrows():
         wanted = mapped.get(str(row["sector"]).casefold(), str(row["sector"]))
-        term = normalise_text(wanted)
-        chosen = firms.loc[by_term.get(term, pd.Index([]))]
-        caps = capacity[chosen.index]
+        chosen = terms.firms(normalise_text(wanted))
+        caps = capacity.iloc[chosen]
         known = int(caps.notna().sum())
         total_cap = round(float(caps.sum()), 2) if known else float("nan")
-        if chosen.empty:
+        if not len(chosen):
             addressable = 0.0
         else:
             addressable = (
                 round(min(float(row["leakage_gbp"]), total_cap), 2) if known else float("nan")
             )
-        names = chosen["name"].astype(str).tolist()
-        shown = ";".join(names[:_NAMES_SHOWN])
-        if len(names) > _NAMES_SHOWN:
-            shown += f" (+{len(names) - _NAMES_SHOWN} more)"
+        shown = ";".join(firm_names[chosen[:_NAMES_SHOWN]])
+        if len(chosen) > _NAMES_SHOWN:
+            shown += f" (+{len(chosen) - _NAMES_SHOWN} more)"
         rows.append(
             {
                 "buyer": row["buyer"],
@@ -99,7 +121,7 @@ def relocalisable_table(
                 "catalogue_sector": wanted,
                 "leakage_gbp": row["leakage_gbp"],
                 "enterprises": len(chosen),
-                "enterprise_ids": ";".join(chosen["id"].astype(str)),
+                "enterprise_ids": ";".join(ids[chosen]),
                 "enterprise_names": shown,
                 "capacity_gbp": total_cap,
                 "capacity_known": known,
