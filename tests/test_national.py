@@ -250,7 +250,7 @@ def test_candidate_matching_equals_matching_the_whole_catchment(
     with executor() as run:
         result = national_match(run, scope, tmp_path / "out")
     for project in scope.projects:
-        assets = store.read_catchment("assets", project, scope.radius_m)
+        assets = store.read_catchment("assets", project, scope.radius_m, columns=None)
         opportunities = store.read_small("opportunities")
         opportunities = opportunities[opportunities["project"] == project.id]
         ds = Dataset(

@@ -37,6 +37,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import shapely
 from pyproj import Transformer
@@ -109,30 +110,77 @@ class Store:
             if p.bbox is not None and _meets(p.bbox, bbox)
         ]
 
-    def read_bbox(self, table: str, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
-        """Rows of ``table`` whose bounding box meets ``bbox`` (lon/lat), read by bbox only."""
-        found = [read_boxes(self.path / p.path, [bbox]) for _, p in self.overlapping(table, bbox)]
+    def read_bbox(
+        self,
+        table: str,
+        bbox: tuple[float, float, float, float],
+        columns: Sequence[str] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Rows of ``table`` whose bounding box meets ``bbox`` (lon/lat), read by bbox only.
+
+        ``columns``: the columns to read besides the geometry (default: every column).
+        """
+        found = self._read_arrow(table, bbox, columns)
+        return self.empty(table, columns) if found is None else to_geoframe(found)
+
+    def _read_arrow(
+        self,
+        table: str,
+        bbox: tuple[float, float, float, float],
+        columns: Sequence[str] | None,
+    ) -> pa.Table | None:
+        wanted = None if columns is None else [*columns, "geometry", "bbox"]
+        found = [
+            read_boxes(self.path / p.path, [bbox], wanted) for _, p in self.overlapping(table, bbox)
+        ]
         found = [t for t in found if t.num_rows]
-        if not found:
-            return self.empty(table)
-        return to_geoframe(pa.concat_tables(found))
+        return pa.concat_tables(found) if found else None
 
-    def read_catchment(self, table: str, project: Project, radius_m: float) -> gpd.GeoDataFrame:
-        """Rows of ``table`` within ``radius_m`` metres of ``project`` (read by bbox)."""
+    def read_catchment(
+        self,
+        table: str,
+        project: Project,
+        radius_m: float,
+        columns: Sequence[str] | None = settings.CATCHMENT_COLUMNS,
+    ) -> gpd.GeoDataFrame:
+        """Rows of ``table`` within ``radius_m`` metres of ``project`` (read by bbox).
+
+        ``columns``: the columns to read besides the geometry — by default
+        ``settings.CATCHMENT_COLUMNS`` (those of them the table has); ``None`` reads
+        every column. The distance is measured in Arrow, from each row's point (a
+        point's bbox; other shapes' representative point), before any row becomes a
+        Python object; points are built from their bbox (:func:`table_geometry`).
+        """
         metric = self.manifest.metric_crs or "EPSG:27700"
-        bbox = catchment_bbox(project, radius_m, metric)
-        rows = self.read_bbox(table, bbox)
-        if not len(rows):
-            return rows
-        distance = metre_distances(rows.geometry, [project], metric)[:, 0]
-        return rows[distance <= radius_m].reset_index(drop=True)
+        if columns is not None:
+            known = self.columns(table)
+            columns = [c for c in columns if c in known]
+        found = self._read_arrow(table, catchment_bbox(project, radius_m, metric), columns)
+        if found is None:
+            return self.empty(table, columns)
+        lon, lat = table_points(found)
+        located = ~np.isnan(lon)
+        inside = np.zeros(len(lon), dtype=bool)
+        if located.any():
+            x, y = transformer(WGS84, metric).transform(lon[located], lat[located])
+            px, py = transformer(WGS84, metric).transform(project.lon, project.lat)
+            inside[located] = np.hypot(np.asarray(x) - px, np.asarray(y) - py) <= radius_m
+        return to_geoframe(found.filter(pa.array(inside)))
 
-    def empty(self, table: str) -> gpd.GeoDataFrame:
-        """``table`` with its columns and no row."""
+    def columns(self, table: str) -> list[str]:
+        """The columns of ``table`` (from its first file's schema)."""
+        files = self.files(table) if table in PARTITIONED else [self.path / f"{table}.parquet"]
+        if not files or not files[0].exists():
+            return []
+        return list(pq.read_schema(files[0]).names)
+
+    def empty(self, table: str, columns: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        """``table`` with its columns (or ``columns`` and the geometry) and no row."""
         files = self.files(table) if table in PARTITIONED else [self.path / f"{table}.parquet"]
         if not files or not files[0].exists():
             return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84))
-        return gpd.read_parquet(files[0]).iloc[:0]
+        wanted = None if columns is None else [*columns, "geometry"]
+        return gpd.read_parquet(files[0], columns=wanted).iloc[:0]
 
     def read_small(self, table: str) -> gpd.GeoDataFrame:
         """A small table (opportunities, areas) whole."""
@@ -285,16 +333,10 @@ def read_boxes(
     handle = pq.ParquetFile(path)
     groups = _groups_meeting(handle, boxes)
     # first the bbox column alone: which rows, hence which row groups, are wanted
-    box = handle.read_row_groups(groups, columns=["bbox"])["bbox"].combine_chunks()
-    valid = np.asarray(box.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    xmin, ymin, xmax, ymax = (
-        np.asarray(box.field(k).to_numpy(zero_copy_only=False), dtype=float)
-        for k in ("xmin", "ymin", "xmax", "ymax")
-    )
-    keep = np.zeros(len(valid), dtype=bool)
-    for x0, y0, x1, y1 in boxes:
+    xmin, ymin, xmax, ymax = box_arrays(handle.read_row_groups(groups, columns=["bbox"]))
+    keep = np.zeros(len(xmin), dtype=bool)
+    for x0, y0, x1, y1 in boxes:  # NaN (no bbox) compares false
         keep |= (xmin <= x1) & (xmax >= x0) & (ymin <= y1) & (ymax >= y0)
-    keep &= valid
     sizes = [handle.metadata.row_group(g).num_rows for g in groups]
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     hits = [i for i in range(len(groups)) if keep[starts[i] : starts[i + 1]].any()]
@@ -305,14 +347,70 @@ def read_boxes(
     return table if columns is None or "bbox" in columns else table.drop_columns(["bbox"])
 
 
+def box_arrays(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """xmin, ymin, xmax, ymax of each row's ``bbox`` as floats (NaN where it is null)."""
+    box = table["bbox"].combine_chunks()
+    valid = np.asarray(box.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    out = []
+    for k in ("xmin", "ymin", "xmax", "ymax"):
+        values = np.asarray(box.field(k).to_numpy(zero_copy_only=False), dtype=float)
+        out.append(np.where(valid, values, np.nan))
+    return out[0], out[1], out[2], out[3]
+
+
+def table_points(
+    table: pa.Table, geometry: Callable[[], pa.ChunkedArray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """lon, lat of each row's point: a point's bbox, other shapes' representative point.
+
+    Only the rows whose bbox is not a point are decoded, from the ``geometry`` column
+    (or the column ``geometry()`` reads, when the table has none); rows without a
+    location get NaN.
+    """
+    xmin, ymin, xmax, ymax = box_arrays(table)
+    lon, lat = xmin.copy(), ymin.copy()
+    shapes = np.flatnonzero(~np.isnan(xmin) & ((xmin != xmax) | (ymin != ymax)))
+    if len(shapes):
+        column = geometry() if geometry is not None else table["geometry"]
+        wkb = column.take(pa.array(shapes)).to_numpy(zero_copy_only=False)
+        points = shapely.point_on_surface(shapely.from_wkb(wkb))
+        lon[shapes], lat[shapes] = shapely.get_x(points), shapely.get_y(points)
+    return lon, lat
+
+
+#: Length of the WKB of a 2-D point (byte order, type, x, y).
+_POINT_WKB = 21
+
+
+def table_geometry(table: pa.Table) -> np.ndarray:
+    """The shapely geometry of each row of a store table.
+
+    Points are built from their bbox (``shapely.points``: the same coordinates, no WKB
+    parsed); other shapes are decoded from WKB.
+    """
+    column = table["geometry"]
+    if "bbox" not in table.column_names:
+        return np.asarray(shapely.from_wkb(column.to_numpy(zero_copy_only=False)), dtype=object)
+    xmin, ymin, xmax, ymax = box_arrays(table)
+    size = pc.fill_null(pc.binary_length(column), -1).to_numpy()
+    point = (size == _POINT_WKB) & np.isfinite(xmin) & (xmin == xmax) & (ymin == ymax)
+    out = np.full(len(xmin), None, dtype=object)
+    if point.any():
+        out[point] = shapely.points(xmin[point], ymin[point])
+    rest = np.flatnonzero(~point & (size >= 0))
+    if len(rest):
+        out[rest] = shapely.from_wkb(column.take(pa.array(rest)).to_numpy(zero_copy_only=False))
+    return out
+
+
 def to_geoframe(table: pa.Table) -> gpd.GeoDataFrame:
     """A store table (Arrow, WKB geometry in WGS84) as a GeoDataFrame, without the bbox column.
 
-    Quicker than geopandas' reader for small tables: the CRS is not parsed from the file.
+    Quicker than geopandas' reader: the CRS is not parsed from the file and points are
+    built from their bbox (:func:`table_geometry`).
     """
-    wkb = table["geometry"].to_numpy(zero_copy_only=False)
+    geometry = gpd.GeoSeries(table_geometry(table), crs=WGS84)
     frame = table.drop_columns([c for c in ("geometry", "bbox") if c in table.column_names])
-    geometry = gpd.GeoSeries(shapely.from_wkb(wkb), crs=WGS84)
     return gpd.GeoDataFrame(frame.to_pandas(), geometry=geometry, crs=WGS84)
 
 
@@ -415,6 +513,7 @@ def build_store(
         manifest = _merge_projects(manifest, check.context.manifest)
         small["areas"].append(check.areas)
         small["opportunities"].append(check.opportunities)
+    seen.clear()  # the ids' hashes: not needed by pass 2
     if manifest is None:
         raise UsageError("no source to build a store from")
     partitions = {}
