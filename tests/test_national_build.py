@@ -174,6 +174,10 @@ def test_bench_national_reports_each_step(tmp_path: Path) -> None:
         <= by_step["catchment_read"].detail["median_s"]
         <= by_step["catchment_read"].detail["slowest_s"]
     )
+    assert by_step["catchment_read"].detail["slowest_scheme"] in {
+        p.id for p in read_projects("nhp")
+    }
+    assert by_step["catchment_read"].detail["slowest_cpu_s"] > 0
     assert by_step["catalogue_plain_whole"].detail["not_run"] == "needs ~0 GB"
     assert by_step["catalogue_store"].detail["assets"] > 0
     assert "load" in by_step["catalogue_store"].detail

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,12 +161,7 @@ class Store:
         if found is None:
             return self.empty(table, columns)
         lon, lat = table_points(found)
-        located = ~np.isnan(lon)
-        inside = np.zeros(len(lon), dtype=bool)
-        if located.any():
-            x, y = transformer(WGS84, metric).transform(lon[located], lat[located])
-            px, py = transformer(WGS84, metric).transform(project.lon, project.lat)
-            inside[located] = np.hypot(np.asarray(x) - px, np.asarray(y) - py) <= radius_m
+        inside = within_radius(lon, lat, project, radius_m, metric)
         return to_geoframe(found.filter(pa.array(inside)))
 
     def columns(self, table: str) -> list[str]:
@@ -266,6 +263,56 @@ def catchment_bbox(
         x - radius_m, y - radius_m, x + radius_m, y + radius_m, densify_pts=21
     )
     return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+
+
+#: Relative margin around the radius where :func:`within_radius` measures exactly.
+_RING = 0.02
+
+
+def within_radius(
+    lon: np.ndarray, lat: np.ndarray, centre: Project, radius_m: float, metric_crs: str
+) -> np.ndarray:
+    """Whether each lon/lat point lies within ``radius_m`` metres of ``centre``.
+
+    The same answer as projecting every point to ``metric_crs`` (``metre_distances``),
+    quicker: the projection is linearised about the centre (central differences), the
+    points clearly inside or outside are decided by it, and only those within 2% of the
+    radius are projected. The linearisation is checked at the catchment's corners first;
+    where it errs by more than a quarter of the margin, every point is projected.
+    """
+    forward = transformer(WGS84, metric_crs)
+    cx, cy = forward.transform(centre.lon, centre.lat)
+    inside = np.zeros(len(lon), dtype=bool)
+    if not len(lon):
+        return inside
+    d = 0.001
+    xs, ys = forward.transform(
+        [centre.lon - d, centre.lon + d, centre.lon, centre.lon],
+        [centre.lat, centre.lat, centre.lat - d, centre.lat + d],
+    )
+    jac = np.array([[xs[1] - xs[0], xs[3] - xs[2]], [ys[1] - ys[0], ys[3] - ys[2]]]) / (2 * d)
+
+    def linear(lo: np.ndarray, la: np.ndarray) -> np.ndarray:
+        dl, dp = lo - centre.lon, la - centre.lat
+        return np.hypot(jac[0, 0] * dl + jac[0, 1] * dp, jac[1, 0] * dl + jac[1, 1] * dp)
+
+    box = catchment_bbox(centre, radius_m, metric_crs)
+    probe_lon = np.array([box[0], box[2], box[0], box[2], box[0], box[2], centre.lon, centre.lon])
+    probe_lat = np.array([box[1], box[1], box[3], box[3], centre.lat, centre.lat, box[1], box[3]])
+    px, py = forward.transform(probe_lon, probe_lat)
+    exact = np.hypot(np.asarray(px) - cx, np.asarray(py) - cy)
+    sure = bool(np.all(np.abs(linear(probe_lon, probe_lat) - exact) <= _RING / 4 * radius_m))
+    located = ~np.isnan(lon)
+    if sure:
+        near = linear(lon, lat)
+        inside = near <= radius_m * (1 - _RING)
+        check = np.flatnonzero(located & ~inside & (near <= radius_m * (1 + _RING)))
+    else:
+        check = np.flatnonzero(located)
+    if len(check):
+        x, y = forward.transform(lon[check], lat[check])
+        inside[check] = np.hypot(np.asarray(x) - cx, np.asarray(y) - cy) <= radius_m
+    return inside
 
 
 def metric_xy(
@@ -382,6 +429,24 @@ def table_points(
 _POINT_WKB = 21
 
 
+#: Points built per thread at least (shapely releases the GIL while it builds them).
+_POINTS_PER_THREAD = 50_000
+
+
+def _points(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``shapely.points(x, y)``, in slices on a thread per core when there are many."""
+    threads = min(os.cpu_count() or 1, settings.STORE_READ_THREADS, len(x) // _POINTS_PER_THREAD)
+    if threads < 2:
+        return np.asarray(shapely.points(x, y), dtype=object)
+    edges = np.linspace(0, len(x), threads + 1).astype(int)
+    with ThreadPoolExecutor(threads) as pool:
+        parts = pool.map(
+            lambda i: shapely.points(x[edges[i] : edges[i + 1]], y[edges[i] : edges[i + 1]]),
+            range(threads),
+        )
+        return np.concatenate(list(parts))
+
+
 def table_geometry(table: pa.Table) -> np.ndarray:
     """The shapely geometry of each row of a store table.
 
@@ -396,7 +461,7 @@ def table_geometry(table: pa.Table) -> np.ndarray:
     point = (size == _POINT_WKB) & np.isfinite(xmin) & (xmin == xmax) & (ymin == ymax)
     out = np.full(len(xmin), None, dtype=object)
     if point.any():
-        out[point] = shapely.points(xmin[point], ymin[point])
+        out[point] = _points(xmin[point], ymin[point])
     rest = np.flatnonzero(~point & (size >= 0))
     if len(rest):
         out[rest] = shapely.from_wkb(column.take(pa.array(rest)).to_numpy(zero_copy_only=False))
