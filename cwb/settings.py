@@ -158,3 +158,8 @@ STORE_ROWS_PER_FILE: Final[int] = 500_000
 STORE_ROW_GROUP: Final[int] = 20_000
 #: Rows validated, keyed and sorted at once while a store is built (``--batch-rows``).
 STORE_BATCH_ROWS: Final[int] = 250_000
+#: Columns a catchment read (``Store.read_catchment``) returns by default, with the
+#: geometry: what the catalogue of a catchment needs (``columns=None`` reads every column).
+CATCHMENT_COLUMNS: Final[tuple[str, ...]] = ("id", "name", "kind", "category", "count")
+#: Threads a catchment read builds its points on at most (one per core, up to this many).
+STORE_READ_THREADS: Final[int] = 4

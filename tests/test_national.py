@@ -10,9 +10,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import shapely
 from typer.testing import CliRunner
 
 from cwb.catalogue import catalogue
@@ -32,7 +35,13 @@ from cwb.national import (
     read_projects,
     scope_for,
 )
-from cwb.national.store import catchment_bbox, metre_distances
+from cwb.national.store import (
+    catchment_bbox,
+    metre_distances,
+    table_geometry,
+    transformer,
+    within_radius,
+)
 from cwb.synth.generate import synth_tables, write_synth
 
 SITES = 3  # the first New Hospital Programme schemes (Smethwick, Liverpool, Carlisle)
@@ -118,6 +127,58 @@ def test_catchment_read_by_bbox_equals_the_full_filter(store_path: Path) -> None
     assert 0 < len(expected) < len(every)
     box = catchment_bbox(project, 3_000)
     assert len(store.overlapping("assets", box)) < len(store.partitions["assets"])
+    # the default columns (and the geometry), built from the bbox: the same points
+    assert list(near.columns) == ["id", "name", "kind", "category", "count", "geometry"]
+    every = every.set_index("id").loc[near["id"]]
+    assert shapely.equals(near.geometry.to_numpy(), every.geometry.to_numpy()).all()
+    assert (near["kind"].to_numpy() == every["kind"].to_numpy()).all()
+    whole = store.read_catchment("assets", project, 3_000, columns=None)
+    assert set(whole.columns) == set(every.reset_index().columns) - {"bbox"}
+
+
+def test_within_radius_is_exact_at_the_edge() -> None:
+    """Points a metre either side of the radius, all round: decided as projecting them is."""
+    project = read_projects("nhp")[0]
+    metric = "EPSG:27700"
+    cx, cy = transformer("EPSG:4326", metric).transform(project.lon, project.lat)
+    angle = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    radius = np.concatenate([np.full(720, 4_999.0), np.full(720, 5_001.0), [0.0, 3_000, 9_000]])
+    angle = np.concatenate([angle, angle, [0.0, 1.0, 2.0]])
+    lon, lat = transformer(metric, "EPSG:4326").transform(
+        cx + radius * np.cos(angle), cy + radius * np.sin(angle)
+    )
+    lon, lat = np.append(lon, np.nan), np.append(lat, np.nan)  # a row with no location
+    got = within_radius(lon, lat, project, 5_000, metric)
+    want = np.append(radius <= 5_000, False)
+    np.testing.assert_array_equal(got, want)
+    far_crs = within_radius(lon, lat, project, 5_000, "EPSG:3857")  # distances of Web Mercator
+    x, y = transformer("EPSG:4326", "EPSG:3857").transform(lon, lat)
+    mx, my = transformer("EPSG:4326", "EPSG:3857").transform(project.lon, project.lat)
+    np.testing.assert_array_equal(far_crs, np.hypot(x - mx, y - my) <= 5_000)
+
+
+def test_table_geometry_builds_points_from_the_bbox_and_decodes_other_shapes(
+    tmp_path: Path,
+) -> None:
+    shapes = [
+        shapely.Point(-1.5, 52.25),
+        None,
+        shapely.box(-1, 52, -0.9, 52.1),
+        shapely.LineString([(-1, 52), (-1, 52)]),  # a bbox that is a point, not a point
+        shapely.Point(0.125, 51.5),
+        shapely.Point(),
+    ]
+    frame = gpd.GeoDataFrame({"id": list("abcdef")}, geometry=shapes, crs="EPSG:4326")
+    frame.to_parquet(tmp_path / "t.parquet", write_covering_bbox=True)
+    table = pq.read_table(tmp_path / "t.parquet")
+    got = table_geometry(table)
+    assert got[1] is None
+    for mine, theirs in zip(got, shapes, strict=True):
+        if theirs is not None:
+            assert mine.geom_type == theirs.geom_type
+            assert shapely.equals_exact(mine, theirs, tolerance=0) or (
+                mine.is_empty and theirs.is_empty
+            )
 
 
 def test_duplicate_ids_across_sources_stop_the_build(sources: list[Path], tmp_path: Path) -> None:
@@ -250,7 +311,7 @@ def test_candidate_matching_equals_matching_the_whole_catchment(
     with executor() as run:
         result = national_match(run, scope, tmp_path / "out")
     for project in scope.projects:
-        assets = store.read_catchment("assets", project, scope.radius_m)
+        assets = store.read_catchment("assets", project, scope.radius_m, columns=None)
         opportunities = store.read_small("opportunities")
         opportunities = opportunities[opportunities["project"] == project.id]
         ds = Dataset(

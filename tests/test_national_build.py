@@ -16,7 +16,7 @@ from cwb.cli import app
 from cwb.dataset.validate import validate_dataset
 from cwb.errors import DatasetError
 from cwb.national import build_store, executor, open_store, read_projects
-from cwb.national.build import GB_BOUNDS, hilbert_keys
+from cwb.national.build import GB_BOUNDS, cross_row_problems, hilbert_keys
 from cwb.national.checks import validate_store
 from cwb.synth.generate import synth_tables, write_synth
 from cwb.synth.national import town_centres, write_national_synth
@@ -174,8 +174,71 @@ def test_bench_national_reports_each_step(tmp_path: Path) -> None:
         <= by_step["catchment_read"].detail["median_s"]
         <= by_step["catchment_read"].detail["slowest_s"]
     )
+    assert by_step["catchment_read"].detail["slowest_scheme"] in {
+        p.id for p in read_projects("nhp")
+    }
+    assert by_step["catchment_read"].detail["slowest_cpu_s"] > 0
     assert by_step["catalogue_plain_whole"].detail["not_run"] == "needs ~0 GB"
     assert by_step["catalogue_store"].detail["assets"] > 0
     assert "load" in by_step["catalogue_store"].detail
     table = write_results(results, tmp_path / "n.json").with_suffix(".md").read_text()
     assert "| 3,000 | catalogue_plain_whole | – | – |" in table
+
+
+def _whole_file_reference(keys: list[Path]) -> tuple[list[tuple[str, int, int]], np.ndarray]:
+    """The cross-row checks over whole arrays (every hash and id held at once)."""
+    read = lambda c: pd.concat([pd.read_parquet(k, columns=[c]) for k in keys])[c].to_numpy()  # noqa: E731
+
+    def firsts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        first = pd.Series(np.arange(len(values))).groupby(values).transform("min").to_numpy()
+        return first != np.arange(len(values)), first
+
+    dup, first_row = firsts(read("row_hash"))
+    ids = read("id_hash")
+    given = ids != pd.util.hash_array(np.array([""], dtype=object))[0]
+    repeated, first_id = firsts(ids)
+    repeated &= ~dup & given
+    folded, first_fold = firsts(read("fold_hash"))
+    lookalike = folded & ~(dup | repeated) & given
+    found = [("duplicate_row", int(i) + 2, int(first_row[i]) + 2) for i in np.flatnonzero(dup)]
+    for i in np.flatnonzero(repeated | lookalike):
+        first = first_id[i] if repeated[i] else first_fold[i]
+        found.append(("duplicate_id" if repeated[i] else "lookalike_id", i + 2, first + 2))
+    return found, np.unique(ids[given & ~repeated & ~dup])
+
+
+def test_cross_row_checks_a_key_file_at_a_time_equal_the_whole_file(tmp_path: Path) -> None:
+    """Repeats found from one sorted hash column at a time: as over every row at once."""
+    rng = np.random.default_rng(5)
+    n = 3_000
+    ids = np.array([f"a{i}" for i in rng.integers(0, 2_600, n)], dtype=object)
+    ids[rng.integers(0, n, 40)] = ""  # rows without an id, some repeated
+    rows = rng.integers(0, 2_900, n)  # repeated rows: the same id and row
+    ids = np.where(rows < 200, "r" + rows.astype(str), ids)
+    folded = np.char.lower(ids.astype(str)).astype(object)
+    folded[::97] = "A" + folded[::97]  # ids that fold alike only here
+    ids[::97] = "A" + ids[::97]
+    ids[::193] = np.char.upper(ids[::193].astype(str))  # look-alikes of their folded twin
+    folded[::193] = np.char.lower(ids[::193].astype(str))
+    hashed = lambda v: pd.util.hash_array(np.asarray(v, dtype=object))  # noqa: E731
+    frame = pd.DataFrame(
+        {
+            "row_hash": np.where(rows < 200, hashed(rows.astype(str)), hashed(np.arange(n))),
+            "id_hash": hashed(ids),
+            "fold_hash": hashed(folded),
+            "id": ids,
+        }
+    )
+    keys = []
+    for i, first in enumerate(range(0, n, 700)):
+        keys.append(tmp_path / f"keys-{i:05d}.parquet")
+        frame.iloc[first : first + 700].to_parquet(keys[-1], index=False)
+    problems, distinct = cross_row_problems("assets.csv", "assets", keys, "id")
+    found = [(p["code"], p["row"], int(p["reason"].split("row ")[-1].split()[0])) for p in problems]
+    want, want_distinct = _whole_file_reference(keys)
+    assert {c for c, _, _ in want} == {"duplicate_row", "duplicate_id", "lookalike_id"}
+    assert found == want
+    np.testing.assert_array_equal(distinct, want_distinct)
+    assert [p["value"] for p in problems if p["code"] == "duplicate_id"] == [
+        ids[r - 2] for c, r, _ in want if c == "duplicate_id"
+    ]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -335,57 +335,138 @@ def _firsts(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return repeated, first
 
 
+def _chunks(keys: list[Path], column: str) -> Iterator[tuple[int, np.ndarray]]:
+    """Each key file's ``column`` with the position of its first row in the file."""
+    offset = 0
+    for k in keys:
+        values = pq.read_table(k, columns=[column])[column].to_numpy(zero_copy_only=False)
+        yield offset, values
+        offset += len(values)
+
+
+def _sorted_column(files: list[Path], column: str, dtype: type = np.uint64) -> np.ndarray:
+    """Every value of ``column`` over ``files``, sorted (one array, filled and sorted in place)."""
+    n = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    every = np.empty(n, dtype=dtype)
+    for offset, values in _chunks(files, column):
+        every[offset : offset + len(values)] = values
+    every.sort()
+    return every
+
+
+def _first_of_each(ordered: np.ndarray) -> np.ndarray:
+    """Mask of the first of each run of equal values in a sorted array."""
+    first = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return first
+
+
+@dataclass(frozen=True)
+class Repeats:
+    """The rows whose hash repeats an earlier row's (ascending), each with its first row."""
+
+    rows: np.ndarray
+    first: np.ndarray
+    hashes: np.ndarray
+
+
+def _repeats(keys: list[Path], column: str) -> Repeats:
+    """:func:`_firsts` for the rows that repeat only, memory of one hash per row.
+
+    The hashes are sorted once to find the repeated values; the key files are then read
+    again a file at a time for the rows holding those values.
+    """
+    every = _sorted_column(keys, column)
+    values = np.unique(every[1:][every[1:] == every[:-1]])
+    del every
+    rows, hashes = [np.array([], dtype=np.int64)], [np.array([], dtype=np.uint64)]
+    if len(values):
+        for offset, chunk in _chunks(keys, column):
+            hit = np.flatnonzero(np.isin(chunk, values))
+            rows.append(hit + offset)
+            hashes.append(chunk[hit])
+    found, found_hashes = np.concatenate(rows), np.concatenate(hashes)
+    repeated, first = _firsts(found_hashes)
+    return Repeats(found[repeated], found[first[repeated]], found_hashes[repeated])
+
+
+def _gather(keys: list[Path], column: str, rows: np.ndarray) -> np.ndarray:
+    """``column`` at ``rows`` (ascending positions in the file), read a key file at a time."""
+    out = []
+    for offset, chunk in _chunks(keys, column):
+        lo, hi = np.searchsorted(rows, [offset, offset + len(chunk)])
+        out.append(chunk[rows[lo:hi] - offset])
+    return np.concatenate(out) if out else np.array([], dtype=object)
+
+
+def _distinct_ids(keys: list[Path], given: np.uint64, left_out: np.ndarray) -> np.ndarray:
+    """Distinct hashes of the ids in the rows not ``left_out`` (ascending positions).
+
+    ``given`` is the hash that is no id (the empty id's); a hash is kept unless every
+    row holding it is left out.
+    """
+    every = _sorted_column(keys, "id_hash")
+    keep = _first_of_each(every)
+    keep &= every != given
+    if len(left_out):
+        dropped, times = np.unique(_gather(keys, "id_hash", left_out), return_counts=True)
+        held = np.searchsorted(every, dropped, "right") - np.searchsorted(every, dropped)
+        gone = dropped[held == times]
+        if len(gone):
+            keep &= ~np.isin(every, gone)
+    return every[keep]
+
+
 def cross_row_problems(
     file: str, table: str, keys: list[Path], id_col: str | None
 ) -> tuple[list[dict[str, Any]], np.ndarray]:
     """Repeated rows, repeated ids and look-alike ids over every batch of one file.
 
     Returns the problems (as :meth:`Checker.flag` would list them, uncapped) and the
-    hashes of the file's distinct non-empty ids (for the check across sources).
+    hashes of the file's distinct non-empty ids (for the check across sources). Memory:
+    one 64-bit hash per row at a time (sorted to find the repeated values), then only
+    the rows that repeat one.
     """
-    read = lambda column: np.concatenate(  # noqa: E731
-        [pq.read_table(k, columns=[column])[column].to_numpy() for k in keys]
-    )
-    dup_rows, first_row = _firsts(read("row_hash"))
+    dups = _repeats(keys, "row_hash")
     problems: list[dict[str, Any]] = [
         {"file": file, "reason": f"duplicate row: the same as row {int(f) + 2}", "row": int(i) + 2,
          "column": None, "value": None, "hint": "delete one of them", "severity": "error",
          "code": "duplicate_row"}
-        for i, f in zip(np.flatnonzero(dup_rows), first_row[dup_rows], strict=True)
+        for i, f in zip(dups.rows, dups.first, strict=True)
     ]  # fmt: skip
-    ids_hash = read("id_hash")
     if id_col is None:
-        return problems, np.unique(ids_hash)
-    ids = None
+        every = _sorted_column(keys, "id_hash")
+        return problems, every[_first_of_each(every)]
     empty_hash = pd.util.hash_array(np.array([""], dtype=object))[0]
-    given = ids_hash != empty_hash
-    repeated, first_id = _firsts(ids_hash)
-    repeated &= ~dup_rows & given
-    folded_dup, first_fold = _firsts(read("fold_hash"))
-    lookalike = folded_dup & ~(dup_rows | repeated) & given
-    if repeated.any() or lookalike.any():
-        ids = np.concatenate(
-            [pq.read_table(k, columns=["id"])["id"].to_numpy(zero_copy_only=False) for k in keys]
-        )
-        for i in np.flatnonzero(repeated | lookalike):
-            if repeated[i]:
-                problems.append(
-                    {"file": file,
-                     "reason": f"{id_col} is already used on row {int(first_id[i]) + 2}",
-                     "row": int(i) + 2, "column": id_col, "value": clip_text(ids[i]),
-                     "hint": f"give each row its own {id_col}", "severity": "error",
-                     "code": "duplicate_id"}
-                )  # fmt: skip
-            else:
-                problems.append(
-                    {"file": file, "row": int(i) + 2, "column": id_col,
-                     "reason": f"{id_col} differs from the {id_col} on row "
-                     f"{int(first_fold[i]) + 2} only by case, character width or invisible "
-                     "characters", "value": clip_text(ascii(ids[i])),
-                     "hint": "make ids differ in what a reader sees, or make them equal",
-                     "severity": "error", "code": "lookalike_id"}
-                )  # fmt: skip
-    return problems, np.unique(ids_hash[given & ~repeated & ~dup_rows])
+    same_id = _repeats(keys, "id_hash")
+    keep = (same_id.hashes != empty_hash) & ~np.isin(same_id.rows, dups.rows)
+    repeated = dict(zip(same_id.rows[keep].tolist(), same_id.first[keep].tolist(), strict=True))
+    folded = _repeats(keys, "fold_hash")
+    keep = ~np.isin(folded.rows, dups.rows) & ~np.isin(folded.rows, same_id.rows[keep])
+    keep[keep] = _gather(keys, "id_hash", folded.rows[keep]) != empty_hash
+    lookalike = dict(zip(folded.rows[keep].tolist(), folded.first[keep].tolist(), strict=True))
+    flagged = np.array(sorted({*repeated, *lookalike}), dtype=np.int64)
+    ids = _gather(keys, "id", flagged) if len(flagged) else flagged
+    for i, value in zip(flagged.tolist(), ids, strict=True):
+        if i in repeated:
+            problems.append(
+                {"file": file,
+                 "reason": f"{id_col} is already used on row {repeated[i] + 2}",
+                 "row": i + 2, "column": id_col, "value": clip_text(value),
+                 "hint": f"give each row its own {id_col}", "severity": "error",
+                 "code": "duplicate_id"}
+            )  # fmt: skip
+        else:
+            problems.append(
+                {"file": file, "row": i + 2, "column": id_col,
+                 "reason": f"{id_col} differs from the {id_col} on row "
+                 f"{lookalike[i] + 2} only by case, character width or invisible "
+                 "characters", "value": clip_text(ascii(value)),
+                 "hint": "make ids differ in what a reader sees, or make them equal",
+                 "severity": "error", "code": "lookalike_id"}
+            )  # fmt: skip
+    left_out = np.union1d(dups.rows, same_id.rows[same_id.hashes != empty_hash])
+    return problems, _distinct_ids(keys, empty_hash, left_out)
 
 
 # --------------------------------------------------------------------------- pass 2
@@ -521,7 +602,7 @@ def store_schema(runs: list[Path]) -> pa.Schema:
 
 def plan_cuts(table: str, runs: list[Path], out: Path, rows_per_file: int) -> list[Cut]:
     """Key ranges of about ``rows_per_file`` rows over every run (edges from their keys)."""
-    keys = np.sort(np.concatenate([pq.read_table(r, columns=[KEY])[KEY].to_numpy() for r in runs]))
+    keys = _sorted_column(runs, KEY, np.int64)
     edges = np.unique(keys[::rows_per_file]).tolist()
     del keys
     schema = store_schema(runs).serialize().to_pybytes().hex()

@@ -23,7 +23,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import shapely
 
 from cwb._atomic import atomic_path
 from cwb.catalogue import band_labels
@@ -43,6 +42,7 @@ from cwb.national.store import (
     metric_xy,
     open_store,
     read_boxes,
+    table_points,
     transformer,
 )
 from cwb.safe_output import neutralise_frame
@@ -118,20 +118,7 @@ def read_item(item: PartItem) -> pd.DataFrame:
     shapes are decoded, to their representative point — no geometry is built otherwise.
     """
     table = read_table(item, [*item.columns, "bbox"])
-    box = table["bbox"].combine_chunks()
-    valid = np.asarray(box.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    xmin, ymin, xmax, ymax = (
-        np.asarray(box.field(k).to_numpy(zero_copy_only=False), dtype=float)
-        for k in ("xmin", "ymin", "xmax", "ymax")
-    )
-    located = valid & ~np.isnan(xmin)
-    lon, lat = np.where(located, xmin, np.nan), np.where(located, ymin, np.nan)
-    shapes = np.flatnonzero(located & ((xmin != xmax) | (ymin != ymax)))
-    if len(shapes):  # not points: their geometry, read for these rows only
-        every = read_table(item, ["geometry"])["geometry"]
-        wkb = every.take(pa.array(shapes)).to_numpy(zero_copy_only=False)
-        points = shapely.point_on_surface(shapely.from_wkb(wkb))
-        lon[shapes], lat[shapes] = shapely.get_x(points), shapely.get_y(points)
+    lon, lat = table_points(table, lambda: read_table(item, ["geometry"])["geometry"])
     frame = table.drop_columns(["bbox"]).to_pandas()
     frame["_lon"], frame["_lat"] = lon, lat
     return frame

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import shapely
 from pyproj import Transformer
@@ -109,30 +112,72 @@ class Store:
             if p.bbox is not None and _meets(p.bbox, bbox)
         ]
 
-    def read_bbox(self, table: str, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
-        """Rows of ``table`` whose bounding box meets ``bbox`` (lon/lat), read by bbox only."""
-        found = [read_boxes(self.path / p.path, [bbox]) for _, p in self.overlapping(table, bbox)]
+    def read_bbox(
+        self,
+        table: str,
+        bbox: tuple[float, float, float, float],
+        columns: Sequence[str] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Rows of ``table`` whose bounding box meets ``bbox`` (lon/lat), read by bbox only.
+
+        ``columns``: the columns to read besides the geometry (default: every column).
+        """
+        found = self._read_arrow(table, bbox, columns)
+        return self.empty(table, columns) if found is None else to_geoframe(found)
+
+    def _read_arrow(
+        self,
+        table: str,
+        bbox: tuple[float, float, float, float],
+        columns: Sequence[str] | None,
+    ) -> pa.Table | None:
+        wanted = None if columns is None else [*columns, "geometry", "bbox"]
+        found = [
+            read_boxes(self.path / p.path, [bbox], wanted) for _, p in self.overlapping(table, bbox)
+        ]
         found = [t for t in found if t.num_rows]
-        if not found:
-            return self.empty(table)
-        return to_geoframe(pa.concat_tables(found))
+        return pa.concat_tables(found) if found else None
 
-    def read_catchment(self, table: str, project: Project, radius_m: float) -> gpd.GeoDataFrame:
-        """Rows of ``table`` within ``radius_m`` metres of ``project`` (read by bbox)."""
+    def read_catchment(
+        self,
+        table: str,
+        project: Project,
+        radius_m: float,
+        columns: Sequence[str] | None = settings.CATCHMENT_COLUMNS,
+    ) -> gpd.GeoDataFrame:
+        """Rows of ``table`` within ``radius_m`` metres of ``project`` (read by bbox).
+
+        ``columns``: the columns to read besides the geometry — by default
+        ``settings.CATCHMENT_COLUMNS`` (those of them the table has); ``None`` reads
+        every column. The distance is measured in Arrow, from each row's point (a
+        point's bbox; other shapes' representative point), before any row becomes a
+        Python object; points are built from their bbox (:func:`table_geometry`).
+        """
         metric = self.manifest.metric_crs or "EPSG:27700"
-        bbox = catchment_bbox(project, radius_m, metric)
-        rows = self.read_bbox(table, bbox)
-        if not len(rows):
-            return rows
-        distance = metre_distances(rows.geometry, [project], metric)[:, 0]
-        return rows[distance <= radius_m].reset_index(drop=True)
+        if columns is not None:
+            known = self.columns(table)
+            columns = [c for c in columns if c in known]
+        found = self._read_arrow(table, catchment_bbox(project, radius_m, metric), columns)
+        if found is None:
+            return self.empty(table, columns)
+        lon, lat = table_points(found)
+        inside = within_radius(lon, lat, project, radius_m, metric)
+        return to_geoframe(found.filter(pa.array(inside)))
 
-    def empty(self, table: str) -> gpd.GeoDataFrame:
-        """``table`` with its columns and no row."""
+    def columns(self, table: str) -> list[str]:
+        """The columns of ``table`` (from its first file's schema)."""
+        files = self.files(table) if table in PARTITIONED else [self.path / f"{table}.parquet"]
+        if not files or not files[0].exists():
+            return []
+        return list(pq.read_schema(files[0]).names)
+
+    def empty(self, table: str, columns: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        """``table`` with its columns (or ``columns`` and the geometry) and no row."""
         files = self.files(table) if table in PARTITIONED else [self.path / f"{table}.parquet"]
         if not files or not files[0].exists():
             return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84))
-        return gpd.read_parquet(files[0]).iloc[:0]
+        wanted = None if columns is None else [*columns, "geometry"]
+        return gpd.read_parquet(files[0], columns=wanted).iloc[:0]
 
     def read_small(self, table: str) -> gpd.GeoDataFrame:
         """A small table (opportunities, areas) whole."""
@@ -220,6 +265,56 @@ def catchment_bbox(
     return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
 
 
+#: Relative margin around the radius where :func:`within_radius` measures exactly.
+_RING = 0.02
+
+
+def within_radius(
+    lon: np.ndarray, lat: np.ndarray, centre: Project, radius_m: float, metric_crs: str
+) -> np.ndarray:
+    """Whether each lon/lat point lies within ``radius_m`` metres of ``centre``.
+
+    The same answer as projecting every point to ``metric_crs`` (``metre_distances``),
+    quicker: the projection is linearised about the centre (central differences), the
+    points clearly inside or outside are decided by it, and only those within 2% of the
+    radius are projected. The linearisation is checked at the catchment's corners first;
+    where it errs by more than a quarter of the margin, every point is projected.
+    """
+    forward = transformer(WGS84, metric_crs)
+    cx, cy = forward.transform(centre.lon, centre.lat)
+    inside = np.zeros(len(lon), dtype=bool)
+    if not len(lon):
+        return inside
+    d = 0.001
+    xs, ys = forward.transform(
+        [centre.lon - d, centre.lon + d, centre.lon, centre.lon],
+        [centre.lat, centre.lat, centre.lat - d, centre.lat + d],
+    )
+    jac = np.array([[xs[1] - xs[0], xs[3] - xs[2]], [ys[1] - ys[0], ys[3] - ys[2]]]) / (2 * d)
+
+    def linear(lo: np.ndarray, la: np.ndarray) -> np.ndarray:
+        dl, dp = lo - centre.lon, la - centre.lat
+        return np.hypot(jac[0, 0] * dl + jac[0, 1] * dp, jac[1, 0] * dl + jac[1, 1] * dp)
+
+    box = catchment_bbox(centre, radius_m, metric_crs)
+    probe_lon = np.array([box[0], box[2], box[0], box[2], box[0], box[2], centre.lon, centre.lon])
+    probe_lat = np.array([box[1], box[1], box[3], box[3], centre.lat, centre.lat, box[1], box[3]])
+    px, py = forward.transform(probe_lon, probe_lat)
+    exact = np.hypot(np.asarray(px) - cx, np.asarray(py) - cy)
+    sure = bool(np.all(np.abs(linear(probe_lon, probe_lat) - exact) <= _RING / 4 * radius_m))
+    located = ~np.isnan(lon)
+    if sure:
+        near = linear(lon, lat)
+        inside = near <= radius_m * (1 - _RING)
+        check = np.flatnonzero(located & ~inside & (near <= radius_m * (1 + _RING)))
+    else:
+        check = np.flatnonzero(located)
+    if len(check):
+        x, y = forward.transform(lon[check], lat[check])
+        inside[check] = np.hypot(np.asarray(x) - cx, np.asarray(y) - cy) <= radius_m
+    return inside
+
+
 def metric_xy(
     geometry: gpd.GeoSeries, metric_crs: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -285,16 +380,10 @@ def read_boxes(
     handle = pq.ParquetFile(path)
     groups = _groups_meeting(handle, boxes)
     # first the bbox column alone: which rows, hence which row groups, are wanted
-    box = handle.read_row_groups(groups, columns=["bbox"])["bbox"].combine_chunks()
-    valid = np.asarray(box.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    xmin, ymin, xmax, ymax = (
-        np.asarray(box.field(k).to_numpy(zero_copy_only=False), dtype=float)
-        for k in ("xmin", "ymin", "xmax", "ymax")
-    )
-    keep = np.zeros(len(valid), dtype=bool)
-    for x0, y0, x1, y1 in boxes:
+    xmin, ymin, xmax, ymax = box_arrays(handle.read_row_groups(groups, columns=["bbox"]))
+    keep = np.zeros(len(xmin), dtype=bool)
+    for x0, y0, x1, y1 in boxes:  # NaN (no bbox) compares false
         keep |= (xmin <= x1) & (xmax >= x0) & (ymin <= y1) & (ymax >= y0)
-    keep &= valid
     sizes = [handle.metadata.row_group(g).num_rows for g in groups]
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     hits = [i for i in range(len(groups)) if keep[starts[i] : starts[i + 1]].any()]
@@ -305,14 +394,88 @@ def read_boxes(
     return table if columns is None or "bbox" in columns else table.drop_columns(["bbox"])
 
 
+def box_arrays(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """xmin, ymin, xmax, ymax of each row's ``bbox`` as floats (NaN where it is null)."""
+    box = table["bbox"].combine_chunks()
+    valid = np.asarray(box.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    out = []
+    for k in ("xmin", "ymin", "xmax", "ymax"):
+        values = np.asarray(box.field(k).to_numpy(zero_copy_only=False), dtype=float)
+        out.append(np.where(valid, values, np.nan))
+    return out[0], out[1], out[2], out[3]
+
+
+def table_points(
+    table: pa.Table, geometry: Callable[[], pa.ChunkedArray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """lon, lat of each row's point: a point's bbox, other shapes' representative point.
+
+    Only the rows whose bbox is not a point are decoded, from the ``geometry`` column
+    (or the column ``geometry()`` reads, when the table has none); rows without a
+    location get NaN.
+    """
+    xmin, ymin, xmax, ymax = box_arrays(table)
+    lon, lat = xmin.copy(), ymin.copy()
+    shapes = np.flatnonzero(~np.isnan(xmin) & ((xmin != xmax) | (ymin != ymax)))
+    if len(shapes):
+        column = geometry() if geometry is not None else table["geometry"]
+        wkb = column.take(pa.array(shapes)).to_numpy(zero_copy_only=False)
+        points = shapely.point_on_surface(shapely.from_wkb(wkb))
+        lon[shapes], lat[shapes] = shapely.get_x(points), shapely.get_y(points)
+    return lon, lat
+
+
+#: Length of the WKB of a 2-D point (byte order, type, x, y).
+_POINT_WKB = 21
+
+
+#: Points built per thread at least (shapely releases the GIL while it builds them).
+_POINTS_PER_THREAD = 50_000
+
+
+def _points(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``shapely.points(x, y)``, in slices on a thread per core when there are many."""
+    threads = min(os.cpu_count() or 1, settings.STORE_READ_THREADS, len(x) // _POINTS_PER_THREAD)
+    if threads < 2:
+        return np.asarray(shapely.points(x, y), dtype=object)
+    edges = np.linspace(0, len(x), threads + 1).astype(int)
+    with ThreadPoolExecutor(threads) as pool:
+        parts = pool.map(
+            lambda i: shapely.points(x[edges[i] : edges[i + 1]], y[edges[i] : edges[i + 1]]),
+            range(threads),
+        )
+        return np.concatenate(list(parts))
+
+
+def table_geometry(table: pa.Table) -> np.ndarray:
+    """The shapely geometry of each row of a store table.
+
+    Points are built from their bbox (``shapely.points``: the same coordinates, no WKB
+    parsed); other shapes are decoded from WKB.
+    """
+    column = table["geometry"]
+    if "bbox" not in table.column_names:
+        return np.asarray(shapely.from_wkb(column.to_numpy(zero_copy_only=False)), dtype=object)
+    xmin, ymin, xmax, ymax = box_arrays(table)
+    size = pc.fill_null(pc.binary_length(column), -1).to_numpy()
+    point = (size == _POINT_WKB) & np.isfinite(xmin) & (xmin == xmax) & (ymin == ymax)
+    out = np.full(len(xmin), None, dtype=object)
+    if point.any():
+        out[point] = _points(xmin[point], ymin[point])
+    rest = np.flatnonzero(~point & (size >= 0))
+    if len(rest):
+        out[rest] = shapely.from_wkb(column.take(pa.array(rest)).to_numpy(zero_copy_only=False))
+    return out
+
+
 def to_geoframe(table: pa.Table) -> gpd.GeoDataFrame:
     """A store table (Arrow, WKB geometry in WGS84) as a GeoDataFrame, without the bbox column.
 
-    Quicker than geopandas' reader for small tables: the CRS is not parsed from the file.
+    Quicker than geopandas' reader: the CRS is not parsed from the file and points are
+    built from their bbox (:func:`table_geometry`).
     """
-    wkb = table["geometry"].to_numpy(zero_copy_only=False)
+    geometry = gpd.GeoSeries(table_geometry(table), crs=WGS84)
     frame = table.drop_columns([c for c in ("geometry", "bbox") if c in table.column_names])
-    geometry = gpd.GeoSeries(shapely.from_wkb(wkb), crs=WGS84)
     return gpd.GeoDataFrame(frame.to_pandas(), geometry=geometry, crs=WGS84)
 
 
@@ -415,6 +578,7 @@ def build_store(
         manifest = _merge_projects(manifest, check.context.manifest)
         small["areas"].append(check.areas)
         small["opportunities"].append(check.opportunities)
+    seen.clear()  # the ids' hashes: not needed by pass 2
     if manifest is None:
         raise UsageError("no source to build a store from")
     partitions = {}
