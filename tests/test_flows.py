@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -324,3 +328,37 @@ def test_flows_survive_writing_the_dataset_in_every_format(mini_copy: Path, tmp_
         back = read_dataset(write_dataset(ds, tmp_path / fmt, format=fmt))
         assert len(back.flows) == 50, fmt
         assert back.flows["magnitude"].sum() == ds.flows["magnitude"].sum(), fmt
+
+
+_COMMUNITIES_SCRIPT = """
+import pandas as pd
+from cwb.flows.measures import measure_flows
+from cwb.flows.table import flow_frame
+rows = [(o, d, m) for o, d, m in {rows!r}]
+flows = flow_frame(
+    pd.DataFrame(rows, columns=["origin", "destination", "magnitude"]).assign(kind="commuting")
+)
+places = pd.DataFrame({{"place": list("ABCDEFGH"), "name": list("abcdefgh"), "lat": 52.5, "lon": -1.9}})
+print(measure_flows(flows, places).communities.to_json(orient="split"))
+"""
+
+
+def test_communities_table_is_the_same_in_every_process() -> None:
+    """Places of one community are listed in one order whatever Python's string hashing."""
+    rows = [(a, b, 10) for a in "ABCD" for b in "ABCD" if a != b]
+    rows += [(a, b, 10) for a in "EFGH" for b in "EFGH" if a != b] + [("D", "E", 1)]
+    script = _COMMUNITIES_SCRIPT.format(rows=rows)
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3, 4)
+    }
+    assert len(outputs) == 1
+    table = pd.read_json(io.StringIO(outputs.pop()), orient="split")
+    assert table.index.tolist() == list(range(8))
+    assert table["place"].tolist() == list("ABCDEFGH")

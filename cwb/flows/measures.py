@@ -175,7 +175,7 @@ def communities(graph: nx.DiGraph, *, seed: int = 0) -> dict[str, int]:
         undirected.add_edge(o, d, weight=prev + float(w))
     groups = nx.community.louvain_communities(undirected, weight="weight", seed=seed)
     groups = sorted(groups, key=lambda g: (-len(g), min(g)))
-    return {place: k for k, group in enumerate(groups) for place in group}
+    return {place: k for k, group in enumerate(groups) for place in sorted(group)}
 
 
 def brokers(graph: nx.DiGraph, *, top: int = 10) -> pd.DataFrame:
@@ -303,7 +303,9 @@ def measure_flows(
         partners=strongest_partners(flows, top=top),
         catchment=catchment_summary(flows, catchment),
         communities=(
-            pd.concat(comm_rows, ignore_index=True).sort_values(["kind", "community", "place"])
+            pd.concat(comm_rows, ignore_index=True)
+            .sort_values(["kind", "community", "place"])
+            .reset_index(drop=True)
             if comm_rows
             else pd.DataFrame(columns=["kind", "place", "name", "community"])
         ),
