@@ -338,7 +338,9 @@ rows = [(o, d, m) for o, d, m in {rows!r}]
 flows = flow_frame(
     pd.DataFrame(rows, columns=["origin", "destination", "magnitude"]).assign(kind="commuting")
 )
-places = pd.DataFrame({{"place": list("ABCDEFGH"), "name": list("abcdefgh"), "lat": 52.5, "lon": -1.9}})
+places = pd.DataFrame(
+    {{"place": list("ABCDEFGH"), "name": list("abcdefgh"), "lat": 52.5, "lon": -1.9}}
+)
 print(measure_flows(flows, places).communities.to_json(orient="split"))
 """
 
