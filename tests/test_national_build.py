@@ -162,7 +162,13 @@ def test_cli_store_validate_and_validate_of_a_store(damaged_store: Path, tmp_pat
 
 
 def test_bench_national_reports_each_step(tmp_path: Path) -> None:
-    steps = ("store_build", "catchment_read", "catalogue_plain_whole", "catalogue_store")
+    steps = (
+        "store_build",
+        "catchment_read",
+        "catalogue_plain_whole",
+        "catalogue_store",
+        "candidates_store",
+    )
     results = bench_national([3_000], tmp_path, steps=steps, plain_max=1_000)
     by_step = {r.step: r for r in results}
     assert set(by_step) == set(steps)
@@ -181,6 +187,9 @@ def test_bench_national_reports_each_step(tmp_path: Path) -> None:
     assert by_step["catalogue_plain_whole"].detail["not_run"] == "needs ~0 GB"
     assert by_step["catalogue_store"].detail["assets"] > 0
     assert "load" in by_step["catalogue_store"].detail
+    # candidates for every scheme, not only the first ones matched
+    assert by_step["candidates_store"].detail["projects"] == len(read_projects("nhp"))
+    assert by_step["candidates_store"].detail["candidates"] > 0
     table = write_results(results, tmp_path / "n.json").with_suffix(".md").read_text()
     assert "| 3,000 | catalogue_plain_whole | – | – |" in table
 

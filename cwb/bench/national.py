@@ -18,6 +18,9 @@ started. Steps:
   it is not run and its detail says how much memory it would need;
 - ``catalogue_store`` / ``catalogue_dask``: the national catalogue over the store, plainly
   and on a LocalCluster;
+- ``candidates_store`` / ``candidates_dask``: the candidates for matching of every scheme
+  (the partition function over the store, each partition's rows written with
+  ``to_parquet``), plainly and on a LocalCluster; no scoring;
 - ``match_store`` / ``match_dask``: candidate matching (a partition function over the
   store) and scoring per project, for the first ``match_projects`` schemes (0: all).
 """
@@ -40,6 +43,7 @@ import numpy as np
 from cwb.national import (
     build_store,
     executor,
+    national_candidates,
     national_catalogue,
     national_match,
     open_store,
@@ -56,6 +60,8 @@ NATIONAL_STEPS = (
     "catalogue_plain_whole",
     "catalogue_store",
     "catalogue_dask",
+    "candidates_store",
+    "candidates_dask",
     "match_store",
     "match_dask",
 )
@@ -232,6 +238,12 @@ def _step(step: str, store_path: str, rest: list[str]) -> dict[str, Any]:
         if step.startswith("catalogue"):
             result = national_catalogue(run, scope, out)
             detail = {"assets": int(result.summary["assets"].sum())}
+        elif step.startswith("candidates"):
+            counts = national_candidates(run, scope, out)
+            detail = {
+                "projects": len(scope.projects),
+                "candidates": int(counts["candidates"].sum()),
+            }
         else:
             scope = scope_for(store, projects[:match_projects] if match_projects else projects)
             result = national_match(run, scope, out)

@@ -19,6 +19,7 @@ from cwb.national.projects import NHP, nhp_schemes_path, read_projects
 from cwb.national.stages import (
     NationalResult,
     Scope,
+    national_candidates,
     national_catalogue,
     national_match,
     national_spend,
@@ -36,6 +37,7 @@ __all__ = [
     "build_store",
     "executor",
     "is_store",
+    "national_candidates",
     "national_catalogue",
     "national_match",
     "national_spend",

@@ -338,12 +338,14 @@ def national_spend(run: Executor, scope: Scope, out: str | Path) -> NationalResu
 # --------------------------------------------------------------------------- matching
 
 
-def national_match(run: Executor, scope: Scope, out: str | Path) -> NationalResult:
-    """Candidate matching: ``<project>/matches.csv`` and ``national_match.csv``.
+def national_candidates(run: Executor, scope: Scope, out: str | Path) -> pd.DataFrame:
+    """Every project's candidates for matching, written per partition under ``_parts/``.
 
-    Candidates come from a partition function over the store files meeting any
-    catchment (:func:`cwb.national.candidates.candidate_rows`, written per partition);
-    each project is then scored from its own candidates only.
+    A partition function over the store files meeting any catchment
+    (:func:`cwb.national.candidates.candidate_rows`): each worker writes the rows of its
+    file in a project's catchment whose category may serve one of that project's
+    opportunity types to ``_parts/candidates/`` with ``to_parquet``. Returns the counts:
+    ``file, project, candidates`` per partition and project.
     """
     out = Path(out)
     store = open_store(scope.store)
@@ -352,7 +354,7 @@ def national_match(run: Executor, scope: Scope, out: str | Path) -> NationalResu
     items = work_items(store, "assets", scope, ())
     folder = out / "_parts" / "candidates"
     shutil.rmtree(folder, ignore_errors=True)
-    counts = read_parts(
+    return read_parts(
         run_parts(
             run,
             read_for_candidates,
@@ -365,6 +367,16 @@ def national_match(run: Executor, scope: Scope, out: str | Path) -> NationalResu
             folder=str(folder),
         )
     )
+
+
+def national_match(run: Executor, scope: Scope, out: str | Path) -> NationalResult:
+    """Candidate matching: ``<project>/matches.csv`` and ``national_match.csv``.
+
+    Candidates come from :func:`national_candidates`; each project is then scored
+    from its own candidates only.
+    """
+    out = Path(out)
+    counts = national_candidates(run, scope, out)
     holding = {
         p.id: sorted(counts.loc[counts["project"] == p.id, "file"].astype(str).unique())
         for p in scope.projects
@@ -377,7 +389,7 @@ def national_match(run: Executor, scope: Scope, out: str | Path) -> NationalResu
             [(p, holding[p.id]) for p in scope.projects],
             scope=scope,
             out=str(out),
-            candidates=str(folder),
+            candidates=str(out / "_parts" / "candidates"),
         )
     ]
     summary = pd.DataFrame(rows)
