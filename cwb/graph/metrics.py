@@ -11,10 +11,13 @@ seeded, so the same graph always gives the same result.
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -22,6 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+from cwb.graph.insert import paused_gc
 
 #: Betweenness is exact up to this many connected (non-isolated) nodes; above it, it is
 #: estimated from :data:`BETWEENNESS_SAMPLE` source nodes (``betweenness_centrality(k=…)``,
@@ -39,6 +44,8 @@ BETWEENNESS_SAMPLE_LARGE = 20
 GEOGRAPHIC_EDGES = frozenset({"located_in"})
 #: Edges by which an asset reaches an opportunity (directly, or through a consortium).
 _REACH_EDGES = frozenset({"match", "allocated"})
+#: Every edge :func:`_reach_of` follows.
+_REACH_WALK = _REACH_EDGES | {"consortium_member", "proposed_for"}
 
 
 @dataclass
@@ -133,26 +140,31 @@ def _reach_of(assets: Iterable[str], edges: Iterable[tuple[str, str, str]]) -> d
 
 def _reach(rel: _Relations) -> dict[str, set[str]]:
     assets = (n for n, t in zip(rel.nodes, rel.types, strict=True) if t == "asset")
-    return _reach_of(assets, rel.edges)
+    return _reach_of(assets, _edges_of_types(rel, _REACH_WALK))
 
 
 def _reach_table(G: nx.MultiDiGraph, rel: _Relations, reach: dict[str, set[str]]) -> pd.DataFrame:
-    project_of = {v: u for u, v, t in rel.edges if t == "offers"}
+    project_of = {v: u for u, v, _ in _edges_of_types(rel, frozenset({"offers"}))}
     rows = []
     by_kind: dict[str, list[str]] = {}
     for node, node_type, kind in zip(rel.nodes, rel.types, rel.kinds, strict=True):
         if node_type == "asset":
             by_kind.setdefault(kind, []).append(node)
+    # the assets reaching something, by kind (reach holds asset nodes only)
+    reaching: dict[str, list[set[str]]] = {}
+    for node, opps in reach.items():
+        if opps:
+            reaching.setdefault(rel.kinds[rel.index[node]], []).append(opps)
     for kind in sorted(by_kind):
         nodes = by_kind[kind]
-        opps = set().union(*(reach.get(n, ()) for n in nodes))
+        opps = set().union(*reaching.get(kind, ()))
         residents = sum(int(G.nodes[n].get("count", 0)) for n in nodes) if kind == "human" else 0
         rows.append(
             {
                 "kind": kind,
                 "assets": len(nodes),
                 "residents": residents,
-                "linked_assets": sum(1 for n in nodes if reach.get(n)),
+                "linked_assets": len(reaching.get(kind, ())),
                 "opportunities": len(opps),
                 "projects": len({project_of[o] for o in opps if o in project_of}),
             }
@@ -220,6 +232,8 @@ class _Relations:
     index: dict[str, int]
     #: (source, target, edge_type) of every edge, in ``G.edges`` order
     edges: list[tuple[str, str, str]]
+    #: the type of every edge, in the same order
+    edge_types: list[str]
     #: node positions of every edge's ends
     src: np.ndarray
     dst: np.ndarray
@@ -232,29 +246,30 @@ class _Relations:
 
 def _relations(G: nx.MultiDiGraph) -> _Relations:
     """:func:`relational_view` of ``G`` as arrays (same nodes, edges, weights and order)."""
-    nodes, types, labels, kinds = [], [], [], []
-    for node, attrs in G.nodes(data=True):
-        nodes.append(node)
-        types.append(attrs.get("node_type", ""))
-        labels.append(attrs.get("label", ""))
-        kinds.append(attrs.get("kind", ""))
-    index = {node: i for i, node in enumerate(nodes)}
-    if G.is_multigraph():
-        # G.edges(data=…) in the same order, read from the adjacency itself: the edge view
-        # counts every edge before a list of it is made, and is several times slower
-        edges = [
-            (u, v, attrs.get("edge_type", ""))
-            for u, nbrs in G._adj.items()  # noqa: SLF001 - G.edges' own source, read only
-            for v, keyed in nbrs.items()
-            for attrs in keyed.values()
-        ]
-    else:
-        edges = list(G.edges(data="edge_type", default=""))
+    attrs_of = G._node  # noqa: SLF001 - what G.nodes(data=True) iterates, read only
+    nodes = list(attrs_of)
+    types = [attrs.get("node_type", "") for attrs in attrs_of.values()]
+    labels = [attrs.get("label", "") for attrs in attrs_of.values()]
+    kinds = [attrs.get("kind", "") for attrs in attrs_of.values()]
+    index = dict(zip(nodes, range(len(nodes)), strict=True))
+    with paused_gc():  # a million tuples and no cycles: see paused_gc
+        if G.is_multigraph():
+            # G.edges(data=…) in the same order, read from the adjacency itself: the edge view
+            # counts every edge before a list of it is made, and is several times slower
+            edges = [
+                (u, v, attrs.get("edge_type", ""))
+                for u, nbrs in G._adj.items()  # noqa: SLF001 - G.edges' own source, read only
+                for v, keyed in nbrs.items()
+                for attrs in keyed.values()
+            ]
+        else:
+            edges = list(G.edges(data="edge_type", default=""))
     n_nodes, n_edges = len(nodes), len(edges)
-    src = np.fromiter((index[u] for u, _, _ in edges), dtype=np.int64, count=n_edges)
-    dst = np.fromiter((index[v] for _, v, _ in edges), dtype=np.int64, count=n_edges)
-    relational = np.fromiter((t != "area" for t in types), dtype=bool, count=n_nodes)
-    placing = np.fromiter((t in GEOGRAPHIC_EDGES for *_, t in edges), dtype=bool, count=n_edges)
+    edge_types = list(map(itemgetter(2), edges))
+    src = np.fromiter(map(index.__getitem__, map(itemgetter(0), edges)), np.int64, n_edges)
+    dst = np.fromiter(map(index.__getitem__, map(itemgetter(1), edges)), np.int64, n_edges)
+    relational = np.fromiter(map(operator.ne, types, repeat("area")), bool, n_nodes)
+    placing = np.fromiter(map(GEOGRAPHIC_EDGES.__contains__, edge_types), bool, n_edges)
     keep = ~placing & relational[src] & relational[dst] & (src != dst)
     low, high = np.minimum(src, dst)[keep], np.maximum(src, dst)[keep]
     keys, first, counts = np.unique(
@@ -266,8 +281,26 @@ def _relations(G: nx.MultiDiGraph) -> _Relations:
     order = np.lexsort((first, a))
     pairs = np.column_stack([a[order], b[order]]) if len(keys) else np.empty((0, 2), np.int64)
     return _Relations(
-        nodes, types, labels, kinds, index, edges, src, dst, relational, pairs, counts[order]
+        nodes,
+        types,
+        labels,
+        kinds,
+        index,
+        edges,
+        edge_types,
+        src,
+        dst,
+        relational,
+        pairs,
+        counts[order],
     )
+
+
+def _edges_of_types(rel: _Relations, wanted: frozenset[str]) -> list[tuple[str, str, str]]:
+    """The edges of ``rel`` whose type is one of ``wanted``, in their order."""
+    chosen = np.fromiter(map(wanted.__contains__, rel.edge_types), bool, len(rel.edge_types))
+    edges = rel.edges
+    return [edges[i] for i in np.flatnonzero(chosen).tolist()]
 
 
 def _name_ranks(nodes: list[str]) -> np.ndarray:
@@ -488,7 +521,7 @@ def graph_metrics(
         "nodes": n_nodes,
         "edges": len(rel.edges),
         "nodes_by_type": dict(sorted(Counter(rel.types).items())),
-        "edges_by_type": dict(sorted(Counter(t for *_, t in rel.edges).items())),
+        "edges_by_type": dict(sorted(Counter(rel.edge_types).items())),
         "components": len(sizes),
         "largest_component": int(sizes.max(initial=0)),
         "isolated_nodes": int((sizes == 1).sum()),
