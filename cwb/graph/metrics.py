@@ -230,9 +230,7 @@ class _Relations:
     labels: list[str]
     kinds: list[str]
     index: dict[str, int]
-    #: (source, target, edge_type) of every edge, in ``G.edges`` order
-    edges: list[tuple[str, str, str]]
-    #: the type of every edge, in the same order
+    #: the type of every edge, in ``G.edges`` order
     edge_types: list[str]
     #: node positions of every edge's ends
     src: np.ndarray
@@ -243,6 +241,24 @@ class _Relations:
     pairs: np.ndarray
     weights: np.ndarray
 
+    @property
+    def edges(self) -> list[tuple[str, str, str]]:
+        """(source, target, edge_type) of every edge, in ``G.edges`` order."""
+        return self._edges(slice(None))
+
+    def _edges(self, chosen: slice | list[int]) -> list[tuple[str, str, str]]:
+        nodes, types = self.nodes, self.edge_types
+        if isinstance(chosen, slice):
+            picked = types[chosen]
+        else:
+            picked = [types[i] for i in chosen]
+        return [
+            (nodes[a], nodes[b], t)
+            for a, b, t in zip(
+                self.src[chosen].tolist(), self.dst[chosen].tolist(), picked, strict=True
+            )
+        ]
+
 
 def _relations(G: nx.MultiDiGraph) -> _Relations:
     """:func:`relational_view` of ``G`` as arrays (same nodes, edges, weights and order)."""
@@ -252,22 +268,30 @@ def _relations(G: nx.MultiDiGraph) -> _Relations:
     labels = [attrs.get("label", "") for attrs in attrs_of.values()]
     kinds = [attrs.get("kind", "") for attrs in attrs_of.values()]
     index = dict(zip(nodes, range(len(nodes)), strict=True))
-    with paused_gc():  # a million tuples and no cycles: see paused_gc
+    position = index.__getitem__
+    with paused_gc():  # lists of a million items: see paused_gc
         if G.is_multigraph():
-            # G.edges(data=…) in the same order, read from the adjacency itself: the edge view
-            # counts every edge before a list of it is made, and is several times slower
-            edges = [
-                (u, v, attrs.get("edge_type", ""))
-                for u, nbrs in G._adj.items()  # noqa: SLF001 - G.edges' own source, read only
-                for v, keyed in nbrs.items()
+            # G.edges(data=…)'s order, read from the adjacency itself (the edge view counts
+            # every edge before a list of it is made, and is several times slower); each
+            # source's edges follow each other, so its position is repeated, not looked up
+            adj = G._adj  # noqa: SLF001 - G.edges' own source, read only
+            out_edges = [sum(map(len, nbrs.values())) for nbrs in adj.values()]
+            targets = [v for nbrs in adj.values() for v, keyed in nbrs.items() for _ in keyed]
+            edge_types = [
+                attrs.get("edge_type", "")
+                for nbrs in adj.values()
+                for keyed in nbrs.values()
                 for attrs in keyed.values()
             ]
+            sources = np.fromiter(map(position, adj), np.int64, len(adj))
+            src = np.repeat(sources, np.array(out_edges, dtype=np.int64))
         else:
-            edges = list(G.edges(data="edge_type", default=""))
-    n_nodes, n_edges = len(nodes), len(edges)
-    edge_types = list(map(itemgetter(2), edges))
-    src = np.fromiter(map(index.__getitem__, map(itemgetter(0), edges)), np.int64, n_edges)
-    dst = np.fromiter(map(index.__getitem__, map(itemgetter(1), edges)), np.int64, n_edges)
+            triples = list(G.edges(data="edge_type", default=""))
+            targets = list(map(itemgetter(1), triples))
+            edge_types = list(map(itemgetter(2), triples))
+            src = np.fromiter(map(position, map(itemgetter(0), triples)), np.int64, len(triples))
+    n_nodes, n_edges = len(nodes), len(edge_types)
+    dst = np.fromiter(map(position, targets), np.int64, n_edges)
     relational = np.fromiter(map(operator.ne, types, repeat("area")), bool, n_nodes)
     placing = np.fromiter(map(GEOGRAPHIC_EDGES.__contains__, edge_types), bool, n_edges)
     keep = ~placing & relational[src] & relational[dst] & (src != dst)
@@ -286,7 +310,6 @@ def _relations(G: nx.MultiDiGraph) -> _Relations:
         labels,
         kinds,
         index,
-        edges,
         edge_types,
         src,
         dst,
@@ -299,8 +322,7 @@ def _relations(G: nx.MultiDiGraph) -> _Relations:
 def _edges_of_types(rel: _Relations, wanted: frozenset[str]) -> list[tuple[str, str, str]]:
     """The edges of ``rel`` whose type is one of ``wanted``, in their order."""
     chosen = np.fromiter(map(wanted.__contains__, rel.edge_types), bool, len(rel.edge_types))
-    edges = rel.edges
-    return [edges[i] for i in np.flatnonzero(chosen).tolist()]
+    return rel._edges(np.flatnonzero(chosen).tolist())
 
 
 def _name_ranks(nodes: list[str]) -> np.ndarray:
@@ -329,16 +351,25 @@ def _core_graph(rel: _Relations, keep: np.ndarray) -> nx.Graph:
     """The related nodes of ``keep`` (a node mask) and their edges, as a plain graph.
 
     Nodes in ``G``'s order and edges in the relational view's order, so that seeded
-    sampling and Louvain see the same graph in every process.
+    sampling and Louvain see the same graph in every process: the graph
+    ``add_nodes_from``/``add_edges_from`` would build, without their per-item checks.
     """
     core = nx.Graph()
-    core.add_nodes_from(rel.nodes[i] for i in np.flatnonzero(keep).tolist())
-    chosen = keep[rel.pairs[:, 0]]
+    adj, attrs_of = core._adj, core._node  # noqa: SLF001 - filled as add_*_from fill them
     names = rel.nodes
-    core.add_edges_from(
-        (names[a], names[b], {"weight": w})
-        for (a, b), w in zip(rel.pairs[chosen].tolist(), rel.weights[chosen].tolist(), strict=True)
-    )
+    with paused_gc():
+        for i in np.flatnonzero(keep).tolist():
+            adj[names[i]] = {}
+            attrs_of[names[i]] = {}
+        chosen = keep[rel.pairs[:, 0]]
+        pairs, weights = rel.pairs[chosen].tolist(), rel.weights[chosen].tolist()
+        for (a, b), w in zip(pairs, weights, strict=True):
+            u, v = names[a], names[b]
+            if v not in adj:  # an end outside keep joins, as add_edges_from adds it
+                adj[v] = {}
+                attrs_of[v] = {}
+            adj[u][v] = adj[v][u] = {"weight": w}  # the pairs are distinct, a ≠ b
+    nx._clear_cache(core)
     return core
 
 
@@ -519,7 +550,7 @@ def graph_metrics(
     sizes = np.bincount(component[related]) if len(related) else np.empty(0, np.int64)
     summary: dict[str, Any] = {
         "nodes": n_nodes,
-        "edges": len(rel.edges),
+        "edges": len(rel.edge_types),
         "nodes_by_type": dict(sorted(Counter(rel.types).items())),
         "edges_by_type": dict(sorted(Counter(rel.edge_types).items())),
         "components": len(sizes),
