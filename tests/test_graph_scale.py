@@ -262,3 +262,21 @@ def test_scrubbed_reasons_are_those_of_a_pattern_of_every_name(
     assert got == scrub()
     assert not any(name.lower() in got.lower() for name in names)
     assert "lives in Soho" in got
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        pd.Series(["a", None, "c", "a"], dtype="str"),
+        pd.Series([1.5, np.nan, 3.0, -0.0]),
+        pd.Series([1, None, 3, 4], dtype="Int64"),
+        pd.Series([["a"], None, pd.Timestamp("2024-01-02"), "x"], dtype=object, index=[9, 8, 7, 6]),
+    ],
+)
+def test_plain_values_of_chosen_rows_are_those_of_the_rows_chosen_first(series: pd.Series) -> None:
+    rows = np.array([True, True, False, True])
+    got = _plain_values(series, rows)
+    expected = _plain_values(series[rows])
+    assert got == expected
+    assert [type(v) for v in got] == [type(v) for v in expected]
+    assert len(got) == 3 and got[1] is None

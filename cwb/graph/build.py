@@ -351,13 +351,13 @@ class _Builder:
         columns: list[list[Scalar | None]] = []
         for c in names:
             values: list[Scalar | None] = (
-                plain_values(assets[c][public]) if c in assets else [None] * n_public
+                plain_values(assets[c], public) if c in assets else [None] * n_public
             )
             if c in text:
                 values = ["" if v is None else v for v in values]
             columns.append(values)
         optional = [c for c in names if c not in text]  # numbers: left out when missing
-        ids = plain_values(assets["id"][public])
+        ids = plain_values(assets["id"], public)
         nids = [node_id("asset", i) for i in ids]
         located, xs, ys = located_points(assets.geometry[public])
         located &= ~location_hidden(assets)[public]  # map = no: a node without a location
@@ -365,7 +365,7 @@ class _Builder:
         rows = zip(
             repeat("asset"),
             ids,
-            plain_values(assets["name"][public]),
+            plain_values(assets["name"], public),
             repeat(False),
             codes,
             *columns,
@@ -724,21 +724,35 @@ class _Builder:
 
     def add_links(self, links: pd.DataFrame) -> None:
         merged: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for row in links.to_dict("records"):
-            u, v = self.asset_node(row["source"]), self.asset_node(row["target"])
+        absent: list[Scalar | None] = [None] * len(links)
+        # column by column: plain values (what plain() of each row's value gives)
+        relations, amounts, currencies, descriptions, dates = (
+            plain_values(links[c]) if c in links else absent
+            for c in ("relation", "amount", "currency", "description", "since")
+        )
+        for source, target, relation_of, amount, currency, description, date in zip(
+            links["source"].tolist(),
+            links["target"].tolist(),
+            relations,
+            amounts,
+            currencies,
+            descriptions,
+            dates,
+            strict=True,
+        ):
+            u, v = self.asset_node(source), self.asset_node(target)
             if u is None or v is None:
                 continue
-            relation = str(plain(row.get("relation")) or "related")
+            relation = str(relation_of or "related")
             acc = merged.setdefault((u, v, relation), {"relation": relation, "count": 0})
             acc["count"] += 1
-            amount = plain(row.get("amount"))
             if isinstance(amount, int | float) and not isinstance(amount, bool):
                 # parallel grants are one edge: their amounts summed, their number in count
                 acc["amount"] = acc.get("amount", 0.0) + float(amount)
-                acc["currency"] = plain(row.get("currency")) or "GBP"
+                acc["currency"] = currency or "GBP"
             if u not in self.groups and v not in self.groups:  # a note about residents stays out
-                acc["description"] = plain(row.get("description")) or ""
-                since = plain(row.get("since")) or ""
+                acc["description"] = description or ""
+                since = date or ""
                 acc["since"] = min(filter(None, (acc.get("since"), since)), default="")
                 acc["latest"] = max(filter(None, (acc.get("latest"), since)), default="")
         for (u, v, relation), attrs in merged.items():

@@ -8,6 +8,7 @@ texts shared by every node holding them); :func:`clean_attributes` a dict of the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -55,11 +56,15 @@ def plain(value: Any) -> Scalar | None:
     return str(value)
 
 
+#: :func:`cwb.dataset.schema.is_private_column`, each name asked once (edges ask it per key)
+_private = functools.lru_cache(maxsize=1024)(is_private_column)
+
+
 def clean_attributes(attrs: dict[str, Any], text: Iterable[str] = ()) -> dict[str, Scalar]:
     """Return plain attributes: missing numbers dropped, missing texts (in ``text``) as ""."""
     out: dict[str, Scalar] = {}
     for key, value in attrs.items():
-        if is_private_column(key):
+        if _private(key):
             continue
         v = plain(value)
         if v is None:
@@ -102,12 +107,13 @@ def shared_texts(values: Iterable[str]) -> list[str]:
     return [seen.setdefault(v, v) for v in values]
 
 
-def plain_values(series: pd.Series) -> list[Scalar | None]:
+def plain_values(series: pd.Series, rows: np.ndarray | None = None) -> list[Scalar | None]:
     """:func:`plain` of every value of ``series`` (None when missing), vectorised for text.
 
     Text and float columns (nearly all of a table) skip the value-by-value
     conversion: their values are already plain once missing ones are None.
-    Equal texts are one shared object.
+    Equal texts are one shared object. ``rows`` (a boolean mask) keeps only those
+    rows, chosen after the conversion so that no column is copied first.
     """
     dtype = series.dtype
     if isinstance(dtype, pd.StringDtype):
@@ -115,7 +121,8 @@ def plain_values(series: pd.Series) -> list[Scalar | None]:
         # nodes would otherwise hold a million copies of "physical", "business" …
         codes, uniques = pd.factorize(series)
         lookup: list[Scalar | None] = [*uniques.tolist(), None]  # code -1 (missing) → None
-        return [lookup[c] for c in codes.tolist()]
+        return [lookup[c] for c in (codes if rows is None else codes[rows]).tolist()]
     if dtype == np.float64:
-        return [None if v != v else v for v in series.tolist()]
-    return [plain(v) for v in series.tolist()]
+        values = series.to_numpy() if rows is None else series.to_numpy()[rows]
+        return [None if v != v else v for v in values.tolist()]
+    return [plain(v) for v in (series if rows is None else series[rows]).tolist()]
