@@ -63,7 +63,7 @@ from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
 from cwb.flows.table import aggregate_pairs, place_points, suppress_resident_flows
-from cwb.graph.insert import add_new_edges, add_new_nodes, add_typed_edges
+from cwb.graph.insert import add_new_edges, add_new_nodes, add_typed_edges, paused_gc
 from cwb.graph.pacts import add_pacts
 from cwb.graph.values import (
     LIST_SEPARATOR,
@@ -403,6 +403,7 @@ class _Builder:
             columns_of_groups = [c for c in needed if c in assets] + [assets.geometry.name]
             self.add_resident_groups(assets.loc[human, columns_of_groups])
 
+    @paused_gc()  # a dict or tuple per row and no cycles: see paused_gc
     def add_resident_groups(self, human: gpd.GeoDataFrame) -> None:
         if human.empty:
             return
@@ -589,6 +590,7 @@ class _Builder:
         found = [n for n in names if not n.isascii() or n.lower() in lower]
         return _names_pattern(found) if found else None
 
+    @paused_gc()  # a dict or tuple per row and no cycles: see paused_gc
     def add_matches(self, matches: pd.DataFrame) -> None:
         best: dict[tuple[str, str], dict[str, Any]] = {}
         extra = [
@@ -722,6 +724,7 @@ class _Builder:
                 tag=row.tag,
             )
 
+    @paused_gc()  # a dict or tuple per row and no cycles: see paused_gc
     def add_links(self, links: pd.DataFrame) -> None:
         merged: dict[tuple[str, str, str], dict[str, Any]] = {}
         absent: list[Scalar | None] = [None] * len(links)
