@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import math
+from collections import OrderedDict
 from pathlib import Path
 
 import networkx as nx
@@ -10,8 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import cwb.graph.build as build
 import cwb.graph.metrics as stats
-from cwb.graph.build import _plain_values, add_new_edges, add_new_nodes, plain
+from cwb.graph.build import _folds_to_ascii, _plain_values, add_new_edges, add_new_nodes, plain
+from cwb.graph.insert import add_typed_edges, paused_gc
 from cwb.graph.metrics import (
     _numbered,
     _relations,
@@ -183,3 +187,96 @@ def test_plain_values_are_plain(series: pd.Series) -> None:
     assert got == expected
     assert [type(v) for v in got] == [type(v) for v in expected]
     assert got[1] is None
+
+
+def test_typed_edges_are_keyed_edges() -> None:
+    pairs = [("n0", "n1"), ("n2", "n0"), ("n0", "n1"), ("n1", "n2")]
+
+    def start() -> nx.MultiDiGraph:
+        G = nx.MultiDiGraph()
+        G.add_nodes_from(["n0", "n1", "n2"])
+        G.add_edge("n1", "n2", key="other", w=1)  # joined already, by another key
+        return G
+
+    expected, got = start(), start()
+    expected.add_edges_from((u, v, "placed", {"edge_type": "placed"}) for u, v in pairs)
+    add_typed_edges(got, iter(pairs), "placed")
+    assert list(got.edges(keys=True, data=True)) == list(expected.edges(keys=True, data=True))
+    assert {u: list(p) for u, p in got.pred.items()} == {
+        u: list(p) for u, p in expected.pred.items()
+    }
+    # a graph keeping its adjacency in other dicts goes the general way, with the same result
+    ordered = nx.MultiDiGraph()
+    ordered.adjlist_inner_dict_factory = OrderedDict
+    ordered.add_nodes_from(["n0", "n1", "n2"])
+    add_typed_edges(ordered, iter(pairs), "placed")
+    assert sorted(ordered.edges(keys=True)) == sorted(
+        (u, v, k) for u, v, k in expected.edges(keys=True) if k == "placed"
+    )
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_paused_gc_restores_the_collector(enabled: bool) -> None:
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with paused_gc():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError), paused_gc():
+            raise RuntimeError("inside")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_case_forms_that_reach_ascii() -> None:
+    assert not _folds_to_ascii("Ann Lee · 2 km; café £5")
+    for text in ("\u212a", "ſam", "İan", "straße"):  # Kelvin sign, long s, dotted I, sharp s
+        assert _folds_to_ascii(text)
+
+
+@pytest.mark.parametrize(
+    "reasons",
+    [
+        "Ann Lee holds nursing; near ANN LEE · 300 m away",
+        "ann lee and Annabel Lee; Bo",
+        "\u212aate Moss; sam; ſam · İan",  # case forms reaching ASCII: every name tried
+        "Zoë Ng is near; zoë ng café",
+        "no names here; lives in Soho",
+        "",
+    ],
+)
+def test_scrubbed_reasons_are_those_of_a_pattern_of_every_name(
+    reasons: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = {"Ann Lee", "Annabel Lee", "Kate Moss", "Sam", "Ian", "Zoë Ng", "Bob"}
+
+    def scrub() -> str:
+        builder = build._Builder(ds=None, G=nx.MultiDiGraph())  # type: ignore[arg-type]
+        builder.groups["group:x"] = ("Soho", names)
+        return builder.scrub("group:x", reasons)
+
+    got = scrub()
+    monkeypatch.setattr(build, "_folds_to_ascii", lambda text: True)  # every name, always
+    assert got == scrub()
+    assert not any(name.lower() in got.lower() for name in names)
+    assert "lives in Soho" in got
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        pd.Series(["a", None, "c", "a"], dtype="str"),
+        pd.Series([1.5, np.nan, 3.0, -0.0]),
+        pd.Series([1, None, 3, 4], dtype="Int64"),
+        pd.Series([["a"], None, pd.Timestamp("2024-01-02"), "x"], dtype=object, index=[9, 8, 7, 6]),
+    ],
+)
+def test_plain_values_of_chosen_rows_are_those_of_the_rows_chosen_first(series: pd.Series) -> None:
+    rows = np.array([True, True, False, True])
+    got = _plain_values(series, rows)
+    expected = _plain_values(series[rows])
+    assert got == expected
+    assert [type(v) for v in got] == [type(v) for v in expected]
+    assert len(got) == 3 and got[1] is None

@@ -4,6 +4,8 @@ Runs after matching; its exports are for Gephi (GraphML, GEXF), the web (node-li
 JSON) and QGIS (GeoPackage).
 
 - ``build``: projects, opportunities, assets and areas as nodes; links as typed edges.
+- ``values``: attribute values as plain ``str``/``int``/``float``/``bool``, column by column.
+- ``insert``: many new nodes and edges at once, without networkx's per-item copies.
 - ``pacts``: pacts of collaboration as nodes joining their partners and their place.
 - ``metrics``: degree, brokers (betweenness), components, communities and reach.
 - ``io``: writing and reading every graph format; the dataset-to-files export.

@@ -58,18 +58,26 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
-import shapely
 
 from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
 from cwb.flows.table import aggregate_pairs, place_points, suppress_resident_flows
+from cwb.graph.insert import add_new_edges, add_new_nodes, add_typed_edges, paused_gc
 from cwb.graph.pacts import add_pacts
+from cwb.graph.values import (
+    LIST_SEPARATOR,
+    Scalar,
+    clean_attributes,
+    located_points,
+    plain,
+    plain_values,
+    point_attributes,
+    shared_texts,
+)
 from cwb.privacy import Residents, aggregate_human, location_hidden, published_suppressed
 
 if TYPE_CHECKING:
-    from shapely.geometry.base import BaseGeometry
-
     from cwb.matching.allocation import Allocation
     from cwb.matching.core import MatchResult
 
@@ -175,138 +183,25 @@ RESERVED_ATTRIBUTES = frozenset(
 #: A distance in a reason: never kept on a residents' group edge (it would place one person).
 _DISTANCE_RE = re.compile(r"\d[\d,.]*\s*(?:m|km|metres|meters|miles?)\b", re.IGNORECASE)
 
-LIST_SEPARATOR = "; "
 
-Scalar = str | int | float | bool
+#: :func:`cwb.graph.values.plain_values`, by its former name
+_plain_values = plain_values
+
+__all__ = [
+    "LIST_SEPARATOR",
+    "Scalar",
+    "add_new_edges",
+    "add_new_nodes",
+    "build_graph",
+    "clean_attributes",
+    "node_id",
+    "plain",
+]
 
 
 def node_id(node_type: str, ident: object) -> str:
     """Return the graph id of a node: its type and its id, e.g. ``asset:A0001``."""
     return f"{node_type}:{ident}"
-
-
-def plain(value: Any) -> Scalar | None:
-    """``value`` as a plain Python ``str``/``int``/``float``/``bool``; None when missing.
-
-    Lists and tuples become ``"; "``-joined strings, numpy scalars become Python
-    scalars, dates become ISO strings, NaN and ``pd.NA`` become None.
-    """
-    kind = type(value)
-    if kind is str or kind is bool or kind is int:
-        return value
-    if kind is float:
-        return None if value != value else value
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, list | tuple | set | np.ndarray):
-        items = [str(plain(v)) for v in value if plain(v) not in (None, "")]
-        return LIST_SEPARATOR.join(items)
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def clean_attributes(attrs: dict[str, Any], text: Iterable[str] = ()) -> dict[str, Scalar]:
-    """Return plain attributes: missing numbers dropped, missing texts (in ``text``) as ""."""
-    out: dict[str, Scalar] = {}
-    for key, value in attrs.items():
-        if is_private_column(key):
-            continue
-        v = plain(value)
-        if v is None:
-            if key in text:
-                out[key] = ""
-            continue
-        out[key] = v
-    return out
-
-
-def _point(geom: BaseGeometry | None) -> dict[str, Scalar]:
-    if geom is None or getattr(geom, "is_empty", True):
-        return {"located": False}
-    if geom.geom_type != "Point":
-        geom = geom.representative_point()
-    return {"located": True, "lon": float(geom.x), "lat": float(geom.y)}
-
-
-def _located(geometry: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Whether each geometry is present, and its lon/lat (representative points of non-points)."""
-    arr = np.asarray(geometry.values, dtype=object)
-    xs, ys = np.full(len(arr), np.nan), np.full(len(arr), np.nan)
-    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr)) if len(arr) else np.zeros(0, bool)
-    if present.any():
-        located = arr[present]
-        other = shapely.get_type_id(located) != 0
-        if other.any():
-            located[other] = shapely.point_on_surface(located[other])
-        xs[present], ys[present] = shapely.get_x(located), shapely.get_y(located)
-    return present, xs, ys
-
-
-def _plain_values(series: pd.Series) -> list[Scalar | None]:
-    """:func:`plain` of every value of ``series`` (None when missing), vectorised for text.
-
-    Text and float columns (nearly all of a table) skip the value-by-value
-    conversion: their values are already plain once missing ones are None.
-    Equal texts are one shared object.
-    """
-    dtype = series.dtype
-    if isinstance(dtype, pd.StringDtype):
-        # one str object per distinct value, shared by every row holding it: a million
-        # nodes would otherwise hold a million copies of "physical", "business" …
-        codes, uniques = pd.factorize(series)
-        lookup: list[Scalar | None] = [*uniques.tolist(), None]  # code -1 (missing) → None
-        return [lookup[c] for c in codes.tolist()]
-    if dtype == np.float64:
-        return [None if v != v else v for v in series.tolist()]
-    return [plain(v) for v in series.tolist()]
-
-
-def add_new_nodes(G: nx.MultiDiGraph, nodes: Iterable[tuple[str, dict[str, Any]]]) -> None:
-    """``G.add_nodes_from(nodes)`` for nodes not yet in ``G``, keeping each dict as given.
-
-    networkx copies every attribute dict twice; at a million nodes that is seconds
-    and a gigabyte held twice. A node already in ``G`` is merged as networkx does.
-    """
-    succ, pred, attrs_of = G._succ, G._pred, G._node  # noqa: SLF001 - see the docstring
-    for node, attrs in nodes:
-        if node in attrs_of:
-            G.add_node(node, **attrs)
-            continue
-        succ[node] = G.adjlist_inner_dict_factory()
-        pred[node] = G.adjlist_inner_dict_factory()
-        attrs_of[node] = attrs
-    nx._clear_cache(G)
-
-
-def add_new_edges(
-    G: nx.MultiDiGraph, edges: Iterable[tuple[str, str, str, dict[str, Any]]]
-) -> None:
-    """``G.add_edges_from(edges)`` of keyed edges between nodes already in ``G``.
-
-    The same graph as networkx's own method (the same adjacency order), without its
-    views and copies; an edge whose key already joins the two nodes is updated.
-    """
-    succ, pred = G._succ, G._pred  # noqa: SLF001 - see add_new_nodes
-    for u, v, key, attrs in edges:
-        keyed = succ[u].get(v)
-        if keyed is None:
-            keyed = G.edge_key_dict_factory()
-            succ[u][v] = keyed
-            pred[v][u] = keyed
-        data = keyed.get(key)
-        if data is None:
-            keyed[key] = data = G.edge_attr_dict_factory()
-        data.update(attrs)
-    nx._clear_cache(G)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -381,7 +276,7 @@ class _Builder:
                 node_id("area", row["code"]),
                 node_type="area",
                 **clean_attributes(attrs, {"label", "local_authority"}),
-                **_point(geom),
+                **point_attributes(geom),
             )
 
     def add_projects(self) -> None:
@@ -399,7 +294,7 @@ class _Builder:
                 "description": row["description"],
             }
             self.G.add_node(
-                nid, node_type="project", **clean_attributes(attrs, attrs), **_point(geom)
+                nid, node_type="project", **clean_attributes(attrs, attrs), **point_attributes(geom)
             )
             self.link_area(nid, code)
 
@@ -414,7 +309,7 @@ class _Builder:
             nid = node_id("opportunity", row["id"])
             attrs = {c: row.get(c) for c in OPPORTUNITY_ATTRIBUTES}
             attrs["opportunity_type"] = attrs.pop("type")
-            where: dict[str, Scalar] = {"located": False} if hidden[i] else _point(geom)
+            where: dict[str, Scalar] = {"located": False} if hidden[i] else point_attributes(geom)
             project = project_points.get(str(row["project"]))
             if not where["located"] and project is not None and not hidden[i]:
                 # an opportunity without its own place is at its project's site
@@ -443,28 +338,34 @@ class _Builder:
 
     def add_assets(self) -> None:
         assets = self.ds.assets
-        human = assets["kind"] == "human"
-        public = assets.loc[~human]
-        codes = assign_area_codes(public, self.ds.areas).tolist()
+        human = (assets["kind"] == "human").to_numpy(dtype=bool, na_value=False)
+        public = ~human
+        # column by column, never a copy of the whole table (at 1M assets that copy was most
+        # of the build's peak memory) and a dict per row only at the end; the same values as
+        # clean_attributes: missing texts become "", missing numbers are left out
+        places = assets[[c for c in ("area_code",) if c in assets] + [assets.geometry.name]]
+        codes = shared_texts(assign_area_codes(places.loc[public], self.ds.areas).tolist())
         text = _text_columns(ASSETS, ASSET_ATTRIBUTES)
-        # column by column (a dict per row only at the end, at 1M assets); the same values
-        # as clean_attributes: missing texts become "", missing numbers are left out
         names = [c for c in ASSET_ATTRIBUTES if not is_private_column(c)]
-        missing: list[Scalar | None] = [None] * len(public)
-        columns = [_plain_values(public[c]) if c in public else list(missing) for c in names]
-        for c, values in zip(names, columns, strict=True):
+        n_public = int(public.sum())
+        columns: list[list[Scalar | None]] = []
+        for c in names:
+            values: list[Scalar | None] = (
+                plain_values(assets[c], public) if c in assets else [None] * n_public
+            )
             if c in text:
-                values[:] = ["" if v is None else v for v in values]
+                values = ["" if v is None else v for v in values]
+            columns.append(values)
         optional = [c for c in names if c not in text]  # numbers: left out when missing
-        ids = _plain_values(public["id"])
+        ids = plain_values(assets["id"], public)
         nids = [node_id("asset", i) for i in ids]
-        located, xs, ys = _located(public.geometry)
-        located &= ~location_hidden(public)  # map = no: a node without a location
+        located, xs, ys = located_points(assets.geometry[public])
+        located &= ~location_hidden(assets)[public]  # map = no: a node without a location
         keys = ("node_type", "record_id", "label", "is_group", "area_code", *names, "located")
         rows = zip(
             repeat("asset"),
             ids,
-            _plain_values(public["name"]),
+            plain_values(assets["name"], public),
             repeat(False),
             codes,
             *columns,
@@ -485,17 +386,24 @@ class _Builder:
                 yield nid, attrs
 
         add_new_nodes(self.G, attributes())
+        rows, columns = zip(), []  # the column lists, freed before the residents' groups
         self.asset_nodes.update(zip(map(str, ids), nids, strict=True))
-        add_new_edges(
+        add_typed_edges(
             self.G,
             (
-                (nid, anode, "located_in", {"edge_type": "located_in"})
+                (nid, anode)
                 for nid, code in zip(nids, codes, strict=True)
                 if (anode := area_nodes[code]) is not None
             ),
+            "located_in",
         )
-        self.add_resident_groups(assets.loc[human])
+        if human.any():
+            # only the columns the residents' groups are made of
+            needed = ("id", "name", "kind", "category", "skills", "count", "area_code")
+            columns_of_groups = [c for c in needed if c in assets] + [assets.geometry.name]
+            self.add_resident_groups(assets.loc[human, columns_of_groups])
 
+    @paused_gc()  # a dict or tuple per row and no cycles: see paused_gc
     def add_resident_groups(self, human: gpd.GeoDataFrame) -> None:
         if human.empty:
             return
@@ -504,46 +412,18 @@ class _Builder:
             human, self.ds.areas, min_count=min_count
         )
         self.counters["suppressed_residents"] += suppressed
-        kept: dict[tuple[str, str, str], str] = {}
-        for g, geom in zip(_records(groups), groups.geometry, strict=True):
-            key = (str(g["area_code"]), str(g["category"]), str(g["skills"]))
-            digest = hashlib.sha1("\x1f".join(key).encode()).hexdigest()[:8]
-            nid = f"group:{key[0]}:{key[1]}:{digest}"
-            listed = LIST_SEPARATOR.join(split_list(g["skills"])) or "no skills recorded"
-            label = f"{int(g['count'])} residents: {_short(listed)} ({g['area_name']})"
-            self.G.add_node(
-                nid,
-                node_type="asset",
-                record_id=nid.removeprefix("group:"),
-                label=label,
-                is_group=True,
-                kind="human",
-                category=str(g["category"]),
-                skills=LIST_SEPARATOR.join(split_list(g["skills"])),
-                count=int(g["count"]),
-                members=int(g["members"]),
-                area_code=key[0],
-                precision="area",
-                **_point(geom),
-            )
-            kept[key] = nid
-            self.groups[nid] = (str(g["area_name"]), set())
-            self.link_area(nid, key[0])
+        kept = self._add_group_nodes(groups)
         codes = assign_area_codes(human, self.ds.areas).tolist()
-        dropped: set[tuple[str | None, str, str]] = set()
-        ids, names = _plain_values(human["id"]), human["name"].tolist()
-        categories = [str(v) if v is not None else "" for v in _plain_values(human["category"])]
-        skills = [str(v) if v is not None else "" for v in _plain_values(human["skills"])]
-        for aid, name, code, category, skill in zip(
-            ids, names, codes, categories, skills, strict=True
-        ):
-            key = (code, category, skill)
-            group = kept.get(key)
-            self.asset_nodes[str(aid)] = group
-            if group is None:
-                dropped.add(key)
-            elif isinstance(name, str) and len(name.strip()) >= 3:
-                self.groups[group][1].add(name.strip())
+        ids, names = plain_values(human["id"]), human["name"].tolist()
+        categories = [str(v) if v is not None else "" for v in plain_values(human["category"])]
+        skills = [str(v) if v is not None else "" for v in plain_values(human["skills"])]
+        keys = list(zip(codes, categories, skills, strict=True))
+        of_row = [kept.get(key) for key in keys]
+        self.asset_nodes.update(zip(map(str, ids), of_row, strict=True))
+        dropped = {key for key, group in zip(keys, of_row, strict=True) if group is None}
+        for group, name in zip(of_row, names, strict=True):
+            if group is not None and isinstance(name, str) and len(name := name.strip()) >= 3:
+                self.groups[group][1].add(name)
         self.counters["suppressed_groups"] += len(dropped)
         if dropped:
             log.info(
@@ -552,6 +432,64 @@ class _Builder:
                 min_count,
                 suppressed,
             )
+
+    def _add_group_nodes(self, groups: gpd.GeoDataFrame) -> dict[tuple[str, str, str], str]:
+        """One node per residents' group (and its ``located_in`` edge); key → node id."""
+        kept: dict[tuple[str, str, str], str] = {}
+        listed_of: dict[Any, str] = {}  # a group's skills, listed once per distinct value
+        located, xs, ys = located_points(groups.geometry)
+        nodes: list[tuple[str, dict[str, Any]]] = []
+        for code, category, skill, count, members, area, where, x, y in zip(
+            groups["area_code"].tolist(),
+            groups["category"].tolist(),
+            groups["skills"].tolist(),
+            groups["count"].tolist(),
+            groups["members"].tolist(),
+            groups["area_name"].tolist(),
+            located.tolist(),
+            xs.tolist(),
+            ys.tolist(),
+            strict=True,
+        ):
+            key = (str(code), str(category), str(skill))
+            digest = hashlib.sha1("\x1f".join(key).encode()).hexdigest()[:8]
+            nid = f"group:{key[0]}:{key[1]}:{digest}"
+            listed = listed_of.get(skill)
+            if listed is None:
+                listed = listed_of[skill] = LIST_SEPARATOR.join(split_list(skill))
+            label = f"{int(count)} residents: {_short(listed or 'no skills recorded')} ({area})"
+            attrs: dict[str, Any] = {
+                "node_type": "asset",
+                "record_id": nid.removeprefix("group:"),
+                "label": label,
+                "is_group": True,
+                "kind": "human",
+                "category": key[1],
+                "skills": listed,
+                "count": int(count),
+                "members": int(members),
+                "area_code": key[0],
+                "precision": "area",
+                "located": where,
+            }
+            if where:
+                attrs["lon"] = x
+                attrs["lat"] = y
+            nodes.append((nid, attrs))
+            kept[key] = nid
+            self.groups[nid] = (str(area), set())
+        add_new_nodes(self.G, nodes)
+        area_nodes = {code: self.area_node(code) for code in {key[0] for key in kept}}
+        add_typed_edges(
+            self.G,
+            (
+                (nid, anode)
+                for nid, attrs in nodes
+                if (anode := area_nodes[attrs["area_code"]]) is not None
+            ),
+            "located_in",
+        )
+        return kept
 
     def add_consortium(self, cid: str, row: pd.Series, members: list[str]) -> str:
         nid = node_id("consortium", cid)
@@ -622,19 +560,37 @@ class _Builder:
     def scrub(self, group: str, reasons: str) -> str:
         """Reasons of a residents' group: no member's name, no distance from anyone's home."""
         area, names = self.groups[group]
-        if group not in self.name_patterns:
-            alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-            self.name_patterns[group] = re.compile(alternatives or r"(?!)", re.IGNORECASE)
-        pattern = self.name_patterns[group]
+        pattern = self._names_in(group, reasons)
         items = []
         for item in re.split(r";|\s·\s", reasons):
-            item = pattern.sub("residents", item.strip())
+            item = item.strip()
+            if pattern is not None:
+                item = pattern.sub("residents", item)
             if item and not _DISTANCE_RE.search(item):
                 items.append(item)
         if not any(area.lower() in item.lower() for item in items):
             items.append(f"lives in {area}")
         return LIST_SEPARATOR.join(dict.fromkeys(items))
 
+    def _names_in(self, group: str, text: str) -> re.Pattern[str] | None:
+        """A pattern of the group's member names that may occur in ``text`` (None: none can).
+
+        Longest names first, case ignored. Unless a character of ``text`` has an ASCII
+        letter among its case forms (as ``K``, the Kelvin sign, has ``k``), an ASCII name
+        can match only where ``text.lower()`` holds it; so the pattern holds only those
+        ASCII names and every non-ASCII one: the same replacements as a pattern of
+        every name, without compiling one alternative per member of a large group.
+        """
+        names = self.groups[group][1]
+        if _folds_to_ascii(text):
+            if group not in self.name_patterns:
+                self.name_patterns[group] = _names_pattern(names)
+            return self.name_patterns[group]
+        lower = text.lower()
+        found = [n for n in names if not n.isascii() or n.lower() in lower]
+        return _names_pattern(found) if found else None
+
+    @paused_gc()  # a dict or tuple per row and no cycles: see paused_gc
     def add_matches(self, matches: pd.DataFrame) -> None:
         best: dict[tuple[str, str], dict[str, Any]] = {}
         extra = [
@@ -768,27 +724,57 @@ class _Builder:
                 tag=row.tag,
             )
 
+    @paused_gc()  # a dict or tuple per row and no cycles: see paused_gc
     def add_links(self, links: pd.DataFrame) -> None:
         merged: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for row in links.to_dict("records"):
-            u, v = self.asset_node(row["source"]), self.asset_node(row["target"])
+        absent: list[Scalar | None] = [None] * len(links)
+        # column by column: plain values (what plain() of each row's value gives)
+        relations, amounts, currencies, descriptions, dates = (
+            plain_values(links[c]) if c in links else absent
+            for c in ("relation", "amount", "currency", "description", "since")
+        )
+        for source, target, relation_of, amount, currency, description, date in zip(
+            links["source"].tolist(),
+            links["target"].tolist(),
+            relations,
+            amounts,
+            currencies,
+            descriptions,
+            dates,
+            strict=True,
+        ):
+            u, v = self.asset_node(source), self.asset_node(target)
             if u is None or v is None:
                 continue
-            relation = str(plain(row.get("relation")) or "related")
+            relation = str(relation_of or "related")
             acc = merged.setdefault((u, v, relation), {"relation": relation, "count": 0})
             acc["count"] += 1
-            amount = plain(row.get("amount"))
             if isinstance(amount, int | float) and not isinstance(amount, bool):
                 # parallel grants are one edge: their amounts summed, their number in count
                 acc["amount"] = acc.get("amount", 0.0) + float(amount)
-                acc["currency"] = plain(row.get("currency")) or "GBP"
+                acc["currency"] = currency or "GBP"
             if u not in self.groups and v not in self.groups:  # a note about residents stays out
-                acc["description"] = plain(row.get("description")) or ""
-                since = plain(row.get("since")) or ""
+                acc["description"] = description or ""
+                since = date or ""
                 acc["since"] = min(filter(None, (acc.get("since"), since)), default="")
                 acc["latest"] = max(filter(None, (acc.get("latest"), since)), default="")
         for (u, v, relation), attrs in merged.items():
             self.add_edge(u, v, "link", key=f"link:{relation}", **attrs)
+
+
+def _folds_to_ascii(text: str) -> bool:
+    """Whether a non-ASCII character of ``text`` has an ASCII character among its case forms."""
+    return not text.isascii() and any(
+        any(x.isascii() for x in c.lower() + c.upper() + c.casefold())
+        for c in set(text)
+        if not c.isascii()
+    )
+
+
+def _names_pattern(names: Iterable[str]) -> re.Pattern[str]:
+    """A case-ignoring pattern of ``names``, longest first (matching nothing when none)."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(alternatives or r"(?!)", re.IGNORECASE)
 
 
 def build_graph(

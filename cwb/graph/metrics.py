@@ -11,10 +11,13 @@ seeded, so the same graph always gives the same result.
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -22,6 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+from cwb.graph.insert import paused_gc
 
 #: Betweenness is exact up to this many connected (non-isolated) nodes; above it, it is
 #: estimated from :data:`BETWEENNESS_SAMPLE` source nodes (``betweenness_centrality(k=…)``,
@@ -39,6 +44,8 @@ BETWEENNESS_SAMPLE_LARGE = 20
 GEOGRAPHIC_EDGES = frozenset({"located_in"})
 #: Edges by which an asset reaches an opportunity (directly, or through a consortium).
 _REACH_EDGES = frozenset({"match", "allocated"})
+#: Every edge :func:`_reach_of` follows.
+_REACH_WALK = _REACH_EDGES | {"consortium_member", "proposed_for"}
 
 
 @dataclass
@@ -133,26 +140,31 @@ def _reach_of(assets: Iterable[str], edges: Iterable[tuple[str, str, str]]) -> d
 
 def _reach(rel: _Relations) -> dict[str, set[str]]:
     assets = (n for n, t in zip(rel.nodes, rel.types, strict=True) if t == "asset")
-    return _reach_of(assets, rel.edges)
+    return _reach_of(assets, _edges_of_types(rel, _REACH_WALK))
 
 
 def _reach_table(G: nx.MultiDiGraph, rel: _Relations, reach: dict[str, set[str]]) -> pd.DataFrame:
-    project_of = {v: u for u, v, t in rel.edges if t == "offers"}
+    project_of = {v: u for u, v, _ in _edges_of_types(rel, frozenset({"offers"}))}
     rows = []
     by_kind: dict[str, list[str]] = {}
     for node, node_type, kind in zip(rel.nodes, rel.types, rel.kinds, strict=True):
         if node_type == "asset":
             by_kind.setdefault(kind, []).append(node)
+    # the assets reaching something, by kind (reach holds asset nodes only)
+    reaching: dict[str, list[set[str]]] = {}
+    for node, opps in reach.items():
+        if opps:
+            reaching.setdefault(rel.kinds[rel.index[node]], []).append(opps)
     for kind in sorted(by_kind):
         nodes = by_kind[kind]
-        opps = set().union(*(reach.get(n, ()) for n in nodes))
+        opps = set().union(*reaching.get(kind, ()))
         residents = sum(int(G.nodes[n].get("count", 0)) for n in nodes) if kind == "human" else 0
         rows.append(
             {
                 "kind": kind,
                 "assets": len(nodes),
                 "residents": residents,
-                "linked_assets": sum(1 for n in nodes if reach.get(n)),
+                "linked_assets": len(reaching.get(kind, ())),
                 "opportunities": len(opps),
                 "projects": len({project_of[o] for o in opps if o in project_of}),
             }
@@ -218,8 +230,8 @@ class _Relations:
     labels: list[str]
     kinds: list[str]
     index: dict[str, int]
-    #: (source, target, edge_type) of every edge, in ``G.edges`` order
-    edges: list[tuple[str, str, str]]
+    #: the type of every edge, in ``G.edges`` order
+    edge_types: list[str]
     #: node positions of every edge's ends
     src: np.ndarray
     dst: np.ndarray
@@ -229,32 +241,59 @@ class _Relations:
     pairs: np.ndarray
     weights: np.ndarray
 
+    @property
+    def edges(self) -> list[tuple[str, str, str]]:
+        """(source, target, edge_type) of every edge, in ``G.edges`` order."""
+        return self._edges(slice(None))
+
+    def _edges(self, chosen: slice | list[int]) -> list[tuple[str, str, str]]:
+        nodes, types = self.nodes, self.edge_types
+        if isinstance(chosen, slice):
+            picked = types[chosen]
+        else:
+            picked = [types[i] for i in chosen]
+        return [
+            (nodes[a], nodes[b], t)
+            for a, b, t in zip(
+                self.src[chosen].tolist(), self.dst[chosen].tolist(), picked, strict=True
+            )
+        ]
+
 
 def _relations(G: nx.MultiDiGraph) -> _Relations:
     """:func:`relational_view` of ``G`` as arrays (same nodes, edges, weights and order)."""
-    nodes, types, labels, kinds = [], [], [], []
-    for node, attrs in G.nodes(data=True):
-        nodes.append(node)
-        types.append(attrs.get("node_type", ""))
-        labels.append(attrs.get("label", ""))
-        kinds.append(attrs.get("kind", ""))
-    index = {node: i for i, node in enumerate(nodes)}
-    if G.is_multigraph():
-        # G.edges(data=…) in the same order, read from the adjacency itself: the edge view
-        # counts every edge before a list of it is made, and is several times slower
-        edges = [
-            (u, v, attrs.get("edge_type", ""))
-            for u, nbrs in G._adj.items()  # noqa: SLF001 - G.edges' own source, read only
-            for v, keyed in nbrs.items()
-            for attrs in keyed.values()
-        ]
-    else:
-        edges = list(G.edges(data="edge_type", default=""))
-    n_nodes, n_edges = len(nodes), len(edges)
-    src = np.fromiter((index[u] for u, _, _ in edges), dtype=np.int64, count=n_edges)
-    dst = np.fromiter((index[v] for _, v, _ in edges), dtype=np.int64, count=n_edges)
-    relational = np.fromiter((t != "area" for t in types), dtype=bool, count=n_nodes)
-    placing = np.fromiter((t in GEOGRAPHIC_EDGES for *_, t in edges), dtype=bool, count=n_edges)
+    attrs_of = G._node  # noqa: SLF001 - what G.nodes(data=True) iterates, read only
+    nodes = list(attrs_of)
+    types = [attrs.get("node_type", "") for attrs in attrs_of.values()]
+    labels = [attrs.get("label", "") for attrs in attrs_of.values()]
+    kinds = [attrs.get("kind", "") for attrs in attrs_of.values()]
+    index = dict(zip(nodes, range(len(nodes)), strict=True))
+    position = index.__getitem__
+    with paused_gc():  # lists of a million items: see paused_gc
+        if G.is_multigraph():
+            # G.edges(data=…)'s order, read from the adjacency itself (the edge view counts
+            # every edge before a list of it is made, and is several times slower); each
+            # source's edges follow each other, so its position is repeated, not looked up
+            adj = G._adj  # noqa: SLF001 - G.edges' own source, read only
+            out_edges = [sum(map(len, nbrs.values())) for nbrs in adj.values()]
+            targets = [v for nbrs in adj.values() for v, keyed in nbrs.items() for _ in keyed]
+            edge_types = [
+                attrs.get("edge_type", "")
+                for nbrs in adj.values()
+                for keyed in nbrs.values()
+                for attrs in keyed.values()
+            ]
+            sources = np.fromiter(map(position, adj), np.int64, len(adj))
+            src = np.repeat(sources, np.array(out_edges, dtype=np.int64))
+        else:
+            triples = list(G.edges(data="edge_type", default=""))
+            targets = list(map(itemgetter(1), triples))
+            edge_types = list(map(itemgetter(2), triples))
+            src = np.fromiter(map(position, map(itemgetter(0), triples)), np.int64, len(triples))
+    n_nodes, n_edges = len(nodes), len(edge_types)
+    dst = np.fromiter(map(position, targets), np.int64, n_edges)
+    relational = np.fromiter(map(operator.ne, types, repeat("area")), bool, n_nodes)
+    placing = np.fromiter(map(GEOGRAPHIC_EDGES.__contains__, edge_types), bool, n_edges)
     keep = ~placing & relational[src] & relational[dst] & (src != dst)
     low, high = np.minimum(src, dst)[keep], np.maximum(src, dst)[keep]
     keys, first, counts = np.unique(
@@ -266,8 +305,24 @@ def _relations(G: nx.MultiDiGraph) -> _Relations:
     order = np.lexsort((first, a))
     pairs = np.column_stack([a[order], b[order]]) if len(keys) else np.empty((0, 2), np.int64)
     return _Relations(
-        nodes, types, labels, kinds, index, edges, src, dst, relational, pairs, counts[order]
+        nodes,
+        types,
+        labels,
+        kinds,
+        index,
+        edge_types,
+        src,
+        dst,
+        relational,
+        pairs,
+        counts[order],
     )
+
+
+def _edges_of_types(rel: _Relations, wanted: frozenset[str]) -> list[tuple[str, str, str]]:
+    """The edges of ``rel`` whose type is one of ``wanted``, in their order."""
+    chosen = np.fromiter(map(wanted.__contains__, rel.edge_types), bool, len(rel.edge_types))
+    return rel._edges(np.flatnonzero(chosen).tolist())
 
 
 def _name_ranks(nodes: list[str]) -> np.ndarray:
@@ -296,16 +351,25 @@ def _core_graph(rel: _Relations, keep: np.ndarray) -> nx.Graph:
     """The related nodes of ``keep`` (a node mask) and their edges, as a plain graph.
 
     Nodes in ``G``'s order and edges in the relational view's order, so that seeded
-    sampling and Louvain see the same graph in every process.
+    sampling and Louvain see the same graph in every process: the graph
+    ``add_nodes_from``/``add_edges_from`` would build, without their per-item checks.
     """
     core = nx.Graph()
-    core.add_nodes_from(rel.nodes[i] for i in np.flatnonzero(keep).tolist())
-    chosen = keep[rel.pairs[:, 0]]
+    adj, attrs_of = core._adj, core._node  # noqa: SLF001 - filled as add_*_from fill them
     names = rel.nodes
-    core.add_edges_from(
-        (names[a], names[b], {"weight": w})
-        for (a, b), w in zip(rel.pairs[chosen].tolist(), rel.weights[chosen].tolist(), strict=True)
-    )
+    with paused_gc():
+        for i in np.flatnonzero(keep).tolist():
+            adj[names[i]] = {}
+            attrs_of[names[i]] = {}
+        chosen = keep[rel.pairs[:, 0]]
+        pairs, weights = rel.pairs[chosen].tolist(), rel.weights[chosen].tolist()
+        for (a, b), w in zip(pairs, weights, strict=True):
+            u, v = names[a], names[b]
+            if v not in adj:  # an end outside keep joins, as add_edges_from adds it
+                adj[v] = {}
+                attrs_of[v] = {}
+            adj[u][v] = adj[v][u] = {"weight": w}  # the pairs are distinct, a ≠ b
+    nx._clear_cache(core)
     return core
 
 
@@ -486,9 +550,9 @@ def graph_metrics(
     sizes = np.bincount(component[related]) if len(related) else np.empty(0, np.int64)
     summary: dict[str, Any] = {
         "nodes": n_nodes,
-        "edges": len(rel.edges),
+        "edges": len(rel.edge_types),
         "nodes_by_type": dict(sorted(Counter(rel.types).items())),
-        "edges_by_type": dict(sorted(Counter(t for *_, t in rel.edges).items())),
+        "edges_by_type": dict(sorted(Counter(rel.edge_types).items())),
         "components": len(sizes),
         "largest_component": int(sizes.max(initial=0)),
         "isolated_nodes": int((sizes == 1).sum()),
