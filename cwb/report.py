@@ -233,7 +233,12 @@ def _match_sections(ds: Dataset, result: MatchResult) -> tuple[list[Figure], lis
             )
         )
     if len(untapped):
-        kinds = untapped.groupby(["kind", "reason"]).size().rename("assets").reset_index()
+        kinds = (
+            untapped.groupby(["kind", "reason"], observed=True)
+            .size()
+            .rename("assets")
+            .reset_index()
+        )
         s.tables.append(Table("Untapped assets by kind and reason", as_text(kinds)))
     sections.append(s)
     return headline, sections

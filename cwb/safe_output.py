@@ -115,6 +115,9 @@ def _text_columns(frame: pd.DataFrame) -> Iterator[tuple[int, pd.Series]]:
     for position in range(frame.shape[1]):
         series = frame.iloc[:, position]
         dtype = series.dtype
+        if isinstance(dtype, pd.CategoricalDtype):  # its categories may be text from the data
+            yield position, series.astype(object)
+            continue
         if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             continue
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):

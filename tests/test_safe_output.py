@@ -114,6 +114,20 @@ def test_numbers_are_left_alone() -> None:
         assert neutralise_frame(frame) is frame
 
 
+def test_categorical_text_is_neutralised_too() -> None:
+    """A categorical column's categories are text from the data as much as a str column's."""
+    frame = pd.DataFrame(
+        {
+            "reason": pd.Categorical(['=HYPERLINK("http://x")', "ok", "ok", None]),
+            "band": pd.Categorical([1, 2, 1, 2]),
+        }
+    )
+    out = neutralise_frame(frame)
+    assert out["reason"].tolist()[:3] == ['\'=HYPERLINK("http://x")', "ok", "ok"]
+    assert pd.isna(out["reason"].iloc[3])
+    assert out["band"].tolist() == [1, 2, 1, 2]
+
+
 def test_dataset_tables_round_trip(poisoned: Path, tmp_path: Path) -> None:
     """A dataset cwb writes is safe to open in Excel and reads back with the same names."""
     ds = read_dataset(poisoned)

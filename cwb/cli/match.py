@@ -111,7 +111,7 @@ def gaps(
         right=("soc2020", "unfilled_units", "filled_needing_training"),
     )
     untapped = found.untapped
-    counts = untapped.groupby(["kind", "reason"]).size() if len(untapped) else {}
+    counts = untapped.groupby(["kind", "reason"], observed=True).size() if len(untapped) else {}
     print_table(
         [(kind, reason, int(n)) for (kind, reason), n in counts.items()],
         f"Untapped assets: {len(untapped)}",

@@ -250,12 +250,18 @@ def _untapped(result: MatchResult) -> pd.DataFrame:
         (engine.asset_rank[kept], _sort_codes(category[kept]), _sort_codes(kind[kept]))
     )
     rows = kept[order]
-    text = ("asset_id", "name", "kind", "category", "area_code", "skills")
+    text = ("asset_id", "name", "skills")
+    # the columns of few distinct values are categorical (at 1M assets the table is a
+    # fifth of the size), with categories in sorted order so that they sort as text
+    repeated = ("kind", "category", "area_code")
     out = pd.DataFrame(
         {
             **{c: _text_column(assets[c], rows) for c in text},
+            **{c: pd.Categorical(_text_column(assets[c], rows)) for c in repeated},
             "count": assets["count"].to_numpy()[rows],
-            "reason": pd.Series(texts).array.take(reason_of[rows]),
+            "reason": pd.Categorical.from_codes(
+                reason_of[rows], categories=pd.Index(texts.tolist(), dtype=str)
+            ),
         }
     )
     return out.reindex(columns=UNTAPPED_COLUMNS)
