@@ -18,6 +18,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, box
 
+import cwb.dataset._cell_types as cell_types
 import cwb.dataset.validate as validate
 from cwb.catalogue import _by_band, distance_bands
 from cwb.dataset._checks import has_control_bytes
@@ -62,9 +63,9 @@ def _messy_assets(folder: Path, rows: int, fmt: str) -> None:
 
 
 def _validate_both_ways(folder: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(validate, "BY_VALUE_MIN_ROWS", 10**9)  # row by row
+    monkeypatch.setattr(cell_types, "BY_VALUE_MIN_ROWS", 10**9)  # row by row
     plain = validate.validate_folder(folder)
-    monkeypatch.setattr(validate, "BY_VALUE_MIN_ROWS", 1)  # value by value
+    monkeypatch.setattr(cell_types, "BY_VALUE_MIN_ROWS", 1)  # value by value
     fast = validate.validate_folder(folder)
     return plain, fast
 

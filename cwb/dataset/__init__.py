@@ -9,6 +9,7 @@ First stage of the pipeline (read + validate → catalogue); every later stage t
 - ``model``: the in-memory :class:`Dataset` holding every table and the manifest.
 - ``raw``: one table file in any of six formats as raw text cells plus geometry.
 - ``_checks``: the per-table problem recorder shared by the checks.
+- ``_cell_types``: each column's text cells checked and typed (once per distinct value).
 - ``_flow_checks``, ``_commons_checks``: checks of the flows, needs and pacts tables.
 - ``postcodes``: offline postcode geocoding from a lookup table.
 - ``locate``: placing each row by geometry, lat/lon, postcode, area code or project.

@@ -11,19 +11,18 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from cwb.dataset._cell_types import YES_WORDS
 from cwb.dataset.model import Dataset
 
 #: Appended to the title of an illustrative opportunity wherever it is listed.
 ILLUSTRATIVE_MARK = " [illustrative]"
-
-_TRUE = ("true", "1", "yes")
 
 
 def illustrative_ids(opportunities: pd.DataFrame | None) -> set[str]:
     """Ids of opportunities kept only as examples (awarded notices), never open ones."""
     if opportunities is None or "illustrative" not in opportunities:
         return set()
-    flag = opportunities["illustrative"].astype(str).str.strip().str.casefold().isin(_TRUE)
+    flag = opportunities["illustrative"].astype(str).str.strip().str.casefold().isin(YES_WORDS)
     return set(opportunities.loc[flag, "id"].astype(str))
 
 
