@@ -14,8 +14,9 @@ import pytest
 
 import cwb.graph.build as build
 import cwb.graph.metrics as stats
+from cwb._gc import paused_gc
 from cwb.graph.build import _folds_to_ascii, _plain_values, add_new_edges, add_new_nodes, plain
-from cwb.graph.insert import add_typed_edges, paused_gc
+from cwb.graph.insert import add_typed_edges
 from cwb.graph.metrics import (
     _numbered,
     _relations,

@@ -38,6 +38,8 @@ from cwb.national import (
 from cwb.national.store import (
     catchment_bbox,
     metre_distances,
+    only_points,
+    read_boxes,
     table_geometry,
     transformer,
     within_radius,
@@ -179,6 +181,27 @@ def test_table_geometry_builds_points_from_the_bbox_and_decodes_other_shapes(
             assert shapely.equals_exact(mine, theirs, tolerance=0) or (
                 mine.is_empty and theirs.is_empty
             )
+
+
+def test_files_of_points_are_read_without_their_geometry(tmp_path: Path) -> None:
+    """A file of 2-D points only: its points come from the bbox, the WKB is never read."""
+    points = [shapely.Point(-1.5, 52.25), None, shapely.Point(0.125, 51.5)]
+    frame = gpd.GeoDataFrame({"id": list("abc")}, geometry=points, crs="EPSG:4326")
+    frame.to_parquet(tmp_path / "points.parquet", write_covering_bbox=True)
+    mixed = frame.set_geometry([points[0], None, shapely.box(0, 51, 0.5, 52)], crs="EPSG:4326")
+    mixed.to_parquet(tmp_path / "mixed.parquet", write_covering_bbox=True)
+    assert only_points(tmp_path / "points.parquet")
+    assert not only_points(tmp_path / "mixed.parquet")
+    box = (-2.0, 51.0, 1.0, 53.0)
+    table = read_boxes(tmp_path / "points.parquet", [box], ["bbox", "id"])
+    assert table.column_names == ["bbox", "id"]  # as asked, the bbox read once
+    assert table["id"].to_pylist() == ["a", "c"]
+    got = table_geometry(table)
+    assert [(g.x, g.y) for g in got] == [(-1.5, 52.25), (0.125, 51.5)]
+    every = table_geometry(pq.read_table(tmp_path / "points.parquet", columns=["id", "bbox"]))
+    assert every[1] is None  # no bbox, no point
+    whole = read_boxes(tmp_path / "mixed.parquet", [box])
+    assert whole.column_names == pq.read_schema(tmp_path / "mixed.parquet").names
 
 
 def test_duplicate_ids_across_sources_stop_the_build(sources: list[Path], tmp_path: Path) -> None:

@@ -59,11 +59,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from cwb._gc import paused_gc
 from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import Dataset
 from cwb.dataset.schema import ASSETS, OPPORTUNITIES, TableSpec, is_private_column, split_list
 from cwb.flows.table import aggregate_pairs, place_points, suppress_resident_flows
-from cwb.graph.insert import add_new_edges, add_new_nodes, add_typed_edges, paused_gc
+from cwb.graph.insert import add_new_edges, add_new_nodes, add_typed_edges
 from cwb.graph.pacts import add_pacts
 from cwb.graph.values import (
     LIST_SEPARATOR,

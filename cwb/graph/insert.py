@@ -3,35 +3,18 @@
 networkx's ``add_nodes_from``/``add_edges_from`` copy every attribute dict (twice
 for nodes) and build views per item; at a million assets that is seconds and a
 gigabyte held twice. These functions give the same graph, in the same adjacency
-order, keeping each attribute dict as given. :func:`paused_gc` keeps the garbage
-collector from walking the growing graph again and again while it is built.
+order, keeping each attribute dict as given. ``paused_gc`` (:mod:`cwb._gc`) keeps the
+garbage collector from walking the growing graph again and again while it is built.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
 import networkx as nx
 
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector in the ``with`` block (restored after).
-
-    Building a graph creates millions of dicts and strings and no cycles; the collector
-    would otherwise walk every live object again and again as they pile up (about a
-    quarter of the build's time at 100,000 assets).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+from cwb._gc import paused_gc
 
 
 def _plain_dicts(G: nx.MultiDiGraph) -> bool:

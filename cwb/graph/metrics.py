@@ -26,7 +26,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from cwb.graph.insert import paused_gc
+from cwb._gc import paused_gc
 
 #: Betweenness is exact up to this many connected (non-isolated) nodes; above it, it is
 #: estimated from :data:`BETWEENNESS_SAMPLE` source nodes (``betweenness_centrality(k=…)``,

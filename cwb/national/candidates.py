@@ -23,11 +23,12 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from cwb.dataset.model import WGS84, Dataset
 from cwb.matching.core import match
 from cwb.matching.model import load_eligibility, write_csv
-from cwb.national.store import open_store, to_geoframe
+from cwb.national.store import only_points, open_store, to_geoframe
 
 PROJECT = "_project"
 FILE = "_file"
@@ -44,7 +45,10 @@ def read_for_candidates(item: Any) -> gpd.GeoDataFrame:
     """A work item's rows in its boxes, every column, with its file's name in ``_file``."""
     from cwb.national.stages import read_table  # noqa: PLC0415 - stages imports this module
 
-    table = read_table(item)
+    columns = None
+    if only_points(item.path):  # the points are the bbox column: no geometry to decode
+        columns = [c for c in pq.read_schema(item.path).names if c != "geometry"]
+    table = read_table(item, columns)
     frame = to_geoframe(table)
     frame[FILE] = Path(item.path).name
     return frame
