@@ -17,6 +17,7 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from cwb.dataset.parsing import exact_floats
 from cwb.errors import UsageError
 
 #: A full UK postcode: outward code (area, district) and inward code (sector, unit).
@@ -59,8 +60,8 @@ class PostcodeLookup:
         table = pd.DataFrame(
             {
                 "postcode": normalise_postcodes(frame[postcode]),
-                "lat": pd.to_numeric(frame[lat], errors="coerce"),
-                "lon": pd.to_numeric(frame[lon], errors="coerce"),
+                "lat": exact_floats(frame[lat]),
+                "lon": exact_floats(frame[lon]),
             }
         ).dropna()
         table = table.drop_duplicates("postcode").set_index("postcode")

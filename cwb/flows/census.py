@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cwb.dataset.parsing import exact_floats
 from cwb.errors import DatasetError, Problem, UsageError
 from cwb.flows.table import flow_frame
 
@@ -243,9 +244,7 @@ def flows_from_shares(
             )
     if share_of not in ("origin", "destination"):
         raise UsageError(f"share_of must be origin or destination; got {share_of!r}")
-    share = pd.to_numeric(
-        table["share"].astype(str).str.rstrip("% ").str.strip(), errors="coerce"
-    ).astype(float)
+    share = exact_floats(table["share"].astype(str).str.rstrip("% ").str.strip())
     side_totals = share.groupby(table[share_of]).transform("sum")
     if (share > 1).any() or (side_totals > 1.5).all():
         share = share / 100.0  # percentages

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cwb.dataset.model import Dataset
+from cwb.dataset.parsing import exact_floats
 from cwb.dataset.schema import FLOWS
 from cwb.errors import UsageError
 
@@ -51,7 +52,7 @@ def flow_frame(records: pd.DataFrame | list[dict[str, object]]) -> pd.DataFrame:
     frame = frame.reindex(columns=columns)
     for name in FLOW_COLUMNS:
         if name in _FLOATS:
-            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+            frame[name] = exact_floats(frame[name])
         else:
             frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
     frame["unit"] = frame["unit"].fillna("people")
@@ -179,12 +180,12 @@ def place_points(flows: pd.DataFrame, ds: Dataset | None = None) -> pd.DataFrame
         codes = pd.Series(places.index, index=places.index)
         missing_xy = places["lat"].isna() | places["lon"].isna()
         for axis in ("lat", "lon"):
-            found = pd.to_numeric(codes.map(known[axis]), errors="coerce").astype(float)
+            found = exact_floats(codes.map(known[axis]))
             places[axis] = places[axis].astype(float).where(~missing_xy, found)
         places["name"] = places["name"].where(places["name"].notna(), codes.map(known["name"]))
     places["name"] = places["name"].fillna(pd.Series(places.index, index=places.index))
-    places["lat"] = pd.to_numeric(places["lat"], errors="coerce")
-    places["lon"] = pd.to_numeric(places["lon"], errors="coerce")
+    places["lat"] = exact_floats(places["lat"])
+    places["lon"] = exact_floats(places["lon"])
     return places.reset_index()[PLACE_COLUMNS]
 
 

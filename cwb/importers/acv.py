@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cwb.dataset.parsing import exact_floats
 from cwb.dataset.schema import CATEGORY_KIND
 from cwb.errors import UsageError, require_path
 from cwb.importers.common import (
@@ -214,8 +215,8 @@ def import_acv(
 
 
 def _points(frame: pd.DataFrame, quirks: Quirks) -> tuple[np.ndarray, np.ndarray]:
-    lat = pd.to_numeric(column(frame, "lat"), errors="coerce").to_numpy(dtype=float, copy=True)
-    lon = pd.to_numeric(column(frame, "lon"), errors="coerce").to_numpy(dtype=float, copy=True)
+    lat = exact_floats(column(frame, "lat")).to_numpy(dtype=float, copy=True)
+    lon = exact_floats(column(frame, "lon")).to_numpy(dtype=float, copy=True)
     for field in ("point", "geometry"):
         if field not in frame:
             continue

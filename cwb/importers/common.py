@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from cwb.dataset.locate import locate_frame
+from cwb.dataset.parsing import exact_floats
 from cwb.dataset.schema import TABLES
 from cwb.errors import DatasetError, Problem
 
@@ -198,7 +199,7 @@ def schema_frame(table: str, records: list[dict[str, Any]] | pd.DataFrame) -> pd
     frame = frame.reindex(columns=columns)
     for col in spec.columns:
         if col.type in ("float",):
-            frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce").astype("float64")
+            frame[col.name] = exact_floats(frame[col.name])
         elif col.type == "int":
             frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce").astype("Int64")
         elif col.type == "bool":

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from cwb.dataset.parsing import exact_floats
 from cwb.importers.registers import read_register_csv
 
 #: lon/lat box of Great Britain and Ireland, for telling degrees from metres and spotting swaps.
@@ -139,7 +140,7 @@ def dates(values: pd.Series, name: str, quirks: Quirks) -> pd.Series:
 def numbers(values: pd.Series, name: str, quirks: Quirks) -> pd.Series:
     """Numbers (thousands separators allowed); text that is not a number counted, left empty."""
     cleaned = values.str.replace(r"[,£\s]", "", regex=True)
-    out = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
+    out = exact_floats(cleaned.where(cleaned != ""))
     bad = (cleaned != "") & out.isna()
     quirks[f"{name} not a number, left empty"] += int(bad.sum())
     return out.astype("float64")
@@ -179,8 +180,8 @@ def coordinates(
     lat, lon
         NaN where there are no usable coordinates (counted).
     """
-    gx = pd.to_numeric(x.str.replace(",", ""), errors="coerce").to_numpy(dtype=float, copy=True)
-    gy = pd.to_numeric(y.str.replace(",", ""), errors="coerce").to_numpy(dtype=float, copy=True)
+    gx = exact_floats(x.str.replace(",", "")).to_numpy(dtype=float, copy=True)
+    gy = exact_floats(y.str.replace(",", "")).to_numpy(dtype=float, copy=True)
     lat = np.full(len(gx), np.nan)
     lon = np.full(len(gx), np.nan)
     lonlat = _inside(gx, _LON) & _inside(gy, _LAT)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from cwb.dataset.manifest import Project
+from cwb.dataset.parsing import exact_floats
 from cwb.errors import UsageError
 
 #: Name accepted by ``--projects`` for the bundled New Hospital Programme table.
@@ -57,8 +58,8 @@ def read_projects(path: str | Path) -> list[Project]:
     if (ids == "").any() or ids.duplicated().any():
         bad = sorted(set(ids[(ids == "") | ids.duplicated()]))
         raise UsageError(f"{path}: empty or repeated project ids {bad}", argument="projects")
-    lat = pd.to_numeric(frame["lat"], errors="coerce")
-    lon = pd.to_numeric(frame["lon"], errors="coerce")
+    lat = exact_floats(frame["lat"])
+    lon = exact_floats(frame["lon"])
     bad_rows = ~(lat.between(-90, 90) & lon.between(-180, 180))
     if bad_rows.any():
         rows = [int(i) + 2 for i in frame.index[bad_rows][:5]]
