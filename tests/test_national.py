@@ -303,7 +303,9 @@ def test_catalogue_matches_the_single_dataset_catalogue(store_path: Path, tmp_pa
     assert by_kind.to_dict() == want.set_index(["band", "kind"])["assets"].to_dict()
 
 
-def test_cli_store_and_national(sources: list[Path], tmp_path: Path) -> None:
+def test_cli_store_and_national(
+    sources: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     runner = CliRunner()
     store = tmp_path / "store"
     result = runner.invoke(app, ["store", "build", str(sources[0]), "-o", str(store)])
@@ -311,12 +313,28 @@ def test_cli_store_and_national(sources: list[Path], tmp_path: Path) -> None:
     result = runner.invoke(app, ["store", "info", str(store)])
     assert result.exit_code == 0 and "assets.parquet" in result.output
     sites = tmp_path / "sites.csv"
-    sites.write_text("id,name,lat,lon\nmmuh,MMUH,52.4951,-1.9447\n", encoding="utf-8")
+    sites.write_text(
+        "Code,Site Name,Latitude,Longitude\nmmuh,MMUH,52.4951,-1.9447\nx9,Nowhere,,\n",
+        encoding="utf-8",
+    )
     outdir = tmp_path / "out"
     args = ["national", str(store), "-o", str(outdir), "--projects", str(sites)]
     result = runner.invoke(app, [*args, "--stage", "catalogue"])
     assert result.exit_code == 0, result.output
     assert (outdir / "mmuh" / "catalogue.csv").exists()
+    # the row without coordinates is left out, said, and listed with its line
+    said = " ".join(result.output.split())
+    assert "1 row(s) of" in said and "have no usable location and are left out" in said
+    skipped = pd.read_csv(outdir / "projects_skipped.csv")
+    assert skipped.to_dict("records") == [
+        {"line": 3, "id": "x9", "name": "Nowhere", "reason": "no location"}
+    ]
+    assert not (outdir / "x9").exists()
+    monkeypatch.setattr("cwb.cli.national.SHOWN_ROWS", 0)  # a long summary: the rest in the CSV
+    result = runner.invoke(app, [*args, "--stage", "catalogue"])
+    said = "".join(result.output.split())  # the terminal wraps long paths anywhere
+    assert result.exit_code == 0 and "…1moreproject(s)in" in said
+    assert "out/national_catalogue.csv" in said and "MMUH" not in said
     assert not (outdir / "national_match.csv").exists()
     result = runner.invoke(app, [*args, "--stage", "nope"])
     assert result.exit_code == 2

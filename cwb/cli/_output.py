@@ -119,6 +119,11 @@ def set_table_format(fmt: str) -> None:
     out.stderr = fmt != "table"  # the console follows sys.stdout/sys.stderr as they are swapped
 
 
+def is_data_format() -> bool:
+    """Whether tables are printed as data (``--format json``/``csv``), not for reading."""
+    return _STATE["format"] != "table"
+
+
 def print_table(
     data: pd.DataFrame | Iterable[Sequence[object]],
     title: str,

@@ -6,9 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from cwb.cli._output import FOLDER, output_target, print_table
+from cwb.cli._output import FOLDER, is_data_format, output_target, print_table
 from cwb.cli.app import app, err, library_errors, out
+
+#: Projects the national summary shows on the terminal (every one is in the CSV).
+SHOWN_ROWS = 40
 
 store_app = typer.Typer(
     no_args_is_help=True,
@@ -189,8 +193,11 @@ def national_command(
     projects: Annotated[
         str | None,
         typer.Option(
-            help="Projects CSV (id, name, lat, lon) or 'nhp' for the bundled New Hospital "
-            "Programme schemes; default: the store's own projects."
+            help="Projects: a CSV/Excel table with names (or ids) and latitude/longitude "
+            "(an NHS export's OrganisationCode, OrganisationName, Latitude, Longitude will "
+            "do), a GIS file of sites (GeoJSON, GeoPackage, shapefile), or 'nhp' for the "
+            "bundled New Hospital Programme schemes; default: the store's own projects. "
+            "Rows without a location are left out and listed in OUT/projects_skipped.csv."
         ),
     ] = None,
     stage: Annotated[
@@ -220,7 +227,7 @@ def national_command(
         national_match,
         national_spend,
         open_store,
-        read_projects,
+        read_project_table,
         scope_for,
     )
 
@@ -233,11 +240,28 @@ def national_command(
     flags = {"workers": "--workers", "scheduler": "--scheduler", "projects": "--projects"}
     with library_errors(flags), output_target(output, FOLDER, option="out"):
         opened = open_store(store)
-        scope = scope_for(opened, read_projects(projects) if projects else None)
+        table = read_project_table(projects) if projects else None
+        if table is not None:
+            for note in table.notes:
+                err.print(f"note: {escape(note)}", highlight=False)
+            skipped = table.write_skipped(output)
+            if skipped is not None:
+                err.print(
+                    f"[yellow]warning[/yellow]: {len(table.skipped)} row(s) of "
+                    f"{escape(str(projects))} have no usable location and are left out; "
+                    f"listed in {escape(str(skipped))}",
+                    highlight=False,
+                )
+        scope = scope_for(opened, table.projects if table is not None else None)
         with executor(workers, scheduler) as run:
             for name in chosen:
                 result = runs[name](run, scope, output)
-                print_table(
-                    result.summary, f"{name}: {len(scope.projects)} project(s) ({run.kind})"
-                )
+                shown = result.summary if is_data_format() else result.summary.head(SHOWN_ROWS)
+                print_table(shown, f"{name}: {len(scope.projects)} project(s) ({run.kind})")
+                if len(shown) < len(result.summary):
+                    out.print(
+                        f"… {len(result.summary) - len(shown):,} more project(s) in "
+                        f"{escape(str(output / f'national_{name}.csv'))}",
+                        highlight=False,
+                    )
     out.print(f"wrote {output}")

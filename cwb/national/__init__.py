@@ -15,7 +15,13 @@ plain geopandas.
 """
 
 from cwb.national.engine import Executor, executor
-from cwb.national.projects import NHP, nhp_schemes_path, read_projects
+from cwb.national.projects import (
+    NHP,
+    ProjectTable,
+    nhp_schemes_path,
+    read_project_table,
+    read_projects,
+)
 from cwb.national.stages import (
     NationalResult,
     Scope,
@@ -43,6 +49,8 @@ __all__ = [
     "national_spend",
     "nhp_schemes_path",
     "open_store",
+    "ProjectTable",
+    "read_project_table",
     "read_projects",
     "scope_for",
 ]
