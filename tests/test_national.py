@@ -82,16 +82,6 @@ def test_nhp_table_has_the_schemes_in_england() -> None:
     assert projects[0].extra["trust"].startswith("Sandwell")
 
 
-def test_projects_csv_errors(tmp_path: Path) -> None:
-    bad = tmp_path / "p.csv"
-    bad.write_text("id,name,lat\na,A,52\n", encoding="utf-8")
-    with pytest.raises(UsageError, match="lon"):
-        read_projects(bad)
-    bad.write_text("id,name,lat,lon\na,A,52,-1\na,B,91,-1\n", encoding="utf-8")
-    with pytest.raises(UsageError, match="repeated"):
-        read_projects(bad)
-
-
 def test_store_partitions_are_bounded_sorted_and_cover_every_row(
     store_path: Path, sources: list[Path]
 ) -> None:

@@ -185,6 +185,15 @@ def _find(cells: pd.DataFrame, role: str) -> str | None:
     return None
 
 
+def _lacking(path: Path, cells: pd.DataFrame, what: str, roles: tuple[str, ...]) -> UsageError:
+    """The error for a table without the columns of ``roles``, naming what would do."""
+    accepted = "; ".join(f"{role}: {', '.join(PROJECT_COLUMNS[role])}" for role in roles)
+    return UsageError(
+        f"{path} has no {what} ({accepted}); it has {', '.join(map(str, cells.columns))}",
+        argument="projects",
+    )
+
+
 def _read_table(
     path: Path, notes: list[str]
 ) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series, pd.Series]:
@@ -194,12 +203,7 @@ def _read_table(
     cells = table.cells.reset_index(drop=True)
     lat_col, lon_col = _find(cells, "lat"), _find(cells, "lon")
     if lat_col is None or lon_col is None:
-        raise UsageError(
-            f"{path} has no latitude/longitude columns (one of "
-            f"{', '.join(PROJECT_COLUMNS['lat'])} and one of "
-            f"{', '.join(PROJECT_COLUMNS['lon'])}); it has {', '.join(map(str, cells.columns))}",
-            argument="projects",
-        )
+        raise _lacking(path, cells, "latitude/longitude columns", ("lat", "lon"))
     lat = exact_floats(cells[lat_col].str.strip().replace("", None))
     lon = exact_floats(cells[lon_col].str.strip().replace("", None))
     missing = lat.isna() | lon.isna()
@@ -238,12 +242,7 @@ def _ids_and_names(
     """Each row's id and name; ids made from names when the table has none."""
     name_col, id_col = _find(cells, "name"), _find(cells, "id")
     if name_col is None and id_col is None:
-        raise UsageError(
-            f"{path} has no id or name column (one of "
-            f"{', '.join(PROJECT_COLUMNS['id'] + PROJECT_COLUMNS['name'])}); "
-            f"it has {', '.join(map(str, cells.columns))}",
-            argument="projects",
-        )
+        raise _lacking(path, cells, "id or name column", ("id", "name"))
     if id_col is None:
         assert name_col is not None
         ids = _ids_from_names(cells[name_col].str.strip())
