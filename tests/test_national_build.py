@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from cwb.bench.national import bench_national, write_results
 from cwb.cli import app
+from cwb.dataset.io import read_dataset
 from cwb.dataset.validate import validate_dataset
 from cwb.errors import DatasetError
 from cwb.national import build_store, executor, open_store, read_projects
@@ -251,3 +252,17 @@ def test_cross_row_checks_a_key_file_at_a_time_equal_the_whole_file(tmp_path: Pa
     assert [p["value"] for p in problems if p["code"] == "duplicate_id"] == [
         ids[r - 2] for c, r, _ in want if c == "duplicate_id"
     ]
+
+
+@pytest.mark.parametrize("as_dataset", [False, True])
+def test_an_empty_table_in_a_source_leaves_no_partition(
+    mini_copy: Path, tmp_path: Path, as_dataset: bool
+) -> None:
+    """A spend.csv with its header only (a real build with no spend): the store has no spend."""
+    spend = mini_copy / "spend.csv"
+    spend.write_text(spend.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    source = read_dataset(mini_copy) if as_dataset else mini_copy
+    built = build_store([source], tmp_path / "store")
+    assert "spend" not in built.store.partitions
+    assert built.store.rows["assets"] == len(pd.read_csv(mini_copy / "assets.csv"))
+    assert built.store.read_all("spend").empty

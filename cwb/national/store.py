@@ -220,6 +220,10 @@ class StoreBuild:
     sources: int
 
 
+def _rows(path: Path) -> int:
+    return int(pq.read_metadata(path).num_rows)
+
+
 def is_store(path: str | Path) -> bool:
     """Whether ``path`` is a national store folder."""
     return (Path(path) / STORE_MANIFEST).is_file()
@@ -621,7 +625,8 @@ def build_store(
         raise UsageError("no source to build a store from")
     partitions = {}
     for table in PARTITIONED:
-        runs = sorted(tmp.glob(f"run-{table}-*.parquet"))
+        # a source's empty table (a spend.csv with a header only) leaves an empty run
+        runs = [r for r in sorted(tmp.glob(f"run-{table}-*.parquet")) if _rows(r)]
         if not runs:
             continue
         cuts = plan_cuts(table, runs, out, rows_per_file)
