@@ -19,6 +19,7 @@ import pytest
 from realdata_paths import REALDATA
 from typer.testing import CliRunner
 
+from cwb.catalogue import catalogue
 from cwb.cli import app
 from cwb.dataset.io import read_dataset
 from cwb.importers.ocds_filter import postcode_region
@@ -143,3 +144,45 @@ def test_report_names_illustrative_contracts_and_the_empty_human_catalogue(built
     assert "of contract value; all of them illustrative (awarded), none open" in text
     assert f"{EARLY_YEARS} [illustrative]" in text
     assert "The human catalogue is empty" in text and "11 job opportunities" in text
+
+
+def test_the_real_build_as_a_national_store_over_nhs_hospitals(built, tmp_path):
+    """The built dataset as a store, run over NHS.uk's West Midlands hospitals.
+
+    The store's catchment counts for the dataset's own project equal ``cwb catalogue``'s;
+    over NHS.uk's hospital list (read as published), the hospitals near Smethwick find
+    the assets and those across the county find none; no hospital has a location
+    missing in the West Midlands rows.
+    """
+    hospitals = REALDATA / "nhs_techforuk" / "nhs_website_hospitals_2018_england.csv"
+    if not hospitals.exists():
+        pytest.skip(f"{hospitals} is not present")
+    store = tmp_path / "store"
+    assert runner.invoke(app, ["store", "build", str(built[0]), "-o", str(store)]).exit_code == 0
+    every = pd.read_csv(hospitals, dtype=str)
+    west_midlands = every[every["Postcode"].str.match(r"(B|WS|WV|DY)\d", na=False)]
+    sites = tmp_path / "wm_hospitals.csv"
+    west_midlands.to_csv(sites, index=False)
+    out = tmp_path / "out"
+    args = ["national", str(store), "--projects", str(sites), "--stage", "catalogue"]
+    result = runner.invoke(app, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not (out / "projects_skipped.csv").exists()
+    summary = pd.read_csv(out / "national_catalogue.csv").set_index("project")
+    assert len(summary) == len(west_midlands) == 66
+    near = summary.loc[["RXK01", "RXK02"], "assets"]  # Sandwell General, City Hospital
+    assert (near > 0).all()
+    far = summary.loc[["RWP01", "R1D22"], "assets"]  # Redditch, Bridgnorth: 25+ km away
+    assert (far == 0).all()
+    # the dataset's own project: the same counts as the single-dataset catalogue
+    own = tmp_path / "own"
+    result = runner.invoke(app, ["national", str(store), "--stage", "catalogue", "-o", str(own)])
+    assert result.exit_code == 0, result.output
+    ds = read_dataset(built[0])
+    expected = catalogue(ds).by_band
+    pid = ds.manifest.projects[0].id
+    got = pd.read_csv(own / pid / "catalogue.csv")
+    want = expected[(expected["project"] == pid) & ~expected["band"].str.startswith(">")]
+    want = want[(want["band"] != "unlocated") & (want["kind"] != "human")]
+    got = got[got["kind"] != "human"].groupby(["band", "kind"])["assets"].sum()
+    assert got[got > 0].to_dict() == want.groupby(["band", "kind"])["assets"].sum().to_dict()
