@@ -35,6 +35,7 @@ from cwb.national import (
     read_projects,
     scope_for,
 )
+from cwb.national.stages import work_items
 from cwb.national.store import (
     catchment_bbox,
     metre_distances,
@@ -361,3 +362,29 @@ def test_candidate_matching_equals_matching_the_whole_catchment(
     counts = pd.read_parquet(tmp_path / "out" / "_parts" / "candidate_counts")
     assert set(counts["project"]) == {p.id for p in scope.projects}
     assert (tmp_path / "out" / "_parts" / "candidates").is_dir()
+
+
+def test_plain_runs_count_their_partitions_and_projects(
+    store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each stage shows a progress bar over its work: partitions, then projects."""
+    import cwb.national.engine as engine  # noqa: PLC0415 - the module whose bar is watched
+
+    shown: list[tuple[str, int]] = []
+
+    def recording(items, label, total=None):  # type: ignore[no-untyped-def]
+        items = list(items)
+        shown.append((label, len(items)))
+        yield from items
+
+    monkeypatch.setattr(engine, "track", recording)
+    scope = scope_for(open_store(store_path))
+    with executor() as run:
+        national_catalogue(run, scope, tmp_path)
+        national_match(run, scope, tmp_path)
+    labels = dict(shown)
+    assert labels["assets: partitions"] == len(
+        work_items(open_store(store_path), "assets", scope, ())
+    )
+    assert labels["candidates: partitions"] == labels["assets: partitions"]
+    assert labels["matching: projects"] == len(scope.projects) == SITES

@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cwb.errors import MissingDependencyError, UsageError
+from cwb.progress import track
 
 log = logging.getLogger(__name__)
 
@@ -95,13 +96,16 @@ def run_parts(
     apply: Callable[..., pd.DataFrame],
     meta: pd.DataFrame,
     out: Path,
+    *,
+    label: str = "",
     **kwargs: Any,
 ) -> Path:
     """``apply(read(item), **kwargs)`` for each work item, written to ``out/part.N.parquet``.
 
     On Dask the items become the partitions of a dask-geopandas frame
     (``dask.dataframe.from_map``), ``apply`` runs with ``map_partitions`` and the result is
-    written by the workers with ``to_parquet``.
+    written by the workers with ``to_parquet``. In plain geopandas a progress bar named
+    ``label`` (default: the folder's name) counts the items on a terminal.
     """
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("part.*.parquet"):
@@ -110,7 +114,7 @@ def run_parts(
         meta.to_parquet(out / "part.0.parquet", index=False)
         return out
     if run.client is None:
-        for i, item in enumerate(items):
+        for i, item in enumerate(track(items, label or out.name.strip("_"))):
             apply(read(item), **kwargs).to_parquet(out / f"part.{i}.parquet", index=False)
         return out
     import dask.dataframe as dd  # noqa: PLC0415 - optional dependency
@@ -145,13 +149,21 @@ def read_parts(folder: Path) -> pd.DataFrame:
 
 
 def run_tasks(
-    run: Executor, task: Callable[..., dict[str, Any]], items: Sequence[Any], **kwargs: Any
+    run: Executor,
+    task: Callable[..., dict[str, Any]],
+    items: Sequence[Any],
+    *,
+    label: str = "tasks",
+    **kwargs: Any,
 ) -> list[dict[str, Any]]:
     """``task(item, **kwargs)`` for each item (one per catchment); small result rows back.
 
-    Each task writes its own outputs; only its summary row returns to the client.
+    Each task writes its own outputs; only its summary row returns to the client. A
+    progress bar named ``label`` counts the finished tasks on a terminal.
     """
     if run.client is None:
-        return [task(item, **kwargs) for item in items]
+        return [task(item, **kwargs) for item in track(items, label)]
     futures = run.client.map(task, list(items), **kwargs, pure=False)
+    for _ in track(_distributed().as_completed(futures), label, total=len(futures)):
+        pass
     return list(run.client.gather(futures))

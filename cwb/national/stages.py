@@ -259,7 +259,9 @@ def _partitioned_stage(
 ) -> pd.DataFrame:
     store = open_store(scope.store)
     items = work_items(store, table, scope, columns)
-    parts = run_parts(run, read_item, items, apply, meta, out / "_parts" / table, scope=scope)
+    folder = out / "_parts" / table
+    label = f"{table}: partitions"
+    parts = run_parts(run, read_item, items, apply, meta, folder, label=label, scope=scope)
     return read_parts(parts)
 
 
@@ -362,6 +364,7 @@ def national_candidates(run: Executor, scope: Scope, out: str | Path) -> pd.Data
             candidate_rows,
             COUNT_META,
             out / "_parts" / "candidate_counts",
+            label="candidates: partitions",
             scope=scope,
             eligible=eligible,
             folder=str(folder),
@@ -387,6 +390,7 @@ def national_match(run: Executor, scope: Scope, out: str | Path) -> NationalResu
             run,
             _match_one,
             [(p, holding[p.id]) for p in scope.projects],
+            label="matching: projects",
             scope=scope,
             out=str(out),
             candidates=str(out / "_parts" / "candidates"),
