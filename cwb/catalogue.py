@@ -14,11 +14,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from cwb._atomic import atomic_path
 from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import Dataset
+from cwb.dataset.projection import transformer
 from cwb.privacy import in_published_group
 from cwb.safe_output import neutralise_frame
 
@@ -72,8 +73,7 @@ def _metric_xy(points: gpd.GeoSeries, metric: object) -> tuple[np.ndarray, np.nd
     coords = shapely.get_coordinates(points.to_numpy())
     if points.crs is None or points.crs.is_exact_same(CRS.from_user_input(metric)):
         return coords[:, 0], coords[:, 1]
-    transformer = Transformer.from_crs(points.crs, metric, always_xy=True)
-    x, y = transformer.transform(coords[:, 0], coords[:, 1])
+    x, y = transformer(points.crs, metric).transform(coords[:, 0], coords[:, 1])
     return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
 
 

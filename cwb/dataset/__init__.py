@@ -28,6 +28,7 @@ First stage of the pipeline (read + validate → catalogue); every later stage t
 - ``synonyms``: everyday words for categories ("mosque" → place_of_worship), extendable.
 - ``notes``: what a reader must know of the opportunities (illustrative contracts, no residents).
 - ``geocode``: a lookup from a national postcode file, typo suggestions, postcodes.io (opt-in).
+- ``projection``: coordinate transformers made once per pair of CRS (each costs ~0.1 s).
 """
 
 from cwb.dataset.geography import (

@@ -29,6 +29,7 @@ from scipy import sparse
 
 from cwb.dataset.geography import OUTSIDE_AREAS, assign_area_codes
 from cwb.dataset.model import WGS84, Dataset
+from cwb.dataset.projection import transformer
 from cwb.dataset.schema import ALL_CATEGORIES, OPPORTUNITY_TYPES
 from cwb.dataset.sectors import sector_skills, sector_term
 from cwb.matching.model import (
@@ -80,9 +81,7 @@ def _metric_xy(geoms: gpd.GeoSeries, crs: object) -> tuple[np.ndarray, np.ndarra
             # plain points: their coordinates through the transformer GeoSeries.to_crs uses
             px, py = shapely.get_x(shapes), shapely.get_y(shapes)
             if not source.is_exact_same(target):
-                px, py = pyproj.Transformer.from_crs(source, target, always_xy=True).transform(
-                    px, py
-                )
+                px, py = transformer(source, target).transform(px, py)
             x[located], y[located] = px, py
             return x, y, located
         g = gpd.GeoSeries(shapes, crs=source).to_crs(target)

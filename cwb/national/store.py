@@ -42,13 +42,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import shapely
-from pyproj import Transformer
 
 from cwb import settings
 from cwb._atomic import write_text_atomic
 from cwb._gc import paused_gc
 from cwb.dataset.manifest import MANIFEST_NAME, FileEntry, Manifest, Project, read_manifest
 from cwb.dataset.model import WGS84, Dataset
+from cwb.dataset.projection import transformer
 from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
 from cwb.national.build import (
     PARTITIONED,
@@ -253,12 +253,6 @@ def open_store(path: str | Path) -> Store:
 
 def _meets(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
-
-
-@functools.lru_cache(maxsize=16)
-def transformer(source: str, target: str) -> Transformer:
-    """A cached lon/lat-ordered transformer (making one costs ~0.1 s)."""
-    return Transformer.from_crs(source, target, always_xy=True)
 
 
 def catchment_bbox(
