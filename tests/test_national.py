@@ -388,3 +388,22 @@ def test_plain_runs_count_their_partitions_and_projects(
     )
     assert labels["candidates: partitions"] == labels["assets: partitions"]
     assert labels["matching: projects"] == len(scope.projects) == SITES
+
+
+def test_a_project_without_opportunities_counts_its_candidates(
+    store_path: Path, tmp_path: Path
+) -> None:
+    """A site with no opportunities of its own: nothing matched, its candidates counted."""
+    store = open_store(store_path)
+    own = store.manifest.projects[0]
+    twin = replace(own, id="twin", name="Twin site", lat=own.lat + 0.001)
+    scope = scope_for(store, [own, twin])
+    with executor() as run:
+        result = national_match(run, scope, tmp_path)
+    summary = result.summary.set_index("project")
+    counts = pd.read_parquet(tmp_path / "_parts" / "candidate_counts")
+    assert summary.loc["twin", "opportunities"] == 0 and summary.loc["twin", "matches"] == 0
+    expected = counts.loc[counts["project"] == "twin", "candidates"].sum()
+    assert summary.loc["twin", "candidates"] == expected > 0
+    assert summary.loc[own.id, "matches"] > 0
+    assert (tmp_path / "twin" / "matches.csv").exists()

@@ -23,6 +23,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cwb.dataset.model import WGS84, Dataset
@@ -105,8 +106,23 @@ def candidate_rows(
 def match_candidates(
     project: Any, scope: Any, out: str, candidates: str, files: list[str]
 ) -> dict[str, Any]:
-    """Match one project from its candidates; writes ``out/<project>/matches.csv``."""
+    """Match one project from its candidates; writes ``out/<project>/matches.csv``.
+
+    A project without opportunities has nothing to match: its candidates are counted
+    from their files' ``project`` column only.
+    """
     store = open_store(scope.store)
+    opportunities = store.read_small("opportunities")
+    if "project" in opportunities:
+        opportunities = opportunities[opportunities["project"].astype(str) == project.id]
+    opportunities = opportunities.reset_index(drop=True)
+    path = Path(out) / project.id / "matches.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    row: dict[str, Any] = {"project": project.id, "name": project.name}
+    if not len(opportunities):
+        found = sum(_count(Path(candidates) / f, project.id) for f in files)
+        write_csv(pd.DataFrame(), path)
+        return {**row, "candidates": found, "opportunities": 0, **_matched(None)}
     frames = [
         gpd.read_parquet(Path(candidates) / f, filters=[(PROJECT, "==", project.id)]) for f in files
     ]
@@ -116,29 +132,30 @@ def match_candidates(
         assets = assets.drop(columns=[PROJECT])
     else:
         assets = store.empty("assets").drop(columns=["bbox"], errors="ignore")
-    opportunities = store.read_small("opportunities")
-    if "project" in opportunities:
-        opportunities = opportunities[opportunities["project"].astype(str) == project.id]
-    opportunities = opportunities.reset_index(drop=True)
+    row = {**row, "candidates": len(assets), "opportunities": len(opportunities)}
+    if not len(assets):
+        write_csv(pd.DataFrame(), path)
+        return {**row, **_matched(None)}
     # every area: an asset's area_code may name one beyond the catchment's box
     areas = store.read_small("areas").drop(columns=["bbox"], errors="ignore")
     manifest = replace(store.manifest, projects=[project], files={})
     ds = Dataset(manifest=manifest, assets=assets, opportunities=opportunities, areas=areas)
-    path = Path(out) / project.id / "matches.csv"
-    row: dict[str, Any] = {
-        "project": project.id,
-        "name": project.name,
-        "candidates": len(assets),
-        "opportunities": len(opportunities),
-    }
-    if not len(opportunities) or not len(assets):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_csv(pd.DataFrame(), path)
-        return {**row, "matches": 0, "opportunities_matched": 0, "assets_matched": 0}
     matches = match(ds).matches
     write_csv(matches, path)
+    return {**row, **_matched(matches)}
+
+
+def _count(path: Path, project: str) -> int:
+    """Rows of a candidates file for ``project`` (its ``project`` column read alone)."""
+    column = pq.read_table(path, columns=[PROJECT])[PROJECT]
+    return int(pc.sum(pc.equal(column, project)).as_py() or 0)
+
+
+def _matched(matches: pd.DataFrame | None) -> dict[str, int]:
+    """The match counts of a project's summary row (zeros without matches)."""
+    if matches is None:
+        return {"matches": 0, "opportunities_matched": 0, "assets_matched": 0}
     return {
-        **row,
         "matches": len(matches),
         "opportunities_matched": int(matches["opportunity_id"].nunique()),
         "assets_matched": int(matches["asset_id"].nunique()),

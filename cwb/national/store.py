@@ -184,11 +184,12 @@ class Store:
         return gpd.read_parquet(files[0], columns=wanted).iloc[:0]
 
     def read_small(self, table: str) -> gpd.GeoDataFrame:
-        """A small table (opportunities, areas) whole."""
+        """A small table (opportunities, areas) whole (read once per process and file)."""
         path = self.path / f"{table}.parquet"
         if not path.exists():
             return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84))
-        return gpd.read_parquet(path)
+        stat = path.stat()
+        return _read_small(str(path), stat.st_mtime_ns, stat.st_size).copy()
 
     def read_all(self, table: str) -> gpd.GeoDataFrame:
         """Every row of ``table`` (the plain-geopandas path; memory grows with the store)."""
@@ -218,6 +219,12 @@ class StoreBuild:
     store: Store
     seconds: float
     sources: int
+
+
+@functools.lru_cache(maxsize=8)
+def _read_small(path: str, mtime_ns: int, size: int) -> gpd.GeoDataFrame:
+    """A small table's file, kept: a national run reads it once per project otherwise."""
+    return gpd.read_parquet(path)
 
 
 def _rows(path: Path) -> int:
