@@ -35,6 +35,7 @@ from cwb.national import (
     read_projects,
     scope_for,
 )
+from cwb.national.candidates import eligible_pairs
 from cwb.national.stages import work_items
 from cwb.national.store import (
     catchment_bbox,
@@ -407,3 +408,15 @@ def test_a_project_without_opportunities_counts_its_candidates(
     assert summary.loc["twin", "candidates"] == expected > 0
     assert summary.loc[own.id, "matches"] > 0
     assert (tmp_path / "twin" / "matches.csv").exists()
+
+
+def test_eligible_pairs_equal_a_lookup_per_row() -> None:
+    rng = np.random.default_rng(3)
+    projects = rng.choice(["a", "b", "c", "d"], 2_000).astype(object)
+    categories = rng.choice(["gp", "school", "charity", "cafe", "hall"], 2_000).astype(object)
+    eligible = {"a": ("gp", "hall"), "b": ("school",), "c": ()}
+    expected = [c in eligible.get(p, ()) for p, c in zip(projects, categories, strict=True)]
+    got = eligible_pairs(projects, categories, eligible)
+    assert got.tolist() == expected and 0 < got.sum() < len(got)
+    assert not eligible_pairs(projects, categories, {}).any()
+    assert eligible_pairs(projects[:0], categories[:0], eligible).tolist() == []

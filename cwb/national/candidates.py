@@ -65,6 +65,28 @@ def eligible_categories(opportunities: pd.DataFrame, project: str) -> tuple[str,
     )
 
 
+def eligible_pairs(
+    projects: np.ndarray, categories: np.ndarray, eligible: dict[str, tuple[str, ...]]
+) -> np.ndarray:
+    """Whether each (project, category) pair is one of ``eligible``'s, vectorised.
+
+    Pairs are coded as integers (project code × categories + category code) and looked
+    up with ``np.isin``: no Python loop over the rows.
+    """
+    allowed = [(p, c) for p, cats in eligible.items() for c in cats]
+    if not allowed or not len(projects):
+        return np.zeros(len(projects), dtype=bool)
+    project_codes, _ = pd.factorize(
+        np.concatenate([np.asarray(projects, dtype=object), [p for p, _ in allowed]])
+    )
+    category_codes, category_names = pd.factorize(
+        np.concatenate([np.asarray(categories, dtype=object), [c for _, c in allowed]])
+    )
+    pairs = project_codes.astype(np.int64) * len(category_names) + category_codes
+    n = len(projects)
+    return np.isin(pairs[:n], pairs[n:])
+
+
 def candidate_rows(
     frame: gpd.GeoDataFrame,
     scope: Any,
@@ -82,11 +104,7 @@ def candidate_rows(
     if len(rows):
         category = frame["category"].astype(str).to_numpy()[rows]
         human = frame["kind"].astype(str).to_numpy()[rows] == "human"
-        allowed = np.array(
-            [c in set(eligible.get(p, ())) for p, c in zip(projects, category, strict=True)],
-            dtype=bool,
-        )
-        keep = human | allowed
+        keep = human | eligible_pairs(projects, category, eligible)
         rows, projects = rows[keep], projects[keep]
     picked = frame.iloc[rows].reset_index(drop=True)
     picked.insert(0, PROJECT, pd.array(projects.astype(str), dtype="str"))
