@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,7 +10,9 @@ import pytest
 import shapely
 
 from cwb.errors import UsageError
+from cwb.national import Store, build_store, scope_for
 from cwb.national.projects import read_project_table, read_projects
+from cwb.synth.generate import synth_tables, write_synth
 from tests.realdata_paths import REALDATA
 
 
@@ -124,3 +127,23 @@ def test_real_geographr_hospitals_geojson() -> None:
     assert {"birmingham_childrens_hospital", "good_hope_hospital_treatment_centre"} <= ids
     assert all(52.3 < p.lat < 52.7 and -2.3 < p.lon < -1.4 for p in table.projects)
     assert {p.extra["lad24_code"][:3] for p in table.projects} == {"E08"}
+
+
+@pytest.fixture(scope="module")
+def one_site_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A store built from a small synthetic dataset around one NHP site."""
+    base = tmp_path_factory.mktemp("one_site")
+    sites = read_projects("nhp")[:1]
+    tables = synth_tables(assets=50, opportunities=2, spend=5, seed=0, sites=sites)
+    write_synth(tables, base / "src", fmt="parquet")
+    return build_store([base / "src"], base / "store").store
+
+
+@pytest.mark.parametrize("bad", ["../escape", "a/b", "a\\b", "..", "x:y", " padded", "tab\there"])
+def test_an_id_that_cannot_name_a_folder_is_refused(bad: str, one_site_store: Store) -> None:
+    """Each project's results go to OUT/<id>/: an id must not reach outside it."""
+    site = read_projects("nhp")[0]
+    with pytest.raises(UsageError, match="cannot name a results folder"):
+        scope_for(one_site_store, [replace(site, id=bad)])
+    kept = scope_for(one_site_store, [replace(site, id="RXK01 (City)")])
+    assert kept.projects[0].id == "RXK01 (City)"

@@ -13,6 +13,7 @@ the per-partition results the summaries were made from.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from cwb._atomic import atomic_path
 from cwb.catalogue import band_labels
 from cwb.dataset.manifest import Project
 from cwb.dataset.model import WGS84
+from cwb.errors import UsageError
 from cwb.national.candidates import (
     COUNT_META,
     candidate_rows,
@@ -67,9 +69,30 @@ class Scope:
         return max(self.bands_m)
 
 
+#: Characters a project id may not hold: it names the project's folder of results.
+_UNSAFE_ID = re.compile(r'[/\\<>:"|?*\x00-\x1f]|^\.{1,2}$|^\s|\s$')
+
+
 def scope_for(store: Store, projects: Sequence[Project] | None = None) -> Scope:
-    """The scope of ``projects`` (default: the store's own) over ``store``."""
+    """The scope of ``projects`` (default: the store's own) over ``store``.
+
+    Raises
+    ------
+    UsageError
+        A project id that cannot name a folder on every system (a slash, ``..``, one of
+        ``<>:"|?*``, a control character, or spaces around it): each project's results go
+        to ``OUT/<id>/``, so such an id would write elsewhere or fail half way.
+    """
     chosen = tuple(projects) if projects is not None else tuple(store.manifest.projects)
+    unsafe = [p.id for p in chosen if not p.id or _UNSAFE_ID.search(p.id)]
+    if unsafe:
+        shown = ", ".join(repr(i) for i in unsafe[:5])
+        raise UsageError(
+            f"project id(s) {shown} cannot name a results folder (OUT/<id>/): an id may not "
+            "be '.' or '..', hold a slash, a backslash, one of <>:\"|?* or a control "
+            "character, or start or end with a space",
+            argument="projects",
+        )
     return Scope(
         store.path,
         chosen,
