@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gc
+import json
 import math
+import pickle
+import sys
 from collections import OrderedDict
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from cwb.graph.metrics import (
     relational_view,
     sampled_betweenness,
 )
+from cwb.graph.values import SharedKeyDicts
 from cwb.pipeline import Pipeline
 from cwb.synth.generate import synth_dataset
 
@@ -281,3 +285,50 @@ def test_plain_values_of_chosen_rows_are_those_of_the_rows_chosen_first(series: 
     assert got == expected
     assert [type(v) for v in got] == [type(v) for v in expected]
     assert len(got) == 3 and got[1] is None
+
+
+def test_shared_key_dicts_are_plain_dicts_of_the_items_given() -> None:
+    keys = ("node_type", "label", "capacity", "located", "lon", "lat", "degree", "reach")
+    new = SharedKeyDicts(keys)
+    # any subset, in any order, later additions, deletions and keys outside the table
+    orders = [keys[:4], ("label", "node_type", "located"), keys[::-1], ()]
+    for order in orders:
+        items = [(key, f"value of {key}") for key in order]
+        attrs = new(items)
+        assert type(attrs) is dict
+        assert list(attrs.items()) == items
+        attrs["degree"] = 3
+        attrs["not shared"] = 1.5
+        attrs.pop("label", None)
+        expected = dict(items)
+        expected["degree"] = 3
+        expected["not shared"] = 1.5
+        expected.pop("label", None)
+        assert list(attrs.items()) == list(expected.items())
+        assert pickle.loads(pickle.dumps(attrs)) == expected
+        assert json.loads(json.dumps(attrs)) == expected
+    assert new() == {}
+
+
+def test_shared_key_dicts_are_smaller_and_not_resized_by_later_keys() -> None:
+    keys = [f"attribute_{i}" for i in range(29)]
+    attrs = SharedKeyDicts(keys)(zip(keys[:21], range(21), strict=True))
+    plain_attrs = dict(zip(keys[:21], range(21), strict=True))
+    size = sys.getsizeof(attrs)
+    assert size < sys.getsizeof(plain_attrs)
+    attrs.update(zip(keys[21:], range(8), strict=True))  # as the metrics add theirs
+    assert sys.getsizeof(attrs) == size
+
+
+def test_asset_nodes_share_their_keys(synthetic_graph: nx.MultiDiGraph) -> None:
+    # the graph's node dicts are the compact kind, metrics included, groups too
+    graph = synthetic_graph.copy()  # plain dicts again: the reference size
+    graph_metrics(synthetic_graph)
+    graph_metrics(graph)
+    sizes = {
+        (d.get("is_group"), sys.getsizeof(d) < sys.getsizeof(graph.nodes[n]))
+        for n, d in synthetic_graph.nodes(data=True)
+        if d["node_type"] == "asset"
+    }
+    assert sizes == {(False, True), (True, True)}
+    assert list(synthetic_graph.nodes(data=True)) == list(graph.nodes(data=True))
