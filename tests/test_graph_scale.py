@@ -28,7 +28,7 @@ from cwb.graph.metrics import (
     relational_view,
     sampled_betweenness,
 )
-from cwb.graph.values import SharedKeyDicts
+from cwb.graph.values import SharedKeyDicts, shared_floats
 from cwb.pipeline import Pipeline
 from cwb.synth.generate import synth_dataset
 
@@ -332,3 +332,28 @@ def test_asset_nodes_share_their_keys(synthetic_graph: nx.MultiDiGraph) -> None:
     }
     assert sizes == {(False, True), (True, True)}
     assert list(synthetic_graph.nodes(data=True)) == list(graph.nodes(data=True))
+
+
+def test_shared_floats_are_the_values_with_equal_numbers_shared() -> None:
+    values = np.array([1.5, -0.0, 0.0, np.nan, 1.5, 0.0, -0.0, 2.25, np.inf])
+    got = shared_floats(values)
+    assert [math.copysign(1, v) if v == 0 else v for v in got if v == v] == [
+        math.copysign(1, v) if v == 0 else v for v in values.tolist() if v == v
+    ]
+    assert math.isnan(got[3]) and all(type(v) is float for v in got)
+    assert got[0] is got[4] and got[2] is got[5] and got[1] is got[6]
+    assert got[1] is not got[2]  # -0.0 and 0.0 are not the same number here
+    assert shared_floats(np.array([])) == [] and shared_floats(np.array([3.0])) == [3.0]
+
+
+def test_nodes_on_one_point_share_its_coordinates(synthetic_graph: nx.MultiDiGraph) -> None:
+    for group in (False, True):  # assets, then residents' groups
+        located = [
+            d
+            for _, d in synthetic_graph.nodes(data=True)
+            if d["node_type"] == "asset" and d["is_group"] is group and d["located"]
+        ]
+        for key in ("lon", "lat"):
+            values = {d[key] for d in located}
+            assert len(values) < len(located)  # some share a point: the test means something
+            assert len({id(d[key]) for d in located}) == len(values)

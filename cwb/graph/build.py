@@ -76,6 +76,7 @@ from cwb.graph.values import (
     plain,
     plain_values,
     point_attributes,
+    shared_floats,
     shared_texts,
 )
 from cwb.privacy import Residents, aggregate_human, location_hidden, published_suppressed
@@ -395,7 +396,8 @@ class _Builder:
         new_attributes = SharedKeyDicts((*keys, "lon", "lat", *METRIC_ATTRIBUTES))
 
         def attributes() -> Iterator[tuple[str, dict[str, Any]]]:
-            for nid, row, x, y in zip(nids, rows, xs.tolist(), ys.tolist(), strict=True):
+            lons, lats = shared_floats(xs), shared_floats(ys)  # many assets share a point
+            for nid, row, x, y in zip(nids, rows, lons, lats, strict=True):
                 attrs = new_attributes(zip(keys, row, strict=True))
                 for c in optional:
                     if attrs[c] is None:
@@ -461,15 +463,15 @@ class _Builder:
         nodes: list[tuple[str, dict[str, Any]]] = []
         new_attributes = SharedKeyDicts((*_GROUP_KEYS, "lon", "lat", *METRIC_ATTRIBUTES))
         for code, category, skill, count, members, area, where, x, y in zip(
-            groups["area_code"].tolist(),
-            groups["category"].tolist(),
+            shared_texts(groups["area_code"].tolist()),
+            shared_texts(groups["category"].tolist()),
             groups["skills"].tolist(),
             groups["count"].tolist(),
             groups["members"].tolist(),
             groups["area_name"].tolist(),
             located.tolist(),
-            xs.tolist(),
-            ys.tolist(),
+            shared_floats(xs),  # the groups of an area are all at its point
+            shared_floats(ys),
             strict=True,
         ):
             key = (str(code), str(category), str(skill))

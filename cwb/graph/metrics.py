@@ -27,6 +27,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from cwb._gc import paused_gc
+from cwb.graph.values import shared_floats
 
 #: Betweenness is exact up to this many connected (non-isolated) nodes; above it, it is
 #: estimated from :data:`BETWEENNESS_SAMPLE` source nodes (``betweenness_centrality(k=…)``,
@@ -590,7 +591,7 @@ def _set_metric_attributes(
     """Store the metrics as node attributes (plain ints and floats; missing ones left out)."""
     columns = zip(
         degree.tolist(),
-        betweenness.tolist(),
+        shared_floats(betweenness),  # mostly 0.0: one object, not one per node
         component.tolist(),
         community.tolist(),
         reach.tolist(),
