@@ -357,3 +357,25 @@ def test_nodes_on_one_point_share_its_coordinates(synthetic_graph: nx.MultiDiGra
             values = {d[key] for d in located}
             assert len(values) < len(located)  # some share a point: the test means something
             assert len({id(d[key]) for d in located}) == len(values)
+
+
+@pytest.mark.parametrize("block", [1, 7, 10**6])
+def test_metric_attributes_set_block_by_block_are_the_table(
+    demo_graph: nx.MultiDiGraph, block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stats, "_ATTRIBUTE_BLOCK", block)
+    G = demo_graph.copy()
+    for attrs in G._node.values():  # noqa: SLF001 - a graph without metrics
+        for key in ("degree", "betweenness", "component", "community", "reach"):
+            attrs.pop(key, None)
+    table = graph_metrics(G, seed=3).nodes.set_index("node")
+    assert list(table.index) == list(G)
+    for node, attrs in G.nodes(data=True):
+        row = table.loc[node]
+        assert attrs["degree"] == row["degree"]
+        for key in ("betweenness", "component", "community", "reach"):
+            if pd.isna(row[key]):
+                assert key not in attrs
+            else:
+                assert attrs[key] == row[key]
+                assert type(attrs[key]) is (float if key == "betweenness" else int)
