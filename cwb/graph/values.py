@@ -119,12 +119,13 @@ def shared_floats(values: np.ndarray) -> list[float]:
     placed on a few thousand points (postcode centroids) then hold a few thousand
     floats rather than a million.
     """
-    values = np.ascontiguousarray(values, dtype=np.float64)
+    values = np.ascontiguousarray(values, dtype=np.float64).ravel()
     if len(values) < 2:
         return values.tolist()
-    bits, index = np.unique(values.view(np.int64), return_inverse=True)
-    distinct = bits.view(np.float64).tolist()
-    return [distinct[i] for i in index.ravel().tolist()]
+    codes, bits = pd.factorize(values.view(np.int64))  # by bits: integers, never missing
+    distinct = np.empty(len(bits), dtype=object)
+    distinct[:] = bits.view(np.float64).tolist()
+    return distinct[codes].tolist()
 
 
 def plain_values(series: pd.Series, rows: np.ndarray | None = None) -> list[Scalar | None]:
