@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gc
+import json
 import math
+import pickle
+import sys
 from collections import OrderedDict
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from cwb.graph.metrics import (
     relational_view,
     sampled_betweenness,
 )
+from cwb.graph.values import SharedKeyDicts, shared_floats
 from cwb.pipeline import Pipeline
 from cwb.synth.generate import synth_dataset
 
@@ -281,3 +285,97 @@ def test_plain_values_of_chosen_rows_are_those_of_the_rows_chosen_first(series: 
     assert got == expected
     assert [type(v) for v in got] == [type(v) for v in expected]
     assert len(got) == 3 and got[1] is None
+
+
+def test_shared_key_dicts_are_plain_dicts_of_the_items_given() -> None:
+    keys = ("node_type", "label", "capacity", "located", "lon", "lat", "degree", "reach")
+    new = SharedKeyDicts(keys)
+    # any subset, in any order, later additions, deletions and keys outside the table
+    orders = [keys[:4], ("label", "node_type", "located"), keys[::-1], ()]
+    for order in orders:
+        items = [(key, f"value of {key}") for key in order]
+        attrs = new(items)
+        assert type(attrs) is dict
+        assert list(attrs.items()) == items
+        attrs["degree"] = 3
+        attrs["not shared"] = 1.5
+        attrs.pop("label", None)
+        expected = dict(items)
+        expected["degree"] = 3
+        expected["not shared"] = 1.5
+        expected.pop("label", None)
+        assert list(attrs.items()) == list(expected.items())
+        assert pickle.loads(pickle.dumps(attrs)) == expected
+        assert json.loads(json.dumps(attrs)) == expected
+    assert new() == {}
+
+
+def test_shared_key_dicts_are_smaller_and_not_resized_by_later_keys() -> None:
+    keys = [f"attribute_{i}" for i in range(29)]
+    attrs = SharedKeyDicts(keys)(zip(keys[:21], range(21), strict=True))
+    plain_attrs = dict(zip(keys[:21], range(21), strict=True))
+    size = sys.getsizeof(attrs)
+    assert size < sys.getsizeof(plain_attrs)
+    attrs.update(zip(keys[21:], range(8), strict=True))  # as the metrics add theirs
+    assert sys.getsizeof(attrs) == size
+
+
+def test_asset_nodes_share_their_keys(synthetic_graph: nx.MultiDiGraph) -> None:
+    # the graph's node dicts are the compact kind, metrics included, groups too
+    graph = synthetic_graph.copy()  # plain dicts again: the reference size
+    graph_metrics(synthetic_graph)
+    graph_metrics(graph)
+    sizes = {
+        (d.get("is_group"), sys.getsizeof(d) < sys.getsizeof(graph.nodes[n]))
+        for n, d in synthetic_graph.nodes(data=True)
+        if d["node_type"] == "asset"
+    }
+    assert sizes == {(False, True), (True, True)}
+    assert list(synthetic_graph.nodes(data=True)) == list(graph.nodes(data=True))
+
+
+def test_shared_floats_are_the_values_with_equal_numbers_shared() -> None:
+    values = np.array([1.5, -0.0, 0.0, np.nan, 1.5, 0.0, -0.0, 2.25, np.inf])
+    got = shared_floats(values)
+    assert [math.copysign(1, v) if v == 0 else v for v in got if v == v] == [
+        math.copysign(1, v) if v == 0 else v for v in values.tolist() if v == v
+    ]
+    assert math.isnan(got[3]) and all(type(v) is float for v in got)
+    assert got[0] is got[4] and got[2] is got[5] and got[1] is got[6]
+    assert got[1] is not got[2]  # -0.0 and 0.0 are not the same number here
+    assert shared_floats(np.array([])) == [] and shared_floats(np.array([3.0])) == [3.0]
+
+
+def test_nodes_on_one_point_share_its_coordinates(synthetic_graph: nx.MultiDiGraph) -> None:
+    for group in (False, True):  # assets, then residents' groups
+        located = [
+            d
+            for _, d in synthetic_graph.nodes(data=True)
+            if d["node_type"] == "asset" and d["is_group"] is group and d["located"]
+        ]
+        for key in ("lon", "lat"):
+            values = {d[key] for d in located}
+            assert len(values) < len(located)  # some share a point: the test means something
+            assert len({id(d[key]) for d in located}) == len(values)
+
+
+@pytest.mark.parametrize("block", [1, 7, 10**6])
+def test_metric_attributes_set_block_by_block_are_the_table(
+    demo_graph: nx.MultiDiGraph, block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stats, "_ATTRIBUTE_BLOCK", block)
+    G = demo_graph.copy()
+    for attrs in G._node.values():  # noqa: SLF001 - a graph without metrics
+        for key in ("degree", "betweenness", "component", "community", "reach"):
+            attrs.pop(key, None)
+    table = graph_metrics(G, seed=3).nodes.set_index("node")
+    assert list(table.index) == list(G)
+    for node, attrs in G.nodes(data=True):
+        row = table.loc[node]
+        assert attrs["degree"] == row["degree"]
+        for key in ("betweenness", "component", "community", "reach"):
+            if pd.isna(row[key]):
+                assert key not in attrs
+            else:
+                assert attrs[key] == row[key]
+                assert type(attrs[key]) is (float if key == "betweenness" else int)

@@ -68,12 +68,15 @@ from cwb.graph.insert import add_new_edges, add_new_nodes, add_typed_edges
 from cwb.graph.pacts import add_pacts
 from cwb.graph.values import (
     LIST_SEPARATOR,
+    METRIC_ATTRIBUTES,
     Scalar,
+    SharedKeyDicts,
     clean_attributes,
     located_points,
     plain,
     plain_values,
     point_attributes,
+    shared_floats,
     shared_texts,
 )
 from cwb.privacy import Residents, aggregate_human, location_hidden, published_suppressed
@@ -180,6 +183,21 @@ RESERVED_ATTRIBUTES = frozenset(
         "source",
         "target",
     }
+)
+#: The attributes of a residents' group node, in their order (then ``lon``, ``lat``).
+_GROUP_KEYS: tuple[str, ...] = (
+    "node_type",
+    "record_id",
+    "label",
+    "is_group",
+    "kind",
+    "category",
+    "skills",
+    "count",
+    "members",
+    "area_code",
+    "precision",
+    "located",
 )
 #: A distance in a reason: never kept on a residents' group edge (it would place one person).
 _DISTANCE_RE = re.compile(r"\d[\d,.]*\s*(?:m|km|metres|meters|miles?)\b", re.IGNORECASE)
@@ -374,10 +392,13 @@ class _Builder:
             strict=False,
         )
         area_nodes = {code: self.area_node(code) for code in dict.fromkeys(codes)}
+        # a million dicts of the same keys: one shared table of keys (see SharedKeyDicts)
+        new_attributes = SharedKeyDicts((*keys, "lon", "lat", *METRIC_ATTRIBUTES))
 
         def attributes() -> Iterator[tuple[str, dict[str, Any]]]:
-            for nid, row, x, y in zip(nids, rows, xs.tolist(), ys.tolist(), strict=True):
-                attrs = dict(zip(keys, row, strict=True))
+            lons, lats = shared_floats(xs), shared_floats(ys)  # many assets share a point
+            for nid, row, x, y in zip(nids, rows, lons, lats, strict=True):
+                attrs = new_attributes(zip(keys, row, strict=True))
                 for c in optional:
                     if attrs[c] is None:
                         del attrs[c]
@@ -440,16 +461,17 @@ class _Builder:
         listed_of: dict[Any, str] = {}  # a group's skills, listed once per distinct value
         located, xs, ys = located_points(groups.geometry)
         nodes: list[tuple[str, dict[str, Any]]] = []
+        new_attributes = SharedKeyDicts((*_GROUP_KEYS, "lon", "lat", *METRIC_ATTRIBUTES))
         for code, category, skill, count, members, area, where, x, y in zip(
-            groups["area_code"].tolist(),
-            groups["category"].tolist(),
+            shared_texts(groups["area_code"].tolist()),
+            shared_texts(groups["category"].tolist()),
             groups["skills"].tolist(),
             groups["count"].tolist(),
             groups["members"].tolist(),
             groups["area_name"].tolist(),
             located.tolist(),
-            xs.tolist(),
-            ys.tolist(),
+            shared_floats(xs),  # the groups of an area are all at its point
+            shared_floats(ys),
             strict=True,
         ):
             key = (str(code), str(category), str(skill))
@@ -459,20 +481,26 @@ class _Builder:
             if listed is None:
                 listed = listed_of[skill] = LIST_SEPARATOR.join(split_list(skill))
             label = f"{int(count)} residents: {_short(listed or 'no skills recorded')} ({area})"
-            attrs: dict[str, Any] = {
-                "node_type": "asset",
-                "record_id": nid.removeprefix("group:"),
-                "label": label,
-                "is_group": True,
-                "kind": "human",
-                "category": key[1],
-                "skills": listed,
-                "count": int(count),
-                "members": int(members),
-                "area_code": key[0],
-                "precision": "area",
-                "located": where,
-            }
+            attrs = new_attributes(
+                zip(
+                    _GROUP_KEYS,
+                    (
+                        "asset",
+                        nid.removeprefix("group:"),
+                        label,
+                        True,
+                        "human",
+                        key[1],
+                        listed,
+                        int(count),
+                        int(members),
+                        key[0],
+                        "area",
+                        where,
+                    ),
+                    strict=True,
+                )
+            )
             if where:
                 attrs["lon"] = x
                 attrs["lat"] = y

@@ -27,6 +27,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from cwb._gc import paused_gc
+from cwb.graph.values import shared_floats
 
 #: Betweenness is exact up to this many connected (non-isolated) nodes; above it, it is
 #: estimated from :data:`BETWEENNESS_SAMPLE` source nodes (``betweenness_centrality(k=…)``,
@@ -545,8 +546,6 @@ def graph_metrics(
             "reach": _nullable(reach_count),
         }
     )
-    if set_attributes:
-        _set_metric_attributes(G, degree, betweenness, component, community, reach_count)
     sizes = np.bincount(component[related]) if len(related) else np.empty(0, np.int64)
     summary: dict[str, Any] = {
         "nodes": n_nodes,
@@ -571,7 +570,12 @@ def graph_metrics(
             if key in G.graph
         },
     }
-    return GraphMetrics(summary=summary, nodes=table, reach=_reach_table(G, rel, reach))
+    reach_table = _reach_table(G, rel, reach)
+    # last, once the working structures are gone: the attributes stay with G for good
+    del rel, core, raw, reach, labels, community_labels, index, nodes
+    if set_attributes:
+        _set_metric_attributes(G, degree, betweenness, component, community, reach_count)
+    return GraphMetrics(summary=summary, nodes=table, reach=reach_table)
 
 
 def _nullable(values: np.ndarray) -> pd.arrays.IntegerArray:
@@ -587,22 +591,36 @@ def _set_metric_attributes(
     community: np.ndarray,
     reach: np.ndarray,
 ) -> None:
-    """Store the metrics as node attributes (plain ints and floats; missing ones left out)."""
-    columns = zip(
-        degree.tolist(),
-        betweenness.tolist(),
-        component.tolist(),
-        community.tolist(),
-        reach.tolist(),
-        strict=True,
-    )
-    for (_, attrs), (deg, btw, comp, comm, rch) in zip(G.nodes(data=True), columns, strict=True):
-        attrs["degree"] = deg
-        if btw == btw:
-            attrs["betweenness"] = btw
-        if comp >= 0:
-            attrs["component"] = comp
-        if comm >= 0:
-            attrs["community"] = comm
-        if rch >= 0:
-            attrs["reach"] = rch
+    """Store the metrics as node attributes (plain ints and floats; missing ones left out).
+
+    Block by block (no list of a million values per metric at once); a component and a
+    community of the same number hold one int object, equal betweenness one float.
+    """
+    top = int(max(component.max(initial=-1), community.max(initial=-1)))
+    numbers = np.arange(top + 1).tolist()  # one int per number, shared by both columns
+    attrs_of = iter(G._node.values())  # noqa: SLF001 - what G.nodes(data=True) iterates
+    for start in range(0, len(degree), _ATTRIBUTE_BLOCK):
+        block = slice(start, start + _ATTRIBUTE_BLOCK)
+        columns = zip(
+            degree[block].tolist(),
+            shared_floats(betweenness[block]),  # mostly 0.0: one object, not one per node
+            component[block].tolist(),
+            community[block].tolist(),
+            reach[block].tolist(),
+            strict=True,
+        )
+        # the block's values first: zip stops at their end without taking the next node
+        for (deg, btw, comp, comm, rch), attrs in zip(columns, attrs_of, strict=False):
+            attrs["degree"] = deg
+            if btw == btw:
+                attrs["betweenness"] = btw
+            if comp >= 0:
+                attrs["component"] = numbers[comp]
+            if comm >= 0:
+                attrs["community"] = numbers[comm]
+            if rch >= 0:
+                attrs["reach"] = rch
+
+
+#: Nodes whose metric attributes are set together (see :func:`_set_metric_attributes`).
+_ATTRIBUTE_BLOCK = 65_536

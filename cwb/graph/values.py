@@ -2,14 +2,16 @@
 
 :func:`plain` converts one value; :func:`plain_values` a whole column at once (equal
 texts shared by every node holding them); :func:`clean_attributes` a dict of them
-(missing numbers left out, missing texts ``""``); :func:`located_points` and
-:func:`point_attributes` the ``located``/``lon``/``lat`` of geometries.
+(missing numbers left out, missing texts ``""``); :func:`shared_floats` a float column
+with equal numbers shared; :func:`located_points` and
+:func:`point_attributes` the ``located``/``lon``/``lat`` of geometries;
+:class:`SharedKeyDicts` makes the attribute dicts of a million nodes that share their keys.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
 LIST_SEPARATOR = "; "
+#: The attributes :func:`cwb.graph.metrics.graph_metrics` sets on nodes, in the order it sets them.
+METRIC_ATTRIBUTES: tuple[str, ...] = ("degree", "betweenness", "component", "community", "reach")
 
 Scalar = str | int | float | bool
 
@@ -107,6 +111,23 @@ def shared_texts(values: Iterable[str]) -> list[str]:
     return [seen.setdefault(v, v) for v in values]
 
 
+def shared_floats(values: np.ndarray) -> list[float]:
+    """``values.tolist()`` (a float64 array) in which equal numbers are one shared object.
+
+    Equal means the same bits: ``0.0`` and ``-0.0`` stay apart, as do NaNs of
+    different payloads, so every value is exactly the one given. A million nodes
+    placed on a few thousand points (postcode centroids) then hold a few thousand
+    floats rather than a million.
+    """
+    values = np.ascontiguousarray(values, dtype=np.float64).ravel()
+    if len(values) < 2:
+        return values.tolist()
+    codes, bits = pd.factorize(values.view(np.int64))  # by bits: integers, never missing
+    distinct = np.empty(len(bits), dtype=object)
+    distinct[:] = bits.view(np.float64).tolist()
+    return distinct[codes].tolist()
+
+
 def plain_values(series: pd.Series, rows: np.ndarray | None = None) -> list[Scalar | None]:
     """:func:`plain` of every value of ``series`` (None when missing), vectorised for text.
 
@@ -124,5 +145,38 @@ def plain_values(series: pd.Series, rows: np.ndarray | None = None) -> list[Scal
         return [lookup[c] for c in (codes if rows is None else codes[rows]).tolist()]
     if dtype == np.float64:
         values = series.to_numpy() if rows is None else series.to_numpy()[rows]
-        return [None if v != v else v for v in values.tolist()]
+        return [None if v != v else v for v in shared_floats(values)]
     return [plain(v) for v in (series if rows is None else series[rows]).tolist()]
+
+
+class SharedKeyDicts:
+    """Makes attribute dicts that share one table of keys: plain ``dict`` objects, smaller.
+
+    CPython keeps the ``__dict__`` of the instances of one class as a *split* dict:
+    the keys (and their hashes) are stored once, in the class, and each dict holds
+    only its values. Such a dict is an ordinary ``dict`` (same type, equality,
+    order, pickling, JSON); only its size differs: 296 bytes rather than 832 for
+    an asset node's 21–29 attributes, whichever of ``keys`` it holds and in
+    whatever order, and it is not resized when more of ``keys`` are added later
+    (the metrics). A dict given a key outside ``keys``, or more than CPython
+    shares (30), turns into an ordinary combined dict, as large as before: the
+    values never change, only the memory.
+
+    Parameters
+    ----------
+    keys
+        Every key the dicts may hold, in the order they usually get them.
+    """
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        # a class of its own: its instances' dicts share the table of exactly these keys
+        self._cls: type = type("_SharedKeys", (), {})
+        first = self._cls().__dict__
+        for key in keys:  # the first instance fills the shared table, in this order
+            first[key] = None
+
+    def __call__(self, items: Iterable[tuple[str, Any]] = ()) -> dict[str, Any]:
+        """A new dict of ``items`` (key, value pairs, inserted in their order)."""
+        attrs: dict[str, Any] = self._cls().__dict__
+        attrs.update(items)  # pairs, never a dict: merging a dict would make it combined
+        return attrs
