@@ -512,6 +512,7 @@ def _in_range(column: pa.ChunkedArray | pa.Array, lo: int, hi: int | None) -> pa
 
 
 def _write_cut(cut: Cut) -> dict[str, Any]:
+    _CONTEXTS.clear()  # pass 1's source context (postcodes, areas) is not needed here
     schema = pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(cut.schema)))
     pieces = []
     for run in json.loads(cut.runs):
@@ -527,21 +528,52 @@ def _write_cut(cut: Cut) -> dict[str, Any]:
                 groups.append(g)
         if not groups:
             continue
-        table = handle.read_row_groups(groups)
-        table = table.filter(_in_range(table[KEY], cut.lo, cut.hi))
+        kept = []  # a row group at a time: only its rows in the range are held
+        for g in groups:
+            group = handle.read_row_group(g)
+            kept.append(group.filter(_in_range(group[KEY], cut.lo, cut.hi)))
+            del group
+        table = pa.concat_tables(kept)
         if table.num_rows:
             pieces.append(_conform(table, schema))
-    table = pa.concat_tables(pieces) if pieces else schema.empty_table()
-    table = table.sort_by(KEY).drop_columns([KEY])
-    bbox = _extent(table)
-    table = table.replace_schema_metadata(_metadata(schema, bbox))
-    pq.write_table(table, cut.path, row_group_size=settings.STORE_ROW_GROUP)
-    return {
-        "index": cut.index,
-        "rows": table.num_rows,
-        "bytes": Path(cut.path).stat().st_size,
-        "bbox": json.dumps(bbox),
-    }
+        del table, kept
+    rows = sum(p.num_rows for p in pieces)
+    bbox = _extent(pa.concat_tables(pieces)) if pieces else None
+    out = schema.remove(schema.get_field_index(KEY)).with_metadata(_metadata(schema, bbox))
+    size = settings.STORE_ROW_GROUP
+    with pq.ParquetWriter(cut.path, out) as writer:
+        for chunk in merge_sorted(pieces, size) if pieces else [schema.empty_table()]:
+            writer.write_table(chunk.drop_columns([KEY]), row_group_size=size)
+    del pieces
+    pa.default_memory_pool().release_unused()
+    return {"index": cut.index, "rows": rows, "bytes": Path(cut.path).stat().st_size,
+            "bbox": json.dumps(bbox)}  # fmt: skip
+
+
+def merge_sorted(pieces: list[pa.Table], rows: int) -> Iterator[pa.Table]:
+    """The rows of ``pieces`` (each sorted by its key) in key order, ``rows`` at a time.
+
+    The order of a stable sort of all the pieces concatenated (ties in piece order), so
+    the chunks equal ``pa.concat_tables(pieces).sort_by(KEY)`` cut every ``rows`` rows;
+    only the keys are sorted whole: each chunk takes a run of consecutive rows from each
+    piece (zero-copy slices) and interleaves those alone, so memory is the pieces and one
+    chunk, not a sorted copy of them.
+    """
+    keys = np.concatenate([p[KEY].to_numpy() for p in pieces])
+    offsets = np.cumsum([0, *(p.num_rows for p in pieces)])
+    source = np.searchsorted(offsets, np.argsort(keys, kind="stable"), "right") - 1
+    del keys
+    taken = np.zeros(len(pieces), dtype=np.int64)
+    for start in range(0, len(source), rows):
+        of = source[start : start + rows]
+        counts = np.bincount(of, minlength=len(pieces))
+        parts = [pieces[p].slice(taken[p], n) for p, n in enumerate(counts.tolist()) if n]
+        taken += counts
+        chunk = pa.concat_tables(parts)
+        if len(parts) > 1:  # interleave: the k-th row of the chunk from its piece's slice
+            order = np.argsort(np.argsort(of, kind="stable"), kind="stable")
+            chunk = chunk.combine_chunks().take(pa.array(order))
+        yield chunk
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
