@@ -103,6 +103,52 @@ class Batch:
     tmp: str
     part: str = ""  # a file of a folder of parts (a store's table), relative to the folder
     write: bool = True  # False: validate only (cwb store validate), no sorted run
+    start: int = 0  # rows of the row groups before the batch (a row group cut in slices)
+    count: int = -1  # rows of the row groups in the batch (-1: all of them)
+
+
+def batch_rows_for(memory_mb: float | None) -> int:
+    """Rows of a batch for a worker with ``memory_mb`` of memory (None: no limit known).
+
+    The batch may fill ``settings.STORE_WORKER_MEMORY_SHARE`` of the limit above a
+    worker's own ``STORE_WORKER_BASE_MB``, at ``STORE_BATCH_MB_PER_1000_ROWS``; at most
+    ``STORE_BATCH_ROWS``, at least one store row group.
+    """
+    if memory_mb is None:
+        return settings.STORE_BATCH_ROWS
+    room = memory_mb * settings.STORE_WORKER_MEMORY_SHARE - settings.STORE_WORKER_BASE_MB
+    rows = int(room / settings.STORE_BATCH_MB_PER_1000_ROWS * 1000)
+    return max(settings.STORE_ROW_GROUP, min(settings.STORE_BATCH_ROWS, rows))
+
+
+def group_batches(
+    meta: pq.FileMetaData, batch_rows: int
+) -> list[tuple[tuple[int, ...], int, int, int]]:
+    """The batches of a Parquet file: ``(row groups, first row, start, count)`` each.
+
+    Consecutive row groups are taken together up to ``batch_rows`` rows; a row group
+    bigger than ``batch_rows`` is cut into equal slices of at most ``batch_rows`` rows
+    (``start``, ``count`` within it; ``count`` -1 for whole row groups).
+    """
+    out: list[tuple[tuple[int, ...], int, int, int]] = []
+    groups: list[int] = []
+    rows = first = 0
+    for g in range(meta.num_row_groups):
+        n = meta.row_group(g).num_rows
+        if groups and rows + n > batch_rows:
+            out.append((tuple(groups), first, 0, -1))
+            first += rows
+            groups, rows = [], 0
+        if n > batch_rows:
+            size = -(-n // -(-n // batch_rows))  # equal slices, none above batch_rows
+            out += [((g,), first + s, s, min(size, n - s)) for s in range(0, n, size)]
+            first += n
+            continue
+        groups.append(g)
+        rows += n
+    if groups:
+        out.append((tuple(groups), first, 0, -1))
+    return out
 
 
 def plan_batches(
@@ -115,35 +161,18 @@ def plan_batches(
         if entry is None:
             continue
         path = folder / entry.path
-        if path.suffix.lower() != ".parquet" or not path.is_file():
+        planned = []
+        if path.suffix.lower() == ".parquet" and path.is_file():
+            planned = group_batches(pq.ParquetFile(path).metadata, batch_rows)
+        if not planned:  # another format, or no row group: the whole file
             batches.append(
                 Batch(start + len(batches), source, str(folder), table, None, 0, str(tmp))
             )
-            continue
-        meta = pq.ParquetFile(path).metadata
-        groups: list[int] = []
-        rows = first = 0
-        for g in range(meta.num_row_groups):
-            groups.append(g)
-            rows += meta.row_group(g).num_rows
-            if rows >= batch_rows or g == meta.num_row_groups - 1:
-                batches.append(
-                    Batch(
-                        start + len(batches),
-                        source,
-                        str(folder),
-                        table,
-                        tuple(groups),
-                        first,
-                        str(tmp),
-                    )
-                )
-                first += rows
-                groups, rows = [], 0
-        if not meta.num_row_groups:
+        for groups, first, at, count in planned:
             batches.append(
-                Batch(start + len(batches), source, str(folder), table, None, 0, str(tmp))
-            )
+                Batch(start + len(batches), source, str(folder), table, groups, first,
+                      str(tmp), start=at, count=count)
+            )  # fmt: skip
     return batches
 
 
@@ -200,7 +229,12 @@ def _validate_batch(batch: Batch) -> dict[str, Any]:
         entry = replace(entry, path=batch.part)
     log = ProblemLog()
     raw = read_raw_table(
-        Path(batch.folder), entry, log, context.manifest.limits, row_groups=batch.row_groups
+        Path(batch.folder),
+        entry,
+        log,
+        context.manifest.limits,
+        row_groups=batch.row_groups,
+        rows=None if batch.count < 0 else (batch.start, batch.count),
     )
     tmp = Path(batch.tmp)
     n = 0

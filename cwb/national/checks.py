@@ -30,6 +30,7 @@ from cwb.national.build import (
     Batch,
     check_new_ids,
     cross_row_problems,
+    group_batches,
     merge_problems,
     plan_batches,
     run_batches,
@@ -129,19 +130,13 @@ def _store_batches(store: Path, context: SourceContext, tmp: Path, batch_rows: i
             continue
         first = 0
         for part in sorted((store / entry.path).glob("*.parquet")):
-            groups: list[int] = []
-            rows = 0
             meta = pq.ParquetFile(part).metadata
-            for g in range(meta.num_row_groups):
-                groups.append(g)
-                rows += meta.row_group(g).num_rows
-                if rows >= batch_rows or g == meta.num_row_groups - 1:
-                    batches.append(
-                        Batch(len(batches), 0, str(store), table, tuple(groups), first,
-                              str(tmp), str(part.relative_to(store)), write=False)
-                    )  # fmt: skip
-                    first += rows
-                    groups, rows = [], 0
+            for groups, at, start, count in group_batches(meta, batch_rows):
+                batches.append(
+                    Batch(len(batches), 0, str(store), table, groups, first + at, str(tmp),
+                          str(part.relative_to(store)), write=False, start=start, count=count)
+                )  # fmt: skip
+            first += meta.num_rows
     return batches
 
 

@@ -52,6 +52,7 @@ from cwb.dataset.model import WGS84, Dataset
 from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
 from cwb.national.build import (
     PARTITIONED,
+    batch_rows_for,
     check_new_ids,
     plan_cuts,
     raise_on_errors,
@@ -543,7 +544,7 @@ def build_store(
     out: str | Path,
     *,
     rows_per_file: int = settings.STORE_ROWS_PER_FILE,
-    batch_rows: int = settings.STORE_BATCH_ROWS,
+    batch_rows: int | None = None,
     overwrite: bool = False,
     progress: Callable[[str], None] | None = None,
     run: Executor | None = None,
@@ -565,12 +566,18 @@ def build_store(
     rows_per_file
         The most rows in one partition file.
     batch_rows
-        Rows validated and sorted at once (a Parquet source is read by row groups).
+        Rows validated and sorted at once (a Parquet source is read by row groups, a
+        bigger row group in slices); by default :func:`batch_rows_for` the workers'
+        memory limit (``settings.STORE_BATCH_ROWS`` plainly). The store is the same
+        whatever the batch size.
     run
         Where the batches and partitions run (:func:`cwb.national.executor`); plainly
         in this process by default.
     """
     start = time.perf_counter()
+    run = run or Executor()
+    if batch_rows is None:
+        batch_rows = batch_rows_for(run.worker_memory_mb)
     if rows_per_file < 1 or batch_rows < 1:
         raise UsageError("must be at least 1", argument="rows-per-file")
     out = Path(out).resolve()  # workers may run elsewhere: absolute paths
@@ -581,7 +588,6 @@ def build_store(
     tmp = (out / ".build").resolve()
     tmp.mkdir(parents=True)
     say = progress or (lambda _msg: None)
-    run = run or Executor()
     manifest: Manifest | None = None
     small: dict[str, list[gpd.GeoDataFrame]] = {t: [] for t in SMALL}
     problems: list[dict[str, Any]] = []
