@@ -61,6 +61,9 @@ GB_BOUNDS = (-11.0, 49.0, 2.5, 61.0)
 HILBERT_LEVEL = 16
 KEY = "_hilbert"
 UNLOCATED = np.iinfo(np.int64).max
+#: Rows per row group of a sorted run: a partition reads only the runs' row groups whose
+#: keys meet its range, so small groups read little beyond it.
+RUN_ROW_GROUP = 5_000
 _MORE = re.compile(r"^(\d+) more rows with the same problem \(")
 
 
@@ -108,17 +111,29 @@ class Batch:
 
 
 def batch_rows_for(memory_mb: float | None) -> int:
-    """Rows of a batch for a worker with ``memory_mb`` of memory (None: no limit known).
+    """Rows of a pass-1 batch for a worker with ``memory_mb`` (None: no limit known).
 
     The batch may fill ``settings.STORE_WORKER_MEMORY_SHARE`` of the limit above a
     worker's own ``STORE_WORKER_BASE_MB``, at ``STORE_BATCH_MB_PER_1000_ROWS``; at most
     ``STORE_BATCH_ROWS``, at least one store row group.
     """
+    return _rows_for(memory_mb, settings.STORE_BATCH_MB_PER_1000_ROWS, settings.STORE_BATCH_ROWS)
+
+
+def gather_rows_for(memory_mb: float | None, rows_per_file: int) -> int:
+    """Rows of a store file gathered and merged at once in pass 2 on a worker.
+
+    As :func:`batch_rows_for`, at ``STORE_GATHER_MB_PER_1000_ROWS``; without a limit,
+    the whole file (``rows_per_file``).
+    """
+    return _rows_for(memory_mb, settings.STORE_GATHER_MB_PER_1000_ROWS, rows_per_file)
+
+
+def _rows_for(memory_mb: float | None, mb_per_1000: float, most: int) -> int:
     if memory_mb is None:
-        return settings.STORE_BATCH_ROWS
+        return most
     room = memory_mb * settings.STORE_WORKER_MEMORY_SHARE - settings.STORE_WORKER_BASE_MB
-    rows = int(room / settings.STORE_BATCH_MB_PER_1000_ROWS * 1000)
-    return max(settings.STORE_ROW_GROUP, min(settings.STORE_BATCH_ROWS, rows))
+    return max(min(settings.STORE_ROW_GROUP, most), min(most, int(room / mb_per_1000 * 1000)))
 
 
 def group_batches(
@@ -265,9 +280,7 @@ def _write_run(frame: pd.DataFrame, path: Path) -> None:
         )
     frame = frame.assign(**{KEY: hilbert_keys(frame.geometry)})
     frame = frame.sort_values(KEY, kind="stable").reset_index(drop=True)
-    frame.to_parquet(
-        path, index=False, write_covering_bbox=True, row_group_size=settings.STORE_ROW_GROUP
-    )
+    frame.to_parquet(path, index=False, write_covering_bbox=True, row_group_size=RUN_ROW_GROUP)
 
 
 def write_dataset_runs(ds: Dataset, tmp: Path, start: int, batch_rows: int) -> int:
@@ -517,6 +530,7 @@ class Cut:
     runs: str  # JSON list of run paths
     path: str
     schema: str  # the store-wide Arrow schema, serialised (hex)
+    inner: str = "[]"  # JSON keys cutting the range into parts gathered one at a time
 
 
 CUT_META = pd.DataFrame(
@@ -548,40 +562,75 @@ def _in_range(column: pa.ChunkedArray | pa.Array, lo: int, hi: int | None) -> pa
 def _write_cut(cut: Cut) -> dict[str, Any]:
     _CONTEXTS.clear()  # pass 1's source context (postcodes, areas) is not needed here
     schema = pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(cut.schema)))
-    pieces = []
-    for run in json.loads(cut.runs):
-        handle = pq.ParquetFile(run)
-        meta = handle.metadata
-        column = handle.schema_arrow.get_field_index(KEY)
-        groups = []
-        for g in range(meta.num_row_groups):
-            stats = meta.row_group(g).column(column).statistics
-            if stats is None or not stats.has_min_max:
-                groups.append(g)
-            elif stats.max >= cut.lo and (cut.hi is None or stats.min < cut.hi):
-                groups.append(g)
-        if not groups:
-            continue
-        kept = []  # a row group at a time: only its rows in the range are held
-        for g in groups:
-            group = handle.read_row_group(g)
-            kept.append(group.filter(_in_range(group[KEY], cut.lo, cut.hi)))
-            del group
-        table = pa.concat_tables(kept)
-        if table.num_rows:
-            pieces.append(_conform(table, schema))
-        del table, kept
-    rows = sum(p.num_rows for p in pieces)
-    bbox = _extent(pa.concat_tables(pieces)) if pieces else None
+    runs = [pq.ParquetFile(r) for r in json.loads(cut.runs)]
+    located = [c for c in ("bbox",) if c in schema.names]
+    bbox = _extent(_gathered(runs, cut.lo, cut.hi, [KEY, *located])) if located else None
     out = schema.remove(schema.get_field_index(KEY)).with_metadata(_metadata(schema, bbox))
     size = settings.STORE_ROW_GROUP
+    bounds = [cut.lo, *json.loads(cut.inner), cut.hi]
+    merged = (
+        chunk
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+        for chunk in merge_sorted(_pieces(runs, lo, hi, schema), size)
+    )
+    rows = 0
     with pq.ParquetWriter(cut.path, out) as writer:
-        for chunk in merge_sorted(pieces, size) if pieces else [schema.empty_table()]:
+        for chunk in _rechunk(merged, size):
             writer.write_table(chunk.drop_columns([KEY]), row_group_size=size)
-    del pieces
+            rows += chunk.num_rows
+        if not rows:
+            writer.write_table(schema.empty_table().drop_columns([KEY]), row_group_size=size)
     pa.default_memory_pool().release_unused()
     return {"index": cut.index, "rows": rows, "bytes": Path(cut.path).stat().st_size,
             "bbox": json.dumps(bbox)}  # fmt: skip
+
+
+def _pieces(
+    runs: list[pq.ParquetFile], lo: int, hi: int | None, schema: pa.Schema
+) -> list[pa.Table]:
+    """The rows of each run with ``lo <= key < hi`` (each piece sorted by key)."""
+    return [_conform(t, schema) for run in runs if (t := _in_run(run, lo, hi)).num_rows]
+
+
+def _gathered(runs: list[pq.ParquetFile], lo: int, hi: int | None, columns: list[str]) -> pa.Table:
+    """``columns`` of the rows of every run with ``lo <= key < hi``, as one table."""
+    return pa.concat_tables([_in_run(run, lo, hi, columns) for run in runs])
+
+
+def _in_run(
+    run: pq.ParquetFile, lo: int, hi: int | None, columns: list[str] | None = None
+) -> pa.Table:
+    """The rows of ``run`` in the key range, read a row group at a time (those meeting it)."""
+    meta = run.metadata
+    column = run.schema_arrow.get_field_index(KEY)
+    kept = []
+    for g in range(meta.num_row_groups):
+        stats = meta.row_group(g).column(column).statistics
+        if stats is not None and stats.has_min_max:
+            if stats.max < lo or (hi is not None and stats.min >= hi):
+                continue
+        group = run.read_row_group(g, columns=columns)
+        kept.append(group.filter(_in_range(group[KEY], lo, hi)))
+        del group
+    if not kept:
+        return run.schema_arrow.empty_table().select(columns or run.schema_arrow.names)
+    return pa.concat_tables(kept)
+
+
+def _rechunk(chunks: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
+    """``chunks`` cut again into tables of ``rows`` rows (the last one shorter)."""
+    held: list[pa.Table] = []
+    n = 0
+    for chunk in chunks:
+        held.append(chunk)
+        n += chunk.num_rows
+        while n >= rows:
+            table = pa.concat_tables(held)
+            yield table.slice(0, rows)
+            rest = table.slice(rows)
+            held, n = ([rest] if rest.num_rows else []), rest.num_rows
+    if n:
+        yield pa.concat_tables(held)
 
 
 def merge_sorted(pieces: list[pa.Table], rows: int) -> Iterator[pa.Table]:
@@ -593,6 +642,8 @@ def merge_sorted(pieces: list[pa.Table], rows: int) -> Iterator[pa.Table]:
     piece (zero-copy slices) and interleaves those alone, so memory is the pieces and one
     chunk, not a sorted copy of them.
     """
+    if not pieces:
+        return
     keys = np.concatenate([p[KEY].to_numpy() for p in pieces])
     offsets = np.cumsum([0, *(p.num_rows for p in pieces)])
     source = np.searchsorted(offsets, np.argsort(keys, kind="stable"), "right") - 1
@@ -666,19 +717,32 @@ def store_schema(runs: list[Path]) -> pa.Schema:
     return pa.schema(out, metadata=schemas[0].metadata)
 
 
-def plan_cuts(table: str, runs: list[Path], out: Path, rows_per_file: int) -> list[Cut]:
-    """Key ranges of about ``rows_per_file`` rows over every run (edges from their keys)."""
+def plan_cuts(
+    table: str, runs: list[Path], out: Path, rows_per_file: int, gather_rows: int | None = None
+) -> list[Cut]:
+    """Key ranges of about ``rows_per_file`` rows over every run (edges from their keys).
+
+    Each range is gathered from the runs ``gather_rows`` rows at a time (a part of it
+    cut at a key: :func:`gather_rows_for`); the file is the same whatever their size.
+    """
     keys = _sorted_column(runs, KEY, np.int64)
-    edges = np.unique(keys[::rows_per_file]).tolist()
+    edges = np.unique(keys[::rows_per_file])
+    step = gather_rows or rows_per_file
+    inner = []
+    for lo, hi in zip(edges, [*edges[1:], None], strict=True):
+        first = int(np.searchsorted(keys, lo))
+        last = len(keys) if hi is None else int(np.searchsorted(keys, hi))
+        inner.append(json.dumps(np.unique(keys[first:last:step])[1:].tolist()))
     del keys
     schema = store_schema(runs).serialize().to_pybytes().hex()
     folder = out / f"{table}.parquet"
     folder.mkdir(parents=True, exist_ok=True)
     names = json.dumps([str(r) for r in runs])
+    bounds = edges.tolist()
     return [
         Cut(i, table, int(lo), int(hi) if hi is not None else None, names,
-            str(folder / f"part-{i:05d}.parquet"), schema)
-        for i, (lo, hi) in enumerate(zip(edges, [*edges[1:], None], strict=True))
+            str(folder / f"part-{i:05d}.parquet"), schema, inner[i])
+        for i, (lo, hi) in enumerate(zip(bounds, [*bounds[1:], None], strict=True))
     ]  # fmt: skip
 
 

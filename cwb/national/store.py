@@ -54,6 +54,7 @@ from cwb.national.build import (
     PARTITIONED,
     batch_rows_for,
     check_new_ids,
+    gather_rows_for,
     plan_cuts,
     raise_on_errors,
     run_cuts,
@@ -630,7 +631,8 @@ def build_store(
         runs = sorted(tmp.glob(f"run-{table}-*.parquet"))
         if not runs:
             continue
-        cuts = plan_cuts(table, runs, out, rows_per_file)
+        gather = gather_rows_for(run.worker_memory_mb, rows_per_file)
+        cuts = plan_cuts(table, runs, out, rows_per_file, gather)
         say(f"{table}: {len(cuts)} partition(s) from {len(runs)} sorted batch(es)")
         written = run_cuts(run, cuts, tmp)
         partitions[table] = [
