@@ -344,3 +344,25 @@ def test_localcluster_sized_batches_write_the_same_store_byte_for_byte(tmp_path:
     for table in ("assets", "spend"):
         for a, b in zip(plain.files(table), dask.files(table), strict=True):
             assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_cli_store_build_on_workers_with_a_memory_limit(tmp_path: Path) -> None:
+    source = write_national_synth(
+        tmp_path / "src", 2_000, sites=read_projects("nhp")[:2], chunk=1_000
+    ).folder
+    out = tmp_path / "store"
+    args = ["store", "build", str(source), "-o", str(out), "--workers", "1"]
+    result = CliRunner().invoke(app, [*args, "--worker-memory", "800", "--batch-rows", "400"])
+    assert result.exit_code == 0, result.output
+    assert open_store(out).rows == {"assets": 2_000, "spend": 200}
+    too_little = [
+        "store",
+        "build",
+        str(source),
+        "-o",
+        str(tmp_path / "s2"),
+        "--worker-memory",
+        "50",
+    ]
+    result = CliRunner().invoke(app, too_little)
+    assert result.exit_code == 2 and "worker-memory" in result.output  # a usage error
