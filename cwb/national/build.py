@@ -22,6 +22,9 @@ hashes of the whole file. Memory follows a batch and a partition, not the store.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import json
 import re
 import shutil
@@ -219,9 +222,37 @@ BATCH_META = pd.DataFrame(
 )
 
 
+def release_memory() -> None:
+    """Give the memory of what was freed back to the system (Python, Arrow and C heaps).
+
+    A worker runs batch after batch: without this, the heap pages a finished batch
+    freed stay the process's (its resident memory grew from 350 to 600 MB over 40
+    batches of 125,000 rows) and the next pass starts from there.
+    """
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> Any:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:  # pragma: no cover - depends on the platform
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None  # glibc only
+
+
+_LIBC = _libc()
+
+
 def validate_batches(frame: pd.DataFrame) -> pd.DataFrame:
     """Pass 1 on each batch of ``frame``: validate, key, sort, write the run and the hashes."""
-    rows = [_validate_batch(Batch(**{**r, "row_groups": _groups(r)})) for r in _records(frame)]
+    rows = []
+    for r in _records(frame):
+        rows.append(_validate_batch(Batch(**{**r, "row_groups": _groups(r)})))
+        release_memory()
     return pd.DataFrame(rows, columns=list(BATCH_META.columns)) if rows else BATCH_META.copy()
 
 
@@ -550,7 +581,10 @@ def cut_frame(cut: Cut) -> pd.DataFrame:
 
 def write_cuts(frame: pd.DataFrame) -> pd.DataFrame:
     """Pass 2 on each cut of ``frame``: gather its key range from every run, sort, write."""
-    rows = [_write_cut(Cut(**r)) for r in _records(frame)]
+    rows = []
+    for r in _records(frame):
+        rows.append(_write_cut(Cut(**r)))
+        release_memory()
     return pd.DataFrame(rows, columns=list(CUT_META.columns)) if rows else CUT_META.copy()
 
 
@@ -580,7 +614,6 @@ def _write_cut(cut: Cut) -> dict[str, Any]:
             rows += chunk.num_rows
         if not rows:
             writer.write_table(schema.empty_table().drop_columns([KEY]), row_group_size=size)
-    pa.default_memory_pool().release_unused()
     return {"index": cut.index, "rows": rows, "bytes": Path(cut.path).stat().st_size,
             "bbox": json.dumps(bbox)}  # fmt: skip
 

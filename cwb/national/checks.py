@@ -33,6 +33,7 @@ from cwb.national.build import (
     group_batches,
     merge_problems,
     plan_batches,
+    release_memory,
     run_batches,
 )
 from cwb.national.engine import Executor
@@ -94,6 +95,8 @@ def _checked(
         merged[table] = merge_problems([by_index.get(b.index, []) for b in mine], cross)
         if seen is not None:
             check_new_ids(table, name, ids, seen)
+        del ids
+        release_memory()  # the hash columns sorted by the checks
     small_log = ProblemLog()
     opportunities = _validate_small(context, "opportunities", small_log)
     # in cwb validate's order: manifest, postcodes, areas, assets, opportunities, spend

@@ -57,6 +57,7 @@ from cwb.national.build import (
     gather_rows_for,
     plan_cuts,
     raise_on_errors,
+    release_memory,
     run_cuts,
     write_dataset_runs,
 )
@@ -624,6 +625,7 @@ def build_store(
         small["areas"].append(check.areas)
         small["opportunities"].append(check.opportunities)
     seen.clear()  # the ids' hashes: not needed by pass 2
+    release_memory()
     if manifest is None:
         raise UsageError("no source to build a store from")
     partitions = {}
@@ -633,6 +635,7 @@ def build_store(
             continue
         gather = gather_rows_for(run.worker_memory_mb, rows_per_file)
         cuts = plan_cuts(table, runs, out, rows_per_file, gather)
+        release_memory()  # the keys sorted to find the edges
         say(f"{table}: {len(cuts)} partition(s) from {len(runs)} sorted batch(es)")
         written = run_cuts(run, cuts, tmp)
         partitions[table] = [
