@@ -4,15 +4,17 @@ Two passes, each a partition function run by :func:`cwb.national.engine.run_part
 turn without Dask, with ``map_partitions`` on a LocalCluster or a cluster):
 
 1. **Batches.** Each partitioned table (assets, spend) of each source folder is cut into
-   batches of about ``batch_rows`` rows (a Parquet file by its row groups; a file of any
-   other format is one batch). A batch is read, validated with the validators of ``cwb
-   validate`` (row numbers shifted to the file's), given its Hilbert key on a fixed
-   national extent (so keys compare across batches), sorted and written as a *run*; the
-   per-row hashes of the duplicate checks are written beside it.
+   batches of at most ``batch_rows`` rows (a Parquet file by its row groups, a bigger row
+   group in slices; a file of any other format is one batch; on Dask the size follows the
+   workers' memory limit, :func:`batch_rows_for`). A batch is read, validated with the
+   validators of ``cwb validate`` (row numbers shifted to the file's), given its Hilbert
+   key on a fixed national extent (so keys compare across batches), sorted and written as
+   a *run*; the per-row hashes of the duplicate checks are written beside it.
 2. **Partitions.** Key ranges of about ``rows_per_file`` rows are cut from the keys of
    every run; each partition gathers its range from every run (only the row groups whose
-   key statistics meet it), sorts and writes one GeoParquet 1.1 file with a ``bbox``
-   covering column.
+   key statistics meet it; on Dask in key parts that fit a worker, :func:`gather_rows_for`),
+   merges the sorted pieces (:func:`merge_sorted`) and writes one GeoParquet 1.1 file with
+   a ``bbox`` covering column, a row group at a time.
 
 Between the passes the client merges the batches' problems (at most
 ``MAX_LISTED_PER_CHECK`` listed per check, as ``cwb validate`` lists them) and runs the
@@ -580,7 +582,7 @@ def cut_frame(cut: Cut) -> pd.DataFrame:
 
 
 def write_cuts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Pass 2 on each cut of ``frame``: gather its key range from every run, sort, write."""
+    """Pass 2 on each cut of ``frame``: gather its key range from every run, merge, write."""
     rows = []
     for r in _records(frame):
         rows.append(_write_cut(Cut(**r)))
