@@ -156,8 +156,24 @@ PDF_TIMEOUT_S: Final[float] = 120.0
 STORE_ROWS_PER_FILE: Final[int] = 500_000
 #: Rows per Parquet row group inside a store file: the unit a bbox read skips or reads.
 STORE_ROW_GROUP: Final[int] = 20_000
-#: Rows validated, keyed and sorted at once while a store is built (``--batch-rows``).
+#: Rows validated, keyed and sorted at once while a store is built (``--batch-rows``);
+#: on Dask, the most: a smaller batch is chosen from the workers' memory limit.
 STORE_BATCH_ROWS: Final[int] = 250_000
+#: Memory limit (MB) of each LocalCluster worker of ``cwb store build --workers``: the
+#: batch size is chosen from it (2 workers and the client stay within 2 GB).
+STORE_WORKER_MEMORY_MB: Final[float] = 1000.0
+#: Share of a worker's memory limit its batch may fill it to (Dask pauses a worker at 0.8).
+STORE_WORKER_MEMORY_SHARE: Final[float] = 0.7
+#: A store build worker's memory before its batch (MB): imports, Dask, the source's
+#: postcodes and areas (measured: about 350 MB; 450 leaves room for what a batch leaves).
+STORE_WORKER_BASE_MB: Final[float] = 450.0
+#: Memory (MB) per 1,000 rows of a batch being validated, keyed and sorted (measured on
+#: the synthetic national assets, 40 columns: 1.5 at 250,000 rows).
+STORE_BATCH_MB_PER_1000_ROWS: Final[float] = 1.6
+#: Memory (MB) per 1,000 rows of a store file being gathered from the sorted batches and
+#: merged (measured in a worker: 0.6 at 1M assets, 1.05 at 10M, from 80 sorted batches);
+#: on Dask a file is gathered in parts that fit a worker.
+STORE_GATHER_MB_PER_1000_ROWS: Final[float] = 1.1
 #: Columns a catchment read (``Store.read_catchment``) returns by default, with the
 #: geometry: what the catalogue of a catchment needs (``columns=None`` reads every column).
 CATCHMENT_COLUMNS: Final[tuple[str, ...]] = ("id", "name", "kind", "category", "count")

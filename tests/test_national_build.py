@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from cwb import settings
 from cwb.bench.national import bench_national, write_results
 from cwb.cli import app
 from cwb.dataset.io import read_dataset
+from cwb.dataset.manifest import read_manifest
+from cwb.dataset.raw import read_raw_table
 from cwb.dataset.validate import validate_dataset
-from cwb.errors import DatasetError
+from cwb.errors import DatasetError, ProblemLog
 from cwb.national import build_store, executor, open_store, read_projects
-from cwb.national.build import GB_BOUNDS, cross_row_problems, hilbert_keys
+from cwb.national.build import (
+    GB_BOUNDS,
+    KEY,
+    batch_rows_for,
+    cross_row_problems,
+    group_batches,
+    hilbert_keys,
+    merge_sorted,
+)
 from cwb.national.checks import validate_store
 from cwb.synth.generate import synth_tables, write_synth
 from cwb.synth.national import town_centres, write_national_synth
@@ -266,3 +279,105 @@ def test_an_empty_table_in_a_source_leaves_no_partition(
     assert "spend" not in built.store.partitions
     assert built.store.rows["assets"] == len(pd.read_csv(mini_copy / "assets.csv"))
     assert built.store.read_all("spend").empty
+
+
+def test_group_batches_join_small_row_groups_and_cut_big_ones(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    with pq.ParquetWriter(path, pa.schema([("x", pa.int64())])) as writer:
+        for n in (1_000, 1_000, 300, 2_500):
+            writer.write_table(pa.table({"x": np.arange(n)}))
+    meta = pq.ParquetFile(path).metadata
+    assert group_batches(meta, 1_500) == [
+        ((0,), 0, 0, -1),
+        ((1, 2), 1_000, 0, -1),
+        ((3,), 2_300, 0, 1_250),  # equal slices, none above 1,500 rows
+        ((3,), 3_550, 1_250, 1_250),
+    ]
+    assert group_batches(meta, 10_000) == [((0, 1, 2, 3), 0, 0, -1)]
+    sliced = [(b[2], b[3]) for b in group_batches(meta, 700) if b[0] == (3,)]
+    assert sliced == [(0, 625), (625, 625), (1_250, 625), (1_875, 625)]
+
+
+def test_read_raw_table_reads_a_slice_of_row_groups(bad_dataset: Path) -> None:
+    entry = read_manifest(bad_dataset, ProblemLog()).files["assets"]
+    whole = read_raw_table(bad_dataset, entry, ProblemLog(), row_groups=[1, 2])
+    part = read_raw_table(bad_dataset, entry, ProblemLog(), row_groups=[1, 2], rows=(700, 900))
+    assert whole is not None and part is not None and len(part.cells) == 900
+    pd.testing.assert_frame_equal(
+        part.cells.reset_index(drop=True), whole.cells.iloc[700:1_600].reset_index(drop=True)
+    )
+
+
+def test_merge_sorted_equals_sorting_the_pieces_together() -> None:
+    rng = np.random.default_rng(2)
+    pieces = []
+    for i, n in enumerate((500, 1, 730, 0, 260)):
+        keys = np.sort(rng.integers(0, 300, n))  # ties within and across pieces
+        pieces.append(pa.table({KEY: keys, "piece": np.full(n, i), "row": np.arange(n)}))
+    pieces = [p for p in pieces if p.num_rows]
+    want = pa.concat_tables(pieces).sort_by(KEY)  # a stable sort: ties in piece order
+    for rows in (1, 97, 200, 5_000):
+        chunks = list(merge_sorted(pieces, rows))
+        assert [c.num_rows for c in chunks[:-1]] == [rows] * (len(chunks) - 1)
+        assert pa.concat_tables(chunks).equals(want)
+
+
+def test_batch_rows_follow_the_workers_memory_limit() -> None:
+    assert batch_rows_for(None) == settings.STORE_BATCH_ROWS  # plain: no limit
+    default = batch_rows_for(settings.STORE_WORKER_MEMORY_MB)
+    assert settings.STORE_ROW_GROUP < default < settings.STORE_BATCH_ROWS
+    assert batch_rows_for(2_000) == settings.STORE_BATCH_ROWS  # a 2 GB worker: the most
+    assert batch_rows_for(500) == settings.STORE_ROW_GROUP  # never below a row group
+    assert batch_rows_for(900) < default < batch_rows_for(1_100)
+
+
+def test_batches_cut_inside_row_groups_report_the_same_problems(
+    bad_dataset: Path, tmp_path: Path
+) -> None:
+    """Row groups of 1,000 assets read as slices of 334 (and spend by whole groups)."""
+    expected = _stored_problems(bad_dataset)
+    with pytest.raises(DatasetError) as raised:
+        build_store([bad_dataset], tmp_path / "store", batch_rows=400)
+    got = [str(p) for p in raised.value.problems]
+    assert [p for p in got if ", row " in p] == [p for p in expected if ", row " in p]
+    assert sorted(got) == sorted(expected)
+
+
+def test_localcluster_sized_batches_write_the_same_store_byte_for_byte(tmp_path: Path) -> None:
+    """Whole row groups plainly; slices of them on workers given a memory limit."""
+    sites = read_projects("nhp")[:4]
+    source = write_national_synth(tmp_path / "src", 4_000, sites=sites, chunk=1_000).folder
+    build_store([source], tmp_path / "plain", batch_rows=1_000, rows_per_file=1_200)
+    with executor(2, worker_memory_mb=800) as run:
+        assert run.worker_memory_mb == pytest.approx(800)
+        build_store([source], tmp_path / "dask", batch_rows=300, rows_per_file=1_200, run=run)
+    plain, dask = open_store(tmp_path / "plain"), open_store(tmp_path / "dask")
+    assert len(plain.files("assets")) == 4
+    assert json.loads((tmp_path / "plain" / "store.json").read_text()) == json.loads(
+        (tmp_path / "dask" / "store.json").read_text()
+    )
+    for table in ("assets", "spend"):
+        for a, b in zip(plain.files(table), dask.files(table), strict=True):
+            assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_cli_store_build_on_workers_with_a_memory_limit(tmp_path: Path) -> None:
+    source = write_national_synth(
+        tmp_path / "src", 2_000, sites=read_projects("nhp")[:2], chunk=1_000
+    ).folder
+    out = tmp_path / "store"
+    args = ["store", "build", str(source), "-o", str(out), "--workers", "1"]
+    result = CliRunner().invoke(app, [*args, "--worker-memory", "800", "--batch-rows", "400"])
+    assert result.exit_code == 0, result.output
+    assert open_store(out).rows == {"assets": 2_000, "spend": 200}
+    too_little = [
+        "store",
+        "build",
+        str(source),
+        "-o",
+        str(tmp_path / "s2"),
+        "--worker-memory",
+        "50",
+    ]
+    result = CliRunner().invoke(app, too_little)
+    assert result.exit_code == 2 and "worker-memory" in result.output  # a usage error

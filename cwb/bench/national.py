@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from cwb import settings
 from cwb.national import (
     build_store,
     executor,
@@ -50,6 +51,7 @@ from cwb.national import (
     read_projects,
     scope_for,
 )
+from cwb.national.build import batch_rows_for
 from cwb.national.stages import catalogue_counts
 from cwb.synth.national import write_national_synth
 
@@ -212,11 +214,13 @@ def write_results(results: list[StepResult], path: Path) -> Path:
 def _step(step: str, store_path: str, rest: list[str]) -> dict[str, Any]:
     if step.startswith("store_build"):
         workers = int(rest[0]) if step.endswith("_dask") else None
-        with executor(workers) as run:
+        memory = settings.STORE_WORKER_MEMORY_MB
+        with executor(workers, worker_memory_mb=memory) as run:
             t0 = time.perf_counter()
             built = build_store(rest[1:], store_path, run=run)
             return {
                 "seconds": time.perf_counter() - t0,
+                "batch_rows": batch_rows_for(run.worker_memory_mb),
                 "files": len(built.store.partitions["assets"]),
                 "store_mb": round(built.store.bytes / 1e6, 1),
             }

@@ -46,10 +46,22 @@ def store_build_command(
     overwrite: Annotated[bool, typer.Option(help="Replace a store already there.")] = False,
     batch_rows: Annotated[
         int | None,
-        typer.Option(help="Rows validated and sorted at once (default 250,000).", min=1),
+        typer.Option(
+            help="Rows validated and sorted at once (default 250,000; on Dask chosen from "
+            "the workers' memory limit).",
+            min=1,
+        ),
     ] = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    worker_memory: Annotated[
+        float | None,
+        typer.Option(
+            help="Memory limit in MB of each --workers worker; the batches are sized to it "
+            "(default 1000: two workers and this process within 2 GB).",
+            min=100,
+        ),
+    ] = None,
 ) -> None:
     """Build a national store from one or more dataset folders.
 
@@ -63,21 +75,24 @@ def store_build_command(
     Examples: cwb store build data/north data/midlands data/south -o national-store
 
       cwb store build national-source -o national-store --workers 2
+
+      cwb store build national-source -o national-store --workers 4 --worker-memory 1500
     """
     from cwb import settings
     from cwb.national import executor
     from cwb.national.store import build_store
 
+    memory = worker_memory or settings.STORE_WORKER_MEMORY_MB
     with (
         library_errors(DASK_FLAGS),
         output_target(output, FOLDER, option="out"),
-        executor(workers, scheduler) as run,
+        executor(workers, scheduler, worker_memory_mb=memory) as run,
     ):
         built = build_store(
             sources,
             output,
             rows_per_file=rows_per_file or settings.STORE_ROWS_PER_FILE,
-            batch_rows=batch_rows or settings.STORE_BATCH_ROWS,
+            batch_rows=batch_rows,
             overwrite=overwrite,
             progress=lambda msg: err.print(msg),
             run=run,

@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 from geopandas.io.arrow import _arrow_to_geopandas
@@ -129,13 +130,16 @@ def read_raw_table(
     limits: ReadLimits | None = None,
     *,
     row_groups: Sequence[int] | None = None,
+    rows: tuple[int, int] | None = None,
 ) -> RawTable | None:
     """Read one table file named by a manifest entry; record file-level problems.
 
     Returns None when the file cannot be read at all (missing, a folder, empty,
     too big, unparseable); the problem, naming the file, is then in ``problems``.
     ``row_groups`` reads only these row groups of a Parquet file (a national store
-    build validates a big file batch by batch); other formats are read whole.
+    build validates a big file batch by batch); ``rows`` = ``(start, count)`` then keeps
+    only ``count`` of their rows from ``start`` (a row group bigger than a batch), decoded
+    a slice at a time. Other formats are read whole.
     """
     limits = limits or ReadLimits()
     path = (folder / entry.path) if not Path(entry.path).is_absolute() else Path(entry.path)
@@ -180,7 +184,7 @@ def read_raw_table(
         elif fmt == "xlsx":
             raw = _read_xlsx(path, shown, entry, problems, limits)
         elif fmt == "parquet":
-            raw = _read_parquet(path, shown, entry, problems, row_groups)
+            raw = _read_parquet(path, shown, entry, problems, row_groups, rows)
         else:
             raw = _read_vector(path, shown, entry, problems)
     except _Unreadable:
@@ -535,12 +539,13 @@ def _read_parquet(
     entry: FileEntry,
     problems: ProblemLog,
     row_groups: Sequence[int] | None = None,
+    rows: tuple[int, int] | None = None,
 ) -> RawTable:
     # a folder of parts (a national store's partitioned table) reads as one table
     first = min(path.glob("*.parquet"), default=path) if path.is_dir() else path
     metadata = pq.read_schema(first).metadata or {}
     if row_groups is not None and path.is_file():
-        table = pq.ParquetFile(path).read_row_groups(list(row_groups))
+        table = _read_row_groups(pq.ParquetFile(path), row_groups, rows)
         if b"geo" in metadata:
             # the GeoParquet 1.1 covering column is not a column of the table
             geo = json.loads(metadata[b"geo"])
@@ -557,6 +562,25 @@ def _read_parquet(
         gdf = gpd.read_parquet(path)
         return _from_geodataframe(gdf, shown, entry, problems)
     return RawTable(shown, _cells_by_value(pd.read_parquet(path)))
+
+
+def _read_row_groups(
+    handle: pq.ParquetFile, groups: Sequence[int], rows: tuple[int, int] | None
+) -> pa.Table:
+    """``groups`` of a Parquet file, or ``rows`` = ``(start, count)`` of them only."""
+    if rows is None:
+        return handle.read_row_groups(list(groups))
+    start, count = rows
+    kept, at = [], 0
+    for batch in handle.iter_batches(batch_size=max(count, 1), row_groups=list(groups)):
+        end = at + batch.num_rows
+        lo, hi = max(at, start), min(end, start + count)
+        if hi > lo:
+            kept.append(batch.slice(lo - at, hi - lo))
+        at = end
+        if at >= start + count:
+            break
+    return pa.Table.from_batches(kept, schema=handle.schema_arrow)
 
 
 #: The old GeoJSON ``crs`` member (``{"type": "name", "properties": {"name": "EPSG:…"}}``).

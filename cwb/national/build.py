@@ -4,15 +4,17 @@ Two passes, each a partition function run by :func:`cwb.national.engine.run_part
 turn without Dask, with ``map_partitions`` on a LocalCluster or a cluster):
 
 1. **Batches.** Each partitioned table (assets, spend) of each source folder is cut into
-   batches of about ``batch_rows`` rows (a Parquet file by its row groups; a file of any
-   other format is one batch). A batch is read, validated with the validators of ``cwb
-   validate`` (row numbers shifted to the file's), given its Hilbert key on a fixed
-   national extent (so keys compare across batches), sorted and written as a *run*; the
-   per-row hashes of the duplicate checks are written beside it.
+   batches of at most ``batch_rows`` rows (a Parquet file by its row groups, a bigger row
+   group in slices; a file of any other format is one batch; on Dask the size follows the
+   workers' memory limit, :func:`batch_rows_for`). A batch is read, validated with the
+   validators of ``cwb validate`` (row numbers shifted to the file's), given its Hilbert
+   key on a fixed national extent (so keys compare across batches), sorted and written as
+   a *run*; the per-row hashes of the duplicate checks are written beside it.
 2. **Partitions.** Key ranges of about ``rows_per_file`` rows are cut from the keys of
    every run; each partition gathers its range from every run (only the row groups whose
-   key statistics meet it), sorts and writes one GeoParquet 1.1 file with a ``bbox``
-   covering column.
+   key statistics meet it; on Dask in key parts that fit a worker, :func:`gather_rows_for`),
+   merges the sorted pieces (:func:`merge_sorted`) and writes one GeoParquet 1.1 file with
+   a ``bbox`` covering column, a row group at a time.
 
 Between the passes the client merges the batches' problems (at most
 ``MAX_LISTED_PER_CHECK`` listed per check, as ``cwb validate`` lists them) and runs the
@@ -22,6 +24,9 @@ hashes of the whole file. Memory follows a batch and a partition, not the store.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import json
 import re
 import shutil
@@ -61,6 +66,9 @@ GB_BOUNDS = (-11.0, 49.0, 2.5, 61.0)
 HILBERT_LEVEL = 16
 KEY = "_hilbert"
 UNLOCATED = np.iinfo(np.int64).max
+#: Rows per row group of a sorted run: a partition reads only the runs' row groups whose
+#: keys meet its range, so small groups read little beyond it.
+RUN_ROW_GROUP = 5_000
 _MORE = re.compile(r"^(\d+) more rows with the same problem \(")
 
 
@@ -103,6 +111,64 @@ class Batch:
     tmp: str
     part: str = ""  # a file of a folder of parts (a store's table), relative to the folder
     write: bool = True  # False: validate only (cwb store validate), no sorted run
+    start: int = 0  # rows of the row groups before the batch (a row group cut in slices)
+    count: int = -1  # rows of the row groups in the batch (-1: all of them)
+
+
+def batch_rows_for(memory_mb: float | None) -> int:
+    """Rows of a pass-1 batch for a worker with ``memory_mb`` (None: no limit known).
+
+    The batch may fill ``settings.STORE_WORKER_MEMORY_SHARE`` of the limit above a
+    worker's own ``STORE_WORKER_BASE_MB``, at ``STORE_BATCH_MB_PER_1000_ROWS``; at most
+    ``STORE_BATCH_ROWS``, at least one store row group.
+    """
+    return _rows_for(memory_mb, settings.STORE_BATCH_MB_PER_1000_ROWS, settings.STORE_BATCH_ROWS)
+
+
+def gather_rows_for(memory_mb: float | None, rows_per_file: int) -> int:
+    """Rows of a store file gathered and merged at once in pass 2 on a worker.
+
+    As :func:`batch_rows_for`, at ``STORE_GATHER_MB_PER_1000_ROWS``; without a limit,
+    the whole file (``rows_per_file``).
+    """
+    return _rows_for(memory_mb, settings.STORE_GATHER_MB_PER_1000_ROWS, rows_per_file)
+
+
+def _rows_for(memory_mb: float | None, mb_per_1000: float, most: int) -> int:
+    if memory_mb is None:
+        return most
+    room = memory_mb * settings.STORE_WORKER_MEMORY_SHARE - settings.STORE_WORKER_BASE_MB
+    return max(min(settings.STORE_ROW_GROUP, most), min(most, int(room / mb_per_1000 * 1000)))
+
+
+def group_batches(
+    meta: pq.FileMetaData, batch_rows: int
+) -> list[tuple[tuple[int, ...], int, int, int]]:
+    """The batches of a Parquet file: ``(row groups, first row, start, count)`` each.
+
+    Consecutive row groups are taken together up to ``batch_rows`` rows; a row group
+    bigger than ``batch_rows`` is cut into equal slices of at most ``batch_rows`` rows
+    (``start``, ``count`` within it; ``count`` -1 for whole row groups).
+    """
+    out: list[tuple[tuple[int, ...], int, int, int]] = []
+    groups: list[int] = []
+    rows = first = 0
+    for g in range(meta.num_row_groups):
+        n = meta.row_group(g).num_rows
+        if groups and rows + n > batch_rows:
+            out.append((tuple(groups), first, 0, -1))
+            first += rows
+            groups, rows = [], 0
+        if n > batch_rows:
+            size = -(-n // -(-n // batch_rows))  # equal slices, none above batch_rows
+            out += [((g,), first + s, s, min(size, n - s)) for s in range(0, n, size)]
+            first += n
+            continue
+        groups.append(g)
+        rows += n
+    if groups:
+        out.append((tuple(groups), first, 0, -1))
+    return out
 
 
 def plan_batches(
@@ -115,35 +181,18 @@ def plan_batches(
         if entry is None:
             continue
         path = folder / entry.path
-        if path.suffix.lower() != ".parquet" or not path.is_file():
+        planned = []
+        if path.suffix.lower() == ".parquet" and path.is_file():
+            planned = group_batches(pq.ParquetFile(path).metadata, batch_rows)
+        if not planned:  # another format, or no row group: the whole file
             batches.append(
                 Batch(start + len(batches), source, str(folder), table, None, 0, str(tmp))
             )
-            continue
-        meta = pq.ParquetFile(path).metadata
-        groups: list[int] = []
-        rows = first = 0
-        for g in range(meta.num_row_groups):
-            groups.append(g)
-            rows += meta.row_group(g).num_rows
-            if rows >= batch_rows or g == meta.num_row_groups - 1:
-                batches.append(
-                    Batch(
-                        start + len(batches),
-                        source,
-                        str(folder),
-                        table,
-                        tuple(groups),
-                        first,
-                        str(tmp),
-                    )
-                )
-                first += rows
-                groups, rows = [], 0
-        if not meta.num_row_groups:
+        for groups, first, at, count in planned:
             batches.append(
-                Batch(start + len(batches), source, str(folder), table, None, 0, str(tmp))
-            )
+                Batch(start + len(batches), source, str(folder), table, groups, first,
+                      str(tmp), start=at, count=count)
+            )  # fmt: skip
     return batches
 
 
@@ -175,9 +224,37 @@ BATCH_META = pd.DataFrame(
 )
 
 
+def release_memory() -> None:
+    """Give the memory of what was freed back to the system (Python, Arrow and C heaps).
+
+    A worker runs batch after batch: without this, the heap pages a finished batch
+    freed stay the process's (its resident memory grew from 350 to 600 MB over 40
+    batches of 125,000 rows) and the next pass starts from there.
+    """
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> Any:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:  # pragma: no cover - depends on the platform
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None  # glibc only
+
+
+_LIBC = _libc()
+
+
 def validate_batches(frame: pd.DataFrame) -> pd.DataFrame:
     """Pass 1 on each batch of ``frame``: validate, key, sort, write the run and the hashes."""
-    rows = [_validate_batch(Batch(**{**r, "row_groups": _groups(r)})) for r in _records(frame)]
+    rows = []
+    for r in _records(frame):
+        rows.append(_validate_batch(Batch(**{**r, "row_groups": _groups(r)})))
+        release_memory()
     return pd.DataFrame(rows, columns=list(BATCH_META.columns)) if rows else BATCH_META.copy()
 
 
@@ -200,7 +277,12 @@ def _validate_batch(batch: Batch) -> dict[str, Any]:
         entry = replace(entry, path=batch.part)
     log = ProblemLog()
     raw = read_raw_table(
-        Path(batch.folder), entry, log, context.manifest.limits, row_groups=batch.row_groups
+        Path(batch.folder),
+        entry,
+        log,
+        context.manifest.limits,
+        row_groups=batch.row_groups,
+        rows=None if batch.count < 0 else (batch.start, batch.count),
     )
     tmp = Path(batch.tmp)
     n = 0
@@ -231,9 +313,7 @@ def _write_run(frame: pd.DataFrame, path: Path) -> None:
         )
     frame = frame.assign(**{KEY: hilbert_keys(frame.geometry)})
     frame = frame.sort_values(KEY, kind="stable").reset_index(drop=True)
-    frame.to_parquet(
-        path, index=False, write_covering_bbox=True, row_group_size=settings.STORE_ROW_GROUP
-    )
+    frame.to_parquet(path, index=False, write_covering_bbox=True, row_group_size=RUN_ROW_GROUP)
 
 
 def write_dataset_runs(ds: Dataset, tmp: Path, start: int, batch_rows: int) -> int:
@@ -483,6 +563,7 @@ class Cut:
     runs: str  # JSON list of run paths
     path: str
     schema: str  # the store-wide Arrow schema, serialised (hex)
+    inner: str = "[]"  # JSON keys cutting the range into parts gathered one at a time
 
 
 CUT_META = pd.DataFrame(
@@ -501,8 +582,11 @@ def cut_frame(cut: Cut) -> pd.DataFrame:
 
 
 def write_cuts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Pass 2 on each cut of ``frame``: gather its key range from every run, sort, write."""
-    rows = [_write_cut(Cut(**r)) for r in _records(frame)]
+    """Pass 2 on each cut of ``frame``: gather its key range from every run, merge, write."""
+    rows = []
+    for r in _records(frame):
+        rows.append(_write_cut(Cut(**r)))
+        release_memory()
     return pd.DataFrame(rows, columns=list(CUT_META.columns)) if rows else CUT_META.copy()
 
 
@@ -512,36 +596,104 @@ def _in_range(column: pa.ChunkedArray | pa.Array, lo: int, hi: int | None) -> pa
 
 
 def _write_cut(cut: Cut) -> dict[str, Any]:
+    _CONTEXTS.clear()  # pass 1's source context (postcodes, areas) is not needed here
     schema = pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(cut.schema)))
-    pieces = []
-    for run in json.loads(cut.runs):
-        handle = pq.ParquetFile(run)
-        meta = handle.metadata
-        column = handle.schema_arrow.get_field_index(KEY)
-        groups = []
-        for g in range(meta.num_row_groups):
-            stats = meta.row_group(g).column(column).statistics
-            if stats is None or not stats.has_min_max:
-                groups.append(g)
-            elif stats.max >= cut.lo and (cut.hi is None or stats.min < cut.hi):
-                groups.append(g)
-        if not groups:
-            continue
-        table = handle.read_row_groups(groups)
-        table = table.filter(_in_range(table[KEY], cut.lo, cut.hi))
-        if table.num_rows:
-            pieces.append(_conform(table, schema))
-    table = pa.concat_tables(pieces) if pieces else schema.empty_table()
-    table = table.sort_by(KEY).drop_columns([KEY])
-    bbox = _extent(table)
-    table = table.replace_schema_metadata(_metadata(schema, bbox))
-    pq.write_table(table, cut.path, row_group_size=settings.STORE_ROW_GROUP)
-    return {
-        "index": cut.index,
-        "rows": table.num_rows,
-        "bytes": Path(cut.path).stat().st_size,
-        "bbox": json.dumps(bbox),
-    }
+    runs = [pq.ParquetFile(r) for r in json.loads(cut.runs)]
+    located = [c for c in ("bbox",) if c in schema.names]
+    bbox = _extent(_gathered(runs, cut.lo, cut.hi, [KEY, *located])) if located else None
+    out = schema.remove(schema.get_field_index(KEY)).with_metadata(_metadata(schema, bbox))
+    size = settings.STORE_ROW_GROUP
+    bounds = [cut.lo, *json.loads(cut.inner), cut.hi]
+    merged = (
+        chunk
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+        for chunk in merge_sorted(_pieces(runs, lo, hi, schema), size)
+    )
+    rows = 0
+    with pq.ParquetWriter(cut.path, out) as writer:
+        for chunk in _rechunk(merged, size):
+            writer.write_table(chunk.drop_columns([KEY]), row_group_size=size)
+            rows += chunk.num_rows
+        if not rows:
+            writer.write_table(schema.empty_table().drop_columns([KEY]), row_group_size=size)
+    return {"index": cut.index, "rows": rows, "bytes": Path(cut.path).stat().st_size,
+            "bbox": json.dumps(bbox)}  # fmt: skip
+
+
+def _pieces(
+    runs: list[pq.ParquetFile], lo: int, hi: int | None, schema: pa.Schema
+) -> list[pa.Table]:
+    """The rows of each run with ``lo <= key < hi`` (each piece sorted by key)."""
+    return [_conform(t, schema) for run in runs if (t := _in_run(run, lo, hi)).num_rows]
+
+
+def _gathered(runs: list[pq.ParquetFile], lo: int, hi: int | None, columns: list[str]) -> pa.Table:
+    """``columns`` of the rows of every run with ``lo <= key < hi``, as one table."""
+    return pa.concat_tables([_in_run(run, lo, hi, columns) for run in runs])
+
+
+def _in_run(
+    run: pq.ParquetFile, lo: int, hi: int | None, columns: list[str] | None = None
+) -> pa.Table:
+    """The rows of ``run`` in the key range, read a row group at a time (those meeting it)."""
+    meta = run.metadata
+    column = run.schema_arrow.get_field_index(KEY)
+    kept = []
+    for g in range(meta.num_row_groups):
+        stats = meta.row_group(g).column(column).statistics
+        if stats is not None and stats.has_min_max:
+            if stats.max < lo or (hi is not None and stats.min >= hi):
+                continue
+        group = run.read_row_group(g, columns=columns)
+        kept.append(group.filter(_in_range(group[KEY], lo, hi)))
+        del group
+    if not kept:
+        return run.schema_arrow.empty_table().select(columns or run.schema_arrow.names)
+    return pa.concat_tables(kept)
+
+
+def _rechunk(chunks: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
+    """``chunks`` cut again into tables of ``rows`` rows (the last one shorter)."""
+    held: list[pa.Table] = []
+    n = 0
+    for chunk in chunks:
+        held.append(chunk)
+        n += chunk.num_rows
+        while n >= rows:
+            table = pa.concat_tables(held)
+            yield table.slice(0, rows)
+            rest = table.slice(rows)
+            held, n = ([rest] if rest.num_rows else []), rest.num_rows
+    if n:
+        yield pa.concat_tables(held)
+
+
+def merge_sorted(pieces: list[pa.Table], rows: int) -> Iterator[pa.Table]:
+    """The rows of ``pieces`` (each sorted by its key) in key order, ``rows`` at a time.
+
+    The order of a stable sort of all the pieces concatenated (ties in piece order), so
+    the chunks equal ``pa.concat_tables(pieces).sort_by(KEY)`` cut every ``rows`` rows;
+    only the keys are sorted whole: each chunk takes a run of consecutive rows from each
+    piece (zero-copy slices) and interleaves those alone, so memory is the pieces and one
+    chunk, not a sorted copy of them.
+    """
+    if not pieces:
+        return
+    keys = np.concatenate([p[KEY].to_numpy() for p in pieces])
+    offsets = np.cumsum([0, *(p.num_rows for p in pieces)])
+    source = np.searchsorted(offsets, np.argsort(keys, kind="stable"), "right") - 1
+    del keys
+    taken = np.zeros(len(pieces), dtype=np.int64)
+    for start in range(0, len(source), rows):
+        of = source[start : start + rows]
+        counts = np.bincount(of, minlength=len(pieces))
+        parts = [pieces[p].slice(taken[p], n) for p, n in enumerate(counts.tolist()) if n]
+        taken += counts
+        chunk = pa.concat_tables(parts)
+        if len(parts) > 1:  # interleave: the k-th row of the chunk from its piece's slice
+            order = np.argsort(np.argsort(of, kind="stable"), kind="stable")
+            chunk = chunk.combine_chunks().take(pa.array(order))
+        yield chunk
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -600,19 +752,32 @@ def store_schema(runs: list[Path]) -> pa.Schema:
     return pa.schema(out, metadata=schemas[0].metadata)
 
 
-def plan_cuts(table: str, runs: list[Path], out: Path, rows_per_file: int) -> list[Cut]:
-    """Key ranges of about ``rows_per_file`` rows over every run (edges from their keys)."""
+def plan_cuts(
+    table: str, runs: list[Path], out: Path, rows_per_file: int, gather_rows: int | None = None
+) -> list[Cut]:
+    """Key ranges of about ``rows_per_file`` rows over every run (edges from their keys).
+
+    Each range is gathered from the runs ``gather_rows`` rows at a time (a part of it
+    cut at a key: :func:`gather_rows_for`); the file is the same whatever their size.
+    """
     keys = _sorted_column(runs, KEY, np.int64)
-    edges = np.unique(keys[::rows_per_file]).tolist()
+    edges = np.unique(keys[::rows_per_file])
+    step = gather_rows or rows_per_file
+    inner = []
+    for lo, hi in zip(edges, [*edges[1:], None], strict=True):
+        first = int(np.searchsorted(keys, lo))
+        last = len(keys) if hi is None else int(np.searchsorted(keys, hi))
+        inner.append(json.dumps(np.unique(keys[first:last:step])[1:].tolist()))
     del keys
     schema = store_schema(runs).serialize().to_pybytes().hex()
     folder = out / f"{table}.parquet"
     folder.mkdir(parents=True, exist_ok=True)
     names = json.dumps([str(r) for r in runs])
+    bounds = edges.tolist()
     return [
         Cut(i, table, int(lo), int(hi) if hi is not None else None, names,
-            str(folder / f"part-{i:05d}.parquet"), schema)
-        for i, (lo, hi) in enumerate(zip(edges, [*edges[1:], None], strict=True))
+            str(folder / f"part-{i:05d}.parquet"), schema, inner[i])
+        for i, (lo, hi) in enumerate(zip(bounds, [*bounds[1:], None], strict=True))
     ]  # fmt: skip
 
 

@@ -30,8 +30,10 @@ from cwb.national.build import (
     Batch,
     check_new_ids,
     cross_row_problems,
+    group_batches,
     merge_problems,
     plan_batches,
+    release_memory,
     run_batches,
 )
 from cwb.national.engine import Executor
@@ -93,6 +95,8 @@ def _checked(
         merged[table] = merge_problems([by_index.get(b.index, []) for b in mine], cross)
         if seen is not None:
             check_new_ids(table, name, ids, seen)
+        del ids
+        release_memory()  # the hash columns sorted by the checks
     small_log = ProblemLog()
     opportunities = _validate_small(context, "opportunities", small_log)
     # in cwb validate's order: manifest, postcodes, areas, assets, opportunities, spend
@@ -129,19 +133,13 @@ def _store_batches(store: Path, context: SourceContext, tmp: Path, batch_rows: i
             continue
         first = 0
         for part in sorted((store / entry.path).glob("*.parquet")):
-            groups: list[int] = []
-            rows = 0
             meta = pq.ParquetFile(part).metadata
-            for g in range(meta.num_row_groups):
-                groups.append(g)
-                rows += meta.row_group(g).num_rows
-                if rows >= batch_rows or g == meta.num_row_groups - 1:
-                    batches.append(
-                        Batch(len(batches), 0, str(store), table, tuple(groups), first,
-                              str(tmp), str(part.relative_to(store)), write=False)
-                    )  # fmt: skip
-                    first += rows
-                    groups, rows = [], 0
+            for groups, at, start, count in group_batches(meta, batch_rows):
+                batches.append(
+                    Batch(len(batches), 0, str(store), table, groups, first + at, str(tmp),
+                          str(part.relative_to(store)), write=False, start=start, count=count)
+                )  # fmt: skip
+            first += meta.num_rows
     return batches
 
 

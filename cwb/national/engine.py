@@ -45,6 +45,15 @@ class Executor:
             return "plain"
         return "local" if self.local else "cluster"
 
+    @property
+    def worker_memory_mb(self) -> float | None:
+        """The smallest memory limit of the workers (MB); None plainly or when unlimited."""
+        if self.client is None:
+            return None
+        workers = self.client.scheduler_info(n_workers=-1).get("workers", {}).values()
+        limits = [w.get("memory_limit") or 0 for w in workers]
+        return min(limits) / 1e6 if limits and min(limits) > 0 else None
+
 
 def _distributed() -> Any:
     try:
@@ -56,10 +65,20 @@ def _distributed() -> Any:
 
 
 @contextlib.contextmanager
-def executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[Executor]:
+def executor(
+    workers: int | None = None,
+    scheduler: str | None = None,
+    *,
+    worker_memory_mb: float | None = None,
+) -> Iterator[Executor]:
     """The executor for ``--workers`` / ``--scheduler`` (see the module notes).
 
-    Scripts that start a LocalCluster (``workers``) must call this under
+    ``worker_memory_mb``: the memory limit of each LocalCluster worker (default: Dask's,
+    the machine's memory shared among them), which work sizes itself to (the store
+    build's batches); Dask's spilling and its pausing and restarting of a worker over it
+    are turned off for them — cwb writes every result from the worker and keeps nothing
+    for Dask to spill, and a worker that keeps the memory of a finished batch would stay
+    paused. Scripts that start a LocalCluster (``workers``) must call this under
     ``if __name__ == "__main__":``, as every multiprocessing program must.
     """
     if workers is not None and scheduler is not None:
@@ -80,13 +99,28 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
         return
     if workers is not None and workers < 1:
         raise UsageError("must be at least 1", argument="workers")
+    limit: dict[str, Any] = {}
+    thresholds: dict[str, Any] = {}
+    if worker_memory_mb is not None:
+        limit = {"memory_limit": int(worker_memory_mb * 1e6)}
+        thresholds = {f"distributed.worker.memory.{k}": False for k in _THRESHOLDS}
+    import dask  # noqa: PLC0415 - optional dependency
+
     with (
+        dask.config.set(thresholds),
         distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            **limit,
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
         yield Executor(client, local=True)
+
+
+_THRESHOLDS = ("target", "spill", "pause", "terminate")
 
 
 def run_parts(

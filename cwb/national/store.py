@@ -52,9 +52,12 @@ from cwb.dataset.projection import transformer
 from cwb.errors import DatasetError, Problem, ProblemLog, UsageError
 from cwb.national.build import (
     PARTITIONED,
+    batch_rows_for,
     check_new_ids,
+    gather_rows_for,
     plan_cuts,
     raise_on_errors,
+    release_memory,
     run_cuts,
     write_dataset_runs,
 )
@@ -548,7 +551,7 @@ def build_store(
     out: str | Path,
     *,
     rows_per_file: int = settings.STORE_ROWS_PER_FILE,
-    batch_rows: int = settings.STORE_BATCH_ROWS,
+    batch_rows: int | None = None,
     overwrite: bool = False,
     progress: Callable[[str], None] | None = None,
     run: Executor | None = None,
@@ -570,12 +573,18 @@ def build_store(
     rows_per_file
         The most rows in one partition file.
     batch_rows
-        Rows validated and sorted at once (a Parquet source is read by row groups).
+        Rows validated and sorted at once (a Parquet source is read by row groups, a
+        bigger row group in slices); by default :func:`batch_rows_for` the workers'
+        memory limit (``settings.STORE_BATCH_ROWS`` plainly). The store is the same
+        whatever the batch size.
     run
         Where the batches and partitions run (:func:`cwb.national.executor`); plainly
         in this process by default.
     """
     start = time.perf_counter()
+    run = run or Executor()
+    if batch_rows is None:
+        batch_rows = batch_rows_for(run.worker_memory_mb)
     if rows_per_file < 1 or batch_rows < 1:
         raise UsageError("must be at least 1", argument="rows-per-file")
     out = Path(out).resolve()  # workers may run elsewhere: absolute paths
@@ -586,7 +595,6 @@ def build_store(
     tmp = (out / ".build").resolve()
     tmp.mkdir(parents=True)
     say = progress or (lambda _msg: None)
-    run = run or Executor()
     manifest: Manifest | None = None
     small: dict[str, list[gpd.GeoDataFrame]] = {t: [] for t in SMALL}
     problems: list[dict[str, Any]] = []
@@ -622,6 +630,7 @@ def build_store(
         small["areas"].append(check.areas)
         small["opportunities"].append(check.opportunities)
     seen.clear()  # the ids' hashes: not needed by pass 2
+    release_memory()
     if manifest is None:
         raise UsageError("no source to build a store from")
     partitions = {}
@@ -630,7 +639,9 @@ def build_store(
         runs = [r for r in sorted(tmp.glob(f"run-{table}-*.parquet")) if _rows(r)]
         if not runs:
             continue
-        cuts = plan_cuts(table, runs, out, rows_per_file)
+        gather = gather_rows_for(run.worker_memory_mb, rows_per_file)
+        cuts = plan_cuts(table, runs, out, rows_per_file, gather)
+        release_memory()  # the keys sorted to find the edges
         say(f"{table}: {len(cuts)} partition(s) from {len(runs)} sorted batch(es)")
         written = run_cuts(run, cuts, tmp)
         partitions[table] = [
