@@ -181,7 +181,8 @@ def catalogue(ds: Dataset) -> Catalogue:
         .agg(assets=("kind", "size"), residents=("residents", "sum"))
         .reset_index()
     )
-    by_area.insert(1, "area_name", by_area["area_code"].map(names).fillna(OUTSIDE_AREAS))
+    area_names = by_area["area_code"].map(names).astype(object)  # all missing: float on pandas 3
+    by_area.insert(1, "area_name", area_names.fillna(OUTSIDE_AREAS).astype("str"))
     small = (by_area["kind"] == "human") & (by_area["residents"] < ds.min_count)
     suppressed = withheld + int(by_area.loc[small, "residents"].sum())
     by_area["residents"] = by_area["residents"].astype("Int64").mask(small)

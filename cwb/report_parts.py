@@ -265,7 +265,9 @@ def static_map_svg(
     metric = ds.metric_crs
     areas = ds.in_metric("areas")
     handles: list[Any] = []
-    if indicator and indicator in areas:
+    if areas.empty:
+        pass  # no areas to draw (a dataset without areas.geojson)
+    elif indicator and indicator in areas:
         fills, items = indicator_classes(areas[indicator], indicator)
         areas.plot(ax=ax, color=fills.to_numpy(), edgecolor="#777777", linewidth=0.4, alpha=0.8)
         handles = [

@@ -25,6 +25,7 @@ from cwb.national import build_store, executor, open_store, read_projects
 from cwb.national.build import (
     GB_BOUNDS,
     KEY,
+    RunIndex,
     batch_rows_for,
     cross_row_problems,
     group_batches,
@@ -320,6 +321,21 @@ def test_merge_sorted_equals_sorting_the_pieces_together() -> None:
         chunks = list(merge_sorted(pieces, rows))
         assert [c.num_rows for c in chunks[:-1]] == [rows] * (len(chunks) - 1)
         assert pa.concat_tables(chunks).equals(want)
+
+
+def test_a_run_index_reads_only_the_row_groups_meeting_a_key_range(tmp_path: Path) -> None:
+    keys = np.arange(0, 3_000, 3, dtype=np.int64)  # 1,000 sorted keys in 4 row groups
+    table = pa.table({KEY: keys, "name": [f"row {i}" for i in range(len(keys))]})
+    pq.write_table(table, tmp_path / "run.parquet", row_group_size=250)
+    run = RunIndex.of(tmp_path / "run.parquet")
+    assert run.ranges == ((0, 747), (750, 1_497), (1_500, 2_247), (2_250, 2_997))
+    assert run.groups_meeting(700, 800) == [0, 1]
+    assert run.groups_meeting(748, 750) == []  # between two groups' keys
+    assert run.groups_meeting(2_997, None) == [3]
+    assert run.groups_meeting(3_000, None) == []
+    for lo, hi in ((700, 800), (0, None), (748, 750), (2_000, 2_001)):
+        inside = (table[KEY].to_numpy() >= lo) & (hi is None or table[KEY].to_numpy() < hi)
+        assert run.read(lo, hi).equals(table.filter(pa.array(inside)))
 
 
 def test_batch_rows_follow_the_workers_memory_limit() -> None:

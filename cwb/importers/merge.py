@@ -190,7 +190,8 @@ def merge_table(
         for col in columns:
             if col != id_column:
                 _assign(ex, rows, col, inc.loc[matched, col].to_numpy())
-    merged = pd.concat([ex, inc[new]], ignore_index=True)
+    # (an empty frame is left out: pandas 2 warns that it will change the dtypes)
+    merged = pd.concat([ex, inc[new]] if new.any() else [ex], ignore_index=True)
     if isinstance(existing, gpd.GeoDataFrame) or isinstance(incoming, gpd.GeoDataFrame):
         merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=WGS84)
     return merged, counts, id_map

@@ -598,7 +598,7 @@ def _in_range(column: pa.ChunkedArray | pa.Array, lo: int, hi: int | None) -> pa
 def _write_cut(cut: Cut) -> dict[str, Any]:
     _CONTEXTS.clear()  # pass 1's source context (postcodes, areas) is not needed here
     schema = pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(cut.schema)))
-    runs = [pq.ParquetFile(r) for r in json.loads(cut.runs)]
+    runs = [RunIndex.of(r) for r in json.loads(cut.runs)]
     located = [c for c in ("bbox",) if c in schema.names]
     bbox = _extent(_gathered(runs, cut.lo, cut.hi, [KEY, *located])) if located else None
     out = schema.remove(schema.get_field_index(KEY)).with_metadata(_metadata(schema, bbox))
@@ -620,36 +620,63 @@ def _write_cut(cut: Cut) -> dict[str, Any]:
             "bbox": json.dumps(bbox)}  # fmt: skip
 
 
-def _pieces(
-    runs: list[pq.ParquetFile], lo: int, hi: int | None, schema: pa.Schema
-) -> list[pa.Table]:
+@dataclass(frozen=True)
+class RunIndex:
+    """Where a sorted run's keys lie: the file and each row group's key range.
+
+    Pass 2 reads every run for each part of a partition; an open Parquet file holds its
+    footer (about 0.6 MB for a 40-column run of 13 row groups), so 320 runs held open
+    took 190 MB of a worker. The index keeps the key ranges alone and opens the file
+    only to read the row groups meeting a range.
+    """
+
+    path: str
+    schema: pa.Schema
+    ranges: tuple[tuple[int, int] | None, ...]
+
+    @classmethod
+    def of(cls, path: str | Path) -> RunIndex:
+        """The index of the run at ``path`` (its footer read once, then let go)."""
+        with pq.ParquetFile(path) as handle:
+            meta = handle.metadata
+            column = handle.schema_arrow.get_field_index(KEY)
+            ranges = []
+            for g in range(meta.num_row_groups):
+                stats = meta.row_group(g).column(column).statistics
+                has = stats is not None and stats.has_min_max
+                ranges.append((int(stats.min), int(stats.max)) if has else None)
+            return cls(str(path), handle.schema_arrow.remove_metadata(), tuple(ranges))
+
+    def groups_meeting(self, lo: int, hi: int | None) -> list[int]:
+        """The row groups that may hold keys ``lo <= key < hi`` (all, without statistics)."""
+        return [
+            g
+            for g, keys in enumerate(self.ranges)
+            if keys is None or not (keys[1] < lo or (hi is not None and keys[0] >= hi))
+        ]
+
+    def read(self, lo: int, hi: int | None, columns: list[str] | None = None) -> pa.Table:
+        """The rows with ``lo <= key < hi``, read a row group at a time (those meeting it)."""
+        groups = self.groups_meeting(lo, hi)
+        if not groups:
+            return self.schema.empty_table().select(columns or self.schema.names)
+        kept = []
+        with pq.ParquetFile(self.path) as handle:
+            for g in groups:
+                group = handle.read_row_group(g, columns=columns)
+                kept.append(group.filter(_in_range(group[KEY], lo, hi)))
+                del group
+        return pa.concat_tables(kept)
+
+
+def _pieces(runs: list[RunIndex], lo: int, hi: int | None, schema: pa.Schema) -> list[pa.Table]:
     """The rows of each run with ``lo <= key < hi`` (each piece sorted by key)."""
-    return [_conform(t, schema) for run in runs if (t := _in_run(run, lo, hi)).num_rows]
+    return [_conform(t, schema) for run in runs if (t := run.read(lo, hi)).num_rows]
 
 
-def _gathered(runs: list[pq.ParquetFile], lo: int, hi: int | None, columns: list[str]) -> pa.Table:
+def _gathered(runs: list[RunIndex], lo: int, hi: int | None, columns: list[str]) -> pa.Table:
     """``columns`` of the rows of every run with ``lo <= key < hi``, as one table."""
-    return pa.concat_tables([_in_run(run, lo, hi, columns) for run in runs])
-
-
-def _in_run(
-    run: pq.ParquetFile, lo: int, hi: int | None, columns: list[str] | None = None
-) -> pa.Table:
-    """The rows of ``run`` in the key range, read a row group at a time (those meeting it)."""
-    meta = run.metadata
-    column = run.schema_arrow.get_field_index(KEY)
-    kept = []
-    for g in range(meta.num_row_groups):
-        stats = meta.row_group(g).column(column).statistics
-        if stats is not None and stats.has_min_max:
-            if stats.max < lo or (hi is not None and stats.min >= hi):
-                continue
-        group = run.read_row_group(g, columns=columns)
-        kept.append(group.filter(_in_range(group[KEY], lo, hi)))
-        del group
-    if not kept:
-        return run.schema_arrow.empty_table().select(columns or run.schema_arrow.names)
-    return pa.concat_tables(kept)
+    return pa.concat_tables([run.read(lo, hi, columns) for run in runs])
 
 
 def _rechunk(chunks: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:

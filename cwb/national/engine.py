@@ -112,7 +112,7 @@ def executor(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: two clusters may run at once
             **limit,
         ) as cluster,
         distributed.Client(cluster) as client,
