@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from realdata_paths import REALDATA
@@ -52,6 +53,39 @@ def test_few_matches_suggest_other_boundaries():
     assert report.matched == 6
     assert "6 of 18 areas matched" in report.message()
     assert "other boundaries" in report.message()
+
+
+def test_few_matches_between_ons_levels_name_both_levels():
+    areas = pd.DataFrame({"code": ["E01008899", "E01008901", "E01008905"]})
+    table = pd.DataFrame({"msoa": ["E02001850", "E02001851", "E01008899"], "ha": [1.0, 2, 3]})
+    joined, report = join_by_code(areas, table, code="msoa", source="brownfield.csv")
+    assert (report.table_level, report.area_level, report.matched) == ("MSOA", "LSOA", 1)
+    message = report.message()
+    assert "the table's codes are MSOA codes and the areas' are LSOA codes" in message
+    assert "other boundaries" not in message  # the levels say more than the vintage hint
+    assert joined["ha"].tolist()[0] == 3.0 and joined["ha"].isna().sum() == 2
+
+
+BROWNFIELD_BY_MSOA = REALDATA / "brownfield_digital_land" / "brownfield_hectares_by_msoa.csv"
+
+
+@pytest.mark.skipif(not BROWNFIELD_BY_MSOA.exists(), reason="../shared/realdata is absent")
+def test_a_real_msoa_table_joined_to_lsoas_is_reported_not_dropped(tmp_path: Path):
+    folder = tmp_path / "data"
+    runner.invoke(app, ["init", str(folder), "--lat", "52.495", "--lon", "-1.945"])
+    out = tmp_path / "areas.geojson"
+    result = runner.invoke(
+        app,
+        ["areas", str(folder), "-b", str(LSOA11), "--within", "2km", "-o", str(out),
+         "--indicators", f"{BROWNFIELD_BY_MSOA}:msoa"],
+        env={"COLUMNS": "300"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "brownfield_hectares_by_msoa.csv → lsoa11: 0 of 55 areas matched by code" in text
+    assert "the table's codes are MSOA codes and the areas' are LSOA codes" in text
+    written = gpd.read_file(out)
+    assert len(written) == 55 and written["brownfield area"].isna().all()
 
 
 def test_join_needs_the_code_column():

@@ -42,6 +42,28 @@ _NAME = re.compile(r"(^|_)(nm|name)$|^(wd|lsoa|msoa|lad|ward)\d*nm$|^ward$", re.
 _LA = re.compile(r"^(lad|ltla|la|lad\d+)\d*_?(nm|name)$|^local_authority$|^area$", re.I)
 
 
+#: Geography level of an ONS GSS code, by its first three characters (England, Wales).
+GSS_LEVELS: dict[str, str] = {
+    **dict.fromkeys(("E00", "W00"), "output area"),
+    **dict.fromkeys(("E01", "W01"), "LSOA"),
+    **dict.fromkeys(("E02", "W02"), "MSOA"),
+    **dict.fromkeys(("E05", "W05"), "ward"),
+    **dict.fromkeys(("E06", "E07", "E08", "E09", "W06"), "local authority"),
+    **dict.fromkeys(("E10",), "county"),
+    **dict.fromkeys(("E12",), "region"),
+}
+
+
+def geography_level(code: object) -> str:
+    """The level of an area code (``"MSOA"`` for ``E02001234``); ``""`` when not an ONS code.
+
+    >>> geography_level("E08000028"), geography_level("E02001234"), geography_level("X1")
+    ('local authority', 'MSOA', '')
+    """
+    text = str(code).strip().upper() if code is not None else ""
+    return GSS_LEVELS.get(text[:3], "") if len(text) == 9 else ""
+
+
 def _pick(
     columns: list[str], pattern: re.Pattern[str], avoid: tuple[str, ...] = ("lad", "ltla")
 ) -> str | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cwb.dataset.geography import decile_of_rank
+from cwb.dataset.geography import decile_of_rank, geography_level
 from cwb.errors import UsageError, require_path
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,9 @@ class JoinReport:
         How many codes of the table found no area (most are areas elsewhere).
     columns
         The indicator columns joined.
+    table_level, area_level
+        The ONS geography most of the table's codes and of the areas' codes are of
+        (``"MSOA"``, ``"LSOA"`` …; empty when they are not ONS codes).
     """
 
     source: str
@@ -52,6 +55,8 @@ class JoinReport:
     unmatched_areas: list[str] = field(default_factory=list)
     unused_codes: int = 0
     columns: list[str] = field(default_factory=list)
+    table_level: str = ""
+    area_level: str = ""
 
     def message(self) -> str:
         """One line for the user, with a hint when few areas matched."""
@@ -66,7 +71,15 @@ class JoinReport:
             shown = ", ".join(self.unmatched_areas[:6])
             more = len(self.unmatched_areas) - 6
             text += f"; no row for {shown}" + (f" and {more} more" if more > 0 else "")
-        if self.areas and self.matched / self.areas < LOW_MATCH_SHARE:
+        if not self.areas or self.matched / self.areas >= LOW_MATCH_SHARE:
+            return text
+        if self.table_level and self.area_level and self.table_level != self.area_level:
+            text += (
+                f"; fewer than half matched: the table's codes are {self.table_level} codes"
+                f" and the areas' are {self.area_level} codes: join a table of"
+                f" {self.area_level} codes, or build the areas from {self.table_level} boundaries"
+            )
+        else:
             text += (
                 "; fewer than half matched: the table's codes may be of other boundaries "
                 "(ward codes change with boundary reviews, LSOAs changed in 2021)"
@@ -115,9 +128,18 @@ def join_by_code(
         unmatched_areas=sorted(area_codes[~found].tolist()),
         unused_codes=int((~values.index.isin(area_codes)).sum()),
         columns=list(columns),
+        table_level=most_common_level(keys),
+        area_level=most_common_level(area_codes),
     )
     log.info(report.message())
     return out, report
+
+
+def most_common_level(codes: pd.Series) -> str:
+    """The ONS geography most of ``codes`` are of (:func:`geography_level`); "" if none."""
+    levels = pd.Series([geography_level(c) for c in codes.drop_duplicates()], dtype="str")
+    levels = levels[levels != ""]
+    return str(levels.value_counts().index[0]) if len(levels) else ""
 
 
 def _as_numbers(values: pd.Series) -> pd.Series:

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from cwb._atomic import write_text_atomic
+from cwb.dataset.geography import geography_level
 from cwb.dataset.io import write_table
 from cwb.dataset.manifest import MANIFEST_NAME, FileEntry
 from cwb.dataset.raw import read_raw_table
@@ -25,27 +26,6 @@ from cwb.errors import DatasetError, ProblemLog, UsageError
 from cwb.flows.table import flow_frame
 
 _REPLACE_KEYS = ["kind", "period", "source"]
-
-#: Geography level of an ONS GSS code, by its first three characters (England, Wales).
-_LEVELS: dict[str, str] = {
-    **dict.fromkeys(("E00", "W00"), "output area"),
-    **dict.fromkeys(("E01", "W01"), "LSOA"),
-    **dict.fromkeys(("E02", "W02"), "MSOA"),
-    **dict.fromkeys(("E05", "W05"), "ward"),
-    **dict.fromkeys(("E06", "E07", "E08", "E09", "W06"), "local authority"),
-    **dict.fromkeys(("E10",), "county"),
-    **dict.fromkeys(("E12",), "region"),
-}
-
-
-def geography_level(code: object) -> str:
-    """The level of an area code (``"MSOA"`` for ``E02001234``); ``""`` when not an ONS code.
-
-    >>> geography_level("E08000028"), geography_level("E02001234"), geography_level("X1")
-    ('local authority', 'MSOA', '')
-    """
-    text = str(code).strip().upper() if code is not None else ""
-    return _LEVELS.get(text[:3], "") if len(text) == 9 else ""
 
 
 def _replace_key(frame: pd.DataFrame) -> pd.DataFrame:
