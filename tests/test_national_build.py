@@ -386,6 +386,8 @@ def test_cli_store_build_on_workers_with_a_memory_limit(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*args, "--worker-memory", "800", "--batch-rows", "400"])
     assert result.exit_code == 0, result.output
     assert open_store(out).rows == {"assets": 2_000, "spend": 200}
+    said = " ".join(result.output.split())
+    assert "running on a local Dask cluster of 1 worker(s); dashboard http://" in said
     too_little = [
         "store",
         "build",

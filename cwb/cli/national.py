@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from cwb.cli._output import FOLDER, is_data_format, output_target, print_table
 from cwb.cli.app import app, err, library_errors, out
+
+if TYPE_CHECKING:
+    from cwb.national.engine import Executor
+
+
+@contextlib.contextmanager
+def running_on(workers: int | None, scheduler: str | None, **options: Any) -> Iterator[Executor]:
+    """:func:`cwb.national.executor`, saying on stderr where the work runs (Dask only)."""
+    from cwb.national import executor
+
+    with executor(workers, scheduler, **options) as run:
+        if run.client is not None:
+            err.print(f"running on {run.describe()}", highlight=False)
+        yield run
+
 
 #: Projects the national summary shows on the terminal (every one is in the CSV).
 SHOWN_ROWS = 40
@@ -79,14 +96,13 @@ def store_build_command(
       cwb store build national-source -o national-store --workers 4 --worker-memory 1500
     """
     from cwb import settings
-    from cwb.national import executor
     from cwb.national.store import build_store
 
     memory = worker_memory or settings.STORE_WORKER_MEMORY_MB
     with (
         library_errors(DASK_FLAGS),
         output_target(output, FOLDER, option="out"),
-        executor(workers, scheduler, worker_memory_mb=memory) as run,
+        running_on(workers, scheduler, worker_memory_mb=memory) as run,
     ):
         built = build_store(
             sources,
@@ -149,10 +165,9 @@ def validate_store_report(
 ) -> None:
     """Validate ``store`` by partition, print its problems and exit 1 on errors."""
     from cwb.cli.app import print_problems
-    from cwb.national import executor
     from cwb.national.checks import validate_store
 
-    with library_errors(DASK_FLAGS), executor(workers, scheduler) as run:
+    with library_errors(DASK_FLAGS), running_on(workers, scheduler) as run:
         problems = validate_store(store, run)
     print_problems(problems, limit=limit)
     errors = sum(p.severity == "error" for p in problems)
@@ -237,7 +252,6 @@ def national_command(
       cwb national /shared/store --scheduler tcp://10.0.0.5:8786 -o /shared/out
     """
     from cwb.national import (
-        executor,
         national_catalogue,
         national_match,
         national_spend,
@@ -268,7 +282,7 @@ def national_command(
                     highlight=False,
                 )
         scope = scope_for(opened, table.projects if table is not None else None)
-        with executor(workers, scheduler) as run:
+        with running_on(workers, scheduler) as run:
             for name in chosen:
                 result = runs[name](run, scope, output)
                 shown = result.summary if is_data_format() else result.summary.head(SHOWN_ROWS)

@@ -46,6 +46,19 @@ class Executor:
         return "local" if self.local else "cluster"
 
     @property
+    def dashboard(self) -> str | None:
+        """The address of Dask's dashboard (tasks, workers' memory); None plainly."""
+        return None if self.client is None else str(self.client.dashboard_link)
+
+    def describe(self) -> str:
+        """One line for the user: where the work runs, and the dashboard to watch it on."""
+        if self.client is None:
+            return "plain geopandas, in this process"
+        workers = len(self.client.scheduler_info(n_workers=-1).get("workers", {}))
+        where = "a local Dask cluster" if self.local else "the Dask cluster"
+        return f"{where} of {workers} worker(s); dashboard {self.dashboard}"
+
+    @property
     def worker_memory_mb(self) -> float | None:
         """The smallest memory limit of the workers (MB); None plainly or when unlimited."""
         if self.client is None:
