@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 from pathlib import Path
 
 import geopandas as gpd
@@ -375,6 +376,17 @@ def test_localcluster_sized_batches_write_the_same_store_byte_for_byte(tmp_path:
     for table in ("assets", "spend"):
         for a, b in zip(plain.files(table), dask.files(table), strict=True):
             assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_a_local_cluster_serves_the_dashboard_it_names() -> None:
+    with executor(1, None) as run:
+        assert run.describe().startswith("a local Dask cluster of 1 worker(s); dashboard http")
+        assert run.dashboard is not None
+        with urllib.request.urlopen(run.dashboard, timeout=20) as page:
+            html = page.read().decode()
+    assert "<title>Dask" in html and "needs bokeh" not in html
+    with executor() as plain:
+        assert plain.dashboard is None and plain.describe() == "plain geopandas, in this process"
 
 
 def test_cli_store_build_on_workers_with_a_memory_limit(tmp_path: Path) -> None:
